@@ -1,0 +1,177 @@
+"""What is stored about people and organisations: users, their memberships (which give roles),
+the organisation tree, worker profiles, and failed logins for throttling."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, utcnow
+
+
+class OrgKind(enum.StrEnum):
+    union = "union"
+    institution = "institution"
+    enterprise = "enterprise"
+    education_dept = "education_dept"
+    hr_dept = "hr_dept"
+
+
+class OrgLevel(enum.StrEnum):
+    """Administrative level; unions exist at all four, other bodies sit at the level they serve."""
+
+    province = "province"
+    city = "city"
+    county = "county"
+    township = "township"
+
+
+class Role(enum.StrEnum):
+    worker = "worker"
+    institution_staff = "institution_staff"
+    union_staff = "union_staff"
+    enterprise_staff = "enterprise_staff"
+    admin = "admin"
+
+
+def _enum(e: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: readable in SQL and portable to PostgreSQL.
+    return Enum(e, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda members: [m.value for m in members])
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # National administrative-division code for unions (330000, 330100, 330102, 330102001...);
+    # institutions and enterprises get a code of our making, unique across all organisations.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    level: Mapped[OrgLevel] = mapped_column(_enum(OrgLevel, "org_level"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    # Materialised path of codes, "/330000/330100/330102/": "this org and everything below it" is
+    # one indexed prefix match, which the policy asks on almost every request.
+    path: Mapped[str] = mapped_column(String(400), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side="Organisation.id", back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent", order_by="Organisation.code")
+
+    def is_within(self, other: Organisation) -> bool:
+        """True when self is `other` or lies anywhere below it."""
+        return self.path.startswith(other.path)
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.code} {self.name}>"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    name: Mapped[str] = mapped_column(String(50))  # display name, shown to others
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped on password change so that other sessions and remember-me cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The union whose recruitment link brought this user in (reports roll it up the tree).
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    profile: Mapped[WorkerProfile | None] = relationship(back_populates="user", cascade="all, delete-orphan")
+    referred_by: Mapped[Organisation | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login asks this
+        return self.is_active_account
+
+    def get_id(self) -> str:
+        # Flask-Login stores this in the session; the version part logs out old sessions.
+        return f"{self.id}:{self.session_version}"
+
+    def roles(self) -> set[Role]:
+        return {Role.worker} | {m.role for m in self.memberships}
+
+
+class Membership(Base):
+    """A role a user holds, in an organisation (none for admin, which is site-wide)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class JobLevel(enum.StrEnum):
+    front_line = "front_line"
+    workshop_director = "workshop_director"
+    above = "above"
+
+
+class EmployerType(enum.StrEnum):
+    enterprise = "enterprise"
+    government_organ = "government_organ"
+    public_institution = "public_institution"
+
+
+class Education(enum.StrEnum):
+    none = "none"
+    junior_middle = "junior_middle"
+    high_school = "high_school"
+    secondary_vocational = "secondary_vocational"
+    equivalent = "equivalent"  # 同等学力
+    zhuanke = "zhuanke"
+    benke = "benke"
+    postgraduate = "postgraduate"
+
+
+class WorkerProfile(Base):
+    """What the programme's eligibility rules need to know about a worker."""
+
+    __tablename__ = "worker_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    real_name: Mapped[str | None] = mapped_column(String(50))
+    # 18 characters, checksum validated; shown only masked (see app.accounts.masking).
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    employer: Mapped[str | None] = mapped_column(String(200))
+    job_level: Mapped[JobLevel | None] = mapped_column(_enum(JobLevel, "job_level"))
+    union_member: Mapped[bool] = mapped_column(default=False)
+    union_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    contract_start: Mapped[date | None] = mapped_column(Date)
+    contract_end: Mapped[date | None] = mapped_column(Date)  # last day in force; NULL = no fixed end
+    employer_type: Mapped[EmployerType | None] = mapped_column(_enum(EmployerType, "employer_type"))
+    education: Mapped[Education | None] = mapped_column(_enum(Education, "education"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+    union: Mapped[Organisation | None] = relationship()
+
+
+class LoginFailure(Base):
+    """One failed login; counted per phone number in a sliding window to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_phone_at", "phone", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,186 @@
+"""Pages for signing up, logging in and out, the worker's own profile and password.
+Thin: parse the form, call the service, commit, show the result."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from app.accounts import service
+from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from app.accounts.masking import mask_id_number, mask_phone
+from app.accounts.models import Organisation, OrgKind, OrgLevel, User
+from app.errors import Invalid, TooManyRequests
+from app.extensions import db
+from app.security import safe_next
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
+me_bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+def init_login(manager: LoginManager) -> None:
+    manager.login_view = "auth.login"
+    manager.login_message = None  # the login page explains itself
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        uid, _sep, version = user_id.partition(":")
+        if not uid.isdigit():
+            return None
+        user = db.session.get(User, int(uid))
+        if user is None or str(user.session_version) != version:
+            return None  # password changed since this session began
+        return user
+
+
+def _show_errors(form: FlaskForm, err: Invalid) -> None:
+    """Copy the service's per-field messages onto the form; anything else becomes a page message."""
+    for name, message in err.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+        else:
+            flash(message, "error")
+    if err.message and not err.fields:
+        flash(err.message, "error")
+
+
+@auth_bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = service.register(db.session, phone=form.phone.data or "", password=form.password.data or "",
+                                    name=form.name.data or "")
+        except Invalid as err:
+            db.session.rollback()
+            _show_errors(form, err)
+        else:
+            db.session.commit()
+            login_user(user, remember=True, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+            flash(_("注册成功，欢迎来到求学！"), "success")
+            return redirect(safe_next(form.next.data, url_for("me.profile")))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@auth_bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = service.authenticate(
+                db.session, phone=form.phone.data or "", password=form.password.data or "",
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
+        except TooManyRequests as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = 429
+        except Invalid as err:
+            db.session.commit()  # keep the failure: it counts toward the throttle
+            flash(err.message, "error")
+            status = 400
+        else:
+            db.session.commit()
+            login_user(user, remember=bool(form.remember.data),
+                       duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+            return redirect(safe_next(form.next.data))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@auth_bp.post("/logout")
+def logout():
+    """POST only, so CSRFProtect guards it: a link on another site cannot log people out."""
+    logout_user()
+    flash(_("您已退出登录。"), "success")
+    return redirect(url_for("main.index"))
+
+
+@me_bp.get("")
+@login_required
+def home():
+    return render_template("me/home.html", masked_phone=mask_phone(current_user.phone))
+
+
+def _union_choices() -> list[tuple[str, str]]:
+    unions = db.session.scalars(select(Organisation).where(
+        Organisation.kind == OrgKind.union,
+        Organisation.level.in_([OrgLevel.province, OrgLevel.city, OrgLevel.county])).order_by(Organisation.path))
+    indent = {OrgLevel.province: "", OrgLevel.city: "　", OrgLevel.county: "　　"}
+    return [("", _("请选择"))] + [(o.code, indent[o.level] + o.name) for o in unions]
+
+
+@me_bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    existing = user.profile
+    form = ProfileForm()
+    form.union_code.choices = _union_choices()
+    status = 200
+    if request.method == "GET" and existing is not None:
+        form.real_name.data = existing.real_name
+        form.employer.data = existing.employer
+        form.employer_type.data = existing.employer_type.value if existing.employer_type else ""
+        form.job_level.data = existing.job_level.value if existing.job_level else ""
+        form.union_member.data = existing.union_member
+        form.union_code.data = existing.union.code if existing.union else ""
+        form.contract_start.data = existing.contract_start.isoformat() if existing.contract_start else ""
+        form.contract_end.data = existing.contract_end.isoformat() if existing.contract_end else ""
+        form.education.data = existing.education.value if existing.education else ""
+    if form.validate_on_submit():
+        data = {name: getattr(form, name).data for name in service.PROFILE_FIELDS}
+        if not data["id_number"] and existing is not None:
+            data["id_number"] = existing.id_number  # left blank = keep the one on file (never shown in full)
+        try:
+            service.update_profile(db.session, user, user, data)
+        except Invalid as err:
+            db.session.rollback()
+            _show_errors(form, err)
+            flash(err.message, "error")
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("个人资料已保存。"), "success")
+            return redirect(url_for("me.profile"))
+    elif form.is_submitted():
+        status = 400
+    id_on_file = mask_id_number(existing.id_number) if existing and existing.id_number else None
+    return render_template("me/profile.html", form=form, id_on_file=id_on_file), status
+
+
+@me_bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        try:
+            service.change_password(db.session, user, current=form.current.data or "", new=form.new.data or "")
+        except Invalid as err:
+            db.session.rollback()
+            _show_errors(form, err)
+            status = 400
+        else:
+            db.session.commit()
+            login_user(user, remember=True)  # re-issue this device's session with the new version
+            flash(_("密码已修改，其他设备需要重新登录。"), "success")
+            return redirect(url_for("me.home"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("me/password.html", form=form), status

@@ -1,0 +1,160 @@
+"""The `qiuxue` command: Flask's CLI with the app loaded, plus our own groups.
+
+Each command calls the same services as the web pages, acting as the operator (policy.SYSTEM),
+and commits once at the end.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.accounts import organisations as orgs_service
+from app.accounts import service as accounts
+from app.accounts.models import Role
+from app.accounts.policy import SYSTEM
+from app.errors import DomainError
+from app.extensions import db
+
+
+def main() -> None:
+    from app import create_app
+
+    FlaskGroup(create_app=create_app, add_version_option=False,
+               help="求学 Qiuxue: course catalog and learning platform.")(prog_name="qiuxue")
+
+
+def _fail(err: DomainError) -> None:
+    lines = [err.message] + [f"  {name}: {msg}" for name, msg in err.fields.items()]
+    raise click.ClickException("\n".join(lines))
+
+
+@click.group("users", help="Manage user accounts.")
+def users_cli() -> None:
+    pass
+
+
+@users_cli.command("create")
+@click.option("--phone", required=True, help="11-digit mainland mobile number.")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.worker.value, show_default=True)
+@click.option("--org", "org_code", help="Organisation code the role is held in (not for admin/worker).")
+@click.option("--password", help="Leave out to be prompted (keeps it out of shell history).")
+@with_appcontext
+def users_create(phone: str, name: str, role: str, org_code: str | None, password: str | None) -> None:
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        org = orgs_service.get_by_code(db.session, org_code) if org_code else None
+        user = accounts.create_user(db.session, SYSTEM, phone=phone, name=name, role=Role(role), org=org,
+                                    password=password)
+        if Role(role) == Role.admin:
+            accounts.grant_role(db.session, user, Role.admin, None)
+    except DomainError as err:
+        db.session.rollback()
+        _fail(err)
+    db.session.commit()
+    click.echo(f"created user {user.id} ({user.phone}, {role}{' @ ' + org_code if org_code else ''})")
+
+
+@click.group("orgs", help="Organisations: the union tree, institutions, enterprises.")
+def orgs_cli() -> None:
+    pass
+
+
+@orgs_cli.command("seed")
+@with_appcontext
+def orgs_seed() -> None:
+    """Create the Zhejiang province, city and county unions that are missing."""
+    added = orgs_service.seed_zhejiang(db.session)
+    db.session.commit()
+    click.echo(f"{added} organisations added, {orgs_service.count(db.session)} in all")
+
+
+@orgs_cli.command("list")
+@click.option("--under", "root_code", default="330000", show_default=True, help="Show this code and below.")
+@click.option("--depth", type=int, default=2, show_default=True, help="Levels below the root to show.")
+@with_appcontext
+def orgs_list(root_code: str, depth: int) -> None:
+    try:
+        root = orgs_service.get_by_code(db.session, root_code)
+    except DomainError as err:
+        _fail(err)
+    base = root.path.count("/")
+    for org in orgs_service.subtree(db.session, root):
+        level = org.path.count("/") - base
+        if level <= depth:
+            click.echo(f"{'  ' * level}{org.code}  {org.name}  [{org.kind.value}/{org.level.value}]")
+
+
+@orgs_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def orgs_import(file: Path) -> None:
+    """Import township/street unions from a CSV (columns code, name, level, parent_code)."""
+    text = file.read_bytes().decode("utf-8-sig")
+    with click.progressbar(length=text.count("\n"), label="importing") as bar:
+        try:
+            report = orgs_service.import_townships(db.session, SYSTEM, text, progress=bar.update)
+        except DomainError as err:
+            db.session.rollback()
+            _fail(err)
+    if report.errors:
+        db.session.rollback()
+        raise click.ClickException("nothing imported:\n" + "\n".join(report.errors[:50]))
+    db.session.commit()
+    click.echo(f"{report.added} added, {report.skipped} already present")
+
+
+@click.group("demo", help="The demo data that `make run` loads into an empty database.")
+def demo_cli() -> None:
+    pass
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def demo_load(if_empty: bool) -> None:
+    from app import demo
+
+    if if_empty and accounts.user_count(db.session):
+        click.echo("database not empty: demo data not loaded")
+        return
+    summary = demo.load(db.session)
+    db.session.commit()
+    click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    click.echo(f"demo accounts (password {demo.DEMO_PASSWORD}): " +
+               ", ".join(f"{phone} {role}" for phone, role in demo.ACCOUNTS))
+
+
+@click.command("serve", help="Serve the site with the waitress WSGI server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    import waitress
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Qiuxue serving at http://{host}:{port}/ (Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="qiuxue")
+
+
+@click.command("config", help="Print every configuration key with its value source and meaning.")
+@click.option("--markdown", is_flag=True, help="As the README's table.")
+def config_cmd(markdown: bool) -> None:
+    from app.config import ENV_PREFIX, SETTINGS
+
+    for s in SETTINGS:
+        if markdown:
+            click.echo(f"| `{ENV_PREFIX}{s.key}` | {s.type.__name__.lstrip('_')} | `{s.default}` | {s.meaning} |")
+        else:
+            click.echo(f"{ENV_PREFIX}{s.key} ({s.type.__name__.lstrip('_')}, default {s.default!r}): {s.meaning}")
+
+
+def register(app: Flask) -> None:
+    for command in (users_cli, orgs_cli, demo_cli, serve, config_cmd):
+        app.cli.add_command(command)

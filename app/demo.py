@@ -1,0 +1,52 @@
+"""The demo data `make run` loads into an empty database: the Zhejiang union tree, a few
+institutions and enterprises, and one account per role so a new user can try every page.
+Written by us; nothing here comes from ../shared."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.accounts import organisations, service
+from app.accounts.models import OrgKind, Role
+from app.accounts.policy import SYSTEM
+
+DEMO_PASSWORD = "qiuxue-demo"  # noqa: S105 - demo accounts on a local demo database only
+
+INSTITUTIONS = [
+    ("INST-ZJOU", "浙江开放大学", "330000"),
+    ("INST-HZVTC", "杭州职业技术学院", "330100"),
+    ("INST-NBPT", "宁波职业技术学院", "330200"),
+    ("INST-WZTC", "温州技师学院", "330300"),
+    ("INST-JHCC", "金华社区学院", "330700"),
+]
+ENTERPRISES = [("ENT-XH-ELEC", "萧山华成电器有限公司", "330109"), ("ENT-YW-LOGI", "义乌通达物流有限公司", "330782")]
+
+ACCOUNTS = [
+    ("13900000001", Role.admin.value),
+    ("13900000002", Role.union_staff.value + "@330000"),
+    ("13900000003", Role.union_staff.value + "@330100"),
+    ("13900000004", Role.union_staff.value + "@330106"),
+    ("13900000005", Role.institution_staff.value + "@INST-HZVTC"),
+    ("13900000006", Role.enterprise_staff.value + "@ENT-XH-ELEC"),
+    ("13900000007", Role.worker.value),
+]
+_NAMES = ["站点管理员", "省总工会管理员", "杭州市总工会管理员", "西湖区总工会管理员", "杭职院课程管理员",
+          "华成电器培训专员", "李小梅"]
+
+
+def load(session: Session) -> dict[str, int]:
+    counts = {"organisations": organisations.seed_zhejiang(session), "users": 0}
+    for kind, rows in ((OrgKind.institution, INSTITUTIONS), (OrgKind.enterprise, ENTERPRISES)):
+        for code, name, parent in rows:
+            organisations.create_organisation(session, SYSTEM, parent_code=parent, code=code, name=name, kind=kind)
+            counts["organisations"] += 1
+    for (phone, spec), name in zip(ACCOUNTS, _NAMES, strict=True):
+        role_name, _sep, org_code = spec.partition("@")
+        role = Role(role_name)
+        org = organisations.get_by_code(session, org_code) if org_code else None
+        user = service.create_user(session, SYSTEM, phone=phone, name=name, role=role if org else Role.worker,
+                                   org=org, password=DEMO_PASSWORD)
+        if role == Role.admin:
+            service.grant_role(session, user, Role.admin, None)
+        counts["users"] += 1
+    return counts

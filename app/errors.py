@@ -1,0 +1,113 @@
+"""Domain errors raised by services, and how the web layer shows them.
+
+Services raise these; HTML views turn them into messages on the page, and the JSON API into
+`{"error": {"code": ..., "message": ..., "fields": {...}}}` with a stable code and an HTTP status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str = "", *, code: str | None = None, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule; `fields` maps each field to its message."""
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str = "", *, retry_after: int = 60, **kw: Any):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    413: "too_large", 429: "too_many_requests", 500: "server_error",
+}
+
+
+def _titles() -> dict[int, str]:
+    return {
+        400: _("请求有误"), 403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持该请求方法"),
+        413: _("上传内容过大"), 429: _("操作太频繁"), 500: _("服务器出错了"),
+    }
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("请求内容不完整或格式不对，请返回重试。"),
+        403: _("您没有权限查看或修改这里的内容。"),
+        404: _("您要找的页面不存在，可能已被移除。"),
+        405: _("请从页面上的按钮或链接进入。"),
+        413: _("上传的文件或内容超过了允许的大小。"),
+        429: _("操作太频繁，请稍后再试。"),
+        500: _("服务器暂时出了问题，已记录下来，请稍后再试。已保存的内容不会丢失。"),
+    }
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    if wants_json():
+        body: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if fields:
+            body["error"]["fields"] = fields
+        return jsonify(body), status
+    title = _titles().get(status, _("出错了"))
+    return render_template("error.html", status=status, title=title, message=message, fields=fields), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(err: DomainError):
+        response, status = error_response(err.status, err.code, err.message, err.fields)
+        if isinstance(err, TooManyRequests):
+            response = app.make_response((response, status))
+            response.headers["Retry-After"] = str(err.retry_after)
+        return response, status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return error_response(400, "csrf_failed", _("页面已过期或表单无效，请刷新页面后重新提交。"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        status = err.code or 500
+        return error_response(status, _HTTP_CODES.get(status, "http_error"),
+                              _messages().get(status, err.description or ""))

@@ -1,0 +1,48 @@
+"""Language: Simplified Chinese by default, English through the switch in the footer.
+
+Message ids are the Chinese texts themselves, so the default language never shows a missing
+translation; `app/translations/en` carries the English catalog (compiled by `make`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
+from flask_babel import get_locale
+
+from app.extensions import babel
+from app.security import safe_next
+
+COOKIE = "lang"
+bp = Blueprint("i18n", __name__)
+
+
+def locales() -> list[str]:
+    return [code.strip() for code in current_app.config["LOCALES"].split(",") if code.strip()]
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get(COOKIE) if has_request_context() else None
+    if chosen in locales():
+        return chosen
+    return current_app.config["DEFAULT_LOCALE"]
+
+
+@bp.post("/lang")
+def switch():
+    """Remember the chosen language in a cookie and go back to the page the visitor was on."""
+    code = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next")))
+    if code in locales():
+        response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["HTTPS"])
+    return response
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(app.root_path + "/translations"))
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def language_context() -> dict:
+        return {"current_locale": str(get_locale()), "html_lang": str(get_locale()).replace("_", "-")}

@@ -1,0 +1,42 @@
+"""Site-wide pages: home, health check, and the sections whose packages are still to come."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from app.extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and `make run`: answers 200 when the database answers."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means unhealthy; the reason goes to the log
+        database = "unavailable"
+    status = 200 if database == "ok" else 503
+    return jsonify({"status": "ok" if status == 200 else "error", "database": database}), status
+
+
+@bp.get("/catalog")
+def catalog():
+    return render_template("coming.html", section="catalog")
+
+
+@bp.get("/search")
+def search():
+    return render_template("coming.html", section="search")
+
+
+@bp.get("/learning")
+def learning():
+    return render_template("coming.html", section="learning")

@@ -1,0 +1,149 @@
+"""Register, log in (with throttling), log out and change password, as a visitor would."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.accounts import service
+from app.accounts.models import LoginFailure, User
+from app.db import utcnow
+from app.errors import Invalid, TooManyRequests
+from tests.conftest import post_form
+from tests.factories import PASSWORD
+
+
+def register(client, phone="13912345678", password="longenough1", name="小王"):
+    return post_form(client, "/auth/register", {"phone": phone, "password": password, "name": name})
+
+
+def test_register_logs_in_and_lands_on_the_profile(client, db):
+    response = register(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/me/profile"
+    assert "小王" in client.get("/me").get_data(as_text=True)
+    assert db.session.query(User).filter_by(phone="13912345678").one().password_hash.startswith("scrypt:")
+
+
+@pytest.mark.parametrize(("phone", "password", "name", "message"), [
+    ("1391234567", "longenough1", "小王", "请输入11位手机号码"),
+    ("23912345678", "longenough1", "小王", "请输入11位手机号码"),
+    ("139123456789", "longenough1", "小王", "请输入11位手机号码"),
+    ("abc", "longenough1", "小王", "请输入11位手机号码"),
+    ("13912345678", "short", "小王", "密码至少需要8个字符"),
+    ("13912345678", "longenough1", "", "请填写称呼"),
+    ("13912345678", "longenough1", "名" * 51, "请填写称呼"),
+])
+def test_register_rejects_bad_input_with_a_field_message(client, db, phone, password, name, message):
+    response = register(client, phone, password, name)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 0
+
+
+def test_register_accepts_spaces_and_country_code(client, db):
+    assert register(client, phone="+86 139-1234-5678").status_code == 302
+    assert db.session.query(User).filter_by(phone="13912345678").count() == 1
+
+
+def test_register_twice_with_one_number_is_refused(client, db):
+    register(client)
+    post_form(client, "/auth/logout", {}, page="/me")
+    response = register(client, name="另一个人")
+    assert response.status_code == 400 and "该手机号已注册" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 1
+
+
+def test_register_without_csrf_token_is_refused(client, db):
+    response = client.post("/auth/register", data={"phone": "13912345678", "password": "x" * 10, "name": "a"})
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 0
+
+
+def test_login_wrong_password_then_right(client, auth, app, db):
+    phone = auth.as_role("worker")
+    auth.logout()
+    bad = auth.login(phone, "wrong-password")
+    assert bad.status_code == 400 and "手机号或密码不正确" in bad.get_data(as_text=True)
+    assert auth.login(phone).status_code == 302
+    assert db.session.query(LoginFailure).count() == 0  # success clears the count
+
+
+def test_five_failures_lock_the_number_without_revealing_whether_it_exists(client, auth, db):
+    phone = auth.as_role("worker")
+    auth.logout()
+    for _ in range(5):
+        assert auth.login(phone, "wrong-password").status_code == 400
+    locked = auth.login(phone)  # even the right password waits
+    assert locked.status_code == 429
+    body = locked.get_data(as_text=True)
+    assert "登录失败次数过多" in body and "15分钟" in body
+    unknown = "13700000000"
+    for _ in range(5):
+        auth.login(unknown, "whatever-pass")
+    assert auth.login(unknown, "whatever-pass").get_data(as_text=True).count("登录失败次数过多") == 1
+
+
+def test_lock_ends_when_the_window_has_passed(db):
+    user = service.register(db.session, phone="13911112222", password=PASSWORD, name="甲")
+    start = utcnow()
+    for i in range(5):
+        with pytest.raises(Invalid):
+            service.authenticate(db.session, phone=user.phone, password="nope-nope", now=start + timedelta(seconds=i))
+    with pytest.raises(TooManyRequests):
+        service.authenticate(db.session, phone=user.phone, password=PASSWORD, now=start + timedelta(minutes=14))
+    later = start + timedelta(minutes=15, seconds=5)
+    assert service.authenticate(db.session, phone=user.phone, password=PASSWORD, now=later) == user
+
+
+def test_logout_needs_post(client, auth):
+    auth.as_role("worker")
+    assert client.get("/auth/logout").status_code == 405
+    assert auth.logout().status_code == 302
+    assert client.get("/me").status_code == 302  # back to login
+
+
+def test_session_and_remember_cookies_are_httponly_and_lax(client, auth):
+    phone = auth.as_role("worker")
+    auth.logout()
+    response = post_form(client, "/auth/login", {"phone": phone, "password": PASSWORD, "remember": "y"})
+    cookies = response.headers.getlist("Set-Cookie")
+    for name in ("session=", "remember_token="):
+        cookie = next(c for c in cookies if c.startswith(name))
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+        assert "Secure" not in cookie  # plain HTTP here; QIUXUE_HTTPS=1 adds it
+
+
+def test_change_password_logs_out_other_devices(app, auth, client):
+    phone = auth.as_role("worker")
+    other = app.test_client()
+    post_form(other, "/auth/login", {"phone": phone, "password": PASSWORD})
+    assert other.get("/me").status_code == 200
+
+    wrong = post_form(client, "/me/password", {"current": "not-it-at-all", "new": "brand-new-pass"})
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    short = post_form(client, "/me/password", {"current": PASSWORD, "new": "short"})
+    assert short.status_code == 400 and "密码至少需要8个字符" in short.get_data(as_text=True)
+
+    ok = post_form(client, "/me/password", {"current": PASSWORD, "new": "brand-new-pass"})
+    assert ok.status_code == 302
+    assert client.get("/me").status_code == 200      # this device stays in
+    assert other.get("/me").status_code == 302       # the other is logged out
+    auth.logout()
+    assert auth.login(phone, PASSWORD).status_code == 400
+    assert auth.login(phone, "brand-new-pass").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example",
+                                    "javascript:alert(1)", "http:/evil.example"])
+def test_login_never_redirects_off_site(client, auth, target):
+    phone = auth.as_role("worker")
+    auth.logout()
+    response = post_form(client, "/auth/login", {"phone": phone, "password": PASSWORD, "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_login_follows_a_local_next(client, auth):
+    phone = auth.as_role("worker")
+    auth.logout()
+    response = post_form(client, "/auth/login", {"phone": phone, "password": PASSWORD, "next": "/me/profile"})
+    assert response.headers["Location"] == "/me/profile"
