@@ -3,6 +3,7 @@ everything, so tests get a fresh app on their own data folder."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,10 +12,11 @@ from typing import Any
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+DOMAINS = ("catalog", "search", "media", "learning", "programme")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from app import config, errors, i18n, security, views
+    from app import config, errors, i18n, outbox, security, views  # noqa: F401 - outbox registers its table
     from app.accounts import views as account_views
     from app.extensions import csrf, db, login_manager, migrate
 
@@ -35,6 +37,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)
     app.register_blueprint(account_views.me_bp)
+
+    for name in DOMAINS:
+        init = getattr(importlib.import_module(name), "init_app", None)
+        if init is not None:
+            init(app)  # each domain package wires its own blueprints, CLI groups and hooks
 
     from app import cli
     cli.register(app)
