@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Education, EmployerType, JobLevel
 
@@ -29,8 +30,8 @@ class PasswordForm(FlaskForm):
     new = PasswordField(_l("新密码（至少8位）"), render_kw={"autocomplete": "new-password"})
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [("", _l("请选择"))] + [(k.value, v) for k, v in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice("", _l("请选择"))] + [SelectChoice(k.value, v) for k, v in labels.items()]
 
 
 JOB_LEVEL_LABELS = {JobLevel.front_line: _l("一线员工"), JobLevel.workshop_director: _l("车间主任"),
@@ -48,10 +49,10 @@ class ProfileForm(FlaskForm):
     real_name = StringField(_l("真实姓名"), render_kw={"autocomplete": "name", "maxlength": 50})
     id_number = StringField(_l("身份证号码"), render_kw={"maxlength": 18, "autocomplete": "off"})
     employer = StringField(_l("工作单位"), render_kw={"maxlength": 200})
-    employer_type = SelectField(_l("单位性质"), choices=_choices(EMPLOYER_TYPE_LABELS))
-    job_level = SelectField(_l("岗位层级"), choices=_choices(JOB_LEVEL_LABELS))
+    employer_type = SelectField(_l("单位性质"), choices=_choices(EMPLOYER_TYPE_LABELS), validate_choice=False)
+    job_level = SelectField(_l("岗位层级"), choices=_choices(JOB_LEVEL_LABELS), validate_choice=False)
     union_member = BooleanField(_l("我是工会会员"))
     union_code = SelectField(_l("所在工会"), choices=[], validate_choice=False)
     contract_start = StringField(_l("劳动合同开始日期"), render_kw={"type": "date"})
     contract_end = StringField(_l("劳动合同结束日期（无固定期限可不填）"), render_kw={"type": "date"})
-    education = SelectField(_l("最高学历"), choices=_choices(EDUCATION_LABELS))
+    education = SelectField(_l("最高学历"), choices=_choices(EDUCATION_LABELS), validate_choice=False)

@@ -208,7 +208,7 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
     end = _parse_date(data.get("contract_end", ""), "contract_end", errors)
     if start and end and end < start:
         errors["contract_end"] = _("合同结束日期不能早于开始日期。")
-    if end and not start and "contract_end" not in errors:
+    if end and not start and "contract_start" not in errors:
         errors["contract_start"] = _("填写了结束日期时，请同时填写开始日期。")
     if errors:
         raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields=errors)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.accounts import service
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
@@ -116,12 +117,12 @@ def home():
     return render_template("me/home.html", masked_phone=mask_phone(current_user.phone))
 
 
-def _union_choices() -> list[tuple[str, str]]:
+def _union_choices() -> list[SelectChoice]:
     unions = db.session.scalars(select(Organisation).where(
         Organisation.kind == OrgKind.union,
         Organisation.level.in_([OrgLevel.province, OrgLevel.city, OrgLevel.county])).order_by(Organisation.path))
     indent = {OrgLevel.province: "", OrgLevel.city: "　", OrgLevel.county: "　　"}
-    return [("", _("请选择"))] + [(o.code, indent[o.level] + o.name) for o in unions]
+    return [SelectChoice("", _("请选择"))] + [SelectChoice(o.code, indent[o.level] + o.name) for o in unions]
 
 
 @me_bp.route("/profile", methods=["GET", "POST"])

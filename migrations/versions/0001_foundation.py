@@ -1,8 +1,8 @@
-"""accounts and organisations
+"""foundation: accounts, organisations, outbox
 
 Revision ID: 0001_foundation
 Revises: 
-Create Date: 2026-11-29 03:48:00.540272
+Create Date: 2026-11-29 03:55:10.919537
 
 """
 from alembic import op
@@ -43,6 +43,16 @@ def upgrade():
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisations_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisations_path'), ['path'], unique=False)
+
+    op.create_table('outbox_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_events'))
+    )
+    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_events_topic_id', ['topic', 'id'], unique=False)
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -103,6 +113,10 @@ def downgrade():
 
     op.drop_table('memberships')
     op.drop_table('users')
+    with op.batch_alter_table('outbox_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_events_topic_id')
+
+    op.drop_table('outbox_events')
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisations_path'))
         batch_op.drop_index(batch_op.f('ix_organisations_parent_id'))

@@ -1,0 +1,96 @@
+"""Pages in the layout, error pages, health check, security headers and the language switch."""
+
+import pytest
+from flask import Blueprint, abort
+
+from app.security import safe_next
+from tests.conftest import post_form
+
+
+@pytest.fixture
+def app(app):
+    """The app plus routes that fail on purpose, to see each error page."""
+    bp = Blueprint("boom", __name__)
+
+    @bp.get("/_boom/<int:code>")
+    def boom(code):
+        if code == 500:
+            raise RuntimeError("boom")
+        abort(code)
+
+    app.register_blueprint(bp)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    return app
+
+
+@pytest.mark.parametrize(("code", "title"), [(400, "请求有误"), (403, "没有权限"), (404, "页面不存在"),
+                                             (413, "上传内容过大"), (429, "操作太频繁"), (500, "服务器出错了")])
+def test_error_pages_are_in_the_layout(client, code, title):
+    response = client.get(f"/_boom/{code}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == code
+    assert f"{code} · {title}" in body and 'class="tabbar"' in body and "返回首页" in body
+
+
+def test_api_errors_are_json_with_a_stable_code(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "not_found", "message": "您要找的页面不存在，可能已被移除。"}}
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_security_headers_on_every_page(client):
+    for url in ("/", "/auth/login", "/healthz", "/does-not-exist"):
+        headers = client.get(url).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_pages_fetch_nothing_from_other_hosts(client):
+    for url in ("/", "/auth/login", "/auth/register"):
+        body = client.get(url).get_data(as_text=True)
+        assert "http://" not in body and "https://" not in body and "<script>" not in body
+
+
+def test_home_has_the_bottom_navigation_in_chinese(client):
+    body = client.get("/").get_data(as_text=True)
+    for label in ("首页", "目录", "搜索", "学习", "我的"):
+        assert f"<span>{label}</span>" in body
+    assert '<html lang="zh-Hans-CN">' in body
+
+
+def test_language_switch_to_english_and_back(client):
+    response = post_form(client, "/lang", {"lang": "en", "next": "/auth/login"}, page="/")
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
+    body = client.get("/auth/login").get_data(as_text=True)
+    assert "Log in" in body and "Mobile number" in body and '<html lang="en">' in body
+    post_form(client, "/lang", {"lang": "zh_CN", "next": "/"}, page="/")
+    assert "登录" in client.get("/").get_data(as_text=True)
+
+
+def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
+    response = post_form(client, "/lang", {"lang": "xx", "next": "https://evil.example/"}, page="/")
+    assert response.headers["Location"] == "/"
+    assert "lang=" not in response.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/me", "/me"), ("/catalog?page=2", "/catalog?page=2"), (None, "/"), ("", "/"),
+    ("https://evil.example", "/"), ("//evil.example", "/"), ("/\\evil.example", "/"), ("\\\\evil", "/"),
+    ("javascript:alert(1)", "/"), ("me", "/"), ("/ok\r\nSet-Cookie: x", "/"), ("http:evil", "/"),
+])
+def test_safe_next(app, target, expected):
+    with app.test_request_context():
+        assert safe_next(target) == expected
+
+
+def test_oversized_request_body_is_refused(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/auth/login", data={"phone": "1" * 5000})
+    assert response.status_code == 413 and "上传内容过大" in response.get_data(as_text=True)
