@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d app/translations
+	@$(BIN)/pybabel compile -d app/translations | grep -v "^compiling" || true
 
 run: install
 	$(BIN)/qiuxue db upgrade
