@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile -d app/translations | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 run: install
 	$(BIN)/qiuxue db upgrade
