@@ -17,6 +17,7 @@ DOMAINS = ("catalog", "search", "media", "learning", "programme")
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app import config, errors, i18n, outbox, security, views  # noqa: F401 - outbox registers its table
+    from app.accounts import org_views
     from app.accounts import views as account_views
     from app.extensions import csrf, db, login_manager, migrate
 
@@ -37,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)
     app.register_blueprint(account_views.me_bp)
+    app.register_blueprint(org_views.bp)
 
     for name in DOMAINS:
         init = getattr(importlib.import_module(name), "init_app", None)

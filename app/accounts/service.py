@@ -137,6 +137,33 @@ _ROLE_ORG_KIND = {
 }
 
 
+def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str, role: Role) -> Membership:
+    """Give a registered user a staff role in `org` (the person registers first, then is appointed)."""
+    require(actor, "user.grant_role", (org, role))
+    phone = normalise_phone(phone)
+    errors: dict[str, str] = {}
+    user = session.scalar(select(User).where(User.phone == phone)) if PHONE_RE.match(phone) else None
+    if user is None:
+        errors["phone"] = _("没有找到用这个手机号注册的用户，请对方先注册。")
+    if org.kind not in _ROLE_ORG_KIND.get(role, set()):
+        errors["role"] = _("该角色需要指定对应类型的组织。")
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    assert user is not None
+    return grant_role(session, user, role, org)
+
+
+def revoke_staff(session: Session, actor: Any, membership: Membership) -> None:
+    require(actor, "user.grant_role", (membership.organisation, membership.role))
+    session.delete(membership)
+    session.flush()
+
+
+def staff_of(session: Session, org: Organisation) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.organisation_id == org.id)
+                                .order_by(Membership.created_at)))
+
+
 def grant_role(session: Session, user: User, role: Role, org: Organisation | None) -> Membership:
     if any(m.role == role and m.organisation_id == (org.id if org else None) for m in user.memberships):
         raise Conflict(_("该用户已拥有此角色。"))

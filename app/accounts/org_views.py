@@ -1,0 +1,125 @@
+"""Organisation pages: the public page of a union or institution, and for those allowed, adding
+organisations below it, importing townships and appointing staff."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+
+from app.accounts import organisations, service
+from app.accounts.masking import mask_phone
+from app.accounts.models import Membership, Organisation, OrgKind, Role, User
+from app.accounts.policy import can
+from app.errors import Forbidden, Invalid, NotFound
+from app.extensions import db
+
+bp = Blueprint("orgs", __name__, url_prefix="/orgs")
+
+KIND_LABELS = {OrgKind.union: _l("工会"), OrgKind.institution: _l("院校"), OrgKind.enterprise: _l("企业"),
+               OrgKind.education_dept: _l("教育部门"), OrgKind.hr_dept: _l("人力社保部门")}
+ROLE_LABELS = {Role.union_staff: _l("工会工作人员"), Role.institution_staff: _l("院校工作人员"),
+               Role.enterprise_staff: _l("企业工作人员")}
+STAFF_ROLE = {OrgKind.union: Role.union_staff, OrgKind.institution: Role.institution_staff,
+              OrgKind.enterprise: Role.enterprise_staff}
+
+
+class ChildForm(FlaskForm):
+    kind = SelectField(_l("类型"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
+                       validate_choice=False)
+    code = StringField(_l("代码"), render_kw={"maxlength": 32})
+    name = StringField(_l("名称"), render_kw={"maxlength": 200})
+
+
+class StaffForm(FlaskForm):
+    phone = StringField(_l("手机号"), render_kw={"inputmode": "numeric", "maxlength": 16})
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("乡镇（街道）CSV 文件"))
+
+
+def _user():
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+
+
+def _show(form: FlaskForm, err: Invalid) -> None:
+    for name, message in err.fields.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [message]
+    flash(err.message, "error")
+
+
+def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskForm]) -> str:
+    """Run one posted action; returns the success message or raises a domain error."""
+    form = forms.get(action)
+    if action == "revoke":
+        membership = db.session.get(Membership, request.form.get("membership", type=int) or 0)
+        if membership is None or membership.organisation_id != org.id:
+            raise NotFound()
+        service.revoke_staff(db.session, user, membership)
+        return _("已取消该工作人员的角色。")
+    if form is None or not form.validate_on_submit():
+        raise Invalid(_("请求内容不完整或格式不对，请返回重试。"))
+    if isinstance(form, ChildForm):
+        organisations.create_organisation(db.session, user, parent_code=org.code, code=form.code.data or "",
+                                          name=form.name.data or "", kind=OrgKind(form.kind.data))
+        return _("已添加下级组织。")
+    if isinstance(form, StaffForm):
+        service.appoint_staff(db.session, user, org=org, phone=form.phone.data or "",
+                              role=STAFF_ROLE.get(org.kind, Role.union_staff))
+        return _("已任命工作人员。")
+    try:
+        text = form.file.data.read().decode("utf-8-sig") if form.file.data else ""
+    except UnicodeDecodeError:
+        raise Invalid(_("文件应为 UTF-8 编码的 CSV。"), fields={"file": _("文件应为 UTF-8 编码的 CSV。")}) from None
+    report = organisations.import_townships(db.session, user, text)
+    if report.errors:
+        raise Invalid(_("文件有错误，没有导入任何内容。"), fields={"file": "；".join(report.errors[:20])})
+    return _("已导入%(n)d个乡镇（街道）工会，%(s)d个已存在。", n=report.added, s=report.skipped)
+
+
+@bp.route("/<code>", methods=["GET", "POST"])
+def show(code: str):
+    org = organisations.get_by_code(db.session, code)
+    user = _user()
+    forms: dict[str, FlaskForm] = {"child": ChildForm(prefix="child"), "staff": StaffForm(prefix="staff"),
+                                   "import": ImportForm(prefix="imp")}
+    status = 200
+    if request.method == "POST":
+        if user is None:
+            raise Forbidden(_("请先登录。"))
+        action = request.form.get("action", "")
+        try:
+            message = _apply(action, org, user, forms)
+        except Invalid as err:
+            db.session.rollback()
+            _show(forms.get(action, forms["import"]), err)
+            status = 400
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("orgs.show", code=org.code))
+    staff_role = STAFF_ROLE.get(org.kind)
+    can_staff = staff_role is not None and can(user, "user.grant_role", (org, staff_role))
+    return render_template(
+        "orgs/show.html", org=org, kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, child_form=forms["child"],
+        staff_form=forms["staff"], import_form=forms["import"], can_manage=can(user, "org.manage", org),
+        can_staff=can_staff, can_import=can(user, "org.import", org), mask_phone=mask_phone,
+        staff=service.staff_of(db.session, org) if can_staff else []), status
+
+
+@bp.get("/mine")
+@login_required
+def mine():
+    """Staff land on the organisations they work for."""
+    orgs = [m.organisation for m in current_user.memberships if m.organisation is not None]
+    if len(orgs) == 1:
+        return redirect(url_for("orgs.show", code=orgs[0].code))
+    return render_template("orgs/mine.html", orgs=orgs)
