@@ -35,8 +35,13 @@ dev: install
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py).
 test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if url=$$($(BIN)/python -m tests.postgres_url); then \
+		echo "== the same tests on PostgreSQL ($$url) =="; \
+		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
 # Refresh the English catalog after adding or changing UI text (message ids are the Chinese texts).
 messages: $(STAMP)
