@@ -1,2 +1,2 @@
 """Learning: enrolment, progress tracking, completion, the credit bank, qualifications and
-certificates. Built by the learning issue."""
+certificates. Built so far: the pure progress rules (learning/progress.py)."""

@@ -1,0 +1,92 @@
+"""Progress rules for video and audio lessons, pure: no app, no database.
+
+The server keeps, per learner and lesson, the union of watched intervals and the furthest position.
+Heartbeats may arrive twice, late or out of order (offline replay), so merging is a set union:
+commutative, idempotent, and never moves progress backwards. Completion counts only seconds actually
+watched, so dragging the playhead to the end completes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Interval = tuple[float, float]
+
+DEFAULT_COMPLETION_RATIO = 0.9
+# Seconds of slack for clocks and players that report a little past the duration or the wall clock.
+TOLERANCE_S = 2.0
+MAX_PLAYBACK_RATE = 2.0
+
+
+def merge(intervals: Iterable[Sequence[float]]) -> list[Interval]:
+    """Sorted, non-overlapping union; touching intervals ([0,10] and [10,20]) join."""
+    spans = sorted((float(a), float(b)) for a, b in intervals if b > a)
+    merged: list[Interval] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def covered(intervals: Iterable[Sequence[float]]) -> float:
+    return sum(end - start for start, end in merge(intervals))
+
+
+def is_complete(intervals: Iterable[Sequence[float]], duration_s: float,
+                ratio: float = DEFAULT_COMPLETION_RATIO) -> bool:
+    """Complete when the watched union covers at least `ratio` of the duration."""
+    if duration_s <= 0:
+        return False
+    return covered(intervals) >= ratio * duration_s - 1e-9
+
+
+@dataclass(frozen=True)
+class HeartbeatError:
+    code: str      # stable, for the API
+    message: str   # plain Chinese, for people
+
+
+def check_heartbeat(position_s: float, watched: Sequence[Sequence[float]], duration_s: float,
+                    seconds_since_last: float | None) -> HeartbeatError | None:
+    """Reject what no real player could send; None when the heartbeat is plausible.
+
+    `seconds_since_last` is the wall-clock time since this learner's previous accepted heartbeat for
+    the lesson (None for the first): new watched time cannot exceed it times the fastest playback rate.
+    """
+    if position_s < 0 or any(a < 0 or b < 0 for a, b in watched):
+        return HeartbeatError("negative_time", "时间不能为负数。")
+    limit = duration_s + TOLERANCE_S
+    if position_s > limit or any(b > limit for _a, b in watched):
+        return HeartbeatError("beyond_duration", "观看位置超出了课程时长。")
+    if any(b < a for a, b in watched):
+        return HeartbeatError("bad_interval", "观看区间的结束时间早于开始时间。")
+    if seconds_since_last is not None:
+        allowed = seconds_since_last * MAX_PLAYBACK_RATE + TOLERANCE_S
+        if covered(watched) > allowed:
+            return HeartbeatError("too_much_watched", "上报的观看时长超过了实际经过的时间。")
+    return None
+
+
+@dataclass(frozen=True)
+class LessonState:
+    watched: tuple[Interval, ...] = ()
+    position_s: float = 0.0
+    last_seq: int = -1
+
+
+def apply(state: LessonState, position_s: float, watched: Sequence[Sequence[float]], seq: int) -> LessonState:
+    """Fold one accepted heartbeat into the state. The watched union only grows; the resume
+    position is taken from the newest heartbeat (highest seq), so replaying an old one cannot
+    rewind where the learner stopped."""
+    union = tuple(merge([*state.watched, *watched]))
+    position = position_s if seq > state.last_seq else state.position_s
+    return LessonState(watched=union, position_s=position, last_seq=max(seq, state.last_seq))
+
+
+def new_watched(state: LessonState, watched: Sequence[Sequence[float]]) -> float:
+    """Seconds this heartbeat adds beyond what was already counted (for the wall-clock check)."""
+    return covered([*state.watched, *watched]) - covered(state.watched)
