@@ -76,3 +76,24 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def login(app, page):
+    """Log the browser in as a new user of `role` through the real login form; returns the phone."""
+    from app.extensions import db
+    from tests import factories
+
+    def _login(role: str = "worker", org_code: str | None = None) -> str:
+        with app.app_context():
+            user = factories.user(role, org_code)
+            phone = user.phone
+            db.session.commit()
+        page.goto("/auth/login")
+        page.get_by_label("手机号").fill(phone)
+        page.get_by_label("密码", exact=True).fill(factories.PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        return phone
+
+    return _login

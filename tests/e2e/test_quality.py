@@ -1,0 +1,88 @@
+"""Every main page on a 360 px phone: light (≤ 150 KB transferred, video excluded), nothing fetched from
+another host, no serious or critical axe-core finding, text ≥ 16 px and touch targets ≥ 44 px.
+axe-core is vendored under tests/e2e/vendor/axe-core (MPL-2.0) and injected through the DevTools
+protocol, which the site's Content-Security-Policy rightly does not allow pages to do themselves."""
+
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+AXE = (Path(__file__).parent / "vendor/axe-core/axe.min.js").read_text(encoding="utf-8")
+MAX_BYTES = 150 * 1024
+
+PUBLIC = ["/", "/auth/login", "/auth/register", "/orgs/330100", "/catalog", "/search", "/does-not-exist"]
+WORKER = ["/me", "/me/profile", "/me/password", "/learning"]
+STAFF = [("union_staff", "330106", "/orgs/330106")]
+
+SMALL_TEXT = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.offsetParent && getComputedStyle(el).position !== 'fixed') continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (own && parseFloat(getComputedStyle(el).fontSize) < 16)
+      bad.push(el.tagName + ': ' + el.textContent.trim().slice(0, 30));
+  }
+  return bad;
+}"""
+SMALL_TARGETS = """() => {
+  const bad = [];
+  const sel = 'button, select, textarea, input:not([type=hidden]), a.button, nav a, .menu-list a, .tiles a';
+  for (const el of document.querySelectorAll(sel)) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    const target = el.type === 'checkbox' ? el.closest('label').getBoundingClientRect() : r;
+    if (target.height < 44 || target.width < 44)
+      bad.push(el.outerHTML.slice(0, 80) + ' ' + Math.round(target.width) + 'x' + Math.round(target.height));
+  }
+  return bad;
+}"""
+TRANSFERRED = """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+  .filter(e => !/\\.(m3u8|ts|mp4|m4s|aac)(\\?|$)/.test(e.name))
+  .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"""
+
+
+def axe_violations(page):
+    page.evaluate(AXE + "\n;0")
+    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+
+
+def test_the_checks_catch_real_problems(page):
+    """The checks themselves can fail: a page with an unlabelled image, tiny text and a tiny button."""
+    page.set_content('<html lang="en"><body><img src="data:,"><p style="font-size:12px">tiny</p>'
+                     '<button style="height:20px">x</button></body></html>')
+    assert any(v.startswith("image-alt") for v in axe_violations(page))
+    assert page.evaluate(SMALL_TEXT) and page.evaluate(SMALL_TARGETS)
+
+
+def check_page(page, url):
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{url} is wider than the phone"
+    assert page.evaluate(TRANSFERRED) <= MAX_BYTES, url
+    assert page.evaluate(SMALL_TEXT) == [], url
+    assert page.evaluate(SMALL_TARGETS) == [], url
+    violations = axe_violations(page)
+    assert violations == [], f"{url}: {violations}"
+    assert page.outside_requests == [], page.outside_requests
+    assert page.js_errors == [], page.js_errors
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_public_pages(page, url):
+    check_page(page, url)
+
+
+def test_worker_pages(page, login):
+    login("worker")
+    for url in WORKER:
+        check_page(page, url)
+
+
+@pytest.mark.parametrize(("role", "org", "url"), STAFF)
+def test_staff_pages(page, login, role, org, url):
+    login(role, org)
+    check_page(page, url)
