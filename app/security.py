@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
+from flask_babel import gettext as _
+
+from app.errors import Invalid
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # No inline script and nothing from another host: every script, style, font and image is ours.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -23,7 +28,18 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return target
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in v for v in values)
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        """NUL has no place in text and PostgreSQL cannot store it: refuse it up front, clearly."""
+        if _has_nul(request.args.values()) or (request.method == "POST" and request.mimetype in FORM_TYPES
+                                               and _has_nul(request.form.values())):
+            raise Invalid(_("输入内容含有无效字符，请删除后重试。"), code="invalid_characters")
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

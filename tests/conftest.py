@@ -78,16 +78,16 @@ def runner(app: Flask):
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def csrf_token(client: FlaskClient, page: str = "/auth/login") -> str:
-    html = client.get(page).get_data(as_text=True)
+def csrf_token(client: FlaskClient, source: str = "/auth/login") -> str:
+    html = client.get(source).get_data(as_text=True)
     match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {page}"
+    assert match, f"no CSRF token on {source}"
     return match.group(1)
 
 
-def post_form(client: FlaskClient, url: str, data: dict, page: str | None = None, **kw):
-    """Post like a browser would: take the CSRF token from the page (the form's own by default)."""
-    token = csrf_token(client, page or url)
+def post_form(client: FlaskClient, url: str, data: dict, source: str | None = None, **kw):
+    """Post like a browser would: take the CSRF token from the `source` page (the form's own by default)."""
+    token = csrf_token(client, source or url)
     return client.post(url, data={"csrf_token": token, **data}, **kw)
 
 
@@ -110,9 +110,13 @@ class Auth:
         return phone
 
     def logout(self):
-        return post_form(self.client, "/auth/logout", {}, page="/me")
+        return post_form(self.client, "/auth/logout", {}, source="/me")
 
 
 @pytest.fixture
 def auth(app: Flask, client: FlaskClient) -> Auth:
     return Auth(app, client)
+
+
+# Browser fixtures (Chromium through Playwright), shared by tests/e2e and tests/security.
+from tests.browser import browser, live_server, login, page, pytest_runtest_makereport  # noqa: E402, F401

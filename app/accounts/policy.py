@@ -62,6 +62,22 @@ def _profile_view(user: User, profile_owner: User) -> bool:
     return profile is not None and _union_over(user, profile.union)
 
 
+def _provider_staff(user: User, org: Organisation | None) -> bool:
+    """Author resources for `org`: its own institution or enterprise staff; for a union, its union staff
+    (or those above it). Union staff never edit an institution's resources."""
+    if org is None:
+        return False
+    if org.kind == OrgKind.union:
+        return _union_over(user, org)
+    role = {OrgKind.institution: Role.institution_staff, OrgKind.enterprise: Role.enterprise_staff}.get(org.kind)
+    return role is not None and _staff_over(user, role, org)
+
+
+def _resource_view(user: User, resource: Any) -> bool:
+    """Unpublished resources: the provider's staff and the unions that review them."""
+    return _provider_staff(user, resource.provider) or _union_over(user, resource.provider)
+
+
 RULES: dict[str, Rule] = {
     "org.view": lambda user, org: True,
     "org.manage": _manage_org,
@@ -70,6 +86,16 @@ RULES: dict[str, Rule] = {
     "profile.view": _profile_view,
     "profile.edit": lambda user, owner: owner.id == user.id,
     "admin.site": lambda user, _target: False,  # admins only, through the override below
+    # catalog (issue 3): targets are the provider organisation for create, the resource otherwise
+    "resource.create": _provider_staff,
+    "resource.edit": lambda user, resource: _provider_staff(user, resource.provider),
+    "resource.submit": lambda user, resource: _provider_staff(user, resource.provider),
+    "resource.withdraw": lambda user, resource: _provider_staff(user, resource.provider),
+    "resource.review": lambda user, resource: _union_over(user, resource.provider),
+    "resource.unpublish": lambda user, resource: _union_over(user, resource.provider),
+    "resource.view": _resource_view,
+    "catalog.edit": lambda user, org: org is not None and org.kind == OrgKind.union and _union_over(user, org),
+    "category.manage": lambda user, _target: False,  # admins only
 }
 
 DESCRIPTIONS = {
@@ -80,6 +106,15 @@ DESCRIPTIONS = {
     "profile.view": _l("查看个人资料"),
     "profile.edit": _l("修改个人资料"),
     "admin.site": _l("站点管理"),
+    "resource.create": _l("创建学习资源"),
+    "resource.edit": _l("修改学习资源"),
+    "resource.submit": _l("提交资源审核"),
+    "resource.withdraw": _l("撤回学习资源"),
+    "resource.review": _l("审核（遴选）学习资源"),
+    "resource.unpublish": _l("下架学习资源"),
+    "resource.view": _l("查看未发布的资源"),
+    "catalog.edit": _l("编辑工会资源目录"),
+    "category.manage": _l("管理目录分类"),
 }
 
 

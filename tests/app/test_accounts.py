@@ -46,7 +46,7 @@ def test_register_accepts_spaces_and_country_code(client, db):
 
 def test_register_twice_with_one_number_is_refused(client, db):
     register(client)
-    post_form(client, "/auth/logout", {}, page="/me")
+    post_form(client, "/auth/logout", {}, source="/me")
     response = register(client, name="另一个人")
     assert response.status_code == 400 and "该手机号已注册" in response.get_data(as_text=True)
     assert db.session.query(User).count() == 1

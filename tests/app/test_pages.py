@@ -66,16 +66,16 @@ def test_home_has_the_bottom_navigation_in_chinese(client):
 
 
 def test_language_switch_to_english_and_back(client):
-    response = post_form(client, "/lang", {"lang": "en", "next": "/auth/login"}, page="/")
+    response = post_form(client, "/lang", {"lang": "en", "next": "/auth/login"}, source="/")
     assert response.status_code == 302 and response.headers["Location"] == "/auth/login"
     body = client.get("/auth/login").get_data(as_text=True)
     assert "Log in" in body and "Mobile number" in body and '<html lang="en">' in body
-    post_form(client, "/lang", {"lang": "zh_CN", "next": "/"}, page="/")
+    post_form(client, "/lang", {"lang": "zh_CN", "next": "/"}, source="/")
     assert "登录" in client.get("/").get_data(as_text=True)
 
 
 def test_language_switch_ignores_unknown_languages_and_foreign_next(client):
-    response = post_form(client, "/lang", {"lang": "xx", "next": "https://evil.example/"}, page="/")
+    response = post_form(client, "/lang", {"lang": "xx", "next": "https://evil.example/"}, source="/")
     assert response.headers["Location"] == "/"
     assert "lang=" not in response.headers.get("Set-Cookie", "")
 
@@ -94,3 +94,13 @@ def test_oversized_request_body_is_refused(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1000
     response = client.post("/auth/login", data={"phone": "1" * 5000})
     assert response.status_code == 413 and "上传内容过大" in response.get_data(as_text=True)
+
+
+def test_nul_characters_are_refused_clearly(client, db):
+    from app.accounts.models import User
+
+    response = post_form(client, "/auth/register", {"phone": "13912345678", "password": "long-enough",
+                                                    "name": "a\x00b"})
+    assert response.status_code == 400 and "无效字符" in response.get_data(as_text=True)
+    assert db.session.query(User).count() == 0
+    assert client.get("/?q=%00").status_code == 400
