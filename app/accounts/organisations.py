@@ -16,6 +16,7 @@ from app.accounts import divisions
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, require
 from app.errors import Invalid, NotFound
+from app.text import has_control_chars
 
 _CHILD_LEVEL = {OrgLevel.province: OrgLevel.city, OrgLevel.city: OrgLevel.county,
                 OrgLevel.county: OrgLevel.township}
@@ -68,8 +69,8 @@ def create_organisation(session: Session, actor: User, *, parent_code: str, code
         errors["code"] = _("代码只能由字母、数字和连字符组成，最长32位。")
     elif session.scalar(select(Organisation.id).where(Organisation.code == code)):
         errors["code"] = _("代码 %(code)s 已被使用。", code=code)
-    if not name or len(name) > 200:
-        errors["name"] = _("请填写名称（最多200字）。")
+    if not name or len(name) > 200 or has_control_chars(name):
+        errors["name"] = _("请填写名称（最多200字，不含控制字符）。")
     if kind == OrgKind.union and parent.level not in _CHILD_LEVEL:
         errors["kind"] = _("乡镇（街道）工会下不能再设工会。")
     if errors:

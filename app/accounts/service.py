@@ -29,6 +29,7 @@ from app.accounts.models import (
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, TooManyRequests
+from app.text import has_control_chars
 
 PHONE_RE = re.compile(r"^1\d{10}$")
 MIN_PASSWORD = 8
@@ -55,6 +56,8 @@ def _check_password(password: str, errors: dict[str, str], field: str = "passwor
 def _check_name(name: str, errors: dict[str, str]) -> None:
     if not name or len(name) > 50:
         errors["name"] = _("请填写称呼（1到50个字）。")
+    elif has_control_chars(name):
+        errors["name"] = _("不能包含控制字符。")
 
 
 def _hash(password: str) -> str:
@@ -207,6 +210,8 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
     real_name = (data.get("real_name") or "").strip()
     if len(real_name) > 50:
         errors["real_name"] = _("姓名最多50个字。")
+    elif has_control_chars(real_name):
+        errors["real_name"] = _("不能包含控制字符。")
     id_number = (data.get("id_number") or "").strip().upper()
     if id_number:
         if not ric.is_valid(id_number) or len(id_number) != 18:
@@ -218,6 +223,8 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
     employer = (data.get("employer") or "").strip()
     if len(employer) > 200:
         errors["employer"] = _("单位名称最多200个字。")
+    elif has_control_chars(employer):
+        errors["employer"] = _("不能包含控制字符。")
     job_level = _parse_choice(JobLevel, data.get("job_level", ""), "job_level", errors)
     employer_type = _parse_choice(EmployerType, data.get("employer_type", ""), "employer_type", errors)
     education = _parse_choice(Education, data.get("education", ""), "education", errors)

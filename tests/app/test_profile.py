@@ -44,6 +44,7 @@ def test_profile_saves_and_shows_the_id_number_masked(client, db, worker):
     ("union_code", "999999", "请选择您所在的工会"),
     ("union_code", "", "是工会会员时，请选择所在工会"),
     ("real_name", "名" * 51, "姓名最多50个字"),
+    ("employer", "单位\x07名", "不能包含控制字符"),
 ])
 def test_bad_field_gets_a_message_and_nothing_is_saved(client, db, worker, field, value, message):
     response = save(client, **{field: value})
