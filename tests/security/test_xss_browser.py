@@ -8,6 +8,7 @@ from app.accounts import organisations, service
 from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.extensions import db
+from app.text import has_control_chars
 from tests import factories
 from tests.security.xss_payloads import PAYLOADS
 
@@ -36,7 +37,8 @@ INJECTED = """() => {
 def _seed(app):
     """An institution whose staff have hostile names, under a county with hostile child organisations."""
     with app.app_context():
-        for i, payload in enumerate(p for p in PAYLOADS if "\x00" not in p):  # NUL is refused, see test_pages
+        # control characters are refused before they are stored (tests/app/test_pages.py)
+        for i, payload in enumerate(p for p in PAYLOADS if not has_control_chars(p)):
             organisations.create_organisation(db.session, SYSTEM, parent_code="330106", code=f"ENT-X{i}",
                                               name=payload[:200], kind=OrgKind.enterprise)
             user = factories.user("worker", name=payload[:50])
