@@ -1,0 +1,15 @@
+"""Run every benchmark script in this folder, one after another (`make bench`)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+here = Path(__file__).parent
+failed = []
+for script in sorted(here.glob("*.py")):
+    if script.name == "run_all.py":
+        continue
+    print(f"== {script.name}", flush=True)
+    if subprocess.run([sys.executable, str(script)]).returncode != 0:
+        failed.append(script.name)
+sys.exit(1 if failed else 0)
