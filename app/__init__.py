@@ -16,7 +16,7 @@ DOMAINS = ("catalog", "search", "media", "learning", "programme")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from app import config, errors, i18n, outbox, security, views  # noqa: F401 - outbox registers its table
+    from app import config, errors, i18n, outbox, pagecache, security, views  # noqa: F401 - outbox registers its table
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.extensions import csrf, db, login_manager, migrate
@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.register(app)
     security.init_app(app)
+    pagecache.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)
     app.register_blueprint(account_views.me_bp)

@@ -40,6 +40,40 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", int, 16 * 1024 * 1024, "Largest request body in bytes outside resumable uploads."),
     Setting("HTTPS", _bool, False, "Served over HTTPS: mark cookies Secure and send HSTS."),
     Setting("LOG_LEVEL", str, "INFO", "Python logging level for the site."),
+    Setting("PAGE_CACHE_SECONDS", float, 5.0, "How long public list pages are kept for anonymous visitors "
+            "(0 turns the page cache off); a change shows within this time."),
+    Setting("CATALOG_IMPORT_MAX_BYTES", int, 10 * 1024 * 1024, "Largest CSV/XLSX file accepted by the catalog "
+            "bulk import (web page; the command line allows 10 times as much)."),
+    Setting("OAI_REPOSITORY_ID", str, "qiuxue.local", "Namespace of OAI-PMH item identifiers "
+            "(oai:<id>:resource/<n>); set it once to the site's domain and never change it."),
+    Setting("OAI_ADMIN_EMAIL", str, "admin@qiuxue.local", "Contact address the OAI-PMH Identify response gives."),
+    # media and background jobs (issue 5)
+    Setting("MEDIA_WORKER", str, "inprocess", "Who runs transcoding and other jobs: 'inprocess' (a thread in the "
+            "web process, started by its first request) or 'external' (`qiuxue media worker` runs them)."),
+    Setting("MEDIA_DIR", str, "", "Folder for uploads, sources and renditions; empty means DATA_DIR/media."),
+    Setting("MEDIA_MAX_UPLOAD", int, 4 * 1024**3, "Largest resumable upload in bytes (4 GiB)."),
+    Setting("MEDIA_MAX_DURATION_S", int, 4 * 3600, "Longest accepted video or audio, in seconds (4 hours)."),
+    Setting("ORG_STORAGE_QUOTA", int, 50 * 1024**3, "Media storage one organisation may use in bytes, "
+            "uploads in progress included (50 GiB); 0 means no limit."),
+    Setting("MEDIA_UPLOAD_EXPIRE_HOURS", int, 24, "Unfinished uploads untouched this long expire and are removed."),
+    Setting("MEDIA_URL_TTL_S", int, 6 * 3600, "Lifetime of the signed media URLs given for unpublished lessons."),
+    Setting("MEDIA_ACCEL", str, "none", "How media files leave: 'none' (the app sends them), 'nginx' "
+            "(X-Accel-Redirect to MEDIA_ACCEL_PREFIX) or 'sendfile' (X-Sendfile with the file's path)."),
+    Setting("MEDIA_ACCEL_PREFIX", str, "/internal-media/", "nginx `internal` location mapped to MEDIA_DIR."),
+    Setting("MEDIA_FFMPEG_THREADS", int, 0, "Threads one ffmpeg run may use; 0 lets ffmpeg choose (all cores)."),
+    Setting("MEDIA_X264_PRESET", str, "veryfast", "x264 preset of the HLS ladder (slower = smaller files)."),
+    Setting("JOBS_THREADS", int, 1, "Jobs one worker runs at once (each transcode uses all cores anyway)."),
+    Setting("JOBS_POLL_S", float, 1.0, "Seconds an idle worker waits before looking for due jobs again."),
+    Setting("JOBS_HEARTBEAT_S", float, 3.0, "Seconds between heartbeats (and progress writes) of a running job."),
+    Setting("JOBS_STALE_AFTER_S", float, 120.0, "A running job whose heartbeat is older than this is re-queued."),
+    Setting("JOBS_RETRY_BASE_S", float, 30.0, "Backoff before the first retry of a failed job; doubles each time."),
+    # search (issue 4)
+    Setting("SEARCH_INDEX_DIR", str, "", "Folder of the search index and its suggestion file; empty means "
+            "DATA_DIR/search."),
+    Setting("SEARCH_INDEXER", str, "thread", "Who drains catalog changes into the search index: 'thread' (inside "
+            "the web process, started by its first request) or 'off' (`qiuxue search worker` runs it)."),
+    Setting("SEARCH_POLL_SECONDS", float, 0.5, "How often the search indexer looks for changes committed by "
+            "other processes."),
 )
 
 ENV_PREFIX = "QIUXUE_"

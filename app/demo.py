@@ -49,4 +49,13 @@ def load(session: Session) -> dict[str, int]:
         if role == Role.admin:
             service.grant_role(session, user, Role.admin, None)
         counts["users"] += 1
+    from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
+
+    counts.update(catalog_demo.load(session))
+    from search import synonyms  # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
+
+    counts["synonyms"] = synonyms.seed(session)
+    from media import demo as media_demo  # short demo clips on a few video lessons; none when there are no lessons
+
+    counts.update(media_demo.load(session))
     return counts

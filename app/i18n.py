@@ -27,11 +27,13 @@ def select_locale() -> str:
     return current_app.config["DEFAULT_LOCALE"]
 
 
-@bp.post("/lang")
-def switch():
-    """Remember the chosen language in a cookie and go back to the page the visitor was on."""
-    code = request.form.get("lang", "")
-    response = redirect(safe_next(request.form.get("next")))
+@bp.get("/lang/<code>")
+def switch(code: str):
+    """Remember the chosen language in a cookie and go back to the page the visitor was on.
+
+    A plain link rather than a form: choosing a display language changes nothing worth forging,
+    and pages without a per-session form token can be cached for every anonymous visitor."""
+    response = redirect(safe_next(request.args.get("next")))
     if code in locales():
         response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                             secure=current_app.config["HTTPS"])

@@ -27,16 +27,6 @@ def healthz():
     return jsonify({"status": "ok" if status == 200 else "error", "database": database}), status
 
 
-@bp.get("/catalog")
-def catalog():
-    return render_template("coming.html", section="catalog")
-
-
-@bp.get("/search")
-def search():
-    return render_template("coming.html", section="search")
-
-
 @bp.get("/learning")
 def learning():
     return render_template("coming.html", section="learning")

@@ -1,2 +1,22 @@
 """Catalog: the menu-style open resource directory (courses, video lectures, micro-courses),
 the publishing workflow, union catalogs and open exports. Built by the catalog issue."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    # models registers the tables; the view modules attach their routes to the blueprints
+    from app import pagecache
+    from catalog import api, manage_views, models, union_views, views  # noqa: F401
+    from catalog.cli import catalog_cli
+    from catalog.counters import ViewCounter
+    from catalog.web import api_bp, bp, oai_bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(oai_bp)
+    app.cli.add_command(catalog_cli)
+    app.extensions["catalog_views"] = ViewCounter()
+    pagecache.cacheable(app, "catalog.index", "catalog.all_resources", "catalog.category")

@@ -1,2 +1,34 @@
 """Search: Chinese full-text search on Whoosh with jieba segmentation, pinyin and facets,
 kept in step with the catalog through an outbox. Built by the search issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def index_dir(app: Flask) -> Path:
+    return Path(app.config.get("SEARCH_INDEX_DIR") or Path(app.config["DATA_DIR"]) / "search")
+
+
+def init_app(app: Flask) -> None:
+    from search import analysis, indexer, models, views  # noqa: F401 - models registers the table
+    from search.backend import WhooshBackend
+    from search.cli import search_cli
+
+    analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
+    app.extensions["search"] = WhooshBackend(index_dir(app))
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.api_bp)
+    app.cli.add_command(search_cli)
+
+    if app.config.get("TESTING") or app.config.get("SEARCH_INDEXER") != "thread":
+        return
+    state: dict = {}
+
+    @app.before_request
+    def _start_indexer() -> None:  # the first request, not import or CLI commands, starts it
+        if "thread" not in state:
+            state["thread"] = indexer.IndexerThread(app, app.extensions["search"], app.config["SEARCH_POLL_SECONDS"])
+            state["thread"].start()

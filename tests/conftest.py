@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db as _db
+from catalog import categories
 from tests import factories
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -44,13 +45,14 @@ def _reset_postgres(url: str) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test-secret",
-              "DATABASE_URL": TEST_DATABASE_URL}
+              "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0}
     if TEST_DATABASE_URL:
         _reset_postgres(TEST_DATABASE_URL)
     app = create_app(config)
     with app.app_context():
         _db.create_all()
         factories.seed_orgs()
+        categories.seed_menu(_db.session)
         _db.session.commit()
     yield app
     with app.app_context():
@@ -75,7 +77,7 @@ def runner(app: Flask):
     return app.test_cli_runner()
 
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+CSRF_RE = re.compile(r'name="[\w-]*csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client: FlaskClient, source: str = "/auth/login") -> str:

@@ -96,6 +96,10 @@ RULES: dict[str, Rule] = {
     "resource.view": _resource_view,
     "catalog.edit": lambda user, org: org is not None and org.kind == OrgKind.union and _union_over(user, org),
     "category.manage": lambda user, _target: False,  # admins only
+    # media (issue 5): upload for an organisation (the target) as its resource authors do; see an asset's
+    # media before it is published (target: the asset, whose `org` is the uploading organisation)
+    "media.upload": _provider_staff,
+    "media.view": lambda user, asset: _provider_staff(user, asset.org) or _union_over(user, asset.org),
 }
 
 DESCRIPTIONS = {
@@ -115,6 +119,8 @@ DESCRIPTIONS = {
     "resource.view": _l("查看未发布的资源"),
     "catalog.edit": _l("编辑工会资源目录"),
     "category.manage": _l("管理目录分类"),
+    "media.upload": _l("上传音视频"),
+    "media.view": _l("查看未发布的音视频"),
 }
 
 

@@ -50,14 +50,14 @@ def test_bad_child_input_keeps_the_page_and_says_what_is_wrong(client, auth, db)
 def test_staff_cannot_act_outside_their_subtree(client, auth, db):
     auth.as_role("union_staff", "330106")
     response = post_form(client, "/orgs/330105", {"action": "child", "child-kind": "enterprise",
-                                                  "child-code": "ENT-X", "child-name": "x"})
+                                                  "child-code": "ENT-X", "child-name": "x"}, source="/me/password")
     assert response.status_code == 403
     assert db.session.query(Organisation).filter_by(code="ENT-X").count() == 0
 
 
 def test_anonymous_posts_are_refused(client, db):
     response = post_form(client, "/orgs/330106", {"action": "child", "child-kind": "enterprise",
-                                                  "child-code": "ENT-X", "child-name": "x"})
+                                                  "child-code": "ENT-X", "child-name": "x"}, source="/auth/login")
     assert response.status_code == 403
 
 

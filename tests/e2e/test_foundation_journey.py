@@ -43,7 +43,7 @@ def test_new_user_registers_fills_profile_switches_language_and_logs_out(page):
     assert page.get_by_text("个人资料已保存").is_visible()
     assert "1101**********002X" in page.content() and "11010519491231002X" not in page.content()
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
     assert page.get_by_text("Your profile has been saved").count() == 0
     assert page.get_by_role("heading", name="Profile").is_visible()
     page.locator(".tabbar").get_by_text("Me", exact=True).click()

@@ -12,9 +12,12 @@ pytestmark = pytest.mark.browser
 AXE = (Path(__file__).parent / "vendor/axe-core/axe.min.js").read_text(encoding="utf-8")
 MAX_BYTES = 150 * 1024
 
-PUBLIC = ["/", "/auth/login", "/auth/register", "/orgs/330100", "/catalog", "/search", "/does-not-exist"]
+PUBLIC = ["/", "/auth/login", "/auth/register", "/orgs/330100", "/catalog/", "/catalog/all", "/catalog/menu/skills",
+          "/catalog/province", "/search", "/search?q=电工", "/does-not-exist"]
 WORKER = ["/me", "/me/profile", "/me/password", "/learning"]
-STAFF = [("union_staff", "330106", "/orgs/330106")]
+STAFF = [("union_staff", "330106", "/orgs/330106"), ("union_staff", "330100", "/catalog/review"),
+         ("institution_staff", None, "/catalog/manage"), ("institution_staff", None, "/catalog/manage/new?org=INST-T1"),
+         ("institution_staff", None, "/catalog/manage/import"), ("institution_staff", None, "/media/upload")]
 
 SMALL_TEXT = """() => {
   const bad = [];

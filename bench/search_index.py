@@ -1,0 +1,204 @@
+"""Search benchmark: build rate, index size and query latency (plain, faceted, highlighted, suggest) of our
+Whoosh index, side by side in the same run with SQLite FTS5 (trigram tokenizer, and unicode61 over jieba-cut
+text) on the same documents and queries. Writes the table into bench/README.md under "## Search".
+
+    .venv/bin/python bench/search_index.py --docs 100000      # about 6-8 minutes on 2 cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from search_corpus import corpus  # noqa: E402
+
+from search import analysis  # noqa: E402
+from search.backend import WhooshBackend  # noqa: E402
+from search.documents import html_to_text  # noqa: E402
+from search.engine import SearchRequest  # noqa: E402
+
+QUERIES = ["电工", "焊工", "叉车司机", "培训", "安全", "python", "母婴护理", "电气线路安装", "养老护理员", "考证",
+           "diangong", "dian gong", "dg", "母婴户理", "电子工程", "c语言", "焊工 培训", "cad制图", "仓储管理",
+           "数据结构", "光伏", "高等数学", "快递员", "中式面点师", "钢筋绑扎", "塔吊", "心理健康", "chache",
+           "yanglao", "计算机网络"]
+PREFIXES = ["电", "电工", "dian", "dg", "叉", "chache", "py", "母婴", "yang", "c语", "数据", "jx", "焊", "h"]
+FACETED_FILTER = {"kind": ["course"]}
+TARGETS = {"plain": 50, "faceted": 100, "highlighted": None, "suggest": 30}
+
+
+def folder_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000
+
+
+def timed(fn, items, rounds: int) -> tuple[float, float]:
+    for item in items:  # warm: one searcher per process, caches filled, as a running server has them
+        fn(item)
+    samples = []
+    for _ in range(rounds):
+        for item in items:
+            started = time.perf_counter()
+            fn(item)
+            samples.append(time.perf_counter() - started)
+    return percentiles(samples)
+
+
+def bench_whoosh(docs, folder: Path, procs: int, rounds: int) -> dict:
+    backend = WhooshBackend(folder, build_procs=procs)
+    started = time.perf_counter()
+    backend.rebuild(docs)
+    build = time.perf_counter() - started
+    synonyms = {"铲车": ["叉车"]}
+
+    def plain(q):
+        return backend.search(SearchRequest(q=q, facets=False, highlight=False, synonyms=synonyms))
+
+    def faceted(q):
+        return backend.search(SearchRequest(q=q, filters=FACETED_FILTER, highlight=False, synonyms=synonyms))
+
+    def highlighted(q):
+        return backend.search(SearchRequest(q=q, facets=False, synonyms=synonyms))
+
+    return {"build_s": build, "rate": len(docs) / build, "size_mb": folder_mb(folder),
+            "plain": timed(plain, QUERIES, rounds), "faceted": timed(faceted, QUERIES, rounds),
+            "highlighted": timed(highlighted, QUERIES, rounds),
+            "suggest": timed(lambda p: backend.suggest(p), PREFIXES, rounds),
+            "jieba_load_s": analysis.load_seconds()}
+
+
+def _fts_text(doc, cut: bool) -> tuple[str, str]:
+    body = doc.summary + " " + html_to_text(doc.description_html) + " " + " ".join(doc.lessons)
+    meta = " ".join([*doc.tags, *doc.teachers, doc.provider_name])
+    if cut:
+        return " ".join(analysis.words(doc.title)), " ".join(analysis.words(body + " " + meta))
+    return doc.title, body + " " + meta
+
+
+def bench_fts(docs, path: Path, tokenizer: str, rounds: int) -> dict:
+    cut = tokenizer == "unicode61"
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='{tokenizer}')")
+    db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, kind TEXT, provider TEXT, enrolled INT)")
+    db.execute("CREATE INDEX ix_title ON docs (title)")
+    with db:
+        for doc in docs:
+            title, body = _fts_text(doc, cut)
+            db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (doc.id, title, body))
+            db.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (doc.id, doc.title, doc.kind, doc.provider,
+                                                                 doc.enrolled))
+    build = time.perf_counter() - started
+
+    def where(q: str) -> tuple[str, tuple]:
+        if cut:
+            words = analysis.words(q)
+            return "fts MATCH ?", (" AND ".join(f'"{w}"' for w in words) or '""',)
+        parts = [p for p in re.split(r"\s+", q) if p]
+        if all(len(p) >= 3 for p in parts):
+            return "fts MATCH ?", (" AND ".join(f'"{p}"' for p in parts),)
+        clause = " AND ".join("(fts.title LIKE ? OR fts.body LIKE ?)" for _ in parts)  # trigram needs 3 chars
+        return clause, tuple(x for p in parts for x in (f"%{p}%", f"%{p}%"))
+
+    def plain(q):
+        clause, args = where(q)
+        db.execute(f"SELECT rowid FROM fts WHERE {clause} ORDER BY rank LIMIT 10", args).fetchall()  # noqa: S608
+        db.execute(f"SELECT count(*) FROM fts WHERE {clause}", args).fetchone()  # noqa: S608
+
+    def faceted(q):
+        clause, args = where(q)
+        plain(q)
+        for column in ("kind", "provider"):
+            db.execute(f"SELECT d.{column}, count(*) FROM fts JOIN docs d ON d.id = fts.rowid "  # noqa: S608
+                       f"WHERE {clause} AND d.kind = 'course' GROUP BY d.{column}", args).fetchall()
+
+    def highlighted(q):
+        clause, args = where(q)
+        db.execute(f"SELECT snippet(fts, 1, '<mark>', '</mark>', '…', 16) FROM fts WHERE {clause} "  # noqa: S608
+                   f"ORDER BY rank LIMIT 10", args).fetchall()
+
+    def suggest(p):
+        db.execute("SELECT id, title FROM docs WHERE title >= ? AND title < ? ORDER BY enrolled DESC LIMIT 8",
+                   (p, p + "\U0010ffff")).fetchall()
+
+    result = {"build_s": build, "rate": len(docs) / build, "size_mb": path.stat().st_size / 1e6,
+              "plain": timed(plain, QUERIES, rounds), "faceted": timed(faceted, QUERIES, rounds),
+              "highlighted": timed(highlighted, QUERIES, rounds), "suggest": timed(suggest, PREFIXES, rounds)}
+    db.close()
+    return result
+
+
+def table(n: int, real: int, results: dict[str, dict]) -> str:
+    names = list(results)
+    ours = results[names[0]]
+    lines = [f"{n:,} documents ({real:,} real courses from ../shared/data/courses_cn_mooc.csv, the rest generated); "
+             f"{len(QUERIES)} queries and {len(PREFIXES)} prefixes, warm, measured in one run on this machine. "
+             f"jieba dictionary load: {ours['jieba_load_s']:.2f} s per process (from its cache file).", "",
+             "| measure | target | " + " | ".join(names) + " | ratio (ours / " + names[1] + ") |",
+             "| --- | --- | " + " | ".join("---" for _ in names) + " | --- |"]
+    lines.append("| build (docs/s) | ≥ 1,000 | " + " | ".join(f"{r['rate']:,.0f}" for r in results.values())
+                 + f" | {ours['rate'] / results[names[1]]['rate']:.2f} |")
+    lines.append("| index size (MB) | | " + " | ".join(f"{r['size_mb']:.0f}" for r in results.values())
+                 + f" | {ours['size_mb'] / results[names[1]]['size_mb']:.2f} |")
+    for kind, target in TARGETS.items():
+        for index, label in ((0, "p50"), (1, "p95")):
+            cells = [f"{r[kind][index]:.1f}" for r in results.values()]
+            goal = f"≤ {target}" if target and index == 1 else ""
+            lines.append(f"| {kind} {label} (ms) | {goal} | " + " | ".join(cells)
+                         + f" | {ours[kind][index] / max(results[names[1]][kind][index], 1e-6):.2f} |")
+    return "\n".join(lines)
+
+
+def write_readme(text: str) -> None:
+    readme = ROOT / "bench" / "README.md"
+    current = readme.read_text(encoding="utf-8") if readme.exists() else "# Benchmarks\n"
+    section = ("## Search\n\nProduced by `bench/search_index.py` (see its docstring). Plain = top 10 with total, "
+               "no facets; faceted = top 10 + counts for six facets under a filter; highlighted = plain + snippets; "
+               "FTS5 trigram answers 1-2 character words with LIKE (trigram needs 3), and has no pinyin, synonyms or "
+               "typo handling; its suggest is a title prefix range only.\n\n" + text + "\n")
+    pattern = re.compile(r"## Search\n.*?(?=\n## |\Z)", re.S)
+    updated = pattern.sub(lambda _m: section.rstrip("\n"), current) if pattern.search(current) \
+        else current.rstrip("\n") + "\n\n" + section
+    readme.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--procs", type=int, default=2, help="writer processes for the Whoosh build")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave bench/README.md alone")
+    args = parser.parse_args()
+    analysis.configure(os.environ.get("QIUXUE_SEARCH_CACHE_DIR") or tempfile.gettempdir() + "/qiuxue-jieba")
+    analysis.jieba_tokenizer()
+    docs, real = corpus(args.docs)
+    work = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    try:
+        results = {"Whoosh (ours)": bench_whoosh(docs, work / "whoosh", args.procs, args.rounds)}
+        print("whoosh done", flush=True)
+        results["FTS5 unicode61 + jieba"] = bench_fts(docs, work / "unicode61.db", "unicode61", args.rounds)
+        results["FTS5 trigram"] = bench_fts(docs, work / "trigram.db", "trigram", args.rounds)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    text = table(len(docs), real, results)
+    print(text)
+    if not args.no_write:
+        write_readme(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Cover images: an upload is checked to really be an image (decoded by Pillow, not trusted by its name),
+cropped to 16:9 and saved as JPEG at phone sizes under DATA_DIR/covers with a generated name. The
+original file is never kept, so nothing the uploader embedded (scripts in SVG, EXIF, polyglots) survives."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from app import outbox
+from app.accounts.policy import require
+from app.errors import Invalid
+from catalog.models import Resource
+
+WIDTHS = (480, 960)         # list cards, resource page (phones at 1x-2x and 3x)
+ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
+MAX_BYTES = 8 * 1024 * 1024
+MAX_PIXELS = 40_000_000     # refuse decompression bombs before decoding
+MIN_SIDE = 200
+
+
+def _invalid(message: str) -> Invalid:
+    return Invalid(message, code="bad_image", fields={"cover": message})
+
+
+def _open(data: bytes) -> Image.Image:
+    if not data:
+        raise _invalid(_("请选择一张图片。"))
+    if len(data) > MAX_BYTES:
+        raise _invalid(_("图片不能超过8MB。"))
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.format not in ACCEPTED:
+                raise _invalid(_("请上传 JPEG、PNG、WebP 或 GIF 图片。"))
+            if probe.width * probe.height > MAX_PIXELS:
+                raise _invalid(_("图片尺寸太大。"))
+            probe.verify()
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _invalid(_("文件不是有效的图片。")) from None
+    if min(image.size) < MIN_SIDE:
+        raise _invalid(_("图片太小，宽和高至少%(n)d像素。", n=MIN_SIDE))
+    return image
+
+
+def render(data: bytes) -> dict[int, bytes]:
+    """JPEG bytes per width, cropped to 16:9 around the centre, EXIF orientation applied."""
+    image = ImageOps.exif_transpose(_open(data)).convert("RGB")
+    out = {}
+    for width in WIDTHS:
+        fitted = ImageOps.fit(image, (width, width * 9 // 16), method=Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        fitted.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+        out[width] = buffer.getvalue()
+    return out
+
+
+def folder(data_dir: str) -> Path:
+    path = Path(data_dir) / "covers"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def file_name(key: str, width: int) -> str:
+    return f"{key}-{width}.jpg"
+
+
+def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, data_dir: str) -> str:
+    """Store a new cover for the resource; returns the old key, whose files the caller removes after commit
+    (`remove_files`), so a rolled-back change still has its picture."""
+    from catalog.service import ensure_editable
+
+    require(actor, "resource.edit", resource)
+    ensure_editable(resource)
+    renditions = render(data)
+    key = secrets.token_hex(12)
+    target = folder(data_dir)
+    for width, jpeg in renditions.items():
+        (target / file_name(key, width)).write_bytes(jpeg)
+    old = resource.cover_key
+    resource.cover_key = key
+    session.flush()
+    outbox.emit(session, "resource", resource.id)
+    return old
+
+
+def remove_files(data_dir: str, key: str) -> None:
+    if key:
+        for width in WIDTHS:
+            (folder(data_dir) / file_name(key, width)).unlink(missing_ok=True)

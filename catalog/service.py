@@ -1,0 +1,243 @@
+"""Resource operations: create and edit drafts, and the publishing workflow
+(submit -> select | return; unpublish; withdraw). Each takes a session and plain values, asks the policy,
+validates everything first, records every status change, writes an outbox "resource" row so search
+re-indexes it, flushes, and leaves the commit to the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app import outbox
+from app.accounts.models import Organisation
+from app.accounts.policy import SYSTEM, can, require
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from catalog.categories import load_menu
+from catalog.models import (
+    Category,
+    Resource,
+    ResourceAudience,
+    ResourceIndustry,
+    ResourceKind,
+    ResourceStatus,
+    ResourceTeacher,
+    ResourceTransition,
+    Tag,
+)
+from catalog.schemas import ResourceData, validate_resource
+
+EDITABLE = frozenset({ResourceStatus.draft, ResourceStatus.returned, ResourceStatus.unpublished,
+                      ResourceStatus.withdrawn})
+MICRO_COURSE_MAX_S = 15 * 60
+
+
+def actor_name(actor: Any) -> str:
+    return _("系统") if actor is SYSTEM or actor is None else str(getattr(actor, "name", ""))[:50]
+
+
+def record(session: Session, resource: Resource, actor: Any, action: str, to_status: ResourceStatus,
+           comment: str = "") -> ResourceTransition:
+    """Append a history row and move the resource to its new status."""
+    transition = ResourceTransition(
+        resource=resource, action=action, from_status=None if action in ("create", "import") else resource.status,
+        to_status=to_status, actor_id=getattr(actor, "id", None), actor_name=actor_name(actor),
+        comment=comment, at=utcnow())
+    session.add(transition)
+    resource.status = to_status
+    resource.status_comment = comment if action in ("return", "unpublish", "withdraw") else ""
+    return transition
+
+
+def get_resource(session: Session, resource_id: int) -> Resource:
+    resource = session.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
+    """A published resource for anyone; others only for those who may see them (never revealing they exist)."""
+    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
+        selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
+        selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
+        selectinload(Resource.units), selectinload(Resource.lessons)))
+    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
+        raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def tags_by_name(session: Session, names: list[str], cache: dict[str, Tag] | None = None) -> list[Tag]:
+    """Existing tags by name, creating the missing ones."""
+    cache = {} if cache is None else cache
+    missing = [n for n in names if n not in cache]
+    if missing:
+        for tag in session.scalars(select(Tag).where(Tag.name.in_(missing))):
+            cache[tag.name] = tag
+    for name in names:
+        if name not in cache:
+            cache[name] = Tag(name=name)
+            session.add(cache[name])
+    return [cache[n] for n in names]
+
+
+def _apply(session: Session, resource: Resource, data: ResourceData) -> None:
+    resource.title, resource.kind, resource.summary = data.title, data.kind, data.summary
+    resource.description_html, resource.credits, resource.hours = data.description_html, data.credits, data.hours
+    resource.external_url, resource.language, resource.licence = data.external_url, data.language, data.licence
+    resource.categories = list(session.scalars(select(Category).where(Category.id.in_(data.category_ids))))
+    resource.industries = [ResourceIndustry(industry=i) for i in data.industries]
+    resource.audiences = [ResourceAudience(audience=a) for a in data.audiences]
+    resource.teachers = [ResourceTeacher(name=n, title=t, position=i) for i, (n, t) in enumerate(data.teachers)]
+    resource.tags = tags_by_name(session, data.tags)
+
+
+def _validated(session: Session, raw: dict[str, Any]) -> ResourceData:
+    data, errors = validate_resource(raw, load_menu(session))
+    if data is None:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    return data
+
+
+def create_resource(session: Session, actor: Any, provider: Organisation, raw: dict[str, Any]) -> Resource:
+    """A new draft for `provider`, from form-like values (see catalog.schemas)."""
+    require(actor, "resource.create", provider)
+    data = _validated(session, raw)
+    resource = Resource(provider=provider, status=ResourceStatus.draft, created_by_id=getattr(actor, "id", None))
+    session.add(resource)
+    _apply(session, resource, data)
+    record(session, resource, actor, "create", ResourceStatus.draft)
+    session.flush()
+    outbox.emit(session, "resource", resource.id)
+    return resource
+
+
+def ensure_editable(resource: Resource) -> None:
+    if resource.status not in EDITABLE:
+        raise Conflict(_("已提交或已发布的资源不能直接修改，请先撤回。"), code="not_editable")
+
+
+def update_resource(session: Session, actor: Any, resource: Resource, raw: dict[str, Any]) -> Resource:
+    require(actor, "resource.edit", resource)
+    ensure_editable(resource)
+    _apply(session, resource, _validated(session, raw))
+    resource.updated_at = utcnow()
+    session.flush()
+    outbox.emit(session, "resource", resource.id)
+    return resource
+
+
+def publishing_problems(resource: Resource) -> list[str]:
+    """What keeps a resource from going public, as sentences for the provider."""
+    problems = []
+    if not resource.summary:
+        problems.append(_("请填写简介。"))
+    if not resource.categories:
+        problems.append(_("请至少选择一个目录分类。"))
+    lessons = resource.lessons
+    if not lessons and not resource.external_url:
+        problems.append(_("请添加课时，或填写外部链接。"))
+    if resource.kind == ResourceKind.micro_course and lessons:
+        if len(lessons) != 1:
+            problems.append(_("微课只能有一个课时。"))
+        elif (lessons[0].duration_s or 0) > MICRO_COURSE_MAX_S:
+            problems.append(_("微课时长不能超过15分钟。"))
+    if resource.kind == ResourceKind.course and lessons and any(lesson.unit_id is None for lesson in lessons):
+        problems.append(_("网络课程的每个课时都要放在某一章下。"))
+    return problems
+
+
+def _expect(resource: Resource, allowed: set[ResourceStatus] | frozenset[ResourceStatus]) -> None:
+    if resource.status not in allowed:
+        raise Conflict(_("资源当前状态不允许这个操作。"), code="bad_status")
+
+
+def _reason(comment: str, field: str = "comment") -> str:
+    comment = (comment or "").strip()
+    if not comment or len(comment) > 1000:
+        raise Invalid(_("请填写原因（最多1000字）。"), fields={field: _("请填写原因（最多1000字）。")})
+    return comment
+
+
+def submit(session: Session, actor: Any, resource: Resource, comment: str = "") -> Resource:
+    require(actor, "resource.submit", resource)
+    _expect(resource, EDITABLE)
+    problems = publishing_problems(resource)
+    if problems:
+        raise Invalid(" ".join(problems), code="not_ready")
+    record(session, resource, actor, "submit", ResourceStatus.submitted, (comment or "").strip()[:1000])
+    return _done(session, resource)
+
+
+def review(session: Session, actor: Any, resource: Resource, decision: str, comment: str = "") -> Resource:
+    """遴选: "select" publishes into the open directory; "return" sends it back with a comment."""
+    require(actor, "resource.review", resource)
+    _expect(resource, {ResourceStatus.submitted})
+    if decision == "select":
+        problems = publishing_problems(resource)
+        if problems:
+            raise Invalid(" ".join(problems), code="not_ready")
+        record(session, resource, actor, "select", ResourceStatus.published, (comment or "").strip()[:1000])
+        resource.published_at = utcnow()
+    elif decision == "return":
+        record(session, resource, actor, "return", ResourceStatus.returned, _reason(comment))
+    else:
+        raise Invalid(_("请选择审核结果。"), fields={"decision": _("请选择审核结果。")})
+    return _done(session, resource)
+
+
+def unpublish(session: Session, actor: Any, resource: Resource, reason: str) -> Resource:
+    require(actor, "resource.unpublish", resource)
+    _expect(resource, {ResourceStatus.published})
+    record(session, resource, actor, "unpublish", ResourceStatus.unpublished, _reason(reason))
+    return _done(session, resource)
+
+
+def withdraw(session: Session, actor: Any, resource: Resource, reason: str) -> Resource:
+    require(actor, "resource.withdraw", resource)
+    _expect(resource, {ResourceStatus.submitted, ResourceStatus.published})
+    record(session, resource, actor, "withdraw", ResourceStatus.withdrawn, _reason(reason))
+    return _done(session, resource)
+
+
+def publish_directly(session: Session, actor: Any, resource: Resource, comment: str) -> Resource:
+    """Submit and select in one step, for those who may do both (the CLI import with --publish)."""
+    require(actor, "resource.submit", resource)
+    require(actor, "resource.review", resource)
+    submit(session, actor, resource, comment)
+    return review(session, actor, resource, "select", comment)
+
+
+def _done(session: Session, resource: Resource) -> Resource:
+    resource.updated_at = utcnow()
+    session.flush()
+    outbox.emit(session, "resource", resource.id)
+    return resource
+
+
+def history(session: Session, resource: Resource) -> list[ResourceTransition]:
+    return list(session.scalars(select(ResourceTransition).where(ResourceTransition.resource_id == resource.id)
+                                .order_by(ResourceTransition.id)))
+
+
+def review_queue(session: Session, actor: Any) -> list[Resource]:
+    """Submitted resources this user may review, oldest first."""
+    query = (select(Resource).where(Resource.status == ResourceStatus.submitted)
+             .options(selectinload(Resource.provider)).order_by(Resource.updated_at))
+    return [r for r in session.scalars(query) if can(actor, "resource.review", r)]
+
+
+def provider_orgs(actor: Any) -> list[Organisation]:
+    """The organisations this user authors resources for (their own staff memberships)."""
+    return [m.organisation for m in getattr(actor, "memberships", [])
+            if m.organisation is not None and can(actor, "resource.create", m.organisation)]
+
+
+def resources_of(session: Session, orgs: list[Organisation]) -> list[Resource]:
+    if not orgs:
+        return []
+    return list(session.scalars(select(Resource).where(Resource.provider_id.in_([o.id for o in orgs]))
+                                .options(selectinload(Resource.provider)).order_by(Resource.updated_at.desc())))

@@ -1,0 +1,182 @@
+"""Union catalog pages: the public catalog of each union (with CSV, XLSX and Atom downloads), its editor
+(sections; pin, hide and add entries), the province page that sums them all up, and the admin menu editor."""
+
+from __future__ import annotations
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from app.accounts import organisations
+from app.accounts.models import OrgKind
+from app.accounts.policy import can, require
+from app.errors import DomainError, Forbidden, NotFound
+from app.extensions import db
+from catalog import categories, exports, union_catalogs
+from catalog.models import Resource, ResourceStatus
+from catalog.web import bp, current_user_or_none, menu, show_invalid
+
+
+def _catalog_for(code: str):
+    org = organisations.get_by_code(db.session, code)
+    if org.kind != OrgKind.union:
+        raise NotFound(_("只有工会有资源开放目录。"))
+    return org, union_catalogs.catalog_of(db.session, org)
+
+
+@bp.get("/u/<code>")
+def union_catalog(code: str):
+    org, catalog = _catalog_for(code)
+    user = current_user_or_none()
+    unions = [child for child in org.children if child.kind == OrgKind.union]
+    found = union_catalogs.catalogs_of(db.session, unions)
+    children = [(child, found.get(child.id)) for child in unions]
+    resolved = union_catalogs.resolve(db.session, catalog) if catalog else []
+    return render_template("catalog/union/show.html", org=org, catalog=catalog, resolved=resolved,
+                           children=children, can_edit=can(user, "catalog.edit", org),
+                           parent=union_catalogs.nearest_catalog(db.session, org.parent) if org.parent else None)
+
+
+def _entries(code: str):
+    org, catalog = _catalog_for(code)
+    if catalog is None:
+        raise NotFound(_("这一级工会还没有建立资源开放目录。"))
+    return catalog, union_catalogs.published_entries(union_catalogs.resolve(db.session, catalog))
+
+
+@bp.get("/u/<code>/catalog.csv")
+def union_csv(code: str):
+    catalog, entries = _entries(code)
+    return Response(exports.catalog_csv(entries), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename=catalog-{code}.csv"})
+
+
+@bp.get("/u/<code>/catalog.xlsx")
+def union_xlsx(code: str):
+    catalog, entries = _entries(code)
+    return Response(exports.catalog_xlsx(catalog, entries), headers={
+        "Content-Disposition": f"attachment; filename=catalog-{code}.xlsx"},
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/u/<code>/feed.atom")
+def union_feed(code: str):
+    catalog, entries = _entries(code)
+    newest = sorted((e.resource for _s, e in entries if e.resource is not None),
+                    key=lambda r: r.published_at or r.updated_at, reverse=True)[:50]
+    body = exports.atom_feed(catalog, newest, url_for("catalog.union_feed", code=code, _external=True),
+                             url_for("catalog.union_catalog", code=code, _external=True))
+    return Response(body, mimetype="application/atom+xml")
+
+
+def _edit_action(user, org, catalog, form) -> str:
+    action = form.get("action", "")
+    section_id = form.get("section_id", type=int) or 0
+    if action == "create":
+        union_catalogs.create_catalog(db.session, user, org, inherit=bool(form.get("inherit")),
+                                      title=form.get("title", ""))
+        return _("已建立本级资源开放目录。")
+    if catalog is None:
+        raise NotFound(_("这一级工会还没有建立资源开放目录。"))
+    if action == "add_section":
+        union_catalogs.add_section(db.session, user, catalog, form.get("title", ""))
+    elif action in ("section_up", "section_down"):
+        union_catalogs.move_section(db.session, user, catalog, section_id, -1 if action == "section_up" else 1)
+    elif action == "delete_section":
+        union_catalogs.delete_section(db.session, user, catalog, section_id)
+    elif action == "add_resource":
+        union_catalogs.add_resource(db.session, user, catalog, section_id, form.get("resource_id", type=int) or 0,
+                                    pinned=bool(form.get("pinned")))
+    elif action == "add_link":
+        union_catalogs.add_link(db.session, user, catalog, section_id, form.get("link_title", ""),
+                                form.get("link_url", ""))
+    else:
+        union_catalogs.set_entry(db.session, user, catalog, section_id, form.get("key", ""), action)
+    return _("目录已更新。")
+
+
+@bp.route("/u/<code>/edit", methods=["GET", "POST"])
+@login_required
+def union_edit(code: str):
+    org, catalog = _catalog_for(code)
+    user = current_user_or_none()
+    require(user, "catalog.edit", org)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            message = _edit_action(user, org, catalog, request.form)
+        except DomainError as err:
+            if isinstance(err, Forbidden):
+                raise
+            errors = show_invalid(err) or {"_": err.message}
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("catalog.union_edit", code=code, q=request.args.get("q") or None))
+        org, catalog = _catalog_for(code)
+    query = (request.args.get("q") or "").strip()[:50]
+    found = list(db.session.scalars(
+        select(Resource).where(Resource.status == ResourceStatus.published, Resource.title.contains(query))
+        .order_by(Resource.published_at.desc()).limit(20))) if query else []
+    resolved = union_catalogs.resolve(db.session, catalog) if catalog else []
+    return render_template("catalog/union/edit.html", org=org, catalog=catalog, resolved=resolved, query=query,
+                           found=found, errors=errors), 400 if errors else 200
+
+
+@bp.get("/province")
+def province():
+    """The province page: every union catalog in one table, with what the open directory holds in total."""
+    by_kind = dict(db.session.execute(select(Resource.kind, func.count()).where(
+        Resource.status == ResourceStatus.published).group_by(Resource.kind)).all())
+    providers = db.session.scalar(select(func.count(func.distinct(Resource.provider_id))).where(
+        Resource.status == ResourceStatus.published)) or 0
+    tree = menu()
+    return render_template("catalog/union/province.html", rows=union_catalogs.overview(db.session), by_kind=by_kind,
+                           providers=providers, menu=tree, counts=categories.resource_counts(db.session, tree))
+
+
+def _category_action(user, form) -> str:
+    action = form.get("action", "")
+    if action == "add":
+        categories.add(db.session, user, name=form.get("name", ""), code=form.get("code", ""),
+                       parent_code=form.get("parent") or None)
+        return _("已添加分类。")
+    category = categories.get(db.session, form.get("category", ""))
+    if action == "rename":
+        categories.rename(db.session, user, category, form.get("name", ""))
+    elif action in ("up", "down"):
+        categories.reorder(db.session, user, category, -1 if action == "up" else 1)
+    elif action == "move":
+        categories.move(db.session, user, category, form.get("parent") or None)
+    elif action == "delete":
+        categories.delete(db.session, user, category)
+        return _("已删除分类。")
+    else:
+        raise NotFound()
+    return _("分类已更新。")
+
+
+@bp.route("/admin/categories", methods=["GET", "POST"])
+@login_required
+def admin_categories():
+    user = current_user_or_none()
+    require(user, "category.manage")
+    status = 200
+    if request.method == "POST":
+        try:
+            message = _category_action(user, request.form)
+        except DomainError as err:
+            if isinstance(err, Forbidden):
+                raise
+            show_invalid(err)
+            if err.fields:
+                flash("；".join(err.fields.values()), "error")
+            status = 400
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("catalog.admin_categories"))
+    tree = categories.load_menu(db.session)
+    return render_template("catalog/admin/categories.html", menu=tree,
+                           counts=categories.resource_counts(db.session, tree)), status

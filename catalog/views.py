@@ -1,0 +1,120 @@
+"""Public catalog pages, phone first: the menu, a menu section with its filtered resource list, a resource
+with its lessons and JSON-LD, a lesson, a resource's history (for staff), and cover images."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, render_template, request, send_from_directory
+from flask_babel import gettext as _
+
+from app.accounts.policy import can
+from app.errors import NotFound
+from app.extensions import db
+from catalog import categories, covers, exports, lessons, queries, service
+from catalog.labels import (
+    ACTION_LABELS,
+    AUDIENCE_LABELS,
+    INDUSTRY_LABELS,
+    KIND_LABELS,
+    LESSON_TYPE_LABELS,
+    SORT_LABELS,
+    STATUS_LABELS,
+)
+from catalog.web import bp, current_user_or_none, menu
+
+LABELS = {"kinds": KIND_LABELS, "industries": INDUSTRY_LABELS, "audiences": AUDIENCE_LABELS,
+          "sorts": SORT_LABELS, "statuses": STATUS_LABELS, "lesson_types": LESSON_TYPE_LABELS,
+          "actions": ACTION_LABELS}
+
+
+class _Labels:
+    """The label tables translated once per page on first use (a lazy string translates on every use,
+    which a list of twenty cards would do a hundred times)."""
+
+    def __init__(self) -> None:
+        self._resolved: dict[str, dict] = {}
+
+    def __getattr__(self, name: str) -> dict:
+        if name.startswith("_") or name not in LABELS:
+            raise AttributeError(name)
+        if name not in self._resolved:
+            self._resolved[name] = {key: str(value) for key, value in LABELS[name].items()}
+        return self._resolved[name]
+
+
+@bp.app_context_processor
+def catalog_labels() -> dict:
+    return {"catalog_labels": _Labels()}
+
+
+@bp.get("/")
+def index():
+    tree = menu()
+    return render_template("catalog/index.html", menu=tree, counts=categories.resource_counts(db.session, tree),
+                           newest=queries.newest(db.session))
+
+
+def _list_page(category_code: str = ""):
+    tree = menu()
+    node = tree.by_code.get(category_code) if category_code else None
+    if category_code and node is None:
+        raise NotFound(_("目录分类不存在。"))
+    filters = queries.parse_filters(request.args, category=category_code)
+    page, per_page = queries.parse_page(request.args)
+    result = queries.browse(db.session, filters, page, per_page, menu=tree)
+    return render_template("catalog/list.html", node=node, crumbs=tree.ancestors(category_code) if node else [],
+                           filters=filters, page=result, providers=queries.providers(db.session))
+
+
+@bp.get("/all")
+def all_resources():
+    return _list_page()
+
+
+@bp.get("/menu/<code>")
+def category(code: str):
+    return _list_page(code)
+
+
+@bp.get("/r/<int:resource_id>")
+def resource(resource_id: int):
+    user = current_user_or_none()
+    item = service.visible_resource(db.session, user, resource_id)
+    if item.is_published:
+        current_app.extensions["catalog_views"].add(db.engine, item.id)
+    units = {u.id: u for u in item.units}
+    grouped = [(unit, [lesson for lesson in item.lessons if lesson.unit_id == unit.id]) for unit in item.units]
+    loose = [lesson for lesson in item.lessons if lesson.unit_id not in units]
+    return render_template(
+        "catalog/resource.html", resource=item, grouped=grouped, loose=loose,
+        json_ld=exports.json_ld(item) if item.is_published else None,
+        cover=covers.file_name(item.cover_key, covers.WIDTHS[-1]) if item.cover_key else None,
+        can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
+        can_history=can(user, "resource.view", item))
+
+
+@bp.get("/r/<int:resource_id>/lessons/<int:lesson_id>")
+def lesson(resource_id: int, lesson_id: int):
+    item = service.visible_resource(db.session, current_user_or_none(), resource_id)
+    current = lessons.find_lesson(item, lesson_id)
+    index = item.lessons.index(current)
+    return render_template("catalog/lesson.html", resource=item, lesson=current,
+                           previous=item.lessons[index - 1] if index > 0 else None,
+                           following=item.lessons[index + 1] if index + 1 < len(item.lessons) else None)
+
+
+@bp.get("/r/<int:resource_id>/history")
+def history(resource_id: int):
+    user = current_user_or_none()
+    item = service.get_resource(db.session, resource_id)
+    if not can(user, "resource.view", item):
+        raise NotFound(_("资源不存在或已被删除。"))
+    return render_template("catalog/history.html", resource=item, rows=service.history(db.session, item))
+
+
+@bp.get("/covers/<name>")
+def cover(name: str):
+    if not name.endswith(".jpg") or "/" in name or name.startswith("."):
+        abort(404)
+    response = send_from_directory(covers.folder(current_app.config["DATA_DIR"]), name, max_age=31536000)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"  # names change with content
+    return response

@@ -1,0 +1,48 @@
+"""The catalog's blueprints and the small helpers its view modules share. Views stay thin: they read the
+request, call a service, commit once, and render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g
+
+from app.errors import Invalid
+from app.extensions import db
+from catalog.categories import Menu, load_menu
+
+bp = Blueprint("catalog", __name__, url_prefix="/catalog", template_folder="templates")
+api_bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
+oai_bp = Blueprint("catalog_oai", __name__)
+
+
+def current_user_or_none() -> Any:
+    from flask_login import current_user
+
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+
+
+def menu() -> Menu:
+    """The menu tree, loaded once per request."""
+    if "catalog_menu" not in g:
+        g.catalog_menu = load_menu(db.session)
+    return g.catalog_menu
+
+
+def show_invalid(err: Invalid) -> dict[str, str]:
+    """Roll back, flash the summary and hand the per-field messages to the template."""
+    db.session.rollback()
+    flash(err.message, "error")
+    return err.fields
+
+
+def form_values(form: Any) -> dict[str, Any]:
+    """A resource form as the service takes it: lists for the multi-choice fields."""
+    return {
+        "title": form.get("title", ""), "kind": form.get("kind", ""), "summary": form.get("summary", ""),
+        "description": form.get("description", ""), "category": form.getlist("category"),
+        "industries": form.getlist("industries"), "audience": form.getlist("audience"),
+        "credits": form.get("credits", ""), "hours": form.get("hours", ""), "teachers": form.get("teachers", ""),
+        "external_url": form.get("external_url", ""), "tags": form.get("tags", ""),
+        "language": form.get("language", "zh"), "licence": form.get("licence", ""),
+    }

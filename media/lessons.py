@@ -1,0 +1,94 @@
+"""The thin link between media and the catalog's lessons. Media reads and writes the catalog's stable
+fields (`Lesson.media_asset_id`, `Lesson.duration_s`, the resource's status and provider); the catalog
+never imports media. Everything catalog-specific that media needs is in this one module.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app import outbox
+from app.accounts.policy import can, require
+from app.errors import Invalid, NotFound
+from catalog.models import Lesson, LessonType, Resource
+from media.models import AssetStatus, MediaAsset
+
+
+def find_lesson(session: Session, lesson_id: int) -> Lesson:
+    lesson = session.get(Lesson, lesson_id)
+    if lesson is None:
+        raise NotFound(_("课时不存在。"), code="lesson_not_found")
+    return lesson
+
+
+def check_can_attach(actor: Any, lesson: Lesson) -> None:
+    """Attaching a video is editing the lesson: the catalog's own rules (who, and only while editable)."""
+    from catalog.service import ensure_editable
+
+    require(actor, "resource.edit", lesson.resource)
+    ensure_editable(lesson.resource)
+    if lesson.type != LessonType.video:
+        raise Invalid(_("只有视频课时可以添加视频。"), code="lesson_not_video")
+
+
+def link(session: Session, lesson: Lesson, asset: MediaAsset) -> None:
+    """Point the lesson at the asset (and back); fill the lesson's duration once the asset knows it."""
+    previous = lesson.media_asset_id
+    if previous and previous != asset.id and (old := session.get(MediaAsset, previous)) is not None:
+        old.lesson_id = None
+    lesson.media_asset_id = asset.id
+    asset.lesson_id = lesson.id
+    fill_duration(session, asset)
+    outbox.emit(session, "resource", lesson.resource_id)
+    session.flush()
+
+
+def fill_duration(session: Session, asset: MediaAsset) -> None:
+    """Called when a transcode finishes: the lesson's duration becomes the media's, in whole seconds."""
+    if asset.lesson_id is None or asset.status != AssetStatus.ready or not asset.duration_s:
+        return
+    lesson = session.get(Lesson, asset.lesson_id)
+    if lesson is not None and lesson.media_asset_id == asset.id:
+        lesson.duration_s = int(round(asset.duration_s))
+        outbox.emit(session, "resource", lesson.resource_id)
+        session.flush()
+
+
+def resource_of(session: Session, asset: MediaAsset) -> Resource | None:
+    if asset.lesson_id is None:
+        return None
+    lesson = session.get(Lesson, asset.lesson_id)
+    if lesson is None or lesson.media_asset_id != asset.id:
+        return None
+    return lesson.resource
+
+
+def is_public(session: Session, asset: MediaAsset) -> bool:
+    """Anyone may watch media of a lesson of a published resource; everything else needs a signed URL."""
+    resource = resource_of(session, asset)
+    return resource is not None and resource.is_published
+
+
+def may_view(session: Session, user: Any, asset: MediaAsset) -> bool:
+    """Who gets signed URLs for unpublished media: the uploading organisation's staff and its unions,
+    and whoever the catalog lets see the unpublished resource."""
+    if can(user, "media.view", asset):
+        return True
+    resource = resource_of(session, asset)
+    return resource is not None and can(user, "resource.view", resource)
+
+
+def lesson_asset(session: Session, lesson: Any) -> MediaAsset | None:
+    asset_id = getattr(lesson, "media_asset_id", None)
+    return session.get(MediaAsset, asset_id) if asset_id else None
+
+
+def video_lessons_for(session: Session, actor: Any) -> list[Lesson]:
+    """Video lessons this user may attach media to: of editable resources of the organisations they author for."""
+    from catalog.service import EDITABLE, provider_orgs, resources_of
+
+    return [lesson for resource in resources_of(session, provider_orgs(actor)) if resource.status in EDITABLE
+            for lesson in resource.lessons if lesson.type == LessonType.video]

@@ -1,0 +1,210 @@
+"""Media operations: turn a finished upload into an asset and queue its transcode, report its status,
+cancel it, attach it to a lesson, add subtitles. Services take a Session and plain values, flush, and
+leave the commit to the view, command or job that called them.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import jobs
+from app.accounts.models import Organisation
+from app.accounts.policy import can, require
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from media import lessons, subtitles, tus
+from media.ladder import ACCEPTED_FORMATS
+from media.models import AssetStatus, MediaAsset, Subtitle, Upload
+from media.storage import LocalStorage, get_storage
+from media.validation import check_media
+
+TRANSCODE = "media.transcode"
+CLEANUP = "media.cleanup"
+
+
+@dataclass(frozen=True)
+class MediaSettings:
+    storage: LocalStorage
+    max_upload: int
+    quota: int
+    max_duration_s: int
+    expire_hours: int
+    url_ttl_s: int
+    preset: str
+    threads: int
+
+    @classmethod
+    def of(cls, app: Flask) -> MediaSettings:
+        """Built once per app from its configuration."""
+        if "media" not in app.extensions:
+            c = app.config
+            app.extensions["media"] = cls(
+                storage=get_storage(c), max_upload=int(c["MEDIA_MAX_UPLOAD"]), quota=int(c["ORG_STORAGE_QUOTA"]),
+                max_duration_s=int(c["MEDIA_MAX_DURATION_S"]), expire_hours=int(c["MEDIA_UPLOAD_EXPIRE_HOURS"]),
+                url_ttl_s=int(c["MEDIA_URL_TTL_S"]), preset=str(c["MEDIA_X264_PRESET"]),
+                threads=int(c["MEDIA_FFMPEG_THREADS"]))
+        return app.extensions["media"]
+
+
+def upload_orgs(actor: Any) -> list[Organisation]:
+    """Organisations this user may upload media for, through their own memberships."""
+    seen: dict[int, Organisation] = {}
+    for membership in getattr(actor, "memberships", []):
+        org = membership.organisation
+        if org is not None and org.id not in seen and can(actor, "media.upload", org):
+            seen[org.id] = org
+    return list(seen.values())
+
+
+def pick_org(session: Session, actor: Any, code: str | None) -> Organisation:
+    """The organisation an upload is for: the one named (if allowed), else the user's first."""
+    if code:
+        org = session.scalar(select(Organisation).where(Organisation.code == code))
+        if org is None:
+            raise NotFound(_("单位不存在。"), code="org_not_found")
+        require(actor, "media.upload", org)
+        return org
+    orgs = upload_orgs(actor)
+    if not orgs:
+        raise Forbidden(_("您没有上传音视频的权限。"), code="forbidden")
+    return orgs[0]
+
+
+def get_asset(session: Session, asset_id: int) -> MediaAsset:
+    asset = session.get(MediaAsset, asset_id)
+    if asset is None:
+        raise NotFound(_("音视频不存在。"), code="media_not_found")
+    return asset
+
+
+def visible_asset(session: Session, actor: Any, asset_id: int) -> MediaAsset:
+    """Status and details: for who may see the unpublished asset, or anyone once its lesson is public."""
+    asset = get_asset(session, asset_id)
+    if not (lessons.is_public(session, asset) or lessons.may_view(session, actor, asset)):
+        raise NotFound(_("音视频不存在。"), code="media_not_found")
+    return asset
+
+
+def upload_id_from_url(upload_url: str) -> str:
+    """`/api/v1/uploads/<id>` (absolute or not) -> `<id>`."""
+    upload_id = str(upload_url or "").rstrip("/").rsplit("/", 1)[-1]
+    if len(upload_id) != 32 or not upload_id.isalnum():
+        raise Invalid(_("请先上传文件。"), code="upload_url_invalid", fields={"upload_url": _("上传地址不对。")})
+    return upload_id
+
+
+def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: Upload,
+                 lesson_id: int | None = None) -> MediaAsset:
+    """Check the finished upload by its content, take its file over and queue the transcode.
+
+    Raises Invalid (media_* codes) for files that are not usable media; the caller may then discard the upload.
+    """
+    org = session.get(Organisation, upload.org_id)
+    require(actor, "media.upload", org)
+    if not upload.is_complete:
+        raise Conflict(_("文件还没有上传完。"), code="upload_incomplete")
+    lesson = lessons.find_lesson(session, lesson_id) if lesson_id else None
+    if lesson is not None:
+        lessons.check_can_attach(actor, lesson)
+    found = check_media(settings.storage.path(upload.key), max_duration_s=settings.max_duration_s)
+    asset = MediaAsset(org_id=upload.org_id, uploader_id=getattr(actor, "id", None), title=upload.filename,
+                       status=AssetStatus.queued, duration_s=found.duration_s, width=found.width,
+                       height=found.height, has_video=bool(found.width), has_audio=found.has_audio)
+    session.add(asset)
+    session.flush()
+    extension = next((n for n in found.format_name.split(",") if n in ACCEPTED_FORMATS), "bin")
+    asset.source_key = f"assets/{asset.id}/source.{extension}"
+    asset.source_bytes = settings.storage.move_in(asset.source_key, settings.storage.path(upload.key))
+    session.delete(upload)
+    queue_transcode(session, asset)
+    if lesson is not None:
+        lessons.link(session, lesson, asset)
+    session.flush()
+    return asset
+
+
+def queue_transcode(session: Session, asset: MediaAsset) -> jobs.Job:
+    job = jobs.enqueue(session, TRANSCODE, {"asset_id": asset.id}, key=f"{TRANSCODE}:{asset.id}")
+    asset.job_id, asset.status, asset.error_code, asset.error = job.id, AssetStatus.queued, "", ""
+    session.flush()
+    return job
+
+
+def discard_upload(session: Session, settings: MediaSettings, upload_id: str) -> None:
+    upload = session.get(Upload, upload_id)
+    if upload is not None and upload.asset_id is None:
+        tus.terminate(session, settings.storage, upload)
+
+
+def job_of(session: Session, asset: MediaAsset) -> jobs.Job | None:
+    return session.get(jobs.Job, asset.job_id) if asset.job_id else None
+
+
+def progress(session: Session, asset: MediaAsset) -> float:
+    if asset.status == AssetStatus.ready:
+        return 100.0
+    job = job_of(session, asset)
+    return round(job.progress, 1) if job is not None and asset.status == AssetStatus.processing else 0.0
+
+
+def cancel(session: Session, actor: Any, asset: MediaAsset) -> None:
+    """Stop a queued or running transcode; the worker kills ffmpeg and the asset ends as cancelled."""
+    require(actor, "media.upload", asset.org)
+    if asset.status not in (AssetStatus.queued, AssetStatus.processing):
+        raise Conflict(_("只有排队中或转码中的视频可以取消。"), code="not_cancellable")
+    job = job_of(session, asset)
+    if job is not None:
+        jobs.cancel(session, job)
+    if job is None or job.state == jobs.JobState.cancelled:
+        asset.status = AssetStatus.cancelled
+    session.flush()
+
+
+def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job:
+    """Transcode again (after a failure or a cancel); the source is still there."""
+    require(actor, "media.upload", asset.org)
+    if asset.status not in (AssetStatus.failed, AssetStatus.cancelled) or not asset.source_key:
+        raise Conflict(_("这个视频现在不需要重新转码。"), code="not_retryable")
+    return queue_transcode(session, asset)
+
+
+def attach(session: Session, actor: Any, asset: MediaAsset, lesson_id: int) -> None:
+    require(actor, "media.upload", asset.org)
+    lesson = lessons.find_lesson(session, lesson_id)
+    lessons.check_can_attach(actor, lesson)
+    lessons.link(session, lesson, asset)
+
+
+def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: MediaAsset, language: str,
+                 data: bytes) -> Subtitle:
+    """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old)."""
+    require(actor, "media.upload", asset.org)
+    code, label = subtitles.language(language)
+    vtt = subtitles.to_webvtt(data)
+    key = f"assets/{asset.id}/subs/{code.lower()}-{secrets.token_hex(4)}.vtt"
+    settings.storage.put(key, io.BytesIO(vtt.encode("utf-8")))
+    existing = next((s for s in asset.subtitles if s.language == code), None)
+    if existing is not None:
+        settings.storage.delete(existing.path)
+        asset.subtitles.remove(existing)
+        session.flush()
+    subtitle = Subtitle(language=code, label=label, path=key, lesson_id=asset.lesson_id)
+    asset.subtitles.append(subtitle)
+    session.flush()
+    return subtitle
+
+
+def assets_of(session: Session, actor: Any, limit: int = 20) -> list[MediaAsset]:
+    """The latest assets of the organisations this user uploads for."""
+    orgs = [o.id for o in upload_orgs(actor)]
+    if not orgs:
+        return []
+    return list(session.scalars(select(MediaAsset).where(MediaAsset.org_id.in_(orgs))
+                                .order_by(MediaAsset.id.desc()).limit(limit)))

@@ -1,0 +1,87 @@
+"""Sending media files: playlists, segments, MP4 (HTTP Range, ETag, Last-Modified through Flask's
+send_file), immutable caching for files under an output key, signed expiring URLs for unpublished media,
+and X-Accel-Redirect / X-Sendfile when a front proxy sends the bytes.
+
+URLs carry the signature in the path, not the query string, so the relative URLs inside playlists
+(`hls_360/index.m3u8`, `seg_00001.ts`) keep it:
+    public  /media/<asset_id>/<token>/hls_360/seg_00001.ts
+    signed  /media/s/<signature>/<asset_id>/<token>/hls_360/seg_00001.ts
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, send_file, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from media.models import MediaAsset
+from media.storage import BadKey, check_key
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".mp4": "video/mp4", ".jpg": "image/jpeg",
+    ".webp": "image/webp", ".vtt": "text/vtt; charset=utf-8",
+}
+YEAR = 365 * 24 * 3600
+
+
+def _serializer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="media-url")
+
+
+def sign(app: Flask, asset_id: int) -> str:
+    return _serializer(app).dumps(asset_id)
+
+
+def signature_valid(app: Flask, signature: str, asset_id: int) -> bool:
+    try:
+        return _serializer(app).loads(signature, max_age=int(app.config["MEDIA_URL_TTL_S"])) == asset_id
+    except (BadSignature, SignatureExpired):
+        return False
+
+
+def relative_key(asset: MediaAsset, rest: str) -> str | None:
+    """The storage key a URL names, if it is one this asset serves: its current outputs and subtitles only
+    (never the source, never an older output folder)."""
+    key = f"assets/{asset.id}/{rest}"
+    try:
+        check_key(key)
+    except BadKey:
+        return None
+    if asset.output_key and key.startswith(asset.output_key + "/"):
+        return key
+    if any(s.path == key for s in asset.subtitles):
+        return key
+    return None
+
+
+def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params: object) -> str:
+    rest = key[len(f"assets/{asset.id}/"):]
+    if signature:
+        return url_for("media_files.signed", signature=signature, asset_id=asset.id, rest=rest, **params)
+    return url_for("media_files.public", asset_id=asset.id, rest=rest, **params)
+
+
+def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str | None = None) -> Response:
+    """One file, with Range/conditional support; immutable for a year when public (the key never changes)."""
+    content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
+    accel = app.config["MEDIA_ACCEL"]
+    if accel in ("nginx", "sendfile"):
+        response = Response(status=200, content_type=content_type)
+        if accel == "nginx":
+            # nginx: `location /internal-media/ { internal; alias <MEDIA_DIR>/; }` sends it, Range and all
+            response.headers["X-Accel-Redirect"] = app.config["MEDIA_ACCEL_PREFIX"].rstrip("/") + "/" + key
+        else:
+            response.headers["X-Sendfile"] = str(path)
+        if download_name:
+            response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    else:
+        response = send_file(path, mimetype=content_type, conditional=True, etag=True, max_age=None,
+                             as_attachment=bool(download_name), download_name=download_name)
+    if public:
+        # Playlists and segments under an output key never change; unpublishing stops new requests.
+        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable" if path.suffix != ".m3u8" \
+            else "public, max-age=300"
+    else:
+        response.headers["Cache-Control"] = f"private, max-age={min(3600, int(app.config['MEDIA_URL_TTL_S']))}"
+    return response

@@ -1,0 +1,110 @@
+"""The media jobs: transcode one asset, and the periodic clean-up of expired uploads and stray work folders.
+
+Both are idempotent. A transcode that ran before (fully or half) starts over in a fresh work folder and
+only a complete ladder is moved into place, under a new output key, in one rename; the database then
+points at it in the same commit that marks the asset ready.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import time
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from app import jobs
+from app.db import utcnow
+from app.errors import Invalid
+from app.extensions import db
+from media import ffmpeg, lessons, tus
+from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
+from media.service import CLEANUP, TRANSCODE, MediaSettings
+from media.transcode import Result, transcode
+from media.validation import check_media
+
+log = logging.getLogger("media.tasks")
+WORK_DIR_MAX_AGE_S = 24 * 3600
+
+
+def run_transcode(ctx: jobs.JobContext) -> None:
+    settings = MediaSettings.of(current_app)
+    session = db.session
+    asset = session.get(MediaAsset, int(ctx.payload["asset_id"]))
+    if asset is None or asset.status in (AssetStatus.ready, AssetStatus.cancelled):
+        return  # deleted, or done by an earlier run: nothing to do
+    asset.status = AssetStatus.processing
+    session.commit()
+    source = settings.storage.path(asset.source_key)
+    try:
+        probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
+    except Invalid as err:
+        asset.status, asset.error_code, asset.error = AssetStatus.failed, err.code, err.message
+        session.commit()
+        raise jobs.PermanentError(err.code) from err
+    for old in settings.storage.tmp.glob(f"job-{ctx.job_id}-*"):
+        shutil.rmtree(old, ignore_errors=True)  # what an earlier, interrupted attempt left
+    work = settings.storage.work_dir(f"job-{ctx.job_id}")
+    try:
+        result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
+                           on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
+    except ffmpeg.FfmpegCancelled as err:
+        raise jobs.Cancelled() from err
+    finally:
+        if not (work / "master.m3u8").exists():
+            shutil.rmtree(work, ignore_errors=True)
+    _publish(session, settings, asset, probe, result, work)
+
+
+def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe: ffmpeg.Probe, result: Result,
+             work) -> None:
+    """Move the finished folder into place, then point the asset at it (one commit)."""
+    output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
+    settings.storage.put_tree(output_key, work)
+    previous = asset.output_key
+    asset.renditions.clear()
+    session.flush()
+    for output in result.outputs:
+        asset.renditions.append(Rendition(kind=RenditionKind(output.kind), path=output.path, bitrate=output.bitrate,
+                                          size_bytes=output.size_bytes, width=output.width, height=output.height))
+    asset.output_key, asset.status, asset.ready_at = output_key, AssetStatus.ready, utcnow()
+    asset.duration_s, asset.width, asset.height = probe.duration_s, probe.width, probe.height
+    asset.has_video, asset.has_audio = bool(probe.width), probe.has_audio
+    asset.error_code = asset.error = ""
+    lessons.fill_duration(session, asset)
+    session.commit()
+    if previous and previous != output_key:
+        settings.storage.delete(previous)
+
+
+def transcode_ended(session: Session, job: jobs.Job) -> None:
+    """The job failed for good or was cancelled: say so on the asset (unless validation already did)."""
+    asset = session.get(MediaAsset, int((job.payload or {}).get("asset_id", 0)))
+    if asset is None or asset.job_id != job.id or asset.status == AssetStatus.ready:
+        return
+    if job.state == jobs.JobState.cancelled:
+        asset.status = AssetStatus.cancelled
+    elif asset.status != AssetStatus.failed:
+        asset.status, asset.error_code = AssetStatus.failed, "transcode_failed"
+        asset.error = _("转码失败，请稍后重试，或换一个文件上传。")
+
+
+def run_cleanup(ctx: jobs.JobContext) -> None:
+    settings = MediaSettings.of(current_app)
+    removed = tus.remove_expired(db.session, settings.storage)
+    db.session.commit()
+    stray = 0
+    for folder in settings.storage.tmp.iterdir():
+        if folder.is_dir() and time.time() - folder.stat().st_mtime > WORK_DIR_MAX_AGE_S:
+            shutil.rmtree(folder, ignore_errors=True)
+            stray += 1
+    if removed or stray:
+        log.info("media cleanup: %s expired uploads, %s stray work folders removed", removed, stray)
+
+
+def register() -> None:
+    jobs.register(TRANSCODE, run_transcode, on_end=transcode_ended)
+    jobs.register(CLEANUP, run_cleanup, every_s=3600)

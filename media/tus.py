@@ -1,0 +1,186 @@
+"""The tus 1.0.0 resumable upload protocol (core, creation, termination, expiration), as services.
+
+The views (media.views_upload) translate HTTP to these calls. The bytes received so far live in storage at
+`uploads/<token>.part`; the file's size under an exclusive lock is the true offset (a crash between
+writing and recording loses nothing), and the row keeps a copy for quotas and listings.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import os
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation
+from app.accounts.policy import is_admin, require
+from app.db import utcnow
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from media.models import MediaAsset, Rendition, Upload
+from media.storage import LocalStorage
+
+VERSION = "1.0.0"
+EXTENSIONS = "creation,termination,expiration"
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = "upload_too_large"
+
+
+class VersionUnsupported(DomainError):
+    status = 412
+    code = "tus_version_unsupported"
+
+
+class WrongContentType(DomainError):
+    status = 415
+    code = "wrong_content_type"
+
+
+class LoginRequired(DomainError):
+    status = 401
+    code = "login_required"
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """`Upload-Metadata: filename d29ybGQ=,filetype dmlkZW8vbXA0` -> {"filename": "world", ...}."""
+    values: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in (header or "").split(","))):
+        key, _sep, encoded = pair.partition(" ")
+        try:
+            raw = base64.b64decode(encoded.strip(), validate=True) if encoded.strip() else b""
+        except (binascii.Error, ValueError) as err:
+            raise Invalid(_("上传信息格式不对。"), code="bad_upload_metadata") from err
+        values[key] = raw.decode("utf-8", "replace")
+    return values
+
+
+def _clean_name(value: str, limit: int) -> str:
+    return "".join(c for c in value if c.isprintable() and c not in "/\\")[-limit:].strip()
+
+
+def storage_used(session: Session, org_id: int) -> int:
+    """Bytes an organisation holds: its assets' sources and renditions, plus uploads not yet taken over."""
+    sources = session.scalar(select(func.coalesce(func.sum(MediaAsset.source_bytes), 0))
+                             .where(MediaAsset.org_id == org_id)) or 0
+    renditions = session.scalar(select(func.coalesce(func.sum(Rendition.size_bytes), 0))
+                                .join(MediaAsset, Rendition.asset_id == MediaAsset.id)
+                                .where(MediaAsset.org_id == org_id)) or 0
+    pending = session.scalar(select(func.coalesce(func.sum(Upload.length_bytes), 0))
+                             .where(Upload.org_id == org_id, Upload.asset_id.is_(None))) or 0
+    return int(sources) + int(renditions) + int(pending)
+
+
+def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Organisation, *, length: int | None,
+                  metadata: dict[str, str], max_size: int, quota: int, expire_hours: int) -> Upload:
+    """POST: check the size and the organisation's quota, then make an empty upload."""
+    require(actor, "media.upload", org)
+    if length is None or length < 0:
+        raise Invalid(_("缺少文件大小（Upload-Length）。"), code="upload_length_required")
+    if length > max_size:
+        raise TooLarge(_("文件太大，最大允许 %(size)s。", size=human_size(max_size)), code="upload_too_large")
+    if quota and storage_used(session, org.id) + length > quota:
+        raise TooLarge(_("本单位的存储空间已用完（上限 %(size)s），请先删除不用的视频。", size=human_size(quota)),
+                       code="quota_exceeded")
+    upload = Upload(id=secrets.token_hex(16), org_id=org.id, user_id=getattr(actor, "id", None),
+                    length_bytes=length, offset_bytes=0, filename=_clean_name(metadata.get("filename", ""), 255),
+                    filetype=_clean_name(metadata.get("filetype", ""), 100),
+                    expires_at=utcnow() + timedelta(hours=expire_hours))
+    path = storage.path(upload.key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+    if length == 0:
+        upload.completed_at = utcnow()
+    session.add(upload)
+    session.flush()
+    return upload
+
+
+def get_upload(session: Session, actor: Any, upload_id: str) -> Upload:
+    """The actor's own upload, unexpired and not yet taken over; anything else is 404 (no hint it exists)."""
+    upload = session.get(Upload, upload_id) if upload_id.isalnum() and len(upload_id) == 32 else None
+    owner = upload is not None and (upload.user_id == getattr(actor, "id", object()) or is_admin(actor))
+    if upload is None or not owner or upload.asset_id is not None or \
+            (upload.expires_at < utcnow() and not upload.is_complete):
+        raise NotFound(_("上传不存在或已过期，请重新上传。"), code="upload_not_found")
+    return upload
+
+
+def append(session: Session, storage: LocalStorage, upload: Upload, offset: int, chunks: Iterable[bytes],
+           expire_hours: int) -> Upload:
+    """PATCH: write `chunks` at `offset`, which must be where the upload stands (409 otherwise).
+
+    Bytes received before the client went away are kept: the next HEAD reports them and the client goes on.
+    """
+    from werkzeug.exceptions import ClientDisconnected
+
+    path = storage.path(upload.key)
+    with open(path, "r+b") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            raise Conflict(_("这个文件正在另一处上传。"), code="upload_locked") from err
+        current = os.fstat(fh.fileno()).st_size
+        if offset != current:
+            raise Conflict(_("上传位置不一致，请重新获取进度后继续。"), code="offset_mismatch")
+        fh.seek(current)
+        written = 0
+        try:
+            for chunk in chunks:
+                if current + written + len(chunk) > upload.length_bytes:
+                    fh.truncate(current + written)
+                    raise TooLarge(_("上传的数据超过了声明的文件大小。"), code="upload_exceeds_length")
+                fh.write(chunk)
+                written += len(chunk)
+        except (ClientDisconnected, ConnectionError):
+            pass  # keep what arrived; the client resumes from the offset HEAD reports
+        fh.flush()
+        os.fsync(fh.fileno())
+        upload.offset_bytes = current + written
+    upload.expires_at = utcnow() + timedelta(hours=expire_hours)
+    if upload.is_complete and upload.completed_at is None:
+        upload.completed_at = utcnow()
+    session.flush()
+    return upload
+
+
+def current_offset(storage: LocalStorage, upload: Upload) -> int:
+    try:
+        return min(storage.size(upload.key), upload.length_bytes)
+    except FileNotFoundError:
+        return 0
+
+
+def terminate(session: Session, storage: LocalStorage, upload: Upload) -> None:
+    """DELETE: drop the bytes and the row."""
+    storage.delete(upload.key)
+    session.delete(upload)
+    session.flush()
+
+
+def remove_expired(session: Session, storage: LocalStorage) -> int:
+    """Uploads past their expiry that no asset took over: unfinished ones, and finished ones never used."""
+    expired = session.scalars(select(Upload).where(Upload.expires_at < utcnow(), Upload.asset_id.is_(None))).all()
+    for upload in expired:
+        storage.delete(upload.key)
+        session.delete(upload)
+    session.flush()
+    return len(expired)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"

@@ -1,0 +1,128 @@
+"""Media pages and files: the upload page, an asset's page (preview, subtitles, lesson, cancel/retry), and
+the file routes that send playlists, segments, MP4 and pictures (public, or under a signed path)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.policy import can
+from app.errors import DomainError, Forbidden
+from app.extensions import db
+from media import lessons, player, service, serving
+from media.models import MediaAsset, RenditionKind
+from media.service import MediaSettings
+
+bp = Blueprint("media", __name__, url_prefix="/media", template_folder="templates")
+files = Blueprint("media_files", __name__, url_prefix="/media")
+
+
+# -- files ------------------------------------------------------------------------------------------------------
+
+def _send(asset: MediaAsset, rest: str, public: bool):
+    key = serving.relative_key(asset, rest)
+    if key is None:
+        abort(404)
+    path = MediaSettings.of(current_app).storage.path(key)
+    if not path.is_file():
+        abort(404)
+    download = None
+    if request.args.get("download") and path.suffix == ".mp4":
+        download = f"qiuxue-{asset.lesson_id or asset.id}-360p.mp4"
+    return serving.send(current_app, path, key, public=public, download_name=download)
+
+
+@files.get("/<int:asset_id>/<path:rest>")
+def public(asset_id: int, rest: str):
+    """Public media (lesson of a published resource); staff may use it too for unpublished media."""
+    asset = db.session.get(MediaAsset, asset_id) or abort(404)
+    allowed, is_public = player.access(db.session, current_user, asset)
+    if not allowed:
+        abort(404)
+    return _send(asset, rest, is_public)
+
+
+@files.get("/s/<signature>/<int:asset_id>/<path:rest>")
+def signed(signature: str, asset_id: int, rest: str):
+    if not serving.signature_valid(current_app, signature, asset_id):
+        raise Forbidden(_("播放链接已过期，请刷新页面。"), code="media_link_expired")
+    asset = db.session.get(MediaAsset, asset_id) or abort(404)
+    return _send(asset, rest, public=False)
+
+
+# -- pages ------------------------------------------------------------------------------------------------------
+
+@bp.get("/upload")
+@login_required
+def upload_page():
+    orgs = service.upload_orgs(current_user)
+    if not orgs:
+        raise Forbidden(_("您没有上传音视频的权限。"))
+    choices = lessons.video_lessons_for(db.session, current_user)
+    chosen = request.args.get("lesson", type=int)
+    return render_template("media/upload.html", orgs=orgs, lessons=choices, chosen=chosen,
+                           assets=service.assets_of(db.session, current_user),
+                           max_upload=MediaSettings.of(current_app).max_upload)
+
+
+@bp.get("/assets/<int:asset_id>")
+@login_required
+def asset_page(asset_id: int):
+    asset = service.visible_asset(db.session, current_user, asset_id)
+    may_edit = can(current_user, "media.upload", asset.org)
+    return render_template("media/asset.html", asset=asset, may_edit=may_edit,
+                           progress=service.progress(db.session, asset),
+                           lessons=lessons.video_lessons_for(db.session, current_user) if may_edit else [],
+                           current_lesson=lessons.find_lesson(db.session, asset.lesson_id)
+                           if asset.lesson_id else None, poster=asset.rendition(RenditionKind.poster))
+
+
+def _act(asset_id: int, action, done: str):
+    asset = service.visible_asset(db.session, current_user, asset_id)
+    try:
+        action(asset)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message or _("操作没有完成。"), "error")
+        for message in err.fields.values():
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("media.asset_page", asset_id=asset_id))
+
+
+@bp.post("/assets/<int:asset_id>/lesson")
+@login_required
+def attach(asset_id: int):
+    lesson_id = request.form.get("lesson_id", type=int) or 0
+    return _act(asset_id, lambda a: service.attach(db.session, current_user, a, lesson_id), _("已添加到课时。"))
+
+
+@bp.post("/assets/<int:asset_id>/subtitles")
+@login_required
+def subtitles(asset_id: int):
+    upload = request.files.get("file")
+    data = upload.read(2 * 1024 * 1024 + 1) if upload else b""
+    settings = MediaSettings.of(current_app)
+    return _act(asset_id, lambda a: service.add_subtitle(db.session, settings, current_user, a,
+                                                         request.form.get("language", ""), data),
+                _("字幕已保存。"))
+
+
+@bp.post("/assets/<int:asset_id>/cancel")
+@login_required
+def cancel(asset_id: int):
+    return _act(asset_id, lambda a: service.cancel(db.session, current_user, a), _("已取消转码。"))
+
+
+@bp.post("/assets/<int:asset_id>/retry")
+@login_required
+def retry(asset_id: int):
+    return _act(asset_id, lambda a: service.retry(db.session, current_user, a), _("已重新排队转码。"))
+
+
+def player_global(lesson=None, asset=None):
+    """`media_player(lesson=...)` in templates: the player macro's data (see media/templates/media/player.html)."""
+    return player.for_template(current_app, db.session, current_user, lesson=lesson, asset=asset)

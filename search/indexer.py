@@ -1,0 +1,112 @@
+"""Keeping the index in step with the catalog: drain the outbox's "resource" events after commit.
+
+Every catalog change writes an outbox row in its own transaction (app.outbox), so:
+- a crash between commit and indexing loses nothing: the row waits for the next drain;
+- a rolled-back change wrote no row, and the drain re-reads committed state only, so it is never indexed;
+- events are acknowledged only after the index commit, so a crash while indexing repeats the (idempotent)
+  work rather than skipping it.
+
+The drain reads the database and writes the index while holding the index's write lock, so two processes
+draining at once cannot overwrite a newer state with an older one.
+
+The embedded default runs `IndexerThread` inside the web process (woken right after a commit that wrote a
+resource event, else polling); `qiuxue search worker` runs the same loop as its own process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app import outbox
+from app.outbox import OutboxEvent
+from search import source
+from search.backend import WhooshBackend
+from search.index import IndexBusy
+
+TOPIC = "resource"
+BATCH = 200
+_log = logging.getLogger(__name__)
+_wake = threading.Event()
+
+
+def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
+    """Apply one batch of pending events; returns how many events it handled (0 when none)."""
+    with backend.store.writer() as writer:  # hold the lock from reading the database to the index commit
+        events = outbox.pending(session, TOPIC, limit=batch)
+        if not events:
+            session.rollback()
+            return 0
+        docs = source.load(session, [int(e.key) for e in events if e.key.isdigit()])
+        keep = [doc for doc in docs.values() if doc is not None]
+        gone = [rid for rid, doc in docs.items() if doc is None]
+        backend.store.apply(keep, gone, writer=writer)
+        backend.suggestions.apply(keep, gone)
+    outbox.acknowledge(session, events)
+    session.commit()
+    return len(events)
+
+
+def drain_all(session: Session, backend: WhooshBackend) -> int:
+    total = 0
+    while (count := drain(session, backend)):
+        total += count
+    return total
+
+
+def pending_count(session: Session) -> int:
+    return len(outbox.pending(session, TOPIC, limit=100_000))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_events(session: Session, _context) -> None:
+    if any(isinstance(obj, OutboxEvent) and obj.topic == TOPIC for obj in session.new):
+        session.info["search_wake"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    if session.info.pop("search_wake", False):
+        _wake.set()
+
+
+class IndexerThread(threading.Thread):
+    """Drains the outbox inside the web process: at once after a commit here, every `poll` seconds else
+    (changes committed by other processes)."""
+
+    def __init__(self, app: Flask, backend: WhooshBackend, poll: float):
+        super().__init__(name="search-indexer", daemon=True)
+        self.app, self.backend, self.poll = app, backend, poll
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        from search import analysis
+
+        analysis.jieba_tokenizer()  # load the dictionary here, not in the first search request
+        while not self.stopping.is_set():
+            if not self.step():
+                _wake.wait(self.poll)
+                _wake.clear()
+
+    def step(self) -> int:
+        from app.extensions import db
+
+        with self.app.app_context():
+            try:
+                return drain(db.session, self.backend)
+            except IndexBusy:
+                return 0  # another process is writing (a rebuild): the events wait
+            except Exception:  # noqa: BLE001 - keep the thread alive; the events stay pending
+                _log.exception("search indexer failed; will retry")
+                self.stopping.wait(5)
+                return 0
+            finally:
+                db.session.remove()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        _wake.set()

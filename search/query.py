@@ -1,0 +1,187 @@
+"""From what a worker typed to a list of concepts, each of which a result must match.
+
+Built from our analyzer's precise-mode tokens, never by Whoosh's query parser (which would turn 电子工程 into
+电子 AND 工程 anywhere in a document). The rules:
+
+- Quoted text ("..." or “...”) is an exact phrase.
+- A run of Chinese without spaces is one concept; when jieba cuts it into two or three words
+  (电子工程 -> 电子|工程) they must stand next to each other: the index holds neighbouring words joined
+  ("shingles"), so 电子工程 matches the term 电子工程, never 电子 in one sentence and 工程 in another.
+- Latin words are matched as words; a run of Latin letters is also tried as pinyin (diangong, dian gong) and
+  as initials (dg), each only when the plainer reading finds nothing in the index.
+- A Chinese run that finds nothing is tried by its sound, so homophone typos (母婴户理) still find 母婴护理.
+- Synonyms from the admins' table add alternatives (铲车 also finds 叉车).
+
+Pure apart from `has_term(field, term)`, which asks the index whether a term exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from search import analysis
+
+HasTerm = Callable[[str, str], bool]
+QUOTE_RE = re.compile(r'"([^"]*)"?')
+QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
+CHUNK_RE = re.compile(rf"[a-z0-9.+#{analysis.CJK}]+")
+LETTERS_RE = re.compile(r"^[a-z]+$")
+MAX_PHRASE_WORDS = 3     # longer runs are ANDed word by word, not required to be adjacent
+MAX_QUERY_CHARS = 100
+TEXT_FIELDS = ("title", "meta", "body")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a concept can match: all `tokens` in `field_kind` ("text", "pinyin" or "initials")."""
+
+    kind: str
+    tokens: tuple[str, ...]
+    phrase: bool = False       # the words must stand next to each other (stopwords may sit between)
+    exact: bool = False        # it was quoted
+    weight: float = 1.0
+    label: str = ""            # the Chinese it stands for (a synonym's target), for notes
+    words: tuple[str, ...] = ()  # the words typed (tokens may be their pairs), for the OR fallback and highlights
+
+
+@dataclass(frozen=True)
+class Concept:
+    text: str
+    alternatives: tuple[Alternative, ...]
+
+    @property
+    def loose_tokens(self) -> tuple[str, ...]:
+        """The words the OR fallback may match one by one."""
+        tokens = [t for a in self.alternatives if a.kind == "text" for t in (a.words or a.tokens)]
+        return tuple(dict.fromkeys(tokens))
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    concepts: tuple[Concept, ...] = ()
+    synonyms_used: tuple[tuple[str, str], ...] = ()
+    highlight: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def empty(self) -> bool:
+        return not self.concepts
+
+
+def normalize_query(text: str) -> str:
+    return analysis.normalize((text or "").translate(QUOTES))[:MAX_QUERY_CHARS].strip()
+
+
+def _segment(text: str, field_name: str, has_term: HasTerm, min_piece: int) -> tuple[str, ...]:
+    """Split `text` into the fewest pieces that are all terms of `field_name` (pinyin words, initials)."""
+    if len(text) > 30:
+        return ()
+    best: list[tuple[str, ...] | None] = [None] * (len(text) + 1)
+    best[0] = ()
+    for end in range(min_piece, len(text) + 1):
+        for start in range(max(0, end - 20), end - min_piece + 1):
+            head, current = best[start], best[end]
+            if head is None or (current is not None and len(current) <= len(head) + 1):
+                continue
+            if has_term(field_name, text[start:end]):
+                best[end] = (*head, text[start:end])
+    return best[len(text)] or ()
+
+
+def phrase_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
+    """Neighbouring Chinese words as the word pairs the index holds (电子|工程 -> 电子工程), plus the words
+    no pair covers (c|语言 -> c, 语言). All must match: adjacency without reading positions."""
+    pairs = analysis.shingles(list(tokens))
+    covered = {t for pair in pairs for t in tokens if t in pair}
+    return tuple(pairs) + tuple(t for t in tokens if t not in covered)
+
+
+def _text_alternative(tokens: Sequence[str], exact: bool = False, weight: float = 1.0, label: str = "") -> Alternative:
+    phrase = exact or 1 < len(tokens) <= MAX_PHRASE_WORDS
+    matched = phrase_tokens(tokens) if phrase else tuple(tokens)
+    return Alternative("text", matched, phrase=phrase, exact=exact, weight=weight, label=label, words=tuple(tokens))
+
+
+def _exists(tokens: Sequence[str], has_term: HasTerm) -> bool:
+    return all(any(has_term(f, t) for f in TEXT_FIELDS) for t in tokens)
+
+
+def _latin_concept(words: list[str], has_term: HasTerm) -> Concept:
+    text = " ".join(words)
+    alternatives = [_text_alternative(words)] if _exists(words, has_term) else []
+    joined = "".join(words)
+    if not alternatives and LETTERS_RE.match(joined):
+        spelled = _segment(joined, "pinyin", has_term, 2)
+        if spelled:
+            alternatives.append(Alternative("pinyin", spelled, weight=0.8))
+        elif len(joined) <= 8:
+            initials = _segment(joined, "initials", has_term, 2)
+            if initials:
+                alternatives.append(Alternative("initials", initials, weight=0.6))
+    if not alternatives:
+        alternatives = [_text_alternative(words)]  # matches nothing; kept for the OR fallback and suggestions
+    return Concept(text, tuple(alternatives))
+
+
+def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: HasTerm) -> Concept:
+    tokens = analysis.words(chunk)
+    alternatives = [_text_alternative(tokens)] if tokens else []
+    for target in synonyms.get(chunk, ()):
+        target_tokens = analysis.words(target)
+        if target_tokens:
+            alternatives.append(_text_alternative(target_tokens, weight=0.9, label=target))
+    if tokens and not _exists(tokens, has_term) and len(synonyms.get(chunk, ())) == 0:
+        sound = _segment(analysis.spelled(chunk)[0], "pinyin", has_term, 2)
+        if sound:
+            alternatives.append(Alternative("pinyin", sound, weight=0.5))
+    return Concept(chunk, tuple(alternatives))
+
+
+def _split_on_synonyms(chunk: str, keys: Sequence[str]) -> list[str]:
+    """铲车培训 -> [铲车, 培训] when 铲车 is a synonym key, so the synonym applies inside longer input."""
+    for key in keys:
+        index = chunk.find(key)
+        if index >= 0 and key != chunk:
+            parts = [chunk[:index], key, chunk[index + len(key):]]
+            return [p for part in parts if part for p in _split_on_synonyms(part, keys)]
+    return [chunk]
+
+
+@lru_cache(maxsize=64)
+def _sorted_keys(keys: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(keys, key=len, reverse=True))
+
+
+def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | None = None) -> ParsedQuery:
+    """The concepts of a query. `synonyms` maps a normalized term to what it also means."""
+    synonyms = synonyms or {}
+    normalized = normalize_query(text)
+    concepts: list[Concept] = []
+    quoted = [m.group(1) for m in QUOTE_RE.finditer(normalized)]
+    for phrase in quoted:
+        tokens = analysis.words(phrase)
+        if tokens:
+            concepts.append(Concept(phrase, (_text_alternative(tokens, exact=True),)))
+    rest = QUOTE_RE.sub(" ", normalized)
+    keys = _sorted_keys(frozenset(synonyms))
+    latin_run: list[str] = []
+    for chunk in CHUNK_RE.findall(rest):
+        if not analysis.has_cjk(chunk):
+            latin_run.extend(analysis.words(chunk))
+            continue
+        if latin_run:
+            concepts.append(_latin_concept(latin_run, has_term))
+            latin_run = []
+        for part in _split_on_synonyms(chunk, keys):
+            concept = _cjk_concept(part, synonyms, has_term)
+            if concept.alternatives:
+                concepts.append(concept)
+    if latin_run:
+        concepts.append(_latin_concept(latin_run, has_term))
+    used = tuple((c.text, a.label) for c in concepts for a in c.alternatives if a.label)
+    highlight = frozenset(t for c in concepts for a in c.alternatives if a.kind == "text"
+                          for t in (*a.tokens, *a.words))
+    return ParsedQuery(normalized, tuple(concepts), used, highlight)

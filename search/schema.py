@@ -1,0 +1,84 @@
+"""The Whoosh schema of the resource index.
+
+Text fields carry BM25F field boosts so that a title match outranks a description match. Pinyin and
+initials of title and tag words live in their own keyword fields. Facet fields are single-token columns
+or multi-valued keywords read by `search.facets` as bitsets; `published_at` and `enrolled` are sortable
+numeric columns for the two non-relevance orders.
+
+Changing anything here means `SCHEMA_VERSION` goes up; an index with another version is rebuilt.
+"""
+
+from __future__ import annotations
+
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Frequency
+from whoosh.system import pack_uint
+
+from search.analysis import ChineseTokenizer, analyzer
+
+SCHEMA_VERSION = 1
+
+# field -> BM25F boost. Order matters for nothing; all are searched for every word.
+# Three text fields, not eight: every field is one more posting list to write and one more clause per word
+# to read. `meta` holds the short labels (tags, lesson titles, teachers, provider, category names).
+TEXT_FIELDS: dict[str, float] = {"title": 8.0, "meta": 3.0, "body": 1.0}
+PINYIN_FIELDS: dict[str, float] = {"pinyin": 3.0, "initials": 1.0}
+# Request parameter -> index field, in the order facets are shown.
+FACETS: dict[str, str] = {
+    "kind": "kind",
+    "category": "category",
+    "industry": "industry",
+    "audience": "audience",
+    "provider": "provider",
+    "credits": "has_credits",
+}
+# Fields shown in a result without going back to the database.
+DISPLAY_FIELDS = ("id", "title", "kind", "provider", "provider_name", "credits", "summary", "published_at",
+                  "enrolled")
+
+
+class ChineseFrequency(Frequency):
+    """Whoosh's Frequency format with a direct path from our tokenizer to (term, count): skips the Token
+    objects of the generic path, a third of indexing time. No positions: phrases are answered by the
+    word pairs (shingles) the analyzer indexes, which is one posting list instead of a positions check."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        if not isinstance(analyzer, ChineseTokenizer) or not isinstance(value, str):
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for term, count in analyzer.counts(value).items():
+            yield term, count, count * boost, pack_uint(count)
+
+
+def text_field(boost: float, stored: bool) -> TEXT:
+    field = TEXT(analyzer=analyzer(), stored=stored, field_boost=boost, phrase=False)
+    field.format = ChineseFrequency(field_boost=boost)
+    return field
+
+
+def build_schema() -> Schema:
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "fingerprint": STORED(),  # hash of the indexed content, compared by `qiuxue search check`
+        "pinyin": KEYWORD(scorable=True, field_boost=PINYIN_FIELDS["pinyin"]),
+        "initials": KEYWORD(scorable=True, field_boost=PINYIN_FIELDS["initials"]),
+        # Facets are scorable keywords only because Whoosh 2.7 stats the file system for every posting of a
+        # field without a lengths column when it writes a segment (slower build by half).
+        "kind": KEYWORD(stored=True, scorable=True),
+        "category": KEYWORD(scorable=True),  # menu category codes, each with all its ancestors
+        "industry": KEYWORD(scorable=True),
+        "audience": KEYWORD(scorable=True),
+        "provider": KEYWORD(stored=True, scorable=True),  # organisation code
+        "provider_name": STORED(),
+        "has_credits": KEYWORD(scorable=True),  # "1" or "0"
+        "summary": STORED(),
+        "credits": STORED(),
+        # Sort keys as plain columns, not indexed terms: only the sort orders read them.
+        "published_at": COLUMN(NumericColumn("q")),  # epoch seconds
+        "enrolled": COLUMN(NumericColumn("q")),
+    }
+    for name, boost in TEXT_FIELDS.items():  # title and body are stored: snippets are highlighted from them
+        fields[name] = text_field(boost, stored=name != "meta")
+    return Schema(**fields)

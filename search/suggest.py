@@ -1,0 +1,170 @@
+"""Autocomplete and "did you mean": a small SQLite file beside the index, shared by every process.
+
+`entries` holds a few keys per published title: the title itself and from each later word on (so 基础 finds
+电工基础), its full pinyin and its initials; a prefix query is an index range scan. A very common prefix
+(one letter) is answered by walking titles by weight instead, so both cases stay a few milliseconds.
+
+`words` holds the vocabulary of titles and tags: Latin words, and pinyin spellings with the Chinese they
+stand for. `variants` maps every word with one letter deleted to the word (symmetric-delete spelling), so a
+misspelt query word finds words within two edits with a handful of index look-ups.
+
+Written only inside the search index's write lock (see backend.WhooshBackend), so it never runs ahead of or
+behind the index for long; rebuilt with it.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import NamedTuple
+
+from search import analysis
+from search.documents import ResourceDoc
+
+BROAD = 2000          # a prefix matching more keys than this is answered by weight order
+MIN_SPELL_LENGTH = 3
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL, weight REAL NOT NULL, rid INTEGER NOT NULL,
+                                    title TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ix_entries_key ON entries (key);
+CREATE INDEX IF NOT EXISTS ix_entries_weight ON entries (weight);
+CREATE INDEX IF NOT EXISTS ix_entries_rid ON entries (rid);
+CREATE TABLE IF NOT EXISTS words (word TEXT NOT NULL, chinese TEXT NOT NULL, freq INTEGER NOT NULL,
+                                  PRIMARY KEY (word, chinese));
+CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word));
+"""
+
+
+class Suggestion(NamedTuple):
+    id: int
+    title: str
+
+
+def deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment): a swap of two letters is one edit."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def keys_for(title: str) -> list[tuple[str, float]]:
+    """(key, bonus): the whole title ranks above a match from a later word."""
+    normalized = analysis.normalize(title).replace(" ", "")
+    spelled, initials = analysis.spelled(title)
+    keys = [(normalized, 1.0), (spelled, 1.0), (initials, 0.5)]
+    starts = sorted({p.start for p in analysis.pieces(title, search_mode=False) if p.start > 0})[:3]
+    keys += [(analysis.normalize(title)[s:].replace(" ", ""), 0.0) for s in starts]
+    seen: set[str] = set()
+    return [(k, b) for k, b in keys if k and not (k in seen or seen.add(k))]
+
+
+def vocabulary(doc: ResourceDoc) -> list[tuple[str, str]]:
+    """(word, chinese) pairs: Latin words as themselves, Chinese words by their pinyin."""
+    found = []
+    for text in (doc.title, *doc.tags):
+        for piece in analysis.pieces(text, search_mode=True):  # word pairs too: 叉车司机 answers chachesiji
+            if analysis.has_cjk(piece.text):
+                if len(piece.text) >= 2:
+                    found.append((analysis.word_pinyin(piece.text)[0], piece.text))
+            elif len(piece.text) >= MIN_SPELL_LENGTH and piece.text.isalpha():
+                found.append((piece.text, ""))
+    return found
+
+
+class SuggestStore:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=30)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            self._local.db = db
+        return db
+
+    def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> None:
+        db = self._db()
+        with db:  # one transaction
+            db.executemany("DELETE FROM entries WHERE rid = ?", [(int(i),) for i in delete_ids])
+            for doc in docs:
+                self.add(db, doc)
+
+    @staticmethod
+    def add(db: sqlite3.Connection, doc: ResourceDoc) -> None:
+        """Write `doc`'s keys and words inside the caller's transaction."""
+        db.execute("DELETE FROM entries WHERE rid = ?", (doc.id,))
+        weight = math.log1p(max(0, doc.enrolled))
+        db.executemany("INSERT INTO entries (key, weight, rid, title) VALUES (?, ?, ?, ?)",
+                       [(key, weight + bonus, doc.id, doc.title) for key, bonus in keys_for(doc.title)])
+        words = vocabulary(doc)
+        db.executemany("INSERT INTO words (word, chinese, freq) VALUES (?, ?, 1) "
+                       "ON CONFLICT (word, chinese) DO UPDATE SET freq = freq + 1", words)
+        db.executemany("INSERT OR IGNORE INTO variants (variant, word) VALUES (?, ?)",
+                       [(v, w) for w, _c in words for v in deletes(w) | {w}])
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        key = analysis.normalize(prefix or "").replace(" ", "")[:40]
+        if not key:
+            return []
+        db = self._db()
+        upper = key + "\U0010ffff"
+        broad = db.execute("SELECT count(*) FROM (SELECT 1 FROM entries WHERE key >= ? AND key < ? LIMIT ?)",
+                           (key, upper, BROAD)).fetchone()[0] >= BROAD
+        index = "ix_entries_weight" if broad else "ix_entries_key"
+        rows = db.execute(f"SELECT rid, title FROM entries INDEXED BY {index} "  # noqa: S608 - fixed names
+                          "WHERE key >= ? AND key < ? ORDER BY weight DESC LIMIT ?", (key, upper, limit * 4))
+        seen: dict[int, str] = {}
+        for rid, title in rows:
+            if rid not in seen:
+                seen[rid] = title
+                if len(seen) == limit:
+                    break
+        return [Suggestion(rid, title) for rid, title in seen.items()]
+
+    def correct(self, word: str) -> str | None:
+        """The closest known Latin or pinyin word within two edits, most frequent first; None if none."""
+        word = analysis.normalize(word)
+        if len(word) < MIN_SPELL_LENGTH or len(word) > 30:
+            return None
+        probes = list(deletes(word) | {word})
+        marks = ",".join("?" * len(probes))
+        rows = self._db().execute(
+            f"SELECT w.word, sum(w.freq) FROM variants v JOIN words w ON w.word = v.word "  # noqa: S608
+            f"WHERE v.variant IN ({marks}) GROUP BY w.word", probes).fetchall()
+        scored = [(edit_distance(word, candidate), -freq, candidate) for candidate, freq in rows]
+        scored = [s for s in scored if 0 < s[0] <= 2]
+        return min(scored)[2] if scored else None
+
+    def chinese_for(self, spelled: str) -> str | None:
+        row = self._db().execute("SELECT chinese FROM words WHERE word = ? AND chinese != '' "
+                                 "ORDER BY freq DESC LIMIT 1", (spelled,)).fetchone()
+        return row[0] if row else None
+
+    def count(self) -> int:
+        return self._db().execute("SELECT count(DISTINCT rid) FROM entries").fetchone()[0]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

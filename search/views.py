@@ -1,0 +1,124 @@
+"""The search page (/search), its JSON API (/api/v1/search, /api/v1/search/suggest), the staff's own-drafts
+search and the synonym table for admins. Thin: parse the request, ask the backend, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.accounts.models import Organisation
+from app.accounts.policy import require
+from app.errors import Invalid
+from app.extensions import db
+from search import drafts, synonyms
+from search.engine import MAX_PER_PAGE, SORTS, SearchRequest, SearchResult
+from search.schema import FACETS
+
+bp = Blueprint("search", __name__, template_folder="templates")
+api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1/search")
+
+
+def backend():
+    return current_app.extensions["search"]
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value else default
+    except ValueError:
+        return default
+
+
+def search_request(args) -> SearchRequest:
+    filters = {name: [v for v in args.getlist(name) if v][:10] for name in FACETS if args.getlist(name)}
+    if filters.get("credits") == ["yes"]:
+        filters["credits"] = ["1"]
+    return SearchRequest(q=args.get("q", "")[:100], filters=filters, sort=args.get("sort", "relevance"),
+                         page=_int(args.get("page"), 1), per_page=_int(args.get("per_page"), 10),
+                         synonyms=synonyms.mapping(db.session))
+
+
+def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
+    """Chinese names for the facet values shown (menu categories and providers come from the database)."""
+    from catalog.categories import load_menu
+    from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS
+
+    menu = load_menu(db.session)
+    codes = list(result.facets.get("provider", {}))
+    orgs = dict(db.session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes))
+                                   ).all()) if codes else {}
+    return {
+        "kind": {k.value: str(v) for k, v in KIND_LABELS.items()},
+        "industry": {k.value: str(v) for k, v in INDUSTRY_LABELS.items()},
+        "audience": {k.value: str(v) for k, v in AUDIENCE_LABELS.items()},
+        "category": {code: node.name for code, node in menu.by_code.items()},
+        "provider": orgs,
+        "credits": {"1": _("有学分"), "0": _("无学分")},
+    }
+
+
+@bp.get("/search")
+def page():
+    req = search_request(request.args)
+    result = backend().search(req) if (req.q or req.filters) else None
+    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+    return render_template("search/index.html", req=req, result=result, labels=_labels(result) if result else {},
+                           args=args, facet_names=FACETS, sorts=SORTS)
+
+
+@api_bp.get("")
+def api_search():
+    req = search_request(request.args)
+    req.per_page = max(1, min(MAX_PER_PAGE, req.per_page))
+    result = backend().search(req)
+    return jsonify({
+        "total": result.total, "page": result.page, "per_page": result.per_page,
+        "results": [{"id": h.id, "title": h.title, "kind": h.kind,
+                     "url": url_for("catalog.resource", resource_id=h.id, _external=True),
+                     "snippet": str(h.snippet), "score": h.score, "provider": h.provider_name,
+                     "credits": h.credits} for h in result.hits],
+        "facets": result.facets, "suggestion": result.suggestion, "corrected_from": result.corrected_from,
+        "relaxed": result.relaxed, "synonyms": [{"term": t, "also": a} for t, a in result.synonyms_used],
+    })
+
+
+@api_bp.get("/suggest")
+def api_suggest():
+    found = backend().suggest(request.args.get("q", ""), limit=min(10, _int(request.args.get("limit"), 8)))
+    return jsonify({"suggestions": [{"id": s.id, "title": s.title,
+                                     "url": url_for("catalog.resource", resource_id=s.id)} for s in found]})
+
+
+@bp.get("/search/mine")
+@login_required
+def mine():
+    """Staff search their own organisation's resources in every status (drafts are not in the index)."""
+    query = request.args.get("q", "")[:100]
+    found = drafts.search(db.session, current_user, query)
+    return render_template("search/mine.html", query=query, found=found)
+
+
+@bp.route("/search/synonyms", methods=["GET", "POST"])
+@login_required
+def synonym_admin():
+    require(current_user, "admin.site", None)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if request.form.get("delete"):
+                synonyms.delete(db.session, current_user, _int(request.form.get("delete"), 0))
+            else:
+                synonyms.save(db.session, current_user, request.form.get("term", ""),
+                              request.form.get("targets", ""), request.form.get("two_way") == "1")
+            db.session.commit()
+            synonyms.forget()
+            flash(_("同义词已保存。"), "success")
+            return redirect(url_for("search.synonym_admin"))
+        except Invalid as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            errors = err.fields
+    return render_template("search/synonyms.html", rows=synonyms.all_rows(db.session), errors=errors,
+                           form=request.form)

@@ -1,0 +1,118 @@
+// Lesson player (media/templates/media/player.html). Nothing is downloaded before the learner presses play:
+// not the video, and not hls.js either (600 KB, fetched on the first play only where Media Source Extensions
+// exist; elsewhere, as on older iPhones, the browser plays HLS itself). Quality: 自动 (the whole ladder),
+// 省流量 (240p), 仅音频; each button shows what the whole lesson costs in data. Quality and speed are
+// remembered on this device (localStorage).
+(function () {
+  "use strict";
+  var MODE_KEY = "qiuxue.player.mode";
+  var SPEED_KEY = "qiuxue.player.speed";
+  var hlsScript = null;
+
+  function remember(key, value) { try { window.localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
+  function recall(key) { try { return window.localStorage.getItem(key); } catch (e) { return null; } }
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+  function press(list, active) { each(list, function (b) { b.setAttribute("aria-pressed", b === active ? "true" : "false"); }); }
+
+  function loadHlsJs(url) {
+    if (window.Hls) { return Promise.resolve(); }
+    if (!hlsScript) {
+      hlsScript = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return hlsScript;
+  }
+
+  function setup(root) {
+    var video = root.querySelector("video");
+    var screen = root.querySelector(".player-screen");
+    var start = root.querySelector(".player-start");
+    var modes = root.querySelectorAll(".player-mode");
+    var speeds = root.querySelectorAll(".player-speed");
+    var status = root.querySelector(".player-status");
+    var nativeHls = !!video.canPlayType("application/vnd.apple.mpegurl");
+    var mse = !!(window.MediaSource || window.ManagedMediaSource);
+    var speed = parseFloat(recall(SPEED_KEY)) || 1;
+    var current = root.querySelector('.player-mode[data-mode="' + (recall(MODE_KEY) || "auto") + '"]') || modes[0];
+    var hls = null;
+    var started = false;
+
+    function applySpeed() { if (video.playbackRate !== speed) { video.playbackRate = speed; } }
+
+    function choose(button) {
+      current = button;
+      press(modes, button);
+      screen.classList.toggle("audio-mode", button.getAttribute("data-mode") === "audio");
+    }
+
+    function attach(at, play) {
+      var url = current.getAttribute("data-src");
+      if (hls) { hls.destroy(); hls = null; }
+      if (window.Hls && window.Hls.isSupported()) {
+        // No worker: the CSP allows scripts from this site only, not blob: workers.
+        hls = new window.Hls({ enableWorker: false, capLevelToPlayerSize: true, startPosition: at || -1 });
+        hls.on(window.Hls.Events.ERROR, function (event, data) {
+          if (!data.fatal) { return; }
+          if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) { hls.startLoad(); }
+          else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); }
+          else { status.textContent = root.getAttribute("data-error"); }
+        });
+        hls.loadSource(url);
+        hls.attachMedia(video);
+      } else if (nativeHls) {
+        video.src = url;
+        if (at) {
+          video.addEventListener("loadedmetadata", function seek() {
+            video.removeEventListener("loadedmetadata", seek);
+            video.currentTime = at;
+          });
+        }
+      } else {
+        status.textContent = root.getAttribute("data-unsupported");
+        return;
+      }
+      if (play) { video.play().catch(function () { /* the learner presses play again */ }); }
+    }
+
+    function begin() {
+      if (started) { return; }
+      started = true;
+      start.hidden = true;
+      var ready = mse ? loadHlsJs(root.getAttribute("data-hls")) : Promise.resolve();
+      ready.then(function () { attach(0, true); }, function () {
+        if (nativeHls) { attach(0, true); } else { status.textContent = root.getAttribute("data-error"); }
+      });
+    }
+
+    start.addEventListener("click", begin);
+    video.addEventListener("play", function () {
+      if (!started) { video.pause(); begin(); }
+      applySpeed();
+    });
+    video.addEventListener("loadedmetadata", applySpeed);
+    each(modes, function (button) {
+      button.addEventListener("click", function () {
+        remember(MODE_KEY, button.getAttribute("data-mode"));
+        choose(button);
+        if (started) { attach(video.currentTime, !video.paused && !video.ended); }
+      });
+    });
+    each(speeds, function (button) {
+      if (parseFloat(button.getAttribute("data-speed")) === speed) { press(speeds, button); }
+      button.addEventListener("click", function () {
+        speed = parseFloat(button.getAttribute("data-speed"));
+        remember(SPEED_KEY, String(speed));
+        press(speeds, button);
+        applySpeed();
+      });
+    });
+    if (current) { choose(current); }
+  }
+
+  each(document.querySelectorAll("[data-player]"), setup);
+})();

@@ -1,0 +1,119 @@
+"""Who may upload media (the policy table), subtitles conversion, storage keys, and the pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.accounts import organisations
+from app.accounts.policy import can
+from app.errors import Invalid
+from media import storage, subtitles
+from tests import factories
+
+ROLES = [("anonymous", None), ("worker", None), ("institution_staff", "INST-T1"), ("institution_staff", "INST-T2"),
+         ("enterprise_staff", "ENT-T1"), ("union_staff", "330000"), ("union_staff", "330100"),
+         ("union_staff", "330106"), ("union_staff", "330200"), ("admin", None)]
+TABLE = {
+    # target org:  anon worker t1 t2 ent prov hz xihu nb admin
+    "INST-T1": (0, 0, 1, 0, 0, 0, 0, 0, 0, 1),
+    "ENT-T1": (0, 0, 0, 0, 1, 0, 0, 0, 0, 1),
+    "330100": (0, 0, 0, 0, 0, 1, 1, 0, 0, 1),
+    "330106": (0, 0, 0, 0, 0, 1, 1, 1, 0, 1),
+}
+CASES = [(target, role, org, bool(row[i])) for target, row in TABLE.items() for i, (role, org) in enumerate(ROLES)]
+
+
+@pytest.mark.parametrize(("target", "role", "org", "expected"), CASES,
+                         ids=[f"{c[0]}-{c[1]}@{c[2]}" for c in CASES])
+def test_media_upload_policy(db, target, role, org, expected):
+    user = None if role == "anonymous" else factories.user(role, org)
+    assert can(user, "media.upload", organisations.get_by_code(db.session, target)) is expected
+
+
+def test_media_view_policy_follows_the_uploading_organisation(db):
+    class Asset:
+        org = organisations.get_by_code(db.session, "INST-T1")
+
+    allowed = {(role, org) for role, org in ROLES if role != "anonymous"
+               and can(factories.user(role, org), "media.view", Asset)}
+    assert allowed == {("institution_staff", "INST-T1"), ("union_staff", "330000"), ("union_staff", "330100"),
+                       ("admin", None)}
+
+
+def test_srt_becomes_webvtt_and_webvtt_is_kept():
+    srt = b"1\n00:00:01,5 --> 00:00:03,000\n<i>hello</i> <font color=red>there</font>\n\n2\n1:02:03,004 --> " \
+          b"1:02:04,000\nbye\n"
+    assert subtitles.to_webvtt(srt) == ("WEBVTT\n\n00:00:01.500 --> 00:00:03.000\n<i>hello</i> there\n\n"
+                                        "01:02:03.004 --> 01:02:04.000\nbye\n")
+    vtt = "WEBVTT\n\nNOTE made by hand\n\nintro\n00:01.000 --> 00:02.000 align:start\n你好\n".encode()
+    assert subtitles.to_webvtt(vtt) == "WEBVTT\n\n00:00:01.000 --> 00:00:02.000 align:start\n你好\n"
+    with pytest.raises(Invalid) as caught:
+        subtitles.to_webvtt(b"just some words")
+    assert caught.value.code == "subtitle_invalid"
+    assert subtitles.language("ZH-CN")[0] == "zh-CN" and subtitles.language("en") == ("en", "English")
+    with pytest.raises(Invalid):
+        subtitles.language("../etc")
+
+
+@pytest.mark.parametrize("key", ["../x", "/etc/passwd", "assets/1/../../x", "Assets/1", "assets//1", "a/.hidden",
+                                 "assets/1/名字.mp4", "assets/1/x y"])
+def test_storage_refuses_keys_we_did_not_build(tmp_path, key):
+    with pytest.raises(storage.BadKey):
+        storage.LocalStorage(tmp_path).path(key)
+
+
+def test_storage_put_tree_is_one_rename_and_never_overwrites(tmp_path):
+    store = storage.LocalStorage(tmp_path / "media")
+    work = store.work_dir("job-1")
+    (work / "hls_240").mkdir()
+    (work / "hls_240" / "index.m3u8").write_text("#EXTM3U\n")
+    store.put_tree("assets/1/abc", work)
+    assert store.exists("assets/1/abc/hls_240/index.m3u8") and not work.exists()
+    assert store.size("assets/1/abc") == 8
+    with pytest.raises(FileExistsError):
+        store.put_tree("assets/1/abc", store.work_dir("job-2"))
+    store.delete("assets/1/abc")
+    assert not store.exists("assets/1/abc")
+
+
+def test_upload_page_for_staff_only(client, auth):
+    assert client.get("/media/upload").status_code == 302  # to the login page
+    auth.as_role("worker")
+    assert client.get("/media/upload").status_code == 403
+    auth.logout()
+    auth.as_role("institution_staff")
+    html = client.get("/media/upload").get_data(as_text=True)
+    assert 'name="csrf-token"' in html and "tus.min.js" in html and "upload.js" in html and "上传视频" in html
+
+
+@pytest.mark.parametrize("mode", ["inprocess", "external"])
+def test_the_embedded_worker_starts_with_the_first_request_only_in_inprocess_mode(tmp_path, mode):
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "MEDIA_WORKER": mode, "JOBS_POLL_S": 0.05})
+    with app.app_context():
+        db.create_all()
+    assert "media_worker" not in app.extensions  # not at import or app creation (CLI commands stay quiet)
+    assert app.test_client().get("/healthz").status_code == 200
+    worker = app.extensions.get("media_worker")
+    try:
+        assert (worker is not None) == (mode == "inprocess")
+        if worker is not None:
+            assert worker._thread.is_alive() and worker._thread.daemon
+    finally:
+        if worker is not None:
+            worker.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_vendored_scripts_match_the_recorded_versions():
+    import hashlib
+    from pathlib import Path
+
+    vendor = Path(__file__).resolve().parents[2] / "static" / "vendor"
+    readme = (vendor / "README.md").read_text()
+    for folder, script in (("hls.js", "hls.min.js"), ("tus-js-client", "tus.min.js")):
+        digest = hashlib.sha256((vendor / folder / script).read_bytes()).hexdigest()
+        assert digest in readme and (vendor / folder / "LICENSE").exists()

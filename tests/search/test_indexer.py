@@ -1,0 +1,114 @@
+"""The index follows the catalog through the outbox: published resources appear, anything else leaves,
+a crash between commit and indexing loses nothing, a rolled-back change is never indexed."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from app.accounts.policy import SYSTEM
+from app.extensions import db
+from catalog import service
+from search import indexer
+from search.backend import WhooshBackend
+from search.cli import drift
+from search.engine import SearchRequest
+from tests.catalog.helpers import make
+
+
+def _ids(app: Flask, query: str) -> set[int]:
+    return {hit.id for hit in app.extensions["search"].search(SearchRequest(q=query)).hits}
+
+
+def _drain(app: Flask) -> int:
+    return indexer.drain_all(db.session, app.extensions["search"])
+
+
+def test_published_resources_are_indexed_and_unpublished_ones_leave(app, db):
+    published = make(title="叉车司机安全操作", publish=True)
+    draft = make(title="叉车保养草稿")
+    db.session.commit()
+    assert _drain(app) >= 2
+    assert _ids(app, "叉车") == {published.id} and _ids(app, "chache") == {published.id}
+    service.unpublish(db.session, SYSTEM, published, "内容过时")
+    db.session.commit()
+    _drain(app)
+    assert _ids(app, "叉车") == set() and draft.id not in _ids(app, "叉车")
+    assert indexer.pending_count(db.session) == 0
+
+
+def test_a_crash_between_commit_and_indexing_loses_nothing(app, db, tmp_path):
+    resource = make(title="焊工入门", publish=True)
+    db.session.commit()  # ...and the process dies before any drain
+    assert _ids(app, "焊工") == set() and indexer.pending_count(db.session) > 0
+    restarted = WhooshBackend(app.extensions["search"].folder)  # a new process on the same index
+    indexer.drain_all(db.session, restarted)
+    assert {h.id for h in restarted.search(SearchRequest(q="焊工")).hits} == {resource.id}
+
+
+def test_a_crash_while_indexing_repeats_the_work(app, db, monkeypatch):
+    resource = make(title="电工基础", publish=True)
+    db.session.commit()
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("killed before acknowledging")
+
+    monkeypatch.setattr(indexer.outbox, "acknowledge", fail)
+    try:
+        _drain(app)
+    except RuntimeError:
+        db.session.rollback()
+    monkeypatch.undo()
+    assert indexer.pending_count(db.session) > 0  # the events survived the failed drain
+    _drain(app)
+    assert _ids(app, "电工") == {resource.id}
+
+
+def test_a_rolled_back_change_is_never_indexed(app, db):
+    resource = make(title="母婴护理", publish=True)
+    db.session.commit()
+    _drain(app)
+    service.unpublish(db.session, SYSTEM, resource, "测试")
+    resource.title = "月嫂培训"
+    db.session.flush()
+    db.session.rollback()
+    _drain(app)
+    assert _ids(app, "母婴护理") == {resource.id} and _ids(app, "月嫂") == set()
+
+
+def test_the_indexer_thread_removes_an_unpublished_resource_within_two_seconds(app, db):
+    resource = make(title="养老护理员培训", publish=True)
+    db.session.commit()
+    thread = indexer.IndexerThread(app, app.extensions["search"], poll=0.5)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while resource.id not in _ids(app, "养老") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert resource.id in _ids(app, "养老")
+        service.unpublish(db.session, SYSTEM, resource, "下架")
+        db.session.commit()
+        unpublished_at = time.monotonic()
+        while resource.id in _ids(app, "养老") and time.monotonic() - unpublished_at < 5:
+            time.sleep(0.05)
+        assert time.monotonic() - unpublished_at < 2.0
+    finally:
+        thread.stop()
+        thread.join(5)
+
+
+def test_rebuild_and_check_report_drift(app, db, runner):
+    first = make(title="光伏组件安装", publish=True)
+    db.session.commit()
+    result = runner.invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert _ids(app, "光伏") == {first.id}
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
+    second = make(title="光伏并网发电", publish=True)
+    db.session.commit()  # not drained: the index drifts
+    result = runner.invoke(args=["search", "check"])
+    assert result.exit_code == 1 and "missing: 1" in result.output
+    assert drift(app.extensions["search"])["missing"] == [second.id]
+    assert runner.invoke(args=["search", "worker", "--once"]).exit_code == 0
+    assert runner.invoke(args=["search", "check"]).exit_code == 0
