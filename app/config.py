@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
             "bulk import (web page; the command line allows 10 times as much)."),
     Setting("OAI_REPOSITORY_ID", str, "qiuxue.local", "Namespace of OAI-PMH item identifiers "
             "(oai:<id>:resource/<n>); set it once to the site's domain and never change it."),
+    Setting("CATALOG_COUNT_CACHE_SECONDS", float, 30.0, "How long a list page's total (共 N 个) is reused per "
+            "filter in each process; 0 counts on every request."),
     Setting("OAI_ADMIN_EMAIL", str, "admin@qiuxue.local", "Contact address the OAI-PMH Identify response gives."),
     # media and background jobs (issue 5)
     Setting("MEDIA_WORKER", str, "inprocess", "Who runs transcoding and other jobs: 'inprocess' (a thread in the "

@@ -16,7 +16,8 @@ from catalog.web import api_bp, menu, oai_bp
 def resources():
     filters = queries.parse_filters(request.args)
     page, per_page = queries.parse_page(request.args)
-    result = queries.browse(db.session, filters, page, per_page, menu=menu())
+    result = queries.browse(db.session, filters, page, per_page, menu=menu(),
+                            count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
     return jsonify({
         "items": [exports.resource_summary(r) for r in result.items],
         "page": result.page, "per_page": result.per_page, "total": result.total, "pages": result.pages,

@@ -134,14 +134,15 @@ _ORDER = {
 
 
 def browse(session: Session, filters: Filters, page: int = 1, per_page: int = 20,
-           menu: Menu | None = None) -> Page:
+           menu: Menu | None = None, count_ttl_s: float = 0.0) -> Page:
     """One page of published resources with their providers: three queries (count, page, providers).
 
-    The total is cached for COUNT_TTL_S per filter: counting 100,000 rows costs more than the whole rest
-    of the page, and a public total a few seconds old misleads no one."""
+    With `count_ttl_s` the total is cached that long per filter (QIUXUE_CATALOG_COUNT_CACHE_SECONDS):
+    counting 100,000 rows costs more than the whole rest of the page, and a total a few seconds old
+    misleads no one."""
     key = (str(session.get_bind().url), filters.category, filters.kind, filters.industry, filters.audience,
            filters.has_credits, filters.provider)
-    total = _counts.get(key)
+    total = _counts.get(key, count_ttl_s) if count_ttl_s > 0 else None
     if total is None:
         total = session.scalar(_filtered(filters, menu, select(func.count(Resource.id)))) or 0
         _counts.put(key, total)
@@ -157,9 +158,9 @@ class _TTLCache:
         self.ttl_s, self.size = ttl_s, size
         self._data: dict[Any, tuple[float, Any]] = {}
 
-    def get(self, key: Any) -> Any:
+    def get(self, key: Any, ttl_s: float | None = None) -> Any:
         hit = self._data.get(key)
-        if hit is None or time.monotonic() - hit[0] > self.ttl_s:
+        if hit is None or time.monotonic() - hit[0] > (self.ttl_s if ttl_s is None else ttl_s):
             return None
         return hit[1]
 

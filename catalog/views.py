@@ -60,7 +60,8 @@ def _list_page(category_code: str = ""):
         raise NotFound(_("目录分类不存在。"))
     filters = queries.parse_filters(request.args, category=category_code)
     page, per_page = queries.parse_page(request.args)
-    result = queries.browse(db.session, filters, page, per_page, menu=tree)
+    result = queries.browse(db.session, filters, page, per_page, menu=tree,
+                            count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
     return render_template("catalog/list.html", node=node, crumbs=tree.ancestors(category_code) if node else [],
                            filters=filters, page=result, providers=queries.providers(db.session))
 

@@ -45,7 +45,8 @@ def _reset_postgres(url: str) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test-secret",
-              "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0}
+              "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0,
+              "CATALOG_COUNT_CACHE_SECONDS": 0}
     if TEST_DATABASE_URL:
         _reset_postgres(TEST_DATABASE_URL)
     app = create_app(config)
