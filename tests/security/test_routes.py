@@ -4,6 +4,9 @@ A route missing from these tables fails the test, so nothing new ships unexamine
 (path with sample arguments, then the status for anonymous, worker, institution, enterprise,
 county union, city union, province union and admin)."""
 
+import importlib
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import csrf_token
@@ -90,6 +93,15 @@ CSRF_EXEMPT = {
 }
 POST_PATHS = {"orgs.show": "/orgs/330106"}
 
+# Each later domain keeps its rows in tests/security/routes_<domain>.py: GET, CSRF_EXEMPT and POST_PATHS dicts
+# (same formats as above) and optionally `extra_samples(app, base) -> dict` adding {placeholders} of its own.
+DOMAIN_TABLES = [importlib.import_module(f"tests.security.{path.stem}")
+                 for path in sorted(Path(__file__).parent.glob("routes_*.py"))]
+for _table in DOMAIN_TABLES:
+    GET.update(getattr(_table, "GET", {}))
+    CSRF_EXEMPT.update(getattr(_table, "CSRF_EXEMPT", {}))
+    POST_PATHS.update(getattr(_table, "POST_PATHS", {}))
+
 
 @pytest.fixture
 def samples(app):
@@ -111,7 +123,11 @@ def samples(app):
         asset = MediaAsset(org_id=organisations.get_by_code(db.session, "INST-T1").id, title="a.mp4")
         db.session.add(asset)
         db.session.commit()
-        return {"pub": pub.id, "draft": draft.id, "lesson": pub.lessons[0].id, "asset": asset.id}
+        base = {"pub": pub.id, "draft": draft.id, "lesson": pub.lessons[0].id, "asset": asset.id}
+        for table in DOMAIN_TABLES:
+            if hasattr(table, "extra_samples"):
+                base.update(table.extra_samples(app, base))
+        return base
 
 
 def _routes(app):
@@ -123,7 +139,7 @@ def _sample_path(rule: str, samples: dict) -> str:
     import re
 
     values = {"resource_id": samples["draft"], "asset_id": samples["asset"], "lesson_id": samples["lesson"],
-              "step": "submit", "code": "330100"}
+              "step": "submit", "code": "330100", **samples.get("rule_values", {})}
     return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule)
 
 
