@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# Test processes (pytest-xdist); each gets its own data folders and, on PostgreSQL, its own database.
+TEST_WORKERS ?= auto
 
 .PHONY: run dev test lint install translations messages bench clean
 
@@ -37,10 +39,10 @@ lint: $(STAMP)
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py).
 test: install lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
-		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest $(PYTEST_ARGS); \
+		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
 # Refresh the English catalog after adding or changing UI text (message ids are the Chinese texts).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +36,19 @@ def _open(data: bytes) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise _invalid(_("图片不能超过8MB。"))
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in ACCEPTED:
-                raise _invalid(_("请上传 JPEG、PNG、WebP 或 GIF 图片。"))
-            if probe.width * probe.height > MAX_PIXELS:
-                raise _invalid(_("图片尺寸太大。"))
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        with warnings.catch_warnings():  # Pillow only warns below its hard limit; for us too many pixels is a refusal
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED:
+                    raise _invalid(_("请上传 JPEG、PNG、WebP 或 GIF 图片。"))
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise _invalid(_("图片尺寸太大。"))
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.load()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise _invalid(_("图片尺寸太大。")) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise _invalid(_("文件不是有效的图片。")) from None
     if min(image.size) < MIN_SIDE:
         raise _invalid(_("图片太小，宽和高至少%(n)d像素。", n=MIN_SIDE))

@@ -11,6 +11,9 @@ from app.errors import Invalid
 from media import ffmpeg, ladder
 from media.ffmpeg import Probe
 
+# 8K UHD. Larger frames are not lectures; decoding and scaling them would exhaust a small server's memory.
+MAX_FRAME_PIXELS = 7680 * 4320
+
 
 def clock(seconds: float) -> str:
     seconds = int(round(seconds))
@@ -34,6 +37,9 @@ def check_media(path: Path, *, max_duration_s: int, use_ffprobe: bool | None = N
         raise not_media
     if not found.duration_s or found.duration_s <= 0 or (found.has_video and not found.width):
         raise Invalid(_("文件已损坏或编码无法读取，请换一个文件。"), code="media_undecodable")
+    if found.has_video and found.width * found.height > MAX_FRAME_PIXELS:
+        raise Invalid(_("画面尺寸 %(width)d×%(height)d 太大，请导出为 4K 或更小的视频再上传。",
+                        width=found.width, height=found.height), code="media_frame_too_large")
     if found.duration_s > max_duration_s:
         raise Invalid(_("时长 %(duration)s 超过了上限 %(limit)s，请剪短或分成几段上传。",
                         duration=clock(found.duration_s), limit=clock(max_duration_s)), code="media_too_long")

@@ -21,7 +21,27 @@ from catalog import categories
 from tests import factories
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-TEST_DATABASE_URL = os.environ.get("QIUXUE_TEST_DATABASE_URL", "")
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, ...), created on first use,
+    since every test resets the schema of the database it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine, text
+
+    base, _sep, name = url.rpartition("/")
+    own = f"{name.partition('?')[0]}_{worker}"
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": own}).scalar():
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return f"{base}/{own}"
+
+
+TEST_DATABASE_URL = _worker_database(os.environ.get("QIUXUE_TEST_DATABASE_URL", ""))
 
 
 def shared_file(name: str) -> Path:

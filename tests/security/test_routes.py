@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
 from tests.conftest import csrf_token
 
 ROLES = [("anonymous", None), ("worker", None), ("institution_staff", None), ("enterprise_staff", None),
@@ -161,6 +162,29 @@ def test_get_matrix(app, client, auth, samples, role, org):
         if status != expected[column]:
             wrong[endpoint] = (path, status, expected[column])
     assert wrong == {}
+
+
+def test_no_personal_data_on_any_public_page(app, client, samples):
+    """Phones, real names and ID numbers of every person in the sample data (the domain tables add applicants,
+    enquirers, learners...) appear on no page an anonymous visitor can open."""
+    from app.accounts.models import User, WorkerProfile
+    from app.extensions import db
+
+    with app.app_context():
+        worker = factories.user("worker", name="欧*华")
+        db.session.add(WorkerProfile(user_id=worker.id, real_name="欧阳明华", id_number="11010519491231002X"))
+        db.session.commit()
+        secrets = {u.phone for u in db.session.query(User)} | {
+            value for p in db.session.query(WorkerProfile) for value in (p.real_name, p.id_number) if value}
+    leaks = {}
+    for endpoint, (path, expected) in GET.items():
+        if expected[0] != 200:
+            continue
+        with client.get(path.format(**samples)) as response:
+            body = response.get_data().decode("utf-8", "replace")  # xlsx is zipped: its text is checked by export tests
+        if found := sorted(s for s in secrets if s in body):
+            leaks[endpoint] = found
+    assert leaks == {}
 
 
 def test_every_post_route_refuses_a_missing_or_forged_csrf_token(app, client, auth, samples):
