@@ -36,6 +36,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCALES", str, "zh_CN,en", "Languages offered by the language switch, comma separated."),
     Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins for one phone number before it must wait."),
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "Window in which failed logins are counted, and the wait after."),
+    Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),
+    Setting("ENQUIRY_WINDOW_MINUTES", int, 60, "Window in which a worker's questions are counted for the limit."),
     Setting("REMEMBER_DAYS", int, 30, "How long the 'remember me' cookie keeps a user logged in."),
     Setting("MAX_CONTENT_LENGTH", int, 16 * 1024 * 1024, "Largest request body in bytes outside resumable uploads."),
     Setting("HTTPS", _bool, False, "Served over HTTPS: mark cookies Secure and send HSTS."),

@@ -4,10 +4,12 @@ Alembic migrations name constraints the same way on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -37,3 +39,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: list[str]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike; True when this call inserted the row.
+
+    Racing requests leave one row without a savepoint (which pysqlite handles badly). RETURNING says whether
+    the row went in: psycopg reports rowcount -1 for this statement."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+                 .returning(table.c[unique[0]]))
+    return session.execute(statement).first() is not None

@@ -58,4 +58,16 @@ def load(session: Session) -> dict[str, int]:
     from media import demo as media_demo  # short demo clips on a few video lessons; none when there are no lessons
 
     counts.update(media_demo.load(session))
+    from learning import demo as learning_demo  # a quiz, and the demo worker enrolled in two resources
+
+    counts.update(learning_demo.load(session))
+    from learning import credit_demo  # pathways, a conversion row, a recognition request to review
+
+    counts.update(credit_demo.load(session))
+    from programme import support_demo  # policy page, enquiries, ratings, QR registrations
+
+    counts.update(support_demo.load(session))
+    from programme import demo as programme_demo  # this year's plan, quotas, offerings, an enrolled applicant
+
+    counts.update(programme_demo.load(session))
     return counts

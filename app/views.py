@@ -29,4 +29,7 @@ def healthz():
 
 @bp.get("/learning")
 def learning():
-    return render_template("coming.html", section="learning")
+    """我的学习 (the tab bar's 学习); the page itself belongs to the learning package."""
+    from learning.views import mine_page
+
+    return mine_page()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -109,9 +109,11 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
-def read_rows(data: bytes, filename: str = "", *, max_bytes: int, max_rows: int = DEFAULT_MAX_ROWS
-              ) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
-    """({column: header as written}, [(row number, {column: cell})]) or Invalid for a file-level problem."""
+def read_rows(data: bytes, filename: str = "", *, max_bytes: int, max_rows: int = DEFAULT_MAX_ROWS,
+              fields: Collection[str] = FIELDS, aliases: dict[str, str] = HEADER_ALIASES,
+              required: tuple[str, ...] = REQUIRED) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
+    """({column: header as written}, [(row number, {column: cell})]) or Invalid for a file-level problem.
+    `fields`, `aliases` and `required` describe the columns; other imports (programme/exchange.py) pass theirs."""
     if not data or not data.strip():
         raise _file_error(_("文件是空的。"), "empty_file")
     if len(data) > max_bytes:
@@ -128,13 +130,13 @@ def read_rows(data: bytes, filename: str = "", *, max_bytes: int, max_rows: int 
     written: dict[str, str] = {}
     for index, name in enumerate(header_row):
         name = (name or "").strip().lstrip("\ufeff")
-        canonical = HEADER_ALIASES.get(name, name.lower())
-        if canonical in FIELDS and canonical not in written:
+        canonical = aliases.get(name, name.lower())
+        if canonical in fields and canonical not in written:
             columns[index], written[canonical] = canonical, name
-    missing = [c for c in REQUIRED if c not in written]
+    missing = [c for c in required if c not in written]
     if missing:
-        raise _file_error(_("缺少必需的列：%(cols)s。第一行应为列名，例如 title, kind, category。",
-                            cols="、".join(missing)), "missing_columns")
+        raise _file_error(_("缺少必需的列：%(cols)s。第一行应为列名，例如 %(example)s。",
+                            cols="、".join(missing), example=", ".join(required)), "missing_columns")
     rows = []
     for number, raw in enumerate(raw_rows, start=2):
         if not any(cell.strip() for cell in raw if cell):

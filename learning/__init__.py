@@ -1,2 +1,24 @@
-"""Learning: enrolment, progress tracking, completion, the credit bank, qualifications and
-certificates. Built so far: the pure progress rules (learning/progress.py)."""
+"""Learning: enrolment, progress tracking (heartbeats, offline replay), completion and quizzes, xAPI
+statements; and (part 2) the credit bank, qualifications and certificates."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from learning import api, models, views  # noqa: F401 - models registers the tables
+    from learning.templating import learning_box
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    app.jinja_env.globals["learning_box"] = learning_box
+    app.before_request(views.study_page_for_learners)
+    # Part 2 (credit bank, pathways, certificates) brings its own tables and blueprints.
+    if importlib.util.find_spec("learning.credit_models") is not None:
+        importlib.import_module("learning.credit_models")
+    for name in ("learning.credit_views", "learning.credit_api"):
+        if importlib.util.find_spec(name) is not None:
+            app.register_blueprint(importlib.import_module(name).bp)

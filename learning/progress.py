@@ -90,3 +90,60 @@ def apply(state: LessonState, position_s: float, watched: Sequence[Sequence[floa
 def new_watched(state: LessonState, watched: Sequence[Sequence[float]]) -> float:
     """Seconds this heartbeat adds beyond what was already counted (for the wall-clock check)."""
     return covered([*state.watched, *watched]) - covered(state.watched)
+
+
+# A player reports at least every 15 s while playing; the first heartbeat after a start or a replay may carry
+# up to this much media (at the fastest rate) beyond what the clocks prove.
+GRACE_S = 30.0 * MAX_PLAYBACK_RATE + TOLERANCE_S
+
+
+def within_wall_clock(total_covered_s: float, elapsed_s: float) -> bool:
+    """All media seconds counted for a lesson cannot exceed the time the learner spent, at the fastest
+    playback rate, plus one heartbeat's grace. `elapsed_s` spans the first to the latest heartbeat."""
+    return total_covered_s <= max(elapsed_s, 0.0) * MAX_PLAYBACK_RATE + GRACE_S
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One heartbeat as the server accepts it. `order` = (client time in ms, seq): the newest sets the
+    resume position, so replaying an old heartbeat from the offline queue cannot rewind it."""
+
+    position_s: float
+    watched: tuple[Interval, ...]
+    order: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Progress:
+    watched: tuple[Interval, ...] = ()
+    position_s: float = 0.0
+    furthest_s: float = 0.0
+    order: tuple[int, int] = (0, -1)
+
+
+def fold(state: Progress, beat: Beat) -> Progress:
+    """Commutative for the union and the furthest position, newest-wins for the resume position."""
+    newer = beat.order > state.order
+    return Progress(watched=tuple(merge([*state.watched, *beat.watched])),
+                    position_s=beat.position_s if newer else state.position_s,
+                    furthest_s=max(state.furthest_s, beat.position_s),
+                    order=max(beat.order, state.order))
+
+
+def check_reading(position_pct: float, watched: Sequence[Sequence[float]], earliest_s: float,
+                  latest_s: float) -> HeartbeatError | None:
+    """Reading heartbeats carry the scroll percentage and spans of reading time in epoch seconds, which
+    must lie between the enrolment and now (with clock slack)."""
+    if position_pct < 0 or any(a < 0 or b < 0 for a, b in watched):
+        return HeartbeatError("negative_time", "时间不能为负数。")
+    if position_pct > 100:
+        return HeartbeatError("beyond_duration", "阅读位置超出了页面。")
+    if any(b < a for a, b in watched):
+        return HeartbeatError("bad_interval", "观看区间的结束时间早于开始时间。")
+    if any(a < earliest_s or b > latest_s for a, b in watched):
+        return HeartbeatError("too_much_watched", "上报的阅读时间超出了实际可能的时间。")
+    return None
+
+
+def reading_complete(reached_end: bool, read_intervals: Iterable[Sequence[float]], min_read_s: float) -> bool:
+    return reached_end and covered(read_intervals) >= min_read_s - 1e-9

@@ -165,6 +165,15 @@ def pieces(text: str, search_mode: bool = True) -> Iterator[Piece]:
             pos += 1
 
 
+@lru_cache(maxsize=300_000)
+def _run_counts(run: str, search_mode: bool) -> tuple[tuple[str, int], ...]:
+    """(term, occurrences) of one CJK run, as `pieces` emits them."""
+    found: dict[str, int] = {}
+    for piece in pieces(run, search_mode):
+        found[piece.text] = found.get(piece.text, 0) + 1
+    return tuple(found.items())
+
+
 def _ends(word: Word) -> list[tuple[int, str]]:
     """The word and its dictionary sub-words that end where it ends (维修电工 -> 维修电工, 电工)."""
     return [(word.start, word.text)] + [(word.start + a, t) for t, a, b in word.parts if word.start + b == word.end]
@@ -198,7 +207,8 @@ def word_pinyin(word: str) -> tuple[str, str]:
     return "".join(syllables), "".join(s[0] for s in syllables if s)
 
 
-def pinyin_terms(text: str) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=100_000)
+def pinyin_terms(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Word-level pinyin and initials of the multi-character CJK words of `text` (titles, tags).
 
     Whole words only: 用电工具 gives yongdian/gongju, never "diangong", so pinyin search keeps word boundaries."""
@@ -209,7 +219,7 @@ def pinyin_terms(text: str) -> tuple[list[str], list[str]]:
             if len(firsts) >= 2:
                 full.append(spelled)
                 initials.append(firsts)
-    return full, initials
+    return tuple(full), tuple(initials)
 
 
 def spelled(text: str) -> tuple[str, str]:
@@ -241,10 +251,17 @@ class ChineseTokenizer(Tokenizer):
         return hash((ChineseTokenizer, self.search_mode))
 
     def counts(self, value: str) -> dict[str, int]:
-        """term -> occurrences, for `search.schema.ChineseFrequency` (the indexing fast path)."""
+        """term -> occurrences, for `search.schema.ChineseFrequency` (the indexing fast path). Summed over
+        runs, each run's terms cached: pairs never span two runs, and sentences, lesson titles, teachers
+        and tags repeat across thousands of documents."""
         found: dict[str, int] = {}
-        for piece in pieces(value, self.search_mode):
-            found[piece.text] = found.get(piece.text, 0) + 1
+        for match in RUN_RE.finditer(normalize(value)):
+            if match.lastgroup == "latin":
+                term = match.group()
+                found[term] = found.get(term, 0) + 1
+                continue
+            for term, count in _run_counts(match.group(), self.search_mode):
+                found[term] = found.get(term, 0) + count
         return found
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,

@@ -60,12 +60,15 @@ class WhooshBackend:
             db.execute("DELETE FROM words")
             db.execute("DELETE FROM variants")
 
+            bulk = self.suggestions.bulk(db)
+
             def feed() -> Iterator[ResourceDoc]:
                 for doc in docs:
-                    self.suggestions.add(db, doc)
+                    bulk.add(doc)
                     yield doc
 
             count = self.store.rebuild(feed(), progress, procs=self.build_procs)
+            bulk.finish()
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the big transaction back into the file
         return count
 

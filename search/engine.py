@@ -4,6 +4,10 @@ Scoring is BM25 per field with field boosts; a word's score in a document is tha
 (title 8 > meta 3 > body 1, "dis-max"), and the concepts of a query add up. All concepts must match (AND);
 when that finds nothing, any word may (OR) and the result says so (`relaxed`). Only the shown page is
 highlighted; nothing outside the page is read from stored fields.
+
+A word's matches do not depend on the query, so they are computed once per index generation and kept in the
+View (`_memo`): scores, bitset and rank order. A one-word query is then a few bit operations and a walk down
+the ranked list until a page's worth passes the filters.
 """
 
 from __future__ import annotations
@@ -74,48 +78,116 @@ class SearchResult:
         return max(1, -(-self.total // self.per_page))
 
 
-def _weighted(scores: Scores, weight: float) -> Scores:
-    return scores if weight == 1.0 else {doc: score * weight for doc, score in scores.items()}
+class Matched:
+    """Matching documents with their scores, the same as a bitset (made once, when first needed) and, for a
+    single word, its documents in rank order (sorted once per index generation and kept in the View: the
+    top 10 of a common word is then the first few of that list that pass the filters, not a sort of 60,000
+    scores per query)."""
+
+    __slots__ = ("scores", "bits", "ranked", "rankable")
+
+    def __init__(self, scores: Scores, bits: int | None = None, rankable: bool = False):
+        self.scores, self.bits, self.ranked, self.rankable = scores, bits, None, rankable
+
+    def bitset(self, size: int) -> int:
+        if self.bits is None:
+            self.bits = ids_to_bits(self.scores, size)
+        return self.bits
+
+    def top(self, final: int, count: int, wanted: int, enrolled: list[int]) -> list[int]:
+        """The `wanted` best of the documents in `final` (`count` of them), ties to the most enrolled."""
+        scores = self.scores
+        if not self.rankable or count * 8 < len(scores):  # few pass the filters: rank just those
+            top = heapq.nlargest(wanted + 20, bits_to_ids(final), key=scores.__getitem__)
+            return sorted(top, key=lambda d: (-round(scores[d], 6), -enrolled[d]))[:wanted]
+        if self.ranked is None:
+            self.ranked = sorted(scores, key=lambda d: (-round(scores[d], 6), -enrolled[d]))
+        raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
+        size, out = len(raw), []
+        for doc in self.ranked:
+            index = doc >> 3
+            if index < size and raw[index] >> (doc & 7) & 1:
+                out.append(doc)
+                if len(out) == wanted:
+                    break
+        return out
 
 
-def _and(parts: list[Scores]) -> Scores:
+NOTHING = Matched({}, 0)
+MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (about 150 MB at most)
+
+
+def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:
+    memo = view.memo
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = make()
+        kept = view.memo_docs = view.memo_docs + len(found.scores)
+        while kept > MEMO_DOCS and len(memo) > 1:
+            _key, dropped = memo.popitem(last=False)
+            kept = view.memo_docs = kept - len(dropped.scores)
+    return found
+
+
+def _weighted(matched: Matched, weight: float) -> Matched:
+    if weight == 1.0:
+        return matched
+    return Matched({doc: score * weight for doc, score in matched.scores.items()}, matched.bits)
+
+
+def _and(parts: list[Matched]) -> Matched:
     if not parts:
-        return {}
-    parts = sorted(parts, key=len)
-    keys = parts[0].keys()
+        return NOTHING
+    if len(parts) == 1:
+        return parts[0]
+    parts = sorted(parts, key=lambda part: len(part.scores))
+    keys = parts[0].scores.keys()
     for other in parts[1:]:
-        keys = keys & other.keys()
+        keys = keys & other.scores.keys()
         if not keys:
-            return {}
-    return {doc: sum(part[doc] for part in parts) for doc in keys}
+            return NOTHING
+    return Matched({doc: sum(part.scores[doc] for part in parts) for doc in keys})
 
 
-def _word(view: View, token: str) -> Scores:
-    scores: Scores = {}
-    for name in FIELD_ORDER:
-        posting = view.posting(name, token)
-        if posting is not None:
-            scores.update(zip(posting.ids, posting.scores, strict=True))
-    return scores
+def _word(view: View, token: str) -> Matched:
+    """A word's best score over the text fields (dis-max), the same for every query: kept per View."""
+    def make() -> Matched:
+        scores: Scores = {}
+        bits = 0
+        for name in FIELD_ORDER:
+            posting = view.posting(name, token)
+            if posting is not None:
+                scores.update(zip(posting.ids, posting.scores, strict=True))
+                bits |= posting.bits
+        return Matched(scores, bits, rankable=True)
+
+    return _memo(view, ("text", token), make)
 
 
-def _alternative(view: View, alt: Alternative) -> Scores:
+def _sound(view: View, kind: str, token: str) -> Matched:
+    def make() -> Matched:
+        posting = view.posting(kind, token)
+        return Matched(dict(zip(posting.ids, posting.scores, strict=True)), posting.bits, True) if posting \
+            else NOTHING
+
+    return _memo(view, (kind, token), make)
+
+
+def _alternative(view: View, alt: Alternative) -> Matched:
     if alt.kind == "text":
-        scores = _and([_word(view, token) for token in alt.tokens])
+        matched = _and([_word(view, token) for token in alt.tokens])
     else:
-        parts = []
-        for token in alt.tokens:
-            posting = view.posting(alt.kind, token)
-            parts.append(dict(zip(posting.ids, posting.scores, strict=True)) if posting else {})
-        scores = _and(parts)
-    return _weighted(scores, alt.weight)
+        matched = _and([_sound(view, alt.kind, token) for token in alt.tokens])
+    return _weighted(matched, alt.weight)
 
 
-def _concept(view: View, concept: Concept) -> Scores:
+def _concept(view: View, concept: Concept) -> Matched:
+    if len(concept.alternatives) == 1:
+        return _alternative(view, concept.alternatives[0])
     scores: Scores = {}
     for alt in sorted(concept.alternatives, key=lambda a: a.weight):  # the strongest reading wins
-        scores.update(_alternative(view, alt))
-    return scores
+        scores.update(_alternative(view, alt).scores)
+    return Matched(scores)
 
 
 def _unphrased(concept: Concept) -> Concept:
@@ -124,18 +196,18 @@ def _unphrased(concept: Concept) -> Concept:
                                        for a in concept.alternatives))
 
 
-def _match(view: View, parsed: ParsedQuery) -> tuple[Scores, bool]:
+def _match(view: View, parsed: ParsedQuery) -> tuple[Matched, bool]:
     """All concepts (phrases as phrases); else all words anywhere; else any word, flagged `relaxed`."""
-    scores = _and([_concept(view, concept) for concept in parsed.concepts])
-    if not scores and any(a.phrase and not a.exact for c in parsed.concepts for a in c.alternatives):
-        scores = _and([_concept(view, _unphrased(concept)) for concept in parsed.concepts])
-    if scores or len(parsed.concepts) + sum(len(c.loose_tokens) for c in parsed.concepts) <= 2:
-        return scores, False
+    matched = _and([_concept(view, concept) for concept in parsed.concepts])
+    if not matched.scores and any(a.phrase and not a.exact for c in parsed.concepts for a in c.alternatives):
+        matched = _and([_concept(view, _unphrased(concept)) for concept in parsed.concepts])
+    if matched.scores or len(parsed.concepts) + sum(len(c.loose_tokens) for c in parsed.concepts) <= 2:
+        return matched, False
     loose: Scores = {}
     for token in {t for c in parsed.concepts for t in c.loose_tokens}:
-        for doc, score in _word(view, token).items():
+        for doc, score in _word(view, token).scores.items():
             loose[doc] = loose.get(doc, 0.0) + score
-    return loose, bool(loose)
+    return Matched(loose), bool(loose)
 
 
 def _filter_bits(view: View, filters: Mapping[str, Sequence[str]]) -> dict[str, int]:
@@ -165,16 +237,11 @@ def _facet_counts(view: View, matched: int, selected: dict[str, int]) -> dict[st
     return counts
 
 
-def _order(view: View, docs: list[int], scores: Scores | None, sort: str, wanted: int) -> list[int]:
-    enrolled = view.sort["enrolled"]
-    if sort == "newest" or (scores is None and sort == "relevance"):
-        key = view.sort["published_at"].__getitem__
-    elif sort == "enrolled":
-        key = enrolled.__getitem__
-    else:
-        top = heapq.nlargest(wanted + 20, docs, key=scores.__getitem__)
-        return sorted(top, key=lambda d: (-round(scores[d], 6), -enrolled[d]))[:wanted]
-    return heapq.nlargest(wanted, docs, key=key)
+def _order(view: View, final: int, count: int, matched: Matched | None, sort: str, wanted: int) -> list[int]:
+    if sort == "relevance" and matched is not None:
+        return matched.top(final, count, wanted, view.sort["enrolled"])
+    column = view.sort["enrolled"] if sort == "enrolled" else view.sort["published_at"]
+    return heapq.nlargest(wanted, bits_to_ids(final), key=column.__getitem__)
 
 
 def _hit(view: View, doc: int, score: float, parsed: ParsedQuery, highlight: bool = True) -> Hit:
@@ -197,20 +264,20 @@ def execute(view: View, request: SearchRequest, parsed: ParsedQuery | None = Non
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
     page = max(1, min(MAX_PAGE, request.page))
     sort = request.sort if request.sort in SORTS else "relevance"
-    if parsed.empty:
-        scores, relaxed, matched = None, False, view.live
-    else:
-        scores, relaxed = _match(view, parsed)
-        matched = ids_to_bits(scores, view.size) & view.live
+    found: Matched | None = None
+    relaxed, matched = False, view.live
+    if not parsed.empty:
+        found, relaxed = _match(view, parsed)
+        matched = found.bitset(view.size) & view.live
     selected = _filter_bits(view, request.filters)
     final = matched
     for bits in selected.values():
         final &= bits
     total = final.bit_count()
     facets = _facet_counts(view, matched, selected) if request.facets else {}
-    docs = bits_to_ids(final) if total else []
-    ordered = _order(view, docs, scores, sort, page * per_page)[(page - 1) * per_page:]
-    hits = [_hit(view, doc, scores.get(doc, 0.0) if scores else 0.0, parsed, request.highlight) for doc in ordered]
+    ordered = _order(view, final, total, found, sort, page * per_page)[(page - 1) * per_page:] if total else []
+    scores = found.scores if found else {}
+    hits = [_hit(view, doc, scores.get(doc, 0.0), parsed, request.highlight) for doc in ordered]
     return SearchResult(total, page, per_page, hits, facets, relaxed=relaxed, synonyms_used=parsed.synonyms_used,
                         query=parsed)
 

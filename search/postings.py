@@ -148,6 +148,8 @@ class View:
         self.doc_count = self.reader.doc_count()
         self.io_lock = threading.Lock()  # Whoosh's readers seek shared file objects: one reader at a time
         self._cache: OrderedDict[tuple[str, str], Posting | None] = OrderedDict()
+        self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # search.engine's per-word matches
+        self.memo_docs = 0  # documents held in `memo`, to bound it
         self._cached_postings = 0
         self.facets: dict[str, dict[str, int]] = {field: {} for field in FACETS.values()}
         self.sort: dict[str, list[int]] = {name: [] for name in SORT_COLUMNS}

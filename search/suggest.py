@@ -17,7 +17,9 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -62,7 +64,8 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def keys_for(title: str) -> list[tuple[str, float]]:
+@lru_cache(maxsize=50_000)
+def keys_for(title: str) -> tuple[tuple[str, float], ...]:
     """(key, bonus): the whole title ranks above a match from a later word."""
     normalized = analysis.normalize(title).replace(" ", "")
     spelled, initials = analysis.spelled(title)
@@ -70,7 +73,7 @@ def keys_for(title: str) -> list[tuple[str, float]]:
     starts = sorted({p.start for p in analysis.pieces(title, search_mode=False) if p.start > 0})[:3]
     keys += [(analysis.normalize(title)[s:].replace(" ", ""), 0.0) for s in starts]
     seen: set[str] = set()
-    return [(k, b) for k, b in keys if k and not (k in seen or seen.add(k))]
+    return tuple((k, b) for k, b in keys if k and not (k in seen or seen.add(k)))
 
 
 def vocabulary(doc: ResourceDoc) -> list[tuple[str, str]]:
@@ -122,6 +125,9 @@ class SuggestStore:
         db.executemany("INSERT OR IGNORE INTO variants (variant, word) VALUES (?, ?)",
                        [(v, w) for w, _c in words for v in deletes(w) | {w}])
 
+    def bulk(self, db: sqlite3.Connection) -> BulkLoad:
+        return BulkLoad(db)
+
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         key = analysis.normalize(prefix or "").replace(" ", "")[:40]
         if not key:
@@ -168,3 +174,33 @@ class SuggestStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class BulkLoad:
+    """A rebuild's rows collected in memory and written in large batches: entries every few thousand
+    documents, each word once with its count and its deletion variants once, instead of one upsert per
+    word per document (which was a seventh of the build time). Runs inside the caller's transaction."""
+
+    def __init__(self, db: sqlite3.Connection, batch: int = 5000):
+        self.db, self.batch = db, batch
+        self.entries: list[tuple[str, float, int, str]] = []
+        self.words: Counter[tuple[str, str]] = Counter()
+
+    def add(self, doc: ResourceDoc) -> None:
+        weight = math.log1p(max(0, doc.enrolled))
+        self.entries.extend((key, weight + bonus, doc.id, doc.title) for key, bonus in keys_for(doc.title))
+        self.words.update(vocabulary(doc))
+        if len(self.entries) >= self.batch:
+            self._flush_entries()
+
+    def _flush_entries(self) -> None:
+        self.db.executemany("INSERT INTO entries (key, weight, rid, title) VALUES (?, ?, ?, ?)", self.entries)
+        self.entries = []
+
+    def finish(self) -> None:
+        self._flush_entries()
+        self.db.executemany("INSERT INTO words (word, chinese, freq) VALUES (?, ?, ?)",
+                            [(word, chinese, n) for (word, chinese), n in self.words.items()])
+        distinct = {word for word, _chinese in self.words}
+        self.db.executemany("INSERT OR IGNORE INTO variants (variant, word) VALUES (?, ?)",
+                            [(v, w) for w in distinct for v in deletes(w) | {w}])

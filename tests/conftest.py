@@ -62,13 +62,33 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _empty_postgres(url: str) -> None:
+    """Empty every table of ours in one TRUNCATE when the schema is already ours (much faster than dropping and
+    creating some sixty tables for each test); otherwise (first test of a process, or after a migrations test
+    left its own schema) start from a fresh schema."""
+    from sqlalchemy import create_engine, text
+
+    ours = list(_db.metadata.tables)  # every model is registered once the first app of this process is made
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        present = set(conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars())
+    engine.dispose()
+    if ours and present == set(ours):
+        names = ", ".join('"' + name + '"' for name in ours)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+    else:
+        _reset_postgres(url)
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test-secret",
               "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0,
               "CATALOG_COUNT_CACHE_SECONDS": 0}
     if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
+        _empty_postgres(TEST_DATABASE_URL)
     app = create_app(config)
     with app.app_context():
         _db.create_all()

@@ -78,6 +78,20 @@ def _resource_view(user: User, resource: Any) -> bool:
     return _provider_staff(user, resource.provider) or _union_over(user, resource.provider)
 
 
+def _co_reviewer(user: User) -> bool:
+    """Staff of an education or HR department: they select institutions with the union (院校遴选)."""
+    return any(m.organisation is not None and m.organisation.kind in (OrgKind.education_dept, OrgKind.hr_dept)
+               for m in user.memberships)
+
+
+def _exchange_import(user: User, org: Organisation) -> bool:
+    """Send results for `org`: its institution staff, or the staff of an HR department (who hold their
+    membership there as union_staff, the role org_views gives non-provider bodies)."""
+    if org.kind == OrgKind.institution:
+        return _staff_over(user, Role.institution_staff, org)
+    return org.kind == OrgKind.hr_dept and any(m.organisation_id == org.id for m in user.memberships)
+
+
 RULES: dict[str, Rule] = {
     "org.view": lambda user, org: True,
     "org.manage": _manage_org,
@@ -100,6 +114,41 @@ RULES: dict[str, Rule] = {
     # media before it is published (target: the asset, whose `org` is the uploading organisation)
     "media.upload": _provider_staff,
     "media.view": lambda user, asset: _provider_staff(user, asset.org) or _union_over(user, asset.org),
+    # programme support (issue 7): enquiries (target: the enquiry), the policy page (the province union),
+    # survey answers in full (the provider), reports (a union), data exchange (the sending organisation)
+    "enquiry.view": lambda user, enquiry: enquiry.asker_id == user.id or _union_over(user, enquiry.org),
+    "enquiry.answer": lambda user, enquiry: _union_over(user, enquiry.org),
+    "policy.edit": lambda user, org: org.level == OrgLevel.province and _union_over(user, org),
+    "survey.view": lambda user, provider: (_union_over(user, provider) or _provider_staff(user, provider)
+                                           or _co_reviewer(user)),
+    "report.view": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
+    "exchange.import": _exchange_import,
+    # credit bank (issue 6): a recognition request is decided by staff of the organisation that issued the
+    # outcome (unions: or above it), never by the worker who asked; a ledger record is revoked by staff of
+    # its issuer; pathways belong to their institution or union; the conversion table is the admins'.
+    "credit.review": lambda user, rec: rec.user_id != user.id and _provider_staff(user, rec.issuer),
+    "credit.revoke": lambda user, record: record.issuer is not None and (
+        _provider_staff(user, record.issuer) or _union_over(user, record.issuer)),
+    "pathway.manage": _provider_staff,
+    "credit.conversions": lambda user, _target: False,  # admins only
+    # programme (issue 7, part 1): the province plans the year; a union hands out only its own quota
+    # (target: the giving union), so a county never spends a city's; reviewers select offerings; the county
+    # verifies its applicants; an institution admits only to its own offerings.
+    "plan.manage": lambda user, org: org.level == OrgLevel.province and _union_over(user, org),
+    "quota.allocate": lambda user, org: org.level in (OrgLevel.province, OrgLevel.city) and _union_over(user, org),
+    "quota.top_up": lambda user, org: org.level in (OrgLevel.city, OrgLevel.county) and _union_over(user, org),
+    "offering.declare": lambda user, org: _staff_over(user, Role.institution_staff, org),
+    "offering.review": lambda user, offering: _co_reviewer(user) or any(
+        own.level in (OrgLevel.province, OrgLevel.city) and offering.institution.is_within(own)
+        for own in orgs_for(user, Role.union_staff)),
+    "application.verify": lambda user, application: _union_over(user, application.county),
+    "application.admit": lambda user, application: _staff_over(user, Role.institution_staff,
+                                                               application.offering.institution),
+    "subsidy.claim": lambda user, enrolment: enrolment.user_id == user.id or _staff_over(
+        user, Role.institution_staff, enrolment.application.offering.institution),
+    "subsidy.verify": lambda user, claim: _union_over(user, claim.enrolment.application.county),
+    "subsidy.pay": lambda user, county: _union_over(user, county),
+    "notice.publish": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
 }
 
 DESCRIPTIONS = {
@@ -121,6 +170,27 @@ DESCRIPTIONS = {
     "category.manage": _l("管理目录分类"),
     "media.upload": _l("上传音视频"),
     "media.view": _l("查看未发布的音视频"),
+    "enquiry.view": _l("查看咨询"),
+    "enquiry.answer": _l("回复咨询"),
+    "policy.edit": _l("编辑政策与常见问题"),
+    "survey.view": _l("查看测评明细"),
+    "report.view": _l("查看统计报表"),
+    "exchange.import": _l("导入交换数据"),
+    "credit.review": _l("审核学分认定申请"),
+    "credit.revoke": _l("撤销学分记录或证书"),
+    "pathway.manage": _l("管理学分路径（立交桥）"),
+    "credit.conversions": _l("维护学分转换表"),
+    "plan.manage": _l("制定年度计划"),
+    "quota.allocate": _l("向下级分配名额和资金"),
+    "quota.top_up": _l("设置本级配套补贴"),
+    "offering.declare": _l("院校申报项目"),
+    "offering.review": _l("遴选院校申报"),
+    "application.verify": _l("审核报读申请"),
+    "application.admit": _l("录取报读申请"),
+    "subsidy.claim": _l("申请补贴"),
+    "subsidy.verify": _l("审核补贴申请"),
+    "subsidy.pay": _l("发放补贴"),
+    "notice.publish": _l("发布公示"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -52,6 +52,15 @@ def _show_errors(form: FlaskForm, err: Invalid) -> None:
         flash(err.message, "error")
 
 
+def _referrer() -> Organisation | None:
+    """The union whose recruitment QR code (?via=<code>, kept in the session) brought this visitor here."""
+    code = session.get("via")
+    if not code:
+        return None
+    return db.session.scalar(select(Organisation).where(Organisation.code == str(code)[:32],
+                                                        Organisation.kind == OrgKind.union))
+
+
 @auth_bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
@@ -60,12 +69,13 @@ def register():
     if form.validate_on_submit():
         try:
             user = service.register(db.session, phone=form.phone.data or "", password=form.password.data or "",
-                                    name=form.name.data or "")
+                                    name=form.name.data or "", referred_by=_referrer())
         except Invalid as err:
             db.session.rollback()
             _show_errors(form, err)
         else:
             db.session.commit()
+            session.pop("via", None)
             login_user(user, remember=True, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
             flash(_("注册成功，欢迎来到求学！"), "success")
             return redirect(safe_next(form.next.data, url_for("me.profile")))

@@ -79,13 +79,20 @@
       if (play) { video.play().catch(function () { /* the learner presses play again */ }); }
     }
 
+    // The study page (learning/templates/learning/lesson.html) says where the learner stopped, on any device.
+    function resumeAt() {
+      var holder = root.closest ? root.closest("[data-resume]") : null;
+      var at = holder ? parseFloat(holder.getAttribute("data-resume")) : 0;
+      return at > 0 ? at : 0;
+    }
+
     function begin() {
       if (started) { return; }
       started = true;
       start.hidden = true;
       var ready = mse ? loadHlsJs(root.getAttribute("data-hls")) : Promise.resolve();
-      ready.then(function () { attach(0, true); }, function () {
-        if (nativeHls) { attach(0, true); } else { status.textContent = root.getAttribute("data-error"); }
+      ready.then(function () { attach(resumeAt(), true); }, function () {
+        if (nativeHls) { attach(resumeAt(), true); } else { status.textContent = root.getAttribute("data-error"); }
       });
     }
 

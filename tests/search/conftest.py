@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from app import demo
+from app.accounts import organisations
+from app.accounts.models import OrgKind
+from app.accounts.policy import SYSTEM
 from app.extensions import db as _db
 from catalog import categories
+from catalog import demo as catalog_demo
+from search import synonyms
 from search.backend import WhooshBackend
 from tests.search import corpus
 
@@ -25,3 +31,15 @@ def _seeded_menu(request):
         with app.app_context():
             categories.seed_menu(_db.session)
             _db.session.commit()
+
+
+def load_demo_catalog(session) -> None:
+    """The organisations, catalog and synonyms of app.demo.load (what `make run` ships), without the other
+    domains' demo data; committed, so the outbox holds an event per resource."""
+    organisations.seed_zhejiang(session)
+    for code, name, parent in demo.INSTITUTIONS:
+        organisations.create_organisation(session, SYSTEM, parent_code=parent, code=code, name=name,
+                                          kind=OrgKind.institution)
+    catalog_demo.load(session)
+    synonyms.seed(session)
+    session.commit()

@@ -1,0 +1,163 @@
+"""Completion certificates: issued once per learner and resource, printed as a PDF with a QR code that leads
+to a public verification page. The QR carries a token signed with the app's SECRET_KEY (itsdangerous), so a
+changed or invented serial is refused without a database lookup deciding anything."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from html import escape
+from typing import Any
+
+import segno
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.policy import require
+from app.db import insert_ignore, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from catalog.models import Resource
+from learning.credit_models import Certificate, CreditRecord, RecordKind
+
+FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese: no font file to ship
+TOKEN_SALT = "qiuxue-certificate-v1"  # noqa: S105 - a namespace for the signature, not a secret
+
+
+def pdf_font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def holder_name(user: Any) -> str:
+    """The real name from the profile when the worker gave one, else the display name."""
+    profile = getattr(user, "profile", None)
+    return (profile.real_name if profile is not None and profile.real_name else user.name)[:50]
+
+
+def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
+    """The learner's certificate for `resource`, created on first completion; later calls return it."""
+    from app.accounts.models import User
+
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("用户不存在。"), code="user_not_found")
+    insert_ignore(session, Certificate, {
+        "serial": f"QX{utcnow():%Y}{secrets.token_hex(5).upper()}", "user_id": user_id,
+        "resource_id": resource.id, "issuer_id": resource.provider_id, "resource_title": resource.title,
+        "holder_name": holder_name(user), "credits": float(resource.credits or 0), "issued_at": utcnow(),
+        "revoked_reason": "",
+    }, ["user_id", "resource_id"])
+    found = session.scalar(select(Certificate).where(Certificate.user_id == user_id,
+                                                     Certificate.resource_id == resource.id))
+    assert found is not None
+    return found
+
+
+def _serializer(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=TOKEN_SALT)
+
+
+def token_for(secret_key: str, certificate: Certificate) -> str:
+    return _serializer(secret_key).dumps(certificate.serial)
+
+
+def verify(session: Session, secret_key: str, token: str) -> Certificate:
+    """The certificate a token names, or Invalid(bad_token) for anything altered or forged."""
+    refused = Invalid(_("证书校验失败：这个链接被改动过或不是本平台签发的，请向发证单位核实。"), code="bad_token")
+    try:
+        serial = _serializer(secret_key).loads(token)
+    except BadSignature:
+        raise refused from None
+    certificate = session.scalar(select(Certificate).where(Certificate.serial == str(serial)))
+    if certificate is None:
+        raise refused
+    return certificate
+
+
+def mine(session: Session, user_id: int) -> list[Certificate]:
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user_id)
+                                .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))
+
+
+def own_certificate(session: Session, actor: Any, certificate_id: int) -> Certificate:
+    """A certificate of the actor's own; someone else's is "not found", not "forbidden"."""
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None or certificate.user_id != getattr(actor, "id", None):
+        raise NotFound(_("证书不存在。"), code="certificate_not_found")
+    return certificate
+
+
+def revoke(session: Session, actor: Any, certificate_id: int, reason: str | None) -> Certificate:
+    """Revoke a certificate (set once, never cleared) and the credits earned with it."""
+    from learning import credits
+
+    reason = credits.clean_reason(reason)
+    certificate = session.get(Certificate, certificate_id)
+    if certificate is None:
+        raise NotFound(_("证书不存在。"), code="certificate_not_found")
+    require(actor, "credit.revoke", certificate)
+    if certificate.revoked_at is not None:
+        raise Conflict(_("这张证书已经撤销过了。"), code="already_revoked")
+    certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
+    earned = session.scalar(select(CreditRecord).where(
+        CreditRecord.key == f"earned:{certificate.user_id}:{certificate.resource_id}",
+        CreditRecord.kind == RecordKind.earned))
+    if earned is not None and session.scalar(select(CreditRecord.id).where(CreditRecord.revokes_id == earned.id)) \
+            is None:
+        credits.revoke_record(session, actor, earned.id, reason)
+    session.flush()
+    return certificate
+
+
+def qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
+    """One A4 landscape page: title, holder, resource, credits, issuer, date, serial and the QR code."""
+    font = pdf_font()
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf.setTitle(_("结业证书") + " " + certificate.serial)
+    pdf.setStrokeColorRGB(0.72, 0.11, 0.11)
+    pdf.setLineWidth(4)
+    pdf.rect(28, 28, width - 56, height - 56)
+    pdf.setFont(font, 36)
+    pdf.drawCentredString(width / 2, height - 110, _("结业证书"))
+    pdf.setFont(font, 18)
+    lines = [
+        _("%(name)s 同志：", name=certificate.holder_name),
+        _("已完成“%(title)s”的全部学习内容，成绩合格，特发此证。", title=certificate.resource_title),
+    ]
+    if certificate.credits:
+        lines.append(_("计 %(n)s 学分，已记入学分银行。", n=f"{certificate.credits:g}"))
+    style = ParagraphStyle("body", fontName=font, fontSize=18, leading=30, wordWrap="CJK")
+    y = height - 150
+    for line in lines:  # long course titles wrap (CJK rules) instead of running off the page
+        paragraph = Paragraph(escape(line), style)
+        _w, used = paragraph.wrapOn(pdf, width - 160, height)
+        y -= used + 6
+        paragraph.drawOn(pdf, 80, y)
+    pdf.setFont(font, 14)
+    pdf.drawString(80, 120, _("发证单位：%(org)s", org=certificate.issuer.name))
+    pdf.drawString(80, 96, _("发证日期：%(d)s", d=f"{certificate.issued_at:%Y-%m-%d}"))
+    pdf.drawString(80, 72, _("证书编号：%(s)s", s=certificate.serial))
+    pdf.drawImage(ImageReader(io.BytesIO(qr_png(verify_url))), width - 210, 60, 140, 140)
+    pdf.setFont(font, 10)
+    pdf.drawCentredString(width - 140, 48, _("扫码核验真伪"))
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""The credit ledger (学分银行): append records, read a worker's history and balance, revoke by appending.
+
+There is no update or delete path here on purpose. Records that must exist at most once (an award for a
+resource, the outcome of a recognition, the revocation of a record) carry a unique `key` and are inserted
+with INSERT ... ON CONFLICT DO NOTHING, so two requests racing to award the same completion leave one
+record on SQLite and PostgreSQL alike, without a savepoint (which pysqlite handles badly).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.policy import require
+from app.db import insert_ignore, utcnow
+from app.errors import Conflict, Invalid, NotFound
+from catalog.models import Resource
+from learning.credit_models import Certificate, CreditRecord, RecordKind
+
+MAX_REASON = 500
+
+
+def _by_key(session: Session, key: str) -> CreditRecord | None:
+    return session.scalar(select(CreditRecord).where(CreditRecord.key == key))
+
+
+def append(session: Session, *, key: str, **values: Any) -> tuple[CreditRecord, bool]:
+    """Append a ledger record once per `key`; returns the record and whether this call created it."""
+    values.setdefault("created_at", utcnow())
+    created = insert_ignore(session, CreditRecord, {"key": key, **values}, ["key"])
+    record = _by_key(session, key)
+    assert record is not None  # inserted now or by whoever won the race
+    return record, created
+
+
+def award_completion(session: Session, user_id: int, resource_id: int) -> CreditRecord | None:
+    """Called when a learner completes a resource: issue the completion certificate and, when the resource
+    carries credits, the "earned" record. Safe to call any number of times, concurrently too: returns the
+    one record for this completion (None when the resource is worth no credits)."""
+    from learning import certificates
+
+    resource = session.get(Resource, resource_id)
+    if resource is None:
+        raise NotFound(_("学习资源不存在。"), code="resource_not_found")
+    certificate = certificates.issue(session, user_id, resource)
+    if not resource.credits or resource.credits <= 0:
+        return None
+    record, created = append(
+        session, key=f"earned:{user_id}:{resource_id}", user_id=user_id, kind=RecordKind.earned,
+        amount=float(resource.credits), source=resource.title[:300], resource_id=resource.id,
+        issuer_id=resource.provider_id)
+    if created and certificate.record_id is None:
+        certificate.record_id = record.id
+        session.flush()
+    return record
+
+
+def ledger(session: Session, user_id: int) -> list[CreditRecord]:
+    """The worker's records, oldest first, as they were appended."""
+    return list(session.scalars(select(CreditRecord).where(CreditRecord.user_id == user_id)
+                                .order_by(CreditRecord.created_at, CreditRecord.id)))
+
+
+def revoked_ids(records: list[CreditRecord]) -> set[int]:
+    return {r.revokes_id for r in records if r.revokes_id is not None}
+
+
+def balance(records: list[CreditRecord]) -> float:
+    """Revocations carry the negative amount, so the balance is the plain sum."""
+    return round(sum(r.amount for r in records), 2)
+
+
+def in_force(records: list[CreditRecord]) -> list[CreditRecord]:
+    """Records that count today: not revocations, not revoked."""
+    gone = revoked_ids(records)
+    return [r for r in records if r.kind != RecordKind.revoked and r.id not in gone]
+
+
+def clean_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(_("请填写撤销原因。"), code="reason_required", fields={"reason": _("请填写撤销原因。")})
+    if len(reason) > MAX_REASON:
+        message = _("撤销原因不能超过%(n)d个字。", n=MAX_REASON)
+        raise Invalid(message, code="reason_too_long", fields={"reason": message})
+    return reason
+
+
+def revoke_record(session: Session, actor: Any, record_id: int, reason: str | None) -> CreditRecord:
+    """Cancel a record by appending its negative; an earned record's certificate is revoked with it."""
+    reason = clean_reason(reason)
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise NotFound(_("学分记录不存在。"), code="record_not_found")
+    require(actor, "credit.revoke", record)
+    if record.kind == RecordKind.revoked:
+        raise Invalid(_("撤销记录本身不能再撤销。"), code="cannot_revoke_revocation")
+    revocation, created = append(
+        session, key=f"revoke:{record.id}", user_id=record.user_id, kind=RecordKind.revoked,
+        amount=-record.amount, source=record.source, revokes_id=record.id, reviewer_id=actor.id,
+        issuer_id=record.issuer_id, reason=reason)
+    if not created:
+        raise Conflict(_("这条学分记录已经撤销过了。"), code="already_revoked")
+    if record.kind == RecordKind.earned and record.resource_id is not None:
+        certificate = session.scalar(select(Certificate).where(
+            Certificate.user_id == record.user_id, Certificate.resource_id == record.resource_id))
+        if certificate is not None and certificate.revoked_at is None:
+            certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
+    session.flush()
+    return revocation
+
+
+def record_dict(record: CreditRecord, revoked: set[int]) -> dict[str, Any]:
+    """A record as the API returns it (stable field names)."""
+    return {
+        "id": record.id, "kind": record.kind.value, "amount": record.amount, "source": record.source,
+        "date": record.created_at.isoformat(timespec="seconds") + "Z",
+        "resource_id": record.resource_id, "recognition_id": record.recognition_id,
+        "conversion_id": record.conversion_id, "revokes": record.revokes_id,
+        "revoked": record.id in revoked, "reason": record.reason,
+        "reviewer": record.reviewer.name if record.reviewer else None,
+        "issuer": record.issuer.name if record.issuer else None,
+    }

@@ -1,0 +1,294 @@
+"""Recognition of outside learning outcomes (学分认定) and the conversion table (学分转换).
+
+A worker uploads a diploma or certificate with an evidence file (PDF, JPEG or PNG, judged by its content);
+staff of the issuing institution or union approve or reject it, once. Approval appends one ledger record:
+"converted" at the table's rate when a conversion row matches the outcome, else "recognised" at the amount
+the reviewer grants."""
+
+from __future__ import annotations
+
+import io
+import math
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, OrgKind
+from app.accounts.policy import can, require
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from learning import credits
+from learning.credit_models import (
+    Conversion,
+    OutcomeType,
+    Pathway,
+    Recognition,
+    RecognitionStatus,
+    RecordKind,
+)
+
+OUTCOME_LABELS = {
+    OutcomeType.diploma: _l("学历证书"),
+    OutcomeType.skill_certificate: _l("职业技能等级证书"),
+    OutcomeType.qualification_certificate: _l("职业资格证书"),
+    OutcomeType.training_certificate: _l("培训证书"),
+}
+MAX_EVIDENCE = 10 * 1024 * 1024
+MAX_CREDITS = 200.0
+ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
+MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+def _evidence_error(message: str) -> Invalid:
+    return Invalid(message, code="bad_evidence", fields={"evidence": message})
+
+
+def check_evidence(data: bytes) -> tuple[str, bytes]:
+    """(type, bytes to keep) for a real PDF, JPEG or PNG; images are re-encoded so EXIF (GPS) is dropped."""
+    if not data:
+        raise _evidence_error(_("请上传证书的扫描件或照片。"))
+    if len(data) > MAX_EVIDENCE:
+        raise _evidence_error(_("文件不能超过10MB。"))
+    if data[:1024].lstrip().startswith(b"%PDF-"):
+        tail = data[-2048:]
+        if b"%%EOF" not in tail or b" obj" not in data:
+            raise _evidence_error(_("PDF 文件已损坏，请重新导出后上传。"))
+        if b"/JavaScript" in data or b"/Launch" in data:
+            raise _evidence_error(_("PDF 中含有脚本，不能接收。请打印成普通 PDF 或拍照上传。"))
+        return "pdf", data
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            kind = (probe.format or "").lower()
+            if kind not in ("jpeg", "png") or probe.width * probe.height > 40_000_000:
+                raise _evidence_error(_("只接收 PDF、JPEG 或 PNG 文件。"))
+            probe.verify()
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+        out = io.BytesIO()
+        if kind == "jpeg":
+            image.convert("RGB").save(out, "JPEG", quality=90)
+        else:
+            image.save(out, "PNG")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise _evidence_error(_("只接收 PDF、JPEG 或 PNG 文件，这个文件无法识别或已损坏。")) from None
+    return kind, out.getvalue()
+
+
+def evidence_folder(data_dir: str) -> Path:
+    path = Path(data_dir) / "credit_evidence"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def parse_credits(raw: Any, field: str, errors: dict[str, str], *, positive: bool = False) -> float:
+    """A credit amount from a form or JSON: a finite number, not negative (or > 0), at most MAX_CREDITS."""
+    try:
+        value = float(str(raw).strip()) if str(raw).strip() else 0.0
+    except ValueError:
+        errors[field] = _("学分应是数字。")
+        return 0.0
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        errors[field] = _("学分应大于0。") if positive else _("学分不能是负数。")
+    elif value > MAX_CREDITS:
+        errors[field] = _("学分不能超过%(n)d。", n=int(MAX_CREDITS))
+    return round(value, 2)
+
+
+def _text(raw: Any, field: str, limit: int, errors: dict[str, str], *, required: bool = False) -> str:
+    value = " ".join(str(raw or "").split())
+    if required and not value:
+        errors[field] = _("请填写此项。")
+    elif len(value) > limit:
+        errors[field] = _("不能超过%(n)d个字。", n=limit)
+    return value
+
+
+def _issuer(session: Session, code: Any, errors: dict[str, str]) -> Organisation | None:
+    org = session.scalar(select(Organisation).where(Organisation.code == str(code or "").strip()))
+    if org is None or org.kind not in ISSUER_KINDS:
+        errors["issuer"] = _("请选择发证的院校或工会。")
+        return None
+    return org
+
+
+def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, data_dir: str) -> Recognition:
+    """Validate every field and the evidence, then store the file and the request (pending)."""
+    errors: dict[str, str] = {}
+    outcome = str(raw.get("outcome_type") or "")
+    if outcome not in OutcomeType.__members__:
+        errors["outcome_type"] = _("请选择成果类型。")
+    values = {
+        "title": _text(raw.get("title"), "title", 200, errors, required=True),
+        "occupation": _text(raw.get("occupation"), "occupation", 100, errors),
+        "level": _text(raw.get("level"), "level", 50, errors),
+        "certificate_no": _text(raw.get("certificate_no"), "certificate_no", 64, errors),
+        "claimed_credits": parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
+    }
+    issuer = _issuer(session, raw.get("issuer"), errors)
+    pathway = _optional_pathway(session, raw.get("pathway"), errors)
+    try:
+        kind, kept = check_evidence(evidence)
+    except Invalid as err:
+        errors.update(err.fields)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    key = secrets.token_hex(16)
+    (evidence_folder(data_dir) / key).write_bytes(kept)
+    request = Recognition(user_id=actor.id, outcome_type=OutcomeType(outcome), issuer_id=issuer.id,
+                          pathway_id=pathway.id if pathway else None, evidence_key=key, evidence_type=kind,
+                          **values)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def _optional_pathway(session: Session, raw: Any, errors: dict[str, str]) -> Pathway | None:
+    if raw in (None, ""):
+        return None
+    pathway = session.get(Pathway, int(raw)) if str(raw).isdigit() else None
+    if pathway is None or not pathway.active:
+        errors["pathway"] = _("学分路径不存在。")
+    return pathway
+
+
+def get(session: Session, recognition_id: int) -> Recognition:
+    found = session.get(Recognition, recognition_id)
+    if found is None:
+        raise NotFound(_("认定申请不存在。"), code="recognition_not_found")
+    return found
+
+
+def visible(session: Session, actor: Any, recognition_id: int) -> Recognition:
+    """The applicant and those who may decide it see a request (and its evidence); others get not found."""
+    found = get(session, recognition_id)
+    if found.user_id != getattr(actor, "id", None) and not can(actor, "credit.review", found):
+        raise NotFound(_("认定申请不存在。"), code="recognition_not_found")
+    return found
+
+
+def match_conversion(session: Session, request: Recognition) -> Conversion | None:
+    return session.scalar(select(Conversion).where(
+        Conversion.active.is_(True), Conversion.outcome_type == request.outcome_type,
+        Conversion.occupation == request.occupation, Conversion.level == request.level).order_by(Conversion.id))
+
+
+def review(session: Session, actor: Any, recognition_id: int, decision: str, *, amount: Any = None,
+           comment: str | None = None) -> Recognition:
+    """Approve (appending one ledger record) or reject, once; the applicant never decides their own."""
+    request = get(session, recognition_id)
+    if getattr(actor, "id", None) == request.user_id:
+        raise Forbidden(_("不能审核自己的认定申请。"), code="own_request")
+    require(actor, "credit.review", request)
+    errors: dict[str, str] = {}
+    if decision not in ("approve", "reject"):
+        errors["decision"] = _("请选择通过或不通过。")
+    comment = _text(comment, "comment", 500, errors, required=decision == "reject")
+    conversion = match_conversion(session, request) if decision == "approve" else None
+    granted = 0.0
+    if decision == "approve" and conversion is None:
+        granted = parse_credits(request.claimed_credits if amount in (None, "") else amount, "amount", errors,
+                                positive=True)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    status = RecognitionStatus.approved if decision == "approve" else RecognitionStatus.rejected
+    claimed = session.execute(update(Recognition).where(
+        Recognition.id == request.id, Recognition.status == RecognitionStatus.pending).values(
+        status=status, reviewer_id=actor.id, review_comment=comment, reviewed_at=utcnow()))
+    if not claimed.rowcount:
+        raise Conflict(_("这份申请已经审核过了。"), code="already_decided")
+    session.refresh(request)
+    if status == RecognitionStatus.approved:
+        _record_approval(session, actor, request, conversion, granted)
+    return request
+
+
+def _record_approval(session: Session, actor: Any, request: Recognition, conversion: Conversion | None,
+                     granted: float) -> None:
+    label = f"{OUTCOME_LABELS[request.outcome_type]}：{request.title}"
+    credits.append(
+        session, key=f"recognition:{request.id}", user_id=request.user_id,
+        kind=RecordKind.converted if conversion else RecordKind.recognised,
+        amount=conversion.credits if conversion else granted, source=label[:300], recognition_id=request.id,
+        conversion_id=conversion.id if conversion else None, reviewer_id=actor.id, issuer_id=request.issuer_id,
+        reason=request.review_comment)
+
+
+def mine(session: Session, user_id: int) -> list[Recognition]:
+    return list(session.scalars(select(Recognition).where(Recognition.user_id == user_id)
+                                .order_by(Recognition.id.desc())))
+
+
+def queue(session: Session, actor: Any, limit: int = 200) -> list[Recognition]:
+    """Pending requests this reviewer may decide, oldest first: those issued by the reviewer's organisations
+    (unions: and everything below them), narrowed in SQL, then each confirmed by the policy."""
+    from sqlalchemy import or_
+
+    from app.accounts.policy import is_admin
+
+    query = select(Recognition).where(Recognition.status == RecognitionStatus.pending,
+                                      Recognition.user_id != actor.id)
+    if not is_admin(actor):
+        orgs = [m.organisation for m in actor.memberships if m.organisation is not None]
+        if not orgs:
+            return []
+        below = [Organisation.path.startswith(o.path) for o in orgs if o.kind == OrgKind.union]
+        issuers = select(Organisation.id).where(or_(Organisation.id.in_([o.id for o in orgs]), *below))
+        query = query.where(Recognition.issuer_id.in_(issuers))
+    found = session.scalars(query.order_by(Recognition.id).limit(limit))
+    return [r for r in found if can(actor, "credit.review", r)]
+
+
+def issuers(session: Session) -> list[Organisation]:
+    """Institutions and the unions down to county level, for the request form."""
+    from app.accounts.models import OrgLevel
+
+    return list(session.scalars(select(Organisation).where(
+        Organisation.kind.in_(ISSUER_KINDS), Organisation.level != OrgLevel.township).order_by(Organisation.path)))
+
+
+def add_conversion(session: Session, actor: Any, raw: dict[str, Any]) -> Conversion:
+    """A row of the conversion table (admins): outcome, occupation and level worth N credits toward pathways."""
+    require(actor, "credit.conversions", None)
+    errors: dict[str, str] = {}
+    outcome = str(raw.get("outcome_type") or "")
+    if outcome not in OutcomeType.__members__:
+        errors["outcome_type"] = _("请选择成果类型。")
+    occupation = _text(raw.get("occupation"), "occupation", 100, errors, required=True)
+    level = _text(raw.get("level"), "level", 50, errors, required=True)
+    amount = parse_credits(raw.get("credits"), "credits", errors, positive=True)
+    pathways = []
+    for pid in raw.get("pathways") or []:
+        found = session.get(Pathway, int(pid)) if str(pid).isdigit() else None
+        if found is None:
+            errors["pathways"] = _("学分路径不存在。")
+        else:
+            pathways.append(found)
+    if not pathways and "pathways" not in errors:
+        errors["pathways"] = _("请至少选择一条学分路径。")
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    row = Conversion(outcome_type=OutcomeType(outcome), occupation=occupation, level=level, credits=amount,
+                     pathways=pathways)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def conversions(session: Session) -> list[Conversion]:
+    return list(session.scalars(select(Conversion).order_by(Conversion.id)))
+
+
+def deactivate_conversion(session: Session, actor: Any, conversion_id: int) -> Conversion:
+    """Stop using a row for new approvals; records already converted keep pointing at it."""
+    require(actor, "credit.conversions", None)
+    row = session.get(Conversion, conversion_id)
+    if row is None:
+        raise NotFound(_("转换规则不存在。"), code="conversion_not_found")
+    row.active = False
+    session.flush()
+    return row

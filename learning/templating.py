@@ -1,0 +1,26 @@
+"""What the catalog's resource page shows about learning, as a template global (catalog never imports
+learning): `learning_box(resource)` -> enrolled or not, how far, where 继续学习 goes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from app.accounts.policy import can
+from app.extensions import db
+from learning import enrolment
+
+
+def learning_box(resource: Any) -> dict[str, Any]:
+    box = {"enrolled": False, "completed": False, "published": resource.is_published, "can_author": False}
+    if not current_user.is_authenticated:
+        return box
+    box["can_author"] = can(current_user, "resource.edit", resource)
+    found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
+    if found is None:
+        return box
+    states = enrolment.lesson_states(db.session, current_user.id, resource.id)
+    done = sum(1 for s in states.values() if s.completed_at is not None)
+    return {**box, "enrolled": True, "completed": found.completed_at is not None, "done": done,
+            "total": len(resource.lessons)}

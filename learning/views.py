@@ -1,0 +1,155 @@
+"""Learning pages: one-tap enrolment, 我的学习 (served at /learning by main.learning), the study page of a
+lesson (player or text with progress tracking and the offline queue), external-lesson confirmation,
+and the quiz (take; author). Thin: read the request, call a service, commit once, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.policy import can
+from app.errors import Invalid, NotFound
+from app.extensions import db
+from catalog import service as catalog_service
+from catalog.models import Lesson
+from learning import completion, enrolment, quizzes
+
+bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
+HEARTBEAT_SECONDS = 15
+
+
+def mine_page():
+    """我的学习: resources in progress with 继续学习, then the completed ones."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    rows = enrolment.my_learning(db.session, current_user.id)
+    return render_template("learning/mine.html", active=[r for r in rows if not r.enrolment.completed_at],
+                           done=[r for r in rows if r.enrolment.completed_at])
+
+
+def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0) -> str:
+    if lesson is None:
+        return url_for("catalog.resource", resource_id=resource_id)
+    return url_for("learning.lesson", lesson_id=lesson.id, t=int(position_s) or None)
+
+
+def study_page_for_learners():
+    """Enrolled learners opening a lesson from the catalog go to the study page, where progress is recorded;
+    everyone else keeps the catalog's preview (registered as a before_request hook by learning.init_app)."""
+    if request.endpoint != "catalog.lesson" or not current_user.is_authenticated or not request.view_args:
+        return None
+    resource_id, lesson_id = request.view_args.get("resource_id"), request.view_args.get("lesson_id")
+    if enrolment.enrolment_of(db.session, current_user.id, resource_id) is None:
+        return None
+    return redirect(url_for("learning.lesson", lesson_id=lesson_id))
+
+
+@bp.post("/enrol/<int:resource_id>")
+@login_required
+def enrol(resource_id: int):
+    found, created = enrolment.enrol(db.session, current_user, resource_id)
+    db.session.commit()
+    if created:
+        flash(_("报名成功，开始学习吧。"), "success")
+    lesson, position = enrolment.resume_point(found)
+    return redirect(_lesson_url(lesson, resource_id, position))
+
+
+@bp.get("/r/<int:resource_id>/continue")
+@login_required
+def resume(resource_id: int):
+    """继续学习: the exact lesson and second of the newest heartbeat, from any device."""
+    found = enrolment.enrolment_of(db.session, current_user.id, resource_id)
+    if found is None:
+        return redirect(url_for("catalog.resource", resource_id=resource_id))
+    lesson, position = enrolment.resume_point(found)
+    return redirect(_lesson_url(lesson, resource_id, position))
+
+
+@bp.get("/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    current = db.session.get(Lesson, lesson_id)
+    if current is None:
+        raise NotFound(_("课时不存在。"))
+    resource = catalog_service.visible_resource(db.session, current_user, current.resource_id)
+    found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
+    if found is None:
+        flash(_("请先报名，学习进度才会被记录。"), "info")
+        return redirect(url_for("catalog.resource", resource_id=resource.id))
+    states = enrolment.lesson_states(db.session, current_user.id, resource.id)
+    state = states.get(current.id)
+    start = request.args.get("t", type=float)
+    resume = start if start is not None and start >= 0 else (state.position_s if state else 0)
+    index = resource.lessons.index(current)
+    quiz = quizzes.quiz_of(db.session, resource.id)
+    return render_template(
+        "learning/lesson.html", resource=resource, lesson=current, state=state, states=states, resume=resume,
+        enrolment=found, interval=HEARTBEAT_SECONDS, quiz=quiz if quiz and quiz.questions else None,
+        rules=completion.rules_for(db.session, resource.id),
+        previous=resource.lessons[index - 1] if index > 0 else None,
+        following=resource.lessons[index + 1] if index + 1 < len(resource.lessons) else None)
+
+
+@bp.post("/lessons/<int:lesson_id>/confirm")
+@login_required
+def confirm(lesson_id: int):
+    current = db.session.get(Lesson, lesson_id)
+    if current is None:
+        raise NotFound(_("课时不存在。"))
+    if enrolment.enrolment_of(db.session, current_user.id, current.resource_id) is None:
+        raise NotFound(_("请先报名学习这门课程。"), code="not_enrolled")
+    completion.confirm_external(db.session, current_user.id, current)
+    db.session.commit()
+    flash(_("已记录：本课已完成。"), "success")
+    return redirect(url_for("learning.lesson", lesson_id=lesson_id))
+
+
+@bp.route("/r/<int:resource_id>/quiz", methods=["GET", "POST"])
+@login_required
+def quiz(resource_id: int):
+    resource = catalog_service.visible_resource(db.session, current_user, resource_id)
+    found = quizzes.quiz_of(db.session, resource_id)
+    if found is None or not found.questions:
+        raise NotFound(_("这门课程没有测验。"), code="quiz_not_found")
+    errors, attempt = {}, None
+    if request.method == "POST":
+        answers = [request.form.get(f"q{i}", "") for i in range(1, len(found.questions) + 1)]
+        try:
+            attempt = quizzes.submit(db.session, current_user.id, found, answers)
+            db.session.commit()
+        except Invalid as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            errors = err.fields
+    return render_template("learning/quiz.html", resource=resource, quiz=found, attempt=attempt, errors=errors,
+                           enrolled=enrolment.enrolment_of(db.session, current_user.id, resource_id) is not None)
+
+
+@bp.route("/r/<int:resource_id>/quiz/edit", methods=["GET", "POST"])
+@login_required
+def edit_quiz(resource_id: int):
+    resource = catalog_service.get_resource(db.session, resource_id)
+    if not can(current_user, "resource.edit", resource):
+        raise NotFound(_("资源不存在或已被删除。"))
+    found = quizzes.quiz_of(db.session, resource_id)
+    rules = completion.rules_for(db.session, resource_id)
+    values = {"title": found.title if found else _("课后测验"), "pass_mark": str(found.pass_mark if found else 60),
+              "questions": quizzes.as_text(found), "completion_percent": "%g" % (rules.completion_ratio * 100),
+              "min_read_s": str(rules.min_read_s)}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {key: request.form.get(key, "") for key in values}
+        try:
+            quizzes.save_settings(db.session, current_user, resource, values)
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for("learning.edit_quiz", resource_id=resource_id))
+        except Invalid as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            errors = err.fields
+    return render_template("learning/quiz_edit.html", resource=resource, values=values, errors=errors), \
+        (400 if errors else 200)
+

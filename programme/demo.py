@@ -1,0 +1,72 @@
+"""Demo data for the programme: this year's plan (10,000 places, 10,000,000 yuan), quotas to two cities
+and two counties, offerings declared by the demo institutions (most selected, one waiting), an eligible
+demo worker (13900000007) who can apply, and a colleague already enrolled with an approved subsidy and a
+published admissions notice. Every row goes through the services the pages use."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import organisations, service
+from app.accounts.models import Role, User
+from app.accounts.policy import SYSTEM
+from app.demo import DEMO_PASSWORD
+from programme import applications, declarations, notices, plans, quotas, subsidies
+from programme.declarations import OfferingInput
+
+QUOTAS = [("330100", 2000, 2_000_000), ("330200", 1500, 1_500_000), ("330106", 300, 300_000),
+          ("330109", 200, 200_000)]
+OFFERINGS = [  # institution, kind, level, major, mode, years, tuition, discount, places, selected
+    ("INST-HZVTC", "academic", "zhuanke", "机电一体化技术", "业余", 3, 6000, 1500, 120, True),
+    ("INST-ZJOU", "academic", "zhuanshengben", "行政管理", "网络", 3, 7200, 2000, 300, True),
+    ("INST-ZJOU", "academic", "gaoqiben", "工商管理", "网络", 5, 9000, 2000, 200, True),
+    ("INST-NBPT", "academic", "zhuanke", "现代物流管理", "函授", 3, 5400, 1000, 80, False),
+    ("INST-WZTC", "training", "", "焊工", "高级工", 0, 1800, 900, 60, True),
+]
+PROFILE = {"job_level": "front_line", "union_member": True, "union_code": "330106", "employer_type": "enterprise",
+           "contract_end": "", "education": "high_school"}
+
+
+def _offerings(session: Session, plan: plans.Plan) -> list:
+    made = []
+    for code, kind, level, major, mode, years, tuition, discount, places, selected in OFFERINGS:
+        item = declarations.declare(session, SYSTEM, plan, organisations.get_by_code(session, code), OfferingInput(
+            kind=kind, level=level, major=major, mode=mode, years=years, tuition_yuan=tuition,
+            discount_yuan=discount, places=places, scholarships="优秀学员奖学金 1000 元" if selected else ""))
+        if selected:
+            declarations.review(session, SYSTEM, item, "select", "办学条件良好，同意入选。")
+        made.append(item)
+    return made
+
+
+def load(session: Session) -> dict[str, int]:
+    """Called from app.demo.load after the accounts and the support demo (which sets the worker's union)."""
+    today = date.today()
+    plan = plans.open_plan(session, SYSTEM, plans.PlanInput(
+        year=today.year, notice_date=date(today.year, 1, 1), opens_on=date(today.year, 1, 1),
+        closes_on=date(today.year, 12, 31)))
+    for code, places, budget in QUOTAS:
+        quotas.allocate(session, SYSTEM, plan, organisations.get_by_code(session, code), places, budget)
+    quotas.set_top_up(session, SYSTEM, plan, organisations.get_by_code(session, "330100"), 300)
+    quotas.set_top_up(session, SYSTEM, plan, organisations.get_by_code(session, "330106"), 200)
+    offerings = _offerings(session, plan)
+    start = f"{today.year - 1}-03-01"
+    worker = session.scalar(select(User).where(User.phone == "13900000007"))
+    if worker is not None:
+        service.update_profile(session, worker, worker, {**PROFILE, "real_name": "李小梅", "contract_start": start})
+    colleague = service.create_user(session, SYSTEM, phone="13900000008", name="王建国", role=Role.worker, org=None,
+                                    password=DEMO_PASSWORD)
+    service.update_profile(session, colleague, colleague, {**PROFILE, "real_name": "王建国", "contract_start": start})
+    application = applications.apply(session, colleague, offerings[0], today)
+    applications.verify(session, SYSTEM, application, True)
+    applications.admit(session, SYSTEM, application, True)
+    record = applications.enrol(session, SYSTEM, application, f"{today.year}0001", today)
+    claim = subsidies.claim(session, colleague, record, "senior_worker", "ZJ-GJG-0001", "浙江省职业技能鉴定中心")
+    subsidies.decide(session, SYSTEM, claim, True)
+    notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330000"), "institutions", today)
+    notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330106"), "admissions", today)
+    session.flush()
+    return {"programme_plans": 1, "programme_offerings": len(offerings), "programme_applications": 1}

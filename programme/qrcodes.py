@@ -1,0 +1,72 @@
+"""Recruitment QR codes (招募二维码): every union, down to township, gets a code linking to its catalog with
+`?via=<its code>`, so a worker who scans it and registers is attributed to that union (programme/attribution.py).
+segno draws the code; reportlab lays out the printable A4 sheet with the built-in CID font for Chinese."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, OrgKind, Role, User
+from app.accounts.policy import is_admin, orgs_for
+
+FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
+
+
+def png(url: str, *, scale: int = 10) -> bytes:
+    """The QR code as PNG; error level M survives a crease or a smudge on a printed poster."""
+    buffer = io.BytesIO()
+    import segno
+
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def cjk_font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def pdf(org: Organisation, url: str, *, heading: str, lines: list[str]) -> bytes:
+    """A printable A4 poster: the union's name, the code 12 cm wide, what to do, and the link in words."""
+    font = cjk_font()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    page.setTitle(f"{org.name} {heading}")
+    page.setFont(font, 26)
+    page.drawCentredString(width / 2, height - 40 * mm, org.name)
+    page.setFont(font, 20)
+    page.drawCentredString(width / 2, height - 55 * mm, heading)
+    size = 120 * mm
+    page.drawImage(ImageReader(io.BytesIO(png(url, scale=20))), (width - size) / 2, height - 65 * mm - size,
+                   size, size)
+    page.setFont(font, 14)
+    y = height - 75 * mm - size
+    for line in lines + [url]:
+        page.drawCentredString(width / 2, y, line)
+        y -= 9 * mm
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
+    """The unions whose codes the actor may print: their own and every union below; admins see all."""
+    query = select(Organisation).where(Organisation.kind == OrgKind.union).order_by(Organisation.path)
+    if not is_admin(actor):
+        paths = [o.path for o in orgs_for(actor, Role.union_staff) if o.kind == OrgKind.union]
+        if not paths:
+            return []
+        query = query.where(or_(*[Organisation.path.startswith(p) for p in paths]))
+    return list(session.scalars(query))

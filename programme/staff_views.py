@@ -1,0 +1,222 @@
+"""The programme's staff pages: the province's annual plan, quota tables per union, selection of
+declarations, county verification, institution admission and enrolment, subsidy approval and payment,
+and publishing notices. Every decision is the services' (and the policy's); these only carry forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.accounts import organisations
+from app.accounts.models import OrgKind, Role
+from app.accounts.policy import can, is_admin, orgs_for, require
+from app.errors import Conflict, Invalid
+from app.extensions import db
+from programme import applications, declarations, notices, plans, quotas, subsidies
+from programme.models import AppStatus, ClaimStatus
+from programme.views import day, failed, number, the_plan, user
+
+bp = Blueprint("programme_staff", __name__, url_prefix="/programme", template_folder="templates")
+
+
+def _unions():
+    me = user()
+    own = orgs_for(me, Role.union_staff)
+    if is_admin(me):
+        own = own or [plans.province(db.session)]
+    return [o for o in own if o.kind == OrgKind.union]
+
+
+@bp.route("/plans", methods=["GET", "POST"])
+@login_required
+def plan_list():
+    me, province, status, errors = user(), plans.province(db.session), 200, {}
+    require(me, "plan.manage", province)
+    if request.method == "POST":
+        opens, closes, notice = day("opens_on"), day("closes_on"), day("notice_date")
+        standards = {k: number(k) for k in plans.STANDARD_FIELDS if request.form.get(k)}
+        try:
+            if not (opens and closes and notice):
+                raise Invalid(_("请填写发文日期、报读开始和截止日期（年-月-日）。"),
+                              fields={k: _("请填写日期。") for k, v in
+                                      (("notice_date", notice), ("opens_on", opens), ("closes_on", closes)) if not v})
+            plans.open_plan(db.session, me, plans.PlanInput(
+                year=number("year"), notice_date=notice, opens_on=opens, closes_on=closes,
+                target_places=number("target_places", 10_000), budget_yuan=number("budget_yuan", 10_000_000),
+                standards=standards))
+        except (Invalid, Conflict) as err:
+            status, errors = failed(err, inline=True), err.fields
+        else:
+            db.session.commit()
+            flash(_("年度计划已创建，可以向各市分配名额了。"), "success")
+            return redirect(url_for(".quota_table", code=province.code))
+    return render_template("programme/plans.html", items=plans.all_plans(db.session), errors=errors,
+                           form=request.form, province=province, today=date.today()), status
+
+
+@bp.route("/quotas/<code>", methods=["GET", "POST"])
+@login_required
+def quota_table(code: str):
+    me, org, plan, status, errors = user(), organisations.get_by_code(db.session, code), the_plan(), 200, {}
+    if not (org.kind == OrgKind.union and can(me, "report.view", org)):
+        abort(403)
+    if request.method == "POST":
+        try:
+            if request.form.get("top_up") is not None:
+                quotas.set_top_up(db.session, me, plan, org, number("top_up"))
+            else:
+                require(me, "quota.allocate", org)
+                child = next((c for c in org.children if c.code == request.form.get("child")), None)
+                if child is None:
+                    raise Invalid(_("请选择下一级工会。"), fields={"org": _("请选择下一级工会。")})
+                quotas.allocate(db.session, me, plan, child, number("places"), number("budget_yuan"))
+        except (Invalid, Conflict) as err:
+            status, errors = failed(err, inline=True), err.fields
+        else:
+            db.session.commit()
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".quota_table", code=code, year=plan.year))
+    rows = quotas.totals(db.session, plan, org)
+    paid = {r.org.id: subsidies.spending(db.session, plan, r.org).total_paid for r in rows}
+    return render_template("programme/quotas.html", org=org, plan=plan, rows=rows, paid=paid,
+                           history=quotas.history(db.session, plan, org), errors=errors,
+                           can_allocate=can(me, "quota.allocate", org), can_top_up=can(me, "quota.top_up", org),
+                           spending=subsidies.spending(db.session, plan, org)), status
+
+
+@bp.route("/review")
+@login_required
+def review_queue():
+    me, plan = user(), the_plan()
+    items = [o for o in declarations.pending(db.session, plan) if can(me, "offering.review", o)]
+    return render_template("programme/review.html", plan=plan, items=items)
+
+
+@bp.post("/offerings/<int:offering_id>/review")
+@login_required
+def review(offering_id: int):
+    try:
+        declarations.review(db.session, user(), declarations.get(db.session, offering_id),
+                            request.form.get("decision", ""), request.form.get("comment", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已保存遴选结果。"), "success")
+    return redirect(url_for(".review_queue"))
+
+
+@bp.route("/verify")
+@login_required
+def verify_queue():
+    items = applications.for_unions(db.session, _unions(), AppStatus.applied)
+    return render_template("programme/verify.html", items=items)
+
+
+@bp.post("/applications/<int:application_id>/verify")
+@login_required
+def verify(application_id: int):
+    try:
+        applications.verify(db.session, user(), applications.get(db.session, application_id),
+                            request.form.get("decision") == "approve", request.form.get("note", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已保存审核结果。"), "success")
+    return redirect(url_for(".verify_queue"))
+
+
+@bp.route("/admissions")
+@login_required
+def admissions():
+    own = orgs_for(user(), Role.institution_staff)
+    return render_template("programme/admissions.html", items=applications.for_institutions(db.session, own),
+                           today=date.today())
+
+
+@bp.post("/applications/<int:application_id>/admit")
+@login_required
+def admit(application_id: int):
+    item = applications.get(db.session, application_id)
+    try:
+        if request.form.get("decision") == "graduate":
+            when = day("graduated_on")
+            if when is None:
+                raise Invalid(_("请填写毕业日期（年-月-日）。"), fields={"graduated_on": _("请填写日期。")})
+            applications.graduate(db.session, user(), item, when)
+        elif request.form.get("decision") == "enrol":
+            applications.enrol(db.session, user(), item, request.form.get("student_number", ""),
+                               day("enrolled_on") or date.today())
+        else:
+            applications.admit(db.session, user(), item, request.form.get("decision") == "approve",
+                               request.form.get("note", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已保存。"), "success")
+    return redirect(url_for(".admissions"))
+
+
+@bp.route("/subsidies")
+@login_required
+def subsidy_queue():
+    unions, plan = _unions(), the_plan()
+    return render_template("programme/subsidies.html", plan=plan, unions=unions,
+                           claims=subsidies.for_unions(db.session, unions),
+                           spending=[subsidies.spending(db.session, plan, u) for u in unions],
+                           batches=[b for u in unions for b in subsidies.batches(db.session, plan, u)],
+                           today=date.today(), statuses=ClaimStatus)
+
+
+@bp.post("/claims/<int:claim_id>/decide")
+@login_required
+def decide(claim_id: int):
+    try:
+        subsidies.decide(db.session, user(), subsidies.get(db.session, claim_id),
+                         request.form.get("decision") == "approve", request.form.get("comment", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已保存审核结果。"), "success")
+    return redirect(url_for(".subsidy_queue"))
+
+
+@bp.post("/subsidies/<code>/pay")
+@login_required
+def pay(code: str):
+    county = organisations.get_by_code(db.session, code)
+    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    try:
+        batch = subsidies.pay(db.session, user(), the_plan(), county, ids, day("paid_on") or date.today())
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已登记发放批次（%(n)d 笔）。", n=len(batch.payments)), "success")
+    return redirect(url_for(".subsidy_queue"))
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@login_required
+def notice_new():
+    unions, plan, status = _unions(), the_plan(), 200
+    if not unions:
+        abort(403)
+    if request.method == "POST":
+        org = next((u for u in unions if u.code == request.form.get("org")), unions[0])
+        try:
+            notice = notices.publish(db.session, user(), plan, org, request.form.get("kind", ""),
+                                     day("published_on") or date.today(), number("objection_days", 5))
+        except (Invalid, Conflict) as err:
+            status = failed(err)
+        else:
+            db.session.commit()
+            flash(_("公示已发布。"), "success")
+            return redirect(url_for("programme.notice_show", notice_id=notice.id))
+    return render_template("programme/notice_new.html", unions=unions, plan=plan, today=date.today()), status

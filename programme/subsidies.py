@@ -1,0 +1,176 @@
+"""Subsidies on attainment (补贴核发): a claim with evidence, the union's decision, payment in dated batches.
+
+The amount is fixed on approval: the province standard for the attainment plus the city's and the
+county's own top-ups. The province part is taken from the county's share of province money by a
+conditional UPDATE. A claim is paid at most once: programme_subsidy_payments has UNIQUE(claim_id), and
+the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import bleach
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, User
+from app.accounts.policy import require
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotFound
+from programme import quotas
+from programme.models import (
+    Application,
+    Attainment,
+    ClaimStatus,
+    EnrolmentRecord,
+    PaymentBatch,
+    Plan,
+    Quota,
+    SubsidyClaim,
+    SubsidyPayment,
+)
+
+
+def get(session: Session, claim_id: int) -> SubsidyClaim:
+    found = session.get(SubsidyClaim, claim_id)
+    if found is None:
+        raise NotFound(_("没有这份补贴申请。"))
+    return found
+
+
+def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment: str, certificate_number: str,
+          evidence: str) -> SubsidyClaim:
+    """Filed by the worker or the institution; one claim per enrolment and attainment."""
+    require(actor, "subsidy.claim", enrolment)
+    errors: dict[str, str] = {}
+    if attainment not in tuple(Attainment):
+        errors["attainment"] = _("请选择取得的学历或证书：大专、本科、高级工、技师或高级技师。")
+    number = certificate_number.strip()
+    if not number or len(number) > 100:
+        errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
+    if errors:
+        raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
+    item = SubsidyClaim(enrolment_id=enrolment.id, attainment=Attainment(attainment), certificate_number=number,
+                        evidence=bleach.clean(evidence.strip(), tags=[], strip=True), filed_by_id=actor.id)
+    try:
+        with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        raise Conflict(_("这项成果已经申请过补贴。"), code="already_claimed") from None
+    return item
+
+
+def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
+    if org is None:
+        return 0
+    return session.scalar(select(Quota.top_up_yuan).where(Quota.plan_id == plan_id, Quota.org_id == org.id)) or 0
+
+
+def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, comment: str = "") -> SubsidyClaim:
+    require(actor, "subsidy.verify", item)
+    comment = bleach.clean(comment.strip(), tags=[], strip=True)
+    if not approve and not comment:
+        raise Invalid(_("不予补贴时请写明理由。"), fields={"comment": _("请填写理由。")})
+    if item.status != ClaimStatus.claimed:
+        raise Conflict(_("这份补贴申请已经审核过。"), code="already_decided")
+    application = item.enrolment.application
+    county = application.county
+    if approve:
+        item.province_part = application.plan.standard(item.attainment)
+        item.county_part = _top_up(session, application.plan_id, county)
+        item.city_part = _top_up(session, application.plan_id, county.parent)
+    item.status = ClaimStatus.approved if approve else ClaimStatus.rejected
+    item.comment, item.verified_by_id, item.verified_at = comment, actor.id, utcnow()
+    session.flush()
+    return item
+
+
+def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_ids: list[int],
+        paid_on: date) -> PaymentBatch:
+    """Pay approved claims of one county as one dated batch; any claim already paid stops the whole batch."""
+    require(actor, "subsidy.pay", county)
+    if not claim_ids:
+        raise Invalid(_("请至少选择一份已核准的补贴申请。"), fields={"claims": _("请选择。")})
+    with session.begin_nested():  # all of the batch or none of it
+        batch = PaymentBatch(plan_id=plan.id, org_id=county.id, paid_on=paid_on, created_by_id=actor.id)
+        session.add(batch)
+        session.flush()
+        for claim_id in sorted(set(claim_ids)):
+            item = get(session, claim_id)
+            application = item.enrolment.application
+            if application.county_id != county.id or application.plan_id != plan.id:
+                raise Invalid(_("第 %(n)d 号申请不属于本县（市、区）本年度。", n=claim_id), code="wrong_county")
+            _pay_one(session, batch, item, paid_on)
+    return batch
+
+
+def _pay_one(session: Session, batch: PaymentBatch, item: SubsidyClaim, paid_on: date) -> None:
+    moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
+                                                       SubsidyClaim.status == ClaimStatus.approved)
+                            .values(status=ClaimStatus.paid).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise Conflict(_("第 %(n)d 号申请已支付或尚未核准，不能重复支付。", n=item.id), code="already_paid")
+    try:
+        with session.begin_nested():
+            session.add(SubsidyPayment(claim_id=item.id, batch_id=batch.id, amount=item.amount, paid_on=paid_on))
+    except IntegrityError:
+        raise Conflict(_("第 %(n)d 号申请已支付，不能重复支付。", n=item.id), code="already_paid") from None
+    quotas.spend(session, batch.plan_id, batch.org_id, item.province_part)
+    session.refresh(item)
+
+
+@dataclass
+class Spending:
+    """Money in one union's region: province money received and passed on, and subsidies paid in it."""
+
+    org: Organisation
+    budget: int
+    handed_out: int
+    province_paid: int
+    city_top_ups: int
+    county_top_ups: int
+    top_up_rate: int
+
+    @property
+    def total_paid(self) -> int:
+        return self.province_paid + self.city_top_ups + self.county_top_ups
+
+
+def spending(session: Session, plan: Plan, org: Organisation) -> Spending:
+    row = quotas.quota_of(session, plan, org)
+    paid = session.execute(
+        select(func.coalesce(func.sum(SubsidyClaim.province_part), 0),
+               func.coalesce(func.sum(SubsidyClaim.city_part), 0),
+               func.coalesce(func.sum(SubsidyClaim.county_part), 0))
+        .join(EnrolmentRecord, EnrolmentRecord.id == SubsidyClaim.enrolment_id)
+        .join(Application, Application.id == EnrolmentRecord.application_id)
+        .join(Organisation, Organisation.id == Application.county_id)
+        .where(Application.plan_id == plan.id, SubsidyClaim.status == ClaimStatus.paid,
+               Organisation.path.startswith(org.path))).one()
+    return Spending(org, row.budget_yuan if row else 0, row.budget_handed_out if row else 0, int(paid[0]),
+                    int(paid[1]), int(paid[2]), row.top_up_yuan if row else 0)
+
+
+def for_unions(session: Session, unions: list[Organisation], status: ClaimStatus | None = None) -> list[SubsidyClaim]:
+    if not unions:
+        return []
+    query = (select(SubsidyClaim).join(EnrolmentRecord).join(Application)
+             .join(Organisation, Organisation.id == Application.county_id)
+             .where(or_(*[Organisation.path.startswith(u.path) for u in unions])))
+    if status is not None:
+        query = query.where(SubsidyClaim.status == status)
+    return list(session.scalars(query.order_by(SubsidyClaim.id)))
+
+
+def mine(session: Session, worker: User) -> list[SubsidyClaim]:
+    return list(session.scalars(select(SubsidyClaim).join(EnrolmentRecord)
+                                .where(EnrolmentRecord.user_id == worker.id).order_by(SubsidyClaim.id.desc())))
+
+
+def batches(session: Session, plan: Plan, county: Organisation) -> list[PaymentBatch]:
+    return list(session.scalars(select(PaymentBatch).where(PaymentBatch.plan_id == plan.id,
+                                                           PaymentBatch.org_id == county.id)
+                                .order_by(PaymentBatch.paid_on.desc())))

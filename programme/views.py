@@ -1,0 +1,178 @@
+"""The programme's public and worker pages: the year's 报读 menu, an offering with the worker's own
+eligibility verdict, applying and following one's applications, claiming subsidies, public notices,
+and the institution's declaration page. Thin: read the form, call a service, commit once, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.models import Role
+from app.accounts.policy import can, orgs_for
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.extensions import db
+from programme import applications, declarations, notices, plans, profiles, subsidies
+from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
+from programme.models import Attainment, EnrolmentRecord, OfferingStatus, Plan
+from programme.notices import ATTAINMENT_LABELS, KIND_LABELS, LEVEL_LABELS
+
+bp = Blueprint("programme", __name__, url_prefix="/programme", template_folder="templates")
+
+
+def user() -> Any:
+    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
+
+
+def failed(err: DomainError, *, inline: bool = False) -> int:
+    """Undo the half-done change and show why. Pages that redirect show the field messages in the flash;
+    pages that re-render (`inline`) show them beside their fields."""
+    db.session.rollback()
+    details = "" if inline or not err.fields else " " + "；".join(err.fields.values())
+    flash(err.message + details, "error")
+    return 409 if isinstance(err, Conflict) else 400
+
+
+def number(name: str, default: int = 0) -> int:
+    """A whole number from the form; text that is not one becomes -1, which every service refuses."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
+def day(name: str) -> date | None:
+    try:
+        return date.fromisoformat((request.form.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def the_plan() -> Plan:
+    year = request.args.get("year", type=int)
+    plan = plans.get_plan(db.session, year) if year else plans.current_plan(db.session)
+    if plan is None:
+        raise NotFound(_("还没有年度计划。"))
+    return plan
+
+
+@bp.app_context_processor
+def _labels() -> dict[str, Any]:
+    return {"level_labels": LEVEL_LABELS, "attainment_labels": ATTAINMENT_LABELS, "notice_kinds": KIND_LABELS,
+            "status_labels": applications.STATUS_LABELS}
+
+
+@bp.route("/")
+def index():
+    plan = plans.current_plan(db.session)
+    menu = declarations.menu(db.session, plan) if plan else []
+    return render_template("programme/index.html", plan=plan, menu=menu)
+
+
+@bp.route("/offerings/<int:offering_id>", methods=["GET", "POST"])
+def offering(offering_id: int):
+    item, me, status = declarations.get(db.session, offering_id), user(), 200
+    if item.status != OfferingStatus.selected and not (
+            me and (can(me, "offering.review", item) or can(me, "offering.declare", item.institution))):
+        abort(404)
+    if request.method == "POST":
+        if me is None:
+            return redirect(url_for("auth.login", next=request.path))
+        try:
+            applications.apply(db.session, me, item, date.today())
+        except (Invalid, Conflict) as err:
+            status = failed(err)
+        else:
+            db.session.commit()
+            flash(_("报读申请已提交，请等待县级工会审核。"), "success")
+            return redirect(url_for(".mine"))
+    verdict = None
+    if me is not None:
+        verdict = profiles.verdict(me, item.level, item.plan.notice_date)
+    return render_template("programme/offering.html", item=item, verdict=verdict), status
+
+
+@bp.route("/mine")
+@login_required
+def mine():
+    me = user()
+    return render_template("programme/mine.html", apps=applications.mine(db.session, me),
+                           claims=subsidies.mine(db.session, me), steps=applications.steps,
+                           attainments=list(Attainment))
+
+
+@bp.post("/applications/<int:application_id>/withdraw")
+@login_required
+def withdraw(application_id: int):
+    try:
+        applications.withdraw(db.session, user(), applications.get(db.session, application_id))
+    except Conflict as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("申请已撤回，名额已释放。"), "success")
+    return redirect(url_for(".mine"))
+
+
+@bp.post("/enrolments/<int:enrolment_id>/claim")
+@login_required
+def claim(enrolment_id: int):
+    record = db.session.get(EnrolmentRecord, enrolment_id)
+    if record is None:
+        abort(404)
+    try:
+        subsidies.claim(db.session, user(), record, request.form.get("attainment", ""),
+                        request.form.get("certificate_number", ""), request.form.get("evidence", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("补贴申请已提交，请等待工会审核。"), "success")
+    return redirect(request.form.get("back") if request.form.get("back") == url_for(
+        "programme_staff.admissions") else url_for(".mine"))
+
+
+@bp.route("/declare", methods=["GET", "POST"])
+@login_required
+def declare():
+    me, plan, status, errors = user(), the_plan(), 200, {}
+    own = orgs_for(me, Role.institution_staff)
+    if not own and not can(me, "admin.site"):
+        abort(403)
+    if request.method == "POST":
+        data = OfferingInput(kind=request.form.get("kind", ""), level=request.form.get("level", ""),
+                             major=request.form.get("major", ""), mode=request.form.get("mode", ""),
+                             years=number("years"), tuition_yuan=number("tuition_yuan"),
+                             discount_yuan=number("discount_yuan"), scholarships=request.form.get("scholarships", ""),
+                             places=number("places"))
+        institution = next((o for o in own if o.code == request.form.get("institution")), own[0] if own else None)
+        try:
+            if institution is None:
+                raise Invalid(_("请选择院校。"), fields={"institution": _("请选择院校。")})
+            declarations.declare(db.session, me, plan, institution, data)
+        except (Invalid, Conflict) as err:
+            status, errors = failed(err, inline=True), err.fields
+        else:
+            db.session.commit()
+            flash(_("已提交申报，等待遴选。"), "success")
+            return redirect(url_for(".declare"))
+    return render_template("programme/declare.html", plan=plan, own=own, errors=errors, modes=MODES,
+                           skill_levels=SKILL_LEVELS, offerings=declarations.of_institutions(db.session, plan, own),
+                           form=request.form), status
+
+
+@bp.route("/notices")
+def notice_list():
+    return render_template("programme/notices.html", items=notices.public(db.session))
+
+
+@bp.route("/notices/<int:notice_id>")
+def notice_show(notice_id: int):
+    return render_template("programme/notice.html", notice=notices.get(db.session, notice_id))
+

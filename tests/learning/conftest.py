@@ -1,0 +1,102 @@
+"""Learning fixtures: a published course with video, reading and external lessons (made through the catalog's
+services), a worker enrolled in it "an hour ago" (so heartbeats can carry realistic client clocks), and
+helpers to send heartbeats through the service or the real API."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from app.accounts.policy import SYSTEM
+from app.db import utcnow
+from app.extensions import db as _db
+from catalog import lessons, service
+from learning import enrolment, heartbeats
+from tests import factories
+from tests.catalog.helpers import make
+
+
+def make_course(title: str = "安全用电", videos: tuple[str, ...] = ("10:00", "1:40"), reading: bool = True,
+                external: bool = True):
+    resource = make(title=title, kind="course", lesson_count=0, credits=2)
+    unit = lessons.add_unit(_db.session, SYSTEM, resource, "第一章")
+    for i, duration in enumerate(videos, 1):
+        lessons.add_lesson(_db.session, SYSTEM, resource, {"title": f"视频{i}", "type": "video",
+                                                            "duration": duration, "unit": unit.id})
+    if reading:
+        lessons.add_lesson(_db.session, SYSTEM, resource, {"title": "阅读", "type": "reading", "unit": unit.id,
+                                                            "body": "<p>" + "安全第一。" * 50 + "</p>"})
+    if external:
+        lessons.add_lesson(_db.session, SYSTEM, resource, {"title": "外部", "type": "external", "unit": unit.id,
+                                                            "external_url": "https://example.org/lesson"})
+    service.submit(_db.session, SYSTEM, resource)
+    service.review(_db.session, SYSTEM, resource, "select")
+    _db.session.flush()
+    return resource
+
+
+class Learner:
+    """A worker enrolled an hour ago; `beat(...)` sends a heartbeat through the service and commits."""
+
+    def __init__(self, user, resource):
+        self.user, self.resource = user, resource
+        self.start_ms = int((utcnow() - timedelta(hours=1) - _epoch()).total_seconds() * 1000)
+        self.seq = 0
+
+    def lesson(self, index: int):
+        return self.resource.lessons[index]
+
+    def body(self, lesson, position: float, watched, at_s: float, seq: int | None = None, **extra) -> dict:
+        if seq is None:
+            self.seq += 1
+            seq = self.seq
+        return {"lesson_id": lesson.id, "position_s": position, "watched": watched,
+                "client_time": self.start_ms + int(at_s * 1000), "seq": seq, **extra}
+
+    def beat(self, lesson, position: float, watched, at_s: float, seq: int | None = None, **extra) -> dict:
+        result = heartbeats.record(_db.session, self.user.id,
+                                   heartbeats.parse(self.body(lesson, position, watched, at_s, seq, **extra)))
+        _db.session.commit()
+        return result
+
+
+def _epoch():
+    from datetime import datetime
+
+    return datetime(1970, 1, 1)
+
+
+def enrol_back_dated(user, resource, hours: float = 2):
+    found, _created = enrolment.enrol(_db.session, user, resource.id)
+    found.enrolled_at = utcnow() - timedelta(hours=hours)
+    _db.session.flush()
+    return found
+
+
+@pytest.fixture
+def course(app):
+    with app.app_context():
+        resource = make_course()
+        _db.session.commit()
+        return resource.id
+
+
+@pytest.fixture
+def learner(db, course):
+    from catalog.models import Resource
+
+    user = factories.user("worker")
+    resource = _db.session.get(Resource, course)
+    enrol_back_dated(user, resource)
+    _db.session.commit()
+    return Learner(user, resource)
+
+
+def page_token(client, path: str) -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html) or \
+        re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, html[:300]
+    return match.group(1)

@@ -1,0 +1,124 @@
+"""Pages a learner and an author use: enrol in one tap, 我的学习 with 继续学习 to the exact lesson and second,
+the study page, taking and authoring a quiz (with bad input), and the xAPI history a standard library reads."""
+
+from __future__ import annotations
+
+import json
+
+from app.extensions import db
+from learning.models import Enrolment
+from tests.conftest import post_form
+from tests.learning.conftest import make_course
+from tests.learning.test_completion import QUESTIONS
+
+
+def _course(app) -> int:
+    with app.app_context():
+        resource_id = make_course().id
+        db.session.commit()
+    return resource_id
+
+
+def test_enrol_in_one_tap_then_continue_where_you_stopped(app, client, auth):
+    resource_id = _course(app)
+    auth.as_role("worker")
+    page = client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
+    assert "报名学习" in page
+    response = post_form(client, f"/learning/enrol/{resource_id}", {}, source=f"/catalog/r/{resource_id}")
+    assert response.status_code == 302 and "/learning/lessons/" in response.location
+    post_form(client, f"/learning/enrol/{resource_id}", {}, source="/me/password")  # a double tap
+    with app.app_context():
+        assert db.session.query(Enrolment).filter_by(resource_id=resource_id).count() == 1
+        from catalog.models import Resource
+
+        resource = db.session.get(Resource, resource_id)
+        assert resource.enrolment_count == 1
+        second = resource.lessons[1]
+    lesson_page = client.get(f"/learning/lessons/{second.id}").get_data(as_text=True)
+    token = lesson_page.split('name="csrf-token" content="')[1].split('"')[0]
+    import time
+
+    beat = {"lesson_id": second.id, "position_s": 12.5, "watched": [[0, 12.5]], "client_time": int(time.time() * 1000),
+            "seq": 1}
+    assert client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token}).status_code == 200
+    mine = client.get("/learning").get_data(as_text=True)
+    assert "安全用电" in mine and "继续学习" in mine and "视频2" in mine
+    resume = client.get(f"/learning/r/{resource_id}/continue")
+    assert resume.location.endswith(f"/learning/lessons/{second.id}?t=12")
+    assert 'data-resume="12.0"' in client.get(resume.location).get_data(as_text=True)
+    assert "继续学习" in client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
+    beat = {**beat, "position_s": 99.5, "watched": [[12.5, 27.5]], "seq": 2, "client_time": beat["client_time"] + 15000}
+    assert client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token}).status_code == 200
+    third = resource.lessons[2]  # stopped at the very end of the second lesson: continue with the third
+    assert client.get(f"/learning/r/{resource_id}/continue").location.endswith(f"/learning/lessons/{third.id}")
+    catalog_lesson = client.get(f"/catalog/r/{resource_id}/lessons/{second.id}")  # the study page, not the preview
+    assert catalog_lesson.status_code == 302 and catalog_lesson.location.endswith(f"/learning/lessons/{second.id}")
+
+
+def test_enrolment_refuses_drafts_and_unknown_resources(app, client, auth):
+    from tests.catalog.helpers import make
+
+    with app.app_context():
+        draft = make(title="草稿").id
+        db.session.commit()
+    auth.as_role("worker")
+    response = post_form(client, f"/learning/enrol/{draft}", {}, source="/me/password")
+    assert response.status_code == 409 and "还没有发布" in response.get_data(as_text=True)
+    assert post_form(client, "/learning/enrol/999999", {}, source="/me/password").status_code == 404
+
+
+def test_the_study_page_needs_an_enrolment(app, client, auth):
+    resource_id = _course(app)
+    auth.as_role("worker")
+    with app.app_context():
+        from catalog.models import Resource
+
+        lesson_id = db.session.get(Resource, resource_id).lessons[0].id
+    response = client.get(f"/learning/lessons/{lesson_id}")
+    assert response.status_code == 302 and response.location.endswith(f"/catalog/r/{resource_id}")
+
+
+def test_author_and_take_a_quiz(app, client, auth):
+    resource_id = _course(app)
+    auth.as_role("institution_staff")
+    edit = f"/learning/r/{resource_id}/quiz/edit"
+    assert "学习规则与测验" in client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
+    bad = post_form(client, edit, {"title": "测验", "pass_mark": "0", "completion_percent": "30", "min_read_s": "30",
+                                   "questions": "没有选项"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "及格线" in body and "50到100" in body and "第1题" in body
+    ok = post_form(client, edit, {"title": "测验", "pass_mark": "50", "completion_percent": "90", "min_read_s": "30",
+                                  "questions": QUESTIONS})
+    assert ok.status_code == 302
+    auth.logout()
+    auth.as_role("worker")
+    assert client.get(edit).status_code == 404  # learners do not author
+    post_form(client, f"/learning/enrol/{resource_id}", {}, source=f"/catalog/r/{resource_id}")
+    quiz = f"/learning/r/{resource_id}/quiz"
+    missing = post_form(client, quiz, {"q1": "0"})
+    assert "请回答第2题" in missing.get_data(as_text=True)
+    passed = post_form(client, quiz, {"q1": "0", "q2": "1"})
+    assert "通过了！得分 50 分" in passed.get_data(as_text=True)
+
+
+def test_statements_are_xapi_that_tincan_parses(app, client, auth, learner):
+    from tincan import StatementList
+
+    lesson = learner.lesson(1)
+    for start in range(0, 100, 15):
+        learner.beat(lesson, min(start + 15, 100), [[start, min(start + 15, 100)]], at_s=start + 15)
+    learner.beat(learner.lesson(0), 30, [[0, 30]], at_s=200)
+    auth.login(learner.user.phone)
+    response = client.get("/api/v1/me/statements")
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    body = response.get_json()
+    verbs = [s["verb"]["id"].rsplit("/", 1)[1] for s in body["statements"]]
+    assert {"experienced", "progressed", "completed"} <= set(verbs)
+    parsed = StatementList.from_json(json.dumps(body["statements"]))
+    assert len(parsed) == len(body["statements"])
+    completed = next(s for s in parsed if s.verb.id.endswith("completed"))
+    assert completed.object.id == f"http://localhost/catalog/r/{learner.resource.id}/lessons/{lesson.id}"
+    assert completed.result.completion is True
+    assert client.get("/api/v1/me/statements").get_json() == body  # stable ids: same history, same statements
+    auth.logout()
+    assert client.get("/api/v1/me/statements").status_code == 401
