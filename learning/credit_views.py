@@ -48,7 +48,9 @@ def credit_labels() -> dict[str, Any]:
 @login_required
 def index():
     data = transcript.build(db.session, _me())
-    return render_template("learning/credits.html", t=data, is_admin=policy.is_admin(_me()))
+    secret = current_app.config["SECRET_KEY"]  # a verification link per certificate, to send to an employer
+    links = {c.id: url_for("credits.verify", token=certificates.token_for(secret, c)) for c in data.certificates}
+    return render_template("learning/credits.html", t=data, is_admin=policy.is_admin(_me()), verify_links=links)
 
 
 @bp.get("/credits/transcript")

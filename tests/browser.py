@@ -4,6 +4,7 @@ and the page HTML under test-artifacts/."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -43,10 +44,16 @@ def live_server(app) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):  # the loop may be inside select() when teardown closes its sockets
+            server.run()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

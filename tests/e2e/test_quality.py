@@ -13,11 +13,15 @@ AXE = (Path(__file__).parent / "vendor/axe-core/axe.min.js").read_text(encoding=
 MAX_BYTES = 150 * 1024
 
 PUBLIC = ["/", "/auth/login", "/auth/register", "/orgs/330100", "/catalog/", "/catalog/all", "/catalog/menu/skills",
-          "/catalog/province", "/search", "/search?q=电工", "/does-not-exist"]
-WORKER = ["/me", "/me/profile", "/me/password", "/learning"]
+          "/catalog/province", "/search", "/search?q=电工", "/does-not-exist", "/programme/", "/programme/notices",
+          "/policy", "/credits/pathways", "/surveys/quality"]
+WORKER = ["/me", "/me/profile", "/me/password", "/learning", "/credits/", "/credits/recognition/new", "/programme/mine",
+          "/enquiries"]
 STAFF = [("union_staff", "330106", "/orgs/330106"), ("union_staff", "330100", "/catalog/review"),
          ("institution_staff", None, "/catalog/manage"), ("institution_staff", None, "/catalog/manage/new?org=INST-T1"),
-         ("institution_staff", None, "/catalog/manage/import"), ("institution_staff", None, "/media/upload")]
+         ("institution_staff", None, "/catalog/manage/import"), ("institution_staff", None, "/media/upload"),
+         ("union_staff", "330000", "/programme/quotas/330000"), ("union_staff", "330100", "/reports/330100"),
+         ("union_staff", "330106", "/enquiries/inbox"), ("institution_staff", None, "/programme/declare")]
 
 SMALL_TEXT = """() => {
   const bad = [];

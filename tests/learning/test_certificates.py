@@ -103,6 +103,7 @@ def test_certificate_pdf_carries_the_verification_link(app, client, auth):
     assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
     assert _qr_modules(response.data) == [list(row) for row in segno.make(
         f"http://localhost/verify/{token}", error="m").matrix]
+    assert f'href="/verify/{token}"' in client.get("/credits/").get_data(as_text=True)  # a link to send, too
 
 
 def _qr_modules(pdf: bytes) -> list[list[int]]:
