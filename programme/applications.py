@@ -11,7 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,12 +85,23 @@ def verify(session: Session, actor: User, application: Application, approve: boo
     return application
 
 
+def _check_offering_places(session: Session, offering_id: int) -> None:
+    """An institution admits no more than the places it declared. The offering row is locked (PostgreSQL) so
+    two admissions at once cannot both take the last place; SQLite has one writer at a time anyway."""
+    places = session.scalar(select(Offering.places).where(Offering.id == offering_id).with_for_update())
+    taken = session.scalar(select(func.count(Application.id)).where(
+        Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled))))
+    if places is not None and taken >= places:
+        raise Conflict(_("本专业的%(n)d个招生名额已录满。", n=places), code="offering_full")
+
+
 def admit(session: Session, actor: User, application: Application, approve: bool, note: str = "") -> Application:
     """The institution admits to its own offering only; a refusal gives the county place back."""
     require(actor, "application.admit", application)
     if not approve and not note.strip():
         raise Invalid(_("不录取时请写明理由。"), fields={"note": _("请填写理由。")})
     if approve:
+        _check_offering_places(session, application.offering_id)
         _move(session, application, (AppStatus.verified,), status=AppStatus.admitted, admitted_at=utcnow(),
               admitted_by_id=actor.id)
     else:

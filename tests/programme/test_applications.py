@@ -155,3 +155,18 @@ def test_graduation_is_recorded_and_counted(db):
     applications.graduate(db.session, staff("institution_staff"), app_, date(2029, 7, 1))
     rows = {r.org.code: r for r in quotas.totals(db.session, plan, org("330100"))}
     assert rows["330100"].counts["graduated"] == 1 and rows["330106"].counts["enrolled"] == 1
+
+
+def test_an_institution_admits_no_more_than_the_places_it_declared(db):
+    plan = open_year()
+    item = offering(plan, places=1)
+    first, second = (applications.apply(db.session, worker(name), item, OPEN_DAY) for name in ("张三明", "李四光"))
+    for application in (first, second):
+        applications.verify(db.session, staff(code="330106"), application, True)
+    applications.admit(db.session, staff("institution_staff"), first, True)
+    with pytest.raises(Conflict) as err:
+        applications.admit(db.session, staff("institution_staff"), second, True)
+    assert err.value.code == "offering_full" and "已录满" in str(err.value)
+    assert second.status == AppStatus.verified  # still waiting, and can be refused (freeing the county place)
+    applications.admit(db.session, staff("institution_staff"), second, False, "名额已满")
+    assert second.status == AppStatus.rejected
