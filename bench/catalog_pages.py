@@ -2,8 +2,8 @@
 with a filter), and the resource page, each served by waitress in its own process, next to a bare Flask
 route doing one SQLite query (the baseline) served the same way, loaded by the same client in the same run.
 
-Client: a bounded pool of Python threads, each with one keep-alive connection, requests spread over
-random pages and resources. Prints p50/p95 latency and requests/second per target and the ratio to the
+Client: bench/loadgen.py, one client process per keep-alive connection, requests spread over random pages
+and resources. Prints p50/p95 latency and requests/second per target and the ratio to the
 baseline, and writes the table into bench/README.md under "## Catalog". Runs in about 2-4 minutes.
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600]
@@ -12,20 +12,18 @@ baseline, and writes the table into bench/README.md under "## Catalog". Runs in 
 from __future__ import annotations
 
 import argparse
-import http.client
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loadgen  # noqa: E402
 
 BARE_APP = """
 import sqlite3, sys, threading
@@ -50,12 +48,6 @@ from app import create_app
 app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def populate(data_dir: str, count: int) -> None:
@@ -117,47 +109,12 @@ def populate(data_dir: str, count: int) -> None:
         db.engine.dispose()
 
 
-def serve(script: str, args: list[str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
-def load(port: int, paths: list[str], threads: int) -> tuple[list[float], float]:
-    """Send every path once using `threads` keep-alive connections; returns latencies (ms) and wall time."""
-    chunks = [paths[i::threads] for i in range(threads)]
-
-    def worker(chunk: list[str]) -> list[float]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        times = []
-        for path in chunk:
-            started = time.perf_counter()
-            conn.request("GET", path)
-            response = conn.getresponse()
-            response.read()
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status == 200, (path, response.status)
-        conn.close()
-        return times
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(threads) as pool:
-        latencies = [t for part in pool.map(worker, chunks) for t in part]
-    return latencies, time.perf_counter() - started
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+def load(port: int, paths: list[str], connections: int) -> tuple[list[float], float]:
+    """Send every path once over `connections` keep-alive connections; latencies (ms) and wall time."""
+    latencies, wall, bad = loadgen.load(port, [[loadgen.request("GET", p) for p in paths[i::connections]]
+                                               for i in range(connections)])
+    assert bad == 0, f"{bad} answers were not 200"
+    return latencies, wall
 
 
 def main() -> None:
@@ -172,10 +129,11 @@ def main() -> None:
         started = time.perf_counter()
         populate(data_dir, args.resources)
         print(f"populated {args.resources:,} resources in {time.perf_counter() - started:.1f} s", flush=True)
-        app_port, bare_port, nocache_port = free_port(), free_port(), free_port()
-        servers = [serve(QIUXUE_APP, [data_dir, str(app_port), str(args.threads), "5"], app_port),
-                   serve(QIUXUE_APP, [data_dir, str(nocache_port), str(args.threads), "0"], nocache_port),
-                   serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(bare_port), str(args.threads)], bare_port)]
+        app_port, bare_port, nocache_port = loadgen.free_port(), loadgen.free_port(), loadgen.free_port()
+        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(app_port), str(args.threads), "5"], app_port),
+                   loadgen.serve(QIUXUE_APP, [data_dir, str(nocache_port), str(args.threads), "0"], nocache_port),
+                   loadgen.serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(bare_port), str(args.threads)],
+                                 bare_port)]
         try:
             n = args.requests
             targets = [
@@ -195,7 +153,7 @@ def main() -> None:
             rows = []
             for name, port, paths in targets:
                 latencies, wall = load(port, paths, args.threads)
-                rows.append((name, len(paths), statistics.median(latencies), percentile(latencies, 0.95),
+                rows.append((name, len(paths), statistics.median(latencies), loadgen.percentile(latencies, 0.95),
                              len(paths) / wall))
                 print(f"  {name}: done", flush=True)
         finally:

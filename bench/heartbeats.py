@@ -5,7 +5,8 @@ Flask route doing one SQLite query (same server, same client), and raw SQLite up
 (in this process, one transaction per heartbeat, no HTTP). Afterwards every learner's row is checked: the
 watched union and the position must be exactly what was sent (nothing lost, nothing moved backwards).
 
-Client: Python threads, each with one keep-alive connection, each owning a slice of the learners.
+Client: bench/loadgen.py — one client process per keep-alive connection sending pre-encoded requests, each
+owning a slice of the learners (the same client for every target).
 
     .venv/bin/python bench/heartbeats.py [--learners 200] [--beats 40] [--threads 8]
 """
@@ -13,22 +14,21 @@ Client: Python threads, each with one keep-alive connection, each owning a slice
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
 import random
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loadgen  # noqa: E402
+from loadgen import percentile  # noqa: E402
 
 BARE_APP = """
 import sqlite3, sys, threading
@@ -57,12 +57,6 @@ waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.arg
 """
 STEP_S = 15.0
 EPOCH = datetime(1970, 1, 1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def populate(data_dir: str, learners: int) -> tuple[list[dict], int]:
@@ -116,60 +110,21 @@ def beats_for(person: dict, lesson_id: int, count: int, rnd: random.Random) -> l
     return out
 
 
-def serve(script: str, args: list[str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
-def load(port: int, path: str, work: list[list[tuple[dict, dict]]],
-         method: str = "POST") -> tuple[list[float], float, int]:
-    """Each thread sends its learners' heartbeats, interleaving learners but keeping each one's order.
-    Returns latencies (ms), wall time and the number of non-200 answers."""
-
-    def worker(queue: list[tuple[dict, dict]]) -> tuple[list[float], int]:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        times, bad = [], 0
-        for person, body in queue:
-            payload = json.dumps(body)
-            headers = {"Content-Type": "application/json", "Cookie": person["cookie"], "X-CSRFToken": person["token"]}
-            started = time.perf_counter()
-            conn.request(method, path, payload if method == "POST" else None, headers)
-            response = conn.getresponse()
-            data = response.read()
-            fresh = response.getheader("Set-Cookie")
-            if fresh:  # as a browser would: Flask-Login adds its session identifier on the first request
-                person["cookie"] = fresh.split(";", 1)[0]
-            times.append((time.perf_counter() - started) * 1000)
-            if response.status != 200 and bad < 3:
-                print("non-200:", response.status, data[:300].decode(errors="replace"), file=sys.stderr)
-            bad += response.status != 200
-        conn.close()
-        return times, bad
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(len(work)) as pool:
-        results = list(pool.map(worker, work))
-    wall = time.perf_counter() - started
-    return [t for times, _bad in results for t in times], wall, sum(bad for _times, bad in results)
-
-
-def interleave(people: list[dict], plans: dict[int, list[dict]], threads: int) -> list[list[tuple[dict, dict]]]:
-    work: list[list[tuple[dict, dict]]] = []
+def interleave(people: list[dict], plans: dict[int, list[dict]], threads: int, path: str,
+               method: str = "POST") -> list[list[bytes]]:
+    """One request list per connection: its learners' heartbeats, interleaved, each learner's in order."""
+    work: list[list[bytes]] = []
     for t in range(threads):
         mine = people[t::threads]
         queue = []
         for k in range(max(len(plans[p["id"]]) for p in mine)):
-            queue.extend((p, plans[p["id"]][k]) for p in mine if k < len(plans[p["id"]]))
+            for p in mine:
+                if k < len(plans[p["id"]]):
+                    headers = {"Cookie": p["cookie"], "X-CSRFToken": p["token"]}
+                    if method == "POST":
+                        headers["Content-Type"] = "application/json"
+                    body = json.dumps(plans[p["id"]][k]).encode() if method == "POST" else b""
+                    queue.append(loadgen.request(method, path, headers, body))
         work.append(queue)
     return work
 
@@ -217,11 +172,6 @@ def verify(path: str, people: list[dict], lesson_id: int, beats: int) -> tuple[i
     return lost, regressed
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=200)
@@ -234,14 +184,13 @@ def main() -> None:
         plans = {p["id"]: beats_for(p, lesson_id, args.beats, rnd) for p in people}
         total = sum(len(v) for v in plans.values())
         db_path = str(Path(data_dir) / "app.db")
-        app_port, bare_port = free_port(), free_port()
-        servers = [serve(QIUXUE_APP, [data_dir, str(app_port), str(args.threads)], app_port),
-                   serve(BARE_APP, [db_path, str(bare_port), str(args.threads)], bare_port)]
+        app_port, bare_port = loadgen.free_port(), loadgen.free_port()
+        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(app_port), str(args.threads)], app_port),
+                   loadgen.serve(BARE_APP, [db_path, str(bare_port), str(args.threads)], bare_port)]
         try:
-            work = interleave(people, plans, args.threads)
-            bare_lat, bare_wall, bare_bad = load(bare_port, "/one", work)
-            floor = load(app_port, "/healthz", work, method="GET")
-            lat, wall, bad = load(app_port, "/api/v1/progress", work)
+            bare_lat, bare_wall, bare_bad = loadgen.load(bare_port, interleave(people, plans, args.threads, "/one"))
+            floor = loadgen.load(app_port, interleave(people, plans, args.threads, "/healthz", "GET"))
+            lat, wall, bad = loadgen.load(app_port, interleave(people, plans, args.threads, "/api/v1/progress"))
         finally:
             for server in servers:
                 server.terminate()

@@ -67,7 +67,7 @@ def resource_detail(resource: Resource) -> dict[str, Any]:
         "units": [{"id": u.id, "title": u.title} for u in resource.units],
         "lessons": [{"id": lesson.id, "title": lesson.title, "type": lesson.type.value,
                      "type_label": str(LESSON_TYPE_LABELS[lesson.type]), "duration_s": lesson.duration_s,
-                     "unit_id": lesson.unit_id,
+                     "required": lesson.required, "unit_id": lesson.unit_id,
                      "unit": units[lesson.unit_id].title if lesson.unit_id in units else None}
                     for lesson in resource.lessons],
         "duration_s": resource.duration_s,

@@ -100,6 +100,7 @@ def _lesson_values(raw: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     return {"title": title, "type": lesson_type, "duration_s": duration or 0,
+            "required": str(raw.get("optional") or "") not in ("1", "on", "true"),
             "external_url": url if lesson_type == LessonType.external else "",
             "body_html": clean_html(body) if lesson_type == LessonType.reading else ""}
 

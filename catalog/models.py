@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -254,6 +255,8 @@ class Lesson(Base):
     duration_s: Mapped[int] = mapped_column(Integer, default=0)  # stable; seconds, media fills it in for video
     body_html: Mapped[str] = mapped_column(Text, default="")     # reading lessons; cleaned on write
     external_url: Mapped[str] = mapped_column(String(500), default="")  # external lessons
+    # an optional (选修) lesson is offered but not needed for the resource to count as complete
+    required: Mapped[bool] = mapped_column(default=True, server_default=true())
     # stable; the media asset playing this lesson. No foreign key on purpose: the media package adds its
     # table later and may add the constraint in its own migration.
     # the media package's asset (media_assets.id); referenced by table name so catalog never imports media

@@ -9,11 +9,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from learning import api, models, views  # noqa: F401 - models registers the tables
+    from learning import api, group_writer, models, views  # noqa: F401 - models registers the tables
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    group_writer.init_app(app)
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
     # Part 2 (credit bank, pathways, certificates) brings its own tables and blueprints.

@@ -4,15 +4,17 @@ the learner's history as xAPI statements. Our pages send the X-CSRFToken header;
 
 from __future__ import annotations
 
-import contextlib
-import threading
+from collections.abc import Callable
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
-from app.errors import DomainError
+from app.accounts.views import session_still_valid, session_user
+from app.errors import DomainError, Invalid
 from app.extensions import db
 from learning import heartbeats, xapi
 
@@ -25,44 +27,54 @@ class LoginRequired(DomainError):
     code = "login_required"
 
 
-_sqlite_writer = threading.Lock()
-
-
-def _write_turn():
-    """SQLite has one writer at a time, and a writer that finds the lock taken sleeps in SQLite's busy handler
-    (1, 2, 5 ... 100 ms), which is what made p99 heartbeats slow under load. Threads of this process take
-    turns here instead; other processes still meet the busy timeout. PostgreSQL needs no turns."""
-    return _sqlite_writer if db.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-
 def _user():
     if not current_user.is_authenticated:
         raise LoginRequired(_("请先登录。"))
     return current_user
 
 
+def _record(who: tuple[int, str], beat: heartbeats.Heartbeat) -> Callable[[Session], dict]:
+    """The write, session check included, to run in the writer's transaction (or this request's)."""
+    uid, version = who
+
+    def work(session: Session) -> dict:
+        if not session_still_valid(session, uid, version):
+            raise LoginRequired(_("请先登录。"))
+        return heartbeats.record(session, uid, beat)
+    return work
+
+
 @bp.post("/progress")
 def progress():
     """{lesson_id, position_s, watched: [[start, end], ...], client_time (ms), seq, at_end?} -> the lesson's
     progress after folding it in. Replays and duplicates answer 200 and change nothing."""
-    user = _user()
-    beat = heartbeats.parse(request.get_json(silent=True))
-    for attempt in range(COMMIT_ATTEMPTS):
-        try:
-            with _write_turn():
-                result = heartbeats.record(db.session, user.id, beat)
-                db.session.commit()
-            break
-        except OperationalError:  # SQLite "database is locked" after the busy timeout: try again, then 503
-            db.session.rollback()
-            if attempt == COMMIT_ATTEMPTS - 1:
-                raise
-        except DomainError:
-            db.session.rollback()
-            raise
+    who = session_user()
+    if who is None:
+        raise LoginRequired(_("请先登录。"))
+    work = _record(who, heartbeats.parse(request.get_json(silent=True)))
+    if db.engine.dialect.name == "sqlite":  # one writer: heartbeats are committed in groups
+        result = current_app.extensions["heartbeat_writer"].run(work, str(get_locale()))
+    else:
+        result = _record_here(work)
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _record_here(work: Callable[[Session], dict]) -> dict:
+    """PostgreSQL: write in this request; a lock or serialization failure is tried again, then answered 503."""
+    for _attempt in range(COMMIT_ATTEMPTS - 1):
+        try:
+            return _commit(work)
+        except OperationalError:
+            db.session.rollback()
+    return _commit(work)
+
+
+def _commit(work: Callable[[Session], dict]) -> dict:
+    result = work(db.session)
+    db.session.commit()
+    return result
 
 
 def _iri(kind: str, *ids: int) -> str:
@@ -71,13 +83,28 @@ def _iri(kind: str, *ids: int) -> str:
     return url_for("catalog.lesson", resource_id=ids[0], lesson_id=ids[1], _external=True)
 
 
+STATEMENTS_PER_PAGE, STATEMENTS_MAX_PAGE = 100, 500
+
+
+def _count(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise Invalid(_("参数 %(name)s 必须是 %(low)d 到 %(high)d 之间的整数。", name=name, low=low, high=high),
+                      code="bad_query", fields={name: _("请填写整数。")})
+    return int(raw)
+
+
 @bp.get("/me/statements")
 def statements():
-    """xAPI 1.0.3 StatementResult of the signed-in learner's history."""
+    """xAPI 1.0.3 StatementResult of the signed-in learner's history, oldest first, `limit` per page (100 unless
+    asked, at most 500); `more` is the URL of the next page, empty on the last."""
     user = _user()
-    body = {"statements": xapi.statements(db.session, user, url_for("main.index", _external=True), _iri),
-            "more": ""}
-    response = jsonify(body)
+    limit = _count("limit", STATEMENTS_PER_PAGE, 1, STATEMENTS_MAX_PAGE)
+    start = _count("from", 0, 0, 10**9)
+    history = xapi.statements(db.session, user, url_for("main.index", _external=True), _iri)
+    page = history[start:start + limit]
+    more = url_for(".statements", limit=limit, **{"from": start + limit}) if start + limit < len(history) else ""
+    response = jsonify({"statements": page, "more": more})
     response.headers["X-Experience-API-Version"] = xapi.VERSION
     response.headers["Cache-Control"] = "no-store"
     return response

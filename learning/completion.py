@@ -2,8 +2,8 @@
 
 A video or audio lesson: the union of watched seconds covers the resource's ratio (90% unless set) of
 its duration. A reading lesson: read to the end with a minimum time on the page. An external lesson: the
-learner confirms. A resource: every lesson complete and, where it has a quiz, the quiz passed. Completion
-is stamped once; the credit bank is told (it awards and issues the certificate exactly once).
+learner confirms. A resource: every required (not 选修) lesson complete and, where it has a quiz, the quiz
+passed. Completion is stamped once; the credit bank is told (it awards and issues the certificate exactly once).
 """
 
 from __future__ import annotations
@@ -79,6 +79,12 @@ def quiz_passed(session: Session, user_id: int, resource_id: int) -> bool | None
                                                      QuizAttempt.user_id == user_id, QuizAttempt.passed))))
 
 
+def required_of(lessons: Sequence[Any]) -> list[Any]:
+    """The lessons a learner must complete: all but the optional (选修) ones; all of them if every one is
+    optional, so that an author's slip never completes a resource on enrolment."""
+    return [lesson for lesson in lessons if lesson.required] or list(lessons)
+
+
 def check_resource(session: Session, user_id: int, resource_id: int) -> bool:
     """Stamp the enrolment complete when everything is done; True only for the call that stamped it.
 
@@ -89,7 +95,8 @@ def check_resource(session: Session, user_id: int, resource_id: int) -> bool:
                                .with_for_update().execution_options(populate_existing=True))
     if enrolment is None or enrolment.completed_at is not None:
         return False
-    lesson_ids = set(session.scalars(select(Lesson.id).where(Lesson.resource_id == resource_id)))
+    lesson_ids = {row.id for row in required_of(session.execute(
+        select(Lesson.id, Lesson.required).where(Lesson.resource_id == resource_id)).all())}
     done = set(session.scalars(select(LessonProgress.lesson_id).where(
         LessonProgress.user_id == user_id, LessonProgress.resource_id == resource_id,
         LessonProgress.completed_at.is_not(None)).execution_options(populate_existing=True)))

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, NotFound
 from catalog.models import Lesson, Resource
+from learning.completion import required_of
 from learning.models import Enrolment, LessonProgress
 
 END_SLACK_S = 2  # a resume point this close to a lesson's end means the lesson was finished
@@ -49,7 +50,7 @@ class InProgress:
     enrolment: Enrolment
     resource: Resource
     done: int        # lessons complete
-    total: int       # lessons in the resource
+    total: int       # lessons to complete in the resource (optional ones not counted)
     resume: Lesson | None
     position_s: float
 
@@ -77,15 +78,14 @@ def my_learning(session: Session, user_id: int) -> list[InProgress]:
         .options(selectinload(Enrolment.resource).selectinload(Resource.lessons),
                  selectinload(Enrolment.last_lesson))
         .order_by(Enrolment.completed_at.is_not(None), Enrolment.last_active_at.desc(), Enrolment.id.desc())).all()
-    done: dict[int, int] = dict(session.execute(  # type: ignore[arg-type]
-        select(LessonProgress.resource_id, func.count()).where(
-            LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None))
-        .group_by(LessonProgress.resource_id)).all())
+    completed = set(session.scalars(select(LessonProgress.lesson_id).where(
+        LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None))))
     rows = []
     for enrolment in enrolments:
         lesson, position = resume_point(enrolment)
-        rows.append(InProgress(enrolment, enrolment.resource, done.get(enrolment.resource_id, 0),
-                               len(enrolment.resource.lessons), lesson, position))
+        required = required_of(enrolment.resource.lessons)
+        rows.append(InProgress(enrolment, enrolment.resource, sum(1 for r in required if r.id in completed),
+                               len(required), lesson, position))
     return rows
 
 

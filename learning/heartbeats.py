@@ -173,9 +173,15 @@ def _statements() -> dict[str, Any]:
             "cas": cas, "resume": resume}
 
 
+def _run(session: Session, name: str, params: dict[str, Any]) -> Any:
+    """Execute on the session's connection: these statements need no ORM identity map, and skipping the
+    ORM layer halves a heartbeat's SQL cost."""
+    return session.connection().execute(_statements()[name], params)
+
+
 def _context(session: Session, user_id: int, lesson_id: int) -> Any:
     """Lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path."""
-    found = session.execute(_statements()["context"], {"uid": user_id, "lid": lesson_id}).one_or_none()
+    found = _run(session, "context", {"uid": user_id, "lid": lesson_id}).one_or_none()
     if found is None:
         raise NotFound(_("课时不存在。"), code="lesson_not_found")
     if found.enrolment_id is None:
@@ -187,11 +193,11 @@ def _snapshot(session: Session, user_id: int, lesson: LessonFacts, found: Any = 
     """The learner's row (from the context query when it was there already), created on first use."""
     if found is not None and found.row_id is not None:
         return Snapshot(*(getattr(found, f"row_{name}") for name in Snapshot.__dataclass_fields__))
-    query, params = _statements()["snapshot"], {"uid": user_id, "lid": lesson.id}
-    row = session.execute(query, params).one_or_none()
+    params = {"uid": user_id, "lid": lesson.id}
+    row = _run(session, "snapshot", params).one_or_none()
     if row is None:
         progress_row(session, user_id, lesson)  # type: ignore[arg-type]
-        row = session.execute(query, params).one()
+        row = _run(session, "snapshot", params).one()
     return Snapshot(*row)
 
 
@@ -238,14 +244,14 @@ def _fold_and_write(session: Session, lesson: LessonFacts, beat: Heartbeat, row:
         "max_client_ms": max(row.max_client_ms, beat.client_ms), "first_seen_at": row.first_seen_at,
         "completed_at": now if done else row.completed_at, "version": row.version + 1}
     params = {f"v_{name}": value for name, value in values.items()}
-    written = session.execute(_statements()["cas"], {"row_id": row.id, "old_version": row.version,
+    written = _run(session, "cas", {"row_id": row.id, "old_version": row.version,
                                                      "v_updated_at": now, **params}).rowcount
     return bool(written), done and bool(written), Snapshot(id=row.id, **values)
 
 
 def _move_resume_point(session: Session, enrolment_id: int, beat: Heartbeat) -> None:
     """继续学习 follows the newest heartbeat; an older one (replayed, or from another device) never moves it."""
-    session.execute(_statements()["resume"], {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq,
+    _run(session, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq,
                                               "v_lesson": beat.lesson_id, "v_position": beat.position_s,
                                               "v_now": utcnow()})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,10 @@ def _evidence_error(message: str) -> Invalid:
     return Invalid(message, code="bad_evidence", fields={"evidence": message})
 
 
+# Markers of a second format hidden in a PDF (a polyglot): markup a browser would run, or a ZIP archive.
+_POLYGLOT = re.compile(rb"<\s*(?:html|script|svg|iframe|body)\b|<!doctype\s+html|javascript:", re.IGNORECASE)
+
+
 def check_evidence(data: bytes) -> tuple[str, bytes]:
     """(type, bytes to keep) for a real PDF, JPEG or PNG; images are re-encoded so EXIF (GPS) is dropped."""
     if not data:
@@ -61,7 +66,9 @@ def check_evidence(data: bytes) -> tuple[str, bytes]:
             raise _evidence_error(_("PDF 文件已损坏，请重新导出后上传。"))
         if b"/JavaScript" in data or b"/Launch" in data:
             raise _evidence_error(_("PDF 中含有脚本，不能接收。请打印成普通 PDF 或拍照上传。"))
-        return "pdf", data
+        if _POLYGLOT.search(data) or (b"PK\x03\x04" in data and b"PK\x05\x06" in data):
+            raise _evidence_error(_("这个 PDF 里夹带了网页或压缩包，不能接收。请重新导出为普通 PDF 或拍照上传。"))
+        return "pdf", data  # kept as sent, hence the checks above
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = (probe.format or "").lower()

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.accounts.policy import can
 from app.extensions import db
 from learning import enrolment
+from learning.completion import required_of
 
 
 def learning_box(resource: Any) -> dict[str, Any]:
@@ -21,6 +22,7 @@ def learning_box(resource: Any) -> dict[str, Any]:
     if found is None:
         return box
     states = enrolment.lesson_states(db.session, current_user.id, resource.id)
-    done = sum(1 for s in states.values() if s.completed_at is not None)
+    required = required_of(resource.lessons)
+    done = sum(1 for lesson in required if lesson.id in states and states[lesson.id].completed_at is not None)
     return {**box, "enrolled": True, "completed": found.completed_at is not None, "done": done,
-            "total": len(resource.lessons)}
+            "total": len(required)}

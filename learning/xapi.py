@@ -103,4 +103,4 @@ def statements(session: Session, user: Any, home_page: str, iri: Callable[..., s
         out.append(build.statement(f"resource/{enrolment.resource_id}/completed", "completed",
                                    build.resource(enrolment.resource), enrolment.completed_at,  # type: ignore[arg-type]
                                    result={"completion": True}))
-    return sorted(out, key=lambda s: s["timestamp"])
+    return sorted(out, key=lambda s: (s["timestamp"], s["id"]))  # a stable order, for paging

@@ -17,3 +17,7 @@ def init_app(app: Flask) -> None:
     from programme import support_views  # enquiries, policy page, surveys, QR codes, reports, exchange
 
     app.register_blueprint(support_views.bp)
+
+    from programme.cli import programme_cli
+
+    app.cli.add_command(programme_cli)

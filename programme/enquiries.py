@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
-from app.errors import Invalid, NotFound, TooManyRequests
+from app.errors import Invalid, NotFound
 from catalog.sanitize import clean_html, clean_text
+from programme import throttle
 from programme.support_models import Enquiry, PolicyPage
 
 SUBJECT_MAX = 100
@@ -54,13 +55,8 @@ def route(session: Session, asker: User, level: OrgLevel | None = None) -> Organ
 
 
 def _throttle(session: Session, asker: User, max_count: int, window: timedelta, now: datetime) -> None:
-    recent = list(session.scalars(select(Enquiry.created_at).where(
-        Enquiry.asker_id == asker.id, Enquiry.created_at > now - window).order_by(Enquiry.created_at)))
-    if len(recent) >= max_count:
-        wait = recent[-max_count] + window - now
-        minutes = max(1, int(wait.total_seconds() + 59) // 60)
-        raise TooManyRequests(_("提问太频繁了，请%(m)d分钟后再试。", m=minutes), code="enquiry_throttled",
-                              retry_after=int(wait.total_seconds()) + 1)
+    throttle.check(session, Enquiry.created_at, Enquiry.asker_id, asker.id, max_count, window, now,
+                   lambda m: _("提问太频繁了，请%(m)d分钟后再试。", m=m), "enquiry_throttled")
 
 
 def _check(subject: str, question: str) -> dict[str, str]:

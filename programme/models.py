@@ -13,7 +13,18 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
@@ -61,6 +72,24 @@ class Plan(Base):
 
     def standard(self, attainment: Attainment) -> int:
         return int(getattr(self, f"std_{attainment.value}"))
+
+
+class PlanChange(Base):
+    """Every edit of an opened plan, kept for audit: who changed which field, from what to what (as text,
+    so numbers and dates share one table). Changes to the province's places and money also leave a
+    QuotaChange, as every reallocation does."""
+
+    __tablename__ = "programme_plan_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(32))  # a Plan column name: target_places, std_benke, closes_on ...
+    before: Mapped[str] = mapped_column(String(40))
+    after: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
 
 
 class Quota(Base):
@@ -256,10 +285,28 @@ class SubsidyClaim(Base):
     county_part: Mapped[int] = mapped_column(Integer, default=0)    # county top-up
 
     enrolment: Mapped[EnrolmentRecord] = relationship()
+    files: Mapped[list[ClaimEvidence]] = relationship(back_populates="claim", order_by="ClaimEvidence.id")
 
     @property
     def amount(self) -> int:
         return self.province_part + self.city_part + self.county_part
+
+
+class ClaimEvidence(Base):
+    """A scan or photo attached to a subsidy claim. The file is kept under a key we generate (see
+    programme/evidence.py): a PDF as sent once checked, an image re-encoded; the uploader's name is never used."""
+
+    __tablename__ = "programme_claim_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("programme_subsidy_claims.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # pdf, jpeg or png, judged from the content
+    size: Mapped[int] = mapped_column(Integer)     # bytes kept
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    claim: Mapped[SubsidyClaim] = relationship(back_populates="files")
 
 
 class PaymentBatch(Base):
@@ -331,3 +378,37 @@ class NoticeLine(Base):
     detail: Mapped[str] = mapped_column(String(400), default="")
 
     notice: Mapped[Notice] = relationship(back_populates="lines")
+
+
+class ObjectionStatus(enum.StrEnum):
+    open = "open"
+    upheld = "upheld"          # 异议成立
+    dismissed = "dismissed"    # 异议不成立
+
+
+class Objection(Base):
+    """An objection to a public notice (公示异议), filed during its objection period and resolved by the
+    publishing union. The objector is never shown on a public page."""
+
+    __tablename__ = "programme_objections"
+    # The rate limit counts one person's recent objections, as enquiries count questions.
+    __table_args__ = (Index("ix_programme_objections_objector_created", "objector_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("programme_notices.id", ondelete="CASCADE"), index=True)
+    # The line objected to, if the objector picked one; NULL means the notice as a whole.
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("programme_notice_lines.id", ondelete="SET NULL"))
+    objector_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)  # plain text, escaped when shown
+    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus, "objection_status"),
+                                                    default=ObjectionStatus.open, index=True)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # False from the moment a resolution is recorded until the objector opens it (the unread mark, as enquiries).
+    reply_seen: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship()
+    line: Mapped[NoticeLine | None] = relationship()
+    objector: Mapped[User] = relationship(foreign_keys=[objector_id])

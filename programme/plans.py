@@ -9,13 +9,13 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
-from programme.models import Attainment, Plan, Quota
+from programme.models import Attainment, Plan, PlanChange, Quota, QuotaChange
 
 STANDARD_FIELDS = tuple(f"std_{a.value}" for a in Attainment)
 
@@ -77,16 +77,102 @@ def open_plan(session: Session, actor: User, data: PlanInput) -> Plan:
     return plan
 
 
-def update_standards(session: Session, actor: User, plan: Plan, values: dict[str, Any]) -> Plan:
+EDITABLE_NUMBERS = ("target_places", "budget_yuan", *STANDARD_FIELDS)
+EDITABLE_DATES = ("opens_on", "closes_on")
+MAX_AMOUNT = 2_000_000_000  # the columns are 32-bit integers
+
+
+def _whole(raw: Any, name: str, errors: dict[str, str]) -> int | None:
+    """A whole number from a form (text) or from code (int); None with a message in `errors` otherwise."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    else:
+        text = str(raw if raw is not None else "").strip()
+        try:
+            value = int(text)
+        except ValueError:
+            errors[name] = _("请填写整数（阿拉伯数字），不要带单位或小数点。") if text else _("请填写此项。")
+            return None
+    if name == "target_places" and value <= 0:
+        errors[name] = _("资助名额应为正整数。")
+    elif value < 0:
+        errors[name] = _("预算不能为负数。") if name == "budget_yuan" else _("补贴标准不能为负数。")
+    elif value > MAX_AMOUNT:
+        errors[name] = _("数额过大。")
+    return value if name not in errors else None
+
+
+def _day(raw: Any, name: str, errors: dict[str, str]) -> date | None:
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw if raw is not None else "").strip())
+    except ValueError:
+        errors[name] = _("请填写日期（年-月-日）。")
+        return None
+
+
+def _check_edit(session: Session, plan: Plan, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every editable field given in `values`, parsed and checked together; unknown keys are ignored."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, Any] = {k: _whole(values[k], k, errors) for k in EDITABLE_NUMBERS if k in values}
+    parsed.update({k: _day(values[k], k, errors) for k in EDITABLE_DATES if k in values})
+    opens, closes = parsed.get("opens_on", plan.opens_on), parsed.get("closes_on", plan.closes_on)
+    if opens and closes and closes < opens:
+        errors["closes_on"] = _("截止日期不能早于开始日期。")
+    held = session.scalar(select(Quota).where(Quota.plan_id == plan.id, Quota.org_id == province(session).id))
+    if held is not None:
+        if parsed.get("target_places") and parsed["target_places"] < held.handed_out + held.used:
+            errors["target_places"] = _("已向各市分配 %(n)d 个名额，资助名额不能少于此数。",
+                                        n=held.handed_out + held.used)
+        if parsed.get("budget_yuan") is not None and parsed["budget_yuan"] < held.budget_handed_out + held.spent:
+            errors["budget_yuan"] = _("已下拨或支出 %(n)d 元，预算不能少于此数。",
+                                      n=held.budget_handed_out + held.spent)
+    return parsed, errors
+
+
+def _resize_province(session: Session, actor: User, plan: Plan, places: int, budget: int) -> None:
+    """The province's quota row holds the whole plan: it follows the new totals, unless what it has passed on
+    grew meanwhile (re-checked inside the UPDATE, as quotas.allocate does); the change joins the quota history."""
+    row = session.scalar(select(Quota).where(Quota.plan_id == plan.id, Quota.org_id == province(session).id))
+    if row is None or (row.places, row.budget_yuan) == (places, budget):
+        return
+    before = (row.places, row.budget_yuan)
+    moved = session.execute(update(Quota).where(
+        Quota.id == row.id, Quota.handed_out + Quota.used <= places, Quota.budget_handed_out + Quota.spent <= budget,
+    ).values(places=places, budget_yuan=budget).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise Conflict(_("各市名额或资金刚被修改，新的总数已不够分配，请刷新后重试。"), code="quota_in_use")
+    session.add(QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before[0], places_after=places,
+                            budget_before=before[1], budget_after=budget))
+    session.refresh(row)
+
+
+def update_plan(session: Session, actor: User, plan: Plan, values: dict[str, Any]) -> list[PlanChange]:
+    """Change an opened year's places, budget, subsidy standards or window. Every field is checked first
+    (Invalid with a message per field, nothing changed); then each changed field leaves a PlanChange.
+    Standards apply to claims approved from now on; amounts already approved stay as they were."""
     require(actor, "plan.manage", province(session))
-    errors = {k: _("补贴标准不能为负数。") for k, v in values.items() if k in STANDARD_FIELDS and int(v) < 0}
+    parsed, errors = _check_edit(session, plan, values)
     if errors:
-        raise Invalid(_("补贴标准有误。"), fields=errors)
-    for key in STANDARD_FIELDS:
-        if key in values:
-            setattr(plan, key, int(values[key]))
+        raise Invalid(_("年度计划有误，请按提示修改。"), fields=errors)
+    changes = [PlanChange(plan_id=plan.id, actor_id=actor.id, field=k, before=str(getattr(plan, k)), after=str(v))
+               for k, v in parsed.items() if getattr(plan, k) != v]
+    if not changes:
+        return []
+    # The province's row first: when it refuses (Conflict) nothing has changed yet and the caller rolls back.
+    _resize_province(session, actor, plan, parsed.get("target_places", plan.target_places),
+                     parsed.get("budget_yuan", plan.budget_yuan))
+    for key, value in parsed.items():
+        setattr(plan, key, value)
+    session.add_all(changes)
     session.flush()
-    return plan
+    return changes
+
+
+def plan_history(session: Session, plan: Plan) -> list[PlanChange]:
+    return list(session.scalars(select(PlanChange).where(PlanChange.plan_id == plan.id)
+                                .order_by(PlanChange.id.desc())))
 
 
 def get_plan(session: Session, year: int) -> Plan:

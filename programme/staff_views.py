@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.accounts import organisations
+from app.accounts.masking import mask_name
 from app.accounts.models import OrgKind, Role
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from programme import applications, declarations, notices, plans, quotas, subsidies
+from programme import applications, declarations, notices, objections, plans, quotas, subsidies
 from programme.models import AppStatus, ClaimStatus
 from programme.views import day, failed, number, the_plan, user
 
@@ -55,6 +56,28 @@ def plan_list():
             return redirect(url_for(".quota_table", code=province.code))
     return render_template("programme/plans.html", items=plans.all_plans(db.session), errors=errors,
                            form=request.form, province=province, today=date.today()), status
+
+
+@bp.route("/plans/<int:year>/edit", methods=["GET", "POST"])
+@login_required
+def plan_edit(year: int):
+    me, province, status, errors = user(), plans.province(db.session), 200, {}
+    require(me, "plan.manage", province)
+    plan = plans.get_plan(db.session, year)
+    form = request.form if request.method == "POST" else {
+        k: getattr(plan, k) for k in plans.EDITABLE_NUMBERS + plans.EDITABLE_DATES}
+    if request.method == "POST":
+        fields = plans.EDITABLE_NUMBERS + plans.EDITABLE_DATES
+        try:
+            changes = plans.update_plan(db.session, me, plan, {k: request.form.get(k, "") for k in fields})
+        except (Invalid, Conflict) as err:
+            status, errors = failed(err, inline=True), err.fields
+        else:
+            db.session.commit()
+            flash(_("已保存 %(n)d 项修改。", n=len(changes)) if changes else _("没有修改。"), "success")
+            return redirect(url_for(".plan_edit", year=year))
+    return render_template("programme/plan_edit.html", plan=plan, form=form, errors=errors,
+                           history=plans.plan_history(db.session, plan)), status
 
 
 @bp.route("/quotas/<code>", methods=["GET", "POST"])
@@ -134,8 +157,9 @@ def verify(application_id: int):
 @login_required
 def admissions():
     own = orgs_for(user(), Role.institution_staff)
-    return render_template("programme/admissions.html", items=applications.for_institutions(db.session, own),
-                           today=date.today())
+    items = applications.for_institutions(db.session, own)
+    claims = subsidies.for_enrolments(db.session, [a.enrolment.id for a in items if a.enrolment])
+    return render_template("programme/admissions.html", items=items, claims=claims, today=date.today())
 
 
 @bp.post("/applications/<int:application_id>/admit")
@@ -220,3 +244,26 @@ def notice_new():
             flash(_("公示已发布。"), "success")
             return redirect(url_for("programme.notice_show", notice_id=notice.id))
     return render_template("programme/notice_new.html", unions=unions, plan=plan, today=date.today()), status
+
+
+@bp.get("/objections/review")
+@login_required
+def objection_queue():
+    """Objections to the notices of the user's unions (and those below): open ones to resolve, or resolved ones."""
+    status = "resolved" if request.args.get("status") == "resolved" else "open"
+    return render_template("programme/objections_review.html", status=status, mask_name=mask_name,
+                           items=objections.for_staff(db.session, user(), status), labels=objections.STATUS_LABELS)
+
+
+@bp.post("/objections/<int:objection_id>/resolve")
+@login_required
+def resolve_objection(objection_id: int):
+    try:
+        objections.resolve(db.session, user(), objections.get(db.session, user(), objection_id),
+                           request.form.get("decision", ""), request.form.get("reply", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已记录处理结果，异议人会在网站上看到答复。"), "success")
+    return redirect(url_for(".objection_queue"))

@@ -7,6 +7,7 @@ the claim moves approved → paid by a conditional UPDATE, so two clerks paying 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,6 +21,8 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from media.storage import Storage
+from programme import evidence as evidence_files
 from programme import quotas
 from programme.models import (
     Application,
@@ -42,10 +45,19 @@ def get(session: Session, claim_id: int) -> SubsidyClaim:
 
 
 def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment: str, certificate_number: str,
-          evidence: str) -> SubsidyClaim:
-    """Filed by the worker or the institution; one claim per enrolment and attainment."""
+          evidence: str, *, files: Sequence[bytes] = (), storage: Storage | None = None) -> SubsidyClaim:
+    """Filed by the worker or the institution; one claim per enrolment and attainment. `files` are scans or
+    photos (programme/evidence.py), checked with the fields before anything is saved."""
     require(actor, "subsidy.claim", enrolment)
     errors: dict[str, str] = {}
+    checked = []
+    for data in files[:evidence_files.MAX_FILES + 1]:
+        try:
+            checked.append(evidence_files.check(data))
+        except Invalid as err:
+            errors.update(err.fields)
+    if len(files) > evidence_files.MAX_FILES:
+        errors[evidence_files.FIELD] = _("每份申请最多上传%(n)d个文件。", n=evidence_files.MAX_FILES)
     if attainment not in tuple(Attainment):
         errors["attainment"] = _("请选择取得的学历或证书：大专、本科、高级工、技师或高级技师。")
     number = certificate_number.strip()
@@ -60,6 +72,10 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
             session.add(item)
     except IntegrityError:
         raise Conflict(_("这项成果已经申请过补贴。"), code="already_claimed") from None
+    if checked and storage is None:
+        raise ValueError("files need a storage")
+    for kind, kept in checked:
+        evidence_files.store(session, actor, item, kind, kept, storage)
     return item
 
 
@@ -168,6 +184,14 @@ def for_unions(session: Session, unions: list[Organisation], status: ClaimStatus
 def mine(session: Session, worker: User) -> list[SubsidyClaim]:
     return list(session.scalars(select(SubsidyClaim).join(EnrolmentRecord)
                                 .where(EnrolmentRecord.user_id == worker.id).order_by(SubsidyClaim.id.desc())))
+
+
+def for_enrolments(session: Session, enrolment_ids: list[int]) -> dict[int, list[SubsidyClaim]]:
+    found: dict[int, list[SubsidyClaim]] = {}
+    for item in session.scalars(select(SubsidyClaim).where(SubsidyClaim.enrolment_id.in_(enrolment_ids))
+                                .order_by(SubsidyClaim.id)):
+        found.setdefault(item.enrolment_id, []).append(item)
+    return found
 
 
 def batches(session: Session, plan: Plan, county: Organisation) -> list[PaymentBatch]:

@@ -17,7 +17,7 @@ from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import can, is_admin, require
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
-from programme import attribution, charts, enquiries, exchange, qrcodes, reports, surveys
+from programme import attribution, charts, enquiries, exchange, objections, qrcodes, reports, surveys
 
 bp = Blueprint("programme_support", __name__, template_folder="templates")
 
@@ -53,6 +53,8 @@ def _badges() -> dict[str, Any]:
         roles = {m.role.value for m in user.memberships}
         links = [(url_for("programme_support.survey_mine"), _("评价课程")),
                  (url_for("programme_support.policy"), _("政策与常见问题"))]
+        if news := objections.unread_count(db.session, user):  # a union answered one of the user's objections
+            links.insert(0, (url_for("programme.my_objections"), _("我的公示异议（%(n)d条新回复）", n=news)))
         if roles & {"union_staff", "admin"}:
             links += [(url_for("programme_support.enquiry_inbox"), _("咨询回复")),
                       (url_for("programme_support.qr_list"), _("招募二维码")),

@@ -4,18 +4,18 @@ and the institution's declaration page. Thin: read the form, call a service, com
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.models import Role
 from app.accounts.policy import can, orgs_for
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
-from programme import applications, declarations, notices, plans, profiles, subsidies
+from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.models import Attainment, EnrolmentRecord, OfferingStatus, Plan
 from programme.notices import ATTAINMENT_LABELS, KIND_LABELS, LEVEL_LABELS
@@ -64,8 +64,12 @@ def the_plan() -> Plan:
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
+    def objection_unread() -> int:  # called by the templates that show it, so other pages pay nothing
+        me = user()
+        return objections.unread_count(db.session, me) if me is not None else 0
+
     return {"level_labels": LEVEL_LABELS, "attainment_labels": ATTAINMENT_LABELS, "notice_kinds": KIND_LABELS,
-            "status_labels": applications.STATUS_LABELS}
+            "status_labels": applications.STATUS_LABELS, "objection_unread": objection_unread}
 
 
 @bp.route("/")
@@ -128,14 +132,53 @@ def claim(enrolment_id: int):
         abort(404)
     try:
         subsidies.claim(db.session, user(), record, request.form.get("attainment", ""),
-                        request.form.get("certificate_number", ""), request.form.get("evidence", ""))
+                        request.form.get("certificate_number", ""), request.form.get("evidence", ""),
+                        files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]))
     except (Invalid, Conflict) as err:
         failed(err)
     else:
         db.session.commit()
         flash(_("补贴申请已提交，请等待工会审核。"), "success")
+    return _back()
+
+
+def _uploads() -> list[bytes]:
+    """The chosen evidence files (a file input left empty sends a part with no name: skipped)."""
+    return [f.read() for f in request.files.getlist(evidence.FIELD) if f.filename]
+
+
+def _back():
     return redirect(request.form.get("back") if request.form.get("back") == url_for(
         "programme_staff.admissions") else url_for(".mine"))
+
+
+@bp.post("/claims/<int:claim_id>/evidence")
+@login_required
+def claim_evidence(claim_id: int):
+    """Add a scan or photo to a claim awaiting review; a refused file leaves the claim and its files as they were."""
+    item = subsidies.get(db.session, claim_id)
+    try:
+        files = _uploads()
+        if not files:
+            raise Invalid(_("请选择要上传的文件（PDF、JPEG 或 PNG）。"), fields={evidence.FIELD: _("请选择文件。")})
+        for data in files:
+            evidence.attach(db.session, user(), item, data, evidence.storage(current_app.config["DATA_DIR"]))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("证明材料已上传。"), "success")
+    return _back()
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@login_required
+def evidence_file(evidence_id: int):
+    """Always a download (never shown inline), with the type judged from the content when it was stored."""
+    item = evidence.for_download(db.session, user(), evidence_id)
+    stream = evidence.storage(current_app.config["DATA_DIR"]).open(item.key)
+    return send_file(stream, mimetype=evidence.mimetype(item), as_attachment=True,
+                     download_name=evidence.download_name(item), max_age=0)
 
 
 @bp.route("/declare", methods=["GET", "POST"])
@@ -174,5 +217,43 @@ def notice_list():
 
 @bp.route("/notices/<int:notice_id>")
 def notice_show(notice_id: int):
-    return render_template("programme/notice.html", notice=notices.get(db.session, notice_id))
+    return _notice_page(notices.get(db.session, notice_id))
+
+
+def _notice_page(notice, errors: dict[str, str] | None = None, status: int = 200, headers: dict | None = None):
+    return render_template("programme/notice.html", notice=notice, errors=errors or {}, form=request.form,
+                           period_open=objections.period_open(notice, date.today())), status, headers or {}
+
+
+@bp.post("/notices/<int:notice_id>/objections")
+@login_required
+def notice_object(notice_id: int):
+    """File an objection; on a refusal the page comes back with what was typed and the reason."""
+    notice = notices.get(db.session, notice_id)
+    try:
+        objections.file(db.session, user(), notice, text=request.form.get("text", ""),
+                        line=request.form.get("line", ""), today=date.today(),
+                        max_count=current_app.config["ENQUIRY_MAX_PER_WINDOW"],
+                        window=timedelta(minutes=current_app.config["ENQUIRY_WINDOW_MINUTES"]))
+    except (Invalid, Conflict) as err:
+        return _notice_page(notice, err.fields, failed(err, inline=True))
+    except TooManyRequests as err:
+        failed(err, inline=True)
+        return _notice_page(notice, {}, 429, {"Retry-After": str(err.retry_after)})
+    db.session.commit()
+    flash(_("异议已提交给%(org)s，处理结果会在“我的异议”中提示您。", org=notice.org.name), "success")
+    return redirect(url_for(".my_objections"))
+
+
+@bp.get("/objections")
+@login_required
+def my_objections():
+    me = user()
+    items = objections.mine(db.session, me)
+    unread = {o.id for o in items if not o.reply_seen}
+    if unread:
+        objections.mark_seen(db.session, me)
+        db.session.commit()
+    return render_template("programme/objections_mine.html", items=items, unread=unread,
+                           labels=objections.STATUS_LABELS)
 

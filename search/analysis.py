@@ -30,6 +30,9 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUN_RE = re.compile(rf"(?P<latin>[a-z0-9]+(?:\.[a-z0-9]+)*[+#]*)|(?P<cjk>[{CJK}]+)")
 CJK_RE = re.compile(f"[{CJK}]")
 LATIN_WORD_RE = re.compile(r"[a-z]+")
+# Characters in no token (after `normalize`: ，！？； are half-width then), so text split at them gives the
+# same tokens piece by piece.
+CLAUSE_END_RE = re.compile("[\n\u3002,!?;]")  # new line 。 , ! ? ;
 # Particles that carry no meaning on their own; kept few on purpose (a worker's query is two or three words).
 # Function words only: no subject word, however common, is dropped (课程 and 培训 stay searchable).
 _STOPWORDS_TEXT = """
@@ -254,8 +257,11 @@ class ChineseTokenizer(Tokenizer):
         """term -> occurrences, for `search.schema.ChineseFrequency` (the indexing fast path). Summed over
         runs, each run's terms cached: pairs never span two runs, and sentences, lesson titles, teachers
         and tags repeat across thousands of documents."""
+        return self._normalized_counts(normalize(value))
+
+    def _normalized_counts(self, text: str) -> dict[str, int]:
         found: dict[str, int] = {}
-        for match in RUN_RE.finditer(normalize(value)):
+        for match in RUN_RE.finditer(text):
             if match.lastgroup == "latin":
                 term = match.group()
                 found[term] = found.get(term, 0) + 1
@@ -263,6 +269,17 @@ class ChineseTokenizer(Tokenizer):
             for term, count in _run_counts(match.group(), self.search_mode):
                 found[term] = found.get(term, 0) + count
         return found
+
+    @staticmethod
+    def clauses(value: str) -> list[str]:
+        """`value` normalised and split where no token can be (lines, sentences, commas): the sum of
+        `clause_counts` over them is `counts` (search.segment_writer indexes clause by clause, each distinct
+        clause analysed once; they repeat across documents far more than whole texts do)."""
+        return CLAUSE_END_RE.split(normalize(value))
+
+    def clause_counts(self, clause: str) -> tuple[tuple[bytes, int], ...]:
+        """(UTF-8 term, occurrences) of one clause from `clauses`."""
+        return tuple((term.encode("utf-8"), count) for term, count in self._normalized_counts(clause).items())
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):

@@ -22,6 +22,7 @@ from whoosh.writing import CLEAR, LockError
 from search.documents import ResourceDoc, to_document
 from search.postings import View
 from search.schema import SCHEMA_VERSION, build_schema
+from search.segment_writer import BulkMultiWriter, BulkSegmentWriter
 
 REFRESH_SECONDS = 0.2   # how stale a process's view may be; unpublished resources vanish well within 2 s
 WRITE_TIMEOUT = 30.0    # seconds to wait for another process's writer
@@ -76,9 +77,10 @@ class IndexStore:
     @contextmanager
     def writer(self, timeout: float = WRITE_TIMEOUT, procs: int = 1, limitmb: int = 256, clear: bool = False):
         """The index's only writer; commits on success, cancels on error. Raises IndexBusy on timeout."""
+        options = {"timeout": timeout, "delay": 0.05, "limitmb": limitmb, "codec": PlainLengthsCodec()}
         try:
-            writer = self.ix().writer(timeout=timeout, delay=0.05, procs=procs, limitmb=limitmb,
-                                      multisegment=procs > 1, codec=PlainLengthsCodec())
+            writer = (BulkMultiWriter(self.ix(), procs=procs, make=to_document, **options) if procs > 1
+                      else BulkSegmentWriter(self.ix(), **options))
         except LockError as err:
             raise IndexBusy(f"search index at {self.path} is locked by another writer") from err
         try:
@@ -113,7 +115,10 @@ class IndexStore:
         try:
             with self.writer(procs=procs, limitmb=limitmb, clear=True) as w:
                 for doc in docs:
-                    w.add_document(**to_document(doc))
+                    if procs > 1:
+                        w.add_item(doc)  # its document is made in the writer processes
+                    else:
+                        w.add_document(**to_document(doc))
                     count += 1
                     if progress and count % 100 == 0:
                         progress(100)

@@ -149,6 +149,13 @@ RULES: dict[str, Rule] = {
     "subsidy.verify": lambda user, claim: _union_over(user, claim.enrolment.application.county),
     "subsidy.pay": lambda user, county: _union_over(user, county),
     "notice.publish": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
+    # evidence files on a claim: the claimant, the institution and the unions that verify it (target: the claim);
+    # objections to a notice are resolved by the publishing union or those above it (target: the objection)
+    "subsidy.evidence": lambda user, claim: (
+        claim.enrolment.user_id == user.id
+        or _staff_over(user, Role.institution_staff, claim.enrolment.application.offering.institution)
+        or _union_over(user, claim.enrolment.application.county)),
+    "notice.resolve": lambda user, objection: _union_over(user, objection.notice.org),
 }
 
 DESCRIPTIONS = {
@@ -191,6 +198,8 @@ DESCRIPTIONS = {
     "subsidy.verify": _l("审核补贴申请"),
     "subsidy.pay": _l("发放补贴"),
     "notice.publish": _l("发布公示"),
+    "subsidy.evidence": _l("查看补贴证明材料"),
+    "notice.resolve": _l("处理公示异议"),
 }
 
 

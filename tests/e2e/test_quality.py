@@ -3,6 +3,7 @@ another host, no serious or critical axe-core finding, text ≥ 16 px and touch 
 axe-core is vendored under tests/e2e/vendor/axe-core (MPL-2.0) and injected through the DevTools
 protocol, which the site's Content-Security-Policy rightly does not allow pages to do themselves."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,15 @@ PUBLIC = ["/", "/auth/login", "/auth/register", "/orgs/330100", "/catalog/", "/c
           "/catalog/province", "/search", "/search?q=电工", "/does-not-exist", "/programme/", "/programme/notices",
           "/policy", "/credits/pathways", "/surveys/quality"]
 WORKER = ["/me", "/me/profile", "/me/password", "/learning", "/credits/", "/credits/recognition/new", "/programme/mine",
-          "/enquiries"]
+          "/enquiries", "/programme/objections"]
 STAFF = [("union_staff", "330106", "/orgs/330106"), ("union_staff", "330100", "/catalog/review"),
          ("institution_staff", None, "/catalog/manage"), ("institution_staff", None, "/catalog/manage/new?org=INST-T1"),
          ("institution_staff", None, "/catalog/manage/import"), ("institution_staff", None, "/media/upload"),
          ("union_staff", "330000", "/programme/quotas/330000"), ("union_staff", "330100", "/reports/330100"),
-         ("union_staff", "330106", "/enquiries/inbox"), ("institution_staff", None, "/programme/declare")]
+         ("union_staff", "330106", "/enquiries/inbox"), ("institution_staff", None, "/programme/declare"),
+         ("union_staff", "330000", f"/programme/plans/{date.today().year}/edit"),
+         ("union_staff", "330106", "/programme/objections/review"),
+         ("institution_staff", None, "/programme/admissions")]
 
 SMALL_TEXT = """() => {
   const bad = [];
@@ -66,7 +70,8 @@ def test_the_checks_catch_real_problems(page):
 
 
 def check_page(page, url):
-    page.goto(url)
+    response = page.goto(url)
+    assert response.status == (404 if url == "/does-not-exist" else 200), url
     page.wait_for_load_state("networkidle")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, f"{url} is wider than the phone"
     assert page.evaluate(TRANSFERRED) <= MAX_BYTES, url
@@ -90,6 +95,16 @@ def test_worker_pages(page, login):
 
 
 @pytest.mark.parametrize(("role", "org", "url"), STAFF)
-def test_staff_pages(page, login, role, org, url):
+def test_staff_pages(app, page, login, role, org, url):
+    if url.startswith("/programme/"):  # the programme's staff pages are about the year's plan
+        from app.accounts.policy import SYSTEM
+        from app.extensions import db
+        from programme import plans
+
+        with app.app_context():
+            year = date.today().year
+            plans.open_plan(db.session, SYSTEM, plans.PlanInput(year, date(year, 1, 1), date(year, 1, 1),
+                                                                date(year, 12, 31)))
+            db.session.commit()
     login(role, org)
     check_page(page, url)

@@ -120,5 +120,16 @@ def test_statements_are_xapi_that_tincan_parses(app, client, auth, learner):
     assert completed.object.id == f"http://localhost/catalog/r/{learner.resource.id}/lessons/{lesson.id}"
     assert completed.result.completion is True
     assert client.get("/api/v1/me/statements").get_json() == body  # stable ids: same history, same statements
+    assert body["more"] == ""
+    pages, url = [], "/api/v1/me/statements?limit=2"
+    while url:  # paged: the pages, followed by `more`, add up to the whole history in the same order
+        page = client.get(url).get_json()
+        assert len(page["statements"]) <= 2
+        pages.extend(page["statements"])
+        url = page["more"]
+    assert pages == body["statements"] and len(pages) > 2
+    for bad in ("limit=0", "limit=501", "limit=abc", "from=-1"):
+        refused = client.get(f"/api/v1/me/statements?{bad}")
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_query"
     auth.logout()
     assert client.get("/api/v1/me/statements").status_code == 401

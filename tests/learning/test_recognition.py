@@ -37,6 +37,8 @@ def test_a_worker_submits_with_a_pdf_or_photo(app, db):
     (b"<html><script>alert(1)</script></html>", "html"),
     (b"GIF89a" + b"\0" * 100, "gif header"),
     (b"%PDF-1.4\n1 0 obj << /S /JavaScript /JS (app.alert(1)) >> endobj\n%%EOF", "pdf with script"),
+    (b"%PDF-1.4\n1 0 obj << >> endobj\n<html><body onload=alert(1)></body></html>\n%%EOF", "pdf + html polyglot"),
+    (b"%PDF-1.4\n1 0 obj << >> endobj\nPK\x03\x04payload.jsPK\x05\x06\n%%EOF", "pdf + zip polyglot"),
 ])
 def test_evidence_that_is_not_a_real_pdf_or_image_is_refused(app, db, evidence, why):
     with pytest.raises(Invalid) as err:

@@ -10,7 +10,7 @@ import pytest
 from app.accounts import organisations
 from app.accounts.models import Membership, OrgKind, Role
 from app.accounts.policy import SYSTEM, can
-from programme import applications, subsidies
+from programme import applications, notices, objections, subsidies
 from tests import factories
 from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
 
@@ -32,6 +32,8 @@ MATRIX = {
     ("subsidy.verify", "claim"): {"county", "city", "province", "admin"},
     ("subsidy.pay", "county"): {"county", "city", "province", "admin"},
     ("notice.publish", "county"): {"county", "city", "province", "admin"},
+    ("subsidy.evidence", "claim"): {"applicant", "inst", "county", "city", "province", "admin"},
+    ("notice.resolve", "objection"): {"county", "city", "province", "admin"},  # to a notice of 西湖区
 }
 
 
@@ -45,6 +47,8 @@ def world(db):
     applications.admit(db.session, SYSTEM, application, True)
     record = applications.enrol(db.session, SYSTEM, application, "S1", date(2026, 9, 1))
     claim = subsidies.claim(db.session, applicant, record, "dazhuan", "C1", "")
+    notice = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", date(2026, 7, 1))
+    objection = objections.file(db.session, worker("异议人"), notice, text="名单有误，请核实。", today=date(2026, 7, 1))
     dept = organisations.create_organisation(db.session, SYSTEM, parent_code="330000", code="EDU-ZJ",
                                              name="省教育厅", kind=OrgKind.education_dept)
     education = worker("教育厅职员")
@@ -57,7 +61,7 @@ def world(db):
               "province": staff(code="330000"), "education": education, "admin": staff("admin")}
     targets = {"province": org("330000"), "city": org("330100"), "county": org("330106"),
                "inst_org": org(factories.INSTITUTION), "offering": item, "application": application,
-               "enrolment": record, "claim": claim}
+               "enrolment": record, "claim": claim, "objection": objection}
     return actors, targets
 
 

@@ -40,7 +40,8 @@ def test_selection_needs_a_reason_to_reject_and_training_projects_reach_the_menu
     assert "焊工" in client.get("/programme/").get_data(as_text=True)
 
 
-def _enrolled(app) -> tuple[str, int]:
+def enrolled(app) -> tuple[str, int]:
+    """A worker verified, admitted and enrolled on an offering open today: (phone, enrolment record id)."""
     offering_id = open_now(app)
     with app.app_context():
         me = worker(contract_start=f"{THIS_YEAR - 1}-01-01", contract_end="")
@@ -53,7 +54,7 @@ def _enrolled(app) -> tuple[str, int]:
 
 
 def test_claim_approve_pay_and_publish_through_the_pages(app, client, auth):
-    phone, record_id = _enrolled(app)
+    phone, record_id = enrolled(app)
     auth.login(phone)
     post(client, f"/programme/enrolments/{record_id}/claim", {"attainment": "dazhuan", "certificate_number": ""})
     assert "请填写毕业证书" in client.get("/programme/mine").get_data(as_text=True)
@@ -106,7 +107,7 @@ def test_withdrawal_from_the_page_frees_the_place(app, client, auth):
 
 
 def test_institution_records_graduation_with_a_date(app, client, auth):
-    _phone, record_id = _enrolled(app)
+    _phone, record_id = enrolled(app)
     from programme.models import EnrolmentRecord
 
     with app.app_context():

@@ -3,6 +3,8 @@ declarations, plans, quotas, selection, verification, admission, subsidies and n
 tests/security/test_routes.py). Roles, in order: anonymous, worker, institution, enterprise, county union
 330106, city 330100, province 330000, admin."""
 
+from datetime import date
+
 from tests.security.test_routes import row
 
 GET = {
@@ -21,6 +23,11 @@ GET = {
     "programme_staff.admissions": ("/programme/admissions", row(200, A=302)),
     "programme_staff.subsidy_queue": ("/programme/subsidies", row(200, A=302)),
     "programme_staff.notice_new": ("/programme/notices/new", row(403, A=302, C=200, T=200, P=200, D=200)),
+    "programme_staff.plan_edit": ("/programme/plans/{year}/edit", row(403, A=302, P=200, D=200)),
+    # a claim's evidence file: the claimant, the institution and the unions over the county; others "not found"
+    "programme.evidence_file": ("/programme/evidence/{evidence}", row(404, A=302, I=200, C=200, T=200, P=200, D=200)),
+    "programme.my_objections": ("/programme/objections", row(200, A=302)),
+    "programme_staff.objection_queue": ("/programme/objections/review", row(200, A=302)),
 }
 CSRF_EXEMPT: dict[str, str] = {}
 POST_PATHS = {
@@ -36,20 +43,26 @@ POST_PATHS = {
     "programme_staff.decide": "/programme/claims/1/decide",
     "programme_staff.pay": "/programme/subsidies/330106/pay",
     "programme_staff.notice_new": "/programme/notices/new",
+    "programme_staff.plan_edit": f"/programme/plans/{date.today().year}/edit",
+    "programme.claim_evidence": "/programme/claims/1/evidence",
+    "programme.notice_object": "/programme/notices/1/objections",
+    "programme_staff.resolve_objection": "/programme/objections/1/resolve",
 }
 
 
 def extra_samples(app, base):
     """This year's plan open today, a selected offering of INST-T1, an admitted applicant under 西湖区 with a
-    granted subsidy, and public notices listing them (masked)."""
+    granted subsidy (and a PDF as its evidence), and public notices listing them (masked), the last with an
+    objection."""
     from datetime import date
 
     from app.accounts import service
     from app.accounts.policy import SYSTEM
     from app.extensions import db
-    from programme import applications, declarations, notices, plans, quotas, subsidies
+    from programme import applications, declarations, evidence, notices, objections, plans, quotas, subsidies
     from programme.declarations import OfferingInput
     from tests import factories
+    from tests.learning.credit_factories import pdf_bytes
     from tests.programme.helpers import org
 
     today = date.today()
@@ -71,10 +84,13 @@ def extra_samples(app, base):
         applications.verify(db.session, SYSTEM, application, True)
         applications.admit(db.session, SYSTEM, application, True)
         record = applications.enrol(db.session, SYSTEM, application, "S-1", today)
-        claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "C-1", "")
+        claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "C-1", "", files=[pdf_bytes()],
+                                storage=evidence.storage(app.config["DATA_DIR"]))
         subsidies.decide(db.session, SYSTEM, claim, True)
         notice = None
         for kind in ("institutions", "admissions", "subsidies"):
             notice = notices.publish(db.session, SYSTEM, plan, org("330000"), kind, today)
+        objector = factories.user(name="异议人")
+        objections.file(db.session, objector, notice, text="名单中有人并未取得证书。", today=today)
         db.session.commit()
-        return {"offering": offering.id, "notice": notice.id}
+        return {"offering": offering.id, "notice": notice.id, "year": today.year, "evidence": claim.files[0].id}

@@ -1,0 +1,109 @@
+"""What the HTTP benchmarks share: start a server script in its own process, and load it.
+
+The load generator sends pre-encoded HTTP/1.1 requests over keep-alive sockets, one client thread per
+connection, with next to no client work per request (no http.client parsing), so that on this 2-core machine
+the server, not the client, is what is measured. (One client process per connection measured no faster here,
+and slower at 4 connections.) Every target in a run, the baseline included, is loaded by the same generator.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(script: str, args: list[str], port: int) -> subprocess.Popen:
+    """Run `python -c script *args` (a server listening on `port`) and wait until it accepts connections."""
+    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", *(f"{k}: {v}" for k, v in (headers or {}).items())]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _read_response(sock: socket.socket, buffer: bytearray) -> tuple[int, bytes]:
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buffer += chunk
+    head, _sep, _rest = bytes(buffer).partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    end = len(head) + 4 + length
+    while len(buffer) < end:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buffer += chunk
+    body = bytes(buffer[len(head) + 4:end])
+    del buffer[:end]
+    return status, body
+
+
+def _client(port: int, requests: list[bytes], barrier: threading.Barrier) -> tuple[list[float], int, str]:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    buffer = bytearray()
+    times, bad, sample = [], 0, ""
+    barrier.wait()
+    for raw in requests:
+        started = time.perf_counter()
+        sock.sendall(raw)
+        status, body = _read_response(sock, buffer)
+        times.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            bad += 1
+            sample = sample or f"{status} {body[:300].decode(errors='replace')}"
+    sock.close()
+    return times, bad, sample
+
+
+def load(port: int, connections: list[list[bytes]]) -> tuple[list[float], float, int]:
+    """Send each list of requests in order on its own keep-alive connection, all connections at once.
+    Returns latencies (ms), wall time from the moment all clients are connected, and non-200 answers."""
+    barrier = threading.Barrier(len(connections) + 1)
+    with ThreadPoolExecutor(len(connections)) as pool:
+        futures = [pool.submit(_client, port, queue, barrier) for queue in connections]
+        barrier.wait(timeout=60)
+        started = time.perf_counter()
+        parts = [future.result() for future in futures]
+        wall = time.perf_counter() - started
+    for _times, bad, sample in parts:
+        if bad:
+            print("non-200:", sample, file=sys.stderr)
+    return [t for times, _bad, _sample in parts for t in times], wall, sum(bad for _t, bad, _s in parts)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]

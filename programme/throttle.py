@@ -1,0 +1,23 @@
+"""One rate limit for what people file (enquiries, objections): at most `max_count` in a sliding `window`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import TooManyRequests
+
+
+def check(session: Session, created_at: Any, owner: Any, owner_id: int, max_count: int, window: timedelta,
+          now: datetime, message: Callable[[int], str], code: str) -> None:
+    """Refuse with 429 and how many minutes to wait (`message(minutes)`) when the owner is over the limit."""
+    recent = list(session.scalars(select(created_at).where(owner == owner_id, created_at > now - window)
+                                  .order_by(created_at)))
+    if len(recent) >= max_count:
+        wait = recent[-max_count] + window - now
+        minutes = max(1, int(wait.total_seconds() + 59) // 60)
+        raise TooManyRequests(message(minutes), code=code, retry_after=int(wait.total_seconds()) + 1)

@@ -1,0 +1,77 @@
+"""Heartbeats through the HTTP API under concurrency (on SQLite they are committed in groups by one writer
+thread; on PostgreSQL each request writes), and the session check that replaces loading the user."""
+
+from __future__ import annotations
+
+import threading
+
+from flask.testing import FlaskClient
+
+from app.extensions import db
+from learning.models import LessonProgress
+from tests import factories
+from tests.conftest import post_form
+from tests.learning.conftest import enrol_back_dated, page_token
+from tests.learning.test_heartbeats import _api
+
+
+def _login(app, phone: str, lesson_id: int) -> tuple[FlaskClient, str]:
+    """In a thread of its own: the test's app context (and Flask-Login's user cached in it) is not shared."""
+    client = app.test_client()
+    post_form(client, "/auth/login", {"phone": phone, "password": factories.PASSWORD})
+    return client, page_token(client, f"/learning/lessons/{lesson_id}")
+
+
+def test_concurrent_learners_through_the_api_lose_nothing_and_bad_beats_stay_alone(app, learner):
+    """Six learners send their heartbeats at once from six threads, each with one impossible heartbeat mixed in:
+    every good one is kept, every bad one is refused with its code, and nobody's row moves backwards."""
+    lesson = learner.lesson(0)
+    people = [learner.user]
+    for _ in range(5):
+        user = factories.user("worker")
+        enrol_back_dated(user, learner.resource)
+        people.append(user)
+    db.session.commit()
+    answers: dict[int, list[tuple[int, str]]] = {user.id: [] for user in people}
+    ready = threading.Barrier(len(people))
+
+    bodies = [learner.body(lesson, (k + 1) * 15, [[k * 15, (k + 1) * 15]], at_s=(k + 1) * 15, seq=k + 1)
+              for k in range(20)]
+    bodies[7] = {**bodies[7], "watched": [[0, 599]], "seq": 99}  # far more than the wall clock allows
+    lesson_id = lesson.id
+
+    def run(phone: str, uid: int) -> None:
+        client, token = _login(app, phone, lesson_id)
+        ready.wait()
+        for body in bodies:
+            response = client.post("/api/v1/progress", json=body, headers={"X-CSRFToken": token})
+            answers[uid].append((response.status_code, (response.get_json().get("error") or {}).get("code", "")))
+
+    threads = [threading.Thread(target=run, args=(user.phone, user.id)) for user in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    for user in people:
+        assert answers[user.id].count((400, "too_much_watched")) == 1
+        assert answers[user.id].count((200, "")) == 19
+        row = db.session.query(LessonProgress).filter_by(user_id=user.id, lesson_id=lesson.id).one()
+        assert row.watched == [[0.0, 105.0], [120.0, 300.0]] and row.position_s == 300  # minute 105-120 was refused
+
+
+def test_a_password_change_or_a_disabled_account_ends_the_heartbeats_of_old_sessions(client, auth, learner):
+    post = _api(client, auth, learner)
+    lesson = learner.lesson(0)
+    assert post(learner.body(lesson, 10, [[0, 10]], at_s=10)).status_code == 200
+    learner.user.session_version += 1  # what changing the password on another phone does
+    db.session.commit()
+    response = post(learner.body(lesson, 25, [[10, 25]], at_s=25))
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "login_required"
+    learner.user.session_version -= 1
+    learner.user.is_active_account = False
+    db.session.commit()
+    response = post(learner.body(lesson, 25, [[10, 25]], at_s=25))
+    assert response.status_code == 401 and response.get_json()["error"]["code"] == "login_required"
+    db.session.expire_all()
+    assert db.session.query(LessonProgress).filter_by(user_id=learner.user.id).one().covered_s == 10
