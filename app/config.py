@@ -34,6 +34,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", str, "", "Signs sessions and tokens; empty means generate one into DATA_DIR/secret_key."),
     Setting("DEFAULT_LOCALE", str, "zh_CN", "Language shown when the visitor has not chosen one."),
     Setting("LOCALES", str, "zh_CN,en", "Languages offered by the language switch, comma separated."),
+    Setting("PASSWORD_HASH", str, "scrypt", "Werkzeug method for hashing new passwords (the test suite uses a "
+            "cheap pbkdf2 one: scrypt takes 0.15 s per hash and per check by design)."),
     Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins for one phone number before it must wait."),
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "Window in which failed logins are counted, and the wait after."),
     Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),

@@ -82,11 +82,14 @@ def _empty_postgres(url: str) -> None:
         _reset_postgres(url)
 
 
+FAST_HASH = "pbkdf2:sha256:1000"  # scrypt (the site's default) costs 0.15 s per user created and per login
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     config = {"TESTING": True, "DATA_DIR": str(tmp_path / "data"), "SECRET_KEY": "test-secret",
               "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0,
-              "CATALOG_COUNT_CACHE_SECONDS": 0}
+              "CATALOG_COUNT_CACHE_SECONDS": 0, "PASSWORD_HASH": FAST_HASH}
     if TEST_DATABASE_URL:
         _empty_postgres(TEST_DATABASE_URL)
     app = create_app(config)

@@ -8,6 +8,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -61,7 +62,8 @@ def _check_name(name: str, errors: dict[str, str]) -> None:
 
 
 def _hash(password: str) -> str:
-    return generate_password_hash(password)  # scrypt, Werkzeug's default
+    """scrypt unless configured otherwise; a stored hash names its method, so checks work across changes."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
 
 
 def register(session: Session, *, phone: str, password: str, name: str,

@@ -8,7 +8,7 @@ from app.accounts import service
 from app.accounts.models import LoginFailure, User
 from app.db import utcnow
 from app.errors import Invalid, TooManyRequests
-from tests.conftest import post_form
+from tests.conftest import FAST_HASH, post_form
 from tests.factories import PASSWORD
 
 
@@ -20,7 +20,19 @@ def test_register_logs_in_and_lands_on_the_profile(client, db):
     response = register(client)
     assert response.status_code == 302 and response.headers["Location"] == "/me/profile"
     assert "小王" in client.get("/me").get_data(as_text=True)
-    assert db.session.query(User).filter_by(phone="13912345678").one().password_hash.startswith("scrypt:")
+    assert db.session.query(User).filter_by(phone="13912345678").one().password_hash.startswith(FAST_HASH)
+
+
+def test_the_site_hashes_passwords_with_scrypt_unless_configured(tmp_path):
+    from werkzeug.security import check_password_hash
+
+    from app import create_app
+    from app.accounts.service import _hash
+
+    site = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x"})
+    with site.app_context():
+        stored = _hash("longenough1")
+    assert stored.startswith("scrypt:") and check_password_hash(stored, "longenough1")
 
 
 @pytest.mark.parametrize(("phone", "password", "name", "message"), [

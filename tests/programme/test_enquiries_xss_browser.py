@@ -13,7 +13,7 @@ from tests.catalog.helpers import make
 from tests.security.test_xss_browser import assert_clean
 from tests.security.xss_payloads import PAYLOADS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.render_once]
 CLEAN = [p for p in PAYLOADS if not has_control_chars(p)]
 
 

@@ -12,7 +12,7 @@ from app.text import has_control_chars
 from tests import factories
 from tests.security.xss_payloads import PAYLOADS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.render_once]
 
 # Anything the page has that a payload could have put there (our own <details> are fine: a hostile one needs
 # an on* attribute to act, which the first check finds).

@@ -14,7 +14,7 @@ from tests.catalog.helpers import make
 from tests.security.test_xss_browser import assert_clean
 from tests.security.xss_payloads import PAYLOADS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.render_once]
 
 
 def _seed(app) -> tuple[list[int], int]:
