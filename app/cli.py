@@ -6,6 +6,7 @@ and commits once at the end.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -130,17 +131,25 @@ def demo_load(if_empty: bool) -> None:
                ", ".join(f"{phone} {role}" for phone, role in demo.ACCOUNTS))
 
 
-@click.command("serve", help="Serve the site with the waitress WSGI server.")
+@click.command("serve", help="Serve the site: waitress in one process, or gunicorn with --workers above 1.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes; above 1 uses every core (gunicorn, Linux and macOS only).")
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
-    import waitress
+def serve(host: str, port: int, threads: int, workers: int) -> None:
+    from app import server
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"Qiuxue serving at http://{host}:{port}/ (Ctrl+C to stop)")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="qiuxue")
+    if workers == 1:
+        server.serve_waitress(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
+        return
+    if sys.platform == "win32":
+        raise click.UsageError("--workers above 1 needs Linux or macOS (gunicorn); use one worker on Windows.")
+    from app import create_app
+
+    server.serve_gunicorn(create_app, host, port, workers, threads)
 
 
 @click.command("config", help="Print every configuration key with its value source and meaning.")

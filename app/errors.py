@@ -40,6 +40,11 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class LoginRequired(DomainError):
+    status = 401
+    code = "login_required"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

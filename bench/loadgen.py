@@ -1,9 +1,10 @@
 """What the HTTP benchmarks share: start a server script in its own process, and load it.
 
-The load generator sends pre-encoded HTTP/1.1 requests over keep-alive sockets, one client thread per
-connection, with next to no client work per request (no http.client parsing), so that on this 2-core machine
-the server, not the client, is what is measured. (One client process per connection measured no faster here,
-and slower at 4 connections.) Every target in a run, the baseline included, is loaded by the same generator.
+The load generator (bench/catalog_pages.py) sends pre-encoded HTTP/1.1 requests over keep-alive sockets, one
+client thread per connection, with next to no client work per request. It still takes about half of this 2-core
+machine from the server: a bare Flask route under waitress measured 1,250 req/s with it and 2,200 with wrk, which
+bench/heartbeats.py now uses. Every target in a run, the baseline included, is loaded by the same generator, so
+ratios within a run stay comparable.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(script: str, args: list[str], port: int) -> subprocess.Popen:
+def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = None,
+          cwd: Path = ROOT) -> subprocess.Popen:
     """Run `python -c script *args` (a server listening on `port`) and wait until it accepts connections."""
-    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

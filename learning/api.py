@@ -13,8 +13,8 @@ from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from app.accounts.views import session_still_valid, session_user
-from app.errors import DomainError, Invalid
+from app.accounts.views import session_user
+from app.errors import Invalid, LoginRequired
 from app.extensions import db
 from learning import heartbeats, xapi
 
@@ -22,26 +22,10 @@ bp = Blueprint("learning_api", __name__, url_prefix="/api/v1")
 COMMIT_ATTEMPTS = 3
 
 
-class LoginRequired(DomainError):
-    status = 401
-    code = "login_required"
-
-
 def _user():
     if not current_user.is_authenticated:
         raise LoginRequired(_("请先登录。"))
     return current_user
-
-
-def _record(who: tuple[int, str], beat: heartbeats.Heartbeat) -> Callable[[Session], dict]:
-    """The write, session check included, to run in the writer's transaction (or this request's)."""
-    uid, version = who
-
-    def work(session: Session) -> dict:
-        if not session_still_valid(session, uid, version):
-            raise LoginRequired(_("请先登录。"))
-        return heartbeats.record(session, uid, beat)
-    return work
 
 
 @bp.post("/progress")
@@ -51,11 +35,16 @@ def progress():
     who = session_user()
     if who is None:
         raise LoginRequired(_("请先登录。"))
-    work = _record(who, heartbeats.parse(request.get_json(silent=True)))
+    uid, version = who
+    beat = heartbeats.parse(request.get_json(silent=True))
+
+    def read(session: Session) -> heartbeats.Prepared:  # the session check is part of its first query
+        return heartbeats.prepare(session, uid, beat, version)
+
     if db.engine.dialect.name == "sqlite":  # one writer: heartbeats are committed in groups
-        result = current_app.extensions["heartbeat_writer"].run(work, str(get_locale()))
+        result = current_app.extensions["heartbeat_writer"].run(read, heartbeats.apply, str(get_locale()))
     else:
-        result = _record_here(work)
+        result = _record_here(lambda session: heartbeats.apply(session, read(session)))
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response

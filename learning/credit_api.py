@@ -9,16 +9,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.masking import mask_name
-from app.errors import DomainError
+from app.errors import LoginRequired
 from app.extensions import db
 from learning import certificates, credits, pathways
 
 bp = Blueprint("credits_api", __name__, url_prefix="/api/v1")
-
-
-class LoginRequired(DomainError):
-    status = 401
-    code = "login_required"
 
 
 @bp.before_request

@@ -9,6 +9,11 @@ locked by another process the whole group is rolled back and run again; if that 
 unexpected error happens, every heartbeat of the group gets the error (and the player's queue resends it).
 A refused heartbeat (a DomainError: bad times, not enrolled) is answered with its error; its checks run
 before it writes anything the group would keep (at most its empty progress row, created on first use).
+A job comes in two halves, `read` and `write`: the group runs every read first, outside any transaction
+(SQLite takes its write lock at a transaction's first write), then every write and the commit, so the write
+lock is held for the writes alone. Several server processes (`qiuxue serve --workers N`) each have their own
+writer and take turns at that lock (busy timeout); a row changed by the other process between a read and its
+write is caught by the write's compare-and-set, which reads it again inside the transaction.
 PostgreSQL takes concurrent writers and does not use this.
 """
 
@@ -36,7 +41,8 @@ ANSWER_TIMEOUT_S = 30.0
 
 @dataclass(eq=False)
 class _Job:
-    work: Callable[[Session], Any]
+    read: Callable[[Session], Any]
+    write: Callable[[Session, Any], Any]
     locale: str
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
@@ -50,9 +56,9 @@ class GroupWriter:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def run(self, work: Callable[[Session], Any], locale: str) -> Any:
-        """Run `work(session)` in the writer's transaction; return its result once committed, or raise."""
-        job = _Job(work, locale)
+    def run(self, read: Callable[[Session], Any], write: Callable[[Session, Any], Any], locale: str) -> Any:
+        """Run `write(session, read(session))` in the writer's group; return its result once committed, or raise."""
+        job = _Job(read, write, locale)
         self._jobs.put(job)
         self._ensure_thread()
         if not job.done.wait(ANSWER_TIMEOUT_S):
@@ -93,11 +99,10 @@ class GroupWriter:
                 job.result = job.error = None
             try:
                 for job in group:
-                    try:
-                        with force_locale(job.locale):
-                            job.result = job.work(db.session)
-                    except DomainError as err:
-                        job.error = err
+                    self._step(job, lambda job=job: job.read(db.session))
+                for job in group:
+                    if job.error is None:
+                        self._step(job, lambda job=job: job.write(db.session, job.result))
                 db.session.commit()
                 return
             except OperationalError as err:  # locked by another process past the busy timeout: run it again
@@ -110,6 +115,15 @@ class GroupWriter:
                 return
             finally:
                 db.session.remove()
+
+    @staticmethod
+    def _step(job: _Job, step: Callable[[], Any]) -> None:
+        """One half of a job: its result, or a refusal (DomainError) for its request alone."""
+        try:
+            with force_locale(job.locale):
+                job.result = step()
+        except DomainError as err:
+            job.error = err
 
     @staticmethod
     def _fail(group: list[_Job], err: BaseException) -> None:

@@ -17,11 +17,12 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.db import insert_ignore, utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import Lesson, LessonType
 from learning import completion, progress
 from learning.models import Enrolment, LearningSettings, LessonProgress
@@ -151,12 +152,14 @@ def _statements() -> dict[str, Any]:
                       Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at,
                       Enrolment.completed_at.label("resource_completed_at"),
                       LearningSettings.completion_ratio, LearningSettings.min_read_s,
+                      User.session_version, User.is_active_account,
                       *(column.label(f"row_{column.key}") for column in SNAPSHOT))
-               .select_from(Lesson)
+               .select_from(User)
+               .outerjoin(Lesson, Lesson.id == lid)
                .outerjoin(Enrolment, and_(Enrolment.resource_id == Lesson.resource_id, Enrolment.user_id == uid))
                .outerjoin(LearningSettings, LearningSettings.resource_id == Lesson.resource_id)
                .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
-               .where(Lesson.id == lid))
+               .where(User.id == uid))
     rows, enrolments = LessonProgress.__table__, Enrolment.__table__  # Core: no ORM synchronisation needed
     fields = [name for name in Snapshot.__dataclass_fields__ if name != "id"] + ["updated_at"]
     cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
@@ -173,31 +176,35 @@ def _statements() -> dict[str, Any]:
             "cas": cas, "resume": resume}
 
 
-def _run(session: Session, name: str, params: dict[str, Any]) -> Any:
-    """Execute on the session's connection: these statements need no ORM identity map, and skipping the
-    ORM layer halves a heartbeat's SQL cost."""
-    return session.connection().execute(_statements()[name], params)
+def _run(conn: Connection, name: str, params: dict[str, Any]) -> Any:
+    """Execute on the session's connection (taken once per heartbeat): these statements need no ORM identity
+    map, and skipping the ORM layer halves a heartbeat's SQL cost."""
+    return conn.execute(_statements()[name], params)
 
 
-def _context(session: Session, user_id: int, lesson_id: int) -> Any:
-    """Lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path."""
-    found = _run(session, "context", {"uid": user_id, "lid": lesson_id}).one_or_none()
-    if found is None:
+def _context(conn: Connection, user_id: int, lesson_id: int, session_version: str | None) -> Any:
+    """Account, lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path.
+    With `session_version` (from the signed cookie) the account must still be active and on that version."""
+    found = _run(conn, "context", {"uid": user_id, "lid": lesson_id}).one_or_none()
+    if found is None or (session_version is not None and (not found.is_active_account
+                                                           or str(found.session_version) != session_version)):
+        raise LoginRequired(_("请先登录。"))
+    if found.id is None:
         raise NotFound(_("课时不存在。"), code="lesson_not_found")
     if found.enrolment_id is None:
         raise Conflict(_("请先报名学习这门课程。"), code="not_enrolled")
     return found
 
 
-def _snapshot(session: Session, user_id: int, lesson: LessonFacts, found: Any = None) -> Snapshot:
+def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFacts, found: Any = None) -> Snapshot:
     """The learner's row (from the context query when it was there already), created on first use."""
     if found is not None and found.row_id is not None:
         return Snapshot(*(getattr(found, f"row_{name}") for name in Snapshot.__dataclass_fields__))
     params = {"uid": user_id, "lid": lesson.id}
-    row = _run(session, "snapshot", params).one_or_none()
+    row = _run(conn, "snapshot", params).one_or_none()
     if row is None:
         progress_row(session, user_id, lesson)  # type: ignore[arg-type]
-        row = _run(session, "snapshot", params).one()
+        row = _run(conn, "snapshot", params).one()
     return Snapshot(*row)
 
 
@@ -224,7 +231,7 @@ def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.
         raise Invalid(message, code=error.code, fields={"watched": message})
 
 
-def _fold_and_write(session: Session, lesson: LessonFacts, beat: Heartbeat, row: Snapshot, enrolled_ms: int,
+def _fold_and_write(conn: Connection, lesson: LessonFacts, beat: Heartbeat, row: Snapshot, enrolled_ms: int,
                     rules: completion.Rules) -> tuple[bool, bool, Snapshot]:
     """One compare-and-set attempt: (written or nothing to write, lesson newly complete, the row after)."""
     now = utcnow()
@@ -244,21 +251,35 @@ def _fold_and_write(session: Session, lesson: LessonFacts, beat: Heartbeat, row:
         "max_client_ms": max(row.max_client_ms, beat.client_ms), "first_seen_at": row.first_seen_at,
         "completed_at": now if done else row.completed_at, "version": row.version + 1}
     params = {f"v_{name}": value for name, value in values.items()}
-    written = _run(session, "cas", {"row_id": row.id, "old_version": row.version,
-                                                     "v_updated_at": now, **params}).rowcount
+    written = _run(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params}).rowcount
     return bool(written), done and bool(written), Snapshot(id=row.id, **values)
 
 
-def _move_resume_point(session: Session, enrolment_id: int, beat: Heartbeat) -> None:
+def _move_resume_point(conn: Connection, enrolment_id: int, beat: Heartbeat) -> None:
     """继续学习 follows the newest heartbeat; an older one (replayed, or from another device) never moves it."""
-    _run(session, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq,
-                                              "v_lesson": beat.lesson_id, "v_position": beat.position_s,
-                                              "v_now": utcnow()})
+    _run(conn, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq, "v_lesson": beat.lesson_id,
+                          "v_position": beat.position_s, "v_now": utcnow()})
 
 
-def record(session: Session, user_id: int, beat: Heartbeat) -> dict[str, Any]:
-    """Fold one heartbeat into the learner's progress; returns what the player shows."""
-    found = _context(session, user_id, beat.lesson_id)
+@dataclass(frozen=True)
+class Prepared:
+    """What `prepare` read for one heartbeat, for `apply` to write."""
+
+    user_id: int
+    beat: Heartbeat
+    lesson: LessonFacts
+    rules: completion.Rules
+    enrolled_ms: int
+    enrolment_id: int
+    resource_completed: bool
+    row: Snapshot
+
+
+def prepare(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> Prepared:
+    """The reading half of a heartbeat: account, lesson, enrolment, rules and progress row. Given the login
+    session's version, it refuses (401) a session ended since by a password change or a disabled account."""
+    conn = session.connection()
+    found = _context(conn, user_id, beat.lesson_id, session_version)
     lesson = LessonFacts(found.id, found.type, found.duration_s, found.resource_id)
     rules = completion.Rules(found.completion_ratio, found.min_read_s) if found.completion_ratio is not None \
         else completion.Rules()
@@ -266,16 +287,29 @@ def record(session: Session, user_id: int, beat: Heartbeat) -> dict[str, Any]:
     # Phones with a wrong clock: keep the order they report, but inside [enrolment, now].
     beat = Heartbeat(beat.lesson_id, beat.position_s, beat.watched,
                      min(max(beat.client_ms, enrolled_ms), _ms(utcnow())), beat.seq, beat.at_end)
-    row = _snapshot(session, user_id, lesson, found)
+    return Prepared(user_id, beat, lesson, rules, enrolled_ms, found.enrolment_id,
+                    found.resource_completed_at is not None, _snapshot(session, conn, user_id, lesson, found))
+
+
+def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
+    """The writing half: fold the heartbeat into the row read by `prepare` and write it by compare-and-set
+    (re-reading and refolding if the row changed since); returns what the player shows."""
+    conn = session.connection()
+    p, row = prepared, prepared.row
     for _attempt in range(MAX_ATTEMPTS):
-        written, done, after = _fold_and_write(session, lesson, beat, row, enrolled_ms, rules)
+        written, done, after = _fold_and_write(conn, p.lesson, p.beat, row, p.enrolled_ms, p.rules)
         if written:
             break
-        row = _snapshot(session, user_id, lesson)  # another request won the race: refold on what it wrote
+        row = _snapshot(session, conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
     else:
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
-    _move_resume_point(session, found.enrolment_id, beat)
-    resource_done = completion.check_resource(session, user_id, lesson.resource_id) if done else False
-    return {"lesson_id": lesson.id, "seq": beat.seq, "position_s": after.position_s, "furthest_s": after.furthest_s,
-            "covered_s": after.covered_s, "duration_s": lesson.duration_s, "complete": after.completed_at is not None,
-            "resource_complete": resource_done or found.resource_completed_at is not None}
+    _move_resume_point(conn, p.enrolment_id, p.beat)
+    resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False
+    return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": after.position_s,
+            "furthest_s": after.furthest_s, "covered_s": after.covered_s, "duration_s": p.lesson.duration_s,
+            "complete": after.completed_at is not None, "resource_complete": resource_done or p.resource_completed}
+
+
+def record(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> dict[str, Any]:
+    """Fold one heartbeat into the learner's progress (`prepare`, then `apply`); returns what the player shows."""
+    return apply(session, prepare(session, user_id, beat, session_version))

@@ -8,11 +8,10 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import Invalid
+from app.errors import Invalid, LoginRequired
 from app.extensions import db
 from media import player, service, tus
 from media.service import MediaSettings
-from media.tus import LoginRequired
 
 bp = Blueprint("media_api", __name__, url_prefix="/api/v1/media")
 

@@ -46,11 +46,6 @@ class WrongContentType(DomainError):
     code = "wrong_content_type"
 
 
-class LoginRequired(DomainError):
-    status = 401
-    code = "login_required"
-
-
 def parse_metadata(header: str) -> dict[str, str]:
     """`Upload-Metadata: filename d29ybGQ=,filetype dmlkZW8vbXA0` -> {"filename": "world", ...}."""
     values: dict[str, str] = {}

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import http_date
 
-from app.errors import Forbidden, Invalid
+from app.errors import Forbidden, Invalid, LoginRequired
 from app.extensions import db
 from media import service, tus
 from media.models import Upload
@@ -37,7 +37,7 @@ def guard() -> None:
     if request.headers.get("Tus-Resumable") != tus.VERSION:
         raise tus.VersionUnsupported(_("上传客户端的协议版本不受支持。"))
     if not current_user.is_authenticated:
-        raise tus.LoginRequired(_("请先登录。"))
+        raise LoginRequired(_("请先登录。"))
 
 
 @bp.after_request

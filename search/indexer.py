@@ -36,6 +36,9 @@ _wake = threading.Event()
 
 def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
     """Apply one batch of pending events; returns how many events it handled (0 when none)."""
+    if not outbox.pending(session, TOPIC, limit=1):  # idle polls: no index writer (it builds files)
+        session.rollback()
+        return 0
     with backend.store.writer() as writer:  # hold the lock from reading the database to the index commit
         events = outbox.pending(session, TOPIC, limit=batch)
         if not events:

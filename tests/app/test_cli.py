@@ -62,3 +62,9 @@ def test_demo_load_only_into_an_empty_database(runner, db):
 def test_config_lists_every_setting(runner):
     result = runner.invoke(args=["config"])
     assert "QIUXUE_DATA_DIR" in result.output and "QIUXUE_LOGIN_MAX_FAILURES" in result.output
+
+
+def test_serve_explains_a_bad_number_of_workers_or_threads(runner):
+    for option, value in (("--workers", "0"), ("--workers", "many"), ("--threads", "0")):
+        result = runner.invoke(args=["serve", option, value])
+        assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output

@@ -61,6 +61,21 @@ class Learner:
         _db.session.commit()
         return result
 
+    def steady(self, lesson, count: int) -> list[dict]:
+        """`count` heartbeat bodies of 15 s each, in order, as a player playing straight through sends them."""
+        return [self.body(lesson, (k + 1) * 15, [[k * 15, (k + 1) * 15]], at_s=(k + 1) * 15, seq=k + 1)
+                for k in range(count)]
+
+    def with_classmates(self, count: int) -> list:
+        """This learner's user and `count` more workers enrolled in the same resource (committed)."""
+        people = [self.user]
+        for _ in range(count):
+            user = factories.user("worker")
+            enrol_back_dated(user, self.resource)
+            people.append(user)
+        _db.session.commit()
+        return people
+
 
 def _epoch():
     from datetime import datetime

@@ -11,7 +11,7 @@ from app.extensions import db
 from learning.models import LessonProgress
 from tests import factories
 from tests.conftest import post_form
-from tests.learning.conftest import enrol_back_dated, page_token
+from tests.learning.conftest import page_token
 from tests.learning.test_heartbeats import _api
 
 
@@ -26,17 +26,11 @@ def test_concurrent_learners_through_the_api_lose_nothing_and_bad_beats_stay_alo
     """Six learners send their heartbeats at once from six threads, each with one impossible heartbeat mixed in:
     every good one is kept, every bad one is refused with its code, and nobody's row moves backwards."""
     lesson = learner.lesson(0)
-    people = [learner.user]
-    for _ in range(5):
-        user = factories.user("worker")
-        enrol_back_dated(user, learner.resource)
-        people.append(user)
-    db.session.commit()
+    people = learner.with_classmates(5)
     answers: dict[int, list[tuple[int, str]]] = {user.id: [] for user in people}
     ready = threading.Barrier(len(people))
 
-    bodies = [learner.body(lesson, (k + 1) * 15, [[k * 15, (k + 1) * 15]], at_s=(k + 1) * 15, seq=k + 1)
-              for k in range(20)]
+    bodies = learner.steady(lesson, 20)
     bodies[7] = {**bodies[7], "watched": [[0, 599]], "seq": 99}  # far more than the wall clock allows
     lesson_id = lesson.id
 

@@ -112,3 +112,17 @@ def test_rebuild_and_check_report_drift(app, db, runner):
     assert drift(app.extensions["search"])["missing"] == [second.id]
     assert runner.invoke(args=["search", "worker", "--once"]).exit_code == 0
     assert runner.invoke(args=["search", "check"]).exit_code == 0
+
+
+def test_an_idle_drain_leaves_the_index_writer_free(app, db):
+    """With nothing to index, polling does not take the index's write lock (nor build writer files), so a
+    rebuild in another process is never made to wait by idle web processes; a pending change waits for it."""
+    backend = app.extensions["search"]
+    _drain(app)
+    with backend.store.writer():  # another writer (a rebuild, say) holds the lock
+        started = time.monotonic()
+        assert indexer.drain(db.session, backend) == 0
+        assert time.monotonic() - started < 1  # it did not wait for the lock (30 s) nor raise IndexBusy
+        make(title="焊工培训", publish=True)
+        db.session.commit()
+    assert _drain(app) >= 1 and _ids(app, "焊工") != set()

@@ -1,0 +1,90 @@
+"""`qiuxue serve --workers 2`: two server processes on one database. Heartbeats sent at once to both are all
+kept (on SQLite each process has its own group writer, and they take turns at the database's write lock)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.extensions import db
+from learning.models import LessonProgress
+from tests import factories
+from tests.conftest import CSRF_RE, FAST_HASH, TEST_DATABASE_URL
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="--workers needs gunicorn (Linux, macOS)")
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def two_processes(app):
+    port = _free_port()
+    env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": app.config["SECRET_KEY"],
+           "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_MEDIA_WORKER": "external",
+           "QIUXUE_SEARCH_INDEXER": "off", "QIUXUE_PASSWORD_HASH": FAST_HASH}
+    server = subprocess.Popen([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "4", "--port", str(port)],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    try:
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def _login(base: str, phone: str, lesson_id: int) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    token = CSRF_RE.search(session.get(base + "/auth/login").text).group(1)
+    session.post(base + "/auth/login", data={"csrf_token": token, "phone": phone, "password": factories.PASSWORD})
+    page = session.get(f"{base}/learning/lessons/{lesson_id}").text
+    return session, re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def test_two_server_processes_keep_every_heartbeat(app, learner, two_processes):
+    base, pid = two_processes
+    children = Path(f"/proc/{pid}/task/{pid}/children")  # Linux: the gunicorn arbiter's worker processes
+    deadline = time.monotonic() + 20
+    while children.exists() and len(children.read_text().split()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # /healthz answers as soon as the first worker is up
+    assert not children.exists() or len(children.read_text().split()) == 2
+    lesson = learner.lesson(0)
+    people = learner.with_classmates(5)
+    bodies = learner.steady(lesson, 20)
+    logged_in = [_login(base, user.phone, lesson.id) for user in people]
+    ready = threading.Barrier(len(people))
+
+    def run(session: requests.Session, token: str) -> list[int]:
+        ready.wait()
+        return [session.post(base + "/api/v1/progress", json=body, headers={"X-CSRFToken": token}).status_code
+                for body in bodies]
+
+    with ThreadPoolExecutor(len(people)) as pool:
+        answers = list(pool.map(lambda pair: run(*pair), logged_in))
+    db.session.expire_all()
+    for user, statuses in zip(people, answers, strict=True):
+        assert statuses == [200] * 20
+        row = db.session.query(LessonProgress).filter_by(user_id=user.id, lesson_id=lesson.id).one()
+        assert row.watched == [[0.0, 300.0]] and row.position_s == 300
