@@ -10,15 +10,25 @@ processes), or can move to `qiuxue media worker` and `qiuxue search worker`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from flask import Flask
 
 
+def _settle(app: Flask) -> Flask:
+    """Put everything built at start-up (modules, the app, SQLAlchemy's metadata) out of the garbage
+    collector's sight, so that its full collections no longer walk it: under load they were the 50-90 ms
+    pauses at the 99th percentile (bench/heartbeats.py: p99 15-19 ms after, 50-90 ms before)."""
+    gc.collect()
+    gc.freeze()
+    return app
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=threads, ident="qiuxue")
+    waitress.serve(_settle(app), host=host, port=port, threads=threads, ident="qiuxue")
 
 
 def serve_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: int, threads: int) -> None:
@@ -31,7 +41,7 @@ def serve_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: 
                                "control_socket_disable": True}.items():  # no socket left in $HOME
                 self.cfg.set(key, value)
 
-        def load(self) -> Flask:
-            return factory()
+        def load(self) -> Flask:  # in each worker, after the fork
+            return _settle(factory())
 
     Server().run()

@@ -51,28 +51,23 @@ def one():
                        (body["lesson_id"],)).fetchone()
     return jsonify({"row": row})
 """
-WAITRESS = """
-import sys, waitress
-kind, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-if kind == "bare":
-    from bare import app
-else:
-    from app import create_app
-    app = create_app()
-waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
-"""
-GUNICORN = """
+# The app is served by `qiuxue serve` itself; the bare route by the same server with the same settings.
+SERVER = """
 import sys
 kind, port, workers, threads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
-if kind == "bare":
-    from gunicorn.app.wsgiapp import run
-    sys.argv = ["gunicorn", "-w", workers, "--threads", threads, "-k", "gthread", "-b", "127.0.0.1:" + port,
-                "--no-control-socket", "--log-level", "warning", "bare:app"]
-    run()
-else:
+if kind == "app":
     from app.cli import main
     sys.argv = ["qiuxue", "serve", "--port", port, "--workers", workers, "--threads", threads]
     main()
+elif workers == "1":
+    import waitress
+    from bare import app
+    waitress.serve(app, host="127.0.0.1", port=int(port), threads=int(threads))
+else:
+    from gunicorn.app.wsgiapp import run
+    sys.argv = ["gunicorn", "-w", workers, "--threads", threads, "-k", "gthread", "-b", "127.0.0.1:" + port,
+                "--no-control-socket", "bare:app"]
+    run()
 """
 SERVERS = {"waitress": "waitress, 1 process × 8 threads (qiuxue serve)",
            "gunicorn": "gunicorn, 2 processes × 4 threads (qiuxue serve --workers 2 --threads 4)"}
@@ -194,12 +189,9 @@ def start_servers(kind: str, data_dir: Path) -> tuple[list, int, int]:
            "BARE_DB": str(data_dir / "app.db")}
     (data_dir / "bare.py").write_text(BARE_APP)
     app_port, bare_port = loadgen.free_port(), loadgen.free_port()
-    if kind == "waitress":
-        args = [["app", str(app_port), "8"], ["bare", str(bare_port), "8"]]
-    else:
-        args = [["app", str(app_port), "2", "4"], ["bare", str(bare_port), "2", "4"]]
-    script = WAITRESS if kind == "waitress" else GUNICORN
-    servers = [loadgen.serve(script, a, int(a[1]), env=env, cwd=data_dir) for a in args]
+    processes = ["1", "8"] if kind == "waitress" else ["2", "4"]
+    servers = [loadgen.serve(SERVER, [name, str(port), *processes], port, env=env, cwd=data_dir)
+               for name, port in (("app", app_port), ("bare", bare_port))]
     return servers, app_port, bare_port
 
 

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -29,9 +30,11 @@ def free_port() -> int:
 
 def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = None,
           cwd: Path = ROOT) -> subprocess.Popen:
-    """Run `python -c script *args` (a server listening on `port`) and wait until it accepts connections."""
+    """Run `python -c script *args` (a server listening on `port`) and wait until it accepts connections.
+    Its messages go to a temporary file (a pipe nobody reads would stop a chatty server once full)."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the server runs
     process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)})
+                               stderr=log, env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -39,7 +42,8 @@ def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = 
                 return process
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "server died") from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode(errors="replace") or "server died") from None
             time.sleep(0.2)
     raise RuntimeError("server did not start")
 
