@@ -3,6 +3,7 @@ drift between database and index, and drain the outbox as a process of its own."
 
 from __future__ import annotations
 
+import os
 import time
 
 import click
@@ -23,19 +24,30 @@ def _backend():
     return current_app.extensions["search"]
 
 
+AUTO_PROCS_FROM = 5_000  # below this, starting writer processes costs more than it saves
+MAX_AUTO_PROCS = 4
+
+
+def auto_procs(total: int) -> int:
+    """One writer process per core (at most four) for a large catalog, one for a small one."""
+    return min(os.cpu_count() or 1, MAX_AUTO_PROCS) if total >= AUTO_PROCS_FROM else 1
+
+
 @search_cli.command("rebuild")
-@click.option("--procs", type=int, default=1, show_default=True, help="Writer processes (2 uses both cores).")
+@click.option("--procs", type=click.IntRange(1, 16), default=None,
+              help="Writer processes [default: one per core, at most 4, from 5,000 resources; else 1].")
 @with_appcontext
-def rebuild(procs: int) -> None:
+def rebuild(procs: int | None) -> None:
     """Re-index every published resource; searches use the old index until the new one is committed."""
     backend = _backend()
-    backend.build_procs = procs
     total = source.published_count(db.session)
+    backend.build_procs = procs or auto_procs(total)
     started = time.perf_counter()
     with click.progressbar(length=total, label="indexing") as bar:
         count = backend.rebuild(source.published(db.session), progress=bar.update)
     seconds = time.perf_counter() - started
-    click.echo(f"{count} resources indexed in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s)")
+    click.echo(f"{count} resources indexed in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s, "
+               f"{backend.build_procs} writer process{'es' if backend.build_procs > 1 else ''})")
 
 
 def drift(backend) -> dict[str, list[int]]:

@@ -3,6 +3,7 @@ a crash between commit and indexing loses nothing, a rolled-back change is never
 
 from __future__ import annotations
 
+import os
 import time
 
 from flask import Flask
@@ -102,7 +103,7 @@ def test_rebuild_and_check_report_drift(app, db, runner):
     first = make(title="光伏组件安装", publish=True)
     db.session.commit()
     result = runner.invoke(args=["search", "rebuild"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0 and "1 writer process)" in result.output, result.output  # small: one process
     assert _ids(app, "光伏") == {first.id}
     assert runner.invoke(args=["search", "check"]).exit_code == 0
     second = make(title="光伏并网发电", publish=True)
@@ -126,3 +127,12 @@ def test_an_idle_drain_leaves_the_index_writer_free(app, db):
         make(title="焊工培训", publish=True)
         db.session.commit()
     assert _drain(app) >= 1 and _ids(app, "焊工") != set()
+
+
+def test_rebuild_uses_a_process_per_core_for_a_large_catalog_and_refuses_a_bad_count(runner):
+    from search.cli import AUTO_PROCS_FROM, MAX_AUTO_PROCS, auto_procs
+
+    assert auto_procs(AUTO_PROCS_FROM - 1) == 1
+    assert auto_procs(100_000) == min(os.cpu_count() or 1, MAX_AUTO_PROCS)
+    result = runner.invoke(args=["search", "rebuild", "--procs", "0"])
+    assert result.exit_code == 2 and "Invalid value for '--procs'" in result.output
