@@ -47,12 +47,6 @@ def _worker_database(url: str) -> str:
 TEST_DATABASE_URL = _worker_database(os.environ.get("QIUXUE_TEST_DATABASE_URL", ""))
 
 
-def pytest_collection_modifyitems(items: list) -> None:
-    """Browser and slow tests first: spread over the test processes from the start, they no longer leave one
-    process running the last few of them while the other waits."""
-    items.sort(key=lambda item: item.get_closest_marker("browser") is None and item.get_closest_marker("slow") is None)
-
-
 def shared_file(name: str) -> Path:
     """A file of ../shared/data, or a clean skip when this checkout has none."""
     path = SHARED_DATA / name
