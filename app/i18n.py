@@ -6,6 +6,9 @@ translation; `app/translations/en` carries the English catalog (compiled by `mak
 
 from __future__ import annotations
 
+import functools
+
+from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
 
@@ -20,11 +23,15 @@ def locales() -> list[str]:
     return [code.strip() for code in current_app.config["LOCALES"].split(",") if code.strip()]
 
 
-def select_locale() -> str:
+@functools.cache
+def _parsed(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def select_locale() -> Locale:
+    """The language of this request, parsed once per code (flask-babel parses a returned code on every request)."""
     chosen = request.cookies.get(COOKIE) if has_request_context() else None
-    if chosen in locales():
-        return chosen
-    return current_app.config["DEFAULT_LOCALE"]
+    return _parsed(chosen if chosen in locales() else current_app.config["DEFAULT_LOCALE"])
 
 
 @bp.get("/lang/<code>")

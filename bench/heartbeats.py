@@ -4,7 +4,8 @@ heartbeats in order (one in ten followed by a replay of an older one). In the sa
 and server: a bare Flask route doing one SQLite query (the baseline) and the app's /healthz; and raw SQLite
 upserts of the same rows (in this process, one transaction per heartbeat, no HTTP). Afterwards every learner's
 row is read back: its watched union must be exactly what was answered (nothing lost) and its position the
-newest (nothing moved backwards).
+newest (nothing moved backwards). Each row also gives the server's CPU time per request (all its processes,
+from /proc): on a shared host it varies less between runs than the rate does.
 
 Each server setup is measured on its own fresh database: `waitress` is what `qiuxue serve` runs by default (one
 process, 8 threads); `gunicorn` is `qiuxue serve --workers 2 --threads 4` (one process per core). The client is
@@ -139,6 +140,7 @@ class Run:
     non200: int
     socket_errors: int
     answered: dict[tuple[int, int], tuple[int, int]]  # (connection, learner index) -> (last answered, last sent)
+    cpu_ms: float = 0.0  # the server's CPU time per request (all its processes): steadier than the rate here
 
     @property
     def rate(self) -> float:
@@ -163,6 +165,27 @@ def wrk(port: int, folder: Path, prefix: str, method: str, path: str, seconds: i
     assert total is not None, "wrk wrote no totals"
     requests, duration_us, p50_us, p99_us, non200, errors = total
     return Run(requests, duration_us / 1e6, p50_us / 1000, p99_us / 1000, non200, errors, answered)
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a server process and its children (gunicorn's workers), from Linux /proc."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
+        except OSError:  # gone meanwhile
+            continue
+        if fields and pid in (int(entry.name), int(fields[1])):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def measured(server: subprocess.Popen, *args, **kwargs) -> Run:
+    """wrk against the server, with the server's CPU time per request."""
+    before = server_cpu_s(server.pid)
+    run = wrk(*args, **kwargs)
+    run.cpu_ms = (server_cpu_s(server.pid) - before) * 1000 / max(run.requests, 1)
+    return run
 
 
 def verify(db_path: str, people: list[dict], lesson_id: int, run: Run, connections: int) -> tuple[int, int]:
@@ -208,9 +231,11 @@ def measure(kind: str, args: argparse.Namespace) -> dict:
                                        (app_port, "POST", "/api/v1/progress")):  # warm every process and path
                 wrk(port, data_dir, "warm", method, path, WARM_S, args.connections)
             time.sleep(1)
-            bare = wrk(bare_port, data_dir, "learners", "POST", "/one", args.seconds, args.connections)
-            floor = wrk(app_port, data_dir, "learners", "GET", "/healthz", args.seconds, args.connections)
-            beats = wrk(app_port, data_dir, "learners", "POST", "/api/v1/progress", args.seconds, args.connections)
+            app, bare_app = servers
+            bare = measured(bare_app, bare_port, data_dir, "learners", "POST", "/one", args.seconds, args.connections)
+            floor = measured(app, app_port, data_dir, "learners", "GET", "/healthz", args.seconds, args.connections)
+            beats = measured(app, app_port, data_dir, "learners", "POST", "/api/v1/progress", args.seconds,
+                             args.connections)
         finally:
             for server in servers:
                 server.terminate()
@@ -253,8 +278,8 @@ def raw_upserts(path: str, learners: int, beats: int) -> float:
 def report(results: dict[str, dict], raw_rate: float, args: argparse.Namespace) -> bool:
     print(f"{args.learners} learners, {args.connections} keep-alive connections (wrk), {args.seconds} s per target "
           f"after {WARM_S} s of warm-up; SQLite WAL; 2 shared cores; load average {os.getloadavg()[0]:.1f} at the end.")
-    print("| server | target | requests | p50 ms | p99 ms | per second | vs bare route |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| server | target | requests | p50 ms | p99 ms | per second | vs bare route | server CPU ms per request |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     met = True
     for kind, r in results.items():
         bare = r["bare"].rate
@@ -262,7 +287,7 @@ def report(results: dict[str, dict], raw_rate: float, args: argparse.Namespace) 
                           ("bare Flask route, one SQLite query (baseline)", r["bare"]),
                           ("GET /healthz of the same app (its middleware + one query)", r["floor"])):
             print(f"| {SERVERS[kind]} | {name} | {run.requests} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
-                  f"{run.rate:,.0f} | {run.rate / bare:.2f} |")
+                  f"{run.rate:,.0f} | {run.rate / bare:.2f} | {run.cpu_ms:.2f} |")
         beats = r["beats"]
         bad = beats.non200 + beats.socket_errors + r["bare"].non200 + r["floor"].non200
         ok = beats.rate >= 1500 and beats.p99_ms <= 50 and r["lost"] == r["regressed"] == bad == 0

@@ -19,6 +19,7 @@ PostgreSQL takes concurrent writers and does not use this.
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -39,12 +40,18 @@ IDLE_EXIT_S = 10.0  # the thread ends when idle and starts again with the next h
 ANSWER_TIMEOUT_S = 30.0
 
 
+def _held() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class _Job:
     read: Callable[[Session], Any]
     write: Callable[[Session, Any], Any]
     locale: str
-    done: threading.Event = field(default_factory=threading.Event)
+    done: threading.Lock = field(default_factory=_held)  # released when answered: cheaper than an Event
     result: Any = None
     error: BaseException | None = None
 
@@ -61,7 +68,7 @@ class GroupWriter:
         job = _Job(read, write, locale)
         self._jobs.put(job)
         self._ensure_thread()
-        if not job.done.wait(ANSWER_TIMEOUT_S):
+        if not job.done.acquire(timeout=ANSWER_TIMEOUT_S):
             raise OperationalError("group commit", {}, TimeoutError("no answer from the writer thread"))
         if job.error is not None:
             raise job.error
@@ -88,21 +95,20 @@ class GroupWriter:
                     group.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
+            group.sort(key=lambda job: job.locale)  # one force_locale per language, not per job
             with self.app.app_context():
                 self._commit(group)
             for job in group:
-                job.done.set()
+                job.done.release()
 
     def _commit(self, group: list[_Job]) -> None:
         for attempt in range(ATTEMPTS):
             for job in group:
                 job.result = job.error = None
             try:
-                for job in group:
-                    self._step(job, lambda job=job: job.read(db.session))
-                for job in group:
-                    if job.error is None:
-                        self._step(job, lambda job=job: job.write(db.session, job.result))
+                self._in_locales(group, lambda job: job.read(db.session))
+                self._in_locales([job for job in group if job.error is None],
+                                 lambda job: job.write(db.session, job.result))
                 db.session.commit()
                 return
             except OperationalError as err:  # locked by another process past the busy timeout: run it again
@@ -117,13 +123,16 @@ class GroupWriter:
                 db.session.remove()
 
     @staticmethod
-    def _step(job: _Job, step: Callable[[], Any]) -> None:
-        """One half of a job: its result, or a refusal (DomainError) for its request alone."""
-        try:
-            with force_locale(job.locale):
-                job.result = step()
-        except DomainError as err:
-            job.error = err
+    def _in_locales(jobs: list[_Job], step: Callable[[_Job], Any]) -> None:
+        """One half of each job, in its request's language: its result, or a refusal (DomainError) for its
+        request alone."""
+        for locale, same in itertools.groupby(jobs, key=lambda job: job.locale):
+            with force_locale(locale):
+                for job in same:
+                    try:
+                        job.result = step(job)
+                    except DomainError as err:
+                        job.error = err
 
     @staticmethod
     def _fail(group: list[_Job], err: BaseException) -> None:

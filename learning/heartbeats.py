@@ -21,7 +21,7 @@ from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.db import insert_ignore, utcnow
+from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import Lesson, LessonType
 from learning import completion, progress
@@ -161,7 +161,7 @@ def _statements() -> dict[str, Any]:
                .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
                .where(User.id == uid))
     rows, enrolments = LessonProgress.__table__, Enrolment.__table__  # Core: no ORM synchronisation needed
-    fields = [name for name in Snapshot.__dataclass_fields__ if name != "id"] + ["updated_at"]
+    fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
     cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
            .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
     cms, seq = bindparam("cms"), bindparam("seq")
@@ -171,21 +171,28 @@ def _statements() -> dict[str, Any]:
                          and_(enrolments.c.last_client_ms == cms, enrolments.c.last_seq < seq)))
               .values(last_lesson_id=bindparam("v_lesson"), last_position_s=bindparam("v_position"),
                       last_client_ms=cms, last_seq=seq, last_active_at=bindparam("v_now")))
-    return {"context": context, "snapshot": select(*SNAPSHOT).where(LessonProgress.user_id == uid,
-                                                                     LessonProgress.lesson_id == lid),
-            "cas": cas, "resume": resume}
+    snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
+    return {name: DirectStatement(statement) for name, statement in
+            (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume))}
 
 
-def _run(conn: Connection, name: str, params: dict[str, Any]) -> Any:
-    """Execute on the session's connection (taken once per heartbeat): these statements need no ORM identity
-    map, and skipping the ORM layer halves a heartbeat's SQL cost."""
-    return conn.execute(_statements()[name], params)
+# These run on the session's connection without the ORM (no identity map is needed) or SQLAlchemy's execution
+# layer (see app.db.DirectStatement): a heartbeat's SQL is most of its cost.
+def _read(conn: Connection, name: str, params: dict[str, Any]) -> Any:
+    """The statement's one row, or None."""
+    found = _statements()[name].rows(conn, params)
+    return found[0] if found else None
+
+
+def _write(conn: Connection, name: str, params: dict[str, Any]) -> int:
+    """How many rows the statement changed."""
+    return _statements()[name].rowcount(conn, params)
 
 
 def _context(conn: Connection, user_id: int, lesson_id: int, session_version: str | None) -> Any:
     """Account, lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path.
     With `session_version` (from the signed cookie) the account must still be active and on that version."""
-    found = _run(conn, "context", {"uid": user_id, "lid": lesson_id}).one_or_none()
+    found = _read(conn, "context", {"uid": user_id, "lid": lesson_id})
     if found is None or (session_version is not None and (not found.is_active_account
                                                            or str(found.session_version) != session_version)):
         raise LoginRequired(_("请先登录。"))
@@ -196,15 +203,13 @@ def _context(conn: Connection, user_id: int, lesson_id: int, session_version: st
     return found
 
 
-def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFacts, found: Any = None) -> Snapshot:
-    """The learner's row (from the context query when it was there already), created on first use."""
-    if found is not None and found.row_id is not None:
-        return Snapshot(*(getattr(found, f"row_{name}") for name in Snapshot.__dataclass_fields__))
+def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFacts) -> Snapshot:
+    """The learner's row, created on first use."""
     params = {"uid": user_id, "lid": lesson.id}
-    row = _run(conn, "snapshot", params).one_or_none()
+    row = _read(conn, "snapshot", params)
     if row is None:
         progress_row(session, user_id, lesson)  # type: ignore[arg-type]
-        row = _run(conn, "snapshot", params).one()
+        row = _read(conn, "snapshot", params)
     return Snapshot(*row)
 
 
@@ -248,17 +253,17 @@ def _fold_and_write(conn: Connection, lesson: LessonFacts, beat: Heartbeat, row:
         "position_s": state.position_s, "furthest_s": state.furthest_s, "reached_end": reached_end,
         "last_client_ms": state.order[0], "last_seq": state.order[1],
         "first_client_ms": min(row.first_client_ms or beat.client_ms, beat.client_ms),
-        "max_client_ms": max(row.max_client_ms, beat.client_ms), "first_seen_at": row.first_seen_at,
+        "max_client_ms": max(row.max_client_ms, beat.client_ms),
         "completed_at": now if done else row.completed_at, "version": row.version + 1}
     params = {f"v_{name}": value for name, value in values.items()}
-    written = _run(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params}).rowcount
-    return bool(written), done and bool(written), Snapshot(id=row.id, **values)
+    written = _write(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params})
+    return bool(written), done and bool(written), Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
 
 
 def _move_resume_point(conn: Connection, enrolment_id: int, beat: Heartbeat) -> None:
     """继续学习 follows the newest heartbeat; an older one (replayed, or from another device) never moves it."""
-    _run(conn, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq, "v_lesson": beat.lesson_id,
-                          "v_position": beat.position_s, "v_now": utcnow()})
+    _write(conn, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq, "v_lesson": beat.lesson_id,
+                            "v_position": beat.position_s, "v_now": utcnow()})
 
 
 @dataclass(frozen=True)
@@ -272,7 +277,7 @@ class Prepared:
     enrolled_ms: int
     enrolment_id: int
     resource_completed: bool
-    row: Snapshot
+    row: Snapshot | None  # None on the learner's first heartbeat for the lesson: `apply` creates the row
 
 
 def prepare(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> Prepared:
@@ -287,15 +292,19 @@ def prepare(session: Session, user_id: int, beat: Heartbeat, session_version: st
     # Phones with a wrong clock: keep the order they report, but inside [enrolment, now].
     beat = Heartbeat(beat.lesson_id, beat.position_s, beat.watched,
                      min(max(beat.client_ms, enrolled_ms), _ms(utcnow())), beat.seq, beat.at_end)
+    row = Snapshot(*(getattr(found, f"row_{name}") for name in Snapshot.__dataclass_fields__)) \
+        if found.row_id is not None else None
     return Prepared(user_id, beat, lesson, rules, enrolled_ms, found.enrolment_id,
-                    found.resource_completed_at is not None, _snapshot(session, conn, user_id, lesson, found))
+                    found.resource_completed_at is not None, row)
 
 
 def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
     """The writing half: fold the heartbeat into the row read by `prepare` and write it by compare-and-set
-    (re-reading and refolding if the row changed since); returns what the player shows."""
+    (re-reading and refolding if the row changed since); returns what the player shows. A first heartbeat's row
+    is created here, with the writes: on SQLite, inside the write transaction, not among the reads before it."""
     conn = session.connection()
-    p, row = prepared, prepared.row
+    p = prepared
+    row = p.row or _snapshot(session, conn, p.user_id, p.lesson)
     for _attempt in range(MAX_ATTEMPTS):
         written, done, after = _fold_and_write(conn, p.lesson, p.beat, row, p.enrolled_ms, p.rules)
         if written:

@@ -66,6 +66,24 @@ def test_resume_point_follows_the_newest_heartbeat_across_lessons(learner):
     assert (found.last_lesson_id, found.last_position_s) == (second.id, 20)
 
 
+def test_the_heartbeat_statements_read_and_write_what_sqlalchemy_would(learner):
+    """They run on the driver's cursor (app.db.DirectStatement): dates, JSON, enums and booleans must come
+    back as SQLAlchemy's own execution gives them, and an update must say whether it changed the row."""
+    from learning import heartbeats
+
+    lesson = learner.lesson(1)
+    for start in range(0, 90, 15):
+        learner.beat(lesson, start + 15, [[start, start + 15]], at_s=start + 15)  # complete: a date is stamped
+    statements, conn = heartbeats._statements(), db.session.connection()
+    params = {"uid": learner.user.id, "lid": lesson.id}
+    for name in ("context", "snapshot"):
+        direct = statements[name].rows(conn, params)
+        assert direct == db.session.execute(statements[name].statement, params).all()
+    assert direct[0].completed_at is not None and direct[0].watched == [[0.0, 90.0]]
+    resume = {"eid": 0, "cms": 1, "seq": 1, "v_lesson": lesson.id, "v_position": 1.0, "v_now": direct[0].first_seen_at}
+    assert statements["resume"].rowcount(conn, resume) == 0  # no such enrolment
+
+
 def test_seeking_to_the_end_does_not_complete(learner):
     lesson = learner.lesson(0)
     learner.beat(lesson, 10, [[0, 10]], at_s=10)
