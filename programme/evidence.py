@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +55,18 @@ def store(session: Session, actor: Any, claim: SubsidyClaim, kind: str, kept: by
     return item
 
 
-def attach(session: Session, actor: User, claim: SubsidyClaim, data: bytes, files: Storage) -> ClaimEvidence:
-    """Add a file to a claim awaiting review; a refused file changes nothing (earlier files stay)."""
+def attach(session: Session, actor: User, claim: SubsidyClaim, uploads: Sequence[bytes],
+           files: Storage) -> list[ClaimEvidence]:
+    """Add files to a claim awaiting review. Every file is checked before any is kept, so a refused one changes
+    nothing: no row, and no file left in storage without one."""
     require(actor, "subsidy.claim", claim.enrolment)
     if claim.status != ClaimStatus.claimed:
         raise Conflict(_("这份补贴申请已经审核，不能再补充材料。"), code="already_decided")
-    if len(claim.files) >= MAX_FILES:
+    if len(claim.files) + len(uploads) > MAX_FILES:
         raise Invalid(_("每份申请最多上传%(n)d个文件。", n=MAX_FILES), code="too_many_files",
                       fields={FIELD: _("每份申请最多上传%(n)d个文件。", n=MAX_FILES)})
-    kind, kept = check(data)
-    return store(session, actor, claim, kind, kept, files)
+    checked = [check(data) for data in uploads]
+    return [store(session, actor, claim, kind, kept, files) for kind, kept in checked]
 
 
 def for_download(session: Session, actor: Any, evidence_id: int) -> ClaimEvidence:

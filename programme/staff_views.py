@@ -5,6 +5,7 @@ and publishing notices. Every decision is the services' (and the policy's); thes
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -155,11 +156,12 @@ def verify(application_id: int):
 
 @bp.route("/admissions")
 @login_required
-def admissions():
+def admissions(typed: dict[str, Any] | None = None):
+    """Applications to the staff's institutions; `typed` is a refused claim's form, shown again with its errors."""
     own = orgs_for(user(), Role.institution_staff)
     items = applications.for_institutions(db.session, own)
     claims = subsidies.for_enrolments(db.session, [a.enrolment.id for a in items if a.enrolment])
-    return render_template("programme/admissions.html", items=items, claims=claims, today=date.today())
+    return render_template("programme/admissions.html", items=items, claims=claims, today=date.today(), typed=typed)
 
 
 @bp.post("/applications/<int:application_id>/admit")

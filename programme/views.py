@@ -17,7 +17,7 @@ from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
-from programme.models import Attainment, EnrolmentRecord, OfferingStatus, Plan
+from programme.models import EnrolmentRecord, OfferingStatus, Plan
 from programme.notices import ATTAINMENT_LABELS, KIND_LABELS, LEVEL_LABELS
 
 bp = Blueprint("programme", __name__, url_prefix="/programme", template_folder="templates")
@@ -104,11 +104,11 @@ def offering(offering_id: int):
 
 @bp.route("/mine")
 @login_required
-def mine():
+def mine(typed: dict[str, Any] | None = None):
+    """The worker's applications and claims; `typed` is a refused claim's form, shown again with its errors."""
     me = user()
     return render_template("programme/mine.html", apps=applications.mine(db.session, me),
-                           claims=subsidies.mine(db.session, me), steps=applications.steps,
-                           attainments=list(Attainment))
+                           claims=subsidies.mine(db.session, me), steps=applications.steps, typed=typed)
 
 
 @bp.post("/applications/<int:application_id>/withdraw")
@@ -130,15 +130,20 @@ def claim(enrolment_id: int):
     record = db.session.get(EnrolmentRecord, enrolment_id)
     if record is None:
         abort(404)
+    typed = {name: request.form.get(name, "") for name in ("attainment", "certificate_number", "evidence")}
     try:
-        subsidies.claim(db.session, user(), record, request.form.get("attainment", ""),
-                        request.form.get("certificate_number", ""), request.form.get("evidence", ""),
-                        files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("补贴申请已提交，请等待工会审核。"), "success")
+        subsidies.claim(db.session, user(), record, typed["attainment"], typed["certificate_number"],
+                        typed["evidence"], files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]))
+    except (Invalid, Conflict) as err:  # the page again, with what was typed and why it was refused
+        status = failed(err, inline=True)
+        typed.update(enrolment_id=record.id, errors=err.fields)
+        if _to_admissions():
+            from programme.staff_views import admissions  # staff_views builds on this module
+
+            return admissions(typed), status
+        return mine(typed), status
+    db.session.commit()
+    flash(_("补贴申请已提交，请等待工会审核。"), "success")
     return _back()
 
 
@@ -147,9 +152,13 @@ def _uploads() -> list[bytes]:
     return [f.read() for f in request.files.getlist(evidence.FIELD) if f.filename]
 
 
+def _to_admissions() -> bool:
+    """The form was sent from the institution's admissions page (filed for the worker)."""
+    return request.form.get("back") == url_for("programme_staff.admissions")
+
+
 def _back():
-    return redirect(request.form.get("back") if request.form.get("back") == url_for(
-        "programme_staff.admissions") else url_for(".mine"))
+    return redirect(url_for("programme_staff.admissions") if _to_admissions() else url_for(".mine"))
 
 
 @bp.post("/claims/<int:claim_id>/evidence")
@@ -161,8 +170,7 @@ def claim_evidence(claim_id: int):
         files = _uploads()
         if not files:
             raise Invalid(_("请选择要上传的文件（PDF、JPEG 或 PNG）。"), fields={evidence.FIELD: _("请选择文件。")})
-        for data in files:
-            evidence.attach(db.session, user(), item, data, evidence.storage(current_app.config["DATA_DIR"]))
+        evidence.attach(db.session, user(), item, files, evidence.storage(current_app.config["DATA_DIR"]))
     except (Invalid, Conflict) as err:
         failed(err)
     else:

@@ -68,7 +68,7 @@ def test_a_claim_carries_a_pdf_and_a_photo_and_images_are_re_encoded(app, db):
     assert all(f.uploaded_by_id == me.id and f.key.startswith(f"claims/{claim.id}/") for f in claim.files)
     pdf, png = (store.path(f.key).read_bytes() for f in claim.files)
     assert pdf.startswith(b"%PDF") and png.startswith(b"\x89PNG") and b"<script" not in png
-    later = evidence.attach(db.session, staff("institution_staff"), claim, jpeg_bytes(), store)
+    later = evidence.attach(db.session, staff("institution_staff"), claim, [jpeg_bytes()], store)[0]
     assert later.kind == "jpeg" and len(claim.files) == 3
 
 
@@ -81,10 +81,10 @@ def test_bad_files_are_refused_and_nothing_saved_is_lost(app, db, data, message)
     assert message in err.value.fields[evidence.FIELD]
     assert db.session.scalar(select(func.count()).select_from(SubsidyClaim)) == 0 and _stored(app) == []
     claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store)
-    with pytest.raises(Invalid) as err:  # added later: the claim and its earlier file stay as they were
-        evidence.attach(db.session, me, claim, _bad(data), store)
+    with pytest.raises(Invalid) as err:  # added later with a good one: the claim and its files stay as they were
+        evidence.attach(db.session, me, claim, [jpeg_bytes(), _bad(data)], store)
     assert message in err.value.fields[evidence.FIELD]
-    assert [f.kind for f in claim.files] == ["pdf"] and len(_stored(app)) == 1
+    assert [f.kind for f in claim.files] == ["pdf"] and len(_stored(app)) == 1  # the good one not kept either
 
 
 def test_who_may_attach_and_download(app, db):
@@ -92,7 +92,7 @@ def test_who_may_attach_and_download(app, db):
     store = evidence.storage(app.config["DATA_DIR"])
     claim = subsidies.claim(db.session, me, record, "benke", "B-1", "", files=[pdf_bytes()], storage=store)
     with pytest.raises(Forbidden):
-        evidence.attach(db.session, worker("旁人"), claim, pdf_bytes(), store)
+        evidence.attach(db.session, worker("旁人"), claim, [pdf_bytes()], store)
     file_id = claim.files[0].id
     for allowed in (me, staff("institution_staff"), staff(code="330106"), staff(code="330100"), staff(code="330000")):
         assert evidence.for_download(db.session, allowed, file_id).claim_id == claim.id
@@ -102,7 +102,7 @@ def test_who_may_attach_and_download(app, db):
             evidence.for_download(db.session, refused, file_id)
     subsidies.decide(db.session, staff(code="330106"), claim, True)
     with pytest.raises(Conflict):  # decided: its evidence is what the union saw
-        evidence.attach(db.session, me, claim, pdf_bytes(), store)
+        evidence.attach(db.session, me, claim, [pdf_bytes()], store)
 
 
 def _post(client, path: str, data: dict):
@@ -115,9 +115,12 @@ def test_through_the_pages_refusal_message_upload_and_the_reviewers_link(app, cl
     auth.login(phone)
     exe = (io.BytesIO(b"MZ\x90\0 exe"), "证书.pdf")
     response = _post(client, f"/programme/enrolments/{record_id}/claim", {
-        "attainment": "dazhuan", "certificate_number": "ZJ-9", "evidence_file": exe})
-    assert response.status_code == 302
-    assert "只接收 PDF、JPEG 或 PNG" in client.get("/programme/mine").get_data(as_text=True)
+        "attainment": "benke", "certificate_number": "ZJ-9", "evidence": "浙江开放大学，2026年7月",
+        "evidence_file": exe})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "只接收 PDF、JPEG 或 PNG" in page
+    # what was typed is still there, beside the reason
+    assert 'value="ZJ-9"' in page and "浙江开放大学，2026年7月</textarea>" in page and 'value="benke" selected' in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SubsidyClaim)) == 0
     _post(client, f"/programme/enrolments/{record_id}/claim", {

@@ -56,8 +56,11 @@ def enrolled(app) -> tuple[str, int]:
 def test_claim_approve_pay_and_publish_through_the_pages(app, client, auth):
     phone, record_id = enrolled(app)
     auth.login(phone)
-    post(client, f"/programme/enrolments/{record_id}/claim", {"attainment": "dazhuan", "certificate_number": ""})
-    assert "请填写毕业证书" in client.get("/programme/mine").get_data(as_text=True)
+    refused = post(client, f"/programme/enrolments/{record_id}/claim", {"attainment": "technician",
+                                                                         "certificate_number": " ", "evidence": "X 证"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "请填写毕业证书" in page and "X 证</textarea>" in page
+    assert 'value="technician" selected' in page and 'aria-invalid="true"' in page
     with app.app_context():
         assert db.session.scalar(select(func.count(SubsidyClaim.id))) == 0
     post(client, f"/programme/enrolments/{record_id}/claim", {"attainment": "dazhuan", "certificate_number": "D-1"})
@@ -118,3 +121,19 @@ def test_institution_records_graduation_with_a_date(app, client, auth):
     assert "请填写毕业日期" in client.get("/programme/admissions").get_data(as_text=True)
     post(client, path, {"decision": "graduate", "graduated_on": f"{THIS_YEAR + 3}-07-01"})
     assert f"{THIS_YEAR + 3}-07-01 毕业" in client.get("/programme/admissions").get_data(as_text=True)
+
+
+def test_a_claim_filed_by_the_institution_and_refused_keeps_what_staff_typed(app, client, auth):
+    _phone, record_id = enrolled(app)
+    auth.as_role("institution_staff")
+    back = "/programme/admissions"
+    refused = post(client, f"/programme/enrolments/{record_id}/claim",
+                   {"attainment": "nonsense", "certificate_number": "JS-77", "back": back}, source=back)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "请选择取得的学历或证书" in page
+    assert "录取与学籍" in page and 'value="JS-77"' in page  # the same page, the number kept
+    with app.app_context():
+        assert db.session.scalar(select(func.count(SubsidyClaim.id))) == 0
+    done = post(client, f"/programme/enrolments/{record_id}/claim",
+                {"attainment": "dazhuan", "certificate_number": "JS-77", "back": back}, source=back)
+    assert done.status_code == 302 and done.headers["Location"].endswith(back)
