@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from search import analysis
 from search.documents import ResourceDoc
-from search.engine import SearchRequest, SearchResult, execute
+from search.engine import SearchRequest, SearchResult, execute, warm
 from search.index import IndexStore
 from search.query import TEXT_FIELDS, ParsedQuery
 from search.suggest import Suggestion, SuggestStore
@@ -50,7 +50,12 @@ class WhooshBackend:
         with self.store.writer() as writer:  # the suggestion file is written under the index's lock too
             counts = self.store.apply(docs, delete_ids, writer=writer)
             self.suggestions.apply(docs, delete_ids)
+        self.refresh()
         return counts
+
+    def refresh(self) -> None:
+        """After a commit here: the next View, with the words most recently searched prepared in it."""
+        self.store.refresh(warm)
 
     def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None) -> int:
         analysis.jieba_tokenizer()  # load before any writer process forks, so children share it
@@ -70,6 +75,7 @@ class WhooshBackend:
             count = self.store.rebuild(feed(), progress, procs=self.build_procs)
             bulk.finish()
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the big transaction back into the file
+        self.refresh()
         return count
 
     def search(self, request: SearchRequest) -> SearchResult:

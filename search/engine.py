@@ -12,6 +12,7 @@ the ranked list until a page's worth passes the filters.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -94,6 +95,10 @@ class Matched:
             self.bits = ids_to_bits(self.scores, size)
         return self.bits
 
+    def rank(self, enrolled: list[int]) -> None:
+        scores = self.scores
+        self.ranked = sorted(scores, key=lambda d: (-round(scores[d], 6), -enrolled[d]))
+
     def top(self, final: int, count: int, wanted: int, enrolled: list[int]) -> list[int]:
         """The `wanted` best of the documents in `final` (`count` of them), ties to the most enrolled."""
         scores = self.scores
@@ -101,7 +106,7 @@ class Matched:
             top = heapq.nlargest(wanted + 20, bits_to_ids(final), key=scores.__getitem__)
             return sorted(top, key=lambda d: (-round(scores[d], 6), -enrolled[d]))[:wanted]
         if self.ranked is None:
-            self.ranked = sorted(scores, key=lambda d: (-round(scores[d], 6), -enrolled[d]))
+            self.rank(enrolled)
         raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
         size, out = len(raw), []
         for doc in self.ranked:
@@ -118,6 +123,7 @@ MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (abo
 
 
 def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:
+    """The word's matches in `view`, made once; the least recently asked are dropped past MEMO_DOCS."""
     memo = view.memo
     found = memo.get(key)
     if found is None:
@@ -126,7 +132,27 @@ def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matc
         while kept > MEMO_DOCS and len(memo) > 1:
             _key, dropped = memo.popitem(last=False)
             kept = view.memo_docs = kept - len(dropped.scores)
+    else:
+        with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
+            memo.move_to_end(key)
     return found
+
+
+WARM_WORDS = 64  # words prepared in a new View before it is used: the most recently asked of the old one
+
+
+def warm(old: View, new: View) -> None:
+    """Prepare in `new` the words most recently asked of `old` (matches and rank order), so that the first
+    queries after an index commit find them ready. Run by whoever commits, before the new View is used."""
+    try:
+        recent = list(old.memo.items())[-WARM_WORDS:]  # oldest first, as they go into the new memo
+    except RuntimeError:  # changed by a query meanwhile: start cold
+        return
+    enrolled = new.sort["enrolled"]
+    for (kind, token), before in recent:
+        matched = _word(new, token) if kind == "text" else _sound(new, kind, token)
+        if before.ranked is not None and matched.ranked is None:  # it was asked alone: ranked the same way
+            matched.rank(enrolled)
 
 
 def _weighted(matched: Matched, weight: float) -> Matched:

@@ -150,6 +150,17 @@ class IndexStore:
         finally:
             self._refresh_lock.release()
 
+    def refresh(self, warm: Callable[[View, View], None]) -> None:
+        """After our own commit: build the new generation's View and `warm(old, new)` it before queries see it;
+        meanwhile they keep answering from the old one (the first queries after a commit paid for both)."""
+        with self._refresh_lock:
+            old = self._view
+            if old is None or old.generation == self.ix().latest_generation():
+                return
+            new = View(self.ix().searcher())
+            warm(old, new)
+            self._view, self._checked_at = new, time.monotonic()
+
     def doc_count(self) -> int:
         return self.view().doc_count
 

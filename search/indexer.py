@@ -51,6 +51,7 @@ def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
         backend.suggestions.apply(keep, gone)
     outbox.acknowledge(session, events)
     session.commit()
+    backend.refresh()
     return len(events)
 
 

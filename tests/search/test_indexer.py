@@ -136,3 +136,26 @@ def test_rebuild_uses_a_process_per_core_for_a_large_catalog_and_refuses_a_bad_c
     assert auto_procs(100_000) == min(os.cpu_count() or 1, MAX_AUTO_PROCS)
     result = runner.invoke(args=["search", "rebuild", "--procs", "0"])
     assert result.exit_code == 2 and "Invalid value for '--procs'" in result.output
+
+
+def test_after_a_commit_the_words_searched_before_are_ready_and_answer_as_a_cold_index_would(tmp_path):
+    """The committing thread prepares the new View with the words asked of the old one (the first queries after
+    a commit paid for that); prepared, they still give exactly what a fresh View gives."""
+    from dataclasses import replace
+
+    from search.engine import execute
+    from search.postings import View
+    from tests.search import corpus
+
+    backend = WhooshBackend(tmp_path / "index")
+    docs = corpus.documents()
+    backend.rebuild(docs)
+    asked = SearchRequest(q="电工", facets=False, highlight=False)
+    before = [hit.id for hit in backend.search(asked).hits]
+    changed = next(doc for doc in docs if doc.id not in before)
+    backend.apply([replace(changed, title=changed.title + " 电工")], [])
+    view = backend.store.view()
+    assert ("text", "电工") in view.memo and view.memo["text", "电工"].ranked is not None  # ready, ranked
+    after = [hit.id for hit in backend.search(asked).hits]
+    cold = View(backend.store.ix().searcher())
+    assert changed.id in after and after == [hit.id for hit in execute(cold, asked).hits]
