@@ -20,9 +20,10 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, LockError
 
 from search.documents import ResourceDoc, to_document
+from search.parallel_writer import BulkMultiWriter
 from search.postings import View
 from search.schema import SCHEMA_VERSION, build_schema
-from search.segment_writer import BulkMultiWriter, BulkSegmentWriter
+from search.segment_writer import BulkSegmentWriter
 
 REFRESH_SECONDS = 0.2   # how stale a process's view may be; unpublished resources vanish well within 2 s
 WRITE_TIMEOUT = 30.0    # seconds to wait for another process's writer

@@ -8,8 +8,7 @@ teachers, tags and template sentences repeat across thousands of documents). Eac
 once. At commit every term's postings are assembled from the units that contain it, with C-level counting
 and sorting, and written a block (128 postings) at a time.
 
-`BulkMultiWriter` is Whoosh's multi-process writer (one segment per process) with this writer in each
-process, and it turns resources into documents in those processes rather than in the parent.
+`search.parallel_writer.BulkMultiWriter` runs this writer in several processes, one segment each.
 
 Anything unusual (document boosts, spelling or vector fields, a codec with length statistics, merged
 segments) takes Whoosh's generic path or per-posting adds, so the result never depends on the path taken.
@@ -18,7 +17,6 @@ segments) takes Whoosh's generic path or per-posting adds, so the result never d
 from __future__ import annotations
 
 import pickle
-import queue
 import zlib
 from array import array
 from collections import Counter, deque
@@ -30,9 +28,7 @@ from typing import Any, NamedTuple
 from whoosh.analysis import RegexTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, _lenfield
 from whoosh.formats import Frequency
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.system import pack_uint
-from whoosh.util import random_name
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -372,112 +368,3 @@ def _write_block(pw: W3PostingsWriter, ids: array, weights: array, values: list[
     pw._postfile.write(data)
     pw._blockcount += 1
     pw._new_block()
-
-
-class _BulkTask(SubWriterTask):
-    """Whoosh's writer process with a BulkSegmentWriter, always writing a segment of its own; it receives
-    batches of items and makes their documents itself (`make`, inherited through fork)."""
-
-    make: Callable[[Any], dict[str, Any]]
-
-    def run(self) -> None:
-        ix = self.storage.open_index(self.indexname)
-        writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs)
-        while (job := self.jobqueue.get()) is not None:
-            filename, count = job
-            tempstorage = writer.temp_storage()
-            with tempstorage.open_file(filename).raw_file() as fh:
-                for _ in range(count):
-                    item = pickle.load(fh)  # noqa: S301 - our own file, written by the parent process
-                    writer.add_document(**(dict(item) if isinstance(item, _Fields) else self.make(item)))
-            tempstorage.delete_file(filename)
-        segment = writer._finalize_segment()
-        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=60)
-
-
-class _Fields(dict):
-    """The fields of a document given to BulkMultiWriter.add_document, as opposed to an item for `make`."""
-
-
-class BulkMultiWriter(MpWriter):
-    """`procs` processes with a BulkSegmentWriter each, every one writing its own segment (no merge of the
-    parts at the end). `add_item(item)` queues anything `make` turns into the fields of one document, so
-    that work happens in the writer processes too."""
-
-    def __init__(self, ix, procs: int, make: Callable[[Any], dict[str, Any]], batchsize: int = 200, **kwargs):
-        super().__init__(ix, procs=procs, batchsize=batchsize, multisegment=True, **kwargs)
-        self.make = make
-
-    def add_item(self, item: Any) -> None:
-        self.docbuffer.append(item)
-        if len(self.docbuffer) >= self.batchsize:
-            self._enqueue()
-        self._added_sub = True
-
-    def add_document(self, **fields: Any) -> None:
-        self.add_item(_Fields(fields))
-
-    def _enqueue(self) -> None:
-        filename = f"{random_name()}.doclist"
-        with self.temp_storage().create_file(filename).raw_file() as fh:
-            for item in self.docbuffer:
-                pickle.dump(item, fh, pickle.HIGHEST_PROTOCOL)
-        if len(self.tasks) < self.procs:
-            self._new_task()
-        self._put((filename, len(self.docbuffer)))
-        self.docbuffer = []
-
-    def _put(self, job) -> None:
-        """Queue a job for the writer processes; a process that died fails the build instead of hanging it."""
-        while True:
-            try:
-                self.jobqueue.put(job, timeout=1)
-                return
-            except queue.Full:
-                self._check_tasks()
-
-    def _check_tasks(self) -> None:
-        if any(task.exitcode for task in self.tasks):
-            raise RuntimeError("a search index writer process failed")
-
-    def _new_task(self) -> _BulkTask:
-        task = _BulkTask(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, True)
-        task.make = self.make
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def _commit(self, mergetype, optimize, merge) -> None:
-        """As Whoosh's, but a process that died fails the commit (Whoosh would commit without its part)."""
-        try:
-            if self.docbuffer:
-                self._enqueue()
-            for _task in self.tasks:
-                self._put(None)
-            segments = self._merge_segments(mergetype, optimize, merge)
-            results = []
-            while len(results) < len(self.tasks):
-                try:
-                    results.append(self.resultqueue.get(timeout=1))
-                except queue.Empty:
-                    self._check_tasks()
-            for task in self.tasks:
-                task.join()
-        except BaseException:
-            self.cancel()
-            raise
-        segments += [segment for _run, _names, segment in results]
-        if self._added:
-            segments.append(self._finalize_segment())
-        else:
-            self._close_segment()
-        self._commit_toc(segments)
-        self._finish()
-
-    def cancel(self) -> None:
-        for task in self.tasks:
-            if task.is_alive():
-                task.terminate()
-            task.join()
-        self.tasks = []
-        SegmentWriter.cancel(self)
