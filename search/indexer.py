@@ -51,7 +51,8 @@ def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
         backend.suggestions.apply(keep, gone)
     outbox.acknowledge(session, events)
     session.commit()
-    backend.refresh()
+    if len(events) < batch:  # the last batch of a burst: prepare the view queries will use next
+        backend.refresh()
     return len(events)
 
 
