@@ -51,8 +51,9 @@ def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
         backend.suggestions.apply(keep, gone)
     outbox.acknowledge(session, events)
     session.commit()
-    if len(events) < batch:  # the last batch of a burst: prepare the view queries will use next
-        backend.refresh()
+    if len(events) < batch or not outbox.pending(session, TOPIC, limit=1):
+        session.rollback()  # ends the check's read
+        backend.refresh()  # the burst is over: prepare the view the next queries use
     return len(events)
 
 

@@ -142,7 +142,14 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert offering_id
 
-    # the worker attains the diploma and claims; 西湖区 approves, pays once and publishes the notice
+    # the worker attains the diploma and claims, forgetting the number first: the form comes back on the phone
+    # with the note still typed and the reason beside the field; 西湖区 approves, pays once and publishes
+    page.get_by_label("说明（发证机构、日期）").fill("浙江开放大学 2026年7月")
+    page.get_by_label("证书编号").fill(" ")
+    page.get_by_role("button", name="提交补贴申请").click()
+    assert "请填写毕业证书" in page.locator("[data-application] .error").inner_text()
+    assert page.get_by_label("说明（发证机构、日期）").input_value() == "浙江开放大学 2026年7月"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("证书编号").fill("ZJ-DZ-0001")
     page.get_by_role("button", name="提交补贴申请").click()
     page.context.clear_cookies()
