@@ -131,12 +131,12 @@ def demo_load(if_empty: bool) -> None:
                ", ".join(f"{phone} {role}" for phone, role in demo.ACCOUNTS))
 
 
-@click.command("serve", help="Serve the site: waitress in one process, or gunicorn with --workers above 1.")
+@click.command("serve", help="Serve the site: waitress in one process, or granian with --workers above 1.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes; above 1 uses every core (gunicorn, Linux and macOS only).")
+              help="Server processes; above 1 uses every core (granian, Linux and macOS only).")
 @with_appcontext
 def serve(host: str, port: int, threads: int, workers: int) -> None:
     from app import server
@@ -146,10 +146,8 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
         server.serve_waitress(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
         return
     if sys.platform == "win32":
-        raise click.UsageError("--workers above 1 needs Linux or macOS (gunicorn); use one worker on Windows.")
-    from app import create_app
-
-    server.serve_gunicorn(create_app, host, port, workers, threads)
+        raise click.UsageError("--workers above 1 needs Linux or macOS (granian); use one worker on Windows.")
+    server.serve_granian(host, port, workers, threads)
 
 
 @click.command("config", help="Print every configuration key with its value source and meaning.")

@@ -1,11 +1,14 @@
-"""Security headers on every response, and the one check for where `next=` may send people."""
+"""Security headers on every response, the session cookie's signer, and the one check for where `next=` may send
+people."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
+from itsdangerous import URLSafeTimedSerializer
 
 from app.errors import Invalid
 
@@ -15,6 +18,23 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
+           ("Referrer-Policy", "strict-origin-when-cross-origin"), ("X-Frame-Options", "DENY"),
+           ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, with the signer built once per set of keys rather than on every request
+    (building one also serialises a test value)."""
+
+    _signer: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._signer[0] != keys:
+            self._signer = (keys, super().get_signing_serializer(app))
+        return self._signer[1]
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:
@@ -33,6 +53,9 @@ def _has_nul(values) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    app.session_interface = CookieSessions()
+    headers = (*HEADERS, HSTS) if app.config["HTTPS"] else HEADERS
+
     @app.before_request
     def refuse_nul_characters():
         """NUL has no place in text and PostgreSQL cannot store it: refuse it up front, clearly."""
@@ -41,12 +64,8 @@ def init_app(app: Flask) -> None:
             raise Invalid(_("输入内容含有无效字符，请删除后重试。"), code="invalid_characters")
 
     @app.after_request
-    def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["HTTPS"]:
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    def security_headers(response):
+        """Each header unless the view set its own; one look at the response's headers, not one per header."""
+        present = {key.lower() for key, _value in response.headers.items()}
+        response.headers.extend([(key, value) for key, value in headers if key.lower() not in present])
         return response

@@ -8,11 +8,11 @@ newest (nothing moved backwards). Each row also gives the server's CPU time per 
 from /proc): on a shared host it varies less between runs than the rate does.
 
 Each server setup is measured on its own fresh database: `waitress` is what `qiuxue serve` runs by default (one
-process, 8 threads); `gunicorn` is `qiuxue serve --workers 2 --threads 4` (one process per core). The client is
+process, 8 threads); `granian` is `qiuxue serve --workers 2 --threads 4` (one process per core). The client is
 wrk (Debian package `wrk`, written in C), with bench/wrk_heartbeats.lua: one keep-alive connection per wrk
 thread, each owning a slice of the learners. A Python client took half of this 2-core machine from the server.
 
-    .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,gunicorn]
+    .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,granian]
 """
 
 from __future__ import annotations
@@ -65,13 +65,12 @@ elif workers == "1":
     from bare import app
     waitress.serve(app, host="127.0.0.1", port=int(port), threads=int(threads))
 else:
-    from gunicorn.app.wsgiapp import run
-    sys.argv = ["gunicorn", "-w", workers, "--threads", threads, "-k", "gthread", "-b", "127.0.0.1:" + port,
-                "--no-control-socket", "bare:app"]
-    run()
+    from granian import Granian
+    Granian("bare:app", address="127.0.0.1", port=int(port), interface="wsgi", workers=int(workers),
+            blocking_threads=int(threads), websockets=False).serve()
 """
 SERVERS = {"waitress": "waitress, 1 process × 8 threads (qiuxue serve)",
-           "gunicorn": "gunicorn, 2 processes × 4 threads (qiuxue serve --workers 2 --threads 4)"}
+           "granian": "granian, 2 processes × 4 threads (qiuxue serve --workers 2 --threads 4)"}
 LUA = ROOT / "bench" / "wrk_heartbeats.lua"
 STEP_S = 15.0
 EPOCH = datetime(1970, 1, 1)
@@ -168,7 +167,7 @@ def wrk(port: int, folder: Path, prefix: str, method: str, path: str, seconds: i
 
 
 def server_cpu_s(pid: int) -> float:
-    """CPU seconds used so far by a server process and its children (gunicorn's workers), from Linux /proc."""
+    """CPU seconds used so far by a server process and its children (granian's workers), from Linux /proc."""
     total = 0.0
     for entry in Path("/proc").iterdir():
         try:
@@ -304,7 +303,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--servers", default="waitress,gunicorn")
+    parser.add_argument("--servers", default="waitress,granian")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/heartbeats.py needs wrk, the HTTP load generator: apt-get install wrk")

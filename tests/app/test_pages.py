@@ -3,6 +3,8 @@
 import pytest
 from flask import Blueprint, abort
 
+from app import create_app
+from app.extensions import db
 from app.security import safe_next
 from tests.conftest import post_form
 
@@ -11,6 +13,10 @@ from tests.conftest import post_form
 def app(app):
     """The app plus routes that fail on purpose, to see each error page."""
     bp = Blueprint("boom", __name__)
+
+    @bp.get("/_own_frame_rule")
+    def own_frame_rule():
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN"}
 
     @bp.get("/_boom/<int:code>")
     def boom(code):
@@ -50,6 +56,26 @@ def test_security_headers_on_every_page(client):
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_a_view_keeps_its_own_security_header_and_hsts_comes_only_over_https(app, client):
+    headers = client.get("/_own_frame_rule").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"] and headers["X-Content-Type-Options"] == "nosniff"
+    assert "Strict-Transport-Security" not in headers
+    secure = create_app({**{k: app.config[k] for k in ("TESTING", "DATA_DIR", "SECRET_KEY", "DATABASE_URL")},
+                         "HTTPS": True})
+    assert secure.test_client().get("/healthz").headers["Strict-Transport-Security"] == "max-age=31536000"
+    with secure.app_context():
+        db.engine.dispose()
+
+
+def test_sessions_signed_with_a_retired_key_still_work_after_the_key_changes(app, client, auth):
+    auth.as_role("worker")
+    assert client.get("/me").status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"], app.secret_key = ["test-secret"], "a-new-secret"
+    assert client.get("/me").status_code == 200  # the old cookie, checked against the fallback key
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/me").status_code == 302  # no longer accepted: back to the login page
 
 
 def test_pages_fetch_nothing_from_other_hosts(client):

@@ -20,7 +20,7 @@ from learning.models import LessonProgress
 from tests import factories
 from tests.conftest import CSRF_RE, FAST_HASH, TEST_DATABASE_URL
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="--workers needs gunicorn (Linux, macOS)")
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="--workers needs granian (Linux, macOS)")
 BIN = Path(sys.executable).parent
 
 
@@ -65,7 +65,7 @@ def _login(base: str, phone: str, lesson_id: int) -> tuple[requests.Session, str
 
 def test_two_server_processes_keep_every_heartbeat(app, learner, two_processes):
     base, pid = two_processes
-    children = Path(f"/proc/{pid}/task/{pid}/children")  # Linux: the gunicorn arbiter's worker processes
+    children = Path(f"/proc/{pid}/task/{pid}/children")  # Linux: granian's worker processes
     deadline = time.monotonic() + 20
     while children.exists() and len(children.read_text().split()) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)  # /healthz answers as soon as the first worker is up
