@@ -19,7 +19,7 @@ from app import jobs
 from app.accounts.models import Organisation
 from app.accounts.policy import can, require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from media import lessons, subtitles, tus
+from media import lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
 from media.models import AssetStatus, MediaAsset, Subtitle, Upload
 from media.storage import LocalStorage, get_storage
@@ -184,15 +184,16 @@ def attach(session: Session, actor: Any, asset: MediaAsset, lesson_id: int) -> N
 
 def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: MediaAsset, language: str,
                  data: bytes) -> Subtitle:
-    """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old)."""
+    """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old once committed)."""
     require(actor, "media.upload", asset.org)
     code, label = subtitles.language(language)
     vtt = subtitles.to_webvtt(data)
     key = f"assets/{asset.id}/subs/{code.lower()}-{secrets.token_hex(4)}.vtt"
     settings.storage.put(key, io.BytesIO(vtt.encode("utf-8")))
+    pending_files.written(session, settings.storage, key)
     existing = next((s for s in asset.subtitles if s.language == code), None)
     if existing is not None:
-        settings.storage.delete(existing.path)
+        pending_files.drop_on_commit(session, settings.storage, existing.path)
         asset.subtitles.remove(existing)
         session.flush()
     subtitle = Subtitle(language=code, label=label, path=key, lesson_id=asset.lesson_id)

@@ -20,7 +20,7 @@ from app import jobs
 from app.db import utcnow
 from app.errors import Invalid
 from app.extensions import db
-from media import ffmpeg, lessons, tus
+from media import ffmpeg, lessons, pending_files, tus
 from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
 from media.service import CLEANUP, TRANSCODE, MediaSettings
 from media.transcode import Result, transcode
@@ -64,6 +64,7 @@ def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe
     """Move the finished folder into place, then point the asset at it (one commit)."""
     output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
     settings.storage.put_tree(output_key, work)
+    pending_files.written(session, settings.storage, output_key)
     previous = asset.output_key
     asset.renditions.clear()
     session.flush()
@@ -75,9 +76,9 @@ def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe
     asset.has_video, asset.has_audio = bool(probe.width), probe.has_audio
     asset.error_code = asset.error = ""
     lessons.fill_duration(session, asset)
-    session.commit()
     if previous and previous != output_key:
-        settings.storage.delete(previous)
+        pending_files.drop_on_commit(session, settings.storage, previous)
+    session.commit()
 
 
 def transcode_ended(session: Session, job: jobs.Job) -> None:

@@ -24,6 +24,7 @@ from app.accounts.models import Organisation
 from app.accounts.policy import is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
+from media import pending_files
 from media.models import MediaAsset, Rendition, Upload
 from media.storage import LocalStorage
 
@@ -156,8 +157,8 @@ def current_offset(storage: LocalStorage, upload: Upload) -> int:
 
 
 def terminate(session: Session, storage: LocalStorage, upload: Upload) -> None:
-    """DELETE: drop the bytes and the row."""
-    storage.delete(upload.key)
+    """DELETE: drop the row, and the bytes once that is committed."""
+    pending_files.drop_on_commit(session, storage, upload.key)
     session.delete(upload)
     session.flush()
 
@@ -166,7 +167,7 @@ def remove_expired(session: Session, storage: LocalStorage) -> int:
     """Uploads past their expiry that no asset took over: unfinished ones, and finished ones never used."""
     expired = session.scalars(select(Upload).where(Upload.expires_at < utcnow(), Upload.asset_id.is_(None))).all()
     for upload in expired:
-        storage.delete(upload.key)
+        pending_files.drop_on_commit(session, storage, upload.key)
         session.delete(upload)
     session.flush()
     return len(expired)

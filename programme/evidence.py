@@ -21,6 +21,7 @@ from app.accounts.models import User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, NotFound
 from learning.recognition import MIME, check_evidence
+from media import pending_files
 from media.storage import LocalStorage, Storage
 from programme.models import ClaimEvidence, ClaimStatus, SubsidyClaim
 
@@ -45,9 +46,11 @@ def check(data: bytes) -> tuple[str, bytes]:
 
 
 def store(session: Session, actor: Any, claim: SubsidyClaim, kind: str, kept: bytes, files: Storage) -> ClaimEvidence:
-    """Write an already checked file and its row (the caller has checked who may)."""
+    """Write an already checked file and its row (the caller has checked who may); the file goes again if the
+    row is not committed."""
     key = f"claims/{claim.id}/{secrets.token_hex(16)}.{EXTENSIONS[kind]}"
     size = files.put(key, io.BytesIO(kept))
+    pending_files.written(session, files, key)
     item = ClaimEvidence(claim_id=claim.id, key=key, kind=kind, size=size, uploaded_by_id=getattr(actor, "id", None))
     session.add(item)
     session.flush()

@@ -117,3 +117,28 @@ def test_vendored_scripts_match_the_recorded_versions():
     for folder, script in (("hls.js", "hls.min.js"), ("tus-js-client", "tus.min.js")):
         digest = hashlib.sha256((vendor / folder / script).read_bytes()).hexdigest()
         assert digest in readme and (vendor / folder / "LICENSE").exists()
+
+
+def test_a_replaced_subtitle_file_goes_only_when_the_change_commits(app, db):
+    """Rolled back (a failed commit, an error later in the request): the new file is removed and the old one,
+    still pointed at, stays. Committed: the old file goes."""
+    from media import service
+    from media.models import MediaAsset
+
+    settings = service.MediaSettings.of(app)
+    staff = factories.user("institution_staff", "INST-T1")
+    asset = MediaAsset(org=organisations.get_by_code(db.session, "INST-T1"), title="a.mp4")
+    db.session.add(asset)
+    db.session.flush()
+    first = service.add_subtitle(db.session, settings, staff, asset, "zh-CN", b"1\n00:00:01,000 --> 00:00:02,000\nA\n")
+    db.session.commit()
+    old = first.path
+    second = service.add_subtitle(db.session, settings, staff, asset, "zh-CN", b"1\n00:00:01,000 --> 00:00:02,000\nB\n")
+    new = second.path
+    assert settings.storage.exists(old) and settings.storage.exists(new)
+    db.session.rollback()
+    assert settings.storage.exists(old) and not settings.storage.exists(new)
+    assert [s.path for s in db.session.get(MediaAsset, asset.id).subtitles] == [old]
+    third = service.add_subtitle(db.session, settings, staff, asset, "zh-CN", b"1\n00:00:01,000 --> 00:00:02,000\nC\n")
+    db.session.commit()
+    assert not settings.storage.exists(old) and settings.storage.exists(third.path)

@@ -87,6 +87,22 @@ def test_bad_files_are_refused_and_nothing_saved_is_lost(app, db, data, message)
     assert [f.kind for f in claim.files] == ["pdf"] and len(_stored(app)) == 1  # the good one not kept either
 
 
+@pytest.mark.parametrize("end", ["rollback", "close"])
+def test_files_of_a_claim_that_is_never_committed_are_not_kept(app, db, end):
+    """A request that fails after the files are stored (a lock timeout at commit, an error further on) ends its
+    transaction without a commit, by a rollback or by closing the session: its files go with it."""
+    me, record = enrolled(open_year())
+    db.session.commit()
+    store = evidence.storage(app.config["DATA_DIR"])
+    claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store)
+    db.session.commit()
+    evidence.attach(db.session, me, claim, [jpeg_bytes(), png_bytes()], store)
+    assert len(_stored(app)) == 3
+    db.session.rollback() if end == "rollback" else db.session.close()
+    kept = db.session.scalars(select(ClaimEvidence)).all()
+    assert [f.kind for f in kept] == ["pdf"] and _stored(app) == [store.path(kept[0].key)]
+
+
 def test_who_may_attach_and_download(app, db):
     me, record = enrolled(open_year())
     store = evidence.storage(app.config["DATA_DIR"])
