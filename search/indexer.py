@@ -82,7 +82,8 @@ def _wake_after_commit(session: Session) -> None:
 
 class IndexerThread(threading.Thread):
     """Drains the outbox inside the web process: at once after a commit here, every `poll` seconds else
-    (changes committed by other processes)."""
+    (changes committed by other processes). When idle it also prepares the view of an index generation another
+    process committed, as after its own commits."""
 
     def __init__(self, app: Flask, backend: WhooshBackend, poll: float):
         super().__init__(name="search-indexer", daemon=True)
@@ -95,6 +96,7 @@ class IndexerThread(threading.Thread):
         analysis.jieba_tokenizer()  # load the dictionary here, not in the first search request
         while not self.stopping.is_set():
             if not self.step():
+                self.backend.refresh()  # another process committed? prepare its view here, not in a query
                 _wake.wait(self.poll)
                 _wake.clear()
 

@@ -159,3 +159,32 @@ def test_after_a_commit_the_words_searched_before_are_ready_and_answer_as_a_cold
     after = [hit.id for hit in backend.search(asked).hits]
     cold = View(backend.store.ix().searcher())
     assert changed.id in after and after == [hit.id for hit in execute(cold, asked).hits]
+
+
+def test_a_commit_by_another_process_is_prepared_by_the_indexer_thread_before_queries_meet_it(app, db):
+    """Another process (`qiuxue search worker`, another server process) commits; this process's indexer thread,
+    idle, builds the new view with the words searched here prepared, so no query pays for it."""
+    from dataclasses import replace
+
+    from tests.search import corpus
+
+    ours = app.extensions["search"]
+    other = WhooshBackend(ours.folder)  # its own index store, as in another process
+    docs = corpus.documents()
+    ours.rebuild(docs)
+    before = [hit.id for hit in ours.search(SearchRequest(q="电工", facets=False, highlight=False)).hits]
+    thread = indexer.IndexerThread(app, ours, poll=0.1)
+    thread.start()
+    try:
+        changed = next(doc for doc in docs if doc.id not in before)
+        other.apply([replace(changed, title=changed.title + " 电工")], [])
+        latest = ours.store.ix().latest_generation()
+        deadline = time.monotonic() + 10
+        while ours.store._view.generation != latest and time.monotonic() < deadline:  # without asking for it
+            time.sleep(0.05)
+        view = ours.store._view
+        assert view.generation == latest and view.memo["text", "电工"].ranked is not None
+    finally:
+        thread.stop()
+        thread.join(5)
+    assert changed.id in {hit.id for hit in ours.search(SearchRequest(q="电工")).hits}
