@@ -43,7 +43,9 @@ def _delete(items: list[tuple[Storage, str]]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    _delete(session.info.pop(KEY, ([], []))[1])
+    pending = session.info.pop(KEY, None)  # every commit passes here (heartbeat groups too): nothing to build
+    if pending:
+        _delete(pending[1])
 
 
 @event.listens_for(Session, "after_transaction_end")
