@@ -12,6 +12,7 @@ from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
 
+from app import timefmt
 from app.extensions import babel
 from app.security import safe_next
 
@@ -51,6 +52,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path + "/translations"))
     app.register_blueprint(bp)
+    timefmt.init_app(app)  # dates and times shown in Beijing time: the filters local_date, local_datetime
 
     @app.context_processor
     def language_context() -> dict:

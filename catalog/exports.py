@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 from flask import url_for
 from openpyxl import Workbook
 
+from app.timefmt import datetime_text
 from catalog import covers
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource, UnionCatalog
@@ -133,7 +134,7 @@ def catalog_rows(entries: list[tuple[Any, Entry]]) -> list[list[Any]]:
             continue
         rows.append([section.title, resource.id, resource.title, str(KIND_LABELS[resource.kind]),
                      resource.provider.name, resource.credits, resource.hours, resource.summary,
-                     resource_url(resource), iso(resource.published_at) or ""])
+                     resource_url(resource), datetime_text(resource.published_at)])  # people read it: Beijing
     return rows
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
 from learning.credit_models import Certificate, CreditRecord, RecordKind
 
@@ -52,7 +53,7 @@ def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
     if user is None:
         raise NotFound(_("用户不存在。"), code="user_not_found")
     insert_ignore(session, Certificate, {
-        "serial": f"QX{utcnow():%Y}{secrets.token_hex(5).upper()}", "user_id": user_id,
+        "serial": f"QX{beijing_today().year}{secrets.token_hex(5).upper()}", "user_id": user_id,
         "resource_id": resource.id, "issuer_id": resource.provider_id, "resource_title": resource.title,
         "holder_name": holder_name(user), "credits": float(resource.credits or 0), "issued_at": utcnow(),
         "revoked_reason": "",
@@ -153,7 +154,7 @@ def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
         paragraph.drawOn(pdf, 80, y)
     pdf.setFont(font, 14)
     pdf.drawString(80, 120, _("发证单位：%(org)s", org=certificate.issuer.name))
-    pdf.drawString(80, 96, _("发证日期：%(d)s", d=f"{certificate.issued_at:%Y-%m-%d}"))
+    pdf.drawString(80, 96, _("发证日期：%(d)s", d=date_text(certificate.issued_at)))
     pdf.drawString(80, 72, _("证书编号：%(s)s", s=certificate.serial))
     pdf.drawImage(ImageReader(io.BytesIO(qr_png(verify_url))), width - 210, 60, 140, 140)
     pdf.setFont(font, 10)

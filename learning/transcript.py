@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.db import utcnow
+from app.timefmt import beijing_today, date_text
 from learning import certificates, credits, pathways
 from learning.credit_models import Certificate, CreditRecord, RecordKind
 
@@ -75,7 +75,7 @@ def _record_rows(t: Transcript, style: ParagraphStyle) -> list[list[Any]]:
         if r.reason and r.kind == RecordKind.revoked:
             note += _("：%(reason)s", reason=r.reason)
         who = " / ".join(x for x in (r.reviewer.name if r.reviewer else "", r.issuer.name if r.issuer else "") if x)
-        rows.append([f"{r.created_at:%Y-%m-%d}", str(KIND_LABELS[r.kind]), _para(note, style),
+        rows.append([date_text(r.created_at), str(KIND_LABELS[r.kind]), _para(note, style),
                      f"{r.amount:g}", _para(who, style)])
     return rows
 
@@ -89,7 +89,7 @@ def pdf(t: Transcript) -> bytes:
                             title=_("学分成绩单"), author=_("求学"))
     story: list[Any] = [
         Paragraph(_("学分成绩单"), s["title"]),
-        _para(_("姓名：%(name)s　　生成日期：%(d)s", name=t.holder, d=f"{utcnow():%Y-%m-%d}"), s["p"]),
+        _para(_("姓名：%(name)s　　生成日期：%(d)s", name=t.holder, d=date_text(beijing_today())), s["p"]),
         Paragraph(_("学分合计：%(n)s", n=f"{t.balance:g}"), s["p"]),
         Paragraph(_("学分记录"), s["h"]),
         _table(_record_rows(t, s["p"]), [22 * mm, 20 * mm, 80 * mm, 14 * mm, 44 * mm], font),
@@ -97,7 +97,7 @@ def pdf(t: Transcript) -> bytes:
     if t.certificates:
         story += [Paragraph(_("结业证书"), s["h"]), _table(
             [[_("编号"), _("课程"), _("日期"), _("状态")]] + [
-                [c.serial, _para(c.resource_title, s["p"]), f"{c.issued_at:%Y-%m-%d}",
+                [c.serial, _para(c.resource_title, s["p"]), date_text(c.issued_at),
                  _("已撤销") if c.revoked_at else _("有效")] for c in t.certificates],
             [36 * mm, 90 * mm, 24 * mm, 30 * mm], font)]
     if t.progress:

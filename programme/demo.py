@@ -14,6 +14,7 @@ from app.accounts import organisations, service
 from app.accounts.models import Role, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
+from app.timefmt import beijing_today
 from programme import applications, declarations, notices, plans, quotas, subsidies
 from programme.declarations import OfferingInput
 
@@ -44,7 +45,7 @@ def _offerings(session: Session, plan: plans.Plan) -> list:
 
 def load(session: Session) -> dict[str, int]:
     """Called from app.demo.load after the accounts and the support demo (which sets the worker's union)."""
-    today = date.today()
+    today = beijing_today()
     plan = plans.open_plan(session, SYSTEM, plans.PlanInput(
         year=today.year, notice_date=date(today.year, 1, 1), opens_on=date(today.year, 1, 1),
         closes_on=date(today.year, 12, 31)))

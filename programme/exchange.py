@@ -22,6 +22,7 @@ from stdnum.cn import ric
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
 from app.accounts.policy import require
 from app.errors import Invalid
+from app.timefmt import beijing_today
 from catalog.imports import ImportReport, RowError, read_rows
 from catalog.sanitize import clean_text
 from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
@@ -64,7 +65,7 @@ def _text(raw: dict[str, str], column: str, errors: dict[str, str], limit: int) 
 
 def _day(raw: dict[str, str], column: str, errors: dict[str, str]) -> date | None:
     value = parse_date(raw.get(column, ""))
-    if value is None or value > date.today():
+    if value is None or value > beijing_today():
         errors[column] = _("日期应为 年-月-日（如 2025-06-30），且不能晚于今天。")
     return value
 
@@ -129,7 +130,7 @@ def _admission(session: Session, org: Organisation, raw: dict[str, str]) -> tupl
     values["student_number"] = clean_text(raw.get("student_number"))
     if len(values["student_number"]) > 50:
         errors["student_number"] = _("学号最多50个字符。")
-    values["enrolled_on"] = date.today()
+    values["enrolled_on"] = beijing_today()
     if raw.get("enrolled_on", "").strip():
         values["enrolled_on"] = _day(raw, "enrolled_on", errors)
     if "id_number" in errors:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
+from app.timefmt import beijing_today
 from programme.models import Attainment, Plan, PlanChange, Quota, QuotaChange
 
 STANDARD_FIELDS = tuple(f"std_{a.value}" for a in Attainment)
@@ -184,7 +185,7 @@ def get_plan(session: Session, year: int) -> Plan:
 
 def current_plan(session: Session, today: date | None = None) -> Plan | None:
     """This year's plan if there is one, else the latest."""
-    today = today or date.today()
+    today = today or beijing_today()
     return (session.scalar(select(Plan).where(Plan.year == today.year))
             or session.scalar(select(Plan).order_by(Plan.year.desc()).limit(1)))
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, extract, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, User, WorkerProfile
 from app.accounts.policy import require
+from app.timefmt import year_of
 from catalog.models import ResourceIndustry
 from programme.attribution import owner_of
 from programme.support_models import CertificateRecord, GraduationRecord
@@ -36,7 +37,8 @@ class Metric:
 
 
 def _year(column: Any) -> Any:
-    return extract("year", column).label("year")
+    """The Beijing year of a timestamp (a completion at 23:30 UTC on 31 December counts in the new year)."""
+    return year_of(column).label("year")
 
 
 def _in_region(query: Select[Any], user_column: Any, org: Organisation) -> Select[Any]:

@@ -4,7 +4,6 @@ and publishing notices. Every decision is the services' (and the policy's); thes
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -17,6 +16,7 @@ from app.accounts.models import OrgKind, Role
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import applications, declarations, notices, objections, plans, quotas, subsidies
 from programme.models import AppStatus, ClaimStatus
 from programme.views import day, failed, number, the_plan, user
@@ -56,7 +56,7 @@ def plan_list():
             flash(_("年度计划已创建，可以向各市分配名额了。"), "success")
             return redirect(url_for(".quota_table", code=province.code))
     return render_template("programme/plans.html", items=plans.all_plans(db.session), errors=errors,
-                           form=request.form, province=province, today=date.today()), status
+                           form=request.form, province=province, today=beijing_today()), status
 
 
 @bp.route("/plans/<int:year>/edit", methods=["GET", "POST"])
@@ -161,7 +161,7 @@ def admissions(typed: dict[str, Any] | None = None):
     own = orgs_for(user(), Role.institution_staff)
     items = applications.for_institutions(db.session, own)
     claims = subsidies.for_enrolments(db.session, [a.enrolment.id for a in items if a.enrolment])
-    return render_template("programme/admissions.html", items=items, claims=claims, today=date.today(), typed=typed)
+    return render_template("programme/admissions.html", items=items, claims=claims, today=beijing_today(), typed=typed)
 
 
 @bp.post("/applications/<int:application_id>/admit")
@@ -176,7 +176,7 @@ def admit(application_id: int):
             applications.graduate(db.session, user(), item, when)
         elif request.form.get("decision") == "enrol":
             applications.enrol(db.session, user(), item, request.form.get("student_number", ""),
-                               day("enrolled_on") or date.today())
+                               day("enrolled_on") or beijing_today())
         else:
             applications.admit(db.session, user(), item, request.form.get("decision") == "approve",
                                request.form.get("note", ""))
@@ -196,7 +196,7 @@ def subsidy_queue():
                            claims=subsidies.for_unions(db.session, unions),
                            spending=[subsidies.spending(db.session, plan, u) for u in unions],
                            batches=[b for u in unions for b in subsidies.batches(db.session, plan, u)],
-                           today=date.today(), statuses=ClaimStatus)
+                           today=beijing_today(), statuses=ClaimStatus)
 
 
 @bp.post("/claims/<int:claim_id>/decide")
@@ -219,7 +219,7 @@ def pay(code: str):
     county = organisations.get_by_code(db.session, code)
     ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
     try:
-        batch = subsidies.pay(db.session, user(), the_plan(), county, ids, day("paid_on") or date.today())
+        batch = subsidies.pay(db.session, user(), the_plan(), county, ids, day("paid_on") or beijing_today())
     except (Invalid, Conflict) as err:
         failed(err)
     else:
@@ -238,14 +238,14 @@ def notice_new():
         org = next((u for u in unions if u.code == request.form.get("org")), unions[0])
         try:
             notice = notices.publish(db.session, user(), plan, org, request.form.get("kind", ""),
-                                     day("published_on") or date.today(), number("objection_days", 5))
+                                     day("published_on") or beijing_today(), number("objection_days", 5))
         except (Invalid, Conflict) as err:
             status = failed(err)
         else:
             db.session.commit()
             flash(_("公示已发布。"), "success")
             return redirect(url_for("programme.notice_show", notice_id=notice.id))
-    return render_template("programme/notice_new.html", unions=unions, plan=plan, today=date.today()), status
+    return render_template("programme/notice_new.html", unions=unions, plan=plan, today=beijing_today()), status
 
 
 @bp.get("/objections/review")

@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.accounts.policy import can, orgs_for
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.models import EnrolmentRecord, OfferingStatus, Plan
@@ -89,7 +90,7 @@ def offering(offering_id: int):
         if me is None:
             return redirect(url_for("auth.login", next=request.path))
         try:
-            applications.apply(db.session, me, item, date.today())
+            applications.apply(db.session, me, item, beijing_today())
         except (Invalid, Conflict) as err:
             status = failed(err)
         else:
@@ -230,7 +231,7 @@ def notice_show(notice_id: int):
 
 def _notice_page(notice, errors: dict[str, str] | None = None, status: int = 200, headers: dict | None = None):
     return render_template("programme/notice.html", notice=notice, errors=errors or {}, form=request.form,
-                           period_open=objections.period_open(notice, date.today())), status, headers or {}
+                           period_open=objections.period_open(notice, beijing_today())), status, headers or {}
 
 
 @bp.post("/notices/<int:notice_id>/objections")
@@ -240,7 +241,7 @@ def notice_object(notice_id: int):
     notice = notices.get(db.session, notice_id)
     try:
         objections.file(db.session, user(), notice, text=request.form.get("text", ""),
-                        line=request.form.get("line", ""), today=date.today(),
+                        line=request.form.get("line", ""), today=beijing_today(),
                         max_count=current_app.config["ENQUIRY_MAX_PER_WINDOW"],
                         window=timedelta(minutes=current_app.config["ENQUIRY_WINDOW_MINUTES"]))
     except (Invalid, Conflict) as err:
