@@ -5,14 +5,13 @@ the worker masked. Then Hangzhou publishes its open catalog and reads a dashboar
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from app.accounts import service
 from app.accounts.models import User
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import declarations, plans
 from programme.declarations import OfferingInput
 from programme.models import SubsidyPayment
@@ -21,7 +20,7 @@ from tests.catalog.helpers import make
 from tests.programme.helpers import ELIGIBLE, org, staff
 
 pytestmark = pytest.mark.browser
-YEAR = date.today().year
+YEAR = beijing_today().year
 
 
 def _declared_offering(app) -> int:
@@ -138,7 +137,7 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     page.get_by_role("button", name="登录").click()
     page.goto("/programme/mine")
     timeline = page.locator("[data-application] .timeline").inner_text()
-    assert "待办" not in timeline and timeline.count(date.today().isoformat()) == 4
+    assert "待办" not in timeline and timeline.count(beijing_today().isoformat()) == 4
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert offering_id
 

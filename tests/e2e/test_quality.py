@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.timefmt import beijing_today
+
 pytestmark = [pytest.mark.browser, pytest.mark.render_once]
 
 AXE = (Path(__file__).parent / "vendor/axe-core/axe.min.js").read_text(encoding="utf-8")
@@ -23,7 +25,7 @@ STAFF = [("union_staff", "330106", "/orgs/330106"), ("union_staff", "330100", "/
          ("institution_staff", None, "/catalog/manage/import"), ("institution_staff", None, "/media/upload"),
          ("union_staff", "330000", "/programme/quotas/330000"), ("union_staff", "330100", "/reports/330100"),
          ("union_staff", "330106", "/enquiries/inbox"), ("institution_staff", None, "/programme/declare"),
-         ("union_staff", "330000", f"/programme/plans/{date.today().year}/edit"),
+         ("union_staff", "330000", f"/programme/plans/{beijing_today().year}/edit"),
          ("union_staff", "330106", "/programme/objections/review"),
          ("institution_staff", None, "/programme/admissions")]
 
@@ -102,7 +104,7 @@ def test_staff_pages(app, page, login, role, org, url):
         from programme import plans
 
         with app.app_context():
-            year = date.today().year
+            year = beijing_today().year
             plans.open_plan(db.session, SYSTEM, plans.PlanInput(year, date(year, 1, 1), date(year, 1, 1),
                                                                 date(year, 12, 31)))
             db.session.commit()

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import notices, objections, plans
 from programme.models import Objection, ObjectionStatus
 from tests import factories
@@ -106,7 +107,8 @@ def _published_today(app) -> tuple[int, int]:
     ids = extra_samples(app, {})
     with app.app_context():
         plan = plans.current_plan(db.session)
-        old = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", date.today() - timedelta(days=40))
+        old = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions",
+                              beijing_today() - timedelta(days=40))
         db.session.commit()
         return ids["notice"], old.id
 

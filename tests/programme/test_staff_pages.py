@@ -3,11 +3,10 @@ with good input — selection, verification, claims, approval, payment batches a
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import applications, declarations, plans
 from programme.declarations import OfferingInput
 from programme.models import ClaimStatus, Notice, Offering, OfferingStatus, SubsidyClaim, SubsidyPayment
@@ -45,10 +44,10 @@ def enrolled(app) -> tuple[str, int]:
     offering_id = open_now(app)
     with app.app_context():
         me = worker(contract_start=f"{THIS_YEAR - 1}-01-01", contract_end="")
-        application = applications.apply(db.session, me, db.session.get(Offering, offering_id), date.today())
+        application = applications.apply(db.session, me, db.session.get(Offering, offering_id), beijing_today())
         applications.verify(db.session, staff(code="330106"), application, True)
         applications.admit(db.session, staff("institution_staff"), application, True)
-        record = applications.enrol(db.session, staff("institution_staff"), application, "S1", date.today())
+        record = applications.enrol(db.session, staff("institution_staff"), application, "S1", beijing_today())
         db.session.commit()
         return me.phone, record.id
 
@@ -96,7 +95,7 @@ def test_withdrawal_from_the_page_frees_the_place(app, client, auth):
     offering_id = open_now(app)
     with app.app_context():
         me = worker(contract_start=f"{THIS_YEAR - 1}-01-01", contract_end="")
-        application = applications.apply(db.session, me, db.session.get(Offering, offering_id), date.today())
+        application = applications.apply(db.session, me, db.session.get(Offering, offering_id), beijing_today())
         applications.verify(db.session, staff(code="330106"), application, True)
         db.session.commit()
         phone, application_id = me.phone, application.id

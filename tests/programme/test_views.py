@@ -8,13 +8,14 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import applications, notices, plans
 from programme.models import Application, Offering, Plan
 from tests import factories
 from tests.conftest import post_form
 from tests.programme.helpers import ELIGIBLE, offering, org, staff
 
-THIS_YEAR = date.today().year
+THIS_YEAR = beijing_today().year
 
 
 def open_now(app) -> int:
@@ -53,7 +54,7 @@ def test_worker_sees_every_rule_applies_and_follows_the_steps(app, client, auth)
     response = post_form(client, f"/programme/offerings/{offering_id}", {})
     assert response.status_code == 302
     mine = client.get("/programme/mine").get_data(as_text=True)
-    assert "已提交，待县级工会审核" in mine and "县级工会审核" in mine and date.today().isoformat() in mine
+    assert "已提交，待县级工会审核" in mine and "县级工会审核" in mine and beijing_today().isoformat() in mine
     again = post_form(client, f"/programme/offerings/{offering_id}", {})  # one per year and level
     assert again.status_code == 409 and "只能报读一个" in again.get_data(as_text=True)
 
@@ -120,7 +121,7 @@ def test_public_notices_show_people_masked(app, client):
         service.update_profile(db.session, applicant, applicant, {
             **ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": ""})
         item = db.session.get(Offering, offering_id)
-        application = applications.apply(db.session, applicant, item, date.today())
+        application = applications.apply(db.session, applicant, item, beijing_today())
         applications.verify(db.session, staff(code="330106"), application, True)
         applications.admit(db.session, staff("institution_staff"), application, True)
         notice = notices.publish(db.session, staff(code="330106"), item.plan, org("330106"), "admissions",

@@ -5,6 +5,7 @@ tests/security/test_routes.py). Roles, in order: anonymous, worker, institution,
 
 from datetime import date
 
+from app.timefmt import beijing_today
 from tests.security.test_routes import row
 
 GET = {
@@ -43,7 +44,7 @@ POST_PATHS = {
     "programme_staff.decide": "/programme/claims/1/decide",
     "programme_staff.pay": "/programme/subsidies/330106/pay",
     "programme_staff.notice_new": "/programme/notices/new",
-    "programme_staff.plan_edit": f"/programme/plans/{date.today().year}/edit",
+    "programme_staff.plan_edit": f"/programme/plans/{beijing_today().year}/edit",
     "programme.claim_evidence": "/programme/claims/1/evidence",
     "programme.notice_object": "/programme/notices/1/objections",
     "programme_staff.resolve_objection": "/programme/objections/1/resolve",
@@ -54,8 +55,6 @@ def extra_samples(app, base):
     """This year's plan open today, a selected offering of INST-T1, an admitted applicant under 西湖区 with a
     granted subsidy (and a PDF as its evidence), and public notices listing them (masked), the last with an
     objection."""
-    from datetime import date
-
     from app.accounts import service
     from app.accounts.policy import SYSTEM
     from app.extensions import db
@@ -65,7 +64,7 @@ def extra_samples(app, base):
     from tests.learning.credit_factories import pdf_bytes
     from tests.programme.helpers import org
 
-    today = date.today()
+    today = beijing_today()
     with app.app_context():
         plan = plans.open_plan(db.session, SYSTEM, plans.PlanInput(
             year=today.year, notice_date=date(today.year, 1, 1), opens_on=date(today.year, 1, 1),
