@@ -11,11 +11,13 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from app.accounts import service
+from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
 from learning import enrolment
 from learning.models import Enrolment
-from programme import notices, reports
+from programme import enquiries, notices, reports
 from programme.models import Application, Notice, Objection
 from tests.conftest import post_form
 from tests.programme.helpers import offering, open_year, org, staff, worker
@@ -35,20 +37,39 @@ def _offering_and_worker(app, **profile) -> tuple[int, str]:
         return item.id, me.phone
 
 
-@pytest.mark.parametrize(("hour", "accepted"), [(15, True), (23, False)])
-def test_applying_on_the_last_day_follows_the_beijing_clock(app, client, auth, hour, accepted):
-    """15:30 UTC is 23:30 on 30 June in Beijing (still open); 23:30 UTC is 07:30 on 1 July there (closed)."""
+@pytest.mark.parametrize(("moment", "shown"), [((2026, 6, 29, 23, 30), "2026-06-30"),
+                                              ((2026, 6, 30, 15, 30), "2026-06-30"),
+                                              ((2026, 6, 30, 23, 30), None)])
+def test_applying_on_the_last_day_follows_the_beijing_clock(app, client, auth, moment, shown):
+    """23:30 UTC on the 29th and 15:30 UTC on the 30th are both 30 June in Beijing (open, and the timeline says
+    so); 23:30 UTC on the 30th is 07:30 on 1 July there: closed."""
     offering_id, phone = _offering_and_worker(app)
-    with _at(2026, 6, 30, hour, 30):
+    with _at(*moment):
         auth.login(phone)
         response = post_form(client, f"/programme/offerings/{offering_id}", {})
+        mine = client.get("/programme/mine").get_data(as_text=True)
     with app.app_context():
         saved = db.session.scalar(select(func.count(Application.id)))
-    if accepted:
+    if shown:
         assert response.status_code == 302 and saved == 1
+        assert f"提交申请 <span class=\"muted\">{shown}</span>" in mine and "2026-06-29" not in mine
     else:
         assert response.status_code == 400 and saved == 0
         assert "报读时间为 2026-03-15 至 2026-06-30" in response.get_data(as_text=True)
+
+
+def test_an_enquiry_asked_at_23_30_utc_is_shown_at_07_30_beijing(app, client, auth):
+    phone = auth.as_role("worker")
+    with app.app_context():
+        asker = db.session.scalar(select(User).where(User.phone == phone))
+        service.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
+        enquiry = enquiries.ask(db.session, asker, subject="学费", question="学费怎么补贴？",
+                                now=datetime(2026, 3, 14, 23, 30))
+        enquiries.answer(db.session, staff(code="330106"), enquiry, "按标准补贴。", now=datetime(2026, 3, 15, 16, 5))
+        enquiry_id = enquiry.id
+        db.session.commit()
+    page = client.get(f"/enquiries/{enquiry_id}").get_data(as_text=True)
+    assert "2026-03-15 07:30" in page and "2026-03-16 00:05" in page and "2026-03-14" not in page
 
 
 def test_an_objection_at_23_30_utc_on_the_last_day_is_refused(app, client, auth):
