@@ -130,3 +130,18 @@ def test_reports_count_a_timestamp_in_its_beijing_year(db):
     assert report.by_year["completions"] == {2025: 1, 2026: 1}
     assert report.total("completions") == 1 and report.by_industry["completions"] == {"construction": 1}
     assert db.session.scalar(select(func.count(Enrolment.id))) == 2
+
+
+def test_an_exchange_file_may_carry_beijing_today_but_not_tomorrow(db):
+    """At 23:30 UTC on 14 March a graduation dated 15 March (today in Beijing) is fine; 16 March is not yet."""
+    from app.accounts import organisations
+    from programme import exchange
+    from programme.support_models import GraduationRecord
+
+    inst, sender = organisations.get_by_code(db.session, "INST-T1"), staff("institution_staff")
+    data = ("身份证号,姓名,层次,专业,毕业证书编号,毕业日期\n33010619900101123X,张三,专科,机电一体化,D-1,2026-03-15\n"
+            "330106198505054562,李四,专科,会计,D-2,2026-03-16\n").encode()
+    with _at(2026, 3, 14, 23, 30):
+        report = exchange.import_file(db.session, sender, inst, "graduation", data, "g.csv", valid_only=True)
+    assert report.imported == 1 and [(e.row, e.column) for e in report.errors] == [(3, "毕业日期")]
+    assert db.session.scalar(select(GraduationRecord.graduated_on)) == date(2026, 3, 15)
