@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.accounts.masking import mask_phone
 from app.db import Base, utcnow
 
 
@@ -24,7 +25,7 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # UTC
     # NULL for the operator at the command line (policy.SYSTEM) and for entries whose actor was removed.
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    # Kept as written at the time, so the log stays readable after accounts are renamed or removed.
+    # Name and masked phone as they were at the time, so the log stays readable after accounts change or go.
     actor_label: Mapped[str] = mapped_column(String(80), default="")
     action: Mapped[str] = mapped_column(String(40))  # e.g. "role.grant", "role.revoke"
     target_kind: Mapped[str] = mapped_column(String(40))  # e.g. "user"
@@ -51,7 +52,7 @@ class Filter:
 def _label(actor: Any) -> str:
     if getattr(actor, "id", None) is None:
         return "system"
-    return f"{actor.name} ({actor.phone})"[:80]
+    return f"{actor.name} ({mask_phone(actor.phone)})"[:80]  # the id links to the account; pages show no more
 
 
 def record(session: Session, actor: Any, action: str, target_kind: str, target_id: object, *,

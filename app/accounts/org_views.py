@@ -113,7 +113,7 @@ def show(code: str):
         "orgs/show.html", org=org, kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, child_form=forms["child"],
         staff_form=forms["staff"], import_form=forms["import"], can_manage=can(user, "org.manage", org),
         can_staff=can_staff, can_import=can(user, "org.import", org), mask_phone=mask_phone,
-        staff=service.staff_of(db.session, org) if can_staff else [], can_audit=can_audit,
+        staff=service.staff_of(db.session, org) if can_staff or can_audit else [], can_audit=can_audit,
         entries=audit.entries(db.session, audit.Filter(org_id=org.id), limit=10) if can_audit else [],
         action_labels=ACTION_LABELS, detail_of=audit.detail_of), status
 
