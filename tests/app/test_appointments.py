@@ -189,3 +189,22 @@ def test_the_audit_pages(app, client, auth):
     auth.as_role("institution_staff")  # staff, not its admin
     assert client.get("/me/audit").status_code == 403
     assert client.get(f"/orgs/{factories.INSTITUTION}/audit").status_code == 403
+
+
+def test_the_cli_makes_a_site_admin_once_and_logs_it(db, runner):
+    """It used to grant admin twice and stop on the second (该用户已拥有此角色)."""
+    result = runner.invoke(args=["users", "create", "--phone", "13811113333", "--name", "管理员", "--role", "admin",
+                                 "--password", "long-enough-1"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert audit.detail_of(_entries(db)[0]) == {"role": "admin", "org_admin": False}
+
+
+def test_the_demo_institution_account_administers_its_institution(db):
+    from app import demo
+
+    demo.load(db.session)
+    head = service.authenticate(db.session, phone="13900000005", password=demo.DEMO_PASSWORD)
+    institution = _org(db, "INST-HZVTC")
+    assert [m.is_admin for m in head.memberships if m.organisation_id == institution.id] == [True]
+    assert can(head, "user.grant_role", Grant(institution, Role.institution_staff))
