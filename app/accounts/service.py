@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import re
-import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from stdnum.cn import ric
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
+from app.accounts import sessions
 from app.accounts.models import (
     Education,
     EmployerType,
@@ -28,7 +28,6 @@ from app.accounts.models import (
     OrgKind,
     Role,
     User,
-    UserSession,
     WorkerProfile,
 )
 from app.accounts.policy import SYSTEM, Grant, require
@@ -89,6 +88,9 @@ def register(session: Session, *, phone: str, password: str, name: str,
     if "phone" not in errors and session.scalar(select(User.id).where(User.phone == phone)):
         errors["phone"] = _("该手机号已注册，请直接登录。")
         if source is not None:
+            session.execute(delete(LoginFailure).where(LoginFailure.source == source[:64],
+                                                       LoginFailure.kind == "register_taken",
+                                                       LoginFailure.at <= now - window))
             session.add(LoginFailure(phone=phone, source=source[:64], kind="register_taken", at=now))
             session.flush()
     if errors:
@@ -142,6 +144,8 @@ def authenticate(session: Session, *, phone: str, password: str, source: str = "
     stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH"])
     matches = check_password_hash(stored, password or "")  # always one check: timing says nothing
     if user is None or not user.is_active or not matches:
+        # rows past the window count for nothing: dropped here, so guessing does not grow the table for ever
+        session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.at <= now - window))
         session.add(LoginFailure(phone=phone, source=source, kind="login", at=now))
         session.flush()
         raise Invalid(_("手机号或密码不正确。"), code="login_failed")
@@ -162,58 +166,7 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     user.password_hash = _hash(new)
-    end_all_sessions(session, user, reason="password_changed")
-
-
-# ---- signed-in sessions ---------------------------------------------------------------------
-
-def start_session(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:
-    """A new signed-in session; its id goes into the cookies through `user.get_id()`. This user's rows older
-    than `keep` (the longest a cookie lives) are removed on the way."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
-                                              UserSession.created_at < utcnow() - keep))
-    sid = secrets.token_urlsafe(16)
-    session.add(UserSession(id=sid, user_id=user.id))
-    session.flush()
-    user.session_id = sid
-    return sid
-
-
-def end_session(session: Session, user: User) -> None:
-    """Log out: this session's row goes, so a copied session or remember-me cookie no longer works."""
-    if user.session_id:
-        session.execute(delete(UserSession).where(UserSession.id == user.session_id,
-                                                  UserSession.user_id == user.id))
-    user.session_id = None
-    session.flush()
-
-
-def end_all_sessions(session: Session, user: User, reason: str = "logout_everywhere") -> None:
-    """Log out everywhere (退出所有设备), also done by a password change: every row goes and the version moves on,
-    so every cookie issued before, on every device, stops working. Kept in the audit log."""
-    ended = session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
-    user.session_version += 1
-    user.session_id = None
-    session.flush()
-    audit.record(session, user, "session.end_all", "user", user.id, reason=reason, sessions=ended)
-
-
-def session_count(session: Session, user: User) -> int:
-    return session.scalar(select(func.count()).select_from(UserSession)
-                          .where(UserSession.user_id == user.id)) or 0
-
-
-def load_session_user(session: Session, user_id: int, version: str, sid: str) -> User | None:
-    """The user of a signed-in session, or None when it was logged out, the password changed since, or the
-    account is gone: one query (the session row is checked inside it)."""
-    if not sid:
-        return None
-    user = session.scalar(select(User).where(User.id == user_id, select(UserSession.id).where(
-        UserSession.id == sid, UserSession.user_id == user_id).exists()))
-    if user is None or str(user.session_version) != version:
-        return None
-    user.session_id = sid
-    return user
+    sessions.end_all(session, user, reason="password_changed")
 
 
 def create_user(session: Session, actor: Any, *, phone: str, name: str, role: Role,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app import audit
-from app.accounts import service
+from app.accounts import service, sessions
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.accounts.masking import mask_id_number, mask_phone
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
@@ -40,7 +40,7 @@ def init_login(manager: LoginManager) -> None:
             return None
         version, _sep, sid = rest.partition(":")
         # None when logged out, the password changed or everything was logged out since this session began
-        return service.load_session_user(db.session, uid, version, sid)
+        return sessions.load_user(db.session, uid, version, sid)
 
 
 def _split(user_id: str) -> tuple[int | None, str]:
@@ -70,7 +70,7 @@ def _keep() -> timedelta:
 
 def _log_in(user: User, remember: bool) -> None:
     """Start a session row and put its id into the cookies (call before the commit)."""
-    service.start_session(db.session, user, keep=_keep())
+    sessions.start(db.session, user, keep=_keep())
     login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
 
 
@@ -179,7 +179,7 @@ def logout():
     """POST only, so CSRFProtect guards it: a link on another site cannot log people out. Ends this session on
     the server too: a copy of its cookies (session or remember-me) stops working; other devices stay in."""
     if current_user.is_authenticated:
-        service.end_session(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
+        sessions.end(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
         db.session.commit()
     logout_user()
     flash(_("您已退出登录。"), "success")
@@ -191,7 +191,7 @@ def logout():
 def logout_everywhere():
     """退出所有设备: every session of this account ends, this one included (a lost phone, a shared computer)."""
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
-    service.end_all_sessions(db.session, user)
+    sessions.end_all(db.session, user)
     db.session.commit()
     logout_user()
     flash(_("已退出所有设备上的登录。"), "success")
@@ -211,7 +211,7 @@ def audit_log():
 @login_required
 def home():
     return render_template("me/home.html", masked_phone=mask_phone(current_user.phone),
-                           sessions=service.session_count(db.session, current_user),
+                           sessions=sessions.count(db.session, current_user),
                            site_admin=can(current_user, "admin.site"))
 
 

@@ -142,3 +142,12 @@ def test_every_address_of_one_ipv6_block_is_one_source(app, suffix):
     address = str(IPv6Address(0x20010DB8000100020000000000000000 | suffix))
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": address}):
         assert client_source() == "2001:db8:1:2::/64"
+
+
+def test_failures_past_the_window_are_dropped(db):
+    user = factories.user("worker")
+    start = utcnow()
+    for i in range(4):
+        _fail(db, user.phone, f"10.1.{i}.1", start)
+    _fail(db, user.phone, ATTACKER, start + timedelta(minutes=16))
+    assert [f.source for f in db.session.query(LoginFailure).filter_by(phone=user.phone)] == [ATTACKER]
