@@ -43,22 +43,25 @@ def users_cli() -> None:
 @click.option("--name", required=True, help="Display name.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.worker.value, show_default=True)
 @click.option("--org", "org_code", help="Organisation code the role is held in (not for admin/worker).")
+@click.option("--org-admin", is_flag=True,
+              help="Also make the user an administrator of that institution, enterprise or department (appoints "
+                   "its staff).")
 @click.option("--password", help="Leave out to be prompted (keeps it out of shell history).")
 @with_appcontext
-def users_create(phone: str, name: str, role: str, org_code: str | None, password: str | None) -> None:
+def users_create(phone: str, name: str, role: str, org_code: str | None, org_admin: bool,
+                 password: str | None) -> None:
     if password is None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         org = orgs_service.get_by_code(db.session, org_code) if org_code else None
         user = accounts.create_user(db.session, SYSTEM, phone=phone, name=name, role=Role(role), org=org,
-                                    password=password)
-        if Role(role) == Role.admin:
-            accounts.grant_role(db.session, user, Role.admin, None)
+                                    password=password, org_admin=org_admin)
     except DomainError as err:
         db.session.rollback()
         _fail(err)
     db.session.commit()
-    click.echo(f"created user {user.id} ({user.phone}, {role}{' @ ' + org_code if org_code else ''})")
+    click.echo(f"created user {user.id} ({user.phone}, {role}{' @ ' + org_code if org_code else ''}"
+               f"{', org admin' if org_admin and org_code else ''})")
 
 
 @click.group("orgs", help="Organisations: the union tree, institutions, enterprises.")

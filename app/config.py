@@ -36,8 +36,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOCALES", str, "zh_CN,en", "Languages offered by the language switch, comma separated."),
     Setting("PASSWORD_HASH", str, "scrypt", "Werkzeug method for hashing new passwords (the test suite uses a "
             "cheap pbkdf2 one: scrypt takes 0.15 s per hash and per check by design)."),
-    Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins for one phone number before it must wait."),
+    Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins for one phone number from one address before that "
+            "address must wait (other addresses are not affected)."),
+    Setting("LOGIN_ACCOUNT_MAX_FAILURES", int, 50, "Failed logins for one phone number from all addresses within "
+            "the window after which every address gets one try per window."),
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "Window in which failed logins are counted, and the wait after."),
+    Setting("REGISTER_MAX_TAKEN", int, 10, "Registrations of numbers already in use that one address may try "
+            "within LOGIN_WINDOW_MINUTES before it must wait (slows listing who has an account)."),
+    Setting("PROXY_HOPS", int, 0, "Reverse proxies in front of the site that add to X-Forwarded-For; the client "
+            "address used for login throttling is read from there (0: the connecting address)."),
     Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),
     Setting("ENQUIRY_WINDOW_MINUTES", int, 60, "Window in which a worker's questions are counted for the limit."),
     Setting("REMEMBER_DAYS", int, 30, "How long the 'remember me' cookie keeps a user logged in."),

@@ -44,10 +44,9 @@ def load(session: Session) -> dict[str, int]:
         role_name, _sep, org_code = spec.partition("@")
         role = Role(role_name)
         org = organisations.get_by_code(session, org_code) if org_code else None
-        user = service.create_user(session, SYSTEM, phone=phone, name=name, role=role if org else Role.worker,
-                                   org=org, password=DEMO_PASSWORD)
-        if role == Role.admin:
-            service.grant_role(session, user, Role.admin, None)
+        # the institution's and the enterprise's accounts administer their organisation (appoint its staff)
+        service.create_user(session, SYSTEM, phone=phone, name=name, role=role, org=org, password=DEMO_PASSWORD,
+                            org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
 

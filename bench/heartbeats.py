@@ -84,6 +84,7 @@ def populate(data_dir: str, learners: int) -> tuple[list[dict], int]:
     from flask_wtf.csrf import generate_csrf
 
     from app import create_app
+    from app.accounts import sessions
     from app.db import utcnow
     from app.extensions import db
     from catalog import categories
@@ -104,6 +105,7 @@ def populate(data_dir: str, learners: int) -> tuple[list[dict], int]:
         for user in users:
             found, _created = enrolment.enrol(db.session, user, resource.id)
             found.enrolled_at = utcnow() - timedelta(days=2)
+            sessions.start(db.session, user)  # the signed-in session the cookie below names
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
         start_ms = int((utcnow() - timedelta(days=1) - EPOCH).total_seconds() * 1000)

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
+from app.accounts.models import User, UserSession
 from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import Lesson, LessonType
@@ -152,9 +152,10 @@ def _statements() -> dict[str, Any]:
                       Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at,
                       Enrolment.completed_at.label("resource_completed_at"),
                       LearningSettings.completion_ratio, LearningSettings.min_read_s,
-                      User.session_version, User.is_active_account,
+                      User.session_version, User.is_active_account, UserSession.id.label("session_id"),
                       *(column.label(f"row_{column.key}") for column in SNAPSHOT))
                .select_from(User)
+               .outerjoin(UserSession, and_(UserSession.id == bindparam("sid"), UserSession.user_id == uid))
                .outerjoin(Lesson, Lesson.id == lid)
                .outerjoin(Enrolment, and_(Enrolment.resource_id == Lesson.resource_id, Enrolment.user_id == uid))
                .outerjoin(LearningSettings, LearningSettings.resource_id == Lesson.resource_id)
@@ -191,10 +192,12 @@ def _write(conn: Connection, name: str, params: dict[str, Any]) -> int:
 
 def _context(conn: Connection, user_id: int, lesson_id: int, session_version: str | None) -> Any:
     """Account, lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path.
-    With `session_version` (from the signed cookie) the account must still be active and on that version."""
-    found = _read(conn, "context", {"uid": user_id, "lid": lesson_id})
-    if found is None or (session_version is not None and (not found.is_active_account
-                                                           or str(found.session_version) != session_version)):
+    With `session_version` (from the signed cookie: "<version>:<session id>") the account must still be active and
+    on that version, and that session not logged out."""
+    version, _sep, sid = (session_version or "").partition(":")
+    found = _read(conn, "context", {"uid": user_id, "lid": lesson_id, "sid": sid})
+    if found is None or (session_version is not None and (not found.is_active_account or found.session_id is None
+                                                           or str(found.session_version) != version)):
         raise LoginRequired(_("请先登录。"))
     if found.id is None:
         raise NotFound(_("课时不存在。"), code="lesson_not_found")

@@ -36,12 +36,11 @@ DEFAULT_ORG = {
 
 
 def user(role: str = "worker", org_code: str | None = None, name: str = "测试用户",
-         password: str = PASSWORD) -> User:
+         password: str = PASSWORD, org_admin: bool = False) -> User:
+    """`org_admin`: also an administrator of that organisation (who appoints its staff)."""
     org_code = org_code or DEFAULT_ORG.get(role)
     org = organisations.get_by_code(db.session, org_code) if org_code else None
-    created = service.create_user(db.session, SYSTEM, phone=str(next(_phones)), name=name,
-                                  role=Role(role) if role != "admin" else Role.worker, org=org, password=password)
-    if role == "admin":
-        service.grant_role(db.session, created, Role.admin, None)
+    created = service.create_user(db.session, SYSTEM, phone=str(next(_phones)), name=name, role=Role(role),
+                                  org=org if role != "admin" else None, password=password, org_admin=org_admin)
     db.session.flush()
     return created

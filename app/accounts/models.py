@@ -1,5 +1,5 @@
 """What is stored about people and organisations: users, their memberships (which give roles),
-the organisation tree, worker profiles, and failed logins for throttling."""
+the organisation tree, worker profiles, signed-in sessions, and failed logins for throttling."""
 
 from __future__ import annotations
 
@@ -95,9 +95,13 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.is_active_account
 
+    # The signed-in session (UserSession.id) this object was loaded for or logged in with; not a column.
+    session_id = None
+
     def get_id(self) -> str:
-        # Flask-Login stores this in the session; the version part logs out old sessions.
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login stores this in the session cookie and the remember-me cookie: the account, its session
+        # version (bumped by a password change and by "log out everywhere"), and the session's row.
+        return f"{self.id}:{self.session_version}:{self.session_id or ''}"
 
     def roles(self) -> set[Role]:
         return {Role.worker} | {m.role for m in self.memberships}
@@ -114,6 +118,9 @@ class Membership(Base):
     organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    # The organisation's own administrator: appoints and removes its staff. Institutions, enterprises and
+    # departments have one (made by a site admin); union staff are appointed by the unions above instead.
+    is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -166,12 +173,30 @@ class WorkerProfile(Base):
     union: Mapped[Organisation | None] = relationship()
 
 
+class UserSession(Base):
+    """One signed-in session (a browser, a phone). Its id travels in the signed session cookie and the
+    remember-me cookie; logging out deletes the row, so a copy of either cookie stops working."""
+
+    __tablename__ = "user_sessions"
+
+    # Random, 22 URL-safe characters: unguessable even apart from the cookie's signature.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class LoginFailure(Base):
-    """One failed login; counted per phone number in a sliding window to throttle guessing."""
+    """One failed attempt, counted in a sliding window to throttle guessing: failed logins per (number,
+    source address) and per number; "register_taken" rows count registrations of numbers already in use
+    per source, which is how one would list who has an account."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_phone_at", "phone", "at"),)
+    __table_args__ = (Index("ix_login_failures_phone_at", "phone", "at"),
+                      Index("ix_login_failures_source_at", "source", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(32))
+    # The client's address (an IPv6 address cut to its /64, what one subscriber holds); "" when unknown.
+    source: Mapped[str] = mapped_column(String(64), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="login")  # login | register_taken
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

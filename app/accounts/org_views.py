@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from app import audit
 from app.accounts import organisations, service
 from app.accounts.masking import mask_phone
 from app.accounts.models import Membership, Organisation, OrgKind, Role, User
-from app.accounts.policy import can
+from app.accounts.policy import STAFF_ROLE, Grant, can, require
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 
@@ -25,8 +26,7 @@ KIND_LABELS = {OrgKind.union: _l("工会"), OrgKind.institution: _l("院校"), O
                OrgKind.education_dept: _l("教育部门"), OrgKind.hr_dept: _l("人力社保部门")}
 ROLE_LABELS = {Role.union_staff: _l("工会工作人员"), Role.institution_staff: _l("院校工作人员"),
                Role.enterprise_staff: _l("企业工作人员")}
-STAFF_ROLE = {OrgKind.union: Role.union_staff, OrgKind.institution: Role.institution_staff,
-              OrgKind.enterprise: Role.enterprise_staff}
+ACTION_LABELS = {"role.grant": _l("任命"), "role.revoke": _l("取消任命"), "session.end_all": _l("退出所有设备")}
 
 
 class ChildForm(FlaskForm):
@@ -38,6 +38,7 @@ class ChildForm(FlaskForm):
 
 class StaffForm(FlaskForm):
     phone = StringField(_l("手机号"), render_kw={"inputmode": "numeric", "maxlength": 16})
+    org_admin = BooleanField(_l("同时设为本单位管理员（可任命、取消本单位工作人员）"))
 
 
 class ImportForm(FlaskForm):
@@ -73,7 +74,7 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
         return _("已添加下级组织。")
     if isinstance(form, StaffForm):
         service.appoint_staff(db.session, user, org=org, phone=form.phone.data or "",
-                              role=STAFF_ROLE.get(org.kind, Role.union_staff))
+                              role=STAFF_ROLE[org.kind], org_admin=bool(form.org_admin.data))
         return _("已任命工作人员。")
     try:
         text = form.file.data.read().decode("utf-8-sig") if form.file.data else ""
@@ -106,13 +107,25 @@ def show(code: str):
             db.session.commit()
             flash(message, "success")
             return redirect(url_for("orgs.show", code=org.code))
-    staff_role = STAFF_ROLE.get(org.kind)
-    can_staff = staff_role is not None and can(user, "user.grant_role", (org, staff_role))
+    can_staff = can(user, "user.grant_role", Grant(org, STAFF_ROLE[org.kind]))
+    can_audit = can(user, "audit.view", org)
     return render_template(
         "orgs/show.html", org=org, kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, child_form=forms["child"],
         staff_form=forms["staff"], import_form=forms["import"], can_manage=can(user, "org.manage", org),
         can_staff=can_staff, can_import=can(user, "org.import", org), mask_phone=mask_phone,
-        staff=service.staff_of(db.session, org) if can_staff else []), status
+        staff=service.staff_of(db.session, org) if can_staff or can_audit else [], can_audit=can_audit,
+        entries=audit.entries(db.session, audit.Filter(org_id=org.id), limit=10) if can_audit else [],
+        action_labels=ACTION_LABELS, detail_of=audit.detail_of), status
+
+
+@bp.get("/<code>/audit")
+@login_required
+def audit_log(code: str):
+    """The organisation's audit log (appointments and their removal), newest first."""
+    org = organisations.get_by_code(db.session, code)
+    require(_user(), "audit.view", org)
+    return render_template("orgs/audit.html", org=org, entries=audit.entries(db.session, audit.Filter(org_id=org.id)),
+                           action_labels=ACTION_LABELS, role_labels=ROLE_LABELS, detail_of=audit.detail_of)
 
 
 @bp.get("/mine")

@@ -1,7 +1,8 @@
 """Every authorization decision, in one place.
 
 `can(user, action, target)` answers yes or no; services call `require(...)`, which raises
-`Forbidden`. Rules read only the user's memberships and the target's organisation, never the
+`Forbidden`. Conflicts of interest (reviewing one's own work, appointing oneself) are refused before any
+rule, for site admins too. Rules read only the user's memberships and the target's organisation, never the
 request, so the same answer holds in views, the API, the CLI and jobs. Union staff act on their
 own organisation and everything below it; institution and enterprise staff on their own.
 """
@@ -9,7 +10,7 @@ own organisation and everything below it; institution and enterprise staff on th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -45,13 +46,39 @@ def _manage_org(user: User, org: Organisation) -> bool:
     return org.level != OrgLevel.township and _union_over(user, org)
 
 
-def _grant_role(user: User, target: tuple[Organisation | None, Role]) -> bool:
-    """Give someone a role in an organisation. Only admins make admins; union staff may appoint
-    staff of any organisation in their subtree (unions, institutions, enterprises they registered)."""
-    org, role = target
-    if role == Role.admin or org is None:
+class Grant(NamedTuple):
+    """The target of "user.grant_role": a role in an organisation, for a person (None when only asking whether
+    the actor may appoint anyone there, e.g. to show the form)."""
+
+    org: Organisation | None
+    role: Role
+    appointee: User | None = None
+
+
+# The staff role each kind of organisation holds (departments' staff hold union_staff, as org_views gives them).
+STAFF_ROLE = {OrgKind.union: Role.union_staff, OrgKind.institution: Role.institution_staff,
+              OrgKind.enterprise: Role.enterprise_staff, OrgKind.education_dept: Role.union_staff,
+              OrgKind.hr_dept: Role.union_staff}
+
+
+def org_admin_of(user: User, org: Organisation | None) -> bool:
+    """The user is an administrator of `org` itself (its membership row has is_admin)."""
+    return org is not None and any(m.organisation_id == org.id and m.is_admin for m in user.memberships)
+
+
+def _grant_role(user: User, target: tuple) -> bool:
+    """Give someone a staff role. Unions appoint union staff in their own union and the unions below; every
+    other organisation's staff are appointed by that organisation's own admin (or a site admin), never by
+    the unions that review its work: a union could otherwise make itself an institution's staff and approve
+    its own declarations and courses. Only site admins make site admins, and nobody appoints themselves."""
+    org, role, appointee = (*target, None)[:3]
+    if role == Role.admin or org is None or STAFF_ROLE.get(org.kind) != role:
         return False
-    return _union_over(user, org)
+    if appointee is not None and appointee.id == user.id:
+        return False
+    if org.kind == OrgKind.union:
+        return _union_over(user, org)
+    return org_admin_of(user, org)
 
 
 def _profile_view(user: User, profile_owner: User) -> bool:
@@ -97,6 +124,8 @@ RULES: dict[str, Rule] = {
     "org.manage": _manage_org,
     "org.import": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
     "user.grant_role": _grant_role,
+    # the audit log of an organisation: its own admins, and the unions above it (site admins: everything)
+    "audit.view": lambda user, org: org_admin_of(user, org) or _union_over(user, org),
     "profile.view": _profile_view,
     "profile.edit": lambda user, owner: owner.id == user.id,
     "admin.site": lambda user, _target: False,  # admins only, through the override below
@@ -158,11 +187,39 @@ RULES: dict[str, Rule] = {
     "notice.resolve": lambda user, objection: _union_over(user, objection.notice.org),
 }
 
+
+def _member_of(user: User, org: Organisation | None) -> bool:
+    return org is not None and any(m.organisation_id == org.id for m in user.memberships)
+
+
+def _own_resource(user: User, resource: Any) -> bool:
+    """Made by this person, or provided by an institution or enterprise they work for (a union's resources
+    are reviewed within the union, by someone other than their author)."""
+    provider = resource.provider
+    return getattr(resource, "created_by_id", None) == user.id or (
+        provider is not None and provider.kind != OrgKind.union and _member_of(user, provider))
+
+
+# Conflicts of interest, checked before every other rule and for site admins too (only the operator at the
+# command line is exempt): nobody changes their own roles, and nobody reviews or decides on their own work,
+# whatever roles they have come to hold.
+CONFLICTS: dict[str, Rule] = {
+    "user.grant_role": lambda user, grant: (*grant, None)[2] is not None and grant[2].id == user.id,
+    "resource.review": _own_resource,
+    "offering.review": lambda user, offering: _member_of(user, offering.institution),
+    "credit.review": lambda user, rec: rec.user_id == user.id,
+    "application.verify": lambda user, application: application.user_id == user.id,
+    "application.admit": lambda user, application: application.user_id == user.id,
+    "subsidy.verify": lambda user, claim: claim.enrolment.user_id == user.id or _member_of(
+        user, claim.enrolment.application.offering.institution),
+}
+
 DESCRIPTIONS = {
     "org.view": _l("查看组织"),
     "org.manage": _l("管理下级组织"),
     "org.import": _l("导入乡镇（街道）"),
     "user.grant_role": _l("任命工作人员"),
+    "audit.view": _l("查看审计日志"),
     "profile.view": _l("查看个人资料"),
     "profile.edit": _l("修改个人资料"),
     "admin.site": _l("站点管理"),
@@ -223,6 +280,9 @@ def can(user: User | None, action: str, target: Any = None) -> bool:
         return True
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return action == "org.view"
+    conflict = CONFLICTS.get(action)
+    if conflict is not None and target is not None and conflict(user, target):
+        return False
     if is_admin(user) and action != "profile.edit":
         return True
     return bool(rule(user, target))

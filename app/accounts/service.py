@@ -4,17 +4,20 @@ and leaves the commit to the caller."""
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import audit
+from app.accounts import sessions
 from app.accounts.models import (
     Education,
     EmployerType,
@@ -27,7 +30,7 @@ from app.accounts.models import (
     User,
     WorkerProfile,
 )
-from app.accounts.policy import require
+from app.accounts.policy import SYSTEM, Grant, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.text import has_control_chars
@@ -67,14 +70,29 @@ def _hash(password: str) -> str:
 
 
 def register(session: Session, *, phone: str, password: str, name: str,
-             referred_by: Organisation | None = None) -> User:
+             referred_by: Organisation | None = None, source: str | None = None, max_taken: int = 10,
+             window: timedelta = timedelta(minutes=15), now: datetime | None = None) -> User:
+    """A new worker account. Without SMS codes the page cannot hide that a number is taken (a new account logs
+    straight in), so from a known `source` address each attempt on a taken number is counted, and after
+    `max_taken` within `window` that address waits: listing who has an account costs one address per ten
+    numbers every quarter hour. Accounts made by staff and the CLI pass no source."""
+    now = now or utcnow()
     phone, name = normalise_phone(phone), (name or "").strip()
+    if source is not None:
+        _wait_if_over(session, "register_taken", select(LoginFailure.at).where(LoginFailure.source == source),
+                      max_taken, window, now)
     errors: dict[str, str] = {}
     _check_phone(phone, errors)
     _check_password(password, errors)
     _check_name(name, errors)
     if "phone" not in errors and session.scalar(select(User.id).where(User.phone == phone)):
         errors["phone"] = _("该手机号已注册，请直接登录。")
+        if source is not None:
+            session.execute(delete(LoginFailure).where(LoginFailure.source == source[:64],
+                                                       LoginFailure.kind == "register_taken",
+                                                       LoginFailure.at <= now - window))
+            session.add(LoginFailure(phone=phone, source=source[:64], kind="register_taken", at=now))
+            session.flush()
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     user = User(phone=phone, name=name, password_hash=_hash(password), referred_by=referred_by)
@@ -83,31 +101,64 @@ def register(session: Session, *, phone: str, password: str, name: str,
     return user
 
 
-def authenticate(session: Session, *, phone: str, password: str, max_failures: int = 5,
-                 window: timedelta = timedelta(minutes=15), now: datetime | None = None) -> User:
-    """Return the user, or raise. After `max_failures` failures for a number within `window`, every
-    attempt waits, right password or not, and the message never says whether the number exists."""
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    return generate_password_hash("no account has this password", method=method)
+
+
+def _wait_if_over(session: Session, kind: str, attempts: Select, limit: int, window: timedelta,
+                  now: datetime) -> None:
+    """Raise TooManyRequests when `attempts` (a select of LoginFailure.at) holds `limit` rows of `kind` within
+    `window`, saying how long until the oldest of them no longer counts."""
+    recent = list(session.scalars(attempts.where(LoginFailure.kind == kind, LoginFailure.at > now - window)
+                                  .order_by(LoginFailure.at.desc()).limit(limit)))
+    if len(recent) < limit:
+        return
+    wait = recent[limit - 1] + window - now
+    minutes = max(1, int(wait.total_seconds() + 59) // 60)
+    if kind == "login":
+        message, code = _("登录失败次数过多，请%(m)d分钟后再试。", m=minutes), "login_throttled"
+    else:
+        message, code = _("尝试次数过多，请%(m)d分钟后再试。", m=minutes), "register_throttled"
+    raise TooManyRequests(message, code=code, retry_after=int(wait.total_seconds()) + 1)
+
+
+def authenticate(session: Session, *, phone: str, password: str, source: str = "", max_failures: int = 5,
+                 account_failures: int = 50, window: timedelta = timedelta(minutes=15),
+                 now: datetime | None = None) -> User:
+    """Return the user, or raise. Failures are counted per (number, source address): after `max_failures`
+    within `window` that address waits, right password or not, so someone guessing from one address cannot
+    lock the owner out from theirs. Guessing from many addresses is slowed by a ceiling per number: past
+    `account_failures` within `window`, every address gets one try per window (the owner typing the right
+    password still gets in). Unknown numbers cost the same password check as known ones, and no message says
+    whether the number exists."""
     now = now or utcnow()
-    phone = normalise_phone(phone)
-    recent = select(LoginFailure.at).where(LoginFailure.phone == phone, LoginFailure.at > now - window)
-    failures = list(session.scalars(recent.order_by(LoginFailure.at)))
-    if len(failures) >= max_failures:
-        wait = failures[-max_failures] + window - now
-        minutes = max(1, int(wait.total_seconds() + 59) // 60)
-        raise TooManyRequests(_("登录失败次数过多，请%(m)d分钟后再试。", m=minutes),
-                              code="login_throttled", retry_after=int(wait.total_seconds()) + 1)
+    phone = normalise_phone(phone)[:32]
+    source = source[:64]
+    for_number = select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window)
+    allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
+    _wait_if_over(session, "login", select(LoginFailure.at).where(
+        LoginFailure.phone == phone, LoginFailure.source == source), allowed, window, now)
     user = session.scalar(select(User).where(User.phone == phone))
-    if user is None or not user.is_active or not check_password_hash(user.password_hash, password or ""):
-        session.add(LoginFailure(phone=phone[:32], at=now))
+    stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH"])
+    matches = check_password_hash(stored, password or "")  # always one check: timing says nothing
+    if user is None or not user.is_active or not matches:
+        # rows past the window count for nothing: dropped here, so guessing does not grow the table for ever
+        session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.at <= now - window))
+        session.add(LoginFailure(phone=phone, source=source, kind="login", at=now))
         session.flush()
         raise Invalid(_("手机号或密码不正确。"), code="login_failed")
-    session.execute(delete(LoginFailure).where(LoginFailure.phone == phone))
+    # only this address's failures are forgiven: the owner's login must not reset a guesser elsewhere
+    session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.source == source,
+                                               LoginFailure.kind == "login"))
     user.last_login_at = now
     session.flush()
     return user
 
 
 def change_password(session: Session, user: User, *, current: str, new: str) -> None:
+    """Every signed-in session ends (the caller starts a new one for this device)."""
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current"] = _("当前密码不正确。")
@@ -115,15 +166,14 @@ def change_password(session: Session, user: User, *, current: str, new: str) -> 
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     user.password_hash = _hash(new)
-    user.session_version += 1  # other devices are logged out
-    session.flush()
+    sessions.end_all(session, user, reason="password_changed")
 
 
 def create_user(session: Session, actor: Any, *, phone: str, name: str, role: Role,
-                org: Organisation | None = None, password: str) -> User:
+                org: Organisation | None = None, password: str, org_admin: bool = False) -> User:
     """Create an account holding `role` (staff accounts made by admins, unions or the CLI)."""
-    if role != Role.worker:
-        require(actor, "user.grant_role", (org, role))
+    if role not in (Role.worker, Role.admin):
+        require(actor, "user.grant_role", Grant(org, role))
     errors: dict[str, str] = {}
     if role in _ROLE_ORG_KIND and (org is None or org.kind not in _ROLE_ORG_KIND[role]):
         errors["org"] = _("该角色需要指定对应类型的组织。")
@@ -131,20 +181,21 @@ def create_user(session: Session, actor: Any, *, phone: str, name: str, role: Ro
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     user = register(session, phone=phone, password=password, name=name)
     if role != Role.worker:
-        grant_role(session, user, role, org)
+        grant_role(session, user, role, None if role == Role.admin else org, actor=actor, org_admin=org_admin)
     return user
 
 
 _ROLE_ORG_KIND = {
-    Role.union_staff: {OrgKind.union},
+    Role.union_staff: {OrgKind.union, OrgKind.education_dept, OrgKind.hr_dept},
     Role.institution_staff: {OrgKind.institution},
     Role.enterprise_staff: {OrgKind.enterprise},
 }
 
 
-def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str, role: Role) -> Membership:
+def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str, role: Role,
+                  org_admin: bool = False) -> Membership:
     """Give a registered user a staff role in `org` (the person registers first, then is appointed)."""
-    require(actor, "user.grant_role", (org, role))
+    require(actor, "user.grant_role", Grant(org, role))
     phone = normalise_phone(phone)
     errors: dict[str, str] = {}
     user = session.scalar(select(User).where(User.phone == phone)) if PHONE_RE.match(phone) else None
@@ -155,11 +206,13 @@ def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     assert user is not None
-    return grant_role(session, user, role, org)
+    return grant_role(session, user, role, org, actor=actor, org_admin=org_admin)
 
 
 def revoke_staff(session: Session, actor: Any, membership: Membership) -> None:
-    require(actor, "user.grant_role", (membership.organisation, membership.role))
+    require(actor, "user.grant_role", Grant(membership.organisation, membership.role, membership.user))
+    audit.record(session, actor, "role.revoke", "user", membership.user_id, org_id=membership.organisation_id,
+                 role=membership.role.value, org_admin=membership.is_admin)
     session.delete(membership)
     session.flush()
 
@@ -169,12 +222,23 @@ def staff_of(session: Session, org: Organisation) -> list[Membership]:
                                 .order_by(Membership.created_at)))
 
 
-def grant_role(session: Session, user: User, role: Role, org: Organisation | None) -> Membership:
+def grant_role(session: Session, user: User, role: Role, org: Organisation | None, *, actor: Any = SYSTEM,
+               org_admin: bool = False) -> Membership:
+    """Every appointment comes here: the policy decides (site admins only for `admin`), the audit log keeps it.
+    `org_admin` makes the person an administrator of `org` too (never meaningful for a union). The actor is the
+    operator unless given (the CLI, the demo data); pages and the API go through appoint_staff."""
+    if role == Role.admin:
+        require(actor, "admin.site")
+    else:
+        require(actor, "user.grant_role", Grant(org, role, user))
+    org_admin = org_admin and org is not None and org.kind != OrgKind.union
     if any(m.role == role and m.organisation_id == (org.id if org else None) for m in user.memberships):
         raise Conflict(_("该用户已拥有此角色。"))
-    membership = Membership(user=user, role=role, organisation=org)
+    membership = Membership(user=user, role=role, organisation=org, is_admin=org_admin)
     session.add(membership)
     session.flush()
+    audit.record(session, actor, "role.grant", "user", user.id, org_id=org.id if org else None,
+                 role=role.value, org_admin=org_admin)
     return membership
 
 

@@ -3,6 +3,7 @@ Thin: parse the form, call the service, commit, show the result."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -12,10 +13,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app.accounts import service
+from app import audit
+from app.accounts import service, sessions
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.accounts.masking import mask_id_number, mask_phone
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
+from app.accounts.org_views import ACTION_LABELS, ROLE_LABELS
+from app.accounts.policy import can, require
 from app.errors import Invalid, TooManyRequests
 from app.extensions import db
 from app.security import safe_next
@@ -31,31 +35,64 @@ def init_login(manager: LoginManager) -> None:
 
     @manager.user_loader
     def load_user(user_id: str) -> User | None:
-        uid, version = _split(user_id)
+        uid, rest = _split(user_id)
         if uid is None:
             return None
-        user = db.session.get(User, uid)
-        if user is None or str(user.session_version) != version:
-            return None  # password changed since this session began
-        return user
+        version, _sep, sid = rest.partition(":")
+        # None when logged out, the password changed or everything was logged out since this session began
+        return sessions.load_user(db.session, uid, version, sid)
 
 
 def _split(user_id: str) -> tuple[int | None, str]:
-    """The session's user key is "<id>:<session version>"."""
-    uid, _sep, version = user_id.partition(":")
-    return (int(uid) if uid.isdigit() else None), version
+    """The session's user key is "<id>:<session version>:<session id>"; returns the id and the rest."""
+    uid, _sep, rest = user_id.partition(":")
+    return (int(uid) if uid.isdigit() else None), rest
 
 
 def session_user() -> tuple[int, str] | None:
-    """(user id, session version) as the signed session cookie says, without touching the database: for the
-    hottest JSON endpoint (progress heartbeats, one per learner every 15 s), which checks it in its own first
-    query (learning.heartbeats) instead of loading the user and its memberships.
+    """(user id, "<session version>:<session id>") as the signed session cookie says, without touching the
+    database: for the hottest JSON endpoint (progress heartbeats, one per learner every 15 s), which checks both
+    in its own first query (learning.heartbeats) instead of loading the user and its memberships.
     A session restored from a remember-me cookie takes the full path once."""
     key = session.get("_user_id")
     if key is None:
-        return (current_user.id, str(current_user.session_version)) if current_user.is_authenticated else None
-    uid, version = _split(key)
-    return None if uid is None else (uid, version)
+        key = current_user.get_id() if current_user.is_authenticated else None
+        if key is None:
+            return None
+    uid, rest = _split(key)
+    return None if uid is None else (uid, rest)
+
+
+def _keep() -> timedelta:
+    """How long a session row may be needed: the longer of the remember-me cookie and the session cookie."""
+    return max(timedelta(days=current_app.config["REMEMBER_DAYS"]), current_app.permanent_session_lifetime)
+
+
+def _log_in(user: User, remember: bool) -> None:
+    """Start a session row and put its id into the cookies (call before the commit)."""
+    sessions.start(db.session, user, keep=_keep())
+    login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+
+
+def client_source() -> str:
+    """Where the request comes from, for throttling: the peer address, or with PROXY_HOPS proxies in front the
+    address the outermost of them saw (X-Forwarded-For, counted from the right: only our proxies' entries are
+    trusted). An IPv6 address is cut to its /64, the block one subscriber holds."""
+    address = request.remote_addr or ""
+    hops = current_app.config["PROXY_HOPS"]
+    if hops > 0:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _show_errors(form: FlaskForm, err: Invalid) -> None:
@@ -84,20 +121,26 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm(next=request.args.get("next", ""))
+    status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
             user = service.register(db.session, phone=form.phone.data or "", password=form.password.data or "",
-                                    name=form.name.data or "", referred_by=_referrer())
-        except Invalid as err:
+                                    name=form.name.data or "", referred_by=_referrer(), source=client_source(),
+                                    max_taken=current_app.config["REGISTER_MAX_TAKEN"],
+                                    window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
+        except TooManyRequests as err:
             db.session.rollback()
+            flash(err.message, "error")
+            status = 429
+        except Invalid as err:
+            db.session.commit()  # nothing but the count of a taken number, which the limit needs
             _show_errors(form, err)
         else:
+            _log_in(user, remember=True)
             db.session.commit()
             session.pop("via", None)
-            login_user(user, remember=True, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
             flash(_("注册成功，欢迎来到求学！"), "success")
             return redirect(safe_next(form.next.data, url_for("me.profile")))
-    status = 400 if form.is_submitted() else 200
     return render_template("auth/register.html", form=form), status
 
 
@@ -110,8 +153,9 @@ def login():
     if form.validate_on_submit():
         try:
             user = service.authenticate(
-                db.session, phone=form.phone.data or "", password=form.password.data or "",
+                db.session, phone=form.phone.data or "", password=form.password.data or "", source=client_source(),
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                account_failures=current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"],
                 window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
         except TooManyRequests as err:
             db.session.rollback()
@@ -122,9 +166,8 @@ def login():
             flash(err.message, "error")
             status = 400
         else:
+            _log_in(user, remember=bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=bool(form.remember.data),
-                       duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
             return redirect(safe_next(form.next.data))
     elif form.is_submitted():
         status = 400
@@ -133,16 +176,43 @@ def login():
 
 @auth_bp.post("/logout")
 def logout():
-    """POST only, so CSRFProtect guards it: a link on another site cannot log people out."""
+    """POST only, so CSRFProtect guards it: a link on another site cannot log people out. Ends this session on
+    the server too: a copy of its cookies (session or remember-me) stops working; other devices stay in."""
+    if current_user.is_authenticated:
+        sessions.end(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
+        db.session.commit()
     logout_user()
     flash(_("您已退出登录。"), "success")
     return redirect(url_for("main.index"))
 
 
+@me_bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """退出所有设备: every session of this account ends, this one included (a lost phone, a shared computer)."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    sessions.end_all(db.session, user)
+    db.session.commit()
+    logout_user()
+    flash(_("已退出所有设备上的登录。"), "success")
+    return redirect(url_for("auth.login"))
+
+
+@me_bp.get("/audit")
+@login_required
+def audit_log():
+    """Site admins: the whole audit log, newest first (organisations' own logs are on their pages)."""
+    require(current_user, "admin.site")
+    return render_template("orgs/audit.html", org=None, entries=audit.entries(db.session),
+                           action_labels=ACTION_LABELS, role_labels=ROLE_LABELS, detail_of=audit.detail_of)
+
+
 @me_bp.get("")
 @login_required
 def home():
-    return render_template("me/home.html", masked_phone=mask_phone(current_user.phone))
+    return render_template("me/home.html", masked_phone=mask_phone(current_user.phone),
+                           sessions=sessions.count(db.session, current_user),
+                           site_admin=can(current_user, "admin.site"))
 
 
 def _union_choices() -> list[SelectChoice]:
@@ -206,8 +276,8 @@ def password():
             _show_errors(form, err)
             status = 400
         else:
+            _log_in(user, remember=True)  # a new session for this device: every other one has ended
             db.session.commit()
-            login_user(user, remember=True)  # re-issue this device's session with the new version
             flash(_("密码已修改，其他设备需要重新登录。"), "success")
             return redirect(url_for("me.home"))
     elif form.is_submitted():

@@ -5,8 +5,9 @@ import io
 
 from app.accounts import organisations
 from app.accounts.models import Membership, Organisation
+from app.extensions import db as _db
 from tests import factories
-from tests.conftest import post_form
+from tests.conftest import Auth, post_form
 
 
 def test_public_page_shows_the_tree_without_management_forms(client):
@@ -19,24 +20,38 @@ def test_unknown_code_is_404(client):
     assert client.get("/orgs/999999").status_code == 404
 
 
-def test_union_staff_add_an_institution_and_appoint_its_staff(client, auth, db):
+def test_union_staff_add_an_institution_whose_admin_then_appoints_its_staff(client, auth, app):
+    """No `db` fixture: its app context would be shared by the two clients' requests (and Flask-Login's user)."""
     auth.as_role("union_staff", "330106")
     response = post_form(client, "/orgs/330106", {"action": "child", "child-kind": "institution",
                                                   "child-code": "INST-XH", "child-name": "西湖社区学院"})
     assert response.status_code == 302
-    assert organisations.get_by_code(db.session, "INST-XH").parent.code == "330106"
-
-    teacher = factories.user("worker", name="陈老师")
-    db.session.commit()
+    assert "任命为工作人员" not in client.get("/orgs/INST-XH").get_data(as_text=True)  # not the union's to appoint
+    with app.app_context():
+        assert organisations.get_by_code(_db.session, "INST-XH").parent.code == "330106"
+        head, teacher = factories.user("worker", name="王校长"), factories.user("worker", name="陈老师")
+        head_phone, teacher_phone, teacher_id = head.phone, teacher.phone, teacher.id
+        _db.session.commit()
+    admin = app.test_client()
+    Auth(app, admin).as_role("admin")
+    made = post_form(admin, "/orgs/INST-XH", {"action": "staff", "staff-phone": head_phone, "staff-org_admin": "y"})
+    assert made.status_code == 302
+    auth.logout()
+    auth.login(head_phone)
     missing = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": "13000000000"})
     assert missing.status_code == 400 and "请对方先注册" in missing.get_data(as_text=True)
-    ok = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": teacher.phone})
+    ok = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": teacher_phone})
     assert ok.status_code == 302
     page = client.get("/orgs/INST-XH").get_data(as_text=True)
-    assert "陈老师" in page and teacher.phone not in page  # the phone is masked
-    membership = db.session.query(Membership).filter_by(user_id=teacher.id).one()
-    assert post_form(client, "/orgs/INST-XH", {"action": "revoke", "membership": membership.id}).status_code == 302
-    assert db.session.query(Membership).filter_by(user_id=teacher.id).count() == 0
+    assert "陈老师" in page and teacher_phone not in page  # the phone is masked
+    assert "审计日志" in page
+    with app.app_context():
+        membership = _db.session.query(Membership).filter_by(user_id=teacher_id).one()
+        assert not membership.is_admin
+        membership_id = membership.id
+    assert post_form(client, "/orgs/INST-XH", {"action": "revoke", "membership": membership_id}).status_code == 302
+    with app.app_context():
+        assert _db.session.query(Membership).filter_by(user_id=teacher_id).count() == 0
 
 
 def test_bad_child_input_keeps_the_page_and_says_what_is_wrong(client, auth, db):

@@ -24,7 +24,9 @@ TABLE = {
     ("org.import", "330106"):       (0,     0,     0,     0,     1,     1,     1,     0,     1),
     ("org.import", factories.INSTITUTION): (0, 0,   0,     0,     0,     0,     0,     0,     1),
     ("user.grant_role", ("union_staff", "330106")):        (0, 0, 0, 0, 1, 1, 1, 0, 1),
-    ("user.grant_role", ("institution_staff", factories.INSTITUTION)): (0, 0, 0, 0, 1, 1, 0, 0, 1),
+    # an institution's staff are appointed by its own admin (see test_appointments), never by the unions over it
+    ("user.grant_role", ("institution_staff", factories.INSTITUTION)): (0, 0, 0, 0, 0, 0, 0, 0, 1),
+    ("user.grant_role", ("union_staff", factories.INSTITUTION)):       (0, 0, 0, 0, 0, 0, 0, 0, 1),  # service: Invalid
     ("user.grant_role", ("union_staff", "330100")):        (0, 0, 0, 0, 1, 1, 0, 0, 1),
     ("user.grant_role", ("admin", None)):                  (0, 0, 0, 0, 0, 0, 0, 0, 1),
     ("profile.view", "self"):       (0,     1,     1,     1,     1,     1,     1,     1,     1),

@@ -75,7 +75,7 @@ def test_the_heartbeat_statements_read_and_write_what_sqlalchemy_would(learner):
     for start in range(0, 90, 15):
         learner.beat(lesson, start + 15, [[start, start + 15]], at_s=start + 15)  # complete: a date is stamped
     statements, conn = heartbeats._statements(), db.session.connection()
-    params = {"uid": learner.user.id, "lid": lesson.id}
+    params = {"uid": learner.user.id, "lid": lesson.id, "sid": ""}
     for name in ("context", "snapshot"):
         direct = statements[name].rows(conn, params)
         assert direct == db.session.execute(statements[name].statement, params).all()

@@ -1,0 +1,63 @@
+"""Signed-in sessions: one row per browser or phone, named in the session and remember-me cookies (through
+User.get_id), so that logging out ends that session on the server and "log out everywhere" ends them all."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.accounts.models import User, UserSession
+from app.db import utcnow
+
+
+def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:
+    """A new signed-in session; its id goes into the cookies through `user.get_id()`. This user's rows older
+    than `keep` (the longest a cookie lives) are removed on the way."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                              UserSession.created_at < utcnow() - keep))
+    sid = secrets.token_urlsafe(16)
+    session.add(UserSession(id=sid, user_id=user.id))
+    session.flush()
+    user.session_id = sid
+    return sid
+
+
+def end(session: Session, user: User) -> None:
+    """Log out: this session's row goes, so a copied session or remember-me cookie no longer works."""
+    if user.session_id:
+        session.execute(delete(UserSession).where(UserSession.id == user.session_id,
+                                                  UserSession.user_id == user.id))
+    user.session_id = None
+    session.flush()
+
+
+def end_all(session: Session, user: User, reason: str = "logout_everywhere") -> None:
+    """Log out everywhere (退出所有设备), also done by a password change: every row goes and the version moves on,
+    so every cookie issued before, on every device, stops working. Kept in the audit log."""
+    ended = session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+    user.session_version += 1
+    user.session_id = None
+    session.flush()
+    audit.record(session, user, "session.end_all", "user", user.id, reason=reason, sessions=ended)
+
+
+def count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(UserSession)
+                          .where(UserSession.user_id == user.id)) or 0
+
+
+def load_user(session: Session, user_id: int, version: str, sid: str) -> User | None:
+    """The user of a signed-in session, or None when it was logged out, the password changed since, or the
+    account is gone: one query (the session row is checked inside it)."""
+    if not sid:
+        return None
+    user = session.scalar(select(User).where(User.id == user_id, select(UserSession.id).where(
+        UserSession.id == sid, UserSession.user_id == user_id).exists()))
+    if user is None or str(user.session_version) != version:
+        return None
+    user.session_id = sid
+    return user
