@@ -85,7 +85,7 @@ def _epoch():
 
 def enrol_back_dated(user, resource, hours: float = 2):
     found, _created = enrolment.enrol(_db.session, user, resource.id)
-    found.enrolled_at = utcnow() - timedelta(hours=hours)
+    found.enrolled_at = found.last_active_at = utcnow() - timedelta(hours=hours)  # last seen then, too
     _db.session.flush()
     return found
 
