@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.db import Base, utcnow
 from catalog.models import Lesson, Resource
 
@@ -43,6 +44,7 @@ class Enrolment(Base):
     last_refusal: Mapped[str | None] = mapped_column(String(40))  # its error code
     last_refused_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    user: Mapped[User] = relationship()
     resource: Mapped[Resource] = relationship()
     last_lesson: Mapped[Lesson | None] = relationship()
 
