@@ -164,3 +164,16 @@ def test_the_clock_follows_the_learner_not_the_lesson(client, auth):
     db.session.expire_all()
     clock = db.session.get(LearnerClock, user.id)
     assert clock is not None and clock.cursor_ms <= _now_ms() and 0 <= clock.spare_s <= pace.SLACK_S
+
+
+@pytest.mark.parametrize(("role", "org", "expected"), [
+    (None, None, False), ("worker", None, False), ("institution_staff", factories.INSTITUTION, True),
+    ("enterprise_staff", factories.ENTERPRISE, False), ("union_staff", "330000", False),
+    ("union_staff", "330106", False), ("admin", None, True)])
+def test_who_may_review_refused_progress(role, org, expected):
+    """progress.review on a course's provider: its own staff and site admins; not unions, other providers, workers."""
+    from app.accounts import organisations
+    from app.accounts.policy import can
+
+    user = factories.user(role, org) if role else None
+    assert can(user, "progress.review", organisations.get_by_code(db.session, factories.INSTITUTION)) is expected
