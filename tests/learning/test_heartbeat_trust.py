@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
@@ -177,3 +179,31 @@ def test_who_may_review_refused_progress(role, org, expected):
 
     user = factories.user(role, org) if role else None
     assert can(user, "progress.review", organisations.get_by_code(db.session, factories.INSTITUTION)) is expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-7_200_000, 60_000), st.integers(0, 590),
+                          st.integers(1, 600)), min_size=1, max_size=12))
+def test_any_sequence_through_the_service_stays_within_the_clock(learner, beats):
+    """Heartbeats for two lessons, dated anywhere from two hours back to a minute ahead, claiming any span: what
+    the database credits (of 700 s of video) never exceeds the time since the learner was last seen, at the
+    fastest rate, plus the slack (the pure rule, learning.pace, holds with its state in learner_clocks)."""
+    from app.errors import DomainError
+    from learning import heartbeats
+
+    user = factories.user("worker")
+    found = enrol_back_dated(user, learner.resource, hours=2)
+    found.last_active_at = utcnow() - timedelta(minutes=1)  # enrolled long ago, last seen a minute ago
+    db.session.commit()
+    seen_ms = _now_ms() - 60_000
+    for seq, (index, offset, start, length) in enumerate(beats, 1):
+        lesson = learner.resource.lessons[index]
+        end = min(start + length, lesson.duration_s)
+        body = {"lesson_id": lesson.id, "position_s": end, "watched": [[start, end]],
+                "client_time": max(_now_ms() + offset, 1), "seq": seq}
+        try:
+            heartbeats.record(db.session, user.id, heartbeats.parse(body))
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+    assert _credited(user) <= (_now_ms() - seen_ms) / 1000 * pace.RATE + pace.SLACK_S + 1
