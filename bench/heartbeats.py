@@ -104,7 +104,9 @@ def populate(data_dir: str, learners: int) -> tuple[list[dict], int]:
         users = [factories.user("worker") for _ in range(learners)]
         for user in users:
             found, _created = enrolment.enrol(db.session, user, resource.id)
-            found.enrolled_at = utcnow() - timedelta(days=2)
+            # Enrolled and last seen two days ago: the heartbeats, dated from a day ago, arrive as a replayed
+            # offline queue would, and the learner's clock (learning.pace) has the time to pay for them.
+            found.enrolled_at = found.last_active_at = utcnow() - timedelta(days=2)
             sessions.start(db.session, user)  # the signed-in session the cookie below names
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]

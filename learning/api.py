@@ -30,8 +30,8 @@ def _user():
 
 @bp.post("/progress")
 def progress():
-    """{lesson_id, position_s, watched: [[start, end], ...], client_time (ms), seq, at_end?} -> the lesson's
-    progress after folding it in. Replays and duplicates answer 200 and change nothing."""
+    """{lesson_id, position_s, watched: [[start, end], ...], client_time (ms), seq, at_end?, sent_time? (ms)} ->
+    the lesson's progress after folding it in. Replays and duplicates answer 200 and change nothing."""
     who = session_user()
     if who is None:
         raise LoginRequired(_("请先登录。"))
@@ -61,7 +61,11 @@ def _record_here(work: Callable[[Session], dict]) -> dict:
 
 
 def _commit(work: Callable[[Session], dict]) -> dict:
-    result = work(db.session)
+    try:
+        result = work(db.session)
+    except heartbeats.Refused:  # its refusal is counted in this transaction (the group writer commits it too)
+        db.session.commit()
+        raise
     db.session.commit()
     return result
 

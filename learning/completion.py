@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid
-from catalog.models import Lesson, LessonType, Resource
+from catalog.models import Lesson, LessonType, Resource, ResourceStatus
 from learning import progress
 from learning.models import Enrolment, LearningSettings, LessonProgress, Quiz, QuizAttempt
 
@@ -121,12 +121,20 @@ def _award(session: Session, user_id: int, resource_id: int) -> None:
     award_completion(session, user_id, resource_id)
 
 
+def require_published(session: Session, resource_id: int) -> None:
+    """Progress is recorded only while the resource is published (heartbeats check it in their own query);
+    what a learner saved before it was withdrawn or unpublished stays."""
+    if session.scalar(select(Resource.status).where(Resource.id == resource_id)) != ResourceStatus.published:
+        raise Conflict(_("这个资源已下架，暂时不能记录学习进度。"), code="not_published")
+
+
 def confirm_external(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:
     """External lessons complete when the learner says they studied them."""
     from learning.heartbeats import progress_row
 
     if lesson.type != LessonType.external:
         raise Conflict(_("只有外部课程需要手动确认完成。"), code="not_external")
+    require_published(session, lesson.resource_id)
     row = progress_row(session, user_id, lesson)
     if row.completed_at is None:
         session.execute(update(LessonProgress).where(LessonProgress.id == row.id,

@@ -5,10 +5,12 @@ took turns on a lock, and under Python's GIL the holder was often descheduled mi
 waited (p50 58 ms at 8 threads), and every heartbeat paid for its own commit. Here request threads hand
 their work to this thread and wait; it runs everything waiting in the queue inside one transaction, commits
 once, then answers each. A heartbeat is answered only after the commit that holds it. If the database is
-locked by another process the whole group is rolled back and run again; if that keeps failing, or an
-unexpected error happens, every heartbeat of the group gets the error (and the player's queue resends it).
-A refused heartbeat (a DomainError: bad times, not enrolled) is answered with its error; its checks run
-before it writes anything the group would keep (at most its empty progress row, created on first use).
+locked by another process the whole group is rolled back and run again; if that keeps failing, every
+heartbeat of the group gets the error (and the player's queue resends it). A job that fails unexpectedly (a
+bug, a value the driver cannot store) costs only itself: the group is rolled back and run again without it,
+so one poisoned heartbeat never loses the others of its window. A refused heartbeat (a DomainError: bad
+times, not enrolled) is answered with its error; its checks run before it writes anything the group would
+keep (at most its empty progress row and clock, created on first use, and the count of its refusal).
 A job comes in two halves, `read` and `write`: the group runs every read first, outside any transaction
 (SQLite takes its write lock at a transaction's first write), then every write and the commit, so the write
 lock is held for the writes alone. Several server processes (`qiuxue serve --workers N`) each have their own
@@ -54,6 +56,12 @@ class _Job:
     done: threading.Lock = field(default_factory=_held)  # released when answered: cheaper than an Event
     result: Any = None
     error: BaseException | None = None
+
+
+class _JobFailed(Exception):
+    def __init__(self, job: _Job, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.job, self.error = job, error
 
 
 class GroupWriter:
@@ -102,22 +110,29 @@ class GroupWriter:
                 job.done.release()
 
     def _commit(self, group: list[_Job]) -> None:
-        for attempt in range(ATTEMPTS):
-            for job in group:
+        jobs, attempt = list(group), 0
+        while jobs:
+            for job in jobs:
                 job.result = job.error = None
             try:
-                self._in_locales(group, lambda job: job.read(db.session))
-                self._in_locales([job for job in group if job.error is None],
+                self._in_locales(jobs, lambda job: job.read(db.session))
+                self._in_locales([job for job in jobs if job.error is None],
                                  lambda job: job.write(db.session, job.result))
                 db.session.commit()
                 return
+            except _JobFailed as failed:  # that job alone: run the others again without it
+                db.session.rollback()
+                jobs.remove(failed.job)
+                failed.job.result, failed.job.error = None, failed.error
             except OperationalError as err:  # locked by another process past the busy timeout: run it again
                 db.session.rollback()
-                if attempt == ATTEMPTS - 1:
-                    self._fail(group, err)
-            except Exception as err:  # noqa: BLE001 - a bug must not leave the waiting requests hanging
+                attempt += 1
+                if attempt == ATTEMPTS:
+                    self._fail(jobs, err)
+                    return
+            except Exception as err:  # noqa: BLE001 - the commit itself failed: no waiting request may hang
                 db.session.rollback()
-                self._fail(group, err)
+                self._fail(jobs, err)
                 return
             finally:
                 db.session.remove()
@@ -125,7 +140,7 @@ class GroupWriter:
     @staticmethod
     def _in_locales(jobs: list[_Job], step: Callable[[_Job], Any]) -> None:
         """One half of each job, in its request's language: its result, or a refusal (DomainError) for its
-        request alone."""
+        request alone. A lock (OperationalError) concerns the whole group; any other error, the job."""
         for locale, same in itertools.groupby(jobs, key=lambda job: job.locale):
             with force_locale(locale):
                 for job in same:
@@ -133,6 +148,10 @@ class GroupWriter:
                         job.result = step(job)
                     except DomainError as err:
                         job.error = err
+                    except OperationalError:
+                        raise
+                    except Exception as err:  # noqa: BLE001 - answered to its request, as the error it is
+                        raise _JobFailed(job, err) from err
 
     @staticmethod
     def _fail(group: list[_Job], err: BaseException) -> None:

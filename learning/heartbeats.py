@@ -1,4 +1,5 @@
-"""Progress heartbeats (POST /api/v1/progress): validate, fold into the learner's lesson row, stamp completion.
+"""Progress heartbeats (POST /api/v1/progress): validate (learning.heartbeat_input), pay for the new seconds from
+the learner's clock (learning.pace), fold them into the learner's lesson row, stamp completion.
 
 A heartbeat may arrive twice, late, or out of order (the offline queue replays it), and two may race for
 the same row. The row is updated by compare-and-set on `version`: read, fold (learning.progress), write
@@ -10,7 +11,6 @@ re-read happens inside the write transaction. Either way no seconds are lost and
 from __future__ import annotations
 
 import functools
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,73 +23,20 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserSession
 from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
-from catalog.models import Lesson, LessonType
-from learning import completion, progress
-from learning.models import Enrolment, LearningSettings, LessonProgress
+from catalog.models import Lesson, LessonType, Resource, ResourceStatus
+from learning import completion, pace, progress
+from learning.heartbeat_input import Heartbeat, parse
+from learning.models import Enrolment, LearnerClock, LearningSettings, LessonProgress
 
-MAX_INTERVALS = 200
+__all__ = ["Heartbeat", "Prepared", "Refused", "apply", "parse", "prepare", "progress_row", "record"]
+
 CLOCK_SKEW_S = 600  # phones' clocks drift; a reading span may end this far past the server's now
 MAX_ATTEMPTS = 8
 # learning.progress has no Flask; its messages are marked for translation here (msgid = its text).
 MARKED_FOR_TRANSLATION = (_l("时间不能为负数。"), _l("观看位置超出了课程时长。"), _l("阅读位置超出了页面。"),
                           _l("观看区间的结束时间早于开始时间。"), _l("上报的观看时长超过了实际经过的时间。"),
-                          _l("上报的阅读时间超出了实际可能的时间。"))
-
-
-@dataclass(frozen=True)
-class Heartbeat:
-    lesson_id: int
-    position_s: float
-    watched: tuple[progress.Interval, ...]
-    client_ms: int
-    seq: int
-    at_end: bool = False  # reading lessons: the end of the text was on screen
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
-
-
-def _intervals(raw: Any) -> tuple[progress.Interval, ...] | None:
-    if not isinstance(raw, list) or len(raw) > MAX_INTERVALS:
-        return None
-    spans = []
-    for pair in raw:
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            return None
-        start, end = _number(pair[0]), _number(pair[1])
-        if start is None or end is None:
-            return None
-        spans.append((start, end))
-    return tuple(spans)
-
-
-def parse(body: Any) -> Heartbeat:
-    """Shape and types first, all fields at once; the rules that need the lesson come later."""
-    if not isinstance(body, dict):
-        raise Invalid(_("请求内容必须是JSON对象。"), code="bad_heartbeat")
-    errors = {}
-    lesson_id, seq, client = body.get("lesson_id"), body.get("seq"), _number(body.get("client_time"))
-    if not isinstance(lesson_id, int) or isinstance(lesson_id, bool) or lesson_id <= 0:
-        errors["lesson_id"] = _("课时编号必须是正整数。")
-    position = _number(body.get("position_s"))
-    if position is None:
-        errors["position_s"] = _("播放位置必须是数字（秒）。")
-    watched = _intervals(body.get("watched", []))
-    if watched is None:
-        errors["watched"] = _("观看区间必须是[开始, 结束]秒数的列表，最多%(n)d个。", n=MAX_INTERVALS)
-    if client is None or client <= 0:
-        errors["client_time"] = _("客户端时间必须是毫秒时间戳。")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        errors["seq"] = _("序号必须是非负整数。")
-    at_end = body.get("at_end", False)
-    if not isinstance(at_end, bool):
-        errors["at_end"] = _("at_end 必须是 true 或 false。")
-    if errors:
-        raise Invalid(_("学习进度的格式不对。"), code="bad_heartbeat", fields=errors)
-    return Heartbeat(lesson_id, position, watched, int(client), seq, at_end)  # type: ignore[arg-type]
+                          _l("上报的阅读时间超出了实际可能的时间。"),
+                          _l("上报的观看时长超过了最高倍速下实际经过的时间。"))
 
 
 def progress_row(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:
@@ -144,24 +91,33 @@ class Snapshot:
 SNAPSHOT = [getattr(LessonProgress, name) for name in Snapshot.__dataclass_fields__]
 
 
+class Refused(Invalid):
+    """A heartbeat no real player could have sent. The refusal is counted on the learner's enrolment in the same
+    transaction (for staff to review), so the caller commits it, unlike other errors."""
+
+
 @functools.cache
 def _statements() -> dict[str, Any]:
     """Built once with bound parameters: constructing SQL expressions was a large share of a heartbeat's time."""
     uid, lid = bindparam("uid"), bindparam("lid")
     context = (select(Lesson.id, Lesson.type, Lesson.duration_s, Lesson.resource_id,
-                      Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at,
+                      Resource.status.label("resource_status"),
+                      Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at, Enrolment.last_active_at,
                       Enrolment.completed_at.label("resource_completed_at"),
                       LearningSettings.completion_ratio, LearningSettings.min_read_s,
                       User.session_version, User.is_active_account, UserSession.id.label("session_id"),
+                      LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version.label("clock_version"),
                       *(column.label(f"row_{column.key}") for column in SNAPSHOT))
                .select_from(User)
                .outerjoin(UserSession, and_(UserSession.id == bindparam("sid"), UserSession.user_id == uid))
                .outerjoin(Lesson, Lesson.id == lid)
+               .outerjoin(Resource, Resource.id == Lesson.resource_id)
                .outerjoin(Enrolment, and_(Enrolment.resource_id == Lesson.resource_id, Enrolment.user_id == uid))
                .outerjoin(LearningSettings, LearningSettings.resource_id == Lesson.resource_id)
                .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
+               .outerjoin(LearnerClock, LearnerClock.user_id == uid)
                .where(User.id == uid))
-    rows, enrolments = LessonProgress.__table__, Enrolment.__table__  # Core: no ORM synchronisation needed
+    rows, enrolments, clocks = LessonProgress.__table__, Enrolment.__table__, LearnerClock.__table__  # Core: no ORM
     fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
     cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
            .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
@@ -172,9 +128,14 @@ def _statements() -> dict[str, Any]:
                          and_(enrolments.c.last_client_ms == cms, enrolments.c.last_seq < seq)))
               .values(last_lesson_id=bindparam("v_lesson"), last_position_s=bindparam("v_position"),
                       last_client_ms=cms, last_seq=seq, last_active_at=bindparam("v_now")))
+    clock = (update(clocks).where(clocks.c.user_id == uid, clocks.c.version == bindparam("old_version"))
+             .values(cursor_ms=bindparam("v_cursor"), spare_s=bindparam("v_spare"), version=bindparam("v_version")))
+    clock_read = select(LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version).where(
+        LearnerClock.user_id == uid)
     snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
     return {name: DirectStatement(statement) for name, statement in
-            (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume))}
+            (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
+             ("clock_read", clock_read))}
 
 
 # These run on the session's connection without the ORM (no identity map is needed) or SQLAlchemy's execution
@@ -191,9 +152,9 @@ def _write(conn: Connection, name: str, params: dict[str, Any]) -> int:
 
 
 def _context(conn: Connection, user_id: int, lesson_id: int, session_version: str | None) -> Any:
-    """Account, lesson, enrolment, rules and progress row in one query: a heartbeat is the hottest write path.
-    With `session_version` (from the signed cookie: "<version>:<session id>") the account must still be active and
-    on that version, and that session not logged out."""
+    """Account, lesson, enrolment, rules, progress row and clock in one query: a heartbeat is the hottest write
+    path. With `session_version` (from the signed cookie: "<version>:<session id>") the account must still be
+    active and on that version, and that session not logged out."""
     version, _sep, sid = (session_version or "").partition(":")
     found = _read(conn, "context", {"uid": user_id, "lid": lesson_id, "sid": sid})
     if found is None or (session_version is not None and (not found.is_active_account or found.session_id is None
@@ -203,6 +164,8 @@ def _context(conn: Connection, user_id: int, lesson_id: int, session_version: st
         raise NotFound(_("课时不存在。"), code="lesson_not_found")
     if found.enrolment_id is None:
         raise Conflict(_("请先报名学习这门课程。"), code="not_enrolled")
+    if found.resource_status != ResourceStatus.published:  # withdrawn or unpublished: what was saved stays
+        raise Conflict(_("这个资源已下架，暂时不能记录学习进度。"), code="not_published")
     return found
 
 
@@ -216,51 +179,45 @@ def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFa
     return Snapshot(*row)
 
 
+def _clock(session: Session, conn: Connection, user_id: int, first: pace.Clock) -> tuple[pace.Clock, int]:
+    """The learner's clock and its version, created (at `first`) on their first heartbeat."""
+    found = _read(conn, "clock_read", {"uid": user_id})
+    if found is None:
+        insert_ignore(session, LearnerClock, {"user_id": user_id, "cursor_ms": first.cursor_ms,
+                                              "spare_s": first.spare_s, "version": 0}, ["user_id"])
+        found = _read(conn, "clock_read", {"uid": user_id})
+    return pace.Clock(found.cursor_ms, found.spare_s), found.version
+
+
 def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.Progress, enrolled_ms: int,
-           now: datetime) -> None:
-    """Refuse what no real player (or reader) could have sent."""
+           now: datetime) -> progress.HeartbeatError | None:
+    """What no real player (or reader) could have sent, for this lesson alone."""
     if lesson.type == LessonType.reading:
-        error = progress.check_reading(beat.position_s, beat.watched, enrolled_ms / 1000 - CLOCK_SKEW_S,
-                                       _ms(now) / 1000 + CLOCK_SKEW_S)
-    elif lesson.type == LessonType.external:
-        error = None
-    else:
-        if lesson.duration_s <= 0:
-            raise Conflict(_("这个课时还没有时长，暂时不能记录进度。"), code="no_duration")
-        error = progress.check_heartbeat(beat.position_s, beat.watched, lesson.duration_s, None)
-        if error is None and progress.covered(state.watched) > row.covered_s + 1e-9:
-            first = min(row.first_client_ms or beat.client_ms, beat.client_ms)
-            client_span = (max(row.max_client_ms, beat.client_ms) - first) / 1000
-            server_span = (now - row.first_seen_at).total_seconds()
-            if not progress.within_wall_clock(progress.covered(state.watched), max(client_span, server_span)):
-                error = progress.HeartbeatError("too_much_watched", "上报的观看时长超过了实际经过的时间。")
-    if error is not None:
-        message = _(error.message)  # its msgid is in MARKED_FOR_TRANSLATION
-        raise Invalid(message, code=error.code, fields={"watched": message})
+        return progress.check_reading(beat.position_s, beat.watched, enrolled_ms / 1000 - CLOCK_SKEW_S,
+                                      _ms(now) / 1000 + CLOCK_SKEW_S)
+    if lesson.type == LessonType.external:
+        return None
+    if lesson.duration_s <= 0:
+        raise Conflict(_("这个课时还没有时长，暂时不能记录进度。"), code="no_duration")
+    error = progress.check_heartbeat(beat.position_s, beat.watched, lesson.duration_s, None)
+    if error is None and progress.covered(state.watched) > row.covered_s + 1e-9:
+        first = min(row.first_client_ms or beat.client_ms, beat.client_ms)
+        client_span = (max(row.max_client_ms, beat.client_ms) - first) / 1000
+        server_span = (now - row.first_seen_at).total_seconds()
+        if not progress.within_wall_clock(progress.covered(state.watched), max(client_span, server_span)):
+            error = progress.HeartbeatError("too_much_watched", "上报的观看时长超过了实际经过的时间。")
+    return error
 
 
-def _fold_and_write(conn: Connection, lesson: LessonFacts, beat: Heartbeat, row: Snapshot, enrolled_ms: int,
-                    rules: completion.Rules) -> tuple[bool, bool, Snapshot]:
-    """One compare-and-set attempt: (written or nothing to write, lesson newly complete, the row after)."""
-    now = utcnow()
-    before = progress.Progress(tuple(map(tuple, row.watched)), row.position_s, row.furthest_s,  # type: ignore[arg-type]
-                               (row.last_client_ms, row.last_seq))
-    state = progress.fold(before, progress.Beat(beat.position_s, beat.watched, (beat.client_ms, beat.seq)))
-    _check(lesson, beat, row, state, enrolled_ms, now)
-    reached_end = row.reached_end or beat.at_end
-    done = row.completed_at is None and completion.lesson_complete(lesson, state.watched, reached_end, rules)
-    if state == before and reached_end == row.reached_end and not done:
-        return True, False, row  # a duplicate or an older replay: nothing changes
-    values: dict[str, Any] = {
-        "watched": [list(span) for span in state.watched], "covered_s": progress.covered(state.watched),
-        "position_s": state.position_s, "furthest_s": state.furthest_s, "reached_end": reached_end,
-        "last_client_ms": state.order[0], "last_seq": state.order[1],
-        "first_client_ms": min(row.first_client_ms or beat.client_ms, beat.client_ms),
-        "max_client_ms": max(row.max_client_ms, beat.client_ms),
-        "completed_at": now if done else row.completed_at, "version": row.version + 1}
-    params = {f"v_{name}": value for name, value in values.items()}
-    written = _write(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params})
-    return bool(written), done and bool(written), Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
+TOO_FAST = progress.HeartbeatError("too_fast", "上报的观看时长超过了最高倍速下实际经过的时间。")
+
+
+def _refuse(conn: Connection, enrolment_id: int, error: progress.HeartbeatError, now: datetime) -> Refused:
+    """Count the refusal on the enrolment (a rare path: plain SQL) and return the error to raise."""
+    conn.execute(update(Enrolment).where(Enrolment.id == enrolment_id).values(
+        refusals=Enrolment.refusals + 1, last_refusal=error.code, last_refused_at=now))
+    message = _(error.message)  # its msgid is in MARKED_FOR_TRANSLATION
+    return Refused(message, code=error.code, fields={"watched": message})
 
 
 def _move_resume_point(conn: Connection, enrolment_id: int, beat: Heartbeat) -> None:
@@ -281,35 +238,65 @@ class Prepared:
     enrolment_id: int
     resource_completed: bool
     row: Snapshot | None  # None on the learner's first heartbeat for the lesson: `apply` creates the row
+    at_ms: int  # when the watching it reports ended, in the server's time (learning.pace.moment)
+    clock: pace.Clock
+    clock_version: int | None  # None before the learner's first heartbeat: `apply` creates the clock
 
 
 def prepare(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> Prepared:
-    """The reading half of a heartbeat: account, lesson, enrolment, rules and progress row. Given the login
+    """The reading half of a heartbeat: account, lesson, enrolment, rules, progress row and clock. Given the login
     session's version, it refuses (401) a session ended since by a password change or a disabled account."""
     conn = session.connection()
     found = _context(conn, user_id, beat.lesson_id, session_version)
     lesson = LessonFacts(found.id, found.type, found.duration_s, found.resource_id)
     rules = completion.Rules(found.completion_ratio, found.min_read_s) if found.completion_ratio is not None \
         else completion.Rules()
-    enrolled_ms = _ms(found.enrolled_at)
+    enrolled_ms, now_ms = _ms(found.enrolled_at), _ms(utcnow())
+    at_ms = pace.moment(beat.client_ms, beat.sent_ms, now_ms)
     # Phones with a wrong clock: keep the order they report, but inside [enrolment, now].
-    beat = Heartbeat(beat.lesson_id, beat.position_s, beat.watched,
-                     min(max(beat.client_ms, enrolled_ms), _ms(utcnow())), beat.seq, beat.at_end)
+    beat = Heartbeat(beat.lesson_id, beat.position_s, beat.watched, min(max(beat.client_ms, enrolled_ms), now_ms),
+                     beat.seq, beat.at_end, beat.sent_ms)
     row = Snapshot(*(getattr(found, f"row_{name}") for name in Snapshot.__dataclass_fields__)) \
         if found.row_id is not None else None
+    clock = pace.Clock(found.cursor_ms, found.spare_s) if found.clock_version is not None \
+        else pace.start(_ms(max(found.enrolled_at, found.last_active_at)))  # the learner's last contact
     return Prepared(user_id, beat, lesson, rules, enrolled_ms, found.enrolment_id,
-                    found.resource_completed_at is not None, row)
+                    found.resource_completed_at is not None, row, at_ms, clock, found.clock_version)
 
 
 def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
-    """The writing half: fold the heartbeat into the row read by `prepare` and write it by compare-and-set
-    (re-reading and refolding if the row changed since); returns what the player shows. A first heartbeat's row
-    is created here, with the writes: on SQLite, inside the write transaction, not among the reads before it."""
+    """The writing half: fold the heartbeat into the row read by `prepare`, pay its new media seconds from the
+    learner's clock (learning.pace) and write both by compare-and-set, clock first (re-reading and refolding if
+    either changed since); returns what the player shows. A first heartbeat's row and clock are created here,
+    with the writes: on SQLite, inside the write transaction, not among the reads before it."""
     conn = session.connection()
     p = prepared
     row = p.row or _snapshot(session, conn, p.user_id, p.lesson)
+    clock, version = (p.clock, p.clock_version) if p.clock_version is not None else \
+        _clock(session, conn, p.user_id, p.clock)
+    paid: int | None = None  # the clock version this transaction wrote (its row is then ours until commit)
     for _attempt in range(MAX_ATTEMPTS):
-        written, done, after = _fold_and_write(conn, p.lesson, p.beat, row, p.enrolled_ms, p.rules)
+        now = utcnow()
+        before = progress.Progress(tuple(map(tuple, row.watched)), row.position_s, row.furthest_s,  # type: ignore[arg-type]
+                                   (row.last_client_ms, row.last_seq))
+        state = progress.fold(before, progress.Beat(p.beat.position_s, p.beat.watched, (p.beat.client_ms, p.beat.seq)))
+        media = p.lesson.type not in (LessonType.reading, LessonType.external)
+        claim = progress.covered(state.watched) - row.covered_s if media else 0.0
+        error = _check(p.lesson, p.beat, row, state, p.enrolled_ms, now)
+        after = pace.admit(clock, p.at_ms, _ms(now), claim) if error is None else None
+        if after is None:
+            if paid is not None:  # an earlier attempt paid: give it back before refusing
+                _write(conn, "clock", {"uid": p.user_id, "old_version": paid, "v_cursor": clock.cursor_ms,
+                                       "v_spare": clock.spare_s, "v_version": paid + 1})
+            raise _refuse(conn, p.enrolment_id, error or TOO_FAST, now)
+        if after != clock or paid is not None:
+            expected = version if paid is None else paid
+            if not _write(conn, "clock", {"uid": p.user_id, "old_version": expected, "v_cursor": after.cursor_ms,
+                                          "v_spare": after.spare_s, "v_version": expected + 1}):
+                clock, version = _clock(session, conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
+                continue
+            paid = expected + 1
+        written, done, row = _write_progress(conn, p, row, before, state, now)
         if written:
             break
         row = _snapshot(session, conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
@@ -317,9 +304,28 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
     _move_resume_point(conn, p.enrolment_id, p.beat)
     resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False
-    return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": after.position_s,
-            "furthest_s": after.furthest_s, "covered_s": after.covered_s, "duration_s": p.lesson.duration_s,
-            "complete": after.completed_at is not None, "resource_complete": resource_done or p.resource_completed}
+    return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": row.position_s,
+            "furthest_s": row.furthest_s, "covered_s": row.covered_s, "duration_s": p.lesson.duration_s,
+            "complete": row.completed_at is not None, "resource_complete": resource_done or p.resource_completed}
+
+
+def _write_progress(conn: Connection, p: Prepared, row: Snapshot, before: progress.Progress,
+                    state: progress.Progress, now: datetime) -> tuple[bool, bool, Snapshot]:
+    """One compare-and-set of the progress row: (written or nothing to write, lesson newly complete, the row after)."""
+    reached_end = row.reached_end or p.beat.at_end
+    done = row.completed_at is None and completion.lesson_complete(p.lesson, state.watched, reached_end, p.rules)
+    if state == before and reached_end == row.reached_end and not done:
+        return True, False, row  # a duplicate or an older replay: nothing changes
+    values: dict[str, Any] = {
+        "watched": [list(span) for span in state.watched], "covered_s": progress.covered(state.watched),
+        "position_s": state.position_s, "furthest_s": state.furthest_s, "reached_end": reached_end,
+        "last_client_ms": state.order[0], "last_seq": state.order[1],
+        "first_client_ms": min(row.first_client_ms or p.beat.client_ms, p.beat.client_ms),
+        "max_client_ms": max(row.max_client_ms, p.beat.client_ms),
+        "completed_at": now if done else row.completed_at, "version": row.version + 1}
+    params = {f"v_{name}": value for name, value in values.items()}
+    written = _write(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params})
+    return bool(written), done and bool(written), Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
 
 
 def record(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> dict[str, Any]:

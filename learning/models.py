@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.accounts.models import User
 from app.db import Base, utcnow
 from catalog.models import Lesson, Resource
 
@@ -38,9 +39,26 @@ class Enrolment(Base):
     last_seq: Mapped[int] = mapped_column(BigInteger, default=-1)
     last_active_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Heartbeats for this resource refused by the trust rules (learning.heartbeats.Refused), for staff to review.
+    refusals: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_refusal: Mapped[str | None] = mapped_column(String(40))  # its error code
+    last_refused_at: Mapped[datetime | None] = mapped_column(DateTime)
 
+    user: Mapped[User] = relationship()
     resource: Mapped[Resource] = relationship()
     last_lesson: Mapped[Lesson | None] = relationship()
+
+
+class LearnerClock(Base):
+    """Per learner, across all lessons and devices: how far their watched time is accounted for (learning.pace).
+    Created with the first heartbeat; updated by compare-and-set on `version` with the progress it pays for."""
+
+    __tablename__ = "learner_clocks"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    cursor_ms: Mapped[int] = mapped_column(BigInteger)  # credit accounted for up to here (server time, ms)
+    spare_s: Mapped[float] = mapped_column(Float)       # slack carried past the cursor
+    version: Mapped[int] = mapped_column(default=0)
 
 
 class LessonProgress(Base):
@@ -133,4 +151,4 @@ class QuizAttempt(Base):
     quiz: Mapped[Quiz] = relationship()
 
 
-__all__ = ["Enrolment", "LearningSettings", "LessonProgress", "Quiz", "QuizAttempt", "QuizQuestion"]
+__all__ = ["Enrolment", "LearnerClock", "LearningSettings", "LessonProgress", "Quiz", "QuizAttempt", "QuizQuestion"]

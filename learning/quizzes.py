@@ -111,6 +111,7 @@ def submit(session: Session, user_id: int, quiz: Quiz, answers: list[str]) -> Qu
     """Score an attempt; passing may complete the resource."""
     if enrolment_of(session, user_id, quiz.resource_id) is None:
         raise Conflict(_("请先报名学习这门课程。"), code="not_enrolled")
+    completion.require_published(session, quiz.resource_id)
     if not quiz.questions:
         raise NotFound(_("这个测验还没有题目。"), code="quiz_empty")
     answers = [*answers, *[""] * len(quiz.questions)][:len(quiz.questions)]  # one answer per question

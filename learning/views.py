@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from catalog import service as catalog_service
 from catalog.models import Lesson
-from learning import completion, enrolment, quizzes
+from learning import completion, enrolment, quizzes, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -153,3 +153,10 @@ def edit_quiz(resource_id: int):
     return render_template("learning/quiz_edit.html", resource=resource, values=values, errors=errors), \
         (400 if errors else 200)
 
+
+@bp.get("/review/refusals")
+@login_required
+def refused():
+    """Staff: learners whose progress heartbeats were refused repeatedly (a forged or broken player), by course."""
+    return render_template("learning/refusals.html", rows=refusals.listed(db.session, current_user),
+                           least=refusals.REVIEW_AFTER)

@@ -185,6 +185,9 @@ RULES: dict[str, Rule] = {
         or _staff_over(user, Role.institution_staff, claim.enrolment.application.offering.institution)
         or _union_over(user, claim.enrolment.application.county)),
     "notice.resolve": lambda user, objection: _union_over(user, objection.notice.org),
+    # learning (issue 17): learners whose heartbeats were refused, for the staff of the organisation running
+    # the course (target: the resource's provider)
+    "progress.review": _provider_staff,
 }
 
 
@@ -257,6 +260,7 @@ DESCRIPTIONS = {
     "notice.publish": _l("发布公示"),
     "subsidy.evidence": _l("查看补贴证明材料"),
     "notice.resolve": _l("处理公示异议"),
+    "progress.review": _l("查看被拒绝的学习进度"),
 }
 
 

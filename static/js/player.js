@@ -38,6 +38,8 @@
     var nativeHls = !!video.canPlayType("application/vnd.apple.mpegurl");
     var mse = !!(window.MediaSource || window.ManagedMediaSource);
     var speed = parseFloat(recall(SPEED_KEY)) || 1;
+    // Only a speed a button offers (the server credits nothing faster than the fastest one).
+    if (!Array.prototype.some.call(speeds, function (b) { return parseFloat(b.getAttribute("data-speed")) === speed; })) { speed = 1; }
     var current = root.querySelector('.player-mode[data-mode="' + (recall(MODE_KEY) || "auto") + '"]') || modes[0];
     var hls = null;
     var started = false;

@@ -14,7 +14,7 @@
   var DB_NAME = "qiuxue-progress", STORE = "beats", SEQ_KEY = "qiuxue.progress.seq";
   // Refusals that no retry can fix: drop the heartbeat (the server keeps what it already had).
   var PERMANENT = ["bad_heartbeat", "negative_time", "beyond_duration", "bad_interval", "too_much_watched",
-                   "lesson_not_found", "no_duration", "not_enrolled"];
+                   "too_fast", "lesson_not_found", "no_duration", "not_enrolled", "not_published"];
   var lessonId = parseInt(root.getAttribute("data-lesson"), 10);
   var userId = root.getAttribute("data-user");
   var kind = root.getAttribute("data-kind");
@@ -111,9 +111,14 @@
     else { say(text("saved")); }
   }
 
+  // sent_time: this phone's clock now, so the server can place client_time on its own clock (a phone whose
+  // clock is off, a queue replayed hours later) when it checks watched time against the time that passed.
   function post(beat, keepalive) {
+    var body = {}, key;
+    for (key in beat) { if (Object.prototype.hasOwnProperty.call(beat, key)) { body[key] = beat[key]; } }
+    body.sent_time = Date.now();
     return fetch(api, { method: "POST", credentials: "same-origin", keepalive: !!keepalive,
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(beat) });
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(body) });
   }
 
   function scheduleRetry() {

@@ -38,12 +38,18 @@ def make_course(title: str = "安全用电", videos: tuple[str, ...] = ("10:00",
 
 
 class Learner:
-    """A worker enrolled an hour ago; `beat(...)` sends a heartbeat through the service and commits."""
+    """A worker enrolled two hours ago; `beat(...)` sends a heartbeat through the service and commits.
+
+    Client times are those of a phone that studied from an hour ago (so they arrive as a replayed queue would),
+    one lesson after another: `at_s` counts from when the learner first opened the lesson, which is after
+    everything sent before it (the same minute cannot be paid twice: learning.pace)."""
 
     def __init__(self, user, resource):
         self.user, self.resource = user, resource
         self.start_ms = int((utcnow() - timedelta(hours=1) - _epoch()).total_seconds() * 1000)
         self.seq = 0
+        self.opened: dict[int, float] = {}  # lesson id -> second (from start_ms) it was first opened
+        self.latest = 0.0
 
     def lesson(self, index: int):
         return self.resource.lessons[index]
@@ -52,8 +58,10 @@ class Learner:
         if seq is None:
             self.seq += 1
             seq = self.seq
+        opened = self.opened.setdefault(lesson.id, self.latest)
+        self.latest = max(self.latest, opened + at_s)
         return {"lesson_id": lesson.id, "position_s": position, "watched": watched,
-                "client_time": self.start_ms + int(at_s * 1000), "seq": seq, **extra}
+                "client_time": self.start_ms + int((opened + at_s) * 1000), "seq": seq, **extra}
 
     def beat(self, lesson, position: float, watched, at_s: float, seq: int | None = None, **extra) -> dict:
         result = heartbeats.record(_db.session, self.user.id,
@@ -85,7 +93,7 @@ def _epoch():
 
 def enrol_back_dated(user, resource, hours: float = 2):
     found, _created = enrolment.enrol(_db.session, user, resource.id)
-    found.enrolled_at = utcnow() - timedelta(hours=hours)
+    found.enrolled_at = found.last_active_at = utcnow() - timedelta(hours=hours)  # last seen then, too
     _db.session.flush()
     return found
 

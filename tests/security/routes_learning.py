@@ -11,6 +11,8 @@ GET = {
     "learning.quiz": ("/learning/r/{pub}/quiz", row(404, A=302)),
     "learning.edit_quiz": ("/learning/r/{pub}/quiz/edit", row(404, A=302, I=200, D=200)),
     "learning_api.statements": ("/api/v1/me/statements", row(200, A=401)),
+    # refused heartbeats, for staff of course providers (their own courses only) and admins
+    "learning.refused": ("/learning/review/refusals", row(200, A=302, W=403)),
 }
 CSRF_EXEMPT: dict[str, str] = {}
 POST_PATHS: dict[str, str] = {}

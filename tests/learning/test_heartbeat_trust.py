@@ -1,0 +1,209 @@
+"""Issue 17 attacks on progress, performed through the real API: a back-dated burst from a learner enrolled long
+ago, the same hour claimed for every lesson, heartbeats for a withdrawn course; and what must still pass: an
+honest offline queue replayed later from a phone whose clock is off. Refusals are counted for staff to review."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.accounts.policy import SYSTEM
+from app.db import utcnow
+from app.errors import Conflict
+from app.extensions import db
+from catalog import service
+from learning import completion, pace, quizzes, refusals
+from learning.models import Enrolment, LearnerClock, LessonProgress
+from tests import factories
+from tests.learning.conftest import enrol_back_dated, make_course, page_token
+from tests.learning.test_completion import QUESTIONS
+
+HALF_HOUR = 1800
+
+
+@pytest.fixture(autouse=True)
+def _in_app(db):  # the app context and database of tests/conftest.py
+    return db
+
+
+def _now_ms() -> int:
+    return int((utcnow() - utcnow().replace(year=1970, month=1, day=1, hour=0, minute=0, second=0,
+                                            microsecond=0)).total_seconds() * 1000)
+
+
+def _setup(client, auth, hours: float, videos: int = 5):
+    resource = make_course(title="长视频课", videos=("30:00",) * videos, reading=False, external=False)
+    user = factories.user("worker")
+    enrol_back_dated(user, resource, hours=hours)
+    db.session.commit()
+    auth.login(user.phone)
+    token = page_token(client, f"/learning/lessons/{resource.lessons[0].id}")
+    post = lambda body: client.post("/api/v1/progress", json=body, headers={"X-CSRFToken": token})  # noqa: E731
+    return resource, user, post
+
+
+def _credited(user) -> float:
+    db.session.expire_all()
+    return sum(row.covered_s for row in db.session.query(LessonProgress).filter_by(user_id=user.id))
+
+
+def _enrolment(user, resource) -> Enrolment:
+    db.session.expire_all()
+    return db.session.query(Enrolment).filter_by(user_id=user.id, resource_id=resource.id).one()
+
+
+def _exploit(resource, post, enrolled_ms: int) -> list[tuple[int, str]]:
+    """What credited 6,504 s in 40 s: for every lesson, a heartbeat dated back at the enrolment and one dated now
+    claiming the whole video, so each lesson saw a span of client time as long as the enrolment is old."""
+    answers, seq = [], 1000
+    for lesson in resource.lessons:
+        for at_ms, watched in ((enrolled_ms + 1000, [[0, 1]]), (_now_ms(), [[0, HALF_HOUR]])):
+            seq += 1
+            response = post({"lesson_id": lesson.id, "position_s": watched[0][1], "watched": watched,
+                             "client_time": at_ms, "seq": seq})
+            answers.append((response.status_code, (response.get_json().get("error") or {}).get("code", "")))
+    return answers
+
+
+def test_a_back_dated_burst_from_a_learner_enrolled_long_ago_gets_only_the_wall_clock(client, auth):
+    resource, user, post = _setup(client, auth, hours=24 * 30)
+    enrolled_ms = _now_ms() - 30 * 86_400_000
+    first = resource.lessons[0]
+    seen_ms = _now_ms()  # the learner is on the site: the player's first heartbeat, live
+    assert post({"lesson_id": first.id, "position_s": 10, "watched": [[0, 10]], "client_time": seen_ms,
+                 "sent_time": seen_ms, "seq": 1}).status_code == 200
+    answers = _exploit(resource, post, enrolled_ms)
+    elapsed_s = (_now_ms() - seen_ms) / 1000
+    assert _credited(user) <= 10 + elapsed_s * pace.RATE + pace.SLACK_S  # the old code credited 9,000 s
+    assert answers.count((400, "too_fast")) >= len(resource.lessons) - 1
+    assert _enrolment(user, resource).refusals >= len(resource.lessons) - 1  # counted, and committed
+
+
+def test_the_same_hour_is_paid_once_across_lessons(client, auth):
+    """Enrolled an hour ago and not seen since: an hour at double speed is two hours of video at most, in all
+    five half-hour lessons together, however the heartbeats are dated."""
+    resource, user, post = _setup(client, auth, hours=1)
+    answers = _exploit(resource, post, _now_ms() - 3_600_000)
+    assert _credited(user) <= 3600 * pace.RATE + pace.SLACK_S + 60  # the old code credited 5 × 1,800 s
+    assert (400, "too_fast") in answers
+
+
+def test_an_honest_offline_queue_replayed_later_is_accepted_whole(client, auth):
+    """Last seen 40 minutes ago; then half an hour watched offline at normal speed on a phone whose clock is five
+    minutes slow; the queue is replayed now in one burst (as static/js/progress.js sends it, with sent_time)."""
+    resource, user, post = _setup(client, auth, hours=3)
+    found = _enrolment(user, resource)
+    found.last_active_at = utcnow() - timedelta(minutes=40)
+    db.session.commit()
+    slow = 5 * 60_000
+    offline_from = _now_ms() - 40 * 60_000 - slow
+    lesson = resource.lessons[0]
+    for k in range(1, HALF_HOUR // 15 + 1):
+        body = {"lesson_id": lesson.id, "position_s": k * 15, "watched": [[(k - 1) * 15, k * 15]],
+                "client_time": offline_from + k * 15_000, "seq": k, "sent_time": _now_ms() - slow}
+        response = post(body)
+        assert response.status_code == 200, response.get_json()
+    assert response.get_json()["complete"] and _credited(user) == HALF_HOUR
+    assert _enrolment(user, resource).refusals == 0
+    # A second queue for another lesson, dated in the same half hour, asks for time already paid for.
+    other = resource.lessons[1]
+    answers = [post({"lesson_id": other.id, "position_s": k * 15, "watched": [[(k - 1) * 15, k * 15]],
+                     "client_time": offline_from + k * 15_000, "seq": 500 + k, "sent_time": _now_ms() - slow})
+               .status_code for k in range(1, 21)]
+    assert answers.count(400) >= 15 and _credited(user) <= HALF_HOUR + pace.SLACK_S
+
+
+def test_a_withdrawn_course_records_no_progress_and_keeps_what_was_saved(client, auth):
+    resource, user, post = _setup(client, auth, hours=1)
+    lesson = resource.lessons[0]
+    now = _now_ms()
+    assert post({"lesson_id": lesson.id, "position_s": 10, "watched": [[0, 10]], "client_time": now,
+                 "seq": 1}).status_code == 200
+    service.unpublish(db.session, SYSTEM, resource, "内容需要更新")
+    db.session.commit()
+    response = post({"lesson_id": lesson.id, "position_s": 25, "watched": [[10, 25]], "client_time": now + 15_000,
+                     "seq": 2})
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "not_published"
+    assert _credited(user) == 10
+    for attempt in (lambda: completion.confirm_external(db.session, user.id, lesson),
+                    lambda: quizzes.submit(db.session, user.id, quizzes.save_quiz(
+                        db.session, SYSTEM, resource, {"title": "测验", "pass_mark": "50", "questions": QUESTIONS}),
+                        ["0", "0"])):
+        try:
+            attempt()
+            raise AssertionError("recorded progress for a withdrawn course")
+        except Conflict as err:
+            assert err.code in ("not_published", "not_external")
+        db.session.rollback()
+    assert _credited(user) == 10
+
+
+def test_refused_learners_are_listed_for_the_course_s_staff_and_admins(client, auth):
+    resource, user, post = _setup(client, auth, hours=1)
+    _exploit(resource, post, _now_ms() - 3_600_000)
+    _exploit(resource, post, _now_ms() - 3_600_000)
+    assert _enrolment(user, resource).refusals >= refusals.REVIEW_AFTER
+    staff, admin = factories.user("institution_staff"), factories.user("admin")
+    stranger = factories.user("enterprise_staff", factories.ENTERPRISE)  # staff, but not of this course's provider
+    assert [e.user_id for e in refusals.listed(db.session, staff)] == [user.id]
+    assert [e.user_id for e in refusals.listed(db.session, admin)] == [user.id]
+    assert refusals.listed(db.session, stranger) == []
+    auth.logout()
+    auth.login(staff.phone)
+    page = client.get("/learning/review/refusals")
+    assert page.status_code == 200 and user.name in page.get_data(as_text=True)
+    auth.logout()
+    auth.login(user.phone)
+    assert client.get("/learning/review/refusals").status_code == 403
+
+
+def test_the_clock_follows_the_learner_not_the_lesson(client, auth):
+    resource, user, post = _setup(client, auth, hours=1)
+    _exploit(resource, post, _now_ms() - 3_600_000)
+    db.session.expire_all()
+    clock = db.session.get(LearnerClock, user.id)
+    assert clock is not None and clock.cursor_ms <= _now_ms() and 0 <= clock.spare_s <= pace.SLACK_S
+
+
+@pytest.mark.parametrize(("role", "org", "expected"), [
+    (None, None, False), ("worker", None, False), ("institution_staff", factories.INSTITUTION, True),
+    ("enterprise_staff", factories.ENTERPRISE, False), ("union_staff", "330000", False),
+    ("union_staff", "330106", False), ("admin", None, True)])
+def test_who_may_review_refused_progress(role, org, expected):
+    """progress.review on a course's provider: its own staff and site admins; not unions, other providers, workers."""
+    from app.accounts import organisations
+    from app.accounts.policy import can
+
+    user = factories.user(role, org) if role else None
+    assert can(user, "progress.review", organisations.get_by_code(db.session, factories.INSTITUTION)) is expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(-7_200_000, 60_000), st.integers(0, 590),
+                          st.integers(1, 600)), min_size=1, max_size=12))
+def test_any_sequence_through_the_service_stays_within_the_clock(learner, beats):
+    """Heartbeats for two lessons, dated anywhere from two hours back to a minute ahead, claiming any span: what
+    the database credits (of 700 s of video) never exceeds the time since the learner was last seen, at the
+    fastest rate, plus the slack (the pure rule, learning.pace, holds with its state in learner_clocks)."""
+    from app.errors import DomainError
+    from learning import heartbeats
+
+    user = factories.user("worker")
+    found = enrol_back_dated(user, learner.resource, hours=2)
+    found.last_active_at = utcnow() - timedelta(minutes=1)  # enrolled long ago, last seen a minute ago
+    db.session.commit()
+    seen_ms = _now_ms() - 60_000
+    for seq, (index, offset, start, length) in enumerate(beats, 1):
+        lesson = learner.resource.lessons[index]
+        end = min(start + length, lesson.duration_s)
+        body = {"lesson_id": lesson.id, "position_s": end, "watched": [[start, end]],
+                "client_time": max(_now_ms() + offset, 1), "seq": seq}
+        try:
+            heartbeats.record(db.session, user.id, heartbeats.parse(body))
+            db.session.commit()
+        except DomainError:
+            db.session.rollback()
+    assert _credited(user) <= (_now_ms() - seen_ms) / 1000 * pace.RATE + pace.SLACK_S + 1
