@@ -72,6 +72,14 @@ def is_public(session: Session, asset: MediaAsset) -> bool:
     return resource is not None and resource.is_published
 
 
+def publication_state(session: Session, asset: MediaAsset) -> str:
+    """What a signed media URL is bound to: the lesson's resource and its status, and the asset's output.
+    Any change (published, unpublished, withdrawn, returned; re-transcoded; detached) voids earlier URLs."""
+    resource = resource_of(session, asset)
+    where = f"{resource.id}:{resource.status.value}" if resource is not None else "-"
+    return f"{where}:{asset.output_key or '-'}"
+
+
 def may_view(session: Session, user: Any, asset: MediaAsset) -> bool:
     """Who gets signed URLs for unpublished media: the uploading organisation's staff and its unions,
     and whoever the catalog lets see the unpublished resource."""
