@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import outbox
@@ -100,3 +101,11 @@ def video_lessons_for(session: Session, actor: Any) -> list[Lesson]:
 
     return [lesson for resource in resources_of(session, provider_orgs(actor)) if resource.status in EDITABLE
             for lesson in resource.lessons if lesson.type == LessonType.video]
+
+
+def not_ready(session: Session, lessons: list[Lesson]) -> list[Lesson]:
+    """The catalog's publishing check (registered at init): lessons whose asset is gone or cannot play yet."""
+    ids = [lesson.media_asset_id for lesson in lessons if lesson.media_asset_id is not None]
+    ready = set(session.scalars(select(MediaAsset.id).where(MediaAsset.id.in_(ids),
+                                                          MediaAsset.status == AssetStatus.ready))) if ids else set()
+    return [lesson for lesson in lessons if lesson.media_asset_id not in ready]
