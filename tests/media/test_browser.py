@@ -27,7 +27,7 @@ def _kb(text: str) -> float:
 
 def test_upload_transcode_attach_and_play_audio_only(app, page, login, clips):
     with app.app_context():
-        lesson_id = make("INST-T1", title="安全用电").lessons[0].id
+        lesson_id = make("INST-T1", title="安全用电", media=False).lessons[0].id
         db.session.commit()
     worker = quick_worker(app).start()
     try:

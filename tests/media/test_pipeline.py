@@ -19,7 +19,7 @@ from tests.media.conftest import api_token, fetch, quick_worker, tus_upload
 
 def _lesson(app, *, publish: bool = False) -> int:
     with app.app_context():
-        resource = make("INST-T1", title="电工安全", publish=publish)
+        resource = make("INST-T1", title="电工安全", publish=publish, media=False)
         db.session.commit()
         return resource.lessons[0].id
 
@@ -250,7 +250,7 @@ def test_files_that_are_not_usable_media_are_rejected_with_a_clear_message(app, 
 
 def test_only_staff_who_may_edit_the_lesson_can_attach(app, client, auth, clips):
     with app.app_context():
-        other = make("INST-T2", title="别校的课")
+        other = make("INST-T2", title="别校的课", media=False)
         db.session.commit()
         foreign_lesson = other.lessons[0].id
     auth.as_role("institution_staff")
