@@ -48,6 +48,7 @@ _RAW_NAMES = {name.encode()[1:]: why for name, why in _KEYS.items()} | {
 # Markers of a second format hidden in a PDF (a polyglot): markup a browser would run, or a ZIP archive.
 _POLYGLOT = re.compile(rb"<\s*(?:html|script|svg|iframe|body)\b|<!doctype\s+html|javascript:", re.IGNORECASE)
 _STREAM = re.compile(rb"stream\r?\n.*?endstream", re.DOTALL)
+_STRING = re.compile(rb"\((?:\\.|[^\\()])*\)", re.DOTALL)  # a literal string (one level; applied repeatedly)
 _NAME = re.compile(rb"/([^\s/<>\[\]()%{}]*)")
 _ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
@@ -86,7 +87,10 @@ def check_pdf(data: bytes) -> None:
         raise _error(_("这个 PDF 里夹带了网页或压缩包，不能接收。请重新导出为普通 PDF 或拍照上传。"))
     # The bytes outside streams, name escapes undone: also what a lenient viewer would find by scanning a
     # file whose cross-reference table leaves some objects out.
-    for raw in _NAME.findall(_STREAM.sub(b"", data)):
+    outside = _STREAM.sub(b"", data)
+    for _level in range(4):  # strings are text, not names: `(D:/JS/cert.docx)` in a title is no script
+        outside = _STRING.sub(b"()", outside)
+    for raw in _NAME.findall(outside):
         if (why := _RAW_NAMES.get(_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw))) is not None:
             raise _refused(why)
     quiet = logging.getLogger("pypdf")

@@ -238,11 +238,37 @@ def _with_link() -> bytes:
     return _written(writer)
 
 
-@pytest.mark.parametrize("make", [pdf_bytes, _with_link, lambda: object_stream_pdf(PAGES[:1], PAGES[1:])],
-                         ids=["reportlab", "verification-link-and-open-at-page", "object-streams"])
+def _names_in_its_title() -> bytes:
+    writer = _writer()
+    writer.add_metadata({"/Title": "D:/JS/EF/Launch/XFA/证书 (2026)", "/Author": "Office/JavaScript"})
+    return _written(writer)
+
+
+@pytest.mark.parametrize("make", [pdf_bytes, _with_link, lambda: object_stream_pdf(PAGES[:1], PAGES[1:]),
+                                  _names_in_its_title],
+                         ids=["reportlab", "verification-link-and-open-at-page", "object-streams", "names-in-text"])
 def test_honest_pdfs_and_images_are_kept(app, make):
     data = make()
     with app.test_request_context():
         assert check_evidence(data) == ("pdf", data)
         assert claim_evidence.check(data) == ("pdf", data)
         assert check_evidence(png_bytes())[0] == "png"
+
+
+def test_the_upload_pages_refuse_a_hidden_script_and_keep_nothing(app, client, auth):
+    """Through the credit bank's page, a diploma PDF whose script sits in a compressed object stream."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from learning.credit_models import Recognition
+    from tests.conftest import csrf_token
+    from tests.learning.credit_factories import request_values
+
+    auth.as_role("worker")
+    token = csrf_token(client, "/credits/recognition/new")
+    hidden = (io.BytesIO(js_in_object_stream()), "diploma.pdf", "application/pdf")
+    response = client.post("/credits/recognition/new", data={"csrf_token": token, **request_values(),
+                                                             "evidence": hidden}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "PDF 中含有脚本" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Recognition.id)) is None
