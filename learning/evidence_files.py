@@ -89,7 +89,7 @@ def check_pdf(data: bytes) -> None:
     # file whose cross-reference table leaves some objects out.
     outside = _STREAM.sub(b"", data)
     for _level in range(4):  # strings are text, not names: `(D:/JS/cert.docx)` in a title is no script
-        outside = _STRING.sub(b"()", outside)
+        outside = _STRING.sub(b" ", outside)  # innermost first, then the strings around them
     for raw in _NAME.findall(outside):
         if (why := _RAW_NAMES.get(_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw))) is not None:
             raise _refused(why)

@@ -239,9 +239,9 @@ def _with_link() -> bytes:
 
 
 def _names_in_its_title() -> bytes:
-    writer = _writer()
-    writer.add_metadata({"/Title": "D:/JS/EF/Launch/XFA/证书 (2026)", "/Author": "Office/JavaScript"})
-    return _written(writer)
+    """Text that looks like names: a document-information dictionary written as many tools write it."""
+    return raw_pdf([*PAGES, b"<< /Title (D:/JS/EF/Launch/XFA/cert \\(2026\\).docx) "
+                            b"/Author (Office/JavaScript (v2/EmbeddedFiles)) >>"])
 
 
 @pytest.mark.parametrize("make", [pdf_bytes, _with_link, lambda: object_stream_pdf(PAGES[:1], PAGES[1:]),
