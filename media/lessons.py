@@ -104,8 +104,9 @@ def video_lessons_for(session: Session, actor: Any) -> list[Lesson]:
 
 
 def not_ready(session: Session, lessons: list[Lesson]) -> list[Lesson]:
-    """The catalog's publishing check (registered at init): lessons whose asset is gone or cannot play yet."""
+    """The catalog's publishing check (registered at init): lessons whose asset is gone, cannot play yet, or has
+    since been moved to another lesson (it plays there, not here)."""
     ids = [lesson.media_asset_id for lesson in lessons if lesson.media_asset_id is not None]
-    ready = set(session.scalars(select(MediaAsset.id).where(MediaAsset.id.in_(ids),
-                                                          MediaAsset.status == AssetStatus.ready))) if ids else set()
-    return [lesson for lesson in lessons if lesson.media_asset_id not in ready]
+    ready = {(row[0], row[1]) for row in session.execute(select(MediaAsset.id, MediaAsset.lesson_id).where(
+        MediaAsset.id.in_(ids), MediaAsset.status == AssetStatus.ready))} if ids else set()
+    return [lesson for lesson in lessons if (lesson.media_asset_id, lesson.id) not in ready]

@@ -231,6 +231,10 @@ def test_video_lessons_without_a_ready_video_cannot_be_submitted_or_selected(db)
     assert "《第3课》" in err.value.message and course.status == ResourceStatus.submitted
     with pytest.raises(Invalid):
         service.publish_directly(db.session, SYSTEM, make(title="另一门", media=False), "")
+    borrowed = make(title="借用别课视频", media=False)  # pointing at a video that plays in another lesson
+    borrowed.lessons[0].media_asset_id = first.media_asset_id
+    db.session.flush()
+    assert service.unplayable_lessons(borrowed) == [borrowed.lessons[0]]
 
 
 def test_the_lessons_page_and_the_submit_button_say_which_lessons_lack_video(app, client, auth, db):
