@@ -134,7 +134,7 @@ def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
     path = storage.path(upload.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     # created again if a crash lost it (its row survived): HEAD said 0, so the client starts over, no 500
-    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o600), "r+b") as fh:
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o666), "r+b") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
