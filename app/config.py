@@ -69,7 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ORG_STORAGE_QUOTA", int, 50 * 1024**3, "Media storage one organisation may use in bytes, "
             "uploads in progress included (50 GiB); 0 means no limit."),
     Setting("MEDIA_UPLOAD_EXPIRE_HOURS", int, 24, "Unfinished uploads untouched this long expire and are removed."),
-    Setting("MEDIA_URL_TTL_S", int, 6 * 3600, "Lifetime of the signed media URLs given for unpublished lessons."),
+    Setting("MEDIA_URL_TTL_S", int, 15 * 60, "Lifetime of the signed media URLs given for unpublished lessons; "
+            "the player asks for fresh ones when they lapse, so long videos still play."),
     Setting("MEDIA_ACCEL", str, "none", "How media files leave: 'none' (the app sends them), 'nginx' "
             "(X-Accel-Redirect to MEDIA_ACCEL_PREFIX) or 'sendfile' (X-Sendfile with the file's path)."),
     Setting("MEDIA_ACCEL_PREFIX", str, "/internal-media/", "nginx `internal` location mapped to MEDIA_DIR."),

@@ -49,14 +49,16 @@ def load(session: Session) -> dict[str, int]:
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
+    from media import demo as media_demo  # a demo clip on each video lesson, before it is submitted
 
-    counts.update(catalog_demo.load(session))
+    def ready_media(session: Session, lessons: list) -> int:
+        counts["demo clips"] = media_demo.ready_clips(session, lessons)
+        return counts["demo clips"]
+
+    counts.update(catalog_demo.load(session, ready_media=ready_media))
     from search import synonyms  # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
 
     counts["synonyms"] = synonyms.seed(session)
-    from media import demo as media_demo  # short demo clips on a few video lessons; none when there are no lessons
-
-    counts.update(media_demo.load(session))
     from learning import demo as learning_demo  # a quiz, and the demo worker enrolled in two resources
 
     counts.update(learning_demo.load(session))

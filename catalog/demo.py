@@ -4,6 +4,7 @@ union catalogs at three levels showing inheritance (province -> Hangzhou -> Xihu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -81,8 +82,8 @@ def _create(session: Session, index: int, row: tuple) -> Resource:
 
 def _publish(session: Session, resource: Resource, days_ago: int) -> None:
     status, comment = UNPUBLISHED.get(resource.title, ("published", ""))
-    if status == "draft":
-        return
+    if status == "draft" or service.unplayable_lessons(resource):
+        return  # the workflow takes no video lesson without a video (no ffmpeg, no demo clips): stays a draft
     service.submit(session, SYSTEM, resource)
     if status == "submitted":
         return
@@ -127,10 +128,15 @@ def _union_catalogs(session: Session, published: list[Resource]) -> int:
     return 4
 
 
-def load(session: Session) -> dict[str, int]:
-    """Called from app.demo.load after the organisations and accounts exist."""
+def load(session: Session, ready_media: Callable[[Session, list[Lesson]], int] | None = None) -> dict[str, int]:
+    """Called from app.demo.load after the organisations and accounts exist. `ready_media` (media.demo.ready_clips,
+    passed in by app.demo: the catalog never imports media) gives the video lessons of what will be submitted
+    their videos first, since nothing unplayable is submitted or published."""
     added = categories.seed_menu(session)
     resources = [_create(session, index, row) for index, row in enumerate(RESOURCES)]
+    if ready_media is not None:
+        ready_media(session, [lesson for r in resources if UNPUBLISHED.get(r.title, ("published",))[0] != "draft"
+                              for lesson in service.unplayable_lessons(r)])
     for index, resource in enumerate(resources):
         _publish(session, resource, days_ago=len(resources) - index)
     session.flush()

@@ -5,11 +5,12 @@ re-indexes it, flushes, and leaves the commit to the caller."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import outbox
 from app.accounts.models import Organisation
@@ -19,6 +20,8 @@ from app.errors import Conflict, Invalid, NotFound
 from catalog.categories import load_menu
 from catalog.models import (
     Category,
+    Lesson,
+    LessonType,
     Resource,
     ResourceAudience,
     ResourceIndustry,
@@ -130,9 +133,37 @@ def update_resource(session: Session, actor: Any, resource: Resource, raw: dict[
     return resource
 
 
+# Checks of lesson media that other packages register at init (media: is each lesson's asset ready to play?).
+# Each gets the session and the video lessons that have an asset, and returns those that cannot play yet.
+# The catalog never imports media; on its own it knows only whether a video lesson has an asset at all.
+MediaCheck = Callable[[Session, list[Lesson]], list[Lesson]]
+MEDIA_CHECKS: list[MediaCheck] = []
+
+
+def register_media_check(check: MediaCheck) -> None:
+    if check not in MEDIA_CHECKS:
+        MEDIA_CHECKS.append(check)
+
+
+def unplayable_lessons(resource: Resource) -> list[Lesson]:
+    """Video lessons with no video, or with one not ready to play (still transcoding, failed, cancelled)."""
+    videos = [lesson for lesson in resource.lessons if lesson.type == LessonType.video]
+    missing = {id(lesson) for lesson in videos if lesson.media_asset_id is None}
+    session = object_session(resource)
+    with_media = [lesson for lesson in videos if lesson.media_asset_id is not None]
+    if session is not None and with_media:
+        for check in MEDIA_CHECKS:
+            missing.update(id(lesson) for lesson in check(session, with_media))
+    return [lesson for lesson in videos if id(lesson) in missing]
+
+
 def publishing_problems(resource: Resource) -> list[str]:
     """What keeps a resource from going public, as sentences for the provider."""
     problems = []
+    unplayable = unplayable_lessons(resource)
+    if unplayable:
+        problems.append(_("这些视频课时还没有可以播放的视频：%(titles)s。请上传视频并等转码完成后再提交。",
+                          titles="、".join(f"《{lesson.title}》" for lesson in unplayable)))
     if not resource.summary:
         problems.append(_("请填写简介。"))
     if not resource.categories:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from app.accounts import policy
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
-from learning import certificates, credits, pathways, recognition, transcript
+from learning import certificates, credits, evidence_files, pathways, recognition, transcript
 from learning.credit_models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
@@ -176,8 +176,8 @@ def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None
 def evidence(recognition_id: int):
     found = recognition.visible(db.session, _me(), recognition_id)
     path = recognition.evidence_folder(current_app.config["DATA_DIR"]) / found.evidence_key
-    return send_file(path, mimetype=recognition.MIME[found.evidence_type], as_attachment=True,
-                     download_name=f"evidence-{found.id}.{found.evidence_type.replace('jpeg', 'jpg')}")
+    return evidence_files.send(path, found.evidence_type,
+                               f"evidence-{found.id}.{found.evidence_type.replace('jpeg', 'jpg')}")
 
 
 @bp.post("/credits/recognition/<int:recognition_id>/review")

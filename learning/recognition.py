@@ -7,16 +7,13 @@ the reviewer grants."""
 
 from __future__ import annotations
 
-import io
 import math
-import re
 import secrets
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -33,6 +30,7 @@ from learning.credit_models import (
     RecognitionStatus,
     RecordKind,
 )
+from learning.evidence_files import check_evidence
 
 OUTCOME_LABELS = {
     OutcomeType.diploma: _l("学历证书"),
@@ -40,50 +38,8 @@ OUTCOME_LABELS = {
     OutcomeType.qualification_certificate: _l("职业资格证书"),
     OutcomeType.training_certificate: _l("培训证书"),
 }
-MAX_EVIDENCE = 10 * 1024 * 1024
 MAX_CREDITS = 200.0
 ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
-MIME = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
-
-
-def _evidence_error(message: str) -> Invalid:
-    return Invalid(message, code="bad_evidence", fields={"evidence": message})
-
-
-# Markers of a second format hidden in a PDF (a polyglot): markup a browser would run, or a ZIP archive.
-_POLYGLOT = re.compile(rb"<\s*(?:html|script|svg|iframe|body)\b|<!doctype\s+html|javascript:", re.IGNORECASE)
-
-
-def check_evidence(data: bytes) -> tuple[str, bytes]:
-    """(type, bytes to keep) for a real PDF, JPEG or PNG; images are re-encoded so EXIF (GPS) is dropped."""
-    if not data:
-        raise _evidence_error(_("请上传证书的扫描件或照片。"))
-    if len(data) > MAX_EVIDENCE:
-        raise _evidence_error(_("文件不能超过10MB。"))
-    if data[:1024].lstrip().startswith(b"%PDF-"):
-        tail = data[-2048:]
-        if b"%%EOF" not in tail or b" obj" not in data:
-            raise _evidence_error(_("PDF 文件已损坏，请重新导出后上传。"))
-        if b"/JavaScript" in data or b"/Launch" in data:
-            raise _evidence_error(_("PDF 中含有脚本，不能接收。请打印成普通 PDF 或拍照上传。"))
-        if _POLYGLOT.search(data) or (b"PK\x03\x04" in data and b"PK\x05\x06" in data):
-            raise _evidence_error(_("这个 PDF 里夹带了网页或压缩包，不能接收。请重新导出为普通 PDF 或拍照上传。"))
-        return "pdf", data  # kept as sent, hence the checks above
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            kind = (probe.format or "").lower()
-            if kind not in ("jpeg", "png") or probe.width * probe.height > 40_000_000:
-                raise _evidence_error(_("只接收 PDF、JPEG 或 PNG 文件。"))
-            probe.verify()
-        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-        out = io.BytesIO()
-        if kind == "jpeg":
-            image.convert("RGB").save(out, "JPEG", quality=90)
-        else:
-            image.save(out, "PNG")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise _evidence_error(_("只接收 PDF、JPEG 或 PNG 文件，这个文件无法识别或已损坏。")) from None
-    return kind, out.getvalue()
 
 
 def evidence_folder(data_dir: str) -> Path:

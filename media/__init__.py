@@ -15,6 +15,10 @@ def init_app(app: Flask) -> None:
     from media.cli import media_cli
 
     tasks.register()
+    from catalog import service as catalog_service
+    from media import lessons
+
+    catalog_service.register_media_check(lessons.not_ready)  # nothing unplayable is submitted or published
     app.register_blueprint(tus_views.bp)
     csrf.exempt(tus_views.bp)  # raw-byte API; guarded by session + Tus-Resumable + Origin instead (see tus_views)
     app.register_blueprint(api.bp)

@@ -5,6 +5,7 @@ lessons and queued for transcoding, so a new user can watch something. Nothing i
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,8 +14,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from media import ffmpeg, lessons, service
-from media.models import AssetStatus, MediaAsset
+from app.db import utcnow
+from media import ffmpeg, lessons, pending_files, service
+from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
 from media.service import MediaSettings
 
 log = logging.getLogger("media.demo")
@@ -54,6 +56,53 @@ def make_clip(path: Path, title: str, *, seconds: int = 24, pattern: str = "test
             "-c:a", "aac", "-shortest", str(path)]
     subprocess.run(args, check=True, capture_output=True)
     return path
+
+
+def ready_clips(session: Session, lessons_to_fill: list, *, seconds: int = 24) -> int:
+    """Playable video for each given video lesson, before its resource is published (nothing unplayable is):
+    one clip is made and transcoded here, and each lesson gets its own ready asset whose output folder holds
+    hard links to that transcode's files (no copies, no second transcode). The lessons keep their durations."""
+    from media.transcode import transcode
+
+    if not lessons_to_fill:
+        return 0
+    settings = MediaSettings.of(current_app)
+    if current_app.config.get("TESTING"):
+        seconds = min(seconds, 2)
+    work = settings.storage.work_dir("demo-ready")
+    pattern, tone, title = CLIPS[0]
+    try:
+        clip = make_clip(work / "clip.mp4", title, seconds=seconds, pattern=pattern, tone_hz=tone, size="640x360")
+        probe = ffmpeg.probe(clip)
+        result = transcode(clip, work / "out", probe, preset="ultrafast", threads=settings.threads)
+    except (OSError, subprocess.CalledProcessError, ffmpeg.ProbeError, ffmpeg.FfmpegError):
+        log.warning("demo media skipped: ffmpeg could not make the demo clip", exc_info=True)
+        shutil.rmtree(work, ignore_errors=True)
+        return 0
+    files = [f for f in (work / "out").rglob("*") if f.is_file()]
+    for lesson in lessons_to_fill:
+        asset = MediaAsset(org_id=lesson.resource.provider_id, title=f"{title}.mp4", status=AssetStatus.ready,
+                           duration_s=probe.duration_s, width=probe.width, height=probe.height, has_video=True,
+                           has_audio=probe.has_audio, lesson_id=lesson.id, ready_at=utcnow())
+        session.add(asset)
+        session.flush()
+        asset.output_key = f"assets/{asset.id}/demo"
+        folder = settings.storage.path(asset.output_key)
+        for source in files:
+            target = folder / source.relative_to(work / "out")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copyfile(source, target)  # another file system, or no hard links there
+        pending_files.written(session, settings.storage, asset.output_key)
+        asset.renditions = [Rendition(kind=RenditionKind(o.kind), path=o.path, bitrate=o.bitrate,
+                                      size_bytes=o.size_bytes, width=o.width, height=o.height)
+                            for o in result.outputs]
+        lesson.media_asset_id = asset.id
+    session.flush()
+    shutil.rmtree(work, ignore_errors=True)
+    return len(lessons_to_fill)
 
 
 def _free_video_lessons(session: Session, limit: int) -> list:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import outbox
@@ -72,6 +73,14 @@ def is_public(session: Session, asset: MediaAsset) -> bool:
     return resource is not None and resource.is_published
 
 
+def publication_state(session: Session, asset: MediaAsset) -> str:
+    """What a signed media URL is bound to: the lesson's resource and its status, and the asset's output.
+    Any change (published, unpublished, withdrawn, returned; re-transcoded; detached) voids earlier URLs."""
+    resource = resource_of(session, asset)
+    where = f"{resource.id}:{resource.status.value}" if resource is not None else "-"
+    return f"{where}:{asset.output_key or '-'}"
+
+
 def may_view(session: Session, user: Any, asset: MediaAsset) -> bool:
     """Who gets signed URLs for unpublished media: the uploading organisation's staff and its unions,
     and whoever the catalog lets see the unpublished resource."""
@@ -92,3 +101,12 @@ def video_lessons_for(session: Session, actor: Any) -> list[Lesson]:
 
     return [lesson for resource in resources_of(session, provider_orgs(actor)) if resource.status in EDITABLE
             for lesson in resource.lessons if lesson.type == LessonType.video]
+
+
+def not_ready(session: Session, lessons: list[Lesson]) -> list[Lesson]:
+    """The catalog's publishing check (registered at init): lessons whose asset is gone, cannot play yet, or has
+    since been moved to another lesson (it plays there, not here)."""
+    ids = [lesson.media_asset_id for lesson in lessons if lesson.media_asset_id is not None]
+    ready = {(row[0], row[1]) for row in session.execute(select(MediaAsset.id, MediaAsset.lesson_id).where(
+        MediaAsset.id.in_(ids), MediaAsset.status == AssetStatus.ready))} if ids else set()
+    return [lesson for lesson in lessons if (lesson.media_asset_id, lesson.id) not in ready]

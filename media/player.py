@@ -63,7 +63,7 @@ def describe(app: Flask, session: Session, user: Any, asset: MediaAsset) -> dict
     """The status API's body; URLs only for those who may watch."""
     allowed, public = access(session, user, asset)
     ready = asset.status == AssetStatus.ready and allowed
-    signature = None if public or not ready else serving.sign(app, asset.id)
+    signature = None if public or not ready else serving.sign(app, asset.id, lessons.publication_state(session, asset))
     poster, thumb = asset.rendition(RenditionKind.poster), asset.rendition(RenditionKind.thumb)
     return {
         "id": asset.id, "status": asset.status.value, "progress": service.progress(session, asset),
@@ -72,6 +72,8 @@ def describe(app: Flask, session: Session, user: Any, asset: MediaAsset) -> dict
         "title": asset.title,
         "renditions": renditions(asset, signature) if ready else [],
         "master": _file(asset, "master.m3u8", signature) if ready else None,
+        # the player's choices with fresh URLs: the page's player asks for these when a signed URL lapses
+        "modes": [{"key": m["key"], "url": m["url"]} for m in modes(asset, signature)] if ready else [],
         "poster": _file(asset, poster.path, signature) if ready and poster else None,
         "thumb": _file(asset, thumb.path, signature) if ready and thumb else None,
         "subtitles": [{"language": s.language, "label": s.label, "url": serving.file_url(asset, s.path, signature)}
@@ -91,7 +93,7 @@ def for_template(app: Flask, session: Session, user: Any, *, lesson: Any = None,
         return None
     if asset.status != AssetStatus.ready:
         return {"ready": False, "status": asset.status.value, "asset": asset}
-    signature = None if public else serving.sign(app, asset.id)
+    signature = None if public else serving.sign(app, asset.id, lessons.publication_state(session, asset))
     poster, mp4 = asset.rendition(RenditionKind.poster), asset.rendition(RenditionKind.mp4_360)
     return {
         "ready": True, "asset": asset, "modes": modes(asset, signature), "speeds": SPEEDS,

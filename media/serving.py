@@ -10,6 +10,7 @@ URLs carry the signature in the path, not the query string, so the relative URLs
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response, send_file, url_for
@@ -29,15 +30,24 @@ def _serializer(app: Flask) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="media-url")
 
 
-def sign(app: Flask, asset_id: int) -> str:
-    return _serializer(app).dumps(asset_id)
+def sign(app: Flask, asset_id: int, state: str) -> str:
+    """A signature for one asset in one publication state (media.lessons.publication_state): when the lesson's
+    resource changes status (published, unpublished, withdrawn...) or the asset is re-transcoded or moved to
+    another lesson, URLs signed before stop working."""
+    return _serializer(app).dumps([asset_id, state])
 
 
-def signature_valid(app: Flask, signature: str, asset_id: int) -> bool:
+def signature_valid(app: Flask, signature: str, asset_id: int, state: str) -> int | None:
+    """Seconds the signature has left, or None when it is forged, expired, or for another asset or state."""
+    ttl = int(app.config["MEDIA_URL_TTL_S"])
     try:
-        return _serializer(app).loads(signature, max_age=int(app.config["MEDIA_URL_TTL_S"])) == asset_id
+        payload, signed_at = _serializer(app).loads(signature, max_age=ttl, return_timestamp=True)
     except (BadSignature, SignatureExpired):
-        return False
+        return None
+    if payload != [asset_id, state]:
+        return None
+    left = ttl - int((datetime.now(UTC) - signed_at).total_seconds())
+    return left if left > 0 else None
 
 
 def relative_key(asset: MediaAsset, rest: str) -> str | None:
@@ -62,8 +72,10 @@ def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params
     return url_for("media_files.public", asset_id=asset.id, rest=rest, **params)
 
 
-def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str | None = None) -> Response:
-    """One file, with Range/conditional support; immutable for a year when public (the key never changes)."""
+def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str | None = None,
+         max_age: int | None = None) -> Response:
+    """One file, with Range/conditional support; immutable for a year when public (the key never changes);
+    otherwise private, cached no longer than `max_age` (what the signature has left) and the signature lifetime."""
     content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
     accel = app.config["MEDIA_ACCEL"]
     if accel in ("nginx", "sendfile"):
@@ -83,5 +95,7 @@ def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str |
         response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable" if path.suffix != ".m3u8" \
             else "public, max-age=300"
     else:
-        response.headers["Cache-Control"] = f"private, max-age={min(3600, int(app.config['MEDIA_URL_TTL_S']))}"
+        ttl = int(app.config["MEDIA_URL_TTL_S"])
+        left = max(0, min(ttl, 3600, ttl if max_age is None else max_age))
+        response.headers["Cache-Control"] = f"private, max-age={left}"
     return response

@@ -2,7 +2,10 @@
 
 The views (media.views_upload) translate HTTP to these calls. The bytes received so far live in storage at
 `uploads/<token>.part`; the file's size under an exclusive lock is the true offset (a crash between
-writing and recording loses nothing), and the row keeps a copy for quotas and listings.
+writing and recording loses nothing), and the row keeps a copy for quotas and listings. A PATCH is
+acknowledged (204, Upload-Offset) only for bytes flushed and fsynced. A body cut short keeps exactly what
+arrived: waitress never hands an incomplete request to the app (so nothing of it is written or acknowledged);
+a server that streams bodies (granian) ends the stream early and the bytes that came are kept.
 """
 
 from __future__ import annotations
@@ -94,11 +97,20 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
     path = storage.path(upload.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch()
+    _fsync_dir(path.parent)  # the empty file's name survives a crash, as its row will
     if length == 0:
         upload.completed_at = utcnow()
     session.add(upload)
     session.flush()
     return upload
+
+
+def _fsync_dir(folder: Any) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def get_upload(session: Session, actor: Any, upload_id: str) -> Upload:
@@ -120,7 +132,9 @@ def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
     from werkzeug.exceptions import ClientDisconnected
 
     path = storage.path(upload.key)
-    with open(path, "r+b") as fh:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # created again if a crash lost it (its row survived): HEAD said 0, so the client starts over, no 500
+    with os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, 0o666), "r+b") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as err:
@@ -134,11 +148,14 @@ def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
             for chunk in chunks:
                 if current + written + len(chunk) > upload.length_bytes:
                     fh.truncate(current + written)
+                    fh.flush()
+                    os.fsync(fh.fileno())
                     raise TooLarge(_("上传的数据超过了声明的文件大小。"), code="upload_exceeds_length")
                 fh.write(chunk)
                 written += len(chunk)
         except (ClientDisconnected, ConnectionError):
             pass  # keep what arrived; the client resumes from the offset HEAD reports
+        # durable before it is acknowledged: the 204 and Upload-Offset the client trusts come after this
         fh.flush()
         os.fsync(fh.fileno())
         upload.offset_bytes = current + written

@@ -20,7 +20,7 @@ files = Blueprint("media_files", __name__, url_prefix="/media")
 
 # -- files ------------------------------------------------------------------------------------------------------
 
-def _send(asset: MediaAsset, rest: str, public: bool):
+def _send(asset: MediaAsset, rest: str, public: bool, max_age: int | None = None):
     key = serving.relative_key(asset, rest)
     if key is None:
         abort(404)
@@ -30,7 +30,7 @@ def _send(asset: MediaAsset, rest: str, public: bool):
     download = None
     if request.args.get("download") and path.suffix == ".mp4":
         download = f"qiuxue-{asset.lesson_id or asset.id}-360p.mp4"
-    return serving.send(current_app, path, key, public=public, download_name=download)
+    return serving.send(current_app, path, key, public=public, download_name=download, max_age=max_age)
 
 
 @files.get("/<int:asset_id>/<path:rest>")
@@ -45,10 +45,14 @@ def public(asset_id: int, rest: str):
 
 @files.get("/s/<signature>/<int:asset_id>/<path:rest>")
 def signed(signature: str, asset_id: int, rest: str):
-    if not serving.signature_valid(current_app, signature, asset_id):
+    """Unpublished media: the signature is the permission, for a short time and while the lesson's resource
+    stays in the state it was signed in (the player asks for fresh URLs when one stops working)."""
+    asset = db.session.get(MediaAsset, asset_id)
+    left = None if asset is None else \
+        serving.signature_valid(current_app, signature, asset_id, lessons.publication_state(db.session, asset))
+    if asset is None or left is None:
         raise Forbidden(_("播放链接已过期，请刷新页面。"), code="media_link_expired")
-    asset = db.session.get(MediaAsset, asset_id) or abort(404)
-    return _send(asset, rest, public=False)
+    return _send(asset, rest, public=False, max_age=left)
 
 
 # -- pages ------------------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Evidence files on subsidy claims (补贴证明材料): a scan or photo of the diploma or certificate.
 
-A file is judged by its content with the credit bank's check (learning.recognition.check_evidence: a real PDF,
-JPEG or PNG, at most 10 MB, no script or second format hidden in a PDF, images re-encoded so nothing embedded
-survives). Files
-go through the media storage interface under keys we generate; only the claimant, the institution and the
-unions that verify the claim may fetch them (policy "subsidy.evidence")."""
+A file is judged by its content with the credit bank's check (learning.evidence_files.check_evidence: a real PDF,
+JPEG or PNG, at most 10 MB, a PDF parsed and refused if it holds scripts, launch actions, attached files or XFA,
+images re-encoded so nothing embedded survives), and sent back with learning.evidence_files.send. Files go
+through the media storage interface under keys we generate; only the claimant, the institution and the unions
+that verify the claim may fetch them (policy "subsidy.evidence")."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, NotFound
-from learning.recognition import MIME, check_evidence
+from learning.evidence_files import check_evidence
 from media import pending_files
 from media.storage import LocalStorage, Storage
 from programme.models import ClaimEvidence, ClaimStatus, SubsidyClaim
@@ -78,10 +78,6 @@ def for_download(session: Session, actor: Any, evidence_id: int) -> ClaimEvidenc
     if found is None or actor is None or not can(actor, "subsidy.evidence", found.claim):
         raise NotFound(_("没有这个文件。"))
     return found
-
-
-def mimetype(item: ClaimEvidence) -> str:
-    return MIME[item.kind]
 
 
 def download_name(item: ClaimEvidence) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -16,6 +16,7 @@ from app.accounts.policy import can, orgs_for
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.timefmt import beijing_today
+from learning import evidence_files
 from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.models import EnrolmentRecord, OfferingStatus, Plan
@@ -186,8 +187,7 @@ def evidence_file(evidence_id: int):
     """Always a download (never shown inline), with the type judged from the content when it was stored."""
     item = evidence.for_download(db.session, user(), evidence_id)
     stream = evidence.storage(current_app.config["DATA_DIR"]).open(item.key)
-    return send_file(stream, mimetype=evidence.mimetype(item), as_attachment=True,
-                     download_name=evidence.download_name(item), max_age=0)
+    return evidence_files.send(stream, item.kind, evidence.download_name(item))
 
 
 @bp.route("/declare", methods=["GET", "POST"])

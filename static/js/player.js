@@ -52,6 +52,30 @@
       screen.classList.toggle("audio-mode", button.getAttribute("data-mode") === "audio");
     }
 
+    // Signed URLs (lessons not yet published) live minutes, not the length of a long video: when the server
+    // refuses one (403), ask the status API for fresh URLs and carry on from the same second. At most once a
+    // minute, so a lesson that is really gone shows the error instead of asking forever.
+    var refreshedAt = 0;
+    function refresh() {
+      var url = root.getAttribute("data-refresh");
+      if (!url || Date.now() - refreshedAt < 60000) { return false; }
+      refreshedAt = Date.now();
+      var at = video.currentTime, playing = !video.paused && !video.ended;
+      fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      }).then(function (body) {
+        (body.modes || []).forEach(function (m) {
+          var button = root.querySelector('.player-mode[data-mode="' + m.key + '"]');
+          if (button) { button.setAttribute("data-src", m.url); }
+        });
+        attach(at, playing);
+      }).catch(function () { status.textContent = root.getAttribute("data-error"); });
+      return true;
+    }
+
+    function expired(data) { return !!(data && data.response && data.response.code === 403); }
+
     function attach(at, play) {
       var url = current.getAttribute("data-src");
       if (hls) { hls.destroy(); hls = null; }
@@ -60,7 +84,7 @@
         hls = new window.Hls({ enableWorker: false, capLevelToPlayerSize: true, startPosition: at || -1 });
         hls.on(window.Hls.Events.ERROR, function (event, data) {
           if (!data.fatal) { return; }
-          if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) { hls.startLoad(); }
+          if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) { if (!(expired(data) && refresh())) { hls.startLoad(); } }
           else if (data.type === window.Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); }
           else { status.textContent = root.getAttribute("data-error"); }
         });
@@ -104,6 +128,12 @@
       applySpeed();
     });
     video.addEventListener("loadedmetadata", applySpeed);
+    // Browsers that play HLS themselves say only that loading failed: a lapsed signature is the likely cause.
+    video.addEventListener("error", function () {
+      if (!hls && started && video.error && video.error.code === 2 && !refresh()) {
+        status.textContent = root.getAttribute("data-error");
+      }
+    });
     each(modes, function (button) {
       button.addEventListener("click", function () {
         remember(MODE_KEY, button.getAttribute("data-mode"));

@@ -10,7 +10,7 @@ from app.accounts.policy import SYSTEM
 from catalog import queries, union_catalogs
 from catalog.models import Resource, ResourceStatus
 from tests.catalog.conftest import count_queries
-from tests.catalog.helpers import make, png
+from tests.catalog.helpers import give_media, make, png
 from tests.conftest import csrf_token, post_form
 
 
@@ -54,6 +54,8 @@ def test_institution_creates_submits_and_union_selects_into_its_catalog(app, cli
     lessons_url = f"/catalog/manage/{resource.id}/lessons"
     assert post_form(client, lessons_url, {"action": "add_lesson", "title": "扶老人起身", "type": "video",
                                            "duration": "9:30"}).status_code == 302
+    give_media(db.session.get(Resource, resource.id))  # its video, uploaded and transcoded
+    db.session.commit()
     assert post_form(client, f"/catalog/manage/{resource.id}/submit", {}, f"/catalog/manage/{resource.id}"
                      ).status_code == 302
     db.session.expire_all()

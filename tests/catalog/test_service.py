@@ -147,7 +147,7 @@ def test_lesson_media_must_exist_and_is_cleared_when_the_asset_goes(db):
 
     from media.models import MediaAsset
 
-    resource = make()
+    resource = make(media=False)
     lesson = resource.lessons[0]
     assert lesson.media_asset_id is None
     asset = MediaAsset(org_id=resource.provider_id, title="a.mp4")
@@ -189,3 +189,64 @@ def test_review_queue_shows_what_this_union_may_review(db):
     assert [r.title for r in service.review_queue(db.session, factories.user("union_staff", "330100"))] == ["杭州的"]
     assert {r.title for r in service.review_queue(db.session, factories.user("union_staff", "330000"))} == {
         "杭州的", "宁波的"}
+
+
+# -- nothing unplayable is submitted or published --------------------------------------------------------------
+
+def test_video_lessons_without_a_ready_video_cannot_be_submitted_or_selected(db):
+    """The attack: publish a course whose videos were never uploaded, or are still transcoding, or failed. Each
+    step of the workflow refuses it and names the lessons."""
+    from media.models import AssetStatus, MediaAsset
+
+    course = make(kind="course", lesson_count=3, media=False)
+    lessons.add_lesson(db.session, SYSTEM, course, {"title": "读一读", "type": "reading", "unit": course.units[0].id,
+                                                   "body": "<p>正文</p>"})
+    with pytest.raises(Invalid) as err:
+        service.submit(db.session, SYSTEM, course)
+    assert err.value.code == "not_ready"
+    assert "《第1课》、《第2课》、《第3课》" in err.value.message and "读一读" not in err.value.message
+    assert course.status == ResourceStatus.draft
+
+    first, second, third = course.lessons[:3]
+    states = {first: AssetStatus.ready, second: AssetStatus.processing, third: AssetStatus.failed}
+    for lesson, status in states.items():
+        asset = MediaAsset(org_id=course.provider_id, title="a.mp4", status=status, lesson_id=lesson.id)
+        db.session.add(asset)
+        db.session.flush()
+        lesson.media_asset_id = asset.id
+    db.session.flush()
+    assert [lesson.title for lesson in service.unplayable_lessons(course)] == ["第2课", "第3课"]
+    with pytest.raises(Invalid) as err:
+        service.submit(db.session, SYSTEM, course)
+    assert "《第2课》、《第3课》" in err.value.message and "第1课" not in err.value.message
+
+    for lesson in (second, third):
+        db.session.get(MediaAsset, lesson.media_asset_id).status = AssetStatus.ready
+    db.session.flush()
+    service.submit(db.session, SYSTEM, course)
+    db.session.get(MediaAsset, third.media_asset_id).status = AssetStatus.queued  # a re-transcode, say
+    db.session.flush()
+    with pytest.raises(Invalid) as err:
+        service.review(db.session, SYSTEM, course, "select")
+    assert "《第3课》" in err.value.message and course.status == ResourceStatus.submitted
+    with pytest.raises(Invalid):
+        service.publish_directly(db.session, SYSTEM, make(title="另一门", media=False), "")
+    borrowed = make(title="借用别课视频", media=False)  # pointing at a video that plays in another lesson
+    borrowed.lessons[0].media_asset_id = first.media_asset_id
+    db.session.flush()
+    assert service.unplayable_lessons(borrowed) == [borrowed.lessons[0]]
+
+
+def test_the_lessons_page_and_the_submit_button_say_which_lessons_lack_video(app, client, auth, db):
+    from tests.conftest import post_form
+
+    resource = make("INST-T1", title="没视频的微课", media=False)
+    db.session.commit()
+    auth.as_role("institution_staff", "INST-T1")
+    page = client.get(f"/catalog/manage/{resource.id}/lessons").get_data(as_text=True)
+    assert "还没有可以播放的视频" in page and "《第1课》" in page
+    post_form(client, f"/catalog/manage/{resource.id}/submit", {}, f"/catalog/manage/{resource.id}")
+    db.session.expire_all()
+    assert db.session.get(type(resource), resource.id).status == ResourceStatus.draft
+    shown = client.get(f"/catalog/manage/{resource.id}").get_data(as_text=True)
+    assert "《第1课》" in shown

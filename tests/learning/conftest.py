@@ -15,7 +15,7 @@ from app.extensions import db as _db
 from catalog import lessons, service
 from learning import enrolment, heartbeats
 from tests import factories
-from tests.catalog.helpers import make
+from tests.catalog.helpers import give_media, make
 
 
 def make_course(title: str = "安全用电", videos: tuple[str, ...] = ("10:00", "1:40"), reading: bool = True,
@@ -31,6 +31,7 @@ def make_course(title: str = "安全用电", videos: tuple[str, ...] = ("10:00",
     if external:
         lessons.add_lesson(_db.session, SYSTEM, resource, {"title": "外部", "type": "external", "unit": unit.id,
                                                             "external_url": "https://example.org/lesson"})
+    give_media(resource)
     service.submit(_db.session, SYSTEM, resource)
     service.review(_db.session, SYSTEM, resource, "select")
     _db.session.flush()

@@ -176,6 +176,10 @@ def test_review_through_the_pages(app, client, auth):
     assert page.status_code == 200 and "审核" in page.get_data(as_text=True)
     with client.get(f"/credits/recognition/{request_id}/evidence") as evidence:
         assert evidence.status_code == 200 and evidence.data.startswith(b"%PDF")
+        # never shown inline, never sniffed, and nothing in it may run even if a browser showed it
+        assert evidence.headers["Content-Disposition"].startswith("attachment")
+        assert evidence.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+        assert evidence.headers["X-Content-Type-Options"] == "nosniff"
     token = csrf_token(client, f"/credits/recognition/{request_id}")
     bad = client.post(f"/credits/recognition/{request_id}/review",
                       data={"csrf_token": token, "decision": "approve", "amount": "-1"})

@@ -27,7 +27,7 @@ def _kb(text: str) -> float:
 
 def test_upload_transcode_attach_and_play_audio_only(app, page, login, clips):
     with app.app_context():
-        lesson_id = make("INST-T1", title="安全用电").lessons[0].id
+        lesson_id = make("INST-T1", title="安全用电", media=False).lessons[0].id
         db.session.commit()
     worker = quick_worker(app).start()
     try:
@@ -121,3 +121,63 @@ def test_upload_page_and_player_meet_the_phone_quality_bar(app, page, login, cli
     assert page.evaluate(TRANSFERRED) <= MAX_BYTES  # hls.js waits for the first play
     sizes = [page.locator(f'.player-mode[data-mode="{m}"] small').inner_text() for m in ("auto", "saver", "audio")]
     assert sizes == ["最多约 128.7 MB", "约 21.5 MB", "约 3.9 MB"]  # bitrate × 600 s
+
+
+def test_the_player_asks_for_fresh_signed_urls_when_the_ones_on_the_page_stop_working(app, page, login, clips):
+    """Staff preview an unpublished lesson; meanwhile its signed URLs stop working (here: the resource was
+    submitted, which voids them at once, as a lapsed lifetime would). Pressing play gets 403, the player asks
+    the status API for fresh URLs and plays."""
+    import shutil
+
+    from flask_login import login_user
+
+    from media import lessons, service
+    from media.models import AssetStatus
+    from media.service import MediaSettings
+    from tests import factories
+
+    with app.app_context():
+        resource = make("INST-T1", title="预览课", media=False)
+        lesson = resource.lessons[0]
+        asset = MediaAsset(org_id=resource.provider_id, title="clip.mp4", status=AssetStatus.queued)
+        db.session.add(asset)
+        db.session.flush()
+        copy = clips["small"].parent / f"preview-{asset.id}.mp4"
+        shutil.copyfile(clips["small"], copy)
+        asset.source_key = f"assets/{asset.id}/source.mp4"
+        asset.source_bytes = MediaSettings.of(app).storage.move_in(asset.source_key, copy)
+        service.queue_transcode(db.session, asset)
+        lessons.link(db.session, lesson, asset)
+        lesson_id, asset_id = lesson.id, asset.id
+        db.session.commit()
+    worker = quick_worker(app)
+    worker.run_until_idle()
+    worker.stop()
+    with app.test_request_context("/"):
+        from flask import render_template_string
+
+        login_user(factories.user("institution_staff", "INST-T1"))
+        html = render_template_string('{% extends "base.html" %}{% from "media/player.html" import player %}'
+                                      '{% block content %}{{ player(lesson=lesson) }}{% endblock %}',
+                                      lesson=db.session.get(Lesson, lesson_id))
+        db.session.commit()
+        assert "/media/s/" in html
+        resource = db.session.get(Lesson, lesson_id).resource
+        catalog_service.submit(db.session, SYSTEM, resource)  # the page's signatures are void from here on
+        db.session.commit()
+    login("institution_staff", "INST-T1")
+    statuses: dict[str, int] = {}
+    page.on("response", lambda res: statuses.__setitem__(res.url, res.status))
+    page.route("**/player-test", lambda route: route.fulfill(body=html, content_type="text/html",
+                                                             headers={"Content-Security-Policy": CSP}))
+    page.goto("/player-test")
+    page.evaluate("document.querySelector('video').muted = true")
+    page.get_by_role("button", name="播放").click()
+    for _ in range(600):  # (wait_for_function evaluates strings, which the CSP rightly forbids)
+        if page.evaluate("document.querySelector('video').currentTime") > 0.5:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.querySelector('video').currentTime") > 0.5
+    assert 403 in [status for url, status in statuses.items() if "/media/s/" in url]  # the stale URL refused
+    assert statuses.get(f"{page.url.split('/player-test')[0]}/api/v1/media/{asset_id}") == 200  # fresh ones
+    assert page.js_errors == []

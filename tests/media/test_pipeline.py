@@ -19,7 +19,7 @@ from tests.media.conftest import api_token, fetch, quick_worker, tus_upload
 
 def _lesson(app, *, publish: bool = False) -> int:
     with app.app_context():
-        resource = make("INST-T1", title="电工安全", publish=publish)
+        resource = make("INST-T1", title="电工安全", publish=publish, media=False)
         db.session.commit()
         return resource.lessons[0].id
 
@@ -116,6 +116,49 @@ def test_unpublished_media_only_through_signed_expiring_urls(app, client, auth, 
     assert expired.status_code == 403 and "过期" in expired.get_data(as_text=True)
 
 
+def test_a_signed_url_stops_working_when_the_resource_changes_status_and_is_cached_no_longer_than_it_lives(
+        app, client, auth, clips):
+    """The attack: keep a signed URL (given to staff, or leaked from a page) and use it after the lesson's
+    resource was unpublished. It is bound to the publication state, so it is refused at once; while it works,
+    caches may keep the file only privately and only for what the signature has left."""
+    from media import lessons, serving
+
+    assert app.config["MEDIA_URL_TTL_S"] <= 15 * 60  # minutes, not hours
+    body, lesson_id = _transcoded(app, client, auth, clips["small"].read_bytes(), publish=True)
+    public = body["master"]
+    with app.app_context():
+        asset = db.session.get(MediaAsset, body["id"])
+        signature = serving.sign(app, asset.id, lessons.publication_state(db.session, asset))
+    signed = public.replace("/media/", f"/media/s/{signature}/", 1)
+    auth.logout()
+    first = fetch(client, signed)
+    assert first.status_code == 200
+    cache = first.headers["Cache-Control"]
+    assert cache.startswith("private, max-age=") and "immutable" not in cache and "public" not in cache
+    assert int(cache.rsplit("=", 1)[1]) <= app.config["MEDIA_URL_TTL_S"]
+    with app.app_context():
+        resource = db.session.get(Lesson, lesson_id).resource
+        catalog_service.unpublish(db.session, SYSTEM, resource, "内容有误")
+        db.session.commit()
+    refused = fetch(client, signed)
+    assert refused.status_code == 403 and "过期" in refused.get_data(as_text=True)
+    assert fetch(client, public).status_code == 404  # and the public URL is gone for visitors
+
+
+def test_the_status_api_gives_the_player_fresh_signed_urls_for_every_choice(app, client, auth, clips):
+    """What the player asks for when a signed URL lapses in the middle of a long video."""
+    body, _lesson_id = _transcoded(app, client, auth, clips["small"].read_bytes())
+    assert {m["key"] for m in body["modes"]} == {"auto", "saver", "audio"}
+    assert all("/media/s/" in m["url"] for m in body["modes"])
+    app.config["MEDIA_URL_TTL_S"] = -1  # every earlier signature is now too old ...
+    assert fetch(client, body["modes"][0]["url"]).status_code == 403
+    app.config["MEDIA_URL_TTL_S"] = 60
+    fresh = client.get(f"/api/v1/media/{body['id']}").get_json()  # ... the player asks again
+    for mode in fresh["modes"]:
+        playlist = fetch(client, mode["url"])
+        assert playlist.status_code == 200 and int(playlist.headers["Cache-Control"].rsplit("=", 1)[1]) <= 60
+
+
 def test_the_source_and_other_files_are_never_served(app, client, auth, clips):
     body, _lesson_id = _transcoded(app, client, auth, clips["small"].read_bytes())
     asset_id = body["id"]
@@ -207,7 +250,7 @@ def test_files_that_are_not_usable_media_are_rejected_with_a_clear_message(app, 
 
 def test_only_staff_who_may_edit_the_lesson_can_attach(app, client, auth, clips):
     with app.app_context():
-        other = make("INST-T2", title="别校的课")
+        other = make("INST-T2", title="别校的课", media=False)
         db.session.commit()
         foreign_lesson = other.lessons[0].id
     auth.as_role("institution_staff")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from learning.recognition import MAX_EVIDENCE
+from learning.evidence_files import MAX_EVIDENCE
 from programme import applications, evidence, subsidies
 from programme.models import ClaimEvidence, SubsidyClaim
 from tests.conftest import csrf_token
@@ -156,6 +156,7 @@ def test_through_the_pages_refusal_message_upload_and_the_reviewers_link(app, cl
         assert download.data.startswith(b"\xff\xd8\xff")
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert download.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     auth.logout()
     auth.as_role("union_staff", "330106")
     page = client.get("/programme/subsidies").get_data(as_text=True)

@@ -12,6 +12,7 @@ from app.accounts.policy import SYSTEM
 from app.extensions import db as _db
 from catalog import categories
 from catalog import demo as catalog_demo
+from media import demo as media_demo
 from search import synonyms
 from search.backend import WhooshBackend
 from tests.search import corpus
@@ -40,6 +41,6 @@ def load_demo_catalog(session) -> None:
     for code, name, parent in demo.INSTITUTIONS:
         organisations.create_organisation(session, SYSTEM, parent_code=parent, code=code, name=name,
                                           kind=OrgKind.institution)
-    catalog_demo.load(session)
+    catalog_demo.load(session, ready_media=media_demo.ready_clips)  # video lessons need their videos first
     synonyms.seed(session)
     session.commit()
