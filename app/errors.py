@@ -61,14 +61,14 @@ class TooManyRequests(DomainError):
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    413: "too_large", 429: "too_many_requests", 500: "server_error",
+    413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error",
 }
 
 
 def _titles() -> dict[int, str]:
     return {
         400: _("请求有误"), 403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持该请求方法"),
-        413: _("上传内容过大"), 429: _("操作太频繁"), 500: _("服务器出错了"),
+        413: _("上传内容过大"), 415: _("不支持的内容格式"), 429: _("操作太频繁"), 500: _("服务器出错了"),
     }
 
 
@@ -79,6 +79,7 @@ def _messages() -> dict[int, str]:
         404: _("您要找的页面不存在，可能已被移除。"),
         405: _("请从页面上的按钮或链接进入。"),
         413: _("上传的文件或内容超过了允许的大小。"),
+        415: _("这里只接受页面上的表单提交。"),
         429: _("操作太频繁，请稍后再试。"),
         500: _("服务器暂时出了问题，已记录下来，请稍后再试。已保存的内容不会丢失。"),
     }
