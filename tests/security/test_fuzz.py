@@ -41,6 +41,7 @@ RECORDS_REFUSALS = {"login_failures"}  # a failed login is counted (app/accounts
 SKIP = {"static": "files of the repository, no input", "media_files.public": "serves files; only its path is input"}
 ANONYMOUS_ONLY = {"auth.logout", "auth.login", "auth.register"}  # would end the other roles' sessions
 TUS_HEADERS = ("Tus-Resumable", "Upload-Length", "Upload-Offset", "Upload-Metadata", "Upload-Defer-Length")
+ROLE_ORDER = ("admin", "institution_staff", "worker", "anonymous")
 INT_ARGUMENTS = ["0", "1", str(fz.INT64 - 1), str(fz.INT64), "99999999999999999999", "0000000000000000000001"]
 
 
@@ -54,6 +55,7 @@ class Site:
     names: dict[str, set[str]] = field(default_factory=dict)  # endpoint -> names its view and forms use
     failures: dict[str, list[str]] = field(default_factory=dict)
     statuses: dict[str, Counter] = field(default_factory=dict)  # endpoint -> how often each status came
+    json_bodies: dict[str, dict] = field(default_factory=dict)  # endpoint -> a valid body, to spoil a part of
 
     def fail(self, endpoint: str, line: str) -> None:
         self.failures.setdefault(endpoint, []).append(line)
@@ -134,8 +136,21 @@ def site(app, samples):  # noqa: F811 - the fixture imported above
                "worker": _login(app, "worker", enrol_in=samples["pub"]),
                "institution_staff": _login(app, "institution_staff"),
                "admin": _login(app, "admin")}
+    staff = clients["institution_staff"][0]
+    created = staff.post("/api/v1/uploads/", headers={"Tus-Resumable": "1.0.0", "Upload-Length": "16",
+                                                      "Upload-Metadata": "filename YS5tcDQ="})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    values["upload_id"] = created.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
     built = Site(app, clients, values, samples)
     _harvest(built)
+    built.json_bodies = {
+        "learning_api.progress": {"lesson_id": samples["lesson"], "position_s": 5, "watched": [[0, 5]],
+                                  "client_time": 1_760_000_000_000, "seq": 1},
+        "programme_api.check_eligibility": {"level": "zhuanke", "notice_date": "2026-03-01", "profile": {
+            "union_member": True, "union_province": "330000", "job_level": "front_line",
+            "employer_type": "enterprise", "education": "high_school", "contract_start": "2020-01-01"}},
+        "media_api.create": {"upload_url": created.headers["Location"], "lesson_id": samples["lesson"]},
+        "media_api.attach": {"lesson_id": samples["lesson"]}}
     return built
 
 
@@ -152,7 +167,9 @@ def _routes(site: Site, kinds: set[str]):
 def _request(data, site: Site, endpoint: str, rule, method: str):
     """Draw one request: role, path arguments, query string, and a form, JSON or raw body."""
     # the roles reaching furthest first: Hypothesis draws the first choices most often
-    roles = ["anonymous"] if endpoint in ANONYMOUS_ONLY else ["admin", "institution_staff", "worker", "anonymous"]
+    first = "worker" if endpoint.startswith("learning") else "institution_staff" if endpoint.startswith(
+        "media") else "admin"
+    roles = ["anonymous"] if endpoint in ANONYMOUS_ONLY else [first] + [r for r in ROLE_ORDER if r != first]
     role = data.draw(st.sampled_from(roles), label="role")
     names = sorted(site.names.get(endpoint) or {"q"})
     values = {}
@@ -168,7 +185,9 @@ def _request(data, site: Site, endpoint: str, rule, method: str):
     if method == "GET":
         pass
     elif endpoint.startswith("media_tus."):
-        kw["headers"].update(data.draw(st.dictionaries(st.sampled_from(TUS_HEADERS), st.one_of(
+        if data.draw(st.integers(0, 9), label="tus version") < 8:
+            kw["headers"]["Tus-Resumable"] = "1.0.0"
+        kw["headers"].update(data.draw(st.dictionaries(st.sampled_from(TUS_HEADERS[1:]), st.one_of(
             st.sampled_from(["1.0.0", "filename ZmlsZS5tcDQ=", "filename !!!,filetype"]), fz.hostile_text).map(
             lambda v: v.replace("\r", "").replace("\n", "")), max_size=5), label="headers"))
         kw["headers"]["Content-Type"] = "application/offset+octet-stream"
@@ -178,6 +197,12 @@ def _request(data, site: Site, endpoint: str, rule, method: str):
         choice = data.draw(st.integers(0, 9), label="shape")
         if choice == 9:
             raw = fz.deep_json(data.draw(st.sampled_from([1_000, 100_000]), label="depth"))
+        elif endpoint in site.json_bodies and choice < 5:  # a valid body with one part or two spoilt
+            body = json.loads(json.dumps(site.json_bodies[endpoint]))
+            keys = sorted(set(body) | set(names))
+            for key in data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True), label="keys"):
+                body[key] = data.draw(fz.json_values(names), label=key)
+            raw = json.dumps(body, ensure_ascii=data.draw(st.booleans(), label="ascii"))
         else:
             body = data.draw(st.dictionaries(st.sampled_from(names), fz.json_values(names), max_size=6)
                              if choice < 7 else fz.json_values(names), label="json")
