@@ -136,6 +136,13 @@ def register(app: Flask) -> None:
                     exc_info=err)
         return error_response(400, "value_out_of_range", _("输入的数字或文字超出了允许的范围，请修改后重试。"))
 
+    try:  # statements run on the driver's own cursor (app.db.DirectStatement) raise the driver's error
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency, but SQLite needs none
+        pass
+    else:
+        app.register_error_handler(psycopg.DataError, value_out_of_range)
+
     @app.errorhandler(OperationalError)
     @app.errorhandler(InternalError)
     def database_error(err: Exception):

@@ -1,7 +1,7 @@
 """What the site accepts from a request before any view sees it, in one place for every view.
 
-- An id in a path (`<int:...>`) beyond a signed 64-bit integer matches no route (404, like an unknown id):
-  neither SQLite nor PostgreSQL can look such a number up, and both raised a server error.
+- An id in a path (`<int:...>`) beyond what an id column holds (a 32-bit integer: `Integer` is 32 bits on
+  PostgreSQL) matches no route (404, like an unknown id): the databases raised a server error looking it up.
 - A number read with `request.args.get(name, type=int)` (or `request.form`) beyond ±(2**53 - 1) is refused
   with 400 `number_out_of_range`: the largest integer a JavaScript client keeps exactly, and small enough that
   an offset computed from a page number (page * page size) stays inside 64 bits. A float that is NaN or
@@ -28,7 +28,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from app.errors import Invalid
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+ID_MAX = 2**31 - 1  # the largest value of an Integer column on PostgreSQL (SQLite's hold 64 bits)
 NUMBER_MAX = 2**53 - 1
 # the escapes that can put NUL or a lone surrogate into a parsed string; raw control bytes are refused by the parser
 _SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -71,8 +71,8 @@ class BoundedIntConverter(IntegerConverter):
 
     def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = None, signed: bool = False) -> None:  # noqa: A002
-        super().__init__(map, fixed_digits, INT64_MIN if min is None else min,
-                         INT64_MAX if max is None else max, signed)
+        super().__init__(map, fixed_digits, -ID_MAX - 1 if min is None else min,
+                         ID_MAX if max is None else max, signed)
 
 
 def _unstorable_text(value: Any) -> bool:

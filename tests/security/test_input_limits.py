@@ -114,3 +114,29 @@ def test_an_id_beyond_64_bits_inside_a_body_is_refused_and_rolled_back(app, clie
     assert response.get_json()["error"]["code"] == "value_out_of_range"
     with app.app_context():
         assert db.session.get(MediaAsset, asset_id).lesson_id is None
+
+
+def test_a_heartbeat_for_a_lesson_id_no_column_holds_is_refused(app, client):
+    """The heartbeat's statements run on the driver's own cursor: PostgreSQL's "integer out of range" came as
+    psycopg's DataError, past SQLAlchemy's, and answered 500."""
+    import time
+
+    from app.extensions import db
+    from learning import enrolment
+    from tests import factories
+    from tests.catalog.helpers import make
+    from tests.conftest import Auth
+
+    with app.app_context():
+        resource = make(publish=True)
+        learner = factories.user("worker")
+        enrolment.enrol(db.session, learner, resource.id)
+        db.session.commit()
+        phone = learner.phone
+    Auth(app, client).login(phone)
+    token = csrf_token(client, "/me")
+    for lesson_id in (2**31, 2**40, 2**63, 10**30):
+        beat = {"lesson_id": lesson_id, "position_s": 5, "watched": [[0, 5]],
+                "client_time": int(time.time() * 1000), "seq": 1}
+        response = client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token})
+        assert response.status_code in (400, 404), lesson_id
