@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 from werkzeug.routing import IntegerConverter
 
 from tests import factories
@@ -110,9 +110,14 @@ def _fingerprint(site: Site) -> tuple[str, frozenset]:
     from app.extensions import db
 
     digest = hashlib.sha256()
+    tables = [table for table in db.metadata.sorted_tables if table.name not in RECORDS_REFUSALS]
     with site.app.app_context(), db.engine.connect() as conn:
-        for table in db.metadata.sorted_tables:
-            if table.name not in RECORDS_REFUSALS:
+        if conn.dialect.name == "postgresql":  # one round trip: a digest of each table's rows, made by the server
+            digests = ", ".join(f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "  # noqa: S608
+                                f'FROM "{table.name}" AS t)' for table in tables)  # our own table names
+            digest.update(repr(conn.execute(text(f"SELECT {digests}")).one()).encode())
+        else:
+            for table in tables:
                 digest.update(repr(conn.execute(select(table)).all()).encode())
     data = Path(site.app.config["DATA_DIR"])
     files = frozenset((str(p.relative_to(data)), p.stat().st_size) for p in data.rglob("*")
