@@ -287,12 +287,16 @@ def test_no_read_route_answers_500(site):
     _fuzz(site, {"read"})
 
 
-def test_fuzz_fingerprint_sees_a_write(app, site):
-    """The check of "nothing saved" is not blind: a row written between two fingerprints changes it."""
+def test_fuzz_fingerprint_sees_a_write(app):
+    """The check of "nothing saved" is not blind: a row or a file written between two fingerprints changes it."""
     from app.extensions import db
 
+    site = Site(app, {}, {}, {})
     before = _fingerprint(site)
     with app.app_context():
         factories.user(name="新用户")
         db.session.commit()
-    assert _fingerprint(site) != before
+    after_row = _fingerprint(site)
+    assert after_row != before
+    (Path(app.config["DATA_DIR"]) / "evidence.pdf").write_bytes(b"%PDF")
+    assert _fingerprint(site) != after_row
