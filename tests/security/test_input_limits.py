@@ -140,3 +140,25 @@ def test_a_heartbeat_for_a_lesson_id_no_column_holds_is_refused(app, client):
                 "client_time": int(time.time() * 1000), "seq": 1}
         response = client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token})
         assert response.status_code in (400, 404), lesson_id
+
+
+def test_a_resume_time_that_is_no_finite_number_is_ignored(app, client):
+    """learning.lesson reads ?t= with type=float: "inf" and "1e400" were put in the page as the player's start
+    (data-resume="inf"); a float that is not finite now counts as absent."""
+    from app.extensions import db
+    from learning import enrolment
+    from tests import factories
+    from tests.catalog.helpers import make
+    from tests.conftest import Auth
+
+    with app.app_context():
+        resource = make(publish=True)
+        learner = factories.user("worker")
+        enrolment.enrol(db.session, learner, resource.id)
+        db.session.commit()
+        phone, lesson_id = learner.phone, resource.lessons[0].id
+    Auth(app, client).login(phone)
+    for value in ("inf", "-inf", "nan", "1e400"):
+        page = client.get(f"/learning/lessons/{lesson_id}?t={value}")
+        assert page.status_code == 200 and 'data-resume="0"' in page.get_data(as_text=True), value
+    assert 'data-resume="5.0"' in client.get(f"/learning/lessons/{lesson_id}?t=5").get_data(as_text=True)
