@@ -16,14 +16,17 @@ DOMAINS = ("catalog", "search", "media", "learning", "programme")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    from app import config, errors, i18n, outbox, pagecache, security, views  # noqa: F401 - outbox registers its table
+    # outbox registers its table when imported
+    from app import config, errors, i18n, outbox, pagecache, request_input, security, views  # noqa: F401
     from app.accounts import org_views
     from app.accounts import views as account_views
+    from app.db import readable_sqlite_url
     from app.extensions import csrf, db, login_manager, migrate
 
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
     app.config.from_mapping(config.load(test_config))
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in JSON
+    app.config["SQLALCHEMY_DATABASE_URI"] = readable_sqlite_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    request_input.init_app(app)  # bounded ids and numbers, safe JSON; before any blueprint adds its rules
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
     db.init_app(app)

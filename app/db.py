@@ -4,6 +4,9 @@ Alembic migrations name constraints the same way on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import collections
+import logging
+import os
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +14,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -36,10 +41,33 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN00
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:  # a read-only database keeps the mode it has
+            log.warning("SQLite journal mode left as it is: %s", error)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def readable_sqlite_url(url: str) -> str:
+    """The SQLite URL to open: read-only when the database's folder cannot be written (a disk remounted
+    read-only, a restore with the wrong owner), so that the site can still be read.
+
+    SQLite in WAL mode must create its -shm file beside the database even to read; in a read-only folder that
+    fails ("unable to open database file") and every page answered 500. `mode=ro` reads without writing;
+    `immutable=1` also skips the -shm file, safe only when no writer has the database open (a writer keeps the
+    -wal file present, SQLite removes it at the last close). /healthz reports the folder as read-only."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or "?" in url or url == prefix or url.endswith(":memory:"):
+        return url
+    path = url[len(prefix):]
+    folder = os.path.dirname(path) or "."
+    if not os.path.exists(path) or os.access(folder, os.W_OK):
+        return url
+    log.warning("the folder of %s cannot be written: the database is opened read-only", path)
+    immutable = "" if os.path.exists(path + "-wal") else "&immutable=1"
+    return f"{prefix}file:{path}?mode=ro{immutable}&uri=true"
 
 
 def insert_ignore(session: Session, model: type, values: dict[str, Any], unique: list[str]) -> bool:

@@ -6,12 +6,16 @@ Services raise these; HTML views turn them into messages on the page, and the JS
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -61,14 +65,16 @@ class TooManyRequests(DomainError):
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-    413: "too_large", 429: "too_many_requests", 500: "server_error",
+    413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error",
+    503: "unavailable",
 }
 
 
 def _titles() -> dict[int, str]:
     return {
         400: _("请求有误"), 403: _("没有权限"), 404: _("页面不存在"), 405: _("不支持该请求方法"),
-        413: _("上传内容过大"), 429: _("操作太频繁"), 500: _("服务器出错了"),
+        413: _("上传内容过大"), 415: _("不支持的内容格式"), 429: _("操作太频繁"), 500: _("服务器出错了"),
+        503: _("暂时不能保存"),
     }
 
 
@@ -79,6 +85,7 @@ def _messages() -> dict[int, str]:
         404: _("您要找的页面不存在，可能已被移除。"),
         405: _("请从页面上的按钮或链接进入。"),
         413: _("上传的文件或内容超过了允许的大小。"),
+        415: _("这里只接受页面上的表单提交。"),
         429: _("操作太频繁，请稍后再试。"),
         500: _("服务器暂时出了问题，已记录下来，请稍后再试。已保存的内容不会丢失。"),
     }
@@ -98,6 +105,11 @@ def error_response(status: int, code: str, message: str, fields: dict[str, str] 
     return render_template("error.html", status=status, title=title, message=message, fields=fields), status
 
 
+def _read_only(err: Exception) -> bool:
+    text = str(getattr(err, "orig", err)).lower()
+    return "readonly database" in text or "read-only transaction" in text
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError):
@@ -110,6 +122,39 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
         return error_response(400, "csrf_failed", _("页面已过期或表单无效，请刷新页面后重新提交。"))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def value_out_of_range(err: Exception):
+        """A value no column holds reached the database (a number beyond 64 bits, text too long, NUL): the input
+        is at fault, so 400, and the transaction is rolled back. Logged with its traceback: the view or service
+        that let the value through should refuse it first."""
+        from app.extensions import db
+
+        db.session.rollback()
+        log.warning("a value out of range reached the database on %s %s", request.method, request.path,
+                    exc_info=err)
+        return error_response(400, "value_out_of_range", _("输入的数字或文字超出了允许的范围，请修改后重试。"))
+
+    try:  # statements run on the driver's own cursor (app.db.DirectStatement) raise the driver's error
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency, but SQLite needs none
+        pass
+    else:
+        app.register_error_handler(psycopg.DataError, value_out_of_range)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
+    def database_error(err: Exception):
+        """A write to a database that is read-only (a read-only data folder, a PostgreSQL standby) says so
+        with 503 instead of a 500; reading pages keep working. Other database errors stay server errors."""
+        from app.extensions import db
+
+        if not _read_only(err):
+            raise err
+        db.session.rollback()
+        log.error("a write was refused: the database is read-only (%s %s): %s", request.method, request.path, err)
+        return error_response(503, "read_only", _("网站暂时只能浏览，不能保存修改。请稍后再试，已保存的内容不会丢失。"))
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

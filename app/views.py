@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+import logging
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, render_template
 from sqlalchemy import text
 
 from app.extensions import db
 
 bp = Blueprint("main", __name__)
+log = logging.getLogger(__name__)
 
 
 @bp.get("/")
@@ -17,14 +22,52 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
-    """For load balancers and `make run`: answers 200 when the database answers."""
+    """For load balancers and `make run`: 200 when the database answers and accepts writes and the data
+    folders can be written; otherwise 503 with the reason. A read-only data folder still serves reading
+    pages (app/db.py opens the database read-only), and this is where it shows."""
+    reasons = []
+    database = _database_state()
+    if database != "ok":
+        reasons.append(f"database {database}")
+    read_only = [name for name, folder in _folders().items() if not _writable(folder)]
+    if read_only:
+        reasons.append("folders that cannot be written: " + ", ".join(read_only))
+    body = {"status": "error" if reasons else "ok", "database": database, "storage": "read_only" if read_only
+            else "ok"}
+    if reasons:
+        body["reason"] = "; ".join(reasons)
+    return jsonify(body), 503 if reasons else 200
+
+
+def _database_state() -> str:
     try:
+        if db.engine.dialect.name == "postgresql":  # a standby, or default_transaction_read_only
+            read_only = db.session.execute(text("SELECT current_setting('transaction_read_only')")).scalar()
+            return "read_only" if read_only == "on" else "ok"
         db.session.execute(text("SELECT 1"))
-        database = "ok"
+        return "read_only" if "mode=ro" in str(db.engine.url) else "ok"
     except Exception:  # noqa: BLE001 - any failure means unhealthy; the reason goes to the log
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return jsonify({"status": "ok" if status == 200 else "error", "database": database}), status
+        log.exception("health check: the database does not answer")
+        return "unavailable"
+
+
+def _folders() -> dict[str, Path]:
+    config = current_app.config
+    data = Path(config["DATA_DIR"])
+    return {"data": data, "search": Path(config.get("SEARCH_INDEX_DIR") or data / "search"),
+            "media": Path(config.get("MEDIA_DIR") or data / "media")}
+
+
+def _writable(folder: Path) -> bool:
+    """A real write (a file created and removed at once): permissions say nothing of a read-only mount."""
+    while not folder.exists() and folder != folder.parent:  # created on first use: its parent must take it
+        folder = folder.parent
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".healthz-"):
+            return True
+    except OSError as error:
+        log.warning("health check: %s cannot be written: %s", folder, error)
+        return False
 
 
 @bp.get("/learning")

@@ -12,6 +12,7 @@ from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.errors import Invalid
 from app.extensions import db
+from app.request_input import bounded_int
 from search import drafts, synonyms
 from search.engine import MAX_PER_PAGE, SORTS, SearchRequest, SearchResult
 from search.schema import FACETS
@@ -26,7 +27,7 @@ def backend():
 
 def _int(value: str | None, default: int) -> int:
     try:
-        return int(value) if value else default
+        return bounded_int(value) if value else default
     except ValueError:
         return default
 
