@@ -179,6 +179,15 @@ class View:
         with self.io_lock:
             return (field, term) in self.reader
 
+    def has_live(self, field: str, term: str) -> bool:
+        """Whether a document of this generation that is not deleted holds `term` (an id: still published)."""
+        with self.io_lock:
+            for segreader, _offset in self.leaves:
+                deleted = segreader.deleted_docs_set
+                if any(doc not in deleted for doc in decode(segreader, field, term)[0]):
+                    return True
+        return False
+
     def posting(self, field: str, term: str) -> Posting | None:
         """The scored postings of `term` in `field` over live documents; None when absent."""
         key = (field, term)
