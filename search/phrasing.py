@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search import analysis
 
@@ -91,8 +92,10 @@ class Reading:
     certificate: bool = False  # the question was about getting a certificate
 
 
+@lru_cache(maxsize=20_000)
 def read(text: str) -> Reading:
-    """The chunks of a normalised, unquoted query with spaced characters joined and question phrasing read."""
+    """The chunks of a normalised, unquoted query with spaced characters joined and question phrasing read.
+    Cached: a site's queries repeat, and this is per query."""
     return _plain(_joined(text))
 
 
@@ -115,7 +118,7 @@ def _joined(text: str) -> list[str]:
 
 def certificate_stem(word: str) -> str | None:
     """The trade in a certificate's name (电工证 -> 电工, 焊工证书 -> 焊工); None when `word` is not one."""
-    if word in NOT_CERTIFICATES or not analysis.has_cjk(word):
+    if "证" not in word or word in NOT_CERTIFICATES:  # every suffix holds 证
         return None
     for suffix in CERTIFICATE_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:

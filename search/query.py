@@ -165,7 +165,8 @@ def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: Ha
     return Concept(chunk, tuple(alternatives))
 
 
-def _split_on_synonyms(chunk: str, keys: Sequence[str]) -> list[str]:
+@lru_cache(maxsize=20_000)
+def _split_on_synonyms(chunk: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     """铲车培训 -> [铲车, 培训] when 铲车 is a synonym key, so the synonym applies inside longer input; only where
     the key stands as whole words (电焊工 is not 电焊 + 工)."""
     bounds: set[int] | None = None
@@ -177,8 +178,8 @@ def _split_on_synonyms(chunk: str, keys: Sequence[str]) -> list[str]:
             if index not in bounds or index + len(key) not in bounds:
                 continue
             parts = [chunk[:index], key, chunk[index + len(key):]]
-            return [p for part in parts if part for p in _split_on_synonyms(part, keys)]
-    return [chunk]
+            return tuple(p for part in parts if part for p in _split_on_synonyms(part, keys))
+    return (chunk,)
 
 
 COLLOQUIAL_KEYS = frozenset(phrasing.COLLOQUIAL)
@@ -186,7 +187,8 @@ COLLOQUIAL_KEYS = frozenset(phrasing.COLLOQUIAL)
 
 @lru_cache(maxsize=64)
 def _sorted_keys(keys: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(keys, key=len, reverse=True))
+    """The admins' keys and the built-in names, longest first."""
+    return tuple(sorted(keys | COLLOQUIAL_KEYS, key=len, reverse=True))
 
 
 def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | None = None) -> ParsedQuery:
@@ -200,7 +202,7 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
         if tokens:
             concepts.append(Concept(phrase, (_text_alternative(tokens, exact=True),)))
     rest = QUOTE_RE.sub(" ", normalized)
-    keys = _sorted_keys(frozenset(synonyms) | COLLOQUIAL_KEYS)
+    keys = _sorted_keys(frozenset(synonyms))
     reading = phrasing.read(rest)
     latin_run: list[str] = []
     for chunk in reading.chunks:
