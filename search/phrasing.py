@@ -27,12 +27,13 @@ CJK_ONLY_RE = re.compile(rf"[{analysis.CJK}]+")
 # Words that only say "this is a question" (some are analysis.STOPWORDS too: they are dropped from any text,
 # but here they also tell a question from a plain list of terms).
 _QUESTION_TEXT = """
-怎么 如何 怎样 怎么样 什么 哪里 哪儿 在哪 在哪里 哪个 哪家 哪些 吗 呢 么 多少 多少钱 多久 可以 能不能 有没有
+怎么 如何 怎样 怎么样 怎么办 什么 什么时候 哪里 哪儿 在哪 在哪里 哪个 哪家 哪些 吗 呢 么 多少 多少钱 多久
+可以 能不能 有没有 好不好 咋 啥 啥时候
 """
 QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
 # Words a question wraps around the subject: dropped when something else is left. Kept short on purpose; no
 # subject word (培训, 课程, 安全) is here, however common.
-_FILLER_TEXT = "考 去考 报考 报名 钱 需要 想 想学 学 要学 我要 我想 去 办"
+_FILLER_TEXT = "考 去考 报考 报名 钱 需要 想 想学 学 要学 我要 我想 去 办 好"
 FILLER_WORDS = QUESTION_WORDS | frozenset(_FILLER_TEXT.split())
 # A certificate spoken of as a thing to get; with a trade next to it, the trade is the subject.
 _CERTIFICATE_TEXT = "证 证书 考证 拿证 取证 考试 资格证 资格证书 上岗证 操作证 等级证 等级证书"
@@ -93,10 +94,10 @@ class Reading:
 
 
 @lru_cache(maxsize=20_000)
-def read(text: str) -> Reading:
-    """The chunks of a normalised, unquoted query with spaced characters joined and question phrasing read.
-    Cached: a site's queries repeat, and this is per query."""
-    return _plain(_joined(text))
+def read(text: str, quoted: bool = False) -> Reading:
+    """The chunks of a normalised, unquoted query with spaced characters joined and question phrasing read;
+    `quoted`: the query also holds a quoted phrase (content to look for). Cached: a site's queries repeat."""
+    return _plain(_joined(text), quoted)
 
 
 def _joined(text: str) -> list[str]:
@@ -150,11 +151,11 @@ def _kinds(chunk: str) -> list[tuple[str, int, int, str]]:
     return out
 
 
-def _plain(chunks: list[str]) -> Reading:
+def _plain(chunks: list[str], quoted: bool) -> Reading:
     """Drop question and filler words (and a certificate word beside a trade, remembered) when content is left.
     A removed word splits its chunk: what stood on either side of it is not required to stand together."""
     analysed = [_kinds(chunk) for chunk in chunks]
-    if not any(kind == "content" for words in analysed for *_w, kind in words):
+    if not quoted and not any(kind == "content" for words in analysed for *_w, kind in words):
         return Reading(tuple(chunks))  # nothing else to look for (报名, 考证): searched as typed
     out: list[str] = []
     certificate = False

@@ -203,7 +203,7 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
             concepts.append(Concept(phrase, (_text_alternative(tokens, exact=True),)))
     rest = QUOTE_RE.sub(" ", normalized)
     keys = _sorted_keys(frozenset(synonyms))
-    reading = phrasing.read(rest)
+    reading = phrasing.read(rest, bool(concepts))
     latin_run: list[str] = []
     for chunk in reading.chunks:
         if not analysis.has_cjk(chunk):

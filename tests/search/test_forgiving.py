@@ -29,7 +29,8 @@ FORGIVEN = [
     ("叉 车", FORKLIFTS), ("叉车", FORKLIFTS), ("叉车 证", FORKLIFTS), ("怎么考叉车证", FORKLIFTS),
     ("考叉车证需要多少钱", FORKLIFTS), ("我要学叉车", FORKLIFTS), ("叉车工", FORKLIFTS),
     ("电工证怎么考", ELECTRICIANS), ("电工证书", ELECTRICIANS), ("电工证在哪里报名", ELECTRICIANS),
-    ("我想学电工", ELECTRICIANS), ("电 工", ELECTRICIANS), ("水电工", ELECTRICIANS),
+    ("我想学电工", ELECTRICIANS), ("电 工", ELECTRICIANS), ("水电工", ELECTRICIANS), ("咋考电工证", ELECTRICIANS),
+    ("叉车培训哪家好", FORKLIFTS),
     ("育婴", INFANT_CARE), ("育婴 员", INFANT_CARE), ("月嫂", MATERNITY), ("月 嫂", MATERNITY),
     ("电焊", WELDERS), ("电焊 工", WELDERS), ("哪里可以学电焊", WELDERS), ("焊工证怎么考", WELDERS),
     ("保姆", HOUSEKEEPING), ("护工", ELDERLY_CARE), ("厨师", {43}), ("保安", {48}), ("快递小哥", {52}),
@@ -71,6 +72,8 @@ def test_question_words_alone_are_searched_as_typed():
     assert phrasing.read("怎么考叉车证") == phrasing.Reading(("叉车",), certificate=True)
     assert phrasing.read("叉车怎么保养").chunks == ("叉车", "保养")  # both required, not side by side
     assert phrasing.read("身份证").certificate is False
+    # a quoted phrase is something to look for: the question around it goes
+    assert [c.text for c in parse('"安全操作规程" 怎么学', lambda f, t: True).concepts] == ["安全操作规程"]
 
 
 def test_a_built_in_name_is_not_cut_out_of_a_longer_word():
