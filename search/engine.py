@@ -78,6 +78,14 @@ class SearchResult:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def synonym_notes(self) -> dict[str, list[str]]:
+        """term -> what it also found, for one note per term (叉车工 has five official and catalog names)."""
+        notes: dict[str, list[str]] = {}
+        for term, also in self.synonyms_used:
+            notes.setdefault(term, []).append(also)
+        return notes
+
 
 class Matched:
     """Matching documents with their scores, the same as a bitset (made once, when first needed) and, for a
