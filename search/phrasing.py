@@ -91,30 +91,36 @@ COLLOQUIAL: dict[str, tuple[str, ...]] = _colloquial()  # colloquial name -> wha
 class Reading:
     chunks: tuple[str, ...]  # what to search, in order: Chinese runs and Latin words as query.parse takes them
     certificate: bool = False  # the question was about getting a certificate
+    spaced: tuple[tuple[str, str], ...] = ()  # (glued chunk, as typed with its spaces): a text may hold it so too
 
 
 @lru_cache(maxsize=20_000)
 def read(text: str, quoted: bool = False) -> Reading:
     """The chunks of a normalised, unquoted query with spaced characters joined and question phrasing read;
     `quoted`: the query also holds a quoted phrase (content to look for). Cached: a site's queries repeat."""
-    return _plain(_joined(text), quoted)
+    chunks, typed = _joined(text)
+    reading = _plain(chunks, quoted)
+    spaced = tuple((chunk, typed[chunk]) for chunk in dict.fromkeys(reading.chunks) if chunk in typed)
+    return Reading(reading.chunks, reading.certificate, spaced)
 
 
-def _joined(text: str) -> list[str]:
+def _joined(text: str) -> tuple[list[str], dict[str, str]]:
     """CHUNK_RE's chunks, with Chinese chunks apart only by spaces glued where one is a single character or
-    the two make one dictionary word (叉 车 -> 叉车; 电工 证书 stays two)."""
+    the two make one dictionary word (叉 车 -> 叉车; 电工 证书 stays two); and each glued chunk as typed."""
     chunks: list[str] = []
+    typed: dict[str, str] = {}
     previous_end, glue = -1, False
     for match in CHUNK_RE.finditer(text):
         chunk = match.group()
         cjk = CJK_ONLY_RE.fullmatch(chunk) is not None
         if (chunks and glue and cjk and text[previous_end:match.start()].isspace()
                 and (len(chunks[-1]) == 1 or len(chunk) == 1 or analysis.is_dictionary_word(chunks[-1] + chunk))):
+            typed[chunks[-1] + chunk] = f"{typed.get(chunks[-1], chunks[-1])} {chunk}"
             chunks[-1] += chunk
         else:
             chunks.append(chunk)
         previous_end, glue = match.end(), cjk
-    return chunks
+    return chunks, typed
 
 
 def certificate_stem(word: str) -> str | None:

@@ -146,9 +146,14 @@ def _loose(synonyms: Mapping[str, Sequence[str]], term: str, target: str, tokens
     return len(tokens) == 1 or target in synonyms.get(term, ())
 
 
-def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: HasTerm) -> Concept:
+def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: HasTerm, typed: str = "") -> Concept:
+    """`typed`: the chunk as typed with spaces (叉 车), also matched as its separate words, for a text written
+    so (the glued word comes first)."""
     tokens = analysis.words(chunk)
     alternatives = [_text_alternative(tokens)] if tokens else []
+    apart = analysis.words(typed) if typed else []
+    if apart and apart != tokens:
+        alternatives.append(Alternative("text", tuple(apart), weight=0.3, words=tuple(apart), loose=False))
     stems = [phrasing.certificate_stem(t) or t for t in tokens]
     if stems != tokens:  # 电工证 -> also 电工: the trade, the certificate being a preference (`prefer`)
         alternatives.append(_text_alternative(stems, weight=0.9))
@@ -204,6 +209,7 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
     rest = QUOTE_RE.sub(" ", normalized)
     keys = _sorted_keys(frozenset(synonyms))
     reading = phrasing.read(rest, bool(concepts))
+    spaced = dict(reading.spaced)
     latin_run: list[str] = []
     for chunk in reading.chunks:
         if not analysis.has_cjk(chunk):
@@ -213,7 +219,7 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
             concepts.append(_latin_concept(latin_run, has_term))
             latin_run = []
         for part in _split_on_synonyms(chunk, keys):
-            concept = _cjk_concept(part, synonyms, has_term)
+            concept = _cjk_concept(part, synonyms, has_term, spaced.get(part, ""))
             if concept.alternatives:
                 concepts.append(concept)
     if latin_run:

@@ -60,6 +60,23 @@ def test_spaced_characters_search_as_the_word_and_two_words_stay_two_terms(corpu
     assert not corpus_backend.search(SearchRequest(q="电工证书")).relaxed
 
 
+def test_a_title_written_with_spaces_is_still_found_by_its_spaced_words(tmp_path):
+    """Glueing 叉 车 must not lose a text that holds it spaced (its words are 叉 and 车, never 叉车); the joined
+    word leads (the spaced reading weighs 0.3, but a short title of rare single characters still scores)."""
+    from dataclasses import replace
+
+    from search.backend import WhooshBackend
+
+    docs = corpus.documents()
+    spaced = replace(docs[0], id=999, title="叉 车 入 门", tags=[], summary="", description_html="", lessons=[])
+    backend = WhooshBackend(tmp_path / "index")
+    backend.rebuild([*docs, spaced])
+    ids = _ids(backend, "叉 车", per_page=50)
+    assert ids[0] in FORKLIFTS and set(ids[:5]) == FORKLIFTS | {999}
+    assert 999 in {s.id for s in backend.suggest("叉车入")}
+    assert 999 in _ids(backend, "叉 车 入 门")
+
+
 def test_a_certificate_question_prefers_certificate_courses_and_drops_none_of_the_trade(corpus_backend):
     ids = _ids(corpus_backend, "电工证怎么考")
     assert set(ids[:5]) == ELECTRICIANS and ids[0] in {1, 2, 5}  # the 考证 / 操作证 / 复审 courses first
