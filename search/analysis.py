@@ -29,6 +29,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Latin words keep inner dots and trailing + or # (c++, c#, node.js, 2.5); CJK runs go to jieba.
 RUN_RE = re.compile(rf"(?P<latin>[a-z0-9]+(?:\.[a-z0-9]+)*[+#]*)|(?P<cjk>[{CJK}]+)")
 CJK_RE = re.compile(f"[{CJK}]")
+CJK_RUN_RE = re.compile(f"[{CJK}]+")
 LATIN_WORD_RE = re.compile(r"[a-z]+")
 # Characters in no token (after `normalize`: ，！？； are half-width then), so text split at them gives the
 # same tokens piece by piece.
@@ -190,6 +191,25 @@ def shingles(tokens: list[str]) -> list[str]:
     """The pairs `pieces` indexes for neighbouring words: a phrase of n words is n-1 shingles."""
     return [a + b for a, b in zip(tokens, tokens[1:], strict=False)
             if has_cjk(a) and has_cjk(b) and len(a) + len(b) <= MAX_SHINGLE]
+
+
+def segments(text: str) -> list[tuple[str, int, int]]:
+    """Every precise-mode word of normalised `text` with its offsets, stopwords included (the query's reading of
+    question phrasing needs 怎么 and 吗 to see a question, and word boundaries to split at)."""
+    found = []
+    for match in RUN_RE.finditer(text):
+        if match.lastgroup == "latin":
+            found.append((match.group(), match.start(), match.end()))
+            continue
+        base = match.start()
+        found.extend((word.text, base + word.start, base + word.end) for word in _cut(match.group()))
+    return found
+
+
+def is_dictionary_word(text: str) -> bool:
+    """jieba (with our dictionary) reads `text` as one known word."""
+    cut = _cut(text) if CJK_RUN_RE.fullmatch(text) else ()
+    return len(cut) == 1 and bool(jieba_tokenizer().FREQ.get(text))
 
 
 def words(text: str) -> list[str]:

@@ -79,6 +79,8 @@ class WhooshBackend:
         return count
 
     def search(self, request: SearchRequest) -> SearchResult:
+        """Results for `request`; a "did you mean" only when searching it (with the same filters) finds
+        something: shown instead when the query found nothing, else offered."""
         view = self.store.view()
         result = execute(view, request)
         suggestion = self._did_you_mean(view, result.query)
@@ -87,6 +89,10 @@ class WhooshBackend:
             if corrected.total:
                 corrected.suggestion, corrected.corrected_from = suggestion, request.q
                 return corrected
+            suggestion = None
+        elif suggestion and not execute(view, replace(request, q=suggestion, page=1, per_page=1, facets=False,
+                                                      highlight=False)).total:
+            suggestion = None
         result.suggestion = suggestion
         return result
 
@@ -123,7 +129,12 @@ class WhooshBackend:
         return "".join(fixed) if analysis.has_cjk(concept.text) else " ".join(fixed)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
-        return self.suggestions.suggest(prefix, limit)
+        """Titles of resources live in the current view only: the suggestion file is written in the same lock
+        as the index, but another process's view, a failed rebuild or an unpublish between the two commits
+        could still name a resource that is gone, and a suggestion must never lead to nothing."""
+        view = self.store.view()
+        found = self.suggestions.suggest(prefix, limit + 4)
+        return [s for s in found if view.has_live("id", str(s.id))][:limit]
 
     def fingerprints(self) -> dict[int, str]:
         return self.store.stored_ids()

@@ -78,6 +78,14 @@ class SearchResult:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def synonym_notes(self) -> dict[str, list[str]]:
+        """term -> what it also found, for one note per term (叉车工 has five official and catalog names)."""
+        notes: dict[str, list[str]] = {}
+        for term, also in self.synonyms_used:
+            notes.setdefault(term, []).append(also)
+        return notes
+
 
 class Matched:
     """Matching documents with their scores, the same as a bitset (made once, when first needed) and, for a
@@ -119,6 +127,7 @@ class Matched:
 
 
 NOTHING = Matched({}, 0)
+PREFER_WEIGHT = 0.5  # share of a preferred word's score added to a document that matched anyway
 MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (about 150 MB at most)
 
 
@@ -222,8 +231,34 @@ def _unphrased(concept: Concept) -> Concept:
                                        for a in concept.alternatives))
 
 
+def _preferred(view: View, matched: Matched, tokens: Sequence[str]) -> Matched:
+    """`matched` with each document that also holds one of `tokens` raised by its best one (电工证怎么考: the
+    electricians' documents about 考证 or 证书 first); nothing is added to or removed from the matches."""
+    scores = matched.scores
+    if not tokens or not scores:
+        return matched
+    best: Scores = {}
+    for token in tokens:
+        found = _word(view, token).scores
+        small, large = (scores, found) if len(scores) < len(found) else (found, scores)
+        for doc in small.keys() & large.keys():
+            best[doc] = max(best.get(doc, 0.0), found[doc])
+    if not best:
+        return matched
+    raised = dict(scores)
+    for doc, score in best.items():
+        raised[doc] += PREFER_WEIGHT * score
+    return Matched(raised)
+
+
 def _match(view: View, parsed: ParsedQuery) -> tuple[Matched, bool]:
-    """All concepts (phrases as phrases); else all words anywhere; else any word, flagged `relaxed`."""
+    """All concepts (phrases as phrases); else all words anywhere; else any word, flagged `relaxed`. Documents
+    holding a preferred word rise among them."""
+    matched, relaxed = _required(view, parsed)
+    return _preferred(view, matched, parsed.prefer), relaxed
+
+
+def _required(view: View, parsed: ParsedQuery) -> tuple[Matched, bool]:
     matched = _and([_concept(view, concept) for concept in parsed.concepts])
     if not matched.scores and any(a.phrase and not a.exact for c in parsed.concepts for a in c.alternatives):
         matched = _and([_concept(view, _unphrased(concept)) for concept in parsed.concepts])

@@ -35,6 +35,7 @@ K1, B = 1.2, 0.75
 SCORED_FIELDS = {**TEXT_FIELDS, **PINYIN_FIELDS}
 SORT_COLUMNS = ("published_at", "enrolled")
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per view (about 12 bytes each)
+LIVE_CACHE = 50_000  # `View.has_live` answers kept per view
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _BIT = [1 << i for i in range(8)]
 _BYTE_BITS = [tuple(i for i in range(8) if b >> i & 1) for b in range(256)]
@@ -151,6 +152,7 @@ class View:
         self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # search.engine's per-word matches
         self.memo_docs = 0  # documents held in `memo`, to bound it
         self._cached_postings = 0
+        self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation
         self.facets: dict[str, dict[str, int]] = {field: {} for field in FACETS.values()}
         self.sort: dict[str, list[int]] = {name: [] for name in SORT_COLUMNS}
         self.lengths: dict[str, list[int]] = {field: [] for field in SCORED_FIELDS}
@@ -178,6 +180,20 @@ class View:
     def has_term(self, field: str, term: str) -> bool:
         with self.io_lock:
             return (field, term) in self.reader
+
+    def has_live(self, field: str, term: str) -> bool:
+        """Whether a document of this generation that is not deleted holds `term` (an id: still published).
+        Remembered for the generation: autocomplete asks about the same popular resources again and again."""
+        key = (field, term)
+        found = self._live.get(key)
+        if found is None:
+            with self.io_lock:
+                found = any(doc not in segreader.deleted_docs_set
+                            for segreader, _offset in self.leaves for doc in decode(segreader, field, term)[0])
+                if len(self._live) >= LIVE_CACHE:
+                    self._live.clear()
+                self._live[key] = found
+        return found
 
     def posting(self, field: str, term: str) -> Posting | None:
         """The scored postings of `term` in `field` over live documents; None when absent."""

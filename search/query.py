@@ -10,7 +10,10 @@ Built from our analyzer's precise-mode tokens, never by Whoosh's query parser (w
 - Latin words are matched as words; a run of Latin letters is also tried as pinyin (diangong, dian gong) and
   as initials (dg), each only when the plainer reading finds nothing in the index.
 - A Chinese run that finds nothing is tried by its sound, so homophone typos (母婴户理) still find 母婴护理.
-- Synonyms from the admins' table add alternatives (铲车 also finds 叉车).
+- Synonyms from the admins' table add alternatives (铲车 also finds 叉车), and so do the colloquial names of
+  trades built into `search.phrasing` (保姆 also finds 家政服务员), applied where they stand as whole words.
+- Phone phrasing is read first (`search.phrasing`): spaced characters joined (叉 车), question words dropped
+  (电工证怎么考 -> 电工证), a certificate's trade matched with the certificate as a preference (`prefer`).
 
 Pure apart from `has_term(field, term)`, which asks the index whether a term exists.
 """
@@ -22,12 +25,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import analysis
+from search import analysis, phrasing
 
 HasTerm = Callable[[str, str], bool]
 QUOTE_RE = re.compile(r'"([^"]*)"?')
 QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"', "＂": '"'})
-CHUNK_RE = re.compile(rf"[a-z0-9.+#{analysis.CJK}]+")
 LETTERS_RE = re.compile(r"^[a-z]+$")
 MAX_PHRASE_WORDS = 3     # longer runs are ANDed word by word, not required to be adjacent
 MAX_QUERY_CHARS = 100
@@ -45,6 +47,7 @@ class Alternative:
     weight: float = 1.0
     label: str = ""            # the Chinese it stands for (a synonym's target), for notes
     words: tuple[str, ...] = ()  # the words typed (tokens may be their pairs), for the OR fallback and highlights
+    loose: bool = True         # its words may answer the OR fallback one by one
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Concept:
     @property
     def loose_tokens(self) -> tuple[str, ...]:
         """The words the OR fallback may match one by one."""
-        tokens = [t for a in self.alternatives if a.kind == "text" for t in (a.words or a.tokens)]
+        tokens = [t for a in self.alternatives if a.kind == "text" and a.loose for t in (a.words or a.tokens)]
         return tuple(dict.fromkeys(tokens))
 
 
@@ -65,6 +68,7 @@ class ParsedQuery:
     concepts: tuple[Concept, ...] = ()
     synonyms_used: tuple[tuple[str, str], ...] = ()
     highlight: frozenset[str] = field(default_factory=frozenset)
+    prefer: tuple[str, ...] = ()  # words that raise a matching document without being required
 
     @property
     def empty(self) -> bool:
@@ -99,10 +103,12 @@ def phrase_tokens(tokens: Sequence[str]) -> tuple[str, ...]:
     return tuple(pairs) + tuple(t for t in tokens if t not in covered)
 
 
-def _text_alternative(tokens: Sequence[str], exact: bool = False, weight: float = 1.0, label: str = "") -> Alternative:
+def _text_alternative(tokens: Sequence[str], exact: bool = False, weight: float = 1.0, label: str = "",
+                      loose: bool = True) -> Alternative:
     phrase = exact or 1 < len(tokens) <= MAX_PHRASE_WORDS
     matched = phrase_tokens(tokens) if phrase else tuple(tokens)
-    return Alternative("text", matched, phrase=phrase, exact=exact, weight=weight, label=label, words=tuple(tokens))
+    return Alternative("text", matched, phrase=phrase, exact=exact, weight=weight, label=label, words=tuple(tokens),
+                       loose=loose)
 
 
 def _exists(tokens: Sequence[str], has_term: HasTerm) -> bool:
@@ -126,33 +132,68 @@ def _latin_concept(words: list[str], has_term: HasTerm) -> Concept:
     return Concept(text, tuple(alternatives))
 
 
-def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: HasTerm) -> Concept:
+def _also(synonyms: Mapping[str, Sequence[str]], term: str) -> Sequence[str]:
+    """What `term` also finds: the admins' synonyms first, then the built-in colloquial names."""
+    built_in = phrasing.COLLOQUIAL.get(term, ())
+    if not built_in:
+        return synonyms.get(term, ())
+    return list(dict.fromkeys((*synonyms.get(term, ()), *built_in)))
+
+
+def _loose(synonyms: Mapping[str, Sequence[str]], term: str, target: str, tokens: Sequence[str]) -> bool:
+    """Whether a synonym's words may answer the OR fallback: the admins' always (as before), a built-in
+    official name only when it is one word (挖掘铲运和桩工机械司机 one by one would find any 机械 or 司机)."""
+    return len(tokens) == 1 or target in synonyms.get(term, ())
+
+
+def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: HasTerm, typed: str = "") -> Concept:
+    """`typed`: the chunk as typed with spaces (叉 车), also matched as its separate words, for a text written
+    so (the glued word comes first)."""
     tokens = analysis.words(chunk)
     alternatives = [_text_alternative(tokens)] if tokens else []
-    for target in synonyms.get(chunk, ()):
+    apart = analysis.words(typed) if typed else []
+    if apart and apart != tokens:
+        alternatives.append(Alternative("text", tuple(apart), weight=0.3, words=tuple(apart), loose=False))
+    stems = [phrasing.certificate_stem(t) or t for t in tokens]
+    if stems != tokens:  # 电工证 -> also 电工: the trade, the certificate being a preference (`prefer`)
+        alternatives.append(_text_alternative(stems, weight=0.9))
+    also = _also(synonyms, chunk)
+    for target in also:
         target_tokens = analysis.words(target)
         if target_tokens:
-            alternatives.append(_text_alternative(target_tokens, weight=0.9, label=target))
-    if tokens and not _exists(tokens, has_term) and len(synonyms.get(chunk, ())) == 0:
+            alternatives.append(_text_alternative(target_tokens, weight=0.9, label=target,
+                                                  loose=_loose(synonyms, chunk, target, target_tokens)))
+    if tokens and not _exists(tokens, has_term) and not also and stems == tokens:
         sound = _segment(analysis.spelled(chunk)[0], "pinyin", has_term, 2)
         if sound:
             alternatives.append(Alternative("pinyin", sound, weight=0.5))
     return Concept(chunk, tuple(alternatives))
 
 
-def _split_on_synonyms(chunk: str, keys: Sequence[str]) -> list[str]:
-    """铲车培训 -> [铲车, 培训] when 铲车 is a synonym key, so the synonym applies inside longer input."""
+@lru_cache(maxsize=20_000)
+def _split_on_synonyms(chunk: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """铲车培训 -> [铲车, 培训] when 铲车 is a synonym key, so the synonym applies inside longer input; only where
+    the key stands as whole words (电焊工 is not 电焊 + 工)."""
+    bounds: set[int] | None = None
     for key in keys:
         index = chunk.find(key)
         if index >= 0 and key != chunk:
+            if bounds is None:
+                bounds = {0, len(chunk)} | {edge for _w, *edges in analysis.segments(chunk) for edge in edges}
+            if index not in bounds or index + len(key) not in bounds:
+                continue
             parts = [chunk[:index], key, chunk[index + len(key):]]
-            return [p for part in parts if part for p in _split_on_synonyms(part, keys)]
-    return [chunk]
+            return tuple(p for part in parts if part for p in _split_on_synonyms(part, keys))
+    return (chunk,)
+
+
+COLLOQUIAL_KEYS = frozenset(phrasing.COLLOQUIAL)
 
 
 @lru_cache(maxsize=64)
 def _sorted_keys(keys: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(keys, key=len, reverse=True))
+    """The admins' keys and the built-in names, longest first."""
+    return tuple(sorted(keys | COLLOQUIAL_KEYS, key=len, reverse=True))
 
 
 def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | None = None) -> ParsedQuery:
@@ -167,8 +208,10 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
             concepts.append(Concept(phrase, (_text_alternative(tokens, exact=True),)))
     rest = QUOTE_RE.sub(" ", normalized)
     keys = _sorted_keys(frozenset(synonyms))
+    reading = phrasing.read(rest, bool(concepts))
+    spaced = dict(reading.spaced)
     latin_run: list[str] = []
-    for chunk in CHUNK_RE.findall(rest):
+    for chunk in reading.chunks:
         if not analysis.has_cjk(chunk):
             latin_run.extend(analysis.words(chunk))
             continue
@@ -176,7 +219,7 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
             concepts.append(_latin_concept(latin_run, has_term))
             latin_run = []
         for part in _split_on_synonyms(chunk, keys):
-            concept = _cjk_concept(part, synonyms, has_term)
+            concept = _cjk_concept(part, synonyms, has_term, spaced.get(part, ""))
             if concept.alternatives:
                 concepts.append(concept)
     if latin_run:
@@ -184,4 +227,5 @@ def parse(text: str, has_term: HasTerm, synonyms: Mapping[str, Sequence[str]] | 
     used = tuple((c.text, a.label) for c in concepts for a in c.alternatives if a.label)
     highlight = frozenset(t for c in concepts for a in c.alternatives if a.kind == "text"
                           for t in (*a.tokens, *a.words))
-    return ParsedQuery(normalized, tuple(concepts), used, highlight)
+    prefer = phrasing.CERTIFICATE_TOPICS if reading.certificate and concepts else ()
+    return ParsedQuery(normalized, tuple(concepts), used, highlight, prefer)

@@ -90,3 +90,13 @@ def test_staff_search_their_own_drafts(app, db, client, auth):
     html = client.get("/search/mine?q=焊工").get_data(as_text=True)
     assert "焊工安全草稿" in html and "焊工别家草稿" not in html and str(draft.id) in html
     assert client.get("/api/v1/search?q=焊工").get_json()["total"] == 0  # never in public search
+
+
+def test_a_colloquial_name_is_searched_on_the_page_with_one_note_for_what_it_also_found(app, db, client):
+    """叉车工 is built in onto five names; the page says so once, not in five notes."""
+    ids = _publish_some(app)
+    html = client.get("/search?q=叉车工").get_data(as_text=True)
+    assert f"/catalog/r/{ids['forklift']}" in html and html.count("的结果也包括") == 1
+    assert "“叉车工”的结果也包括“起重装卸机械操作工”“叉车司机”" in html
+    body = client.get("/api/v1/search?q=叉 车").get_json()  # spaced characters, through the API too
+    assert [r["id"] for r in body["results"]] == [ids["forklift"]]
