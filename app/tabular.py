@@ -1,0 +1,189 @@
+"""The one reader of uploaded tables: CSV (UTF-8 with or without BOM, or GB18030 as Excel in China saves it)
+and XLSX, used by the catalog bulk import and the programme's data exchange alike.
+
+An XLSX file is a zip of XML, so a 10 MB upload can unpack to gigabytes (a sheet of zeros compresses a
+thousandfold) or declare a million rows by sixteen thousand columns that openpyxl would dutifully pad.
+Before openpyxl sees a byte, the zip's central directory is checked: total unpacked size and each large
+member's compression ratio (zipfile never unpacks more than a member declares, so the declared sizes bind).
+openpyxl then reads in read-only mode (streaming the sheet) with rows and columns capped, so it stops early,
+and defusedxml (which openpyxl uses when installed) refuses XML entity tricks. Every limit is a setting
+(TABULAR_*, see app/config.py) and every refusal a clear message with a stable code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import zipfile
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.config import SETTINGS
+from app.errors import Invalid
+
+_DEFAULTS = {s.key: s.default for s in SETTINGS}
+RATIO_CHECK_FROM = 1024 * 1024   # small members may compress very well (styles, empty sheets): ratio not checked
+MAX_MEMBERS = 1000               # an XLSX from Excel or WPS has a few dozen parts
+
+
+@dataclass(frozen=True)
+class TableLimits:
+    """How much of an uploaded table is read at most; the defaults are those of app/config.py."""
+
+    max_bytes: int = _DEFAULTS["CATALOG_IMPORT_MAX_BYTES"]               # the file as uploaded
+    max_unpacked: int = _DEFAULTS["TABULAR_MAX_UNPACKED_BYTES"]          # an XLSX's parts once unzipped
+    max_ratio: int = _DEFAULTS["TABULAR_MAX_RATIO"]                      # unpacked / packed, per large part
+    max_rows: int = _DEFAULTS["TABULAR_MAX_ROWS"]                        # data rows (blank ones not counted)
+    max_lines: int = _DEFAULTS["TABULAR_MAX_LINES"]                      # rows read, blank ones included
+    max_columns: int = _DEFAULTS["TABULAR_MAX_COLUMNS"]
+    max_seconds: float = _DEFAULTS["TABULAR_MAX_SECONDS"]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], scale: int = 1) -> TableLimits:
+        """The site's limits; `scale` multiplies the byte limits (the command line takes bigger files)."""
+        return cls(max_bytes=config["CATALOG_IMPORT_MAX_BYTES"] * scale,
+                   max_unpacked=config["TABULAR_MAX_UNPACKED_BYTES"] * scale,
+                   max_ratio=config["TABULAR_MAX_RATIO"], max_rows=config["TABULAR_MAX_ROWS"],
+                   max_lines=config["TABULAR_MAX_LINES"], max_columns=config["TABULAR_MAX_COLUMNS"],
+                   max_seconds=config["TABULAR_MAX_SECONDS"])
+
+
+DEFAULT_LIMITS = TableLimits()
+
+
+def file_error(message: str, code: str) -> Invalid:
+    return Invalid(message, code=code, fields={"file": message})
+
+
+def _megabytes(size: int) -> str:
+    return "%g" % round(size / 1024 / 1024, 1)  # noqa: UP031 - not an f-string inside _(): babel skips those
+
+
+def decode_csv(data: bytes) -> str:
+    """UTF-8 (BOM or not), else GB18030; anything else (UTF-16, binary) is refused with a clear message."""
+    if b"\x00" in data[:4096]:
+        raise file_error(_("文件编码无法识别，请另存为 UTF-8 或 GB18030（ANSI）编码的 CSV。"), "bad_encoding")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise file_error(_("文件编码无法识别，请另存为 UTF-8 或 GB18030（ANSI）编码的 CSV。"), "bad_encoding")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def check_zip(data: bytes, limits: TableLimits) -> None:
+    """Refuse an XLSX whose parts would unpack too big, from the central directory alone."""
+    bad = file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise bad from None
+    if len(infos) > MAX_MEMBERS:
+        raise bad
+    if sum(info.file_size for info in infos) > limits.max_unpacked:
+        raise file_error(_("Excel 文件解压后太大（超过 %(mb)s MB），请拆分后导入。",
+                           mb=_megabytes(limits.max_unpacked)), "xlsx_too_large")
+    for info in infos:
+        if info.file_size > RATIO_CHECK_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise file_error(_("这个 Excel 文件的压缩比异常（可能是“压缩炸弹”），无法安全读取。"), "xlsx_ratio")
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[str]]:
+    from defusedxml import DefusedXmlException
+    from openpyxl import load_workbook
+
+    check_zip(data, limits)
+    bad = file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx")
+    unsafe = file_error(_("这个 Excel 文件含有不允许的 XML 内容（实体或文档类型声明），无法读取。"), "xlsx_unsafe")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except DefusedXmlException:
+        raise unsafe from None
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file; all mean the same to the user
+        raise bad from None
+    try:
+        # one row and one column beyond the limits, so that a file exceeding them is told so, not cut
+        rows = workbook.worksheets[0].iter_rows(max_row=limits.max_lines + 1, max_col=limits.max_columns + 1,
+                                                values_only=True)
+        for row in rows:
+            yield [_cell(v) for v in row]
+    except DefusedXmlException:
+        raise unsafe from None
+    except Invalid:
+        raise
+    except Exception:  # noqa: BLE001 - as above, for the parts openpyxl reads while streaming
+        raise bad from None
+    finally:
+        workbook.close()
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        yield from csv.reader(io.StringIO(decode_csv(data), newline=""))
+    except csv.Error:
+        raise file_error(_("CSV 文件无法解析（某个单元格太长或引号不成对）。"), "bad_csv") from None
+
+
+def read_table(data: bytes, filename: str = "", limits: TableLimits = DEFAULT_LIMITS) -> Iterator[list[str]]:
+    """Every row of the file (the first sheet of an XLSX) as strings, refusing at once what exceeds `limits`."""
+    if not data or not data.strip():
+        raise file_error(_("文件是空的。"), "empty_file")
+    if len(data) > limits.max_bytes:
+        raise file_error(_("文件太大（最大 %(mb)s MB）。", mb=_megabytes(limits.max_bytes)), "file_too_large")
+    is_xlsx = data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
+    rows = _xlsx_rows(data, limits) if is_xlsx else _csv_rows(data)
+    deadline = time.monotonic() + limits.max_seconds
+    for number, row in enumerate(rows, start=1):
+        if number > limits.max_lines:
+            raise file_error(_("文件行数太多（最多读取 %(n)d 行，空行也计算在内），请拆分后导入。",
+                               n=limits.max_lines), "too_many_lines")
+        if len(row) > limits.max_columns and any(cell.strip() for cell in row[limits.max_columns:]):
+            raise file_error(_("文件列数太多（最多 %(n)d 列）。", n=limits.max_columns), "too_many_columns")
+        if time.monotonic() > deadline:
+            raise file_error(_("读取文件超时（超过 %(n)d 秒），请拆分后导入。", n=limits.max_seconds),
+                             "read_timeout")
+        yield row[:limits.max_columns]
+
+
+def read_rows(data: bytes, filename: str, *, limits: TableLimits, fields: Collection[str],
+              aliases: Mapping[str, str], required: tuple[str, ...]
+              ) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
+    """({column: header as written}, [(row number, {column: cell})]) or Invalid for a file-level problem.
+    `fields`, `aliases` (header as people write it -> column) and `required` describe the columns."""
+    raw_rows = read_table(data, filename, limits)
+    header_row = next(raw_rows, None)
+    if not header_row or not any(header_row):
+        raise file_error(_("文件是空的。"), "empty_file")
+    columns: dict[int, str] = {}
+    written: dict[str, str] = {}
+    for index, name in enumerate(header_row):
+        name = (name or "").strip().lstrip("\ufeff")
+        canonical = aliases.get(name, name.lower())
+        if canonical in fields and canonical not in written:
+            columns[index], written[canonical] = canonical, name
+    missing = [c for c in required if c not in written]
+    if missing:
+        raise file_error(_("缺少必需的列：%(cols)s。第一行应为列名，例如 %(example)s。",
+                           cols="、".join(missing), example=", ".join(required)), "missing_columns")
+    rows = []
+    for number, raw in enumerate(raw_rows, start=2):
+        if not any(cell.strip() for cell in raw if cell):
+            continue
+        if len(rows) >= limits.max_rows:
+            raise file_error(_("文件行数太多（最多 %(n)d 行），请拆分后导入。", n=limits.max_rows), "too_many_rows")
+        rows.append((number, {col: (raw[i] if i < len(raw) else "") for i, col in columns.items()}))
+    if not rows:
+        raise file_error(_("文件里没有数据行。"), "no_rows")
+    return written, rows
