@@ -15,7 +15,7 @@ import csv
 import io
 import time
 import zipfile
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from app.config import SETTINGS
 from app.errors import Invalid
+from app.text import xml_safe
 
 _DEFAULTS = {s.key: s.default for s in SETTINGS}
 RATIO_CHECK_FROM = 1024 * 1024   # small members may compress very well (styles, empty sheets): ratio not checked
@@ -187,3 +188,46 @@ def read_rows(data: bytes, filename: str, *, limits: TableLimits, fields: Collec
     if not rows:
         raise file_error(_("文件里没有数据行。"), "no_rows")
     return written, rows
+
+
+# Writing: every CSV and XLSX export goes through these, so text people typed never runs as a formula
+# (OWASP "CSV injection": =HYPERLINK(...) in a title becomes a live link that leaks data when clicked).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: text that a spreadsheet would run as a formula starts with a quote (which Excel and WPS
+    then show as text); numbers stay numbers, negative ones included."""
+    if not isinstance(value, str):
+        return "" if value is None else value
+    text = xml_safe(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
+    """UTF-8 with a BOM, which Excel needs to read Chinese correctly; every cell through `csv_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
+    """A row for `sheet.append`: text is always a string cell (openpyxl would make "=..." a formula), with
+    Excel's quote prefix when it looks like one, so it shows exactly as typed and stays text when edited.
+    Characters XML forbids are dropped (one U+FFFF would make the whole file unreadable)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in row:
+        if not isinstance(value, str):
+            cells.append(value)
+            continue
+        cell = WriteOnlyCell(sheet, value=None)
+        cell.value = text = xml_safe(value)
+        cell.data_type = "s"
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        cells.append(cell)
+    return cells

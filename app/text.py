@@ -30,7 +30,12 @@ _FORBIDDEN = re.compile(
 def clean_text(text: str | None) -> str:
     """A plain-text value with the characters above removed and surrounding space trimmed.
     Escaping for HTML is left to the templates."""
-    return _FORBIDDEN.sub("", text or "").strip()
+    return xml_safe(text).strip()
+
+
+def xml_safe(text: str | None) -> str:
+    """`clean_text` without the trimming, for output: what is left is legal in XML 1.0 and shows as written."""
+    return _FORBIDDEN.sub("", text or "")
 
 
 def has_control_chars(value: str | None, allow_newlines: bool = False) -> bool:

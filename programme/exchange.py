@@ -22,7 +22,7 @@ from stdnum.cn import ric
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
 from app.accounts.policy import require
 from app.errors import Invalid
-from app.tabular import DEFAULT_LIMITS, TableLimits, read_rows
+from app.tabular import DEFAULT_LIMITS, TableLimits, csv_bytes, read_rows
 from catalog.imports import ImportReport, RowError
 from catalog.sanitize import clean_text
 from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
@@ -208,14 +208,7 @@ SAMPLES = {
 
 def template_csv(kind: ExchangeKind) -> bytes:
     """A file to fill in: the column names and one example row, UTF-8 with BOM so Excel opens it right."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(SPECS[kind].required + SPECS[kind].optional)
-    writer.writerow(SAMPLES[kind])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return csv_bytes([SPECS[kind].required + SPECS[kind].optional, SAMPLES[kind]])
 
 
 def kinds_for(org: Organisation) -> list[ExchangeKind]:
