@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree as ET
 
 from flask_babel import gettext as _
 
@@ -28,6 +29,9 @@ from app.text import xml_safe
 _DEFAULTS = {s.key: s.default for s in SETTINGS}
 RATIO_CHECK_FROM = 1024 * 1024   # small members may compress very well (styles, empty sheets): ratio not checked
 MAX_MEMBERS = 1000               # an XLSX from Excel or WPS has a few dozen parts
+SCAN_FROM = 256 * 1024           # parts above this are walked before openpyxl reads them (smaller ones cannot hurt)
+MAX_CELLS_PER_ROW = 16_384       # Excel's own maximum; a row's cells are held until the row ends
+MAX_PART_ELEMENTS = 2_000_000    # shared strings (one or two elements each) or what surrounds a sheet's rows
 
 
 @dataclass(frozen=True)
@@ -83,51 +87,149 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def check_zip(data: bytes, limits: TableLimits) -> None:
-    """Refuse an XLSX whose parts would unpack too big, from the central directory alone."""
-    bad = file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx")
+def check_zip(data: bytes, limits: TableLimits, deadline: float) -> None:
+    """Refuse an XLSX whose parts would unpack too big, from the central directory alone, then walk its large
+    parts once with a streaming parser that keeps nothing: openpyxl keeps every shared string, and builds
+    whatever follows a sheet's rows (merged cells, links) in memory."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise bad from None
-    if len(infos) > MAX_MEMBERS:
-        raise bad
-    if sum(info.file_size for info in infos) > limits.max_unpacked:
-        raise file_error(_("Excel 文件解压后太大（超过 %(mb)s MB），请拆分后导入。",
-                           mb=_megabytes(limits.max_unpacked)), "xlsx_too_large")
-    for info in infos:
-        if info.file_size > RATIO_CHECK_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            raise file_error(_("这个 Excel 文件的压缩比异常（可能是“压缩炸弹”），无法安全读取。"), "xlsx_ratio")
+            if len(infos) > MAX_MEMBERS:
+                raise _odd()
+            if sum(info.file_size for info in infos) > limits.max_unpacked:
+                raise file_error(_("Excel 文件解压后太大（超过 %(mb)s MB），请拆分后导入。",
+                                   mb=_megabytes(limits.max_unpacked)), "xlsx_too_large")
+            for info in infos:
+                if info.file_size > RATIO_CHECK_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+                    raise file_error(_("这个 Excel 文件的压缩比异常（可能是“压缩炸弹”），无法安全读取。"), "xlsx_ratio")
+            for info in infos:
+                if info.file_size > SCAN_FROM:
+                    with archive.open(info) as stream:
+                        _scan_part(stream, limits, deadline)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        raise file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx") from None
 
 
-def _xlsx_rows(data: bytes, limits: TableLimits) -> Iterator[list[str]]:
+def _odd() -> Invalid:
+    return file_error(_("这个 Excel 文件的结构异常，无法安全读取，请用 Excel 或 WPS 另存为 .xlsx 后再导入。"),
+                      "xlsx_structure")
+
+
+def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
+    """One XML part, element by element, dropping each finished one. A worksheet may hold at most max_lines
+    rows of at most MAX_CELLS_PER_ROW cells and MAX_PART_ELEMENTS other elements (openpyxl reads what
+    follows the rows too); any other part (shared strings, which openpyxl keeps) MAX_PART_ELEMENTS."""
     from defusedxml import DefusedXmlException
-    from openpyxl import load_workbook
+    from defusedxml.ElementTree import iterparse
 
-    check_zip(data, limits)
-    bad = file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx")
-    unsafe = file_error(_("这个 Excel 文件含有不允许的 XML 内容（实体或文档类型声明），无法读取。"), "xlsx_unsafe")
+    root: Any = None
+    sheet_data: Any = None
+    depth = rows = cells = others = 0
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        for event, element in iterparse(stream, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "end":
+                depth -= 1
+                if tag == "row" and sheet_data is not None:
+                    sheet_data.clear()
+                elif depth == 1:
+                    root.clear()
+                continue
+            depth += 1
+            if root is None:
+                root = element
+            elif root.tag.endswith("worksheet") and depth == 2 and tag == "sheetData":
+                sheet_data = element
+            elif tag == "row" and depth == 3 and sheet_data is not None:
+                rows, cells = rows + 1, 0
+                if rows > limits.max_lines:
+                    raise _too_many_lines(limits)
+                if rows % 1000 == 0 and time.monotonic() > deadline:
+                    raise _timeout(limits)
+            elif tag == "c" and depth == 4 and sheet_data is not None:
+                cells += 1
+                if cells > MAX_CELLS_PER_ROW:
+                    raise file_error(_("文件列数太多（最多 %(n)d 列）。", n=limits.max_columns), "too_many_columns")
+            else:
+                others += 1
+                if others > MAX_PART_ELEMENTS:
+                    raise _odd()
     except DefusedXmlException:
-        raise unsafe from None
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file; all mean the same to the user
-        raise bad from None
+        raise _unsafe() from None
+    except ET.ParseError:
+        raise file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx") from None
+
+
+def _unsafe() -> Invalid:
+    return file_error(_("这个 Excel 文件含有不允许的 XML 内容（实体或文档类型声明），无法读取。"), "xlsx_unsafe")
+
+
+def _too_many_lines(limits: TableLimits) -> Invalid:
+    return file_error(_("文件行数太多（最多读取 %(n)d 行，空行也计算在内），请拆分后导入。", n=limits.max_lines),
+                      "too_many_lines")
+
+
+def _timeout(limits: TableLimits) -> Invalid:
+    return file_error(_("读取文件超时（超过 %(n)d 秒），请拆分后导入。", n=limits.max_seconds), "read_timeout")
+
+
+def _first_sheet(data: bytes) -> Any:
+    """The first worksheet, opened as openpyxl's load_workbook(read_only=True) would, except that its size is
+    not computed: openpyxl does that on opening every sheet, by parsing a sheet without <dimension> (as
+    openpyxl's own write-only mode saves them) whole into memory. The reader gives its own bounds instead.
+    Uses openpyxl's reader step by step (pinned to 3.1 in setup.cfg)."""
+    from openpyxl.reader.excel import ExcelReader, apply_stylesheet
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            pass
+
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # number formats: which numbers are dates
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                return reader.archive, UnsizedSheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.close()
+    raise ValueError("no worksheet")
+
+
+def _xlsx_rows(data: bytes, limits: TableLimits, deadline: float) -> Iterator[list[str]]:
+    check_zip(data, limits, deadline)
+    bad = file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx")
+    try:
+        archive, sheet = _first_sheet(data)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many kinds on a damaged file
+        raise _unsafe() if _defused(err) else bad from None
     try:
         # one row and one column beyond the limits, so that a file exceeding them is told so, not cut
-        rows = workbook.worksheets[0].iter_rows(max_row=limits.max_lines + 1, max_col=limits.max_columns + 1,
-                                                values_only=True)
-        for row in rows:
+        for row in sheet.iter_rows(max_row=limits.max_lines + 1, max_col=limits.max_columns + 1, values_only=True):
             yield [_cell(v) for v in row]
-    except DefusedXmlException:
-        raise unsafe from None
     except Invalid:
         raise
-    except Exception:  # noqa: BLE001 - as above, for the parts openpyxl reads while streaming
-        raise bad from None
+    except Exception as err:  # noqa: BLE001 - as above, for the parts openpyxl reads while streaming
+        raise _unsafe() if _defused(err) else bad from None
     finally:
-        workbook.close()
+        archive.close()
+
+
+def _defused(err: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML somewhere down the chain (openpyxl wraps it in a ValueError)."""
+    from defusedxml import DefusedXmlException
+
+    seen = 0
+    while err is not None and seen < 10:
+        if isinstance(err, DefusedXmlException):
+            return True
+        err, seen = err.__cause__ or err.__context__, seen + 1
+    return False
 
 
 def _csv_rows(data: bytes) -> Iterator[list[str]]:
@@ -144,17 +246,15 @@ def read_table(data: bytes, filename: str = "", limits: TableLimits = DEFAULT_LI
     if len(data) > limits.max_bytes:
         raise file_error(_("文件太大（最大 %(mb)s MB）。", mb=_megabytes(limits.max_bytes)), "file_too_large")
     is_xlsx = data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
-    rows = _xlsx_rows(data, limits) if is_xlsx else _csv_rows(data)
     deadline = time.monotonic() + limits.max_seconds
+    rows = _xlsx_rows(data, limits, deadline) if is_xlsx else _csv_rows(data)
     for number, row in enumerate(rows, start=1):
         if number > limits.max_lines:
-            raise file_error(_("文件行数太多（最多读取 %(n)d 行，空行也计算在内），请拆分后导入。",
-                               n=limits.max_lines), "too_many_lines")
+            raise _too_many_lines(limits)
         if len(row) > limits.max_columns and any(cell.strip() for cell in row[limits.max_columns:]):
             raise file_error(_("文件列数太多（最多 %(n)d 列）。", n=limits.max_columns), "too_many_columns")
         if time.monotonic() > deadline:
-            raise file_error(_("读取文件超时（超过 %(n)d 秒），请拆分后导入。", n=limits.max_seconds),
-                             "read_timeout")
+            raise _timeout(limits)
         yield row[:limits.max_columns]
 
 
