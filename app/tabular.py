@@ -142,7 +142,8 @@ def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
                 sheet_data = element
             elif tag == "row" and depth == 3 and sheet_data is not None:
                 rows, cells = rows + 1, 0
-                if rows > limits.max_lines:
+                number = element.get("r", "")
+                if rows > limits.max_lines or (number.isdigit() and int(number) > limits.max_lines + 1):
                     raise _too_many_lines(limits)
                 if rows % 1000 == 0 and time.monotonic() > deadline:
                     raise _timeout(limits)
@@ -211,7 +212,8 @@ def _xlsx_rows(data: bytes, limits: TableLimits, deadline: float) -> Iterator[li
     try:
         # one row and one column beyond the limits, so that a file exceeding them is told so, not cut
         for row in sheet.iter_rows(max_row=limits.max_lines + 1, max_col=limits.max_columns + 1, values_only=True):
-            yield [_cell(v) for v in row]
+            # openpyxl fills a gap in row numbers with empty rows: skip them at C speed
+            yield [] if row.count(None) == len(row) else [_cell(v) for v in row]
     except Invalid:
         raise
     except Exception as err:  # noqa: BLE001 - as above, for the parts openpyxl reads while streaming

@@ -10,14 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.errors import Invalid
 from app.tabular import csv_cell, xlsx_cells
 from app.text import clean_text
-from catalog import union_catalogs
+from catalog import imports, union_catalogs
 from catalog.models import Resource
 from programme import exchange, reports
 from programme.support_models import ExchangeKind
@@ -148,3 +148,22 @@ def _province_catalog(db):
     """Examples share the test's database: the first one makes the catalog."""
     found = union_catalogs.catalog_of(db.session, organisations.get_by_code(db.session, "330000"))
     return found or _catalog(db, [])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=TEXT, summary=TEXT)
+def test_any_text_through_the_bulk_import_is_reported_or_stored_clean(db, title, summary):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["title", "kind", "summary", "category"], [title, "微课", summary, "skills-energy"]])
+    provider = organisations.get_by_code(db.session, "INST-T1")
+    try:
+        report = imports.import_resources(db.session, SYSTEM, provider, buffer.getvalue().encode(), "f.csv")
+    except Invalid as err:  # a file-level refusal (e.g. the only row turned out blank)
+        assert err.code in {"no_rows", "empty_file", "missing_columns"}, err.code
+        return
+    stored = db.session.scalars(select(Resource).order_by(Resource.id.desc()).limit(1)).first()
+    if report.imported:
+        assert stored.title == clean_text(title) and stored.summary == clean_text(summary)
+    else:
+        assert report.errors
+    db.session.rollback()
