@@ -2,7 +2,8 @@
 PostgreSQL, and the rest only hide things), shared by every service that stores names.
 
 `clean_text` is the one cleaning function, applied on input (catalog, lessons, union catalogs, enquiries,
-surveys, objections, data exchange) and again on output wherever text leaves as XML or a spreadsheet
+surveys, objections, data exchange; names of people and organisations refuse the same characters through
+`has_control_chars`) and again on output wherever text leaves as XML or a spreadsheet
 (XLSX, Atom, OAI-PMH), so rows stored before it existed cannot break a feed either. It removes:
 
 - control characters (C0 but tab, line feed and carriage return; DEL; C1): invisible, and C0 is illegal in XML;
@@ -39,5 +40,8 @@ def xml_safe(text: str | None) -> str:
 
 
 def has_control_chars(value: str | None, allow_newlines: bool = False) -> bool:
+    """For inputs that refuse rather than clean (names of people and organisations): any character
+    `clean_text` removes, and tab or line breaks unless allowed."""
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value or "")
+    return (any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value or "")
+            or bool(_FORBIDDEN.search(value or "")))

@@ -13,10 +13,11 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from app.accounts import organisations
+from app.accounts.models import OrgKind
 from app.accounts.policy import SYSTEM
 from app.errors import Invalid
 from app.tabular import csv_cell, xlsx_cells
-from app.text import clean_text
+from app.text import clean_text, has_control_chars
 from catalog import imports, union_catalogs
 from catalog.models import Resource
 from programme import exchange, reports
@@ -167,3 +168,21 @@ def test_any_text_through_the_bulk_import_is_reported_or_stored_clean(db, title,
     else:
         assert report.errors
     db.session.rollback()
+
+
+def test_the_text_rules():
+    assert clean_text(" 电工\u202e基础\uffff\x85\U0010fffe\ud800 ") == "电工基础"
+    assert clean_text("a\u200fb\nc\td") == "a\u200fb\nc\td"  # marks, line breaks and tabs are text
+    assert has_control_chars("名\uffff") and has_control_chars("名\u202e") and not has_control_chars("名\u200f")
+    assert has_control_chars("a\nb") and not has_control_chars("a\nb", allow_newlines=True)
+
+
+def test_names_that_refuse_bad_characters_refuse_these_too(db):
+    """Organisation names are refused, not cleaned (their service uses has_control_chars)."""
+    for name in ("某工会\uffff", "某工会\u202e"):
+        try:
+            organisations.create_organisation(db.session, SYSTEM, parent_code="330000", code="330999",
+                                              name=name, kind=OrgKind.union)
+        except Invalid:
+            continue
+        raise AssertionError(f"{name!r} was accepted")
