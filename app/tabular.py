@@ -31,7 +31,6 @@ RATIO_CHECK_FROM = 1024 * 1024   # small members may compress very well (styles,
 MAX_MEMBERS = 1000               # an XLSX from Excel or WPS has a few dozen parts
 SCAN_FROM = 256 * 1024           # parts above this are walked before openpyxl reads them (smaller ones cannot hurt)
 MAX_CELLS_PER_ROW = 16_384       # Excel's own maximum; a row's cells are held until the row ends
-MAX_PART_ELEMENTS = 2_000_000    # shared strings (one or two elements each) or what surrounds a sheet's rows
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,9 @@ class TableLimits:
     max_lines: int = _DEFAULTS["TABULAR_MAX_LINES"]                      # rows read, blank ones included
     max_columns: int = _DEFAULTS["TABULAR_MAX_COLUMNS"]
     max_seconds: float = _DEFAULTS["TABULAR_MAX_SECONDS"]
+    # XML elements of an XLSX part that openpyxl keeps (shared strings, what surrounds a sheet's rows):
+    # 20,000 rows of 50 distinct texts need a million; not a setting, as nobody honest comes near
+    max_elements: int = 2_000_000
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], scale: int = 1) -> TableLimits:
@@ -103,7 +105,7 @@ def check_zip(data: bytes, limits: TableLimits, deadline: float) -> None:
                 if info.file_size > RATIO_CHECK_FROM and info.file_size > limits.max_ratio * max(info.compress_size, 1):
                     raise file_error(_("这个 Excel 文件的压缩比异常（可能是“压缩炸弹”），无法安全读取。"), "xlsx_ratio")
             for info in infos:
-                if info.file_size > SCAN_FROM:
+                if info.file_size > SCAN_FROM and _looks_like_xml(archive, info):
                     with archive.open(info) as stream:
                         _scan_part(stream, limits, deadline)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError):
@@ -116,49 +118,54 @@ def _odd() -> Invalid:
 
 
 def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
-    """One XML part, element by element, dropping each finished one. A worksheet may hold at most max_lines
-    rows of at most MAX_CELLS_PER_ROW cells and MAX_PART_ELEMENTS other elements (openpyxl reads what
-    follows the rows too); any other part (shared strings, which openpyxl keeps) MAX_PART_ELEMENTS."""
+    """One XML part, element by element, each dropped once finished (memory: one path from the root).
+    A worksheet may hold at most max_lines rows of at most MAX_CELLS_PER_ROW cells, and max_elements
+    elements outside its rows (openpyxl builds those in memory); any other part (shared strings, which
+    openpyxl keeps) max_elements elements."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import iterparse
 
-    root: Any = None
-    sheet_data: Any = None
-    depth = rows = cells = others = 0
+    path: list[Any] = []
+    in_rows = False
+    rows = cells = others = 0
     try:
         for event, element in iterparse(stream, events=("start", "end")):
             tag = element.tag.rpartition("}")[2]
             if event == "end":
-                depth -= 1
-                if tag == "row" and sheet_data is not None:
-                    sheet_data.clear()
-                elif depth == 1:
-                    root.clear()
+                path.pop()
+                if path:
+                    path[-1].remove(element)  # nothing finished is kept
+                in_rows = in_rows and tag != "sheetData"
                 continue
-            depth += 1
-            if root is None:
-                root = element
-            elif root.tag.endswith("worksheet") and depth == 2 and tag == "sheetData":
-                sheet_data = element
-            elif tag == "row" and depth == 3 and sheet_data is not None:
+            depth = len(path)
+            path.append(element)
+            if depth == 1 and tag == "sheetData" and path[0].tag.endswith("worksheet"):
+                in_rows = True
+            elif in_rows and depth == 2 and tag == "row":
                 rows, cells = rows + 1, 0
                 number = element.get("r", "")
                 if rows > limits.max_lines or (number.isdigit() and int(number) > limits.max_lines + 1):
                     raise _too_many_lines(limits)
                 if rows % 1000 == 0 and time.monotonic() > deadline:
                     raise _timeout(limits)
-            elif tag == "c" and depth == 4 and sheet_data is not None:
+            elif in_rows and depth == 3 and tag == "c":
                 cells += 1
                 if cells > MAX_CELLS_PER_ROW:
                     raise file_error(_("文件列数太多（最多 %(n)d 列）。", n=limits.max_columns), "too_many_columns")
-            else:
+            elif not in_rows:
                 others += 1
-                if others > MAX_PART_ELEMENTS:
+                if others > limits.max_elements:
                     raise _odd()
     except DefusedXmlException:
         raise _unsafe() from None
     except ET.ParseError:
         raise file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx") from None
+
+
+def _looks_like_xml(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Pictures and other binary parts are not for the XML walk (openpyxl does not parse them either)."""
+    with archive.open(info) as stream:
+        return stream.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _unsafe() -> Invalid:

@@ -99,8 +99,9 @@ def test_a_big_sheet_without_dimension_is_not_parsed_whole(db):
 
 
 def test_too_many_data_rows_stop_at_the_limit(db):
-    _err, peak = _refused(db, xlsx_bombs.many_rows(30_000), "too_many_rows")
-    assert peak < 60 * MB  # the 20,000 rows kept before the refusal, not the 30,000
+    err, peak = _refused(db, xlsx_bombs.many_rows(3_000), "too_many_rows", limits=TableLimits(max_rows=2_000))
+    assert "2000" in err.message
+    assert peak < 10 * MB  # the 2,000 rows kept before the refusal, not the 3,000
 
 
 @pytest.mark.parametrize("bomb", [xlsx_bombs.entity_sheet, xlsx_bombs.entity_shared_strings],
@@ -109,6 +110,35 @@ def test_xml_entity_bombs_are_refused(db, bomb):
     err, peak = _refused(db, bomb(), "xlsx_unsafe")
     assert "XML" in err.message
     assert peak < 5 * MB
+
+
+def test_a_flood_of_shared_strings_is_refused_before_openpyxl_keeps_them(db):
+    """The same as 2.1 million strings (about 60 MB once openpyxl holds them) against the default limit,
+    at a twentieth of the size to keep the test quick."""
+    data = xlsx_bombs.shared_strings_flood(105_000)
+    limits = TableLimits(max_elements=DEFAULT_LIMITS.max_elements // 20)
+    _err, peak = _refused(db, data, "xlsx_structure", limits=limits)
+    assert peak < 5 * MB
+
+
+def test_an_honest_xlsx_with_a_big_picture_still_imports(db):
+    """Parts that are not XML (pictures) are not walked: a photo in the sheet is no reason to refuse."""
+    import random
+
+    from openpyxl.drawing.image import Image
+    from PIL import Image as Picture
+
+    noise = random.Random(1).randbytes(500 * 500 * 3)  # incompressible: a PNG of about 750 KB
+    png = io.BytesIO()
+    Picture.frombytes("RGB", (500, 500), noise).save(png, "PNG")
+    book = Workbook()
+    book.active.append(["title", "kind", "category"])
+    book.active.append(["电工基础", "微课", "skills-energy"])
+    book.active.add_image(Image(io.BytesIO(png.getvalue())), "E2")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = _import(db, buffer.getvalue())
+    assert report.errors == [] and report.imported == 1
 
 
 def test_csv_limits_columns_cell_size_and_lines(db):

@@ -114,3 +114,13 @@ def entity_shared_strings() -> bytes:
     return workbook_with("xl/sharedStrings.xml", [
         f'<?xml version="1.0"?>\n{LAUGHS}<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>&lol9;</t></si>'
         "</sst>".encode()])
+
+
+def shared_strings_flood(count: int) -> bytes:
+    """`count` distinct shared strings: openpyxl keeps every one in a list before reading any sheet."""
+    def chunks() -> Iterable[bytes]:
+        yield f'<?xml version="1.0"?>\n<sst xmlns="{MAIN}">'.encode()
+        for start in range(0, count, 10_000):
+            yield "".join(f"<si><t>{n}</t></si>" for n in range(start, min(start + 10_000, count))).encode()
+        yield b"</sst>"
+    return workbook_with("xl/sharedStrings.xml", chunks())
