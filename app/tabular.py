@@ -15,6 +15,7 @@ import csv
 import io
 import time
 import zipfile
+import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +109,8 @@ def check_zip(data: bytes, limits: TableLimits, deadline: float) -> None:
                 if info.file_size > SCAN_FROM and _looks_like_xml(archive, info):
                     with archive.open(info) as stream:
                         _scan_part(stream, limits, deadline)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError, OSError,
+            EOFError, zlib.error):  # RuntimeError: an encrypted part; zlib.error: damaged data
         raise file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx") from None
 
 
