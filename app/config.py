@@ -55,6 +55,17 @@ SETTINGS: tuple[Setting, ...] = (
             "(0 turns the page cache off); a change shows within this time."),
     Setting("CATALOG_IMPORT_MAX_BYTES", int, 10 * 1024 * 1024, "Largest CSV/XLSX file accepted by the catalog "
             "bulk import (web page; the command line allows 10 times as much)."),
+    # uploaded tables: catalog import and data exchange (app/tabular.py; the command line takes 10 times the bytes)
+    Setting("TABULAR_MAX_UNPACKED_BYTES", int, 100 * 1024 * 1024, "Largest total size of an uploaded XLSX's parts "
+            "once unzipped, checked before anything is unpacked (an XLSX is zipped XML; a sheet of zeros packs "
+            "a thousandfold)."),
+    Setting("TABULAR_MAX_RATIO", int, 200, "Largest unpacked/packed ratio of an XLSX part over 1 MB (honest sheets "
+            "pack 5 to 50 times; zip bombs a thousand times)."),
+    Setting("TABULAR_MAX_ROWS", int, 20_000, "Data rows an uploaded table may hold (blank rows not counted)."),
+    Setting("TABULAR_MAX_LINES", int, 100_000, "Rows read from an uploaded table at most, blank ones included "
+            "(an XLSX can declare a row a million lines down, and openpyxl fills the gap)."),
+    Setting("TABULAR_MAX_COLUMNS", int, 100, "Columns read from an uploaded table; a value beyond them is refused."),
+    Setting("TABULAR_MAX_SECONDS", float, 60.0, "Reading an uploaded table stops with a message after this long."),
     Setting("OAI_REPOSITORY_ID", str, "qiuxue.local", "Namespace of OAI-PMH item identifiers "
             "(oai:<id>:resource/<n>); set it once to the site's domain and never change it."),
     Setting("CATALOG_COUNT_CACHE_SECONDS", float, 30.0, "How long a list page's total (共 N 个) is reused per "

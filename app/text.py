@@ -1,11 +1,47 @@
 """Rules for plain text that people type: no control characters (NUL cannot even be stored in
-PostgreSQL, and the rest only hide things), shared by every service that stores names."""
+PostgreSQL, and the rest only hide things), shared by every service that stores names.
+
+`clean_text` is the one cleaning function, applied on input (catalog, lessons, union catalogs, enquiries,
+surveys, objections, data exchange; names of people and organisations refuse the same characters through
+`has_control_chars`) and again on output wherever text leaves as XML or a spreadsheet
+(XLSX, Atom, OAI-PMH), so rows stored before it existed cannot break a feed either. It removes:
+
+- control characters (C0 but tab, line feed and carriage return; DEL; C1): invisible, and C0 is illegal in XML;
+- surrogates and the noncharacters (U+FFFE, U+FFFF, U+FDD0-U+FDEF, and the last two of every plane):
+  XML 1.0 forbids U+FFFE/U+FFFF and surrogates, and none of them is text;
+- bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): U+202E turns
+  "课程exe.pdf" into what looks like another name on screen. The marks U+200E/U+200F stay: they only
+  nudge neutral characters and are legitimate in Arabic or Hebrew text.
+"""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"    # controls (tab, LF and CR are kept)
+    "\u202a-\u202e\u2066-\u2069"             # bidi embeddings, overrides and isolates
+    "\ud800-\udfff"                          # lone surrogates (from broken decoders or JSON escapes)
+    "\ufdd0-\ufdef\ufffe\uffff"              # noncharacters of the basic plane
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(1, 17))
+    + "]")
+
+
+def clean_text(text: str | None) -> str:
+    """A plain-text value with the characters above removed and surrounding space trimmed.
+    Escaping for HTML is left to the templates."""
+    return xml_safe(text).strip()
+
+
+def xml_safe(text: str | None) -> str:
+    """`clean_text` without the trimming, for output: what is left is legal in XML 1.0 and shows as written."""
+    return _FORBIDDEN.sub("", text or "")
 
 
 def has_control_chars(value: str | None, allow_newlines: bool = False) -> bool:
+    """For inputs that refuse rather than clean (names of people and organisations): any character
+    `clean_text` removes, and tab or line breaks unless allowed."""
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value or "")
+    return (any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value or "")
+            or bool(_FORBIDDEN.search(value or "")))

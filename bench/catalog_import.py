@@ -46,6 +46,7 @@ def main() -> None:
     from app import create_app
     from app.accounts.policy import SYSTEM
     from app.extensions import db
+    from app.tabular import TableLimits
     from catalog import categories, imports
     from catalog.schemas import validate_resource
     from tests import factories
@@ -60,15 +61,16 @@ def main() -> None:
             db.session.commit()
             provider = factories.organisations.get_by_code(db.session, "INST-T1")
 
+            limits = TableLimits(max_bytes=len(data) + 1, max_rows=args.rows, max_lines=max(args.rows + 1, 100_000))
             started = time.perf_counter()
-            _written, rows = imports.read_rows(data, "bench.csv", max_bytes=len(data) + 1, max_rows=args.rows)
+            _written, rows = imports.read_rows(data, "bench.csv", limits=limits)
             menu = categories.load_menu(db.session)
             bad = sum(1 for _n, raw in rows if validate_resource(raw, menu)[1])
             validate_s = time.perf_counter() - started
 
             started = time.perf_counter()
             report = imports.import_resources(db.session, SYSTEM, provider, data, "bench.csv", publish=True,
-                                              max_bytes=len(data) + 1, max_rows=args.rows)
+                                              limits=limits)
             db.session.commit()
             import_s = time.perf_counter() - started
             assert bad == 0 and report.imported == args.rows, (bad, report.errors[:3])

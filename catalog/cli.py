@@ -12,6 +12,7 @@ from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
+from app.tabular import TableLimits
 
 
 @click.group("catalog", help="The open resource catalog: menu, imports.")
@@ -43,10 +44,10 @@ def import_file(file: Path, org_code: str, publish: bool, valid_only: bool) -> N
     data = file.read_bytes()
     try:
         provider = organisations.get_by_code(db.session, org_code)
-        _header, rows = imports.read_rows(data, file.name, max_bytes=_cli_max_bytes())
+        _header, rows = imports.read_rows(data, file.name, limits=_cli_limits())
         with click.progressbar(length=len(rows), label="importing") as bar:
             report = imports.import_resources(db.session, SYSTEM, provider, data, file.name, valid_only=valid_only,
-                                              publish=publish, max_bytes=_cli_max_bytes(), progress=bar.update)
+                                              publish=publish, limits=_cli_limits(), progress=bar.update)
     except DomainError as err:
         db.session.rollback()
         raise click.ClickException(err.message) from None
@@ -60,5 +61,5 @@ def import_file(file: Path, org_code: str, publish: bool, valid_only: bool) -> N
     click.echo(f"{report.imported} imported ({report.published} published), {report.bad_rows} rows skipped")
 
 
-def _cli_max_bytes() -> int:
-    return current_app.config["CATALOG_IMPORT_MAX_BYTES"] * 10
+def _cli_limits() -> TableLimits:
+    return TableLimits.from_config(current_app.config, scale=10)

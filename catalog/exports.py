@@ -4,7 +4,6 @@ come from url_for), never with unpublished resources."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,8 @@ from xml.etree import ElementTree as ET
 from flask import url_for
 from openpyxl import Workbook
 
+from app.tabular import csv_bytes, xlsx_cells
+from app.text import xml_safe
 from app.timefmt import datetime_text
 from catalog import covers
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
@@ -21,7 +22,6 @@ from catalog.sanitize import html_to_text
 from catalog.union_catalogs import Entry
 
 ATOM = "http://www.w3.org/2005/Atom"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -115,13 +115,6 @@ def _drop_empty(value: Any) -> Any:
     return value
 
 
-def safe_cell(value: Any) -> Any:
-    """Spreadsheet cells never start a formula: "=HYPERLINK(...)" in a title stays text (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 CATALOG_COLUMNS = ("栏目", "编号", "标题", "类型", "提供单位", "学分", "学时", "简介", "链接", "发布时间")
 
 
@@ -139,13 +132,8 @@ def catalog_rows(entries: list[tuple[Any, Entry]]) -> list[list[Any]]:
 
 
 def catalog_csv(entries: list[tuple[Any, Entry]]) -> bytes:
-    """UTF-8 with a BOM, which Excel needs to read Chinese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CATALOG_COLUMNS)
-    for row in catalog_rows(entries):
-        writer.writerow([safe_cell(cell) for cell in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Formulas typed into titles stay text (app/tabular.py)."""
+    return csv_bytes([CATALOG_COLUMNS, *catalog_rows(entries)])
 
 
 def catalog_xlsx(catalog: UnionCatalog, entries: list[tuple[Any, Entry]]) -> bytes:
@@ -153,17 +141,19 @@ def catalog_xlsx(catalog: UnionCatalog, entries: list[tuple[Any, Entry]]) -> byt
     sheet = workbook.create_sheet(title="资源目录")
     sheet.append(list(CATALOG_COLUMNS))
     for row in catalog_rows(entries):
-        sheet.append([safe_cell(cell) for cell in row])
-    workbook.properties.title = catalog.title
+        sheet.append(xlsx_cells(sheet, row))
+    workbook.properties.title = xml_safe(catalog.title)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
+    """ElementTree writes any character it is given: text from the database (which may predate the input
+    cleaning) loses what XML forbids here, or one U+FFFF in a title breaks the feed for every reader."""
+    element = ET.SubElement(parent, tag, {name: xml_safe(value) for name, value in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_safe(text)
     return element
 
 

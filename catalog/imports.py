@@ -1,6 +1,7 @@
 """Bulk import (批量导入) of resources from CSV (UTF-8 with or without BOM, or GB18030 as Excel in China
-saves it) or XLSX, with the columns title, kind, summary, description, category, industries, audience,
-credits, hours, teachers, external_url, tags (and optionally language, licence; Chinese headers work too).
+saves it) or XLSX, read by the kernel's reader and its limits (app/tabular.py), with the columns title, kind,
+summary, description, category, industries, audience, credits, hours, teachers, external_url, tags (and
+optionally language, licence; Chinese headers work too).
 
 Every row is checked first and every problem reported as (row, column, message in Chinese). By default
 nothing is imported when any row is wrong; `valid_only` imports the good rows and reports the rest.
@@ -9,10 +10,7 @@ take seconds rather than minutes."""
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -21,11 +19,11 @@ from flask_babel import gettext as _
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from app import outbox
+from app import outbox, tabular
 from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Invalid
+from app.tabular import DEFAULT_LIMITS, TableLimits
 from catalog.categories import load_menu
 from catalog.models import (
     Resource,
@@ -48,7 +46,6 @@ HEADER_ALIASES = {
     "学时": "hours", "教师": "teachers", "授课教师": "teachers", "外部链接": "external_url", "链接": "external_url",
     "标签": "tags", "语言": "language", "许可协议": "licence", "许可": "licence",
 }
-DEFAULT_MAX_ROWS = 20_000
 CHUNK = 500
 
 
@@ -71,94 +68,22 @@ class ImportReport:
         return len({e.row for e in self.errors})
 
 
-def _file_error(message: str, code: str) -> Invalid:
-    return Invalid(message, code=code, fields={"file": message})
-
-
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (BOM or not), else GB18030; anything else (UTF-16, binary) is refused with a clear message."""
-    if b"\x00" in data[:4096]:
-        raise _file_error(_("文件编码无法识别，请另存为 UTF-8 或 GB18030（ANSI）编码的 CSV。"), "bad_encoding")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _file_error(_("文件编码无法识别，请另存为 UTF-8 或 GB18030（ANSI）编码的 CSV。"), "bad_encoding")
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise _file_error(_("无法读取这个 Excel 文件，请确认它是 .xlsx 格式。"), "bad_xlsx") from None
-    try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
-            yield [_cell(v) for v in row]
-    finally:
-        workbook.close()
-
-
-def read_rows(data: bytes, filename: str = "", *, max_bytes: int, max_rows: int = DEFAULT_MAX_ROWS,
-              fields: Collection[str] = FIELDS, aliases: dict[str, str] = HEADER_ALIASES,
-              required: tuple[str, ...] = REQUIRED) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
-    """({column: header as written}, [(row number, {column: cell})]) or Invalid for a file-level problem.
-    `fields`, `aliases` and `required` describe the columns; other imports (programme/exchange.py) pass theirs."""
-    if not data or not data.strip():
-        raise _file_error(_("文件是空的。"), "empty_file")
-    if len(data) > max_bytes:
-        megabytes = "%g" % (max_bytes / 1024 / 1024)  # noqa: UP031 - not an f-string inside _(): babel skips those
-        raise _file_error(_("文件太大（最大 %(mb)s MB）。", mb=megabytes), "file_too_large")
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        raw_rows: Iterator[list[str]] = _xlsx_rows(data)
-    else:
-        raw_rows = (list(r) for r in csv.reader(io.StringIO(decode_csv(data), newline="")))
-    header_row = next(raw_rows, None)
-    if not header_row or not any(header_row):
-        raise _file_error(_("文件是空的。"), "empty_file")
-    columns: dict[int, str] = {}
-    written: dict[str, str] = {}
-    for index, name in enumerate(header_row):
-        name = (name or "").strip().lstrip("\ufeff")
-        canonical = aliases.get(name, name.lower())
-        if canonical in fields and canonical not in written:
-            columns[index], written[canonical] = canonical, name
-    missing = [c for c in required if c not in written]
-    if missing:
-        raise _file_error(_("缺少必需的列：%(cols)s。第一行应为列名，例如 %(example)s。",
-                            cols="、".join(missing), example=", ".join(required)), "missing_columns")
-    rows = []
-    for number, raw in enumerate(raw_rows, start=2):
-        if not any(cell.strip() for cell in raw if cell):
-            continue
-        if len(rows) >= max_rows:
-            raise _file_error(_("文件行数太多（最多 %(n)d 行），请拆分后导入。", n=max_rows), "too_many_rows")
-        rows.append((number, {col: (raw[i] if i < len(raw) else "") for i, col in columns.items()}))
-    if not rows:
-        raise _file_error(_("文件里没有数据行。"), "no_rows")
-    return written, rows
+def read_rows(data: bytes, filename: str = "", *, limits: TableLimits = DEFAULT_LIMITS
+              ) -> tuple[dict[str, str], list[tuple[int, dict[str, str]]]]:
+    """The file's resource rows, by the kernel's reader (app/tabular.py) with this import's columns."""
+    return tabular.read_rows(data, filename, limits=limits, fields=FIELDS, aliases=HEADER_ALIASES,
+                             required=REQUIRED)
 
 
 def import_resources(session: Session, actor: Any, provider: Organisation, data: bytes, filename: str = "", *,
-                     valid_only: bool = False, publish: bool = False, max_bytes: int = 10 * 1024 * 1024,
-                     max_rows: int = DEFAULT_MAX_ROWS, progress: Callable[[int], None] | None = None
-                     ) -> ImportReport:
+                     valid_only: bool = False, publish: bool = False, limits: TableLimits = DEFAULT_LIMITS,
+                     progress: Callable[[int], None] | None = None) -> ImportReport:
     """Check every row, then (unless some are wrong and valid_only is off) insert the good ones as drafts,
     or as published resources when `publish` (which needs the right to review them too)."""
     require(actor, "resource.create", provider)
     if publish:
         require(actor, "resource.review", SimpleNamespace(provider=provider))
-    written, rows = read_rows(data, filename, max_bytes=max_bytes, max_rows=max_rows)
+    written, rows = read_rows(data, filename, limits=limits)
     menu = load_menu(session)
     report, good = ImportReport(rows=len(rows)), []
     for number, raw in rows:

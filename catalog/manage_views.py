@@ -11,6 +11,7 @@ from app.accounts import organisations
 from app.accounts.policy import can, require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
+from app.tabular import TableLimits
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
@@ -180,7 +181,7 @@ def import_page():
             report = imports.import_resources(
                 db.session, user, provider, upload.read() if upload else b"", upload.filename if upload else "",
                 valid_only=bool(request.form.get("valid_only")),
-                max_bytes=current_app.config["CATALOG_IMPORT_MAX_BYTES"])
+                limits=TableLimits.from_config(current_app.config))
         except Invalid as err:
             show_invalid(err)
             status = 400

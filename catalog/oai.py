@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.text import xml_safe
 from catalog import union_catalogs
 from catalog.categories import load_menu
 from catalog.labels import KIND_LABELS
@@ -73,10 +74,18 @@ PREFIX = {OAI: "", OAI_DC: "oai_dc:", DC: "dc:"}
 
 
 def _el(parent: ET.Element, ns: str, tag: str, text: Any = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, PREFIX[ns] + tag, attrs)
+    """Text from the database may predate the input cleaning: what XML forbids is dropped here, or one
+    U+FFFF in a title would make every harvest of the page fail."""
+    element = ET.SubElement(parent, PREFIX[ns] + tag, {name: xml_safe(value) for name, value in attrs.items()})
     if text is not None:
-        element.text = str(text)
+        element.text = xml_safe(str(text))
     return element
+
+
+def _echo(value: str) -> str:
+    """A request value quoted in an error message: printable characters only, and not too many of them."""
+    shown = "".join(ch for ch in value if ch.isprintable())
+    return shown if len(shown) <= 100 else shown[:100] + "…"
 
 
 def _stamp(moment: datetime) -> str:
@@ -89,7 +98,7 @@ def _parse_date(value: str) -> tuple[datetime, str]:
             return datetime.strptime(value, fmt), fmt
         except ValueError:
             continue
-    raise OAIError("badArgument", f"'{value}' is not a date in YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
+    raise OAIError("badArgument", f"'{_echo(value)}' is not a date in YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
 
 
 def handle(session: Session, repo: Repository, args: Mapping[str, list[str]], now: datetime) -> bytes:
@@ -122,9 +131,11 @@ def _check(args: Mapping[str, list[str]]) -> tuple[str, dict[str, str]]:
         if name == "verb":
             continue
         if name not in required | optional:
-            raise OAIError("badArgument", f"Illegal argument '{name}' for {verb}.")
+            raise OAIError("badArgument", f"Illegal argument '{_echo(name)}' for {verb}.")
         if len(values) != 1:
             raise OAIError("badArgument", f"Argument '{name}' is repeated.")
+        if not values[0].isprintable():  # control characters would be echoed in <request>; no valid value has any
+            raise OAIError("badArgument", f"Argument '{name}' contains control characters.")
         single[name] = values[0]
     if "resumptionToken" in single:
         if len(single) != 2:
@@ -151,7 +162,7 @@ def _resource_id(repo: Repository, identifier: str) -> int:
     prefix = f"oai:{repo.repository_id}:resource/"
     tail = identifier[len(prefix):] if identifier.startswith(prefix) else ""
     if not tail.isdigit():
-        raise OAIError("idDoesNotExist", f"No item '{identifier}' in this repository.")
+        raise OAIError("idDoesNotExist", f"No item '{_echo(identifier)}' in this repository.")
     return int(tail)
 
 
@@ -159,7 +170,7 @@ def _harvestable(session: Session, repo: Repository, identifier: str) -> Resourc
     resource = session.scalar(select(Resource).where(
         Resource.id == _resource_id(repo, identifier), Resource.published_at.is_not(None)))
     if resource is None:
-        raise OAIError("idDoesNotExist", f"No item '{identifier}' in this repository.")
+        raise OAIError("idDoesNotExist", f"No item '{_echo(identifier)}' in this repository.")
     return resource
 
 
@@ -238,7 +249,7 @@ def _set_filter(session: Session, spec: str):
                                  .where(Organisation.code == code))
         if catalog is not None:
             return Resource.id.in_(union_catalogs.resource_ids_in(session, catalog))
-    raise OAIError("badArgument", f"Unknown set '{spec}'.")
+    raise OAIError("badArgument", f"Unknown set '{_echo(spec)}'.")
 
 
 def _query(session: Session, state: dict[str, Any]):

@@ -30,6 +30,10 @@ from urllib.parse import urlsplit
 import bleach
 from bleach import html5lib_shim
 
+from app.text import clean_text
+
+__all__ = ["clean_html", "clean_text", "html_to_text"]  # clean_text lives in app/text.py: one cleaner for all
+
 ALLOWED_TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
     "ul", "ol", "li", "b", "strong", "i", "em", "u", "s", "sub", "sup", "a", "img",
@@ -44,7 +48,6 @@ DROPPED_WITH_CONTENT = frozenset({
 })
 _DIGITS = re.compile(r"^\d{1,4}$")
 _URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _image_src_ok(value: str) -> bool:
@@ -127,17 +130,12 @@ def clean_html(text: str | None) -> str:
     cleaner = getattr(_local, "cleaner", None)
     if cleaner is None:
         cleaner = _local.cleaner = _Cleaner()
-    return cleaner.clean(_CONTROL.sub("", text)).strip()
-
-
-def clean_text(text: str | None) -> str:
-    """A plain-text field: control characters removed, surrounding space trimmed. Escaped when shown."""
-    return _CONTROL.sub("", text or "").strip()
+    return cleaner.clean(clean_text(text)).strip()
 
 
 def html_to_text(html: str) -> str:
     """The visible text of cleaned HTML, for feeds, exports and metadata that take plain text."""
     text = re.sub(r"<(br|/p|/li|/h\d|/tr)[^>]*>", "\n", html or "", flags=re.IGNORECASE)
     text = re.sub(r"<[^>]+>", "", text)
-    text = html5lib_shim.convert_entities(text)
+    text = clean_text(html5lib_shim.convert_entities(text))  # "&#xFFFF;" stays an entity until here
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -14,6 +14,7 @@ from app.accounts.models import OrgKind
 from app.accounts.policy import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
+from app.tabular import TableLimits
 
 KINDS = {"admissions": "admission", "graduations": "graduation", "certificates": "certificate"}
 
@@ -43,7 +44,7 @@ def import_file(file: Path, kind: str, org_code: str, valid_only: bool) -> None:
         org = organisations.get_by_code(db.session, org_code)
         report = exchange.import_file(db.session, SYSTEM, org, KINDS[kind], file.read_bytes(), file.name,
                                       valid_only=valid_only,
-                                      max_bytes=current_app.config["CATALOG_IMPORT_MAX_BYTES"] * 10)
+                                      limits=TableLimits.from_config(current_app.config, scale=10))
     except DomainError as err:
         _fail(err)
     for error in report.errors:

@@ -1,6 +1,6 @@
 """Data exchange (数据交换): institutions send admission and graduation results, the HR department sends
-skill-level certificates, as CSV or XLSX. Files are read by the catalog import's reader (catalog/imports.py:
-encodings, XLSX, header aliases, size and row limits) and reported the same way: every problem as
+skill-level certificates, as CSV or XLSX. Files are read by the kernel's reader (app/tabular.py: encodings,
+XLSX, header aliases, size, unpacked size, row, column and time limits) and reported the same way: every problem as
 (row, column, message); nothing written when any row is wrong unless `valid_only`.
 
 Rows are matched to workers by ID number (WorkerProfile.id_number); a row for someone without an account
@@ -22,8 +22,9 @@ from stdnum.cn import ric
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
 from app.accounts.policy import require
 from app.errors import Invalid
+from app.tabular import DEFAULT_LIMITS, TableLimits, csv_bytes, read_rows
 from app.timefmt import beijing_today
-from catalog.imports import ImportReport, RowError, read_rows
+from catalog.imports import ImportReport, RowError
 from catalog.sanitize import clean_text
 from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 
@@ -208,14 +209,7 @@ SAMPLES = {
 
 def template_csv(kind: ExchangeKind) -> bytes:
     """A file to fill in: the column names and one example row, UTF-8 with BOM so Excel opens it right."""
-    import csv
-    import io
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(SPECS[kind].required + SPECS[kind].optional)
-    writer.writerow(SAMPLES[kind])
-    return ("\ufeff" + buffer.getvalue()).encode()
+    return csv_bytes([SPECS[kind].required + SPECS[kind].optional, SAMPLES[kind]])
 
 
 def kinds_for(org: Organisation) -> list[ExchangeKind]:
@@ -241,13 +235,13 @@ def _duplicates(session: Session, spec: Spec, rows: list[tuple[int, dict[str, An
 
 
 def import_file(session: Session, actor: Any, org: Organisation, kind: str, data: bytes, filename: str = "", *,
-                valid_only: bool = False, max_bytes: int = 10 * 1024 * 1024) -> ImportReport:
+                valid_only: bool = False, limits: TableLimits = DEFAULT_LIMITS) -> ImportReport:
     """Check every row, then write the good ones (all or, with `valid_only`, those without problems)."""
     spec = SPECS.get(kind)  # type: ignore[call-overload]
     if spec is None or spec.sender != org.kind:
         raise Invalid(_("这个单位不能导入这类数据。"), code="wrong_kind", fields={"kind": _("请选择数据类型。")})
     require(actor, "exchange.import", org)
-    written, rows = read_rows(data, filename, max_bytes=max_bytes, fields=spec.required + spec.optional,
+    written, rows = read_rows(data, filename, limits=limits, fields=spec.required + spec.optional,
                               aliases=spec.aliases, required=spec.required)
     report, checked = ImportReport(rows=len(rows)), []
     for number, raw in rows:

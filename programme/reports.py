@@ -245,12 +245,14 @@ def xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from app.tabular import xlsx_cells
+
     book = Workbook()
     book.remove(book.active)
     for title, rows in tables(report).items():
         sheet = book.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            sheet.append(xlsx_cells(sheet, row))  # region names are typed by people: never a formula
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.column_dimensions["A"].width = 24
@@ -275,7 +277,7 @@ def pdf(report: Report, title: str) -> bytes:
     small = ParagraphStyle("s", fontName=font, fontSize=9, leading=12)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=title)
-    story: list[Any] = [Paragraph(title, heading)]
+    story: list[Any] = [Paragraph(_markup(title), heading)]
     for metric in [m for m in report.metrics if m.key in ("applications", "enrolments")]:
         story += [Paragraph(f"{metric.label}（{metric.unit}）", small), _pdf_bars(report, metric, font), Spacer(1, 8)]
     for name, rows in tables(report).items():
@@ -283,13 +285,22 @@ def pdf(report: Report, title: str) -> bytes:
         if len(rows) == 1:
             story.append(Paragraph("—", small))
             continue
-        cells = [[Paragraph(str(c), small) for c in row] for row in rows]
+        cells = [[Paragraph(_markup(c), small) for c in row] for row in rows]
         table = Table(cells, repeatRows=1)
         table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                                    ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke)]))
         story += [table, Spacer(1, 12)]
     document.build(story)
     return buffer.getvalue()
+
+
+def _markup(value: Any) -> str:
+    """reportlab's Paragraph reads its text as markup: a region named "<b" or "A & B" would break the PDF."""
+    from xml.sax.saxutils import escape
+
+    from app.text import xml_safe
+
+    return escape(xml_safe(str(value)))
 
 
 def _pdf_bars(report: Report, metric: Metric, font: str) -> Any:

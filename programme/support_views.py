@@ -17,6 +17,7 @@ from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import can, is_admin, require
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
+from app.tabular import TableLimits
 from programme import attribution, charts, enquiries, exchange, objections, qrcodes, reports, surveys
 
 bp = Blueprint("programme_support", __name__, template_folder="templates")
@@ -257,7 +258,7 @@ def exchange_page():
             report = exchange.import_file(
                 db.session, user, org, request.form.get("kind", ""), upload.read() if upload else b"",
                 upload.filename or "" if upload else "", valid_only=bool(request.form.get("valid_only")),
-                max_bytes=current_app.config["CATALOG_IMPORT_MAX_BYTES"])
+                limits=TableLimits.from_config(current_app.config))
         except Invalid as err:
             _invalid(err)
             status = 400

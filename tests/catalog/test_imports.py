@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden, Invalid
+from app.tabular import TableLimits
 from catalog import imports
 from catalog.models import Resource, ResourceStatus
 from tests import factories
@@ -111,10 +112,10 @@ def test_file_level_problems(db, data, code):
 
 def test_oversize_file_and_too_many_rows(db):
     with pytest.raises(Invalid) as err:
-        _import(db, _csv(GOOD * 10), max_bytes=200)
+        _import(db, _csv(GOOD * 10), limits=TableLimits(max_bytes=200))
     assert err.value.code == "file_too_large"
     with pytest.raises(Invalid) as err:
-        _import(db, _csv(GOOD * 3), max_rows=5)
+        _import(db, _csv(GOOD * 3), limits=TableLimits(max_rows=5))
     assert err.value.code == "too_many_rows"
 
 

@@ -72,7 +72,8 @@ def test_csv_and_xlsx_downloads_are_safe_for_spreadsheets(client, catalog):
     assert rows[1][2] == "'" + a.title  # a formula stays text
     workbook = load_workbook(io.BytesIO(client.get("/catalog/u/330000/catalog.xlsx").data))
     values = [[c.value for c in row] for row in workbook.active.iter_rows()]
-    assert values[1][2] == "'" + a.title and workbook.active["C2"].data_type == "s"
+    assert values[1][2] == a.title and workbook.active["C2"].data_type == "s"  # shown as typed, never a formula
+    assert workbook.active["C2"].quotePrefix
 
 
 def test_atom_feed(client, catalog):

@@ -178,3 +178,23 @@ def test_a_refusal_frees_the_county_place(db):
     assert world["application"].status == AppStatus.rejected and world["application"].note == "入学考试未通过"
     db.session.expire_all()
     assert quotas.quota_of(db.session, world["plan"], county).used == used - 1
+
+
+def test_the_exchange_upload_refuses_xlsx_bombs_like_the_catalog_import(app, client, auth, db):
+    """The same reader as the catalog import (app/tabular.py): a 300 MB zip bomb (300 KB uploaded) and an
+    entity bomb are refused with a message, and nothing is written."""
+    from tests.catalog import xlsx_bombs
+
+    inst, staff = organisations.get_by_code(db.session, "INST-T1"), factories.user("institution_staff")
+    for data, code in ((xlsx_bombs.zeros_bomb(300), "xlsx_too_large"), (xlsx_bombs.entity_sheet(), "xlsx_unsafe")):
+        with pytest.raises(Invalid) as err:
+            exchange.import_file(db.session, staff, inst, "graduation", data, "g.xlsx")
+        assert err.value.code == code and "file" in err.value.fields
+    db.session.commit()
+    auth.as_role("institution_staff")
+    token = csrf_token(client, "/exchange")
+    response = client.post("/exchange", data={"csrf_token": token, "org": "INST-T1", "kind": "graduation",
+                                              "file": (io.BytesIO(xlsx_bombs.zeros_bomb(150)), "g.xlsx")})
+    assert response.status_code == 400 and "Excel 文件解压后太大" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.query(ExchangeBatch).count() == 0

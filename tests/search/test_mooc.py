@@ -10,6 +10,7 @@ import pytest
 
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
+from app.tabular import TableLimits
 from catalog import imports
 from search.engine import SearchRequest
 from tests.conftest import shared_file
@@ -39,7 +40,7 @@ def test_real_courses_imported_through_the_catalog_are_found(app, db, runner):
     data = _import_csv(shared_file("courses_cn_mooc.csv"))
     provider = organisations.get_by_code(db.session, "INST-T1")
     report = imports.import_resources(db.session, SYSTEM, provider, data, "mooc.csv", valid_only=True, publish=True,
-                                      max_bytes=len(data) + 1)
+                                      limits=TableLimits(max_bytes=len(data) + 1))
     db.session.commit()
     assert report.imported >= 0.9 * report.rows, report.errors[:5]
     backend = app.extensions["search"]
