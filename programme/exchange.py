@@ -24,6 +24,7 @@ from app.accounts.policy import require
 from app.errors import Invalid
 from catalog.imports import ImportReport, RowError, read_rows
 from catalog.sanitize import clean_text
+from programme import beijing
 from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 
 LEVELS = {"专科": "zhuanke", "大专": "zhuanke", "高起本": "gaoqiben", "专升本": "zhuanshengben",
@@ -63,9 +64,13 @@ def _text(raw: dict[str, str], column: str, errors: dict[str, str], limit: int) 
 
 
 def _day(raw: dict[str, str], column: str, errors: dict[str, str]) -> date | None:
+    """A date no later than today in Beijing (a result cannot be dated in the future)."""
     value = parse_date(raw.get(column, ""))
-    if value is None or value > date.today():
+    if value is None:
         errors[column] = _("日期应为 年-月-日（如 2025-06-30），且不能晚于今天。")
+    elif value > beijing.today():
+        errors[column] = _("日期 %(day)s 晚于今天（北京时间 %(today)s），请核对。", day=value.isoformat(),
+                           today=beijing.today().isoformat())
     return value
 
 
@@ -129,7 +134,7 @@ def _admission(session: Session, org: Organisation, raw: dict[str, str]) -> tupl
     values["student_number"] = clean_text(raw.get("student_number"))
     if len(values["student_number"]) > 50:
         errors["student_number"] = _("学号最多50个字符。")
-    values["enrolled_on"] = date.today()
+    values["enrolled_on"] = beijing.today()
     if raw.get("enrolled_on", "").strip():
         values["enrolled_on"] = _day(raw, "enrolled_on", errors)
     if "id_number" in errors:

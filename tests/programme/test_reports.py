@@ -162,7 +162,7 @@ def test_charts_escape_labels_and_scale_bars():
 
 
 def test_programme_figures_count_in_the_applications_county(db):
-    from programme import applications, subsidies
+    from programme import applications, beijing, exchange, subsidies
 
     world = programme_world()
     plan, offering = world["plan"], world["offering"]
@@ -172,6 +172,10 @@ def test_programme_figures_count_in_the_applications_county(db):
     applications.apply(db.session, second, offering, date(2026, 6, 2))
     applications.admit(db.session, SYSTEM, world["application"], True)
     record = applications.enrol(db.session, SYSTEM, world["application"], "S001", date(2026, 9, 1))
+    exchange.import_file(db.session, SYSTEM, _org("INST-T1"), "graduation", (
+        "id_number,name,level,major,diploma_no,graduated_on\n"
+        f"{world['worker'].profile.id_number},{world['worker'].profile.real_name},专科,机电一体化技术,D-1,"
+        f"{beijing.today().isoformat()}\n").encode(), "g.csv")  # the result the claim rests on
     claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "D-1", "毕业")
     subsidies.decide(db.session, SYSTEM, claim, True)
     subsidies.pay(db.session, SYSTEM, plan, _org("330106"), [claim.id], date(2026, 12, 1))
