@@ -3,7 +3,8 @@
 The amount is fixed on approval: the province standard for the attainment plus the city's and the
 county's own top-ups. The province part is taken from the county's share of province money by a
 conditional UPDATE. A claim is paid at most once: programme_subsidy_payments has UNIQUE(claim_id), and
-the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win."""
+the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win.
+Approval needs evidence that agrees with the claim, and a result is subsidised once (programme/claim_checks.py)."""
 
 from __future__ import annotations
 
