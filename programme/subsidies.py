@@ -86,6 +86,28 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     return item
 
 
+def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number: str,
+          attained_on: date | None) -> SubsidyClaim:
+    """The claimant corrects the number or date of a claim awaiting review: how a mismatch on the claim's side is
+    resolved (there is no override). A changed number voids an earlier evidence check, which was of that number."""
+    require(actor, "subsidy.claim", item.enrolment)
+    if item.status != ClaimStatus.claimed:
+        raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
+    errors: dict[str, str] = {}
+    number = certificate_number.strip()
+    if not claim_checks.normalise(number) or len(number) > 100:
+        errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
+    if attained_on is not None and attained_on > beijing.today():
+        errors["attained_on"] = _("取得日期不能晚于今天（北京时间 %(today)s）。", today=beijing.today().isoformat())
+    if errors:
+        raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
+    if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
+        item.evidence_checked_by_id, item.evidence_checked_at, item.evidence_check_note = None, None, ""
+    item.certificate_number, item.attained_on = number, attained_on
+    session.flush()
+    return item
+
+
 def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
     if org is None:
         return 0

@@ -185,6 +185,25 @@ def claim_evidence(claim_id: int):
     return _back()
 
 
+@bp.post("/claims/<int:claim_id>/amend")
+@login_required
+def claim_amend(claim_id: int):
+    """Correct the number or date of a claim awaiting review (what resolves a mismatch on the claim's side)."""
+    item = subsidies.get(db.session, claim_id)
+    try:
+        attained = day("attained_on")
+        if (request.form.get("attained_on") or "").strip() and attained is None:
+            raise Invalid(_("补贴申请有误，请按提示修改。"),
+                          fields={"attained_on": _("日期格式应为 年-月-日，例如 2025-07-01。")})
+        subsidies.amend(db.session, user(), item, request.form.get("certificate_number", ""), attained)
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("补贴申请已更正，请等待工会审核。"), "success")
+    return _back()
+
+
 @bp.get("/evidence/<int:evidence_id>")
 @login_required
 def evidence_file(evidence_id: int):

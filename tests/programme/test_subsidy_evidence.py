@@ -266,3 +266,20 @@ def test_a_claim_by_a_worker_without_an_id_number_cannot_match_a_record(db):
     assert [r.label for r in claim_checks.review(db.session, claim).rows if not r.ok] == ["身份证号"]
     with pytest.raises(Invalid):
         _approve(claim)
+
+
+def test_correcting_the_number_voids_an_evidence_check_made_for_the_old_one(app, db):
+    """Otherwise a scan checked for one number would carry approval of another."""
+    me, record = enrolled(open_year())
+    claim = subsidies.claim(db.session, me, record, "dazhuan", "OLD-1", "", files=[pdf_bytes()],
+                            storage=evidence.storage(app.config["DATA_DIR"]))
+    claim_checks.check_evidence(db.session, staff(code="330106"), claim)
+    subsidies.amend(db.session, me, claim, "old 1", None)  # the same number, written differently: check kept
+    assert claim.evidence_checked_at is not None
+    subsidies.amend(db.session, me, claim, "NEW-2", None)
+    assert claim.evidence_checked_at is None and claim.evidence_checked_by_id is None
+    with pytest.raises(Invalid) as err:
+        _approve(claim)
+    assert err.value.code == "no_evidence"
+    with pytest.raises(Forbidden):
+        subsidies.amend(db.session, worker("旁人"), claim, "NEW-3", None)

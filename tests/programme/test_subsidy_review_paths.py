@@ -4,6 +4,8 @@ graduations imported with `qiuxue programme import`, a claim filed on the page, 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -138,3 +140,33 @@ def test_the_cli_approves_an_agreeing_claim_once(app, client, auth, runner, tmp_
     assert result.exit_code == 0 and f"claim {claim_id}: approved, 1000 yuan" in result.output
     result = runner.invoke(args=["programme", "claim", str(claim_id), "--approve"])
     assert result.exit_code == 1 and "已经审核过" in result.output
+
+
+def test_a_mismatch_on_the_claims_side_is_resolved_by_correcting_the_claim(app, client, auth, runner, tmp_path):
+    """No override: the worker corrects the mistyped number, the table agrees, and approval goes through."""
+    phone, record_id = enrolled(app)
+    auth.login(phone)
+    post(client, f"/programme/enrolments/{record_id}/claim", {"attainment": "dazhuan", "certificate_number": "Z-10"},
+         source="/programme/mine")
+    with app.app_context():
+        claim_id = db.session.scalar(select(SubsidyClaim.id))
+        id_no = db.session.scalar(select(User).where(User.phone == phone)).profile.id_number
+    _import(runner, tmp_path, id_no, "Z-01")
+    tomorrow = (beijing.today() + timedelta(days=1)).isoformat()
+    post(client, f"/programme/claims/{claim_id}/amend", {"certificate_number": "Z-01", "attained_on": tomorrow})
+    assert "取得日期不能晚于今天" in client.get("/programme/mine").get_data(as_text=True)
+    post(client, f"/programme/claims/{claim_id}/amend", {"certificate_number": "Z-01", "attained_on": ""})
+    assert 'value="Z-01"' in client.get("/programme/mine").get_data(as_text=True)
+    auth.logout()
+    auth.as_role("union_staff", "330106")
+    assert "✗" not in client.get(f"/programme/claims/{claim_id}/review").get_data(as_text=True)
+    post(client, f"/programme/claims/{claim_id}/decide", {"decision": "approve"})
+    auth.logout()
+    auth.login(phone)
+    response = post(client, f"/programme/claims/{claim_id}/amend", {"certificate_number": "Z-99"},
+                    source="/programme/mine")
+    assert response.status_code == 302
+    assert "已经审核，不能再修改" in client.get("/programme/mine").get_data(as_text=True)
+    with app.app_context():
+        claim = db.session.get(SubsidyClaim, claim_id)
+        assert claim.status == ClaimStatus.approved and claim.certificate_number == "Z-01"

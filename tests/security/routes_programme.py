@@ -50,6 +50,7 @@ POST_PATHS = {
     "programme_staff.plan_edit": f"/programme/plans/{date.today().year}/edit",
     "programme.claim_evidence": "/programme/claims/1/evidence",
     "programme_staff.check_evidence": "/programme/claims/1/check-evidence",
+    "programme.claim_amend": "/programme/claims/1/amend",
     "programme_api.claim_evidence_check": "/api/v1/programme/claims/1/evidence-check",
     "programme_api.claim_decision": "/api/v1/programme/claims/1/decision",
     "programme.notice_object": "/programme/notices/1/objections",
