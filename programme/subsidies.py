@@ -65,10 +65,7 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     if attainment not in tuple(Attainment):
         errors["attainment"] = _("请选择取得的学历或证书：大专、本科、高级工、技师或高级技师。")
     number = certificate_number.strip()
-    if not claim_checks.normalise(number) or len(number) > 100:
-        errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
-    if attained_on is not None and attained_on > beijing.today():
-        errors["attained_on"] = _("取得日期不能晚于今天（北京时间 %(today)s）。", today=beijing.today().isoformat())
+    errors.update(_number_and_date(number, attained_on))
     if errors:
         raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
     item = SubsidyClaim(enrolment_id=enrolment.id, attainment=Attainment(attainment), certificate_number=number,
@@ -93,19 +90,29 @@ def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number:
     require(actor, "subsidy.claim", item.enrolment)
     if item.status != ClaimStatus.claimed:
         raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
-    errors: dict[str, str] = {}
     number = certificate_number.strip()
+    errors = _number_and_date(number, attained_on)
+    if errors:
+        raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
+    values: dict[str, object] = {"certificate_number": number, "attained_on": attained_on}
+    if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
+        values.update(evidence_checked_by_id=None, evidence_checked_at=None, evidence_check_note="")
+    moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
+                                                       SubsidyClaim.status == ClaimStatus.claimed)
+                            .values(**values).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:  # decided meanwhile: what the reviewer approved stays as it was
+        raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
+    session.refresh(item)
+    return item
+
+
+def _number_and_date(number: str, attained_on: date | None) -> dict[str, str]:
+    errors = {}
     if not claim_checks.normalise(number) or len(number) > 100:
         errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
     if attained_on is not None and attained_on > beijing.today():
         errors["attained_on"] = _("取得日期不能晚于今天（北京时间 %(today)s）。", today=beijing.today().isoformat())
-    if errors:
-        raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
-    if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
-        item.evidence_checked_by_id, item.evidence_checked_at, item.evidence_check_note = None, None, ""
-    item.certificate_number, item.attained_on = number, attained_on
-    session.flush()
-    return item
+    return errors
 
 
 def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
@@ -138,14 +145,18 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
                       certificate_id=found.record.id if isinstance(found.record, CertificateRecord) else None)
     try:
         with session.begin_nested():
-            moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
-                                                               SubsidyClaim.status == ClaimStatus.claimed)
-                                    .values(**values).execution_options(synchronize_session=False)).rowcount
+            # ... and still the number and date that were checked (a correction filed meanwhile voids this)
+            moved = session.execute(update(SubsidyClaim).where(
+                SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed,
+                SubsidyClaim.certificate_number == item.certificate_number,
+                SubsidyClaim.attained_on.is_(None) if item.attained_on is None
+                else SubsidyClaim.attained_on == item.attained_on)
+                .values(**values).execution_options(synchronize_session=False)).rowcount
     except IntegrityError:  # another approval consumed the same result first
         raise Conflict(_("这项成果（证书编号 %(no)s）已获得补贴，不能重复补贴。", no=item.certificate_number),
                        code="already_subsidised") from None
     if moved != 1:
-        raise Conflict(_("这份补贴申请已经审核过。"), code="already_decided")
+        raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正，请刷新后再审。"), code="already_decided")
     session.refresh(item)
     return item
 

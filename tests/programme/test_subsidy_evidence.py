@@ -283,3 +283,29 @@ def test_correcting_the_number_voids_an_evidence_check_made_for_the_old_one(app,
     assert err.value.code == "no_evidence"
     with pytest.raises(Forbidden):
         subsidies.amend(db.session, worker("旁人"), claim, "NEW-3", None)
+
+
+def test_a_correction_filed_while_the_reviewer_looks_is_not_approved_unseen(app):
+    """The reviewer checked number R-1; the claimant changes it to R-2 before the button is pressed: the approval
+    does not go through on a claim the reviewer never saw."""
+    with app.app_context():
+        me, record = enrolled(open_year())
+        graduation(me, "R-1")
+        claim = subsidies.claim(db.session, me, record, "dazhuan", "R-1", "")
+        ids = (me.id, claim.id, staff(code="330106").id)
+        db.session.commit()
+    from app.accounts.models import User
+
+    with app.app_context():  # the reviewer's request
+        reviewer, seen = db.session.get(User, ids[2]), db.session.get(SubsidyClaim, ids[1])
+        assert claim_checks.review(db.session, seen).problems == []
+        with app.app_context():  # meanwhile, the claimant's
+            subsidies.amend(db.session, db.session.get(User, ids[0]), db.session.get(SubsidyClaim, ids[1]), "R-2",
+                            None)
+            db.session.commit()
+        with pytest.raises(Conflict) as err:
+            subsidies.decide(db.session, reviewer, seen, True)
+        assert err.value.code == "already_decided" and "刚被申请人更正" in err.value.message
+        db.session.rollback()
+        fresh = db.session.get(SubsidyClaim, ids[1])
+        assert (fresh.status, fresh.certificate_number, fresh.result_key) == (ClaimStatus.claimed, "R-2", None)
