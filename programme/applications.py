@@ -19,6 +19,7 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.timefmt import beijing_today
 from programme import profiles, quotas
 from programme.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
 
@@ -133,6 +134,9 @@ def graduate(session: Session, actor: User, application: Application, graduated_
         raise Conflict(_("尚未注册学籍，不能登记毕业。"), code="not_enrolled")
     if graduated_on < record.enrolled_on:
         raise Invalid(_("毕业日期不能早于注册日期。"), fields={"graduated_on": _("日期有误。")})
+    if graduated_on > beijing_today():
+        raise Invalid(_("毕业日期不能晚于今天（北京时间）。"), code="future_date",
+                      fields={"graduated_on": _("日期有误。")})
     record.graduated_on = graduated_on
     session.flush()
     return record

@@ -84,3 +84,31 @@ def report(year: int, fmt: str, output: Path, org_code: str | None) -> None:
         body = reports.pdf(result, _("%(org)s %(year)d年度 职工学历技能双提升行动统计报告", org=org.name, year=year))
     output.write_bytes(body)
     click.echo(f"{output}: {fmt} report of {org.name} for {year}, {len(body)} bytes")
+
+
+@programme_cli.command("claim")
+@click.argument("claim_id", type=int)
+@click.option("--approve", "decision", flag_value="approve", help="Approve (only on agreeing evidence).")
+@click.option("--reject", "decision", flag_value="reject", help="Refuse; --comment is required.")
+@click.option("--comment", default="", help="The reason, shown to the claimant.")
+@with_appcontext
+def claim(claim_id: int, decision: str | None, comment: str) -> None:
+    """Show a subsidy claim beside the record it rests on; with --approve or --reject, decide it through the
+    same rules as the review page (no record, a mismatch or a result already paid for refuses approval)."""
+    from programme import claim_checks, subsidies
+
+    try:
+        item = subsidies.get(db.session, claim_id)
+        found = claim_checks.review(db.session, item)
+        for row in found.rows:
+            mark = "✓" if row.ok else "✗"
+            click.echo(f"{mark} {row.label}: {row.claim_says} | {row.record_says} {row.note}".rstrip())
+        if decision is None:
+            for problem in found.problems:
+                click.echo(problem, err=True)
+            return
+        subsidies.decide(db.session, SYSTEM, item, decision == "approve", comment)
+    except DomainError as err:
+        _fail(err)
+    db.session.commit()
+    click.echo(f"claim {claim_id}: {item.status.value}" + (f", {item.amount} yuan" if item.amount else ""))

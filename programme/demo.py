@@ -1,6 +1,7 @@
 """Demo data for the programme: this year's plan (10,000 places, 10,000,000 yuan), quotas to two cities
 and two counties, offerings declared by the demo institutions (most selected, one waiting), an eligible
-demo worker (13900000007) who can apply, and a colleague already enrolled with an approved subsidy and a
+demo worker (13900000007) who can apply, and a colleague already enrolled in a 焊工 training project with an
+approved subsidy resting on the HR department's certificate record (HR-ZJ, sent by data exchange), and a
 published admissions notice. Every row goes through the services the pages use."""
 
 from __future__ import annotations
@@ -29,6 +30,24 @@ OFFERINGS = [  # institution, kind, level, major, mode, years, tuition, discount
 ]
 PROFILE = {"job_level": "front_line", "union_member": True, "union_code": "330106", "employer_type": "enterprise",
            "contract_end": "", "education": "high_school"}
+
+
+COLLEAGUE_ID = "330106198503151238"  # a made-up number with a valid check digit
+
+
+def _certificate(session: Session, today: date) -> str:
+    """The HR department sends 王建国's 高级工 certificate through data exchange: what his claim rests on."""
+    from app.accounts.models import OrgKind
+    from programme import exchange
+
+    hr = organisations.create_organisation(session, SYSTEM, parent_code="330000", code="HR-ZJ",
+                                           name="浙江省人力资源和社会保障厅", kind=OrgKind.hr_dept)
+    number = f"S0000330000{today.year}00001"
+    rows = "id_number,name,occupation,skill_level,certificate_no,issued_on\n" + \
+        f"{COLLEAGUE_ID},王建国,焊工,高级工,{number},{today.isoformat()}\n"
+    report = exchange.import_file(session, SYSTEM, hr, "certificate", rows.encode(), "demo-certificates.csv")
+    assert report.imported == 1, report.errors
+    return number
 
 
 def _offerings(session: Session, plan: plans.Plan) -> list:
@@ -60,13 +79,16 @@ def load(session: Session) -> dict[str, int]:
         service.update_profile(session, worker, worker, {**PROFILE, "real_name": "李小梅", "contract_start": start})
     colleague = service.create_user(session, SYSTEM, phone="13900000008", name="王建国", role=Role.worker, org=None,
                                     password=DEMO_PASSWORD)
-    service.update_profile(session, colleague, colleague, {**PROFILE, "real_name": "王建国", "contract_start": start})
-    application = applications.apply(session, colleague, offerings[0], today)
+    service.update_profile(session, colleague, colleague, {**PROFILE, "real_name": "王建国", "contract_start": start,
+                                                           "id_number": COLLEAGUE_ID})
+    application = applications.apply(session, colleague, offerings[4], today)  # 焊工 (高级工) training
     applications.verify(session, SYSTEM, application, True)
     applications.admit(session, SYSTEM, application, True)
     record = applications.enrol(session, SYSTEM, application, f"{today.year}0001", today)
-    claim = subsidies.claim(session, colleague, record, "senior_worker", "ZJ-GJG-0001", "浙江省职业技能鉴定中心")
-    subsidies.decide(session, SYSTEM, claim, True)
+    number = _certificate(session, today)
+    claim = subsidies.claim(session, colleague, record, "senior_worker", number, "浙江省人力资源和社会保障厅",
+                            attained_on=today)
+    subsidies.decide(session, SYSTEM, claim, True)  # rests on the HR department's record, which agrees
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330000"), "institutions", today)
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330106"), "admissions", today)
     session.flush()

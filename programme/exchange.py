@@ -65,9 +65,13 @@ def _text(raw: dict[str, str], column: str, errors: dict[str, str], limit: int) 
 
 
 def _day(raw: dict[str, str], column: str, errors: dict[str, str]) -> date | None:
+    """A date no later than today in Beijing (a result cannot be dated in the future)."""
     value = parse_date(raw.get(column, ""))
-    if value is None or value > beijing_today():
+    if value is None:
         errors[column] = _("日期应为 年-月-日（如 2025-06-30），且不能晚于今天。")
+    elif value > beijing_today():
+        errors[column] = _("日期 %(day)s 晚于今天（北京时间 %(today)s），请核对。", day=value.isoformat(),
+                           today=beijing_today().isoformat())
     return value
 
 

@@ -265,7 +265,10 @@ class SubsidyClaim(Base):
     """A claim for a subsidy on attainment, with its evidence; the amount is fixed when the union approves."""
 
     __tablename__ = "programme_subsidy_claims"
-    __table_args__ = (UniqueConstraint("enrolment_id", "attainment"),)
+    # `result_key` names the result an approval consumed ("diploma:<number>" / "skill:<number>", the number
+    # normalised): UNIQUE, so one diploma or certificate is paid once across years, unions and institutions,
+    # even when two reviewers approve at the same moment (NULLs, the undecided and refused, never collide).
+    __table_args__ = (UniqueConstraint("enrolment_id", "attainment"), UniqueConstraint("result_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("programme_enrolments.id", ondelete="RESTRICT"),
@@ -273,6 +276,7 @@ class SubsidyClaim(Base):
     attainment: Mapped[Attainment] = mapped_column(_enum(Attainment, "attainment"))
     certificate_number: Mapped[str] = mapped_column(String(100))
     evidence: Mapped[str] = mapped_column(Text, default="")  # issuer, date, what was attained
+    attained_on: Mapped[date | None] = mapped_column(Date)  # graduation or issue date, as the claimant states it
     status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus, "claim_status"), default=ClaimStatus.claimed,
                                                 index=True)
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -283,8 +287,19 @@ class SubsidyClaim(Base):
     province_part: Mapped[int] = mapped_column(Integer, default=0)  # province standard, from the county's share
     city_part: Mapped[int] = mapped_column(Integer, default=0)      # city top-up
     county_part: Mapped[int] = mapped_column(Integer, default=0)    # county top-up
+    # What approval rested on (programme/claim_checks.py): an exchanged record, or uploaded files a reviewer
+    # other than the claimant checked (who and when kept here).
+    result_key: Mapped[str | None] = mapped_column(String(120))
+    graduation_id: Mapped[int | None] = mapped_column(ForeignKey("graduation_records.id", ondelete="RESTRICT"),
+                                                      index=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_records.id", ondelete="RESTRICT"),
+                                                       index=True)
+    evidence_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    evidence_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    evidence_check_note: Mapped[str] = mapped_column(Text, default="")
 
     enrolment: Mapped[EnrolmentRecord] = relationship()
+    evidence_checked_by: Mapped[User | None] = relationship(foreign_keys=[evidence_checked_by_id])
     files: Mapped[list[ClaimEvidence]] = relationship(back_populates="claim", order_by="ClaimEvidence.id")
 
     @property

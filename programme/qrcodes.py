@@ -5,7 +5,9 @@ segno draws the code; reportlab lays out the printable A4 sheet with the built-i
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
+from urllib.parse import quote
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -59,6 +61,14 @@ def pdf(org: Organisation, url: str, *, heading: str, lines: list[str]) -> bytes
     page.showPage()
     page.save()
     return buffer.getvalue()
+
+
+def content_disposition(code: str) -> str:
+    """The PDF's Content-Disposition. HTTP headers are Latin-1 (PEP 3333): a code in any other script put there
+    raw made the WSGI server answer 500, so the name goes as RFC 6266 `filename*` (UTF-8, percent-encoded)
+    beside a plain ASCII fallback."""
+    fallback = re.sub(r"[^A-Za-z0-9-]", "", code) or "union"
+    return f"inline; filename=\"qr-{fallback}.pdf\"; filename*=UTF-8''{quote(f'qr-{code}.pdf', safe='')}"
 
 
 def unions_for(session: Session, actor: User | Any) -> list[Organisation]:

@@ -17,7 +17,7 @@ from app.accounts.policy import can, is_admin, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import applications, declarations, notices, objections, plans, quotas, subsidies
+from programme import applications, claim_checks, declarations, notices, objections, plans, quotas, subsidies
 from programme.models import AppStatus, ClaimStatus
 from programme.views import day, failed, number, the_plan, user
 
@@ -199,6 +199,30 @@ def subsidy_queue():
                            today=beijing_today(), statuses=ClaimStatus)
 
 
+@bp.get("/claims/<int:claim_id>/review")
+@login_required
+def claim_review(claim_id: int):
+    """One claim beside the record it rests on, line by line; what blocks approval is said above the buttons."""
+    item = subsidies.get(db.session, claim_id)
+    require(user(), "subsidy.verify", item)
+    return render_template("programme/claim_review.html", c=item, review=claim_checks.review(db.session, item),
+                           own=user().id in claim_checks.claimants(item))
+
+
+@bp.post("/claims/<int:claim_id>/check-evidence")
+@login_required
+def check_evidence(claim_id: int):
+    try:
+        claim_checks.check_evidence(db.session, user(), subsidies.get(db.session, claim_id),
+                                    request.form.get("note", ""))
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("已记录：证明材料核验无误。"), "success")
+    return redirect(url_for(".claim_review", claim_id=claim_id))
+
+
 @bp.post("/claims/<int:claim_id>/decide")
 @login_required
 def decide(claim_id: int):
@@ -207,9 +231,9 @@ def decide(claim_id: int):
                          request.form.get("decision") == "approve", request.form.get("comment", ""))
     except (Invalid, Conflict) as err:
         failed(err)
-    else:
-        db.session.commit()
-        flash(_("已保存审核结果。"), "success")
+        return redirect(url_for(".claim_review", claim_id=claim_id))
+    db.session.commit()
+    flash(_("已保存审核结果。"), "success")
     return redirect(url_for(".subsidy_queue"))
 
 

@@ -3,7 +3,8 @@
 The amount is fixed on approval: the province standard for the attainment plus the city's and the
 county's own top-ups. The province part is taken from the county's share of province money by a
 conditional UPDATE. A claim is paid at most once: programme_subsidy_payments has UNIQUE(claim_id), and
-the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win."""
+the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win.
+Approval needs evidence that agrees with the claim, and a result is subsidised once (programme/claim_checks.py)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,10 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.timefmt import beijing_today
 from media.storage import Storage
+from programme import claim_checks, quotas
 from programme import evidence as evidence_files
-from programme import quotas
 from programme.models import (
     Application,
     Attainment,
@@ -35,6 +37,7 @@ from programme.models import (
     SubsidyClaim,
     SubsidyPayment,
 )
+from programme.support_models import CertificateRecord, GraduationRecord
 
 
 def get(session: Session, claim_id: int) -> SubsidyClaim:
@@ -45,9 +48,11 @@ def get(session: Session, claim_id: int) -> SubsidyClaim:
 
 
 def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment: str, certificate_number: str,
-          evidence: str, *, files: Sequence[bytes] = (), storage: Storage | None = None) -> SubsidyClaim:
+          evidence: str, *, files: Sequence[bytes] = (), storage: Storage | None = None,
+          attained_on: date | None = None) -> SubsidyClaim:
     """Filed by the worker or the institution; one claim per enrolment and attainment. `files` are scans or
-    photos (programme/evidence.py), checked with the fields before anything is saved."""
+    photos (programme/evidence.py), checked with the fields before anything is saved. `attained_on`, the
+    graduation or issue date the claimant states, is compared with the record on review."""
     require(actor, "subsidy.claim", enrolment)
     errors: dict[str, str] = {}
     checked = []
@@ -61,12 +66,12 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     if attainment not in tuple(Attainment):
         errors["attainment"] = _("请选择取得的学历或证书：大专、本科、高级工、技师或高级技师。")
     number = certificate_number.strip()
-    if not number or len(number) > 100:
-        errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
+    errors.update(_number_and_date(number, attained_on))
     if errors:
         raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
     item = SubsidyClaim(enrolment_id=enrolment.id, attainment=Attainment(attainment), certificate_number=number,
-                        evidence=bleach.clean(evidence.strip(), tags=[], strip=True), filed_by_id=actor.id)
+                        evidence=bleach.clean(evidence.strip(), tags=[], strip=True), filed_by_id=actor.id,
+                        attained_on=attained_on)
     try:
         with session.begin_nested():
             session.add(item)
@@ -79,6 +84,38 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     return item
 
 
+def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number: str,
+          attained_on: date | None) -> SubsidyClaim:
+    """The claimant corrects the number or date of a claim awaiting review: how a mismatch on the claim's side is
+    resolved (there is no override). A changed number voids an earlier evidence check, which was of that number."""
+    require(actor, "subsidy.claim", item.enrolment)
+    if item.status != ClaimStatus.claimed:
+        raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
+    number = certificate_number.strip()
+    errors = _number_and_date(number, attained_on)
+    if errors:
+        raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
+    values: dict[str, object] = {"certificate_number": number, "attained_on": attained_on}
+    if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
+        values.update(evidence_checked_by_id=None, evidence_checked_at=None, evidence_check_note="")
+    moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
+                                                       SubsidyClaim.status == ClaimStatus.claimed)
+                            .values(**values).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:  # decided meanwhile: what the reviewer approved stays as it was
+        raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
+    session.refresh(item)
+    return item
+
+
+def _number_and_date(number: str, attained_on: date | None) -> dict[str, str]:
+    errors = {}
+    if not claim_checks.normalise(number) or len(number) > 100:
+        errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
+    if attained_on is not None and attained_on > beijing_today():
+        errors["attained_on"] = _("取得日期不能晚于今天（北京时间 %(today)s）。", today=beijing_today().isoformat())
+    return errors
+
+
 def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
     if org is None:
         return 0
@@ -86,21 +123,42 @@ def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
 
 
 def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, comment: str = "") -> SubsidyClaim:
+    """Approve (only on a record that agrees with the claim, or checked uploads; never a result already paid
+    for, see programme/claim_checks.py) or refuse with a reason. The move out of "claimed" is a conditional
+    UPDATE, so a claim is decided once even when two reviewers press at the same moment."""
     require(actor, "subsidy.verify", item)
     comment = bleach.clean(comment.strip(), tags=[], strip=True)
     if not approve and not comment:
         raise Invalid(_("不予补贴时请写明理由。"), fields={"comment": _("请填写理由。")})
     if item.status != ClaimStatus.claimed:
         raise Conflict(_("这份补贴申请已经审核过。"), code="already_decided")
-    application = item.enrolment.application
-    county = application.county
+    values: dict[str, object] = {"status": ClaimStatus.approved if approve else ClaimStatus.rejected,
+                                 "comment": comment, "verified_by_id": actor.id, "verified_at": utcnow()}
     if approve:
-        item.province_part = application.plan.standard(item.attainment)
-        item.county_part = _top_up(session, application.plan_id, county)
-        item.city_part = _top_up(session, application.plan_id, county.parent)
-    item.status = ClaimStatus.approved if approve else ClaimStatus.rejected
-    item.comment, item.verified_by_id, item.verified_at = comment, actor.id, utcnow()
-    session.flush()
+        claim_checks.not_the_claimant(actor, item)
+        found = claim_checks.basis(session, item)
+        application = item.enrolment.application
+        county = application.county
+        values.update(province_part=application.plan.standard(item.attainment),
+                      county_part=_top_up(session, application.plan_id, county),
+                      city_part=_top_up(session, application.plan_id, county.parent), result_key=found.key,
+                      graduation_id=found.record.id if isinstance(found.record, GraduationRecord) else None,
+                      certificate_id=found.record.id if isinstance(found.record, CertificateRecord) else None)
+    try:
+        with session.begin_nested():
+            # ... and still the number and date that were checked (a correction filed meanwhile voids this)
+            moved = session.execute(update(SubsidyClaim).where(
+                SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed,
+                SubsidyClaim.certificate_number == item.certificate_number,
+                SubsidyClaim.attained_on.is_(None) if item.attained_on is None
+                else SubsidyClaim.attained_on == item.attained_on)
+                .values(**values).execution_options(synchronize_session=False)).rowcount
+    except IntegrityError:  # another approval consumed the same result first
+        raise Conflict(_("这项成果（证书编号 %(no)s）已获得补贴，不能重复补贴。", no=item.certificate_number),
+                       code="already_subsidised") from None
+    if moved != 1:
+        raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正，请刷新后再审。"), code="already_decided")
+    session.refresh(item)
     return item
 
 

@@ -230,7 +230,7 @@ def qr_pdf(code: str):
     body = qrcodes.pdf(org, _qr_url(code), heading=_("职工学历技能双提升 · 扫码学习"),
                        lines=[_("微信或手机浏览器扫码，进入本级工会资源开放目录"), _("注册后即可在线学习、报读、咨询")])
     return Response(body, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=qr-{code}.pdf"})
+                    headers={"Content-Disposition": qrcodes.content_disposition(code)})
 
 
 # -- data exchange ---------------------------------------------------------------------------------------

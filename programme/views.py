@@ -132,10 +132,16 @@ def claim(enrolment_id: int):
     record = db.session.get(EnrolmentRecord, enrolment_id)
     if record is None:
         abort(404)
-    typed = {name: request.form.get(name, "") for name in ("attainment", "certificate_number", "evidence")}
+    typed = {name: request.form.get(name, "") for name in ("attainment", "certificate_number", "evidence",
+                                                             "attained_on")}
     try:
+        attained = day("attained_on")
+        if typed["attained_on"].strip() and attained is None:
+            raise Invalid(_("补贴申请有误，请按提示修改。"),
+                          fields={"attained_on": _("日期格式应为 年-月-日，例如 2025-07-01。")})
         subsidies.claim(db.session, user(), record, typed["attainment"], typed["certificate_number"],
-                        typed["evidence"], files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]))
+                        typed["evidence"], files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]),
+                        attained_on=attained)
     except (Invalid, Conflict) as err:  # the page again, with what was typed and why it was refused
         status = failed(err, inline=True)
         typed.update(enrolment_id=record.id, errors=err.fields)
@@ -178,6 +184,25 @@ def claim_evidence(claim_id: int):
     else:
         db.session.commit()
         flash(_("证明材料已上传。"), "success")
+    return _back()
+
+
+@bp.post("/claims/<int:claim_id>/amend")
+@login_required
+def claim_amend(claim_id: int):
+    """Correct the number or date of a claim awaiting review (what resolves a mismatch on the claim's side)."""
+    item = subsidies.get(db.session, claim_id)
+    try:
+        attained = day("attained_on")
+        if (request.form.get("attained_on") or "").strip() and attained is None:
+            raise Invalid(_("补贴申请有误，请按提示修改。"),
+                          fields={"attained_on": _("日期格式应为 年-月-日，例如 2025-07-01。")})
+        subsidies.amend(db.session, user(), item, request.form.get("certificate_number", ""), attained)
+    except (Invalid, Conflict) as err:
+        failed(err)
+    else:
+        db.session.commit()
+        flash(_("补贴申请已更正，请等待工会审核。"), "success")
     return _back()
 
 

@@ -65,7 +65,8 @@ def create_organisation(session: Session, actor: User, *, parent_code: str, code
     require(actor, "org.manage", parent)
     errors: dict[str, str] = {}
     code, name = code.strip(), name.strip()
-    if not code or len(code) > 32 or not code.replace("-", "").isalnum():
+    # ASCII only: codes go into URLs, file names and HTTP headers (str.isalnum alone also passes 西, ３ or ٣).
+    if not code or len(code) > 32 or not code.isascii() or not code.replace("-", "").isalnum():
         errors["code"] = _("代码只能由字母、数字和连字符组成，最长32位。")
     elif session.scalar(select(Organisation.id).where(Organisation.code == code)):
         errors["code"] = _("代码 %(code)s 已被使用。", code=code)
@@ -113,7 +114,7 @@ def import_townships(session: Session, actor: User, text: str,
             continue
         code, name = _division_code(row["code"]), (row["name"] or "").strip()
         parent = counties.get(_division_code(row["parent_code"] or ""))
-        if len(code) != 9 or not code.isdigit():
+        if len(code) != 9 or not (code.isascii() and code.isdigit()):
             report.errors.append(_("第%(line)d行：乡镇代码应为9位数字。", line=lineno))
         elif parent is None:
             report.errors.append(_("第%(line)d行：上级县（市、区）%(code)s 不存在。", line=lineno,

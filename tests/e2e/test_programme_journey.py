@@ -17,7 +17,7 @@ from programme.declarations import OfferingInput
 from programme.models import SubsidyPayment
 from tests import factories
 from tests.catalog.helpers import make
-from tests.programme.helpers import ELIGIBLE, org, staff
+from tests.programme.helpers import ELIGIBLE, graduation, id_number, org, staff
 
 pytestmark = pytest.mark.browser
 YEAR = beijing_today().year
@@ -38,7 +38,7 @@ def _fill_profile(app, phone: str) -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == phone))
         service.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{YEAR - 1}-01-01",
-                                                        "contract_end": ""})
+                                                        "contract_end": "", "id_number": id_number(42)})
         db.session.commit()
 
 
@@ -151,6 +151,9 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_label("证书编号").fill("ZJ-DZ-0001")
     page.get_by_role("button", name="提交补贴申请").click()
+    with app.app_context():  # the institution's graduation result, which the claim rests on, arrives
+        graduation(db.session.scalar(select(User).where(User.phone == phone)), "ZJ-DZ-0001")
+        db.session.commit()
     page.context.clear_cookies()
     login("union_staff", "330106")
     page.goto("/programme/subsidies")

@@ -1,13 +1,18 @@
 """Programme test data made through the services: a year, quotas down to 西湖区, a selected offering of
-INST-T1 and eligible workers under 西湖区 (330106)."""
+INST-T1, eligible workers under 西湖区 (330106), each with an ID number of their own, and the graduation or
+certificate records data exchange brings in (what a subsidy claim rests on)."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
+
+from stdnum.cn import ric
 
 from app.accounts import organisations, service
 from app.extensions import db
-from programme import declarations, plans, quotas
+from app.timefmt import beijing_today
+from programme import declarations, exchange, plans, quotas
 from programme.declarations import OfferingInput
 from tests import factories
 
@@ -45,8 +50,63 @@ def offering(plan, level: str = "zhuanke", places: int = 30, institution: str = 
     return item
 
 
+_IDS = itertools.count(1)
+
+
+def id_number(n: int) -> str:
+    """A made-up 18-digit ID number with a valid check digit (330106, born 1990-01-01, sequence n)."""
+    body = f"33010619900101{n % 1000:03d}0"
+    return body[:-1] + ric.calc_check_digit(body)
+
+
 def worker(name: str = "张三明", **changes):
     user = factories.user(name=name)
-    service.update_profile(db.session, user, user, {**ELIGIBLE, "real_name": name, **changes})
+    data = {**ELIGIBLE, "real_name": name, "id_number": id_number(next(_IDS)), **changes}
+    service.update_profile(db.session, user, user, data)
     db.session.flush()
     return user
+
+
+def _csv(header: str, row: list[str]) -> bytes:
+    return (header + "\n" + ",".join(row) + "\n").encode()
+
+
+def graduation(person, number: str, *, institution: str = factories.INSTITUTION, level: str = "专科",
+               major: str = "机电一体化", on: date | None = None, **changes: str):
+    """The institution sends `person`'s graduation by data exchange (as its own staff); `changes` override the
+    record's name or id_number, as a wrong or forged record would."""
+    values = {"id_number": person.profile.id_number, "name": person.profile.real_name, **changes}
+    data = _csv("id_number,name,level,major,diploma_no,graduated_on",
+                [values["id_number"], values["name"], level, major, number, (on or beijing_today()).isoformat()])
+    report = exchange.import_file(db.session, staff("institution_staff", institution), org(institution),
+                                  "graduation", data, "g.csv")
+    assert report.imported == 1, report.errors
+    return report
+
+
+def hr_department():
+    """The province HR department (HR-ZJ), once, and one of its staff."""
+    from sqlalchemy import select
+
+    from app.accounts.models import Organisation, OrgKind, Role
+    from app.accounts.policy import SYSTEM
+
+    hr = db.session.scalar(select(Organisation).where(Organisation.code == "HR-ZJ"))
+    if hr is None:
+        hr = organisations.create_organisation(db.session, SYSTEM, parent_code="330000", code="HR-ZJ",
+                                               name="浙江省人力资源和社会保障厅", kind=OrgKind.hr_dept)
+    clerk = factories.user()
+    service.grant_role(db.session, clerk, Role.union_staff, hr)  # the role org_views gives department staff
+    return hr, clerk
+
+
+def certificate(person, number: str, *, occupation: str = "机电一体化", level: str = "高级工", on: date | None = None,
+                **changes: str):
+    """The HR department sends `person`'s skill certificate by data exchange."""
+    values = {"id_number": person.profile.id_number, "name": person.profile.real_name, **changes}
+    data = _csv("id_number,name,occupation,skill_level,certificate_no,issued_on",
+                [values["id_number"], values["name"], occupation, level, number, (on or beijing_today()).isoformat()])
+    hr, clerk = hr_department()
+    report = exchange.import_file(db.session, clerk, hr, "certificate", data, "c.csv")
+    assert report.imported == 1, report.errors
+    return report

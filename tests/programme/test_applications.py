@@ -4,13 +4,14 @@ withdrawal; one live application per worker, year and level."""
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme import applications, quotas
 from programme.models import Application, AppStatus
 from tests import factories
@@ -152,7 +153,10 @@ def test_graduation_is_recorded_and_counted(db):
     with pytest.raises(Forbidden):
         applications.graduate(db.session, staff("institution_staff", factories.OTHER_INSTITUTION), app_,
                               date(2029, 7, 1))
-    applications.graduate(db.session, staff("institution_staff"), app_, date(2029, 7, 1))
+    with pytest.raises(Invalid) as err:  # a graduation dated after today in Beijing
+        applications.graduate(db.session, staff("institution_staff"), app_, beijing_today() + timedelta(days=1))
+    assert err.value.code == "future_date"
+    applications.graduate(db.session, staff("institution_staff"), app_, beijing_today())
     rows = {r.org.code: r for r in quotas.totals(db.session, plan, org("330100"))}
     assert rows["330100"].counts["graduated"] == 1 and rows["330106"].counts["enrolled"] == 1
 

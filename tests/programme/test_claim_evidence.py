@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from learning.evidence_files import MAX_EVIDENCE
-from programme import applications, evidence, subsidies
+from programme import applications, claim_checks, evidence, subsidies
 from programme.models import ClaimEvidence, SubsidyClaim
 from tests.conftest import csrf_token
 from tests.learning.credit_factories import pdf_bytes, png_bytes
@@ -116,6 +116,7 @@ def test_who_may_attach_and_download(app, db):
                     staff(code="330200"), staff("enterprise_staff"), None):
         with pytest.raises(NotFound):
             evidence.for_download(db.session, refused, file_id)
+    claim_checks.check_evidence(db.session, staff(code="330106"), claim)  # the PDF is what approval rests on
     subsidies.decide(db.session, staff(code="330106"), claim, True)
     with pytest.raises(Conflict):  # decided: its evidence is what the union saw
         evidence.attach(db.session, me, claim, [pdf_bytes()], store)

@@ -14,6 +14,7 @@ from app.accounts.models import OrgKind
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden
 from app.extensions import db as _db
+from app.timefmt import beijing_today
 from learning import credits, enrolment
 from programme import charts, reports
 from tests import factories
@@ -162,7 +163,7 @@ def test_charts_escape_labels_and_scale_bars():
 
 
 def test_programme_figures_count_in_the_applications_county(db):
-    from programme import applications, subsidies
+    from programme import applications, exchange, subsidies
 
     world = programme_world()
     plan, offering = world["plan"], world["offering"]
@@ -172,6 +173,10 @@ def test_programme_figures_count_in_the_applications_county(db):
     applications.apply(db.session, second, offering, date(2026, 6, 2))
     applications.admit(db.session, SYSTEM, world["application"], True)
     record = applications.enrol(db.session, SYSTEM, world["application"], "S001", date(2026, 9, 1))
+    exchange.import_file(db.session, SYSTEM, _org("INST-T1"), "graduation", (
+        "id_number,name,level,major,diploma_no,graduated_on\n"
+        f"{world['worker'].profile.id_number},{world['worker'].profile.real_name},专科,机电一体化技术,D-1,"
+        f"{beijing_today().isoformat()}\n").encode(), "g.csv")  # the result the claim rests on
     claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "D-1", "毕业")
     subsidies.decide(db.session, SYSTEM, claim, True)
     subsidies.pay(db.session, SYSTEM, plan, _org("330106"), [claim.id], date(2026, 12, 1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.accounts.models import User
 from app.extensions import db
 from app.timefmt import beijing_today
 from programme import applications, declarations, plans
@@ -12,7 +13,7 @@ from programme.declarations import OfferingInput
 from programme.models import ClaimStatus, Notice, Offering, OfferingStatus, SubsidyClaim, SubsidyPayment
 from tests import factories
 from tests.conftest import csrf_token
-from tests.programme.helpers import org, staff, worker
+from tests.programme.helpers import graduation, org, staff, worker
 from tests.programme.test_views import THIS_YEAR, open_now
 
 
@@ -68,7 +69,10 @@ def test_claim_approve_pay_and_publish_through_the_pages(app, client, auth):
     with app.app_context():
         claim_id = db.session.scalar(select(SubsidyClaim.id))
     post(client, f"/programme/claims/{claim_id}/decide", {"decision": "reject", "comment": ""})
-    assert "不予补贴时请写明理由" in client.get("/programme/subsidies").get_data(as_text=True)
+    assert "不予补贴时请写明理由" in client.get(f"/programme/claims/{claim_id}/review").get_data(as_text=True)
+    with app.app_context():  # the institution's graduation result arrives by data exchange
+        graduation(db.session.scalar(select(User).where(User.phone == phone)), "D-1")
+        db.session.commit()
     post(client, f"/programme/claims/{claim_id}/decide", {"decision": "approve"})
     post(client, "/programme/subsidies/330106/pay", {"paid_on": f"{THIS_YEAR}-10-01"})  # nothing ticked
     assert "请至少选择" in client.get("/programme/subsidies").get_data(as_text=True)
@@ -118,8 +122,12 @@ def test_institution_records_graduation_with_a_date(app, client, auth):
     path = f"/programme/applications/{application_id}/admit"
     post(client, path, {"decision": "graduate", "graduated_on": "not-a-date"})
     assert "请填写毕业日期" in client.get("/programme/admissions").get_data(as_text=True)
-    post(client, path, {"decision": "graduate", "graduated_on": f"{THIS_YEAR + 3}-07-01"})
-    assert f"{THIS_YEAR + 3}-07-01 毕业" in client.get("/programme/admissions").get_data(as_text=True)
+    post(client, path, {"decision": "graduate", "graduated_on": f"{THIS_YEAR + 3}-07-01"})  # in the future
+    page = client.get("/programme/admissions").get_data(as_text=True)
+    assert "毕业日期不能晚于今天" in page and f"{THIS_YEAR + 3}-07-01 毕业" not in page
+    today = beijing_today().isoformat()
+    post(client, path, {"decision": "graduate", "graduated_on": today})
+    assert f"{today} 毕业" in client.get("/programme/admissions").get_data(as_text=True)
 
 
 def test_a_claim_filed_by_the_institution_and_refused_keeps_what_staff_typed(app, client, auth):

@@ -13,7 +13,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from programme import applications, quotas, subsidies
 from programme.models import ClaimStatus, SubsidyClaim, SubsidyPayment
-from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, graduation, offering, open_year, org, staff, worker
 
 
 def enrolled(plan, name: str = "张三明"):
@@ -29,6 +29,7 @@ def test_claim_approve_and_pay_once(db):
     quotas.set_top_up(db.session, staff(code="330100"), plan, org("330100"), 200)
     quotas.set_top_up(db.session, staff(code="330106"), plan, org("330106"), 300)
     me, record = enrolled(plan)
+    graduation(me, "ZJ-2028-001")  # the institution's result: what the claim rests on
     claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-2028-001", "浙江开放大学 2028-07")
     with pytest.raises(Conflict):
         subsidies.claim(db.session, staff("institution_staff"), record, "dazhuan", "ZJ-2028-001", "")
@@ -74,6 +75,7 @@ def test_a_claim_is_never_paid_twice_under_concurrency(app):
     with app.app_context():
         plan = open_year()
         me, record = enrolled(plan)
+        graduation(me, "B-1", level="专升本")
         claim = subsidies.claim(db.session, me, record, "benke", "B-1", "")
         subsidies.decide(db.session, staff(code="330106"), claim, True)
         clerks = [staff(code="330106").id for _ in range(4)]

@@ -27,6 +27,10 @@ GET = {
     "programme_staff.plan_edit": ("/programme/plans/{year}/edit", row(403, A=302, P=200, D=200)),
     # a claim's evidence file: the claimant, the institution and the unions over the county; others "not found"
     "programme.evidence_file": ("/programme/evidence/{evidence}", row(404, A=302, I=200, C=200, T=200, P=200, D=200)),
+    # a claim beside its record: the unions over the claim's county (page and API)
+    "programme_staff.claim_review": ("/programme/claims/{claim}/review", row(403, A=302, C=200, T=200, P=200, D=200)),
+    "programme_api.claim_review": ("/api/v1/programme/claims/{claim}/review",
+                                   row(403, A=401, C=200, T=200, P=200, D=200)),
     "programme.my_objections": ("/programme/objections", row(200, A=302)),
     "programme_staff.objection_queue": ("/programme/objections/review", row(200, A=302)),
 }
@@ -46,6 +50,10 @@ POST_PATHS = {
     "programme_staff.notice_new": "/programme/notices/new",
     "programme_staff.plan_edit": f"/programme/plans/{beijing_today().year}/edit",
     "programme.claim_evidence": "/programme/claims/1/evidence",
+    "programme_staff.check_evidence": "/programme/claims/1/check-evidence",
+    "programme.claim_amend": "/programme/claims/1/amend",
+    "programme_api.claim_evidence_check": "/api/v1/programme/claims/1/evidence-check",
+    "programme_api.claim_decision": "/api/v1/programme/claims/1/decision",
     "programme.notice_object": "/programme/notices/1/objections",
     "programme_staff.resolve_objection": "/programme/objections/1/resolve",
 }
@@ -58,7 +66,17 @@ def extra_samples(app, base):
     from app.accounts import service
     from app.accounts.policy import SYSTEM
     from app.extensions import db
-    from programme import applications, declarations, evidence, notices, objections, plans, quotas, subsidies
+    from programme import (
+        applications,
+        claim_checks,
+        declarations,
+        evidence,
+        notices,
+        objections,
+        plans,
+        quotas,
+        subsidies,
+    )
     from programme.declarations import OfferingInput
     from tests import factories
     from tests.learning.credit_factories import pdf_bytes
@@ -85,6 +103,8 @@ def extra_samples(app, base):
         record = applications.enrol(db.session, SYSTEM, application, "S-1", today)
         claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "C-1", "", files=[pdf_bytes()],
                                 storage=evidence.storage(app.config["DATA_DIR"]))
+        checker = factories.user(role="union_staff", org_code="330106")  # not the claimant: may check the PDF
+        claim_checks.check_evidence(db.session, checker, claim, "证书与申请一致")
         subsidies.decide(db.session, SYSTEM, claim, True)
         notice = None
         for kind in ("institutions", "admissions", "subsidies"):
@@ -92,4 +112,5 @@ def extra_samples(app, base):
         objector = factories.user(name="异议人")
         objections.file(db.session, objector, notice, text="名单中有人并未取得证书。", today=today)
         db.session.commit()
-        return {"offering": offering.id, "notice": notice.id, "year": today.year, "evidence": claim.files[0].id}
+        return {"offering": offering.id, "notice": notice.id, "year": today.year, "evidence": claim.files[0].id,
+                "claim": claim.id}
