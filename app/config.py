@@ -82,6 +82,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_UPLOAD_EXPIRE_HOURS", int, 24, "Unfinished uploads untouched this long expire and are removed."),
     Setting("MEDIA_URL_TTL_S", int, 15 * 60, "Lifetime of the signed media URLs given for unpublished lessons; "
             "the player asks for fresh ones when they lapse, so long videos still play."),
+    Setting("MEDIA_PUBLIC_MAX_AGE_S", int, 3600, "How long browsers and CDNs may keep a published lesson's "
+            "media before asking again (never `immutable`): once a resource is unpublished, no cache serves it "
+            "longer than this."),
     Setting("MEDIA_ACCEL", str, "none", "How media files leave: 'none' (the app sends them), 'nginx' "
             "(X-Accel-Redirect to MEDIA_ACCEL_PREFIX) or 'sendfile' (X-Sendfile with the file's path)."),
     Setting("MEDIA_ACCEL_PREFIX", str, "/internal-media/", "nginx `internal` location mapped to MEDIA_DIR."),

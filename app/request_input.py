@@ -42,6 +42,16 @@ def bounded_int(value: Any) -> int:
     return number
 
 
+def id_or_none(value: Any) -> int | None:
+    """An id typed into a form or query (`"12"`), or None for anything no id column holds: not ASCII digits
+    (`str.isdigit` also accepts '²' and '①', which int() refuses), or beyond ID_MAX."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number <= ID_MAX else None
+
+
 def finite_float(value: Any) -> float:
     number = float(value)
     if not math.isfinite(number):

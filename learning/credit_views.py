@@ -14,6 +14,7 @@ from app.accounts import policy
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
+from app.request_input import id_or_none
 from learning import certificates, credits, evidence_files, pathways, recognition, transcript
 from learning.credit_models import OutcomeType, PathwayKind
 
@@ -115,8 +116,8 @@ def revoke_record(record_id: int):
         if err.status in (403, 404):
             raise
         _failed(err)
-    back = request.form.get("recognition", "")
-    return redirect(url_for("credits.recognition_detail", recognition_id=int(back)) if back.isdigit()
+    back = id_or_none(request.form.get("recognition"))
+    return redirect(url_for("credits.recognition_detail", recognition_id=back) if back
                     else url_for("credits.review_queue"))
 
 

@@ -14,6 +14,12 @@ a heartbeat that arrives a little out of order, or a clock a few seconds off, th
 any burst can gain beyond the wall clock. Live heartbeats keep the cursor at the server's now, so between any
 two contacts the credit is at most the time between them times the rate, plus the slack (see the tests,
 tests/learning/test_pace_rules.py).
+
+A learner silent for a long time (enrolled a month ago, never seen since) would otherwise have that whole
+silence to claim in one burst of back-dated heartbeats that fit their gaps, indistinguishable from a genuine
+queue. A queue can reach back at most MAX_QUEUE_AGE_S: time before that is treated as spent, so a burst after
+any silence gains at most that age at the fastest rate (still the physical bound on average), and a queue kept
+offline longer than that is refused as too old.
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from learning.progress import GRACE_S, MAX_PLAYBACK_RATE
 RATE = MAX_PLAYBACK_RATE
 SLACK_S = GRACE_S  # one heartbeat's worth (30 s at the fastest rate) and the clocks' tolerance
 EPSILON_S = 1e-6   # float sums of interval lengths
+# How far back an offline queue may reach: the player needs the network to fetch video, so an honest queue is
+# what played while heartbeats could not get through, replayed on the next visit — the next day at the latest.
+MAX_QUEUE_AGE_S = 48 * 3600
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,9 @@ def admit(clock: Clock, at_ms: int, now_ms: int, claim_s: float) -> Clock | None
     A heartbeat claiming nothing new (a replay, a duplicate) always passes and changes nothing."""
     if claim_s <= 0:
         return clock
-    at = max(clock.cursor_ms, min(at_ms, now_ms))
-    budget = clock.spare_s + (at - clock.cursor_ms) / 1000 * RATE
+    cursor = max(clock.cursor_ms, now_ms - MAX_QUEUE_AGE_S * 1000)
+    at = max(cursor, min(at_ms, now_ms))
+    budget = clock.spare_s + (at - cursor) / 1000 * RATE
     if claim_s > budget + EPSILON_S:
         return None
     return Clock(at, min(max(budget - claim_s, 0.0), SLACK_S))  # time not used now is gone: no hoarding

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
+from app.request_input import id_or_none
 from catalog.models import Resource
 from learning import credits
 from learning.credit_models import (
@@ -166,7 +167,7 @@ def add_item(session: Session, actor: Any, pathway_id: int, resource_id: Any, re
     """List a resource on a pathway; `required` makes it a module the worker must complete."""
     pathway = get(session, pathway_id)
     require(actor, "pathway.manage", pathway.org)
-    resource = session.get(Resource, int(resource_id)) if str(resource_id).strip().isdigit() else None
+    resource = session.get(Resource, rid) if (rid := id_or_none(resource_id)) else None
     if resource is None:
         message = _("学习资源不存在，请填写资源编号。")
         raise Invalid(message, code="resource_not_found", fields={"resource_id": message})

@@ -21,6 +21,7 @@ from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import can, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.request_input import id_or_none
 from learning import credits
 from learning.credit_models import (
     Conversion,
@@ -113,7 +114,7 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, d
 def _optional_pathway(session: Session, raw: Any, errors: dict[str, str]) -> Pathway | None:
     if raw in (None, ""):
         return None
-    pathway = session.get(Pathway, int(raw)) if str(raw).isdigit() else None
+    pathway = session.get(Pathway, pid) if (pid := id_or_none(raw)) else None
     if pathway is None or not pathway.active:
         errors["pathway"] = _("学分路径不存在。")
     return pathway
@@ -226,7 +227,7 @@ def add_conversion(session: Session, actor: Any, raw: dict[str, Any]) -> Convers
     amount = parse_credits(raw.get("credits"), "credits", errors, positive=True)
     pathways = []
     for pid in raw.get("pathways") or []:
-        found = session.get(Pathway, int(pid)) if str(pid).isdigit() else None
+        found = session.get(Pathway, found_id) if (found_id := id_or_none(pid)) else None
         if found is None:
             errors["pathways"] = _("学分路径不存在。")
         else:

@@ -1,5 +1,5 @@
 """Sending media files: playlists, segments, MP4 (HTTP Range, ETag, Last-Modified through Flask's
-send_file), immutable caching for files under an output key, signed expiring URLs for unpublished media,
+send_file), bounded public caching for files under an output key, signed expiring URLs for unpublished media,
 and X-Accel-Redirect / X-Sendfile when a front proxy sends the bytes.
 
 URLs carry the signature in the path, not the query string, so the relative URLs inside playlists
@@ -23,7 +23,6 @@ CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t", ".mp4": "video/mp4", ".jpg": "image/jpeg",
     ".webp": "image/webp", ".vtt": "text/vtt; charset=utf-8",
 }
-YEAR = 365 * 24 * 3600
 
 
 def _serializer(app: Flask) -> URLSafeTimedSerializer:
@@ -74,8 +73,9 @@ def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params
 
 def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str | None = None,
          max_age: int | None = None) -> Response:
-    """One file, with Range/conditional support; immutable for a year when public (the key never changes);
-    otherwise private, cached no longer than `max_age` (what the signature has left) and the signature lifetime."""
+    """One file, with Range/conditional support. Public: cached for MEDIA_PUBLIC_MAX_AGE_S and never `immutable`,
+    since an unpublished resource's media must leave caches too (revalidation by ETag is cheap). Otherwise private,
+    cached no longer than `max_age` (what the signature has left) and the signature lifetime."""
     content_type = CONTENT_TYPES.get(path.suffix, "application/octet-stream")
     accel = app.config["MEDIA_ACCEL"]
     if accel in ("nginx", "sendfile"):
@@ -91,9 +91,9 @@ def send(app: Flask, path: Path, key: str, *, public: bool, download_name: str |
         response = send_file(path, mimetype=content_type, conditional=True, etag=True, max_age=None,
                              as_attachment=bool(download_name), download_name=download_name)
     if public:
-        # Playlists and segments under an output key never change; unpublishing stops new requests.
-        response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable" if path.suffix != ".m3u8" \
-            else "public, max-age=300"
+        # Unpublishing stops new requests at once; what caches already hold lapses within the bound.
+        bound = int(app.config["MEDIA_PUBLIC_MAX_AGE_S"])
+        response.headers["Cache-Control"] = f"public, max-age={bound if path.suffix != '.m3u8' else min(bound, 300)}"
     else:
         ttl = int(app.config["MEDIA_URL_TTL_S"])
         left = max(0, min(ttl, 3600, ttl if max_age is None else max_age))

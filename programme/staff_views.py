@@ -16,6 +16,7 @@ from app.accounts.models import OrgKind, Role
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.request_input import id_or_none
 from app.timefmt import beijing_today
 from programme import applications, claim_checks, declarations, notices, objections, plans, quotas, subsidies
 from programme.models import AppStatus, ClaimStatus
@@ -241,7 +242,7 @@ def decide(claim_id: int):
 @login_required
 def pay(code: str):
     county = organisations.get_by_code(db.session, code)
-    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    ids = [i for v in request.form.getlist("claim") if (i := id_or_none(v))]
     try:
         batch = subsidies.pay(db.session, user(), the_plan(), county, ids, day("paid_on") or beijing_today())
     except (Invalid, Conflict) as err:

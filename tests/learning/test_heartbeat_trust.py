@@ -82,6 +82,27 @@ def test_a_back_dated_burst_from_a_learner_enrolled_long_ago_gets_only_the_wall_
     assert _enrolment(user, resource).refusals >= len(resource.lessons) - 1  # counted, and committed
 
 
+def test_a_learner_silent_since_enrolling_a_month_ago_cannot_claim_the_month(client, auth):
+    """The exploit with no live heartbeat first: enrolled 30 days ago and never seen since, the learner sends both
+    half-hour videos as watched, in heartbeats 15 s apart as the player sends them, dated days back — every claim
+    fits its gap, as a genuine queue's would. A queue reaches back at most pace.MAX_QUEUE_AGE_S, so none of it
+    counts; an honest queue from an hour ago still does."""
+    resource, user, post = _setup(client, auth, hours=24 * 30, videos=2)
+    started_ms = _now_ms()
+    enrolled_ms, seq, codes = started_ms - 30 * 86_400_000, 10, []
+    for k, lesson in enumerate(resource.lessons):
+        for i in range(HALF_HOUR // 15):
+            at, seq = enrolled_ms + (k + 1) * 86_400_000 + (i + 1) * 15_000, seq + 1
+            codes.append(post({"lesson_id": lesson.id, "position_s": (i + 1) * 15, "watched": [[i * 15, (i + 1) * 15]],
+                            "client_time": at, "seq": seq}).status_code)
+    burst_s = (_now_ms() - started_ms) / 1000  # the wall clock the burst itself took is time that passed
+    assert _credited(user) <= pace.SLACK_S + burst_s * pace.RATE and 400 in codes  # the old rule: all 3,600 s
+    queued_ms = _now_ms() - 3_600_000
+    honest = post({"lesson_id": resource.lessons[0].id, "position_s": 15, "watched": [[0, 15]],
+                   "client_time": queued_ms, "sent_time": queued_ms, "seq": seq + 1})
+    assert honest.status_code == 200, honest.get_json()
+
+
 def test_the_same_hour_is_paid_once_across_lessons(client, auth):
     """Enrolled an hour ago and not seen since: an hour at double speed is two hours of video at most, in all
     five half-hour lessons together, however the heartbeats are dated."""

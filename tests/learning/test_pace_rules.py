@@ -94,6 +94,31 @@ def test_a_back_dated_burst_gains_no_more_than_its_wall_clock(burst, wall_ms):
     assert total <= _limit(T0, T0 + wall_ms)
 
 
+@given(st.integers(0, 400 * 86_400_000), st.lists(st.tuples(st.integers(0, 10**7), st.floats(0, 3600, allow_nan=False)),
+                                                 max_size=200), st.integers(0, 40_000))
+def test_after_any_silence_a_burst_gains_at_most_the_queue_age(silence_ms, burst, wall_ms):
+    """The exploit with no contact since enrolment: a learner enrolled long ago (`silence_ms`), never seen since,
+    sends within `wall_ms` increasing back-dated heartbeats, each claiming what fits its gap. Whatever the silence,
+    the burst gains at most MAX_QUEUE_AGE_S of time at the fastest rate (plus the slack and the burst's own time)."""
+    clock, total, at = pace.start(T0), 0.0, T0
+    start_now = T0 + silence_ms
+    for k, (step, claim) in enumerate(burst):
+        now = start_now + wall_ms * (k + 1) // len(burst)
+        at = min(at + step, now)
+        after = pace.admit(clock, at, now, claim)
+        if after is not None:
+            clock, total = after, total + claim
+    reach = min(silence_ms, pace.MAX_QUEUE_AGE_S * 1000)
+    assert total <= (reach + wall_ms) / 1000 * pace.RATE + pace.SLACK_S + 1e-6
+
+
+def test_a_queue_older_than_the_queue_age_is_refused():
+    start = pace.start(T0)
+    now = T0 + 30 * 86_400_000  # a month of silence
+    assert pace.admit(start, T0 + 600_000, now, 600) is None  # watched right after enrolling, a month ago
+    assert pace.admit(start, now - 3_000_000, now, 600) is not None  # an hour ago: a queue kept since then
+
+
 def test_clock_differences_and_replays():
     assert pace.moment(1_000, 2_000, 10_000) == 9_000  # watched 1 s before it was sent, by the phone's clock
     assert pace.moment(1_000, None, 10_000) == 1_000

@@ -86,7 +86,7 @@ def test_create_and_add_items_bad_inputs(db):
         pathways.create(db.session, factories.user("institution_staff", org_code=factories.OTHER_INSTITUTION),
                         inst, {"title": "x", "kind": "skill"})
     track = pathways.create(db.session, staff, inst, {"title": "电工", "kind": "skill", "required_credits": "20"})
-    for bad in ("", "abc", "999999", "-1"):
+    for bad in ("", "abc", "999999", "-1", "①", "²", "99999999999999999999"):  # digits int() refuses, no column holds
         with pytest.raises(Invalid):
             pathways.add_item(db.session, staff, track.id, bad, True)
     item = resource(4)

@@ -79,20 +79,20 @@ def test_range_etag_and_caching_of_public_media(app, client, auth, clips):
     assert whole.headers["ETag"] and whole.headers["Last-Modified"]
     again = fetch(client, urls["mp4_360"], headers={"If-None-Match": whole.headers["ETag"]})
     assert again.status_code == 304
-    assert "immutable" in whole.headers["Cache-Control"] and whole.headers["Content-Type"] == "video/mp4"
+    assert whole.headers["Cache-Control"] == "public, max-age=3600" and whole.headers["Content-Type"] == "video/mp4"
     playlist = fetch(client, urls["hls_360"])
     assert playlist.headers["Content-Type"].startswith("application/vnd.apple.mpegurl")
     segment_name = re.search(r"^seg_\d+\.ts$", playlist.get_data(as_text=True), re.MULTILINE).group(0)
     segment = fetch(client, urls["hls_360"].rsplit("/", 1)[0] + "/" + segment_name)
     assert segment.status_code == 200 and segment.headers["Content-Type"] == "video/mp2t"
-    assert segment.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert segment.headers["Cache-Control"] == "public, max-age=3600"  # never immutable: it may be unpublished
     download = fetch(client, urls["mp4_360"] + "?download=1")
     assert "attachment" in download.headers["Content-Disposition"]
 
     app.config["MEDIA_ACCEL"] = "nginx"  # behind nginx: the app checks access, nginx sends the bytes
     accel = fetch(client, urls["mp4_360"])
     assert accel.headers["X-Accel-Redirect"].startswith("/internal-media/assets/") and accel.data == b""
-    assert accel.headers["Content-Type"] == "video/mp4" and "immutable" in accel.headers["Cache-Control"]
+    assert accel.headers["Content-Type"] == "video/mp4" and accel.headers["Cache-Control"] == "public, max-age=3600"
     app.config["MEDIA_ACCEL"] = "sendfile"
     sendfile = fetch(client, urls["mp4_360"])
     assert Path(sendfile.headers["X-Sendfile"]).read_bytes() == data and sendfile.data == b""
@@ -136,6 +136,9 @@ def test_a_signed_url_stops_working_when_the_resource_changes_status_and_is_cach
     cache = first.headers["Cache-Control"]
     assert cache.startswith("private, max-age=") and "immutable" not in cache and "public" not in cache
     assert int(cache.rsplit("=", 1)[1]) <= app.config["MEDIA_URL_TTL_S"]
+    # the published copy a CDN or browser keeps must also lapse after unpublishing: bounded, never immutable
+    kept = fetch(client, public).headers["Cache-Control"]
+    assert "immutable" not in kept and int(kept.rsplit("=", 1)[1]) <= app.config["MEDIA_PUBLIC_MAX_AGE_S"] <= 3600
     with app.app_context():
         resource = db.session.get(Lesson, lesson_id).resource
         catalog_service.unpublish(db.session, SYSTEM, resource, "内容有误")

@@ -162,3 +162,14 @@ def test_a_resume_time_that_is_no_finite_number_is_ignored(app, client):
         page = client.get(f"/learning/lessons/{lesson_id}?t={value}")
         assert page.status_code == 200 and 'data-resume="0"' in page.get_data(as_text=True), value
     assert 'data-resume="5.0"' in client.get(f"/learning/lessons/{lesson_id}?t=5").get_data(as_text=True)
+
+
+@given(st.one_of(st.text(max_size=30), st.integers(), st.none()))
+@settings(max_examples=200, deadline=None)
+def test_an_id_typed_into_a_form_is_an_id_a_column_holds_or_none(value):
+    """`str.isdigit` accepts '²' and '①', which int() refuses, and any length: ids typed into forms (a pathway, a
+    recognition, claims to pay) are read through one helper that never raises and never exceeds a column."""
+    from app.request_input import id_or_none
+
+    found = id_or_none(value)
+    assert found is None or (1 <= found <= ID_MAX and str(found) == str(value).strip().lstrip("0"))
