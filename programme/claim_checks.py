@@ -27,6 +27,7 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
+from catalog.sanitize import clean_text
 from programme.models import Attainment, ClaimStatus, SubsidyClaim
 from programme.notices import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.support_models import CertificateRecord, GraduationRecord
@@ -187,10 +188,8 @@ def not_the_claimant(actor: Any, claim: SubsidyClaim) -> None:
 
 def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str = "") -> SubsidyClaim:
     """A reviewer confirms the uploaded scans show this person's result (who and when kept on the claim)."""
-    from catalog.sanitize import clean_text
-
+    not_the_claimant(actor, claim)  # first, so the refusal says why (the policy refuses it too, as "forbidden")
     require(actor, "subsidy.verify", claim)
-    not_the_claimant(actor, claim)
     if not claim.files:
         raise Invalid(_("这份申请没有上传证明材料，无法核验。"), code="no_files")
     note = clean_text(note)[:500]

@@ -126,6 +126,7 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
     """Approve (only on a record that agrees with the claim, or checked uploads; never a result already paid
     for, see programme/claim_checks.py) or refuse with a reason. The move out of "claimed" is a conditional
     UPDATE, so a claim is decided once even when two reviewers press at the same moment."""
+    claim_checks.not_the_claimant(actor, item)  # first, so the refusal says why
     require(actor, "subsidy.verify", item)
     comment = bleach.clean(comment.strip(), tags=[], strip=True)
     if not approve and not comment:
@@ -135,7 +136,6 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
     values: dict[str, object] = {"status": ClaimStatus.approved if approve else ClaimStatus.rejected,
                                  "comment": comment, "verified_by_id": actor.id, "verified_at": utcnow()}
     if approve:
-        claim_checks.not_the_claimant(actor, item)
         found = claim_checks.basis(session, item)
         application = item.enrolment.application
         county = application.county
