@@ -70,6 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(oai:<id>:resource/<n>); set it once to the site's domain and never change it."),
     Setting("CATALOG_COUNT_CACHE_SECONDS", float, 30.0, "How long a list page's total (共 N 个) is reused per "
             "filter in each process; 0 counts on every request."),
+    Setting("SECURITY_CONTACT", str, "mailto:security@qiuxue.local", "Where to report a vulnerability "
+            "(a mailto: or https: URI), published at /.well-known/security.txt (RFC 9116); see docs/security.md."),
     Setting("OAI_ADMIN_EMAIL", str, "admin@qiuxue.local", "Contact address the OAI-PMH Identify response gives."),
     # media and background jobs (issue 5)
     Setting("MEDIA_WORKER", str, "inprocess", "Who runs transcoding and other jobs: 'inprocess' (a thread in the "

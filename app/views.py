@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template
 from sqlalchemy import text
 
+from app.db import utcnow
 from app.extensions import db
 
 bp = Blueprint("main", __name__)
@@ -18,6 +20,15 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 def index():
     return render_template("index.html")
+
+
+@bp.get("/.well-known/security.txt")
+def security_txt():
+    """How to report a vulnerability (RFC 9116); the threat model is docs/security.md."""
+    expires = (utcnow() + timedelta(days=180)).replace(microsecond=0).isoformat() + "Z"
+    body = (f"Contact: {current_app.config['SECURITY_CONTACT']}\nExpires: {expires}\n"
+            "Preferred-Languages: zh, en\n")
+    return Response(body, content_type="text/plain; charset=utf-8")
 
 
 @bp.get("/healthz")

@@ -4,6 +4,7 @@ import pytest
 from flask import Blueprint, abort
 
 from app import create_app
+from app.db import utcnow
 from app.extensions import db
 from app.security import safe_next
 from tests.conftest import post_form
@@ -48,6 +49,16 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json() == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+def test_security_txt_says_where_to_report_a_vulnerability(app, client):
+    """RFC 9116: a Contact line from SECURITY_CONTACT and an Expires date in the future, as docs/security.md says."""
+    app.config["SECURITY_CONTACT"] = "mailto:psirt@example.org"
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    fields = dict(line.split(": ", 1) for line in response.get_data(as_text=True).splitlines())
+    assert fields["Contact"] == "mailto:psirt@example.org"
+    assert fields["Expires"] > utcnow().isoformat()
 
 
 def test_security_headers_on_every_page(client):
