@@ -44,6 +44,7 @@ class Fingerprints:
     def __init__(self, folder: Path):
         self.folder = folder
         self._known: dict[str, tuple[tuple[int, int], str]] = {}
+        self._sizes: dict[str, int] = {}
 
     def digest(self, name: str) -> str | None:
         path = self.folder / name
@@ -73,6 +74,16 @@ class Fingerprints:
         if match is None or (self.folder / requested).is_file():
             return requested, None
         return match["stem"] + match["ext"], match["digest"]
+
+    def transfer_size(self, name: str, encoding: str) -> int:
+        """What the file costs on the wire when sent with `encoding` (as `light` below compresses it)."""
+        from flask_compress.flask_compress import _compress_data
+
+        key = f"{name}:{self.digest(name)}:{encoding}"
+        if key not in self._sizes:
+            data = (self.folder / name).read_bytes()
+            self._sizes[key] = len(data if encoding == "identity" else _compress_data(current_app, data, encoding))
+        return self._sizes[key]
 
     def version(self) -> str:
         """One fingerprint for the whole static folder: the service worker's cache name."""
@@ -141,6 +152,11 @@ def init_app(app: Flask) -> None:
     app.extensions["fingerprints"] = Fingerprints(folder)
     app.view_functions["static"] = serve_static
     app.register_blueprint(bp)
+
+    @app.template_global()
+    def static_transfer_size(name: str) -> int:
+        """For the player's data figure: hls.js as this browser will receive it (static/js/player.js)."""
+        return app.extensions["fingerprints"].transfer_size(name, encoding())
 
     @app.url_defaults
     def fingerprint_static(endpoint: str, values: dict) -> None:
