@@ -17,7 +17,7 @@ from tests.catalog.helpers import make
 from tests.e2e.test_quality import MAX_BYTES, SMALL_TARGETS, SMALL_TEXT, TRANSFERRED, axe_violations
 from tests.media.conftest import quick_worker
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.no_service_worker]  # it answers /player-test with page.route
 
 
 def _kb(text: str) -> float:
