@@ -71,6 +71,14 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     with app.app_context():
         row = db.session.query(LessonProgress).filter_by(lesson_id=lesson_id).one()
         assert row.reached_end and row.completed_at is not None
+    kept = page.evaluate("caches.keys().then(names => Promise.all(names.map(n => caches.open(n)"
+                         ".then(c => c.keys()).then(keys => keys.map(r => n + ' ' + new URL(r.url).pathname)))))"
+                         ".then(lists => [].concat(...lists))")
+    assert any(k.startswith("qiuxue-pages /learning") for k in kept)
+    for key in kept:  # static files of this deploy, the offline page, 我的学习: no media, no API, no other page
+        name, path = key.split(" ")
+        assert path.startswith("/static/") or path in ("/offline", "/learning"), key
+        assert "/media/" not in path and "/api/" not in path
     assert page.js_errors == [] and page.outside_requests == []
 
 
@@ -87,3 +95,33 @@ def test_signing_out_forgets_the_kept_list(app, page, login):
     page.context.set_offline(True)
     page.goto("/learning")  # the next person on this phone sees no one's list
     assert "现在没有网络" in page.locator("main").inner_text()
+
+
+def test_a_deploy_brings_a_new_worker_and_drops_the_old_cache(app, page, tmp_path):
+    """The worker's cache is named after the fingerprint of the static files: change one, and the next check for
+    updates installs a new worker, which serves the new file and deletes the old cache."""
+    import shutil
+
+    from app.assets import Fingerprints
+
+    static = tmp_path / "static"
+    shutil.copytree(app.static_folder, static)
+    app.extensions["fingerprints"] = Fingerprints(static)  # this app serves (and fingerprints) the copy
+    page.goto("/")
+    _wait(page, "!!navigator.serviceWorker.controller")
+    before = page.evaluate("caches.keys()")
+    assert [n for n in before if n.startswith("qiuxue-static-")] == [f"qiuxue-static-{Fingerprints(static).version()}"]
+    old_css = page.evaluate("document.querySelector('link[rel=stylesheet]').href")
+
+    with (static / "css" / "site.css").open("a", encoding="utf-8") as css:
+        css.write("\n.deployed { color: #b71c1c; }\n")  # the deploy
+    new_version = Fingerprints(static).version()
+    page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
+    _wait(page, f"caches.keys().then(names => names.includes('qiuxue-static-{new_version}') && "
+                f"names.filter(n => n.startsWith('qiuxue-static-')).length === 1)")
+    page.reload()
+    new_css = page.evaluate("document.querySelector('link[rel=stylesheet]').href")
+    assert new_css != old_css  # HTML is revalidated, so the page names the new file at once
+    assert page.evaluate("fetch(document.querySelector('link[rel=stylesheet]').href).then(r => r.text())"
+                         ".then(t => t.includes('.deployed'))")
+    assert page.js_errors == []
