@@ -143,8 +143,11 @@ def offline():
     return render_template("offline.html")
 
 
-def _compressible() -> bool:
-    return "Range" not in request.headers
+def _compressible(response: Response) -> bool:
+    """Not an answer to a byte range (206 must be exact), and not a file a front proxy sends (X-Accel-Redirect,
+    X-Sendfile: the body here is empty and the proxy would send the file raw under our Content-Encoding)."""
+    return ("Range" not in request.headers and response.status_code != 206
+            and "X-Accel-Redirect" not in response.headers and "X-Sendfile" not in response.headers)
 
 
 def init_app(app: Flask) -> None:
@@ -172,10 +175,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def light(response: Response) -> Response:
-        """HTML revalidates; text is compressed unless the request asked for a byte range (206 must be exact)."""
+        """HTML revalidates; text over 1 KB is compressed, as the browser asked, when it may be."""
         if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = REVALIDATE
-        if response.status_code == 206 or not _compressible():
+        if not _compressible(response):
             response.vary.add("Accept-Encoding")
             return response
         if response.direct_passthrough and response.mimetype in TEXT_TYPES:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from pathlib import Path
 
 import brotli
 import pytest
-from flask import Blueprint
+from flask import Blueprint, send_file
 
 from app import pagecache
 from app.assets import IMMUTABLE
@@ -32,6 +33,10 @@ def app(app):
     @bp.get("/_text/<int:size>")
     def text(size):
         return "学" * (size // 3), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @bp.get("/_proxied")
+    def proxied():  # with USE_X_SENDFILE the front proxy sends the file: the body here is empty
+        return send_file(Path(app.static_folder) / "css" / "site.css")
 
     app.register_blueprint(bp)
     return app
@@ -69,6 +74,13 @@ def test_a_byte_range_of_a_static_file_is_exact_and_uncompressed(client):
     with client.get(url) as whole, client.get(url, headers={"Range": "bytes=10-2009", **GZIP}) as part:
         assert part.status_code == 206 and "Content-Encoding" not in part.headers
         assert part.data == whole.data[10:2010]
+
+
+def test_a_file_sent_by_the_front_proxy_is_left_alone(app, client):
+    app.config["USE_X_SENDFILE"] = True
+    with client.get("/_proxied", headers=GZIP) as response:
+        assert response.headers["X-Sendfile"].endswith("site.css") and int(response.headers["Content-Length"]) > 1024
+        assert "Content-Encoding" not in response.headers and response.data == b""
 
 
 def test_fingerprinted_static_files_are_immutable_others_revalidate(app, client):
