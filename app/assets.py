@@ -32,8 +32,7 @@ TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/xml", "te
               "application/atom+xml", "application/ld+json", "image/svg+xml"]
 DIGEST = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<ext>\.[A-Za-z0-9]+)$")
 # What the service worker keeps from the start, so the site opens offline: the look, the icons, the offline page.
-SHELL = ("css/site.css", "css/learning.css", "js/site.js", "icons/tabs.svg", "icons/favicon.svg",
-         "icons/icon-192.png")
+SHELL = ("css/site.css", "js/site.js", "icons/tabs.svg", "icons/favicon.svg")
 
 bp = Blueprint("assets", __name__)
 
@@ -107,6 +106,14 @@ def serve_static(filename: str) -> Response:
     return response
 
 
+def _revalidated(body: str, mimetype: str) -> Response:
+    """Asked again on every check for an update, so an unchanged answer is a bodiless 304."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = REVALIDATE
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:20])
+    return response.make_conditional(request)
+
+
 @bp.get("/manifest.webmanifest")
 def manifest():
     """What the phone needs to put 求学 on the home screen: it opens on 我的学习."""
@@ -119,9 +126,7 @@ def manifest():
                    "purpose": "any maskable"} for s in (192, 512)]
                  + [{"src": f"/static/{icon('icons/favicon.svg')}", "sizes": "any", "type": "image/svg+xml"}],
     }
-    response = Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
-    response.headers["Cache-Control"] = REVALIDATE
-    return response
+    return _revalidated(json.dumps(body, ensure_ascii=False), "application/manifest+json")
 
 
 @bp.get("/sw.js")
@@ -131,10 +136,7 @@ def service_worker():
     config = {"version": prints.version(), "offline": "/offline",
               "shell": [f"/static/{prints.url_name(name)}" for name in SHELL]}
     source = (prints.folder / "js" / "sw.js").read_text(encoding="utf-8")
-    body = f"self.QIUXUE = {json.dumps(config)};\n{source}"
-    response = Response(body, mimetype="text/javascript")
-    response.headers["Cache-Control"] = REVALIDATE
-    return response
+    return _revalidated(f"self.QIUXUE = {json.dumps(config)};\n{source}", "text/javascript")
 
 
 @bp.get("/offline")

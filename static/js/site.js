@@ -9,7 +9,8 @@
   var banner = document.querySelector(".offline-banner");
   var user = document.body.getAttribute("data-user");
 
-  function mark() { if (banner) { banner.hidden = navigator.onLine !== false; } }
+  var copy = banner && banner.hasAttribute("data-copy");  // the service worker's kept copy: stale by nature
+  function mark() { if (banner) { banner.hidden = !copy && navigator.onLine !== false; } }
   mark();
   window.addEventListener("online", mark);
   window.addEventListener("offline", mark);

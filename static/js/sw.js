@@ -33,6 +33,15 @@
     return caches.open(PAGES).then(function (cache) { return cache.put(LEARNING, response); });
   }
 
+  // The kept copy says it is one (static/js/site.js keeps its 离线 banner up), even where the phone believes it
+  // is online but the site cannot be reached (weak signal, a captive portal).
+  function marked(kept) {
+    return kept.text().then(function (html) {
+      return new Response(html.replace('class="offline-banner"', 'class="offline-banner" data-copy'),
+                          { status: 200, headers: kept.headers });
+    });
+  }
+
   function page(request, url) {
     return fetch(request).then(function (response) {
       if (url.pathname === LEARNING) { keepLearning(response.clone()); }
@@ -40,7 +49,7 @@
     }, function () {
       var wanted = url.pathname === LEARNING || url.pathname === "/";
       return caches.open(PAGES).then(function (cache) { return wanted ? cache.match(LEARNING) : null; })
-        .then(function (kept) { return kept || caches.match(CONFIG.offline); })
+        .then(function (kept) { return kept ? marked(kept) : caches.match(CONFIG.offline); })
         .then(function (answer) { return answer || Response.error(); });
     });
   }

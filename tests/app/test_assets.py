@@ -151,6 +151,10 @@ def test_the_service_worker_is_served_from_the_root_and_never_cached(client):
         with client.get(url) as fetched:
             assert fetched.headers["Cache-Control"] == IMMUTABLE
     assert "Service-Worker-Allowed" not in response.headers  # its place (/) is its scope
+    for headers in ({}, GZIP):  # the browser checks for a new worker often: unchanged, it costs no body
+        first = client.get("/sw.js", headers=headers)
+        again = client.get("/sw.js", headers={"If-None-Match": first.headers["ETag"], **headers})
+        assert again.status_code == 304 and again.data == b""
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
 
 

@@ -47,6 +47,7 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
         page.goto(url)
         assert page.locator(".offline-banner").is_visible(), url
         assert "离线" in page.locator(".offline-banner").inner_text()
+        assert page.locator(".offline-banner[data-copy]").count() == 1  # it stays up while this copy is shown
         assert "离线也能看的课" in page.locator("main").inner_text() and "我的学习" in page.locator("h1").inner_text()
         assert page.evaluate("getComputedStyle(document.querySelector('.tabbar')).position") == "fixed"  # styled
     page.goto("/catalog/")  # a page not kept: said plainly, with the way to 我的学习
