@@ -50,9 +50,12 @@ run: install
 	@$(BIN)/qiuxue serve --host $(HOST) --port $(PORT)
 
 dev: install
-	$(BIN)/qiuxue db upgrade
-	$(BIN)/qiuxue demo load --if-empty
-	$(BIN)/qiuxue run --debug --host $(HOST) --port $(PORT)
+	$(STEP) "migrating the database"
+	@$(BIN)/qiuxue db upgrade
+	$(STEP) "loading the demo data (only into an empty database)"
+	@$(BIN)/qiuxue demo load --if-empty
+	$(STEP) "starting the reloading debug server at http://$(HOST):$(PORT)/"
+	@$(BIN)/qiuxue run --debug --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
