@@ -30,7 +30,7 @@ MIN_SIZE = 1024
 TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/xml", "text/javascript",
               "application/javascript", "application/json", "application/manifest+json", "application/xml",
               "application/atom+xml", "application/ld+json", "image/svg+xml"]
-DIGEST = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<ext>\.[A-Za-z0-9]+)$")
+DIGEST = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<ext>\.[^./]+)$")
 # What the service worker keeps from the start, so the site opens offline: the look, the icons, the offline page.
 SHELL = ("css/site.css", "js/site.js", "icons/tabs.svg", "icons/favicon.svg")
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import brotli
 import pytest
-from flask import Blueprint, send_file
+from flask import Blueprint, Response, send_file
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app import pagecache
 from app.assets import IMMUTABLE
@@ -33,6 +35,10 @@ def app(app):
     @bp.get("/_text/<int:size>")
     def text(size):
         return "学" * (size // 3), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+    @bp.get("/_stream")
+    def stream():  # a long export written as it is produced
+        return Response((f"{n},学员{n}\n" for n in range(5000)), mimetype="text/csv")
 
     @bp.get("/_proxied")
     def proxied():  # with USE_X_SENDFILE the front proxy sends the file: the body here is empty
@@ -74,6 +80,13 @@ def test_a_byte_range_of_a_static_file_is_exact_and_uncompressed(client):
     with client.get(url) as whole, client.get(url, headers={"Range": "bytes=10-2009", **GZIP}) as part:
         assert part.status_code == 206 and "Content-Encoding" not in part.headers
         assert part.data == whole.data[10:2010]
+
+
+def test_a_streamed_response_is_compressed_as_it_streams(client):
+    response = client.get("/_stream", headers=GZIP)
+    assert response.is_streamed and response.headers["Content-Encoding"] == "gzip"
+    assert "Content-Length" not in response.headers  # sent chunk by chunk, never held whole
+    assert gzip.decompress(response.data).decode() == "".join(f"{n},学员{n}\n" for n in range(5000))
 
 
 def test_a_file_sent_by_the_front_proxy_is_left_alone(app, client):
@@ -171,3 +184,25 @@ def test_the_page_cache_keeps_one_copy_per_encoding(app, client):
     assert client.get("/_text/3000").headers["X-Page-Cache"] == "hit"
     br = client.get("/_text/3000", headers={"Accept-Encoding": "br"})
     assert brotli.decompress(br.data).decode() == "学" * 1000
+
+
+@given(stem=st.text(st.sampled_from("abc.-_学0123456789"), min_size=1, max_size=20).filter(
+           lambda s: not s.startswith(".") and not s.endswith(".")),
+       ext=st.sampled_from([".css", ".js", ".svg", ".png", ".0123456789", ""]))
+def test_a_fingerprinted_name_always_leads_back_to_its_file(stem, ext):
+    """Whatever the file is called (dots, digits, a name that itself looks fingerprinted), the URL name maps back
+    to it and to its current digest; an existing file is always served as itself."""
+    import tempfile
+
+    from app.assets import Fingerprints
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "d").mkdir()
+        name = f"d/{stem}{ext}"
+        (root / name).write_text("x")
+        prints = Fingerprints(root)
+        real, asked = prints.split(prints.url_name(name))
+        assert real == name
+        assert asked == prints.digest(name) or (asked is None and prints.url_name(name) == name)  # no extension
+        assert prints.split(name) == (name, None)
