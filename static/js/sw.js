@@ -25,6 +25,9 @@
       return Promise.all(names.filter(function (name) {
         return name.indexOf("qiuxue-static-") === 0 && name !== STATIC;
       }).map(function (name) { return caches.delete(name); }));
+    }).then(function () {
+      // Pages start downloading while the worker wakes up (a slow phone takes a moment to start it).
+      return self.registration.navigationPreload ? self.registration.navigationPreload.enable() : null;
     }).then(function () { return self.clients.claim(); }));
   });
 
@@ -42,8 +45,11 @@
     });
   }
 
-  function page(request, url) {
-    return fetch(request).then(function (response) {
+  function page(event, url) {
+    var request = event.request;
+    return Promise.resolve(event.preloadResponse).then(function (preloaded) {
+      return preloaded || fetch(request);
+    }).then(function (response) {
       if (url.pathname === LEARNING) { keepLearning(response.clone()); }
       return response;
     }, function () {
@@ -73,7 +79,7 @@
     if (request.method !== "GET" || request.headers.has("range")) { return; }
     var url = new URL(request.url);
     if (url.origin !== self.location.origin) { return; }
-    if (request.mode === "navigate") { event.respondWith(page(request, url)); }
+    if (request.mode === "navigate") { event.respondWith(page(event, url)); }
     else if (url.pathname.indexOf("/static/") === 0) { event.respondWith(asset(request)); }
   });
 
