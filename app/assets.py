@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_from_directory
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_compress import Compress
 
@@ -119,8 +120,8 @@ def manifest():
     """What the phone needs to put 求学 on the home screen: it opens on 我的学习."""
     icon = fingerprints().url_name
     body = {
-        "name": _("求学 · 职工学历技能双提升"), "short_name": _("求学"), "lang": "zh-CN", "id": "/",
-        "start_url": "/learning", "scope": "/", "display": "standalone",
+        "name": _("求学 · 职工学历技能双提升"), "short_name": _("求学"), "lang": str(get_locale()).replace("_", "-"),
+        "id": "/", "start_url": "/learning", "scope": "/", "display": "standalone",
         "theme_color": "#b71c1c", "background_color": "#ffffff",
         "icons": [{"src": f"/static/{icon(f'icons/icon-{s}.png')}", "sizes": f"{s}x{s}", "type": "image/png",
                    "purpose": "any maskable"} for s in (192, 512)]

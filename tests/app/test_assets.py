@@ -146,6 +146,7 @@ def test_the_manifest_installs_the_site_on_learning(client):
     assert response.mimetype == "application/manifest+json" and response.headers["Cache-Control"] == "no-cache"
     data = json.loads(gzip.decompress(response.data) if response.headers.get("Content-Encoding") else response.data)
     assert data["start_url"] == "/learning" and data["display"] == "standalone" and data["short_name"] == "求学"
+    assert data["lang"].startswith("zh") and data["name"].startswith("求学")
     sizes = {icon["sizes"] for icon in data["icons"]}
     assert {"192x192", "512x512"} <= sizes
     for icon in data["icons"]:
