@@ -2,44 +2,67 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+SUM    := $(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-run-$(SUM)
+DEV_STAMP := $(VENV)/.installed-dev-$(SUM)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # Test processes (pytest-xdist); each gets its own data folders and, on PostgreSQL, its own database.
 TEST_WORKERS ?= auto
+# One line per set-up step, so a first `make run` says what it is doing while pip works.
+STEP   := @printf '==> %s\n'
+# pip: errors only (-qq). Its warnings about the machine's own index settings and the build backend's notes would
+# otherwise bury the steps; a failing install still prints why.
+PIP    := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: run dev test lint install translations messages bench clean
+.PHONY: run dev test lint install install-dev translations messages bench clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(STEP) "creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
+# `make run` needs only what the site runs on; test tools (Playwright, hypothesis, ruff...) come with `make test`.
 # Reinstall only when setup.cfg or pyproject.toml changed.
 $(STAMP): $(BIN)/python setup.cfg pyproject.toml
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
-	rm -f $(VENV)/.installed-* && touch $@
+	$(STEP) "installing Qiuxue and its dependencies (pip; the first time takes a minute)"
+	@$(PIP) install -e .
+	@rm -f $(VENV)/.installed-run-* && touch $@
+
+$(DEV_STAMP): $(STAMP)
+	$(STEP) "installing the test and lint tools"
+	@$(PIP) install -e '.[dev]'
+	@rm -f $(VENV)/.installed-dev-* && touch $@
 
 install: $(STAMP) translations
 
+install-dev: $(DEV_STAMP) translations
+
 translations: $(STAMP)
-	$(BIN)/pybabel compile -d app/translations --statistics
+	$(STEP) "compiling translations"
+	@$(BIN)/pybabel -q compile -d app/translations
 
 run: install
-	$(BIN)/qiuxue db upgrade
-	$(BIN)/qiuxue demo load --if-empty
-	$(BIN)/qiuxue serve --host $(HOST) --port $(PORT)
+	$(STEP) "migrating the database"
+	@$(BIN)/qiuxue db upgrade
+	$(STEP) "loading the demo data (only into an empty database)"
+	@$(BIN)/qiuxue demo load --if-empty
+	$(STEP) "starting at http://$(HOST):$(PORT)/"
+	@$(BIN)/qiuxue serve --host $(HOST) --port $(PORT)
 
 dev: install
-	$(BIN)/qiuxue db upgrade
-	$(BIN)/qiuxue demo load --if-empty
-	$(BIN)/qiuxue run --debug --host $(HOST) --port $(PORT)
+	$(STEP) "migrating the database"
+	@$(BIN)/qiuxue db upgrade
+	$(STEP) "loading the demo data (only into an empty database)"
+	@$(BIN)/qiuxue demo load --if-empty
+	$(STEP) "starting the reloading debug server at http://$(HOST):$(PORT)/"
+	@$(BIN)/qiuxue run --debug --host $(HOST) --port $(PORT)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py); the browser
 # checks of what a page renders (marker render_once) run in the SQLite pass only, to keep CI under 20 minutes.
-test: install lint
+test: install-dev lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
@@ -47,12 +70,12 @@ test: install lint
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
 # Refresh the English catalog after adding or changing UI text (message ids are the Chinese texts).
-messages: $(STAMP)
+messages: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o app/translations/messages.pot app catalog search media learning programme
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/run_all.py
 
 clean:

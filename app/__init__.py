@@ -21,6 +21,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.db import readable_sqlite_url
+    from app.assets import init_app as init_assets
     from app.extensions import csrf, db, login_manager, migrate
 
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
@@ -39,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     security.init_app(app)
     pagecache.init_app(app)
+    init_assets(app)  # after the page cache: it compresses before the cache keeps the page
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)
     app.register_blueprint(account_views.me_bp)

@@ -127,7 +127,7 @@ def demo_load(if_empty: bool) -> None:
     if if_empty and accounts.user_count(db.session):
         click.echo("database not empty: demo data not loaded")
         return
-    summary = demo.load(db.session)
+    summary = demo.load(db.session, progress=lambda part: click.echo(f"  demo: {part}"))
     db.session.commit()
     click.echo("demo data loaded: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     click.echo(f"demo accounts (password {demo.DEMO_PASSWORD}): " +

@@ -4,6 +4,8 @@ Written by us; nothing here comes from ../shared."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations, service
@@ -34,7 +36,9 @@ _NAMES = ["站点管理员", "省总工会管理员", "杭州市总工会管理�
           "华成电器培训专员", "李小梅"]
 
 
-def load(session: Session) -> dict[str, int]:
+def load(session: Session, progress: Callable[[str], None] = lambda part: None) -> dict[str, int]:
+    """Every package's demo rows, in order; `progress` hears of each part as it starts (`make run` prints it)."""
+    progress("organisations and accounts")
     counts = {"organisations": organisations.seed_zhejiang(session), "users": 0}
     for kind, rows in ((OrgKind.institution, INSTITUTIONS), (OrgKind.enterprise, ENTERPRISES)):
         for code, name, parent in rows:
@@ -48,6 +52,7 @@ def load(session: Session) -> dict[str, int]:
         service.create_user(session, SYSTEM, phone=phone, name=name, role=role, org=org, password=DEMO_PASSWORD,
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
+    progress("catalog")
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
     from media import demo as media_demo  # a demo clip on each video lesson, before it is submitted
 
@@ -56,18 +61,23 @@ def load(session: Session) -> dict[str, int]:
         return counts["demo clips"]
 
     counts.update(catalog_demo.load(session, ready_media=ready_media))
+    progress("search synonyms")
     from search import synonyms  # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
 
     counts["synonyms"] = synonyms.seed(session)
+    progress("quiz and enrolments")
     from learning import demo as learning_demo  # a quiz, and the demo worker enrolled in two resources
 
     counts.update(learning_demo.load(session))
+    progress("credit bank")
     from learning import credit_demo  # pathways, a conversion row, a recognition request to review
 
     counts.update(credit_demo.load(session))
+    progress("policy, enquiries, surveys")
     from programme import support_demo  # policy page, enquiries, ratings, QR registrations
 
     counts.update(support_demo.load(session))
+    progress("this year's programme")
     from programme import demo as programme_demo  # this year's plan, quotas, offerings, an enrolled applicant
 
     counts.update(programme_demo.load(session))

@@ -17,17 +17,20 @@ from flask import Flask, Response, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from app import assets
+
 MAX_ENTRIES = 2000
+Key = tuple[str, str, str]  # path with query, language, content encoding
 
 
 class PageCache:
     def __init__(self, ttl: float, max_entries: int = MAX_ENTRIES):
         self.ttl, self.max_entries = ttl, max_entries
         self.endpoints: set[str] = set()
-        self._pages: OrderedDict[tuple[str, str], tuple[float, bytes, list[tuple[str, str]]]] = OrderedDict()
+        self._pages: OrderedDict[Key, tuple[float, bytes, list[tuple[str, str]]]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> tuple[bytes, list[tuple[str, str]]] | None:
+    def get(self, key: Key) -> tuple[bytes, list[tuple[str, str]]] | None:
         with self._lock:
             hit = self._pages.get(key)
             if hit is None or hit[0] < time.monotonic():
@@ -35,7 +38,7 @@ class PageCache:
             self._pages.move_to_end(key)
             return hit[1], hit[2]
 
-    def put(self, key: tuple[str, str], body: bytes, headers: list[tuple[str, str]]) -> None:
+    def put(self, key: Key, body: bytes, headers: list[tuple[str, str]]) -> None:
         with self._lock:
             self._pages[key] = (time.monotonic() + self.ttl, body, headers)
             self._pages.move_to_end(key)
@@ -52,8 +55,9 @@ def _eligible(cache: PageCache) -> bool:
             and not current_user.is_authenticated and not session.get("_flashes"))
 
 
-def _key() -> tuple[str, str]:
-    return request.full_path, str(get_locale())
+def _key() -> Key:
+    """One copy per page, language and encoding (the body is kept as sent: compressed by app/assets.py)."""
+    return request.full_path, str(get_locale()), assets.encoding()
 
 
 def cacheable(app: Flask, *endpoints: str) -> None:

@@ -1,5 +1,6 @@
 """What the player and the status API show about an asset: its URLs (public, or signed for unpublished media)
-and, for each quality choice, the approximate data it costs to watch the whole lesson (bitrate x duration)."""
+and, for each quality choice, the data it costs to watch the whole lesson: what the player really fetches, the
+playlist(s) and every segment of the rendition (static/js/player.js adds hls.js while it is not yet on the phone)."""
 
 from __future__ import annotations
 
@@ -37,25 +38,34 @@ def renditions(asset: MediaAsset, signature: str | None) -> list[dict[str, Any]]
              "height": r.height, "url": _file(asset, r.path, signature)} for r in asset.renditions]
 
 
-def modes(asset: MediaAsset, signature: str | None) -> list[dict[str, Any]]:
-    """自动 (the whole ladder; costs at most the top rung), 省流量 (240p), 仅音频. Only those the asset has."""
+def _playlists(storage: Any, asset: MediaAsset, *rels: str) -> int:
+    return sum(storage.size(f"{asset.output_key}/{rel}") if storage.exists(f"{asset.output_key}/{rel}") else 0
+               for rel in rels)
+
+
+def modes(asset: MediaAsset, signature: str | None, storage: Any = None) -> list[dict[str, Any]]:
+    """自动 (the whole ladder; costs at most the top rung), 省流量 (240p), 仅音频. Only those the asset has.
+    Each costs its segments (`size_bytes`, measured at transcoding) plus the playlists the player reads first."""
     video = [r for r in asset.renditions if r.kind.value.startswith("hls_")]
     top = max(video, key=lambda r: r.bitrate, default=None)
     low = asset.rendition(RenditionKind.hls_240)
     audio = asset.rendition(RenditionKind.audio)
-    choices = []  # (key, label, playlist, bitrate, whether the size is an upper bound)
+    choices = []  # (key, label, playlist, rendition, whether the size is an upper bound)
     if top is not None:
-        choices.append(("auto", _("自动"), "master.m3u8", top.bitrate, True))
+        choices.append(("auto", _("自动"), "master.m3u8", top, True))
     if low is not None and low is not top:
-        choices.append(("saver", _("省流量"), low.path, low.bitrate, False))
+        choices.append(("saver", _("省流量"), low.path, low, False))
     if audio is not None:
-        choices.append(("audio", _("仅音频"), audio.path, audio.bitrate, False))
+        choices.append(("audio", _("仅音频"), audio.path, audio, False))
     result = []
-    for key, label, rel, bitrate, at_most in choices:
-        size = data_bytes(bitrate, asset.duration_s)
+    for key, label, rel, rendition, at_most in choices:
+        size = rendition.size_bytes or data_bytes(rendition.bitrate, asset.duration_s)
+        if storage is not None:
+            size += _playlists(storage, asset, *dict.fromkeys((rel, rendition.path)))
         text = _("最多约 %(size)s", size=human_size(size)) if at_most else _("约 %(size)s", size=human_size(size))
         result.append({"key": key, "label": label, "url": _file(asset, rel, signature), "bytes": size,
-                       "size_text": text})
+                       "size_text": text, "size_template": (_("最多约 %(size)s", size="{size}") if at_most
+                                                            else _("约 %(size)s", size="{size}"))})
     return result
 
 
@@ -96,7 +106,8 @@ def for_template(app: Flask, session: Session, user: Any, *, lesson: Any = None,
     signature = None if public else serving.sign(app, asset.id, lessons.publication_state(session, asset))
     poster, mp4 = asset.rendition(RenditionKind.poster), asset.rendition(RenditionKind.mp4_360)
     return {
-        "ready": True, "asset": asset, "modes": modes(asset, signature), "speeds": SPEEDS,
+        "ready": True, "asset": asset, "modes": modes(asset, signature, service.MediaSettings.of(app).storage),
+        "speeds": SPEEDS,
         "poster": _file(asset, poster.path, signature) if poster else "",
         "download": _file(asset, mp4.path, signature, download=1) if mp4 else "",
         "download_size": human_size(mp4.size_bytes) if mp4 else "",

@@ -58,8 +58,12 @@ def live_server(app) -> Iterator[str]:
 
 @pytest.fixture
 def page(browser, live_server, request):
+    # The site's service worker runs as on a phone, except for tests that answer requests with page.route (a page
+    # the worker controls fetches through it, past the route): they are marked no_service_worker.
+    workers = "block" if request.node.get_closest_marker("no_service_worker") else "allow"
     context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale="zh-CN", base_url=live_server)
+                                  is_mobile=True, has_touch=True, locale="zh-CN", base_url=live_server,
+                                  service_workers=workers)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -1,12 +1,14 @@
 // Lesson player (media/templates/media/player.html). Nothing is downloaded before the learner presses play:
 // not the video, and not hls.js either (600 KB, fetched on the first play only where Media Source Extensions
 // exist; elsewhere, as on older iPhones, the browser plays HLS itself). Quality: 自动 (the whole ladder),
-// 省流量 (240p), 仅音频; each button shows what the whole lesson costs in data. Quality and speed are
-// remembered on this device (localStorage).
+// 省流量 (240p), 仅音频; each button shows what the whole lesson costs in data: the playlists and segments of
+// that choice (media/player.py), plus hls.js as it comes over the wire until this phone has it. Quality and speed
+// are remembered on this device (localStorage), and so is the hls.js this phone already holds.
 (function () {
   "use strict";
   var MODE_KEY = "qiuxue.player.mode";
   var SPEED_KEY = "qiuxue.player.speed";
+  var HLS_KEY = "qiuxue.player.hls";  // the (fingerprinted) hls.js URL this phone has loaded, so holds in cache
   var hlsScript = null;
 
   function remember(key, value) { try { window.localStorage.setItem(key, value); } catch (e) { /* private mode */ } }
@@ -20,12 +22,18 @@
       hlsScript = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
         script.src = url;
-        script.onload = resolve;
+        script.onload = function () { remember(HLS_KEY, url); resolve(); };
         script.onerror = reject;
         document.head.appendChild(script);
       });
     }
     return hlsScript;
+  }
+
+  function human(size) {  // as media.tus.human_size
+    var units = ["B", "KB", "MB", "GB"], value = size, i = 0;
+    while (value >= 1024 && i < units.length - 1) { value /= 1024; i += 1; }
+    return i === 0 ? Math.round(value) + " B" : value.toFixed(1) + " " + units[i];
   }
 
   function setup(root) {
@@ -43,6 +51,18 @@
     var current = root.querySelector('.player-mode[data-mode="' + (recall(MODE_KEY) || "auto") + '"]') || modes[0];
     var hls = null;
     var started = false;
+
+    // What pressing play will cost: the choice's own bytes, and hls.js while this phone does not have it yet.
+    function showCosts() {
+      var hlsUrl = root.getAttribute("data-hls");
+      var extra = mse && recall(HLS_KEY) !== hlsUrl ? parseInt(root.getAttribute("data-hls-bytes"), 10) || 0 : 0;
+      each(modes, function (button) {
+        var bytes = parseInt(button.getAttribute("data-bytes"), 10), small = button.querySelector("small");
+        if (bytes && small && button.getAttribute("data-size")) {
+          small.textContent = button.getAttribute("data-size").replace("{size}", human(bytes + extra));
+        }
+      });
+    }
 
     function applySpeed() { if (video.playbackRate !== speed) { video.playbackRate = speed; } }
 
@@ -116,7 +136,7 @@
       if (started) { return; }
       started = true;
       start.hidden = true;
-      var ready = mse ? loadHlsJs(root.getAttribute("data-hls")) : Promise.resolve();
+      var ready = mse ? loadHlsJs(root.getAttribute("data-hls")).then(showCosts) : Promise.resolve();
       ready.then(function () { attach(resumeAt(), true); }, function () {
         if (nativeHls) { attach(resumeAt(), true); } else { status.textContent = root.getAttribute("data-error"); }
       });
@@ -151,6 +171,7 @@
       });
     });
     if (current) { choose(current); }
+    showCosts();
   }
 
   each(document.querySelectorAll("[data-player]"), setup);

@@ -1,5 +1,6 @@
-"""Every main page on a 360 px phone: light (≤ 150 KB transferred, video excluded), nothing fetched from
-another host, no serious or critical axe-core finding, text ≥ 16 px and touch targets ≥ 44 px.
+"""Every main page on a 360 px phone: light (≤ 150 KB transferred, video excluded), installable (it links the
+web app manifest; its service worker registers without a script error), nothing fetched from another host, no
+serious or critical axe-core finding, text ≥ 16 px and touch targets ≥ 44 px.
 axe-core is vendored under tests/e2e/vendor/axe-core (MPL-2.0) and injected through the DevTools
 protocol, which the site's Content-Security-Policy rightly does not allow pages to do themselves."""
 
@@ -81,6 +82,7 @@ def check_page(page, url):
     assert page.evaluate(SMALL_TARGETS) == [], url
     violations = axe_violations(page)
     assert violations == [], f"{url}: {violations}"
+    assert page.locator('link[rel="manifest"]').count() == 1, url  # installable from any page (app/assets.py)
     assert page.outside_requests == [], page.outside_requests
     assert page.js_errors == [], page.js_errors
 

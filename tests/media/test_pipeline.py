@@ -194,7 +194,7 @@ def test_player_shows_each_choice_with_its_data_size(app, client, auth, clips):
         return float(number) * (1024 if unit == "MB" else 1)
 
     assert kb(sizes["audio"]) < kb(sizes["saver"]) < kb(sizes["auto"])
-    assert "hls.min.js" in html and "player.js" in html and "download" in html and "0.75×" in html
+    assert "hls.min." in html and "player." in html and "download" in html and "0.75×" in html
     assert buttons[2][1].endswith("audio/index.m3u8")
 
 

@@ -41,6 +41,9 @@ GET = {
     "orgs.mine": ("/orgs/mine", row(302, W=200, D=200)),  # staff of one org go straight to it
     "orgs.show": ("/orgs/330106", row(200)),
     "static": ("/static/css/site.css", row(200)),
+    "assets.manifest": ("/manifest.webmanifest", row(200)),  # app/assets.py: the installable site
+    "assets.service_worker": ("/sw.js", row(200)),
+    "assets.offline": ("/offline", row(200)),
     # catalog: public pages
     "catalog.index": ("/catalog/", row(200)),
     "catalog.all_resources": ("/catalog/all", row(200)),
