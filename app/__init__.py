@@ -20,8 +20,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app import config, errors, i18n, outbox, pagecache, request_input, security, views  # noqa: F401
     from app.accounts import org_views
     from app.accounts import views as account_views
-    from app.db import readable_sqlite_url
     from app.assets import init_app as init_assets
+    from app.db import readable_sqlite_url
     from app.extensions import csrf, db, login_manager, migrate
 
     app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
