@@ -31,6 +31,7 @@ def row(default: int, **overrides: int) -> tuple[int, ...]:
 GET = {
     "main.index": ("/", row(200)),
     "main.healthz": ("/healthz", row(200)),
+    "main.security_txt": ("/.well-known/security.txt", row(200)),
     "main.learning": ("/learning", row(200, A=302)),  # 我的学习 (learning.views.mine_page)
     "auth.login": ("/auth/login", row(302, A=200)),
     "auth.register": ("/auth/register", row(302, A=200)),
