@@ -99,6 +99,24 @@ def _move_table(session: Session, table: Table, column: str, source: int, target
     return session.execute(update(table).where(col == source).values({column: target})).rowcount or 0
 
 
+def _twice_earned(session: Session, target: int) -> list[int]:
+    """Ledger records of credits earned twice for one resource (each account completed it): the ledger is
+    append-only, so they stay, listed in the merge record for staff to revoke the second (学分 page)."""
+    table = Base.metadata.tables.get("credit_records")
+    if table is None:
+        return []
+    rows = session.execute(select(table.c.id, table.c.resource_id).where(
+        table.c.user_id == target, table.c.kind == "earned", table.c.resource_id.is_not(None))
+        .order_by(table.c.id)).all()
+    seen: set[int] = set()
+    twice = []
+    for record_id, resource_id in rows:
+        if resource_id in seen:
+            twice.append(record_id)
+        seen.add(resource_id)
+    return twice
+
+
 def _id_on_file(user: User) -> str | None:
     return user.profile.id_number if user.profile is not None else None
 
@@ -128,7 +146,7 @@ def merge(session: Session, actor: User, source: User, target: User, *, id_numbe
     assert source is not None and target is not None
     source.is_active_account, source.merged_into_id = False, target.id
     sessions.end_all(session, source, reason="merged")
-    detail = {"moved": moved, "replaced": replaced,
+    detail = {"moved": moved, "replaced": replaced, "earned_twice": _twice_earned(session, target.id),
               "source": {"id": source.id, "phone": mask_phone(source.phone), "name": source.name},
               "target": {"id": target.id, "phone": mask_phone(target.phone), "name": target.name}}
     record = AccountMerge(source_id=source.id, target_id=target.id, actor_id=actor.id,
