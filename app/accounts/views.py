@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -144,13 +145,24 @@ def send_code(form: FlaskForm, send: Callable[[], None]) -> int:
     return 200
 
 
+def _came_from() -> str:
+    """Where a worker was before the register page: ?next=, or else the page of this site that linked here (the
+    header's 注册 link carries no next), so that registering leads back to it."""
+    if request.args.get("next"):
+        return request.args["next"]
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.path.startswith("/auth/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @auth_bp.route("/register", methods=["GET", "POST"])
 def register():
     """Phone, code, password; then straight back to where the worker was (the profile waits until a programme
     application needs it)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = RegisterForm(next=request.args.get("next", ""))
+    form = RegisterForm(next=_came_from())
     status = 200
     if form.validate_on_submit() and request.form.get("action") == "send":
         status = send_code(form, lambda: continuity.send_register_code(

@@ -33,6 +33,13 @@ def test_register_goes_back_to_the_page_the_worker_came_from(client, db):
     assert response.status_code == 302 and response.headers["Location"] == "/catalog/"
 
 
+def test_register_from_the_header_link_goes_back_to_the_page_it_was_opened_on(client, db):
+    page = client.get("/auth/register", headers={"Referer": "http://localhost/catalog/menu/skills?page=2"})
+    assert 'name="next" type="hidden" value="/catalog/menu/skills?page=2"' in page.get_data(as_text=True)
+    elsewhere = client.get("/auth/register", headers={"Referer": "https://evil.example/catalog/"})
+    assert 'name="next" type="hidden" value=""' in elsewhere.get_data(as_text=True)
+
+
 def test_the_site_hashes_passwords_with_scrypt_unless_configured(tmp_path):
     from werkzeug.security import check_password_hash
 
