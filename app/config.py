@@ -41,8 +41,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_ACCOUNT_MAX_FAILURES", int, 50, "Failed logins for one phone number from all addresses within "
             "the window after which every address gets one try per window."),
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "Window in which failed logins are counted, and the wait after."),
-    Setting("REGISTER_MAX_TAKEN", int, 10, "Registrations of numbers already in use that one address may try "
-            "within LOGIN_WINDOW_MINUTES before it must wait (slows listing who has an account)."),
+    Setting("SMS_GATEWAY_URL", str, "", "Where text messages (verification codes) are POSTed as JSON "
+            "{phone, text}; empty means the embedded gateway: the server log and the admins' page of recent codes."),
+    Setting("CODE_TTL_MINUTES", int, 10, "How long an SMS verification code stays valid."),
+    Setting("CODE_MAX_TRIES", int, 5, "Wrong entries of one verification code after which it is void."),
+    Setting("CODE_MAX_PER_NUMBER", int, 5, "Codes sent to one number within CODE_WINDOW_MINUTES."),
+    Setting("CODE_MAX_PER_SOURCE", int, 20, "Codes one address may have sent within CODE_WINDOW_MINUTES, "
+            "and wrong codes it may type in that window."),
+    Setting("CODE_WINDOW_MINUTES", int, 60, "Window in which codes sent and wrong codes are counted."),
     Setting("PROXY_HOPS", int, 0, "Reverse proxies in front of the site that add to X-Forwarded-For; the client "
             "address used for login throttling is read from there (0: the connecting address)."),
     Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),

@@ -90,6 +90,9 @@ def offering(offering_id: int):
     if request.method == "POST":
         if me is None:
             return redirect(url_for("auth.login", next=request.path))
+        if me.profile is None:  # registration asks no profile: the first application does, then comes back
+            flash(_("报读前请先填写个人资料，保存后回到此页继续。"), "info")
+            return redirect(url_for("me.profile", next=request.path))
         try:
             applications.apply(db.session, me, item, beijing_today())
         except (Invalid, Conflict) as err:

@@ -10,12 +10,41 @@ from wtforms.fields.choices import SelectChoice
 
 from app.accounts.models import Education, EmployerType, JobLevel
 
+_PHONE = {"inputmode": "numeric", "autocomplete": "tel", "maxlength": 16}
+_CODE = {"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": 6}
+
 
 class RegisterForm(FlaskForm):
-    phone = StringField(_l("手机号"), render_kw={"inputmode": "numeric", "autocomplete": "tel", "maxlength": 16})
-    name = StringField(_l("称呼"), render_kw={"autocomplete": "nickname", "maxlength": 50})
+    """Phone, SMS code, password: nothing else stands between a worker and the first lesson."""
+
+    phone = StringField(_l("手机号"), render_kw=_PHONE)
+    code = StringField(_l("短信验证码"), render_kw=_CODE)
     password = PasswordField(_l("密码（至少8位）"), render_kw={"autocomplete": "new-password"})
     next = HiddenField()
+
+
+class ResetForm(FlaskForm):
+    phone = StringField(_l("手机号"), render_kw=_PHONE)
+    code = StringField(_l("短信验证码"), render_kw=_CODE)
+    password = PasswordField(_l("新密码（至少8位）"), render_kw={"autocomplete": "new-password"})
+
+
+class PhoneChangeForm(FlaskForm):
+    new_phone = StringField(_l("新手机号"), render_kw=_PHONE)
+    old_code = StringField(_l("原号码收到的验证码"), render_kw=_CODE)
+    new_code = StringField(_l("新号码收到的验证码"), render_kw=_CODE)
+
+
+class LostPhoneForm(FlaskForm):
+    old_phone = StringField(_l("原手机号（已停用）"), render_kw=_PHONE)
+    new_phone = StringField(_l("新手机号"), render_kw=_PHONE)
+    code = StringField(_l("新号码收到的验证码"), render_kw=_CODE)
+
+
+class MergeForm(FlaskForm):
+    source = StringField(_l("要停用的账号（手机号）"), render_kw=_PHONE)
+    target = StringField(_l("保留的账号（手机号）"), render_kw=_PHONE)
+    id_number = StringField(_l("核对的身份证号码"), render_kw={"maxlength": 18, "autocomplete": "off"})
 
 
 class LoginForm(FlaskForm):
@@ -56,3 +85,4 @@ class ProfileForm(FlaskForm):
     contract_start = StringField(_l("劳动合同开始日期"), render_kw={"type": "date"})
     contract_end = StringField(_l("劳动合同结束日期（无固定期限可不填）"), render_kw={"type": "date"})
     education = SelectField(_l("最高学历"), choices=_choices(EDUCATION_LABELS), validate_choice=False)
+    next = HiddenField()

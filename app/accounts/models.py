@@ -1,5 +1,6 @@
 """What is stored about people and organisations: users, their memberships (which give roles),
-the organisation tree, worker profiles, signed-in sessions, and failed logins for throttling."""
+the organisation tree, worker profiles, signed-in sessions, failed logins for throttling, and what keeps an
+account with its owner: SMS verification codes, phone number changes and merges of two accounts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -85,11 +86,14 @@ class User(UserMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The union whose recruitment link brought this user in (reports roll it up the tree).
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    # Set when staff merged this account into another (same ID card): this one is disabled and points there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")
     profile: Mapped[WorkerProfile | None] = relationship(back_populates="user", cascade="all, delete-orphan")
     referred_by: Mapped[Organisation | None] = relationship()
+    merged_into: Mapped[User | None] = relationship(remote_side="User.id")
 
     @property
     def is_active(self) -> bool:  # Flask-Login asks this
@@ -187,8 +191,7 @@ class UserSession(Base):
 
 class LoginFailure(Base):
     """One failed attempt, counted in a sliding window to throttle guessing: failed logins per (number,
-    source address) and per number; "register_taken" rows count registrations of numbers already in use
-    per source, which is how one would list who has an account."""
+    source address) and per number; "code" rows count wrong SMS verification codes per source address."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_phone_at", "phone", "at"),
@@ -198,5 +201,59 @@ class LoginFailure(Base):
     phone: Mapped[str] = mapped_column(String(32))
     # The client's address (an IPv6 address cut to its /64, what one subscriber holds); "" when unknown.
     source: Mapped[str] = mapped_column(String(64), default="")
-    kind: Mapped[str] = mapped_column(String(16), default="login")  # login | register_taken
+    kind: Mapped[str] = mapped_column(String(16), default="login")  # login | code
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class VerificationCode(Base):
+    """A 6-digit code sent by SMS. Only its keyed hash is kept (bound to the number and the purpose, so a code
+    for one number or one purpose is worth nothing for another); it expires within minutes, allows a few wrong
+    tries, and is used once. The rows also count the codes sent per number and per source address."""
+
+    __tablename__ = "verification_codes"
+    __table_args__ = (Index("ix_verification_codes_phone_sent_at", "phone", "sent_at"),
+                      Index("ix_verification_codes_source_sent_at", "source", "sent_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11))
+    purpose: Mapped[str] = mapped_column(String(16))  # register | reset | phone_old | phone_new | phone_staff
+    code_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256(secret key, purpose:phone:code), hex
+    source: Mapped[str] = mapped_column(String(64), default="")
+    sent_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PhoneChangeRequest(Base):
+    """A worker whose old number is gone asks, from the new (verified) number, to move the account there; union
+    staff of the worker's area or a site admin approves after checking the ID card against the profile."""
+
+    __tablename__ = "phone_change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    old_phone: Mapped[str] = mapped_column(String(11))
+    new_phone: Mapped[str] = mapped_column(String(11))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | approved | refused
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class AccountMerge(Base):
+    """Two accounts of one person made one: what was moved, and every row that could not be moved (a second
+    enrolment in the same course...) as it was, so the merge can be reviewed and nothing is lost."""
+
+    __tablename__ = "account_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    target_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # {"moved": {"table.column": n}, "replaced": [{"table", "kept", "row"}], "source": {...}}
+    record: Mapped[str] = mapped_column(Text, default="{}")

@@ -188,6 +188,11 @@ RULES: dict[str, Rule] = {
     # learning (issue 17): learners whose heartbeats were refused, for the staff of the organisation running
     # the course (target: the resource's provider)
     "progress.review": _provider_staff,
+    # account continuity (issue 18): a worker whose old number is gone moves the account to a new one after
+    # union staff of the worker's area checked the ID card (target: the worker); merges are the admins'
+    "account.verify_phone": lambda user, worker: worker.profile is not None and _union_over(
+        user, worker.profile.union),
+    "account.merge": lambda user, _target: False,  # admins only
 }
 
 
@@ -213,6 +218,8 @@ CONFLICTS: dict[str, Rule] = {
     "credit.review": lambda user, rec: rec.user_id == user.id,
     "application.verify": lambda user, application: application.user_id == user.id,
     "application.admit": lambda user, application: application.user_id == user.id,
+    "account.verify_phone": lambda user, worker: worker.id == user.id,
+    "account.merge": lambda user, accounts: any(a.id == user.id for a in accounts),
     "subsidy.verify": lambda user, claim: claim.enrolment.user_id == user.id or _member_of(
         user, claim.enrolment.application.offering.institution),
 }
@@ -261,6 +268,8 @@ DESCRIPTIONS = {
     "subsidy.evidence": _l("查看补贴证明材料"),
     "notice.resolve": _l("处理公示异议"),
     "progress.review": _l("查看被拒绝的学习进度"),
+    "account.verify_phone": _l("核实身份后更换手机号"),
+    "account.merge": _l("合并同一人的两个账号"),
 }
 
 

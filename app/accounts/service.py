@@ -69,30 +69,25 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH"])
 
 
-def register(session: Session, *, phone: str, password: str, name: str,
-             referred_by: Organisation | None = None, source: str | None = None, max_taken: int = 10,
-             window: timedelta = timedelta(minutes=15), now: datetime | None = None) -> User:
-    """A new worker account. Without SMS codes the page cannot hide that a number is taken (a new account logs
-    straight in), so from a known `source` address each attempt on a taken number is counted, and after
-    `max_taken` within `window` that address waits: listing who has an account costs one address per ten
-    numbers every quarter hour. Accounts made by staff and the CLI pass no source."""
-    now = now or utcnow()
+def default_name(phone: str) -> str:
+    """Registration asks no name: others see 学员 and the number's last four digits until the worker sets one."""
+    return _("学员%(tail)s", tail=phone[-4:])
+
+
+def register(session: Session, *, phone: str, password: str, name: str = "",
+             referred_by: Organisation | None = None) -> User:
+    """A new account. Workers come through continuity.register_with_code (their number verified by SMS);
+    staff accounts and the CLI come here directly."""
     phone, name = normalise_phone(phone), (name or "").strip()
-    if source is not None:
-        _wait_if_over(session, "register_taken", select(LoginFailure.at).where(LoginFailure.source == source),
-                      max_taken, window, now)
     errors: dict[str, str] = {}
     _check_phone(phone, errors)
     _check_password(password, errors)
-    _check_name(name, errors)
+    if name or "phone" in errors:
+        _check_name(name, errors)
+    else:
+        name = default_name(phone)
     if "phone" not in errors and session.scalar(select(User.id).where(User.phone == phone)):
         errors["phone"] = _("该手机号已注册，请直接登录。")
-        if source is not None:
-            session.execute(delete(LoginFailure).where(LoginFailure.source == source[:64],
-                                                       LoginFailure.kind == "register_taken",
-                                                       LoginFailure.at <= now - window))
-            session.add(LoginFailure(phone=phone, source=source[:64], kind="register_taken", at=now))
-            session.flush()
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     user = User(phone=phone, name=name, password_hash=_hash(password), referred_by=referred_by)
@@ -106,8 +101,8 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("no account has this password", method=method)
 
 
-def _wait_if_over(session: Session, kind: str, attempts: Select, limit: int, window: timedelta,
-                  now: datetime) -> None:
+def wait_if_over(session: Session, kind: str, attempts: Select, limit: int, window: timedelta,
+                 now: datetime) -> None:
     """Raise TooManyRequests when `attempts` (a select of LoginFailure.at) holds `limit` rows of `kind` within
     `window`, saying how long until the oldest of them no longer counts."""
     recent = list(session.scalars(attempts.where(LoginFailure.kind == kind, LoginFailure.at > now - window)
@@ -119,7 +114,7 @@ def _wait_if_over(session: Session, kind: str, attempts: Select, limit: int, win
     if kind == "login":
         message, code = _("登录失败次数过多，请%(m)d分钟后再试。", m=minutes), "login_throttled"
     else:
-        message, code = _("尝试次数过多，请%(m)d分钟后再试。", m=minutes), "register_throttled"
+        message, code = _("尝试次数过多，请%(m)d分钟后再试。", m=minutes), f"{kind}_throttled"
     raise TooManyRequests(message, code=code, retry_after=int(wait.total_seconds()) + 1)
 
 
@@ -138,7 +133,7 @@ def authenticate(session: Session, *, phone: str, password: str, source: str = "
     for_number = select(func.count()).select_from(LoginFailure).where(
         LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window)
     allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
-    _wait_if_over(session, "login", select(LoginFailure.at).where(
+    wait_if_over(session, "login", select(LoginFailure.at).where(
         LoginFailure.phone == phone, LoginFailure.source == source), allowed, window, now)
     user = session.scalar(select(User).where(User.phone == phone))
     stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH"])

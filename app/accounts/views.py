@@ -4,7 +4,9 @@ Thin: parse the form, call the service, commit, show the result."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -13,14 +15,14 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from app import audit
-from app.accounts import service, sessions
+from app import audit, sms
+from app.accounts import codes, continuity, service, sessions
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.accounts.masking import mask_id_number, mask_phone
-from app.accounts.models import Organisation, OrgKind, OrgLevel, User
+from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
 from app.accounts.org_views import ACTION_LABELS, ROLE_LABELS
-from app.accounts.policy import can, require
-from app.errors import Invalid, TooManyRequests
+from app.accounts.policy import can, orgs_for, require
+from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
 from app.security import safe_next
 
@@ -116,31 +118,76 @@ def _referrer() -> Organisation | None:
                                                         Organisation.kind == OrgKind.union))
 
 
+def code_limits() -> codes.Limits:
+    return codes.Limits.of(current_app.config)
+
+
+def deliver_sms() -> None:
+    """After the commit: hand queued text messages to the gateway (the log by default)."""
+    sms.deliver_pending(db.session, sms.gateway_for(current_app))
+
+
+def send_code(form: FlaskForm, send: Callable[[], None]) -> int:
+    """The "获取验证码" button of a form: the same answer whether the number has an account or not."""
+    try:
+        send()
+    except TooManyRequests as err:
+        db.session.rollback()
+        flash(err.message, "error")
+        return 429
+    except (Invalid, Conflict) as err:
+        db.session.rollback()
+        _show_errors(form, err)
+        return 400
+    db.session.commit()
+    deliver_sms()
+    flash(_("验证码已发送，请查看短信。"), "success")
+    return 200
+
+
+def _came_from() -> str:
+    """Where a worker was before the register page: ?next=, or else the page of this site that linked here (the
+    header's 注册 link carries no next), so that registering leads back to it."""
+    if request.args.get("next"):
+        return request.args["next"]
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host or parts.path.startswith("/auth/"):
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 @auth_bp.route("/register", methods=["GET", "POST"])
 def register():
+    """Phone, code, password; then straight back to where the worker was (the profile waits until a programme
+    application needs it)."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    form = RegisterForm(next=request.args.get("next", ""))
-    status = 400 if form.is_submitted() else 200
-    if form.validate_on_submit():
+    form = RegisterForm(next=_came_from())
+    status = 200
+    if form.validate_on_submit() and request.form.get("action") == "send":
+        status = send_code(form, lambda: continuity.send_register_code(
+            db.session, form.phone.data or "", source=client_source(), limits=code_limits()))
+    elif form.validate_on_submit():
         try:
-            user = service.register(db.session, phone=form.phone.data or "", password=form.password.data or "",
-                                    name=form.name.data or "", referred_by=_referrer(), source=client_source(),
-                                    max_taken=current_app.config["REGISTER_MAX_TAKEN"],
-                                    window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
+            user = continuity.register_with_code(
+                db.session, phone=form.phone.data or "", code=form.code.data or "", password=form.password.data or "",
+                referred_by=_referrer(), source=client_source(), limits=code_limits())
         except TooManyRequests as err:
             db.session.rollback()
             flash(err.message, "error")
             status = 429
         except Invalid as err:
-            db.session.commit()  # nothing but the count of a taken number, which the limit needs
+            db.session.commit()  # a wrong code counts against the code and the address
             _show_errors(form, err)
+            status = 400
         else:
             _log_in(user, remember=True)
             db.session.commit()
             session.pop("via", None)
             flash(_("注册成功，欢迎来到求学！"), "success")
-            return redirect(safe_next(form.next.data, url_for("me.profile")))
+            return redirect(safe_next(form.next.data))
+    elif form.is_submitted():
+        status = 400
     return render_template("auth/register.html", form=form), status
 
 
@@ -212,7 +259,8 @@ def audit_log():
 def home():
     return render_template("me/home.html", masked_phone=mask_phone(current_user.phone),
                            sessions=sessions.count(db.session, current_user),
-                           site_admin=can(current_user, "admin.site"))
+                           site_admin=can(current_user, "admin.site"),
+                           union_staff=bool(orgs_for(current_user, Role.union_staff)))
 
 
 def _union_choices() -> list[SelectChoice]:
@@ -228,7 +276,7 @@ def _union_choices() -> list[SelectChoice]:
 def profile():
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     existing = user.profile
-    form = ProfileForm()
+    form = ProfileForm(next=request.args.get("next", ""))
     form.union_code.choices = _union_choices()
     status = 200
     if request.method == "GET" and existing is not None:
@@ -255,11 +303,15 @@ def profile():
         else:
             db.session.commit()
             flash(_("个人资料已保存。"), "success")
-            return redirect(url_for("me.profile"))
+            return redirect(safe_next(form.next.data, url_for("me.profile")))
     elif form.is_submitted():
         status = 400
     id_on_file = mask_id_number(existing.id_number) if existing and existing.id_number else None
-    return render_template("me/profile.html", form=form, id_on_file=id_on_file), status
+    return render_template("me/profile.html", form=form, id_on_file=id_on_file,
+                           back=safe_next(form.next.data, url_for("me.home"))), status
+
+
+from app.accounts import continuity_views  # noqa: E402, F401 - its routes join these blueprints
 
 
 @me_bp.route("/password", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """Register, log in (with throttling), log out and change password, as a visitor would."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,19 +9,35 @@ from app.accounts import service
 from app.accounts.models import LoginFailure, User
 from app.db import utcnow
 from app.errors import Invalid, TooManyRequests
+from app.sms import SmsMessage
+from tests.app.sms_codes import last_code, register
 from tests.conftest import FAST_HASH, post_form
 from tests.factories import PASSWORD
 
 
-def register(client, phone="13912345678", password="longenough1", name="小王"):
-    return post_form(client, "/auth/register", {"phone": phone, "password": password, "name": name})
-
-
-def test_register_logs_in_and_lands_on_the_profile(client, db):
+def test_register_asks_phone_code_password_and_lands_ready_to_study(client, db):
+    assert 'name="name"' not in client.get("/auth/register").get_data(as_text=True)
     response = register(client)
-    assert response.status_code == 302 and response.headers["Location"] == "/me/profile"
-    assert "小王" in client.get("/me").get_data(as_text=True)
-    assert db.session.query(User).filter_by(phone="13912345678").one().password_hash.startswith(FAST_HASH)
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # not a long profile form
+    user = db.session.query(User).filter_by(phone="13912345678").one()
+    assert user.password_hash.startswith(FAST_HASH) and user.name == "学员5678" and user.profile is None
+    assert "学员5678" in client.get("/me").get_data(as_text=True)
+
+
+def test_register_goes_back_to_the_page_the_worker_came_from(client, db):
+    post_form(client, "/auth/register", {"phone": "13912345678", "action": "send"})
+    code = last_code(client.application, "13912345678")
+    response = post_form(client, "/auth/register?next=/catalog/", {
+        "phone": "13912345678", "code": code, "password": "longenough1", "action": "register",
+        "next": "/catalog/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/catalog/"
+
+
+def test_register_from_the_header_link_goes_back_to_the_page_it_was_opened_on(client, db):
+    page = client.get("/auth/register", headers={"Referer": "http://localhost/catalog/menu/skills?page=2"})
+    assert 'name="next" type="hidden" value="/catalog/menu/skills?page=2"' in page.get_data(as_text=True)
+    elsewhere = client.get("/auth/register", headers={"Referer": "https://evil.example/catalog/"})
+    assert 'name="next" type="hidden" value=""' in elsewhere.get_data(as_text=True)
 
 
 def test_the_site_hashes_passwords_with_scrypt_unless_configured(tmp_path):
@@ -35,40 +52,44 @@ def test_the_site_hashes_passwords_with_scrypt_unless_configured(tmp_path):
     assert stored.startswith("scrypt:") and check_password_hash(stored, "longenough1")
 
 
-@pytest.mark.parametrize(("phone", "password", "name", "message"), [
-    ("1391234567", "longenough1", "小王", "请输入11位手机号码"),
-    ("23912345678", "longenough1", "小王", "请输入11位手机号码"),
-    ("139123456789", "longenough1", "小王", "请输入11位手机号码"),
-    ("abc", "longenough1", "小王", "请输入11位手机号码"),
-    ("13912345678", "short", "小王", "密码至少需要8个字符"),
-    ("13912345678", "longenough1", "", "请填写称呼"),
-    ("13912345678", "longenough1", "名" * 51, "请填写称呼"),
-])
-def test_register_rejects_bad_input_with_a_field_message(client, db, phone, password, name, message):
-    response = register(client, phone, password, name)
-    assert response.status_code == 400
-    assert message in response.get_data(as_text=True)
+@pytest.mark.parametrize("phone", ["1391234567", "23912345678", "139123456789", "abc"])
+def test_a_bad_number_gets_no_code_and_a_field_message(client, db, phone):
+    response = post_form(client, "/auth/register", {"phone": phone, "action": "send"})
+    assert response.status_code == 400 and "请输入11位手机号码" in response.get_data(as_text=True)
+    assert db.session.query(SmsMessage).count() == 0
+
+
+def test_a_short_password_is_refused_and_keeps_the_code_usable(client, db):
+    post_form(client, "/auth/register", {"phone": "13912345678", "action": "send"})
+    code = last_code(client.application, "13912345678")
+    short = post_form(client, "/auth/register", {"phone": "13912345678", "code": code, "password": "short",
+                                                  "action": "register"})
+    assert short.status_code == 400 and "密码至少需要8个字符" in short.get_data(as_text=True)
     assert db.session.query(User).count() == 0
+    fine = post_form(client, "/auth/register", {"phone": "13912345678", "code": code, "password": "longenough1",
+                                                 "action": "register"})
+    assert fine.status_code == 302
 
 
 def test_register_accepts_spaces_and_country_code(client, db):
-    assert register(client, phone="+86 139-1234-5678").status_code == 302
+    post_form(client, "/auth/register", {"phone": "+86 139-1234-5678", "action": "send"})
+    code = last_code(client.application, "13912345678")
+    response = post_form(client, "/auth/register", {"phone": "+86 139-1234-5678", "code": code,
+                                                    "password": "longenough1", "action": "register"})
+    assert response.status_code == 302
     assert db.session.query(User).filter_by(phone="13912345678").count() == 1
 
 
-def test_register_twice_with_one_number_is_refused(client, db):
-    register(client)
-    post_form(client, "/auth/logout", {}, source="/me")
-    response = register(client, name="另一个人")
-    assert response.status_code == 400 and "该手机号已注册" in response.get_data(as_text=True)
-    assert db.session.query(User).count() == 1
-
-
 def test_register_without_csrf_token_is_refused(client, db):
-    response = client.post("/auth/register", data={"phone": "13912345678", "password": "x" * 10, "name": "a"})
+    response = client.post("/auth/register", data={"phone": "13912345678", "password": "x" * 10, "code": "123456"})
     assert response.status_code == 400
     assert "页面已过期" in response.get_data(as_text=True)
     assert db.session.query(User).count() == 0
+
+
+def test_the_login_form_remembers_by_default(client):
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*name="remember"|<input[^>]*name="remember"[^>]*checked', page)
 
 
 def test_login_wrong_password_then_right(client, auth, app, db):

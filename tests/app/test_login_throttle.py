@@ -18,6 +18,7 @@ from app.accounts.views import client_source
 from app.db import utcnow
 from app.errors import Invalid, TooManyRequests
 from tests import factories
+from tests.app.sms_codes import CODE, texts
 from tests.conftest import post_form
 
 OWNER_HOME, ATTACKER = "203.0.113.7", "198.51.100.9"
@@ -105,21 +106,28 @@ def test_an_unknown_number_costs_the_same_password_check_as_a_known_one(db, monk
     assert seen == [user.password_hash.split("$", 1)[0]] * 3
 
 
-def test_probing_registration_for_taken_numbers_is_limited_per_address(app):
+def test_registration_answers_the_same_for_taken_and_free_numbers(app):
+    """With codes, the page no longer tells who has an account: the same answer for both, and only the SMS to
+    the number itself (which the prober does not hold) says it is registered and offers login or reset."""
     from app.extensions import db
 
     with app.app_context():
-        taken = [factories.user("worker").phone for _ in range(10)]
+        taken = factories.user("worker").phone
         db.session.commit()
     prober = _at(app.test_client(), ATTACKER)
-    for phone in taken:
-        answer = post_form(prober, "/auth/register", {"phone": phone, "password": "long-enough-1", "name": "甲"})
-        assert answer.status_code == 400
-    stopped = post_form(prober, "/auth/register", {"phone": "13912345678", "password": "long-enough-1", "name": "甲"})
-    assert stopped.status_code == 429 and "尝试次数过多" in stopped.get_data(as_text=True)
-    honest = _at(app.test_client(), OWNER_HOME)  # someone else signing up is not held up
-    ok = post_form(honest, "/auth/register", {"phone": "13912345678", "password": "long-enough-1", "name": "乙"})
-    assert ok.status_code == 302
+    answers = []
+    for phone in (taken, "13912345678"):
+        answer = post_form(prober, "/auth/register", {"phone": phone, "action": "send"})
+        body = answer.get_data(as_text=True)
+        answers.append((answer.status_code, "验证码已发送" in body, "已注册" in body))
+    assert answers[0] == answers[1] == (200, True, False)
+    [told] = texts(app, taken)
+    assert "已注册" in told and "忘记密码" in told and not CODE.search(told)
+    assert CODE.search(texts(app, "13912345678")[0])
+    # every code the prober might try for the taken number fails exactly as a wrong code does
+    guess = post_form(prober, "/auth/register", {"phone": taken, "code": "000000", "password": "long-enough-1",
+                                                 "action": "register"})
+    assert guess.status_code == 400 and "验证码" in guess.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("remote", "forwarded", "hops", "expected"), [

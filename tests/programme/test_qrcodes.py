@@ -19,8 +19,8 @@ from app.errors import Invalid
 from app.extensions import db as _db
 from programme import attribution, qrcodes
 from tests import factories
+from tests.app.sms_codes import register
 from tests.browser import live_server  # noqa: F401 - the real WSGI server: the test client never encodes
-from tests.conftest import post_form
 
 
 def _township(code: str = "330106001"):
@@ -66,8 +66,7 @@ def test_registration_through_a_code_is_attributed_and_rolls_up(app, client):
         _db.session.commit()
     assert client.get("/catalog/u/330106001?via=330106001").status_code == 200
     client.get("/catalog/u/330100?via=330100")  # a second poster does not take the credit from the first
-    response = post_form(client, "/auth/register", {"phone": "13912345678", "password": "long-enough-9",
-                                                    "name": "王小二"})
+    response = register(client, "13912345678", "long-enough-9")
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert "via" not in session
@@ -85,7 +84,7 @@ def test_registration_through_a_code_is_attributed_and_rolls_up(app, client):
 
 def test_made_up_or_non_union_codes_attribute_nothing(app, client):
     client.get("/catalog/?via=INST-T1")
-    post_form(client, "/auth/register", {"phone": "13912345679", "password": "long-enough-9", "name": "李四"})
+    register(client, "13912345679", "long-enough-9")
     client.get("/catalog/?via=<script>")  # never even stored
     with app.app_context():
         assert _db.session.query(User).filter_by(phone="13912345679").one().referred_by is None

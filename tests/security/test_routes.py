@@ -39,6 +39,14 @@ GET = {
     "me.home": ("/me", row(200, A=302)),
     "me.profile": ("/me/profile", row(200, A=302)),
     "me.password": ("/me/password", row(200, A=302)),
+    # account continuity (issue 18): reset and the lost-phone request are open to all; staff pages by role
+    "auth.reset": ("/auth/reset", row(200)),
+    "auth.phone_lost": ("/auth/phone-lost", row(200)),
+    "me.phone": ("/me/phone", row(200, A=302)),
+    "me.phone_requests": ("/me/phone-requests", row(403, A=302, C=200, T=200, P=200, D=200)),
+    "me.sms_log": ("/me/sms", row(403, A=302, D=200)),
+    "me.merges": ("/me/merges", row(403, A=302, D=200)),
+    "me.merge_record": ("/me/merges/999999", row(403, A=302, D=404)),
     "orgs.mine": ("/orgs/mine", row(302, W=200, D=200)),  # staff of one org go straight to it
     "orgs.show": ("/orgs/330106", row(200)),
     "static": ("/static/css/site.css", row(200)),
@@ -144,7 +152,8 @@ def _sample_path(rule: str, samples: dict) -> str:
     import re
 
     values = {"resource_id": samples["draft"], "asset_id": samples["asset"], "lesson_id": samples["lesson"],
-              "step": "submit", "code": "330100", **samples.get("rule_values", {})}
+              "step": "submit", "code": "330100", "request_id": 999999, "merge_id": 999999,
+              **samples.get("rule_values", {})}
     return re.sub(r"<(?:[^:>]+:)?(\w+)(?:\([^)]*\))?>", lambda m: str(values[m.group(1)]), rule)
 
 

@@ -1,0 +1,196 @@
+"""Accounts that stay with their owner: registration with an SMS code, password reset by code, and moving an
+account to a new phone number (both numbers verified by code, or, when the old one is gone, union staff
+checking the ID card). Registration and reset answer the same whether a number has an account or not: only
+the SMS to that number says which, so nobody learns it without holding the phone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit, sms
+from app.accounts import codes, service, sessions
+from app.accounts.codes import DEFAULT, Limits
+from app.accounts.masking import mask_phone
+from app.accounts.models import Organisation, PhoneChangeRequest, User
+from app.accounts.policy import can, require
+from app.db import utcnow
+from app.errors import Conflict, Invalid, NotFound
+
+
+def _valid_phone(phone: str, field: str = "phone") -> str:
+    phone = service.normalise_phone(phone)
+    if not service.PHONE_RE.match(phone):
+        raise Invalid(_("请输入11位手机号码，以1开头。"), fields={field: _("请输入11位手机号码，以1开头。")})
+    return phone
+
+
+def _owner(session: Session, phone: str) -> User | None:
+    return session.scalar(select(User).where(User.phone == phone))
+
+
+def send_register_code(session: Session, phone: str, *, source: str = "", limits: Limits = DEFAULT,
+                       now: datetime | None = None) -> None:
+    """"验证码已发送" either way; a number that has an account is told so by SMS, with no code."""
+    phone = _valid_phone(phone)
+    if _owner(session, phone) is None:
+        codes.send(session, phone=phone, purpose="register", source=source, limits=limits, now=now,
+                   text=lambda code: _("【求学】注册验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。", code=code,
+                                       m=limits.ttl.seconds // 60))
+    else:
+        codes.send(session, phone=phone, purpose="register", text=None, source=source, limits=limits, now=now)
+        sms.queue(session, phone,
+                  _("【求学】此号码已注册求学账号，请直接登录；忘记密码可在登录页点“忘记密码”用验证码重设。"))
+
+
+def register_with_code(session: Session, *, phone: str, code: str, password: str, source: str = "",
+                       referred_by: Organisation | None = None, limits: Limits = DEFAULT,
+                       now: datetime | None = None) -> User:
+    """A worker's own account: the number proven by its code, a password, nothing else (the profile is asked when
+    a programme application needs it)."""
+    phone = _valid_phone(phone)
+    errors: dict[str, str] = {}
+    service._check_password(password, errors)  # before the code is spent
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    codes.check(session, phone=phone, purpose="register", code=code, source=source, limits=limits, now=now)
+    return service.register(session, phone=phone, password=password, referred_by=referred_by)
+
+
+def send_reset_code(session: Session, phone: str, *, source: str = "", limits: Limits = DEFAULT,
+                    now: datetime | None = None) -> None:
+    phone = _valid_phone(phone)
+    if _owner(session, phone) is not None:
+        codes.send(session, phone=phone, purpose="reset", source=source, limits=limits, now=now,
+                   text=lambda code: _("【求学】重设密码验证码 %(code)s，%(m)d分钟内有效。如非本人操作请忽略。",
+                                       code=code, m=limits.ttl.seconds // 60))
+    else:
+        codes.send(session, phone=phone, purpose="reset", text=None, source=source, limits=limits, now=now)
+        sms.queue(session, phone, _("【求学】此号码还没有求学账号，可以直接免费注册。"))
+
+
+def reset_password(session: Session, *, phone: str, code: str, password: str, source: str = "",
+                   limits: Limits = DEFAULT, now: datetime | None = None) -> User:
+    """A new password for the holder of the number; every signed-in session of the account ends."""
+    phone = _valid_phone(phone)
+    errors: dict[str, str] = {}
+    service._check_password(password, errors)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    codes.check(session, phone=phone, purpose="reset", code=code, source=source, limits=limits, now=now)
+    user = _owner(session, phone)
+    if user is None or not user.is_active:  # a code is only ever issued for an active account's number
+        raise Invalid(_("验证码不正确。"), code="code_wrong", fields={"code": _("验证码不正确。")})
+    user.password_hash = service._hash(password)
+    sessions.end_all(session, user, reason="password_reset")
+    return user
+
+
+def _free(session: Session, phone: str, user: User | None = None, field: str = "new_phone") -> None:
+    owner = _owner(session, phone)
+    if owner is not None and owner is not user:
+        message = _("该手机号已被其他账号使用。")
+        raise Conflict(message, code="phone_taken", fields={field: message})
+
+
+def send_change_codes(session: Session, user: User, new_phone: str, *, source: str = "",
+                      limits: Limits = DEFAULT, now: datetime | None = None) -> None:
+    """A code to the current number and one to the new number: holding both moves the account."""
+    new_phone = _valid_phone(new_phone, "new_phone")
+    if new_phone == user.phone:
+        raise Invalid(_("新号码与当前号码相同。"), fields={"new_phone": _("新号码与当前号码相同。")})
+    _free(session, new_phone, user)
+    for phone, purpose in ((user.phone, "phone_old"), (new_phone, "phone_new")):
+        codes.send(session, phone=phone, purpose=purpose, source=source, limits=limits, now=now,
+                   text=lambda code: _("【求学】更换手机号验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。",
+                                       code=code, m=limits.ttl.seconds // 60))
+
+
+def change_phone(session: Session, user: User, *, new_phone: str, old_code: str, new_code: str,
+                 source: str = "", limits: Limits = DEFAULT, now: datetime | None = None) -> None:
+    """The account, its credits and certificates stay; only the number it signs in with changes."""
+    new_phone = _valid_phone(new_phone, "new_phone")
+    _free(session, new_phone, user)
+    codes.check(session, phone=user.phone, purpose="phone_old", code=old_code, field="old_code", source=source,
+                limits=limits, now=now)
+    codes.check(session, phone=new_phone, purpose="phone_new", code=new_code, field="new_code", source=source,
+                limits=limits, now=now)
+    _move(session, user, user, new_phone, method="codes")
+
+
+def _move(session: Session, actor: object, user: User, new_phone: str, **detail: object) -> None:
+    old = user.phone
+    user.phone = new_phone
+    session.flush()
+    audit.record(session, actor, "user.phone_change", "user", user.id,
+                 org_id=user.profile.union_id if user.profile else None,
+                 old=mask_phone(old), new=mask_phone(new_phone), **detail)
+
+
+def send_staff_change_code(session: Session, new_phone: str, *, source: str = "", limits: Limits = DEFAULT,
+                           now: datetime | None = None) -> None:
+    """The first step when the old number is gone: prove the new one."""
+    new_phone = _valid_phone(new_phone, "new_phone")
+    _free(session, new_phone)
+    codes.send(session, phone=new_phone, purpose="phone_staff", source=source, limits=limits, now=now,
+               text=lambda code: _("【求学】更换手机号验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。",
+                                   code=code, m=limits.ttl.seconds // 60))
+
+
+def file_staff_change(session: Session, *, old_phone: str, new_phone: str, code: str, source: str = "",
+                      limits: Limits = DEFAULT, now: datetime | None = None) -> PhoneChangeRequest:
+    """A request for union staff: the new number proven by code; the ID card is checked in person."""
+    old_phone, new_phone = _valid_phone(old_phone, "old_phone"), _valid_phone(new_phone, "new_phone")
+    _free(session, new_phone)
+    codes.check(session, phone=new_phone, purpose="phone_staff", code=code, source=source, limits=limits, now=now)
+    user = _owner(session, old_phone)
+    if user is None or not user.is_active:
+        raise Invalid(_("没有找到用原手机号注册的账号。"), fields={"old_phone": _("没有找到用原手机号注册的账号。")})
+    if user.profile is None or not user.profile.id_number:
+        message = _("该账号没有登记身份证号码，无法由工作人员核实，请联系站点管理员。")
+        raise Invalid(message, fields={"old_phone": message})
+    request = PhoneChangeRequest(user=user, old_phone=old_phone, new_phone=new_phone)
+    session.add(request)
+    session.flush()
+    return request
+
+
+def pending_requests(session: Session, actor: User) -> list[PhoneChangeRequest]:
+    rows = session.scalars(select(PhoneChangeRequest).where(PhoneChangeRequest.status == "pending")
+                           .order_by(PhoneChangeRequest.id))
+    return [r for r in rows if can(actor, "account.verify_phone", r.user)]
+
+
+def get_request(session: Session, request_id: int) -> PhoneChangeRequest:
+    request = session.get(PhoneChangeRequest, request_id)
+    if request is None:
+        raise NotFound(_("没有找到这条申请。"))
+    return request
+
+
+def decide_staff_change(session: Session, actor: User, request: PhoneChangeRequest, *, approve: bool,
+                        id_number: str = "", note: str = "") -> None:
+    """Approve only when the ID card the staff member holds matches the profile; every other session of the
+    account ends (whoever has the old phone is signed out). Both outcomes are audited."""
+    user = request.user
+    require(actor, "account.verify_phone", user)
+    if request.status != "pending":
+        raise Conflict(_("这条申请已经处理过了。"))
+    if approve:
+        on_file = (user.profile.id_number if user.profile else None) or ""
+        typed = (id_number or "").strip().upper()
+        if not typed or typed != on_file:
+            message = _("身份证号码与账号登记的不一致，不能更换。")
+            raise Invalid(message, code="id_mismatch", fields={"id_number": message})
+        _free(session, request.new_phone, user)
+        _move(session, actor, user, request.new_phone, method="staff", request=request.id)
+        sessions.end_all(session, user, reason="phone_changed")
+    else:
+        audit.record(session, actor, "user.phone_change_refused", "user", user.id,
+                     org_id=user.profile.union_id if user.profile else None, request=request.id)
+    request.status = "approved" if approve else "refused"
+    request.decided_at, request.decided_by_id, request.note = utcnow(), actor.id, (note or "")[:500]
+    session.flush()
