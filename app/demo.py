@@ -49,7 +49,7 @@ def load(session: Session) -> dict[str, int]:
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
-    from media import demo as media_demo  # a demo clip on each video lesson, before it is submitted
+    from media import demo as media_demo  # demo clips on the video lessons, before they are submitted
 
     def ready_media(session: Session, lessons: list) -> int:
         counts["demo clips"] = media_demo.ready_clips(session, lessons)
