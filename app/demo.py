@@ -34,7 +34,9 @@ _NAMES = ["站点管理员", "省总工会管理员", "杭州市总工会管理�
           "华成电器培训专员", "李小梅"]
 
 
-def load(session: Session) -> dict[str, int]:
+def load(session: Session, *, short_course_full_length: bool = False) -> dict[str, int]:
+    """Everything `make run` shows. Under test, demo clips are short (a few seconds), except the short course's
+    when `short_course_full_length` (its learner journey is tested at the real pace)."""
     counts = {"organisations": organisations.seed_zhejiang(session), "users": 0}
     for kind, rows in ((OrgKind.institution, INSTITUTIONS), (OrgKind.enterprise, ENTERPRISES)):
         for code, name, parent in rows:
@@ -52,7 +54,7 @@ def load(session: Session) -> dict[str, int]:
     from media import demo as media_demo  # demo clips on the video lessons, before they are submitted
 
     def ready_media(session: Session, lessons: list) -> int:
-        counts["demo clips"] = media_demo.ready_clips(session, lessons)
+        counts["demo clips"] = media_demo.ready_clips(session, lessons, short_full_length=short_course_full_length)
         return counts["demo clips"]
 
     counts.update(catalog_demo.load(session, ready_media=ready_media))

@@ -85,16 +85,17 @@ class Clip:
     audio_only: bool = False
 
 
-def clip_for(lesson, testing: bool = False) -> Clip:
+def clip_for(lesson, testing: bool = False, short_full_length: bool = False) -> Clip:
     """Which demo clip a lesson gets: its own for the short course, sound for the listening lessons, else its
-    menu branch's."""
+    menu branch's. Under test, clips are short and small, unless the short course is asked for at full length."""
     from catalog.demo_data import AUDIO_ONLY, SHORT_COURSE, SHORT_LESSON_SECONDS
 
     resource = lesson.resource
     if resource.title == SHORT_COURSE and lesson.title in SHORT_LESSON_SECONDS:
         seconds = SHORT_LESSON_SECONDS[lesson.title]
         if testing:
-            return Clip(f"short-{lesson.title}", lesson.title, min(seconds, TESTING_SHORT_MAX), size="320x180")
+            return Clip(f"short-{lesson.title}", lesson.title,
+                        seconds if short_full_length else min(seconds, TESTING_SHORT_MAX), size="320x180")
         return Clip(f"short-{lesson.title}", lesson.title, seconds, pattern="testsrc2", size="640x360")
     seconds = TESTING_SECONDS if testing else SHARED_SECONDS
     if resource.title in AUDIO_ONLY:
@@ -105,7 +106,7 @@ def clip_for(lesson, testing: bool = False) -> Clip:
                 size="320x180" if testing else "426x240")
 
 
-def ready_clips(session: Session, lessons_to_fill: list) -> int:
+def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: bool = False) -> int:
     """Playable media for each given video lesson, before its resource is published (nothing unplayable is).
     Each distinct clip is made and transcoded once, here; every other lesson using it gets its own ready asset
     sharing that output (media.dedup). Lessons take the length of what they play."""
@@ -120,7 +121,7 @@ def ready_clips(session: Session, lessons_to_fill: list) -> int:
     made: dict[str, tuple[str, str, MediaAsset | None]] = {}  # clip key -> (stored key, digest, original)
     try:
         for index, lesson in enumerate(lessons_to_fill):
-            clip = clip_for(lesson, testing)
+            clip = clip_for(lesson, testing, short_full_length)
             if clip.key not in made:
                 path = make_clip(work / f"clip-{index}.{'m4a' if clip.audio_only else 'mp4'}", clip.title,
                                  seconds=clip.seconds, pattern=clip.pattern, tone_hz=clip.tone_hz, size=clip.size,
