@@ -35,7 +35,7 @@ CJK_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
              "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 BRANCHES = {"academic": ("学历继续教育", "testsrc2", 523), "skills": ("岗位技能", "smptebars", 440),
             "innovation": ("创业创新", "testsrc2", 587), "literacy": ("综合素质", "smptebars", 659)}
-SHARED_SECONDS = 90  # each branch's clip: long enough to be a lesson, quick to transcode (240p, 10 frames/s)
+SHARED_SECONDS = 60  # each branch's clip: long enough to be a lesson, quick to transcode (240p, 10 frames/s)
 TESTING_SECONDS = 3   # other packages' tests load the whole demo: keep it quick there
 TESTING_SHORT_MAX = 12
 
