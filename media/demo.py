@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.errors import Invalid
 from media import dedup, ffmpeg, lessons, service
 from media.models import AssetStatus, MediaAsset
 from media.service import MediaSettings
@@ -68,9 +69,17 @@ def make_clip(path: Path, title: str, *, seconds: int = 24, pattern: str = "test
                   f"fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=8:x=(w-text_w)/2:y=h*0.12,"
                   f"drawtext=fontfile={font}:text='%{{pts\\:hms}}':fontsize={max(12, height // 18)}:"
                   f"fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=6:x=(w-text_w)/2:y=h*0.8")
-    args = [*base, "-f", "lavfi", "-i", video, *tone, "-c:v", "libx264", "-preset", "ultrafast",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)]
-    subprocess.run(args, check=True, capture_output=True)
+    def run(picture: str) -> None:
+        subprocess.run([*base, "-f", "lavfi", "-i", picture, *tone, "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)], check=True, capture_output=True)
+
+    try:
+        run(video)
+    except subprocess.CalledProcessError:
+        if not font:
+            raise
+        log.warning("demo clip without its title: drawtext failed with %s", font)
+        run(f"{pattern}=size={size}:rate={rate}:duration={seconds}")  # the picture alone still plays
     return path
 
 
@@ -140,7 +149,7 @@ def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: b
                 run_here(session, settings, asset)  # the later lessons of this clip find it ready and share it
                 made[clip.key] = (key, digest, asset)
             lessons.link(session, lesson, asset)
-    except (OSError, subprocess.CalledProcessError, ffmpeg.ProbeError, ffmpeg.FfmpegError):
+    except (OSError, subprocess.CalledProcessError, ffmpeg.ProbeError, ffmpeg.FfmpegError, Invalid):
         log.warning("demo media incomplete: ffmpeg could not make the demo clips", exc_info=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -186,11 +186,15 @@ def cancel(session: Session, actor: Any, asset: MediaAsset) -> None:
     session.flush()
 
 
-def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job:
+def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job | None:
     """Transcode again (after a failure or a cancel); the source is still there."""
     require(actor, "media.upload", asset.org)
     if asset.status not in (AssetStatus.failed, AssetStatus.cancelled) or not asset.source_key:
         raise Conflict(_("这个视频现在不需要重新转码。"), code="not_retryable")
+    original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id) if asset.content_hash else None
+    if original is not None:  # the same bytes are ready, or being transcoded, meanwhile: share that
+        dedup.share(session, asset, original)
+        return job_of(session, original)
     return queue_transcode(session, asset)
 
 
@@ -200,14 +204,14 @@ def delete_asset(session: Session, settings: MediaSettings, actor: Any, asset: M
     require(actor, "media.upload", asset.org)
     if lessons.is_public(session, asset):
         raise Conflict(_("这个视频正在已发布的课时中播放，不能删除。请先换上别的视频。"), code="media_in_use")
-    waiting = dedup.followers(session, asset) if dedup.owns_job(session, asset) else []
+    own_job = job_of(session, asset) if dedup.owns_job(session, asset) else None
+    waiting = dedup.followers(session, asset) if own_job is not None else []
     if waiting:
-        old_job = job_of(session, asset)
         job = queue_transcode(session, waiting[0])
         for other in waiting[1:]:
             other.job_id = job.id
-        if old_job is not None:
-            jobs.cancel(session, old_job)
+    if own_job is not None and own_job.state not in jobs.ENDED:
+        jobs.cancel(session, own_job)  # nobody needs its output any more
     lessons.unlink(session, asset)
     keys = [k for k in (asset.source_key, asset.output_key) if k and not dedup.in_use(session, k, asset.id)]
     keys += [s.path for s in asset.subtitles]

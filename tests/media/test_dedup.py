@@ -184,3 +184,18 @@ def test_cancelling_an_asset_that_shares_a_job_leaves_the_job_for_the_other(app,
     with app.app_context():
         assert db.session.get(MediaAsset, first["id"]).status == AssetStatus.ready
         assert db.session.get(MediaAsset, second["id"]).status == AssetStatus.cancelled
+    retried = client.post(f"/api/v1/media/{second['id']}/retry", headers={"X-CSRFToken": api_token(client)})
+    assert retried.status_code == 200 and retried.get_json()["status"] == "ready"  # shares it: no second transcode
+    with app.app_context():
+        assert _transcode_jobs() == 1
+
+
+def test_deleting_an_asset_while_it_transcodes_for_nobody_else_cancels_its_job(app, client, auth, clips):
+    auth.as_role("institution_staff")
+    [lesson] = _lessons(app, 1)
+    body = _upload(client, clips["small"].read_bytes(), lesson)
+    assert client.delete(f"/api/v1/media/{body['id']}", headers={"X-CSRFToken": api_token(client)}).status_code == 204
+    with app.app_context():
+        [job] = db.session.scalars(select(jobs.Job).where(jobs.Job.kind == TRANSCODE)).all()
+        assert job.state == jobs.JobState.cancelled
+        assert not list(app.extensions["media"].storage.path("assets").rglob("source.*"))  # its bytes are gone
