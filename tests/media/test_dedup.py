@@ -16,6 +16,7 @@ from catalog.models import Lesson
 from media.models import AssetStatus, MediaAsset
 from media.service import TRANSCODE
 from tests.catalog.helpers import make
+from tests.conftest import post_form
 from tests.media.conftest import api_token, fetch, quick_worker, tus_upload
 
 
@@ -199,3 +200,19 @@ def test_deleting_an_asset_while_it_transcodes_for_nobody_else_cancels_its_job(a
         [job] = db.session.scalars(select(jobs.Job).where(jobs.Job.kind == TRANSCODE)).all()
         assert job.state == jobs.JobState.cancelled
         assert not list(app.extensions["media"].storage.path("assets").rglob("source.*"))  # its bytes are gone
+
+
+def test_the_asset_page_deletes_and_says_why_it_will_not(app, client, auth, clips):
+    auth.as_role("institution_staff")
+    kept_lesson, gone_lesson = _lessons(app, 2)
+    data = clips["small"].read_bytes()
+    kept, gone = _upload(client, data, kept_lesson), _upload(client, data, gone_lesson)
+    _run_worker(app)
+    _publish(app, kept_lesson)
+    page = f"/media/assets/{kept['id']}"
+    refused = post_form(client, f"{page}/delete", {}, source=page, follow_redirects=True)
+    assert refused.status_code == 200 and "正在已发布的课时中播放" in refused.get_data(as_text=True)
+    done = post_form(client, f"/media/assets/{gone['id']}/delete", {}, source=f"/media/assets/{gone['id']}")
+    assert done.status_code == 302
+    with app.app_context():
+        assert db.session.get(MediaAsset, gone["id"]) is None and db.session.get(MediaAsset, kept["id"]) is not None
