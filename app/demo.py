@@ -5,7 +5,9 @@ Written by us; nothing here comes from ../shared."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations, service
@@ -22,6 +24,7 @@ INSTITUTIONS = [
     ("INST-JHCC", "金华社区学院", "330700"),
 ]
 ENTERPRISES = [("ENT-XH-ELEC", "萧山华成电器有限公司", "330109"), ("ENT-YW-LOGI", "义乌通达物流有限公司", "330782")]
+DEPARTMENTS = [("DEPT-ZJ-EDU", "浙江省教育厅", "330000", OrgKind.education_dept)]  # selects institutions with the union
 
 ACCOUNTS = [
     ("13900000001", Role.admin.value),
@@ -31,19 +34,59 @@ ACCOUNTS = [
     ("13900000005", Role.institution_staff.value + "@INST-HZVTC"),
     ("13900000006", Role.enterprise_staff.value + "@ENT-XH-ELEC"),
     ("13900000007", Role.worker.value),
+    ("13900000009", Role.union_staff.value + "@DEPT-ZJ-EDU"),  # a department's staff hold union_staff there
 ]
 _NAMES = ["站点管理员", "省总工会管理员", "杭州市总工会管理员", "西湖区总工会管理员", "杭职院课程管理员",
-          "华成电器培训专员", "李小梅"]
+          "华成电器培训专员", "李小梅", "省教育厅职成教处"]
+MARKER = "demo-loaded"  # a file in DATA_DIR: the home page lists the demo accounts only on a demo database
+
+# Every account the demo makes (here and in programme.demo / programme.support_demo), for the home page and the
+# README: phone, who it is, and what a visitor can try with it. All use DEMO_PASSWORD.
+DEMO_ACCOUNTS = [
+    ("13900000001", _l("站点管理员"), _l("管理全站：所有单位和账号、资源目录分类、学分转换表，撤销学分、吊销证书。")),
+    ("13900000002", _l("浙江省总工会工作人员"),
+     _l("审核发布全省资源，编排省级资源目录和政策页面，制定年度计划，向各市分配名额和经费。")),
+    ("13900000003", _l("杭州市总工会工作人员"),
+     _l("审核杭州地区单位的资源，编排杭州目录（置顶、隐藏、加栏目），向区县分配名额。")),
+    ("13900000004", _l("西湖区总工会工作人员"),
+     _l("审核西湖区职工的报名和补助，回复职工咨询，管理街道工会和扫码注册的职工。")),
+    ("13900000005", _l("杭州职业技术学院课程管理员（单位管理员）"),
+     _l("上传视频，编辑提交课程和测验，管理电工技能提升路径，审核学分认定申请，申报办学项目，任命本校工作人员。")),
+    ("13900000006", _l("萧山华成电器培训专员（单位管理员）"),
+     _l("为本企业上传培训视频、创建并提交资源，任命本企业工作人员。")),
+    ("13900000007", _l("职工李小梅"),
+     _l("已报名几门课程；几分钟看完《安全用电三堂课（演示速成课）》可得学分、路径进度和结业证书；可报名提升计划。")),
+    ("13900000008", _l("职工王建国"), _l("已录取并注册入学，补助已批准：看录取通知和补助进度。")),
+    ("13900000009", _l("浙江省教育厅工作人员（单位管理员）"),
+     _l("与工会一起遴选院校申报的办学项目（有一项在等待遴选），任命本厅工作人员。")),
+    ("13900000100", _l("扫码职工（13900000100 至 13900000102）"),
+     _l("扫西溪街道总工会二维码注册的新职工：从零开始选课学习。")),
+]
 
 
-def load(session: Session, progress: Callable[[str], None] = lambda part: None) -> dict[str, int]:
-    """Every package's demo rows, in order; `progress` hears of each part as it starts (`make run` prints it)."""
+def demo_loaded(data_dir: str) -> bool:
+    return (Path(data_dir) / MARKER).exists()
+
+
+def accounts_to_show(data_dir: str) -> list[tuple[str, str, str]]:
+    """The demo accounts for the home page: only where the demo was loaded (never on a real site)."""
+    return [(phone, str(who), str(can)) for phone, who, can in DEMO_ACCOUNTS] if demo_loaded(data_dir) else []
+
+
+def load(session: Session, progress: Callable[[str], None] = lambda part: None, *,
+         short_course_full_length: bool = False) -> dict[str, int]:
+    """Every package's demo rows, in order; `progress` hears of each part as it starts (`make run` prints it).
+    Under test, demo clips are short (a few seconds), except the short course's when `short_course_full_length`
+    (its learner journey is tested at the real pace)."""
     progress("organisations and accounts")
     counts = {"organisations": organisations.seed_zhejiang(session), "users": 0}
     for kind, rows in ((OrgKind.institution, INSTITUTIONS), (OrgKind.enterprise, ENTERPRISES)):
         for code, name, parent in rows:
             organisations.create_organisation(session, SYSTEM, parent_code=parent, code=code, name=name, kind=kind)
             counts["organisations"] += 1
+    for code, name, parent, kind in DEPARTMENTS:
+        organisations.create_organisation(session, SYSTEM, parent_code=parent, code=code, name=name, kind=kind)
+        counts["organisations"] += 1
     for (phone, spec), name in zip(ACCOUNTS, _NAMES, strict=True):
         role_name, _sep, org_code = spec.partition("@")
         role = Role(role_name)
@@ -54,10 +97,10 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None) 
         counts["users"] += 1
     progress("catalog")
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
-    from media import demo as media_demo  # a demo clip on each video lesson, before it is submitted
+    from media import demo as media_demo  # demo clips on the video lessons, before they are submitted
 
     def ready_media(session: Session, lessons: list) -> int:
-        counts["demo clips"] = media_demo.ready_clips(session, lessons)
+        counts["demo clips"] = media_demo.ready_clips(session, lessons, short_full_length=short_course_full_length)
         return counts["demo clips"]
 
     counts.update(catalog_demo.load(session, ready_media=ready_media))
@@ -81,4 +124,7 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None) 
     from programme import demo as programme_demo  # this year's plan, quotas, offerings, an enrolled applicant
 
     counts.update(programme_demo.load(session))
+    from flask import current_app
+
+    (Path(current_app.config["DATA_DIR"]) / MARKER).touch()
     return counts

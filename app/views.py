@@ -19,7 +19,10 @@ log = logging.getLogger(__name__)
 
 @bp.get("/")
 def index():
-    return render_template("index.html")
+    from app.demo import DEMO_PASSWORD, accounts_to_show
+
+    return render_template("index.html", demo_accounts=accounts_to_show(current_app.config["DATA_DIR"]),
+                           demo_password=DEMO_PASSWORD)
 
 
 @bp.get("/.well-known/security.txt")

@@ -278,7 +278,17 @@ RESOURCES: list[tuple] = [
     ("skills-logistics", M, "INST-JHCC", "叉车日常保养与点检",
      "叉车每班点检的项目和日常保养方法，发现故障及时报修。", "skill_5", 0, 0.2, "金伟（高级工）",
      "叉车；保养", "叉车每班点检"),
+    ("literacy-safety", V, "INST-HZVTC", "安全用电三堂课（演示速成课）",
+     "三段一分钟左右的短视频：断电验电、漏电保护器、触电急救。看完即可获得学分和结业证书。", "skill_5;general",
+     0.5, 0.1, "郑强（安全员）", "安全用电；演示", "断电验电再动手|漏电保护器每月试一次|有人触电怎么办"),
 ]
+
+# The short course a demo worker can finish in about four minutes of watching (1x; two at 2x): its clips have
+# these lengths (media.demo), and it awards credits, counts toward the 电工 pathway and issues a certificate.
+SHORT_COURSE = "安全用电三堂课（演示速成课）"
+SHORT_LESSON_SECONDS = {"断电验电再动手": 60, "漏电保护器每月试一次": 75, "有人触电怎么办": 90}
+# Resources whose demo media is sound only (a listening exercise), so the demo has audio lessons too.
+AUDIO_ONLY = {"普通话：前后鼻音分得清", "普通话水平提升"}
 
 # Titles of resources left unpublished in the demo, so that the dashboard and review queue have work.
 UNPUBLISHED = {

@@ -1,6 +1,7 @@
 """Credit bank demo: two pathways over the demo catalog (a 专科 programme of 浙江开放大学 and a 电工 高级工
-skill track of 杭州职业技术学院, whose demo staff account can manage it), one conversion-table row, and a
-pending recognition request from the demo worker for that staff account to review."""
+skill track of 杭州职业技术学院, whose demo staff account can manage it, and which counts the short demo course a
+worker finishes in minutes), one conversion-table row, and a pending recognition request from the demo worker
+for that staff account to review."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ PATHWAYS = [
       ("数控车床操作与编程", False), ("智能制造与工业机器人入门", False), ("安全生产基础知识", False)]),
     ("INST-HZVTC", "skill", "电工（高级工）技能提升路径", 12,
      "面向持初级、中级证书的电工，学完必修课程并累计12学分，可报考电工三级（高级工）。",
-     [("电工（初级）上岗培训", True), ("电力安全工作规程解读", True), ("安全生产基础知识", False)]),
+     [("电工（初级）上岗培训", True), ("电力安全工作规程解读", True), ("安全生产基础知识", False),
+      ("安全用电三堂课（演示速成课）", False)]),
 ]
 WORKER_PHONE = "13900000007"  # app.demo's worker account (李小梅)
 

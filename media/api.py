@@ -1,5 +1,5 @@
 """The media JSON API: create an asset from a finished upload (and queue its transcode), read its status
-and progress, cancel or retry it, attach it to a lesson, add subtitles. Our own pages call it with the
+and progress, cancel or retry it, attach it to a lesson, add subtitles, delete it. Our own pages call it with the
 X-CSRFToken header; errors are `{"error": {"code", "message", "fields"}}` with stable codes."""
 
 from __future__ import annotations
@@ -109,3 +109,12 @@ def add_subtitle(asset_id: int):
                          request.form.get("language", ""), upload.read(2 * 1024 * 1024 + 1))
     db.session.commit()
     return _described(asset, 201)
+
+
+@bp.delete("/<int:asset_id>")
+def delete(asset_id: int):
+    """204; 409 media_in_use while a published lesson plays it. Files shared with another asset stay."""
+    asset = service.visible_asset(db.session, current_user, asset_id)
+    service.delete_asset(db.session, MediaSettings.of(current_app), current_user, asset)
+    db.session.commit()
+    return "", 204

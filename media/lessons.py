@@ -47,6 +47,16 @@ def link(session: Session, lesson: Lesson, asset: MediaAsset) -> None:
     session.flush()
 
 
+def unlink(session: Session, asset: MediaAsset) -> None:
+    """The asset is going away: its lesson no longer points at it (and so needs a video again)."""
+    lesson = session.get(Lesson, asset.lesson_id) if asset.lesson_id else None
+    if lesson is not None and lesson.media_asset_id == asset.id:
+        lesson.media_asset_id = None
+        outbox.emit(session, "resource", lesson.resource_id)
+    asset.lesson_id = None
+    session.flush()
+
+
 def fill_duration(session: Session, asset: MediaAsset) -> None:
     """Called when a transcode finishes: the lesson's duration becomes the media's, in whole seconds."""
     if asset.lesson_id is None or asset.status != AssetStatus.ready or not asset.duration_s:

@@ -80,8 +80,12 @@ class MediaAsset(Base):
     title: Mapped[str] = mapped_column(String(255), default="")  # the uploaded file's name, for people only
     source_key: Mapped[str] = mapped_column(String(200), default="")  # "assets/<id>/source.<ext>"
     source_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    # SHA-256 of the uploaded bytes: the same bytes uploaded again share this asset's source and renditions
+    # (media.dedup) instead of being stored and transcoded twice.
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     # Folder of the current renditions ("assets/<id>/<token>"): new on every transcode, so the URLs of
-    # segments never change content and can be cached forever.
+    # segments never change content and can be cached forever. Assets of the same bytes share one folder
+    # (it may be under another asset's id); a folder is removed only when no asset points at it.
     output_key: Mapped[str] = mapped_column(String(200), default="")
     duration_s: Mapped[float | None] = mapped_column(Float)
     width: Mapped[int] = mapped_column(default=0)   # as displayed (rotation applied); 0 for audio

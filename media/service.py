@@ -19,7 +19,7 @@ from app import jobs
 from app.accounts.models import Organisation
 from app.accounts.policy import can, require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from media import lessons, pending_files, subtitles, tus
+from media import dedup, lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
 from media.models import AssetStatus, MediaAsset, Subtitle, Upload
 from media.storage import LocalStorage, get_storage
@@ -120,14 +120,29 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
     session.add(asset)
     session.flush()
     extension = next((n for n in found.format_name.split(",") if n in ACCEPTED_FORMATS), "bin")
-    asset.source_key = f"assets/{asset.id}/source.{extension}"
-    asset.source_bytes = settings.storage.move_in(asset.source_key, settings.storage.path(upload.key))
+    take_in(session, settings, asset, upload.key, extension)
     session.delete(upload)
-    queue_transcode(session, asset)
     if lesson is not None:
         lessons.link(session, lesson, asset)
     session.flush()
     return asset
+
+
+def take_in(session: Session, settings: MediaSettings, asset: MediaAsset, key: str, extension: str,
+            digest: str | None = None) -> None:
+    """Make the stored file `key` (a finished upload) the asset's source: share the asset of the same bytes if
+    there is one (the file is then removed once this commits), else move it in and queue its transcode.
+    `digest`: the file's SHA-256 when the caller has it already."""
+    path = settings.storage.path(key)
+    asset.content_hash = digest or dedup.sha256_of(path)
+    original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id)
+    if original is not None:
+        dedup.share(session, asset, original)
+        pending_files.drop_on_commit(session, settings.storage, key)
+        return
+    asset.source_key = f"assets/{asset.id}/source.{extension}"
+    asset.source_bytes = settings.storage.move_in(asset.source_key, path)
+    queue_transcode(session, asset)
 
 
 def queue_transcode(session: Session, asset: MediaAsset) -> jobs.Job:
@@ -159,6 +174,10 @@ def cancel(session: Session, actor: Any, asset: MediaAsset) -> None:
     require(actor, "media.upload", asset.org)
     if asset.status not in (AssetStatus.queued, AssetStatus.processing):
         raise Conflict(_("只有排队中或转码中的视频可以取消。"), code="not_cancellable")
+    if asset.job_id and not dedup.owns_job(session, asset):  # waiting on another asset's transcode: leave it
+        asset.status, asset.job_id = AssetStatus.cancelled, None
+        session.flush()
+        return
     job = job_of(session, asset)
     if job is not None:
         jobs.cancel(session, job)
@@ -167,12 +186,39 @@ def cancel(session: Session, actor: Any, asset: MediaAsset) -> None:
     session.flush()
 
 
-def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job:
+def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job | None:
     """Transcode again (after a failure or a cancel); the source is still there."""
     require(actor, "media.upload", asset.org)
     if asset.status not in (AssetStatus.failed, AssetStatus.cancelled) or not asset.source_key:
         raise Conflict(_("这个视频现在不需要重新转码。"), code="not_retryable")
+    original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id) if asset.content_hash else None
+    if original is not None:  # the same bytes are ready, or being transcoded, meanwhile: share that
+        dedup.share(session, asset, original)
+        return job_of(session, original)
     return queue_transcode(session, asset)
+
+
+def delete_asset(session: Session, settings: MediaSettings, actor: Any, asset: MediaAsset) -> None:
+    """Delete an asset that no published lesson plays. Its files go once this commits, unless another asset of
+    the same bytes still uses them; a transcode it was running for others is handed to one of them."""
+    require(actor, "media.upload", asset.org)
+    if lessons.is_public(session, asset):
+        raise Conflict(_("这个视频正在已发布的课时中播放，不能删除。请先换上别的视频。"), code="media_in_use")
+    own_job = job_of(session, asset) if dedup.owns_job(session, asset) else None
+    waiting = dedup.followers(session, asset) if own_job is not None else []
+    if waiting:
+        job = queue_transcode(session, waiting[0])
+        for other in waiting[1:]:
+            other.job_id = job.id
+    if own_job is not None and own_job.state not in jobs.ENDED:
+        jobs.cancel(session, own_job)  # nobody needs its output any more
+    lessons.unlink(session, asset)
+    keys = [k for k in (asset.source_key, asset.output_key) if k and not dedup.in_use(session, k, asset.id)]
+    keys += [s.path for s in asset.subtitles]
+    session.delete(asset)
+    session.flush()
+    for key in keys:
+        pending_files.drop_on_commit(session, settings.storage, key)
 
 
 def attach(session: Session, actor: Any, asset: MediaAsset, lesson_id: int) -> None:

@@ -57,15 +57,20 @@ def relative_key(asset: MediaAsset, rest: str) -> str | None:
         check_key(key)
     except BadKey:
         return None
-    if asset.output_key and key.startswith(asset.output_key + "/"):
-        return key
+    folder = asset.output_key.rsplit("/", 1)[-1] if asset.output_key else ""
+    if folder and rest.startswith(folder + "/"):  # the output folder may be shared, under another asset's id
+        return f"{asset.output_key}/{rest[len(folder) + 1:]}"
     if any(s.path == key for s in asset.subtitles):
         return key
     return None
 
 
 def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params: object) -> str:
-    rest = key[len(f"assets/{asset.id}/"):]
+    """The URL of a stored file of this asset: under the asset's own id, even for a shared output folder."""
+    if asset.output_key and key.startswith(asset.output_key + "/"):
+        rest = asset.output_key.rsplit("/", 1)[-1] + key[len(asset.output_key):]
+    else:
+        rest = key[len(f"assets/{asset.id}/"):]
     if signature:
         return url_for("media_files.signed", signature=signature, asset_id=asset.id, rest=rest, **params)
     return url_for("media_files.public", asset_id=asset.id, rest=rest, **params)

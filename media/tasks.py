@@ -20,7 +20,7 @@ from app import jobs
 from app.db import utcnow
 from app.errors import Invalid
 from app.extensions import db
-from media import ffmpeg, lessons, pending_files, tus
+from media import dedup, ffmpeg, lessons, pending_files, tus
 from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
 from media.service import CLEANUP, TRANSCODE, MediaSettings
 from media.transcode import Result, transcode
@@ -36,7 +36,8 @@ def run_transcode(ctx: jobs.JobContext) -> None:
     asset = session.get(MediaAsset, int(ctx.payload["asset_id"]))
     if asset is None or asset.status in (AssetStatus.ready, AssetStatus.cancelled):
         return  # deleted, or done by an earlier run: nothing to do
-    asset.status = AssetStatus.processing
+    for each in (asset, *dedup.followers(session, asset, ctx.job_id)):
+        each.status = AssetStatus.processing
     session.commit()
     source = settings.storage.path(asset.source_key)
     try:
@@ -59,8 +60,26 @@ def run_transcode(ctx: jobs.JobContext) -> None:
     _publish(session, settings, asset, probe, result, work)
 
 
+def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> None:
+    """Transcode a queued asset in this process and transaction, without committing (the demo load does, once):
+    the same steps as the job, whose row is then marked done. Raises ffmpeg/Invalid errors."""
+    source = settings.storage.path(asset.source_key)
+    probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
+    work = settings.storage.work_dir(f"asset-{asset.id}")
+    try:
+        result = transcode(source, work, probe, preset="ultrafast", threads=settings.threads)
+    except ffmpeg.FfmpegError:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    job = session.get(jobs.Job, asset.job_id) if asset.job_id else None
+    _publish(session, settings, asset, probe, result, work, commit=False)
+    if job is not None and job.state == jobs.JobState.queued:
+        job.state, job.progress, job.finished_at = jobs.JobState.succeeded, 100.0, utcnow()
+    session.flush()
+
+
 def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe: ffmpeg.Probe, result: Result,
-             work) -> None:
+             work, *, commit: bool = True) -> None:
     """Move the finished folder into place, then point the asset at it (one commit)."""
     output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
     settings.storage.put_tree(output_key, work)
@@ -76,9 +95,14 @@ def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe
     asset.has_video, asset.has_audio = bool(probe.width), probe.has_audio
     asset.error_code = asset.error = ""
     lessons.fill_duration(session, asset)
-    if previous and previous != output_key:
+    for follower in dedup.followers(session, asset):  # the same bytes uploaded again meanwhile: one transcode
+        dedup.copy_outputs(follower, asset)
+        follower.job_id = None
+        lessons.fill_duration(session, follower)
+    if previous and previous != output_key and not dedup.in_use(session, previous, asset.id):
         pending_files.drop_on_commit(session, settings.storage, previous)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def transcode_ended(session: Session, job: jobs.Job) -> None:
@@ -86,11 +110,13 @@ def transcode_ended(session: Session, job: jobs.Job) -> None:
     asset = session.get(MediaAsset, int((job.payload or {}).get("asset_id", 0)))
     if asset is None or asset.job_id != job.id or asset.status == AssetStatus.ready:
         return
-    if job.state == jobs.JobState.cancelled:
-        asset.status = AssetStatus.cancelled
-    elif asset.status != AssetStatus.failed:
-        asset.status, asset.error_code = AssetStatus.failed, "transcode_failed"
-        asset.error = _("转码失败，请稍后重试，或换一个文件上传。")
+    for each in (asset, *dedup.followers(session, asset, job.id)):  # who shared the job ends with it
+        if job.state == jobs.JobState.cancelled:
+            each.status = AssetStatus.cancelled
+        elif each.status != AssetStatus.failed or each is not asset:
+            each.status, each.error_code = AssetStatus.failed, asset.error_code or "transcode_failed"
+            each.error = asset.error if asset.status == AssetStatus.failed and asset.error \
+                else _("转码失败，请稍后重试，或换一个文件上传。")
 
 
 def run_cleanup(ctx: jobs.JobContext) -> None:

@@ -127,6 +127,22 @@ def retry(asset_id: int):
     return _act(asset_id, lambda a: service.retry(db.session, current_user, a), _("已重新排队转码。"))
 
 
+@bp.post("/assets/<int:asset_id>/delete")
+@login_required
+def delete(asset_id: int):
+    """Frees the quota; files another asset of the same bytes still uses stay (media.dedup)."""
+    asset = service.visible_asset(db.session, current_user, asset_id)
+    try:
+        service.delete_asset(db.session, MediaSettings.of(current_app), current_user, asset)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message or _("操作没有完成。"), "error")
+        return redirect(url_for("media.asset_page", asset_id=asset_id))
+    db.session.commit()
+    flash(_("视频已删除。"), "success")
+    return redirect(url_for("media.upload_page"))
+
+
 def player_global(lesson=None, asset=None):
     """`media_player(lesson=...)` in templates: the player macro's data (see media/templates/media/player.html)."""
     return player.for_template(current_app, db.session, current_user, lesson=lesson, asset=asset)

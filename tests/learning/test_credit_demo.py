@@ -15,7 +15,7 @@ def test_demo_pathways_and_a_request_to_review(runner, db):
     assert result.exit_code == 0, result.output
     found = list(db.session.scalars(select(Pathway).order_by(Pathway.id)))
     assert [(p.title, len(p.items)) for p in found] == [("机电一体化技术（专科）", 6),
-                                                        ("电工（高级工）技能提升路径", 3)]
+                                                        ("电工（高级工）技能提升路径", 4)]
     reviewer = db.session.scalar(select(User).where(User.phone == "13900000005"))
     worker = db.session.scalar(select(User).where(User.phone == "13900000007"))
     [request] = recognition.queue(db.session, reviewer)

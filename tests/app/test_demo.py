@@ -1,0 +1,26 @@
+"""The demo accounts (issue 18): the home page of a demo database lists every account the demo makes, each with
+what it can do; a site without the demo lists none (a real user's phone is never shown with a password)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app import demo
+from app.accounts.models import User
+
+
+def test_the_home_page_of_a_demo_database_lists_every_demo_account(app, client, db, auth):
+    assert "演示账号" not in client.get("/").get_data(as_text=True)  # no demo loaded: nothing to advertise
+    demo.load(db.session)
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "演示账号" in page and demo.DEMO_PASSWORD in page
+    listed = [phone for phone, _who, _can in demo.DEMO_ACCOUNTS]
+    demo_users = db.session.scalars(select(User.phone).where(User.phone.like("139000%"))).all()
+    covered = set(listed) | {f"1390000010{n}" for n in range(3)}  # the QR workers share one line
+    assert set(demo_users) == covered  # every account the demo made, and no account it did not
+    for phone, who, can in demo.DEMO_ACCOUNTS:
+        assert phone in page and str(who) in page and str(can) in page
+    for phone, _spec in demo.ACCOUNTS:  # and each one signs in with the demo password
+        assert auth.login(phone, demo.DEMO_PASSWORD).status_code == 302, phone
+        auth.logout()
