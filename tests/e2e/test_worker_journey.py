@@ -127,7 +127,7 @@ def _before_enrolling(page) -> None:
 
 
 def _enrol(page, lesson_id: int) -> None:
-    page.get_by_role("button", name="报名学习").click()
+    page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
 
 

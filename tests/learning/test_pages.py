@@ -23,7 +23,7 @@ def test_enrol_in_one_tap_then_continue_where_you_stopped(app, client, auth):
     resource_id = _course(app)
     auth.as_role("worker")
     page = client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
-    assert "报名学习" in page
+    assert "立即学习" in page
     response = post_form(client, f"/learning/enrol/{resource_id}", {}, source=f"/catalog/r/{resource_id}")
     assert response.status_code == 302 and "/learning/lessons/" in response.location
     post_form(client, f"/learning/enrol/{resource_id}", {}, source="/me/password")  # a double tap
@@ -44,13 +44,13 @@ def test_enrol_in_one_tap_then_continue_where_you_stopped(app, client, auth):
     mine = client.get("/learning").get_data(as_text=True)
     assert "安全用电" in mine and "继续学习" in mine and "视频2" in mine
     resume = client.get(f"/learning/r/{resource_id}/continue")
-    assert resume.location.endswith(f"/learning/lessons/{second.id}?t=12")
+    assert resume.location.endswith(f"/learning/lessons/{second.id}?t=12&play=1")  # 继续学习 plays at once
     assert 'data-resume="12.0"' in client.get(resume.location).get_data(as_text=True)
     assert "继续学习" in client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
     beat = {**beat, "position_s": 99.5, "watched": [[12.5, 27.5]], "seq": 2, "client_time": beat["client_time"] + 15000}
     assert client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token}).status_code == 200
     third = resource.lessons[2]  # stopped at the very end of the second lesson: continue with the third
-    assert client.get(f"/learning/r/{resource_id}/continue").location.endswith(f"/learning/lessons/{third.id}")
+    assert client.get(f"/learning/r/{resource_id}/continue").location.endswith(f"/learning/lessons/{third.id}?play=1")
     catalog_lesson = client.get(f"/catalog/r/{resource_id}/lessons/{second.id}")  # the study page, not the preview
     assert catalog_lesson.status_code == 302 and catalog_lesson.location.endswith(f"/learning/lessons/{second.id}")
 
@@ -67,15 +67,33 @@ def test_enrolment_refuses_drafts_and_unknown_resources(app, client, auth):
     assert post_form(client, "/learning/enrol/999999", {}, source="/me/password").status_code == 404
 
 
-def test_the_study_page_needs_an_enrolment(app, client, auth):
+def test_the_first_play_enrols_and_only_video_lessons_of_published_courses_open_unenrolled(app, client, auth):
+    """A video lesson opens before enrolling (its first play enrols, via the JSON answer of the enrol view); a
+    reading lesson still sends the learner to the course page; a draft's lessons never open."""
+    from tests.catalog.helpers import make
+
     resource_id = _course(app)
     auth.as_role("worker")
     with app.app_context():
         from catalog.models import Resource
 
-        lesson_id = db.session.get(Resource, resource_id).lessons[0].id
-    response = client.get(f"/learning/lessons/{lesson_id}")
+        lessons = db.session.get(Resource, resource_id).lessons
+        video_id, reading_id = lessons[0].id, lessons[2].id
+        draft = make(title="草稿", kind="course", lesson_count=1)
+        draft_lesson = draft.lessons[0].id
+        db.session.commit()
+    html = client.get(f"/learning/lessons/{video_id}?play=1").get_data(as_text=True)
+    assert f'data-enrol="/learning/enrol/{resource_id}"' in html and "data-autoplay" in html
+    response = client.get(f"/learning/lessons/{reading_id}")
     assert response.status_code == 302 and response.location.endswith(f"/catalog/r/{resource_id}")
+    assert client.get(f"/learning/lessons/{draft_lesson}").status_code == 404
+    with app.app_context():
+        assert db.session.query(Enrolment).count() == 0  # looking enrols nobody
+    token = html.split('name="csrf-token" content="')[1].split('"')[0]
+    assert client.post(f"/learning/enrol/{resource_id}", headers={"Accept": "application/json"}).status_code == 400
+    answer = client.post(f"/learning/enrol/{resource_id}", headers={"Accept": "application/json", "X-CSRFToken": token})
+    assert answer.status_code == 200 and answer.get_json() == {"enrolled": True, "created": True}
+    assert 'data-enrol=' not in client.get(f"/learning/lessons/{video_id}").get_data(as_text=True)
 
 
 def test_author_and_take_a_quiz(app, client, auth):
