@@ -151,3 +151,68 @@ def test_statements_are_xapi_that_tincan_parses(app, client, auth, learner):
         assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_query"
     auth.logout()
     assert client.get("/api/v1/me/statements").status_code == 401
+
+
+def test_completing_a_lesson_and_the_course_is_celebrated(app, client, auth):
+    """After a lesson: 本课已完成 and the next lesson to play; after the last one: 已完成《…》, the credits just
+    earned, the pathway to continue and where the certificate is. Before that, neither panel shows."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from tests.learning.conftest import Learner, enrol_back_dated, make_course
+    from tests.learning.credit_factories import pathway
+    from tests.learning.test_completion import _watch_all
+
+    phone = auth.as_role("worker")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        course = make_course(title="叉车驾驶入门", videos=("0:30", "0:30"), reading=False, external=False)
+        pathway(10, ((course, True),), title="叉车司机（中级工）", kind="skill")
+        enrol_back_dated(user, course)
+        db.session.commit()
+        first, second = course.lessons
+        first_id, second_id = first.id, second.id
+        learner = Learner(user, course)
+
+        def panels(lesson_id: int) -> tuple[str, str]:
+            html = client.get(f"/learning/lessons/{lesson_id}").get_data(as_text=True)
+            lesson = html.split('data-celebrate="lesson"')[1].split(">")[0]
+            whole = html.split('data-celebrate="course"')[1].split(">")[0]
+            return lesson, whole + html.split('data-celebrate="course"')[1].split("</section>")[0]
+
+        lesson_panel, course_panel = panels(first_id)
+        assert "hidden" in lesson_panel and "hidden" in course_panel.split(">")[0]
+        _watch_all(learner, first)
+        lesson_panel, course_panel = panels(first_id)
+        assert "hidden" not in lesson_panel and "hidden" in course_panel.split(">")[0]
+        assert f"/learning/lessons/{second_id}?play=1" in client.get(f"/learning/lessons/{first_id}").get_data(
+            as_text=True)
+        assert _watch_all(learner, learner.resource.lessons[1])["resource_complete"]
+        _lesson, course_panel = panels(second_id)
+        assert "hidden" not in course_panel.split(">")[0]
+        assert "已完成《叉车驾驶入门》" in course_panel and "获得 2 学分" in course_panel
+        assert "继续“叉车司机（中级工）”" in course_panel and "/credits/" in course_panel
+    mine = client.get("/learning").get_data(as_text=True)
+    assert "continue-card" not in mine  # nothing unfinished: no 继续学习 card
+
+
+def test_my_learning_puts_the_next_lesson_first(app, client, auth):
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from tests.learning.conftest import Learner, enrol_back_dated, make_course
+    from tests.learning.test_completion import _watch_all
+
+    phone = auth.as_role("worker")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        older = make_course(title="电工安全操作", videos=("0:30",), reading=False, external=False)
+        newer = make_course(title="育婴员基础", videos=("0:30", "0:30"), reading=False, external=False)
+        enrol_back_dated(user, older, hours=5)
+        enrol_back_dated(user, newer)
+        db.session.commit()
+        _watch_all(Learner(user, newer), newer.lessons[0])
+    mine = client.get("/learning").get_data(as_text=True)
+    card = mine.split('class="card continue-card"')[1].split("</section>")[0]
+    assert "育婴员基础" in card and "下一课：视频2" in card and "继续学习" in card
+    assert mine.index("continue-card") < mine.index("电工安全操作")
