@@ -104,8 +104,8 @@ def _find(page) -> None:
     assert page.get_by_role("link", name=COURSE).first.is_visible()
     for query in ("用电", "yongdian"):
         page.locator(".tabbar").get_by_text("搜索").click()
-        page.get_by_role("searchbox").fill(query)
-        page.get_by_role("searchbox").press("Enter")
+        page.get_by_role("combobox", name="搜索课程").fill(query)
+        page.get_by_role("combobox", name="搜索课程").press("Enter")
         page.wait_for_load_state()
         assert page.get_by_role("link", name=COURSE).count(), query
     page.get_by_role("link", name=COURSE).first.click()
