@@ -92,7 +92,9 @@ def lesson(lesson_id: int):
         "learning/lesson.html", resource=resource, lesson=current, state=state, states=states, resume=resume,
         enrolment=found, interval=HEARTBEAT_SECONDS, quiz=quiz if quiz and quiz.questions else None,
         rules=completion.rules_for(db.session, resource.id), next_steps=pathways.for_resource(db.session, resource.id),
-        autoplay=request.args.get("play") == "1",
+        # ?play=1 (after 立即学习 / 继续学习) plays at once only when enrolled: a link must not enrol anyone
+        # without a tap, so the not-enrolled learner's tap on ▶ is the one that enrols.
+        autoplay=found is not None and request.args.get("play") == "1",
         previous=resource.lessons[index - 1] if index > 0 else None,
         following=resource.lessons[index + 1] if index + 1 < len(resource.lessons) else None)
 
