@@ -46,6 +46,13 @@ def catalog_labels() -> dict:
     return {"catalog_labels": _Labels()}
 
 
+@bp.app_template_filter("category_name")
+def category_name(name: str) -> str:
+    """A menu category in the visitor's language. Categories are rows an admin may rename; the seeded names
+    (catalog/menu_seed.py) have their English in the .po, and a renamed one shows as typed."""
+    return _(name) if name else name
+
+
 @bp.get("/")
 def index():
     tree = menu()

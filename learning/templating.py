@@ -5,18 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask_login import current_user
 
 from app.accounts.policy import can
 from app.extensions import db
+from catalog.models import LessonType
 from learning import enrolment
 from learning.completion import required_of
+
+
+def _first_lesson_url(resource: Any) -> str:
+    """Where a visitor lands after signing in from 立即学习: the first video lesson, playing (its first play
+    enrols); for a course that starts otherwise, back to this page."""
+    lessons = resource.lessons
+    if lessons and lessons[0].type == LessonType.video:
+        return url_for("learning.lesson", lesson_id=lessons[0].id, play=1)
+    return url_for("catalog.resource", resource_id=resource.id)
 
 
 def learning_box(resource: Any) -> dict[str, Any]:
     box = {"enrolled": False, "completed": False, "published": resource.is_published, "can_author": False}
     if not current_user.is_authenticated:
-        return box
+        return {**box, "first_url": _first_lesson_url(resource)}
+
     box["can_author"] = can(current_user, "resource.edit", resource)
     found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
     if found is None:

@@ -4,7 +4,7 @@ and the quiz (take; author). Thin: read the request, call a service, commit once
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,8 +12,8 @@ from app.accounts.policy import can
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from catalog import service as catalog_service
-from catalog.models import Lesson
-from learning import completion, enrolment, quizzes, refusals
+from catalog.models import Lesson, LessonType
+from learning import completion, enrolment, pathways, quizzes, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -28,10 +28,11 @@ def mine_page():
                            done=[r for r in rows if r.enrolment.completed_at])
 
 
-def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0) -> str:
+def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0, play: bool = False) -> str:
+    """`play`: the learner tapped 立即学习 / 继续学习, so the lesson starts playing without another tap."""
     if lesson is None:
         return url_for("catalog.resource", resource_id=resource_id)
-    return url_for("learning.lesson", lesson_id=lesson.id, t=int(position_s) or None)
+    return url_for("learning.lesson", lesson_id=lesson.id, t=int(position_s) or None, play=1 if play else None)
 
 
 def study_page_for_learners():
@@ -50,10 +51,12 @@ def study_page_for_learners():
 def enrol(resource_id: int):
     found, created = enrolment.enrol(db.session, current_user, resource_id)
     db.session.commit()
+    if request.accept_mimetypes.best == "application/json":  # the player enrolling on the first play
+        return jsonify({"enrolled": True, "created": created})
     if created:
         flash(_("报名成功，开始学习吧。"), "success")
     lesson, position = enrolment.resume_point(found)
-    return redirect(_lesson_url(lesson, resource_id, position))
+    return redirect(_lesson_url(lesson, resource_id, position, play=True))
 
 
 @bp.get("/r/<int:resource_id>/continue")
@@ -64,7 +67,7 @@ def resume(resource_id: int):
     if found is None:
         return redirect(url_for("catalog.resource", resource_id=resource_id))
     lesson, position = enrolment.resume_point(found)
-    return redirect(_lesson_url(lesson, resource_id, position))
+    return redirect(_lesson_url(lesson, resource_id, position, play=True))
 
 
 @bp.get("/lessons/<int:lesson_id>")
@@ -75,9 +78,10 @@ def lesson(lesson_id: int):
         raise NotFound(_("课时不存在。"))
     resource = catalog_service.visible_resource(db.session, current_user, current.resource_id)
     found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
-    if found is None:
+    if found is None and not (current.type == LessonType.video and resource.is_published):
         flash(_("请先报名，学习进度才会被记录。"), "info")
         return redirect(url_for("catalog.resource", resource_id=resource.id))
+    # Not enrolled in a published video course: the page shows the lesson and the first play enrols.
     states = enrolment.lesson_states(db.session, current_user.id, resource.id)
     state = states.get(current.id)
     start = request.args.get("t", type=float)
@@ -87,7 +91,10 @@ def lesson(lesson_id: int):
     return render_template(
         "learning/lesson.html", resource=resource, lesson=current, state=state, states=states, resume=resume,
         enrolment=found, interval=HEARTBEAT_SECONDS, quiz=quiz if quiz and quiz.questions else None,
-        rules=completion.rules_for(db.session, resource.id),
+        rules=completion.rules_for(db.session, resource.id), next_steps=pathways.for_resource(db.session, resource.id),
+        # ?play=1 (after 立即学习 / 继续学习) plays at once only when enrolled: a link must not enrol anyone
+        # without a tap, so the not-enrolled learner's tap on ▶ is the one that enrols.
+        autoplay=found is not None and request.args.get("play") == "1",
         previous=resource.lessons[index - 1] if index > 0 else None,
         following=resource.lessons[index + 1] if index + 1 < len(resource.lessons) else None)
 

@@ -122,23 +122,44 @@
         status.textContent = root.getAttribute("data-unsupported");
         return;
       }
-      if (play) { video.play().catch(function () { /* the learner presses play again */ }); }
+      if (play) { video.play().catch(function () { start.hidden = false; /* the learner presses play again */ }); }
     }
 
     // The study page (learning/templates/learning/lesson.html) says where the learner stopped, on any device.
+    var holder = root.closest ? root.closest("[data-resume]") : null;
     function resumeAt() {
-      var holder = root.closest ? root.closest("[data-resume]") : null;
       var at = holder ? parseFloat(holder.getAttribute("data-resume")) : 0;
       return at > 0 ? at : 0;
     }
 
+    // Enrolment happens on the first play (data-enrol: the learner is not enrolled in this course yet), not as
+    // a step of its own; the POST carries the page's CSRF token.
+    function enrolled() {
+      var url = holder ? holder.getAttribute("data-enrol") : null;
+      if (!url) { return Promise.resolve(); }
+      var token = document.querySelector('meta[name="csrf-token"]');
+      return fetch(url, { method: "POST", credentials: "same-origin",
+                          headers: { "Accept": "application/json", "X-CSRFToken": token ? token.content : "" } })
+        .then(function (r) {
+          var json = (r.headers.get("Content-Type") || "").indexOf("json") >= 0;
+          if (!r.ok || !json) { throw new Error("enrol " + r.status); }
+          holder.removeAttribute("data-enrol");
+          holder.dispatchEvent(new CustomEvent("qiuxue:enrolled", { bubbles: true }));
+        });
+    }
+
     function begin() {
-      if (started) { return; }
-      started = true;
       start.hidden = true;
+      if (started) { video.play().catch(function () { start.hidden = false; }); return; }
+      started = true;
       var ready = mse ? loadHlsJs(root.getAttribute("data-hls")).then(showCosts) : Promise.resolve();
-      ready.then(function () { attach(resumeAt(), true); }, function () {
-        if (nativeHls) { attach(resumeAt(), true); } else { status.textContent = root.getAttribute("data-error"); }
+      var loaded = ready.then(function () { return true; }, function () { return nativeHls; });
+      Promise.all([loaded, enrolled()]).then(function (done) {
+        if (done[0]) { attach(resumeAt(), true); } else { status.textContent = root.getAttribute("data-error"); }
+      }, function () {
+        started = false;
+        start.hidden = false;
+        status.textContent = (holder && holder.getAttribute("data-text-enrol-failed")) || root.getAttribute("data-error");
       });
     }
 
@@ -172,6 +193,9 @@
     });
     if (current) { choose(current); }
     showCosts();
+    // Arrived by tapping 立即学习 / 继续学习: play at once (the tap was the gesture; if the browser still wants one,
+    // the play button comes back).
+    if (holder && holder.hasAttribute("data-autoplay")) { begin(); }
   }
 
   each(document.querySelectorAll("[data-player]"), setup);

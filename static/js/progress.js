@@ -104,10 +104,21 @@
     count().then(function (n) { if (n > 0) { say(text("waiting", n)); } });
   }
 
+  // The moment that matters: the lesson's panel (what comes next), or the course's (the credits just earned).
+  function celebrate(result) {
+    var lessonPanel = document.querySelector('[data-celebrate="lesson"]');
+    var coursePanel = document.querySelector('[data-celebrate="course"]');
+    var shown = result.resource_complete ? coursePanel : (lessonPanel && lessonPanel.querySelector("a") ? lessonPanel : null);
+    if (!shown || !shown.hidden) { return; }
+    shown.hidden = false;
+    var heading = shown.querySelector("h2");
+    if (heading) { heading.setAttribute("tabindex", "-1"); }
+  }
+
   function showResult(result) {
     if (!result || result.lesson_id !== lessonId) { return; }
     lastResult = result;
-    if (result.complete) { say(text("complete")); root.setAttribute("data-complete", "true"); }
+    if (result.complete) { say(text("complete")); root.setAttribute("data-complete", "true"); celebrate(result); }
     else { say(text("saved")); }
   }
 

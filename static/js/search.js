@@ -40,3 +40,21 @@
   input.addEventListener("keydown", function (e) { if (e.key === "Escape") { clear(); } });
   document.addEventListener("click", function (e) { if (!list.contains(e.target) && e.target !== input) { clear(); } });
 })();
+
+// Results come first on a phone; the facets sit behind one 筛选 button. Without JavaScript the button stays
+// hidden and the facets simply follow the results.
+(function () {
+  "use strict";
+  var toggle = document.querySelector("[data-facets-toggle]");
+  var panel = document.querySelector("[data-facets]");
+  if (!toggle || !panel) { return; }
+  var row = toggle.closest(".row-between");
+  row.parentNode.insertBefore(panel, row.nextSibling);  // opens right under the button
+  panel.hidden = true;
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var open = panel.hidden;
+    panel.hidden = !open;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();

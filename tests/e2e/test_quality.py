@@ -64,6 +64,16 @@ def axe_violations(page):
                          ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
 
 
+JOURNEY_RULES = ["color-contrast", "button-name", "heading-order", "aria-allowed-attr", "link-name"]
+
+
+def axe_rule_violations(page, rules: list[str]) -> list[str]:
+    """Findings of the named rules whatever their impact (heading-order is only 'moderate' to axe)."""
+    page.evaluate(AXE + "\n;0")
+    return page.evaluate("async (rules) => (await axe.run(document, {runOnly: {type: 'rule', values: rules}}))"
+                         ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))", rules)
+
+
 def test_the_checks_catch_real_problems(page):
     """The checks themselves can fail: a page with an unlabelled image, tiny text and a tiny button."""
     page.set_content('<html lang="en"><body><img src="data:,"><p style="font-size:12px">tiny</p>'
@@ -72,7 +82,7 @@ def test_the_checks_catch_real_problems(page):
     assert page.evaluate(SMALL_TEXT) and page.evaluate(SMALL_TARGETS)
 
 
-def check_page(page, url):
+def check_page(page, url, rules: list[str] | None = None):
     response = page.goto(url)
     assert response.status == (404 if url == "/does-not-exist" else 200), url
     page.wait_for_load_state("networkidle")
@@ -80,7 +90,7 @@ def check_page(page, url):
     assert page.evaluate(TRANSFERRED) <= MAX_BYTES, url
     assert page.evaluate(SMALL_TEXT) == [], url
     assert page.evaluate(SMALL_TARGETS) == [], url
-    violations = axe_violations(page)
+    violations = axe_violations(page) + (axe_rule_violations(page, rules) if rules else [])
     assert violations == [], f"{url}: {violations}"
     assert page.locator('link[rel="manifest"]').count() == 1, url  # installable from any page (app/assets.py)
     assert page.outside_requests == [], page.outside_requests
@@ -112,3 +122,42 @@ def test_staff_pages(app, page, login, role, org, url):
             db.session.commit()
     login(role, org)
     check_page(page, url)
+
+
+def test_journey_pages(app, page, login):
+    """The pages of issue 18's journeys, in both languages: a resource page with its one big action, the search
+    results with the 筛选 panel open, the study page of a lesson, 我的学习 with its 继续学习 card and the
+    recruitment QR landing."""
+    from app.extensions import db
+    from learning import enrolment
+    from search.indexer import drain_all
+    from tests.learning.conftest import make_course
+
+    with app.app_context():
+        course = make_course(title="电工安全操作", videos=("0:30", "0:30"), reading=False, external=False)
+        drain_all(db.session, app.extensions["search"])
+        db.session.commit()
+        resource_id, lesson_id = course.id, course.lessons[0].id
+    for url in ("/", "/catalog/", "/catalog/menu/skills", "/catalog/u/330100?via=330100"):
+        check_page(page, url, JOURNEY_RULES)
+    check_page(page, f"/catalog/r/{resource_id}", JOURNEY_RULES)  # a visitor: 立即学习 leads to sign in
+    login("worker")
+    for locale in ("zh_CN", "en"):
+        page.goto(f"/lang/{locale}?next=/")
+        check_page(page, f"/catalog/r/{resource_id}", JOURNEY_RULES)
+        check_page(page, "/search?q=电工", JOURNEY_RULES)
+        page.get_by_role("button", name="筛选" if locale == "zh_CN" else "Filter").click()
+        assert page.locator("#search-facets").is_visible()
+        violations = axe_violations(page) + axe_rule_violations(page, JOURNEY_RULES)
+        assert violations == [], violations
+        check_page(page, f"/learning/lessons/{lesson_id}", JOURNEY_RULES)  # not enrolled yet: the first play enrols
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.accounts.models import User
+
+        user = db.session.scalars(select(User).order_by(User.id.desc())).first()
+        enrolment.enrol(db.session, user, resource_id)
+        db.session.commit()
+    check_page(page, "/learning", JOURNEY_RULES)
+    assert page.locator(".continue-card").is_visible()

@@ -55,7 +55,7 @@ def test_offline_progress_is_queued_then_replayed(app, page, login, tmp_path):
     resource_id, lesson_id = _playable_course(app, tmp_path)
     login("worker")
     page.goto(f"/catalog/r/{resource_id}")
-    page.get_by_role("button", name="报名学习").click()
+    page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
     check_page(page, page.url)  # the study page itself: 360 px, text and targets, axe
     page.evaluate("document.querySelector('video').muted = true")
@@ -99,7 +99,7 @@ def test_a_reading_lesson_completes_when_read_to_the_end(app, page, login):
         resource_id, lesson_id = resource.id, resource.lessons[0].id
     login("worker")
     page.goto(f"/catalog/r/{resource_id}")
-    page.get_by_role("button", name="报名学习").click()
+    page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
     page.locator(".progress-end").scroll_into_view_if_needed()
     _wait(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")

@@ -23,7 +23,7 @@ def test_enrol_in_one_tap_then_continue_where_you_stopped(app, client, auth):
     resource_id = _course(app)
     auth.as_role("worker")
     page = client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
-    assert "报名学习" in page
+    assert "立即学习" in page
     response = post_form(client, f"/learning/enrol/{resource_id}", {}, source=f"/catalog/r/{resource_id}")
     assert response.status_code == 302 and "/learning/lessons/" in response.location
     post_form(client, f"/learning/enrol/{resource_id}", {}, source="/me/password")  # a double tap
@@ -44,13 +44,13 @@ def test_enrol_in_one_tap_then_continue_where_you_stopped(app, client, auth):
     mine = client.get("/learning").get_data(as_text=True)
     assert "安全用电" in mine and "继续学习" in mine and "视频2" in mine
     resume = client.get(f"/learning/r/{resource_id}/continue")
-    assert resume.location.endswith(f"/learning/lessons/{second.id}?t=12")
+    assert resume.location.endswith(f"/learning/lessons/{second.id}?t=12&play=1")  # 继续学习 plays at once
     assert 'data-resume="12.0"' in client.get(resume.location).get_data(as_text=True)
     assert "继续学习" in client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
     beat = {**beat, "position_s": 99.5, "watched": [[12.5, 27.5]], "seq": 2, "client_time": beat["client_time"] + 15000}
     assert client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token}).status_code == 200
     third = resource.lessons[2]  # stopped at the very end of the second lesson: continue with the third
-    assert client.get(f"/learning/r/{resource_id}/continue").location.endswith(f"/learning/lessons/{third.id}")
+    assert client.get(f"/learning/r/{resource_id}/continue").location.endswith(f"/learning/lessons/{third.id}?play=1")
     catalog_lesson = client.get(f"/catalog/r/{resource_id}/lessons/{second.id}")  # the study page, not the preview
     assert catalog_lesson.status_code == 302 and catalog_lesson.location.endswith(f"/learning/lessons/{second.id}")
 
@@ -67,15 +67,35 @@ def test_enrolment_refuses_drafts_and_unknown_resources(app, client, auth):
     assert post_form(client, "/learning/enrol/999999", {}, source="/me/password").status_code == 404
 
 
-def test_the_study_page_needs_an_enrolment(app, client, auth):
+def test_the_first_play_enrols_and_only_video_lessons_of_published_courses_open_unenrolled(app, client, auth):
+    """A video lesson opens before enrolling (its first play enrols, via the JSON answer of the enrol view); a
+    reading lesson still sends the learner to the course page; a draft's lessons never open."""
+    from tests.catalog.helpers import make
+
     resource_id = _course(app)
     auth.as_role("worker")
     with app.app_context():
         from catalog.models import Resource
 
-        lesson_id = db.session.get(Resource, resource_id).lessons[0].id
-    response = client.get(f"/learning/lessons/{lesson_id}")
+        lessons = db.session.get(Resource, resource_id).lessons
+        video_id, reading_id = lessons[0].id, lessons[2].id
+        draft = make(title="草稿", kind="course", lesson_count=1)
+        draft_lesson = draft.lessons[0].id
+        db.session.commit()
+    html = client.get(f"/learning/lessons/{video_id}?play=1").get_data(as_text=True)
+    assert f'data-enrol="/learning/enrol/{resource_id}"' in html
+    assert "data-autoplay" not in html  # a link plays (and so enrols) nobody by itself: the tap on ▶ does
+    response = client.get(f"/learning/lessons/{reading_id}")
     assert response.status_code == 302 and response.location.endswith(f"/catalog/r/{resource_id}")
+    assert client.get(f"/learning/lessons/{draft_lesson}").status_code == 404
+    with app.app_context():
+        assert db.session.query(Enrolment).count() == 0  # looking enrols nobody
+    token = html.split('name="csrf-token" content="')[1].split('"')[0]
+    assert client.post(f"/learning/enrol/{resource_id}", headers={"Accept": "application/json"}).status_code == 400
+    answer = client.post(f"/learning/enrol/{resource_id}", headers={"Accept": "application/json", "X-CSRFToken": token})
+    assert answer.status_code == 200 and answer.get_json() == {"enrolled": True, "created": True}
+    enrolled = client.get(f"/learning/lessons/{video_id}?play=1").get_data(as_text=True)
+    assert 'data-enrol=' not in enrolled and "data-autoplay" in enrolled
 
 
 def test_author_and_take_a_quiz(app, client, auth):
@@ -133,3 +153,68 @@ def test_statements_are_xapi_that_tincan_parses(app, client, auth, learner):
         assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_query"
     auth.logout()
     assert client.get("/api/v1/me/statements").status_code == 401
+
+
+def test_completing_a_lesson_and_the_course_is_celebrated(app, client, auth):
+    """After a lesson: 本课已完成 and the next lesson to play; after the last one: 已完成《…》, the credits just
+    earned, the pathway to continue and where the certificate is. Before that, neither panel shows."""
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from tests.learning.conftest import Learner, enrol_back_dated, make_course
+    from tests.learning.credit_factories import pathway
+    from tests.learning.test_completion import _watch_all
+
+    phone = auth.as_role("worker")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        course = make_course(title="叉车驾驶入门", videos=("0:30", "0:30"), reading=False, external=False)
+        pathway(10, ((course, True),), title="叉车司机（中级工）", kind="skill")
+        enrol_back_dated(user, course)
+        db.session.commit()
+        first, second = course.lessons
+        first_id, second_id = first.id, second.id
+        learner = Learner(user, course)
+
+        def panels(lesson_id: int) -> tuple[str, str]:
+            html = client.get(f"/learning/lessons/{lesson_id}").get_data(as_text=True)
+            lesson = html.split('data-celebrate="lesson"')[1].split(">")[0]
+            whole = html.split('data-celebrate="course"')[1].split(">")[0]
+            return lesson, whole + html.split('data-celebrate="course"')[1].split("</section>")[0]
+
+        lesson_panel, course_panel = panels(first_id)
+        assert "hidden" in lesson_panel and "hidden" in course_panel.split(">")[0]
+        _watch_all(learner, first)
+        lesson_panel, course_panel = panels(first_id)
+        assert "hidden" not in lesson_panel and "hidden" in course_panel.split(">")[0]
+        assert f"/learning/lessons/{second_id}?play=1" in client.get(f"/learning/lessons/{first_id}").get_data(
+            as_text=True)
+        assert _watch_all(learner, learner.resource.lessons[1])["resource_complete"]
+        _lesson, course_panel = panels(second_id)
+        assert "hidden" not in course_panel.split(">")[0]
+        assert "已完成《叉车驾驶入门》" in course_panel and "获得 2 学分" in course_panel
+        assert "继续“叉车司机（中级工）”" in course_panel and "/credits/" in course_panel
+    mine = client.get("/learning").get_data(as_text=True)
+    assert "continue-card" not in mine  # nothing unfinished: no 继续学习 card
+
+
+def test_my_learning_puts_the_next_lesson_first(app, client, auth):
+    from sqlalchemy import select
+
+    from app.accounts.models import User
+    from tests.learning.conftest import Learner, enrol_back_dated, make_course
+    from tests.learning.test_completion import _watch_all
+
+    phone = auth.as_role("worker")
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.phone == phone))
+        older = make_course(title="电工安全操作", videos=("0:30",), reading=False, external=False)
+        newer = make_course(title="育婴员基础", videos=("0:30", "0:30"), reading=False, external=False)
+        enrol_back_dated(user, older, hours=5)
+        enrol_back_dated(user, newer)
+        db.session.commit()
+        _watch_all(Learner(user, newer), newer.lessons[0])
+    mine = client.get("/learning").get_data(as_text=True)
+    card = mine.split('class="card continue-card"')[1].split("</section>")[0]
+    assert "育婴员基础" in card and "下一课：视频2" in card and "继续学习" in card
+    assert mine.index("continue-card") < mine.index("电工安全操作")

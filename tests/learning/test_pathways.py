@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.accounts import organisations
@@ -33,7 +35,7 @@ def test_progress_counts_listed_credits_and_required_modules(db):
     assert (now.counted, now.missing_credits) == (40, 40)
     assert [i.resource_id for i in now.missing_items] == [english.id]
     assert [i.resource_id for i in now.done_items] == [maths.id]
-    assert now.percent == 50 and not now.complete  # (40/80 + 1/2) / 2
+    assert now.percent == 50 and not now.complete  # 40 of 80 credits; the missing course is listed apart
     assert transcript.missing_text(now) == "还差 40 学分，还差 1 门必修课"
 
 
@@ -65,12 +67,27 @@ def test_converted_and_recognised_credits_count_toward_their_pathways(app, db):
 
 @pytest.mark.parametrize(("counted", "required", "missing", "done", "percent"), [
     (0, 0, 0, 0, 100), (12, 0, 1, 0, 0), (79.9, 80, 0, 0, 99), (80, 80, 0, 0, 100), (200, 80, 0, 0, 100),
-    (80, 80, 1, 1, 75), (0, 80, 0, 3, 50)])
+    (80, 80, 1, 1, 99), (0, 80, 0, 3, 0), (10, 12, 1, 0, 83), (10, 12, 0, 0, 83), (0, 0, 1, 1, 50)])
 def test_percent_edges(counted, required, missing, done, percent):
     p = Progress(pathway=None, counted=counted, required=required, missing_items=[object()] * missing,
                  done_items=[object()] * done)
     assert p.percent == percent
     assert p.complete == (percent == 100)
+
+
+@given(counted=st.decimals(min_value=0, max_value=500, places=2), required=st.integers(min_value=1, max_value=300),
+       missing=st.integers(min_value=0, max_value=3), done=st.integers(min_value=0, max_value=3))
+def test_percent_is_the_floored_share_of_credits(counted, required, missing, done):
+    """The bar reads floor(100 × earned / required), capped at 100; 100 only when the pathway is complete (a
+    missing required course holds it at 99). Required courses never drag the credit share down."""
+    p = Progress(pathway=None, counted=float(counted), required=required, missing_items=[object()] * missing,
+                 done_items=[object()] * done)
+    share = min(100, (int(counted * 100) // required))  # exact, in integers
+    assert 0 <= p.percent <= 100
+    if p.complete:
+        assert p.percent == 100 and share == 100
+    else:
+        assert p.percent == min(share, 99)
 
 
 def test_create_and_add_items_bad_inputs(db):
@@ -124,7 +141,7 @@ def test_worker_sees_the_bar_and_what_is_missing(app, client, auth):
         track_id = track.id
     for url in ("/credits/", f"/credits/pathways/{track_id}"):
         html = client.get(url).get_data(as_text=True)
-        assert "还差 12 学分" in html and '<progress class="upload-bar" max="100" value="92"' in html, url
+        assert "还差 12 学分" in html and '<progress class="upload-bar" max="100" value="85"' in html, url
     assert "家政服务员（中级）" not in client.get("/credits/").get_data(as_text=True)  # only pathways under way
     assert "家政服务员（中级）" in client.get("/credits/pathways").get_data(as_text=True)
     assert client.get("/credits/pathways/424242").status_code == 404

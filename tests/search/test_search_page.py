@@ -29,7 +29,7 @@ def _search(page, text: str) -> None:
 
 
 def _total(page) -> int:
-    return int(re.search(r"共 (\d+) 个结果", page.locator(".row-between").inner_text()).group(1))
+    return int(re.search(r"共 (\d+) 个结果", page.locator(".row-between").first.inner_text()).group(1))
 
 
 def test_worker_searches_by_word_pinyin_chip_and_typo(page, demo_index):
@@ -46,11 +46,15 @@ def test_worker_searches_by_word_pinyin_chip_and_typo(page, demo_index):
 
     _search(page, "安全")
     before = _total(page)
+    assert page.locator("#search-facets").is_hidden()  # results first; the facets sit behind one 筛选 button
+    page.get_by_role("button", name="筛选").click()
+    assert page.get_by_role("button", name="筛选").get_attribute("aria-expanded") == "true"
     chip = page.locator(".facet", has_text="类型").locator("a.chip", has_text="微课")
     micro = int(chip.locator(".count").inner_text())
     chip.click()
     page.wait_for_load_state()
     assert _total(page) == micro < before
+    page.get_by_role("button", name="筛选 (1)").click()
     assert page.locator(".facet", has_text="类型").locator("a.chip.on", has_text="微课").is_visible()
 
     page.locator("#search-q").fill("")
