@@ -34,7 +34,7 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     assert manifest["start_url"] == "/learning"
     login("worker")
     page.goto(f"/catalog/r/{resource_id}")
-    page.get_by_role("button", name="报名学习").click()
+    page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
     _wait(page, "!!navigator.serviceWorker.controller")  # installed, active, and in charge of this page
     assert page.locator(".offline-banner").is_hidden()

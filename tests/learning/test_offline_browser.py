@@ -57,6 +57,7 @@ def test_offline_progress_is_queued_then_replayed(app, page, login, tmp_path):
     page.goto(f"/catalog/r/{resource_id}")
     page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
+    page.goto(f"/learning/lessons/{lesson_id}")  # as opened from 我的学习: no autoplay, so hls.js waits for 播放
     check_page(page, page.url)  # the study page itself: 360 px, text and targets, axe
     page.evaluate("document.querySelector('video').muted = true")
     page.get_by_role("button", name="播放").click()
