@@ -72,7 +72,7 @@ test: install-dev lint
 # Refresh the English catalog after adding or changing UI text (message ids are the Chinese texts).
 messages: $(DEV_STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
-		-o app/translations/messages.pot app catalog search media learning programme
+		-o app/translations/messages.pot app catalog search media learning credits programme
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 bench: install-dev

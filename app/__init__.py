@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAINS = ("catalog", "search", "media", "learning", "programme")
+DOMAINS = ("catalog", "search", "media", "learning", "credits", "programme")
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

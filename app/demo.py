@@ -113,7 +113,7 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
 
     counts.update(learning_demo.load(session))
     progress("credit bank")
-    from learning import credit_demo  # pathways, a conversion row, a recognition request to review
+    from credits import demo as credit_demo  # pathways, a conversion row, a recognition request to review
 
     counts.update(credit_demo.load(session))
     progress("policy, enquiries, surveys")

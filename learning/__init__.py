@@ -1,9 +1,7 @@
 """Learning: enrolment, progress tracking (heartbeats, offline replay), completion and quizzes, xAPI
-statements; and (part 2) the credit bank, qualifications and certificates."""
+statements. Completion is announced (app.events) for the credit bank (credits/), which learning never imports."""
 
 from __future__ import annotations
-
-import importlib.util
 
 from flask import Flask
 
@@ -17,9 +15,3 @@ def init_app(app: Flask) -> None:
     group_writer.init_app(app)
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
-    # Part 2 (credit bank, pathways, certificates) brings its own tables and blueprints.
-    if importlib.util.find_spec("learning.credit_models") is not None:
-        importlib.import_module("learning.credit_models")
-    for name in ("learning.credit_views", "learning.credit_api"):
-        if importlib.util.find_spec(name) is not None:
-            app.register_blueprint(importlib.import_module(name).bp)

@@ -3,7 +3,7 @@
 A video or audio lesson: the union of watched seconds covers the resource's ratio (90% unless set) of
 its duration. A reading lesson: read to the end with a minimum time on the page. An external lesson: the
 learner confirms. A resource: every required (not 选修) lesson complete and, where it has a quiz, the quiz
-passed. Completion is stamped once; the credit bank is told (it awards and issues the certificate exactly once).
+passed. Completion is stamped once and announced (app.events); the credit bank listens and awards exactly once.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid
@@ -108,17 +109,9 @@ def check_resource(session: Session, user_id: int, resource_id: int) -> bool:
     session.refresh(enrolment)
     if not stamped:
         return False
-    _award(session, user_id, resource_id)
+    # Whoever awards for a completion listens (the credit bank: credits.awards); learning never imports it.
+    events.announce(session, events.RESOURCE_COMPLETED, enrolment.id)
     return True
-
-
-def _award(session: Session, user_id: int, resource_id: int) -> None:
-    """Hand over to the credit bank (part 2 of the learning issue); imported late so neither blocks the other."""
-    try:
-        from learning.credits import award_completion
-    except ImportError:  # the credit bank is not installed in this build
-        return
-    award_completion(session, user_id, resource_id)
 
 
 def require_published(session: Session, resource_id: int) -> None:

@@ -13,7 +13,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from catalog import service as catalog_service
 from catalog.models import Lesson, LessonType
-from learning import completion, enrolment, pathways, quizzes, refusals
+from learning import completion, enrolment, quizzes, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -91,7 +91,7 @@ def lesson(lesson_id: int):
     return render_template(
         "learning/lesson.html", resource=resource, lesson=current, state=state, states=states, resume=resume,
         enrolment=found, interval=HEARTBEAT_SECONDS, quiz=quiz if quiz and quiz.questions else None,
-        rules=completion.rules_for(db.session, resource.id), next_steps=pathways.for_resource(db.session, resource.id),
+        rules=completion.rules_for(db.session, resource.id),
         # ?play=1 (after 立即学习 / 继续学习) plays at once only when enrolled: a link must not enrol anyone
         # without a tap, so the not-enrolled learner's tap on ▶ is the one that enrols.
         autoplay=found is not None and request.args.get("play") == "1",

@@ -1,8 +1,8 @@
 """Evidence files on subsidy claims (补贴证明材料): a scan or photo of the diploma or certificate.
 
-A file is judged by its content with the credit bank's check (learning.evidence_files.check_evidence: a real PDF,
+A file is judged by its content with the credit bank's check (credits.evidence_files.check_evidence: a real PDF,
 JPEG or PNG, at most 10 MB, a PDF parsed and refused if it holds scripts, launch actions, attached files or XFA,
-images re-encoded so nothing embedded survives), and sent back with learning.evidence_files.send. Files go
+images re-encoded so nothing embedded survives), and sent back with credits.evidence_files.send. Files go
 through the media storage interface under keys we generate; only the claimant, the institution and the unions
 that verify the claim may fetch them (policy "subsidy.evidence")."""
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, NotFound
-from learning.evidence_files import check_evidence
+from credits.evidence_files import check_evidence
 from media import pending_files
 from media.storage import LocalStorage, Storage
 from programme.models import ClaimEvidence, ClaimStatus, SubsidyClaim

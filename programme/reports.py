@@ -71,7 +71,7 @@ def _referred(org: Organisation) -> Select[Any]:
 
 
 def learning_metrics() -> list[Metric]:
-    from learning.credit_models import CreditRecord
+    from credits.models import CreditRecord
     from learning.models import Enrolment
 
     people, credits = _l("人次"), _l("学分")

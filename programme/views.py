@@ -16,7 +16,7 @@ from app.accounts.policy import can, orgs_for
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.timefmt import beijing_today
-from learning import evidence_files
+from credits import evidence_files
 from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.models import EnrolmentRecord, OfferingStatus, Plan

@@ -14,13 +14,13 @@ from app.accounts.models import Membership, Role, User, WorkerProfile
 from app.db import utcnow
 from app.errors import Forbidden, Invalid
 from app.extensions import db as _db
+from credits.models import CreditRecord
 from learning import enrolment
-from learning.credit_models import CreditRecord
 from learning.models import Enrolment
 from tests import factories
 from tests.app.test_profile import GOOD, VALID_ID
 from tests.conftest import post_form
-from tests.learning.credit_factories import complete, resource
+from tests.credits.credit_factories import complete, resource
 
 
 def _valid_other() -> str:

@@ -13,7 +13,7 @@ from app.accounts import service
 from app.extensions import db
 from tests import factories
 from tests.app.test_profile import GOOD, VALID_ID
-from tests.learning.credit_factories import complete, resource
+from tests.credits.credit_factories import complete, resource
 
 pytestmark = pytest.mark.browser
 NEW = "13766668888"

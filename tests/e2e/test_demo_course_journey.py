@@ -15,7 +15,7 @@ from app import demo as app_demo
 from app.extensions import db
 from catalog.demo_data import SHORT_COURSE, SHORT_LESSON_SECONDS
 from catalog.models import Resource
-from learning.credit_models import Pathway
+from credits.models import Pathway
 from learning.demo import WORKER_PHONE
 from search.indexer import drain_all
 from tests.e2e.test_worker_journey import _wait

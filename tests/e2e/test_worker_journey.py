@@ -13,12 +13,12 @@ import pytest
 import segno
 
 from app.extensions import db
-from learning import certificates
-from learning.credit_models import Certificate
+from credits import certificates
+from credits.models import Certificate
 from learning.models import LessonProgress
 from search.indexer import drain_all
+from tests.credits.credit_factories import pathway
 from tests.learning.conftest import make_course
-from tests.learning.credit_factories import pathway
 from tests.learning.test_certificates import _qr_modules
 
 pytestmark = pytest.mark.browser

@@ -46,7 +46,7 @@ def test_everything_done_completes_the_resource_once_and_tells_the_credit_bank(l
     stamped = _enrolment(learner).completed_at
     assert stamped is not None
     assert not completion.check_resource(db.session, learner.user.id, learner.resource.id)  # once only
-    from learning.credit_models import Certificate  # part 2's certificate: issued once, lightly checked
+    from credits.models import Certificate  # part 2's certificate: issued once, lightly checked
 
     assert db.session.query(Certificate).filter_by(user_id=learner.user.id).count() == 1
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
-from learning import certificates, transcript
-from learning.credit_models import Certificate
-from tests.learning.credit_factories import complete, resource, worker
+from credits import certificates, transcript
+from credits.models import Certificate
+from tests.credits.credit_factories import complete, resource, worker
 
 EARNED = datetime(2026, 3, 14, 23, 30)   # stored naive UTC: 2026-03-15 07:30 in Beijing
 BEIJING_DAY, UTC_DAY = "2026-03-15", "2026-03-14"

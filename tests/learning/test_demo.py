@@ -13,8 +13,8 @@ from app import demo as app_demo
 from app.accounts.models import User
 from catalog.demo_data import SHORT_COURSE, SHORT_LESSON_SECONDS
 from catalog.models import Resource
-from learning import certificates
-from learning.credit_models import Pathway
+from credits import certificates
+from credits.models import Pathway
 from learning.demo import WORKER_PHONE
 from tests.learning.conftest import page_token
 

@@ -161,8 +161,8 @@ def test_completing_a_lesson_and_the_course_is_celebrated(app, client, auth):
     from sqlalchemy import select
 
     from app.accounts.models import User
+    from tests.credits.credit_factories import pathway
     from tests.learning.conftest import Learner, enrol_back_dated, make_course
-    from tests.learning.credit_factories import pathway
     from tests.learning.test_completion import _watch_all
 
     phone = auth.as_role("worker")

@@ -14,11 +14,11 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from learning.evidence_files import MAX_EVIDENCE
+from credits.evidence_files import MAX_EVIDENCE
 from programme import applications, claim_checks, evidence, subsidies
 from programme.models import ClaimEvidence, SubsidyClaim
 from tests.conftest import csrf_token
-from tests.learning.credit_factories import pdf_bytes, png_bytes
+from tests.credits.credit_factories import pdf_bytes, png_bytes
 from tests.programme.helpers import OPEN_DAY, offering, open_year, staff, worker
 from tests.programme.test_staff_pages import enrolled as enrolled_today
 

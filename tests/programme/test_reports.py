@@ -15,7 +15,8 @@ from app.accounts.policy import SYSTEM
 from app.errors import Forbidden
 from app.extensions import db as _db
 from app.timefmt import beijing_today
-from learning import credits, enrolment
+from credits import awards
+from learning import enrolment
 from programme import charts, reports
 from tests import factories
 from tests.catalog.helpers import make
@@ -39,7 +40,7 @@ def seed():
         enrolment.enrol(_db.session, user, resource.id)
     done = enrolment.enrolment_of(_db.session, xihu.id, build.id)
     done.completed_at = datetime(2026, 3, 1)
-    credits.award_completion(_db.session, xihu.id, build.id)
+    awards.award_completion(_db.session, xihu.id, build.id)
     old = enrolment.enrolment_of(_db.session, xihu2.id, machine.id)
     old.enrolled_at = datetime(2025, 5, 1)
     township = organisations.create_organisation(_db.session, SYSTEM, parent_code="330106", code="330106001",

@@ -18,7 +18,7 @@ from app.extensions import db
 from programme import applications, claim_checks, evidence, plans, quotas, subsidies
 from programme.models import ClaimStatus, SubsidyClaim
 from tests import factories
-from tests.learning.credit_factories import pdf_bytes
+from tests.credits.credit_factories import pdf_bytes
 from tests.programme.helpers import (
     ELIGIBLE,
     OPEN_DAY,

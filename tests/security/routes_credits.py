@@ -37,9 +37,9 @@ POST_PATHS = {
 
 def extra_samples(app, base):
     from app.extensions import db
-    from learning import certificates, recognition
-    from learning.credit_models import Certificate
-    from tests.learning.credit_factories import complete, pathway, pdf_bytes, request_values, resource, worker
+    from credits import certificates, recognition
+    from credits.models import Certificate
+    from tests.credits.credit_factories import complete, pathway, pdf_bytes, request_values, resource, worker
 
     with app.app_context():
         holder = worker("王小二")

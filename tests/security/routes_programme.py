@@ -79,7 +79,7 @@ def extra_samples(app, base):
     )
     from programme.declarations import OfferingInput
     from tests import factories
-    from tests.learning.credit_factories import pdf_bytes
+    from tests.credits.credit_factories import pdf_bytes
     from tests.programme.helpers import org
 
     today = beijing_today()

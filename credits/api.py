@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.accounts.masking import mask_name
 from app.errors import LoginRequired
 from app.extensions import db
-from learning import certificates, credits, pathways
+from credits import certificates, ledger, pathways
 
 bp = Blueprint("credits_api", __name__, url_prefix="/api/v1")
 
@@ -40,12 +40,12 @@ def my_credits():
     """Every record (revocations included, each pointing at what it cancels), the balance, certificates
     and pathway progress."""
     user_id = current_user.id
-    records = credits.ledger(db.session, user_id)
-    revoked = credits.revoked_ids(records)
+    records = ledger.ledger(db.session, user_id)
+    revoked = ledger.revoked_ids(records)
     progress = pathways.started(pathways.progress(db.session, user_id, pathways.active(db.session)))
     response = jsonify({
-        "balance": credits.balance(records),
-        "records": [credits.record_dict(r, revoked) for r in records],
+        "balance": ledger.balance(records),
+        "records": [ledger.record_dict(r, revoked) for r in records],
         "certificates": [{
             "serial": c.serial, "resource_id": c.resource_id, "title": c.resource_title, "credits": c.credits,
             "issued_at": c.issued_at.isoformat(timespec="seconds") + "Z", "revoked": c.revoked_at is not None,

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.timefmt import beijing_today, date_text
-from learning import certificates, credits, pathways
-from learning.credit_models import Certificate, CreditRecord, RecordKind
+from credits import certificates, ledger, pathways
+from credits.models import Certificate, CreditRecord, RecordKind
 
 KIND_LABELS = {
     RecordKind.earned: _l("完成课程"),
@@ -42,9 +42,9 @@ class Transcript:
 
 
 def build(session: Session, user: User) -> Transcript:
-    records = credits.ledger(session, user.id)
+    records = ledger.ledger(session, user.id)
     return Transcript(user=user, holder=certificates.holder_name(user), records=records,
-                      revoked=credits.revoked_ids(records), balance=credits.balance(records),
+                      revoked=ledger.revoked_ids(records), balance=ledger.balance(records),
                       certificates=certificates.mine(session, user.id),
                       progress=pathways.started(pathways.progress(session, user.id, pathways.active(session))))
 

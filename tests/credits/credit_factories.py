@@ -9,8 +9,8 @@ from typing import Any
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.extensions import db
-from learning import credits, pathways
-from learning.credit_models import Pathway
+from credits import awards, pathways
+from credits.models import Pathway
 from tests import factories
 from tests.catalog.helpers import make, png
 
@@ -24,7 +24,7 @@ def resource(credits_: float = 4, title: str = "低压电工作业", provider: s
 
 
 def complete(user: Any, item: Any) -> Any:
-    return credits.award_completion(db.session, user.id, item.id)
+    return awards.award_completion(db.session, user.id, item.id)
 
 
 def pathway(required_credits: float = 80, items: tuple[tuple[Any, bool], ...] = (), org: str = "INST-T1",

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
-from learning import certificates, pathways, recognition
-from learning.credit_models import Certificate
+from credits import certificates, pathways, recognition
+from credits.models import Certificate
 from tests.catalog.helpers import make
+from tests.credits.credit_factories import complete, pathway, pdf_bytes, request_values, resource
 from tests.e2e.test_quality import check_page
-from tests.learning.credit_factories import complete, pathway, pdf_bytes, request_values, resource
 
 pytestmark = pytest.mark.browser
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from app.accounts.policy import SYSTEM
 from catalog import lessons
-from learning import certificates, completion, credits, enrolment, pathways
+from credits import certificates, ledger, pathways
+from learning import completion, enrolment
 from tests.catalog.helpers import make
-from tests.learning.credit_factories import pathway, worker
+from tests.credits.credit_factories import pathway, worker
 
 
 def test_completing_an_external_lesson_banks_the_credits_once(db):
@@ -24,7 +25,7 @@ def test_completing_an_external_lesson_banks_the_credits_once(db):
     before = pathways.progress(db.session, user.id, [track])[0]
     for _ in range(2):
         completion.confirm_external(db.session, user.id, lesson)
-    records = credits.ledger(db.session, user.id)
+    records = ledger.ledger(db.session, user.id)
     assert [(r.kind.value, r.amount) for r in records] == [("earned", 6)]
     assert [c.resource_title for c in certificates.mine(db.session, user.id)] == ["外部平台：电工基础"]
     after = pathways.progress(db.session, user.id, [track])[0]

@@ -20,8 +20,8 @@ from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
 from app.request_input import id_or_none
 from catalog.models import Resource
-from learning import credits
-from learning.credit_models import (
+from credits import ledger
+from credits.models import (
     Certificate,
     ConversionPathway,
     CreditRecord,
@@ -30,7 +30,7 @@ from learning.credit_models import (
     PathwayKind,
     RecordKind,
 )
-from learning.recognition import parse_credits
+from credits.recognition import parse_credits
 
 
 @dataclass
@@ -79,7 +79,7 @@ def _counts(record: CreditRecord, pathway_id: int, item_ids: set[int],
 def counted_credits(pathway_id: int, item_ids: set[int], records: list[CreditRecord],
                     conversion_pathways: dict[int, set[int]]) -> float:
     """The sum of in-force records that count toward the pathway (see the module docstring)."""
-    return round(sum(r.amount for r in credits.in_force(records)
+    return round(sum(r.amount for r in ledger.in_force(records)
                      if _counts(r, pathway_id, item_ids, conversion_pathways)), 2)
 
 
@@ -96,7 +96,7 @@ def _conversion_map(session: Session) -> dict[int, set[int]]:
 
 
 def progress(session: Session, user_id: int, pathways: list[Pathway]) -> list[Progress]:
-    records = credits.ledger(session, user_id)
+    records = ledger.ledger(session, user_id)
     done = _completed(session, user_id)
     conversions = _conversion_map(session)
     out = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 
+from flask import current_app
+from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,8 @@ from app.accounts.models import User
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
 from catalog.models import Resource
-from learning import pathways, recognition
+from credits import pathways, recognition
+from credits.certificates import pdf_font
 
 PATHWAYS = [
     ("INST-ZJOU", "academic", "机电一体化技术（专科）", 80,
@@ -30,10 +33,6 @@ WORKER_PHONE = "13900000007"  # app.demo's worker account (李小梅)
 
 
 def _pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-
-    from learning.certificates import pdf_font
-
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.setFont(pdf_font(), 18)
@@ -45,8 +44,6 @@ def _pdf() -> bytes:
 
 def load(session: Session, data_dir: str | None = None) -> dict[str, int]:
     """Needs the demo catalog and accounts; evidence goes under the app's DATA_DIR unless told."""
-    from flask import current_app
-
     data_dir = data_dir or current_app.config["DATA_DIR"]
     made = []
     for org_code, kind, title, needed, description, items in PATHWAYS:

@@ -22,12 +22,14 @@ from reportlab.platypus import Paragraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
-from learning.credit_models import Certificate, CreditRecord, RecordKind
+from credits import ledger
+from credits.models import Certificate, CreditRecord, RecordKind
 
 FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese: no font file to ship
 TOKEN_SALT = "qiuxue-certificate-v1"  # noqa: S105 - a namespace for the signature, not a secret
@@ -47,8 +49,6 @@ def holder_name(user: Any) -> str:
 
 def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
     """The learner's certificate for `resource`, created on first completion; later calls return it."""
-    from app.accounts.models import User
-
     user = session.get(User, user_id)
     if user is None:
         raise NotFound(_("用户不存在。"), code="user_not_found")
@@ -100,9 +100,7 @@ def own_certificate(session: Session, actor: Any, certificate_id: int) -> Certif
 
 def revoke(session: Session, actor: Any, certificate_id: int, reason: str | None) -> Certificate:
     """Revoke a certificate (set once, never cleared) and the credits earned with it."""
-    from learning import credits
-
-    reason = credits.clean_reason(reason)
+    reason = ledger.clean_reason(reason)
     certificate = session.get(Certificate, certificate_id)
     if certificate is None:
         raise NotFound(_("证书不存在。"), code="certificate_not_found")
@@ -115,7 +113,7 @@ def revoke(session: Session, actor: Any, certificate_id: int, reason: str | None
         CreditRecord.kind == RecordKind.earned))
     if earned is not None and session.scalar(select(CreditRecord.id).where(CreditRecord.revokes_id == earned.id)) \
             is None:
-        credits.revoke_record(session, actor, earned.id, reason)
+        ledger.revoke_record(session, actor, earned.id, reason)
     session.flush()
     return certificate
 

@@ -14,16 +14,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind
-from app.accounts.policy import can, require
+from app.accounts.models import Organisation, OrgKind, OrgLevel
+from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.request_input import id_or_none
-from learning import credits
-from learning.credit_models import (
+from credits import ledger
+from credits.evidence_files import check_evidence
+from credits.models import (
     Conversion,
     OutcomeType,
     Pathway,
@@ -31,7 +32,6 @@ from learning.credit_models import (
     RecognitionStatus,
     RecordKind,
 )
-from learning.evidence_files import check_evidence
 
 OUTCOME_LABELS = {
     OutcomeType.diploma: _l("学历证书"),
@@ -174,7 +174,7 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
 def _record_approval(session: Session, actor: Any, request: Recognition, conversion: Conversion | None,
                      granted: float) -> None:
     label = f"{OUTCOME_LABELS[request.outcome_type]}：{request.title}"
-    credits.append(
+    ledger.append(
         session, key=f"recognition:{request.id}", user_id=request.user_id,
         kind=RecordKind.converted if conversion else RecordKind.recognised,
         amount=conversion.credits if conversion else granted, source=label[:300], recognition_id=request.id,
@@ -190,10 +190,6 @@ def mine(session: Session, user_id: int) -> list[Recognition]:
 def queue(session: Session, actor: Any, limit: int = 200) -> list[Recognition]:
     """Pending requests this reviewer may decide, oldest first: those issued by the reviewer's organisations
     (unions: and everything below them), narrowed in SQL, then each confirmed by the policy."""
-    from sqlalchemy import or_
-
-    from app.accounts.policy import is_admin
-
     query = select(Recognition).where(Recognition.status == RecognitionStatus.pending,
                                       Recognition.user_id != actor.id)
     if not is_admin(actor):
@@ -209,8 +205,6 @@ def queue(session: Session, actor: Any, limit: int = 200) -> list[Recognition]:
 
 def issuers(session: Session) -> list[Organisation]:
     """Institutions and the unions down to county level, for the request form."""
-    from app.accounts.models import OrgLevel
-
     return list(session.scalars(select(Organisation).where(
         Organisation.kind.in_(ISSUER_KINDS), Organisation.level != OrgLevel.township).order_by(Organisation.path)))
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from learning import credits
-from learning.credit_models import Certificate, CreditRecord, LedgerIsAppendOnly, RecordKind
+from credits import awards, ledger
+from credits.models import Certificate, CreditRecord, LedgerIsAppendOnly, RecordKind
 from tests import factories
-from tests.learning.credit_factories import complete, resource, worker
+from tests.credits.credit_factories import complete, resource, worker
 
 
 def _count(model, **where) -> int:
@@ -48,9 +48,9 @@ def test_a_resource_without_credits_gives_a_certificate_but_no_record(db):
 def test_unknown_resource_or_user_is_refused(db):
     user, item = worker(), resource()
     with pytest.raises(NotFound):
-        credits.award_completion(db.session, user.id, 999_999)
+        awards.award_completion(db.session, user.id, 999_999)
     with pytest.raises(NotFound):
-        credits.award_completion(db.session, 999_999, item.id)
+        awards.award_completion(db.session, 999_999, item.id)
 
 
 def test_double_award_race_leaves_one_record(app):
@@ -65,7 +65,7 @@ def test_double_award_race_leaves_one_record(app):
         with app.app_context():
             try:
                 barrier.wait()
-                record = credits.award_completion(db.session, user_id, resource_id)
+                record = awards.award_completion(db.session, user_id, resource_id)
                 db.session.commit()
                 results.append(record.id)
             except Exception as err:  # noqa: BLE001 - reported below
@@ -90,20 +90,20 @@ def test_revocation_appends_and_never_rewrites(db):
     earned = complete(user, item)
     staff = factories.user("institution_staff")
     before = (earned.kind, earned.amount, earned.source, earned.created_at)
-    revocation = credits.revoke_record(db.session, staff, earned.id, "证书信息有误")
+    revocation = ledger.revoke_record(db.session, staff, earned.id, "证书信息有误")
     db.session.commit()
-    records = credits.ledger(db.session, user.id)
+    records = ledger.ledger(db.session, user.id)
     assert [r.kind for r in records] == [RecordKind.earned, RecordKind.revoked]
     assert (earned.kind, earned.amount, earned.source, earned.created_at) == before
     assert (revocation.amount, revocation.revokes_id, revocation.reason, revocation.reviewer_id) == (
         -4, earned.id, "证书信息有误", staff.id)
-    assert credits.balance(records) == 0 and credits.in_force(records) == []
+    assert ledger.balance(records) == 0 and ledger.in_force(records) == []
     certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == user.id))
     assert certificate.revoked_at is not None and certificate.revoked_reason == "证书信息有误"
     with pytest.raises(Conflict):
-        credits.revoke_record(db.session, staff, earned.id, "再撤一次")
+        ledger.revoke_record(db.session, staff, earned.id, "再撤一次")
     with pytest.raises(Invalid):
-        credits.revoke_record(db.session, staff, revocation.id, "撤销撤销")
+        ledger.revoke_record(db.session, staff, revocation.id, "撤销撤销")
     assert complete(user, item).id == earned.id  # completing again does not award again
 
 
@@ -112,16 +112,16 @@ def test_revocation_bad_inputs_and_permissions(db):
     earned = complete(user, item)
     for reason in ("", "   ", None, "长" * 501):
         with pytest.raises(Invalid) as err:
-            credits.revoke_record(db.session, SYSTEM, earned.id, reason)
+            ledger.revoke_record(db.session, SYSTEM, earned.id, reason)
         assert "reason" in err.value.fields
     with pytest.raises(NotFound):
-        credits.revoke_record(db.session, SYSTEM, 999_999, "原因")
+        ledger.revoke_record(db.session, SYSTEM, 999_999, "原因")
     for outsider in (user, factories.user("institution_staff", org_code=factories.OTHER_INSTITUTION),
                      factories.user("union_staff", org_code="330200")):
         with pytest.raises(Forbidden):
-            credits.revoke_record(db.session, outsider, earned.id, "原因")
+            ledger.revoke_record(db.session, outsider, earned.id, "原因")
     union_above = factories.user("union_staff", org_code="330100")
-    assert credits.revoke_record(db.session, union_above, earned.id, "原因").amount == -4
+    assert ledger.revoke_record(db.session, union_above, earned.id, "原因").amount == -4
 
 
 def test_no_code_can_change_or_delete_a_record_through_the_orm(db):
@@ -150,7 +150,7 @@ def test_api_returns_the_ledger_in_readable_chinese(app, client, auth):
         user = db.session.scalar(select(User).where(User.phone == phone))
         item = resource(2.5, title="叉车司机安全操作")
         complete(user, item)
-        credits.revoke_record(db.session, SYSTEM, complete(user, resource(1, title="焊工入门")).id, "重复登记")
+        ledger.revoke_record(db.session, SYSTEM, complete(user, resource(1, title="焊工入门")).id, "重复登记")
         db.session.commit()
     response = client.get("/api/v1/me/credits")
     assert response.status_code == 200 and "叉车司机安全操作".encode() in response.data
@@ -174,5 +174,5 @@ def test_balance_is_the_sum_of_what_is_in_force(rows):
         if revoke:
             records.append(CreditRecord(id=next_id, kind=RecordKind.revoked, amount=-amount, revokes_id=earned.id))
             next_id += 1
-    assert credits.balance(records) == round(sum(r.amount for r in credits.in_force(records)), 2)
-    assert all(r.amount >= 0 for r in credits.in_force(records))
+    assert ledger.balance(records) == round(sum(r.amount for r in ledger.in_force(records)), 2)
+    assert all(r.amount >= 0 for r in ledger.in_force(records))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.accounts.models import User
-from learning import pathways, recognition
-from learning.credit_models import Pathway
+from credits import pathways, recognition
+from credits.models import Pathway
 
 
 def test_demo_pathways_and_a_request_to_review(runner, db):

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from learning import credits, recognition
-from learning.credit_models import Recognition, RecognitionStatus, RecordKind
+from credits import ledger, recognition
+from credits.models import Recognition, RecognitionStatus, RecordKind
 from tests import factories
 from tests.conftest import csrf_token
-from tests.learning.credit_factories import pathway, pdf_bytes, png_bytes, request_values, worker
+from tests.credits.credit_factories import pathway, pdf_bytes, png_bytes, request_values, worker
 
 
 def _submit(app, user, evidence: bytes | None = None, **overrides):
@@ -78,7 +78,7 @@ def test_only_the_issuers_staff_decide_and_never_their_own(app, db):
     recognition.review(db.session, staff, request.id, "approve", amount="5", comment="材料齐全")
     with pytest.raises(Conflict):
         recognition.review(db.session, factories.user("institution_staff"), request.id, "reject", comment="重复")
-    [record] = credits.ledger(db.session, user.id)
+    [record] = ledger.ledger(db.session, user.id)
     assert (record.kind, record.amount, record.reviewer_id, record.issuer.code, record.reason) == (
         RecordKind.recognised, 5, staff.id, "INST-T1", "材料齐全")
 
@@ -107,7 +107,7 @@ def test_review_bad_inputs(app, db):
         assert field in err.value.fields
     assert db.session.get(Recognition, request.id).status == RecognitionStatus.pending
     recognition.review(db.session, staff, request.id, "reject", comment="证书编号查询不到")
-    assert credits.ledger(db.session, request.user_id) == []
+    assert ledger.ledger(db.session, request.user_id) == []
 
 
 def test_a_conversion_row_sets_the_amount_and_the_pathways(app, db):
@@ -118,12 +118,12 @@ def test_a_conversion_row_sets_the_amount_and_the_pathways(app, db):
     user = worker()
     request = _submit(app, user)
     recognition.review(db.session, factories.user("institution_staff"), request.id, "approve", amount="99")
-    [record] = credits.ledger(db.session, user.id)
+    [record] = ledger.ledger(db.session, user.id)
     assert (record.kind, record.amount, record.conversion_id) == (RecordKind.converted, 12, row.id)
     recognition.deactivate_conversion(db.session, admin, row.id)
     later = _submit(app, user)
     recognition.review(db.session, factories.user("institution_staff"), later.id, "approve", amount="3")
-    assert [r.kind for r in credits.ledger(db.session, user.id)] == [RecordKind.converted, RecordKind.recognised]
+    assert [r.kind for r in ledger.ledger(db.session, user.id)] == [RecordKind.converted, RecordKind.recognised]
 
 
 def test_conversion_table_bad_inputs_and_admins_only(db):
@@ -188,7 +188,7 @@ def test_review_through_the_pages(app, client, auth):
                        data={"csrf_token": token, "decision": "approve", "amount": "6"})
     assert good.status_code == 302
     with app.app_context():
-        assert credits.balance(credits.ledger(db.session, user_id)) == 6
+        assert ledger.balance(ledger.ledger(db.session, user_id)) == 6
 
 
 def test_staff_who_apply_for_themselves_see_no_review_form(app, client, auth):
@@ -241,4 +241,4 @@ def test_two_reviewers_deciding_at_once_leave_one_decision_and_one_record(app):
         thread.join()
     assert sorted(outcomes) == ["approved"] + ["conflict"] * (len(reviewers) - 1)
     with app.app_context():
-        assert [r.amount for r in credits.ledger(db.session, user_id)] == [4]
+        assert [r.amount for r in ledger.ledger(db.session, user_id)] == [4]

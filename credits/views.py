@@ -10,13 +10,13 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import policy
+from app.accounts import organisations, policy
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
-from learning import certificates, credits, evidence_files, pathways, recognition, transcript
-from learning.credit_models import OutcomeType, PathwayKind
+from credits import certificates, evidence_files, ledger, pathways, recognition, transcript
+from credits.models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
 
@@ -51,13 +51,13 @@ def index():
     data = transcript.build(db.session, _me())
     secret = current_app.config["SECRET_KEY"]  # a verification link per certificate, to send to an employer
     links = {c.id: url_for("credits.verify", token=certificates.token_for(secret, c)) for c in data.certificates}
-    return render_template("learning/credits.html", t=data, is_admin=policy.is_admin(_me()), verify_links=links)
+    return render_template("credits/credits.html", t=data, is_admin=policy.is_admin(_me()), verify_links=links)
 
 
 @bp.get("/credits/transcript")
 @login_required
 def transcript_page():
-    return render_template("learning/transcript.html", t=transcript.build(db.session, _me()))
+    return render_template("credits/transcript.html", t=transcript.build(db.session, _me()))
 
 
 @bp.get("/credits/transcript.pdf")
@@ -84,9 +84,9 @@ def verify(token: str):
     try:
         found = certificates.verify(db.session, current_app.config["SECRET_KEY"], token)
     except Invalid as err:
-        return render_template("learning/verify.html", error=err.message, certificate=None), 400
+        return render_template("credits/verify.html", error=err.message, certificate=None), 400
     can_revoke = current_user.is_authenticated and policy.can(_me(), "credit.revoke", found)
-    return render_template("learning/verify.html", certificate=found, masked=mask_name(found.holder_name),
+    return render_template("credits/verify.html", certificate=found, masked=mask_name(found.holder_name),
                            error=None, can_revoke=can_revoke, token=token)
 
 
@@ -109,7 +109,7 @@ def revoke_certificate(certificate_id: int):
 @login_required
 def revoke_record(record_id: int):
     try:
-        credits.revoke_record(db.session, _me(), record_id, request.form.get("reason"))
+        ledger.revoke_record(db.session, _me(), record_id, request.form.get("reason"))
         db.session.commit()
         flash(_("学分记录已撤销。"), "success")
     except DomainError as err:
@@ -126,11 +126,11 @@ def revoke_record(record_id: int):
 @bp.get("/credits/recognition")
 @login_required
 def recognition_list():
-    return render_template("learning/recognition_list.html", requests=recognition.mine(db.session, _me().id))
+    return render_template("credits/recognition_list.html", requests=recognition.mine(db.session, _me().id))
 
 
 def _recognition_form(errors: dict[str, str] | None = None, status: int = 200):
-    return render_template("learning/recognition_new.html", errors=errors or {}, form=request.form,
+    return render_template("credits/recognition_new.html", errors=errors or {}, form=request.form,
                            outcomes=list(OutcomeType), issuers=recognition.issuers(db.session),
                            pathway_list=pathways.active(db.session)), status
 
@@ -154,17 +154,17 @@ def recognition_new():
 @bp.get("/credits/recognition/review")
 @login_required
 def review_queue():
-    return render_template("learning/recognition_queue.html", requests=recognition.queue(db.session, _me()))
+    return render_template("credits/recognition_queue.html", requests=recognition.queue(db.session, _me()))
 
 
 @bp.get("/credits/recognition/<int:recognition_id>")
 @login_required
 def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None):
     found = recognition.visible(db.session, _me(), recognition_id)
-    record = next((r for r in credits.ledger(db.session, found.user_id) if r.recognition_id == found.id), None)
+    record = next((r for r in ledger.ledger(db.session, found.user_id) if r.recognition_id == found.id), None)
     profile = found.user.profile
     return render_template(
-        "learning/recognition_detail.html", item=found, errors=errors or {}, record=record,
+        "credits/recognition_detail.html", item=found, errors=errors or {}, record=record,
         applicant=certificates.holder_name(found.user),  # the name on the certificate is what reviewers match
         id_masked=mask_id_number(profile.id_number) if profile is not None and profile.id_number else "",
         can_review=found.user_id != _me().id and policy.can(_me(), "credit.review", found),
@@ -199,7 +199,7 @@ def review(recognition_id: int):
 @bp.get("/credits/pathways")
 def pathways_list():
     """Public: every active pathway, by the institution or union that defined it."""
-    return render_template("learning/pathways_list.html", pathway_list=pathways.active(db.session))
+    return render_template("credits/pathways_list.html", pathway_list=pathways.active(db.session))
 
 
 @bp.get("/credits/pathways/<int:pathway_id>")
@@ -208,7 +208,7 @@ def pathway(pathway_id: int):
     found = pathways.get(db.session, pathway_id)
     mine = pathways.progress(db.session, _me().id, [found])[0] if current_user.is_authenticated else None
     can_manage = current_user.is_authenticated and policy.can(_me(), "pathway.manage", found.org)
-    return render_template("learning/pathways_detail.html", pathway=found, progress=mine, can_manage=can_manage,
+    return render_template("credits/pathways_detail.html", pathway=found, progress=mine, can_manage=can_manage,
                            errors={})
 
 
@@ -225,8 +225,6 @@ def pathways_manage():
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        from app.accounts import organisations
-
         code = request.form.get("org", "")
         org = next((o for o in orgs if o.code == code), None) or (
             organisations.get_by_code(db.session, code) if code else None)
@@ -237,7 +235,7 @@ def pathways_manage():
             return redirect(url_for("credits.pathway", pathway_id=found.id))
         except Invalid as err:
             errors, status = _failed(err), 400
-    return render_template("learning/pathways_manage.html", orgs=orgs, errors=errors, form=request.form,
+    return render_template("credits/pathways_manage.html", orgs=orgs, errors=errors, form=request.form,
                            kinds=list(PathwayKind), pathway_list=pathways.managed_by(db.session, orgs)), status
 
 
@@ -282,7 +280,7 @@ def conversions():
             return redirect(url_for("credits.conversions"))
         except Invalid as err:
             errors, status = _failed(err), 400
-    return render_template("learning/credits_conversions.html", rows=recognition.conversions(db.session),
+    return render_template("credits/credits_conversions.html", rows=recognition.conversions(db.session),
                            errors=errors, form=request.form, outcomes=list(OutcomeType),
                            pathway_list=pathways.active(db.session)), status
 

@@ -12,10 +12,10 @@ from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from learning import credits, pathways, recognition, transcript
-from learning.pathways import Progress
+from credits import ledger, pathways, recognition, transcript
+from credits.pathways import Progress
 from tests import factories
-from tests.learning.credit_factories import complete, pathway, pdf_bytes, request_values, resource, worker
+from tests.credits.credit_factories import complete, pathway, pdf_bytes, request_values, resource, worker
 
 
 def _one(user, track) -> Progress:
@@ -45,7 +45,7 @@ def test_revoked_credits_and_certificates_stop_counting(db):
     user = worker()
     earned = complete(user, maths)
     assert _one(user, track).complete and _one(user, track).percent == 100
-    credits.revoke_record(db.session, SYSTEM, earned.id, "考试作弊")
+    ledger.revoke_record(db.session, SYSTEM, earned.id, "考试作弊")
     after = _one(user, track)
     assert (after.counted, len(after.missing_items), after.complete) == (0, 1, False)
 

@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
-from catalog.models import Resource
-from learning.credit_models import Certificate, CreditRecord, RecordKind
+from credits.models import Certificate, CreditRecord, RecordKind
 
 MAX_REASON = 500
 
@@ -34,28 +33,6 @@ def append(session: Session, *, key: str, **values: Any) -> tuple[CreditRecord, 
     record = _by_key(session, key)
     assert record is not None  # inserted now or by whoever won the race
     return record, created
-
-
-def award_completion(session: Session, user_id: int, resource_id: int) -> CreditRecord | None:
-    """Called when a learner completes a resource: issue the completion certificate and, when the resource
-    carries credits, the "earned" record. Safe to call any number of times, concurrently too: returns the
-    one record for this completion (None when the resource is worth no credits)."""
-    from learning import certificates
-
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("学习资源不存在。"), code="resource_not_found")
-    certificate = certificates.issue(session, user_id, resource)
-    if not resource.credits or resource.credits <= 0:
-        return None
-    record, created = append(
-        session, key=f"earned:{user_id}:{resource_id}", user_id=user_id, kind=RecordKind.earned,
-        amount=float(resource.credits), source=resource.title[:300], resource_id=resource.id,
-        issuer_id=resource.provider_id)
-    if created and certificate.record_id is None:
-        certificate.record_id = record.id
-        session.flush()
-    return record
 
 
 def ledger(session: Session, user_id: int) -> list[CreditRecord]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from learning import credits, recognition
-from learning.credit_models import Conversion, CreditRecord, PathwayItem
+from credits import ledger, recognition
+from credits.models import Conversion, CreditRecord, PathwayItem
 from tests import factories
 from tests.conftest import post_form
-from tests.learning.credit_factories import pathway, pdf_bytes, request_values, resource, worker
+from tests.credits.credit_factories import pathway, pdf_bytes, request_values, resource, worker
 
 FORM = "/credits/recognition/new"  # any page of ours with a CSRF token
 
@@ -19,7 +19,7 @@ def _approved(app) -> tuple[int, int]:
         request = recognition.submit(db.session, worker(), request_values(), pdf_bytes(), app.config["DATA_DIR"])
         recognition.review(db.session, factories.user("institution_staff"), request.id, "approve", amount="5")
         db.session.commit()
-        [record] = credits.ledger(db.session, request.user_id)
+        [record] = ledger.ledger(db.session, request.user_id)
         return request.id, record.id
 
 

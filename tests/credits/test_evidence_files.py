@@ -23,9 +23,9 @@ from pypdf.generic import (
 )
 
 from app.errors import Invalid
-from learning.evidence_files import check_evidence
+from credits.evidence_files import check_evidence
 from programme import evidence as claim_evidence
-from tests.learning.credit_factories import pdf_bytes, png_bytes
+from tests.credits.credit_factories import pdf_bytes, png_bytes
 
 
 def _written(writer: PdfWriter) -> bytes:
@@ -260,9 +260,9 @@ def test_the_upload_pages_refuse_a_hidden_script_and_keep_nothing(app, client, a
     from sqlalchemy import select
 
     from app.extensions import db
-    from learning.credit_models import Recognition
+    from credits.models import Recognition
     from tests.conftest import csrf_token
-    from tests.learning.credit_factories import request_values
+    from tests.credits.credit_factories import request_values
 
     auth.as_role("worker")
     token = csrf_token(client, "/credits/recognition/new")

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
-from learning import certificates, credits
-from learning.credit_models import Certificate
+from credits import certificates, ledger
+from credits.models import Certificate
 from tests import factories
 from tests.conftest import post_form
-from tests.learning.credit_factories import complete, resource, worker
+from tests.credits.credit_factories import complete, resource, worker
 
 
 def _certified(app, name: str = "张三明", phone: str | None = None):
@@ -82,8 +82,8 @@ def test_revoked_certificate_shows_revoked(app, client, auth):
     assert "已撤销" in html and "冒名顶替" in html and "证书真实有效" not in html
     with app.app_context():
         found = db.session.get(Certificate, certificate_id)
-        records = credits.ledger(db.session, found.user_id)
-        assert credits.balance(records) == 0 and len(records) == 2
+        records = ledger.ledger(db.session, found.user_id)
+        assert ledger.balance(records) == 0 and len(records) == 2
 
 
 def test_other_staff_cannot_revoke(app, client, auth):
@@ -129,7 +129,7 @@ def test_transcript_page_and_pdf(app, client, auth):
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == phone))
         record = complete(user, resource(2, "叉车司机"))
-        credits.revoke_record(db.session, SYSTEM, record.id, "重复登记")
+        ledger.revoke_record(db.session, SYSTEM, record.id, "重复登记")
         db.session.commit()
     html = client.get("/credits/transcript").get_data(as_text=True)
     assert "低压电工作业" in html and "叉车司机（已撤销）" in html and "学分合计：4" in html
@@ -143,10 +143,10 @@ def test_pdfs_take_markup_and_long_titles_as_plain_text(app, db):
     user = worker('王<b>小</b>明')
     item = resource(2, ("电工 <安全> & 规范 " + "高压电工作业操作规程与事故案例分析" * 10)[:200])
     complete(user, item)
-    credits.revoke_record(db.session, SYSTEM, complete(user, resource(1, '<img src="/etc/passwd"/>')).id,
+    ledger.revoke_record(db.session, SYSTEM, complete(user, resource(1, '<img src="/etc/passwd"/>')).id,
                           "<font>原因</font>")
     [first, second] = sorted(certificates.mine(db.session, user.id), key=lambda c: c.id)
     assert certificates.certificate_pdf(first, "http://localhost/verify/x").startswith(b"%PDF")
-    from learning import transcript
+    from credits import transcript
 
     assert transcript.pdf(transcript.build(db.session, user)).startswith(b"%PDF")

@@ -1,0 +1,45 @@
+"""Announcements between domain packages: a package says what happened without importing who cares.
+
+`announce` writes the outbox row (app.outbox) and calls every in-process subscriber of the topic at once,
+in the caller's transaction. Synchronous on purpose: learning's "resource completed" must leave the credit
+record and the certificate written when the heartbeat's response says the course is done (the lesson page
+celebrates with the credits earned and links to the certificate), and a subscriber that fails rolls the
+completion back with it, so no completion is ever stamped without its award. The outbox row is the durable
+record of the announcement for consumers outside this process (a worker duty drains it as search's indexer
+drains "resource" rows); subscribers must be idempotent, since a topic/key may be announced again.
+
+Subscribers are registered by their package's `init_app` (the app factory), never at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from app import outbox
+
+Handler = Callable[[Session, str], None]
+
+RESOURCE_COMPLETED = "resource.completed"  # key: the Enrolment id, stamped complete in this transaction
+
+_subscribers: dict[str, list[Handler]] = {}
+
+
+def subscribe(topic: str, handler: Handler) -> None:
+    """Call `handler(session, key)` on every announcement of `topic`; subscribing twice (one app factory
+    call per test) registers it once."""
+    handlers = _subscribers.setdefault(topic, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def subscribers(topic: str) -> list[Handler]:
+    return list(_subscribers.get(topic, ()))
+
+
+def announce(session: Session, topic: str, key: str | int) -> None:
+    """Record `topic`/`key` in the outbox and let this process's subscribers act on it in the same transaction."""
+    outbox.emit(session, topic, key)
+    for handler in subscribers(topic):
+        handler(session, str(key))
