@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
 from catalog.models import Resource
-from credits import pathways, recognition
+from credits import conversion, pathways, recognition
 from credits.certificates import pdf_font
 
 PATHWAYS = [
@@ -59,7 +59,7 @@ def load(session: Session, data_dir: str | None = None) -> dict[str, int]:
         made.append(pathway)
     if not made:
         return {"pathways": 0}
-    recognition.add_conversion(session, SYSTEM, {
+    conversion.add_conversion(session, SYSTEM, {
         "outcome_type": "skill_certificate", "occupation": "电工", "level": "高级工", "credits": "10",
         "pathways": [p.id for p in made]})
     worker = session.scalar(select(User).where(User.phone == WORKER_PHONE))

@@ -21,6 +21,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.request_input import id_or_none
 from catalog.models import Resource
 from credits import ledger
+from credits.fields import parse_credits
 from credits.models import (
     Certificate,
     ConversionPathway,
@@ -30,7 +31,6 @@ from credits.models import (
     PathwayKind,
     RecordKind,
 )
-from credits.recognition import parse_credits
 
 
 @dataclass

@@ -1,13 +1,12 @@
-"""Recognition of outside learning outcomes (学分认定) and the conversion table (学分转换).
+"""Recognition of outside learning outcomes (学分认定).
 
 A worker uploads a diploma or certificate with an evidence file (PDF, JPEG or PNG, judged by its content);
 staff of the issuing institution or union approve or reject it, once. Approval appends one ledger record:
 "converted" at the table's rate when a conversion row matches the outcome, else "recognised" at the amount
-the reviewer grants."""
+the reviewer grants (the table: credits.conversion)."""
 
 from __future__ import annotations
 
-import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,8 @@ from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.request_input import id_or_none
-from credits import ledger
+from credits import fields, ledger
+from credits.conversion import match_conversion
 from credits.evidence_files import check_evidence
 from credits.models import (
     Conversion,
@@ -39,7 +39,6 @@ OUTCOME_LABELS = {
     OutcomeType.qualification_certificate: _l("职业资格证书"),
     OutcomeType.training_certificate: _l("培训证书"),
 }
-MAX_CREDITS = 200.0
 ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
 
 
@@ -47,29 +46,6 @@ def evidence_folder(data_dir: str) -> Path:
     path = Path(data_dir) / "credit_evidence"
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def parse_credits(raw: Any, field: str, errors: dict[str, str], *, positive: bool = False) -> float:
-    """A credit amount from a form or JSON: a finite number, not negative (or > 0), at most MAX_CREDITS."""
-    try:
-        value = float(str(raw).strip()) if str(raw).strip() else 0.0
-    except ValueError:
-        errors[field] = _("学分应是数字。")
-        return 0.0
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        errors[field] = _("学分应大于0。") if positive else _("学分不能是负数。")
-    elif value > MAX_CREDITS:
-        errors[field] = _("学分不能超过%(n)d。", n=int(MAX_CREDITS))
-    return round(value, 2)
-
-
-def _text(raw: Any, field: str, limit: int, errors: dict[str, str], *, required: bool = False) -> str:
-    value = " ".join(str(raw or "").split())
-    if required and not value:
-        errors[field] = _("请填写此项。")
-    elif len(value) > limit:
-        errors[field] = _("不能超过%(n)d个字。", n=limit)
-    return value
 
 
 def _issuer(session: Session, code: Any, errors: dict[str, str]) -> Organisation | None:
@@ -87,11 +63,11 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, d
     if outcome not in OutcomeType.__members__:
         errors["outcome_type"] = _("请选择成果类型。")
     values = {
-        "title": _text(raw.get("title"), "title", 200, errors, required=True),
-        "occupation": _text(raw.get("occupation"), "occupation", 100, errors),
-        "level": _text(raw.get("level"), "level", 50, errors),
-        "certificate_no": _text(raw.get("certificate_no"), "certificate_no", 64, errors),
-        "claimed_credits": parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
+        "title": fields.text(raw.get("title"), "title", 200, errors, required=True),
+        "occupation": fields.text(raw.get("occupation"), "occupation", 100, errors),
+        "level": fields.text(raw.get("level"), "level", 50, errors),
+        "certificate_no": fields.text(raw.get("certificate_no"), "certificate_no", 64, errors),
+        "claimed_credits": fields.parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
     }
     issuer = _issuer(session, raw.get("issuer"), errors)
     pathway = _optional_pathway(session, raw.get("pathway"), errors)
@@ -135,12 +111,6 @@ def visible(session: Session, actor: Any, recognition_id: int) -> Recognition:
     return found
 
 
-def match_conversion(session: Session, request: Recognition) -> Conversion | None:
-    return session.scalar(select(Conversion).where(
-        Conversion.active.is_(True), Conversion.outcome_type == request.outcome_type,
-        Conversion.occupation == request.occupation, Conversion.level == request.level).order_by(Conversion.id))
-
-
 def review(session: Session, actor: Any, recognition_id: int, decision: str, *, amount: Any = None,
            comment: str | None = None) -> Recognition:
     """Approve (appending one ledger record) or reject, once; the applicant never decides their own."""
@@ -151,11 +121,11 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
     errors: dict[str, str] = {}
     if decision not in ("approve", "reject"):
         errors["decision"] = _("请选择通过或不通过。")
-    comment = _text(comment, "comment", 500, errors, required=decision == "reject")
+    comment = fields.text(comment, "comment", 500, errors, required=decision == "reject")
     conversion = match_conversion(session, request) if decision == "approve" else None
     granted = 0.0
     if decision == "approve" and conversion is None:
-        granted = parse_credits(request.claimed_credits if amount in (None, "") else amount, "amount", errors,
+        granted = fields.parse_credits(request.claimed_credits if amount in (None, "") else amount, "amount", errors,
                                 positive=True)
     if errors:
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
@@ -207,46 +177,3 @@ def issuers(session: Session) -> list[Organisation]:
     """Institutions and the unions down to county level, for the request form."""
     return list(session.scalars(select(Organisation).where(
         Organisation.kind.in_(ISSUER_KINDS), Organisation.level != OrgLevel.township).order_by(Organisation.path)))
-
-
-def add_conversion(session: Session, actor: Any, raw: dict[str, Any]) -> Conversion:
-    """A row of the conversion table (admins): outcome, occupation and level worth N credits toward pathways."""
-    require(actor, "credit.conversions", None)
-    errors: dict[str, str] = {}
-    outcome = str(raw.get("outcome_type") or "")
-    if outcome not in OutcomeType.__members__:
-        errors["outcome_type"] = _("请选择成果类型。")
-    occupation = _text(raw.get("occupation"), "occupation", 100, errors, required=True)
-    level = _text(raw.get("level"), "level", 50, errors, required=True)
-    amount = parse_credits(raw.get("credits"), "credits", errors, positive=True)
-    pathways = []
-    for pid in raw.get("pathways") or []:
-        found = session.get(Pathway, found_id) if (found_id := id_or_none(pid)) else None
-        if found is None:
-            errors["pathways"] = _("学分路径不存在。")
-        else:
-            pathways.append(found)
-    if not pathways and "pathways" not in errors:
-        errors["pathways"] = _("请至少选择一条学分路径。")
-    if errors:
-        raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
-    row = Conversion(outcome_type=OutcomeType(outcome), occupation=occupation, level=level, credits=amount,
-                     pathways=pathways)
-    session.add(row)
-    session.flush()
-    return row
-
-
-def conversions(session: Session) -> list[Conversion]:
-    return list(session.scalars(select(Conversion).order_by(Conversion.id)))
-
-
-def deactivate_conversion(session: Session, actor: Any, conversion_id: int) -> Conversion:
-    """Stop using a row for new approvals; records already converted keep pointing at it."""
-    require(actor, "credit.conversions", None)
-    row = session.get(Conversion, conversion_id)
-    if row is None:
-        raise NotFound(_("转换规则不存在。"), code="conversion_not_found")
-    row.active = False
-    session.flush()
-    return row

@@ -15,7 +15,7 @@ from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
-from credits import certificates, evidence_files, ledger, pathways, recognition, transcript
+from credits import certificates, conversion, evidence_files, ledger, pathways, recognition, transcript
 from credits.models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
@@ -169,7 +169,7 @@ def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None
         id_masked=mask_id_number(profile.id_number) if profile is not None and profile.id_number else "",
         can_review=found.user_id != _me().id and policy.can(_me(), "credit.review", found),
         can_revoke=record is not None and policy.can(_me(), "credit.revoke", record),
-        conversion=recognition.match_conversion(db.session, found))
+        conversion=conversion.match_conversion(db.session, found))
 
 
 @bp.get("/credits/recognition/<int:recognition_id>/evidence")
@@ -274,13 +274,13 @@ def conversions():
     if request.method == "POST":
         raw = {**request.form.to_dict(), "pathways": request.form.getlist("pathways")}
         try:
-            recognition.add_conversion(db.session, _me(), raw)
+            conversion.add_conversion(db.session, _me(), raw)
             db.session.commit()
             flash(_("转换规则已添加。"), "success")
             return redirect(url_for("credits.conversions"))
         except Invalid as err:
             errors, status = _failed(err), 400
-    return render_template("credits/credits_conversions.html", rows=recognition.conversions(db.session),
+    return render_template("credits/credits_conversions.html", rows=conversion.conversions(db.session),
                            errors=errors, form=request.form, outcomes=list(OutcomeType),
                            pathway_list=pathways.active(db.session)), status
 
@@ -288,7 +288,7 @@ def conversions():
 @bp.post("/credits/conversions/<int:conversion_id>/deactivate")
 @login_required
 def conversion_deactivate(conversion_id: int):
-    recognition.deactivate_conversion(db.session, _me(), conversion_id)
+    conversion.deactivate_conversion(db.session, _me(), conversion_id)
     db.session.commit()
     flash(_("转换规则已停用。"), "success")
     return redirect(url_for("credits.conversions"))

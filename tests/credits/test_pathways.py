@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from credits import ledger, pathways, recognition, transcript
+from credits import conversion, ledger, pathways, recognition, transcript
 from credits.pathways import Progress
 from tests import factories
 from tests.credits.credit_factories import complete, pathway, pdf_bytes, request_values, resource, worker
@@ -52,7 +52,7 @@ def test_revoked_credits_and_certificates_stop_counting(db):
 
 def test_converted_and_recognised_credits_count_toward_their_pathways(app, db):
     track, other = pathway(20, title="电工（高级工）", kind="skill"), pathway(20, title="焊工（高级工）", kind="skill")
-    recognition.add_conversion(db.session, SYSTEM, {"outcome_type": "skill_certificate", "occupation": "电工",
+    conversion.add_conversion(db.session, SYSTEM, {"outcome_type": "skill_certificate", "occupation": "电工",
                                                     "level": "高级工", "credits": "12", "pathways": [track.id]})
     user, staff = worker(), factories.user("institution_staff")
     converted = recognition.submit(db.session, user, request_values(), pdf_bytes(), app.config["DATA_DIR"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from credits import ledger, recognition
+from credits import conversion, ledger, recognition
 from credits.models import Recognition, RecognitionStatus, RecordKind
 from tests import factories
 from tests.conftest import csrf_token
@@ -113,14 +113,14 @@ def test_review_bad_inputs(app, db):
 def test_a_conversion_row_sets_the_amount_and_the_pathways(app, db):
     track = pathway(30, title="电工（高级工）技能路径", kind="skill")
     admin = factories.user("admin")
-    row = recognition.add_conversion(db.session, admin, {"outcome_type": "skill_certificate", "occupation": "电工",
+    row = conversion.add_conversion(db.session, admin, {"outcome_type": "skill_certificate", "occupation": "电工",
                                                          "level": "高级工", "credits": "12", "pathways": [track.id]})
     user = worker()
     request = _submit(app, user)
     recognition.review(db.session, factories.user("institution_staff"), request.id, "approve", amount="99")
     [record] = ledger.ledger(db.session, user.id)
     assert (record.kind, record.amount, record.conversion_id) == (RecordKind.converted, 12, row.id)
-    recognition.deactivate_conversion(db.session, admin, row.id)
+    conversion.deactivate_conversion(db.session, admin, row.id)
     later = _submit(app, user)
     recognition.review(db.session, factories.user("institution_staff"), later.id, "approve", amount="3")
     assert [r.kind for r in ledger.ledger(db.session, user.id)] == [RecordKind.converted, RecordKind.recognised]
@@ -130,16 +130,16 @@ def test_conversion_table_bad_inputs_and_admins_only(db):
     track = pathway(30)
     admin = factories.user("admin")
     with pytest.raises(Forbidden):
-        recognition.add_conversion(db.session, factories.user("union_staff", org_code="330000"), {})
+        conversion.add_conversion(db.session, factories.user("union_staff", org_code="330000"), {})
     with pytest.raises(Invalid) as err:
-        recognition.add_conversion(db.session, admin, {"outcome_type": "x", "occupation": "", "level": "",
+        conversion.add_conversion(db.session, admin, {"outcome_type": "x", "occupation": "", "level": "",
                                                        "credits": "-5", "pathways": ["999"]})
     assert set(err.value.fields) == {"outcome_type", "occupation", "level", "credits", "pathways"}
     with pytest.raises(Invalid) as err:
-        recognition.add_conversion(db.session, admin, {"outcome_type": "diploma", "occupation": "机电",
+        conversion.add_conversion(db.session, admin, {"outcome_type": "diploma", "occupation": "机电",
                                                        "level": "专科", "credits": "20", "pathways": []})
     assert set(err.value.fields) == {"pathways"}
-    assert recognition.add_conversion(db.session, admin, {"outcome_type": "diploma", "occupation": "机电",
+    assert conversion.add_conversion(db.session, admin, {"outcome_type": "diploma", "occupation": "机电",
                                                           "level": "专科", "credits": "20",
                                                           "pathways": [str(track.id)]}).credits == 20
 
