@@ -18,8 +18,8 @@ from credits.models import Certificate
 from learning.models import LessonProgress
 from search.indexer import drain_all
 from tests.credits.credit_factories import pathway
+from tests.credits.test_certificates import _qr_modules
 from tests.learning.conftest import make_course
-from tests.learning.test_certificates import _qr_modules
 
 pytestmark = pytest.mark.browser
 COURSE, OTHER, TRACK = "安全用电基础", "电工仪表使用", "电工（高级工）技能通道"
