@@ -11,8 +11,8 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search.documents import ResourceDoc, to_document
-from search.index import IndexStore, PlainLengthsCodec
-from search.schema import build_schema
+from search.engine_whoosh.schema import build_schema
+from search.engine_whoosh.store import IndexStore, PlainLengthsCodec
 from tests.search import corpus
 
 

@@ -9,13 +9,13 @@ is then set algebra on dicts and Python ints used as bitsets, which run in C:
 - facet counts are `(matched & value).bit_count()`,
 - sort keys (published_at, enrolled) and field lengths are plain lists indexed by global doc number.
 
-Decoding reads a few private attributes of Whoosh's W3 codec (pinned by setup.cfg: whoosh-reloaded 2.7);
-anything else falls back to the public matcher API.
+Decoding reads a few private attributes of Whoosh's W3 codec (pinned exactly by setup.cfg: whoosh-reloaded
+2.7.5); anything else falls back to the public matcher API. tests/search/test_whoosh_internals.py checks each
+against Whoosh's own matchers and scorer.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from array import array
@@ -29,9 +29,10 @@ from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from search.schema import FACETS, PINYIN_FIELDS, TEXT_FIELDS
+from search import ranking
+from search.backend import FACETS
+from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 
-K1, B = 1.2, 0.75
 SCORED_FIELDS = {**TEXT_FIELDS, **PINYIN_FIELDS}
 SORT_COLUMNS = ("published_at", "enrolled")
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per view (about 12 bytes each)
@@ -227,12 +228,9 @@ class View:
                 weights.extend(local_weights)
         if not ids:
             return None
-        boost = SCORED_FIELDS[field]
-        idf = math.log(1 + (self.doc_count - len(ids) + 0.5) / (len(ids) + 0.5))
-        lengths, norm = self.lengths[field], K1 * B / self.avg_length[field]
-        base, scale = K1 * (1 - B), boost * idf * (K1 + 1)
-        scores = [scale * tf / (tf + base + norm * lengths[doc])
-                  for doc, tf in zip(ids, [w / boost for w in weights], strict=True)]
+        boost, lengths = SCORED_FIELDS[field], self.lengths[field]
+        scores = ranking.bm25([w / boost for w in weights], [lengths[doc] for doc in ids], boost, self.doc_count,
+                              self.avg_length[field])
         return Posting(array("l", ids), array("d", scores), ids_to_bits(ids, self.size))
 
     def stored(self, doc: int) -> dict:

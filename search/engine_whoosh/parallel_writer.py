@@ -13,7 +13,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from search.segment_writer import BulkSegmentWriter
+from search.engine_whoosh.segment_writer import BulkSegmentWriter
 
 
 class _BulkTask(SubWriterTask):

@@ -32,8 +32,8 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.analysis import ChineseTokenizer
-from search.schema import ChineseFrequency
+from search.engine_whoosh.schema import ChineseFrequency
+from search.engine_whoosh.tokenizer import ChineseTokenizer
 
 WHOLE_VALUE = 32  # characters: a value up to this long is one unit even where it could be split
 KEYWORD_PATTERN = r"[^ \t\r\n]+"  # Whoosh's KEYWORD tokenizer (SpaceSeparatedTokenizer)

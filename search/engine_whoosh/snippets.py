@@ -10,10 +10,11 @@ from markupsafe import Markup, escape
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
 from search import analysis
+from search.engine_whoosh.tokenizer import ChineseTokenizer
 
 SNIPPET_CHARS = 120
 SNIPPET_SOURCE_CHARS = 3000  # longer bodies are highlighted from their start only
-_analyzer = analysis.ChineseTokenizer()
+_analyzer = ChineseTokenizer()
 
 
 class _Formatter(HtmlFormatter):
