@@ -12,6 +12,7 @@ A folder without `CURRENT` is one generation in the folder itself (the layout be
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -41,7 +42,8 @@ def write_pointer(folder: Path, name: str, value: str) -> None:
 
 
 def new_name() -> str:
-    return f"{PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    """Sortable by time, unique (two rebuilds in one second by one process get two folders)."""
+    return f"{PREFIX}{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(4)}"
 
 
 class Generation:
