@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import NamedTuple
 
+# Whoosh internals (_lenfield, LENGTHS_COLUMN, SegmentReader._perdoc): tested by
+# tests/search/test_whoosh_internals.py::test_field_lengths_read_from_the_lengths_column_are_whooshs
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -84,6 +86,8 @@ def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if isinstance(matcher, ListMatcher):
+        # Whoosh internals (ListMatcher._ids/_weights): tested by
+        # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
         ids = list(matcher._ids)
         weights = matcher._weights
         return ids, list(weights) if weights is not None else [1.0] * len(ids)
@@ -96,6 +100,8 @@ def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
         return ids, weights
     ids, weights = [], []
     while True:
+        # Whoosh internals (the W3 leaf matcher's _data/_read_data/_lastblock/_goto/_nextoffset): tested by
+        # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
         if matcher._data is None:
             matcher._read_data()
         block_ids, block_weights, _values = matcher._data
@@ -127,6 +133,8 @@ def _segment_data(segreader) -> SegmentData:
     sort = {name: [int(v or 0) for v in segreader.column_reader(name)] for name in SORT_COLUMNS}
     lengths = {}
     for field in SCORED_FIELDS:
+        # Whoosh internals (SegmentReader._perdoc._cached_reader): tested by
+        # tests/search/test_whoosh_internals.py::test_field_lengths_read_from_the_lengths_column_are_whooshs
         column = segreader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
         lengths[field] = [_LENGTH_OF_BYTE[b] for b in column] if column is not None else [0] * size
     data = SegmentData(facets, sort, lengths)
@@ -150,7 +158,7 @@ class View:
         self.doc_count = self.reader.doc_count()
         self.io_lock = threading.Lock()  # Whoosh's readers seek shared file objects: one reader at a time
         self._cache: OrderedDict[tuple[str, str], Posting | None] = OrderedDict()
-        self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # search.engine's per-word matches
+        self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # execute.py's per-word matches
         self.memo_docs = 0  # documents held in `memo`, to bound it
         self._cached_postings = 0
         self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation

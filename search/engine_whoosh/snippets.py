@@ -22,6 +22,8 @@ class _Formatter(HtmlFormatter):
         super().__init__(tagname="mark", between="…", classname="", termclass="")
 
     def format_token(self, text, token, replace=False):
+        # Whoosh internals (HtmlFormatter._text, its escaping): tested by
+        # tests/search/test_whoosh_internals.py::test_the_snippet_formatter_escapes_and_marks_as_whooshs_html_formatter
         return "<mark>" + self._text(text[token.startchar:token.endchar]) + "</mark>"
 
 
