@@ -74,7 +74,7 @@ def jieba_tokenizer():
 
 
 def _load():
-    import jieba
+    import jieba  # here, not at import: jieba's import and dictionary cost ~0.5 s, paid once, on first use
 
     logging.getLogger("jieba").setLevel(logging.WARNING)  # it prints "Loading model..." at DEBUG otherwise
     started = time.perf_counter()
@@ -222,7 +222,7 @@ def has_cjk(text: str) -> bool:
 @lru_cache(maxsize=100_000)
 def word_pinyin(word: str) -> tuple[str, str]:
     """(full pinyin, initials) of a CJK word, without tones or separators: 电工 -> ("diangong", "dg")."""
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # here, not at import: its tables load on first use (not in every CLI run)
 
     syllables = [s.lower() for s in lazy_pinyin(word, errors="ignore")]
     return "".join(syllables), "".join(s[0] for s in syllables if s)

@@ -179,9 +179,6 @@ class IndexStore:
             warm(old, new)
             self._view, self._checked_at = new, time.monotonic()
 
-    def doc_count(self) -> int:
-        return self.view().doc_count
-
     def stored_ids(self) -> dict[int, str]:
         """Resource id -> fingerprint of every live document (for drift checks)."""
         view = self.view()
