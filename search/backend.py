@@ -129,9 +129,10 @@ class SearchBackend(Protocol):
     def delete(self, ids: Iterable[int]) -> int: ...
 
     def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None,
-                catch_up: CatchUp | None = None) -> int:
+                catch_up: CatchUp | None = None, workers: int | None = None) -> int:
         """Build a new generation from `docs` beside the live one, which keeps answering and being written;
-        then `catch_up` on what the live one changed meanwhile, and switch. Returns the documents built."""
+        then `catch_up` on what the live one changed meanwhile, and switch. `workers`: processes the build
+        may use (None: the backend's default). Returns the documents built."""
 
     def search(self, request: SearchRequest) -> SearchResult: ...
 

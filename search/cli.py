@@ -50,16 +50,17 @@ def rebuild(procs: int | None) -> None:
     being updated by the indexer; switch to the new one when it is complete."""
     backend = _backend()
     total = source.published_count(db.session)
-    backend.build_procs = procs or auto_procs(total)
+    workers = procs or auto_procs(total)
     started = time.perf_counter()
     try:
         with click.progressbar(length=total, label="indexing") as bar:
-            count = backend.rebuild(source.published(db.session), progress=bar.update, catch_up=_catch_up)
+            count = backend.rebuild(source.published(db.session), progress=bar.update, catch_up=_catch_up,
+                                    workers=workers)
     except IndexBusy as err:
         raise click.ClickException(f"{err}; try again when it is done") from err
     seconds = time.perf_counter() - started
     click.echo(f"{count} resources indexed in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s, "
-               f"{backend.build_procs} writer process{'es' if backend.build_procs > 1 else ''})")
+               f"{workers} writer process{'es' if workers > 1 else ''})")
 
 
 def drift(backend: SearchBackend) -> IndexCheck:

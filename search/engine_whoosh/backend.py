@@ -109,7 +109,7 @@ class WhooshBackend:
         self._live(fresh=True).store.refresh(warm)
 
     def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None,
-                catch_up: CatchUp | None = None) -> int:
+                catch_up: CatchUp | None = None, workers: int | None = None) -> int:
         analysis.jieba_tokenizer()  # load before any writer process forks, so children share it
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / "rebuild.lock", "w") as guard:
@@ -121,7 +121,7 @@ class WhooshBackend:
             new = Generation(self.folder, generations.new_name())
             write_pointer(self.folder, BUILDING, new.name)  # before reading the database: writes from now on
             try:                                            # are journaled for the catch-up
-                count = self._build(new, docs, progress)
+                count = self._build(new, docs, progress, workers or self.build_procs)
                 old = self._switch(new, catch_up)
             except BaseException:
                 (self.folder / BUILDING).unlink(missing_ok=True)
@@ -131,7 +131,8 @@ class WhooshBackend:
         self.refresh()
         return count
 
-    def _build(self, new: Generation, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None) -> int:
+    def _build(self, new: Generation, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None,
+               procs: int) -> int:
         db = new.suggestions._db()  # noqa: SLF001 - our own store: one transaction for the whole bulk load
         with db:
             bulk = new.suggestions.bulk(db)
@@ -141,7 +142,7 @@ class WhooshBackend:
                     bulk.add(doc)
                     yield doc
 
-            count = new.store.rebuild(feed(), progress, procs=self.build_procs)
+            count = new.store.rebuild(feed(), progress, procs=procs)
             bulk.finish()
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the big transaction back into the file
         return count
