@@ -79,6 +79,7 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
         assert _ids(live, "光伏") == {kept.id, during["added"]}
         # The old generation is gone; the indexer now writes the new one.
         assert sorted(p.name for p in live.folder.glob("gen-*")) == [after]
+        assert not (live.folder / "index").exists()  # the layout before generations, replaced
         later = make(title="光伏运维", publish=True)
         db.session.commit()
         assert _wait_until(lambda: later.id in _ids(rebuilder, "光伏"))
