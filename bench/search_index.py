@@ -24,9 +24,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from search_corpus import corpus  # noqa: E402
 
 from search import analysis  # noqa: E402
-from search.backend import WhooshBackend  # noqa: E402
+from search.backend import SearchRequest  # noqa: E402
 from search.documents import html_to_text  # noqa: E402
-from search.engine import SearchRequest  # noqa: E402
+from search.engine_whoosh import WhooshBackend  # noqa: E402
 
 QUERIES = ["电工", "焊工", "叉车司机", "培训", "安全", "python", "母婴护理", "电气线路安装", "养老护理员", "考证",
            "diangong", "dian gong", "dg", "母婴户理", "电子工程", "c语言", "焊工 培训", "cad制图", "仓储管理",

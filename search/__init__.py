@@ -13,9 +13,11 @@ def index_dir(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
+    # Loaded with the app, not with `search`: the benchmark and the engine's tests import search's pure
+    # modules (documents, analysis, the engine) without the views, models and CLI and what they import.
     from search import analysis, indexer, models, views  # noqa: F401 - models registers the table
-    from search.backend import WhooshBackend
     from search.cli import search_cli
+    from search.engine_whoosh import WhooshBackend
 
     analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
     app.extensions["search"] = WhooshBackend(index_dir(app))

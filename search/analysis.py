@@ -22,8 +22,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from whoosh.analysis import Token, Tokenizer
-
 DICTIONARY = Path(__file__).with_name("dictionary.txt")  # our vocational words jieba lacks (月嫂, 钢筋工 ...)
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # Latin words keep inner dots and trailing + or # (c++, c#, node.js, 2.5); CJK runs go to jieba.
@@ -76,7 +74,7 @@ def jieba_tokenizer():
 
 
 def _load():
-    import jieba
+    import jieba  # here, not at import: jieba's import and dictionary cost ~0.5 s, paid once, on first use
 
     logging.getLogger("jieba").setLevel(logging.WARNING)  # it prints "Loading model..." at DEBUG otherwise
     started = time.perf_counter()
@@ -170,7 +168,7 @@ def pieces(text: str, search_mode: bool = True) -> Iterator[Piece]:
 
 
 @lru_cache(maxsize=300_000)
-def _run_counts(run: str, search_mode: bool) -> tuple[tuple[str, int], ...]:
+def run_counts(run: str, search_mode: bool) -> tuple[tuple[str, int], ...]:
     """(term, occurrences) of one CJK run, as `pieces` emits them."""
     found: dict[str, int] = {}
     for piece in pieces(run, search_mode):
@@ -224,7 +222,7 @@ def has_cjk(text: str) -> bool:
 @lru_cache(maxsize=100_000)
 def word_pinyin(word: str) -> tuple[str, str]:
     """(full pinyin, initials) of a CJK word, without tones or separators: 电工 -> ("diangong", "dg")."""
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin  # here, not at import: its tables load on first use (not in every CLI run)
 
     syllables = [s.lower() for s in lazy_pinyin(word, errors="ignore")]
     return "".join(syllables), "".join(s[0] for s in syllables if s)
@@ -259,71 +257,3 @@ def spelled(text: str) -> tuple[str, str]:
                 full.append(spelled_word)
                 initials.append(firsts)
     return "".join(full), "".join(initials)
-
-
-class ChineseTokenizer(Tokenizer):
-    """Whoosh tokenizer over `pieces`. Holds no jieba state itself, so the schema pickles cleanly."""
-
-    def __init__(self, search_mode: bool = True):
-        self.search_mode = search_mode
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ChineseTokenizer) and other.search_mode == self.search_mode
-
-    def __hash__(self) -> int:
-        return hash((ChineseTokenizer, self.search_mode))
-
-    def counts(self, value: str) -> dict[str, int]:
-        """term -> occurrences, for `search.schema.ChineseFrequency` (the indexing fast path). Summed over
-        runs, each run's terms cached: pairs never span two runs, and sentences, lesson titles, teachers
-        and tags repeat across thousands of documents."""
-        return self._normalized_counts(normalize(value))
-
-    def _normalized_counts(self, text: str) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for match in RUN_RE.finditer(text):
-            if match.lastgroup == "latin":
-                term = match.group()
-                found[term] = found.get(term, 0) + 1
-                continue
-            for term, count in _run_counts(match.group(), self.search_mode):
-                found[term] = found.get(term, 0) + count
-        return found
-
-    @staticmethod
-    def clauses(value: str) -> list[str]:
-        """`value` normalised and split where no token can be (lines, sentences, commas): the sum of
-        `clause_counts` over them is `counts` (search.segment_writer indexes clause by clause, each distinct
-        clause analysed once; they repeat across documents far more than whole texts do)."""
-        return CLAUSE_END_RE.split(normalize(value))
-
-    def clause_counts(self, clause: str) -> tuple[tuple[bytes, int], ...]:
-        """(UTF-8 term, occurrences) of one clause from `clauses`."""
-        return tuple((term.encode("utf-8"), count) for term, count in self._normalized_counts(clause).items())
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            token.original = token.text = value
-            token.boost, token.stopped = 1.0, False
-            if positions:
-                token.pos = start_pos
-            if chars:
-                token.startchar, token.endchar = start_char, start_char + len(value)
-            yield token
-            return
-        for piece in pieces(value, self.search_mode):
-            token.text = piece.text
-            token.boost, token.stopped = 1.0, False
-            if keeporiginal:
-                token.original = piece.text
-            if positions:
-                token.pos = start_pos + piece.pos
-            if chars:
-                token.startchar, token.endchar = start_char + piece.start, start_char + piece.end
-            yield token
-
-
-def analyzer() -> ChineseTokenizer:
-    return ChineseTokenizer()

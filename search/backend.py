@@ -1,146 +1,147 @@
-"""What the rest of the site asks of search, as a small interface, and its Whoosh implementation.
-
-`SearchBackend` is all that views, the indexer and the CLI use, so that a search cluster can replace the
-embedded Whoosh index at provincial scale by implementing these few methods over ResourceDoc.
+"""What the rest of the site asks of search: the `SearchBackend` interface and its small request and
+result types. Views, the API, the CLI, catalog hooks and the indexer use only this module; the embedded
+implementation is `search.engine_whoosh.WhooshBackend`, and a search cluster for provincial scale replaces it
+by implementing these methods over `ResourceDoc`. Nothing here knows Whoosh.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
 
-from search import analysis
+from markupsafe import Markup
+
 from search.documents import ResourceDoc
-from search.engine import SearchRequest, SearchResult, execute, warm
-from search.index import IndexStore
-from search.query import TEXT_FIELDS, ParsedQuery
-from search.suggest import Suggestion, SuggestStore
+from search.query import ParsedQuery
+
+# Request parameter -> document field, in the order facets are shown.
+FACETS: dict[str, str] = {
+    "kind": "kind",
+    "category": "category",
+    "industry": "industry",
+    "audience": "audience",
+    "provider": "provider",
+    "credits": "has_credits",
+}
+SORTS = ("relevance", "newest", "enrolled")
+MAX_PER_PAGE = 50
+MAX_PAGE = 100
+
+
+class IndexBusy(RuntimeError):
+    """Another process held the index's write lock for longer than the timeout; try again later."""
+
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # facet name -> accepted values
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    facets: bool = True
+    highlight: bool = True   # snippets and marked titles for the shown page
+    synonyms: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Hit:
+    id: int
+    title: str
+    kind: str
+    provider: str
+    provider_name: str
+    credits: float
+    score: float
+    title_html: Markup
+    snippet: Markup
+    published_at: int = 0
+    enrolled: int = 0
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    relaxed: bool = False                    # AND found nothing: these match some of the words
+    suggestion: str | None = None            # "did you mean"
+    corrected_from: str | None = None        # the query found nothing; results are for `suggestion`
+    synonyms_used: tuple[tuple[str, str], ...] = ()
+    query: ParsedQuery | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def synonym_notes(self) -> dict[str, list[str]]:
+        """term -> what it also found, for one note per term (叉车工 has five official and catalog names)."""
+        notes: dict[str, list[str]] = {}
+        for term, also in self.synonyms_used:
+            notes.setdefault(term, []).append(also)
+        return notes
+
+
+class Suggestion(NamedTuple):
+    id: int
+    title: str
+
+
+@dataclass
+class IndexCheck:
+    """The index against what should be in it (resource id -> fingerprint of its document)."""
+
+    expected: int                                    # documents that should be searchable
+    indexed: int                                     # documents the index holds
+    missing: list[int] = field(default_factory=list)  # should be searchable, are not
+    extra: list[int] = field(default_factory=list)    # searchable, should not be
+    stale: list[int] = field(default_factory=list)    # searchable with an older content
+
+    @property
+    def drifted(self) -> list[int]:
+        return [*self.missing, *self.extra, *self.stale]
+
+
+# Given the ids the live index changed while a rebuild read the database: (documents to index, ids to remove).
+CatchUp = Callable[[list[int]], tuple[list[ResourceDoc], list[int]]]
+
+
+class IndexBatch(Protocol):
+    def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
+        """Add or replace `docs` and remove `delete_ids` (missing ones are fine): (indexed, deleted)."""
 
 
 class SearchBackend(Protocol):
+    def batch(self) -> AbstractContextManager[IndexBatch]:
+        """The index's only writer, held from reading the database to the index commit (so two processes
+        cannot write an older state over a newer one); commits on leaving, cancels on error. Raises IndexBusy."""
+
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
         """Index (add or replace) `docs` and remove `delete_ids`, durably, in one step: (indexed, deleted)."""
 
-    def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None) -> int:
-        """Replace everything with `docs`; searches see the old index until the new one is complete."""
+    def index(self, docs: Iterable[ResourceDoc]) -> int: ...
+
+    def delete(self, ids: Iterable[int]) -> int: ...
+
+    def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None,
+                catch_up: CatchUp | None = None, workers: int | None = None) -> int:
+        """Build a new generation from `docs` beside the live one, which keeps answering and being written;
+        then `catch_up` on what the live one changed meanwhile, and switch. `workers`: processes the build
+        may use (None: the backend's default). Returns the documents built."""
 
     def search(self, request: SearchRequest) -> SearchResult: ...
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]: ...
 
-    def fingerprints(self) -> dict[int, str]:
-        """Resource id -> fingerprint of what is indexed, for drift checks."""
-
-    def stats(self) -> dict[str, Any]: ...
-
-
-class WhooshBackend:
-    """The embedded default: a Whoosh index and a SQLite suggestion file in one folder."""
-
-    def __init__(self, folder: str | Path, build_procs: int = 1):
-        self.folder = Path(folder)
-        self.store = IndexStore(self.folder / "index")
-        self.suggestions = SuggestStore(self.folder / "suggest.sqlite")
-        self.build_procs = build_procs
-
-    def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
-        docs, delete_ids = list(docs), list(delete_ids)
-        with self.store.writer() as writer:  # the suggestion file is written under the index's lock too
-            counts = self.store.apply(docs, delete_ids, writer=writer)
-            self.suggestions.apply(docs, delete_ids)
-        self.refresh()
-        return counts
+    def check(self, expected: Mapping[int, str]) -> IndexCheck:
+        """Compare the index with `expected` (resource id -> fingerprint of its current document)."""
 
     def refresh(self) -> None:
-        """After a commit here: the next View, with the words most recently searched prepared in it."""
-        self.store.refresh(warm)
+        """Prepare what queries will read after a commit (here or in another process), off the query path."""
 
-    def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None) -> int:
-        analysis.jieba_tokenizer()  # load before any writer process forks, so children share it
-        db = self.suggestions._db()
-        with db:  # one transaction: autocomplete keeps the old titles until the new index is committed
-            db.execute("DELETE FROM entries")
-            db.execute("DELETE FROM words")
-            db.execute("DELETE FROM variants")
-
-            bulk = self.suggestions.bulk(db)
-
-            def feed() -> Iterator[ResourceDoc]:
-                for doc in docs:
-                    bulk.add(doc)
-                    yield doc
-
-            count = self.store.rebuild(feed(), progress, procs=self.build_procs)
-            bulk.finish()
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the big transaction back into the file
-        self.refresh()
-        return count
-
-    def search(self, request: SearchRequest) -> SearchResult:
-        """Results for `request`; a "did you mean" only when searching it (with the same filters) finds
-        something: shown instead when the query found nothing, else offered."""
-        view = self.store.view()
-        result = execute(view, request)
-        suggestion = self._did_you_mean(view, result.query)
-        if suggestion and result.total == 0:
-            corrected = execute(view, replace(request, q=suggestion))
-            if corrected.total:
-                corrected.suggestion, corrected.corrected_from = suggestion, request.q
-                return corrected
-            suggestion = None
-        elif suggestion and not execute(view, replace(request, q=suggestion, page=1, per_page=1, facets=False,
-                                                      highlight=False)).total:
-            suggestion = None
-        result.suggestion = suggestion
-        return result
-
-    def _did_you_mean(self, view, parsed: ParsedQuery | None) -> str | None:
-        """The query with each part that was not found as typed replaced by the likeliest intended words."""
-        if parsed is None or parsed.empty:
-            return None
-        parts, changed = [], False
-        for concept in parsed.concepts:
-            fixed = self._fix(view, concept)
-            parts.append(fixed or concept.text)
-            changed = changed or bool(fixed and fixed != concept.text)
-        return " ".join(parts) if changed else None
-
-    def _fix(self, view, concept) -> str | None:
-        for alt in concept.alternatives:
-            if alt.kind == "pinyin":  # read by sound: say which Chinese it found
-                words = [self.suggestions.chinese_for(token) for token in alt.tokens]
-                return "".join(words) if all(words) else None
-        if len(concept.alternatives) != 1 or concept.alternatives[0].kind != "text":
-            return None  # a synonym or a pinyin/initials reading already answered it
-        words = list(concept.alternatives[0].words or concept.alternatives[0].tokens)
-        if all(
-                any(view.has_term(f, w) for f in TEXT_FIELDS) for w in words):
-            return None
-        fixed = []
-        for word in words:
-            if analysis.has_cjk(word):  # a Chinese typo: a word that sounds (nearly) the same
-                spelled = analysis.spelled(word)[0]
-                fixed.append(self.suggestions.chinese_for(self.suggestions.correct(spelled) or spelled) or word)
-                continue
-            correction = self.suggestions.correct(word)
-            fixed.append((self.suggestions.chinese_for(correction) or correction) if correction else word)
-        return "".join(fixed) if analysis.has_cjk(concept.text) else " ".join(fixed)
-
-    def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
-        """Titles of resources live in the current view only: the suggestion file is written in the same lock
-        as the index, but another process's view, a failed rebuild or an unpublish between the two commits
-        could still name a resource that is gone, and a suggestion must never lead to nothing."""
-        view = self.store.view()
-        found = self.suggestions.suggest(prefix, limit + 4)
-        return [s for s in found if view.has_live("id", str(s.id))][:limit]
-
-    def fingerprints(self) -> dict[int, str]:
-        return self.store.stored_ids()
-
-    def stats(self) -> dict[str, Any]:
-        view = self.store.view()
-        return {"documents": view.doc_count, "segments": len(view.leaves), "generation": view.generation,
-                "needs_rebuild": self.store.needs_rebuild, "suggestions": self.suggestions.count(),
-                "jieba_load_seconds": analysis.load_seconds()}
+    def stats(self) -> dict[str, Any]: ...

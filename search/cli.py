@@ -13,6 +13,8 @@ from flask.cli import with_appcontext
 from app import outbox
 from app.extensions import db
 from search import indexer, source
+from search.backend import IndexBusy, IndexCheck, SearchBackend
+from search.documents import fingerprint
 
 
 @click.group("search", help="The search index: rebuild, check, worker.")
@@ -20,7 +22,7 @@ def search_cli() -> None:
     pass
 
 
-def _backend():
+def _backend() -> SearchBackend:
     return current_app.extensions["search"]
 
 
@@ -33,54 +35,74 @@ def auto_procs(total: int) -> int:
     return min(os.cpu_count() or 1, MAX_AUTO_PROCS) if total >= AUTO_PROCS_FROM else 1
 
 
+def _catch_up(ids: list[int]):
+    """What the live index changed during a rebuild, read again from the database as it is now."""
+    db.session.rollback()  # a fresh read, not the rebuild's
+    return source.changes(db.session, ids)
+
+
 @search_cli.command("rebuild")
 @click.option("--procs", type=click.IntRange(1, 16), default=None,
               help="Writer processes [default: one per core, at most 4, from 5,000 resources; else 1].")
 @with_appcontext
 def rebuild(procs: int | None) -> None:
-    """Re-index every published resource; searches use the old index until the new one is committed."""
+    """Re-index every published resource into a new index beside the live one, which keeps answering and
+    being updated by the indexer; switch to the new one when it is complete."""
     backend = _backend()
     total = source.published_count(db.session)
-    backend.build_procs = procs or auto_procs(total)
+    workers = procs or auto_procs(total)
     started = time.perf_counter()
-    with click.progressbar(length=total, label="indexing") as bar:
-        count = backend.rebuild(source.published(db.session), progress=bar.update)
+    try:
+        with click.progressbar(length=total, label="indexing") as bar:
+            count = backend.rebuild(source.published(db.session), progress=bar.update, catch_up=_catch_up,
+                                    workers=workers)
+    except IndexBusy as err:
+        raise click.ClickException(f"{err}; try again when it is done") from err
     seconds = time.perf_counter() - started
     click.echo(f"{count} resources indexed in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s, "
-               f"{backend.build_procs} writer process{'es' if backend.build_procs > 1 else ''})")
+               f"{workers} writer process{'es' if workers > 1 else ''})")
 
 
-def drift(backend) -> dict[str, list[int]]:
+def drift(backend: SearchBackend) -> IndexCheck:
     """Published resources missing from the index, indexed ones that should not be, and stale ones."""
-    indexed = backend.fingerprints()
-    expected = {doc.id: doc for doc in source.published(db.session)}
-    from search.documents import fingerprint
+    return backend.check({doc.id: fingerprint(doc) for doc in source.published(db.session)})
 
-    return {"missing": sorted(set(expected) - set(indexed)), "extra": sorted(set(indexed) - set(expected)),
-            "stale": sorted(rid for rid, doc in expected.items()
-                            if rid in indexed and indexed[rid] != fingerprint(doc))}
+
+LAG_WARN_SECONDS = 60  # pending events older than this mean the indexer is not keeping up (or not running)
 
 
 @search_cli.command("check")
 @click.option("--fix", is_flag=True, help="Queue every drifted resource for re-indexing.")
 @with_appcontext
 def check(fix: bool) -> None:
-    """Compare the database with the index; exits 1 when they differ."""
+    """Compare the database with the index and report the indexer's lag. Exit 0: in step; 1: the index
+    differs from the database; 2: only the indexer is behind (events waiting longer than a minute)."""
     backend = _backend()
+    lag = indexer.lag(db.session)
     report = drift(backend)
-    pending = indexer.pending_count(db.session)
-    for name, ids in report.items():
+    click.echo(f"documents: {report.expected} published in the database, {report.indexed} in the index")
+    for name in ("missing", "extra", "stale"):
+        ids = getattr(report, name)
         click.echo(f"{name}: {len(ids)}" + (f"  e.g. {ids[:10]}" if ids else ""))
-    click.echo(f"pending events: {pending}")
+    oldest = f", oldest waiting {lag.oldest_seconds:.0f} s" if lag.oldest_seconds is not None else ""
+    click.echo(f"pending events: {lag.pending}{oldest}")
     click.echo(f"index: {backend.stats()}")
-    drifted = [rid for ids in report.values() for rid in ids]
+    drifted = report.drifted
     if fix and drifted:
         for rid in drifted:
             outbox.emit(db.session, indexer.TOPIC, rid)
         db.session.commit()
         click.echo(f"queued {len(drifted)} resources for re-indexing")
+    behind = lag.oldest_seconds is not None and lag.oldest_seconds > LAG_WARN_SECONDS
     if drifted and not fix:
+        pending_note = " (some may be the pending events)" if lag.pending else ""
+        click.echo(f"the index differs from the database{pending_note}: run `qiuxue search check --fix` or "
+                   "`qiuxue search rebuild`")
         raise SystemExit(1)
+    if behind:
+        click.echo("the indexer is behind: is it running (`qiuxue search worker`, or the web process)?")
+        raise SystemExit(2)
+    click.echo("in step" if not lag.pending else "in step apart from the pending events")
 
 
 @search_cli.command("worker")
@@ -94,7 +116,7 @@ def worker(once: bool, poll: float | None) -> None:
     while True:
         try:
             count = indexer.drain_all(db.session, backend)
-        except indexer.IndexBusy:
+        except IndexBusy:
             count = 0
         if count:
             click.echo(f"indexed {count} events")

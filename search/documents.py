@@ -67,7 +67,7 @@ def _unique(values: Sequence[str]) -> list[str]:
 
 
 def to_document(doc: ResourceDoc) -> dict[str, Any]:
-    """The fields Whoosh indexes for `doc` (see search.schema)."""
+    """The fields Whoosh indexes for `doc` (see search.engine_whoosh.schema)."""
     spelled: list[str] = []
     initials: list[str] = []
     for text in (doc.title, *doc.tags):

@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app import outbox
+from app.db import utcnow
+from app.extensions import db
 from app.outbox import OutboxEvent
-from search import source
-from search.backend import WhooshBackend
-from search.index import IndexBusy
+from search import analysis, source
+from search.backend import IndexBusy, SearchBackend
 
 TOPIC = "resource"
 BATCH = 200
@@ -34,21 +36,17 @@ _log = logging.getLogger(__name__)
 _wake = threading.Event()
 
 
-def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
+def drain(session: Session, backend: SearchBackend, batch: int = BATCH) -> int:
     """Apply one batch of pending events; returns how many events it handled (0 when none)."""
     if not outbox.pending(session, TOPIC, limit=1):  # idle polls: no index writer (it builds files)
         session.rollback()
         return 0
-    with backend.store.writer() as writer:  # hold the lock from reading the database to the index commit
+    with backend.batch() as writing:  # hold the lock from reading the database to the index commit
         events = outbox.pending(session, TOPIC, limit=batch)
         if not events:
             session.rollback()
             return 0
-        docs = source.load(session, [int(e.key) for e in events if e.key.isdigit()])
-        keep = [doc for doc in docs.values() if doc is not None]
-        gone = [rid for rid, doc in docs.items() if doc is None]
-        backend.store.apply(keep, gone, writer=writer)
-        backend.suggestions.apply(keep, gone)
+        writing.apply(*source.changes(session, [int(e.key) for e in events if e.key.isdigit()]))
     outbox.acknowledge(session, events)
     session.commit()
     if len(events) < batch or not outbox.pending(session, TOPIC, limit=1):
@@ -57,15 +55,31 @@ def drain(session: Session, backend: WhooshBackend, batch: int = BATCH) -> int:
     return len(events)
 
 
-def drain_all(session: Session, backend: WhooshBackend) -> int:
+def drain_all(session: Session, backend: SearchBackend) -> int:
     total = 0
     while (count := drain(session, backend)):
         total += count
     return total
 
 
+@dataclass
+class Lag:
+    """How far the index is behind the database: events not yet applied, and how long the oldest waited."""
+
+    pending: int
+    oldest_seconds: float | None
+
+
+def lag(session: Session) -> Lag:
+    count, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
+                                    .where(OutboxEvent.topic == TOPIC)).one()
+    if oldest is None:
+        return Lag(0, None)
+    return Lag(count, max(0.0, (utcnow() - oldest).total_seconds()))
+
+
 def pending_count(session: Session) -> int:
-    return len(outbox.pending(session, TOPIC, limit=100_000))
+    return lag(session).pending
 
 
 @event.listens_for(Session, "after_flush")
@@ -85,14 +99,12 @@ class IndexerThread(threading.Thread):
     (changes committed by other processes). When idle it also prepares the view of an index generation another
     process committed, as after its own commits."""
 
-    def __init__(self, app: Flask, backend: WhooshBackend, poll: float):
+    def __init__(self, app: Flask, backend: SearchBackend, poll: float):
         super().__init__(name="search-indexer", daemon=True)
         self.app, self.backend, self.poll = app, backend, poll
         self.stopping = threading.Event()
 
     def run(self) -> None:
-        from search import analysis
-
         analysis.jieba_tokenizer()  # load the dictionary here, not in the first search request
         while not self.stopping.is_set():
             if not self.step():
@@ -101,8 +113,6 @@ class IndexerThread(threading.Thread):
                 _wake.clear()
 
     def step(self) -> int:
-        from app.extensions import db
-
         with self.app.app_context():
             try:
                 return drain(db.session, self.backend)

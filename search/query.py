@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from search import analysis, phrasing
+from search import analysis, phrasing, ranking
 
 HasTerm = Callable[[str, str], bool]
 QUOTE_RE = re.compile(r'"([^"]*)"?')
@@ -33,7 +33,7 @@ QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '
 LETTERS_RE = re.compile(r"^[a-z]+$")
 MAX_PHRASE_WORDS = 3     # longer runs are ANDed word by word, not required to be adjacent
 MAX_QUERY_CHARS = 100
-TEXT_FIELDS = ("title", "meta", "body")
+TEXT_FIELDS = tuple(ranking.TEXT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -122,11 +122,11 @@ def _latin_concept(words: list[str], has_term: HasTerm) -> Concept:
     if not alternatives and LETTERS_RE.match(joined):
         spelled = _segment(joined, "pinyin", has_term, 2)
         if spelled:
-            alternatives.append(Alternative("pinyin", spelled, weight=0.8))
+            alternatives.append(Alternative("pinyin", spelled, weight=ranking.PINYIN_WEIGHT))
         elif len(joined) <= 8:
             initials = _segment(joined, "initials", has_term, 2)
             if initials:
-                alternatives.append(Alternative("initials", initials, weight=0.6))
+                alternatives.append(Alternative("initials", initials, weight=ranking.INITIALS_WEIGHT))
     if not alternatives:
         alternatives = [_text_alternative(words)]  # matches nothing; kept for the OR fallback and suggestions
     return Concept(text, tuple(alternatives))
@@ -153,20 +153,21 @@ def _cjk_concept(chunk: str, synonyms: Mapping[str, Sequence[str]], has_term: Ha
     alternatives = [_text_alternative(tokens)] if tokens else []
     apart = analysis.words(typed) if typed else []
     if apart and apart != tokens:
-        alternatives.append(Alternative("text", tuple(apart), weight=0.3, words=tuple(apart), loose=False))
+        alternatives.append(Alternative("text", tuple(apart), weight=ranking.APART_WEIGHT, words=tuple(apart),
+                                        loose=False))
     stems = [phrasing.certificate_stem(t) or t for t in tokens]
     if stems != tokens:  # 电工证 -> also 电工: the trade, the certificate being a preference (`prefer`)
-        alternatives.append(_text_alternative(stems, weight=0.9))
+        alternatives.append(_text_alternative(stems, weight=ranking.STEM_WEIGHT))
     also = _also(synonyms, chunk)
     for target in also:
         target_tokens = analysis.words(target)
         if target_tokens:
-            alternatives.append(_text_alternative(target_tokens, weight=0.9, label=target,
+            alternatives.append(_text_alternative(target_tokens, weight=ranking.SYNONYM_WEIGHT, label=target,
                                                   loose=_loose(synonyms, chunk, target, target_tokens)))
     if tokens and not _exists(tokens, has_term) and not also and stems == tokens:
         sound = _segment(analysis.spelled(chunk)[0], "pinyin", has_term, 2)
         if sound:
-            alternatives.append(Alternative("pinyin", sound, weight=0.5))
+            alternatives.append(Alternative("pinyin", sound, weight=ranking.SOUND_ALIKE_WEIGHT))
     return Concept(chunk, tuple(alternatives))
 
 

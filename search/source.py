@@ -57,6 +57,12 @@ def load(session: Session, ids: Iterable[int]) -> dict[int, ResourceDoc | None]:
     return found
 
 
+def changes(session: Session, ids: Iterable[int]) -> tuple[list[ResourceDoc], list[int]]:
+    """What the index must do for changed `ids`: (documents to index, ids to remove)."""
+    docs = load(session, ids)
+    return [doc for doc in docs.values() if doc is not None], [rid for rid, doc in docs.items() if doc is None]
+
+
 def published_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Resource)
                           .where(Resource.status == ResourceStatus.published)) or 0

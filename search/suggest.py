@@ -21,9 +21,9 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from search import analysis
+from search.backend import Suggestion
 from search.documents import ResourceDoc
 
 BROAD = 2000          # a prefix matching more keys than this is answered by weight order
@@ -38,11 +38,6 @@ CREATE TABLE IF NOT EXISTS words (word TEXT NOT NULL, chinese TEXT NOT NULL, fre
                                   PRIMARY KEY (word, chinese));
 CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word));
 """
-
-
-class Suggestion(NamedTuple):
-    id: int
-    title: str
 
 
 def deletes(word: str) -> set[str]:

@@ -13,15 +13,16 @@ from app.accounts.policy import require
 from app.errors import Invalid
 from app.extensions import db
 from app.request_input import bounded_int
+from catalog.categories import load_menu
+from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS
 from search import drafts, synonyms
-from search.engine import MAX_PER_PAGE, SORTS, SearchRequest, SearchResult
-from search.schema import FACETS
+from search.backend import FACETS, MAX_PER_PAGE, SORTS, SearchBackend, SearchRequest, SearchResult
 
 bp = Blueprint("search", __name__, template_folder="templates")
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1/search")
 
 
-def backend():
+def backend() -> SearchBackend:
     return current_app.extensions["search"]
 
 
@@ -43,9 +44,6 @@ def search_request(args) -> SearchRequest:
 
 def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
     """Chinese names for the facet values shown (menu categories and providers come from the database)."""
-    from catalog.categories import load_menu
-    from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS
-
     menu = load_menu(db.session)
     codes = list(result.facets.get("provider", {}))
     orgs = dict(db.session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes))

@@ -14,7 +14,7 @@ from catalog import categories
 from catalog import demo as catalog_demo
 from media import demo as media_demo
 from search import synonyms
-from search.backend import WhooshBackend
+from search.engine_whoosh import WhooshBackend
 from tests.search import corpus
 
 

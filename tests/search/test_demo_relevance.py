@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from catalog.models import Resource, ResourceStatus
 from search import indexer, synonyms
-from search.engine import SearchRequest
+from search.backend import SearchRequest
 from tests.search.conftest import load_demo_catalog
 
 ELECTRICIANS = {"电工（初级）上岗培训", "低压电工作业安全技术", "维修电工（中级）考证辅导"}

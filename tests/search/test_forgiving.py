@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import analysis, indexer, phrasing, synonyms
-from search.engine import SearchRequest
+from search.backend import SearchRequest
 from search.query import parse
 from tests.conftest import shared_file
 from tests.search import corpus
@@ -65,7 +65,7 @@ def test_a_title_written_with_spaces_is_still_found_by_its_spaced_words(tmp_path
     word leads (the spaced reading weighs 0.3, but a short title of rare single characters still scores)."""
     from dataclasses import replace
 
-    from search.backend import WhooshBackend
+    from search.engine_whoosh import WhooshBackend
 
     docs = corpus.documents()
     spaced = replace(docs[0], id=999, title="叉 车 入 门", tags=[], summary="", description_html="", lessons=[])
@@ -123,7 +123,7 @@ def test_a_suggestion_whose_search_finds_nothing_is_not_offered(corpus_backend):
 def test_autocomplete_never_names_a_resource_that_left_the_index(tmp_path):
     """The index drops a resource but the suggestion file still holds it (another process's view, a failed
     rebuild, an unpublish between the two commits): autocomplete must not offer it."""
-    from search.backend import WhooshBackend
+    from search.engine_whoosh import WhooshBackend
 
     backend = WhooshBackend(tmp_path / "index")
     backend.rebuild(corpus.documents())

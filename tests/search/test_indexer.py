@@ -12,10 +12,10 @@ from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import service
 from search import indexer
-from search.backend import WhooshBackend
+from search.backend import SearchRequest
 from search.cli import drift
-from search.engine import SearchRequest
-from search.index import WRITE_TIMEOUT
+from search.engine_whoosh import WhooshBackend
+from search.engine_whoosh.store import WRITE_TIMEOUT
 from tests.catalog.helpers import make
 
 
@@ -121,7 +121,7 @@ def test_rebuild_and_check_report_drift(app, db, runner):
     db.session.commit()  # not drained: the index drifts
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 1 and "missing: 1" in result.output
-    assert drift(app.extensions["search"])["missing"] == [second.id]
+    assert drift(app.extensions["search"]).missing == [second.id]
     assert runner.invoke(args=["search", "worker", "--once"]).exit_code == 0
     assert runner.invoke(args=["search", "check"]).exit_code == 0
 
@@ -155,8 +155,8 @@ def test_after_a_commit_the_words_searched_before_are_ready_and_answer_as_a_cold
     a commit paid for that); prepared, they still give exactly what a fresh View gives."""
     from dataclasses import replace
 
-    from search.engine import execute
-    from search.postings import View
+    from search.engine_whoosh.execute import execute
+    from search.engine_whoosh.postings import View
     from tests.search import corpus
 
     backend = WhooshBackend(tmp_path / "index")

@@ -12,7 +12,7 @@ from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.tabular import TableLimits
 from catalog import imports
-from search.engine import SearchRequest
+from search.backend import SearchRequest
 from tests.conftest import shared_file
 
 # (query, words the top results' titles should hold)

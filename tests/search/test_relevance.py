@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import pytest
 
-from search.engine import SearchRequest
+from search.backend import SearchRequest
 from tests.search.corpus import SYNONYMS
 
 ELECTRICIANS = {1, 2, 3, 4, 5}

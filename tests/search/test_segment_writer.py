@@ -11,8 +11,8 @@ from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
 from search.documents import ResourceDoc, to_document
-from search.index import IndexStore, PlainLengthsCodec
-from search.schema import build_schema
+from search.engine_whoosh.schema import build_schema
+from search.engine_whoosh.store import IndexStore, PlainLengthsCodec
 from tests.search import corpus
 
 
@@ -85,3 +85,12 @@ def test_several_writer_processes_index_the_same(tmp_path):
     assert one.rebuild(docs) == two.rebuild(docs, procs=2) == len(docs)
     assert two.view().doc_count == len(docs)
     assert _postings_by_id(tmp_path / "two") == _postings_by_id(tmp_path / "one")
+
+
+def test_terms_over_several_posting_blocks_are_byte_for_byte_whooshs(tmp_path):
+    """Four copies of the corpus: common words fill more than one block of 128 postings (the fast path writes
+    blocks whole, through W3PostingsWriter's private fields)."""
+    docs = [replace(doc, id=doc.id + copy * 10_000) for copy in range(4) for doc in _documents()]
+    _whoosh_build(tmp_path / "whoosh", docs, [])
+    IndexStore(tmp_path / "ours").rebuild(docs)
+    assert _segment_files(tmp_path / "ours") == _segment_files(tmp_path / "whoosh")

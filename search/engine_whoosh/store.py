@@ -19,11 +19,12 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.writing import CLEAR, LockError
 
+from search.backend import IndexBusy
 from search.documents import ResourceDoc, to_document
-from search.parallel_writer import BulkMultiWriter
-from search.postings import View
-from search.schema import SCHEMA_VERSION, build_schema
-from search.segment_writer import BulkSegmentWriter
+from search.engine_whoosh.parallel_writer import BulkMultiWriter
+from search.engine_whoosh.postings import View
+from search.engine_whoosh.schema import SCHEMA_VERSION, build_schema
+from search.engine_whoosh.segment_writer import BulkSegmentWriter
 
 REFRESH_SECONDS = 0.2   # how stale a process's view may be; unpublished resources vanish well within 2 s
 WRITE_TIMEOUT = 30.0    # seconds to wait for another process's writer
@@ -34,14 +35,12 @@ _log = logging.getLogger(__name__)
 
 class PlainLengthsCodec(W3Codec):
     """Whoosh's W3 codec without per-block length statistics: those serve Whoosh's own block-max scoring,
-    which `search.postings` does not use (it scores from the lengths column), and reading each posting's
+    which `postings` does not use (it scores from the lengths column), and reading each posting's
     document length back while writing a segment cost an eighth of the build time."""
 
+    # Whoosh internals (W3Codec.length_stats): tested by
+    # tests/search/test_whoosh_internals.py::test_whooshs_own_searcher_finds_the_same_in_our_index_as_in_its_own
     length_stats = False
-
-
-class IndexBusy(RuntimeError):
-    """Another process held the write lock for longer than the timeout; try again later."""
 
 
 class IndexStore:
@@ -75,15 +74,18 @@ class IndexStore:
         version_file.write_text(str(SCHEMA_VERSION))
         return ix
 
+    def _open_writer(self, timeout: float, procs: int = 1, limitmb: int = 256):
+        options = {"timeout": timeout, "delay": 0.05, "limitmb": limitmb, "codec": PlainLengthsCodec()}
+        try:
+            return (BulkMultiWriter(self.ix(), procs=procs, make=to_document, **options) if procs > 1
+                    else BulkSegmentWriter(self.ix(), **options))
+        except LockError as err:
+            raise IndexBusy(f"search index at {self.path} is locked by another writer") from err
+
     @contextmanager
     def writer(self, timeout: float = WRITE_TIMEOUT, procs: int = 1, limitmb: int = 256, clear: bool = False):
         """The index's only writer; commits on success, cancels on error. Raises IndexBusy on timeout."""
-        options = {"timeout": timeout, "delay": 0.05, "limitmb": limitmb, "codec": PlainLengthsCodec()}
-        try:
-            writer = (BulkMultiWriter(self.ix(), procs=procs, make=to_document, **options) if procs > 1
-                      else BulkSegmentWriter(self.ix(), **options))
-        except LockError as err:
-            raise IndexBusy(f"search index at {self.path} is locked by another writer") from err
+        writer = self._open_writer(timeout, procs, limitmb)
         try:
             yield writer
         except BaseException:
@@ -91,6 +93,15 @@ class IndexStore:
             raise
         writer.commit(mergetype=CLEAR) if clear else writer.commit()
         self._checked_at = 0.0  # our own change: look at once
+
+    @contextmanager
+    def holding(self, timeout: float = WRITE_TIMEOUT):
+        """The write lock without writing (a rebuild's switch: no writer commits in between)."""
+        writer = self._open_writer(timeout)
+        try:
+            yield
+        finally:
+            writer.cancel()
 
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int | str], writer=None) -> tuple[int, int]:
         """Add or replace `docs` and remove `delete_ids` (missing ones are fine): (indexed, deleted)."""
@@ -138,32 +149,35 @@ class IndexStore:
         if view is not None and now - self._checked_at < REFRESH_SECONDS:
             return view
         self._checked_at = now
-        if view is not None and self.ix().latest_generation() == view.generation:
+        if view is not None and self._latest(view) == view.generation:
             return view
         if view is not None and not self._refresh_lock.acquire(blocking=False):
             return view  # another thread is building the next view: answer from this one meanwhile
         if view is None:
             self._refresh_lock.acquire()
         try:
-            if self._view is view or self._view.generation != self.ix().latest_generation():
+            if self._view is view or self._view.generation != self._latest(self._view):
                 self._view = View(self.ix().searcher())
             return self._view
         finally:
             self._refresh_lock.release()
+
+    def _latest(self, view: View | None) -> int:
+        try:
+            return self.ix().latest_generation()
+        except OSError:  # a rebuild switched and removed this folder: answer from `view` until the backend follows
+            return view.generation if view is not None else -1
 
     def refresh(self, warm: Callable[[View, View], None]) -> None:
         """After our own commit: build the new generation's View and `warm(old, new)` it before queries see it;
         meanwhile they keep answering from the old one (the first queries after a commit paid for both)."""
         with self._refresh_lock:
             old = self._view
-            if old is None or old.generation == self.ix().latest_generation():
+            if old is None or old.generation == self._latest(old):
                 return
             new = View(self.ix().searcher())
             warm(old, new)
             self._view, self._checked_at = new, time.monotonic()
-
-    def doc_count(self) -> int:
-        return self.view().doc_count
 
     def stored_ids(self) -> dict[int, str]:
         """Resource id -> fingerprint of every live document (for drift checks)."""

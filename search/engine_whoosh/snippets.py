@@ -10,10 +10,11 @@ from markupsafe import Markup, escape
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
 from search import analysis
+from search.engine_whoosh.tokenizer import ChineseTokenizer
 
 SNIPPET_CHARS = 120
 SNIPPET_SOURCE_CHARS = 3000  # longer bodies are highlighted from their start only
-_analyzer = analysis.ChineseTokenizer()
+_analyzer = ChineseTokenizer()
 
 
 class _Formatter(HtmlFormatter):
@@ -21,6 +22,8 @@ class _Formatter(HtmlFormatter):
         super().__init__(tagname="mark", between="…", classname="", termclass="")
 
     def format_token(self, text, token, replace=False):
+        # Whoosh internals (HtmlFormatter._text, its escaping): tested by
+        # tests/search/test_whoosh_internals.py::test_the_snippet_formatter_escapes_and_marks_as_whooshs_html_formatter
         return "<mark>" + self._text(text[token.startchar:token.endchar]) + "</mark>"
 
 

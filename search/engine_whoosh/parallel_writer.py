@@ -9,11 +9,13 @@ import queue
 from collections.abc import Callable
 from typing import Any
 
+# Whoosh internals (SubWriterTask.run, MpWriter's _new_task/_enqueue/_added_sub/_commit): tested by
+# tests/search/test_segment_writer.py::test_several_writer_processes_index_the_same
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from search.segment_writer import BulkSegmentWriter
+from search.engine_whoosh.segment_writer import BulkSegmentWriter
 
 
 class _BulkTask(SubWriterTask):
@@ -24,6 +26,8 @@ class _BulkTask(SubWriterTask):
 
     def run(self) -> None:
         ix = self.storage.open_index(self.indexname)
+        # Whoosh internals (SegmentWriter's _lk and _finalize_segment): tested by
+        # tests/search/test_segment_writer.py::test_several_writer_processes_index_the_same
         writer = BulkSegmentWriter(ix, _lk=False, **self.kwargs)
         while (job := self.jobqueue.get()) is not None:
             filename, count = job
@@ -53,6 +57,8 @@ class BulkMultiWriter(MpWriter):
     def add_item(self, item: Any) -> None:
         self.docbuffer.append(item)
         if len(self.docbuffer) >= self.batchsize:
+            # Whoosh internals (MpWriter._enqueue/_added_sub): tested by
+            # tests/search/test_segment_writer.py::test_several_writer_processes_index_the_same
             self._enqueue()
         self._added_sub = True
 
@@ -89,6 +95,8 @@ class BulkMultiWriter(MpWriter):
         task.start()
         return task
 
+    # Whoosh internals (MpWriter._commit, _merge_segments, _finalize_segment, _close_segment, _commit_toc,
+    # _finish): tested by tests/search/test_segment_writer.py::test_several_writer_processes_index_the_same
     def _commit(self, mergetype, optimize, merge) -> None:
         """As Whoosh's, but a process that died fails the commit (Whoosh would commit without its part)."""
         try:

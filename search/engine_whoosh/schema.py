@@ -1,9 +1,9 @@
 """The Whoosh schema of the resource index.
 
-Text fields carry BM25F field boosts so that a title match outranks a description match. Pinyin and
-initials of title and tag words live in their own keyword fields. Facet fields are single-token columns
-or multi-valued keywords read by `search.facets` as bitsets; `published_at` and `enrolled` are sortable
-numeric columns for the two non-relevance orders.
+Text fields carry the BM25F field boosts of `search.ranking` so that a title match outranks a description
+match. Pinyin and initials of title and tag words live in their own keyword fields. Facet fields are single-
+token columns or multi-valued keywords read by `postings.View` as bitsets; `published_at` and `enrolled` are
+sortable numeric columns for the two non-relevance orders.
 
 Changing anything here means `SCHEMA_VERSION` goes up; an index with another version is rebuilt.
 """
@@ -15,24 +15,11 @@ from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency
 from whoosh.system import pack_uint
 
-from search.analysis import ChineseTokenizer, analyzer
+from search.engine_whoosh.tokenizer import ChineseTokenizer, analyzer
+from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 
 SCHEMA_VERSION = 1
 
-# field -> BM25F boost. Order matters for nothing; all are searched for every word.
-# Three text fields, not eight: every field is one more posting list to write and one more clause per word
-# to read. `meta` holds the short labels (tags, lesson titles, teachers, provider, category names).
-TEXT_FIELDS: dict[str, float] = {"title": 8.0, "meta": 3.0, "body": 1.0}
-PINYIN_FIELDS: dict[str, float] = {"pinyin": 3.0, "initials": 1.0}
-# Request parameter -> index field, in the order facets are shown.
-FACETS: dict[str, str] = {
-    "kind": "kind",
-    "category": "category",
-    "industry": "industry",
-    "audience": "audience",
-    "provider": "provider",
-    "credits": "has_credits",
-}
 # Fields shown in a result without going back to the database.
 DISPLAY_FIELDS = ("id", "title", "kind", "provider", "provider_name", "credits", "summary", "published_at",
                   "enrolled")

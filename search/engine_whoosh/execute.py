@@ -1,9 +1,9 @@
-"""Running a parsed query over a `View`: match, filter, count facets, order, page, highlight.
+"""The Whoosh engine's query path over a `View`: match, filter, count facets, order, page, highlight.
 
-Scoring is BM25 per field with field boosts; a word's score in a document is that of its best field
-(title 8 > meta 3 > body 1, "dis-max"), and the concepts of a query add up. All concepts must match (AND);
-when that finds nothing, any word may (OR) and the result says so (`relaxed`). Only the shown page is
-highlighted; nothing outside the page is read from stored fields.
+Scoring is BM25 per field with the field boosts of `search.ranking`; a word's score in a document is that of
+its best field (title 8 > meta 3 > body 1, "dis-max"), and the concepts of a query add up. All concepts must
+match (AND); when that finds nothing, any word may (OR) and the result says so (`relaxed`). Only the shown
+page is highlighted; nothing outside the page is read from stored fields.
 
 A word's matches do not depend on the query, so they are computed once per index generation and kept in the
 View (`_memo`): scores, bitset and rank order. A one-word query is then a few bit operations and a walk down
@@ -15,76 +15,17 @@ from __future__ import annotations
 import contextlib
 import heapq
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
-from markupsafe import Markup
-
-from search import snippets
-from search.postings import View, bits_to_ids, ids_to_bits
+from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
+from search.engine_whoosh import snippets
+from search.engine_whoosh.postings import View, bits_to_ids, ids_to_bits
 from search.query import Alternative, Concept, ParsedQuery, parse
-from search.schema import FACETS
+from search.ranking import FIELD_ORDER, PREFER_WEIGHT, tie_order
 
-FIELD_ORDER = ("body", "meta", "title")  # ascending boost: later fields overwrite (dis-max)
-SORTS = ("relevance", "newest", "enrolled")
-MAX_PER_PAGE = 50
-MAX_PAGE = 100
 FACET_VALUES = 30  # values shown per facet, most frequent first
 
 Scores = dict[int, float]
-
-
-@dataclass
-class SearchRequest:
-    q: str = ""
-    filters: Mapping[str, Sequence[str]] = field(default_factory=dict)  # facet name -> accepted values
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    facets: bool = True
-    highlight: bool = True   # snippets and marked titles for the shown page
-    synonyms: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
-@dataclass
-class Hit:
-    id: int
-    title: str
-    kind: str
-    provider: str
-    provider_name: str
-    credits: float
-    score: float
-    title_html: Markup
-    snippet: Markup
-    published_at: int = 0
-    enrolled: int = 0
-
-
-@dataclass
-class SearchResult:
-    total: int
-    page: int
-    per_page: int
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]]
-    relaxed: bool = False                    # AND found nothing: these match some of the words
-    suggestion: str | None = None            # "did you mean"
-    corrected_from: str | None = None        # the query found nothing; results are for `suggestion`
-    synonyms_used: tuple[tuple[str, str], ...] = ()
-    query: ParsedQuery | None = None
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def synonym_notes(self) -> dict[str, list[str]]:
-        """term -> what it also found, for one note per term (叉车工 has five official and catalog names)."""
-        notes: dict[str, list[str]] = {}
-        for term, also in self.synonyms_used:
-            notes.setdefault(term, []).append(also)
-        return notes
 
 
 class Matched:
@@ -105,14 +46,14 @@ class Matched:
 
     def rank(self, enrolled: list[int]) -> None:
         scores = self.scores
-        self.ranked = sorted(scores, key=lambda d: (-round(scores[d], 6), -enrolled[d]))
+        self.ranked = sorted(scores, key=lambda d: tie_order(scores[d], enrolled[d]))
 
     def top(self, final: int, count: int, wanted: int, enrolled: list[int]) -> list[int]:
         """The `wanted` best of the documents in `final` (`count` of them), ties to the most enrolled."""
         scores = self.scores
         if not self.rankable or count * 8 < len(scores):  # few pass the filters: rank just those
             top = heapq.nlargest(wanted + 20, bits_to_ids(final), key=scores.__getitem__)
-            return sorted(top, key=lambda d: (-round(scores[d], 6), -enrolled[d]))[:wanted]
+            return sorted(top, key=lambda d: tie_order(scores[d], enrolled[d]))[:wanted]
         if self.ranked is None:
             self.rank(enrolled)
         raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
@@ -127,7 +68,6 @@ class Matched:
 
 
 NOTHING = Matched({}, 0)
-PREFER_WEIGHT = 0.5  # share of a preferred word's score added to a document that matched anyway
 MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (about 150 MB at most)
 
 
@@ -342,10 +282,3 @@ def execute(view: View, request: SearchRequest, parsed: ParsedQuery | None = Non
     return SearchResult(total, page, per_page, hits, facets, relaxed=relaxed, synonyms_used=parsed.synonyms_used,
                         query=parsed)
 
-
-def describe(result: SearchResult) -> dict[str, Any]:
-    """Counts for logs and the benchmark."""
-    return {"total": result.total, "hits": len(result.hits), "relaxed": result.relaxed}
-
-
-Speller = Callable[[str], str | None]

@@ -9,13 +9,13 @@ is then set algebra on dicts and Python ints used as bitsets, which run in C:
 - facet counts are `(matched & value).bit_count()`,
 - sort keys (published_at, enrolled) and field lengths are plain lists indexed by global doc number.
 
-Decoding reads a few private attributes of Whoosh's W3 codec (pinned by setup.cfg: whoosh-reloaded 2.7);
-anything else falls back to the public matcher API.
+Decoding reads a few private attributes of Whoosh's W3 codec (pinned exactly by setup.cfg: whoosh-reloaded
+2.7.5); anything else falls back to the public matcher API. tests/search/test_whoosh_internals.py checks each
+against Whoosh's own matchers and scorer.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from array import array
@@ -24,14 +24,17 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import NamedTuple
 
+# Whoosh internals (_lenfield, LENGTHS_COLUMN, SegmentReader._perdoc): tested by
+# tests/search/test_whoosh_internals.py::test_field_lengths_read_from_the_lengths_column_are_whooshs
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.util.numeric import byte_to_length
 
-from search.schema import FACETS, PINYIN_FIELDS, TEXT_FIELDS
+from search import ranking
+from search.backend import FACETS
+from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 
-K1, B = 1.2, 0.75
 SCORED_FIELDS = {**TEXT_FIELDS, **PINYIN_FIELDS}
 SORT_COLUMNS = ("published_at", "enrolled")
 CACHE_POSTINGS = 4_000_000  # decoded postings kept per view (about 12 bytes each)
@@ -83,6 +86,8 @@ def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if isinstance(matcher, ListMatcher):
+        # Whoosh internals (ListMatcher._ids/_weights): tested by
+        # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
         ids = list(matcher._ids)
         weights = matcher._weights
         return ids, list(weights) if weights is not None else [1.0] * len(ids)
@@ -95,6 +100,8 @@ def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
         return ids, weights
     ids, weights = [], []
     while True:
+        # Whoosh internals (the W3 leaf matcher's _data/_read_data/_lastblock/_goto/_nextoffset): tested by
+        # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
         if matcher._data is None:
             matcher._read_data()
         block_ids, block_weights, _values = matcher._data
@@ -126,6 +133,8 @@ def _segment_data(segreader) -> SegmentData:
     sort = {name: [int(v or 0) for v in segreader.column_reader(name)] for name in SORT_COLUMNS}
     lengths = {}
     for field in SCORED_FIELDS:
+        # Whoosh internals (SegmentReader._perdoc._cached_reader): tested by
+        # tests/search/test_whoosh_internals.py::test_field_lengths_read_from_the_lengths_column_are_whooshs
         column = segreader._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
         lengths[field] = [_LENGTH_OF_BYTE[b] for b in column] if column is not None else [0] * size
     data = SegmentData(facets, sort, lengths)
@@ -149,7 +158,7 @@ class View:
         self.doc_count = self.reader.doc_count()
         self.io_lock = threading.Lock()  # Whoosh's readers seek shared file objects: one reader at a time
         self._cache: OrderedDict[tuple[str, str], Posting | None] = OrderedDict()
-        self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # search.engine's per-word matches
+        self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # execute.py's per-word matches
         self.memo_docs = 0  # documents held in `memo`, to bound it
         self._cached_postings = 0
         self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation
@@ -227,12 +236,9 @@ class View:
                 weights.extend(local_weights)
         if not ids:
             return None
-        boost = SCORED_FIELDS[field]
-        idf = math.log(1 + (self.doc_count - len(ids) + 0.5) / (len(ids) + 0.5))
-        lengths, norm = self.lengths[field], K1 * B / self.avg_length[field]
-        base, scale = K1 * (1 - B), boost * idf * (K1 + 1)
-        scores = [scale * tf / (tf + base + norm * lengths[doc])
-                  for doc, tf in zip(ids, [w / boost for w in weights], strict=True)]
+        boost, lengths = SCORED_FIELDS[field], self.lengths[field]
+        scores = ranking.bm25([w / boost for w in weights], [lengths[doc] for doc in ids], boost, self.doc_count,
+                              self.avg_length[field])
         return Posting(array("l", ids), array("d", scores), ids_to_bits(ids, self.size))
 
     def stored(self, doc: int) -> dict:

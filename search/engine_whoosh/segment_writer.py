@@ -8,7 +8,7 @@ teachers, tags and template sentences repeat across thousands of documents). Eac
 once. At commit every term's postings are assembled from the units that contain it, with C-level counting
 and sorting, and written a block (128 postings) at a time.
 
-`search.parallel_writer.BulkMultiWriter` runs this writer in several processes, one segment each.
+`parallel_writer.BulkMultiWriter` runs this writer in several processes, one segment each.
 
 Anything unusual (document boosts, spelling or vector fields, a codec with length statistics, merged
 segments) takes Whoosh's generic path or per-posting adds, so the result never depends on the path taken.
@@ -26,14 +26,17 @@ from operator import itemgetter, sub
 from typing import Any, NamedTuple
 
 from whoosh.analysis import RegexTokenizer
+
+# Whoosh internals (W3 codec private names): tested by
+# tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3PostingsWriter, _lenfield
 from whoosh.formats import Frequency
 from whoosh.system import pack_uint
 from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.analysis import ChineseTokenizer
-from search.schema import ChineseFrequency
+from search.engine_whoosh.schema import ChineseFrequency
+from search.engine_whoosh.tokenizer import ChineseTokenizer
 
 WHOLE_VALUE = 32  # characters: a value up to this long is one unit even where it could be split
 KEYWORD_PATTERN = r"[^ \t\r\n]+"  # Whoosh's KEYWORD tokenizer (SpaceSeparatedTokenizer)
@@ -185,6 +188,8 @@ class BulkSegmentWriter(SegmentWriter):
         try:
             if any(name.startswith("_") for name in fields):
                 raise _Generic  # boosts or custom stored values
+            # Whoosh internals (SegmentWriter._check_fields/_check_state/_added, perdoc._storedfields): tested by
+            # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
             self._check_fields(self.schema, list(fields))  # Whoosh's UnknownFieldError for a bogus name
             plans = [(name, self._plan(name)) for name in sorted(fields) if fields[name] is not None]
             if not all(isinstance(fields[name], str) for name, plan in plans if plan.field.indexed):
@@ -225,6 +230,8 @@ class BulkSegmentWriter(SegmentWriter):
     def _length_buffer(self, fieldname: str) -> tuple[int, bytearray]:
         """A field's length bytes from the length column's current end on (Whoosh writes one byte per
         document and field through four calls; these go to the column in one write)."""
+        # Whoosh internals (W3PerDocWriter's column helpers): tested by
+        # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
         perdoc, name = self.perdocwriter, _lenfield(fieldname)
         if not perdoc._has_column(name):
             perdoc._create_column(name, LENGTHS_COLUMN)
@@ -236,6 +243,8 @@ class BulkSegmentWriter(SegmentWriter):
         """Hand the buffered lengths to their columns: before anything else writes to them."""
         for fieldname, (base, data) in self._lengths.items():
             column = self._length_columns[fieldname]
+            # Whoosh internals (a column writer's _dbfile/_count): tested by
+            # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
             column._dbfile.write(bytes(data))
             column._count = base + len(data)
         self._lengths.clear()
@@ -282,6 +291,8 @@ class BulkSegmentWriter(SegmentWriter):
         deque(map(list.append, map(_first, entries), repeat(docnum)), maxlen=0)  # the loop, in C
         return sum(map(_third, entries))
 
+    # Whoosh internals (SegmentWriter._flush_segment, fieldwriter._postwriter): tested by
+    # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
     def _flush_segment(self) -> None:
         self._write_lengths()
         self.perdocwriter.close()
@@ -312,6 +323,8 @@ def write_postings(fieldwriter, schema, pool: TermPool) -> None:
         for tbytes, docs, pairs in pool.terms(fieldname, pool.values.get(fieldname)):
             if not started:
                 fieldwriter.start_field(fieldname, schema[fieldname])
+                # Whoosh internals (W3FieldWriter._postwriter, W3PostingsWriter._blocklimit): tested by
+                # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
                 postwriter = fieldwriter._postwriter
                 limit = postwriter._blocklimit
                 started = True
@@ -335,6 +348,8 @@ def write_postings(fieldwriter, schema, pool: TermPool) -> None:
             fieldwriter.finish_field()
 
 
+# Whoosh internals (W3PostingsWriter's block fields and _new_block): tested by
+# tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
 def _write_block(pw: W3PostingsWriter, ids: array, weights: array, values: list[bytes], top: float,
                  fixed_size: int | None, last: bool) -> None:
     """W3PostingsWriter._write_block for a block given whole (its _mini_* helpers loop in Python)."""
