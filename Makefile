@@ -61,7 +61,7 @@ dev: install
 # services, models and pure rules listed there (mypy, cached in .mypy_cache).
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports --no-cache
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/mypy
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py); the browser
