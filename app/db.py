@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def utcnow() -> datetime:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, connection_record: ConnectionPoolEntry) -> None:
     """WAL lets readers and one writer work at once; SQLite leaves foreign keys off unless asked."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
@@ -108,7 +110,7 @@ class DirectStatement:
         cursor.execute(sql, [value for _name, value in values] if positional else dict(values))
         return cursor
 
-    def rows(self, connection: Connection, params: dict[str, Any]) -> list:
+    def rows(self, connection: Connection, params: dict[str, Any]) -> list[Any]:
         """The selected rows, as named tuples of converted values."""
         cursor = self._execute(connection, params)
         found = cursor.fetchall()
@@ -116,7 +118,7 @@ class DirectStatement:
         if dialect.name not in self._results:  # result processors need the driver's column types
             columns = list(self.statement.selected_columns)
             self._results[dialect.name] = (
-                collections.namedtuple("Row", [column.key for column in columns]),  # type: ignore[misc]
+                collections.namedtuple("Row", [column.key for column in columns]),
                 [column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                  for column, described in zip(columns, cursor.description, strict=True)])
         cursor.close()
@@ -127,6 +129,6 @@ class DirectStatement:
     def rowcount(self, connection: Connection, params: dict[str, Any]) -> int:
         """How many rows an UPDATE or DELETE changed."""
         cursor = self._execute(connection, params)
-        count = cursor.rowcount
+        count: int = cursor.rowcount
         cursor.close()
         return count

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InternalError, OperationalError
@@ -95,7 +96,8 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def error_response(status: int, code: str, message: str,
+                   fields: dict[str, str] | None = None) -> tuple[Response | str, int]:
     if wants_json():
         body: dict[str, Any] = {"error": {"code": code, "message": message}}
         if fields:
@@ -112,7 +114,7 @@ def _read_only(err: Exception) -> bool:
 
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
-    def domain_error(err: DomainError):
+    def domain_error(err: DomainError) -> ResponseReturnValue:
         response, status = error_response(err.status, err.code, err.message, err.fields)
         if isinstance(err, TooManyRequests):
             response = app.make_response((response, status))
@@ -120,12 +122,12 @@ def register(app: Flask) -> None:
         return response, status
 
     @app.errorhandler(CSRFError)
-    def csrf_error(err: CSRFError):
+    def csrf_error(err: CSRFError) -> ResponseReturnValue:
         return error_response(400, "csrf_failed", _("页面已过期或表单无效，请刷新页面后重新提交。"))
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
-    def value_out_of_range(err: Exception):
+    def value_out_of_range(err: Exception) -> ResponseReturnValue:
         """A value no column holds reached the database (a number beyond 64 bits, text too long, NUL): the input
         is at fault, so 400, and the transaction is rolled back. Logged with its traceback: the view or service
         that let the value through should refuse it first."""
@@ -145,7 +147,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InternalError)
-    def database_error(err: Exception):
+    def database_error(err: Exception) -> ResponseReturnValue:
         """A write to a database that is read-only (a read-only data folder, a PostgreSQL standby) says so
         with 503 instead of a 500; reading pages keep working. Other database errors stay server errors."""
         from app.extensions import db
@@ -157,7 +159,7 @@ def register(app: Flask) -> None:
         return error_response(503, "read_only", _("网站暂时只能浏览，不能保存修改。请稍后再试，已保存的内容不会丢失。"))
 
     @app.errorhandler(HTTPException)
-    def http_error(err: HTTPException):
+    def http_error(err: HTTPException) -> ResponseReturnValue:
         status = err.code or 500
         return error_response(status, _HTTP_CODES.get(status, "http_error"),
                               _messages().get(status, err.description or ""))

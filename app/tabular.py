@@ -188,7 +188,8 @@ def _first_sheet(data: bytes) -> Any:
     not computed: openpyxl does that on opening every sheet, by parsing a sheet without <dimension> (as
     openpyxl's own write-only mode saves them) whole into memory. The reader gives its own bounds instead.
     Uses openpyxl's reader step by step (pinned to 3.1 in setup.cfg)."""
-    from openpyxl.reader.excel import ExcelReader, apply_stylesheet
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     class UnsizedSheet(ReadOnlyWorksheet):
@@ -289,7 +290,7 @@ def read_rows(data: bytes, filename: str, *, limits: TableLimits, fields: Collec
     if missing:
         raise file_error(_("缺少必需的列：%(cols)s。第一行应为列名，例如 %(example)s。",
                            cols="、".join(missing), example=", ".join(required)), "missing_columns")
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for number, raw in enumerate(raw_rows, start=2):
         if not any(cell.strip() for cell in raw if cell):
             continue

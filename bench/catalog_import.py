@@ -43,7 +43,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     args = parser.parse_args()
 
-    from app import create_app
+    from catalog_pages import menu_app, write_block
+
     from app.accounts.policy import SYSTEM
     from app.extensions import db
     from app.tabular import TableLimits
@@ -52,28 +53,22 @@ def main() -> None:
     from tests import factories
 
     data = make_csv(args.rows)
-    with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATA_DIR": tmp, "SECRET_KEY": "bench"})
-        with app.app_context():
-            db.create_all()
-            factories.seed_orgs()
-            categories.seed_menu(db.session)
-            db.session.commit()
-            provider = factories.organisations.get_by_code(db.session, "INST-T1")
+    with tempfile.TemporaryDirectory() as tmp, menu_app(tmp).app_context():
+        provider = factories.organisations.get_by_code(db.session, "INST-T1")
 
-            limits = TableLimits(max_bytes=len(data) + 1, max_rows=args.rows, max_lines=max(args.rows + 1, 100_000))
-            started = time.perf_counter()
-            _written, rows = imports.read_rows(data, "bench.csv", limits=limits)
-            menu = categories.load_menu(db.session)
-            bad = sum(1 for _n, raw in rows if validate_resource(raw, menu)[1])
-            validate_s = time.perf_counter() - started
+        limits = TableLimits(max_bytes=len(data) + 1, max_rows=args.rows, max_lines=max(args.rows + 1, 100_000))
+        started = time.perf_counter()
+        _written, rows = imports.read_rows(data, "bench.csv", limits=limits)
+        menu = categories.load_menu(db.session)
+        bad = sum(1 for _n, raw in rows if validate_resource(raw, menu)[1])
+        validate_s = time.perf_counter() - started
 
-            started = time.perf_counter()
-            report = imports.import_resources(db.session, SYSTEM, provider, data, "bench.csv", publish=True,
-                                              limits=limits)
-            db.session.commit()
-            import_s = time.perf_counter() - started
-            assert bad == 0 and report.imported == args.rows, (bad, report.errors[:3])
+        started = time.perf_counter()
+        report = imports.import_resources(db.session, SYSTEM, provider, data, "bench.csv", publish=True,
+                                          limits=limits)
+        db.session.commit()
+        import_s = time.perf_counter() - started
+        assert bad == 0 and report.imported == args.rows, (bad, report.errors[:3])
     table = "\n".join([
         f"{args.rows:,} CSV rows (UTF-8) into SQLite, as `qiuxue catalog import --publish` does it. "
         "`.venv/bin/python bench/catalog_import.py`", "",
@@ -84,8 +79,6 @@ def main() -> None:
         f"Import / baseline: {import_s / validate_s:.2f}. Target 10,000 rows in < 30 s: "
         f"{'met' if import_s < 30 else 'NOT met'}."])
     print(table)
-    from catalog_pages import write_block
-
     write_block("import", "### Bulk import\n\n" + table)
 
 

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from flask import Flask
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -50,11 +52,26 @@ waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.arg
 """
 
 
+def menu_app(data_dir: str) -> Flask:
+    """A Qiuxue app on `data_dir` with its tables, the test organisations and the menu (the catalog benchmarks)."""
+    from app import create_app  # the project is importable once sys.path has ROOT (above); likewise below
+    from app.extensions import db
+    from catalog import categories
+    from tests import factories
+
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench"})
+    with app.app_context():
+        db.create_all()
+        factories.seed_orgs()
+        categories.seed_menu(db.session)
+        db.session.commit()
+    return app
+
+
 def populate(data_dir: str, count: int) -> None:
     """100,000 published resources with categories, industries, audiences and lessons, by bulk insert."""
     from sqlalchemy import insert
 
-    from app import create_app
     from app.db import utcnow
     from app.extensions import db
     from catalog import categories
@@ -68,12 +85,7 @@ def populate(data_dir: str, count: int) -> None:
     )
     from tests import factories
 
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench"})
-    with app.app_context():
-        db.create_all()
-        factories.seed_orgs()
-        categories.seed_menu(db.session)
-        db.session.commit()
+    with menu_app(data_dir).app_context():
         menu = categories.load_menu(db.session)
         leaves = [n.category.id for n in menu.flat() if not n.children]
         providers = [factories.organisations.get_by_code(db.session, c).id for c in ("INST-T1", "INST-T2")]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -134,7 +135,7 @@ def _emit_for_subtree(session: Session, category: Category) -> None:
         outbox.emit(session, "resource", resource_id)
 
 
-def add(session: Session, actor, *, name: str, code: str, parent_code: str | None = None) -> Category:
+def add(session: Session, actor: Any, *, name: str, code: str, parent_code: str | None = None) -> Category:
     require(actor, "category.manage")
     name, code = _check_name(name), (code or "").strip().lower()
     if not CODE_RE.match(code):
@@ -149,7 +150,7 @@ def add(session: Session, actor, *, name: str, code: str, parent_code: str | Non
     return category
 
 
-def rename(session: Session, actor, category: Category, name: str) -> Category:
+def rename(session: Session, actor: Any, category: Category, name: str) -> Category:
     require(actor, "category.manage")
     category.name = _check_name(name)
     _emit_for_subtree(session, category)
@@ -162,7 +163,7 @@ def _siblings(session: Session, parent_id: int | None) -> list[Category]:
     return list(session.scalars(select(Category).where(where).order_by(Category.position, Category.id)))
 
 
-def reorder(session: Session, actor, category: Category, offset: int) -> None:
+def reorder(session: Session, actor: Any, category: Category, offset: int) -> None:
     """Move a category up (offset -1) or down (+1) among its siblings; positions are renumbered 0..n-1."""
     require(actor, "category.manage")
     siblings = _siblings(session, category.parent_id)
@@ -174,7 +175,7 @@ def reorder(session: Session, actor, category: Category, offset: int) -> None:
     session.flush()
 
 
-def move(session: Session, actor, category: Category, new_parent_code: str | None) -> None:
+def move(session: Session, actor: Any, category: Category, new_parent_code: str | None) -> None:
     """Hang a category (with everything below it) under another parent, at the end; never under itself."""
     require(actor, "category.manage")
     new_parent = get(session, new_parent_code) if new_parent_code else None
@@ -190,7 +191,7 @@ def move(session: Session, actor, category: Category, new_parent_code: str | Non
     session.flush()
 
 
-def delete(session: Session, actor, category: Category) -> None:
+def delete(session: Session, actor: Any, category: Category) -> None:
     require(actor, "category.manage")
     held = session.scalar(select(func.count()).select_from(ResourceCategory)
                           .where(ResourceCategory.category_id == category.id)) or 0

@@ -3,6 +3,8 @@ submit and withdraw, bulk import) and for union staff (the review queue, unpubli
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -22,6 +24,21 @@ def _form_context(resource: Resource | None, values: dict, errors: dict) -> dict
     return {"resource": resource, "values": values, "errors": errors, "menu": menu(), "kinds": KIND_LABELS,
             "industries": INDUSTRY_LABELS, "audiences": AUDIENCE_LABELS,
             "problems": service.publishing_problems(resource) if resource else []}
+
+
+def _commit_or_flash(step: Callable[[], str]) -> None:
+    """Run one workflow step: commit and flash its message, or roll back and flash why it was refused (a
+    Forbidden stays a 403)."""
+    try:
+        message = step()
+    except DomainError as err:
+        if isinstance(err, Forbidden):
+            raise
+        db.session.rollback()
+        flash(err.message, "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
 
 
 def _values_of(resource: Resource) -> dict:
@@ -148,21 +165,15 @@ def edit_lessons(resource_id: int):
 def workflow(resource_id: int, step: str):
     user = current_user_or_none()
     item = service.get_resource(db.session, resource_id)
-    try:
+
+    def run() -> str:
         if step == "submit":
             service.submit(db.session, user, item, request.form.get("comment", ""))
-            message = _("已提交审核。")
-        else:
-            service.withdraw(db.session, user, item, request.form.get("comment", ""))
-            message = _("已撤回。")
-    except DomainError as err:
-        if isinstance(err, Forbidden):
-            raise
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
+            return _("已提交审核。")
+        service.withdraw(db.session, user, item, request.form.get("comment", ""))
+        return _("已撤回。")
+
+    _commit_or_flash(run)
     return redirect(url_for("catalog.edit", resource_id=resource_id))
 
 
@@ -220,23 +231,18 @@ def review(resource_id: int):
     user = current_user_or_none()
     item = service.get_resource(db.session, resource_id)
     decision = request.form.get("decision", "")
-    try:
+
+    def run() -> str:
         if decision == "unpublish":
             service.unpublish(db.session, user, item, request.form.get("comment", ""))
-        else:
+        else:  # the service refuses any other decision than these
             service.review(db.session, user, item, decision, request.form.get("comment", ""))
             section_id = request.form.get("section_id", type=int)
             catalog = _own_catalog(user)
             if decision == "select" and section_id and catalog is not None:
                 union_catalogs.add_resource(db.session, user, catalog, section_id, item.id)
-    except DomainError as err:
-        if isinstance(err, Forbidden):
-            raise
-        db.session.rollback()
-        flash(err.message, "error")
-    else:
-        db.session.commit()
-        flash({"select": _("已遴选发布。"), "return": _("已退回修改。"), "unpublish": _("已下架。")}[decision],
-              "success")
+        return {"select": _("已遴选发布。"), "return": _("已退回修改。"), "unpublish": _("已下架。")}[decision]
+
+    _commit_or_flash(run)
     return redirect(request.form.get("next_page") == "resource" and url_for("catalog.resource", resource_id=item.id)
                     or url_for("catalog.review_queue"))

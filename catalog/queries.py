@@ -3,10 +3,11 @@ three sort orders and pagination, in a fixed number of queries whatever the page
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -71,7 +72,7 @@ class Page:
         return self.page > 1
 
 
-def _member(enum_type, value: Any) -> str:
+def _member(enum_type: type[enum.StrEnum], value: Any) -> str:
     try:
         return enum_type(str(value)).value
     except ValueError:
@@ -102,7 +103,10 @@ def parse_page(args: Mapping[str, Any], default_per_page: int = 20) -> tuple[int
     return number("page", 1, 10_000), number("per_page", default_per_page, MAX_PER_PAGE)
 
 
-def _filtered(filters: Filters, menu: Menu | None, query: Select) -> Select:
+_Query = TypeVar("_Query", bound="Select[Any]")
+
+
+def _filtered(filters: Filters, menu: Menu | None, query: _Query) -> _Query:
     query = query.where(Resource.status == ResourceStatus.published)
     if filters.kind:
         query = query.where(Resource.kind == filters.kind)
@@ -140,7 +144,7 @@ def browse(session: Session, filters: Filters, page: int = 1, per_page: int = 20
     With `count_ttl_s` the total is cached that long per filter (QIUXUE_CATALOG_COUNT_CACHE_SECONDS):
     counting 100,000 rows costs more than the whole rest of the page, and a total a few seconds old
     misleads no one."""
-    key = (str(session.get_bind().url), filters.category, filters.kind, filters.industry, filters.audience,
+    key = (str(session.get_bind().engine.url), filters.category, filters.kind, filters.industry, filters.audience,
            filters.has_credits, filters.provider)
     total = _counts.get(key, count_ttl_s) if count_ttl_s > 0 else None
     if total is None:
@@ -181,10 +185,11 @@ _provider_cache: dict[str, Any] = {"at": 0.0, "rows": [], "key": None}
 def providers(session: Session, ttl_s: float = 60.0) -> list[tuple[str, str]]:
     """(code, name) of organisations with published resources, for the provider filter. Cached briefly:
     it changes rarely and grouping every published resource on each list page would be wasted work."""
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     now = time.monotonic()
     if _provider_cache["key"] == key and now - _provider_cache["at"] < ttl_s:
-        return _provider_cache["rows"]
+        cached: list[tuple[str, str]] = _provider_cache["rows"]
+        return cached
     rows = [(code, name) for code, name in session.execute(
         select(Organisation.code, Organisation.name).where(Organisation.id.in_(
             select(Resource.provider_id).where(Resource.status == ResourceStatus.published).distinct()))

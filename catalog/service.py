@@ -234,14 +234,6 @@ def withdraw(session: Session, actor: Any, resource: Resource, reason: str) -> R
     return _done(session, resource)
 
 
-def publish_directly(session: Session, actor: Any, resource: Resource, comment: str) -> Resource:
-    """Submit and select in one step, for those who may do both (the CLI import with --publish)."""
-    require(actor, "resource.submit", resource)
-    require(actor, "resource.review", resource)
-    submit(session, actor, resource, comment)
-    return review(session, actor, resource, "select", comment)
-
-
 def _done(session: Session, resource: Resource) -> Resource:
     resource.updated_at = utcnow()
     session.flush()

@@ -85,7 +85,8 @@ def create_catalog(session: Session, actor: Any, org: Organisation, *, inherit: 
 
 
 def _chain(catalog: UnionCatalog) -> list[UnionCatalog]:
-    chain, current = [], catalog
+    chain: list[UnionCatalog] = []
+    current: UnionCatalog | None = catalog
     while current is not None and current not in chain:
         chain.append(current)
         current = current.parent

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from app import events
@@ -103,9 +103,9 @@ def check_resource(session: Session, user_id: int, resource_id: int) -> bool:
         LessonProgress.completed_at.is_not(None)).execution_options(populate_existing=True)))
     if not lesson_ids or not lesson_ids <= done or quiz_passed(session, user_id, resource_id) is False:
         return False
-    stamped = session.execute(update(Enrolment).where(Enrolment.id == enrolment.id,
-                                                      Enrolment.completed_at.is_(None))
-                              .values(completed_at=utcnow())).rowcount
+    # an UPDATE's result is a CursorResult (Session.execute is typed for SELECTs)
+    stamped = cast(CursorResult[Any], session.execute(update(Enrolment).where(
+        Enrolment.id == enrolment.id, Enrolment.completed_at.is_(None)).values(completed_at=utcnow()))).rowcount
     session.refresh(enrolment)
     if not stamped:
         return False

@@ -74,27 +74,6 @@ def check_heartbeat(position_s: float, watched: Sequence[Sequence[float]], durat
     return None
 
 
-@dataclass(frozen=True)
-class LessonState:
-    watched: tuple[Interval, ...] = ()
-    position_s: float = 0.0
-    last_seq: int = -1
-
-
-def apply(state: LessonState, position_s: float, watched: Sequence[Sequence[float]], seq: int) -> LessonState:
-    """Fold one accepted heartbeat into the state. The watched union only grows; the resume
-    position is taken from the newest heartbeat (highest seq), so replaying an old one cannot
-    rewind where the learner stopped."""
-    union = tuple(merge([*state.watched, *watched]))
-    position = position_s if seq > state.last_seq else state.position_s
-    return LessonState(watched=union, position_s=position, last_seq=max(seq, state.last_seq))
-
-
-def new_watched(state: LessonState, watched: Sequence[Sequence[float]]) -> float:
-    """Seconds this heartbeat adds beyond what was already counted (for the wall-clock check)."""
-    return covered([*state.watched, *watched]) - covered(state.watched)
-
-
 # A player reports at least every 15 s while playing; the first heartbeat after a start or a replay may carry
 # up to this much media (at the fastest rate) beyond what the clocks prove.
 GRACE_S = 30.0 * MAX_PLAYBACK_RATE + TOLERANCE_S

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import ffmpeg as ffmpeg_python
 
@@ -147,7 +148,7 @@ def command(source: str | Path, probe_: Probe, plan_: Plan, *, preset: str = "ve
     return [args[0], "-hide_banner", "-y", "-loglevel", "error", *args[1:]]
 
 
-def _rung_output(streams: list, rung: Rung, plan_: Plan, options: dict[str, object]):
+def _rung_output(streams: list[Any], rung: Rung, plan_: Plan, options: dict[str, object]) -> Any:  # ffmpeg nodes
     if rung.kind != plan_.mp4_from:
         return ffmpeg_python.output(*streams, f"{rung.kind}/index.m3u8", format="hls", **options,
                                     **_hls_options(rung.kind))
@@ -157,7 +158,7 @@ def _rung_output(streams: list, rung: Rung, plan_: Plan, options: dict[str, obje
     return ffmpeg_python.output(*streams, tee, format="tee", flags="+global_header", **options)
 
 
-def _stills(branch, plan_: Plan) -> list:
+def _stills(branch: Any, plan_: Plan) -> list[Any]:  # ffmpeg-python has no types: its graph nodes are Any
     picked = branch.filter("select", f"gte(t,{plan_.poster_at_s:.3f})").split()
     side = min(POSTER_MAX_SIDE, max(r.height for r in plan_.rungs))
     poster_scale = (side, -2) if plan_.portrait else (-2, side)

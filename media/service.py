@@ -50,7 +50,8 @@ class MediaSettings:
                 max_duration_s=int(c["MEDIA_MAX_DURATION_S"]), expire_hours=int(c["MEDIA_UPLOAD_EXPIRE_HOURS"]),
                 url_ttl_s=int(c["MEDIA_URL_TTL_S"]), preset=str(c["MEDIA_X264_PRESET"]),
                 threads=int(c["MEDIA_FFMPEG_THREADS"]))
-        return app.extensions["media"]
+        settings: MediaSettings = app.extensions["media"]
+        return settings
 
 
 def upload_orgs(actor: Any) -> list[Organisation]:

@@ -12,8 +12,9 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 KEY_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*$")
 
@@ -110,6 +111,6 @@ class LocalStorage:
         return path.stat().st_size
 
 
-def get_storage(config: dict) -> LocalStorage:
+def get_storage(config: Mapping[str, Any]) -> LocalStorage:
     root = config.get("MEDIA_DIR") or os.path.join(config["DATA_DIR"], "media")
     return LocalStorage(root)

@@ -31,10 +31,6 @@ class Result:
     command: list[str]
 
 
-def build_command(source: Path, probe: Probe, *, preset: str = "veryfast", threads: int = 0) -> list[str]:
-    return ladder.command(source, probe, ladder.plan(probe), preset=preset, threads=threads)
-
-
 def transcode(source: Path, work: Path, probe: Probe, *, preset: str = "veryfast", threads: int = 0,
               on_progress: Callable[[float], None] | None = None,
               should_stop: Callable[[], bool] | None = None) -> Result:

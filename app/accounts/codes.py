@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import sms
@@ -114,8 +114,3 @@ def check(session: Session, *, phone: str, purpose: str, code: str, source: str 
     spent = latest is None or latest.wrong_tries >= limits.max_tries
     message = (_("验证码已失效，请重新获取。") if spent else _("验证码不正确。"))
     raise Invalid(message, code="code_wrong", fields={field: message})
-
-
-def sent_count(session: Session, phone: str) -> int:
-    return session.scalar(select(func.count()).select_from(VerificationCode)
-                          .where(VerificationCode.phone == phone)) or 0

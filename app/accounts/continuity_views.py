@@ -15,7 +15,16 @@ from app.accounts.masking import mask_name, mask_phone
 from app.accounts.models import AccountMerge, Role, User
 from app.accounts.policy import can, orgs_for, require
 from app.accounts.service import normalise_phone
-from app.accounts.views import _show_errors, auth_bp, client_source, code_limits, deliver_sms, me_bp, send_code
+from app.accounts.views import (
+    _commit_or_show,
+    _show_errors,
+    auth_bp,
+    client_source,
+    code_limits,
+    deliver_sms,
+    me_bp,
+    send_code,
+)
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
 from app.sms import recent
@@ -161,15 +170,11 @@ def merges():
                     field.errors = [_("没有找到用这个手机号注册的用户。")]
             status = 400
         else:
-            try:
-                record = merge.merge(db.session, _me(), source, target, id_number=form.id_number.data or "")
-            except (Invalid, Conflict) as err:
-                db.session.rollback()
-                _show_errors(form, err)
-                flash(err.message, "error")
+            record = _commit_or_show(form, lambda: merge.merge(
+                db.session, _me(), source, target, id_number=form.id_number.data or ""), (Invalid, Conflict))
+            if record is None:
                 status = 400
             else:
-                db.session.commit()
                 flash(_("账号已合并。"), "success")
                 return redirect(url_for("me.merge_record", merge_id=record.id))
     elif form.is_submitted():

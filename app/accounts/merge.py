@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import Table, UniqueConstraint, and_, delete, func, select, update
+from sqlalchemy import CursorResult, Table, UniqueConstraint, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -37,7 +37,7 @@ def _t(value: Any) -> Any:
 
 
 # Which of two rows is "more advanced" (greater key stays); tables not named here keep the target's row.
-RANK: dict[str, Callable[[dict[str, Any]], tuple]] = {
+RANK: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
     "enrolments": lambda r: (r["completed_at"] is not None, _t(r["last_active_at"]), r["last_position_s"] or 0),
     "lesson_progress": lambda r: (r["completed_at"] is not None, bool(r["reached_end"]), r["covered_s"] or 0),
     "credit_certificates": lambda r: (r["revoked_at"] is None, -_t(r["issued_at"]).toordinal()),
@@ -88,7 +88,7 @@ def _move_table(session: Session, table: Table, column: str, source: int, target
             if twin is None:
                 continue
             twin_row = dict(twin._mapping)
-            rank = RANK.get(table.name, lambda _r: ())
+            rank: Callable[[dict[str, Any]], tuple[Any, ...]] = RANK.get(table.name, lambda _r: ())
             keep_source = rank(row) > rank(twin_row)
             loser = twin_row if keep_source else row
             if _children(session, table, loser):
@@ -96,7 +96,8 @@ def _move_table(session: Session, table: Table, column: str, source: int, target
                                code="merge_conflict")
             replaced.append({"table": table.name, "kept": "source" if keep_source else "target", "row": loser})
             session.execute(delete(table).where(_pk(table, loser)))
-    return session.execute(update(table).where(col == source).values({column: target})).rowcount or 0
+    moved = cast(CursorResult[Any], session.execute(update(table).where(col == source).values({column: target})))
+    return moved.rowcount or 0
 
 
 def _twice_earned(session: Session, target: int) -> list[int]:

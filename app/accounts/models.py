@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
 from sqlalchemy import Date, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
@@ -99,7 +100,10 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login asks this
         return self.is_active_account
 
-    # The signed-in session (UserSession.id) this object was loaded for or logged in with; not a column.
+    # The signed-in session (UserSession.id) this object was loaded for or logged in with; not a column (the
+    # annotation only for mypy: the ORM would take an annotated class attribute for a column).
+    if TYPE_CHECKING:
+        session_id: str | None
     session_id = None
 
     def get_id(self) -> str:

@@ -66,7 +66,7 @@ def org_admin_of(user: User, org: Organisation | None) -> bool:
     return org is not None and any(m.organisation_id == org.id and m.is_admin for m in user.memberships)
 
 
-def _grant_role(user: User, target: tuple) -> bool:
+def _grant_role(user: User, target: tuple[Any, ...]) -> bool:  # a Grant, or (org, role)
     """Give someone a staff role. Unions appoint union staff in their own union and the unions below; every
     other organisation's staff are appointed by that organisation's own admin (or a site admin), never by
     the unions that review its work: a union could otherwise make itself an institution's staff and approve

@@ -101,7 +101,7 @@ def _dummy_hash(method: str) -> str:
     return generate_password_hash("no account has this password", method=method)
 
 
-def wait_if_over(session: Session, kind: str, attempts: Select, limit: int, window: timedelta,
+def wait_if_over(session: Session, kind: str, attempts: Select[datetime], limit: int, window: timedelta,
                  now: datetime) -> None:
     """Raise TooManyRequests when `attempts` (a select of LoginFailure.at) holds `limit` rows of `kind` within
     `window`, saying how long until the oldest of them no longer counts."""

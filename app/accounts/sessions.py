@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -38,7 +39,8 @@ def end(session: Session, user: User) -> None:
 def end_all(session: Session, user: User, reason: str = "logout_everywhere") -> None:
     """Log out everywhere (退出所有设备), also done by a password change: every row goes and the version moves on,
     so every cookie issued before, on every device, stops working. Kept in the audit log."""
-    ended = session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
+    # a DELETE's result is a CursorResult (Session.execute is typed for SELECTs)
+    ended = cast(CursorResult[Any], session.execute(delete(UserSession).where(UserSession.user_id == user.id))).rowcount
     user.session_version += 1
     user.session_id = None
     session.flush()

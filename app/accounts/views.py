@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -22,7 +23,7 @@ from app.accounts.masking import mask_id_number, mask_phone
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
 from app.accounts.org_views import ACTION_LABELS, ROLE_LABELS
 from app.accounts.policy import can, orgs_for, require
-from app.errors import Conflict, Invalid, TooManyRequests
+from app.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.extensions import db
 from app.security import safe_next
 
@@ -97,7 +98,7 @@ def client_source() -> str:
     return str(parsed)
 
 
-def _show_errors(form: FlaskForm, err: Invalid) -> None:
+def _show_errors(form: FlaskForm, err: DomainError) -> None:
     """Copy the service's per-field messages onto the form; anything else becomes a page message."""
     for name, message in err.fields.items():
         field = getattr(form, name, None)
@@ -107,6 +108,23 @@ def _show_errors(form: FlaskForm, err: Invalid) -> None:
             flash(message, "error")
     if err.message and not err.fields:
         flash(err.message, "error")
+
+
+_Saved = TypeVar("_Saved")
+
+
+def _commit_or_show(form: FlaskForm, run: Callable[[], _Saved],
+                    refused: tuple[type[DomainError], ...] = (Invalid,)) -> _Saved | None:
+    """Run a form's service call: commit and return what it made, or (None) roll back and show the refusal."""
+    try:
+        saved = run()
+    except refused as err:
+        db.session.rollback()
+        _show_errors(form, err)
+        flash(err.message, "error")
+        return None
+    db.session.commit()
+    return saved
 
 
 def _referrer() -> Organisation | None:
@@ -293,15 +311,9 @@ def profile():
         data = {name: getattr(form, name).data for name in service.PROFILE_FIELDS}
         if not data["id_number"] and existing is not None:
             data["id_number"] = existing.id_number  # left blank = keep the one on file (never shown in full)
-        try:
-            service.update_profile(db.session, user, user, data)
-        except Invalid as err:
-            db.session.rollback()
-            _show_errors(form, err)
-            flash(err.message, "error")
+        if _commit_or_show(form, lambda: service.update_profile(db.session, user, user, data)) is None:
             status = 400
         else:
-            db.session.commit()
             flash(_("个人资料已保存。"), "success")
             return redirect(safe_next(form.next.data, url_for("me.profile")))
     elif form.is_submitted():

@@ -230,7 +230,9 @@ def test_video_lessons_without_a_ready_video_cannot_be_submitted_or_selected(db)
         service.review(db.session, SYSTEM, course, "select")
     assert "《第3课》" in err.value.message and course.status == ResourceStatus.submitted
     with pytest.raises(Invalid):
-        service.publish_directly(db.session, SYSTEM, make(title="另一门", media=False), "")
+        other = make(title="另一门", media=False)
+        service.submit(db.session, SYSTEM, other)
+        service.review(db.session, SYSTEM, other, "select")
     borrowed = make(title="借用别课视频", media=False)  # pointing at a video that plays in another lesson
     borrowed.lessons[0].media_asset_id = first.media_asset_id
     db.session.flush()

@@ -34,7 +34,8 @@ def test_ready_clips_share_one_transcode_and_lessons_take_its_length(app, client
         assert len(catalog_service.unplayable_lessons(course)) == 2
         assert demo.ready_clips(db.session, list(course.lessons)) == 2
         assert catalog_service.unplayable_lessons(course) == []
-        catalog_service.publish_directly(db.session, SYSTEM, course, "演示")
+        catalog_service.submit(db.session, SYSTEM, course, "演示")
+        catalog_service.review(db.session, SYSTEM, course, "select", "演示")
         db.session.commit()
         assets = [db.session.get(MediaAsset, lesson.media_asset_id) for lesson in course.lessons]
         assert [a.status for a in assets] == [AssetStatus.ready] * 2

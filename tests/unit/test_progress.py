@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learning.progress import LessonState, apply, check_heartbeat, covered, is_complete, merge
+from learning.progress import Beat, Progress, check_heartbeat, covered, fold, is_complete, merge
 
 spans = st.lists(st.tuples(st.floats(0, 600, allow_nan=False), st.floats(0, 600, allow_nan=False))
                  .map(lambda t: (min(t), max(t))), max_size=20)
@@ -28,15 +28,15 @@ def test_merge_is_commutative_and_idempotent(x, y):
 
 @given(st.lists(st.tuples(spans, st.integers(0, 50)), max_size=10), st.randoms())
 def test_replayed_and_reordered_heartbeats_give_the_same_union(beats, rnd):
-    ordered = LessonState()
+    ordered = Progress()
     for watched, seq in beats:
-        ordered = apply(ordered, 0, watched, seq)
+        ordered = fold(ordered, Beat(0, tuple(watched), (0, seq)))
     shuffled = list(beats) * 2  # every heartbeat twice, in any order
     rnd.shuffle(shuffled)
-    state = LessonState()
+    state = Progress()
     for watched, seq in shuffled:
         before = covered(state.watched)
-        state = apply(state, 0, watched, seq)
+        state = fold(state, Beat(0, tuple(watched), (0, seq)))
         assert covered(state.watched) >= before  # never backwards
     assert state.watched == ordered.watched
 
@@ -46,8 +46,8 @@ def test_touching_intervals_join_and_empty_ones_vanish():
 
 
 def test_resume_position_follows_the_newest_heartbeat_only():
-    state = apply(LessonState(), 120, [(0, 120)], seq=5)
-    state = apply(state, 30, [(0, 30)], seq=2)  # an old one replayed from the offline queue
+    state = fold(Progress(), Beat(120, ((0, 120),), (0, 5)))
+    state = fold(state, Beat(30, ((0, 30),), (0, 2)))  # an old one replayed from the offline queue
     assert state.position_s == 120
 
 
