@@ -19,6 +19,7 @@ from app.accounts.models import Role
 from app.accounts.policy import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
+from app.tabular import TableLimits
 
 
 def main() -> None:
@@ -99,10 +100,11 @@ def orgs_list(root_code: str, depth: int) -> None:
 @with_appcontext
 def orgs_import(file: Path) -> None:
     """Import township/street unions from a CSV (columns code, name, level, parent_code)."""
-    text = file.read_bytes().decode("utf-8-sig")
-    with click.progressbar(length=text.count("\n"), label="importing") as bar:
+    data = file.read_bytes()
+    with click.progressbar(length=data.count(b"\n"), label="importing") as bar:
         try:
-            report = orgs_service.import_townships(db.session, SYSTEM, text, progress=bar.update)
+            report = orgs_service.import_townships(db.session, SYSTEM, data, progress=bar.update,
+                                                   limits=TableLimits.from_config(current_app.config, scale=10))
         except DomainError as err:
             db.session.rollback()
             _fail(err)

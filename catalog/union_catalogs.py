@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import clean_text
 from catalog.categories import load_menu
 from catalog.models import CatalogItem, CatalogSection, Resource, ResourceStatus, UnionCatalog
-from catalog.sanitize import clean_text
 from catalog.schemas import check_url
 
 

@@ -19,7 +19,7 @@ from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
-from catalog.sanitize import clean_html, clean_text
+from app.sanitize import clean_html, clean_text
 from programme import throttle
 from programme.support_models import Enquiry, PolicyPage
 

@@ -20,7 +20,7 @@ from app.accounts.models import Organisation, OrgKind, Role, User
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from catalog.sanitize import clean_text
+from app.sanitize import clean_text
 from programme import throttle
 from programme.models import Notice, Objection, ObjectionStatus
 

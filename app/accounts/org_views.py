@@ -3,7 +3,7 @@ organisations below it, importing townships and appointing staff."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,6 +19,7 @@ from app.accounts.models import Membership, Organisation, OrgKind, Role, User
 from app.accounts.policy import STAFF_ROLE, Grant, can, require
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.tabular import TableLimits
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -80,7 +81,7 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
         text = form.file.data.read().decode("utf-8-sig") if form.file.data else ""
     except UnicodeDecodeError:
         raise Invalid(_("文件应为 UTF-8 编码的 CSV。"), fields={"file": _("文件应为 UTF-8 编码的 CSV。")}) from None
-    report = organisations.import_townships(db.session, user, text)
+    report = organisations.import_townships(db.session, user, text, limits=TableLimits.from_config(current_app.config))
     if report.errors:
         raise Invalid(_("文件有错误，没有导入任何内容。"), fields={"file": "；".join(report.errors[:20])})
     return _("已导入%(n)d个乡镇（街道）工会，%(s)d个已存在。", n=report.added, s=report.skipped)
