@@ -12,10 +12,11 @@ from app.accounts.policy import can, require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
+from app.web import current_user_or_none
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
-from catalog.web import bp, current_user_or_none, form_values, menu, show_invalid
+from catalog.web import bp, form_values, menu, show_invalid
 
 
 def _form_context(resource: Resource | None, values: dict, errors: dict) -> dict:

@@ -13,9 +13,10 @@ from app.accounts.models import OrgKind
 from app.accounts.policy import can, require
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
+from app.web import current_user_or_none
 from catalog import categories, exports, union_catalogs
 from catalog.models import Resource, ResourceStatus
-from catalog.web import bp, current_user_or_none, menu, show_invalid
+from catalog.web import bp, menu, show_invalid
 
 
 def _catalog_for(code: str):

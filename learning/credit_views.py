@@ -15,14 +15,11 @@ from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
+from app.web import current_user_required as _me
 from learning import certificates, credits, evidence_files, pathways, recognition, transcript
 from learning.credit_models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _failed(err: DomainError) -> dict[str, str]:

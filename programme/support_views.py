@@ -18,13 +18,10 @@ from app.accounts.policy import can, is_admin, require
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.tabular import TableLimits
+from app.web import current_user_or_none as _user
 from programme import attribution, charts, enquiries, exchange, objections, qrcodes, reports, surveys
 
 bp = Blueprint("programme_support", __name__, template_folder="templates")
-
-
-def _user() -> Any:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
 def _invalid(err: DomainError) -> dict[str, str]:

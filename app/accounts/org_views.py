@@ -20,6 +20,7 @@ from app.accounts.policy import STAFF_ROLE, Grant, can, require
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.tabular import TableLimits
+from app.web import current_user_or_none
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -44,10 +45,6 @@ class StaffForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("乡镇（街道）CSV 文件"))
-
-
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
 def _show(form: FlaskForm, err: Invalid) -> None:
@@ -90,7 +87,7 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
 @bp.route("/<code>", methods=["GET", "POST"])
 def show(code: str):
     org = organisations.get_by_code(db.session, code)
-    user = _user()
+    user = current_user_or_none()
     forms: dict[str, FlaskForm] = {"child": ChildForm(prefix="child"), "staff": StaffForm(prefix="staff"),
                                    "import": ImportForm(prefix="imp")}
     status = 200
@@ -124,7 +121,7 @@ def show(code: str):
 def audit_log(code: str):
     """The organisation's audit log (appointments and their removal), newest first."""
     org = organisations.get_by_code(db.session, code)
-    require(_user(), "audit.view", org)
+    require(current_user_or_none(), "audit.view", org)
     return render_template("orgs/audit.html", org=org, entries=audit.entries(db.session, audit.Filter(org_id=org.id)),
                            action_labels=ACTION_LABELS, role_labels=ROLE_LABELS, detail_of=audit.detail_of)
 
