@@ -7,8 +7,8 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.accounts import organisations
-from app.accounts.policy import can, require
+from app.accounts import organisations, scope
+from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
@@ -206,12 +206,10 @@ def review_queue():
 
 
 def _own_catalog(user):
-    for membership in getattr(user, "memberships", []):
-        org = membership.organisation
-        if org is not None and can(user, "catalog.edit", org):
-            found = union_catalogs.catalog_of(db.session, org)
-            if found is not None:
-                return found
+    for org in scope.orgs_of(user, action="catalog.edit"):
+        found = union_catalogs.catalog_of(db.session, org)
+        if found is not None:
+            return found
     return None
 
 

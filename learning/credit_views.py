@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import policy
+from app.accounts import policy, scope
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
@@ -210,9 +210,7 @@ def pathway(pathway_id: int):
 
 
 def _managed_orgs() -> list[Any]:
-    me = _me()
-    orgs = [m.organisation for m in me.memberships if m.organisation is not None]
-    return [org for org in orgs if policy.can(me, "pathway.manage", org)]
+    return scope.orgs_of(_me(), action="pathway.manage")
 
 
 @bp.route("/credits/pathways/manage", methods=["GET", "POST"])

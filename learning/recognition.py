@@ -17,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind
-from app.accounts.policy import can, require
+from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.request_input import id_or_none
@@ -190,19 +191,13 @@ def mine(session: Session, user_id: int) -> list[Recognition]:
 def queue(session: Session, actor: Any, limit: int = 200) -> list[Recognition]:
     """Pending requests this reviewer may decide, oldest first: those issued by the reviewer's organisations
     (unions: and everything below them), narrowed in SQL, then each confirmed by the policy."""
-    from sqlalchemy import or_
-
-    from app.accounts.policy import is_admin
-
     query = select(Recognition).where(Recognition.status == RecognitionStatus.pending,
                                       Recognition.user_id != actor.id)
     if not is_admin(actor):
-        orgs = [m.organisation for m in actor.memberships if m.organisation is not None]
+        orgs = scope.orgs_of(actor)
         if not orgs:
             return []
-        below = [Organisation.path.startswith(o.path) for o in orgs if o.kind == OrgKind.union]
-        issuers = select(Organisation.id).where(or_(Organisation.id.in_([o.id for o in orgs]), *below))
-        query = query.where(Recognition.issuer_id.in_(issuers))
+        query = query.where(Recognition.issuer_id.in_(scope.within_ids(orgs)))
     found = session.scalars(query.order_by(Recognition.id).limit(limit))
     return [r for r in found if can(actor, "credit.review", r)]
 

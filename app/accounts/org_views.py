@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from app import audit
-from app.accounts import organisations, service
+from app.accounts import organisations, scope, service
 from app.accounts.masking import mask_phone
 from app.accounts.models import Membership, Organisation, OrgKind, Role, User
 from app.accounts.policy import STAFF_ROLE, Grant, can, require
@@ -130,7 +130,7 @@ def audit_log(code: str):
 @login_required
 def mine():
     """Staff land on the organisations they work for."""
-    orgs = [m.organisation for m in current_user.memberships if m.organisation is not None]
+    orgs = scope.orgs_of(current_user_or_none())
     if len(orgs) == 1:
         return redirect(url_for("orgs.show", code=orgs[0].code))
     return render_template("orgs/mine.html", orgs=orgs)
