@@ -17,7 +17,8 @@ def current_user_or_none() -> User | None:
     """The signed-in user (the object itself, not Flask-Login's proxy, so it can be stored or compared), or None."""
     if not current_user.is_authenticated:
         return None
-    return current_user._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    user: User = current_user._get_current_object()
+    return user
 
 
 def current_user_required() -> User:

@@ -122,6 +122,22 @@ def browse(session: Session, filters: Filters, page: int = 1, per_page: int = 20
     return Page(items=list(session.scalars(query)), page=page, per_page=per_page, total=total)
 
 
+def published_titled(session: Session, text: str, limit: int = 20) -> list[Resource]:
+    """Published resources whose title contains `text`, newest first: what a union editor picks from."""
+    return list(session.scalars(
+        select(Resource).where(Resource.status == ResourceStatus.published, Resource.title.contains(text))
+        .order_by(Resource.published_at.desc()).limit(limit)))
+
+
+def published_totals(session: Session) -> tuple[dict[ResourceKind, int], int]:
+    """What the open directory holds: published resources by kind, and how many organisations provide them."""
+    published = Resource.status == ResourceStatus.published
+    rows = session.execute(select(Resource.kind, func.count()).where(published).group_by(Resource.kind))
+    by_kind = dict(rows.all())
+    providers = session.scalar(select(func.count(func.distinct(Resource.provider_id))).where(published)) or 0
+    return by_kind, providers
+
+
 class _TTLCache:
     """A small per-process cache whose entries expire; cleared whole when full (the key space is small)."""
 

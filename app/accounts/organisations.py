@@ -150,6 +150,15 @@ def import_townships(session: Session, actor: User, data: bytes | str,
     return report
 
 
+def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """{code: name} of the organisations with these codes (unknown codes are left out)."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(wanted)))
+    return dict(rows.all())
+
+
 def subtree(session: Session, root: Organisation, kinds: Iterable[OrgKind] | None = None) -> list[Organisation]:
     query = select(Organisation).where(Organisation.path.startswith(root.path)).order_by(Organisation.path)
     if kinds is not None:

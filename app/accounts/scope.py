@@ -54,7 +54,7 @@ def within(orgs: Collection[Organisation]) -> ColumnElement[bool]:
     return or_(Organisation.id.in_([org.id for org in orgs]), *below)
 
 
-def within_ids(orgs: Collection[Organisation]) -> Select[tuple[int]]:
+def within_ids(orgs: Collection[Organisation]) -> Select[int]:
     """`SELECT id` of the organisations `within(orgs)`: for `column.in_(...)` on a table that has no join to
     organisations."""
     return select(Organisation.id).where(within(orgs))
