@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from app.accounts import organisations
 from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import csrf, db
@@ -36,8 +37,6 @@ def resource(resource_id: int):
 
 @api_bp.get("/catalogs/<code>")
 def catalog(code: str):
-    from app.accounts import organisations
-
     org = organisations.get_by_code(db.session, code)
     found = union_catalogs.catalog_of(db.session, org)
     if found is None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import require
+from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
 from catalog.categories import load_menu
@@ -177,8 +178,6 @@ def _section_of(session: Session, catalog: UnionCatalog, section_id: int) -> Cat
 
 
 def _touch(session: Session, catalog: UnionCatalog) -> None:
-    from app.db import utcnow
-
     catalog.updated_at = utcnow()
     session.flush()
 
