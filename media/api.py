@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import Invalid, LoginRequired
+from app.errors import Invalid
 from app.extensions import db
-from app.web import json_object
+from app.web import current_user_required, json_object
 from media import player, service, tus
 from media.service import MediaSettings
 
@@ -19,8 +19,8 @@ bp = Blueprint("media_api", __name__, url_prefix="/api/v1/media")
 
 @bp.before_request
 def login_required() -> None:
-    if not current_user.is_authenticated and request.method != "GET":
-        raise LoginRequired(_("请先登录。"))
+    if request.method != "GET":
+        current_user_required()
 
 
 def _lesson_id(value: object) -> int | None:
