@@ -232,10 +232,7 @@ def qr_pdf(code: str):
 # -- data exchange ---------------------------------------------------------------------------------------
 def _exchange_orgs(user: Any) -> list[Organisation]:
     if is_admin(user):
-        from sqlalchemy import select
-
-        return list(db.session.scalars(select(Organisation).where(
-            Organisation.kind.in_([OrgKind.institution, OrgKind.hr_dept])).order_by(Organisation.code)))
+        return organisations.of_kinds(db.session, (OrgKind.institution, OrgKind.hr_dept))
     return scope.orgs_of(user, action="exchange.import")
 
 

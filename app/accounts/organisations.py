@@ -159,6 +159,12 @@ def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
+def of_kinds(session: Session, kinds: Iterable[OrgKind]) -> list[Organisation]:
+    """Every organisation of these kinds, by code (what a site admin may pick from)."""
+    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(list(kinds)))
+                                .order_by(Organisation.code)))
+
+
 def subtree(session: Session, root: Organisation, kinds: Iterable[OrgKind] | None = None) -> list[Organisation]:
     query = select(Organisation).where(Organisation.path.startswith(root.path)).order_by(Organisation.path)
     if kinds is not None:
