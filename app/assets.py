@@ -24,6 +24,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_compress import Compress
+from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -77,8 +78,6 @@ class Fingerprints:
 
     def transfer_size(self, name: str, encoding: str) -> int:
         """What the file costs on the wire when sent with `encoding` (as `light` below compresses it)."""
-        from flask_compress.flask_compress import _compress_data
-
         key = f"{name}:{self.digest(name)}:{encoding}"
         if key not in self._sizes:
             data = (self.folder / name).read_bytes()
@@ -197,8 +196,6 @@ def init_app(app: Flask) -> None:
 
 def encoding() -> str:
     """The encoding this request's response gets, for caches that keep one copy per encoding (app/pagecache.py)."""
-    from flask_compress.flask_compress import _choose_algorithm
-
     algorithms = current_app.extensions["compress"].enabled_algorithms
     chosen = _choose_algorithm(algorithms, request.headers.get("Accept-Encoding", ""))
     return chosen or "identity"

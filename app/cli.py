@@ -13,17 +13,18 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from app import create_app, demo, server
 from app.accounts import organisations as orgs_service
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.policy import SYSTEM
+from app.config import ENV_PREFIX, SETTINGS
 from app.errors import DomainError
 from app.extensions import db
+from app.tabular import TableLimits
 
 
 def main() -> None:
-    from app import create_app
-
     FlaskGroup(create_app=create_app, add_version_option=False,
                help="求学 Qiuxue: course catalog and learning platform.")(prog_name="qiuxue")
 
@@ -99,10 +100,11 @@ def orgs_list(root_code: str, depth: int) -> None:
 @with_appcontext
 def orgs_import(file: Path) -> None:
     """Import township/street unions from a CSV (columns code, name, level, parent_code)."""
-    text = file.read_bytes().decode("utf-8-sig")
-    with click.progressbar(length=text.count("\n"), label="importing") as bar:
+    data = file.read_bytes()
+    with click.progressbar(length=data.count(b"\n"), label="importing") as bar:
         try:
-            report = orgs_service.import_townships(db.session, SYSTEM, text, progress=bar.update)
+            report = orgs_service.import_townships(db.session, SYSTEM, data, progress=bar.update,
+                                                   limits=TableLimits.from_config(current_app.config, scale=10))
         except DomainError as err:
             db.session.rollback()
             _fail(err)
@@ -122,8 +124,6 @@ def demo_cli() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 @with_appcontext
 def demo_load(if_empty: bool) -> None:
-    from app import demo
-
     if if_empty and accounts.user_count(db.session):
         click.echo("database not empty: demo data not loaded")
         return
@@ -142,8 +142,6 @@ def demo_load(if_empty: bool) -> None:
               help="Server processes; above 1 uses every core (granian, Linux and macOS only).")
 @with_appcontext
 def serve(host: str, port: int, threads: int, workers: int) -> None:
-    from app import server
-
     click.echo(f"Qiuxue serving at http://{host}:{port}/ (Ctrl+C to stop)")
     if workers == 1:
         server.serve_waitress(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
@@ -156,8 +154,6 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
 @click.command("config", help="Print every configuration key with its value source and meaning.")
 @click.option("--markdown", is_flag=True, help="As the README's table.")
 def config_cmd(markdown: bool) -> None:
-    from app.config import ENV_PREFIX, SETTINGS
-
     for s in SETTINGS:
         if markdown:
             click.echo(f"| `{ENV_PREFIX}{s.key}` | {s.type.__name__.lstrip('_')} | `{s.default}` | {s.meaning} |")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -96,6 +97,8 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
     progress("catalog")
+    # Each domain package's demo loader is imported here, at run time, and not at the top: app sits below every
+    # domain package (they all import app), so importing them from app's module level would be a cycle.
     from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
     from media import demo as media_demo  # demo clips on the video lessons, before they are submitted
 
@@ -124,7 +127,5 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
     from programme import demo as programme_demo  # this year's plan, quotas, offerings, an enrolled applicant
 
     counts.update(programme_demo.load(session))
-    from flask import current_app
-
     (Path(current_app.config["DATA_DIR"]) / MARKER).touch()
     return counts

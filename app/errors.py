@@ -16,6 +16,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from app.extensions import db
+
 log = logging.getLogger(__name__)
 
 
@@ -131,8 +133,6 @@ def register(app: Flask) -> None:
         """A value no column holds reached the database (a number beyond 64 bits, text too long, NUL): the input
         is at fault, so 400, and the transaction is rolled back. Logged with its traceback: the view or service
         that let the value through should refuse it first."""
-        from app.extensions import db
-
         db.session.rollback()
         log.warning("a value out of range reached the database on %s %s", request.method, request.path,
                     exc_info=err)
@@ -150,8 +150,6 @@ def register(app: Flask) -> None:
     def database_error(err: Exception) -> ResponseReturnValue:
         """A write to a database that is read-only (a read-only data folder, a PostgreSQL standby) says so
         with 503 instead of a 500; reading pages keep working. Other database errors stay server errors."""
-        from app.extensions import db
-
         if not _read_only(err):
             raise err
         db.session.rollback()

@@ -31,6 +31,7 @@ from sqlalchemy import JSON, DateTime, Enum, Index, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, utcnow
+from app.extensions import db
 
 log = logging.getLogger("app.jobs")
 
@@ -293,8 +294,6 @@ class Worker:
     def run_until_idle(self, timeout_s: float = 300.0) -> None:
         """Run until no job is queued or running anywhere, waiting out backoff delays and stale heartbeats.
         `timeout_s` guards against a hang; it is not a performance limit."""
-        from app.extensions import db
-
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             self.tick()
@@ -310,8 +309,6 @@ class Worker:
 
     # one pass of the loop
     def tick(self) -> int:
-        from app.extensions import db
-
         now = time.monotonic()
         with self.app.app_context():
             session = db.session
@@ -345,8 +342,6 @@ class Worker:
         return claimed
 
     def _beat(self, force: bool = False) -> None:
-        from app.extensions import db
-
         now = time.monotonic()
         with self._lock:
             running = {job_id: (r.token, r.context.progress) for job_id, r in self._running.items() if not r.lost}
@@ -382,8 +377,6 @@ class Worker:
         self._record(job_id, entry, state, error, retry)
 
     def _call(self, context: JobContext) -> tuple[JobState, str, float | None]:
-        from app.extensions import db
-
         handler = HANDLERS.get(context.kind)
         with self.app.app_context():
             try:
@@ -404,8 +397,6 @@ class Worker:
                 db.session.rollback()
 
     def _record(self, job_id: int, entry: _Running, state: JobState, error: str, retry: float | None) -> None:
-        from app.extensions import db
-
         if entry.lost:
             log.warning("job %s was taken over by another worker; its result is dropped", job_id)
             return

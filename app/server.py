@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import gc
 
+import waitress
 from flask import Flask
+
+from app import create_app
 
 
 def _settle(app: Flask) -> Flask:
@@ -27,22 +30,18 @@ def _settle(app: Flask) -> Flask:
 
 
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
-    import waitress
-
     waitress.serve(_settle(app), host=host, port=port, threads=threads, ident="qiuxue")
 
 
 def settled_app() -> Flask:
     """The app each granian worker process builds for itself, configured from the environment as `qiuxue serve`
     is: no database connection or thread is shared between processes."""
-    from app import create_app
-
     return _settle(create_app())
 
 
 def serve_granian(host: str, port: int, workers: int, threads: int) -> None:
-    from granian import Granian
-    from granian.constants import Interfaces
+    from granian import Granian  # not installed on Windows (setup.cfg), where one waitress process serves
+    from granian.constants import Interfaces  # as above
 
     Granian("app.server:settled_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
             workers=workers, blocking_threads=threads, websockets=False,

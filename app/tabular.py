@@ -21,7 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 from flask_babel import gettext as _
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.reader.excel import ExcelReader, apply_stylesheet
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.config import SETTINGS
 from app.errors import Invalid
@@ -124,9 +129,6 @@ def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
     A worksheet may hold at most max_lines rows of at most MAX_CELLS_PER_ROW cells, and max_elements
     elements outside its rows (openpyxl builds those in memory); any other part (shared strings, which
     openpyxl keeps) max_elements elements."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
-
     path: list[Any] = []
     in_rows = False
     rows = cells = others = 0
@@ -188,10 +190,6 @@ def _first_sheet(data: bytes) -> Any:
     not computed: openpyxl does that on opening every sheet, by parsing a sheet without <dimension> (as
     openpyxl's own write-only mode saves them) whole into memory. The reader gives its own bounds instead.
     Uses openpyxl's reader step by step (pinned to 3.1 in setup.cfg)."""
-    from openpyxl.reader.excel import ExcelReader
-    from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
     class UnsizedSheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
             pass
@@ -234,8 +232,6 @@ def _xlsx_rows(data: bytes, limits: TableLimits, deadline: float) -> Iterator[li
 
 def _defused(err: BaseException | None) -> bool:
     """Whether defusedxml refused the XML somewhere down the chain (openpyxl wraps it in a ValueError)."""
-    from defusedxml import DefusedXmlException
-
     seen = 0
     while err is not None and seen < 10:
         if isinstance(err, DefusedXmlException):
@@ -329,8 +325,6 @@ def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
     """A row for `sheet.append`: text is always a string cell (openpyxl would make "=..." a formula), with
     Excel's quote prefix when it looks like one, so it shows exactly as typed and stays text when edited.
     Characters XML forbids are dropped (one U+FFFF would make the whole file unreadable)."""
-    from openpyxl.cell import WriteOnlyCell
-
     cells = []
     for value in row:
         if not isinstance(value, str):

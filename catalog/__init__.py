@@ -7,6 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # Imported here, when the app is built, not at the top: `import catalog.models` (pure rules, other packages,
+    # migrations) must not load the web layer, and the views import this package back.
     # models registers the tables; the view modules attach their routes to the blueprints
     from app import pagecache
     from catalog import api, manage_views, models, union_views, views  # noqa: F401

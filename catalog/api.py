@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from app.accounts import organisations
 from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import csrf, db
+from app.pagination import page_args
 from catalog import exports, oai, queries, service, union_catalogs
 from catalog.web import api_bp, menu, oai_bp
 
@@ -15,7 +17,7 @@ from catalog.web import api_bp, menu, oai_bp
 @api_bp.get("/resources")
 def resources():
     filters = queries.parse_filters(request.args)
-    page, per_page = queries.parse_page(request.args)
+    page, per_page = page_args(request.args, max_per_page=queries.MAX_PER_PAGE)
     result = queries.browse(db.session, filters, page, per_page, menu=menu(),
                             count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
     return jsonify({
@@ -35,8 +37,6 @@ def resource(resource_id: int):
 
 @api_bp.get("/catalogs/<code>")
 def catalog(code: str):
-    from app.accounts import organisations
-
     org = organisations.get_by_code(db.session, code)
     found = union_catalogs.catalog_of(db.session, org)
     if found is None:

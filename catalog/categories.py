@@ -17,7 +17,7 @@ from app import outbox
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
 from catalog import menu_seed
-from catalog.models import Category, ResourceCategory
+from catalog.models import Category, Resource, ResourceCategory, ResourceStatus
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9\-]{0,63}$")
 
@@ -210,8 +210,6 @@ def delete(session: Session, actor: Any, category: Category) -> None:
 def resource_counts(session: Session, menu: Menu) -> dict[str, int]:
     """Published resources per category code, a parent counting what its subtree holds. One grouped query;
     a resource filed under two categories of one subtree counts twice there (rare, and cheap to accept)."""
-    from catalog.models import Resource, ResourceStatus
-
     direct = dict(session.execute(
         select(ResourceCategory.category_id, func.count())
         .join(Resource, Resource.id == ResourceCategory.resource_id)

@@ -13,6 +13,7 @@ from app.accounts.policy import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
 from app.tabular import TableLimits
+from catalog import categories, imports
 
 
 @click.group("catalog", help="The open resource catalog: menu, imports.")
@@ -24,8 +25,6 @@ def catalog_cli() -> None:
 @with_appcontext
 def seed_menu() -> None:
     """Create the menu categories from the source document that are missing (safe to run again)."""
-    from catalog import categories
-
     added = categories.seed_menu(db.session)
     db.session.commit()
     click.echo(f"{added} categories added")
@@ -39,8 +38,6 @@ def seed_menu() -> None:
 @with_appcontext
 def import_file(file: Path, org_code: str, publish: bool, valid_only: bool) -> None:
     """Import resources from a CSV (UTF-8 or GB18030) or XLSX file."""
-    from catalog import imports
-
     data = file.read_bytes()
     try:
         provider = organisations.get_by_code(db.session, org_code)

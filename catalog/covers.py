@@ -18,6 +18,7 @@ from app import outbox
 from app.accounts.policy import require
 from app.errors import Invalid
 from catalog.models import Resource
+from catalog.service import ensure_editable
 
 WIDTHS = (480, 960)         # list cards, resource page (phones at 1x-2x and 3x)
 ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -80,8 +81,6 @@ def file_name(key: str, width: int) -> str:
 def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, data_dir: str) -> str:
     """Store a new cover for the resource; returns the old key, whose files the caller removes after commit
     (`remove_files`), so a rolled-back change still has its picture."""
-    from catalog.service import ensure_editable
-
     require(actor, "resource.edit", resource)
     ensure_editable(resource)
     renditions = render(data)

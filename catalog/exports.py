@@ -12,13 +12,13 @@ from xml.etree import ElementTree as ET
 from flask import url_for
 from openpyxl import Workbook
 
+from app.sanitize import html_to_text
 from app.tabular import csv_bytes, xlsx_cells
 from app.text import xml_safe
 from app.timefmt import datetime_text
 from catalog import covers
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource, UnionCatalog
-from catalog.sanitize import html_to_text
 from catalog.union_catalogs import Entry
 
 ATOM = "http://www.w3.org/2005/Atom"

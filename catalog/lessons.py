@@ -12,16 +12,15 @@ from app import outbox
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.sanitize import clean_html, clean_text
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, Unit
-from catalog.sanitize import clean_html, clean_text
 from catalog.schemas import check_url
+from catalog.service import ensure_editable
 
 MAX_DURATION_S = 24 * 3600
 
 
 def _editable(actor: Any, resource: Resource) -> None:
-    from catalog.service import ensure_editable
-
     require(actor, "resource.edit", resource)
     ensure_editable(resource)
 

@@ -9,15 +9,16 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.accounts import organisations
-from app.accounts.policy import can, require
+from app.accounts import organisations, scope
+from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
+from app.web import current_user_or_none
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
-from catalog.web import bp, current_user_or_none, form_values, menu, show_invalid
+from catalog.web import bp, form_values, menu, show_invalid
 
 
 def _form_context(resource: Resource | None, values: dict, errors: dict) -> dict:
@@ -216,12 +217,10 @@ def review_queue():
 
 
 def _own_catalog(user):
-    for membership in getattr(user, "memberships", []):
-        org = membership.organisation
-        if org is not None and can(user, "catalog.edit", org):
-            found = union_catalogs.catalog_of(db.session, org)
-            if found is not None:
-                return found
+    for org in scope.orgs_of(user, action="catalog.edit"):
+        found = union_catalogs.catalog_of(db.session, org)
+        if found is not None:
+            return found
     return None
 
 

@@ -129,7 +129,7 @@ class Resource(Base):
     id: Mapped[int] = mapped_column(primary_key=True)                              # stable
     title: Mapped[str] = mapped_column(String(200))                                # stable
     summary: Mapped[str] = mapped_column(Text, default="")                         # stable; plain text
-    # stable; rich text already cleaned by catalog.sanitize on every write, safe to render as HTML
+    # stable; rich text already cleaned by app.sanitize on every write, safe to render as HTML
     description_html: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind, "resource_kind"))                  # stable
     status: Mapped[ResourceStatus] = mapped_column(_enum(ResourceStatus, "resource_status"),

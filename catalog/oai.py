@@ -25,12 +25,12 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.sanitize import html_to_text
 from app.text import xml_safe
 from catalog import union_catalogs
 from catalog.categories import load_menu
 from catalog.labels import KIND_LABELS
 from catalog.models import Resource, ResourceCategory, ResourceStatus, UnionCatalog
-from catalog.sanitize import html_to_text
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 OAI_DC = "http://www.openarchives.org/OAI/2.0/oai_dc/"

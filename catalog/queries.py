@@ -6,13 +6,14 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
+from app.pagination import Page, offset
 from catalog.categories import Menu
 from catalog.models import (
     Audience,
@@ -52,26 +53,6 @@ class Filters:
         return bool(self.kind or self.industry or self.audience or self.has_credits or self.provider)
 
 
-@dataclass
-class Page:
-    items: list[Resource]
-    page: int
-    per_page: int
-    total: int
-    pages: int = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pages = max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
 def _member(enum_type: type[enum.StrEnum], value: Any) -> str:
     try:
         return enum_type(str(value)).value
@@ -91,16 +72,6 @@ def parse_filters(args: Mapping[str, Any], category: str = "") -> Filters:
         provider=str(args.get("provider") or "")[:32],
         sort=sort if sort in SORTS else "newest",
     )
-
-
-def parse_page(args: Mapping[str, Any], default_per_page: int = 20) -> tuple[int, int]:
-    def number(name: str, default: int, upper: int) -> int:
-        try:
-            return max(1, min(upper, int(args.get(name) or default)))
-        except (TypeError, ValueError):
-            return default
-
-    return number("page", 1, 10_000), number("per_page", default_per_page, MAX_PER_PAGE)
 
 
 _Query = TypeVar("_Query", bound="Select[Any]")
@@ -138,7 +109,7 @@ _ORDER = {
 
 
 def browse(session: Session, filters: Filters, page: int = 1, per_page: int = 20,
-           menu: Menu | None = None, count_ttl_s: float = 0.0) -> Page:
+           menu: Menu | None = None, count_ttl_s: float = 0.0) -> Page[Resource]:
     """One page of published resources with their providers: three queries (count, page, providers).
 
     With `count_ttl_s` the total is cached that long per filter (QIUXUE_CATALOG_COUNT_CACHE_SECONDS):
@@ -151,8 +122,24 @@ def browse(session: Session, filters: Filters, page: int = 1, per_page: int = 20
         total = session.scalar(_filtered(filters, menu, select(func.count(Resource.id)))) or 0
         _counts.put(key, total)
     query = (_filtered(filters, menu, select(Resource)).order_by(*_ORDER[filters.sort])
-             .limit(per_page).offset((page - 1) * per_page).options(selectinload(Resource.provider)))
+             .limit(per_page).offset(offset(page, per_page)).options(selectinload(Resource.provider)))
     return Page(items=list(session.scalars(query)), page=page, per_page=per_page, total=total)
+
+
+def published_titled(session: Session, text: str, limit: int = 20) -> list[Resource]:
+    """Published resources whose title contains `text`, newest first: what a union editor picks from."""
+    return list(session.scalars(
+        select(Resource).where(Resource.status == ResourceStatus.published, Resource.title.contains(text))
+        .order_by(Resource.published_at.desc()).limit(limit)))
+
+
+def published_totals(session: Session) -> tuple[dict[ResourceKind, int], int]:
+    """What the open directory holds: published resources by kind, and how many organisations provide them."""
+    published = Resource.status == ResourceStatus.published
+    rows = session.execute(select(Resource.kind, func.count()).where(published).group_by(Resource.kind))
+    by_kind = dict(rows.all())
+    providers = session.scalar(select(func.count(func.distinct(Resource.provider_id))).where(published)) or 0
+    return by_kind, providers
 
 
 class _TTLCache:

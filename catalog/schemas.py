@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
+from app.sanitize import clean_html, clean_text
 from catalog.categories import Menu
 from catalog.labels import AUDIENCE_NAMES, INDUSTRY_NAMES, KIND_NAMES, parse_choice
 from catalog.models import Audience, Industry, ResourceKind
-from catalog.sanitize import clean_html, clean_text
 
 FIELDS = ("title", "kind", "summary", "description", "category", "industries", "audience", "credits", "hours",
           "teachers", "external_url", "tags", "language", "licence")

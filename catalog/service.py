@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from app import outbox
+from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
 from app.db import utcnow
@@ -255,8 +256,7 @@ def review_queue(session: Session, actor: Any) -> list[Resource]:
 
 def provider_orgs(actor: Any) -> list[Organisation]:
     """The organisations this user authors resources for (their own staff memberships)."""
-    return [m.organisation for m in getattr(actor, "memberships", [])
-            if m.organisation is not None and can(actor, "resource.create", m.organisation)]
+    return scope.orgs_of(actor, action="resource.create")
 
 
 def resources_of(session: Session, orgs: list[Organisation]) -> list[Resource]:

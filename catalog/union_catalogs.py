@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import require
+from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import clean_text
 from catalog.categories import load_menu
 from catalog.models import CatalogItem, CatalogSection, Resource, ResourceStatus, UnionCatalog
-from catalog.sanitize import clean_text
 from catalog.schemas import check_url
 
 
@@ -178,8 +179,6 @@ def _section_of(session: Session, catalog: UnionCatalog, section_id: int) -> Cat
 
 
 def _touch(session: Session, catalog: UnionCatalog) -> None:
-    from app.db import utcnow
-
     catalog.updated_at = utcnow()
     session.flush()
 

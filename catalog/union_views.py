@@ -6,16 +6,15 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import func, select
 
 from app.accounts import organisations
 from app.accounts.models import OrgKind
 from app.accounts.policy import can, require
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from catalog import categories, exports, union_catalogs
-from catalog.models import Resource, ResourceStatus
-from catalog.web import bp, current_user_or_none, menu, show_invalid
+from app.web import current_user_or_none
+from catalog import categories, exports, queries, union_catalogs
+from catalog.web import bp, menu, show_invalid
 
 
 def _catalog_for(code: str):
@@ -116,9 +115,7 @@ def union_edit(code: str):
             return redirect(url_for("catalog.union_edit", code=code, q=request.args.get("q") or None))
         org, catalog = _catalog_for(code)
     query = (request.args.get("q") or "").strip()[:50]
-    found = list(db.session.scalars(
-        select(Resource).where(Resource.status == ResourceStatus.published, Resource.title.contains(query))
-        .order_by(Resource.published_at.desc()).limit(20))) if query else []
+    found = queries.published_titled(db.session, query) if query else []
     resolved = union_catalogs.resolve(db.session, catalog) if catalog else []
     return render_template("catalog/union/edit.html", org=org, catalog=catalog, resolved=resolved, query=query,
                            found=found, errors=errors), 400 if errors else 200
@@ -127,10 +124,7 @@ def union_edit(code: str):
 @bp.get("/province")
 def province():
     """The province page: every union catalog in one table, with what the open directory holds in total."""
-    by_kind = dict(db.session.execute(select(Resource.kind, func.count()).where(
-        Resource.status == ResourceStatus.published).group_by(Resource.kind)).all())
-    providers = db.session.scalar(select(func.count(func.distinct(Resource.provider_id))).where(
-        Resource.status == ResourceStatus.published)) or 0
+    by_kind, providers = queries.published_totals(db.session)
     tree = menu()
     return render_template("catalog/union/province.html", rows=union_catalogs.overview(db.session), by_kind=by_kind,
                            providers=providers, menu=tree, counts=categories.resource_counts(db.session, tree))

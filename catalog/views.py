@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from app.accounts.policy import can
 from app.errors import NotFound
 from app.extensions import db
+from app.pagination import page_args
+from app.web import current_user_or_none
 from catalog import categories, covers, exports, lessons, queries, service
 from catalog.labels import (
     ACTION_LABELS,
@@ -19,7 +21,7 @@ from catalog.labels import (
     SORT_LABELS,
     STATUS_LABELS,
 )
-from catalog.web import bp, current_user_or_none, menu
+from catalog.web import bp, menu
 
 LABELS = {"kinds": KIND_LABELS, "industries": INDUSTRY_LABELS, "audiences": AUDIENCE_LABELS,
           "sorts": SORT_LABELS, "statuses": STATUS_LABELS, "lesson_types": LESSON_TYPE_LABELS,
@@ -66,7 +68,7 @@ def _list_page(category_code: str = ""):
     if category_code and node is None:
         raise NotFound(_("目录分类不存在。"))
     filters = queries.parse_filters(request.args, category=category_code)
-    page, per_page = queries.parse_page(request.args)
+    page, per_page = page_args(request.args, max_per_page=queries.MAX_PER_PAGE)
     result = queries.browse(db.session, filters, page, per_page, menu=tree,
                             count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
     return render_template("catalog/list.html", node=node, crumbs=tree.ancestors(category_code) if node else [],

@@ -16,12 +16,6 @@ api_bp = Blueprint("catalog_api", __name__, url_prefix="/api/v1")
 oai_bp = Blueprint("catalog_oai", __name__)
 
 
-def current_user_or_none() -> Any:
-    from flask_login import current_user
-
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
-
-
 def menu() -> Menu:
     """The menu tree, loaded once per request."""
     if "catalog_menu" not in g:

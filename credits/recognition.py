@@ -13,9 +13,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, OrgLevel
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
@@ -163,12 +164,10 @@ def queue(session: Session, actor: Any, limit: int = 200) -> list[Recognition]:
     query = select(Recognition).where(Recognition.status == RecognitionStatus.pending,
                                       Recognition.user_id != actor.id)
     if not is_admin(actor):
-        orgs = [m.organisation for m in actor.memberships if m.organisation is not None]
+        orgs = scope.orgs_of(actor)
         if not orgs:
             return []
-        below = [Organisation.path.startswith(o.path) for o in orgs if o.kind == OrgKind.union]
-        issuers = select(Organisation.id).where(or_(Organisation.id.in_([o.id for o in orgs]), *below))
-        query = query.where(Recognition.issuer_id.in_(issuers))
+        query = query.where(Recognition.issuer_id.in_(scope.within_ids(orgs)))
     found = session.scalars(query.order_by(Recognition.id).limit(limit))
     return [r for r in found if can(actor, "credit.review", r)]
 

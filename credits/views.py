@@ -10,19 +10,16 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import organisations, policy
+from app.accounts import organisations, policy, scope
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
+from app.web import current_user_required as _me
 from credits import certificates, conversion, evidence_files, ledger, pathways, recognition, transcript
 from credits.models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
-
-
-def _me() -> Any:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _failed(err: DomainError) -> dict[str, str]:
@@ -213,9 +210,7 @@ def pathway(pathway_id: int):
 
 
 def _managed_orgs() -> list[Any]:
-    me = _me()
-    orgs = [m.organisation for m in me.memberships if m.organisation is not None]
-    return [org for org in orgs if policy.can(me, "pathway.manage", org)]
+    return scope.orgs_of(_me(), action="pathway.manage")
 
 
 @bp.route("/credits/pathways/manage", methods=["GET", "POST"])

@@ -7,6 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
+    # migrations) must not load the web layer, and the views import this package back.
     from learning import api, group_writer, models, views  # noqa: F401 - models registers the tables
     from learning.templating import learning_box
 
@@ -15,3 +17,4 @@ def init_app(app: Flask) -> None:
     group_writer.init_app(app)
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
+    app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page

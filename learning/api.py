@@ -9,23 +9,18 @@ from collections.abc import Callable
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.accounts.views import session_user
-from app.errors import Invalid, LoginRequired
+from app.errors import LoginRequired
 from app.extensions import db
+from app.pagination import int_arg
+from app.web import current_user_required
 from learning import heartbeats, xapi
 
 bp = Blueprint("learning_api", __name__, url_prefix="/api/v1")
 COMMIT_ATTEMPTS = 3
-
-
-def _user():
-    if not current_user.is_authenticated:
-        raise LoginRequired(_("请先登录。"))
-    return current_user
 
 
 @bp.post("/progress")
@@ -79,21 +74,13 @@ def _iri(kind: str, *ids: int) -> str:
 STATEMENTS_PER_PAGE, STATEMENTS_MAX_PAGE = 100, 500
 
 
-def _count(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, str(default))
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise Invalid(_("参数 %(name)s 必须是 %(low)d 到 %(high)d 之间的整数。", name=name, low=low, high=high),
-                      code="bad_query", fields={name: _("请填写整数。")})
-    return int(raw)
-
-
 @bp.get("/me/statements")
 def statements():
     """xAPI 1.0.3 StatementResult of the signed-in learner's history, oldest first, `limit` per page (100 unless
     asked, at most 500); `more` is the URL of the next page, empty on the last."""
-    user = _user()
-    limit = _count("limit", STATEMENTS_PER_PAGE, 1, STATEMENTS_MAX_PAGE)
-    start = _count("from", 0, 0, 10**9)
+    user = current_user_required()
+    limit = int_arg(request.args, "limit", STATEMENTS_PER_PAGE, 1, STATEMENTS_MAX_PAGE)
+    start = int_arg(request.args, "from", 0, 0, 10**9)
     history = xapi.statements(db.session, user, url_for("main.index", _external=True), _iri)
     page = history[start:start + limit]
     more = url_for(".statements", limit=limit, **{"from": start + limit}) if start + limit < len(history) else ""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app import events
 from app.accounts.policy import require
-from app.db import utcnow
+from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid
 from catalog.models import Lesson, LessonType, Resource, ResourceStatus
 from learning import progress
@@ -121,10 +121,25 @@ def require_published(session: Session, resource_id: int) -> None:
         raise Conflict(_("这个资源已下架，暂时不能记录学习进度。"), code="not_published")
 
 
+def progress_row(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:
+    """The learner's row for the lesson, created on first use (concurrent creators leave one row); here, where
+    completion reads it, so that heartbeats (which import this module) need not be imported back."""
+    query = select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
+    row = session.scalar(query)
+    if row is None:
+        now = utcnow()
+        insert_ignore(session, LessonProgress, {
+            "user_id": user_id, "lesson_id": lesson.id, "resource_id": lesson.resource_id, "watched": [],
+            "covered_s": 0.0, "position_s": 0.0, "furthest_s": 0.0, "reached_end": False, "last_client_ms": 0,
+            "last_seq": -1, "first_client_ms": 0, "max_client_ms": 0, "first_seen_at": now, "updated_at": now,
+            "version": 0}, ["user_id", "lesson_id"])
+        row = session.scalar(query)
+    assert row is not None
+    return row
+
+
 def confirm_external(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:
     """External lessons complete when the learner says they studied them."""
-    from learning.heartbeats import progress_row
-
     if lesson.type != LessonType.external:
         raise Conflict(_("只有外部课程需要手动确认完成。"), code="not_external")
     require_published(session, lesson.resource_id)

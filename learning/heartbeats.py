@@ -25,6 +25,7 @@ from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import Lesson, LessonType, Resource, ResourceStatus
 from learning import completion, pace, progress
+from learning.completion import progress_row
 from learning.heartbeat_input import Heartbeat, parse
 from learning.models import Enrolment, LearnerClock, LearningSettings, LessonProgress
 
@@ -37,22 +38,6 @@ MARKED_FOR_TRANSLATION = (_l("时间不能为负数。"), _l("观看位置超出
                           _l("观看区间的结束时间早于开始时间。"), _l("上报的观看时长超过了实际经过的时间。"),
                           _l("上报的阅读时间超出了实际可能的时间。"),
                           _l("上报的观看时长超过了最高倍速下实际经过的时间。"))
-
-
-def progress_row(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:
-    """The learner's row for the lesson, created on first use (concurrent creators leave one row)."""
-    query = select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
-    row = session.scalar(query)
-    if row is None:
-        now = utcnow()
-        insert_ignore(session, LessonProgress, {
-            "user_id": user_id, "lesson_id": lesson.id, "resource_id": lesson.resource_id, "watched": [],
-            "covered_s": 0.0, "position_s": 0.0, "furthest_s": 0.0, "reached_end": False, "last_client_ms": 0,
-            "last_seq": -1, "first_client_ms": 0, "max_client_ms": 0, "first_seen_at": now, "updated_at": now,
-            "version": 0}, ["user_id", "lesson_id"])
-        row = session.scalar(query)
-    assert row is not None
-    return row
 
 
 def _ms(at: datetime) -> int:

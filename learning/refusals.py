@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from app.accounts import scope
 from app.accounts.policy import can, is_admin
 from app.errors import Forbidden
 from catalog.models import Resource
@@ -20,8 +21,7 @@ LISTED = 500
 
 def listed(session: Session, actor: Any, least: int = REVIEW_AFTER) -> list[Enrolment]:
     """Enrolments with at least `least` refusals in the courses `actor` may review, most refused first."""
-    if not is_admin(actor) and not any(can(actor, "progress.review", m.organisation)
-                                       for m in actor.memberships if m.organisation is not None):
+    if not is_admin(actor) and not scope.acts_for_any(actor, "progress.review"):
         raise Forbidden(_("您没有权限进行此操作。"), code="forbidden")
     found = session.scalars(
         select(Enrolment).where(Enrolment.refusals >= least)

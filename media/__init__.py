@@ -7,17 +7,19 @@ import threading
 
 from flask import Flask
 
+from app.jobs import Worker
+
 
 def init_app(app: Flask) -> None:
+    # Imported here, when the app is built, not at the top: `import media.models` (pure rules, other packages,
+    # migrations) must not load the web layer, and the views import this package back.
     from app import jobs  # noqa: F401 - registers the jobs table
     from app.extensions import csrf
-    from media import api, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
+    from catalog import service as catalog_service
+    from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
     from media.cli import media_cli
 
     tasks.register()
-    from catalog import service as catalog_service
-    from media import lessons
-
     catalog_service.register_media_check(lessons.not_ready)  # nothing unplayable is submitted or published
     app.register_blueprint(tus_views.bp)
     csrf.exempt(tus_views.bp)  # raw-byte API; guarded by session + Tus-Resumable + Origin instead (see tus_views)
@@ -41,6 +43,4 @@ def _start_worker_with_first_request(app: Flask) -> None:
             return
         with lock:
             if "media_worker" not in app.extensions:
-                from app.jobs import Worker
-
                 app.extensions["media_worker"] = Worker(app).start()

@@ -8,8 +8,9 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import Invalid, LoginRequired
+from app.errors import Invalid
 from app.extensions import db
+from app.web import current_user_required, json_object
 from media import player, service, tus
 from media.service import MediaSettings
 
@@ -18,15 +19,8 @@ bp = Blueprint("media_api", __name__, url_prefix="/api/v1/media")
 
 @bp.before_request
 def login_required() -> None:
-    if not current_user.is_authenticated and request.method != "GET":
-        raise LoginRequired(_("请先登录。"))
-
-
-def _body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise Invalid(_("请求内容应为 JSON 对象。"), code="json_required")
-    return body
+    if request.method != "GET":
+        current_user_required()
 
 
 def _lesson_id(value: object) -> int | None:
@@ -47,7 +41,7 @@ def _described(asset, status: int = 200):
 @bp.post("")
 def create():
     """{upload_url, lesson_id?} -> 201 with the asset's status; 400 media_* when the file is not usable media."""
-    body = _body()
+    body = json_object()
     settings = MediaSettings.of(current_app)
     upload_id = service.upload_id_from_url(str(body.get("upload_url") or ""))
     lesson_id = _lesson_id(body.get("lesson_id"))
@@ -90,7 +84,7 @@ def retry(asset_id: int):
 @bp.post("/<int:asset_id>/lesson")
 def attach(asset_id: int):
     asset = service.visible_asset(db.session, current_user, asset_id)
-    lesson_id = _lesson_id(_body().get("lesson_id"))
+    lesson_id = _lesson_id(json_object().get("lesson_id"))
     if lesson_id is None:
         raise Invalid(_("请选择课时。"), code="invalid", fields={"lesson_id": _("请选择课时。")})
     service.attach(db.session, current_user, asset, lesson_id)

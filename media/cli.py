@@ -9,6 +9,9 @@ from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
+from media import demo as media_demo
+from media import tus
+from media.service import MediaSettings
 
 
 @click.group("media", help="Media: the transcoding worker, uploads clean-up, jobs.")
@@ -41,9 +44,6 @@ def worker(threads: int | None, exit_when_idle: bool, stale_after: float | None)
 @with_appcontext
 def cleanup() -> None:
     """Remove expired uploads and stray work folders now."""
-    from media import tus
-    from media.service import MediaSettings
-
     removed = tus.remove_expired(db.session, MediaSettings.of(current_app).storage)
     db.session.commit()
     click.echo(f"{removed} expired uploads removed")
@@ -64,8 +64,6 @@ def list_jobs(limit: int) -> None:
 @with_appcontext
 def demo(now: bool) -> None:
     """Make the demo clips and attach them to demo video lessons that have no media yet."""
-    from media import demo as media_demo
-
     summary = media_demo.load(db.session, transcode_now=now)
     db.session.commit()
     click.echo(", ".join(f"{k} {v}" for k, v in summary.items()))

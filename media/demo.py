@@ -22,9 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import Invalid
+from app.jobs import Worker
+from catalog.demo_data import AUDIO_ONLY, SHORT_COURSE, SHORT_LESSON_SECONDS
+from catalog.models import Lesson, LessonType, Resource, ResourceStatus
 from media import dedup, ffmpeg, lessons, service
 from media.models import AssetStatus, MediaAsset
 from media.service import MediaSettings
+from media.tasks import run_here
 
 log = logging.getLogger("media.demo")
 CLIPS = (
@@ -97,8 +101,6 @@ class Clip:
 def clip_for(lesson, testing: bool = False, short_full_length: bool = False) -> Clip:
     """Which demo clip a lesson gets: its own for the short course, sound for the listening lessons, else its
     menu branch's. Under test, clips are short and small, unless the short course is asked for at full length."""
-    from catalog.demo_data import AUDIO_ONLY, SHORT_COURSE, SHORT_LESSON_SECONDS
-
     resource = lesson.resource
     if resource.title == SHORT_COURSE and lesson.title in SHORT_LESSON_SECONDS:
         seconds = SHORT_LESSON_SECONDS[lesson.title]
@@ -119,8 +121,6 @@ def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: b
     """Playable media for each given video lesson, before its resource is published (nothing unplayable is).
     Each distinct clip is made and transcoded once, here; every other lesson using it gets its own ready asset
     sharing that output (media.dedup). Lessons take the length of what they play."""
-    from media.tasks import run_here
-
     if not lessons_to_fill:
         return 0
     settings = MediaSettings.of(current_app)
@@ -160,8 +160,6 @@ def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: b
 
 
 def _free_video_lessons(session: Session, limit: int) -> list:
-    from catalog.models import Lesson, LessonType, Resource, ResourceStatus
-
     query = (select(Lesson).join(Resource, Lesson.resource_id == Resource.id)
              .where(Lesson.type == LessonType.video, Lesson.media_asset_id.is_(None),
                     Resource.status == ResourceStatus.published)
@@ -201,8 +199,6 @@ def load(session: Session, *, transcode_now: bool = False, seconds: int = 24) ->
         shutil.rmtree(work, ignore_errors=True)
         lessons.link(session, lesson, asset)
     if transcode_now and targets:
-        from app.jobs import Worker
-
         session.commit()
         Worker(current_app._get_current_object(), periodic=False).run_until_idle()  # type: ignore[attr-defined]
     return {"demo clips": len(targets)}

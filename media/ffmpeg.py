@@ -42,7 +42,7 @@ def ffmpeg_exe() -> str:
     found = shutil.which("ffmpeg")
     if found:
         return found
-    import imageio_ffmpeg  # the wheel's static build: libx264 and AAC included
+    import imageio_ffmpeg  # only without ffmpeg on PATH: the wheel's static build (libx264 and AAC included)
 
     return imageio_ffmpeg.get_ffmpeg_exe()
 

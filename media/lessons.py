@@ -15,6 +15,7 @@ from app import outbox
 from app.accounts.policy import can, require
 from app.errors import Invalid, NotFound
 from catalog.models import Lesson, LessonType, Resource
+from catalog.service import EDITABLE, ensure_editable, provider_orgs, resources_of
 from media.models import AssetStatus, MediaAsset
 
 
@@ -27,8 +28,6 @@ def find_lesson(session: Session, lesson_id: int) -> Lesson:
 
 def check_can_attach(actor: Any, lesson: Lesson) -> None:
     """Attaching a video is editing the lesson: the catalog's own rules (who, and only while editable)."""
-    from catalog.service import ensure_editable
-
     require(actor, "resource.edit", lesson.resource)
     ensure_editable(lesson.resource)
     if lesson.type != LessonType.video:
@@ -107,8 +106,6 @@ def lesson_asset(session: Session, lesson: Any) -> MediaAsset | None:
 
 def video_lessons_for(session: Session, actor: Any) -> list[Lesson]:
     """Video lessons this user may attach media to: of editable resources of the organisations they author for."""
-    from catalog.service import EDITABLE, provider_orgs, resources_of
-
     return [lesson for resource in resources_of(session, provider_orgs(actor)) if resource.status in EDITABLE
             for lesson in resource.lessons if lesson.type == LessonType.video]
 

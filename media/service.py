@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import jobs
+from app.accounts import scope
 from app.accounts.models import Organisation
-from app.accounts.policy import can, require
+from app.accounts.policy import require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from media import dedup, lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
@@ -56,12 +57,7 @@ class MediaSettings:
 
 def upload_orgs(actor: Any) -> list[Organisation]:
     """Organisations this user may upload media for, through their own memberships."""
-    seen: dict[int, Organisation] = {}
-    for membership in getattr(actor, "memberships", []):
-        org = membership.organisation
-        if org is not None and org.id not in seen and can(actor, "media.upload", org):
-            seen[org.id] = org
-    return list(seen.values())
+    return scope.orgs_of(actor, action="media.upload")
 
 
 def pick_org(session: Session, actor: Any, code: str | None) -> Organisation:
@@ -251,7 +247,7 @@ def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: M
 
 def assets_of(session: Session, actor: Any, limit: int = 20) -> list[MediaAsset]:
     """The latest assets of the organisations this user uploads for."""
-    orgs = [o.id for o in upload_orgs(actor)]
+    orgs = scope.org_ids_of(actor, action="media.upload")
     if not orgs:
         return []
     return list(session.scalars(select(MediaAsset).where(MediaAsset.org_id.in_(orgs))

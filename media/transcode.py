@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from media import ffmpeg, ladder
 from media.ffmpeg import Probe
 
@@ -83,8 +85,6 @@ def _playlist_bytes(folder: Path) -> int:
 
 def _thumb_with_pillow(work: Path) -> None:
     """ffmpeg builds without libwebp: make the thumbnail from the poster instead."""
-    from PIL import Image
-
     with Image.open(work / "poster.jpg") as poster:
         poster.thumbnail((ladder.THUMB_WIDTH, ladder.THUMB_WIDTH * 4))
         poster.save(work / "thumb.webp", "WEBP", quality=70)

@@ -22,6 +22,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import ClientDisconnected
 
 from app.accounts.models import Organisation
 from app.accounts.policy import is_admin, require
@@ -129,8 +130,6 @@ def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
 
     Bytes received before the client went away are kept: the next HEAD reports them and the client goes on.
     """
-    from werkzeug.exceptions import ClientDisconnected
-
     path = storage.path(upload.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     # created again if a crash lost it (its row survived): HEAD said 0, so the client starts over, no 500

@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.http import http_date
 
-from app.errors import Forbidden, Invalid, LoginRequired
+from app.errors import Forbidden, Invalid
 from app.extensions import db
+from app.web import current_user_required
 from media import service, tus
 from media.models import Upload
 from media.service import MediaSettings
@@ -36,8 +37,7 @@ def guard() -> None:
         return
     if request.headers.get("Tus-Resumable") != tus.VERSION:
         raise tus.VersionUnsupported(_("上传客户端的协议版本不受支持。"))
-    if not current_user.is_authenticated:
-        raise LoginRequired(_("请先登录。"))
+    current_user_required()
 
 
 @bp.after_request

@@ -10,10 +10,10 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.errors import DomainError, Invalid, LoginRequired
+from app.errors import DomainError, Invalid
 from app.extensions import csrf, db
+from app.web import current_user_required
 from programme import claim_checks, eligibility, subsidies
 
 bp = Blueprint("programme_api", __name__, url_prefix="/api/v1/programme")
@@ -80,9 +80,7 @@ def check_eligibility():
 
 
 def _reviewer() -> Any:
-    if not current_user.is_authenticated:
-        raise LoginRequired(_("请先登录。"))
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    return current_user_required()
 
 
 def _review_json(review: claim_checks.Review) -> dict[str, Any]:

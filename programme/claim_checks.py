@@ -27,7 +27,7 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
-from catalog.sanitize import clean_text
+from app.sanitize import clean_text
 from programme.models import Attainment, ClaimStatus, SubsidyClaim
 from programme.notices import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.support_models import CertificateRecord, GraduationRecord

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import bleach
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +16,7 @@ from app.accounts.models import Organisation, OrgKind, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import strip_markup
 from programme.eligibility import Level
 from programme.models import Offering, OfferingKind, OfferingStatus, Plan
 
@@ -73,7 +73,7 @@ def declare(session: Session, actor: User, plan: Plan, institution: Organisation
         plan_id=plan.id, institution_id=institution.id, kind=OfferingKind(data.kind),
         level=data.level if academic else "training", major=data.major.strip(), mode=data.mode,
         years=data.years if academic else 0, tuition_yuan=data.tuition_yuan, discount_yuan=data.discount_yuan,
-        scholarships=bleach.clean(data.scholarships.strip(), tags=[], strip=True), places=data.places)
+        scholarships=strip_markup(data.scholarships.strip()), places=data.places)
     session.add(offering)
     session.flush()
     return offering
@@ -84,7 +84,7 @@ def review(session: Session, actor: User, offering: Offering, decision: str, com
     require(actor, "offering.review", offering)
     if decision not in ("select", "reject"):
         raise Invalid(_("请选择入选或不入选。"), fields={"decision": _("请选择。")})
-    comment = bleach.clean(comment.strip(), tags=[], strip=True)
+    comment = strip_markup(comment.strip())
     if decision == "reject" and not comment:
         raise Invalid(_("不入选时请写明理由。"), fields={"comment": _("请填写理由。")})
     if offering.status != OfferingStatus.declared:

@@ -12,14 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
-from app.accounts.policy import can, is_admin, orgs_for, require
+from app.accounts import scope
+from app.accounts.models import Organisation, OrgKind, OrgLevel, User
+from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
-from catalog.sanitize import clean_html, clean_text
+from app.pagination import offset
+from app.sanitize import clean_html, clean_text
 from programme import throttle
 from programme.support_models import Enquiry, PolicyPage
 
@@ -139,10 +141,10 @@ def inbox(session: Session, actor: User, *, status: str = "open", page: int = 1)
     """Questions sent to the actor's unions or any union below them, oldest unanswered first; and the total."""
     query = select(Enquiry).join(Enquiry.org)
     if not is_admin(actor):
-        paths = [org.path for org in orgs_for(actor, Role.union_staff) if org.kind == OrgKind.union]
-        if not paths:
+        own_unions = scope.below_own_unions(actor)
+        if own_unions is None:
             return [], 0
-        query = query.where(or_(*[Organisation.path.startswith(p) for p in paths]))
+        query = query.where(own_unions)
     if status == "open":
         query = query.where(Enquiry.answer.is_(None)).order_by(Enquiry.created_at, Enquiry.id)
     else:
@@ -150,7 +152,7 @@ def inbox(session: Session, actor: User, *, status: str = "open", page: int = 1)
             query = query.where(Enquiry.answer.is_not(None))
         query = query.order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = list(session.scalars(query.limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)))
+    rows = list(session.scalars(query.limit(PAGE_SIZE).offset(offset(page, PAGE_SIZE))))
     return rows, total
 
 

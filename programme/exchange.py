@@ -22,10 +22,10 @@ from stdnum.cn import ric
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
 from app.accounts.policy import require
 from app.errors import Invalid
+from app.sanitize import clean_text
 from app.tabular import DEFAULT_LIMITS, TableLimits, csv_bytes, read_rows
 from app.timefmt import beijing_today
 from catalog.imports import ImportReport, RowError
-from catalog.sanitize import clean_text
 from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 
 LEVELS = {"专科": "zhuanke", "大专": "zhuanke", "高起本": "gaoqiben", "专升本": "zhuanshengben",

@@ -13,14 +13,15 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind, Role, User
-from app.accounts.policy import can, is_admin, orgs_for, require
+from app.accounts import scope
+from app.accounts.models import Organisation, User
+from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from catalog.sanitize import clean_text
+from app.sanitize import clean_text
 from programme import throttle
 from programme.models import Notice, Objection, ObjectionStatus
 
@@ -107,10 +108,10 @@ def for_staff(session: Session, actor: User, status: str = "open") -> list[Objec
     query = select(Objection).join(Notice, Notice.id == Objection.notice_id).join(
         Organisation, Organisation.id == Notice.org_id)
     if not is_admin(actor):
-        paths = [o.path for o in orgs_for(actor, Role.union_staff) if o.kind == OrgKind.union]
-        if not paths:
+        own_unions = scope.below_own_unions(actor)
+        if own_unions is None:
             return []
-        query = query.where(or_(*[Organisation.path.startswith(p) for p in paths]))
+        query = query.where(own_unions)
     if status == "open":
         query = query.where(Objection.status == ObjectionStatus.open).order_by(Objection.created_at, Objection.id)
     else:

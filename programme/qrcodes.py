@@ -15,11 +15,12 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind, Role, User
-from app.accounts.policy import is_admin, orgs_for
+from app.accounts import scope
+from app.accounts.models import Organisation, OrgKind, User
+from app.accounts.policy import is_admin
 
 FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
 
@@ -75,8 +76,8 @@ def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
     """The unions whose codes the actor may print: their own and every union below; admins see all."""
     query = select(Organisation).where(Organisation.kind == OrgKind.union).order_by(Organisation.path)
     if not is_admin(actor):
-        paths = [o.path for o in orgs_for(actor, Role.union_staff) if o.kind == OrgKind.union]
-        if not paths:
+        own_unions = scope.below_own_unions(actor)
+        if own_unions is None:
             return []
-        query = query.where(or_(*[Organisation.path.startswith(p) for p in paths]))
+        query = query.where(own_unions)
     return list(session.scalars(query))

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-import bleach
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import strip_markup
 from app.timefmt import beijing_today
 from media.storage import Storage
 from programme import claim_checks, quotas
@@ -70,7 +70,7 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     if errors:
         raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
     item = SubsidyClaim(enrolment_id=enrolment.id, attainment=Attainment(attainment), certificate_number=number,
-                        evidence=bleach.clean(evidence.strip(), tags=[], strip=True), filed_by_id=actor.id,
+                        evidence=strip_markup(evidence.strip()), filed_by_id=actor.id,
                         attained_on=attained_on)
     try:
         with session.begin_nested():
@@ -128,7 +128,7 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
     UPDATE, so a claim is decided once even when two reviewers press at the same moment."""
     claim_checks.not_the_claimant(actor, item)  # first, so the refusal says why
     require(actor, "subsidy.verify", item)
-    comment = bleach.clean(comment.strip(), tags=[], strip=True)
+    comment = strip_markup(comment.strip())
     if not approve and not comment:
         raise Invalid(_("不予补贴时请写明理由。"), fields={"comment": _("请填写理由。")})
     if item.status != ClaimStatus.claimed:

@@ -60,7 +60,7 @@ class PolicyPage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(50), unique=True)
     title: Mapped[str] = mapped_column(String(100))
-    body_html: Mapped[str] = mapped_column(Text)  # cleaned by catalog.sanitize on every write
+    body_html: Mapped[str] = mapped_column(Text)  # cleaned by app.sanitize on every write
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

@@ -11,20 +11,17 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import organisations
+from app.accounts import organisations, scope
 from app.accounts.masking import mask_name
 from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import can, is_admin, require
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.tabular import TableLimits
+from app.web import current_user_or_none as _user
 from programme import attribution, charts, enquiries, exchange, objections, qrcodes, reports, surveys
 
 bp = Blueprint("programme_support", __name__, template_folder="templates")
-
-
-def _user() -> Any:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
 def _invalid(err: DomainError) -> dict[str, str]:
@@ -51,7 +48,7 @@ def _badges() -> dict[str, Any]:
         user = _user()
         if user is None:
             return []
-        roles = {m.role.value for m in user.memberships}
+        roles = {r.value for r in scope.roles_of(user)}
         links = [(url_for("programme_support.survey_mine"), _("评价课程")),
                  (url_for("programme_support.policy"), _("政策与常见问题"))]
         if news := objections.unread_count(db.session, user):  # a union answered one of the user's objections
@@ -170,8 +167,7 @@ def survey(kind: str, target_id: int):
             flash(_("感谢您的评价！"), "success")
             return redirect(request.path)
     mine = surveys.existing(db.session, user, found) if user is not None else None
-    is_employer = user is not None and any(m.organisation and m.organisation.kind == OrgKind.enterprise
-                                           for m in user.memberships)
+    is_employer = bool(scope.orgs_of(user, kinds=(OrgKind.enterprise,)))
     return render_template("programme/surveys/show.html", target=found, summary=surveys.summary(db.session, found),
                            mine=mine, errors=errors, form=request.form, is_employer=is_employer,
                            can_rate=is_employer or (user is not None and surveys.took_part(db.session, user, found))
@@ -236,12 +232,8 @@ def qr_pdf(code: str):
 # -- data exchange ---------------------------------------------------------------------------------------
 def _exchange_orgs(user: Any) -> list[Organisation]:
     if is_admin(user):
-        from sqlalchemy import select
-
-        return list(db.session.scalars(select(Organisation).where(
-            Organisation.kind.in_([OrgKind.institution, OrgKind.hr_dept])).order_by(Organisation.code)))
-    return [m.organisation for m in user.memberships
-            if m.organisation is not None and can(user, "exchange.import", m.organisation)]
+        return organisations.of_kinds(db.session, (OrgKind.institution, OrgKind.hr_dept))
+    return scope.orgs_of(user, action="exchange.import")
 
 
 @bp.route("/exchange", methods=["GET", "POST"])

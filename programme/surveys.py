@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, Role, User
 from app.accounts.policy import orgs_for, require
 from app.errors import Conflict, Invalid, NotFound
-from catalog.sanitize import clean_text
+from app.sanitize import clean_text
 from programme.support_models import RespondentKind, SurveyResponse, SurveyTarget
 
 COMMENT_MAX = 500

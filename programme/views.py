@@ -9,13 +9,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from app.accounts.models import Role
 from app.accounts.policy import can, orgs_for
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.timefmt import beijing_today
+from app.web import current_user_or_none as user
 from credits import evidence_files
 from programme import applications, declarations, evidence, notices, objections, plans, profiles, subsidies
 from programme.declarations import MODES, SKILL_LEVELS, OfferingInput
@@ -23,10 +24,6 @@ from programme.models import EnrolmentRecord, OfferingStatus, Plan
 from programme.notices import ATTAINMENT_LABELS, KIND_LABELS, LEVEL_LABELS
 
 bp = Blueprint("programme", __name__, url_prefix="/programme", template_folder="templates")
-
-
-def user() -> Any:
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
 def failed(err: DomainError, *, inline: bool = False) -> int:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from app.accounts.models import Organisation
+from app.accounts import organisations
 from app.accounts.policy import require
 from app.errors import Invalid
 from app.extensions import db
@@ -46,8 +45,7 @@ def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
     """Chinese names for the facet values shown (menu categories and providers come from the database)."""
     menu = load_menu(db.session)
     codes = list(result.facets.get("provider", {}))
-    orgs = dict(db.session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(codes))
-                                   ).all()) if codes else {}
+    orgs = organisations.names_by_code(db.session, codes)
     return {
         "kind": {k.value: str(v) for k, v in KIND_LABELS.items()},
         "industry": {k.value: str(v) for k, v in INDUSTRY_LABELS.items()},

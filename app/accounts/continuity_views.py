@@ -28,10 +28,7 @@ from app.accounts.views import (
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
 from app.sms import recent
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+from app.web import current_user_required
 
 
 def _act(form, run, fail_status: int = 400) -> int | None:  # noqa: ANN001
@@ -99,7 +96,7 @@ def phone_lost():
 @login_required
 def phone():
     """A new number while the old one still works: a code to each."""
-    form, status, me = PhoneChangeForm(), 200, _me()
+    form, status, me = PhoneChangeForm(), 200, current_user_required()
     if form.validate_on_submit() and request.form.get("action") == "send":
         status = send_code(form, lambda: continuity.send_change_codes(
             db.session, me, form.new_phone.data or "", source=client_source(), limits=code_limits()))
@@ -120,9 +117,9 @@ def phone():
 @login_required
 def phone_requests():
     """Union staff and admins: requests to move an account to a new number, checked against the ID card."""
-    if not can(_me(), "admin.site") and not orgs_for(_me(), Role.union_staff):
+    if not can(current_user_required(), "admin.site") and not orgs_for(current_user_required(), Role.union_staff):
         abort(403)
-    items = continuity.pending_requests(db.session, _me())
+    items = continuity.pending_requests(db.session, current_user_required())
     return render_template("me/phone_requests.html", items=items, mask_phone=mask_phone, mask_name=mask_name)
 
 
@@ -132,7 +129,7 @@ def decide_phone_request(request_id: int):
     item = continuity.get_request(db.session, request_id)
     approve = request.form.get("action") == "approve"
     try:
-        continuity.decide_staff_change(db.session, _me(), item, approve=approve,
+        continuity.decide_staff_change(db.session, current_user_required(), item, approve=approve,
                                        id_number=request.form.get("id_number", ""), note=request.form.get("note", ""))
     except (Invalid, Conflict) as err:
         db.session.rollback()
@@ -171,7 +168,8 @@ def merges():
             status = 400
         else:
             record = _commit_or_show(form, lambda: merge.merge(
-                db.session, _me(), source, target, id_number=form.id_number.data or ""), (Invalid, Conflict))
+                db.session, current_user_required(), source, target, id_number=form.id_number.data or ""),
+                (Invalid, Conflict))
             if record is None:
                 status = 400
             else:

@@ -3,22 +3,24 @@ organisations below it, importing townships and appointing staff."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from app import audit
-from app.accounts import organisations, service
+from app.accounts import organisations, scope, service
 from app.accounts.masking import mask_phone
 from app.accounts.models import Membership, Organisation, OrgKind, Role, User
 from app.accounts.policy import STAFF_ROLE, Grant, can, require
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.tabular import TableLimits
+from app.web import current_user_or_none
 
 bp = Blueprint("orgs", __name__, url_prefix="/orgs")
 
@@ -43,10 +45,6 @@ class StaffForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("乡镇（街道）CSV 文件"))
-
-
-def _user():
-    return current_user._get_current_object() if current_user.is_authenticated else None  # type: ignore[attr-defined]
 
 
 def _show(form: FlaskForm, err: Invalid) -> None:
@@ -80,7 +78,7 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
         text = form.file.data.read().decode("utf-8-sig") if form.file.data else ""
     except UnicodeDecodeError:
         raise Invalid(_("文件应为 UTF-8 编码的 CSV。"), fields={"file": _("文件应为 UTF-8 编码的 CSV。")}) from None
-    report = organisations.import_townships(db.session, user, text)
+    report = organisations.import_townships(db.session, user, text, limits=TableLimits.from_config(current_app.config))
     if report.errors:
         raise Invalid(_("文件有错误，没有导入任何内容。"), fields={"file": "；".join(report.errors[:20])})
     return _("已导入%(n)d个乡镇（街道）工会，%(s)d个已存在。", n=report.added, s=report.skipped)
@@ -89,7 +87,7 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
 @bp.route("/<code>", methods=["GET", "POST"])
 def show(code: str):
     org = organisations.get_by_code(db.session, code)
-    user = _user()
+    user = current_user_or_none()
     forms: dict[str, FlaskForm] = {"child": ChildForm(prefix="child"), "staff": StaffForm(prefix="staff"),
                                    "import": ImportForm(prefix="imp")}
     status = 200
@@ -123,7 +121,7 @@ def show(code: str):
 def audit_log(code: str):
     """The organisation's audit log (appointments and their removal), newest first."""
     org = organisations.get_by_code(db.session, code)
-    require(_user(), "audit.view", org)
+    require(current_user_or_none(), "audit.view", org)
     return render_template("orgs/audit.html", org=org, entries=audit.entries(db.session, audit.Filter(org_id=org.id)),
                            action_labels=ACTION_LABELS, role_labels=ROLE_LABELS, detail_of=audit.detail_of)
 
@@ -132,7 +130,7 @@ def audit_log(code: str):
 @login_required
 def mine():
     """Staff land on the organisations they work for."""
-    orgs = [m.organisation for m in current_user.memberships if m.organisation is not None]
+    orgs = scope.orgs_of(current_user_or_none())
     if len(orgs) == 1:
         return redirect(url_for("orgs.show", code=orgs[0].code))
     return render_template("orgs/mine.html", orgs=orgs)

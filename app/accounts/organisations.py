@@ -3,8 +3,6 @@ and importing townships from a division CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -16,6 +14,7 @@ from app.accounts import divisions
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, require
 from app.errors import Invalid, NotFound
+from app.tabular import DEFAULT_LIMITS, TableLimits, read_table
 from app.text import has_control_chars
 
 _CHILD_LEVEL = {OrgLevel.province: OrgLevel.city, OrgLevel.city: OrgLevel.county,
@@ -95,15 +94,27 @@ def _division_code(raw: str) -> str:
     return raw.ljust(6, "0") if len(raw) < 6 else raw
 
 
-def import_townships(session: Session, actor: User, text: str,
-                     progress: Callable[[int], None] | None = None) -> ImportReport:
+def _township_rows(data: bytes | str, limits: TableLimits) -> list[dict[str, str]]:
+    """The file's rows as {header: cell}, read by the one tabular reader (its encodings and limits)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    table = read_table(raw, "townships.csv", limits)
+    header = [cell.strip().lstrip("\ufeff") for cell in next(table, [])]
+    if not {"code", "name", "parent_code"} <= set(header):
+        raise Invalid(_("文件需要包含 code、name、parent_code 三列。"), code="bad_columns")
+    return [dict(zip(header, row + [""] * (len(header) - len(row)), strict=False)) for row in table
+            if any(cell.strip() for cell in row)]
+
+
+def import_townships(session: Session, actor: User, data: bytes | str,
+                     progress: Callable[[int], None] | None = None,
+                     limits: TableLimits = DEFAULT_LIMITS) -> ImportReport:
     """Import township/street unions from a CSV with columns code, name, level, parent_code.
 
     Other levels in the file are checked against what we have and skipped. All rows are checked
     before anything is added: a file with errors changes nothing.
     """
-    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    if not rows or not {"code", "name", "parent_code"} <= set(rows[0]):
+    rows = _township_rows(data, limits)
+    if not rows:
         raise Invalid(_("文件需要包含 code、name、parent_code 三列。"), code="bad_columns")
     counties = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.kind == OrgKind.union, Organisation.level == OrgLevel.county))}
@@ -137,6 +148,21 @@ def import_townships(session: Session, actor: User, text: str,
     session.flush()
     report.added = len(todo)
     return report
+
+
+def names_by_code(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """{code: name} of the organisations with these codes (unknown codes are left out)."""
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Organisation.code, Organisation.name).where(Organisation.code.in_(wanted)))
+    return dict(rows.all())
+
+
+def of_kinds(session: Session, kinds: Iterable[OrgKind]) -> list[Organisation]:
+    """Every organisation of these kinds, by code (what a site admin may pick from)."""
+    return list(session.scalars(select(Organisation).where(Organisation.kind.in_(list(kinds)))
+                                .order_by(Organisation.code)))
 
 
 def subtree(session: Session, root: Organisation, kinds: Iterable[OrgKind] | None = None) -> list[Organisation]:

@@ -26,6 +26,7 @@ from app.accounts.policy import can, orgs_for, require
 from app.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.extensions import db
 from app.security import safe_next
+from app.web import current_user_or_none, current_user_required
 
 auth_bp = Blueprint("auth", __name__, url_prefix="/auth")
 me_bp = Blueprint("me", __name__, url_prefix="/me")
@@ -243,8 +244,8 @@ def login():
 def logout():
     """POST only, so CSRFProtect guards it: a link on another site cannot log people out. Ends this session on
     the server too: a copy of its cookies (session or remember-me) stops working; other devices stay in."""
-    if current_user.is_authenticated:
-        sessions.end(db.session, current_user._get_current_object())  # type: ignore[attr-defined]
+    if (user := current_user_or_none()) is not None:
+        sessions.end(db.session, user)
         db.session.commit()
     logout_user()
     flash(_("您已退出登录。"), "success")
@@ -255,7 +256,7 @@ def logout():
 @login_required
 def logout_everywhere():
     """退出所有设备: every session of this account ends, this one included (a lost phone, a shared computer)."""
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user_required()
     sessions.end_all(db.session, user)
     db.session.commit()
     logout_user()
@@ -292,7 +293,7 @@ def _union_choices() -> list[SelectChoice]:
 @me_bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
-    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user_required()
     existing = user.profile
     form = ProfileForm(next=request.args.get("next", ""))
     form.union_code.choices = _union_choices()
@@ -332,7 +333,7 @@ def password():
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():
-        user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+        user = current_user_required()
         try:
             service.change_password(db.session, user, current=form.current.data or "", new=form.new.data or "")
         except Invalid as err:

@@ -1,5 +1,6 @@
-"""Rich text cleaning for resource descriptions and reading lessons, applied on every write, so what is
-stored is always safe to render as HTML.
+"""The one sanitiser: rich text cleaning for resource descriptions, reading lessons and notices, applied on
+every write, so what is stored is always safe to render as HTML; and `strip_markup` for plain-text fields
+(reasons, evidence notes) that people may paste HTML into.
 
 The allowlist (anything else is removed, keeping its text):
 
@@ -32,7 +33,8 @@ from bleach import html5lib_shim
 
 from app.text import clean_text
 
-__all__ = ["clean_html", "clean_text", "html_to_text"]  # clean_text lives in app/text.py: one cleaner for all
+# clean_text lives in app/text.py: one cleaner for all
+__all__ = ["clean_html", "clean_text", "html_to_text", "strip_markup"]
 
 ALLOWED_TAGS = frozenset({
     "h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "blockquote", "pre", "code",
@@ -139,3 +141,9 @@ def html_to_text(html: str) -> str:
     text = re.sub(r"<[^>]+>", "", text)
     text = clean_text(html5lib_shim.convert_entities(text))  # "&#xFFFF;" stays an entity until here
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def strip_markup(text: str | None) -> str:
+    """Plain text from what may hold pasted HTML: every tag removed, script/style and the like with their
+    content (bleach.clean(tags=[], strip=True) keeps a script's text), entities decoded (the template escapes)."""
+    return html_to_text(clean_html(text))

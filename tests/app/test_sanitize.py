@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from catalog.sanitize import ALLOWED_TAGS, clean_html, clean_text, html_to_text
+from app.sanitize import ALLOWED_TAGS, clean_html, clean_text, html_to_text, strip_markup
 
 
 class _Tags(HTMLParser):
@@ -145,3 +145,15 @@ def test_plain_text_and_empty_values():
 def test_cleaning_is_stable():
     once = clean_html(" ".join(HOSTILE) + "<h2>t</h2><a href='https://a.example'>a</a>")
     assert clean_html(once) == once
+
+
+@pytest.mark.parametrize("payload, expected", [
+    ("<script>alert(1)</script>理由", "理由"),
+    ("<style>p{}</style><b>加粗</b> & 说明", "加粗 & 说明"),
+    ("1 < 2 <img src=x onerror=alert(1)>", "1 < 2"),
+    ("", ""),
+])
+def test_plain_text_fields_lose_every_tag_and_dangerous_content(payload, expected):
+    """Reasons and evidence notes are plain text: tags go, script/style go with their content, and entities
+    are decoded once (the template escapes), so "&" is not shown as "&amp;"."""
+    assert strip_markup(payload) == expected
