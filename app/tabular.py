@@ -25,7 +25,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from flask_babel import gettext as _
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.reader.excel import ExcelReader, apply_stylesheet
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.config import SETTINGS

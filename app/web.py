@@ -3,14 +3,16 @@ Domain errors raised here are turned into pages or `{"error": {...}}` bodies by 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.models import User
 from app.errors import Invalid, LoginRequired
+
+if TYPE_CHECKING:  # for the annotations only: accounts' views use these helpers, so a runtime import is a cycle
+    from app.accounts.models import User
 
 
 def current_user_or_none() -> User | None:
