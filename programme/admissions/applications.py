@@ -20,8 +20,8 @@ from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.timefmt import beijing_today
-from programme import profiles, quotas
-from programme.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
+from programme.admissions import profiles, quotas
+from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
 
 OPEN = (AppStatus.applied, AppStatus.verified, AppStatus.admitted)
 STATUS_LABELS = {AppStatus.applied: _l("已提交，待县级工会审核"), AppStatus.verified: _l("工会已审核，待院校录取"),
@@ -33,6 +33,13 @@ def get(session: Session, application_id: int) -> Application:
     found = session.get(Application, application_id)
     if found is None:
         raise NotFound(_("没有这份报读申请。"))
+    return found
+
+
+def get_enrolment(session: Session, enrolment_id: int) -> EnrolmentRecord:
+    found = session.get(EnrolmentRecord, enrolment_id)
+    if found is None:
+        raise NotFound(_("没有这条学籍记录。"))
     return found
 
 

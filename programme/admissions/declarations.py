@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, User
-from app.accounts.policy import require
+from app.accounts.policy import can, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from programme.eligibility import Level
-from programme.models import Offering, OfferingKind, OfferingStatus, Plan
+from programme.admissions.eligibility import Level
+from programme.admissions.models import Offering, OfferingKind, OfferingStatus, Plan
 
 MODES = ("业余", "函授", "网络")
 SKILL_LEVELS = ("初级工", "中级工", "高级工", "技师", "高级技师")
@@ -100,6 +100,12 @@ def get(session: Session, offering_id: int) -> Offering:
     if offering is None:
         raise NotFound(_("没有这个项目。"))
     return offering
+
+
+def visible_to(actor: User | None, offering: Offering) -> bool:
+    """Selected offerings are public; the others only to their reviewers and their own institution."""
+    return offering.status == OfferingStatus.selected or (actor is not None and (
+        can(actor, "offering.review", offering) or can(actor, "offering.declare", offering.institution)))
 
 
 def menu(session: Session, plan: Plan) -> list[Offering]:

@@ -1,11 +1,11 @@
-"""What the dual-upgrade programme stores: the year's plan, quotas handed down the union tree with their
-history, institutions' declared offerings, workers' applications and enrolment records, subsidy claims and
-their payment batches, and published notices (公示).
+"""What admissions store: the year's plan and its edits, quotas handed down the union tree with their
+history, institutions' declared offerings, workers' applications and the enrolment records (学籍) institutions
+open for them.
 
-Part 2 (reports, surveys, exchange) reads these tables: `Application.county_id` is the region an
-application counts in, `Quota.org_id` the union holding a share, `SubsidyPayment.amount` what was paid.
+Money (programme/money/models.py) claims subsidies against enrolment records and spends the quotas' province
+money; reports count applications by `Application.county_id` and shares by `Quota.org_id`.
 Worker profile fields (job level, union, contract, employer type, education) live on
-app.accounts.models.WorkerProfile, which the eligibility rules read (see programme/profiles.py).
+app.accounts.models.WorkerProfile, which the eligibility rules read (see programme/admissions/profiles.py).
 """
 
 from __future__ import annotations
@@ -13,28 +13,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
 from app.db import Base, utcnow
-
-
-def _enum(e: type[enum.Enum], name: str) -> Enum:
-    # Plain strings with a CHECK constraint, as app/accounts/models.py stores its enums.
-    return Enum(e, name=name, native_enum=False, create_constraint=True, length=32,
-                values_callable=lambda members: [m.value for m in members])
+from programme.columns import string_enum
 
 
 class Attainment(enum.StrEnum):
@@ -172,7 +156,7 @@ class Offering(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[OfferingKind] = mapped_column(_enum(OfferingKind, "offering_kind"))
+    kind: Mapped[OfferingKind] = mapped_column(string_enum(OfferingKind, "offering_kind"))
     # Academic: zhuanke / gaoqiben / zhuanshengben (programme.eligibility.Level); training: "training".
     level: Mapped[str] = mapped_column(String(32))
     major: Mapped[str] = mapped_column(String(200))  # the major, or the skill of a training project
@@ -182,7 +166,7 @@ class Offering(Base):
     discount_yuan: Mapped[int] = mapped_column(Integer, default=0)  # tuition reduction for workers
     scholarships: Mapped[str] = mapped_column(Text, default="")
     places: Mapped[int] = mapped_column(Integer)
-    status: Mapped[OfferingStatus] = mapped_column(_enum(OfferingStatus, "offering_status"),
+    status: Mapped[OfferingStatus] = mapped_column(string_enum(OfferingStatus, "offering_status"),
                                                    default=OfferingStatus.declared, index=True)
     review_comment: Mapped[str] = mapped_column(Text, default="")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -218,7 +202,7 @@ class Application(Base):
     county_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     level: Mapped[str] = mapped_column(String(32))
     active_level: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[AppStatus] = mapped_column(_enum(AppStatus, "application_status"), default=AppStatus.applied,
+    status: Mapped[AppStatus] = mapped_column(string_enum(AppStatus, "application_status"), default=AppStatus.applied,
                                               index=True)
     holds_quota: Mapped[bool] = mapped_column(default=False)  # a county place is taken by this application
     note: Mapped[str] = mapped_column(Text, default="")       # the reason given on rejection
@@ -252,178 +236,3 @@ class EnrolmentRecord(Base):
 
     application: Mapped[Application] = relationship(back_populates="enrolment")
     user: Mapped[User] = relationship()
-
-
-class ClaimStatus(enum.StrEnum):
-    claimed = "claimed"
-    approved = "approved"
-    rejected = "rejected"
-    paid = "paid"
-
-
-class SubsidyClaim(Base):
-    """A claim for a subsidy on attainment, with its evidence; the amount is fixed when the union approves."""
-
-    __tablename__ = "programme_subsidy_claims"
-    # `result_key` names the result an approval consumed ("diploma:<number>" / "skill:<number>", the number
-    # normalised): UNIQUE, so one diploma or certificate is paid once across years, unions and institutions,
-    # even when two reviewers approve at the same moment (NULLs, the undecided and refused, never collide).
-    __table_args__ = (UniqueConstraint("enrolment_id", "attainment"), UniqueConstraint("result_key"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("programme_enrolments.id", ondelete="RESTRICT"),
-                                              index=True)
-    attainment: Mapped[Attainment] = mapped_column(_enum(Attainment, "attainment"))
-    certificate_number: Mapped[str] = mapped_column(String(100))
-    evidence: Mapped[str] = mapped_column(Text, default="")  # issuer, date, what was attained
-    attained_on: Mapped[date | None] = mapped_column(Date)  # graduation or issue date, as the claimant states it
-    status: Mapped[ClaimStatus] = mapped_column(_enum(ClaimStatus, "claim_status"), default=ClaimStatus.claimed,
-                                                index=True)
-    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    filed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    comment: Mapped[str] = mapped_column(Text, default="")
-    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
-    province_part: Mapped[int] = mapped_column(Integer, default=0)  # province standard, from the county's share
-    city_part: Mapped[int] = mapped_column(Integer, default=0)      # city top-up
-    county_part: Mapped[int] = mapped_column(Integer, default=0)    # county top-up
-    # What approval rested on (programme/claim_checks.py): an exchanged record, or uploaded files a reviewer
-    # other than the claimant checked (who and when kept here).
-    result_key: Mapped[str | None] = mapped_column(String(120))
-    graduation_id: Mapped[int | None] = mapped_column(ForeignKey("graduation_records.id", ondelete="RESTRICT"),
-                                                      index=True)
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_records.id", ondelete="RESTRICT"),
-                                                       index=True)
-    evidence_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    evidence_checked_at: Mapped[datetime | None] = mapped_column(DateTime)
-    evidence_check_note: Mapped[str] = mapped_column(Text, default="")
-
-    enrolment: Mapped[EnrolmentRecord] = relationship()
-    evidence_checked_by: Mapped[User | None] = relationship(foreign_keys=[evidence_checked_by_id])
-    files: Mapped[list[ClaimEvidence]] = relationship(back_populates="claim", order_by="ClaimEvidence.id")
-
-    @property
-    def amount(self) -> int:
-        return self.province_part + self.city_part + self.county_part
-
-
-class ClaimEvidence(Base):
-    """A scan or photo attached to a subsidy claim. The file is kept under a key we generate (see
-    programme/evidence.py): a PDF as sent once checked, an image re-encoded; the uploader's name is never used."""
-
-    __tablename__ = "programme_claim_evidence"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("programme_subsidy_claims.id", ondelete="CASCADE"), index=True)
-    key: Mapped[str] = mapped_column(String(100), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))  # pdf, jpeg or png, judged from the content
-    size: Mapped[int] = mapped_column(Integer)     # bytes kept
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    claim: Mapped[SubsidyClaim] = relationship(back_populates="files")
-
-
-class PaymentBatch(Base):
-    """Payments a county union made on one date (补贴核发批次)."""
-
-    __tablename__ = "programme_payment_batches"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    paid_on: Mapped[date] = mapped_column(Date)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    org: Mapped[Organisation] = relationship()
-    payments: Mapped[list[SubsidyPayment]] = relationship(back_populates="batch")
-
-
-class SubsidyPayment(Base):
-    """One claim paid. UNIQUE(claim_id) is what makes paying a claim twice impossible."""
-
-    __tablename__ = "programme_subsidy_payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("programme_subsidy_claims.id", ondelete="RESTRICT"),
-                                          unique=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("programme_payment_batches.id", ondelete="RESTRICT"),
-                                          index=True)
-    amount: Mapped[int] = mapped_column(Integer)
-    paid_on: Mapped[date] = mapped_column(Date)
-
-    claim: Mapped[SubsidyClaim] = relationship()
-    batch: Mapped[PaymentBatch] = relationship(back_populates="payments")
-
-
-class NoticeKind(enum.StrEnum):
-    institutions = "institutions"  # selected institutions and offerings
-    admissions = "admissions"      # admitted applicants
-    subsidies = "subsidies"        # granted subsidies
-
-
-class Notice(Base):
-    """A public notice (公示). Its lines are stored already masked, so no public page can leak a name."""
-
-    __tablename__ = "programme_notices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    kind: Mapped[NoticeKind] = mapped_column(_enum(NoticeKind, "notice_kind"))
-    title: Mapped[str] = mapped_column(String(200))
-    published_on: Mapped[date] = mapped_column(Date)
-    objection_until: Mapped[date] = mapped_column(Date)  # last day objections are received (异议期)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-
-    org: Mapped[Organisation] = relationship()
-    lines: Mapped[list[NoticeLine]] = relationship(back_populates="notice", order_by="NoticeLine.position",
-                                                   cascade="all, delete-orphan")
-
-
-class NoticeLine(Base):
-    __tablename__ = "programme_notice_lines"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("programme_notices.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    who: Mapped[str] = mapped_column(String(200))    # masked name, or the institution's name
-    phone: Mapped[str] = mapped_column(String(20), default="")  # masked
-    detail: Mapped[str] = mapped_column(String(400), default="")
-
-    notice: Mapped[Notice] = relationship(back_populates="lines")
-
-
-class ObjectionStatus(enum.StrEnum):
-    open = "open"
-    upheld = "upheld"          # 异议成立
-    dismissed = "dismissed"    # 异议不成立
-
-
-class Objection(Base):
-    """An objection to a public notice (公示异议), filed during its objection period and resolved by the
-    publishing union. The objector is never shown on a public page."""
-
-    __tablename__ = "programme_objections"
-    # The rate limit counts one person's recent objections, as enquiries count questions.
-    __table_args__ = (Index("ix_programme_objections_objector_created", "objector_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(ForeignKey("programme_notices.id", ondelete="CASCADE"), index=True)
-    # The line objected to, if the objector picked one; NULL means the notice as a whole.
-    line_id: Mapped[int | None] = mapped_column(ForeignKey("programme_notice_lines.id", ondelete="SET NULL"))
-    objector_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(Text)  # plain text, escaped when shown
-    status: Mapped[ObjectionStatus] = mapped_column(_enum(ObjectionStatus, "objection_status"),
-                                                    default=ObjectionStatus.open, index=True)
-    reply: Mapped[str] = mapped_column(Text, default="")
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # False from the moment a resolution is recorded until the objector opens it (the unread mark, as enquiries).
-    reply_seen: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-
-    notice: Mapped[Notice] = relationship()
-    line: Mapped[NoticeLine | None] = relationship()
-    objector: Mapped[User] = relationship(foreign_keys=[objector_id])

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind, OrgLevel, User
-from app.accounts.policy import require
+from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
+from app.accounts.policy import is_admin, orgs_for, require
 from app.errors import Conflict, Invalid, NotFound
 from app.timefmt import beijing_today
-from programme.models import Attainment, Plan, PlanChange, Quota, QuotaChange
+from programme.admissions.models import Attainment, Plan, PlanChange, Quota, QuotaChange
 
 STANDARD_FIELDS = tuple(f"std_{a.value}" for a in Attainment)
 
@@ -38,6 +38,15 @@ def province(session: Session) -> Organisation:
     if org is None:
         raise NotFound(_("还没有省总工会。"))
     return org
+
+
+def staff_unions(session: Session, actor: User) -> list[Organisation]:
+    """The unions whose queues (verification, subsidies, notices) the actor works: their own as union staff;
+    an admin without one works the province's."""
+    own = orgs_for(actor, Role.union_staff)
+    if is_admin(actor):
+        own = own or [province(session)]
+    return [o for o in own if o.kind == OrgKind.union]
 
 
 def _validate(data: PlanInput) -> dict[str, str]:

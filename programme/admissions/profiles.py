@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import Organisation, OrgLevel, User, WorkerProfile
 from app.errors import Invalid
-from programme import eligibility
+from programme.admissions import eligibility
 
 
 def rules_profile(profile: WorkerProfile | None) -> eligibility.Profile:

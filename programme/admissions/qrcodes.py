@@ -9,6 +9,8 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import segno
+from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -18,8 +20,10 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.accounts import organisations
 from app.accounts.models import Organisation, OrgKind, Role, User
 from app.accounts.policy import is_admin, orgs_for
+from app.errors import NotFound
 
 FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
 
@@ -27,8 +31,6 @@ FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no fo
 def png(url: str, *, scale: int = 10) -> bytes:
     """The QR code as PNG; error level M survives a crease or a smudge on a printed poster."""
     buffer = io.BytesIO()
-    import segno
-
     segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=4)
     return buffer.getvalue()
 
@@ -80,3 +82,16 @@ def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
             return []
         query = query.where(or_(*[Organisation.path.startswith(p) for p in paths]))
     return list(session.scalars(query))
+
+
+def union(session: Session, code: str) -> Organisation:
+    """The union with this code: only unions have QR codes and reports."""
+    org = organisations.get_by_code(session, code)
+    if org.kind != OrgKind.union:
+        raise NotFound(_("只有工会有招募二维码。"))
+    return org
+
+
+def own_unions(unions: list[Organisation]) -> list[Organisation]:
+    """The topmost of these unions: those no other of them lies above."""
+    return [u for u in unions if not any(o is not u and u.path.startswith(o.path) for o in unions)]

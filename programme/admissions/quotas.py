@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid
-from programme.models import Application, AppStatus, EnrolmentRecord, Plan, Quota, QuotaChange
+from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Plan, Quota, QuotaChange
 
 CHILD_LEVEL = {OrgLevel.province: OrgLevel.city, OrgLevel.city: OrgLevel.county}
 

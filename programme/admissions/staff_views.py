@@ -1,39 +1,29 @@
-"""The programme's staff pages: the province's annual plan, quota tables per union, selection of
-declarations, county verification, institution admission and enrolment, subsidy approval and payment,
-and publishing notices. Every decision is the services' (and the policy's); these only carry forms."""
+"""Admissions pages for staff: the province's annual plan, quota tables per union, selection of declarations,
+county verification, institution admission and enrolment (where the institution also files claims for the
+worker). Every decision is the services' (and the policy's); these only carry forms."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.accounts import organisations
-from app.accounts.masking import mask_name
 from app.accounts.models import OrgKind, Role
-from app.accounts.policy import can, is_admin, orgs_for, require
+from app.accounts.policy import can, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
-from app.request_input import id_or_none
 from app.timefmt import beijing_today
-from programme import applications, claim_checks, declarations, notices, objections, plans, quotas, subsidies
-from programme.models import AppStatus, ClaimStatus
-from programme.views import day, failed, number, the_plan, user
-
-bp = Blueprint("programme_staff", __name__, url_prefix="/programme", template_folder="templates")
-
-
-def _unions():
-    me = user()
-    own = orgs_for(me, Role.union_staff)
-    if is_admin(me):
-        own = own or [plans.province(db.session)]
-    return [o for o in own if o.kind == OrgKind.union]
+from programme.admissions import applications, declarations, plans, quotas
+from programme.admissions.models import AppStatus
+from programme.money import subsidies
+from programme.web import current_user_or_none as user
+from programme.web import day, failed, number, staff_bp, the_plan
 
 
-@bp.route("/plans", methods=["GET", "POST"])
+@staff_bp.route("/plans", methods=["GET", "POST"])
 @login_required
 def plan_list():
     me, province, status, errors = user(), plans.province(db.session), 200, {}
@@ -60,7 +50,7 @@ def plan_list():
                            form=request.form, province=province, today=beijing_today()), status
 
 
-@bp.route("/plans/<int:year>/edit", methods=["GET", "POST"])
+@staff_bp.route("/plans/<int:year>/edit", methods=["GET", "POST"])
 @login_required
 def plan_edit(year: int):
     me, province, status, errors = user(), plans.province(db.session), 200, {}
@@ -82,7 +72,7 @@ def plan_edit(year: int):
                            history=plans.plan_history(db.session, plan)), status
 
 
-@bp.route("/quotas/<code>", methods=["GET", "POST"])
+@staff_bp.route("/quotas/<code>", methods=["GET", "POST"])
 @login_required
 def quota_table(code: str):
     me, org, plan, status, errors = user(), organisations.get_by_code(db.session, code), the_plan(), 200, {}
@@ -112,7 +102,7 @@ def quota_table(code: str):
                            spending=subsidies.spending(db.session, plan, org)), status
 
 
-@bp.route("/review")
+@staff_bp.route("/review")
 @login_required
 def review_queue():
     me, plan = user(), the_plan()
@@ -120,7 +110,7 @@ def review_queue():
     return render_template("programme/review.html", plan=plan, items=items)
 
 
-@bp.post("/offerings/<int:offering_id>/review")
+@staff_bp.post("/offerings/<int:offering_id>/review")
 @login_required
 def review(offering_id: int):
     try:
@@ -134,14 +124,15 @@ def review(offering_id: int):
     return redirect(url_for(".review_queue"))
 
 
-@bp.route("/verify")
+@staff_bp.route("/verify")
 @login_required
 def verify_queue():
-    items = applications.for_unions(db.session, _unions(), AppStatus.applied)
+    items = applications.for_unions(db.session, plans.staff_unions(db.session, user()),
+                                     AppStatus.applied)
     return render_template("programme/verify.html", items=items)
 
 
-@bp.post("/applications/<int:application_id>/verify")
+@staff_bp.post("/applications/<int:application_id>/verify")
 @login_required
 def verify(application_id: int):
     try:
@@ -155,7 +146,7 @@ def verify(application_id: int):
     return redirect(url_for(".verify_queue"))
 
 
-@bp.route("/admissions")
+@staff_bp.route("/admissions")
 @login_required
 def admissions(typed: dict[str, Any] | None = None):
     """Applications to the staff's institutions; `typed` is a refused claim's form, shown again with its errors."""
@@ -165,7 +156,7 @@ def admissions(typed: dict[str, Any] | None = None):
     return render_template("programme/admissions.html", items=items, claims=claims, today=beijing_today(), typed=typed)
 
 
-@bp.post("/applications/<int:application_id>/admit")
+@staff_bp.post("/applications/<int:application_id>/admit")
 @login_required
 def admit(application_id: int):
     item = applications.get(db.session, application_id)
@@ -187,110 +178,3 @@ def admit(application_id: int):
         db.session.commit()
         flash(_("已保存。"), "success")
     return redirect(url_for(".admissions"))
-
-
-@bp.route("/subsidies")
-@login_required
-def subsidy_queue():
-    unions, plan = _unions(), the_plan()
-    return render_template("programme/subsidies.html", plan=plan, unions=unions,
-                           claims=subsidies.for_unions(db.session, unions),
-                           spending=[subsidies.spending(db.session, plan, u) for u in unions],
-                           batches=[b for u in unions for b in subsidies.batches(db.session, plan, u)],
-                           today=beijing_today(), statuses=ClaimStatus)
-
-
-@bp.get("/claims/<int:claim_id>/review")
-@login_required
-def claim_review(claim_id: int):
-    """One claim beside the record it rests on, line by line; what blocks approval is said above the buttons."""
-    item = subsidies.get(db.session, claim_id)
-    require(user(), "subsidy.verify", item)
-    return render_template("programme/claim_review.html", c=item, review=claim_checks.review(db.session, item),
-                           own=user().id in claim_checks.claimants(item))
-
-
-@bp.post("/claims/<int:claim_id>/check-evidence")
-@login_required
-def check_evidence(claim_id: int):
-    try:
-        claim_checks.check_evidence(db.session, user(), subsidies.get(db.session, claim_id),
-                                    request.form.get("note", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已记录：证明材料核验无误。"), "success")
-    return redirect(url_for(".claim_review", claim_id=claim_id))
-
-
-@bp.post("/claims/<int:claim_id>/decide")
-@login_required
-def decide(claim_id: int):
-    try:
-        subsidies.decide(db.session, user(), subsidies.get(db.session, claim_id),
-                         request.form.get("decision") == "approve", request.form.get("comment", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-        return redirect(url_for(".claim_review", claim_id=claim_id))
-    db.session.commit()
-    flash(_("已保存审核结果。"), "success")
-    return redirect(url_for(".subsidy_queue"))
-
-
-@bp.post("/subsidies/<code>/pay")
-@login_required
-def pay(code: str):
-    county = organisations.get_by_code(db.session, code)
-    ids = [i for v in request.form.getlist("claim") if (i := id_or_none(v))]
-    try:
-        batch = subsidies.pay(db.session, user(), the_plan(), county, ids, day("paid_on") or beijing_today())
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已登记发放批次（%(n)d 笔）。", n=len(batch.payments)), "success")
-    return redirect(url_for(".subsidy_queue"))
-
-
-@bp.route("/notices/new", methods=["GET", "POST"])
-@login_required
-def notice_new():
-    unions, plan, status = _unions(), the_plan(), 200
-    if not unions:
-        abort(403)
-    if request.method == "POST":
-        org = next((u for u in unions if u.code == request.form.get("org")), unions[0])
-        try:
-            notice = notices.publish(db.session, user(), plan, org, request.form.get("kind", ""),
-                                     day("published_on") or beijing_today(), number("objection_days", 5))
-        except (Invalid, Conflict) as err:
-            status = failed(err)
-        else:
-            db.session.commit()
-            flash(_("公示已发布。"), "success")
-            return redirect(url_for("programme.notice_show", notice_id=notice.id))
-    return render_template("programme/notice_new.html", unions=unions, plan=plan, today=beijing_today()), status
-
-
-@bp.get("/objections/review")
-@login_required
-def objection_queue():
-    """Objections to the notices of the user's unions (and those below): open ones to resolve, or resolved ones."""
-    status = "resolved" if request.args.get("status") == "resolved" else "open"
-    return render_template("programme/objections_review.html", status=status, mask_name=mask_name,
-                           items=objections.for_staff(db.session, user(), status), labels=objections.STATUS_LABELS)
-
-
-@bp.post("/objections/<int:objection_id>/resolve")
-@login_required
-def resolve_objection(objection_id: int):
-    try:
-        objections.resolve(db.session, user(), objections.get(db.session, user(), objection_id),
-                           request.form.get("decision", ""), request.form.get("reply", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已记录处理结果，异议人会在网站上看到答复。"), "success")
-    return redirect(url_for(".objection_queue"))

@@ -20,13 +20,15 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
-from app.accounts.policy import require
+from app.accounts.policy import can, is_admin, require
 from app.errors import Invalid
 from app.tabular import DEFAULT_LIMITS, TableLimits, csv_bytes, read_rows
 from app.timefmt import beijing_today
 from catalog.imports import ImportReport, RowError
 from catalog.sanitize import clean_text
-from programme.support_models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
+from programme.admissions import applications
+from programme.admissions.models import Application, AppStatus, Offering
+from programme.exchange.models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 
 LEVELS = {"专科": "zhuanke", "大专": "zhuanke", "高起本": "gaoqiben", "专升本": "zhuanshengben",
           "zhuanke": "zhuanke", "gaoqiben": "gaoqiben", "zhuanshengben": "zhuanshengben"}
@@ -105,8 +107,6 @@ ADMIT_WORDS = {"录取": True, "已录取": True, "是": True, "admitted": True,
 
 def _open_application(session: Session, org: Organisation, id_number: str, major: str) -> tuple[Any, str]:
     """The worker's application to one of `org`'s offerings that awaits admission or enrolment, or why not."""
-    from programme.models import Application, AppStatus, Offering
-
     query = (select(Application).join(Offering, Offering.id == Application.offering_id)
              .join(WorkerProfile, WorkerProfile.user_id == Application.user_id)
              .where(WorkerProfile.id_number == id_number, Offering.institution_id == org.id,
@@ -122,8 +122,6 @@ def _open_application(session: Session, org: Organisation, id_number: str, major
 
 
 def _admission(session: Session, org: Organisation, raw: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    from programme.models import AppStatus
-
     errors: dict[str, str] = {}
     values = _person(raw, errors)
     values["admit"] = ADMIT_WORDS.get(raw.get("result", "").strip().lower())
@@ -152,9 +150,6 @@ def _admission(session: Session, org: Organisation, raw: dict[str, str]) -> tupl
 def _admit(session: Session, actor: Any, good: list[dict[str, Any]]) -> None:
     """Admit or refuse through the applications service (its permission check and quota release included),
     then open the enrolment record when a student number is given."""
-    from programme import applications
-    from programme.models import AppStatus
-
     for values in good:
         application = values["application"]
         if application.status == AppStatus.verified:
@@ -209,6 +204,15 @@ SAMPLES = {
     ExchangeKind.graduation: ["33010619900101123X", "张三", "专科", "机电一体化技术", "1234512025000001", "2025-06-30"],
     ExchangeKind.certificate: ["33010619900101123X", "张三", "电工", "高级工", "S000033000001253000001", "2025-05-20"],
 }
+
+
+def senders_for(session: Session, actor: Any) -> list[Organisation]:
+    """The institutions and HR departments the actor may import files for; admins may for all of them."""
+    if is_admin(actor):
+        return list(session.scalars(select(Organisation).where(
+            Organisation.kind.in_([OrgKind.institution, OrgKind.hr_dept])).order_by(Organisation.code)))
+    return [m.organisation for m in actor.memberships
+            if m.organisation is not None and can(actor, "exchange.import", m.organisation)]
 
 
 def template_csv(kind: ExchangeKind) -> bytes:

@@ -28,9 +28,10 @@ from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from catalog.sanitize import clean_text
-from programme.models import Attainment, ClaimStatus, SubsidyClaim
-from programme.notices import ATTAINMENT_LABELS, LEVEL_LABELS
-from programme.support_models import CertificateRecord, GraduationRecord
+from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
+from programme.admissions.models import Attainment
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.money.models import ClaimStatus, SubsidyClaim
 
 DIPLOMA_LEVELS = {Attainment.dazhuan: ("zhuanke",), Attainment.benke: ("gaoqiben", "zhuanshengben")}
 SKILL_LEVELS = {Attainment.senior_worker: 3, Attainment.technician: 2, Attainment.senior_technician: 1}

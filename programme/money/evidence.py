@@ -23,7 +23,7 @@ from app.errors import Conflict, Invalid, NotFound
 from learning.evidence_files import check_evidence
 from media import pending_files
 from media.storage import LocalStorage, Storage
-from programme.models import ClaimEvidence, ClaimStatus, SubsidyClaim
+from programme.money.models import ClaimEvidence, ClaimStatus, SubsidyClaim
 
 FIELD = "evidence_file"
 MAX_FILES = 5

@@ -24,20 +24,12 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.timefmt import beijing_today
 from media.storage import Storage
-from programme import claim_checks, quotas
-from programme import evidence as evidence_files
-from programme.models import (
-    Application,
-    Attainment,
-    ClaimStatus,
-    EnrolmentRecord,
-    PaymentBatch,
-    Plan,
-    Quota,
-    SubsidyClaim,
-    SubsidyPayment,
-)
-from programme.support_models import CertificateRecord, GraduationRecord
+from programme.admissions import quotas
+from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.money import claim_checks
+from programme.money import evidence as evidence_files
+from programme.money.models import ClaimStatus, PaymentBatch, SubsidyClaim, SubsidyPayment
 
 
 def get(session: Session, claim_id: int) -> SubsidyClaim:

@@ -9,20 +9,37 @@ one GROUP BY (path, year) query."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, User, WorkerProfile
 from app.accounts.policy import require
+from app.tabular import xlsx_cells
+from app.text import xml_safe
 from app.timefmt import year_of
-from catalog.models import ResourceIndustry
-from programme.attribution import owner_of
-from programme.support_models import CertificateRecord, GraduationRecord
+from catalog.labels import INDUSTRY_LABELS
+from catalog.models import Industry, ResourceIndustry
+from learning.models import Enrolment
+from programme.admissions.attribution import owner_of
+from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Plan, Quota
+from programme.admissions.qrcodes import cjk_font
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.money.models import SubsidyClaim, SubsidyPayment
 
 Query = Callable[[Organisation], Select[Any]]
 
@@ -72,8 +89,6 @@ def _referred(org: Organisation) -> Select[Any]:
 
 def learning_metrics() -> list[Metric]:
     from learning.credit_models import CreditRecord
-    from learning.models import Enrolment
-
     people, credits = _l("人次"), _l("学分")
     return [
         Metric("enrolments", _l("课程学习"), people,
@@ -106,8 +121,6 @@ def support_metrics() -> list[Metric]:
 
 def _by_county(value: Any, *joins: tuple[Any, Any], where: tuple[Any, ...] = ()) -> Query:
     """Programme figures count in the county union of the application (`Application.county_id`), by plan year."""
-    from programme.models import Application, Plan
-
     def query(org: Organisation) -> Select[Any]:
         base = select(Organisation.path, Plan.year.label("year"), value).select_from(Application)
         for target, on in joins:
@@ -120,8 +133,6 @@ def _by_county(value: Any, *joins: tuple[Any, Any], where: tuple[Any, ...] = ())
 
 def _budget(org: Organisation) -> Select[Any]:
     """Province money per region: what each union below received, and what this union kept for itself."""
-    from programme.models import Plan, Quota
-
     kept = case((Quota.org_id == org.id, Quota.budget_yuan - Quota.budget_handed_out), else_=Quota.budget_yuan)
     regions = [org.id] + [c.id for c in org.children if c.kind == OrgKind.union]
     return (select(Organisation.path, Plan.year.label("year"), func.sum(kept)).select_from(Quota)
@@ -130,8 +141,6 @@ def _budget(org: Organisation) -> Select[Any]:
 
 
 def _referred_applications(org: Organisation) -> Select[Any]:
-    from programme.models import Application, AppStatus, Plan
-
     return (select(Organisation.path, Plan.year.label("year"), func.count(Application.id)).select_from(Application)
             .join(Plan, Plan.id == Application.plan_id).join(User, User.id == Application.user_id)
             .join(Organisation, Organisation.id == User.referred_by_id)
@@ -141,8 +150,6 @@ def _referred_applications(org: Organisation) -> Select[Any]:
 
 def programme_metrics() -> list[Metric]:
     """Applications, admissions, enrolment records, subsidies paid and budget, from the programme's tables."""
-    from programme.models import Application, AppStatus, EnrolmentRecord, SubsidyClaim, SubsidyPayment
-
     people, yuan = _l("人"), _l("元")
     return [
         Metric("applications", _l("报读申请"), people, _by_county(
@@ -212,9 +219,6 @@ def build(session: Session, actor: Any, org: Organisation, year: int | None = No
 
 
 def industry_label(name: str) -> str:
-    from catalog.labels import INDUSTRY_LABELS
-    from catalog.models import Industry
-
     try:
         return str(INDUSTRY_LABELS[Industry(name)])
     except (ValueError, KeyError):
@@ -240,13 +244,6 @@ def tables(report: Report) -> dict[str, list[list[Any]]]:
 
 
 def xlsx(report: Report) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    from app.tabular import xlsx_cells
-
     book = Workbook()
     book.remove(book.active)
     for title, rows in tables(report).items():
@@ -263,15 +260,6 @@ def xlsx(report: Report) -> bytes:
 
 def pdf(report: Report, title: str) -> bytes:
     """The yearly report: a title, then each table; Chinese in reportlab's built-in CID font."""
-    import io
-
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, landscape
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-
-    from programme.qrcodes import cjk_font
-
     font = cjk_font()
     heading = ParagraphStyle("h", fontName=font, fontSize=18, leading=26, spaceAfter=8)
     small = ParagraphStyle("s", fontName=font, fontSize=9, leading=12)
@@ -296,19 +284,11 @@ def pdf(report: Report, title: str) -> bytes:
 
 def _markup(value: Any) -> str:
     """reportlab's Paragraph reads its text as markup: a region named "<b" or "A & B" would break the PDF."""
-    from xml.sax.saxutils import escape
-
-    from app.text import xml_safe
-
     return escape(xml_safe(str(value)))
 
 
 def _pdf_bars(report: Report, metric: Metric, font: str) -> Any:
     """One metric by region as horizontal bars, for the printed report (the web page draws its own SVG)."""
-    from reportlab.graphics.charts.barcharts import HorizontalBarChart
-    from reportlab.graphics.shapes import Drawing
-    from reportlab.lib import colors
-
     names = [str(_l("本级")) if r.id == report.org.id else r.name for r in report.regions]
     values = [report.by_region[metric.key].get(r.id, 0) for r in report.regions]
     drawing = Drawing(700, 14 * len(names) + 20)

@@ -12,7 +12,8 @@ from app.accounts.models import OrgKind, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
 from catalog.models import Resource, ResourceStatus
-from programme import enquiries, surveys
+from learning.enrolment import enrol
+from programme.voice import enquiries, surveys
 
 POLICY = """<h2>谁可以申请学历提升补贴？</h2>
 <p>车间主任及以下的一线职工，是浙江省工会会员，与用人单位签订一年及以上劳动合同（以当年发文之日为准），
@@ -42,8 +43,6 @@ def load(session: Session) -> dict[str, int]:
         enquiries.answer(session, county, asked, "可以。取得本科学历后，凭毕业证书在平台提交补贴申请，县总工会审核。")
     enquiries.ask(session, worker, subject="合同快到期了", question="劳动合同还有半年到期，今年还能报名吗？")
     counts["enquiries"] = 2
-    from learning.enrolment import enrol
-
     published = session.scalars(select(Resource).where(Resource.status == ResourceStatus.published)
                                 .order_by(Resource.id).limit(3))
     for score, resource in zip((5, 4, 4), published, strict=False):

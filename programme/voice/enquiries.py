@@ -20,8 +20,8 @@ from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from catalog.sanitize import clean_html, clean_text
-from programme import throttle
-from programme.support_models import Enquiry, PolicyPage
+from programme.voice import throttle
+from programme.voice.models import Enquiry, PolicyPage
 
 SUBJECT_MAX = 100
 QUESTION_MIN, QUESTION_MAX = 5, 2000

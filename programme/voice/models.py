@@ -1,27 +1,18 @@
-"""What the programme's support services store: enquiries (咨询) and their answers, the policy and FAQ
-page, satisfaction and teaching-quality survey answers (满意度测评), and the records brought in by data
-exchange (graduation results from institutions, skill certificates from the HR department) with the
-batch each came in.
-
-Recruitment attribution needs no table here: `users.referred_by_id` (app/accounts/models.py) holds the
-union whose QR code brought a user in, and applications inherit it through their applicant."""
+"""What the programme's voice stores: enquiries (咨询) and their answers, the policy and FAQ page, satisfaction
+and teaching-quality survey answers (满意度测评), public notices (公示) with their masked lines, and the
+objections filed against them."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
 from app.db import Base, utcnow
-
-
-def _enum(e: type[enum.Enum], name: str) -> Enum:
-    # Plain strings with a CHECK constraint, as app/accounts/models.py stores its enums.
-    return Enum(e, name=name, native_enum=False, create_constraint=True, length=32,
-                values_callable=lambda members: [m.value for m in members])
+from programme.columns import string_enum
 
 
 class Enquiry(Base):
@@ -88,10 +79,10 @@ class SurveyResponse(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     respondent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    respondent_kind: Mapped[RespondentKind] = mapped_column(_enum(RespondentKind, "respondent_kind"))
+    respondent_kind: Mapped[RespondentKind] = mapped_column(string_enum(RespondentKind, "respondent_kind"))
     # The enterprise an employer answer speaks for; NULL for workers.
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
-    target_kind: Mapped[SurveyTarget] = mapped_column(_enum(SurveyTarget, "survey_target"))
+    target_kind: Mapped[SurveyTarget] = mapped_column(string_enum(SurveyTarget, "survey_target"))
     target_id: Mapped[int]  # offerings and resources live in different tables, so no foreign key
     # Who teaches the target, copied when answered: teaching quality per institution is one GROUP BY.
     provider_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -104,58 +95,73 @@ class SurveyResponse(Base):
     provider: Mapped[Organisation] = relationship(foreign_keys=[provider_id])
 
 
-class ExchangeKind(enum.StrEnum):
-    admission = "admission"      # 录取结果, from an institution
-    graduation = "graduation"    # 毕业结果, from an institution
-    certificate = "certificate"  # 技能等级证书, from the HR department
+class NoticeKind(enum.StrEnum):
+    institutions = "institutions"  # selected institutions and offerings
+    admissions = "admissions"      # admitted applicants
+    subsidies = "subsidies"        # granted subsidies
 
 
-class ExchangeBatch(Base):
-    """One imported file: who sent what, when, and how many rows it carried and wrote."""
+class Notice(Base):
+    """A public notice (公示). Its lines are stored already masked, so no public page can leak a name."""
 
-    __tablename__ = "exchange_batches"
+    __tablename__ = "programme_notices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[ExchangeKind] = mapped_column(_enum(ExchangeKind, "exchange_kind"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
-    rows: Mapped[int]
-    imported: Mapped[int]
-    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    kind: Mapped[NoticeKind] = mapped_column(string_enum(NoticeKind, "notice_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    published_on: Mapped[date] = mapped_column(Date)
+    objection_until: Mapped[date] = mapped_column(Date)  # last day objections are received (异议期)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     org: Mapped[Organisation] = relationship()
+    lines: Mapped[list[NoticeLine]] = relationship(back_populates="notice", order_by="NoticeLine.position",
+                                                   cascade="all, delete-orphan")
 
 
-class GraduationRecord(Base):
-    """A graduation (毕业) reported by an institution: the evidence a diploma subsidy rests on."""
-
-    __tablename__ = "graduation_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("exchange_batches.id", ondelete="CASCADE"), index=True)
-    institution_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    # Matched to a worker by ID number at import; NULL when the worker has no account (yet).
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(50))
-    level: Mapped[str] = mapped_column(String(32))  # zhuanke | gaoqiben | zhuanshengben
-    major: Mapped[str] = mapped_column(String(100))
-    diploma_no: Mapped[str] = mapped_column(String(64), unique=True)
-    graduated_on: Mapped[date] = mapped_column(Date)
-
-
-class CertificateRecord(Base):
-    """A skill-level certificate (技能等级证书) reported by the HR department."""
-
-    __tablename__ = "certificate_records"
+class NoticeLine(Base):
+    __tablename__ = "programme_notice_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("exchange_batches.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    id_number: Mapped[str] = mapped_column(String(18))
-    name: Mapped[str] = mapped_column(String(50))
-    occupation: Mapped[str] = mapped_column(String(100))  # 职业（工种）
-    skill_level: Mapped[int]  # national level: 1 高级技师 .. 5 初级工
-    certificate_no: Mapped[str] = mapped_column(String(64), unique=True)
-    issued_on: Mapped[date] = mapped_column(Date)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("programme_notices.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    who: Mapped[str] = mapped_column(String(200))    # masked name, or the institution's name
+    phone: Mapped[str] = mapped_column(String(20), default="")  # masked
+    detail: Mapped[str] = mapped_column(String(400), default="")
+
+    notice: Mapped[Notice] = relationship(back_populates="lines")
+
+
+class ObjectionStatus(enum.StrEnum):
+    open = "open"
+    upheld = "upheld"          # 异议成立
+    dismissed = "dismissed"    # 异议不成立
+
+
+class Objection(Base):
+    """An objection to a public notice (公示异议), filed during its objection period and resolved by the
+    publishing union. The objector is never shown on a public page."""
+
+    __tablename__ = "programme_objections"
+    # The rate limit counts one person's recent objections, as enquiries count questions.
+    __table_args__ = (Index("ix_programme_objections_objector_created", "objector_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("programme_notices.id", ondelete="CASCADE"), index=True)
+    # The line objected to, if the objector picked one; NULL means the notice as a whole.
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("programme_notice_lines.id", ondelete="SET NULL"))
+    objector_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)  # plain text, escaped when shown
+    status: Mapped[ObjectionStatus] = mapped_column(string_enum(ObjectionStatus, "objection_status"),
+                                                    default=ObjectionStatus.open, index=True)
+    reply: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # False from the moment a resolution is recorded until the objector opens it (the unread mark, as enquiries).
+    reply_seen: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship()
+    line: Mapped[NoticeLine | None] = relationship()
+    objector: Mapped[User] = relationship(foreign_keys=[objector_id])

@@ -16,26 +16,13 @@ from app.accounts.masking import mask_name, mask_phone
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.errors import Invalid, NotFound
-from programme.models import (
-    Application,
-    AppStatus,
-    ClaimStatus,
-    EnrolmentRecord,
-    Notice,
-    NoticeKind,
-    NoticeLine,
-    Offering,
-    OfferingStatus,
-    Plan,
-    SubsidyClaim,
-)
+from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
+from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus, Plan
+from programme.money.models import ClaimStatus, SubsidyClaim
+from programme.voice.models import Notice, NoticeKind, NoticeLine
 
 KIND_LABELS = {NoticeKind.institutions: _l("入选院校及项目"), NoticeKind.admissions: _l("录取人员"),
                NoticeKind.subsidies: _l("补贴发放")}
-LEVEL_LABELS = {"zhuanke": _l("专科"), "gaoqiben": _l("高起本"), "zhuanshengben": _l("专升本"),
-                "training": _l("技能培训")}
-ATTAINMENT_LABELS = {"dazhuan": _l("大专"), "benke": _l("本科"), "senior_worker": _l("高级工"),
-                     "technician": _l("技师"), "senior_technician": _l("高级技师")}
 
 
 def _person(user: User) -> tuple[str, str]:

@@ -21,8 +21,8 @@ from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from catalog.sanitize import clean_text
-from programme import throttle
-from programme.models import Notice, Objection, ObjectionStatus
+from programme.voice import throttle
+from programme.voice.models import Notice, Objection, ObjectionStatus
 
 TEXT_MIN, TEXT_MAX = 5, 2000
 REPLY_MAX = 2000

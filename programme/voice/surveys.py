@@ -15,8 +15,12 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, Role, User
 from app.accounts.policy import orgs_for, require
 from app.errors import Conflict, Invalid, NotFound
+from catalog.models import Resource, ResourceStatus
 from catalog.sanitize import clean_text
-from programme.support_models import RespondentKind, SurveyResponse, SurveyTarget
+from learning.enrolment import enrolment_of
+from learning.models import Enrolment
+from programme.admissions.models import Application, Offering, OfferingStatus
+from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
 
 COMMENT_MAX = 500
 
@@ -38,8 +42,6 @@ class Summary:
 
 
 def _offering(session: Session, target_id: int) -> Target | None:
-    from programme.models import Offering, OfferingStatus
-
     offering = session.get(Offering, target_id)
     if offering is None or offering.status != OfferingStatus.selected:
         return None
@@ -50,8 +52,6 @@ def target(session: Session, kind: str, target_id: int) -> Target:
     """What is being rated, with its provider; only published resources and known offerings."""
     found: Target | None = None
     if kind == SurveyTarget.resource:
-        from catalog.models import Resource, ResourceStatus
-
         resource = session.get(Resource, target_id)
         if resource is not None and resource.status == ResourceStatus.published:
             found = Target(SurveyTarget.resource, target_id, resource.title, resource.provider)
@@ -60,6 +60,11 @@ def target(session: Session, kind: str, target_id: int) -> Target:
     if found is None or found.provider is None:
         raise NotFound(_("没有找到要评价的项目。"))
     return found
+
+
+def is_employer(user: User) -> bool:
+    """The user works for an enterprise, so may answer for it."""
+    return any(m.organisation is not None and m.organisation.kind == OrgKind.enterprise for m in user.memberships)
 
 
 def _employer(user: User) -> Organisation:
@@ -113,15 +118,11 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
 def took_part(session: Session, user: User, found: Target) -> bool:
     """Workers rate what they took: an enrolment in the resource, an application to the offering."""
     if found.kind == SurveyTarget.resource:
-        from learning.enrolment import enrolment_of
-
         return enrolment_of(session, user.id, found.id) is not None
     return _applied(session, user, found.id)
 
 
 def _applied(session: Session, user: User, offering_id: int) -> bool:
-    from programme.models import Application
-
     return session.scalar(select(Application.id).where(Application.offering_id == offering_id,
                                                        Application.user_id == user.id).limit(1)) is not None
 
@@ -137,10 +138,6 @@ class Rateable:
 
 def rateable(session: Session, user: User) -> list[Rateable]:
     """What this worker took (courses enrolled in, offerings applied to), each with whether it is rated yet."""
-    from catalog.models import Resource, ResourceStatus
-    from learning.models import Enrolment
-    from programme.models import Application, Offering, OfferingStatus
-
     done = {(kind, id_) for kind, id_ in session.execute(select(SurveyResponse.target_kind, SurveyResponse.target_id)
                                                          .where(SurveyResponse.respondent_id == user.id))}
     offerings = session.scalars(select(Offering).join(Application, Application.offering_id == Offering.id).where(

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import applications, quotas
-from programme.models import Application, AppStatus
+from programme.admissions import applications, quotas
+from programme.admissions.models import Application, AppStatus
 from tests import factories
 from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
 
@@ -48,8 +48,8 @@ def test_outside_the_window_or_off_the_menu(db):
     item = offering(plan)
     with pytest.raises(Invalid):
         applications.apply(db.session, worker(), item, date(2026, 7, 1))
-    from programme import declarations
-    from programme.declarations import OfferingInput
+    from programme.admissions import declarations
+    from programme.admissions.declarations import OfferingInput
     draft = declarations.declare(db.session, staff("institution_staff"), plan, org(factories.INSTITUTION),
                                  OfferingInput(kind="academic", level="zhuanke", major="会计", mode="业余", years=3,
                                                places=5))

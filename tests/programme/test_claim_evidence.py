@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from learning.evidence_files import MAX_EVIDENCE
-from programme import applications, claim_checks, evidence, subsidies
-from programme.models import ClaimEvidence, SubsidyClaim
+from programme.admissions import applications
+from programme.money import claim_checks, evidence, subsidies
+from programme.money.models import ClaimEvidence, SubsidyClaim
 from tests.conftest import csrf_token
 from tests.learning.credit_factories import pdf_bytes, png_bytes
 from tests.programme.helpers import OPEN_DAY, offering, open_year, staff, worker

@@ -11,8 +11,8 @@ from app.accounts.policy import SYSTEM
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db as _db
-from programme import enquiries
-from programme.support_models import Enquiry
+from programme.voice import enquiries
+from programme.voice.models import Enquiry
 from tests import factories
 from tests.conftest import post_form
 

@@ -7,7 +7,7 @@ from app.accounts import service
 from app.extensions import db
 from app.text import has_control_chars
 from learning.enrolment import enrol
-from programme import enquiries, surveys
+from programme.voice import enquiries, surveys
 from tests import factories
 from tests.catalog.helpers import make
 from tests.security.test_xss_browser import assert_clean

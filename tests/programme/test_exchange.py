@@ -13,8 +13,8 @@ from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden, Invalid
 from app.extensions import db as _db
-from programme import exchange
-from programme.support_models import CertificateRecord, ExchangeBatch, GraduationRecord
+from programme.exchange import imports as exchange
+from programme.exchange.models import CertificateRecord, ExchangeBatch, GraduationRecord
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -134,8 +134,8 @@ ADMIT_HEADER = "身份证号,姓名,录取结果,专业,学号,注册日期,不�
 
 
 def test_admission_results_admit_enrol_or_refuse_through_the_application_rules(db):
-    from programme import applications
-    from programme.models import AppStatus, EnrolmentRecord
+    from programme.admissions import applications
+    from programme.admissions.models import AppStatus, EnrolmentRecord
     from tests.programme.test_reports import eligible_worker, programme_world
 
     world = programme_world(ID_A)
@@ -163,8 +163,8 @@ def test_admission_results_admit_enrol_or_refuse_through_the_application_rules(d
 
 
 def test_a_refusal_frees_the_county_place(db):
-    from programme import quotas
-    from programme.models import AppStatus
+    from programme.admissions import quotas
+    from programme.admissions.models import AppStatus
     from tests.programme.test_reports import programme_world
 
     world = programme_world(ID_A)

@@ -13,8 +13,9 @@ from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import notices, objections, plans
-from programme.models import Objection, ObjectionStatus
+from programme.admissions import plans
+from programme.voice import notices, objections
+from programme.voice.models import Objection, ObjectionStatus
 from tests import factories
 from tests.conftest import post_form
 from tests.programme.helpers import open_year, org, staff, worker

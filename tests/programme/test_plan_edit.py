@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from app.errors import Forbidden, Invalid
 from app.extensions import db
-from programme import plans, quotas
-from programme.models import Plan, PlanChange, QuotaChange
+from programme.admissions import plans, quotas
+from programme.admissions.models import Plan, PlanChange, QuotaChange
 from tests.conftest import post_form
 from tests.programme.helpers import YEAR, open_year, org, staff
 

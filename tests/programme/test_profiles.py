@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from programme import profiles
+from programme.admissions import profiles
 from tests.programme.helpers import NOTICE, worker
 
 LEVELS = ("zhuanke", "gaoqiben", "zhuanshengben")

@@ -17,7 +17,7 @@ from app.accounts.models import OrgKind, User
 from app.accounts.policy import SYSTEM
 from app.errors import Invalid
 from app.extensions import db as _db
-from programme import attribution, qrcodes
+from programme.admissions import attribution, qrcodes
 from tests import factories
 from tests.app.sms_codes import register
 from tests.browser import live_server  # noqa: F401 - the real WSGI server: the test client never encodes

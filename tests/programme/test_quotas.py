@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from programme import plans, quotas
-from programme.models import Quota, QuotaChange
+from programme.admissions import plans, quotas
+from programme.admissions.models import Quota, QuotaChange
 from tests.programme.helpers import YEAR, open_year, org, staff
 
 
@@ -128,7 +128,7 @@ def test_concurrent_allocations_never_overspend(app):
 
 
 def test_live_totals_roll_up(db):
-    from programme import applications
+    from programme.admissions import applications
     from tests.programme.helpers import offering, worker
 
     plan = open_year()

@@ -16,7 +16,7 @@ from app.errors import Forbidden
 from app.extensions import db as _db
 from app.timefmt import beijing_today
 from learning import credits, enrolment
-from programme import charts, reports
+from programme.reporting import charts, reports
 from tests import factories
 from tests.catalog.helpers import make
 
@@ -64,7 +64,7 @@ def eligible_worker(id_number, union_code="330106", referred_by=None):
 def programme_world(id_number="33010619900101123X"):
     """A 2026 plan with places handed down to 西湖区, a selected 专科 offering of INST-T1, and one worker's
     application verified by the county: what admissions, reports and offering surveys start from."""
-    from programme import applications, declarations, plans, quotas
+    from programme.admissions import applications, declarations, plans, quotas
 
     plan = plans.open_plan(_db.session, SYSTEM, plans.PlanInput(
         year=2026, notice_date=date(2026, 3, 1), opens_on=date(2026, 3, 1), closes_on=date(2026, 12, 31)))
@@ -163,7 +163,9 @@ def test_charts_escape_labels_and_scale_bars():
 
 
 def test_programme_figures_count_in_the_applications_county(db):
-    from programme import applications, exchange, subsidies
+    from programme.admissions import applications
+    from programme.exchange import imports as exchange
+    from programme.money import subsidies
 
     world = programme_world()
     plan, offering = world["plan"], world["offering"]

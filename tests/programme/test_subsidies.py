@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from programme import applications, quotas, subsidies
-from programme.models import ClaimStatus, SubsidyClaim, SubsidyPayment
+from programme.admissions import applications, quotas
+from programme.money import subsidies
+from programme.money.models import ClaimStatus, SubsidyClaim, SubsidyPayment
 from tests.programme.helpers import OPEN_DAY, graduation, offering, open_year, org, staff, worker
 
 
@@ -87,7 +88,7 @@ def test_a_claim_is_never_paid_twice_under_concurrency(app):
     def pay(clerk_id: int) -> None:
         with app.app_context():
             from app.accounts.models import Organisation, User
-            from programme.models import Plan
+            from programme.admissions.models import Plan
             clerk, plan, county = (db.session.get(User, clerk_id), db.session.get(Plan, ids[0]),
                                    db.session.get(Organisation, ids[1]))
             barrier.wait()
@@ -113,7 +114,7 @@ def test_a_claim_is_never_paid_twice_under_concurrency(app):
 def test_the_database_itself_refuses_a_second_payment_row(db):
     from sqlalchemy.exc import IntegrityError
 
-    from programme.models import PaymentBatch
+    from programme.money.models import PaymentBatch
 
     plan = open_year()
     me, record = enrolled(plan)
@@ -129,7 +130,7 @@ def test_the_database_itself_refuses_a_second_payment_row(db):
 
 
 def test_a_refused_batch_leaves_nothing_behind(db):
-    from programme.models import PaymentBatch
+    from programme.money.models import PaymentBatch
 
     plan = open_year()
     me, record = enrolled(plan)

@@ -15,8 +15,9 @@ from app.accounts import service
 from app.accounts.models import Role
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
-from programme import applications, claim_checks, evidence, plans, quotas, subsidies
-from programme.models import ClaimStatus, SubsidyClaim
+from programme.admissions import applications, plans, quotas
+from programme.money import claim_checks, evidence, subsidies
+from programme.money.models import ClaimStatus, SubsidyClaim
 from tests import factories
 from tests.learning.credit_factories import pdf_bytes
 from tests.programme.helpers import (
@@ -257,7 +258,7 @@ def test_a_claim_by_a_worker_without_an_id_number_cannot_match_a_record(db):
     applications.verify(db.session, staff(code="330106"), application, True)
     applications.admit(db.session, staff("institution_staff"), application, True)
     record = applications.enrol(db.session, staff("institution_staff"), application, "S2", date(2026, 9, 1))
-    from programme import exchange
+    from programme.exchange import imports as exchange
 
     exchange.import_file(db.session, staff("institution_staff"), org(factories.INSTITUTION), "graduation", (
         "id_number,name,level,major,diploma_no,graduated_on\n"

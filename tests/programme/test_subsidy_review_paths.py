@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme.models import ClaimStatus, SubsidyClaim
+from programme.money.models import ClaimStatus, SubsidyClaim
 from tests.conftest import csrf_token
 from tests.programme.helpers import id_number
 from tests.programme.test_staff_pages import enrolled, post
@@ -101,7 +101,7 @@ def test_the_json_api_refuses_with_stable_codes(app, client, auth, runner, tmp_p
 
 
 def test_the_json_api_approves_once_and_never_the_same_result_twice(app, client, auth, runner, tmp_path):
-    from programme import subsidies
+    from programme.money import subsidies
 
     claim_id, id_no = _file_claim(app, client, auth, "API-2")
     _import(runner, tmp_path, id_no, "API-2")

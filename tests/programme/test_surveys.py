@@ -10,8 +10,8 @@ from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db as _db
 from learning import enrolment
-from programme import surveys
-from programme.support_models import RespondentKind, SurveyResponse
+from programme.voice import surveys
+from programme.voice.models import RespondentKind, SurveyResponse
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import post_form
