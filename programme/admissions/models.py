@@ -157,7 +157,7 @@ class Offering(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="CASCADE"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[OfferingKind] = mapped_column(string_enum(OfferingKind, "offering_kind"))
-    # Academic: zhuanke / gaoqiben / zhuanshengben (programme.eligibility.Level); training: "training".
+    # Academic: zhuanke / gaoqiben / zhuanshengben (programme.admissions.eligibility.Level); training: "training".
     level: Mapped[str] = mapped_column(String(32))
     major: Mapped[str] = mapped_column(String(200))  # the major, or the skill of a training project
     mode: Mapped[str] = mapped_column(String(50), default="")  # 业余 / 函授 / 网络; skill level for training

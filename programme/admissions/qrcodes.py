@@ -1,5 +1,6 @@
 """Recruitment QR codes (招募二维码): every union, down to township, gets a code linking to its catalog with
-`?via=<its code>`, so a worker who scans it and registers is attributed to that union (programme/attribution.py).
+`?via=<its code>`, so a worker who scans it and registers is attributed to that union
+(programme/admissions/attribution.py).
 segno draws the code; reportlab lays out the printable A4 sheet with the built-in CID font for Chinese."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """What a subsidy claim rests on (补贴核验): the graduation or certificate record sent by data exchange
-(programme/exchange.py), or uploaded scans that a reviewer other than the claimant has checked.
+(programme/exchange/imports.py), or uploaded scans that a reviewer other than the claimant has checked.
 
 The review page shows the claim beside the record line by line (field, claim says, record says, ✓/✗). Any ✗
 blocks approval, and there is no override: the amounts are public money, an override is the one button a

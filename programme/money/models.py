@@ -48,7 +48,7 @@ class SubsidyClaim(Base):
     province_part: Mapped[int] = mapped_column(Integer, default=0)  # province standard, from the county's share
     city_part: Mapped[int] = mapped_column(Integer, default=0)      # city top-up
     county_part: Mapped[int] = mapped_column(Integer, default=0)    # county top-up
-    # What approval rested on (programme/claim_checks.py): an exchanged record, or uploaded files a reviewer
+    # What approval rested on (programme/money/claim_checks.py): an exchanged record, or uploaded files a reviewer
     # other than the claimant checked (who and when kept here).
     result_key: Mapped[str | None] = mapped_column(String(120))
     graduation_id: Mapped[int | None] = mapped_column(ForeignKey("graduation_records.id", ondelete="RESTRICT"),
@@ -70,7 +70,7 @@ class SubsidyClaim(Base):
 
 class ClaimEvidence(Base):
     """A scan or photo attached to a subsidy claim. The file is kept under a key we generate (see
-    programme/evidence.py): a PDF as sent once checked, an image re-encoded; the uploader's name is never used."""
+    programme/money/evidence.py): a PDF as sent once checked, an image re-encoded; the uploader's name is never used."""
 
     __tablename__ = "programme_claim_evidence"
 

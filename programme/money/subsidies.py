@@ -4,7 +4,8 @@ The amount is fixed on approval: the province standard for the attainment plus t
 county's own top-ups. The province part is taken from the county's share of province money by a
 conditional UPDATE. A claim is paid at most once: programme_subsidy_payments has UNIQUE(claim_id), and
 the claim moves approved → paid by a conditional UPDATE, so two clerks paying at once cannot both win.
-Approval needs evidence that agrees with the claim, and a result is subsidised once (programme/claim_checks.py)."""
+Approval needs evidence that agrees with the claim, and a result is subsidised once
+(programme/money/claim_checks.py)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
           evidence: str, *, files: Sequence[bytes] = (), storage: Storage | None = None,
           attained_on: date | None = None) -> SubsidyClaim:
     """Filed by the worker or the institution; one claim per enrolment and attainment. `files` are scans or
-    photos (programme/evidence.py), checked with the fields before anything is saved. `attained_on`, the
+    photos (programme/money/evidence.py), checked with the fields before anything is saved. `attained_on`, the
     graduation or issue date the claimant states, is compared with the record on review."""
     require(actor, "subsidy.claim", enrolment)
     errors: dict[str, str] = {}
@@ -116,7 +117,7 @@ def _top_up(session: Session, plan_id: int, org: Organisation | None) -> int:
 
 def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, comment: str = "") -> SubsidyClaim:
     """Approve (only on a record that agrees with the claim, or checked uploads; never a result already paid
-    for, see programme/claim_checks.py) or refuse with a reason. The move out of "claimed" is a conditional
+    for, see programme/money/claim_checks.py) or refuse with a reason. The move out of "claimed" is a conditional
     UPDATE, so a claim is decided once even when two reviewers press at the same moment."""
     claim_checks.not_the_claimant(actor, item)  # first, so the refusal says why
     require(actor, "subsidy.verify", item)

@@ -21,8 +21,8 @@ from programme.money import subsidies
 from programme.money.models import SubsidyClaim
 from tests import factories
 from tests.programme.helpers import hr_department, id_number, open_year, org, staff
+from tests.programme.money.test_subsidies import enrolled as enrolled_in_2026
 from tests.programme.test_staff_pages import enrolled, post
-from tests.programme.test_subsidies import enrolled as enrolled_in_2026
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NUMBERS = itertools.count(1)

@@ -136,7 +136,7 @@ ADMIT_HEADER = "身份证号,姓名,录取结果,专业,学号,注册日期,不�
 def test_admission_results_admit_enrol_or_refuse_through_the_application_rules(db):
     from programme.admissions import applications
     from programme.admissions.models import AppStatus, EnrolmentRecord
-    from tests.programme.test_reports import eligible_worker, programme_world
+    from tests.programme.reporting.test_reports import eligible_worker, programme_world
 
     world = programme_world(ID_A)
     other = eligible_worker(ID_B)
@@ -165,7 +165,7 @@ def test_admission_results_admit_enrol_or_refuse_through_the_application_rules(d
 def test_a_refusal_frees_the_county_place(db):
     from programme.admissions import quotas
     from programme.admissions.models import AppStatus
-    from tests.programme.test_reports import programme_world
+    from tests.programme.reporting.test_reports import programme_world
 
     world = programme_world(ID_A)
     county = organisations.get_by_code(db.session, "330106")

@@ -33,7 +33,7 @@ from tests.programme.helpers import (
     staff,
     worker,
 )
-from tests.programme.test_subsidies import enrolled
+from tests.programme.money.test_subsidies import enrolled
 
 
 def _approve(claim):

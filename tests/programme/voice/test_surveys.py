@@ -128,7 +128,7 @@ def test_rating_through_the_page_escapes_comments(app, client, auth):
 
 
 def test_offerings_are_rated_by_their_applicants_and_count_for_the_institution(db):
-    from tests.programme.test_reports import programme_world
+    from tests.programme.reporting.test_reports import programme_world
 
     world = programme_world()
     target = surveys.target(db.session, "offering", world["offering"].id)
