@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
-from app.accounts.policy import require
+from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Plan, Quota, QuotaChange
 
@@ -95,6 +95,21 @@ def allocate(session: Session, actor: User, plan: Plan, child: Organisation, pla
     session.refresh(row)
     session.refresh(parent_row)
     return row
+
+
+def may_view_table(actor: User | None, org: Organisation) -> bool:
+    """A quota table is a union's, shown to those who may read its reports."""
+    return org.kind == OrgKind.union and can(actor, "report.view", org)
+
+
+def allocate_to_child(session: Session, actor: User, plan: Plan, parent: Organisation, child_code: str | None,
+                      places: int, budget_yuan: int) -> Quota:
+    """Allocate from `parent`'s table to the child union picked by its code."""
+    require(actor, "quota.allocate", parent)
+    child = next((c for c in parent.children if c.code == child_code), None)
+    if child is None:
+        raise Invalid(_("请选择下一级工会。"), fields={"org": _("请选择下一级工会。")})
+    return allocate(session, actor, plan, child, places, budget_yuan)
 
 
 def set_top_up(session: Session, actor: User, plan: Plan, org: Organisation, yuan: int) -> Quota:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.accounts import organisations
-from app.accounts.models import OrgKind, Role
+from app.accounts.models import Role
 from app.accounts.policy import can, orgs_for, require
 from app.errors import Conflict, Invalid
 from app.extensions import db
@@ -76,18 +76,15 @@ def plan_edit(year: int):
 @login_required
 def quota_table(code: str):
     me, org, plan, status, errors = user(), organisations.get_by_code(db.session, code), the_plan(), 200, {}
-    if not (org.kind == OrgKind.union and can(me, "report.view", org)):
+    if not quotas.may_view_table(me, org):
         abort(403)
     if request.method == "POST":
         try:
             if request.form.get("top_up") is not None:
                 quotas.set_top_up(db.session, me, plan, org, number("top_up"))
             else:
-                require(me, "quota.allocate", org)
-                child = next((c for c in org.children if c.code == request.form.get("child")), None)
-                if child is None:
-                    raise Invalid(_("请选择下一级工会。"), fields={"org": _("请选择下一级工会。")})
-                quotas.allocate(db.session, me, plan, child, number("places"), number("budget_yuan"))
+                quotas.allocate_to_child(db.session, me, plan, org, request.form.get("child"), number("places"),
+                                         number("budget_yuan"))
         except (Invalid, Conflict) as err:
             status, errors = failed(err, inline=True), err.fields
         else:
