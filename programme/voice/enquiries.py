@@ -20,6 +20,7 @@ from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from catalog.sanitize import clean_html, clean_text
+from programme.admissions import plans
 from programme.voice import throttle
 from programme.voice.models import Enquiry, PolicyPage
 
@@ -34,19 +35,11 @@ _EXTERNAL_IMAGE = re.compile(r'<img\b[^>]*\bsrc="(?:[a-z][a-z0-9+.-]*:)?//[^"]*"
 PAGE_SIZE = 20
 
 
-def province_union(session: Session) -> Organisation:
-    org = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.union,
-                                                    Organisation.level == OrgLevel.province))
-    if org is None:
-        raise NotFound(_("还没有省级工会。"))
-    return org
-
-
 def route(session: Session, asker: User, level: OrgLevel | None = None) -> Organisation:
     """The union that answers: walk up from the worker's own union to the chosen level (county when none
     is chosen); a worker whose union sits above that level, or who has none on file, reaches the nearest."""
     profile = asker.profile
-    org = profile.union if profile is not None and profile.union is not None else province_union(session)
+    org = profile.union if profile is not None and profile.union is not None else plans.province(session)
     wanted = LEVELS.index(level or OrgLevel.county)
     order = (OrgLevel.province, OrgLevel.city, OrgLevel.county, OrgLevel.township)
     while org.parent is not None and order.index(org.level) > wanted:
@@ -160,7 +153,7 @@ def policy_page(session: Session) -> PolicyPage | None:
 
 def save_policy_page(session: Session, actor: Any, *, title: str, body: str) -> PolicyPage:
     """The province union edits the page; the body is cleaned with the catalog's rich-text allowlist."""
-    require(actor, "policy.edit", province_union(session))
+    require(actor, "policy.edit", plans.province(session))
     title, body_html = clean_text(title), _EXTERNAL_IMAGE.sub("", clean_html(body))
     errors: dict[str, str] = {}
     if not title or len(title) > 100:

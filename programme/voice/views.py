@@ -15,6 +15,7 @@ from app.accounts.masking import mask_name
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
+from programme.admissions import plans
 from programme.voice import enquiries, surveys
 from programme.web import current_user_or_none as _user
 from programme.web import show_invalid as _invalid
@@ -79,7 +80,7 @@ def enquiry_inbox():
 @support_bp.get("/policy")
 def policy():
     return render_template("programme/faq/show.html", page=enquiries.policy_page(db.session),
-                           can_edit=can(_user(), "policy.edit", enquiries.province_union(db.session)))
+                           can_edit=can(_user(), "policy.edit", plans.province(db.session)))
 
 
 @support_bp.route("/policy/edit", methods=["GET", "POST"])
@@ -87,7 +88,7 @@ def policy():
 def policy_edit():
     user, errors, status = _user(), {}, 200
     page = enquiries.policy_page(db.session)
-    require(user, "policy.edit", enquiries.province_union(db.session))
+    require(user, "policy.edit", plans.province(db.session))
     form = request.form if request.method == "POST" else {
         "title": page.title if page else _("政策与常见问题"), "body": page.body_html if page else ""}
     if request.method == "POST":
