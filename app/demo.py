@@ -120,7 +120,7 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
 
     counts.update(credit_demo.load(session))
     progress("policy, enquiries, surveys")
-    from programme import support_demo  # policy page, enquiries, ratings, QR registrations
+    from programme.voice import demo as support_demo  # policy page, enquiries, ratings, QR registrations
 
     counts.update(support_demo.load(session))
     progress("this year's programme")

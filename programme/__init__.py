@@ -1,6 +1,8 @@
-"""Programme: the dual-upgrade administration — eligibility, annual plans and quotas, institution
-declarations, applications, subsidies and public notices (part 1: models.py and the services beside it,
-views.py); enquiries, surveys, QR codes, reports and data exchange (part 2: support_*)."""
+"""Programme: the dual-upgrade administration, in subpackages by the programme document's duties:
+admissions (eligibility, plans, quotas, declarations, applications, recruitment), money (subsidy claims, their
+evidence and payment), voice (enquiries, policy page, surveys, notices and objections), exchange (records
+from institutions and the HR department) and reporting (dashboards, XLSX, PDF). Layers, lowest first:
+admissions ← exchange ← money ← voice ← reporting; the pages (views) sit on top and may use any of them."""
 
 from __future__ import annotations
 
@@ -8,16 +10,27 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from programme import api, models, staff_views, views  # noqa: F401 - models registers the tables
-
-    app.register_blueprint(api.bp)
-    app.register_blueprint(views.bp)
-    app.register_blueprint(staff_views.bp)
-
-    from programme import support_views  # enquiries, policy page, surveys, QR codes, reports, exchange
-
-    app.register_blueprint(support_views.bp)
-
+    # Imported here, not at the top: importing the view modules attaches their routes to the blueprints in
+    # programme.web and loads every subpackage, which `import programme.<anything>` must not do (create_app
+    # first, nothing at import time). The models modules register the tables on Base.metadata.
+    from programme import menu, web  # noqa: F401
+    from programme.admissions import api as admissions_api  # noqa: F401
+    from programme.admissions import models as admissions_models  # noqa: F401
+    from programme.admissions import staff_views as admissions_staff_views  # noqa: F401
+    from programme.admissions import views as admissions_views  # noqa: F401
     from programme.cli import programme_cli
+    from programme.exchange import models as exchange_models  # noqa: F401
+    from programme.exchange import views as exchange_views  # noqa: F401
+    from programme.money import api as money_api  # noqa: F401
+    from programme.money import models as money_models  # noqa: F401
+    from programme.money import views as money_views  # noqa: F401
+    from programme.reporting import views as reporting_views  # noqa: F401
+    from programme.voice import models as voice_models  # noqa: F401
+    from programme.voice import notice_views  # noqa: F401
+    from programme.voice import views as voice_views  # noqa: F401
 
+    app.register_blueprint(web.api_bp)
+    app.register_blueprint(web.bp)
+    app.register_blueprint(web.staff_bp)
+    app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)

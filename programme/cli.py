@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from app.accounts import organisations
 from app.accounts.models import OrgKind
@@ -15,6 +16,10 @@ from app.accounts.policy import SYSTEM
 from app.errors import DomainError
 from app.extensions import db
 from app.tabular import TableLimits
+from programme.admissions import plans
+from programme.exchange import imports as exchange
+from programme.money import claim_checks, subsidies
+from programme.reporting import reports
 
 KINDS = {"admissions": "admission", "graduations": "graduation", "certificates": "certificate"}
 
@@ -38,8 +43,6 @@ def _fail(err: DomainError) -> None:
 @with_appcontext
 def import_file(file: Path, kind: str, org_code: str, valid_only: bool) -> None:
     """Import a CSV (UTF-8 or GB18030) or XLSX exchange file; every bad row is printed, and any error exits 1."""
-    from programme import exchange
-
     try:
         org = organisations.get_by_code(db.session, org_code)
         report = exchange.import_file(db.session, SYSTEM, org, KINDS[kind], file.read_bytes(), file.name,
@@ -67,10 +70,6 @@ def import_file(file: Path, kind: str, org_code: str, valid_only: bool) -> None:
 @with_appcontext
 def report(year: int, fmt: str, output: Path, org_code: str | None) -> None:
     """Write the yearly report of a union (figures by region, year and industry) as XLSX or PDF."""
-    from flask_babel import gettext as _
-
-    from programme import plans, reports
-
     try:
         org = organisations.get_by_code(db.session, org_code) if org_code else plans.province(db.session)
         if org.kind != OrgKind.union:
@@ -95,8 +94,6 @@ def report(year: int, fmt: str, output: Path, org_code: str | None) -> None:
 def claim(claim_id: int, decision: str | None, comment: str) -> None:
     """Show a subsidy claim beside the record it rests on; with --approve or --reject, decide it through the
     same rules as the review page (no record, a mismatch or a result already paid for refuses approval)."""
-    from programme import claim_checks, subsidies
-
     try:
         item = subsidies.get(db.session, claim_id)
         found = claim_checks.review(db.session, item)

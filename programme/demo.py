@@ -12,12 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations, service
-from app.accounts.models import Role, User
+from app.accounts.models import OrgKind, Role, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
 from app.timefmt import beijing_today
-from programme import applications, declarations, notices, plans, quotas, subsidies
-from programme.declarations import OfferingInput
+from programme.admissions import applications, declarations, plans, quotas
+from programme.admissions.declarations import OfferingInput
+from programme.exchange import imports as exchange
+from programme.money import subsidies
+from programme.voice import notices
 
 QUOTAS = [("330100", 2000, 2_000_000), ("330200", 1500, 1_500_000), ("330106", 300, 300_000),
           ("330109", 200, 200_000)]
@@ -37,9 +40,6 @@ COLLEAGUE_ID = "330106198503151238"  # a made-up number with a valid check digit
 
 def _certificate(session: Session, today: date) -> str:
     """The HR department sends 王建国's 高级工 certificate through data exchange: what his claim rests on."""
-    from app.accounts.models import OrgKind
-    from programme import exchange
-
     hr = organisations.create_organisation(session, SYSTEM, parent_code="330000", code="HR-ZJ",
                                            name="浙江省人力资源和社会保障厅", kind=OrgKind.hr_dept)
     number = f"S0000330000{today.year}00001"

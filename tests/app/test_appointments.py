@@ -12,8 +12,8 @@ from app.accounts.models import Membership, Role
 from app.accounts.policy import SYSTEM, Grant, can
 from app.errors import Forbidden
 from catalog import service as catalog
-from programme import declarations
-from programme.declarations import OfferingInput
+from programme.admissions import declarations
+from programme.admissions.declarations import OfferingInput
 from tests import factories
 from tests.catalog.helpers import make
 from tests.programme.helpers import open_year

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.extensions import db
-from programme.models import Application
+from programme.admissions.models import Application
 from tests.app.sms_codes import register
 from tests.conftest import post_form
 from tests.programme.helpers import ELIGIBLE

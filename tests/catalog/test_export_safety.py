@@ -20,8 +20,9 @@ from app.tabular import csv_cell, xlsx_cells
 from app.text import clean_text, has_control_chars
 from catalog import imports, union_catalogs
 from catalog.models import Resource
-from programme import exchange, reports
-from programme.support_models import ExchangeKind
+from programme.exchange import imports as exchange
+from programme.exchange.models import ExchangeKind
+from programme.reporting import reports
 from tests.catalog.helpers import make
 
 FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1"]

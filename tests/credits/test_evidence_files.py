@@ -24,7 +24,7 @@ from pypdf.generic import (
 
 from app.errors import Invalid
 from credits.evidence_files import check_evidence
-from programme import evidence as claim_evidence
+from programme.money import evidence as claim_evidence
 from tests.credits.credit_factories import pdf_bytes, png_bytes
 
 

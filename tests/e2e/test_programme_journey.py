@@ -12,9 +12,9 @@ from app.accounts import service
 from app.accounts.models import User
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import declarations, plans
-from programme.declarations import OfferingInput
-from programme.models import SubsidyPayment
+from programme.admissions import declarations, plans
+from programme.admissions.declarations import OfferingInput
+from programme.money.models import SubsidyPayment
 from tests import factories
 from tests.catalog.helpers import make
 from tests.programme.helpers import ELIGIBLE, graduation, id_number, org, staff

@@ -113,7 +113,7 @@ def test_staff_pages(app, page, login, role, org, url):
     if url.startswith("/programme/"):  # the programme's staff pages are about the year's plan
         from app.accounts.policy import SYSTEM
         from app.extensions import db
-        from programme import plans
+        from programme.admissions import plans
 
         with app.app_context():
             year = beijing_today().year

@@ -12,8 +12,9 @@ from stdnum.cn import ric
 from app.accounts import organisations, service
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import declarations, exchange, plans, quotas
-from programme.declarations import OfferingInput
+from programme.admissions import declarations, plans, quotas
+from programme.admissions.declarations import OfferingInput
+from programme.exchange import imports as exchange
 from tests import factories
 
 YEAR = 2026

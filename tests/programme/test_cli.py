@@ -8,10 +8,10 @@ import io
 from openpyxl import Workbook, load_workbook
 
 from app.extensions import db
-from programme.models import Application, AppStatus
-from programme.support_models import CertificateRecord, GraduationRecord
-from tests.programme.test_exchange import ADMIT_HEADER, GRAD_HEADER, ID_A, ID_B, hr_department
-from tests.programme.test_reports import programme_world
+from programme.admissions.models import Application, AppStatus
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from tests.programme.exchange.test_exchange import ADMIT_HEADER, GRAD_HEADER, ID_A, ID_B, hr_department
+from tests.programme.reporting.test_reports import programme_world
 
 
 def _run(runner, *args: str):

@@ -17,8 +17,10 @@ from app.accounts.policy import SYSTEM
 from app.extensions import db
 from learning import enrolment
 from learning.models import Enrolment
-from programme import enquiries, notices, reports
-from programme.models import Application, Notice, Objection
+from programme.admissions.models import Application
+from programme.reporting import reports
+from programme.voice import enquiries, notices
+from programme.voice.models import Notice, Objection
 from tests.conftest import post_form
 from tests.programme.helpers import offering, open_year, org, staff, worker
 
@@ -135,8 +137,8 @@ def test_reports_count_a_timestamp_in_its_beijing_year(db):
 def test_an_exchange_file_may_carry_beijing_today_but_not_tomorrow(db):
     """At 23:30 UTC on 14 March a graduation dated 15 March (today in Beijing) is fine; 16 March is not yet."""
     from app.accounts import organisations
-    from programme import exchange
-    from programme.support_models import GraduationRecord
+    from programme.exchange import imports as exchange
+    from programme.exchange.models import GraduationRecord
 
     inst, sender = organisations.get_by_code(db.session, "INST-T1"), staff("institution_staff")
     data = ("身份证号,姓名,层次,专业,毕业证书编号,毕业日期\n33010619900101123X,张三,专科,机电一体化,D-1,2026-03-15\n"

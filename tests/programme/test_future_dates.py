@@ -15,13 +15,14 @@ from sqlalchemy import func, select
 from app.errors import Invalid
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import exchange, subsidies
-from programme.models import SubsidyClaim
-from programme.support_models import CertificateRecord, GraduationRecord
+from programme.exchange import imports as exchange
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.money import subsidies
+from programme.money.models import SubsidyClaim
 from tests import factories
 from tests.programme.helpers import hr_department, id_number, open_year, org, staff
+from tests.programme.money.test_subsidies import enrolled as enrolled_in_2026
 from tests.programme.test_staff_pages import enrolled, post
-from tests.programme.test_subsidies import enrolled as enrolled_in_2026
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 NUMBERS = itertools.count(1)
@@ -75,7 +76,7 @@ def test_a_claim_stating_a_future_date_is_refused_and_nothing_saved(db, offset):
 def _claimant():
     """One enrolled worker per test database (hypothesis runs many examples in one test)."""
     from app.accounts.models import User
-    from programme.models import EnrolmentRecord
+    from programme.admissions.models import EnrolmentRecord
 
     record = db.session.scalar(select(EnrolmentRecord))
     if record is None:

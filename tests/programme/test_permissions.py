@@ -10,7 +10,9 @@ import pytest
 from app.accounts import organisations
 from app.accounts.models import Membership, OrgKind, Role
 from app.accounts.policy import SYSTEM, can
-from programme import applications, notices, objections, subsidies
+from programme.admissions import applications
+from programme.money import subsidies
+from programme.voice import notices, objections
 from tests import factories
 from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
 

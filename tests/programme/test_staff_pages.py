@@ -8,9 +8,11 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import applications, declarations, plans
-from programme.declarations import OfferingInput
-from programme.models import ClaimStatus, Notice, Offering, OfferingStatus, SubsidyClaim, SubsidyPayment
+from programme.admissions import applications, declarations, plans
+from programme.admissions.declarations import OfferingInput
+from programme.admissions.models import Offering, OfferingStatus
+from programme.money.models import ClaimStatus, SubsidyClaim, SubsidyPayment
+from programme.voice.models import Notice
 from tests import factories
 from tests.conftest import csrf_token
 from tests.programme.helpers import graduation, org, staff, worker
@@ -114,7 +116,7 @@ def test_withdrawal_from_the_page_frees_the_place(app, client, auth):
 
 def test_institution_records_graduation_with_a_date(app, client, auth):
     _phone, record_id = enrolled(app)
-    from programme.models import EnrolmentRecord
+    from programme.admissions.models import EnrolmentRecord
 
     with app.app_context():
         application_id = db.session.get(EnrolmentRecord, record_id).application_id

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.timefmt import beijing_today
-from programme import applications, notices, plans
-from programme.models import Application, Offering, Plan
+from programme.admissions import applications, plans
+from programme.admissions.models import Application, Offering, Plan
+from programme.voice import notices
 from tests import factories
 from tests.conftest import post_form
 from tests.programme.helpers import ELIGIBLE, offering, org, staff
@@ -25,7 +26,7 @@ def open_now(app) -> int:
         plan = plans.open_plan(db.session, province, plans.PlanInput(
             year=THIS_YEAR, notice_date=date(THIS_YEAR, 1, 1), opens_on=date(THIS_YEAR, 1, 1),
             closes_on=date(THIS_YEAR, 12, 31)))
-        from programme import quotas
+        from programme.admissions import quotas
         quotas.allocate(db.session, province, plan, org("330100"), 10, 10_000)
         quotas.allocate(db.session, province, plan, org("330106"), 5, 5_000)
         item = offering(plan)

@@ -66,18 +66,10 @@ def extra_samples(app, base):
     from app.accounts import service
     from app.accounts.policy import SYSTEM
     from app.extensions import db
-    from programme import (
-        applications,
-        claim_checks,
-        declarations,
-        evidence,
-        notices,
-        objections,
-        plans,
-        quotas,
-        subsidies,
-    )
-    from programme.declarations import OfferingInput
+    from programme.admissions import applications, declarations, plans, quotas
+    from programme.admissions.declarations import OfferingInput
+    from programme.money import claim_checks, evidence, subsidies
+    from programme.voice import notices, objections
     from tests import factories
     from tests.credits.credit_factories import pdf_bytes
     from tests.programme.helpers import org

@@ -36,7 +36,7 @@ POST_PATHS = {
 def extra_samples(app, base):
     from app.accounts import service
     from app.extensions import db
-    from programme import enquiries
+    from programme.voice import enquiries
     from tests import factories
 
     with app.app_context():

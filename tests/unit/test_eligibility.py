@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from programme.eligibility import EDUCATION_RANK, Level, Profile, add_years, check, contract_term_ok
+from programme.admissions.eligibility import EDUCATION_RANK, Level, Profile, add_years, check, contract_term_ok
 
 NOTICE = date(2026, 3, 1)
 GOOD = Profile(job_level="front_line", union_member=True, union_province="330000", employer_type="enterprise",

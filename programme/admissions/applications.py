@@ -1,0 +1,198 @@
+"""Applications to study (报读申请): a worker applies to a selected offering (academic or training); the county union
+verifies identity and membership, which takes one of the county's places; the institution admits and
+opens the enrolment record (学籍). Withdrawing or refusing gives the place back.
+
+Status changes are conditional UPDATEs on the current status, so two staff acting on the same
+application at once cannot both succeed (and cannot take two places)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, User
+from app.accounts.policy import require
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.timefmt import beijing_today
+from programme.admissions import profiles, quotas
+from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
+
+OPEN = (AppStatus.applied, AppStatus.verified, AppStatus.admitted)
+STATUS_LABELS = {AppStatus.applied: _l("已提交，待县级工会审核"), AppStatus.verified: _l("工会已审核，待院校录取"),
+                 AppStatus.admitted: _l("已录取，待注册学籍"), AppStatus.enrolled: _l("已注册学籍"),
+                 AppStatus.rejected: _l("未通过"), AppStatus.withdrawn: _l("已撤回")}
+
+
+def get(session: Session, application_id: int) -> Application:
+    found = session.get(Application, application_id)
+    if found is None:
+        raise NotFound(_("没有这份报读申请。"))
+    return found
+
+
+def get_enrolment(session: Session, enrolment_id: int) -> EnrolmentRecord:
+    found = session.get(EnrolmentRecord, enrolment_id)
+    if found is None:
+        raise NotFound(_("没有这条学籍记录。"))
+    return found
+
+
+def apply(session: Session, worker: User, offering: Offering, today: date) -> Application:
+    """Check the window, the offering and every eligibility rule; then file the application."""
+    plan = offering.plan
+    if offering.status != OfferingStatus.selected:
+        raise Invalid(_("该项目不在本年度报读目录中。"), code="not_on_menu")
+    if not plan.opens_on <= today <= plan.closes_on:
+        raise Invalid(_("报读时间为 %(a)s 至 %(b)s。", a=plan.opens_on.isoformat(), b=plan.closes_on.isoformat()),
+                      code="closed")
+    verdict = profiles.verdict(worker, offering.level, plan.notice_date)
+    if not verdict.eligible:
+        failed = {r.rule: r.message for r in verdict.rules if not r.passed}
+        raise Invalid(_("暂不符合资助条件：%(why)s", why="；".join(failed.values())), code="not_eligible",
+                      fields=failed)
+    county = profiles.county_of(worker)
+    application = Application(plan_id=plan.id, user_id=worker.id, offering_id=offering.id, county_id=county.id,
+                              level=offering.level, active_level=offering.level, status=AppStatus.applied)
+    try:
+        with session.begin_nested():
+            session.add(application)
+    except IntegrityError:
+        raise Conflict(_("您本年度已经报读了同一层次的项目，每人每年每个层次只能报读一个。"),
+                       code="already_applied") from None
+    return application
+
+
+def _move(session: Session, application: Application, from_: tuple[AppStatus, ...], **values) -> None:
+    done = session.execute(update(Application).where(Application.id == application.id,
+                                                     Application.status.in_(from_))
+                           .values(**values).execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        raise Conflict(_("这份申请的状态已经变化，请刷新后再试。"), code="stale")
+    session.refresh(application)
+
+
+def verify(session: Session, actor: User, application: Application, approve: bool, note: str = "") -> Application:
+    """County check of identity and membership; approval takes a county place or fails with quota_full."""
+    require(actor, "application.verify", application)
+    if not approve and not note.strip():
+        raise Invalid(_("不通过时请写明理由。"), fields={"note": _("请填写理由。")})
+    if approve:
+        with session.begin_nested():  # a full county leaves the application untouched
+            quotas.take_place(session, application.plan_id, application.county_id)
+            _move(session, application, (AppStatus.applied,), status=AppStatus.verified, verified_at=utcnow(),
+                  verified_by_id=actor.id, holds_quota=True)
+    else:
+        _move(session, application, (AppStatus.applied,), status=AppStatus.rejected, verified_at=utcnow(),
+              verified_by_id=actor.id, active_level=None, closed_at=utcnow(), note=note.strip())
+    return application
+
+
+def _check_offering_places(session: Session, offering_id: int) -> None:
+    """An institution admits no more than the places it declared. The offering row is locked (PostgreSQL) so
+    two admissions at once cannot both take the last place; SQLite has one writer at a time anyway."""
+    places = session.scalar(select(Offering.places).where(Offering.id == offering_id).with_for_update())
+    taken = session.scalar(select(func.count(Application.id)).where(
+        Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled))))
+    if places is not None and taken >= places:
+        raise Conflict(_("本专业的%(n)d个招生名额已录满。", n=places), code="offering_full")
+
+
+def admit(session: Session, actor: User, application: Application, approve: bool, note: str = "") -> Application:
+    """The institution admits to its own offering only; a refusal gives the county place back."""
+    require(actor, "application.admit", application)
+    if not approve and not note.strip():
+        raise Invalid(_("不录取时请写明理由。"), fields={"note": _("请填写理由。")})
+    if approve:
+        _check_offering_places(session, application.offering_id)
+        _move(session, application, (AppStatus.verified,), status=AppStatus.admitted, admitted_at=utcnow(),
+              admitted_by_id=actor.id)
+    else:
+        _move(session, application, (AppStatus.verified,), status=AppStatus.rejected, admitted_at=utcnow(),
+              admitted_by_id=actor.id, active_level=None, closed_at=utcnow(), note=note.strip(), holds_quota=False)
+        quotas.release_place(session, application.plan_id, application.county_id)
+    return application
+
+
+def enrol(session: Session, actor: User, application: Application, student_number: str,
+          enrolled_on: date) -> EnrolmentRecord:
+    require(actor, "application.admit", application)
+    number = student_number.strip()
+    if not number or len(number) > 50:
+        raise Invalid(_("请填写学号（50字以内）。"), fields={"student_number": _("请填写学号。")})
+    _move(session, application, (AppStatus.admitted,), status=AppStatus.enrolled)
+    record = EnrolmentRecord(application_id=application.id, user_id=application.user_id, student_number=number,
+                             enrolled_on=enrolled_on)
+    session.add(record)
+    session.flush()
+    return record
+
+
+def graduate(session: Session, actor: User, application: Application, graduated_on: date) -> EnrolmentRecord:
+    """The institution records graduation on the enrolment record (data exchange may do the same)."""
+    require(actor, "application.admit", application)
+    record = application.enrolment
+    if record is None:
+        raise Conflict(_("尚未注册学籍，不能登记毕业。"), code="not_enrolled")
+    if graduated_on < record.enrolled_on:
+        raise Invalid(_("毕业日期不能早于注册日期。"), fields={"graduated_on": _("日期有误。")})
+    if graduated_on > beijing_today():
+        raise Invalid(_("毕业日期不能晚于今天（北京时间）。"), code="future_date",
+                      fields={"graduated_on": _("日期有误。")})
+    record.graduated_on = graduated_on
+    session.flush()
+    return record
+
+
+def withdraw(session: Session, worker: User, application: Application) -> Application:
+    """The worker changes their mind before enrolment; the county place (if taken) is freed."""
+    if application.user_id != worker.id:
+        raise Forbidden(_("只能撤回自己的申请。"))
+    held = application.holds_quota
+    _move(session, application, OPEN, status=AppStatus.withdrawn, active_level=None, closed_at=utcnow(),
+          holds_quota=False)
+    if held:
+        quotas.release_place(session, application.plan_id, application.county_id)
+    return application
+
+
+def steps(application: Application) -> list[tuple[str, object]]:
+    """The worker's timeline: each step with its date, or None while it is still ahead."""
+    record = application.enrolment
+    items: list[tuple[str, object]] = [(_("提交申请"), application.applied_at),
+                                       (_("县级工会审核"), application.verified_at),
+                                       (_("院校录取"), application.admitted_at),
+                                       (_("注册学籍"), record.enrolled_on if record else None)]
+    if application.status in (AppStatus.rejected, AppStatus.withdrawn):
+        items.append((str(STATUS_LABELS[application.status]), application.closed_at))
+    return items
+
+
+def mine(session: Session, worker: User) -> list[Application]:
+    return list(session.scalars(select(Application).where(Application.user_id == worker.id)
+                                .order_by(Application.id.desc())))
+
+
+def for_unions(session: Session, unions: list[Organisation], status: AppStatus | None = None) -> list[Application]:
+    """Applications from counties within the given unions, for their staff to verify or follow."""
+    if not unions:
+        return []
+    query = select(Application).join(Organisation, Organisation.id == Application.county_id)
+    query = query.where(or_(*[Organisation.path.startswith(u.path) for u in unions]))
+    if status is not None:
+        query = query.where(Application.status == status)
+    return list(session.scalars(query.order_by(Application.id)))
+
+
+def for_institutions(session: Session, institutions: list[Organisation]) -> list[Application]:
+    if not institutions:
+        return []
+    return list(session.scalars(select(Application).join(Offering).where(
+        Offering.institution_id.in_([i.id for i in institutions]),
+        Application.status.in_((AppStatus.verified, AppStatus.admitted, AppStatus.enrolled)))
+        .order_by(Application.id)))

@@ -1,0 +1,98 @@
+"""Recruitment QR codes (招募二维码): every union, down to township, gets a code linking to its catalog with
+`?via=<its code>`, so a worker who scans it and registers is attributed to that union
+(programme/admissions/attribution.py).
+segno draws the code; reportlab lays out the printable A4 sheet with the built-in CID font for Chinese."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+from urllib.parse import quote
+
+import segno
+from flask_babel import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import organisations, scope
+from app.accounts.models import Organisation, OrgKind, User
+from app.accounts.policy import is_admin
+from app.errors import NotFound
+
+FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
+
+
+def png(url: str, *, scale: int = 10) -> bytes:
+    """The QR code as PNG; error level M survives a crease or a smudge on a printed poster."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+def cjk_font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def pdf(org: Organisation, url: str, *, heading: str, lines: list[str]) -> bytes:
+    """A printable A4 poster: the union's name, the code 12 cm wide, what to do, and the link in words."""
+    font = cjk_font()
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    page.setTitle(f"{org.name} {heading}")
+    page.setFont(font, 26)
+    page.drawCentredString(width / 2, height - 40 * mm, org.name)
+    page.setFont(font, 20)
+    page.drawCentredString(width / 2, height - 55 * mm, heading)
+    size = 120 * mm
+    page.drawImage(ImageReader(io.BytesIO(png(url, scale=20))), (width - size) / 2, height - 65 * mm - size,
+                   size, size)
+    page.setFont(font, 14)
+    y = height - 75 * mm - size
+    for line in lines + [url]:
+        page.drawCentredString(width / 2, y, line)
+        y -= 9 * mm
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def content_disposition(code: str) -> str:
+    """The PDF's Content-Disposition. HTTP headers are Latin-1 (PEP 3333): a code in any other script put there
+    raw made the WSGI server answer 500, so the name goes as RFC 6266 `filename*` (UTF-8, percent-encoded)
+    beside a plain ASCII fallback."""
+    fallback = re.sub(r"[^A-Za-z0-9-]", "", code) or "union"
+    return f"inline; filename=\"qr-{fallback}.pdf\"; filename*=UTF-8''{quote(f'qr-{code}.pdf', safe='')}"
+
+
+def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
+    """The unions whose codes the actor may print: their own and every union below; admins see all."""
+    query = select(Organisation).where(Organisation.kind == OrgKind.union).order_by(Organisation.path)
+    if not is_admin(actor):
+        own_unions = scope.below_own_unions(actor)
+        if own_unions is None:
+            return []
+        query = query.where(own_unions)
+    return list(session.scalars(query))
+
+
+def union(session: Session, code: str) -> Organisation:
+    """The union with this code: only unions have QR codes and reports."""
+    org = organisations.get_by_code(session, code)
+    if org.kind != OrgKind.union:
+        raise NotFound(_("只有工会有招募二维码。"))
+    return org
+
+
+def own_unions(unions: list[Organisation]) -> list[Organisation]:
+    """The topmost of these unions: those no other of them lies above."""
+    return [u for u in unions if not any(o is not u and u.path.startswith(o.path) for o in unions)]

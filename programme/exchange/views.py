@@ -1,0 +1,59 @@
+"""The data exchange page: institutions and the HR department upload CSV or XLSX files of admission, graduation
+and certificate results, and download the templates. Thin: read the upload, call the service, commit once."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.errors import Forbidden, Invalid, NotFound
+from app.extensions import db
+from app.tabular import TableLimits
+from app.web import current_user_or_none
+from programme.exchange import imports as exchange
+from programme.web import show_invalid, support_bp
+
+
+@support_bp.route("/exchange", methods=["GET", "POST"])
+@login_required
+def exchange_page():
+    user, report, status = current_user_or_none(), None, 200
+    orgs = exchange.senders_for(db.session, user)
+    if not orgs:
+        raise Forbidden(_("只有院校和人力社保部门的工作人员可以导入交换数据。"))
+    if request.method == "POST":
+        org = next((o for o in orgs if o.code == request.form.get("org")), orgs[0])
+        upload = request.files.get("file")
+        try:
+            report = exchange.import_file(
+                db.session, user, org, request.form.get("kind", ""), upload.read() if upload else b"",
+                upload.filename or "" if upload else "", valid_only=bool(request.form.get("valid_only")),
+                limits=TableLimits.from_config(current_app.config))
+        except Invalid as err:
+            show_invalid(err)
+            status = 400
+        else:
+            if report.imported:
+                db.session.commit()
+                flash(_("已导入%(n)d条记录。", n=report.imported), "success")
+                if not report.errors:
+                    return redirect(url_for(".exchange_page"))
+            else:
+                db.session.rollback()
+                flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
+                status = 400
+    return render_template("programme/exchange/import.html", orgs=orgs, report=report, specs=exchange.SPECS,
+                           kinds={o.code: exchange.kinds_for(o) for o in orgs},
+                           batches=exchange.batches(db.session, orgs)), status
+
+
+@support_bp.get("/exchange/template/<kind>.csv")
+@login_required
+def exchange_template(kind: str):
+    try:
+        chosen = exchange.ExchangeKind(kind)
+        body = exchange.template_csv(chosen)
+    except (ValueError, KeyError):
+        raise NotFound(_("没有这种数据模板。")) from None
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f"attachment; filename={kind}.csv"})

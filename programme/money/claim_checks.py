@@ -1,0 +1,205 @@
+"""What a subsidy claim rests on (补贴核验): the graduation or certificate record sent by data exchange
+(programme/exchange/imports.py), or uploaded scans that a reviewer other than the claimant has checked.
+
+The review page shows the claim beside the record line by line (field, claim says, record says, ✓/✗). Any ✗
+blocks approval, and there is no override: the amounts are public money, an override is the one button a
+colluding reviewer needs, and every mismatch has a correction at its source (the worker's profile, the claim's
+number, or the institution's or HR department's record). A claim is refused until the data agree.
+
+One result is paid once: approval stores the result's normalised certificate number in the claim's UNIQUE
+`result_key`, so a diploma claimed again in another year, through another union or another institution, or by
+two reviewers at the same moment, is refused by the service and, failing that, by the database."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.accounts.masking import mask_id_number
+from app.accounts.models import Organisation, User
+from app.accounts.policy import require
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, Invalid
+from app.sanitize import clean_text
+from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
+from programme.admissions.models import Attainment
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.money.models import ClaimStatus, SubsidyClaim
+
+DIPLOMA_LEVELS = {Attainment.dazhuan: ("zhuanke",), Attainment.benke: ("gaoqiben", "zhuanshengben")}
+SKILL_LEVELS = {Attainment.senior_worker: 3, Attainment.technician: 2, Attainment.senior_technician: 1}
+SKILL_NAMES = {1: _l("高级技师"), 2: _l("技师"), 3: _l("高级工"), 4: _l("中级工"), 5: _l("初级工")}
+
+
+def normalise(number: str) -> str:
+    """The identity of a certificate number: full-width folded, case and separators ignored (ZJ-001 = zj 001)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", number).upper() if ch.isalnum())[:120]
+
+
+def _same(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFKC", a).strip() == unicodedata.normalize("NFKC", b).strip()
+
+
+@dataclass
+class Row:
+    label: str
+    claim_says: str
+    record_says: str
+    ok: bool
+    note: str = ""
+
+
+@dataclass
+class Review:
+    """The claim beside what it rests on; `problems` empty means it may be approved."""
+
+    claim: SubsidyClaim
+    record: GraduationRecord | CertificateRecord | None
+    rows: list[Row] = field(default_factory=list)
+    key: str = ""
+    consumed_by: SubsidyClaim | None = None
+
+    @property
+    def evidence_checked(self) -> bool:
+        return self.claim.evidence_checked_at is not None
+
+    @property
+    def problems(self) -> list[str]:
+        found = []
+        if self.record is None and not self.evidence_checked:
+            found.append(_("没有可核对的毕业或证书记录：请院校或人社部门通过数据交换报送，"
+                           "或由非申请人的审核人员核验上传的证明材料后再核准。"))
+        bad = [r.label for r in self.rows if not r.ok]
+        if bad:
+            found.append(_("申请与记录不一致：%(fields)s。请更正后再核准。", fields="、".join(bad)))
+        if self.consumed_by is not None:
+            found.append(_("这项成果（证书编号 %(no)s）已由第 %(n)d 号申请获得补贴，不能重复补贴。",
+                           no=self.claim.certificate_number, n=self.consumed_by.id))
+        return found
+
+
+def _person(claim: SubsidyClaim) -> tuple[str, str]:
+    user = claim.enrolment.user
+    profile = getattr(user, "profile", None)
+    return ((profile.real_name if profile and profile.real_name else user.name),
+            (profile.id_number if profile and profile.id_number else ""))
+
+
+def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | CertificateRecord | None:
+    """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate)."""
+    model: Any = GraduationRecord if claim.attainment in DIPLOMA_LEVELS else CertificateRecord
+    column = model.diploma_no if model is GraduationRecord else model.certificate_no
+    wanted = normalise(claim.certificate_number)
+    _name, id_number = _person(claim)
+    near = [column.in_({claim.certificate_number, wanted}), model.user_id == claim.enrolment.user_id]
+    if id_number:
+        near.append(model.id_number == id_number)
+    for record in session.scalars(select(model).where(or_(*near)).order_by(model.id)):
+        if normalise(getattr(record, column.key)) == wanted:
+            return record  # type: ignore[no-any-return]
+    return None
+
+
+def _rows(session: Session, claim: SubsidyClaim, record: GraduationRecord | CertificateRecord) -> list[Row]:
+    name, id_number = _person(claim)
+    offering = claim.enrolment.application.offering
+    attainment = str(ATTAINMENT_LABELS[claim.attainment])
+    rows = [Row(_("姓名"), name, record.name, _same(name, record.name)),
+            Row(_("身份证号"), mask_id_number(id_number) or _("未填写"), mask_id_number(record.id_number),
+                bool(id_number) and id_number.upper() == record.id_number.upper())]
+    if isinstance(record, GraduationRecord):
+        number, attained = record.diploma_no, record.graduated_on
+        rows += [Row(_("层次"), attainment, str(LEVEL_LABELS.get(record.level, record.level)),
+                     record.level in DIPLOMA_LEVELS.get(claim.attainment, ())),
+                 Row(_("院校"), offering.institution.name, _org_name(session, record.institution_id),
+                     offering.institution_id == record.institution_id),
+                 Row(_("专业"), offering.major, record.major, _same(offering.major, record.major))]
+    else:
+        number, attained = record.certificate_no, record.issued_on
+        occupation, major = (unicodedata.normalize("NFKC", v).strip() for v in (record.occupation, offering.major))
+        rows += [Row(_("等级"), attainment, str(SKILL_NAMES.get(record.skill_level, record.skill_level)),
+                     SKILL_LEVELS.get(claim.attainment) == record.skill_level),
+                 Row(_("职业（工种）"), offering.major, record.occupation,
+                     bool(occupation) and (occupation in major or major in occupation))]
+    rows.append(Row(_("证书编号"), claim.certificate_number, number,
+                    normalise(claim.certificate_number) == normalise(number)))
+    rows.append(_date_row(claim, attained))
+    return rows
+
+
+def _org_name(session: Session, org_id: int) -> str:
+    org = session.get(Organisation, org_id)
+    return org.name if org else ""
+
+
+def _date_row(claim: SubsidyClaim, attained: date) -> Row:
+    said = claim.attained_on or (claim.enrolment.graduated_on if claim.attainment in DIPLOMA_LEVELS else None)
+    enrolled = claim.enrolment.enrolled_on
+    note = "" if attained >= enrolled else _("早于入学日期 %(d)s：不是本次报读取得的成果。", d=enrolled.isoformat())
+    return Row(_("取得日期"), said.isoformat() if said else _("未填写"), attained.isoformat(),
+               (said is None or said == attained) and attained >= enrolled, note)
+
+
+def review(session: Session, claim: SubsidyClaim) -> Review:
+    record = find_record(session, claim)
+    result = Review(claim, record)
+    if record is not None:
+        result.rows = _rows(session, claim, record)
+        number = record.diploma_no if isinstance(record, GraduationRecord) else record.certificate_no
+        result.key = normalise(number)
+    else:
+        result.key = normalise(claim.certificate_number)
+    result.consumed_by = session.scalar(select(SubsidyClaim).where(
+        SubsidyClaim.result_key == result.key, SubsidyClaim.id != claim.id))
+    return result
+
+
+def basis(session: Session, claim: SubsidyClaim) -> Review:
+    """The review of a claim about to be approved, or the reason it may not be."""
+    found = review(session, claim)
+    problems = found.problems
+    if found.consumed_by is not None:
+        raise Conflict(problems[-1], code="already_subsidised")
+    if found.record is None and not found.evidence_checked:
+        raise Invalid(problems[0], code="no_evidence", fields={"evidence": problems[0]})
+    if problems:
+        raise Invalid(problems[0], code="mismatch",
+                      fields={r.label: _("申请：%(a)s；记录：%(b)s", a=r.claim_says, b=r.record_says)
+                              for r in found.rows if not r.ok})
+    return found
+
+
+def claimants(claim: SubsidyClaim) -> set[int]:
+    """Everyone with a stake in the claim: the worker, whoever filed it, whoever uploaded its files."""
+    ids = {claim.enrolment.user_id, claim.filed_by_id} | {f.uploaded_by_id for f in claim.files}
+    return {i for i in ids if i is not None}
+
+
+def not_the_claimant(actor: Any, claim: SubsidyClaim) -> None:
+    if getattr(actor, "id", None) in claimants(claim):
+        raise Forbidden(_("不能审核自己申请或提交材料的补贴。"), code="own_claim")
+
+
+def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str = "") -> SubsidyClaim:
+    """A reviewer confirms the uploaded scans show this person's result (who and when kept on the claim)."""
+    not_the_claimant(actor, claim)  # first, so the refusal says why (the policy refuses it too, as "forbidden")
+    require(actor, "subsidy.verify", claim)
+    if not claim.files:
+        raise Invalid(_("这份申请没有上传证明材料，无法核验。"), code="no_files")
+    note = clean_text(note)[:500]
+    moved = session.execute(update(SubsidyClaim).where(
+        SubsidyClaim.id == claim.id, SubsidyClaim.status == ClaimStatus.claimed,
+        SubsidyClaim.evidence_checked_at.is_(None)).values(
+        evidence_checked_by_id=getattr(actor, "id", None), evidence_checked_at=utcnow(), evidence_check_note=note)
+        .execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise Conflict(_("这份申请已经审核，或证明材料已核验过。"), code="already_checked")
+    session.refresh(claim)
+    return claim

@@ -1,0 +1,173 @@
+"""Enquiries (咨询回复): a worker asks, the question goes to one union (the worker's county by default, or
+the level the worker picks), its staff answer, and the worker sees an unread mark until opening the answer.
+Also the policy and FAQ page the province union edits.
+
+Asking is throttled like logging in (app/accounts/service.authenticate): rows counted per person in a
+sliding window, and `TooManyRequests` with the wait once the limit is reached."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import scope
+from app.accounts.models import Organisation, OrgLevel, User
+from app.accounts.policy import can, is_admin, require
+from app.db import utcnow
+from app.errors import Invalid, NotFound
+from app.pagination import offset
+from app.sanitize import clean_html, clean_text
+from programme.admissions import plans
+from programme.voice import throttle
+from programme.voice.models import Enquiry, PolicyPage
+
+SUBJECT_MAX = 100
+QUESTION_MIN, QUESTION_MAX = 5, 2000
+ANSWER_MAX = 4000
+LEVELS = (OrgLevel.province, OrgLevel.city, OrgLevel.county)
+POLICY_SLUG = "policy"
+# Images from other hosts would tell them who reads the page (and break the no-other-host rule): dropped.
+# clean_html has already serialised every tag with double-quoted attributes, so this pattern sees them all.
+_EXTERNAL_IMAGE = re.compile(r'<img\b[^>]*\bsrc="(?:[a-z][a-z0-9+.-]*:)?//[^"]*"[^>]*>', re.IGNORECASE)
+PAGE_SIZE = 20
+
+
+def route(session: Session, asker: User, level: OrgLevel | None = None) -> Organisation:
+    """The union that answers: walk up from the worker's own union to the chosen level (county when none
+    is chosen); a worker whose union sits above that level, or who has none on file, reaches the nearest."""
+    profile = asker.profile
+    org = profile.union if profile is not None and profile.union is not None else plans.province(session)
+    wanted = LEVELS.index(level or OrgLevel.county)
+    order = (OrgLevel.province, OrgLevel.city, OrgLevel.county, OrgLevel.township)
+    while org.parent is not None and order.index(org.level) > wanted:
+        org = org.parent
+    return org
+
+
+def _throttle(session: Session, asker: User, max_count: int, window: timedelta, now: datetime) -> None:
+    throttle.check(session, Enquiry.created_at, Enquiry.asker_id, asker.id, max_count, window, now,
+                   lambda m: _("提问太频繁了，请%(m)d分钟后再试。", m=m), "enquiry_throttled")
+
+
+def _check(subject: str, question: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = _("请填写标题。")
+    elif len(subject) > SUBJECT_MAX:
+        errors["subject"] = _("标题最多%(n)d字。", n=SUBJECT_MAX)
+    if len(question) < QUESTION_MIN:
+        errors["question"] = _("请把问题写清楚（至少%(n)d个字）。", n=QUESTION_MIN)
+    elif len(question) > QUESTION_MAX:
+        errors["question"] = _("问题最多%(n)d字。", n=QUESTION_MAX)
+    return errors
+
+
+def ask(session: Session, asker: User, *, subject: str, question: str, level: str = "", max_count: int = 5,
+        window: timedelta = timedelta(hours=1), now: datetime | None = None) -> Enquiry:
+    """Validate, throttle, route and store a question."""
+    now = now or utcnow()
+    subject, question = clean_text(subject), clean_text(question)
+    errors = _check(subject, question)
+    chosen: OrgLevel | None = None
+    if level:
+        try:
+            chosen = OrgLevel(level)
+        except ValueError:
+            errors["level"] = _("请选择省、市或县（市、区）工会。")
+        else:
+            if chosen not in LEVELS:
+                errors["level"] = _("请选择省、市或县（市、区）工会。")
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    _throttle(session, asker, max_count, window, now)
+    enquiry = Enquiry(asker=asker, org=route(session, asker, chosen), subject=subject, question=question,
+                      created_at=now)
+    session.add(enquiry)
+    session.flush()
+    return enquiry
+
+
+def get(session: Session, actor: Any, enquiry_id: int) -> Enquiry:
+    """One enquiry, for its asker and the unions over the one it went to; others are told it is not there."""
+    enquiry = session.get(Enquiry, enquiry_id)
+    if enquiry is None or not can(actor, "enquiry.view", enquiry):
+        raise NotFound(_("没有找到这条咨询。"))
+    return enquiry
+
+
+def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None) -> Enquiry:
+    """Write (or correct) the answer; the asker sees it as unread until opening it."""
+    require(actor, "enquiry.answer", enquiry)
+    text = clean_text(text)
+    if not text:
+        raise Invalid(_("请填写回复内容。"), fields={"answer": _("请填写回复内容。")})
+    if len(text) > ANSWER_MAX:
+        raise Invalid(_("回复最多%(n)d字。", n=ANSWER_MAX), fields={"answer": _("回复最多%(n)d字。", n=ANSWER_MAX)})
+    enquiry.answer, enquiry.answered_by_id = text, getattr(actor, "id", None)
+    enquiry.answered_at, enquiry.answer_seen = now or utcnow(), False
+    session.flush()
+    return enquiry
+
+
+def mark_seen(session: Session, user: User, enquiry: Enquiry) -> None:
+    if enquiry.asker_id == user.id and not enquiry.answer_seen:
+        enquiry.answer_seen = True
+        session.flush()
+
+
+def mine(session: Session, user: User) -> list[Enquiry]:
+    return list(session.scalars(select(Enquiry).where(Enquiry.asker_id == user.id)
+                                .order_by(Enquiry.created_at.desc(), Enquiry.id.desc())))
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Enquiry).where(
+        Enquiry.asker_id == user.id, Enquiry.answer_seen.is_(False))) or 0
+
+
+def inbox(session: Session, actor: User, *, status: str = "open", page: int = 1) -> tuple[list[Enquiry], int]:
+    """Questions sent to the actor's unions or any union below them, oldest unanswered first; and the total."""
+    query = select(Enquiry).join(Enquiry.org)
+    if not is_admin(actor):
+        own_unions = scope.below_own_unions(actor)
+        if own_unions is None:
+            return [], 0
+        query = query.where(own_unions)
+    if status == "open":
+        query = query.where(Enquiry.answer.is_(None)).order_by(Enquiry.created_at, Enquiry.id)
+    else:
+        if status == "answered":
+            query = query.where(Enquiry.answer.is_not(None))
+        query = query.order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(session.scalars(query.limit(PAGE_SIZE).offset(offset(page, PAGE_SIZE))))
+    return rows, total
+
+
+def policy_page(session: Session) -> PolicyPage | None:
+    return session.scalar(select(PolicyPage).where(PolicyPage.slug == POLICY_SLUG))
+
+
+def save_policy_page(session: Session, actor: Any, *, title: str, body: str) -> PolicyPage:
+    """The province union edits the page; the body is cleaned with the catalog's rich-text allowlist."""
+    require(actor, "policy.edit", plans.province(session))
+    title, body_html = clean_text(title), _EXTERNAL_IMAGE.sub("", clean_html(body))
+    errors: dict[str, str] = {}
+    if not title or len(title) > 100:
+        errors["title"] = _("请填写标题（最多100字）。")
+    if not body_html:
+        errors["body"] = _("请填写正文。")
+    elif len(body_html) > 200_000:
+        errors["body"] = _("正文太长了。")
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    page = policy_page(session) or PolicyPage(slug=POLICY_SLUG)
+    page.title, page.body_html, page.updated_by_id = title, body_html, getattr(actor, "id", None)
+    session.add(page)
+    session.flush()
+    return page

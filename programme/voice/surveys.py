@@ -1,0 +1,203 @@
+"""Satisfaction surveys (满意度测评) and teaching quality: workers and employers rate an offering or a
+resource once each (1-5, optional teaching score and comment). Reviewers (the unions over the provider,
+and the provider itself) read every answer with masked names; everyone sees the aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Integer, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts import scope
+from app.accounts.models import Organisation, OrgKind, Role, User
+from app.accounts.policy import orgs_for, require
+from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import clean_text
+from catalog.models import Resource, ResourceStatus
+from learning.enrolment import enrolment_of
+from learning.models import Enrolment
+from programme.admissions.models import Application, Offering, OfferingStatus
+from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
+
+COMMENT_MAX = 500
+
+
+@dataclass
+class Target:
+    kind: SurveyTarget
+    id: int
+    title: str
+    provider: Organisation
+
+
+@dataclass
+class Summary:
+    count: int = 0
+    satisfaction: float | None = None  # mean, 1..5
+    teaching: float | None = None
+    distribution: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 0))
+
+
+def _offering(session: Session, target_id: int) -> Target | None:
+    offering = session.get(Offering, target_id)
+    if offering is None or offering.status != OfferingStatus.selected:
+        return None
+    return Target(SurveyTarget.offering, target_id, offering.major, offering.institution)
+
+
+def target(session: Session, kind: str, target_id: int) -> Target:
+    """What is being rated, with its provider; only published resources and known offerings."""
+    found: Target | None = None
+    if kind == SurveyTarget.resource:
+        resource = session.get(Resource, target_id)
+        if resource is not None and resource.status == ResourceStatus.published:
+            found = Target(SurveyTarget.resource, target_id, resource.title, resource.provider)
+    elif kind == SurveyTarget.offering:
+        found = _offering(session, target_id)
+    if found is None or found.provider is None:
+        raise NotFound(_("没有找到要评价的项目。"))
+    return found
+
+
+def is_employer(user: User) -> bool:
+    """The user works for an enterprise, so may answer for it."""
+    return bool(scope.orgs_of(user, kinds=(OrgKind.enterprise,)))
+
+
+def _employer(user: User) -> Organisation:
+    enterprises = [o for o in orgs_for(user, Role.enterprise_staff) if o.kind == OrgKind.enterprise]
+    if not enterprises:
+        raise Invalid(_("只有企业工作人员可以代表企业评价。"), fields={"as_employer": _("您不是企业工作人员。")})
+    return enterprises[0]
+
+
+def _score(value: Any, name: str, errors: dict[str, str], *, required: bool) -> int | None:
+    if value in (None, "") and not required:
+        return None
+    try:
+        score = int(value)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        errors[name] = _("请选择1到5分。")
+        return None
+    return score
+
+
+def respond(session: Session, respondent: User, found: Target, *, satisfaction: Any, teaching: Any = None,
+            comment: str = "", as_employer: bool = False) -> SurveyResponse:
+    """Store one answer; a second answer by the same person about the same target is refused."""
+    errors: dict[str, str] = {}
+    score = _score(satisfaction, "satisfaction", errors, required=True)
+    teach = _score(teaching, "teaching", errors, required=False)
+    comment = clean_text(comment)
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = _("意见最多%(n)d字。", n=COMMENT_MAX)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    employer = _employer(respondent) if as_employer else None
+    if employer is None and not took_part(session, respondent, found):
+        raise Invalid(_("学过这门课程（或报读过这个项目）后才能评价。"), code="not_a_participant")
+    if existing(session, respondent, found) is not None:
+        raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
+    answer = SurveyResponse(
+        respondent_id=respondent.id, respondent_kind=RespondentKind.employer if employer else RespondentKind.worker,
+        employer_id=employer.id if employer else None, target_kind=found.kind, target_id=found.id,
+        provider_id=found.provider.id, satisfaction=score, teaching=teach, comment=comment)
+    try:
+        with session.begin_nested():  # a double click races the check above; the unique constraint decides
+            session.add(answer)
+    except IntegrityError:
+        raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered") from None
+    return answer
+
+
+def took_part(session: Session, user: User, found: Target) -> bool:
+    """Workers rate what they took: an enrolment in the resource, an application to the offering."""
+    if found.kind == SurveyTarget.resource:
+        return enrolment_of(session, user.id, found.id) is not None
+    return _applied(session, user, found.id)
+
+
+def _applied(session: Session, user: User, offering_id: int) -> bool:
+    return session.scalar(select(Application.id).where(Application.offering_id == offering_id,
+                                                       Application.user_id == user.id).limit(1)) is not None
+
+
+@dataclass
+class Rateable:
+    kind: SurveyTarget
+    id: int
+    title: str
+    provider: str
+    answered: bool
+
+
+def rateable(session: Session, user: User) -> list[Rateable]:
+    """What this worker took (courses enrolled in, offerings applied to), each with whether it is rated yet."""
+    done = {(kind, id_) for kind, id_ in session.execute(select(SurveyResponse.target_kind, SurveyResponse.target_id)
+                                                         .where(SurveyResponse.respondent_id == user.id))}
+    offerings = session.scalars(select(Offering).join(Application, Application.offering_id == Offering.id).where(
+        Application.user_id == user.id, Offering.status == OfferingStatus.selected).distinct())
+    resources = session.scalars(select(Resource).join(Enrolment, Enrolment.resource_id == Resource.id).where(
+        Enrolment.user_id == user.id, Resource.status == ResourceStatus.published)
+        .order_by(Enrolment.enrolled_at.desc()).limit(100))
+    items = [(SurveyTarget.offering, o.id, o.major, o.institution.name) for o in offerings]
+    items += [(SurveyTarget.resource, r.id, r.title, r.provider.name) for r in resources]
+    return [Rateable(kind, id_, title, provider, (kind, id_) in done) for kind, id_, title, provider in items]
+
+
+def existing(session: Session, respondent: User, found: Target) -> SurveyResponse | None:
+    return session.scalar(select(SurveyResponse).where(
+        SurveyResponse.respondent_id == respondent.id, SurveyResponse.target_kind == found.kind,
+        SurveyResponse.target_id == found.id))
+
+
+def summary(session: Session, found: Target) -> Summary:
+    """Count, means and the 1..5 distribution of one target's answers."""
+    same = (SurveyResponse.target_kind == found.kind, SurveyResponse.target_id == found.id)
+    result = Summary()
+    for score, count in session.execute(select(SurveyResponse.satisfaction, func.count()).where(*same)
+                                        .group_by(SurveyResponse.satisfaction)):
+        result.distribution[score] = count
+        result.count += count
+    if result.count:
+        result.satisfaction = sum(s * n for s, n in result.distribution.items()) / result.count
+        teaching = session.scalar(select(func.avg(SurveyResponse.teaching)).where(*same))
+        result.teaching = float(teaching) if teaching is not None else None
+    return result
+
+
+@dataclass
+class Quality:
+    provider: Organisation
+    answers: int
+    satisfaction: float
+    teaching: float | None
+    employer_answers: int
+
+
+def teaching_quality(session: Session) -> list[Quality]:
+    """Per provider: how many answers, mean satisfaction and teaching score, how many came from employers;
+    best first. Published as is: aggregates name no person."""
+    employer = func.sum(func.cast(SurveyResponse.respondent_kind == RespondentKind.employer, Integer()))
+    rows = session.execute(
+        select(SurveyResponse.provider_id, func.count(), func.avg(SurveyResponse.satisfaction),
+               func.avg(SurveyResponse.teaching), employer)
+        .group_by(SurveyResponse.provider_id)).all()
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(
+        Organisation.id.in_([r[0] for r in rows])))}
+    result = [Quality(orgs[pid], n, float(sat), float(teach) if teach is not None else None, int(emp or 0))
+              for pid, n, sat, teach, emp in rows]
+    return sorted(result, key=lambda q: (-(q.teaching or q.satisfaction), -q.answers, q.provider.code))
+
+
+def answers_for(session: Session, actor: Any, provider: Organisation, *, limit: int = 200) -> list[SurveyResponse]:
+    """Every answer about one provider's offerings and resources, newest first, for its reviewers."""
+    require(actor, "survey.view", provider)
+    return list(session.scalars(select(SurveyResponse).where(SurveyResponse.provider_id == provider.id)
+                                .order_by(SurveyResponse.created_at.desc(), SurveyResponse.id.desc()).limit(limit)))

@@ -1,0 +1,57 @@
+"""The programme's blueprints and the small helpers its view modules share. The routes live beside their
+services (admissions/, money/, voice/, exchange/, reporting/), each attached to one of these blueprints, so
+endpoint names stay `programme.*`, `programme_staff.*`, `programme_support.*` and `programme_api.*`.
+Views stay thin: they read the request, call a service, commit once, and render."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, request
+
+from app.errors import Conflict, DomainError
+from app.extensions import db
+
+bp = Blueprint("programme", __name__, url_prefix="/programme", template_folder="templates")  # public, worker
+staff_bp = Blueprint("programme_staff", __name__, url_prefix="/programme", template_folder="templates")
+support_bp = Blueprint("programme_support", __name__, template_folder="templates")  # enquiries .. reports
+api_bp = Blueprint("programme_api", __name__, url_prefix="/api/v1/programme")
+
+
+def failed(err: DomainError, *, inline: bool = False) -> int:
+    """Undo the half-done change and show why. Pages that redirect show the field messages in the flash;
+    pages that re-render (`inline`) show them beside their fields."""
+    db.session.rollback()
+    details = "" if inline or not err.fields else " " + "；".join(err.fields.values())
+    flash(err.message + details, "error")
+    return 409 if isinstance(err, Conflict) else 400
+
+
+def show_invalid(err: DomainError) -> dict[str, str]:
+    """Roll back, flash the summary and hand the per-field messages to the template."""
+    db.session.rollback()
+    flash(err.message, "error")
+    return err.fields
+
+
+def number(name: str, default: int = 0) -> int:
+    """A whole number from the form; text that is not one becomes -1, which every service refuses."""
+    raw = (request.form.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return -1
+
+
+def day(name: str) -> date | None:
+    try:
+        return date.fromisoformat((request.form.get(name) or "").strip())
+    except ValueError:
+        return None
+
+
+def year_arg() -> int | None:
+    """The `?year=` of a page that shows one year's plan (programme.admissions.plans.chosen)."""
+    return request.args.get("year", type=int)

@@ -1,0 +1,144 @@
+"""Satisfaction surveys: one answer per person per target (also when the database has to decide), scores
+checked, employer answers, aggregates for everyone, full answers for reviewers only, text escaped."""
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts import organisations, service
+from app.accounts.models import OrgKind, Role
+from app.accounts.policy import SYSTEM
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.extensions import db as _db
+from learning import enrolment
+from programme.voice import surveys
+from programme.voice.models import RespondentKind, SurveyResponse
+from tests import factories
+from tests.catalog.helpers import make
+from tests.conftest import post_form
+
+XSS = '<script>alert("x")</script>'
+
+
+def rater(target, role="worker"):
+    """A worker who took the course (and so may rate it)."""
+    user = factories.user(role)
+    enrolment.enrol(_db.session, user, target.id)
+    return user
+
+
+def test_scores_are_checked_and_every_field_reported(db):
+    target = surveys.target(db.session, "resource", make(publish=True).id)
+    with pytest.raises(Invalid) as err:
+        surveys.respond(db.session, rater(target), target, satisfaction="6", teaching="0", comment="x" * 501)
+    assert set(err.value.fields) == {"satisfaction", "teaching", "comment"}
+    with pytest.raises(Invalid):
+        surveys.respond(db.session, rater(target), target, satisfaction="")
+    with pytest.raises(Invalid) as err:  # never took it
+        surveys.respond(db.session, factories.user(), target, satisfaction="5")
+    assert err.value.code == "not_a_participant"
+    assert db.session.query(SurveyResponse).count() == 0
+
+
+def test_only_published_resources_can_be_rated(db):
+    with pytest.raises(NotFound):
+        surveys.target(db.session, "resource", make().id)  # a draft
+    with pytest.raises(NotFound):
+        surveys.target(db.session, "nonsense", 1)
+
+
+def test_one_answer_per_person_per_target_and_the_database_enforces_it(db):
+    resource = make(publish=True)
+    target = surveys.target(db.session, "resource", resource.id)
+    first = rater(target)
+    surveys.respond(db.session, first, target, satisfaction=5, teaching=4, comment="很实用")
+    with pytest.raises(Conflict):
+        surveys.respond(db.session, first, target, satisfaction=1)
+    surveys.respond(db.session, rater(target), target, satisfaction=3)  # someone else may
+    db.session.add(SurveyResponse(respondent_id=first.id, respondent_kind=RespondentKind.worker,
+                                  target_kind=target.kind, target_id=resource.id,
+                                  provider_id=resource.provider_id, satisfaction=2))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_summary_and_teaching_quality_per_provider(db):
+    ours = surveys.target(db.session, "resource", make(publish=True).id)
+    theirs = surveys.target(db.session, "resource", make("INST-T2", publish=True).id)
+    for score, teaching in ((5, 5), (4, None), (3, 4)):
+        surveys.respond(db.session, rater(ours), ours, satisfaction=score, teaching=teaching)
+    boss = factories.user("enterprise_staff")  # employers rate without taking the course themselves
+    surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
+    with pytest.raises(Invalid):
+        surveys.respond(db.session, rater(theirs), theirs, satisfaction=2, as_employer=True)
+    summary = surveys.summary(db.session, ours)
+    assert (summary.count, summary.satisfaction, summary.teaching) == (3, 4.0, 4.5)
+    assert summary.distribution == {1: 0, 2: 0, 3: 1, 4: 1, 5: 1}
+    quality = surveys.teaching_quality(db.session)
+    assert [(q.provider.code, q.answers, q.satisfaction, q.teaching, q.employer_answers) for q in quality] == [
+        ("INST-T1", 3, 4.0, 4.5, 0), ("INST-T2", 1, 2.0, 2.0, 1)]
+
+
+def test_full_answers_go_to_reviewers_only(db):
+    resource = make(publish=True)
+    target = surveys.target(db.session, "resource", resource.id)
+    surveys.respond(db.session, rater(target), target, satisfaction=4, comment="好")
+    provider = resource.provider
+    for reviewer in (factories.user("union_staff", "330100"), factories.user("union_staff", "330000"),
+                     factories.user("institution_staff"), factories.user("admin")):
+        assert len(surveys.answers_for(db.session, reviewer, provider)) == 1
+    education = organisations.create_organisation(db.session, SYSTEM, parent_code="330000", code="EDU-ZJ",
+                                                  name="浙江省教育厅", kind=OrgKind.education_dept)
+    officer = factories.user()
+    service.grant_role(db.session, officer, Role.union_staff, education)  # as org_views appoints department staff
+    assert len(surveys.answers_for(db.session, officer, provider)) == 1
+    for outsider in (factories.user(), factories.user("union_staff", "330200"),
+                     factories.user("institution_staff", "INST-T2"), factories.user("enterprise_staff")):
+        with pytest.raises(Forbidden):
+            surveys.answers_for(db.session, outsider, provider)
+
+
+def test_rating_through_the_page_escapes_comments(app, client, auth):
+    with app.app_context():
+        resource_id = make(publish=True).id
+        _db.session.commit()
+    url = f"/surveys/resource/{resource_id}"
+    assert client.get(url).status_code == 200
+    phone = auth.as_role("worker", None)
+    with app.app_context():
+        from app.accounts.models import User
+
+        enrolment.enrol(_db.session, _db.session.query(User).filter_by(phone=phone).one(), resource_id)
+        _db.session.commit()
+    assert post_form(client, url, {"satisfaction": "9"}).status_code == 400
+    assert post_form(client, url, {"satisfaction": "4", "teaching": "5", "comment": XSS}).status_code == 302
+    again = post_form(client, url, {"satisfaction": "1"}, source="/me")  # the form is gone; a replay is refused
+    assert again.status_code == 409 and "已经评价过" in again.get_data(as_text=True)
+    mine = client.get("/surveys/mine").get_data(as_text=True)
+    assert "测试微课" in mine and "已评价" in mine
+    page = client.get(url).get_data(as_text=True)
+    assert "&lt;script&gt;" in page and "<script>alert" not in page
+    quality = client.get("/surveys/quality").get_data(as_text=True)
+    assert "测试职业技术学院" in quality and "4.0" in quality and "/surveys/provider/" not in quality
+    auth.logout()
+    auth.as_role("union_staff", "330100")
+    assert "/surveys/provider/INST-T1" in client.get("/surveys/quality").get_data(as_text=True)
+    answers = client.get("/surveys/provider/INST-T1").get_data(as_text=True)
+    assert "测**户" in answers and "&lt;script&gt;" in answers and "<script>alert" not in answers
+
+
+def test_offerings_are_rated_by_their_applicants_and_count_for_the_institution(db):
+    from tests.programme.reporting.test_reports import programme_world
+
+    world = programme_world()
+    target = surveys.target(db.session, "offering", world["offering"].id)
+    assert (target.title, target.provider.code) == ("机电一体化技术", "INST-T1")
+    surveys.respond(db.session, world["worker"], target, satisfaction=5, teaching=5)
+    with pytest.raises(Invalid):
+        surveys.respond(db.session, factories.user(), target, satisfaction=1)  # never applied
+    assert surveys.summary(db.session, target).count == 1
+    listed = surveys.rateable(db.session, world["worker"])
+    assert [(i.kind.value, i.id, i.answered) for i in listed] == [("offering", world["offering"].id, True)]
+    assert [q.provider.code for q in surveys.teaching_quality(db.session)] == ["INST-T1"]
+    with pytest.raises(NotFound):
+        surveys.target(db.session, "offering", 999_999)
