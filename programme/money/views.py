@@ -18,7 +18,7 @@ from app.extensions import db
 from app.request_input import id_or_none
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
-from learning import evidence_files
+from credits import evidence_files
 from programme.admissions import applications, plans
 from programme.admissions.staff_views import admissions
 from programme.admissions.views import mine
