@@ -64,10 +64,8 @@ def record(session: Session, name: str, worker: str, *, started: datetime, error
     now = utcnow()
     values: dict[str, Any] = {"last_started_at": started, "last_finished_at": now, "last_worker": worker,
                               "runs": DutyRun.runs + 1, "failures": failures}
-    if error:
+    if error:  # kept after a recovery too: `failures` says whether it still fails, `last_error_at` when it did
         values.update(last_error=error[-4000:], last_error_at=now)
-    elif failures == 0:
-        values.update(last_error="")
     where = [DutyRun.name == name]
     if next_in_s is not None:
         values.update(holder="", lease_until=None, next_run_at=now + timedelta(seconds=next_in_s))

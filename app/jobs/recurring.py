@@ -83,7 +83,7 @@ class DutyLoop:
         if self.duty.exclusive and not leases.take(session, name, self.worker, self.lease_s):
             due = leases.next_run_at(session, name)
             wait = (due - utcnow()).total_seconds() if due is not None else self.every_s
-            return min(max(wait, self.poll_s), self.every_s)  # another runtime has it, or not due yet
+            return max(self.poll_s, min(wait, self.every_s))  # another runtime has it, or not due yet
         started, error, recovered = utcnow(), "", self.failures > 0
         self.running = True
         try:
