@@ -39,7 +39,7 @@ __all__ = ["ENDED", "HANDLERS", "RECURRING", "Backlog", "Cancelled", "Duty", "Du
 def in_process(config: Mapping[str, Any]) -> bool:
     """Whether web processes run the runtime themselves. `MEDIA_WORKER=external` is the older name of
     `WORKER=external` and still honoured."""
-    return config["WORKER"] == "inprocess" and config.get("MEDIA_WORKER", "inprocess") != "external"
+    return bool(config["WORKER"] == "inprocess" and config.get("MEDIA_WORKER", "inprocess") != "external")
 
 
 def init_app(app: Flask) -> None:

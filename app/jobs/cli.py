@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from types import FrameType
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -27,6 +31,7 @@ def worker_cli(ctx: click.Context, threads: int | None, exit_when_idle: bool, st
     duties = ", ".join(runner.duty_names) if runner.periodic else "none"
     click.echo(f"worker {runner.name}: {runner.threads} job thread(s), recurring duties: {duties}; "
                "Ctrl+C to stop", err=True)
+    previous = _stop_on_sigterm()
     try:
         if exit_when_idle:
             runner.run_until_idle(timeout_s=24 * 3600)
@@ -36,6 +41,21 @@ def worker_cli(ctx: click.Context, threads: int | None, exit_when_idle: bool, st
         click.echo("stopping: running jobs finish first (Ctrl+C again to abandon them)", err=True)
     finally:
         runner.stop(wait=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm() -> signal.Handlers | int | None:
+    """A service manager stops us with SIGTERM: stop as after Ctrl+C (running jobs finish, leases are given back)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, _interrupt)
+    return previous  # type: ignore[return-value]
 
 
 @worker_cli.command("status")

@@ -91,7 +91,7 @@ class DutyLoop:
         except Exception as err:  # noqa: BLE001 - a failing duty is logged and retried, never kills the runtime
             session.rollback()
             self.failures += 1
-            delay = min(self.retry_base_s * 2 ** (self.failures - 1), MAX_BACKOFF_S)
+            delay = float(min(self.retry_base_s * 2 ** (self.failures - 1), MAX_BACKOFF_S))
             log.exception("recurring duty %s failed (%s in a row); next try in %.1f s", name, self.failures, delay)
             error, more = f"{type(err).__name__}: {err}", False
         else:

@@ -14,7 +14,7 @@ bp = Blueprint("jobs", __name__)
 
 @bp.get("/admin/jobs")
 @login_required
-def admin_jobs():
+def admin_jobs() -> str:
     require(current_user, "admin.site")
     return render_template("jobs/status.html", status=job_status.snapshot(db.session, current_app.config),
                            seconds=job_status.seconds)
