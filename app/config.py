@@ -103,7 +103,7 @@ SETTINGS: tuple[Setting, ...] = (
             "'inprocess' (threads in each web process, started by its first request) or 'external' "
             "(`qiuxue worker` runs it as its own process)."),
     Setting("JOBS_DUTY_RETRY_S", float, 5.0, "Backoff after a recurring duty fails; doubles with each failure in a "
-            "row, up to 10 minutes."),
+            "row, up to the duty's limit (10 minutes; 30 s for search indexing)."),
     Setting("JOBS_THREADS", int, 1, "Jobs one worker runs at once (each transcode uses all cores anyway)."),
     Setting("JOBS_POLL_S", float, 1.0, "Seconds an idle worker waits before looking for due jobs again."),
     Setting("JOBS_HEARTBEAT_S", float, 3.0, "Seconds between heartbeats (and progress writes) of a running job."),

@@ -91,7 +91,7 @@ def run_duty(ctx: jobs.DutyContext) -> int:
     try:
         count = drain(ctx.session, backend)
     except IndexBusy:
-        return 0  # another process is writing (a rebuild): the events wait
+        count = 0  # another process is writing (a rebuild): the events wait
     if not count:
         backend.refresh()
     return count
@@ -110,5 +110,5 @@ def register() -> None:
     # Not exclusive: every process keeps its own searcher warm, and concurrent drains are serialised by the
     # index's write lock (held from reading the database to the index commit), so running in each is safe.
     jobs.recurring(jobs.Duty(DUTY, run_duty, every_s="SEARCH_POLL_SECONDS", exclusive=False, wake=_wake,
-                             on_start=_warm, backlog=backlog, label=_l("搜索索引"),
+                             on_start=_warm, backlog=backlog, label=_l("搜索索引"), max_backoff_s=30.0,
                              in_process=lambda config: config["SEARCH_INDEXER"] != "off"))

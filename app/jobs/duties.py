@@ -108,6 +108,7 @@ class Duty:
     # whether the in-process runtime of a web process runs it (`qiuxue worker` runs every duty)
     in_process: Callable[[Mapping[str, Any]], bool] | None = None
     label: str = ""  # what the status page calls it (a lazy_gettext string); the name when empty
+    max_backoff_s: float = 600.0  # the longest wait after failures in a row (the backoff doubles up to it)
 
     def interval(self, config: Mapping[str, Any]) -> float:
         return float(config[self.every_s] if isinstance(self.every_s, str) else self.every_s)

@@ -17,7 +17,6 @@ from app.jobs import leases
 from app.jobs.duties import Duty, DutyContext
 
 log = logging.getLogger("app.jobs")
-MAX_BACKOFF_S = 600.0  # a duty failing for hours is retried every ten minutes, not every few seconds
 IDLE_RECORD_S = 60.0   # a duty that runs in every process says it is alive this often, even with nothing to do
 
 
@@ -91,7 +90,7 @@ class DutyLoop:
         except Exception as err:  # noqa: BLE001 - a failing duty is logged and retried, never kills the runtime
             session.rollback()
             self.failures += 1
-            delay = float(min(self.retry_base_s * 2 ** (self.failures - 1), MAX_BACKOFF_S))
+            delay = float(min(self.retry_base_s * 2 ** (self.failures - 1), self.duty.max_backoff_s))
             log.exception("recurring duty %s failed (%s in a row); next try in %.1f s", name, self.failures, delay)
             error, more = f"{type(err).__name__}: {err}", False
         else:

@@ -6,6 +6,7 @@ deadline (a busy machine is slow, not wrong)."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from datetime import timedelta
@@ -191,11 +192,13 @@ def test_worker_status_prints_duties_and_jobs(app, runner, duties):
         jobs.enqueue(db.session, "media.transcode", {"asset_id": 0})
         failed = jobs.enqueue(db.session, "media.transcode", {"asset_id": -1}, key="other")
         failed.state, failed.error, failed.finished_at = jobs.JobState.failed, "Invalid: no such file", utcnow()
+        make(title="电梯安装维修工", publish=True)  # an outbox event the indexer has not drained yet
         db.session.commit()
     result = runner.invoke(args=["worker", "status"])
     assert result.exit_code == 0, result.output
     out = result.output
     assert "recurring duties:" in out and "search.index" in out and "every process" in out
+    assert re.search(r"search\.index .* backlog [1-9]\d*, lag \d", out), out  # the oldest event's age
     assert "media.cleanup" in out and "one at a time" in out
     assert "test.status" in out and "by host:1:abc" in out and "failures in a row 1" in out
     assert "ValueError: disk full" in out
