@@ -18,8 +18,8 @@ DOMAINS = ("catalog", "search", "media", "learning", "credits", "programme")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: every `import app.<module>` runs this file first, so a top-level import of
     # the views would load the whole web layer for a pure module (and the modules below import `app` back).
-    # outbox registers its table when imported
-    from app import config, errors, i18n, outbox, pagecache, request_input, security, views  # noqa: F401
+    # outbox registers its table when imported, jobs its two
+    from app import config, errors, i18n, jobs, outbox, pagecache, request_input, security, views  # noqa: F401
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.assets import init_app as init_assets
@@ -52,6 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         init = getattr(importlib.import_module(name), "init_app", None)
         if init is not None:
             init(app)  # each domain package wires its own blueprints, CLI groups and hooks
+    jobs.init_app(app)  # after the domains: it runs the duties they registered
 
     from app import cli  # as above; and app.cli builds apps with create_app
 

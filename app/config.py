@@ -80,8 +80,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(a mailto: or https: URI), published at /.well-known/security.txt (RFC 9116); see docs/security.md."),
     Setting("OAI_ADMIN_EMAIL", str, "admin@qiuxue.local", "Contact address the OAI-PMH Identify response gives."),
     # media and background jobs (issue 5)
-    Setting("MEDIA_WORKER", str, "inprocess", "Who runs transcoding and other jobs: 'inprocess' (a thread in the "
-            "web process, started by its first request) or 'external' (`qiuxue media worker` runs them)."),
+    Setting("MEDIA_WORKER", str, "inprocess", "Older name of WORKER, still honoured: 'external' here means "
+            "WORKER=external."),
     Setting("MEDIA_DIR", str, "", "Folder for uploads, sources and renditions; empty means DATA_DIR/media."),
     Setting("MEDIA_MAX_UPLOAD", int, 4 * 1024**3, "Largest resumable upload in bytes (4 GiB)."),
     Setting("MEDIA_MAX_DURATION_S", int, 4 * 3600, "Longest accepted video or audio, in seconds (4 hours)."),
@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_ACCEL_PREFIX", str, "/internal-media/", "nginx `internal` location mapped to MEDIA_DIR."),
     Setting("MEDIA_FFMPEG_THREADS", int, 0, "Threads one ffmpeg run may use; 0 lets ffmpeg choose (all cores)."),
     Setting("MEDIA_X264_PRESET", str, "veryfast", "x264 preset of the HLS ladder (slower = smaller files)."),
+    # the background runtime (issue 19): every job and recurring duty, app/jobs
+    Setting("WORKER", str, "inprocess", "Who runs background work (transcoding, search indexing, clean-up): "
+            "'inprocess' (threads in each web process, started by its first request) or 'external' "
+            "(`qiuxue worker` runs it as its own process)."),
+    Setting("JOBS_DUTY_RETRY_S", float, 5.0, "Backoff after a recurring duty fails; doubles with each failure in a "
+            "row, up to the duty's limit (10 minutes; 30 s for search indexing)."),
     Setting("JOBS_THREADS", int, 1, "Jobs one worker runs at once (each transcode uses all cores anyway)."),
     Setting("JOBS_POLL_S", float, 1.0, "Seconds an idle worker waits before looking for due jobs again."),
     Setting("JOBS_HEARTBEAT_S", float, 3.0, "Seconds between heartbeats (and progress writes) of a running job."),
@@ -106,8 +112,9 @@ SETTINGS: tuple[Setting, ...] = (
     # search (issue 4)
     Setting("SEARCH_INDEX_DIR", str, "", "Folder of the search index and its suggestion file; empty means "
             "DATA_DIR/search."),
-    Setting("SEARCH_INDEXER", str, "thread", "Who drains catalog changes into the search index: 'thread' (inside "
-            "the web process, started by its first request) or 'off' (`qiuxue search worker` runs it)."),
+    Setting("SEARCH_INDEXER", str, "thread", "Whether the web process's in-process runtime (WORKER=inprocess) "
+            "drains catalog changes into the search index: 'thread' (yes) or 'off' (`qiuxue worker` or "
+            "`qiuxue search worker` does)."),
     Setting("SEARCH_POLL_SECONDS", float, 0.5, "How often the search indexer looks for changes committed by "
             "other processes."),
 )

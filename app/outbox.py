@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, delete, select
+from sqlalchemy import DateTime, Index, String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, utcnow
@@ -37,3 +37,10 @@ def acknowledge(session: Session, events: list[OutboxEvent]) -> None:
     """Remove events once their effect is durable (e.g. the index commit succeeded)."""
     if events:
         session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([e.id for e in events])))
+
+
+def backlog(session: Session, topic: str) -> tuple[int, datetime | None]:
+    """How many events of `topic` wait, and since when the oldest (the consumer's lag, for status pages)."""
+    count, oldest = session.execute(select(func.count(), func.min(OutboxEvent.created_at))
+                                    .where(OutboxEvent.topic == topic)).one()
+    return int(count), oldest

@@ -5,9 +5,9 @@ one core at a time, so to use every core of a larger machine `--workers N` start
 with N processes of `--threads` threads each; every process builds its own app, so no database connection is
 shared between processes. Granian reads and writes HTTP in Rust: served by it, a progress heartbeat took
 1.06-1.38 ms of server CPU against 1.39-2.02 ms under gunicorn's threaded worker, in alternating runs of
-bench/heartbeats.py's setup (see bench/README.md). The in-process media worker and search indexer are
-safe to run in each of them (jobs are claimed atomically; the index takes one writer at a time across
-processes), or can move to `qiuxue media worker` and `qiuxue search worker`.
+bench/heartbeats.py's setup (see bench/README.md). The in-process background runtime (app/jobs) is
+safe to run in each of them (jobs and exclusive duties are claimed atomically; the index takes one writer at a
+time across processes), or can move to `qiuxue worker` (WORKER=external).
 """
 
 from __future__ import annotations

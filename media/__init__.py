@@ -3,17 +3,12 @@ and serving, and the player. Built by the media issue."""
 
 from __future__ import annotations
 
-import threading
-
 from flask import Flask
-
-from app.jobs import Worker
 
 
 def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import media.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
-    from app import jobs  # noqa: F401 - registers the jobs table
     from app.extensions import csrf
     from catalog import service as catalog_service
     from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
@@ -28,19 +23,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.files)
     app.cli.add_command(media_cli)
     app.jinja_env.globals["media_player"] = views.player_global
-    if app.config["MEDIA_WORKER"] == "inprocess" and not app.config.get("TESTING"):
-        _start_worker_with_first_request(app)
-
-
-def _start_worker_with_first_request(app: Flask) -> None:
-    """The embedded worker thread starts with the first request, not at import or in CLI commands
-    (`qiuxue db upgrade` must not start transcoding before the tables exist)."""
-    lock = threading.Lock()
-
-    @app.before_request
-    def start_media_worker() -> None:
-        if "media_worker" in app.extensions:
-            return
-        with lock:
-            if "media_worker" not in app.extensions:
-                app.extensions["media_worker"] = Worker(app).start()

@@ -1,4 +1,4 @@
-"""`qiuxue media ...`: the worker process, clean-up, the job list and the demo clips."""
+"""`qiuxue media ...`: clean-up, the job list and the demo clips (`qiuxue media worker` is `qiuxue worker`)."""
 
 from __future__ import annotations
 
@@ -9,35 +9,18 @@ from sqlalchemy import select
 
 from app import jobs
 from app.extensions import db
+from app.jobs.cli import worker_cli
 from media import demo as media_demo
 from media import tus
 from media.service import MediaSettings
 
 
-@click.group("media", help="Media: the transcoding worker, uploads clean-up, jobs.")
+@click.group("media", help="Media: uploads clean-up, jobs, demo clips; `worker` is `qiuxue worker`.")
 def media_cli() -> None:
     pass
 
 
-@media_cli.command("worker")
-@click.option("--threads", type=int, help="Jobs run at once (default JOBS_THREADS).")
-@click.option("--exit-when-idle", is_flag=True, help="Stop once no job is queued or running.")
-@click.option("--stale-after", type=float, help="Seconds without heartbeat before a running job is taken over.")
-@with_appcontext
-def worker(threads: int | None, exit_when_idle: bool, stale_after: float | None) -> None:
-    """Run background jobs (transcoding, clean-up) in this process, for MEDIA_WORKER=external."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    runner = jobs.Worker(app, threads=threads, stale_after_s=stale_after, periodic=not exit_when_idle)
-    click.echo(f"media worker {runner.name}: {runner.threads} thread(s); Ctrl+C to stop", err=True)
-    try:
-        if exit_when_idle:
-            runner.run_until_idle(timeout_s=24 * 3600)
-        else:
-            runner.run_forever()
-    except KeyboardInterrupt:
-        click.echo("stopping: running jobs finish first (Ctrl+C again to abandon them)", err=True)
-    finally:
-        runner.stop(wait=True)
+media_cli.add_command(worker_cli, "worker")  # the older name of `qiuxue worker`, kept for scripts and docs
 
 
 @media_cli.command("cleanup")

@@ -14,6 +14,7 @@ import time
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app import jobs
@@ -28,6 +29,7 @@ from media.validation import check_media
 
 log = logging.getLogger("media.tasks")
 WORK_DIR_MAX_AGE_S = 24 * 3600
+CLEANUP_EVERY_S = 3600
 
 
 def run_transcode(ctx: jobs.JobContext) -> None:
@@ -119,7 +121,8 @@ def transcode_ended(session: Session, job: jobs.Job) -> None:
                 else _("转码失败，请稍后重试，或换一个文件上传。")
 
 
-def run_cleanup(ctx: jobs.JobContext) -> None:
+def run_cleanup(ctx: jobs.JobContext | jobs.DutyContext) -> None:
+    """Both a job kind (run once on demand) and a recurring duty (every hour, one runtime at a time)."""
     settings = MediaSettings.of(current_app)
     removed = tus.remove_expired(db.session, settings.storage)
     db.session.commit()
@@ -133,5 +136,6 @@ def run_cleanup(ctx: jobs.JobContext) -> None:
 
 
 def register() -> None:
-    jobs.register(TRANSCODE, run_transcode, on_end=transcode_ended)
-    jobs.register(CLEANUP, run_cleanup, every_s=3600)
+    jobs.register(TRANSCODE, run_transcode, on_end=transcode_ended, label=_l("视频转码"))
+    jobs.register(CLEANUP, run_cleanup, label=_l("清理过期上传"))
+    jobs.recurring(jobs.Duty(CLEANUP, run_cleanup, every_s=CLEANUP_EVERY_S, label=_l("清理过期上传")))

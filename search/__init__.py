@@ -25,12 +25,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.api_bp)
     app.cli.add_command(search_cli)
 
-    if app.config.get("TESTING") or app.config.get("SEARCH_INDEXER") != "thread":
-        return
-    state: dict = {}
-
-    @app.before_request
-    def _start_indexer() -> None:  # the first request, not import or CLI commands, starts it
-        if "thread" not in state:
-            state["thread"] = indexer.IndexerThread(app, app.extensions["search"], app.config["SEARCH_POLL_SECONDS"])
-            state["thread"].start()
+    indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes

@@ -9,8 +9,10 @@ Every catalog change writes an outbox row in its own transaction (app.outbox), s
 The drain reads the database and writes the index while holding the index's write lock, so two processes
 draining at once cannot overwrite a newer state with an older one.
 
-The embedded default runs `IndexerThread` inside the web process (woken right after a commit that wrote a
-resource event, else polling); `qiuxue search worker` runs the same loop as its own process.
+Draining is the recurring duty "search.index" of the background runtime (app/jobs): it runs in every runtime
+(each web process's, and `qiuxue worker`), woken right after a commit here that wrote a resource event, else every
+SEARCH_POLL_SECONDS; when idle it prepares the view of an index generation another process committed, so this
+process's searcher stays warm. `qiuxue search worker` drains in a process of its own.
 """
 
 from __future__ import annotations
@@ -20,17 +22,18 @@ import threading
 from dataclasses import dataclass
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from app import outbox
+from app import jobs, outbox
 from app.db import utcnow
-from app.extensions import db
 from app.outbox import OutboxEvent
 from search import analysis, source
 from search.backend import IndexBusy, SearchBackend
 
 TOPIC = "resource"
+DUTY = "search.index"
 BATCH = 200
 _log = logging.getLogger(__name__)
 _wake = threading.Event()
@@ -94,37 +97,31 @@ def _wake_after_commit(session: Session) -> None:
         _wake.set()
 
 
-class IndexerThread(threading.Thread):
-    """Drains the outbox inside the web process: at once after a commit here, every `poll` seconds else
-    (changes committed by other processes). When idle it also prepares the view of an index generation another
-    process committed, as after its own commits."""
+def run_duty(ctx: jobs.DutyContext) -> int:
+    """One pass of the duty: drain a batch; with nothing to drain, prepare the view of a generation another process
+    committed (here, not in a query). Returns how many events it handled, so the runtime calls again at once."""
+    backend: SearchBackend = ctx.app.extensions["search"]
+    try:
+        count = drain(ctx.session, backend)
+    except IndexBusy:
+        count = 0  # another process is writing (a rebuild): the events wait
+    if not count:
+        backend.refresh()
+    return count
 
-    def __init__(self, app: Flask, backend: SearchBackend, poll: float):
-        super().__init__(name="search-indexer", daemon=True)
-        self.app, self.backend, self.poll = app, backend, poll
-        self.stopping = threading.Event()
 
-    def run(self) -> None:
-        analysis.jieba_tokenizer()  # load the dictionary here, not in the first search request
-        while not self.stopping.is_set():
-            if not self.step():
-                self.backend.refresh()  # another process committed? prepare its view here, not in a query
-                _wake.wait(self.poll)
-                _wake.clear()
+def backlog(session: Session) -> jobs.Backlog:
+    count, oldest = outbox.backlog(session, TOPIC)
+    return jobs.Backlog(count, oldest)
 
-    def step(self) -> int:
-        with self.app.app_context():
-            try:
-                return drain(db.session, self.backend)
-            except IndexBusy:
-                return 0  # another process is writing (a rebuild): the events wait
-            except Exception:  # noqa: BLE001 - keep the thread alive; the events stay pending
-                _log.exception("search indexer failed; will retry")
-                self.stopping.wait(5)
-                return 0
-            finally:
-                db.session.remove()
 
-    def stop(self) -> None:
-        self.stopping.set()
-        _wake.set()
+def _warm(app: Flask) -> None:
+    analysis.jieba_tokenizer()  # load the dictionary in the duty's thread, not in the first search request
+
+
+def register() -> None:
+    # Not exclusive: every process keeps its own searcher warm, and concurrent drains are serialised by the
+    # index's write lock (held from reading the database to the index commit), so running in each is safe.
+    jobs.recurring(jobs.Duty(DUTY, run_duty, every_s="SEARCH_POLL_SECONDS", exclusive=False, wake=_wake,
+                             on_start=_warm, backlog=backlog, label=_l("搜索索引"), max_backoff_s=30.0,
+                             in_process=lambda config: config["SEARCH_INDEXER"] != "off"))

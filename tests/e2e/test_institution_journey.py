@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from search.indexer import IndexerThread
+from search import indexer
 from tests.media.conftest import clips, quick_worker  # noqa: F401 - `clips` is a fixture
 
 pytestmark = pytest.mark.browser
@@ -15,9 +15,7 @@ TITLE = "叉车起步与平稳停车"
 
 
 def test_institution_publishes_a_video_course_that_the_union_selects_and_search_finds(app, page, login, clips):  # noqa: F811
-    media_worker = quick_worker(app).start()
-    indexer = IndexerThread(app, app.extensions["search"], 0.1)
-    indexer.start()
+    worker = quick_worker(app, periodic=True, duties=[indexer.DUTY]).start()  # jobs and the search indexer
     try:
         login("institution_staff", "INST-T1")
         page.goto("/catalog/manage/new?org=INST-T1")
@@ -61,6 +59,5 @@ def test_institution_publishes_a_video_course_that_the_union_selects_and_search_
         page.get_by_role("link", name="起步与停车要领").first.click()
         assert page.locator("video").count() == 1  # the public lesson page plays the transcoded video
     finally:
-        media_worker.stop()
-        indexer.stop()
+        worker.stop()
     assert page.js_errors == [] and page.outside_requests == []

@@ -1,4 +1,4 @@
-"""The durable jobs runner (app/jobs.py) on its own: atomic claims, retries with backoff, permanent
+"""The durable jobs runner (app/jobs/) on its own: atomic claims, retries with backoff, permanent
 failures, cancel flags reaching the handler, stale heartbeats re-queued, de-duplication and progress."""
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ def kinds():
     yield register
     for kind in added:
         jobs.HANDLERS.pop(kind, None)
-        jobs.PERIODIC.pop(kind, None)
 
 
 def _job(app, job_id) -> jobs.Job:

@@ -94,9 +94,9 @@ def test_the_embedded_worker_starts_with_the_first_request_only_in_inprocess_mod
     app = create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "x", "MEDIA_WORKER": mode, "JOBS_POLL_S": 0.05})
     with app.app_context():
         db.create_all()
-    assert "media_worker" not in app.extensions  # not at import or app creation (CLI commands stay quiet)
+    assert "worker" not in app.extensions  # not at import or app creation (CLI commands stay quiet)
     assert app.test_client().get("/healthz").status_code == 200
-    worker = app.extensions.get("media_worker")
+    worker = app.extensions.get("worker")
     try:
         assert (worker is not None) == (mode == "inprocess")
         if worker is not None:

@@ -121,7 +121,7 @@ def test_expired_partial_uploads_are_removed_by_the_cleanup_job(app, client, aut
     with app.app_context():
         assert db.session.get(Upload, stale_id) is None and not storage.exists(f"uploads/{stale_id}.part")
         assert db.session.get(Upload, fresh_id) is not None and storage.exists(f"uploads/{fresh_id}.part")
-    assert jobs.PERIODIC[CLEANUP] == 3600
+    assert jobs.RECURRING[CLEANUP].every_s == 3600  # and the runtime runs it every hour
 
 
 def test_metadata_parsing():

@@ -8,6 +8,7 @@ import time
 
 from flask import Flask
 
+from app import jobs
 from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import service
@@ -92,13 +93,17 @@ def _wait_until(condition, seconds: float = 30.0) -> bool:
     return True
 
 
+def _indexer(app: Flask) -> jobs.Worker:
+    """The background runtime with only the search duty, as each web process runs it."""
+    return jobs.Worker(app, duties=[indexer.DUTY], poll_s=0.1).start()
+
+
 def test_the_indexer_thread_removes_an_unpublished_resource_on_its_own(app, db):
-    """The outcome, not the speed: the thread (woken by the commit) drains the unpublish without anyone
-    calling drain; how fast depends on the machine, so the deadline only stops a hung test."""
+    """The outcome, not the speed: the runtime's indexer duty (woken by the commit) drains the unpublish without
+    anyone calling drain; how fast depends on the machine, so the deadline only stops a hung test."""
     resource = make(title="养老护理员培训", publish=True)
     db.session.commit()
-    thread = indexer.IndexerThread(app, app.extensions["search"], poll=0.5)
-    thread.start()
+    runtime = _indexer(app)
     try:
         assert _wait_until(lambda: resource.id in _ids(app, "养老"))
         service.unpublish(db.session, SYSTEM, resource, "下架")
@@ -106,8 +111,7 @@ def test_the_indexer_thread_removes_an_unpublished_resource_on_its_own(app, db):
         assert _wait_until(lambda: resource.id not in _ids(app, "养老"))
         assert _wait_until(lambda: indexer.pending_count(db.session) == 0)
     finally:
-        thread.stop()
-        thread.join(5)
+        runtime.stop()
 
 
 def test_rebuild_and_check_report_drift(app, db, runner):
@@ -174,7 +178,7 @@ def test_after_a_commit_the_words_searched_before_are_ready_and_answer_as_a_cold
 
 
 def test_a_commit_by_another_process_is_prepared_by_the_indexer_thread_before_queries_meet_it(app, db):
-    """Another process (`qiuxue search worker`, another server process) commits; this process's indexer thread,
+    """Another process (`qiuxue search worker`, another server process) commits; this process's indexer duty,
     idle, builds the new view with the words searched here prepared, so no query pays for it."""
     from dataclasses import replace
 
@@ -185,8 +189,7 @@ def test_a_commit_by_another_process_is_prepared_by_the_indexer_thread_before_qu
     docs = corpus.documents()
     ours.rebuild(docs)
     before = [hit.id for hit in ours.search(SearchRequest(q="电工", facets=False, highlight=False)).hits]
-    thread = indexer.IndexerThread(app, ours, poll=0.1)
-    thread.start()
+    runtime = _indexer(app)
     try:
         changed = next(doc for doc in docs if doc.id not in before)
         other.apply([replace(changed, title=changed.title + " 电工")], [])
@@ -197,6 +200,5 @@ def test_a_commit_by_another_process_is_prepared_by_the_indexer_thread_before_qu
         view = ours.store._view
         assert view.generation == latest and view.memo["text", "电工"].ranked is not None
     finally:
-        thread.stop()
-        thread.join(5)
+        runtime.stop()
     assert changed.id in {hit.id for hit in ours.search(SearchRequest(q="电工")).hits}
