@@ -12,7 +12,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from search.engine import SearchRequest
 from sqlalchemy.orm import Session
 
 from app import create_app, jobs
@@ -21,6 +20,7 @@ from app.extensions import db
 from app.jobs import leases
 from app.jobs.recurring import DutyLoop
 from search import indexer
+from search.backend import SearchRequest
 from tests.catalog.helpers import make
 
 DEADLINE_S = 60.0

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from app import outbox
+from app import jobs, outbox
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
 from app.extensions import db
@@ -49,8 +49,7 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
     dropped = make(title="光伏支架焊接", publish=True)
     db.session.commit()
     live = app.extensions["search"]
-    thread = indexer.IndexerThread(app, live, poll=0.1)
-    thread.start()
+    runtime = jobs.Worker(app, duties=[indexer.DUTY], poll_s=0.1).start()  # the search duty, as a web process runs it
     try:
         assert _wait_until(lambda: _ids(live, "光伏") == {kept.id, dropped.id})
         rebuilder = WhooshBackend(live.folder)  # `qiuxue search rebuild`, another process on the same folder
@@ -84,8 +83,7 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
         db.session.commit()
         assert _wait_until(lambda: later.id in _ids(rebuilder, "光伏"))
     finally:
-        thread.stop()
-        thread.join(5)
+        runtime.stop()
 
 
 def test_a_rebuild_builds_while_another_writer_holds_the_live_index(app: Flask, db, runner):
