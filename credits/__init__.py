@@ -16,3 +16,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     events.subscribe(events.RESOURCE_COMPLETED, awards.on_resource_completed)
+    awards.register()

@@ -5,14 +5,22 @@ Exactly once: learning stamps a completion once, and both writes are keyed inser
 (the certificate per learner and resource, the record per `earned:<user>:<resource>`), so an announcement
 heard twice, or two racing, still leaves one certificate and one record. It runs in the announcing
 transaction (see app.events for why synchronous).
+
+The outbox row of each announcement is delivered again by the `credits.completions` duty of the background
+runtime, then acknowledged: in the usual case the award is already there and the repeat changes nothing; a
+completion stamped by a process where credits was not listening still gets its award; and the outbox does not
+grow by one row per completion.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from app import jobs, outbox
 from app.errors import NotFound
+from app.events import RESOURCE_COMPLETED
 from catalog.models import Resource
 from credits import certificates
 from credits.ledger import append
@@ -47,3 +55,26 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
         certificate.record_id = record.id
         session.flush()
     return record
+
+
+DUTY = "credits.completions"
+BATCH = 200
+
+
+def deliver(ctx: jobs.DutyContext) -> int:
+    """One pass of the duty: award (again, idempotently) the oldest announced completions and acknowledge them.
+    Returns how many it handled, so the runtime calls again at once while a backlog remains."""
+    announced = outbox.pending(ctx.session, RESOURCE_COMPLETED, BATCH)
+    for event in announced:
+        on_resource_completed(ctx.session, event.key)
+    outbox.acknowledge(ctx.session, announced)
+    ctx.session.commit()
+    return len(announced)
+
+
+def backlog(session: Session) -> jobs.Backlog:
+    return jobs.Backlog(*outbox.backlog(session, RESOURCE_COMPLETED))
+
+
+def register() -> None:
+    jobs.recurring(jobs.Duty(DUTY, deliver, every_s=30.0, backlog=backlog, label=_l("课程完成的学分发放")))

@@ -4,14 +4,16 @@ announcement re-reads the enrolment, and learning itself never imports the credi
 from __future__ import annotations
 
 import ast
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app import events
+from app import events, jobs
 from app.accounts.policy import SYSTEM
 from app.outbox import OutboxEvent
 from catalog import lessons, service
+from credits import awards
 from credits.models import Certificate, CreditRecord
 from learning import completion, enrolment
 from tests.catalog.helpers import make
@@ -74,3 +76,47 @@ def test_learning_never_imports_the_credit_bank():
                                                                 if name == "credits" or name.startswith("credits."))
                  for path in sorted(LEARNING.rglob("*.py"))}
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def _pending(session) -> list[str]:
+    session.rollback()
+    return list(session.scalars(select(OutboxEvent.key).where(OutboxEvent.topic == events.RESOURCE_COMPLETED)))
+
+
+def _run_duty_until(app, condition) -> bool:
+    runtime = jobs.Worker(app, duties=[awards.DUTY], poll_s=0.05).start()  # the duty as `qiuxue worker` runs it
+    try:
+        deadline = time.monotonic() + 30  # a hung test stops here; the duty normally answers at once
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+    finally:
+        runtime.stop()
+
+
+def test_the_duty_delivers_a_completion_nobody_heard_and_empties_the_outbox(app, db, monkeypatch):
+    """A process where the credit bank was not listening (a script, a CLI without credits) stamps a completion:
+    the runtime's duty awards it from the outbox row and acknowledges the row."""
+    item, lesson = _external_course(db.session)
+    user = worker()
+    found, _created = enrolment.enrol(db.session, user, item.id)
+    monkeypatch.setitem(events._subscribers, events.RESOURCE_COMPLETED, [])  # nobody listening in this process
+    completion.confirm_external(db.session, user.id, lesson)
+    db.session.commit()
+    assert _count(db.session, CreditRecord, user.id) == 0 and _pending(db.session) == [str(found.id)]
+    monkeypatch.undo()
+    assert _run_duty_until(app, lambda: not _pending(db.session))
+    assert _count(db.session, CreditRecord, user.id) == 1 and _count(db.session, Certificate, user.id) == 1
+
+
+def test_the_duty_acknowledges_completions_already_awarded_without_a_second_award(app, db):
+    item, lesson = _external_course(db.session)
+    user = worker()
+    enrolment.enrol(db.session, user, item.id)
+    completion.confirm_external(db.session, user.id, lesson)  # awarded at once, in this transaction
+    db.session.commit()
+    assert _count(db.session, CreditRecord, user.id) == 1 and _pending(db.session)
+    assert _run_duty_until(app, lambda: not _pending(db.session))
+    assert _count(db.session, CreditRecord, user.id) == 1 and _count(db.session, Certificate, user.id) == 1
