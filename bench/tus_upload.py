@@ -4,7 +4,8 @@ alternating rounds of one run. With `--before DIR` (a checkout of older code, e.
 `git archive <commit> | tar -x -C DIR`), a second server runs that code on the same database and takes its
 turn in each round, so before and after are measured side by side. Quick (about 20 s with the defaults).
 
-    .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--before DIR] [--json]
+    .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
+        [--before DIR] [--json]
 """
 
 from __future__ import annotations
@@ -30,8 +31,11 @@ PASSWORD = "bench-password-1"
 SERVER = """
 import sys
 from app import create_app
-from app.server import serve_waitress
-serve_waitress(create_app(), "127.0.0.1", int(sys.argv[1]), 8)
+from app.server import serve_granian, serve_waitress
+if sys.argv[2] == "waitress":
+    serve_waitress(create_app(), "127.0.0.1", int(sys.argv[1]), 8)
+else:
+    serve_granian("127.0.0.1", int(sys.argv[1]), 2, 4)
 """
 
 
@@ -98,6 +102,8 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk-mib", type=int, default=8)
+    parser.add_argument("--server", choices=["waitress", "granian"], default="waitress",
+                        help="qiuxue serve's default (waitress), or --workers 2 --threads 4 (granian)")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run alongside")
     parser.add_argument("--json", action="store_true", help="print one JSON line of ratios (bench/check.py)")
     args = parser.parse_args()
@@ -115,7 +121,7 @@ def main() -> None:
         try:
             for name, checkout in codes.items():
                 port = loadgen.free_port()
-                servers.append(loadgen.serve(SERVER, [str(port)], port, env=env, cwd=checkout))
+                servers.append(loadgen.serve(SERVER, [str(port), args.server], port, env=env, cwd=checkout))
                 urls[name] = f"http://127.0.0.1:{port}"
             sessions = {name: signed_in(url) for name, url in urls.items()}
             times: dict[str, list[float]] = {"copy": [], **{name: [] for name in urls}}
@@ -137,9 +143,10 @@ def report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps({"tus_vs_copy": round(copy / statistics.median(times["now"]), 3)}))
         return
-    print(f"{args.mb} MB of random bytes, tuspy with {args.chunk_mib} MiB chunks to waitress (qiuxue serve, 1 process "
-          f"× 8 threads) on 127.0.0.1; median of {args.rounds} alternating rounds; load average "
-          f"{os.getloadavg()[0]:.1f} at the end.")
+    server = "waitress (qiuxue serve, 1 process × 8 threads)" if args.server == "waitress" else \
+        "granian (qiuxue serve --workers 2 --threads 4)"
+    print(f"{args.mb} MB of random bytes, tuspy with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
+          f"median of {args.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} at the end.")
     print("| what | seconds (each round) | MB/s | vs copy |")
     print("| --- | --- | --- | --- |")
     labels = {"copy": "local file copy + fsync (baseline)", "now": "tus upload, this code",
