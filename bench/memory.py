@@ -7,9 +7,10 @@ bench/catalog_pages.py makes them (`--data 100000`), indexed by `qiuxue search r
 configured by default). "At rest": a few seconds after start. "Warm": after one request to each kind of page
 (the search page loads jieba's dictionary and the index). "Under load": the highest RSS seen (sampled every
 0.1 s) while 8 connections send list pages, resource pages, search queries and suggestions; "after": once
-they stop. Workers: `qiuxue search worker` and `qiuxue media worker`, at rest.
+they stop; with `--soak`, the same load keeps coming and RSS is noted each minute. Workers: `qiuxue search
+worker` and `qiuxue media worker`, at rest.
 
-    .venv/bin/python bench/memory.py [--data demo|N] [--requests 3000] [--arenas 2]
+    .venv/bin/python bench/memory.py [--data demo|N] [--requests 3000] [--arenas 2] [--soak SECONDS]
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def load(port: int, targets: list[str], connections: int = 8) -> None:
     loadgen.load(port, [[loadgen.request("GET", p) for p in targets[i::connections]] for i in range(connections)])
 
 
-def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0) -> dict[str, float]:
+def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soak_s: int = 0) -> dict[str, float]:
     port = loadgen.free_port()
     server = loadgen.serve(SERVE, ["serve", "--port", str(port)], port, env=env(data_dir, arenas))
     try:
@@ -140,6 +141,12 @@ def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0) -> 
         figures[f"under load (peak, {requests:,} requests, 8 connections)"] = peak.stop()
         time.sleep(1)
         figures["after the load"] = rss_mb(server.pid)
+        started, batch = time.monotonic(), 0
+        while time.monotonic() - started < soak_s:  # the same load again and again: does it keep growing?
+            batch += 1
+            load(port, paths(resources, requests)[batch % 7::7])
+            minute = int((time.monotonic() - started) // 60)
+            figures[f"soak, minute {minute}"] = rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -178,6 +185,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="demo", help="'demo', or a number of generated resources")
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--soak", type=int, default=0, help="then keep loading it this many seconds, RSS each minute")
     parser.add_argument("--arenas", type=int, default=2, help="also measure the web process with "
                         "MALLOC_ARENA_MAX set to this (glibc's per-thread heaps); 0: skip")
     args = parser.parse_args()
@@ -185,7 +193,7 @@ def main() -> None:
         resources, took = prepare(data_dir, args.data)
         print(f"data: {args.data} ({len(resources):,} published resources indexed, prepared in {took})", flush=True)
         baseline = bare(data_dir, resources, args.requests)
-        ours = web(data_dir, resources, args.requests)
+        ours = web(data_dir, resources, args.requests, soak_s=args.soak)
         capped = web(data_dir, resources, args.requests, args.arenas) if args.arenas else {}
         workers = {group: worker(data_dir, group) for group in ("search", "media")}
     print("| process | state | RSS MB |")
