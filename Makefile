@@ -15,7 +15,7 @@ STEP   := @printf '==> %s\n'
 # otherwise bury the steps; a failing install still prints why.
 PIP    := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: run dev test lint install install-dev translations messages bench clean
+.PHONY: run dev test lint install install-dev translations messages bench bench-check clean
 
 $(BIN)/python:
 	$(STEP) "creating the virtual environment in $(VENV)"
@@ -81,6 +81,10 @@ messages: $(DEV_STAMP)
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py
+
+# the quick variants of the benchmarks; fails when a ratio falls more than 30% below bench/baseline.json
+bench-check: install-dev
+	$(BIN)/python bench/check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-artifacts

@@ -6,12 +6,16 @@ Client: bench/loadgen.py, one client process per keep-alive connection, requests
 and resources. Prints p50/p95 latency and requests/second per target and the ratio to the
 baseline, and writes the table into bench/README.md under "## Catalog". Runs in about 2-4 minutes.
 
-    .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600]
+    .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
+
+`--json` prints one line of ratios to the baseline instead of the table, and leaves README.md alone (used by
+bench/check.py, `make bench-check`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -134,6 +138,7 @@ def main() -> None:
     parser.add_argument("--resources", type=int, default=100_000)
     parser.add_argument("--threads", type=int, default=4, help="server threads and client connections")
     parser.add_argument("--requests", type=int, default=600, help="requests per catalog target")
+    parser.add_argument("--json", action="store_true", help="one line of ratios; README.md left alone")
     args = parser.parse_args()
     rng = random.Random(42)
 
@@ -172,6 +177,11 @@ def main() -> None:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
+    if args.json:
+        keys = ["bare", "list_cached", "list_rendered", "menu_cached", "resource_rendered"]
+        print(json.dumps({key: round(row[4] / rows[0][4], 3) for key, row in zip(keys, rows, strict=True)
+                          if key != "bare"}))
+        return
     report(rows, args)
 
 

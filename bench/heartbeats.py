@@ -13,6 +13,10 @@ wrk (Debian package `wrk`, written in C), with bench/wrk_heartbeats.lua: one kee
 thread, each owning a slice of the learners. A Python client took half of this 2-core machine from the server.
 
     .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,granian]
+        [--json]
+
+`--json` also prints one line of ratios (heartbeats / bare route, per server) after the table (used by
+bench/check.py, `make bench-check`); it still exits 1 when a heartbeat was lost or regressed.
 """
 
 from __future__ import annotations
@@ -308,13 +312,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--servers", default="waitress,granian")
+    parser.add_argument("--json", action="store_true", help="also print one line of ratios")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/heartbeats.py needs wrk, the HTTP load generator: apt-get install wrk")
     results = {kind: measure(kind, args) for kind in args.servers.split(",")}
     with tempfile.TemporaryDirectory() as tmp:
         raw_rate = raw_upserts(str(Path(tmp) / "raw.db"), args.learners, 40)
-    if not report(results, raw_rate, args):
+    met = report(results, raw_rate, args)
+    if args.json:
+        print(json.dumps({f"heartbeats_{kind}": round(r["beats"].rate / r["bare"].rate, 3)
+                          for kind, r in results.items()}))
+    if not met:
         sys.exit(1)
 
 

@@ -117,8 +117,10 @@ def append(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
     request.max_content_length = settings.max_upload  # the site-wide limit is for forms, not for uploads
     stream = request.stream
-    found = tus.append(db.session, settings.storage, found, offset, iter(lambda: stream.read(CHUNK), b""),
-                       settings.expire_hours)
+    chunks = iter(lambda: stream.read(CHUNK), b"")
+    spooled = tus.spooled_body(request.environ.get("wsgi.input"), request.content_length)
+    found = tus.append(db.session, settings.storage, found, offset, spooled or chunks, settings.expire_hours,
+                       fallback=chunks)
     db.session.commit()
     return _upload_headers(Response(status=204), found, found.offset_bytes)
 

@@ -286,3 +286,32 @@ def test_a_part_file_lost_in_a_crash_means_starting_over_not_an_error(app, clien
     again = client.patch(url, data=b"0123456789", headers={**TUS, "Upload-Offset": "0",
                                                            "Content-Type": "application/offset+octet-stream"})
     assert (again.status_code, again.headers["Upload-Offset"]) == (204, "10")
+
+
+def test_a_body_spooled_to_a_file_is_copied_by_the_kernel_with_the_same_answers(app, client, auth, tmp_path):
+    """waitress hands a large body to the app as its temporary file: that file is copied into the upload by
+    the kernel (tus.SpooledBody). Same answers as a body read in chunks: the bytes and offset, and a body
+    longer than what is left keeps the whole 1 MiB chunks that fit and is answered 413."""
+    auth.as_role("institution_staff")
+    mib = 1024 * 1024
+    source = os.urandom(3 * mib + 5)
+    url = _create(client, len(source)).headers["Location"]
+    headers = {**TUS, "Content-Type": "application/offset+octet-stream", "Content-Length": str(2 * mib)}
+    spool = tmp_path / "spool"
+    spool.write_bytes(source[:2 * mib])
+    with spool.open("rb") as body:
+        assert tus.spooled_body(body, 2 * mib) == tus.SpooledBody(body.fileno(), 0, 2 * mib)
+        assert tus.spooled_body(body, 2 * mib - 1) is None and tus.spooled_body(io.BytesIO(b"abc"), 3) is None
+        first = client.patch(url, input_stream=body, headers={**headers, "Upload-Offset": "0"})
+    assert (first.status_code, first.headers["Upload-Offset"]) == (204, str(2 * mib))
+    spool.write_bytes(source[2 * mib:] + os.urandom(mib - 5))  # 2 MiB where 1 MiB + 5 bytes are left
+    with spool.open("rb") as body:
+        too_long = client.patch(url, input_stream=body, headers={**headers, "Upload-Offset": str(2 * mib)})
+    assert too_long.status_code == 413
+    assert client.head(url, headers=TUS).headers["Upload-Offset"] == str(3 * mib)
+    last = client.patch(url, data=source[3 * mib:], headers={**TUS, "Upload-Offset": str(3 * mib),
+                                                            "Content-Type": "application/offset+octet-stream"})
+    assert (last.status_code, last.headers["Upload-Offset"]) == (204, str(len(source)))
+    with app.app_context():
+        stored = MediaSettings.of(app).storage.path(f"uploads/{url.rsplit('/', 1)[1]}.part")
+    assert stored.read_bytes() == source

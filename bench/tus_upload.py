@@ -1,0 +1,161 @@
+"""tus uploads on their own: a file sent with tuspy (the Python tus client) to `qiuxue serve`'s server
+(waitress, one process) on 127.0.0.1, next to a local file copy + fsync of the same file (the baseline), in
+alternating rounds of one run. With `--before DIR` (a checkout of older code, e.g. made with
+`git archive <commit> | tar -x -C DIR`), a second server runs that code on the same database and takes its
+turn in each round, so before and after are measured side by side. Quick (about 20 s with the defaults).
+
+    .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
+        [--before DIR] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loadgen  # noqa: E402
+
+PASSWORD = "bench-password-1"
+SERVER = """
+import sys
+from app import create_app
+from app.server import serve_granian, serve_waitress
+if sys.argv[2] == "waitress":
+    serve_waitress(create_app(), "127.0.0.1", int(sys.argv[1]), 8)
+else:
+    serve_granian("127.0.0.1", int(sys.argv[1]), 2, 4)
+"""
+
+
+def populate(data_dir: str) -> None:
+    """An institution and one of its staff, who may upload."""
+    from app import create_app
+    from app.accounts import organisations, service
+    from app.accounts.models import OrgKind, Role
+    from app.accounts.policy import SYSTEM
+    from app.extensions import db
+
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "PASSWORD_HASH": "pbkdf2:sha256:1000"})
+    with app.app_context():
+        db.create_all()
+        organisations.seed_zhejiang(db.session)
+        org = organisations.create_organisation(db.session, SYSTEM, parent_code="330100", code="INST-BENCH",
+                                                name="基准测试学院", kind=OrgKind.institution)
+        service.create_user(db.session, SYSTEM, phone="13700000001", name="bench", role=Role.institution_staff,
+                            org=org, password=PASSWORD)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def signed_in(url: str):  # -> requests.Session
+    import requests
+
+    http = requests.Session()
+    page = http.get(f"{url}/auth/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    answer = http.post(f"{url}/auth/login", data={"csrf_token": token, "phone": "13700000001",
+                                                  "password": PASSWORD}, allow_redirects=False)
+    assert answer.status_code == 302, answer.status_code
+    return http
+
+
+def upload(url: str, http, path: Path, chunk: int) -> float:
+    """Seconds to send the whole file with tuspy; the upload is then deleted (tus termination)."""
+    from tusclient import client as tus_client
+
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    uploader = tus_client.TusClient(f"{url}/api/v1/uploads/", headers={"Cookie": cookie}).uploader(
+        str(path), chunk_size=chunk, metadata={"filename": path.name})
+    started = time.perf_counter()
+    uploader.upload()
+    elapsed = time.perf_counter() - started
+    assert uploader.offset == path.stat().st_size
+    http.delete(uploader.url, headers={"Tus-Resumable": "1.0.0"}).raise_for_status()
+    return elapsed
+
+
+def copy_time(path: Path, scratch: Path) -> float:
+    target = scratch / "copy.bin"
+    started = time.perf_counter()
+    shutil.copyfile(path, target)
+    with open(target, "rb+") as fh:
+        os.fsync(fh.fileno())  # the upload fsyncs what it received; so does the baseline
+    elapsed = time.perf_counter() - started
+    target.unlink()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--chunk-mib", type=int, default=8)
+    parser.add_argument("--server", choices=["waitress", "granian"], default="waitress",
+                        help="qiuxue serve's default (waitress), or --workers 2 --threads 4 (granian)")
+    parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run alongside")
+    parser.add_argument("--json", action="store_true", help="print one JSON line of ratios (bench/check.py)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qiuxue-tus-bench-") as tmp:
+        scratch = Path(tmp)
+        populate(str(scratch / "data"))
+        source = scratch / "source.bin"
+        with open(source, "wb") as fh:
+            for _ in range(args.mb):
+                fh.write(os.urandom(1024 * 1024))
+        env = {"QIUXUE_DATA_DIR": str(scratch / "data"), "QIUXUE_SECRET_KEY": "bench",
+               "QIUXUE_MEDIA_WORKER": "external"}
+        codes = {"now": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+        servers, urls = [], {}
+        try:
+            for name, checkout in codes.items():
+                port = loadgen.free_port()
+                servers.append(loadgen.serve(SERVER, [str(port), args.server], port, env=env, cwd=checkout))
+                urls[name] = f"http://127.0.0.1:{port}"
+            sessions = {name: signed_in(url) for name, url in urls.items()}
+            times: dict[str, list[float]] = {"copy": [], **{name: [] for name in urls}}
+            for name, url in urls.items():  # warm up each server
+                upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024)
+            for _ in range(args.rounds):  # alternating, so the machine's other load hits each alike
+                times["copy"].append(copy_time(source, scratch))
+                for name, url in urls.items():
+                    times[name].append(upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024))
+        finally:
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
+    report(times, args)
+
+
+def report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
+    copy = statistics.median(times["copy"])
+    if args.json:
+        print(json.dumps({"tus_vs_copy": round(copy / statistics.median(times["now"]), 3)}))
+        return
+    server = "waitress (qiuxue serve, 1 process × 8 threads)" if args.server == "waitress" else \
+        "granian (qiuxue serve --workers 2 --threads 4)"
+    print(f"{args.mb} MB of random bytes, tuspy with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
+          f"median of {args.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} at the end.")
+    print("| what | seconds (each round) | MB/s | vs copy |")
+    print("| --- | --- | --- | --- |")
+    labels = {"copy": "local file copy + fsync (baseline)", "now": "tus upload, this code",
+              "before": f"tus upload, code in {args.before}"}
+    for name, runs in times.items():
+        median = statistics.median(runs)
+        each = ", ".join(f"{t:.3f}" for t in runs)
+        print(f"| {labels[name]} | {median:.3f} ({each}) | {args.mb * 1.048576 / median:.0f} | {copy / median:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
