@@ -19,12 +19,14 @@ import json
 import os
 import re
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, send_from_directory
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_compress import Compress
 from flask_compress.flask_compress import _choose_algorithm, _compress_data
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -91,7 +93,7 @@ class Fingerprints:
 
 
 def fingerprints() -> Fingerprints:
-    return current_app.extensions["fingerprints"]
+    return cast(Fingerprints, current_app.extensions["fingerprints"])
 
 
 def serve_static(filename: str) -> Response:
@@ -106,7 +108,7 @@ def serve_static(filename: str) -> Response:
     return response
 
 
-def _revalidated(body: str, mimetype: str) -> Response:
+def _revalidated(body: str, mimetype: str) -> WerkzeugResponse:
     """Asked again on every check for an update, so an unchanged answer is a bodiless 304."""
     response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = REVALIDATE
@@ -115,7 +117,7 @@ def _revalidated(body: str, mimetype: str) -> Response:
 
 
 @bp.get("/manifest.webmanifest")
-def manifest():
+def manifest() -> WerkzeugResponse:
     """What the phone needs to put 求学 on the home screen: it opens on 我的学习."""
     icon = fingerprints().url_name
     body = {
@@ -130,7 +132,7 @@ def manifest():
 
 
 @bp.get("/sw.js")
-def service_worker():
+def service_worker() -> WerkzeugResponse:
     """The worker's script with this deploy's version and shell URLs in front; any change makes a new worker."""
     prints = fingerprints()
     config = {"version": prints.version(), "offline": "/offline",
@@ -140,7 +142,7 @@ def service_worker():
 
 
 @bp.get("/offline")
-def offline():
+def offline() -> str:
     """What the service worker shows for a page it does not keep, when there is no network."""
     return render_template("offline.html")
 
@@ -161,10 +163,10 @@ def init_app(app: Flask) -> None:
     @app.template_global()
     def static_transfer_size(name: str) -> int:
         """For the player's data figure: hls.js as this browser will receive it (static/js/player.js)."""
-        return app.extensions["fingerprints"].transfer_size(name, encoding())
+        return cast(Fingerprints, app.extensions["fingerprints"]).transfer_size(name, encoding())
 
     @app.url_defaults
-    def fingerprint_static(endpoint: str, values: dict) -> None:
+    def fingerprint_static(endpoint: str, values: dict[str, Any]) -> None:
         if endpoint == "static" and "filename" in values:
             values["filename"] = app.extensions["fingerprints"].url_name(values["filename"])
 

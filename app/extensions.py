@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,7 +12,20 @@ from flask_wtf import CSRFProtect
 
 from app.db import Base
 
-db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    class ContextSession(Session):
+        """How the type checker sees `db.session`: Flask-SQLAlchemy's scoped_session forwards every Session method
+        to the session of the current app context, so services that take a Session are given it as one."""
+
+        def remove(self) -> None:
+            """Close the context's session and forget it (scoped_session's own method)."""
+
+    class Database(SQLAlchemy):
+        session: ContextSession  # type: ignore[assignment]  # the scoped_session proxy, seen as what it forwards to
+
+db = cast("Database", SQLAlchemy(model_class=Base))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

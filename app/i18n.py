@@ -11,6 +11,7 @@ import functools
 from babel import Locale
 from flask import Blueprint, Flask, current_app, has_request_context, redirect, request
 from flask_babel import get_locale
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app import timefmt
 from app.extensions import babel
@@ -36,7 +37,7 @@ def select_locale() -> Locale:
 
 
 @bp.get("/lang/<code>")
-def switch(code: str):
+def switch(code: str) -> WerkzeugResponse:
     """Remember the chosen language in a cookie and go back to the page the visitor was on.
 
     A plain link rather than a form: choosing a display language changes nothing worth forging,
@@ -55,5 +56,5 @@ def init_app(app: Flask) -> None:
     timefmt.init_app(app)  # dates and times shown in Beijing time: the filters local_date, local_datetime
 
     @app.context_processor
-    def language_context() -> dict:
+    def language_context() -> dict[str, str]:
         return {"current_locale": str(get_locale()), "html_lang": str(get_locale()).replace("_", "-")}

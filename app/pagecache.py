@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
     app.extensions["page_cache"] = cache
 
     @app.before_request
-    def serve_cached():
+    def serve_cached() -> Response | None:
         if _eligible(cache):
             hit = cache.get(_key())
             if hit is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from flask import Flask, Request, request
 from flask.json.provider import DefaultJSONProvider
@@ -59,16 +59,36 @@ def finite_float(value: Any) -> float:
     return number
 
 
+T = TypeVar("T")
+
 _SAFE_TYPES: dict[Any, Callable[[Any], Any]] = {int: bounded_int, float: finite_float}
 
 
-class InputDict(ImmutableMultiDict):
+class InputDict(ImmutableMultiDict[str, str]):
     """Query strings and form fields: `type=int` and `type=float` read numbers a database can hold."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's own signature
+    # werkzeug's own signatures (TypeConversionDict.get, MultiDict.getlist), with the same two ignores werkzeug has:
+    # dict.get takes no `type`, and `type` is keyword-only in practice
+    @overload  # type: ignore[override]
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    @overload
+    def get(self, key: str, default: T) -> str | T: ...
+    @overload
+    def get(self, key: str, type: Callable[[str], T]) -> T | None: ...  # noqa: A002
+    @overload
+    def get(self, key: str, default: T, type: Callable[[str], T]) -> T: ...  # noqa: A002
+
+    def get(self, key: str, default: Any = None, type: Any = None) -> Any:  # type: ignore[misc]  # noqa: A002
         return super().get(key, default, _SAFE_TYPES.get(type, type))
 
-    def getlist(self, key, type=None):  # noqa: A002
+    @overload
+    def getlist(self, key: str) -> list[str]: ...
+    @overload
+    def getlist(self, key: str, type: Callable[[str], T]) -> list[T]: ...  # noqa: A002
+
+    def getlist(self, key: str, type: Any = None) -> list[Any]:  # noqa: A002
         return super().getlist(key, _SAFE_TYPES.get(type, type))
 
 

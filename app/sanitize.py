@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
+from xml.etree.ElementTree import Element
 
 import bleach
 from bleach import html5lib_shim
@@ -76,7 +79,7 @@ def _allow_attribute(tag: str, name: str, value: str) -> bool:
     return False
 
 
-def _prune(element) -> None:  # noqa: ANN001 - an xml.etree element built by html5lib
+def _prune(element: Element) -> None:  # an xml.etree element built by html5lib
     """Cut dangerous elements out of the tree with their content, keeping the text that follows them."""
     for index in range(len(element) - 1, -1, -1):
         child = element[index]
@@ -93,10 +96,17 @@ def _prune(element) -> None:  # noqa: ANN001 - an xml.etree element built by htm
             _prune(child)
 
 
-class _LinkRel(html5lib_shim.Filter):
+if TYPE_CHECKING:  # bleach's stubs leave out html5lib_shim.Filter, its vendored copy of html5lib's Filter
+    from html5lib.filters.base import Filter as TokenFilter
+    from html5lib.treewalkers.base import TreeWalker
+else:
+    TokenFilter = html5lib_shim.Filter
+
+
+class _LinkRel(TokenFilter):
     """Every kept link gets rel="nofollow noopener": no ranking credit, no window.opener for the target."""
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         for token in super().__iter__():
             if token["type"] in ("StartTag", "EmptyTag") and token["name"] == "a":
                 attrs = dict(token["data"])
@@ -113,13 +123,13 @@ class _Cleaner(bleach.Cleaner):
         # bleach's sanitizer then strips what is left outside the allowlist.
         self.parser = html5lib_shim.BleachHTMLParser(tags=None, strip=False, consume_entities=False,
                                                      namespaceHTMLElements=False)
-        walker = self.walker
+        walker = cast("type[TreeWalker]", self.walker)  # a class: bleach's stubs type it as an instance
 
-        def pruning_walker(dom):  # noqa: ANN001, ANN202
+        def pruning_walker(dom: Element) -> TreeWalker:
             _prune(dom)
             return walker(dom)
 
-        self.walker = pruning_walker
+        self.walker = pruning_walker  # type: ignore[assignment]  # a walker factory, as the class it replaces
 
 
 _local = threading.local()  # bleach cleaners keep parser state: one per thread

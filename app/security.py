@@ -3,9 +3,11 @@ people."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, request, url_for
+from flask import Flask, Response, request, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from itsdangerous import URLSafeTimedSerializer
@@ -28,7 +30,7 @@ class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed cookie sessions, with the signer built once per set of keys rather than on every request
     (building one also serialises a test value)."""
 
-    _signer: tuple[tuple, URLSafeTimedSerializer | None] = ((), None)
+    _signer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] = ((), None)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
@@ -48,7 +50,7 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return target
 
 
-def _has_nul(values) -> bool:
+def _has_nul(values: Iterable[str]) -> bool:
     return any("\x00" in v for v in values)
 
 
@@ -57,14 +59,14 @@ def init_app(app: Flask) -> None:
     headers = (*HEADERS, HSTS) if app.config["HTTPS"] else HEADERS
 
     @app.before_request
-    def refuse_nul_characters():
+    def refuse_nul_characters() -> None:
         """NUL has no place in text and PostgreSQL cannot store it: refuse it up front, clearly."""
         if _has_nul(request.args.values()) or (request.method == "POST" and request.mimetype in FORM_TYPES
                                                and _has_nul(request.form.values())):
             raise Invalid(_("输入内容含有无效字符，请删除后重试。"), code="invalid_characters")
 
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         """Each header unless the view set its own; one look at the response's headers, not one per header."""
         present = {key.lower() for key, _value in response.headers.items()}
         response.headers.extend([(key, value) for key, value in headers if key.lower() not in present])

@@ -15,7 +15,7 @@ from catalog.web import api_bp, menu, oai_bp
 
 
 @api_bp.get("/resources")
-def resources():
+def resources() -> Response:
     filters = queries.parse_filters(request.args)
     page, per_page = page_args(request.args, max_per_page=queries.MAX_PER_PAGE)
     result = queries.browse(db.session, filters, page, per_page, menu=menu(),
@@ -30,13 +30,13 @@ def resources():
 
 
 @api_bp.get("/resources/<int:resource_id>")
-def resource(resource_id: int):
+def resource(resource_id: int) -> Response:
     item = service.visible_resource(db.session, None, resource_id)  # anonymous: published only
     return jsonify(exports.resource_detail(item))
 
 
 @api_bp.get("/catalogs/<code>")
-def catalog(code: str):
+def catalog(code: str) -> Response:
     org = organisations.get_by_code(db.session, code)
     found = union_catalogs.catalog_of(db.session, org)
     if found is None:
@@ -61,7 +61,7 @@ def catalog(code: str):
 
 @oai_bp.route("/oai", methods=["GET", "POST"])
 @csrf.exempt  # harvesters POST form-encoded requests; nothing here changes state
-def oai_pmh():
+def oai_pmh() -> Response:
     args = request.form if request.method == "POST" else request.args
     repo = oai.Repository(
         base_url=url_for("catalog_oai.oai_pmh", _external=True), name=_("求学 · 职工学历技能双提升资源开放目录"),

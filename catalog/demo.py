@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,7 @@ def _add_lessons(resource: Resource, spec: str) -> list[str]:
     return outline
 
 
-def _create(session: Session, index: int, row: tuple) -> Resource:
+def _create(session: Session, index: int, row: tuple[Any, ...]) -> Resource:
     category, kind, provider, title, summary, audience, credits, hours, teachers, tags, spec = row
     raw = {"title": title, "kind": kind, "summary": summary, "category": category,
            "industries": INDUSTRY_OF.get(category, ""), "audience": audience, "credits": str(credits),

@@ -6,9 +6,11 @@ A lesson title ending in "*" is a reading (图文) lesson, one starting with "ht
 
 from __future__ import annotations
 
+from typing import Any
+
 C, V, M = "course", "video_lecture", "micro_course"
 
-RESOURCES: list[tuple] = [
+RESOURCES: list[tuple[Any, ...]] = [
     # 学历继续教育
     ("academic-zhuanke", C, "INST-ZJOU", "机电一体化技术（专科）：电工电子基础",
      "面向机电一体化专科学员，讲清直流电路、交流电路和模拟电子技术的基本概念与分析方法。", "zhuanke", 4, 64,

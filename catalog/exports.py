@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from xml.etree import ElementTree as ET
 
 from flask import url_for
@@ -104,7 +104,7 @@ def json_ld(resource: Resource) -> dict[str, Any]:
                      "timeRequired": f"PT{lesson.duration_s}S" if lesson.duration_s else None}
                     for lesson in resource.lessons] or None,
     }
-    return _drop_empty(data)
+    return cast(dict[str, Any], _drop_empty(data))
 
 
 def _drop_empty(value: Any) -> Any:
@@ -179,4 +179,4 @@ def atom_feed(catalog: UnionCatalog, resources: list[Resource], feed_url: str, p
         _sub(entry_author, "name", resource.provider.name)
         _sub(entry, "category", term=resource.kind.value, label=str(KIND_LABELS[resource.kind]))
         _sub(entry, "summary", resource.summary or html_to_text(resource.description_html)[:500])
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return cast(bytes, ET.tostring(feed, encoding="utf-8", xml_declaration=True))

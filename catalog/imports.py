@@ -34,6 +34,7 @@ from catalog.models import (
     ResourceTag,
     ResourceTeacher,
     ResourceTransition,
+    Tag,
 )
 from catalog.schemas import FIELDS, ResourceData, validate_resource
 from catalog.service import actor_name, tags_by_name
@@ -85,7 +86,8 @@ def import_resources(session: Session, actor: Any, provider: Organisation, data:
         require(actor, "resource.review", SimpleNamespace(provider=provider))
     written, rows = read_rows(data, filename, limits=limits)
     menu = load_menu(session)
-    report, good = ImportReport(rows=len(rows)), []
+    report = ImportReport(rows=len(rows))
+    good: list[ResourceData] = []
     for number, raw in rows:
         values, errors = validate_resource(raw, menu)
         if publish and values is not None and not values.external_url:
@@ -93,6 +95,7 @@ def import_resources(session: Session, actor: Any, provider: Organisation, data:
         for column, message in errors.items():
             report.errors.append(RowError(number, written.get(column, column), message))
         if not errors:
+            assert values is not None  # validate_resource returns the data when it found no error
             good.append(values)
     if report.errors and not valid_only:
         return report
@@ -115,7 +118,7 @@ def _insert(session: Session, actor: Any, provider: Organisation, chunk: list[Re
          "language": d.language, "licence": d.licence, "external_url": d.external_url, "cover_key": "",
          "status_comment": "", "enrolment_count": 0, "view_count": 0, "created_by_id": getattr(actor, "id", None),
          "created_at": now, "updated_at": now, "published_at": now if publish else None} for d in chunk]))
-    tag_cache: dict = {}
+    tag_cache: dict[str, Tag] = {}
     tags = {name: tag for d in chunk for name, tag in zip(d.tags, tags_by_name(session, d.tags, tag_cache),
                                                            strict=True)}
     session.flush()  # new tags get their ids

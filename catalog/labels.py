@@ -3,6 +3,10 @@ plain Chinese names accepted in imports (never translated: spreadsheets are writ
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import Enum
+from typing import TypeVar
+
 from flask_babel import lazy_gettext as _l
 
 from catalog.models import Audience, Industry, LessonType, ResourceKind, ResourceStatus
@@ -70,7 +74,10 @@ AUDIENCE_NAMES = {"专科": Audience.zhuanke, "高起本": Audience.gaoqiben, "�
                   "通用": Audience.general, "不限": Audience.general}
 
 
-def parse_choice(enum_type, names: dict, value: str):
+E = TypeVar("E", bound=Enum)
+
+
+def parse_choice(enum_type: type[E], names: Mapping[str, E], value: str) -> E | None:
     """An enum member from its code or Chinese name; None when neither matches."""
     value = value.strip()
     if value in names:

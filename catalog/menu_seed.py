@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 
@@ -53,7 +54,7 @@ MENU: tuple[Node, ...] = (
 )
 
 
-def walk(nodes: tuple[Node, ...] = MENU, parent: str | None = None):
+def walk(nodes: tuple[Node, ...] = MENU, parent: str | None = None) -> Iterator[tuple[str | None, int, Node]]:
     """(parent code, position, node) for every node, parents before children."""
     for position, node in enumerate(nodes):
         yield parent, position, node

@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from xml.etree import ElementTree as ET
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
@@ -117,7 +117,7 @@ def handle(session: Session, repo: Repository, args: Mapping[str, list[str]], no
         for child in list(root)[2:]:
             root.remove(child)
         _el(root, OAI, "error", err.message, code=err.code)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return cast(bytes, ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def _check(args: Mapping[str, list[str]]) -> tuple[str, dict[str, str]]:
@@ -147,7 +147,7 @@ def _check(args: Mapping[str, list[str]]) -> tuple[str, dict[str, str]]:
     return verb, single
 
 
-def _identify(session: Session, repo: Repository, args: dict, out: ET.Element, now: datetime) -> None:
+def _identify(session: Session, repo: Repository, args: dict[str, str], out: ET.Element, now: datetime) -> None:
     earliest = session.scalar(select(func.min(Resource.updated_at)).where(Resource.published_at.is_not(None)))
     _el(out, OAI, "repositoryName", repo.name)
     _el(out, OAI, "baseURL", repo.base_url)
@@ -174,7 +174,7 @@ def _harvestable(session: Session, repo: Repository, identifier: str) -> Resourc
     return resource
 
 
-def _list_formats(session: Session, repo: Repository, args: dict, out: ET.Element, now: datetime) -> None:
+def _list_formats(session: Session, repo: Repository, args: dict[str, str], out: ET.Element, now: datetime) -> None:
     if "identifier" in args:
         _harvestable(session, repo, args["identifier"])
     fmt = _el(out, OAI, "metadataFormat")
@@ -192,7 +192,7 @@ def _all_sets(session: Session) -> list[tuple[str, str]]:
     return sets
 
 
-def _list_sets(session: Session, repo: Repository, args: dict, out: ET.Element, now: datetime) -> None:
+def _list_sets(session: Session, repo: Repository, args: dict[str, str], out: ET.Element, now: datetime) -> None:
     if "resumptionToken" in args:  # all sets fit in one response: any token is one we never issued
         raise OAIError("badResumptionToken", "This repository issues no resumption tokens for ListSets.")
     for spec, name in _all_sets(session):
@@ -215,7 +215,7 @@ def _decode(token: str) -> dict[str, Any]:
         raise OAIError("badResumptionToken", "The resumption token is invalid or has expired.") from None
 
 
-def _list_state(args: dict) -> dict[str, Any]:
+def _list_state(args: dict[str, str]) -> dict[str, Any]:
     if "resumptionToken" in args:
         return _decode(args["resumptionToken"])
     if args["metadataPrefix"] != "oai_dc":
@@ -238,7 +238,7 @@ def _list_state(args: dict) -> dict[str, Any]:
     return state
 
 
-def _set_filter(session: Session, spec: str):
+def _set_filter(session: Session, spec: str) -> ColumnElement[bool]:
     kind, _sep, code = spec.partition(":")
     if kind == "menu":
         ids = load_menu(session).descendant_ids(code)
@@ -252,7 +252,7 @@ def _set_filter(session: Session, spec: str):
     raise OAIError("badArgument", f"Unknown set '{_echo(spec)}'.")
 
 
-def _query(session: Session, state: dict[str, Any]):
+def _query(session: Session, state: dict[str, Any]) -> Select[Resource]:
     query = select(Resource).where(Resource.published_at.is_not(None))
     if state.get("f"):
         query = query.where(Resource.updated_at >= datetime.strptime(state["f"], SECOND))
@@ -263,7 +263,8 @@ def _query(session: Session, state: dict[str, Any]):
     return query
 
 
-def _list(session: Session, repo: Repository, args: dict, out: ET.Element, now: datetime, records: bool) -> None:
+def _list(session: Session, repo: Repository, args: dict[str, str], out: ET.Element, now: datetime,
+          records: bool) -> None:
     state = _list_state(args)
     query = _query(session, state)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -353,13 +354,13 @@ def _record(parent: ET.Element, repo: Repository, resource: Resource, context: _
         _el(dc, DC, "rights", resource.licence)
 
 
-def _get_record(session: Session, repo: Repository, args: dict, out: ET.Element, now: datetime) -> None:
+def _get_record(session: Session, repo: Repository, args: dict[str, str], out: ET.Element, now: datetime) -> None:
     if args["metadataPrefix"] != "oai_dc":
         raise OAIError("cannotDisseminateFormat", "Only oai_dc is offered.")
     _record(out, repo, _harvestable(session, repo, args["identifier"]), _SetContext(session))
 
 
-_VERB_HANDLERS = {
+_VERB_HANDLERS: dict[str, Callable[[Session, Repository, dict[str, str], ET.Element, datetime], None]] = {
     "Identify": _identify,
     "ListMetadataFormats": _list_formats,
     "ListSets": _list_sets,

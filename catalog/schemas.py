@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from flask_babel import gettext as _
 
 from app.sanitize import clean_html, clean_text
-from catalog.categories import Menu
-from catalog.labels import AUDIENCE_NAMES, INDUSTRY_NAMES, KIND_NAMES, parse_choice
+from catalog.categories import Menu, TreeNode
+from catalog.labels import AUDIENCE_NAMES, INDUSTRY_NAMES, KIND_NAMES, E, parse_choice
 from catalog.models import Audience, Industry, ResourceKind
 
 FIELDS = ("title", "kind", "summary", "description", "category", "industries", "audience", "credits", "hours",
@@ -83,7 +83,7 @@ def check_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc) and len(value) <= 500 and " " not in value
 
 
-def find_category(menu: Menu, text: str):
+def find_category(menu: Menu, text: str) -> TreeNode | None:
     """A category by code, by unique name, or by a path of names ("岗位技能/建筑")."""
     text = text.strip()
     node = menu.by_code.get(text)
@@ -99,8 +99,9 @@ def find_category(menu: Menu, text: str):
     return matches[0] if len(matches) == 1 else None
 
 
-def _choices(enum_type, names: dict, raw: Any, column: str, errors: dict[str, str]) -> list:
-    chosen, bad = [], []
+def _choices(enum_type: type[E], names: Mapping[str, E], raw: Any, column: str, errors: dict[str, str]) -> list[E]:
+    chosen: list[E] = []
+    bad: list[str] = []
     for item in split_list(raw):
         member = parse_choice(enum_type, names, item)
         (bad.append(item) if member is None else chosen.append(member))

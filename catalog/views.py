@@ -3,7 +3,10 @@ with its lessons and JSON-LD, a lesson, a resource's history (for staff), and co
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, send_from_directory
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, abort, current_app, render_template, request, send_from_directory
 from flask_babel import gettext as _
 
 from app.accounts.policy import can
@@ -23,9 +26,9 @@ from catalog.labels import (
 )
 from catalog.web import bp, menu
 
-LABELS = {"kinds": KIND_LABELS, "industries": INDUSTRY_LABELS, "audiences": AUDIENCE_LABELS,
-          "sorts": SORT_LABELS, "statuses": STATUS_LABELS, "lesson_types": LESSON_TYPE_LABELS,
-          "actions": ACTION_LABELS}
+LABELS: dict[str, Mapping[Any, object]] = {
+    "kinds": KIND_LABELS, "industries": INDUSTRY_LABELS, "audiences": AUDIENCE_LABELS, "sorts": SORT_LABELS,
+    "statuses": STATUS_LABELS, "lesson_types": LESSON_TYPE_LABELS, "actions": ACTION_LABELS}
 
 
 class _Labels:
@@ -33,9 +36,9 @@ class _Labels:
     which a list of twenty cards would do a hundred times)."""
 
     def __init__(self) -> None:
-        self._resolved: dict[str, dict] = {}
+        self._resolved: dict[str, dict[Any, str]] = {}
 
-    def __getattr__(self, name: str) -> dict:
+    def __getattr__(self, name: str) -> dict[Any, str]:
         if name.startswith("_") or name not in LABELS:
             raise AttributeError(name)
         if name not in self._resolved:
@@ -44,7 +47,7 @@ class _Labels:
 
 
 @bp.app_context_processor
-def catalog_labels() -> dict:
+def catalog_labels() -> dict[str, _Labels]:
     return {"catalog_labels": _Labels()}
 
 
@@ -56,13 +59,13 @@ def category_name(name: str) -> str:
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     tree = menu()
     return render_template("catalog/index.html", menu=tree, counts=categories.resource_counts(db.session, tree),
                            newest=queries.newest(db.session))
 
 
-def _list_page(category_code: str = ""):
+def _list_page(category_code: str = "") -> str:
     tree = menu()
     node = tree.by_code.get(category_code) if category_code else None
     if category_code and node is None:
@@ -76,17 +79,17 @@ def _list_page(category_code: str = ""):
 
 
 @bp.get("/all")
-def all_resources():
+def all_resources() -> str:
     return _list_page()
 
 
 @bp.get("/menu/<code>")
-def category(code: str):
+def category(code: str) -> str:
     return _list_page(code)
 
 
 @bp.get("/r/<int:resource_id>")
-def resource(resource_id: int):
+def resource(resource_id: int) -> str:
     user = current_user_or_none()
     item = service.visible_resource(db.session, user, resource_id)
     if item.is_published:
@@ -103,7 +106,7 @@ def resource(resource_id: int):
 
 
 @bp.get("/r/<int:resource_id>/lessons/<int:lesson_id>")
-def lesson(resource_id: int, lesson_id: int):
+def lesson(resource_id: int, lesson_id: int) -> str:
     item = service.visible_resource(db.session, current_user_or_none(), resource_id)
     current = lessons.find_lesson(item, lesson_id)
     index = item.lessons.index(current)
@@ -113,7 +116,7 @@ def lesson(resource_id: int, lesson_id: int):
 
 
 @bp.get("/r/<int:resource_id>/history")
-def history(resource_id: int):
+def history(resource_id: int) -> str:
     user = current_user_or_none()
     item = service.get_resource(db.session, resource_id)
     if not can(user, "resource.view", item):
@@ -122,7 +125,7 @@ def history(resource_id: int):
 
 
 @bp.get("/covers/<name>")
-def cover(name: str):
+def cover(name: str) -> Response:
     if not name.endswith(".jpg") or "/" in name or name.startswith("."):
         abort(404)
     response = send_from_directory(covers.folder(current_app.config["DATA_DIR"]), name, max_age=31536000)

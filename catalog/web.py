@@ -3,7 +3,7 @@ request, call a service, commit once, and render."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, flash, g
 
@@ -20,7 +20,7 @@ def menu() -> Menu:
     """The menu tree, loaded once per request."""
     if "catalog_menu" not in g:
         g.catalog_menu = load_menu(db.session)
-    return g.catalog_menu
+    return cast(Menu, g.catalog_menu)
 
 
 def show_invalid(err: Invalid) -> dict[str, str]:

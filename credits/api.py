@@ -4,7 +4,7 @@ ensure_ascii off); errors are `{"error": {"code", "message"}}` with stable codes
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,7 +23,7 @@ def login_required() -> None:
 
 
 @bp.get("/certificates/verify/<token>")
-def verify(token: str):
+def verify(token: str) -> Response:
     """What the verification page shows, as JSON; 400 `bad_token` for altered or forged tokens."""
     found = certificates.verify(db.session, current_app.config["SECRET_KEY"], token)
     return jsonify({
@@ -36,7 +36,7 @@ def verify(token: str):
 
 
 @bp.get("/me/credits")
-def my_credits():
+def my_credits() -> Response:
     """Every record (revocations included, each pointing at what it cancels), the balance, certificates
     and pathway progress."""
     user_id = current_user.id

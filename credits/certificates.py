@@ -44,7 +44,8 @@ def pdf_font() -> str:
 def holder_name(user: Any) -> str:
     """The real name from the profile when the worker gave one, else the display name."""
     profile = getattr(user, "profile", None)
-    return (profile.real_name if profile is not None and profile.real_name else user.name)[:50]
+    name: str = profile.real_name if profile is not None and profile.real_name else user.name
+    return name[:50]
 
 
 def issue(session: Session, user_id: int, resource: Resource) -> Certificate:

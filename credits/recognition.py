@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import scope
@@ -78,6 +78,7 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, d
         errors.update(err.fields)
     if errors:
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    assert issuer is not None  # _issuer recorded an error otherwise
     key = secrets.token_hex(16)
     (evidence_folder(data_dir) / key).write_bytes(kept)
     request = Recognition(user_id=actor.id, outcome_type=OutcomeType(outcome), issuer_id=issuer.id,
@@ -131,9 +132,9 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
     if errors:
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
     status = RecognitionStatus.approved if decision == "approve" else RecognitionStatus.rejected
-    claimed = session.execute(update(Recognition).where(
+    claimed = cast(CursorResult[Any], session.execute(update(Recognition).where(
         Recognition.id == request.id, Recognition.status == RecognitionStatus.pending).values(
-        status=status, reviewer_id=actor.id, review_comment=comment, reviewed_at=utcnow()))
+        status=status, reviewer_id=actor.id, review_comment=comment, reviewed_at=utcnow())))
     if not claimed.rowcount:
         raise Conflict(_("这份申请已经审核过了。"), code="already_decided")
     session.refresh(request)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -44,7 +45,7 @@ def credit_labels() -> dict[str, Any]:
 
 @bp.get("/credits/")
 @login_required
-def index():
+def index() -> ResponseReturnValue:
     data = transcript.build(db.session, _me())
     secret = current_app.config["SECRET_KEY"]  # a verification link per certificate, to send to an employer
     links = {c.id: url_for("credits.verify", token=certificates.token_for(secret, c)) for c in data.certificates}
@@ -53,13 +54,13 @@ def index():
 
 @bp.get("/credits/transcript")
 @login_required
-def transcript_page():
+def transcript_page() -> ResponseReturnValue:
     return render_template("credits/transcript.html", t=transcript.build(db.session, _me()))
 
 
 @bp.get("/credits/transcript.pdf")
 @login_required
-def transcript_pdf():
+def transcript_pdf() -> ResponseReturnValue:
     body = transcript.pdf(transcript.build(db.session, _me()))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": "attachment; filename=transcript.pdf", "Cache-Control": "no-store"})
@@ -67,7 +68,7 @@ def transcript_pdf():
 
 @bp.get("/credits/certificates/<int:certificate_id>.pdf")
 @login_required
-def certificate_pdf(certificate_id: int):
+def certificate_pdf(certificate_id: int) -> ResponseReturnValue:
     found = certificates.own_certificate(db.session, _me(), certificate_id)
     token = certificates.token_for(current_app.config["SECRET_KEY"], found)
     body = certificates.certificate_pdf(found, url_for("credits.verify", token=token, _external=True))
@@ -76,7 +77,7 @@ def certificate_pdf(certificate_id: int):
 
 
 @bp.get("/verify/<token>")
-def verify(token: str):
+def verify(token: str) -> ResponseReturnValue:
     """Public: anyone with the QR link sees the masked holder, course, date, issuer and revocation."""
     try:
         found = certificates.verify(db.session, current_app.config["SECRET_KEY"], token)
@@ -89,7 +90,7 @@ def verify(token: str):
 
 @bp.post("/credits/certificates/<int:certificate_id>/revoke")
 @login_required
-def revoke_certificate(certificate_id: int):
+def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
     try:
         certificates.revoke(db.session, _me(), certificate_id, request.form.get("reason"))
         db.session.commit()
@@ -104,7 +105,7 @@ def revoke_certificate(certificate_id: int):
 
 @bp.post("/credits/records/<int:record_id>/revoke")
 @login_required
-def revoke_record(record_id: int):
+def revoke_record(record_id: int) -> ResponseReturnValue:
     try:
         ledger.revoke_record(db.session, _me(), record_id, request.form.get("reason"))
         db.session.commit()
@@ -122,11 +123,11 @@ def revoke_record(record_id: int):
 
 @bp.get("/credits/recognition")
 @login_required
-def recognition_list():
+def recognition_list() -> ResponseReturnValue:
     return render_template("credits/recognition_list.html", requests=recognition.mine(db.session, _me().id))
 
 
-def _recognition_form(errors: dict[str, str] | None = None, status: int = 200):
+def _recognition_form(errors: dict[str, str] | None = None, status: int = 200) -> ResponseReturnValue:
     return render_template("credits/recognition_new.html", errors=errors or {}, form=request.form,
                            outcomes=list(OutcomeType), issuers=recognition.issuers(db.session),
                            pathway_list=pathways.active(db.session)), status
@@ -134,7 +135,7 @@ def _recognition_form(errors: dict[str, str] | None = None, status: int = 200):
 
 @bp.route("/credits/recognition/new", methods=["GET", "POST"])
 @login_required
-def recognition_new():
+def recognition_new() -> ResponseReturnValue:
     if request.method == "GET":
         return _recognition_form()
     upload = request.files.get("evidence")
@@ -150,13 +151,13 @@ def recognition_new():
 
 @bp.get("/credits/recognition/review")
 @login_required
-def review_queue():
+def review_queue() -> ResponseReturnValue:
     return render_template("credits/recognition_queue.html", requests=recognition.queue(db.session, _me()))
 
 
 @bp.get("/credits/recognition/<int:recognition_id>")
 @login_required
-def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None):
+def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None) -> str:
     found = recognition.visible(db.session, _me(), recognition_id)
     record = next((r for r in ledger.ledger(db.session, found.user_id) if r.recognition_id == found.id), None)
     profile = found.user.profile
@@ -171,7 +172,7 @@ def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None
 
 @bp.get("/credits/recognition/<int:recognition_id>/evidence")
 @login_required
-def evidence(recognition_id: int):
+def evidence(recognition_id: int) -> ResponseReturnValue:
     found = recognition.visible(db.session, _me(), recognition_id)
     path = recognition.evidence_folder(current_app.config["DATA_DIR"]) / found.evidence_key
     return evidence_files.send(path, found.evidence_type,
@@ -180,7 +181,7 @@ def evidence(recognition_id: int):
 
 @bp.post("/credits/recognition/<int:recognition_id>/review")
 @login_required
-def review(recognition_id: int):
+def review(recognition_id: int) -> ResponseReturnValue:
     try:
         recognition.review(db.session, _me(), recognition_id, request.form.get("decision", ""),
                            amount=request.form.get("amount"), comment=request.form.get("comment"))
@@ -194,13 +195,13 @@ def review(recognition_id: int):
 # pathways ---------------------------------------------------------------------------------------------------
 
 @bp.get("/credits/pathways")
-def pathways_list():
+def pathways_list() -> ResponseReturnValue:
     """Public: every active pathway, by the institution or union that defined it."""
     return render_template("credits/pathways_list.html", pathway_list=pathways.active(db.session))
 
 
 @bp.get("/credits/pathways/<int:pathway_id>")
-def pathway(pathway_id: int):
+def pathway(pathway_id: int) -> ResponseReturnValue:
     """Public: what a pathway needs; a logged-in worker also sees their own progress."""
     found = pathways.get(db.session, pathway_id)
     mine = pathways.progress(db.session, _me().id, [found])[0] if current_user.is_authenticated else None
@@ -215,7 +216,7 @@ def _managed_orgs() -> list[Any]:
 
 @bp.route("/credits/pathways/manage", methods=["GET", "POST"])
 @login_required
-def pathways_manage():
+def pathways_manage() -> ResponseReturnValue:
     orgs = _managed_orgs()
     errors: dict[str, str] = {}
     status = 200
@@ -236,7 +237,7 @@ def pathways_manage():
 
 @bp.post("/credits/pathways/<int:pathway_id>/items")
 @login_required
-def pathway_add_item(pathway_id: int):
+def pathway_add_item(pathway_id: int) -> ResponseReturnValue:
     try:
         pathways.add_item(db.session, _me(), pathway_id, request.form.get("resource_id", ""),
                           request.form.get("required") == "1")
@@ -251,7 +252,7 @@ def pathway_add_item(pathway_id: int):
 
 @bp.post("/credits/pathways/<int:pathway_id>/retire")
 @login_required
-def pathway_retire(pathway_id: int):
+def pathway_retire(pathway_id: int) -> ResponseReturnValue:
     pathways.retire(db.session, _me(), pathway_id)
     db.session.commit()
     flash(_("学分路径已停用。"), "success")
@@ -262,7 +263,7 @@ def pathway_retire(pathway_id: int):
 
 @bp.route("/credits/conversions", methods=["GET", "POST"])
 @login_required
-def conversions():
+def conversions() -> ResponseReturnValue:
     policy.require(_me(), "credit.conversions")
     errors: dict[str, str] = {}
     status = 200
@@ -282,7 +283,7 @@ def conversions():
 
 @bp.post("/credits/conversions/<int:conversion_id>/deactivate")
 @login_required
-def conversion_deactivate(conversion_id: int):
+def conversion_deactivate(conversion_id: int) -> ResponseReturnValue:
     conversion.deactivate_conversion(db.session, _me(), conversion_id)
     db.session.commit()
     flash(_("转换规则已停用。"), "success")

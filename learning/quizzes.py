@@ -12,6 +12,7 @@ marked with `*`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -94,8 +95,9 @@ def save_settings(session: Session, actor: Any, resource: Resource, values: dict
     """The authoring page: completion rules and the quiz, every field's problem reported at once (the
     caller rolls back on Invalid). An empty question box leaves the quiz as it is."""
     errors: dict[str, str] = {}
-    steps = [lambda: completion.save_rules(session, actor, resource, values.get("completion_percent", ""),
-                                           values.get("min_read_s", ""))]
+    steps: list[Callable[[], object]] = [
+        lambda: completion.save_rules(session, actor, resource, values.get("completion_percent", ""),
+                                      values.get("min_read_s", ""))]
     if values.get("questions", "").strip():
         steps.append(lambda: save_quiz(session, actor, resource, values))
     for step in steps:

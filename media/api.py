@@ -4,7 +4,7 @@ X-CSRFToken header; errors are `{"error": {"code", "message", "fields"}}` with s
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.web import current_user_required, json_object
 from media import player, service, tus
+from media.models import MediaAsset
 from media.service import MediaSettings
 
 bp = Blueprint("media_api", __name__, url_prefix="/api/v1/media")
@@ -31,7 +32,7 @@ def _lesson_id(value: object) -> int | None:
     return int(str(value))
 
 
-def _described(asset, status: int = 200):
+def _described(asset: MediaAsset, status: int = 200) -> Response:
     response = jsonify(player.describe(current_app, db.session, current_user, asset))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -39,7 +40,7 @@ def _described(asset, status: int = 200):
 
 
 @bp.post("")
-def create():
+def create() -> Response:
     """{upload_url, lesson_id?} -> 201 with the asset's status; 400 media_* when the file is not usable media."""
     body = json_object()
     settings = MediaSettings.of(current_app)
@@ -61,12 +62,12 @@ def create():
 
 
 @bp.get("/<int:asset_id>")
-def status(asset_id: int):
+def status(asset_id: int) -> Response:
     return _described(service.visible_asset(db.session, current_user, asset_id))
 
 
 @bp.post("/<int:asset_id>/cancel")
-def cancel(asset_id: int):
+def cancel(asset_id: int) -> Response:
     asset = service.visible_asset(db.session, current_user, asset_id)
     service.cancel(db.session, current_user, asset)
     db.session.commit()
@@ -74,7 +75,7 @@ def cancel(asset_id: int):
 
 
 @bp.post("/<int:asset_id>/retry")
-def retry(asset_id: int):
+def retry(asset_id: int) -> Response:
     asset = service.visible_asset(db.session, current_user, asset_id)
     service.retry(db.session, current_user, asset)
     db.session.commit()
@@ -82,7 +83,7 @@ def retry(asset_id: int):
 
 
 @bp.post("/<int:asset_id>/lesson")
-def attach(asset_id: int):
+def attach(asset_id: int) -> Response:
     asset = service.visible_asset(db.session, current_user, asset_id)
     lesson_id = _lesson_id(json_object().get("lesson_id"))
     if lesson_id is None:
@@ -93,7 +94,7 @@ def attach(asset_id: int):
 
 
 @bp.post("/<int:asset_id>/subtitles")
-def add_subtitle(asset_id: int):
+def add_subtitle(asset_id: int) -> Response:
     """multipart: `file` (SRT or WebVTT) and `language` (zh-CN, en, ...)."""
     asset = service.visible_asset(db.session, current_user, asset_id)
     upload = request.files.get("file")
@@ -106,7 +107,7 @@ def add_subtitle(asset_id: int):
 
 
 @bp.delete("/<int:asset_id>")
-def delete(asset_id: int):
+def delete(asset_id: int) -> tuple[str, int]:
     """204; 409 media_in_use while a published lesson plays it. Files shared with another asset stay."""
     asset = service.visible_asset(db.session, current_user, asset_id)
     service.delete_asset(db.session, MediaSettings.of(current_app), current_user, asset)

@@ -98,7 +98,7 @@ class Clip:
     audio_only: bool = False
 
 
-def clip_for(lesson, testing: bool = False, short_full_length: bool = False) -> Clip:
+def clip_for(lesson: Lesson, testing: bool = False, short_full_length: bool = False) -> Clip:
     """Which demo clip a lesson gets: its own for the short course, sound for the listening lessons, else its
     menu branch's. Under test, clips are short and small, unless the short course is asked for at full length."""
     resource = lesson.resource
@@ -117,7 +117,7 @@ def clip_for(lesson, testing: bool = False, short_full_length: bool = False) -> 
                 size="320x180" if testing else "426x240")
 
 
-def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: bool = False) -> int:
+def ready_clips(session: Session, lessons_to_fill: list[Lesson], *, short_full_length: bool = False) -> int:
     """Playable media for each given video lesson, before its resource is published (nothing unplayable is).
     Each distinct clip is made and transcoded once, here; every other lesson using it gets its own ready asset
     sharing that output (media.dedup). Lessons take the length of what they play."""
@@ -137,11 +137,12 @@ def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: b
                                  rate=10, audio_only=clip.audio_only)
                 made[clip.key] = (path.relative_to(settings.storage.root).as_posix(), dedup.sha256_of(path), None)
             key, digest, original = made[clip.key]
-            probe = ffmpeg.probe(settings.storage.path(key)) if original is None else None
+            duration_s = (ffmpeg.probe(settings.storage.path(key)).duration_s if original is None
+                          else original.duration_s)
             asset = MediaAsset(org_id=lesson.resource.provider_id,
                                title=f"{clip.title}.{'m4a' if clip.audio_only else 'mp4'}",
                                status=AssetStatus.queued, has_video=not clip.audio_only, has_audio=True,
-                               duration_s=probe.duration_s if probe else original.duration_s)
+                               duration_s=duration_s)
             session.add(asset)
             session.flush()
             service.take_in(session, settings, asset, key, "m4a" if clip.audio_only else "mp4", digest=digest)
@@ -159,7 +160,7 @@ def ready_clips(session: Session, lessons_to_fill: list, *, short_full_length: b
     return sum(1 for lesson in lessons_to_fill if lesson.media_asset_id is not None)
 
 
-def _free_video_lessons(session: Session, limit: int) -> list:
+def _free_video_lessons(session: Session, limit: int) -> list[Lesson]:
     query = (select(Lesson).join(Resource, Lesson.resource_id == Resource.id)
              .where(Lesson.type == LessonType.video, Lesson.media_asset_id.is_(None),
                     Resource.status == ResourceStatus.published)

@@ -44,7 +44,7 @@ def ffmpeg_exe() -> str:
         return found
     import imageio_ffmpeg  # only without ffmpeg on PATH: the wheel's static build (libx264 and AAC included)
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 @functools.cache
@@ -235,7 +235,8 @@ def run(args: Sequence[str], *, cwd: str | Path | None = None, duration_s: float
         on_progress(100.0)
 
 
-def _watch(proc: subprocess.Popen, should_stop: Callable[[], bool], stopped: threading.Event, poll_s: float) -> None:
+def _watch(proc: subprocess.Popen[bytes], should_stop: Callable[[], bool], stopped: threading.Event,
+           poll_s: float) -> None:
     while proc.poll() is None:
         if should_stop():
             stopped.set()

@@ -29,8 +29,10 @@ def drop_on_commit(session: Session, files: Storage, key: str) -> None:
     _pending(session)[1].append((files, key))
 
 
-def _pending(session: Session) -> tuple[list, list]:
-    return session.info.setdefault(KEY, ([], []))
+def _pending(session: Session) -> tuple[list[tuple[Storage, str]], list[tuple[Storage, str]]]:
+    """(written, to drop on commit), kept in the session's info until its transaction ends."""
+    pending: tuple[list[tuple[Storage, str]], list[tuple[Storage, str]]] = session.info.setdefault(KEY, ([], []))
+    return pending
 
 
 def _delete(items: list[tuple[Storage, str]]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, send_file, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -65,7 +66,7 @@ def relative_key(asset: MediaAsset, rest: str) -> str | None:
     return None
 
 
-def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params: object) -> str:
+def file_url(asset: MediaAsset, key: str, signature: str | None = None, **params: Any) -> str:
     """The URL of a stored file of this asset: under the asset's own id, even for a shared output folder."""
     if asset.output_key and key.startswith(asset.output_key + "/"):
         rest = asset.output_key.rsplit("/", 1)[-1] + key[len(asset.output_key):]

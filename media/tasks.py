@@ -11,6 +11,7 @@ import logging
 import secrets
 import shutil
 import time
+from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -81,7 +82,7 @@ def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> No
 
 
 def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe: ffmpeg.Probe, result: Result,
-             work, *, commit: bool = True) -> None:
+             work: Path, *, commit: bool = True) -> None:
     """Move the finished folder into place, then point the asset at it (one commit)."""
     output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
     settings.storage.put_tree(output_key, work)

@@ -3,13 +3,18 @@ the file routes that send playlists, segments, MP4 and pictures (public, or unde
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.policy import can
 from app.errors import DomainError, Forbidden
 from app.extensions import db
+from catalog.models import Lesson
 from media import lessons, player, service, serving
 from media.models import MediaAsset, RenditionKind
 from media.service import MediaSettings
@@ -20,7 +25,7 @@ files = Blueprint("media_files", __name__, url_prefix="/media")
 
 # -- files ------------------------------------------------------------------------------------------------------
 
-def _send(asset: MediaAsset, rest: str, public: bool, max_age: int | None = None):
+def _send(asset: MediaAsset, rest: str, public: bool, max_age: int | None = None) -> ResponseReturnValue:
     key = serving.relative_key(asset, rest)
     if key is None:
         abort(404)
@@ -34,7 +39,7 @@ def _send(asset: MediaAsset, rest: str, public: bool, max_age: int | None = None
 
 
 @files.get("/<int:asset_id>/<path:rest>")
-def public(asset_id: int, rest: str):
+def public(asset_id: int, rest: str) -> ResponseReturnValue:
     """Public media (lesson of a published resource); staff may use it too for unpublished media."""
     asset = db.session.get(MediaAsset, asset_id) or abort(404)
     allowed, is_public = player.access(db.session, current_user, asset)
@@ -44,7 +49,7 @@ def public(asset_id: int, rest: str):
 
 
 @files.get("/s/<signature>/<int:asset_id>/<path:rest>")
-def signed(signature: str, asset_id: int, rest: str):
+def signed(signature: str, asset_id: int, rest: str) -> ResponseReturnValue:
     """Unpublished media: the signature is the permission, for a short time and while the lesson's resource
     stays in the state it was signed in (the player asks for fresh URLs when one stops working)."""
     asset = db.session.get(MediaAsset, asset_id)
@@ -59,7 +64,7 @@ def signed(signature: str, asset_id: int, rest: str):
 
 @bp.get("/upload")
 @login_required
-def upload_page():
+def upload_page() -> ResponseReturnValue:
     orgs = service.upload_orgs(current_user)
     if not orgs:
         raise Forbidden(_("您没有上传音视频的权限。"))
@@ -72,7 +77,7 @@ def upload_page():
 
 @bp.get("/assets/<int:asset_id>")
 @login_required
-def asset_page(asset_id: int):
+def asset_page(asset_id: int) -> ResponseReturnValue:
     asset = service.visible_asset(db.session, current_user, asset_id)
     may_edit = can(current_user, "media.upload", asset.org)
     return render_template("media/asset.html", asset=asset, may_edit=may_edit,
@@ -82,7 +87,7 @@ def asset_page(asset_id: int):
                            if asset.lesson_id else None, poster=asset.rendition(RenditionKind.poster))
 
 
-def _act(asset_id: int, action, done: str):
+def _act(asset_id: int, action: Callable[[MediaAsset], object], done: str) -> ResponseReturnValue:
     asset = service.visible_asset(db.session, current_user, asset_id)
     try:
         action(asset)
@@ -99,14 +104,14 @@ def _act(asset_id: int, action, done: str):
 
 @bp.post("/assets/<int:asset_id>/lesson")
 @login_required
-def attach(asset_id: int):
+def attach(asset_id: int) -> ResponseReturnValue:
     lesson_id = request.form.get("lesson_id", type=int) or 0
     return _act(asset_id, lambda a: service.attach(db.session, current_user, a, lesson_id), _("已添加到课时。"))
 
 
 @bp.post("/assets/<int:asset_id>/subtitles")
 @login_required
-def subtitles(asset_id: int):
+def subtitles(asset_id: int) -> ResponseReturnValue:
     upload = request.files.get("file")
     data = upload.read(2 * 1024 * 1024 + 1) if upload else b""
     settings = MediaSettings.of(current_app)
@@ -117,19 +122,19 @@ def subtitles(asset_id: int):
 
 @bp.post("/assets/<int:asset_id>/cancel")
 @login_required
-def cancel(asset_id: int):
+def cancel(asset_id: int) -> ResponseReturnValue:
     return _act(asset_id, lambda a: service.cancel(db.session, current_user, a), _("已取消转码。"))
 
 
 @bp.post("/assets/<int:asset_id>/retry")
 @login_required
-def retry(asset_id: int):
+def retry(asset_id: int) -> ResponseReturnValue:
     return _act(asset_id, lambda a: service.retry(db.session, current_user, a), _("已重新排队转码。"))
 
 
 @bp.post("/assets/<int:asset_id>/delete")
 @login_required
-def delete(asset_id: int):
+def delete(asset_id: int) -> ResponseReturnValue:
     """Frees the quota; files another asset of the same bytes still uses stay (media.dedup)."""
     asset = service.visible_asset(db.session, current_user, asset_id)
     try:
@@ -143,6 +148,6 @@ def delete(asset_id: int):
     return redirect(url_for("media.upload_page"))
 
 
-def player_global(lesson=None, asset=None):
+def player_global(lesson: Lesson | None = None, asset: MediaAsset | None = None) -> dict[str, Any] | None:
     """`media_player(lesson=...)` in templates: the player macro's data (see media/templates/media/player.html)."""
     return player.for_template(current_app, db.session, current_user, lesson=lesson, asset=asset)

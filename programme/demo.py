@@ -18,6 +18,7 @@ from app.demo import DEMO_PASSWORD
 from app.timefmt import beijing_today
 from programme.admissions import applications, declarations, plans, quotas
 from programme.admissions.declarations import OfferingInput
+from programme.admissions.models import Offering, Plan
 from programme.exchange import imports as exchange
 from programme.money import subsidies
 from programme.voice import notices
@@ -50,7 +51,7 @@ def _certificate(session: Session, today: date) -> str:
     return number
 
 
-def _offerings(session: Session, plan: plans.Plan) -> list:
+def _offerings(session: Session, plan: Plan) -> list[Offering]:
     made = []
     for code, kind, level, major, mode, years, tuition, discount, places, selected in OFFERINGS:
         item = declarations.declare(session, SYSTEM, plan, organisations.get_by_code(session, code), OfferingInput(

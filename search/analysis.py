@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 DICTIONARY = Path(__file__).with_name("dictionary.txt")  # our vocational words jieba lacks (月嫂, 钢筋工 ...)
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -48,21 +48,21 @@ MAX_SHINGLE = 8  # characters in a joined pair of words; longer pairs are rare i
 
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
-_state: dict = {"cache_dir": None, "tokenizer": None, "load_seconds": None}
+_state: dict[str, Any] = {"cache_dir": None, "tokenizer": None, "load_seconds": None}
 
 
 def default_cache_dir() -> Path:
     return Path(os.environ.get("QIUXUE_SEARCH_CACHE_DIR") or Path.home() / ".cache" / "qiuxue")
 
 
-def configure(cache_dir: str | os.PathLike | None) -> None:
+def configure(cache_dir: str | os.PathLike[str] | None) -> None:
     """Where jieba keeps its dictionary cache; only effective before the dictionary is first loaded."""
     with _lock:
         if _state["tokenizer"] is None and cache_dir:
             _state["cache_dir"] = Path(cache_dir)
 
 
-def jieba_tokenizer():
+def jieba_tokenizer() -> Any:  # a jieba.Tokenizer (jieba is untyped)
     """The process's jieba tokenizer, loaded once (thread-safe)."""
     tokenizer = _state["tokenizer"]
     if tokenizer is not None:
@@ -73,7 +73,7 @@ def jieba_tokenizer():
         return _state["tokenizer"]
 
 
-def _load():
+def _load() -> Any:
     import jieba  # here, not at import: jieba's import and dictionary cost ~0.5 s, paid once, on first use
 
     logging.getLogger("jieba").setLevel(logging.WARNING)  # it prints "Loading model..." at DEBUG otherwise
@@ -95,7 +95,8 @@ def _load():
 
 def load_seconds() -> float | None:
     """How long this process took to load the dictionary (None until loaded)."""
-    return _state["load_seconds"]
+    seconds: float | None = _state["load_seconds"]
+    return seconds
 
 
 def normalize(text: str) -> str:
@@ -126,7 +127,7 @@ def _cut(run: str) -> tuple[Word, ...]:
     freq = tokenizer.FREQ
     words, offset = [], 0
     for text in tokenizer.cut(run, HMM=True):
-        parts = []
+        parts: list[tuple[str, int, int]] = []
         if len(text) > 2:  # as jieba.cut_for_search, the dictionary words inside, but only where a word
             # boundary can be: halves of 4-character words (电动|工具, never 动工), ends of longer ones
             size = len(text)

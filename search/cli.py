@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import cast
 
 import click
 from flask import current_app
@@ -14,7 +15,7 @@ from app import outbox
 from app.extensions import db
 from search import indexer, source
 from search.backend import IndexBusy, IndexCheck, SearchBackend
-from search.documents import fingerprint
+from search.documents import ResourceDoc, fingerprint
 
 
 @click.group("search", help="The search index: rebuild, check, worker.")
@@ -23,7 +24,7 @@ def search_cli() -> None:
 
 
 def _backend() -> SearchBackend:
-    return current_app.extensions["search"]
+    return cast(SearchBackend, current_app.extensions["search"])
 
 
 AUTO_PROCS_FROM = 5_000  # below this, starting writer processes costs more than it saves
@@ -35,7 +36,7 @@ def auto_procs(total: int) -> int:
     return min(os.cpu_count() or 1, MAX_AUTO_PROCS) if total >= AUTO_PROCS_FROM else 1
 
 
-def _catch_up(ids: list[int]):
+def _catch_up(ids: list[int]) -> tuple[list[ResourceDoc], list[int]]:
     """What the live index changed during a rebuild, read again from the database as it is now."""
     db.session.rollback()  # a fresh read, not the rebuild's
     return source.changes(db.session, ids)

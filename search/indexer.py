@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from app import jobs, outbox
 from app.db import utcnow
@@ -86,7 +86,7 @@ def pending_count(session: Session) -> int:
 
 
 @event.listens_for(Session, "after_flush")
-def _note_events(session: Session, _context) -> None:
+def _note_events(session: Session, _context: UOWTransaction) -> None:
     if any(isinstance(obj, OutboxEvent) and obj.topic == TOPIC for obj in session.new):
         session.info["search_wake"] = True
 

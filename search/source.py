@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from catalog.categories import Menu, load_menu
 from catalog.models import Resource, ResourceStatus
@@ -16,7 +17,7 @@ from search.documents import ResourceDoc
 BATCH = 500
 
 
-def _options():
+def _options() -> tuple[LoaderOption, ...]:
     return (selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.industries),
             selectinload(Resource.audiences), selectinload(Resource.tags), selectinload(Resource.teachers),
             selectinload(Resource.units), selectinload(Resource.lessons))

@@ -67,8 +67,11 @@ def keys_for(title: str) -> tuple[tuple[str, float], ...]:
     keys = [(normalized, 1.0), (spelled, 1.0), (initials, 0.5)]
     starts = sorted({p.start for p in analysis.pieces(title, search_mode=False) if p.start > 0})[:3]
     keys += [(analysis.normalize(title)[s:].replace(" ", ""), 0.0) for s in starts]
-    seen: set[str] = set()
-    return tuple((k, b) for k, b in keys if k and not (k in seen or seen.add(k)))
+    first: dict[str, float] = {}  # each key once, with its first bonus, in order
+    for key, bonus in keys:
+        if key:
+            first.setdefault(key, bonus)
+    return tuple(first.items())
 
 
 def vocabulary(doc: ResourceDoc) -> list[tuple[str, str]]:
@@ -167,7 +170,8 @@ class SuggestStore:
         return row[0] if row else None
 
     def count(self) -> int:
-        return self._db().execute("SELECT count(DISTINCT rid) FROM entries").fetchone()[0]
+        count: int = self._db().execute("SELECT count(DISTINCT rid) FROM entries").fetchone()[0]
+        return count
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -86,13 +86,13 @@ def mapping(session: Session) -> dict[str, list[str]]:
     """term -> what it also finds; re-read only when the table changed."""
     now = time.monotonic()
     if now - _cache["checked"] < 1.0:
-        return _cache["mapping"]
+        return cast(dict[str, list[str]], _cache["mapping"])
     key = tuple(session.execute(select(func.count(Synonym.id), func.max(Synonym.updated_at))).one())
     with _lock:
         _cache["checked"] = now
         if key != _cache["key"]:
             _cache["mapping"], _cache["key"] = build_mapping(all_rows(session)), key
-        return _cache["mapping"]
+        return cast(dict[str, list[str]], _cache["mapping"])
 
 
 def forget() -> None:

@@ -3,9 +3,13 @@ search and the synonym table for admins. Thin: parse the request, ask the backen
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from typing import cast
+
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from app.accounts import organisations
 from app.accounts.policy import require
@@ -22,7 +26,7 @@ api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1/search")
 
 
 def backend() -> SearchBackend:
-    return current_app.extensions["search"]
+    return cast(SearchBackend, current_app.extensions["search"])
 
 
 def _int(value: str | None, default: int) -> int:
@@ -32,7 +36,7 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def search_request(args) -> SearchRequest:
+def search_request(args: MultiDict[str, str]) -> SearchRequest:
     filters = {name: [v for v in args.getlist(name) if v][:10] for name in FACETS if args.getlist(name)}
     if filters.get("credits") == ["yes"]:
         filters["credits"] = ["1"]
@@ -57,7 +61,7 @@ def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
 
 
 @bp.get("/search")
-def page():
+def page() -> str:
     req = search_request(request.args)
     result = backend().search(req) if (req.q or req.filters) else None
     args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
@@ -66,7 +70,7 @@ def page():
 
 
 @api_bp.get("")
-def api_search():
+def api_search() -> Response:
     req = search_request(request.args)
     req.per_page = max(1, min(MAX_PER_PAGE, req.per_page))
     result = backend().search(req)
@@ -82,7 +86,7 @@ def api_search():
 
 
 @api_bp.get("/suggest")
-def api_suggest():
+def api_suggest() -> Response:
     found = backend().suggest(request.args.get("q", ""), limit=min(10, _int(request.args.get("limit"), 8)))
     return jsonify({"suggestions": [{"id": s.id, "title": s.title,
                                      "url": url_for("catalog.resource", resource_id=s.id)} for s in found]})
@@ -90,7 +94,7 @@ def api_suggest():
 
 @bp.get("/search/mine")
 @login_required
-def mine():
+def mine() -> str:
     """Staff search their own organisation's resources in every status (drafts are not in the index)."""
     query = request.args.get("q", "")[:100]
     found = drafts.search(db.session, current_user, query)
@@ -99,7 +103,7 @@ def mine():
 
 @bp.route("/search/synonyms", methods=["GET", "POST"])
 @login_required
-def synonym_admin():
+def synonym_admin() -> ResponseReturnValue:
     require(current_user, "admin.site", None)
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -4,7 +4,11 @@ desks, and account merges. Thin: parse, call app.accounts.continuity / merge, co
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,7 +35,7 @@ from app.sms import recent
 from app.web import current_user_required
 
 
-def _act(form, run, fail_status: int = 400) -> int | None:  # noqa: ANN001
+def _act(form: Any, run: Callable[[], object], fail_status: int = 400) -> int | None:  # form: a FlaskForm
     """Run a code-checking step; None on success (committed), else the status with messages on the form. A wrong
     code is committed too: it counts against the code and the address."""
     try:
@@ -54,7 +58,7 @@ def _act(form, run, fail_status: int = 400) -> int | None:  # noqa: ANN001
 
 
 @auth_bp.route("/reset", methods=["GET", "POST"])
-def reset():
+def reset() -> ResponseReturnValue:
     """忘记密码: a code to the number, a new password; every session of the account ends."""
     form, status = ResetForm(), 200
     if form.validate_on_submit() and request.form.get("action") == "send":
@@ -74,7 +78,7 @@ def reset():
 
 
 @auth_bp.route("/phone-lost", methods=["GET", "POST"])
-def phone_lost():
+def phone_lost() -> ResponseReturnValue:
     """The old number is gone: prove the new one, then union staff check the ID card and move the account."""
     form, status = LostPhoneForm(), 200
     if form.validate_on_submit() and request.form.get("action") == "send":
@@ -94,7 +98,7 @@ def phone_lost():
 
 @me_bp.route("/phone", methods=["GET", "POST"])
 @login_required
-def phone():
+def phone() -> ResponseReturnValue:
     """A new number while the old one still works: a code to each."""
     form, status, me = PhoneChangeForm(), 200, current_user_required()
     if form.validate_on_submit() and request.form.get("action") == "send":
@@ -115,7 +119,7 @@ def phone():
 
 @me_bp.get("/phone-requests")
 @login_required
-def phone_requests():
+def phone_requests() -> ResponseReturnValue:
     """Union staff and admins: requests to move an account to a new number, checked against the ID card."""
     if not can(current_user_required(), "admin.site") and not orgs_for(current_user_required(), Role.union_staff):
         abort(403)
@@ -125,7 +129,7 @@ def phone_requests():
 
 @me_bp.post("/phone-requests/<int:request_id>")
 @login_required
-def decide_phone_request(request_id: int):
+def decide_phone_request(request_id: int) -> ResponseReturnValue:
     item = continuity.get_request(db.session, request_id)
     approve = request.form.get("action") == "approve"
     try:
@@ -142,7 +146,7 @@ def decide_phone_request(request_id: int):
 
 @me_bp.get("/sms")
 @login_required
-def sms_log():
+def sms_log() -> ResponseReturnValue:
     """Admins: recent text messages (masked number, the text with its code) for a support desk."""
     require(current_user, "admin.site")
     deliver_sms()
@@ -155,7 +159,7 @@ def _by_phone(phone: str) -> User | None:
 
 @me_bp.route("/merges", methods=["GET", "POST"])
 @login_required
-def merges():
+def merges() -> ResponseReturnValue:
     """Admins: make two accounts of one person one (the ID card checked), and review earlier merges."""
     require(current_user, "account.merge", ())
     form, status = MergeForm(), 200
@@ -183,7 +187,7 @@ def merges():
 
 @me_bp.get("/merges/<int:merge_id>")
 @login_required
-def merge_record(merge_id: int):
+def merge_record(merge_id: int) -> ResponseReturnValue:
     require(current_user, "account.merge", ())
     record = db.session.get(AccountMerge, merge_id)
     if record is None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_babel import LazyString
 from sqlalchemy.orm import Session
 
 from app.jobs.models import Job
@@ -62,14 +63,14 @@ class Handler:
     run: Callable[[JobContext], None]
     # Called (inside an app context) once the job has ended failed or cancelled, to update domain rows.
     on_end: Callable[[Session, Job], None] | None = None
-    label: str = ""  # what the status page calls it (a lazy_gettext string); the kind when empty
+    label: str | LazyString = ""  # what the status page calls it (a lazy_gettext string); the kind when empty
 
 
 HANDLERS: dict[str, Handler] = {}
 
 
 def register(kind: str, run: Callable[[JobContext], None], *,
-             on_end: Callable[[Session, Job], None] | None = None, label: str = "") -> None:
+             on_end: Callable[[Session, Job], None] | None = None, label: str | LazyString = "") -> None:
     HANDLERS[kind] = Handler(run, on_end, label)
 
 
@@ -107,7 +108,7 @@ class Duty:
     backlog: Callable[[Session], Backlog] | None = None
     # whether the in-process runtime of a web process runs it (`qiuxue worker` runs every duty)
     in_process: Callable[[Mapping[str, Any]], bool] | None = None
-    label: str = ""  # what the status page calls it (a lazy_gettext string); the name when empty
+    label: str | LazyString = ""  # what the status page calls it (a lazy_gettext string); the name when empty
     max_backoff_s: float = 600.0  # the longest wait after failures in a row (the backoff doubles up to it)
 
     def interval(self, config: Mapping[str, Any]) -> float:

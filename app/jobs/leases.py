@@ -9,9 +9,9 @@ and a runtime that died mid-run is replaced once its lease lapses.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,11 +33,11 @@ def ensure(session: Session, name: str) -> None:
 def take(session: Session, name: str, worker: str, lease_s: float) -> bool:
     """Take the lease of a due, free duty. False when it is not due or another runtime holds it."""
     now = utcnow()
-    won = session.execute(
+    won = cast(CursorResult[Any], session.execute(
         update(DutyRun).where(DutyRun.name == name, DutyRun.next_run_at <= now,
                               or_(DutyRun.lease_until.is_(None), DutyRun.lease_until < now))
         .values(holder=worker, lease_until=now + timedelta(seconds=lease_s), last_started_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     session.commit()
     return bool(won)
 
@@ -70,7 +70,7 @@ def record(session: Session, name: str, worker: str, *, started: datetime, error
     if next_in_s is not None:
         values.update(holder="", lease_until=None, next_run_at=now + timedelta(seconds=next_in_s))
         where.append(DutyRun.holder == worker)
-    changed = session.execute(update(DutyRun).where(*where).values(**values)
-                              .execution_options(synchronize_session=False)).rowcount
+    changed = cast(CursorResult[Any], session.execute(update(DutyRun).where(*where).values(**values)
+                                                      .execution_options(synchronize_session=False))).rowcount
     session.commit()
     return bool(changed)

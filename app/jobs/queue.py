@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
@@ -55,11 +55,11 @@ def claim(session: Session, worker: str) -> tuple[int, str] | None:
                                  .order_by(Job.run_after, Job.id).limit(5)).all()
     for job_id in candidates:
         token = uuid.uuid4().hex
-        won = session.execute(
+        won = cast(CursorResult[Any], session.execute(
             update(Job).where(Job.id == job_id, Job.state == JobState.queued)
             .values(state=JobState.running, attempts=Job.attempts + 1, claim_token=token, worker=worker,
                     heartbeat_at=now, started_at=now, progress=0.0, error="")
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))).rowcount
         session.commit()
         if won:
             return job_id, token
@@ -81,10 +81,11 @@ def requeue_stale(session: Session, stale_after_s: float) -> list[int]:
             values.update(state=JobState.failed, finished_at=utcnow())
         else:
             values.update(state=JobState.queued, run_after=utcnow())
-        changed = session.execute(update(Job).where(Job.id == job.id, Job.claim_token == job.claim_token)
-                                  .values(**values).execution_options(synchronize_session=False)).rowcount
+        changed = cast(CursorResult[Any], session.execute(
+            update(Job).where(Job.id == job.id, Job.claim_token == job.claim_token)
+            .values(**values).execution_options(synchronize_session=False))).rowcount
         if changed:
-            log.warning("job %s (%s) had a stale heartbeat: %s", job.id, job.kind, values.get("state").value)
+            log.warning("job %s (%s) had a stale heartbeat: %s", job.id, job.kind, values["state"].value)
             if values["state"] != JobState.queued:
                 ended.append(job.id)
     session.commit()
@@ -95,9 +96,10 @@ def heartbeat(session: Session, running: dict[int, tuple[str, float]]) -> tuple[
     """Stamp every running job of this worker and write its progress. Returns (cancel requested, claim lost)."""
     now, lost = utcnow(), set()
     for job_id, (token, progress) in running.items():
-        changed = session.execute(update(Job).where(Job.id == job_id, Job.claim_token == token)
-                                  .values(heartbeat_at=now, progress=progress)
-                                  .execution_options(synchronize_session=False)).rowcount
+        changed = cast(CursorResult[Any], session.execute(
+            update(Job).where(Job.id == job_id, Job.claim_token == token)
+            .values(heartbeat_at=now, progress=progress)
+            .execution_options(synchronize_session=False))).rowcount
         if not changed:
             lost.add(job_id)
     session.commit()
@@ -114,7 +116,8 @@ def finish(session: Session, job_id: int, token: str, state: JobState, *, error:
         values.update(state=JobState.queued, run_after=utcnow() + timedelta(seconds=retry_after_s))
     else:
         values.update(state=state, finished_at=utcnow())
-    changed = session.execute(update(Job).where(Job.id == job_id, Job.claim_token == token).values(**values)
-                              .execution_options(synchronize_session=False)).rowcount
+    changed = cast(CursorResult[Any], session.execute(
+        update(Job).where(Job.id == job_id, Job.claim_token == token).values(**values)
+        .execution_options(synchronize_session=False))).rowcount
     session.commit()
     return bool(changed)

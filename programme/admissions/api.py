@@ -5,9 +5,9 @@ login and no CSRF token: it reads no session and changes nothing. Errors are
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from app.errors import Invalid
@@ -31,7 +31,7 @@ def _date(value: Any, field: str, errors: dict[str, str], *, required: bool) -> 
 def _choice(value: Any, allowed: tuple[str, ...], field: str, errors: dict[str, str]) -> str:
     if value not in allowed:
         errors[field] = _("可选值：%(values)s。", values=", ".join(allowed))
-    return value
+    return cast(str, value)
 
 
 def parse_request(body: Any) -> tuple[eligibility.Profile, eligibility.Level, date]:
@@ -69,7 +69,7 @@ def parse_request(body: Any) -> tuple[eligibility.Profile, eligibility.Level, da
 
 @api_bp.post("/eligibility")
 @csrf.exempt
-def check_eligibility():
+def check_eligibility() -> Response:
     profile, level, notice = parse_request(request.get_json(silent=True))
     verdict = eligibility.check(profile, level, notice)
     return jsonify({"eligible": verdict.eligible,

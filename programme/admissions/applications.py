@@ -8,10 +8,11 @@ application at once cannot both succeed (and cannot take two places)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -68,10 +69,10 @@ def apply(session: Session, worker: User, offering: Offering, today: date) -> Ap
     return application
 
 
-def _move(session: Session, application: Application, from_: tuple[AppStatus, ...], **values) -> None:
-    done = session.execute(update(Application).where(Application.id == application.id,
-                                                     Application.status.in_(from_))
-                           .values(**values).execution_options(synchronize_session=False)).rowcount
+def _move(session: Session, application: Application, from_: tuple[AppStatus, ...], **values: Any) -> None:
+    done = cast(CursorResult[Any], session.execute(update(Application).where(Application.id == application.id,
+                                                                             Application.status.in_(from_))
+                                                   .values(**values).execution_options(synchronize_session=False))).rowcount
     if done != 1:
         raise Conflict(_("这份申请的状态已经变化，请刷新后再试。"), code="stale")
     session.refresh(application)
@@ -98,7 +99,7 @@ def _check_offering_places(session: Session, offering_id: int) -> None:
     two admissions at once cannot both take the last place; SQLite has one writer at a time anyway."""
     places = session.scalar(select(Offering.places).where(Offering.id == offering_id).with_for_update())
     taken = session.scalar(select(func.count(Application.id)).where(
-        Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled))))
+        Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled)))) or 0
     if places is not None and taken >= places:
         raise Conflict(_("本专业的%(n)d个招生名额已录满。", n=places), code="offering_full")
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
@@ -148,9 +148,9 @@ def _resize_province(session: Session, actor: User, plan: Plan, places: int, bud
     if row is None or (row.places, row.budget_yuan) == (places, budget):
         return
     before = (row.places, row.budget_yuan)
-    moved = session.execute(update(Quota).where(
+    moved = cast(CursorResult[Any], session.execute(update(Quota).where(
         Quota.id == row.id, Quota.handed_out + Quota.used <= places, Quota.budget_handed_out + Quota.spent <= budget,
-    ).values(places=places, budget_yuan=budget).execution_options(synchronize_session=False)).rowcount
+    ).values(places=places, budget_yuan=budget).execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("各市名额或资金刚被修改，新的总数已不够分配，请刷新后重试。"), code="quota_in_use")
     session.add(QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before[0], places_after=places,

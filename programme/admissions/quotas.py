@@ -10,9 +10,10 @@ programme_quotas back this up. Every reallocation leaves a QuotaChange row.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,19 +74,19 @@ def allocate(session: Session, actor: User, plan: Plan, child: Organisation, pla
     if d_places == 0 and d_budget == 0:
         return row
     with session.begin_nested():  # both rows change, or neither
-        taken = session.execute(update(Quota).where(
+        taken = cast(CursorResult[Any], session.execute(update(Quota).where(
             Quota.id == parent_row.id,
             Quota.handed_out + Quota.used + d_places <= Quota.places,
             Quota.budget_handed_out + Quota.spent + d_budget <= Quota.budget_yuan,
         ).values(handed_out=Quota.handed_out + d_places, budget_handed_out=Quota.budget_handed_out + d_budget)
-            .execution_options(synchronize_session=False)).rowcount
+            .execution_options(synchronize_session=False))).rowcount
         if taken != 1:
             raise Conflict(_("%(org)s 剩余名额或资金不足。", org=parent.name), code="quota_exceeded")
         # The child's row changes only if nobody changed it since we read it, and it still covers what it gave.
-        changed = session.execute(update(Quota).where(
+        changed = cast(CursorResult[Any], session.execute(update(Quota).where(
             Quota.id == row.id, Quota.places == before_places, Quota.budget_yuan == before_budget,
             Quota.handed_out + Quota.used <= places, Quota.budget_handed_out + Quota.spent <= budget_yuan,
-        ).values(places=places, budget_yuan=budget_yuan).execution_options(synchronize_session=False)).rowcount
+        ).values(places=places, budget_yuan=budget_yuan).execution_options(synchronize_session=False))).rowcount
         if changed != 1:
             raise Conflict(_("%(org)s 已向下分配或使用的名额、资金多于新的数额，或刚被他人修改。", org=child.name),
                            code="quota_in_use")
@@ -127,9 +128,9 @@ def set_top_up(session: Session, actor: User, plan: Plan, org: Organisation, yua
 
 def take_place(session: Session, plan_id: int, county_id: int) -> None:
     """One county place for a verified application, or Conflict when none is left."""
-    done = session.execute(update(Quota).where(
+    done = cast(CursorResult[Any], session.execute(update(Quota).where(
         Quota.plan_id == plan_id, Quota.org_id == county_id, Quota.handed_out + Quota.used + 1 <= Quota.places,
-    ).values(used=Quota.used + 1).execution_options(synchronize_session=False)).rowcount
+    ).values(used=Quota.used + 1).execution_options(synchronize_session=False))).rowcount
     if done != 1:
         raise Conflict(_("本县（市、区）的名额已用完，无法通过审核。"), code="quota_full")
 
@@ -141,10 +142,10 @@ def release_place(session: Session, plan_id: int, county_id: int) -> None:
 
 def spend(session: Session, plan_id: int, county_id: int, yuan: int) -> None:
     """Take province money from the county's share for a subsidy; Conflict when the share is spent."""
-    done = session.execute(update(Quota).where(
+    done = cast(CursorResult[Any], session.execute(update(Quota).where(
         Quota.plan_id == plan_id, Quota.org_id == county_id,
         Quota.budget_handed_out + Quota.spent + yuan <= Quota.budget_yuan,
-    ).values(spent=Quota.spent + yuan).execution_options(synchronize_session=False)).rowcount
+    ).values(spent=Quota.spent + yuan).execution_options(synchronize_session=False))).rowcount
     if done != 1:
         raise Conflict(_("本县（市、区）的省级补贴资金不足。"), code="budget_exceeded")
 

@@ -4,6 +4,7 @@ and certificate results, and download the templates. Thin: read the upload, call
 from __future__ import annotations
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -12,12 +13,13 @@ from app.extensions import db
 from app.tabular import TableLimits
 from app.web import current_user_or_none
 from programme.exchange import imports as exchange
+from programme.exchange.models import ExchangeKind
 from programme.web import show_invalid, support_bp
 
 
 @support_bp.route("/exchange", methods=["GET", "POST"])
 @login_required
-def exchange_page():
+def exchange_page() -> ResponseReturnValue:
     user, report, status = current_user_or_none(), None, 200
     orgs = exchange.senders_for(db.session, user)
     if not orgs:
@@ -50,9 +52,9 @@ def exchange_page():
 
 @support_bp.get("/exchange/template/<kind>.csv")
 @login_required
-def exchange_template(kind: str):
+def exchange_template(kind: str) -> Response:
     try:
-        chosen = exchange.ExchangeKind(kind)
+        chosen = ExchangeKind(kind)
         body = exchange.template_csv(chosen)
     except (ValueError, KeyError):
         raise NotFound(_("没有这种数据模板。")) from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 
 from app.accounts.policy import require
@@ -35,14 +35,14 @@ def _review_json(review: claim_checks.Review) -> dict[str, Any]:
 
 
 @api_bp.get("/claims/<int:claim_id>/review")
-def claim_review(claim_id: int):
+def claim_review(claim_id: int) -> Response:
     item = subsidies.get(db.session, claim_id)
     require(_reviewer(), "subsidy.verify", item)
     return jsonify(_review_json(claim_checks.review(db.session, item)))
 
 
 @api_bp.post("/claims/<int:claim_id>/evidence-check")
-def claim_evidence_check(claim_id: int):
+def claim_evidence_check(claim_id: int) -> Response:
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
     try:
@@ -56,7 +56,7 @@ def claim_evidence_check(claim_id: int):
 
 
 @api_bp.post("/claims/<int:claim_id>/decision")
-def claim_decision(claim_id: int):
+def claim_decision(claim_id: int) -> Response:
     """{"decision": "approve" | "reject", "comment": "..."}: approval is refused (409 already_subsidised or
     already_decided, 400 no_evidence or mismatch, 403 own_claim) unless the claim rests on agreeing evidence."""
     body = request.get_json(silent=True)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.masking import mask_id_number
@@ -194,11 +194,11 @@ def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str
     if not claim.files:
         raise Invalid(_("这份申请没有上传证明材料，无法核验。"), code="no_files")
     note = clean_text(note)[:500]
-    moved = session.execute(update(SubsidyClaim).where(
+    moved = cast(CursorResult[Any], session.execute(update(SubsidyClaim).where(
         SubsidyClaim.id == claim.id, SubsidyClaim.status == ClaimStatus.claimed,
         SubsidyClaim.evidence_checked_at.is_(None)).values(
         evidence_checked_by_id=getattr(actor, "id", None), evidence_checked_at=utcnow(), evidence_check_note=note)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("这份申请已经审核，或证明材料已核验过。"), code="already_checked")
     session.refresh(claim)

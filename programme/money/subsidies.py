@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,6 +74,7 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
     if checked and storage is None:
         raise ValueError("files need a storage")
     for kind, kept in checked:
+        assert storage is not None  # checked above
         evidence_files.store(session, actor, item, kind, kept, storage)
     return item
 
@@ -91,9 +93,9 @@ def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number:
     values: dict[str, object] = {"certificate_number": number, "attained_on": attained_on}
     if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
         values.update(evidence_checked_by_id=None, evidence_checked_at=None, evidence_check_note="")
-    moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
-                                                       SubsidyClaim.status == ClaimStatus.claimed)
-                            .values(**values).execution_options(synchronize_session=False)).rowcount
+    moved = cast(CursorResult[Any], session.execute(
+        update(SubsidyClaim).where(SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed)
+        .values(**values).execution_options(synchronize_session=False))).rowcount
     if moved != 1:  # decided meanwhile: what the reviewer approved stays as it was
         raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
     session.refresh(item)
@@ -140,12 +142,12 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
     try:
         with session.begin_nested():
             # ... and still the number and date that were checked (a correction filed meanwhile voids this)
-            moved = session.execute(update(SubsidyClaim).where(
+            moved = cast(CursorResult[Any], session.execute(update(SubsidyClaim).where(
                 SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed,
                 SubsidyClaim.certificate_number == item.certificate_number,
                 SubsidyClaim.attained_on.is_(None) if item.attained_on is None
                 else SubsidyClaim.attained_on == item.attained_on)
-                .values(**values).execution_options(synchronize_session=False)).rowcount
+                .values(**values).execution_options(synchronize_session=False))).rowcount
     except IntegrityError:  # another approval consumed the same result first
         raise Conflict(_("这项成果（证书编号 %(no)s）已获得补贴，不能重复补贴。", no=item.certificate_number),
                        code="already_subsidised") from None
@@ -175,9 +177,9 @@ def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_i
 
 
 def _pay_one(session: Session, batch: PaymentBatch, item: SubsidyClaim, paid_on: date) -> None:
-    moved = session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id,
-                                                       SubsidyClaim.status == ClaimStatus.approved)
-                            .values(status=ClaimStatus.paid).execution_options(synchronize_session=False)).rowcount
+    moved = cast(CursorResult[Any], session.execute(
+        update(SubsidyClaim).where(SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.approved)
+        .values(status=ClaimStatus.paid).execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("第 %(n)d 号申请已支付或尚未核准，不能重复支付。", n=item.id), code="already_paid")
     try:

@@ -5,7 +5,7 @@ Pure functions of their input; every label is escaped."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
@@ -38,7 +38,7 @@ def bar_chart(title: str, items: Sequence[tuple[str, float]], *, colour: str = P
     return Markup("".join(parts))  # noqa: S704 - every label and title above went through escape()
 
 
-def column_chart(title: str, series: dict[str, Sequence[tuple[str, float]]]) -> Markup:
+def column_chart(title: str, series: Mapping[str, Sequence[tuple[str, float]]]) -> Markup:
     """Grouped columns: one group per category (e.g. a year), one coloured column per series, with a legend."""
     names = list(series)
     categories = list(dict.fromkeys(c for values in series.values() for c, _v in values))

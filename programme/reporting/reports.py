@@ -42,7 +42,7 @@ from programme.admissions.qrcodes import cjk_font
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money.models import SubsidyClaim, SubsidyPayment
 
-Query = Callable[[Organisation], Select[Any]]
+Query = Callable[[Organisation], Select[*tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def _year(column: Any) -> Any:
     return year_of(column).label("year")
 
 
-def _in_region(query: Select[Any], user_column: Any, org: Organisation) -> Select[Any]:
+def _in_region(query: Select[*tuple[Any, ...]], user_column: Any, org: Organisation) -> Select[*tuple[Any, ...]]:
     """Join a user column to the union on the worker's profile and keep the union's subtree."""
     return (query.join(WorkerProfile, WorkerProfile.user_id == user_column)
             .join(Organisation, Organisation.id == WorkerProfile.union_id)
@@ -67,14 +67,14 @@ def _in_region(query: Select[Any], user_column: Any, org: Organisation) -> Selec
 
 
 def _regional(model: Any, user_column: Any, when: Any, value: Any, *where: Any) -> Query:
-    def query(org: Organisation) -> Select[Any]:
+    def query(org: Organisation) -> Select[*tuple[Any, ...]]:
         base = select(Organisation.path, _year(when), value).select_from(model).where(when.is_not(None), *where)
         return _in_region(base, user_column, org).group_by(Organisation.path, "year")
     return query
 
 
 def _by_industry(model: Any, user_column: Any, resource_column: Any, when: Any, value: Any, *where: Any) -> Query:
-    def query(org: Organisation) -> Select[Any]:
+    def query(org: Organisation) -> Select[*tuple[Any, ...]]:
         base = (select(ResourceIndustry.industry, _year(when), value).select_from(model)
                 .join(ResourceIndustry, ResourceIndustry.resource_id == resource_column)
                 .where(when.is_not(None), *where))
@@ -82,7 +82,7 @@ def _by_industry(model: Any, user_column: Any, resource_column: Any, when: Any, 
     return query
 
 
-def _referred(org: Organisation) -> Select[Any]:
+def _referred(org: Organisation) -> Select[*tuple[Any, ...]]:
     return (select(Organisation.path, _year(User.created_at), func.count(User.id))
             .join(User, User.referred_by_id == Organisation.id)
             .where(Organisation.path.startswith(org.path)).group_by(Organisation.path, "year"))
@@ -121,7 +121,7 @@ def support_metrics() -> list[Metric]:
 
 def _by_county(value: Any, *joins: tuple[Any, Any], where: tuple[Any, ...] = ()) -> Query:
     """Programme figures count in the county union of the application (`Application.county_id`), by plan year."""
-    def query(org: Organisation) -> Select[Any]:
+    def query(org: Organisation) -> Select[*tuple[Any, ...]]:
         base = select(Organisation.path, Plan.year.label("year"), value).select_from(Application)
         for target, on in joins:
             base = base.join(target, on)
@@ -131,7 +131,7 @@ def _by_county(value: Any, *joins: tuple[Any, Any], where: tuple[Any, ...] = ())
     return query
 
 
-def _budget(org: Organisation) -> Select[Any]:
+def _budget(org: Organisation) -> Select[*tuple[Any, ...]]:
     """Province money per region: what each union below received, and what this union kept for itself."""
     kept = case((Quota.org_id == org.id, Quota.budget_yuan - Quota.budget_handed_out), else_=Quota.budget_yuan)
     regions = [org.id] + [c.id for c in org.children if c.kind == OrgKind.union]
@@ -140,7 +140,7 @@ def _budget(org: Organisation) -> Select[Any]:
             .where(Quota.org_id.in_(regions)).group_by(Organisation.path, Plan.year))
 
 
-def _referred_applications(org: Organisation) -> Select[Any]:
+def _referred_applications(org: Organisation) -> Select[*tuple[Any, ...]]:
     return (select(Organisation.path, Plan.year.label("year"), func.count(Application.id)).select_from(Application)
             .join(Plan, Plan.id == Application.plan_id).join(User, User.id == Application.user_id)
             .join(Organisation, Organisation.id == User.referred_by_id)
@@ -245,7 +245,9 @@ def tables(report: Report) -> dict[str, list[list[Any]]]:
 
 def xlsx(report: Report) -> bytes:
     book = Workbook()
-    book.remove(book.active)
+    first = book.active
+    assert first is not None  # a new workbook has one sheet
+    book.remove(first)
     for title, rows in tables(report).items():
         sheet = book.create_sheet(title)
         for row in rows:

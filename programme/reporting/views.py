@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -16,7 +17,7 @@ from programme.reporting import charts, reports
 from programme.web import support_bp
 
 
-def _report_for(code: str):
+def _report_for(code: str) -> reports.Report:
     year = request.args.get("year", type=int)
     org = qrcodes.union(db.session, code)
     return reports.build(db.session, user(), org, year)
@@ -24,7 +25,7 @@ def _report_for(code: str):
 
 @support_bp.get("/reports")
 @login_required
-def reports_home():
+def reports_home() -> ResponseReturnValue:
     """Union staff go straight to their own union's dashboard; others see the (empty) list of theirs."""
     unions = qrcodes.unions_for(db.session, user())
     own = qrcodes.own_unions(unions)
@@ -55,14 +56,14 @@ def _charts(report: reports.Report) -> list[tuple[str, Any]]:
 
 @support_bp.get("/reports/<code>")
 @login_required
-def report(code: str):
+def report(code: str) -> str:
     result = _report_for(code)
     return render_template("programme/reports/dashboard.html", report=result, charts=_charts(result))
 
 
 @support_bp.get("/reports/<code>/report.xlsx")
 @login_required
-def report_xlsx(code: str):
+def report_xlsx(code: str) -> Response:
     result = _report_for(code)
     return Response(reports.xlsx(result), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename=report-{code}-{result.year or 'all'}.xlsx"})
@@ -70,7 +71,7 @@ def report_xlsx(code: str):
 
 @support_bp.get("/reports/<code>/<int:year>.pdf")
 @login_required
-def report_pdf(code: str, year: int):
+def report_pdf(code: str, year: int) -> Response:
     org = qrcodes.union(db.session, code)
     result = reports.build(db.session, user(), org, year)
     title = _("%(org)s %(year)d年度 职工学历技能双提升行动统计报告", org=org.name, year=year)

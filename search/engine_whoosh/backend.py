@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from search import analysis
 from search.backend import CatchUp, IndexBusy, IndexCheck, SearchRequest, SearchResult, Suggestion
@@ -18,8 +18,9 @@ from search.documents import ResourceDoc
 from search.engine_whoosh import generations
 from search.engine_whoosh.execute import execute, warm
 from search.engine_whoosh.generations import BUILDING, CURRENT, Generation, read_pointer, write_pointer
+from search.engine_whoosh.postings import View
 from search.engine_whoosh.store import REFRESH_SECONDS, IndexStore
-from search.query import TEXT_FIELDS, ParsedQuery
+from search.query import TEXT_FIELDS, Concept, ParsedQuery
 from search.suggest import SuggestStore
 
 
@@ -31,7 +32,7 @@ class _Batch:
     """Writes of one `WhooshBackend.batch`: index and suggestions under the index's lock, noted in the journal
     of a rebuild that is running (so that it catches up on them)."""
 
-    def __init__(self, backend: WhooshBackend, live: Generation, writer):
+    def __init__(self, backend: WhooshBackend, live: Generation, writer: Any) -> None:  # a Whoosh writer
         self.backend, self.live, self.writer = backend, live, writer
 
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
@@ -185,29 +186,30 @@ class WhooshBackend:
         result.suggestion = suggestion
         return result
 
-    def _did_you_mean(self, view, parsed: ParsedQuery | None) -> str | None:
+    def _did_you_mean(self, view: View, parsed: ParsedQuery | None) -> str | None:
         """The query with each part that was not found as typed replaced by the likeliest intended words."""
         if parsed is None or parsed.empty:
             return None
-        parts, changed = [], False
+        parts: list[str] = []
+        changed = False
         for concept in parsed.concepts:
             fixed = self._fix(view, concept)
             parts.append(fixed or concept.text)
             changed = changed or bool(fixed and fixed != concept.text)
         return " ".join(parts) if changed else None
 
-    def _fix(self, view, concept) -> str | None:
+    def _fix(self, view: View, concept: Concept) -> str | None:
         for alt in concept.alternatives:
             if alt.kind == "pinyin":  # read by sound: say which Chinese it found
-                words = [self.suggestions.chinese_for(token) for token in alt.tokens]
-                return "".join(words) if all(words) else None
+                chinese = [self.suggestions.chinese_for(token) for token in alt.tokens]
+                return "".join(cast(list[str], chinese)) if all(chinese) else None
         if len(concept.alternatives) != 1 or concept.alternatives[0].kind != "text":
             return None  # a synonym or a pinyin/initials reading already answered it
         words = list(concept.alternatives[0].words or concept.alternatives[0].tokens)
         if all(
                 any(view.has_term(f, w) for f in TEXT_FIELDS) for w in words):
             return None
-        fixed = []
+        fixed: list[str] = []
         for word in words:
             if analysis.has_cjk(word):  # a Chinese typo: a word that sounds (nearly) the same
                 spelled = analysis.spelled(word)[0]

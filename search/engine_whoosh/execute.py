@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, KeysView, Mapping, Sequence
 from dataclasses import replace
+from typing import cast
 
 from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from search.engine_whoosh import snippets
@@ -35,6 +37,10 @@ class Matched:
     scores per query)."""
 
     __slots__ = ("scores", "bits", "ranked", "rankable")
+    scores: Scores
+    bits: int | None
+    ranked: list[int] | None  # documents in rank order, once `rank` ran
+    rankable: bool
 
     def __init__(self, scores: Scores, bits: int | None = None, rankable: bool = False):
         self.scores, self.bits, self.ranked, self.rankable = scores, bits, None, rankable
@@ -58,7 +64,7 @@ class Matched:
             self.rank(enrolled)
         raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
         size, out = len(raw), []
-        for doc in self.ranked:
+        for doc in cast(list[int], self.ranked):  # rank() has set it
             index = doc >> 3
             if index < size and raw[index] >> (doc & 7) & 1:
                 out.append(doc)
@@ -73,7 +79,7 @@ MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (abo
 
 def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:
     """The word's matches in `view`, made once; the least recently asked are dropped past MEMO_DOCS."""
-    memo = view.memo
+    memo = cast("OrderedDict[tuple[str, str], Matched]", view.memo)  # postings.py cannot name Matched
     found = memo.get(key)
     if found is None:
         found = memo[key] = make()
@@ -94,7 +100,8 @@ def warm(old: View, new: View) -> None:
     """Prepare in `new` the words most recently asked of `old` (matches and rank order), so that the first
     queries after an index commit find them ready. Run by whoever commits, before the new View is used."""
     try:
-        recent = list(old.memo.items())[-WARM_WORDS:]  # oldest first, as they go into the new memo
+        memo = cast("OrderedDict[tuple[str, str], Matched]", old.memo)
+        recent = list(memo.items())[-WARM_WORDS:]  # oldest first, as they go into the new memo
     except RuntimeError:  # changed by a query meanwhile: start cold
         return
     enrolled = new.sort["enrolled"]
@@ -116,7 +123,7 @@ def _and(parts: list[Matched]) -> Matched:
     if len(parts) == 1:
         return parts[0]
     parts = sorted(parts, key=lambda part: len(part.scores))
-    keys = parts[0].scores.keys()
+    keys: set[int] | KeysView[int] = parts[0].scores.keys()
     for other in parts[1:]:
         keys = keys & other.scores.keys()
         if not keys:

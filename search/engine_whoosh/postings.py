@@ -22,7 +22,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 # Whoosh internals (_lenfield, LENGTHS_COLUMN, SegmentReader._perdoc): tested by
 # tests/search/test_whoosh_internals.py::test_field_lengths_read_from_the_lengths_column_are_whooshs
@@ -48,8 +48,8 @@ _segment_lock = threading.Lock()
 
 
 class Posting(NamedTuple):
-    ids: array      # global doc numbers, ascending
-    scores: array   # BM25 contribution of this term in this field, per doc
+    ids: array[int]      # global doc numbers, ascending
+    scores: array[float]   # BM25 contribution of this term in this field, per doc
     bits: int       # the same doc numbers as a bitset
 
 
@@ -77,7 +77,7 @@ def bits_to_ids(bits: int) -> list[int]:
     return out
 
 
-def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
+def decode(segreader: Any, field: str, term: str) -> tuple[list[int], list[float]]:
     """Local doc numbers and weights of a term in one segment, deleted documents included."""
     try:
         matcher = segreader.postings(field, term)
@@ -118,7 +118,7 @@ def decode(segreader, field: str, term: str) -> tuple[list[int], list[float]]:
         matcher._goto(matcher._nextoffset)
 
 
-def _segment_data(segreader) -> SegmentData:
+def _segment_data(segreader: Any) -> SegmentData:  # a Whoosh SegmentReader
     key = segreader.segment().segment_id()
     with _segment_lock:
         if key in _segment_cache:
@@ -148,7 +148,7 @@ def _segment_data(segreader) -> SegmentData:
 class View:
     """One generation of the index, with everything a query needs precomputed. Shared by threads."""
 
-    def __init__(self, searcher):
+    def __init__(self, searcher: Any) -> None:  # a Whoosh Searcher
         self.searcher = searcher
         self.reader = searcher.reader()
         self.generation = self.reader.generation()
@@ -172,10 +172,10 @@ class View:
                 for field, values in data.facets.items():
                     for value, bits in values.items():
                         self.facets[field][value] = self.facets[field].get(value, 0) | bits << offset
-                for name, values in data.sort.items():
-                    self.sort[name].extend(values)
-                for field, values in data.lengths.items():
-                    self.lengths[field].extend(values)
+                for name, column in data.sort.items():
+                    self.sort[name].extend(column)
+                for field, lengths in data.lengths.items():
+                    self.lengths[field].extend(lengths)
                 if segreader.deleted_docs_set:
                     deleted_bits |= ids_to_bits(segreader.deleted_docs_set, segreader.doc_count_all()) << offset
         self.live = ((1 << self.size) - 1) & ~deleted_bits
@@ -184,7 +184,7 @@ class View:
 
     def doc_frequency(self, field: str, term: str) -> int:
         with self.io_lock:
-            return self.reader.doc_frequency(field, term)
+            return cast(int, self.reader.doc_frequency(field, term))
 
     def has_term(self, field: str, term: str) -> bool:
         with self.io_lock:
@@ -241,6 +241,6 @@ class View:
                               self.avg_length[field])
         return Posting(array("l", ids), array("d", scores), ids_to_bits(ids, self.size))
 
-    def stored(self, doc: int) -> dict:
+    def stored(self, doc: int) -> dict[str, Any]:
         with self.io_lock:
-            return self.searcher.stored_fields(doc)
+            return cast(dict[str, Any], self.searcher.stored_fields(doc))

@@ -10,6 +10,9 @@ Changing anything here means `SCHEMA_VERSION` goes up; an index with another ver
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency
@@ -30,7 +33,7 @@ class ChineseFrequency(Frequency):
     objects of the generic path, a third of indexing time. No positions: phrases are answered by the
     word pairs (shingles) the analyzer indexes, which is one posting list instead of a positions check."""
 
-    def word_values(self, value, analyzer, **kwargs):
+    def word_values(self, value: Any, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
         if not isinstance(analyzer, ChineseTokenizer) or not isinstance(value, str):
             yield from super().word_values(value, analyzer, **kwargs)
             return

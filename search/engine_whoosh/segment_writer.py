@@ -159,7 +159,7 @@ class TermPool:
 class BulkSegmentWriter(SegmentWriter):
     """A SegmentWriter with a `TermPool` and a direct path from our fields to it (see the module doc)."""
 
-    def __init__(self, ix, **kwargs):
+    def __init__(self, ix: Any, **kwargs: Any) -> None:  # a Whoosh index; SegmentWriter's options
         super().__init__(ix, **kwargs)
         self.pool = TermPool()
         self._plans: dict[str, FieldPlan] = {}

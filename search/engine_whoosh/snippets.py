@@ -6,6 +6,8 @@ safe. Matches found through pinyin or initials highlight the Chinese words they 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from markupsafe import Markup, escape
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
@@ -18,13 +20,13 @@ _analyzer = ChineseTokenizer()
 
 
 class _Formatter(HtmlFormatter):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(tagname="mark", between="…", classname="", termclass="")
 
-    def format_token(self, text, token, replace=False):
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
         # Whoosh internals (HtmlFormatter._text, its escaping): tested by
         # tests/search/test_whoosh_internals.py::test_the_snippet_formatter_escapes_and_marks_as_whooshs_html_formatter
-        return "<mark>" + self._text(text[token.startchar:token.endchar]) + "</mark>"
+        return "<mark>" + cast(str, self._text(text[token.startchar:token.endchar])) + "</mark>"
 
 
 _FORMATTER = _Formatter()

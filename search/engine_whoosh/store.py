@@ -11,9 +11,10 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
@@ -44,23 +45,23 @@ class PlainLengthsCodec(W3Codec):
 
 
 class IndexStore:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._ix = None
+        self._ix: Any = None  # a Whoosh FileIndex, opened on first use
         self._view: View | None = None
         self._checked_at = 0.0
         self._open_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self.needs_rebuild = False  # the schema changed: the index was emptied and must be rebuilt
 
-    def ix(self):
+    def ix(self) -> Any:
         if self._ix is None:
             with self._open_lock:
                 if self._ix is None:
                     self._ix = self._open()
         return self._ix
 
-    def _open(self):
+    def _open(self) -> Any:
         self.path.mkdir(parents=True, exist_ok=True)
         version_file = self.path / VERSION_FILE
         version = version_file.read_text().strip() if version_file.exists() else ""
@@ -74,8 +75,8 @@ class IndexStore:
         version_file.write_text(str(SCHEMA_VERSION))
         return ix
 
-    def _open_writer(self, timeout: float, procs: int = 1, limitmb: int = 256):
-        options = {"timeout": timeout, "delay": 0.05, "limitmb": limitmb, "codec": PlainLengthsCodec()}
+    def _open_writer(self, timeout: float, procs: int = 1, limitmb: int = 256) -> Any:
+        options: dict[str, Any] = {"timeout": timeout, "delay": 0.05, "limitmb": limitmb, "codec": PlainLengthsCodec()}
         try:
             return (BulkMultiWriter(self.ix(), procs=procs, make=to_document, **options) if procs > 1
                     else BulkSegmentWriter(self.ix(), **options))
@@ -83,7 +84,8 @@ class IndexStore:
             raise IndexBusy(f"search index at {self.path} is locked by another writer") from err
 
     @contextmanager
-    def writer(self, timeout: float = WRITE_TIMEOUT, procs: int = 1, limitmb: int = 256, clear: bool = False):
+    def writer(self, timeout: float = WRITE_TIMEOUT, procs: int = 1, limitmb: int = 256,
+               clear: bool = False) -> Iterator[Any]:
         """The index's only writer; commits on success, cancels on error. Raises IndexBusy on timeout."""
         writer = self._open_writer(timeout, procs, limitmb)
         try:
@@ -95,7 +97,7 @@ class IndexStore:
         self._checked_at = 0.0  # our own change: look at once
 
     @contextmanager
-    def holding(self, timeout: float = WRITE_TIMEOUT):
+    def holding(self, timeout: float = WRITE_TIMEOUT) -> Iterator[None]:
         """The write lock without writing (a rebuild's switch: no writer commits in between)."""
         writer = self._open_writer(timeout)
         try:
@@ -103,9 +105,10 @@ class IndexStore:
         finally:
             writer.cancel()
 
-    def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int | str], writer=None) -> tuple[int, int]:
+    def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int | str],
+              writer: Any = None) -> tuple[int, int]:
         """Add or replace `docs` and remove `delete_ids` (missing ones are fine): (indexed, deleted)."""
-        def run(w) -> tuple[int, int]:
+        def run(w: Any) -> tuple[int, int]:
             deleted = sum(w.delete_by_term("id", str(i)) for i in delete_ids)
             indexed = 0
             for doc in docs:
@@ -156,15 +159,16 @@ class IndexStore:
         if view is None:
             self._refresh_lock.acquire()
         try:
-            if self._view is view or self._view.generation != self._latest(self._view):
-                self._view = View(self.ix().searcher())
-            return self._view
+            current = self._view  # None only on the first call, when `view` is None too
+            if current is view or current is None or current.generation != self._latest(current):
+                current = self._view = View(self.ix().searcher())
+            return current
         finally:
             self._refresh_lock.release()
 
     def _latest(self, view: View | None) -> int:
         try:
-            return self.ix().latest_generation()
+            return cast(int, self.ix().latest_generation())
         except OSError:  # a rebuild switched and removed this folder: answer from `view` until the backend follows
             return view.generation if view is not None else -1
 

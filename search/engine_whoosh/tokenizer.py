@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from whoosh.analysis import Token, Tokenizer
 
 from search.analysis import CLAUSE_END_RE, RUN_RE, normalize, pieces, run_counts
@@ -48,8 +51,9 @@ class ChineseTokenizer(Tokenizer):
         """(UTF-8 term, occurrences) of one clause from `clauses`."""
         return tuple((term.encode("utf-8"), count) for term, count in self._normalized_counts(clause).items())
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(self, value: str, positions: bool = False, chars: bool = False, keeporiginal: bool = False,
+                 removestops: bool = True, start_pos: int = 0, start_char: int = 0, tokenize: bool = True,
+                 mode: str = "", **kwargs: Any) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
             token.original = token.text = value
