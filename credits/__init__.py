@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app import demo as app_demo
 from app import events
 from credits import api, awards, models, views  # noqa: F401 - models registers the tables
+from credits import demo as credits_demo
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     events.subscribe(events.RESOURCE_COMPLETED, awards.on_resource_completed)
+    # pathways, a conversion row, a recognition request to review
+    app_demo.register(app, "credit bank", lambda session, options: credits_demo.load(session))
