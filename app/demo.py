@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
@@ -78,7 +79,7 @@ class Options:
     """What a part may ask of the run. `ready_media(session, lessons)` gives video lessons their clips before they
     are submitted: media's hook (set_ready_media), for the catalog, which never imports media."""
 
-    ready_media: Callable[[Session, list], int] | None = None
+    ready_media: Callable[[Session, list[Any]], int] | None = None
 
 
 Part = Callable[[Session, Options], dict[str, int]]
@@ -94,6 +95,15 @@ def register(app: Flask, name: str, part: Part) -> None:
 def set_ready_media(app: Flask, ready: Callable[..., int]) -> None:
     """Media's `ready(session, lessons, *, short_full_length)`, for Options.ready_media."""
     app.extensions["demo_ready_media"] = ready
+
+
+def _counted(ready: Callable[..., int], counts: dict[str, int],
+             short_full_length: bool) -> Callable[[Session, list[Any]], int]:
+    """Media's hook for Options.ready_media, the clips it makes counted as "demo clips"."""
+    def ready_media(session: Session, lessons: list[Any]) -> int:
+        counts["demo clips"] = ready(session, lessons, short_full_length=short_full_length)
+        return counts["demo clips"]
+    return ready_media
 
 
 def demo_loaded(data_dir: str) -> bool:
@@ -128,12 +138,7 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
     ready = current_app.extensions.get("demo_ready_media")
-
-    def ready_media(session: Session, lessons: list) -> int:
-        counts["demo clips"] = ready(session, lessons, short_full_length=short_course_full_length)
-        return counts["demo clips"]
-
-    options = Options(ready_media=ready_media if ready is not None else None)
+    options = Options(ready_media=_counted(ready, counts, short_course_full_length) if ready is not None else None)
     parts = current_app.extensions.get("demo_parts", {})
     for name in PARTS:
         if name in parts:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, or_, select, update
 
 from app.accounts.models import User, UserSession
 from app.db import DirectStatement
@@ -23,7 +23,7 @@ class Snapshot:
     """The progress row as read, for one compare-and-set attempt."""
 
     id: int
-    watched: list
+    watched: list[list[float]]
     covered_s: float
     position_s: float
     furthest_s: float
@@ -43,7 +43,8 @@ SNAPSHOT = [getattr(LessonProgress, name) for name in Snapshot.__dataclass_field
 @functools.cache
 def statements() -> dict[str, DirectStatement]:
     """Built once with bound parameters: constructing SQL expressions was a large share of a heartbeat's time."""
-    uid, lid = bindparam("uid"), bindparam("lid")
+    uid: BindParameter[int] = bindparam("uid")
+    lid: BindParameter[int] = bindparam("lid")
     context = (select(Lesson.id, Lesson.type, Lesson.duration_s, Lesson.resource_id,
                       Resource.status.label("resource_status"),
                       Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at, Enrolment.last_active_at,
@@ -61,11 +62,13 @@ def statements() -> dict[str, DirectStatement]:
                .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
                .outerjoin(LearnerClock, LearnerClock.user_id == uid)
                .where(User.id == uid))
-    rows, enrolments, clocks = LessonProgress.__table__, Enrolment.__table__, LearnerClock.__table__  # Core: no ORM
+    rows, enrolments, clocks = (cast(Table, model.__table__)  # Core: no ORM
+                                for model in (LessonProgress, Enrolment, LearnerClock))
     fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
     cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
            .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
-    cms, seq = bindparam("cms"), bindparam("seq")
+    cms: BindParameter[int] = bindparam("cms")
+    seq: BindParameter[int] = bindparam("seq")
     resume = (update(enrolments)
               .where(enrolments.c.id == bindparam("eid"),
                      or_(enrolments.c.last_client_ms < cms,
