@@ -1,13 +1,16 @@
 """The demo data `make run` loads into an empty database: the Zhejiang union tree, a few
-institutions and enterprises, and one account per role so a new user can try every page.
+institutions and enterprises, and one account per role so a new user can try every page; then each domain's
+part, registered by its package's init_app (app sits below the domains and imports none of them).
 Written by us; nothing here comes from ../shared."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -65,6 +68,44 @@ DEMO_ACCOUNTS = [
 ]
 
 
+# The domains' parts in the order they run: each builds on those before it (the catalog on the accounts, learning
+# on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
+PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
+         "this year's programme")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a part may ask of the run. `ready_media(session, lessons)` gives video lessons their clips before they
+    are submitted: media's hook (set_ready_media), for the catalog, which never imports media."""
+
+    ready_media: Callable[[Session, list[Any]], int] | None = None
+
+
+Part = Callable[[Session, Options], dict[str, int]]
+
+
+def register(app: Flask, name: str, part: Part) -> None:
+    """A domain's demo rows, loaded as `name` in PARTS' order; called from its package's init_app."""
+    if name not in PARTS:
+        raise ValueError(f"demo part {name!r} is not in app.demo.PARTS")
+    app.extensions.setdefault("demo_parts", {})[name] = part
+
+
+def set_ready_media(app: Flask, ready: Callable[..., int]) -> None:
+    """Media's `ready(session, lessons, *, short_full_length)`, for Options.ready_media."""
+    app.extensions["demo_ready_media"] = ready
+
+
+def _counted(ready: Callable[..., int], counts: dict[str, int],
+             short_full_length: bool) -> Callable[[Session, list[Any]], int]:
+    """Media's hook for Options.ready_media, the clips it makes counted as "demo clips"."""
+    def ready_media(session: Session, lessons: list[Any]) -> int:
+        counts["demo clips"] = ready(session, lessons, short_full_length=short_full_length)
+        return counts["demo clips"]
+    return ready_media
+
+
 def demo_loaded(data_dir: str) -> bool:
     return (Path(data_dir) / MARKER).exists()
 
@@ -96,36 +137,12 @@ def load(session: Session, progress: Callable[[str], None] = lambda part: None, 
         service.create_user(session, SYSTEM, phone=phone, name=name, role=role, org=org, password=DEMO_PASSWORD,
                             org_admin=org is not None and org.kind != OrgKind.union)
         counts["users"] += 1
-    progress("catalog")
-    # Each domain package's demo loader is imported here, at run time, and not at the top: app sits below every
-    # domain package (they all import app), so importing them from app's module level would be a cycle.
-    from catalog import demo as catalog_demo  # the catalog's menu, resources and union catalogs
-    from media import demo as media_demo  # demo clips on the video lessons, before they are submitted
-
-    def ready_media(session: Session, lessons: list) -> int:
-        counts["demo clips"] = media_demo.ready_clips(session, lessons, short_full_length=short_course_full_length)
-        return counts["demo clips"]
-
-    counts.update(catalog_demo.load(session, ready_media=ready_media))
-    progress("search synonyms")
-    from search import synonyms  # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
-
-    counts["synonyms"] = synonyms.seed(session)
-    progress("quiz and enrolments")
-    from learning import demo as learning_demo  # a quiz, and the demo worker enrolled in two resources
-
-    counts.update(learning_demo.load(session))
-    progress("credit bank")
-    from credits import demo as credit_demo  # pathways, a conversion row, a recognition request to review
-
-    counts.update(credit_demo.load(session))
-    progress("policy, enquiries, surveys")
-    from programme.voice import demo as support_demo  # policy page, enquiries, ratings, QR registrations
-
-    counts.update(support_demo.load(session))
-    progress("this year's programme")
-    from programme import demo as programme_demo  # this year's plan, quotas, offerings, an enrolled applicant
-
-    counts.update(programme_demo.load(session))
+    ready = current_app.extensions.get("demo_ready_media")
+    options = Options(ready_media=_counted(ready, counts, short_course_full_length) if ready is not None else None)
+    parts = current_app.extensions.get("demo_parts", {})
+    for name in PARTS:
+        if name in parts:
+            progress(name)
+            counts.update(parts[name](session, options))
     (Path(current_app.config["DATA_DIR"]) / MARKER).touch()
     return counts

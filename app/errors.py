@@ -139,7 +139,7 @@ def register(app: Flask) -> None:
         return error_response(400, "value_out_of_range", _("输入的数字或文字超出了允许的范围，请修改后重试。"))
 
     try:  # statements run on the driver's own cursor (app.db.DirectStatement) raise the driver's error
-        import psycopg
+        import psycopg  # here, in a try: an optional driver (SQLite needs none), only the app's handler needs it
     except ImportError:  # pragma: no cover - psycopg is a dependency, but SQLite needs none
         pass
     else:

@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
-from sqlalchemy import text
 
 from app.db import utcnow
 from app.demo import DEMO_PASSWORD, accounts_to_show
 from app.extensions import db
+from app.health import database_ok, read_only
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
@@ -53,12 +53,10 @@ def healthz():
 
 
 def _database_state() -> str:
+    if not database_ok(db.session):
+        return "unavailable"
     try:
-        if db.engine.dialect.name == "postgresql":  # a standby, or default_transaction_read_only
-            read_only = db.session.execute(text("SELECT current_setting('transaction_read_only')")).scalar()
-            return "read_only" if read_only == "on" else "ok"
-        db.session.execute(text("SELECT 1"))
-        return "read_only" if "mode=ro" in str(db.engine.url) else "ok"
+        return "read_only" if read_only(db.session) else "ok"
     except Exception:  # noqa: BLE001 - any failure means unhealthy; the reason goes to the log
         log.exception("health check: the database does not answer")
         return "unavailable"

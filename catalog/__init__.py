@@ -10,8 +10,10 @@ def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import catalog.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     # models registers the tables; the view modules attach their routes to the blueprints
+    from app import demo as app_demo
     from app import pagecache
     from catalog import api, manage_views, models, union_views, views  # noqa: F401
+    from catalog import demo as catalog_demo
     from catalog.cli import catalog_cli
     from catalog.counters import ViewCounter
     from catalog.web import api_bp, bp, oai_bp
@@ -22,3 +24,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(catalog_cli)
     app.extensions["catalog_views"] = ViewCounter()
     pagecache.cacheable(app, "catalog.index", "catalog.all_resources", "catalog.category")
+    app_demo.register(app, "catalog", lambda session, options: catalog_demo.load(session, options.ready_media))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from app import demo as app_demo
 from app import events
 from credits import api, awards, models, views  # noqa: F401 - models registers the tables
+from credits import demo as credits_demo
 
 
 def init_app(app: Flask) -> None:
@@ -17,3 +19,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     events.subscribe(events.RESOURCE_COMPLETED, awards.on_resource_completed)
     awards.register()
+    # pathways, a conversion row, a recognition request to review
+    app_demo.register(app, "credit bank", lambda session, options: credits_demo.load(session))

@@ -9,7 +9,9 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
+    from app import demo as app_demo
     from learning import api, group_writer, models, views  # noqa: F401 - models registers the tables
+    from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
@@ -18,3 +20,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
+    # a quiz, and the demo worker enrolled in two resources
+    app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))

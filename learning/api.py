@@ -4,12 +4,9 @@ the learner's history as xAPI statements. Our pages send the X-CSRFToken header;
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.accounts.views import session_user
@@ -20,7 +17,6 @@ from app.web import current_user_required
 from learning import heartbeats, xapi
 
 bp = Blueprint("learning_api", __name__, url_prefix="/api/v1")
-COMMIT_ATTEMPTS = 3
 
 
 @bp.post("/progress")
@@ -36,33 +32,10 @@ def progress():
     def read(session: Session) -> heartbeats.Prepared:  # the session check is part of its first query
         return heartbeats.prepare(session, uid, beat, version)
 
-    if db.engine.dialect.name == "sqlite":  # one writer: heartbeats are committed in groups
-        result = current_app.extensions["heartbeat_writer"].run(read, heartbeats.apply, str(get_locale()))
-    else:
-        result = _record_here(lambda session: heartbeats.apply(session, read(session)))
-    response = jsonify(result)
+    writer = current_app.extensions["heartbeat_writer"]  # chosen by database (learning.group_writer.init_app)
+    response = jsonify(writer.run(read, heartbeats.apply, str(get_locale())))
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _record_here(work: Callable[[Session], dict]) -> dict:
-    """PostgreSQL: write in this request; a lock or serialization failure is tried again, then answered 503."""
-    for _attempt in range(COMMIT_ATTEMPTS - 1):
-        try:
-            return _commit(work)
-        except OperationalError:
-            db.session.rollback()
-    return _commit(work)
-
-
-def _commit(work: Callable[[Session], dict]) -> dict:
-    try:
-        result = work(db.session)
-    except heartbeats.Refused:  # its refusal is counted in this transaction (the group writer commits it too)
-        db.session.commit()
-        raise
-    db.session.commit()
-    return result
 
 
 def _iri(kind: str, *ids: int) -> str:

@@ -16,7 +16,7 @@ A job comes in two halves, `read` and `write`: the group runs every read first, 
 lock is held for the writes alone. Several server processes (`qiuxue serve --workers N`) each have their own
 writer and take turns at that lock (busy timeout); a row changed by the other process between a read and its
 write is caught by the write's compare-and-set, which reads it again inside the transaction.
-PostgreSQL takes concurrent writers and does not use this.
+PostgreSQL takes concurrent writers: there each request writes its own (DirectWriter); init_app picks one.
 """
 
 from __future__ import annotations
@@ -30,11 +30,13 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import force_locale
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.errors import DomainError
 from app.extensions import db
+from learning.heartbeats import Refused
 
 MAX_GROUP = 64
 ATTEMPTS = 3
@@ -159,5 +161,32 @@ class GroupWriter:
             job.result, job.error = None, err
 
 
+class DirectWriter:
+    """PostgreSQL, which takes concurrent writers: each request writes and commits its own heartbeat; a lock or
+    serialization failure is tried again, then raised (503). Same `run` as GroupWriter's."""
+
+    def run(self, read: Callable[[Session], Any], write: Callable[[Session, Any], Any], locale: str) -> Any:
+        """Run `write(session, read(session))` in this request and commit; `locale` is the request's own already."""
+        for _attempt in range(ATTEMPTS - 1):
+            try:
+                return self._commit(read, write)
+            except OperationalError:
+                db.session.rollback()
+        return self._commit(read, write)
+
+    @staticmethod
+    def _commit(read: Callable[[Session], Any], write: Callable[[Session, Any], Any]) -> Any:
+        try:
+            result = write(db.session, read(db.session))
+        except Refused:  # its refusal is counted in this transaction (the group writer commits it too)
+            db.session.commit()
+            raise
+        db.session.commit()
+        return result
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["heartbeat_writer"] = GroupWriter(app)  # one per app, so each test's app has its own
+    """The heartbeat API's writer, chosen once by database: SQLite takes one writer at a time (group commit);
+    PostgreSQL takes many. One per app, so each test's app has its own."""
+    one_writer = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "sqlite"
+    app.extensions["heartbeat_writer"] = GroupWriter(app) if one_writer else DirectWriter()

@@ -10,24 +10,23 @@ re-read happens inside the write transaction. Either way no seconds are lost and
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserSession
-from app.db import DirectStatement, insert_ignore, utcnow
+from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
-from catalog.models import Lesson, LessonType, Resource, ResourceStatus
-from learning import completion, pace, progress
+from catalog.models import LessonType, ResourceStatus
+from learning import completion, pace, progress, progress_store
 from learning.completion import progress_row
 from learning.heartbeat_input import Heartbeat, parse
-from learning.models import Enrolment, LearnerClock, LearningSettings, LessonProgress
+from learning.models import LearnerClock
+from learning.progress_store import Snapshot
 
 __all__ = ["Heartbeat", "Prepared", "Refused", "apply", "parse", "prepare", "progress_row", "record"]
 
@@ -54,86 +53,9 @@ class LessonFacts:
     resource_id: int
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """The progress row as read, for one compare-and-set attempt."""
-
-    id: int
-    watched: list
-    covered_s: float
-    position_s: float
-    furthest_s: float
-    reached_end: bool
-    last_client_ms: int
-    last_seq: int
-    first_client_ms: int
-    max_client_ms: int
-    first_seen_at: datetime
-    completed_at: datetime | None
-    version: int
-
-
-SNAPSHOT = [getattr(LessonProgress, name) for name in Snapshot.__dataclass_fields__]
-
-
 class Refused(Invalid):
     """A heartbeat no real player could have sent. The refusal is counted on the learner's enrolment in the same
     transaction (for staff to review), so the caller commits it, unlike other errors."""
-
-
-@functools.cache
-def _statements() -> dict[str, Any]:
-    """Built once with bound parameters: constructing SQL expressions was a large share of a heartbeat's time."""
-    uid, lid = bindparam("uid"), bindparam("lid")
-    context = (select(Lesson.id, Lesson.type, Lesson.duration_s, Lesson.resource_id,
-                      Resource.status.label("resource_status"),
-                      Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at, Enrolment.last_active_at,
-                      Enrolment.completed_at.label("resource_completed_at"),
-                      LearningSettings.completion_ratio, LearningSettings.min_read_s,
-                      User.session_version, User.is_active_account, UserSession.id.label("session_id"),
-                      LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version.label("clock_version"),
-                      *(column.label(f"row_{column.key}") for column in SNAPSHOT))
-               .select_from(User)
-               .outerjoin(UserSession, and_(UserSession.id == bindparam("sid"), UserSession.user_id == uid))
-               .outerjoin(Lesson, Lesson.id == lid)
-               .outerjoin(Resource, Resource.id == Lesson.resource_id)
-               .outerjoin(Enrolment, and_(Enrolment.resource_id == Lesson.resource_id, Enrolment.user_id == uid))
-               .outerjoin(LearningSettings, LearningSettings.resource_id == Lesson.resource_id)
-               .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
-               .outerjoin(LearnerClock, LearnerClock.user_id == uid)
-               .where(User.id == uid))
-    rows, enrolments, clocks = LessonProgress.__table__, Enrolment.__table__, LearnerClock.__table__  # Core: no ORM
-    fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
-    cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
-           .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
-    cms, seq = bindparam("cms"), bindparam("seq")
-    resume = (update(enrolments)
-              .where(enrolments.c.id == bindparam("eid"),
-                     or_(enrolments.c.last_client_ms < cms,
-                         and_(enrolments.c.last_client_ms == cms, enrolments.c.last_seq < seq)))
-              .values(last_lesson_id=bindparam("v_lesson"), last_position_s=bindparam("v_position"),
-                      last_client_ms=cms, last_seq=seq, last_active_at=bindparam("v_now")))
-    clock = (update(clocks).where(clocks.c.user_id == uid, clocks.c.version == bindparam("old_version"))
-             .values(cursor_ms=bindparam("v_cursor"), spare_s=bindparam("v_spare"), version=bindparam("v_version")))
-    clock_read = select(LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version).where(
-        LearnerClock.user_id == uid)
-    snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
-    return {name: DirectStatement(statement) for name, statement in
-            (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
-             ("clock_read", clock_read))}
-
-
-# These run on the session's connection without the ORM (no identity map is needed) or SQLAlchemy's execution
-# layer (see app.db.DirectStatement): a heartbeat's SQL is most of its cost.
-def _read(conn: Connection, name: str, params: dict[str, Any]) -> Any:
-    """The statement's one row, or None."""
-    found = _statements()[name].rows(conn, params)
-    return found[0] if found else None
-
-
-def _write(conn: Connection, name: str, params: dict[str, Any]) -> int:
-    """How many rows the statement changed."""
-    return _statements()[name].rowcount(conn, params)
 
 
 def _context(conn: Connection, user_id: int, lesson_id: int, session_version: str | None) -> Any:
@@ -141,7 +63,7 @@ def _context(conn: Connection, user_id: int, lesson_id: int, session_version: st
     path. With `session_version` (from the signed cookie: "<version>:<session id>") the account must still be
     active and on that version, and that session not logged out."""
     version, _sep, sid = (session_version or "").partition(":")
-    found = _read(conn, "context", {"uid": user_id, "lid": lesson_id, "sid": sid})
+    found = progress_store.read_context(conn, user_id, lesson_id, sid)
     if found is None or (session_version is not None and (not found.is_active_account or found.session_id is None
                                                            or str(found.session_version) != version)):
         raise LoginRequired(_("请先登录。"))
@@ -156,21 +78,21 @@ def _context(conn: Connection, user_id: int, lesson_id: int, session_version: st
 
 def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFacts) -> Snapshot:
     """The learner's row, created on first use."""
-    params = {"uid": user_id, "lid": lesson.id}
-    row = _read(conn, "snapshot", params)
+    row = progress_store.read_snapshot(conn, user_id, lesson.id)
     if row is None:
         progress_row(session, user_id, lesson)  # type: ignore[arg-type]
-        row = _read(conn, "snapshot", params)
-    return Snapshot(*row)
+        row = progress_store.read_snapshot(conn, user_id, lesson.id)
+    assert row is not None  # created just above, in this transaction
+    return row
 
 
 def _clock(session: Session, conn: Connection, user_id: int, first: pace.Clock) -> tuple[pace.Clock, int]:
     """The learner's clock and its version, created (at `first`) on their first heartbeat."""
-    found = _read(conn, "clock_read", {"uid": user_id})
+    found = progress_store.read_clock(conn, user_id)
     if found is None:
         insert_ignore(session, LearnerClock, {"user_id": user_id, "cursor_ms": first.cursor_ms,
                                               "spare_s": first.spare_s, "version": 0}, ["user_id"])
-        found = _read(conn, "clock_read", {"uid": user_id})
+        found = progress_store.read_clock(conn, user_id)
     return pace.Clock(found.cursor_ms, found.spare_s), found.version
 
 
@@ -198,17 +120,16 @@ TOO_FAST = progress.HeartbeatError("too_fast", "上报的观看时长超过了�
 
 
 def _refuse(conn: Connection, enrolment_id: int, error: progress.HeartbeatError, now: datetime) -> Refused:
-    """Count the refusal on the enrolment (a rare path: plain SQL) and return the error to raise."""
-    conn.execute(update(Enrolment).where(Enrolment.id == enrolment_id).values(
-        refusals=Enrolment.refusals + 1, last_refusal=error.code, last_refused_at=now))
+    """Count the refusal on the enrolment and return the error to raise."""
+    progress_store.count_refusal(conn, enrolment_id, error.code, now)
     message = _(error.message)  # its msgid is in MARKED_FOR_TRANSLATION
     return Refused(message, code=error.code, fields={"watched": message})
 
 
 def _move_resume_point(conn: Connection, enrolment_id: int, beat: Heartbeat) -> None:
     """继续学习 follows the newest heartbeat; an older one (replayed, or from another device) never moves it."""
-    _write(conn, "resume", {"eid": enrolment_id, "cms": beat.client_ms, "seq": beat.seq, "v_lesson": beat.lesson_id,
-                            "v_position": beat.position_s, "v_now": utcnow()})
+    progress_store.move_resume_point(conn, enrolment_id, beat.lesson_id, beat.position_s, beat.client_ms, beat.seq,
+                                     utcnow())
 
 
 @dataclass(frozen=True)
@@ -271,13 +192,11 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
         after = pace.admit(clock, p.at_ms, _ms(now), claim) if error is None else None
         if after is None:
             if paid is not None:  # an earlier attempt paid: give it back before refusing
-                _write(conn, "clock", {"uid": p.user_id, "old_version": paid, "v_cursor": clock.cursor_ms,
-                                       "v_spare": clock.spare_s, "v_version": paid + 1})
+                progress_store.write_clock(conn, p.user_id, paid, clock.cursor_ms, clock.spare_s)
             raise _refuse(conn, p.enrolment_id, error or TOO_FAST, now)
         if after != clock or paid is not None:
             expected = version if paid is None else paid
-            if not _write(conn, "clock", {"uid": p.user_id, "old_version": expected, "v_cursor": after.cursor_ms,
-                                          "v_spare": after.spare_s, "v_version": expected + 1}):
+            if not progress_store.write_clock(conn, p.user_id, expected, after.cursor_ms, after.spare_s):
                 clock, version = _clock(session, conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
                 continue
             paid = expected + 1
@@ -308,9 +227,8 @@ def _write_progress(conn: Connection, p: Prepared, row: Snapshot, before: progre
         "first_client_ms": min(row.first_client_ms or p.beat.client_ms, p.beat.client_ms),
         "max_client_ms": max(row.max_client_ms, p.beat.client_ms),
         "completed_at": now if done else row.completed_at, "version": row.version + 1}
-    params = {f"v_{name}": value for name, value in values.items()}
-    written = _write(conn, "cas", {"row_id": row.id, "old_version": row.version, "v_updated_at": now, **params})
-    return bool(written), done and bool(written), Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
+    written = progress_store.write_progress(conn, row.id, row.version, now, values)
+    return written, done and written, Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
 
 
 def record(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> dict[str, Any]:

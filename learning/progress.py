@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.playback import PLAYER_SPEEDS
+
 Interval = tuple[float, float]
 
 DEFAULT_COMPLETION_RATIO = 0.9
 # Seconds of slack for clocks and players that report a little past the duration or the wall clock.
 TOLERANCE_S = 2.0
-# The speeds the player offers (media/player.py renders its buttons from this): the trust rules allow no faster
-# playback than the fastest, so adding a faster button here raises the limit with it, and nowhere else can.
-PLAYER_SPEEDS = (0.75, 1.0, 1.25, 1.5, 2.0)
+# The trust rules allow no faster playback than the player's fastest button (app.playback, shared with media).
 MAX_PLAYBACK_RATE = max(PLAYER_SPEEDS)
 
 

@@ -9,9 +9,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import media.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
+    from app import demo as app_demo
     from app.extensions import csrf
     from catalog import service as catalog_service
     from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
+    from media import demo as media_demo
     from media.cli import media_cli
 
     tasks.register()
@@ -23,3 +25,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.files)
     app.cli.add_command(media_cli)
     app.jinja_env.globals["media_player"] = views.player_global
+    app_demo.set_ready_media(app, media_demo.ready_clips)  # demo clips on the video lessons, before they are submitted

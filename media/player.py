@@ -10,12 +10,12 @@ from flask import Flask, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from learning.progress import PLAYER_SPEEDS
+from app.playback import PLAYER_SPEEDS
 from media import lessons, service, serving
 from media.models import AssetStatus, MediaAsset, RenditionKind
 from media.tus import human_size
 
-SPEEDS = PLAYER_SPEEDS  # one constant with learning's trust rule: no credit faster than the fastest button
+SPEEDS = PLAYER_SPEEDS  # app.playback: one constant with learning's trust rule (no credit faster than the fastest)
 
 
 def access(session: Session, user: Any, asset: MediaAsset) -> tuple[bool, bool]:

@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
     # Imported here, not at the top: importing the view modules attaches their routes to the blueprints in
     # programme.web and loads every subpackage, which `import programme.<anything>` must not do (create_app
     # first, nothing at import time). The models modules register the tables on Base.metadata.
+    from app import demo as app_demo
+    from programme import demo as programme_demo
     from programme import menu, web  # noqa: F401
     from programme.admissions import api as admissions_api  # noqa: F401
     from programme.admissions import models as admissions_models  # noqa: F401
@@ -25,6 +27,7 @@ def init_app(app: Flask) -> None:
     from programme.money import models as money_models  # noqa: F401
     from programme.money import views as money_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
+    from programme.voice import demo as voice_demo
     from programme.voice import models as voice_models  # noqa: F401
     from programme.voice import notice_views  # noqa: F401
     from programme.voice import views as voice_views  # noqa: F401
@@ -34,3 +37,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.staff_bp)
     app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)
+    # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
+    app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
+    app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))

@@ -15,7 +15,8 @@ def index_dir(app: Flask) -> Path:
 def init_app(app: Flask) -> None:
     # Loaded with the app, not with `search`: the benchmark and the engine's tests import search's pure
     # modules (documents, analysis, the engine) without the views, models and CLI and what they import.
-    from search import analysis, indexer, models, views  # noqa: F401 - models registers the table
+    from app import demo as app_demo
+    from search import analysis, indexer, models, synonyms, views  # noqa: F401 - models registers the table
     from search.cli import search_cli
     from search.engine_whoosh import WhooshBackend
 
@@ -24,5 +25,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     app.cli.add_command(search_cli)
+    # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
+    app_demo.register(app, "search synonyms", lambda session, options: {"synonyms": synonyms.seed(session)})
 
     indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes

@@ -100,7 +100,7 @@ def test_a_password_change_ends_the_other_sessions_for_good(app, client):
 
 
 def test_heartbeats_with_a_cookie_copied_before_logout_are_refused(app, client, learner):  # noqa: F811
-    """The hottest path checks the session row inside its first query (learning.heartbeats._context)."""
+    """The hottest path checks the session row inside its first query (learning.progress_store.read_context)."""
     lesson = learner.lesson(0)
     _login(client, learner.user.phone, remember=False)
     token = page_token(client, f"/learning/lessons/{lesson.id}")

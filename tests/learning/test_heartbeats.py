@@ -75,12 +75,12 @@ def test_resume_point_follows_the_newest_heartbeat_across_lessons(learner):
 def test_the_heartbeat_statements_read_and_write_what_sqlalchemy_would(learner):
     """They run on the driver's cursor (app.db.DirectStatement): dates, JSON, enums and booleans must come
     back as SQLAlchemy's own execution gives them, and an update must say whether it changed the row."""
-    from learning import heartbeats
+    from learning import progress_store
 
     lesson = learner.lesson(1)
     for start in range(0, 90, 15):
         learner.beat(lesson, start + 15, [[start, start + 15]], at_s=start + 15)  # complete: a date is stamped
-    statements, conn = heartbeats._statements(), db.session.connection()
+    statements, conn = progress_store.statements(), db.session.connection()
     params = {"uid": learner.user.id, "lid": lesson.id, "sid": ""}
     for name in ("context", "snapshot"):
         direct = statements[name].rows(conn, params)

@@ -1,0 +1,139 @@
+"""The heartbeat's statements (learning.heartbeats keeps the rules): built once with bound parameters and run on
+the session's connection without the ORM (no identity map is needed) or SQLAlchemy's execution layer (see
+app.db.DirectStatement), as a heartbeat's SQL is most of its cost. Every function takes the connection and
+plain values and returns a row (a named tuple, or None) or whether the row was written."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, or_, select, update
+
+from app.accounts.models import User, UserSession
+from app.db import DirectStatement
+from catalog.models import Lesson, Resource
+from learning.models import Enrolment, LearnerClock, LearningSettings, LessonProgress
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The progress row as read, for one compare-and-set attempt."""
+
+    id: int
+    watched: list[list[float]]
+    covered_s: float
+    position_s: float
+    furthest_s: float
+    reached_end: bool
+    last_client_ms: int
+    last_seq: int
+    first_client_ms: int
+    max_client_ms: int
+    first_seen_at: datetime
+    completed_at: datetime | None
+    version: int
+
+
+SNAPSHOT = [getattr(LessonProgress, name) for name in Snapshot.__dataclass_fields__]
+
+
+@functools.cache
+def statements() -> dict[str, DirectStatement]:
+    """Built once with bound parameters: constructing SQL expressions was a large share of a heartbeat's time."""
+    uid: BindParameter[int] = bindparam("uid")
+    lid: BindParameter[int] = bindparam("lid")
+    context = (select(Lesson.id, Lesson.type, Lesson.duration_s, Lesson.resource_id,
+                      Resource.status.label("resource_status"),
+                      Enrolment.id.label("enrolment_id"), Enrolment.enrolled_at, Enrolment.last_active_at,
+                      Enrolment.completed_at.label("resource_completed_at"),
+                      LearningSettings.completion_ratio, LearningSettings.min_read_s,
+                      User.session_version, User.is_active_account, UserSession.id.label("session_id"),
+                      LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version.label("clock_version"),
+                      *(column.label(f"row_{column.key}") for column in SNAPSHOT))
+               .select_from(User)
+               .outerjoin(UserSession, and_(UserSession.id == bindparam("sid"), UserSession.user_id == uid))
+               .outerjoin(Lesson, Lesson.id == lid)
+               .outerjoin(Resource, Resource.id == Lesson.resource_id)
+               .outerjoin(Enrolment, and_(Enrolment.resource_id == Lesson.resource_id, Enrolment.user_id == uid))
+               .outerjoin(LearningSettings, LearningSettings.resource_id == Lesson.resource_id)
+               .outerjoin(LessonProgress, and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == uid))
+               .outerjoin(LearnerClock, LearnerClock.user_id == uid)
+               .where(User.id == uid))
+    rows, enrolments, clocks = (cast(Table, model.__table__)  # Core: no ORM
+                                for model in (LessonProgress, Enrolment, LearnerClock))
+    fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
+    cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
+           .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
+    cms: BindParameter[int] = bindparam("cms")
+    seq: BindParameter[int] = bindparam("seq")
+    resume = (update(enrolments)
+              .where(enrolments.c.id == bindparam("eid"),
+                     or_(enrolments.c.last_client_ms < cms,
+                         and_(enrolments.c.last_client_ms == cms, enrolments.c.last_seq < seq)))
+              .values(last_lesson_id=bindparam("v_lesson"), last_position_s=bindparam("v_position"),
+                      last_client_ms=cms, last_seq=seq, last_active_at=bindparam("v_now")))
+    clock = (update(clocks).where(clocks.c.user_id == uid, clocks.c.version == bindparam("old_version"))
+             .values(cursor_ms=bindparam("v_cursor"), spare_s=bindparam("v_spare"), version=bindparam("v_version")))
+    clock_read = select(LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version).where(
+        LearnerClock.user_id == uid)
+    snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
+    return {name: DirectStatement(statement) for name, statement in
+            (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
+             ("clock_read", clock_read))}
+
+
+def _read(conn: Connection, name: str, params: dict[str, Any]) -> Any:
+    """The statement's one row, or None."""
+    found = statements()[name].rows(conn, params)
+    return found[0] if found else None
+
+
+def _write(conn: Connection, name: str, params: dict[str, Any]) -> int:
+    """How many rows the statement changed."""
+    return statements()[name].rowcount(conn, params)
+
+
+def read_context(conn: Connection, user_id: int, lesson_id: int, session_id: str) -> Any:
+    """Account (and that login session), lesson, resource, enrolment, rules, progress row (as `row_<field>`) and
+    clock in one query, or None without such an account; the outer-joined parts are None where missing."""
+    return _read(conn, "context", {"uid": user_id, "lid": lesson_id, "sid": session_id})
+
+
+def read_snapshot(conn: Connection, user_id: int, lesson_id: int) -> Snapshot | None:
+    """The learner's progress row for the lesson, or None before their first heartbeat there."""
+    row = _read(conn, "snapshot", {"uid": user_id, "lid": lesson_id})
+    return None if row is None else Snapshot(*row)
+
+
+def read_clock(conn: Connection, user_id: int) -> Any:
+    """The learner's clock (cursor_ms, spare_s, version), or None before their first heartbeat."""
+    return _read(conn, "clock_read", {"uid": user_id})
+
+
+def write_clock(conn: Connection, user_id: int, old_version: int, cursor_ms: int, spare_s: float) -> bool:
+    """Compare-and-set of the clock: False when another heartbeat changed it since `old_version` was read."""
+    return bool(_write(conn, "clock", {"uid": user_id, "old_version": old_version, "v_cursor": cursor_ms,
+                                       "v_spare": spare_s, "v_version": old_version + 1}))
+
+
+def write_progress(conn: Connection, row_id: int, old_version: int, now: datetime, values: dict[str, Any]) -> bool:
+    """Compare-and-set of the progress row (`values` names every Snapshot field but id and first_seen_at): False
+    when another request changed it since `old_version` was read."""
+    params = {f"v_{name}": value for name, value in values.items()}
+    return bool(_write(conn, "cas", {"row_id": row_id, "old_version": old_version, "v_updated_at": now, **params}))
+
+
+def move_resume_point(conn: Connection, enrolment_id: int, lesson_id: int, position_s: float, client_ms: int,
+                      seq: int, now: datetime) -> None:
+    """The enrolment's 继续学习 point, unless it already holds a newer heartbeat (by client time, then seq)."""
+    _write(conn, "resume", {"eid": enrolment_id, "cms": client_ms, "seq": seq, "v_lesson": lesson_id,
+                            "v_position": position_s, "v_now": now})
+
+
+def count_refusal(conn: Connection, enrolment_id: int, code: str, now: datetime) -> None:
+    """One more refused heartbeat on the enrolment, for staff to review (a rare path: plain SQLAlchemy)."""
+    conn.execute(update(Enrolment).where(Enrolment.id == enrolment_id).values(
+        refusals=Enrolment.refusals + 1, last_refusal=code, last_refused_at=now))
