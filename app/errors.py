@@ -114,6 +114,17 @@ def _read_only(err: Exception) -> bool:
     return "readonly database" in text or "read-only transaction" in text
 
 
+# PostgreSQL's serialization failure, deadlock and lock-not-available: tried again by the writers, then answered busy
+_BUSY_STATES = frozenset({"40001", "40P01", "55P03"})
+
+
+def _busy(err: Exception) -> bool:
+    """Another writer held the database past the writers' own retries (SQLite's busy timeout, a PostgreSQL lock or
+    serialization conflict): nothing is wrong with the request, so the client should send it again."""
+    orig = getattr(err, "orig", err)
+    return "database is locked" in str(orig).lower() or getattr(orig, "sqlstate", None) in _BUSY_STATES
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(err: DomainError) -> ResponseReturnValue:
@@ -149,7 +160,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(InternalError)
     def database_error(err: Exception) -> ResponseReturnValue:
         """A write to a database that is read-only (a read-only data folder, a PostgreSQL standby) says so
-        with 503 instead of a 500; reading pages keep working. Other database errors stay server errors."""
+        with 503 instead of a 500; reading pages keep working. A write that lost to other writers too long is 503
+        `busy` with Retry-After (the player's queue keeps the heartbeat and resends it). Other database errors stay
+        server errors."""
+        if _busy(err):
+            db.session.rollback()
+            log.warning("a write waited too long for the database (%s %s): %s", request.method, request.path, err)
+            response = app.make_response(error_response(503, "busy", _("网站正忙，请稍后再试，已保存的内容不会丢失。")))
+            response.headers["Retry-After"] = "2"
+            return response
         if not _read_only(err):
             raise err
         db.session.rollback()

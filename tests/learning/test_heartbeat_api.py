@@ -3,9 +3,12 @@ thread; on PostgreSQL each request writes), and the session check that replaces 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
+import pytest
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from learning.models import LessonProgress
@@ -69,3 +72,25 @@ def test_a_password_change_or_a_disabled_account_ends_the_heartbeats_of_old_sess
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "login_required"
     db.session.expire_all()
     assert db.session.query(LessonProgress).filter_by(user_id=learner.user.id).one().covered_s == 10
+
+
+def test_a_heartbeat_that_waits_too_long_for_the_database_is_answered_busy_and_kept_by_the_player(app, client, auth,
+                                                                                                    learner):
+    """Another process holds SQLite's write lock past every retry of the group writer: the answer is 503 `busy` with
+    Retry-After (the player's queue keeps the heartbeat), not a 500; sent again once the lock is gone, it counts."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL writers wait on rows")
+    post = _api(client, auth, learner)
+    body = learner.body(learner.lesson(0), 10, [[0, 10]], at_s=10)
+    holder = sqlite3.connect(make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another server process in the middle of its writes
+    try:
+        refused = post(body)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+    assert refused.get_json()["error"]["code"] == "busy"
+    assert post(body).status_code == 200
+    db.session.expire_all()
+    assert db.session.query(LessonProgress).filter_by(user_id=learner.user.id).one().watched == [[0.0, 10.0]]
