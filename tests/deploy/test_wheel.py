@@ -54,10 +54,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    root = tmp_path_factory.mktemp("wheel")
-    source, dist, venv, site = root / "source", root / "dist", root / "venv", root / "site"
+@pytest.fixture
+def installed(tmp_path: Path) -> Installed:
+    source, dist, venv, site = tmp_path / "source", tmp_path / "dist", tmp_path / "venv", tmp_path / "site"
     shutil.copytree(CHECKOUT, source, ignore=LEFT_OUT)  # the build writes egg-info and build/ beside its sources
     built = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(source)],
                            capture_output=True, text=True, timeout=300, check=False)
@@ -82,7 +81,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(venv, site, env)
 
 
-def test_the_site_runs_from_the_installed_package(installed: Installed):
+def _files_come_from_the_wheel(installed: Installed) -> None:
     where = installed.run(str(installed.venv / "bin" / "python"), "-c", (
         "import app, search.analysis as a, app.resources as r, os, sys; "
         "print(app.__file__, r.folder('static'), r.folder('migrations'), a.DICTIONARY, sep='\\n'); "
@@ -101,6 +100,8 @@ def test_the_site_runs_from_the_installed_package(installed: Installed):
 
 
 def test_db_upgrade_then_serve_in_an_empty_folder(installed: Installed):
+    """One test, so that a parallel run builds the wheel once."""
+    _files_come_from_the_wheel(installed)
     qiuxue = str(installed.venv / "bin" / "qiuxue")
     upgraded = installed.run(qiuxue, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr[-3000:]
