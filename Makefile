@@ -15,7 +15,7 @@ STEP   := @printf '==> %s\n'
 # otherwise bury the steps; a failing install still prints why.
 PIP    := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: run dev test lint install install-dev translations messages bench bench-check clean
+.PHONY: run dev test lint audit lock wheel install install-dev translations messages bench bench-check clean
 
 $(BIN)/python:
 	$(STEP) "creating the virtual environment in $(VENV)"
@@ -66,12 +66,29 @@ lint: $(DEV_STAMP)
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py); the browser
 # checks of what a page renders (marker render_once) run in the SQLite pass only, to keep CI under 20 minutes.
-test: install-dev lint
+test: install-dev lint audit
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
 		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not render_once" $(PYTEST_ARGS); \
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
+
+# Known vulnerabilities in the locked deployment set (pip-audit; deploy/audit.py says what happens offline).
+audit: $(DEV_STAMP)
+	@$(BIN)/python deploy/audit.py
+
+# The deployed dependency set pinned with hashes, from PyPI: requirements/deploy.txt, installed with
+# `pip install --require-hashes` (docs/deploy.md, deploy/Containerfile). Keeps the current pins that still fit
+# setup.cfg; `make lock LOCK_ARGS=--upgrade` moves every package to its newest allowed release.
+DEPLOY_EXTRAS ?= postgres
+LOCK_ARGS ?=
+lock: $(DEV_STAMP)
+	$(BIN)/uv pip compile setup.cfg $(foreach e,$(DEPLOY_EXTRAS),--extra $(e)) --universal --python-version 3.11 \
+		--generate-hashes --custom-compile-command "make lock" --quiet $(LOCK_ARGS) -o requirements/deploy.txt
+
+# The wheel that runs the site on its own (static files, migrations, compiled translations inside): dist/*.whl
+wheel: $(DEV_STAMP)
+	$(BIN)/python -m build --wheel --outdir dist .
 
 # Refresh the English catalog after adding or changing UI text (message ids are the Chinese texts).
 messages: $(DEV_STAMP)
@@ -87,4 +104,4 @@ bench-check: install-dev
 	$(BIN)/python bench/check.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-artifacts build dist

@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from app.resources import folder
+
 ROOT = Path(__file__).resolve().parent.parent
 DOMAINS = ("catalog", "search", "media", "learning", "credits", "programme")
 
@@ -26,14 +28,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app.db import readable_sqlite_url
     from app.extensions import csrf, db, login_manager, migrate
 
-    app = Flask(__name__, static_folder=str(ROOT / "static"), static_url_path="/static")
+    app = Flask(__name__, static_folder=str(folder("static")), static_url_path="/static")
     app.config.from_mapping(config.load(test_config))
     app.config["SQLALCHEMY_DATABASE_URI"] = readable_sqlite_url(app.config["SQLALCHEMY_DATABASE_URI"])
     request_input.init_app(app)  # bounded ids and numbers, safe JSON; before any blueprint adds its rules
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(folder("migrations")), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)

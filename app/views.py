@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
 
 from app.db import utcnow
 from app.demo import DEMO_PASSWORD, accounts_to_show
@@ -19,13 +20,13 @@ log = logging.getLogger(__name__)
 
 
 @bp.get("/")
-def index():
+def index() -> str:
     return render_template("index.html", demo_accounts=accounts_to_show(current_app.config["DATA_DIR"]),
                            demo_password=DEMO_PASSWORD)
 
 
 @bp.get("/.well-known/security.txt")
-def security_txt():
+def security_txt() -> Response:
     """How to report a vulnerability (RFC 9116); the threat model is docs/security.md."""
     expires = (utcnow() + timedelta(days=180)).replace(microsecond=0).isoformat() + "Z"
     body = (f"Contact: {current_app.config['SECURITY_CONTACT']}\nExpires: {expires}\n"
@@ -34,7 +35,7 @@ def security_txt():
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> ResponseReturnValue:
     """For load balancers and `make run`: 200 when the database answers and accepts writes and the data
     folders can be written; otherwise 503 with the reason. A read-only data folder still serves reading
     pages (app/db.py opens the database read-only), and this is where it shows."""
@@ -82,7 +83,7 @@ def _writable(folder: Path) -> bool:
 
 
 @bp.get("/learning")
-def learning():
+def learning() -> ResponseReturnValue:
     """我的学习 (the tab bar's 学习): the site's tab has its place here, the page belongs to the learning package,
     which puts its own view in this one's stead (learning.init_app): app sits below the domain packages."""
-    abort(404)
+    abort(404)  # raises; never returns

@@ -4,7 +4,9 @@ the learner's history as xAPI statements. Our pages send the X-CSRFToken header;
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -20,7 +22,7 @@ bp = Blueprint("learning_api", __name__, url_prefix="/api/v1")
 
 
 @bp.post("/progress")
-def progress():
+def progress() -> Response:
     """{lesson_id, position_s, watched: [[start, end], ...], client_time (ms), seq, at_end?, sent_time? (ms)} ->
     the lesson's progress after folding it in. Replays and duplicates answer 200 and change nothing."""
     who = session_user()
@@ -48,7 +50,7 @@ STATEMENTS_PER_PAGE, STATEMENTS_MAX_PAGE = 100, 500
 
 
 @bp.get("/me/statements")
-def statements():
+def statements() -> Response:
     """xAPI 1.0.3 StatementResult of the signed-in learner's history, oldest first, `limit` per page (100 unless
     asked, at most 500); `more` is the URL of the next page, empty on the last."""
     user = current_user_required()
@@ -56,7 +58,8 @@ def statements():
     start = int_arg(request.args, "from", 0, 0, 10**9)
     history = xapi.statements(db.session, user, url_for("main.index", _external=True), _iri)
     page = history[start:start + limit]
-    more = url_for(".statements", limit=limit, **{"from": start + limit}) if start + limit < len(history) else ""
+    following: dict[str, Any] = {"limit": limit, "from": start + limit}  # `from` is a Python keyword
+    more = url_for(".statements", **following) if start + limit < len(history) else ""
     response = jsonify({"statements": page, "more": more})
     response.headers["X-Experience-API-Version"] = xapi.VERSION
     response.headers["Cache-Control"] = "no-store"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, exists, select, update
@@ -23,6 +23,16 @@ from app.errors import Conflict, Invalid
 from catalog.models import Lesson, LessonType, Resource, ResourceStatus
 from learning import progress
 from learning.models import Enrolment, LearningSettings, LessonProgress, Quiz, QuizAttempt
+
+
+class LessonShape(Protocol):
+    """What completion needs of a lesson: catalog's Lesson, or the heartbeat path's lighter LessonFacts."""
+
+    @property
+    def type(self) -> LessonType: ...
+
+    @property
+    def duration_s(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +72,7 @@ def save_rules(session: Session, actor: Any, resource: Resource, ratio_text: str
     return row
 
 
-def lesson_complete(lesson: Lesson, watched: Sequence[Sequence[float]], reached_end: bool, rules: Rules) -> bool:
+def lesson_complete(lesson: LessonShape, watched: Sequence[Sequence[float]], reached_end: bool, rules: Rules) -> bool:
     """External lessons never complete from heartbeats, only by the learner's confirmation."""
     if lesson.type == LessonType.reading:
         return progress.reading_complete(reached_end, watched, rules.min_read_s)
