@@ -86,7 +86,7 @@ def create() -> Response:
     settings = _settings()
     metadata = tus.parse_metadata(request.headers.get("Upload-Metadata", ""))
     org = service.pick_org(db.session, current_user, metadata.get("org"))
-    upload = tus.create_upload(db.session, settings.storage, current_user, org, length=_int_header("Upload-Length"),
+    upload = tus.create_upload(db.session, settings.local, current_user, org, length=_int_header("Upload-Length"),
                                metadata=metadata, max_size=settings.max_upload, quota=settings.quota,
                                expire_hours=settings.expire_hours)
     db.session.commit()
@@ -98,7 +98,7 @@ def create() -> Response:
 @bp.route("/<upload_id>", methods=["HEAD"])
 def upload(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
-    response = _upload_headers(Response(status=200), found, tus.current_offset(_settings().storage, found))
+    response = _upload_headers(Response(status=200), found, tus.current_offset(_settings().local, found))
     meta = [f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
             (("filename", found.filename), ("filetype", found.filetype)) if v]
     if meta:
@@ -117,7 +117,7 @@ def append(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
     request.max_content_length = settings.max_upload  # the site-wide limit is for forms, not for uploads
     stream = request.stream
-    found = tus.append(db.session, settings.storage, found, offset, iter(lambda: stream.read(CHUNK), b""),
+    found = tus.append(db.session, settings.local, found, offset, iter(lambda: stream.read(CHUNK), b""),
                        settings.expire_hours)
     db.session.commit()
     return _upload_headers(Response(status=204), found, found.offset_bytes)
@@ -126,6 +126,6 @@ def append(upload_id: str) -> Response:
 @bp.route("/<upload_id>", methods=["DELETE"])
 def terminate(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
-    tus.terminate(db.session, _settings().storage, found)
+    tus.terminate(db.session, _settings().local, found)
     db.session.commit()
     return Response(status=204)

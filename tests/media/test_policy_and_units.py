@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from app import storage
 from app.accounts import organisations
 from app.accounts.policy import can
 from app.errors import Invalid
-from media import storage, subtitles
+from media import subtitles
 from tests import factories
 
 ROLES = [("anonymous", None), ("worker", None), ("institution_staff", "INST-T1"), ("institution_staff", "INST-T2"),
