@@ -1,7 +1,7 @@
 """Where stored files live: media (sources, renditions, posters, subtitles), covers and evidence. Every key is
 built by us ("assets/12/k3f9a0/hls_360/seg_00001.ts", "claims/3/<token>.pdf"); a client's file name never reaches
 the store. `Storage` is the small interface; `LocalStorage` keeps files in a folder under DATA_DIR (the default),
-app.s3_storage keeps them in an S3 bucket (`MEDIA_STORAGE=s3://BUCKET/PREFIX`).
+app.s3_storage keeps them in an S3 bucket (`MEDIA_STORAGE=s3://BUCKET/PREFIX`); app.stores picks one.
 
 Keys are written whole or not at all: `put` writes a temporary file and renames it, `put_tree` renames
 a finished folder into place, so a reader never sees half a rendition.
@@ -10,6 +10,7 @@ a finished folder into place, so a reader never sees half a rendition.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
@@ -17,11 +18,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from app.storage_keys import KEY_RE, BadKey, check_key
+KEY_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]*(/[a-z0-9_][a-z0-9_.-]*)*$")
 
-__all__ = ["AREAS", "KEY_RE", "BadKey", "LocalStorage", "Storage", "area", "check_key", "get_storage", "of"]
-# The kinds of stored files, each a folder under DATA_DIR locally and a folder under PREFIX in a bucket.
-AREAS = ("media", "covers", "claim_evidence", "credit_evidence")
+
+class BadKey(ValueError):
+    """A key we did not build: upper case, `..`, absolute, or other characters."""
+
+
+def check_key(key: str) -> str:
+    if not KEY_RE.match(key) or ".." in key:
+        raise BadKey(key)
+    return key
 
 
 class Storage(Protocol):
@@ -127,28 +134,8 @@ class LocalStorage:
             raise OSError(f"storage folder {self.root} is not writable")
 
 
-def local_root(config: Mapping[str, Any], area: str = "media") -> Path:
-    if area == "media" and config.get("MEDIA_DIR"):
-        return Path(config["MEDIA_DIR"])
-    return Path(config["DATA_DIR"]) / area
-
-
-def area(config: Mapping[str, Any], name: str) -> Storage:
-    """The configured store of one kind of file: a folder under DATA_DIR, or PREFIX/<name>/ in the bucket."""
-    location = str(config.get("MEDIA_STORAGE") or "")
-    if location.startswith("s3://"):
-        from app import s3_storage  # optional dependency (boto3, the `s3` extra): loaded only when configured
-        return s3_storage.S3Storage.at(location, name)
-    if location:
-        raise ValueError(f"MEDIA_STORAGE must be empty or s3://BUCKET/PREFIX, not {location!r}")
-    return LocalStorage(local_root(config, name))
-
-
-def of(files: Storage | str, name: str) -> Storage:
-    """A service's `files` argument: a store, or a data folder (the local default, as the tests pass it)."""
-    return LocalStorage(Path(files) / name) if isinstance(files, str) else files
-
-
 def get_storage(config: Mapping[str, Any]) -> LocalStorage:
-    """This host's media folder: tus uploads in progress and transcode work folders, whatever MEDIA_STORAGE says."""
-    return LocalStorage(local_root(config))
+    """This host's media folder: tus uploads in progress and transcode work folders, whatever MEDIA_STORAGE says
+    (app.stores chooses where files are kept)."""
+    root = config.get("MEDIA_DIR") or os.path.join(config["DATA_DIR"], "media")
+    return LocalStorage(root)

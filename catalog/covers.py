@@ -19,7 +19,7 @@ from app import outbox
 from app.accounts.policy import require
 from app.errors import Invalid
 from app.storage import Storage
-from app.storage import of as store_of
+from app.stores import of as store_of
 from catalog.models import Resource
 from catalog.service import ensure_editable
 

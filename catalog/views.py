@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, request, send_from_directory
 from flask_babel import gettext as _
 
-from app import storage
+from app import storage, stores
 from app.accounts.policy import can
 from app.errors import NotFound
 from app.extensions import db
@@ -128,7 +128,7 @@ def cover(name: str):
         abort(404)
     if current_app.config.get("MEDIA_STORAGE"):  # in a bucket: a presigned URL, and the redirect cached briefly
         seconds = int(current_app.config["MEDIA_PUBLIC_MAX_AGE_S"])
-        target = storage.area(current_app.config, "covers").url(name, expires_s=seconds)
+        target = stores.area(current_app.config, "covers").url(name, expires_s=seconds)
         if target is None:
             abort(404)
         response = redirect(target, 302)

@@ -12,7 +12,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import storage
+from app import stores
 from app.accounts.models import User
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
@@ -45,7 +45,7 @@ def _pdf() -> bytes:
 
 def load(session: Session, data_dir: str | None = None) -> dict[str, int]:
     """Needs the demo catalog and accounts; evidence goes to the app's credit evidence store unless told."""
-    files = data_dir or storage.area(current_app.config, "credit_evidence")
+    files = data_dir or stores.area(current_app.config, "credit_evidence")
     made = []
     for org_code, kind, title, needed, description, items in PATHWAYS:
         org = get_by_code(session, org_code)

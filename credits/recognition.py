@@ -24,7 +24,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.request_input import id_or_none
 from app.storage import Storage
-from app.storage import of as store_of
+from app.stores import of as store_of
 from credits import fields, ledger
 from credits.conversion import match_conversion
 from credits.evidence_files import check_evidence

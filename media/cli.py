@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app import jobs, storage
+from app import jobs, storage, stores
 from app.extensions import db
 from app.jobs.cli import worker_cli
 from app.storage_migration import migrate
@@ -68,11 +68,11 @@ def migrate_storage(data_dir: str | None, verbose: bool) -> None:
     if data_dir:
         config["DATA_DIR"], config["MEDIA_DIR"] = data_dir, ""
     failed = False
-    for area in storage.AREAS:
-        root = storage.local_root(config, area)
+    for area in stores.AREAS:
+        root = stores.local_root(config, area)
         if not root.is_dir():
             continue
-        report = migrate(storage.LocalStorage(root), storage.area(config, area),
+        report = migrate(storage.LocalStorage(root), stores.area(config, area),
                          on_key=(lambda key, state: click.echo(f"  {state} {key}")) if verbose else None)
         click.echo(f"{area}: {report.copied} copied, {report.already} already there, {report.verified} verified")
         for key in report.mismatched:

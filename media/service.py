@@ -15,13 +15,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import jobs
-from app import storage as stores
+from app import jobs, stores
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.storage import LocalStorage, Storage
+from app.storage import LocalStorage, Storage, get_storage
 from media import dedup, lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
 from media.models import AssetStatus, MediaAsset, Subtitle, Upload
@@ -48,7 +47,7 @@ class MediaSettings:
         """Built once per app from its configuration."""
         if "media" not in app.extensions:
             c = app.config
-            local = stores.get_storage(c)
+            local = get_storage(c)
             app.extensions["media"] = cls(
                 storage=stores.area(c, "media") if c.get("MEDIA_STORAGE") else local, local=local,
                 max_upload=int(c["MEDIA_MAX_UPLOAD"]), quota=int(c["ORG_STORAGE_QUOTA"]),

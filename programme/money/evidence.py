@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app import storage as stores
+from app import stores
 from app.accounts.models import User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, NotFound

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app import storage
+from app import storage, stores
 from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import covers
@@ -32,7 +32,7 @@ def _prefix(app) -> tuple[str, str]:
 
 
 def test_the_interface_on_a_bucket(s3_app, s3_server, tmp_path):
-    store = storage.area(s3_app.config, "media")
+    store = stores.area(s3_app.config, "media")
     store.check()
     assert store.put("assets/1/a.txt", io.BytesIO(b"hello")) == 5
     folder = tmp_path / "tree"
@@ -60,12 +60,12 @@ def test_the_interface_on_a_bucket(s3_app, s3_server, tmp_path):
     with pytest.raises(storage.BadKey):
         store.put("../escape", io.BytesIO(b"x"))
     with pytest.raises(OSError):
-        storage.area({**s3_app.config, "MEDIA_STORAGE": "s3://no-such-bucket-here/p"}, "media").check()
+        stores.area({**s3_app.config, "MEDIA_STORAGE": "s3://no-such-bucket-here/p"}, "media").check()
 
 
 def test_a_file_of_a_rolled_back_transaction_leaves_the_bucket(s3_app):
     with s3_app.app_context():
-        store = storage.area(s3_app.config, "credit_evidence")
+        store = stores.area(s3_app.config, "credit_evidence")
         user = worker()
         db.session.commit()
         refused = recognition.submit(db.session, user, request_values(), pdf_bytes(), store)
@@ -86,7 +86,7 @@ def test_evidence_only_for_who_may_see_it_and_never_by_a_public_url(s3_app, s3_s
         applicant = worker()
         phone, other = applicant.phone, factories.user("worker", name="李四").phone
         item = recognition.submit(db.session, applicant, request_values(), pdf_bytes(),
-                                  storage.area(s3_app.config, "credit_evidence"))
+                                  stores.area(s3_app.config, "credit_evidence"))
         db.session.commit()
         item_id, key = item.id, item.evidence_key
     url = f"/credits/recognition/{item_id}/evidence"
@@ -106,7 +106,7 @@ def test_evidence_only_for_who_may_see_it_and_never_by_a_public_url(s3_app, s3_s
 def test_covers_are_stored_in_the_bucket_and_served_by_presigned_urls(s3_app, client):
     with s3_app.app_context():
         resource = make("INST-T1", title="电工安全")
-        covers.set_cover(db.session, SYSTEM, resource, png((1200, 900)), storage.area(s3_app.config, "covers"))
+        covers.set_cover(db.session, SYSTEM, resource, png((1200, 900)), stores.area(s3_app.config, "covers"))
         db.session.commit()
         name = covers.file_name(resource.cover_key, covers.WIDTHS[-1])
     response = client.get(f"/catalog/covers/{name}")
@@ -149,7 +149,7 @@ def test_migrate_storage_needs_a_bucket(app):
 
 
 def test_readiness_check_of_the_local_folder(app):
-    store = storage.area(app.config, "media")
+    store = stores.area(app.config, "media")
     assert isinstance(store, storage.LocalStorage)
     store.check()
     shutil.rmtree(store.root)  # a folder gone (a lost mount): not ready
