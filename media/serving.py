@@ -1,8 +1,9 @@
 """Sending media files: playlists, segments, MP4 (HTTP Range, ETag, Last-Modified through Flask's
 send_file), bounded public caching for files under an output key, signed expiring URLs for unpublished media,
 and X-Accel-Redirect / X-Sendfile when a front proxy sends the bytes. With MEDIA_STORAGE in a bucket (`from_store`)
-the web host sends no media bytes: playlists are read and sent with a presigned URL on every segment line, any other
-file is a redirect to a presigned URL; sub-playlists stay relative, so they come back here to be rewritten in turn.
+the web host sends no video bytes: playlists are read and sent with a presigned URL on every segment line, subtitles
+are sent as they are (a <track> needs them from this origin), any other file is a redirect to a presigned URL;
+sub-playlists stay relative, so they come back here to be rewritten in turn.
 
 URLs carry the signature in the path, not the query string, so the relative URLs inside playlists
 (`hls_360/index.m3u8`, `seg_00001.ts`) keep it:
@@ -160,6 +161,12 @@ def from_store(app: Flask, files: Storage, key: str, *, public: bool, download_n
             except BadKey:
                 return relative  # not a file we wrote: left as it was, so it fails as it would have
         response = Response(rewrite_playlist(text, sign), content_type=CONTENT_TYPES[".m3u8"])
+    elif key.endswith(".vtt"):  # a <track> may not follow a redirect to another origin without CORS: sent from here
+        try:
+            with files.open(key) as stream:
+                response = Response(stream.read(), content_type=CONTENT_TYPES[".vtt"])
+        except FileNotFoundError:
+            abort(404)
     else:
         target = files.url(key, expires_s=expires, download_name=download_name)
         if target is None:

@@ -4,6 +4,7 @@ player fetches the video bytes from the store; nothing of it stays in the host's
 
 from __future__ import annotations
 
+import io
 import urllib.request
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def test_upload_transcode_and_play_through_presigned_urls(s3_app, s3_server, cli
     assert segments and all("X-Amz-Signature=" in s for s in segments)  # every line a presigned URL
     first = _get(segments[0])
     assert first[:1] == b"\x47" and len(first) > 1000  # an MPEG-TS segment, from the store
+
+    subtitles = client.post(f"/api/v1/media/{body['id']}/subtitles", content_type="multipart/form-data",
+                            data={"language": "zh-CN", "file": (io.BytesIO(b"1\n00:00:00,500 --> 00:00:02,000\nA\n"),
+                                                                "a.srt")}, headers={"X-CSRFToken": api_token(client)})
+    assert subtitles.status_code == 201, subtitles.get_data(as_text=True)
+    vtt = client.get(subtitles.get_json()["subtitles"][0]["url"])  # from this origin, for <track>
+    assert vtt.status_code == 200 and vtt.headers["Content-Type"].startswith("text/vtt")
+    assert vtt.get_data(as_text=True).startswith("WEBVTT")
 
     poster = client.get(body["poster"])
     assert poster.status_code == 302 and _get(poster.headers["Location"])[:2] == b"\xff\xd8"
