@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, Response, abort, redirect, send_file, url_for
+from flask import Flask, Response, abort, send_file, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.storage import BadKey, Storage, check_key
@@ -171,5 +171,5 @@ def from_store(app: Flask, files: Storage, key: str, *, public: bool, download_n
         target = files.url(key, expires_s=expires, download_name=download_name)
         if target is None:
             abort(404)
-        response = redirect(target, 302)
+        response = Response(status=302, headers={"Location": target})
     return _cached(app, response, public=public, playlist=True, max_age=max_age, limit=max(expires // 4, 1))
