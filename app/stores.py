@@ -24,7 +24,10 @@ def area(config: Mapping[str, Any], name: str) -> Storage:
     """The configured store of one kind of file: a folder under DATA_DIR, or PREFIX/<name>/ in the bucket."""
     location = str(config.get("MEDIA_STORAGE") or "")
     if location.startswith("s3://"):
-        from app import s3_storage  # optional dependency (boto3, the `s3` extra): loaded only when configured
+        try:
+            from app import s3_storage  # optional dependency (boto3, the `s3` extra): loaded only when configured
+        except ImportError as err:
+            raise RuntimeError("MEDIA_STORAGE=s3://... needs boto3: pip install 'qiuxue[s3]'") from err
         return s3_storage.S3Storage.at(location, name)
     if location:
         raise ValueError(f"MEDIA_STORAGE must be empty or s3://BUCKET/PREFIX, not {location!r}")
