@@ -99,7 +99,7 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
