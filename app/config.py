@@ -98,6 +98,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MEDIA_ACCEL_PREFIX", str, "/internal-media/", "nginx `internal` location mapped to MEDIA_DIR."),
     Setting("MEDIA_FFMPEG_THREADS", int, 0, "Threads one ffmpeg run may use; 0 lets ffmpeg choose (all cores)."),
     Setting("MEDIA_X264_PRESET", str, "veryfast", "x264 preset of the HLS ladder (slower = smaller files)."),
+    # object storage (issue 21)
+    Setting("MEDIA_STORAGE", str, "", "Where media (sources, renditions, posters, subtitles), covers and evidence "
+            "are kept: empty means folders under DATA_DIR (MEDIA_DIR for media); 's3://BUCKET/PREFIX' means an "
+            "S3-compatible bucket (the `s3` extra; endpoint and keys from AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY). Players then get presigned URLs; see docs/storage.md."),
     # the background runtime (issue 19): every job and recurring duty, app/jobs
     Setting("WORKER", str, "inprocess", "Who runs background work (transcoding, search indexing, clean-up): "
             "'inprocess' (threads in each web process, started by its first request) or 'external' "

@@ -1,6 +1,7 @@
 """Cover images: an upload is checked to really be an image (decoded by Pillow, not trusted by its name),
-cropped to 16:9 and saved as JPEG at phone sizes under DATA_DIR/covers with a generated name. The
-original file is never kept, so nothing the uploader embedded (scripts in SVG, EXIF, polyglots) survives."""
+cropped to 16:9 and saved as JPEG at phone sizes in the covers store (DATA_DIR/covers, or PREFIX/covers/ in a
+bucket: app.storage) with a generated name. The original file is never kept, so nothing the uploader embedded
+(scripts in SVG, EXIF, polyglots) survives."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Session
 from app import outbox
 from app.accounts.policy import require
 from app.errors import Invalid
+from app.storage import Storage
+from app.stores import of as store_of
 from catalog.models import Resource
 from catalog.service import ensure_editable
 
@@ -78,16 +81,16 @@ def file_name(key: str, width: int) -> str:
     return f"{key}-{width}.jpg"
 
 
-def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, data_dir: str) -> str:
-    """Store a new cover for the resource; returns the old key, whose files the caller removes after commit
-    (`remove_files`), so a rolled-back change still has its picture."""
+def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, files: Storage | str) -> str:
+    """Store a new cover for the resource (`files`: the covers store, or a data folder); returns the old key,
+    whose files the caller removes after commit (`remove_files`), so a rolled-back change still has its picture."""
     require(actor, "resource.edit", resource)
     ensure_editable(resource)
     renditions = render(data)
     key = secrets.token_hex(12)
-    target = folder(data_dir)
+    target = store_of(files, "covers")
     for width, jpeg in renditions.items():
-        (target / file_name(key, width)).write_bytes(jpeg)
+        target.put(file_name(key, width), io.BytesIO(jpeg))
     old = resource.cover_key
     resource.cover_key = key
     session.flush()
@@ -95,7 +98,7 @@ def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, dat
     return old
 
 
-def remove_files(data_dir: str, key: str) -> None:
+def remove_files(files: Storage | str, key: str) -> None:
     if key:
         for width in WIDTHS:
-            (folder(data_dir) / file_name(key, width)).unlink(missing_ok=True)
+            store_of(files, "covers").delete(file_name(key, width))

@@ -9,6 +9,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app import stores
 from app.accounts import organisations, scope
 from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
@@ -96,14 +97,15 @@ def edit(resource_id: int):
             upload = request.files.get("cover")
             old_cover = None
             if upload and upload.filename:
-                old_cover = covers.set_cover(db.session, user, item, upload.read(), current_app.config["DATA_DIR"])
+                old_cover = covers.set_cover(db.session, user, item, upload.read(),
+                                             stores.area(current_app.config, "covers"))
         except Invalid as err:
             errors = show_invalid(err)
             item = service.get_resource(db.session, resource_id)
         else:
             db.session.commit()
             if old_cover:
-                covers.remove_files(current_app.config["DATA_DIR"], old_cover)
+                covers.remove_files(stores.area(current_app.config, "covers"), old_cover)
             flash(_("已保存。"), "success")
             return redirect(url_for("catalog.edit", resource_id=item.id))
     return render_template("catalog/manage/edit.html", provider=item.provider,

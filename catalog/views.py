@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request, send_from_directory
+from flask import abort, current_app, redirect, render_template, request, send_from_directory
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from app import storage, stores
 from app.accounts.policy import can
 from app.errors import NotFound
 from app.extensions import db
@@ -125,9 +127,17 @@ def history(resource_id: int) -> str:
 
 
 @bp.get("/covers/<name>")
-def cover(name: str) -> Response:
-    if not name.endswith(".jpg") or "/" in name or name.startswith("."):
+def cover(name: str) -> ResponseReturnValue:
+    if not name.endswith(".jpg") or "/" in name or name.startswith(".") or not storage.KEY_RE.match(name):
         abort(404)
+    if current_app.config.get("MEDIA_STORAGE"):  # in a bucket: a presigned URL, and the redirect cached briefly
+        seconds = int(current_app.config["MEDIA_PUBLIC_MAX_AGE_S"])
+        target = stores.area(current_app.config, "covers").url(name, expires_s=seconds)
+        if target is None:
+            abort(404)
+        response = redirect(target, 302)
+        response.headers["Cache-Control"] = f"public, max-age={max(seconds // 4, 1)}"
+        return response
     response = send_from_directory(covers.folder(current_app.config["DATA_DIR"]), name, max_age=31536000)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"  # names change with content
     return response

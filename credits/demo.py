@@ -12,6 +12,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import stores
 from app.accounts.models import User
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
@@ -43,8 +44,8 @@ def _pdf() -> bytes:
 
 
 def load(session: Session, data_dir: str | None = None) -> dict[str, int]:
-    """Needs the demo catalog and accounts; evidence goes under the app's DATA_DIR unless told."""
-    data_dir = data_dir or current_app.config["DATA_DIR"]
+    """Needs the demo catalog and accounts; evidence goes to the app's credit evidence store unless told."""
+    files = data_dir or stores.area(current_app.config, "credit_evidence")
     made = []
     for org_code, kind, title, needed, description, items in PATHWAYS:
         org = get_by_code(session, org_code)
@@ -67,6 +68,6 @@ def load(session: Session, data_dir: str | None = None) -> dict[str, int]:
         recognition.submit(session, worker, {
             "outcome_type": "skill_certificate", "title": "电工职业技能等级证书（高级工）", "occupation": "电工",
             "level": "高级工", "certificate_no": "DEMO-3301-000123", "issuer": "INST-HZVTC", "claimed_credits": "10",
-        }, _pdf(), data_dir)
+        }, _pdf(), files)
     session.flush()
     return {"pathways": len(made), "conversions": 1}

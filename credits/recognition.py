@@ -7,6 +7,7 @@ the reviewer grants (the table: credits.conversion)."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +23,8 @@ from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.request_input import id_or_none
+from app.storage import Storage
+from app.stores import of as store_of
 from credits import fields, ledger
 from credits.conversion import match_conversion
 from credits.evidence_files import check_evidence
@@ -33,6 +36,7 @@ from credits.models import (
     RecognitionStatus,
     RecordKind,
 )
+from media import pending_files
 
 OUTCOME_LABELS = {
     OutcomeType.diploma: _l("学历证书"),
@@ -57,8 +61,9 @@ def _issuer(session: Session, code: Any, errors: dict[str, str]) -> Organisation
     return org
 
 
-def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, data_dir: str) -> Recognition:
-    """Validate every field and the evidence, then store the file and the request (pending)."""
+def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, files: Storage | str) -> Recognition:
+    """Validate every field and the evidence, then store the file and the request (pending). `files`: the credit
+    evidence store, or a data folder; the file goes again if the request is not committed."""
     errors: dict[str, str] = {}
     outcome = str(raw.get("outcome_type") or "")
     if outcome not in OutcomeType.__members__:
@@ -80,7 +85,9 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, d
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
     assert issuer is not None  # _issuer recorded an error otherwise
     key = secrets.token_hex(16)
-    (evidence_folder(data_dir) / key).write_bytes(kept)
+    store = store_of(files, "credit_evidence")
+    store.put(key, io.BytesIO(kept))
+    pending_files.written(session, store, key)
     request = Recognition(user_id=actor.id, outcome_type=OutcomeType(outcome), issuer_id=issuer.id,
                           pathway_id=pathway.id if pathway else None, evidence_key=key, evidence_type=kind,
                           **values)

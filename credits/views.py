@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import stores
 from app.accounts import organisations, policy, scope
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
@@ -141,7 +142,7 @@ def recognition_new() -> ResponseReturnValue:
     upload = request.files.get("evidence")
     try:
         found = recognition.submit(db.session, _me(), request.form.to_dict(), upload.read() if upload else b"",
-                                   current_app.config["DATA_DIR"])
+                                   stores.area(current_app.config, "credit_evidence"))
     except Invalid as err:
         return _recognition_form(_failed(err), 400)
     db.session.commit()
@@ -174,8 +175,8 @@ def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None
 @login_required
 def evidence(recognition_id: int) -> ResponseReturnValue:
     found = recognition.visible(db.session, _me(), recognition_id)
-    path = recognition.evidence_folder(current_app.config["DATA_DIR"]) / found.evidence_key
-    return evidence_files.send(path, found.evidence_type,
+    stream = stores.area(current_app.config, "credit_evidence").open(found.evidence_key)  # never a public URL
+    return evidence_files.send(stream, found.evidence_type,
                                f"evidence-{found.id}.{found.evidence_type.replace('jpeg', 'jpg')}")
 
 

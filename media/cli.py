@@ -1,4 +1,5 @@
-"""`qiuxue media ...`: clean-up, the job list and the demo clips (`qiuxue media worker` is `qiuxue worker`)."""
+"""`qiuxue media ...`: clean-up, the job list, the demo clips and the copy of a data folder to object storage
+(`qiuxue media worker` is `qiuxue worker`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app import jobs
+from app import jobs, storage, stores
 from app.extensions import db
 from app.jobs.cli import worker_cli
+from app.storage_migration import migrate
 from media import demo as media_demo
 from media import tus
 from media.service import MediaSettings
@@ -27,7 +29,7 @@ media_cli.add_command(worker_cli, "worker")  # the older name of `qiuxue worker`
 @with_appcontext
 def cleanup() -> None:
     """Remove expired uploads and stray work folders now."""
-    removed = tus.remove_expired(db.session, MediaSettings.of(current_app).storage)
+    removed = tus.remove_expired(db.session, MediaSettings.of(current_app).local)
     db.session.commit()
     click.echo(f"{removed} expired uploads removed")
 
@@ -50,3 +52,33 @@ def demo(now: bool) -> None:
     summary = media_demo.load(db.session, transcode_now=now)
     db.session.commit()
     click.echo(", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@media_cli.command("migrate-storage")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="The data folder to copy from (default: DATA_DIR; media from MEDIA_DIR when it is set).")
+@click.option("--verbose", is_flag=True, help="One line per object.")
+@with_appcontext
+def migrate_storage(data_dir: str | None, verbose: bool) -> None:
+    """Copy media, covers and evidence from the local folders to MEDIA_STORAGE (s3://BUCKET/PREFIX) and check
+    every object's SHA-256 by reading it back. Exits 1 when any object differs; safe to run again."""
+    config = dict(current_app.config)
+    if not str(config.get("MEDIA_STORAGE") or "").startswith("s3://"):
+        raise click.UsageError("set QIUXUE_MEDIA_STORAGE=s3://BUCKET/PREFIX first")
+    if data_dir:
+        config["DATA_DIR"], config["MEDIA_DIR"] = data_dir, ""
+    failed = False
+    for area in stores.AREAS:
+        root = stores.local_root(config, area)
+        if not root.is_dir():
+            continue
+        report = migrate(storage.LocalStorage(root), stores.area(config, area),
+                         on_key=(lambda key, state: click.echo(f"  {state} {key}")) if verbose else None)
+        click.echo(f"{area}: {report.copied} copied, {report.already} already there, {report.verified} verified")
+        for key in report.mismatched:
+            click.echo(f"  checksum mismatch: {area}/{key}", err=True)
+        for key in report.refused:
+            click.echo(f"  not copied (a name we did not make): {area}/{key}", err=True)
+        failed = failed or not report.ok
+    if failed:
+        raise SystemExit(1)

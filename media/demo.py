@@ -125,7 +125,7 @@ def ready_clips(session: Session, lessons_to_fill: list[Lesson], *, short_full_l
         return 0
     settings = MediaSettings.of(current_app)
     testing = bool(current_app.config.get("TESTING"))
-    work = settings.storage.work_dir("demo-ready")
+    work = settings.local.work_dir("demo-ready")
     started = time.monotonic()
     made: dict[str, tuple[str, str, MediaAsset | None]] = {}  # clip key -> (stored key, digest, original)
     try:
@@ -135,9 +135,9 @@ def ready_clips(session: Session, lessons_to_fill: list[Lesson], *, short_full_l
                 path = make_clip(work / f"clip-{index}.{'m4a' if clip.audio_only else 'mp4'}", clip.title,
                                  seconds=clip.seconds, pattern=clip.pattern, tone_hz=clip.tone_hz, size=clip.size,
                                  rate=10, audio_only=clip.audio_only)
-                made[clip.key] = (path.relative_to(settings.storage.root).as_posix(), dedup.sha256_of(path), None)
+                made[clip.key] = (path.relative_to(settings.local.root).as_posix(), dedup.sha256_of(path), None)
             key, digest, original = made[clip.key]
-            duration_s = (ffmpeg.probe(settings.storage.path(key)).duration_s if original is None
+            duration_s = (ffmpeg.probe(settings.local.path(key)).duration_s if original is None
                           else original.duration_s)
             asset = MediaAsset(org_id=lesson.resource.provider_id,
                                title=f"{clip.title}.{'m4a' if clip.audio_only else 'mp4'}",
@@ -183,7 +183,7 @@ def load(session: Session, *, transcode_now: bool = False, seconds: int = 24) ->
         seconds = min(seconds, 2)  # other packages' tests load the whole demo too: keep it quick there
     targets = _free_video_lessons(session, len(CLIPS))
     for lesson, (pattern, tone, title) in zip(targets, CLIPS, strict=False):
-        work = settings.storage.work_dir("demo")
+        work = settings.local.work_dir("demo")
         try:
             clip = make_clip(work / "clip.mp4", title, seconds=seconds, pattern=pattern, tone_hz=tone)
             probe = ffmpeg.probe(clip)
@@ -196,7 +196,7 @@ def load(session: Session, *, transcode_now: bool = False, seconds: int = 24) ->
                            has_video=True, has_audio=True)
         session.add(asset)
         session.flush()
-        service.take_in(session, settings, asset, clip.relative_to(settings.storage.root).as_posix(), "mov")
+        service.take_in(session, settings, asset, clip.relative_to(settings.local.root).as_posix(), "mov")
         shutil.rmtree(work, ignore_errors=True)
         lessons.link(session, lesson, asset)
     if transcode_now and targets:

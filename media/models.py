@@ -1,7 +1,7 @@
 """What media stores: resumable uploads in progress (tus), media assets (one uploaded video or audio and
 what it became), their renditions (HLS ladder, audio only, offline MP4, poster, thumbnail) and subtitles.
 
-Files live in storage (media.storage) under keys we build; rows hold those keys, never client file names
+Files live in storage (app.storage) under keys we build; rows hold those keys, never client file names
 as paths. An asset points at its lesson by a plain integer (`lesson_id`), as the lesson points back
 (`catalog.models.Lesson.media_asset_id`): media may read the catalog, the catalog never imports media.
 """

@@ -13,7 +13,7 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from media.storage import Storage
+from app.storage import Storage
 
 log = logging.getLogger(__name__)
 KEY = "qiuxue.pending_files"

@@ -15,15 +15,15 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import jobs
+from app import jobs, stores
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.storage import LocalStorage, Storage, get_storage
 from media import dedup, lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
 from media.models import AssetStatus, MediaAsset, Subtitle, Upload
-from media.storage import LocalStorage, get_storage
 from media.validation import check_media
 
 TRANSCODE = "media.transcode"
@@ -32,7 +32,8 @@ CLEANUP = "media.cleanup"
 
 @dataclass(frozen=True)
 class MediaSettings:
-    storage: LocalStorage
+    storage: Storage        # where sources, renditions and subtitles are kept (MEDIA_STORAGE: this folder or a bucket)
+    local: LocalStorage     # this host's media folder: tus uploads in progress and transcode work folders
     max_upload: int
     quota: int
     max_duration_s: int
@@ -46,8 +47,10 @@ class MediaSettings:
         """Built once per app from its configuration."""
         if "media" not in app.extensions:
             c = app.config
+            local = get_storage(c)
             app.extensions["media"] = cls(
-                storage=get_storage(c), max_upload=int(c["MEDIA_MAX_UPLOAD"]), quota=int(c["ORG_STORAGE_QUOTA"]),
+                storage=stores.area(c, "media") if c.get("MEDIA_STORAGE") else local, local=local,
+                max_upload=int(c["MEDIA_MAX_UPLOAD"]), quota=int(c["ORG_STORAGE_QUOTA"]),
                 max_duration_s=int(c["MEDIA_MAX_DURATION_S"]), expire_hours=int(c["MEDIA_UPLOAD_EXPIRE_HOURS"]),
                 url_ttl_s=int(c["MEDIA_URL_TTL_S"]), preset=str(c["MEDIA_X264_PRESET"]),
                 threads=int(c["MEDIA_FFMPEG_THREADS"]))
@@ -110,7 +113,7 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
     lesson = lessons.find_lesson(session, lesson_id) if lesson_id else None
     if lesson is not None:
         lessons.check_can_attach(actor, lesson)
-    found = check_media(settings.storage.path(upload.key), max_duration_s=settings.max_duration_s)
+    found = check_media(settings.local.path(upload.key), max_duration_s=settings.max_duration_s)
     asset = MediaAsset(org_id=upload.org_id, uploader_id=getattr(actor, "id", None), title=upload.filename,
                        status=AssetStatus.queued, duration_s=found.duration_s, width=found.width,
                        height=found.height, has_video=bool(found.width), has_audio=found.has_audio)
@@ -127,18 +130,23 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
 
 def take_in(session: Session, settings: MediaSettings, asset: MediaAsset, key: str, extension: str,
             digest: str | None = None) -> None:
-    """Make the stored file `key` (a finished upload) the asset's source: share the asset of the same bytes if
+    """Make the local file `key` (a finished upload) the asset's source: share the asset of the same bytes if
     there is one (the file is then removed once this commits), else move it in and queue its transcode.
     `digest`: the file's SHA-256 when the caller has it already."""
-    path = settings.storage.path(key)
+    path = settings.local.path(key)
     asset.content_hash = digest or dedup.sha256_of(path)
     original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id)
     if original is not None:
         dedup.share(session, asset, original)
-        pending_files.drop_on_commit(session, settings.storage, key)
+        pending_files.drop_on_commit(session, settings.local, key)
         return
     asset.source_key = f"assets/{asset.id}/source.{extension}"
-    asset.source_bytes = settings.storage.move_in(asset.source_key, path)
+    if settings.storage is settings.local:  # one folder: a rename
+        asset.source_bytes = settings.local.move_in(asset.source_key, path)
+    else:  # into the bucket; the local upload goes once this commits, the stored copy if it does not
+        asset.source_bytes = settings.storage.put(asset.source_key, path)
+        pending_files.written(session, settings.storage, asset.source_key)
+        pending_files.drop_on_commit(session, settings.local, key)
     queue_transcode(session, asset)
 
 
@@ -152,7 +160,7 @@ def queue_transcode(session: Session, asset: MediaAsset) -> jobs.Job:
 def discard_upload(session: Session, settings: MediaSettings, upload_id: str) -> None:
     upload = session.get(Upload, upload_id)
     if upload is not None and upload.asset_id is None:
-        tus.terminate(session, settings.storage, upload)
+        tus.terminate(session, settings.local, upload)
 
 
 def job_of(session: Session, asset: MediaAsset) -> jobs.Job | None:

@@ -42,38 +42,46 @@ def run_transcode(ctx: jobs.JobContext) -> None:
     for each in (asset, *dedup.followers(session, asset, ctx.job_id)):
         each.status = AssetStatus.processing
     session.commit()
-    source = settings.storage.path(asset.source_key)
-    try:
-        probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
-    except Invalid as err:
-        asset.status, asset.error_code, asset.error = AssetStatus.failed, err.code, err.message
-        session.commit()
-        raise jobs.PermanentError(err.code) from err
-    for old in settings.storage.tmp.glob(f"job-{ctx.job_id}-*"):
+    for old in settings.local.tmp.glob(f"job-{ctx.job_id}-*"):
         shutil.rmtree(old, ignore_errors=True)  # what an earlier, interrupted attempt left
-    work = settings.storage.work_dir(f"job-{ctx.job_id}")
+    scratch = settings.local.work_dir(f"job-{ctx.job_id}-source")  # the source, when it comes from a bucket
     try:
-        result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
-                           on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
-    except ffmpeg.FfmpegCancelled as err:
-        raise jobs.Cancelled() from err
+        with settings.storage.local_copy(asset.source_key, scratch) as source:
+            try:
+                probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
+            except Invalid as err:
+                asset.status, asset.error_code, asset.error = AssetStatus.failed, err.code, err.message
+                session.commit()
+                raise jobs.PermanentError(err.code) from err
+            work = settings.local.work_dir(f"job-{ctx.job_id}")
+            try:
+                result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
+                                   on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
+            except ffmpeg.FfmpegCancelled as err:
+                raise jobs.Cancelled() from err
+            finally:
+                if not (work / "master.m3u8").exists():
+                    shutil.rmtree(work, ignore_errors=True)
     finally:
-        if not (work / "master.m3u8").exists():
-            shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     _publish(session, settings, asset, probe, result, work)
 
 
 def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> None:
     """Transcode a queued asset in this process and transaction, without committing (the demo load does, once):
     the same steps as the job, whose row is then marked done. Raises ffmpeg/Invalid errors."""
-    source = settings.storage.path(asset.source_key)
-    probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
-    work = settings.storage.work_dir(f"asset-{asset.id}")
+    scratch = settings.local.work_dir(f"asset-{asset.id}-source")
     try:
-        result = transcode(source, work, probe, preset="ultrafast", threads=settings.threads)
-    except ffmpeg.FfmpegError:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        with settings.storage.local_copy(asset.source_key, scratch) as source:
+            probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
+            work = settings.local.work_dir(f"asset-{asset.id}")
+            try:
+                result = transcode(source, work, probe, preset="ultrafast", threads=settings.threads)
+            except ffmpeg.FfmpegError:
+                shutil.rmtree(work, ignore_errors=True)
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     job = session.get(jobs.Job, asset.job_id) if asset.job_id else None
     _publish(session, settings, asset, probe, result, work, commit=False)
     if job is not None and job.state == jobs.JobState.queued:
@@ -83,7 +91,8 @@ def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> No
 
 def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe: ffmpeg.Probe, result: Result,
              work: Path, *, commit: bool = True) -> None:
-    """Move the finished folder into place, then point the asset at it (one commit)."""
+    """Move the finished folder into place (a rename, or an upload to the bucket), then point the asset at it
+    (one commit)."""
     output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
     settings.storage.put_tree(output_key, work)
     pending_files.written(session, settings.storage, output_key)
@@ -125,10 +134,10 @@ def transcode_ended(session: Session, job: jobs.Job) -> None:
 def run_cleanup(ctx: jobs.JobContext | jobs.DutyContext) -> None:
     """Both a job kind (run once on demand) and a recurring duty (every hour, one runtime at a time)."""
     settings = MediaSettings.of(current_app)
-    removed = tus.remove_expired(db.session, settings.storage)
+    removed = tus.remove_expired(db.session, settings.local)
     db.session.commit()
     stray = 0
-    for folder in settings.storage.tmp.iterdir():
+    for folder in settings.local.tmp.iterdir():
         if folder.is_dir() and time.time() - folder.stat().st_mtime > WORK_DIR_MAX_AGE_S:
             shutil.rmtree(folder, ignore_errors=True)
             stray += 1

@@ -1,11 +1,13 @@
 """The tus 1.0.0 resumable upload protocol (core, creation, termination, expiration), as services.
 
-The views (media.views_upload) translate HTTP to these calls. The bytes received so far live in storage at
-`uploads/<token>.part`; the file's size under an exclusive lock is the true offset (a crash between
-writing and recording loses nothing), and the row keeps a copy for quotas and listings. A PATCH is
-acknowledged (204, Upload-Offset) only for bytes flushed and fsynced. A body cut short keeps exactly what
-arrived: waitress never hands an incomplete request to the app (so nothing of it is written or acknowledged);
-a server that streams bodies (granian) ends the stream early and the bytes that came are kept.
+The views (media.views_upload) translate HTTP to these calls. The bytes received so far live in this host's media
+folder at `uploads/<token>.part` (also with MEDIA_STORAGE=s3://...: the finished file is then put into the bucket by
+media.service.take_in; uploads whose PATCHes land on any host, in S3 multipart, are the next step of issue 21);
+the file's size under an exclusive lock is the true offset (a crash between writing and recording loses nothing),
+and the row keeps a copy for quotas and listings. A PATCH is acknowledged (204, Upload-Offset) only for bytes
+flushed and fsynced. A body cut short keeps exactly what arrived: waitress never hands an incomplete request to
+the app (so nothing of it is written or acknowledged); a server that streams bodies (granian) ends the stream
+early and the bytes that came are kept.
 
 Speed: waitress spools a body over 512 KB to a temporary file before the app sees it. Such a body (a
 `SpooledBody`) is copied into the part file by the kernel (sendfile), not read and written again through
@@ -36,9 +38,9 @@ from app.accounts.models import Organisation
 from app.accounts.policy import is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.storage import LocalStorage
 from media import pending_files
 from media.models import MediaAsset, Rendition, Upload
-from media.storage import LocalStorage
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"

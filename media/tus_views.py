@@ -86,7 +86,7 @@ def create() -> Response:
     settings = _settings()
     metadata = tus.parse_metadata(request.headers.get("Upload-Metadata", ""))
     org = service.pick_org(db.session, current_user, metadata.get("org"))
-    upload = tus.create_upload(db.session, settings.storage, current_user, org, length=_int_header("Upload-Length"),
+    upload = tus.create_upload(db.session, settings.local, current_user, org, length=_int_header("Upload-Length"),
                                metadata=metadata, max_size=settings.max_upload, quota=settings.quota,
                                expire_hours=settings.expire_hours)
     db.session.commit()
@@ -98,7 +98,7 @@ def create() -> Response:
 @bp.route("/<upload_id>", methods=["HEAD"])
 def upload(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
-    response = _upload_headers(Response(status=200), found, tus.current_offset(_settings().storage, found))
+    response = _upload_headers(Response(status=200), found, tus.current_offset(_settings().local, found))
     meta = [f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in
             (("filename", found.filename), ("filetype", found.filetype)) if v]
     if meta:
@@ -119,7 +119,7 @@ def append(upload_id: str) -> Response:
     stream = request.stream
     chunks = iter(lambda: stream.read(CHUNK), b"")
     spooled = tus.spooled_body(request.environ.get("wsgi.input"), request.content_length)
-    found = tus.append(db.session, settings.storage, found, offset, spooled or chunks, settings.expire_hours,
+    found = tus.append(db.session, settings.local, found, offset, spooled or chunks, settings.expire_hours,
                        fallback=chunks)
     db.session.commit()
     return _upload_headers(Response(status=204), found, found.offset_bytes)
@@ -128,6 +128,6 @@ def append(upload_id: str) -> Response:
 @bp.route("/<upload_id>", methods=["DELETE"])
 def terminate(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
-    tus.terminate(db.session, _settings().storage, found)
+    tus.terminate(db.session, _settings().local, found)
     db.session.commit()
     return Response(status=204)

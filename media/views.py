@@ -29,12 +29,16 @@ def _send(asset: MediaAsset, rest: str, public: bool, max_age: int | None = None
     key = serving.relative_key(asset, rest)
     if key is None:
         abort(404)
-    path = MediaSettings.of(current_app).storage.path(key)
+    download = None
+    if request.args.get("download") and key.endswith(".mp4"):
+        download = f"qiuxue-{asset.lesson_id or asset.id}-360p.mp4"
+    settings = MediaSettings.of(current_app)
+    if settings.storage is not settings.local:  # in a bucket: presigned URLs, no media bytes through this host
+        return serving.from_store(current_app, settings.storage, key, public=public, download_name=download,
+                                  max_age=max_age)
+    path = settings.local.path(key)
     if not path.is_file():
         abort(404)
-    download = None
-    if request.args.get("download") and path.suffix == ".mp4":
-        download = f"qiuxue-{asset.lesson_id or asset.id}-360p.mp4"
     return serving.send(current_app, path, key, public=public, download_name=download, max_age=max_age)
 
 

@@ -203,3 +203,6 @@ def auth(app: Flask, client: FlaskClient) -> Auth:
 
 # Browser fixtures (Chromium through Playwright), shared by tests/e2e and tests/security.
 from tests.browser import browser, live_server, login, page, pytest_runtest_makereport  # noqa: E402, F401
+
+# A real S3 server (SeaweedFS) for the object storage tests: tests/app/test_object_storage.py, tests/media/test_s3_*.
+from tests.s3_server import s3_app, s3_server  # noqa: E402, F401

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from app import stores
 from app.accounts.models import User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, NotFound
+from app.storage import LocalStorage, Storage
 from credits.evidence_files import check_evidence
 from media import pending_files
-from media.storage import LocalStorage, Storage
 from programme.money.models import ClaimEvidence, ClaimStatus, SubsidyClaim
 
 FIELD = "evidence_file"
@@ -30,8 +31,11 @@ MAX_FILES = 5
 EXTENSIONS = {"pdf": "pdf", "jpeg": "jpg", "png": "png"}
 
 
-def storage(data_dir: str) -> LocalStorage:
-    return LocalStorage(Path(data_dir) / "claim_evidence")
+def storage(where: Mapping[str, Any] | str) -> Storage:
+    """The claim evidence store of an app's configuration (MEDIA_STORAGE), or the folder under a data folder."""
+    if isinstance(where, str):
+        return LocalStorage(Path(where) / "claim_evidence")
+    return stores.area(where, "claim_evidence")
 
 
 def check(data: bytes) -> tuple[str, bytes]:

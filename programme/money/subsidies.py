@@ -24,8 +24,8 @@ from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import strip_markup
+from app.storage import Storage
 from app.timefmt import beijing_today
-from media.storage import Storage
 from programme.admissions import quotas
 from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
 from programme.exchange.models import CertificateRecord, GraduationRecord

@@ -58,7 +58,7 @@ def claim(enrolment_id: int):
                                                              "attained_on")}
     try:
         subsidies.claim(db.session, user(), record, typed["attainment"], typed["certificate_number"],
-                        typed["evidence"], files=_uploads(), storage=evidence.storage(current_app.config["DATA_DIR"]),
+                        typed["evidence"], files=_uploads(), storage=evidence.storage(current_app.config),
                         attained_on=_attained())
     except (Invalid, Conflict) as err:  # the page again, with what was typed and why it was refused
         status = failed(err, inline=True)
@@ -78,7 +78,7 @@ def claim_evidence(claim_id: int):
         files = _uploads()
         if not files:
             raise Invalid(_("请选择要上传的文件（PDF、JPEG 或 PNG）。"), fields={evidence.FIELD: _("请选择文件。")})
-        evidence.attach(db.session, user(), item, files, evidence.storage(current_app.config["DATA_DIR"]))
+        evidence.attach(db.session, user(), item, files, evidence.storage(current_app.config))
     except (Invalid, Conflict) as err:
         failed(err)
     else:
@@ -107,7 +107,7 @@ def claim_amend(claim_id: int):
 def evidence_file(evidence_id: int):
     """Always a download (never shown inline), with the type judged from the content when it was stored."""
     item = evidence.for_download(db.session, user(), evidence_id)
-    stream = evidence.storage(current_app.config["DATA_DIR"]).open(item.key)
+    stream = evidence.storage(current_app.config).open(item.key)
     return evidence_files.send(stream, item.kind, evidence.download_name(item))
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from app import storage
 from app.accounts import organisations
 from app.accounts.policy import can
 from app.errors import Invalid
-from media import storage, subtitles
+from media import serving, subtitles
 from tests import factories
 
 ROLES = [("anonymous", None), ("worker", None), ("institution_staff", "INST-T1"), ("institution_staff", "INST-T2"),
@@ -142,3 +143,10 @@ def test_a_replaced_subtitle_file_goes_only_when_the_change_commits(app, db):
     third = service.add_subtitle(db.session, settings, staff, asset, "zh-CN", b"1\n00:00:01,000 --> 00:00:02,000\nC\n")
     db.session.commit()
     assert not settings.storage.exists(old) and settings.storage.exists(third.path)
+
+
+def test_a_playlist_from_a_bucket_signs_each_segment_and_keeps_sub_playlists_relative():
+    text = '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00001.ts\n\nhls_240/index.m3u8\n'
+    signed = serving.rewrite_playlist(text, lambda rel: f"https://s3.example/{rel}?X-Amz-Signature=1")
+    assert signed == ('#EXTM3U\n#EXT-X-MAP:URI="https://s3.example/init.mp4?X-Amz-Signature=1"\n#EXTINF:4.0,\n'
+                      'https://s3.example/seg_00001.ts?X-Amz-Signature=1\n\nhls_240/index.m3u8\n')

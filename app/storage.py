@@ -1,6 +1,7 @@
-"""Where media files live. Every key is built by us ("assets/12/k3f9a0/hls_360/seg_00001.ts",
-"uploads/<token>.part"); a client's file name never reaches the disk. `Storage` is the small interface an
-object store can implement later; `LocalStorage` keeps files in a folder (DATA_DIR/media by default).
+"""Where stored files live: media (sources, renditions, posters, subtitles), covers and evidence. Every key is
+built by us ("assets/12/k3f9a0/hls_360/seg_00001.ts", "claims/3/<token>.pdf"); a client's file name never reaches
+the store. `Storage` is the small interface; `LocalStorage` keeps files in a folder under DATA_DIR (the default),
+app.s3_storage keeps them in an S3 bucket (`MEDIA_STORAGE=s3://BUCKET/PREFIX`); app.stores picks one.
 
 Keys are written whole or not at all: `put` writes a temporary file and renames it, `put_tree` renames
 a finished folder into place, so a reader never sees half a rendition.
@@ -12,7 +13,8 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -33,14 +35,17 @@ class Storage(Protocol):
     def put(self, key: str, source: BinaryIO | Path) -> int: ...
     def put_tree(self, prefix: str, folder: Path) -> None: ...
     def open(self, key: str) -> BinaryIO: ...
-    def url(self, key: str) -> str | None: ...
+    def url(self, key: str, *, expires_s: int, download_name: str | None = None) -> str | None: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
     def size(self, key: str) -> int: ...
+    def walk(self, prefix: str = "") -> Iterator[str]: ...
+    def local_copy(self, key: str, scratch: Path) -> Any: ...  # a context manager giving a local Path
+    def check(self) -> None: ...
 
 
 class LocalStorage:
-    """Files under `root`. `path()` exists only here: ffmpeg and the sendfile/X-Accel serving need a real path."""
+    """Files under `root`. `path()` exists only here: the sendfile/X-Accel serving and tus need a real path."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
@@ -90,7 +95,7 @@ class LocalStorage:
     def open(self, key: str) -> BinaryIO:
         return self.path(key).open("rb")
 
-    def url(self, key: str) -> str | None:
+    def url(self, key: str, *, expires_s: int = 0, download_name: str | None = None) -> str | None:
         return None  # served by the app (media.serving), which checks access first
 
     def delete(self, key: str) -> None:
@@ -110,7 +115,27 @@ class LocalStorage:
             return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
         return path.stat().st_size
 
+    def walk(self, prefix: str = "") -> Iterator[str]:
+        """Every stored file under `prefix` (all when empty), work folders aside."""
+        top = self.path(prefix) if prefix else self.root
+        for path in sorted(top.rglob("*")):
+            relative = path.relative_to(self.root).as_posix()
+            if path.is_file() and not relative.startswith("tmp/"):
+                yield relative
+
+    @contextmanager
+    def local_copy(self, key: str, scratch: Path) -> Iterator[Path]:
+        """The file itself: ffmpeg reads it where it is."""
+        yield self.path(key)
+
+    def check(self) -> None:
+        """Raise OSError unless files can be written here (for /readyz)."""
+        if not (self.root.is_dir() and os.access(self.root, os.W_OK | os.X_OK)):
+            raise OSError(f"storage folder {self.root} is not writable")
+
 
 def get_storage(config: Mapping[str, Any]) -> LocalStorage:
+    """This host's media folder: tus uploads in progress and transcode work folders, whatever MEDIA_STORAGE says
+    (app.stores chooses where files are kept)."""
     root = config.get("MEDIA_DIR") or os.path.join(config["DATA_DIR"], "media")
     return LocalStorage(root)
