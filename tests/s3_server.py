@@ -82,7 +82,8 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
              f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
              "-master.telemetry=false", f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
              "-volume.max=20", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", "-s3",
-             f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}"],
+             f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+             "-s3.port.iceberg=0", "-s3.port.lance=0"],  # fixed default ports: the catalogs are not ours
             stdout=out, stderr=subprocess.STDOUT, cwd=folder)
     try:
         server = S3Server(f"http://127.0.0.1:{s3}", BUCKET)

@@ -25,6 +25,8 @@ from tests.s3_server import get as _get
 from tests.s3_server import raw_client
 from tests.s3_server import status as _status
 
+pytestmark = pytest.mark.xdist_group("s3")  # one test process, so one SeaweedFS server
+
 
 def _prefix(app) -> tuple[str, str]:
     bucket, _sep, prefix = app.config["MEDIA_STORAGE"][len("s3://"):].partition("/")

@@ -8,6 +8,8 @@ import io
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import service as catalog_service
@@ -18,6 +20,8 @@ from tests.media.conftest import api_token, quick_worker, tus_upload
 from tests.s3_server import get as _get
 from tests.s3_server import raw_client
 from tests.s3_server import status as _status
+
+pytestmark = pytest.mark.xdist_group("s3")  # one test process, so one SeaweedFS server
 
 
 def _lines(playlist: str) -> list[str]:
