@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.views import session_user
 from app.errors import LoginRequired
 from app.extensions import db
+from app.observability import metrics
 from app.pagination import int_arg
 from app.web import current_user_required
 from learning import heartbeats, xapi
@@ -36,10 +37,15 @@ def progress():
     def read(session: Session) -> heartbeats.Prepared:  # the session check is part of its first query
         return heartbeats.prepare(session, uid, beat, version)
 
-    if db.engine.dialect.name == "sqlite":  # one writer: heartbeats are committed in groups
-        result = current_app.extensions["heartbeat_writer"].run(read, heartbeats.apply, str(get_locale()))
-    else:
-        result = _record_here(lambda session: heartbeats.apply(session, read(session)))
+    try:
+        if db.engine.dialect.name == "sqlite":  # one writer: heartbeats are committed in groups
+            result = current_app.extensions["heartbeat_writer"].run(read, heartbeats.apply, str(get_locale()))
+        else:
+            result = _record_here(lambda session: heartbeats.apply(session, read(session)))
+    except heartbeats.Refused:
+        metrics.HEARTBEATS.labels("refused").inc()
+        raise
+    metrics.HEARTBEATS.labels("accepted").inc()
     response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response

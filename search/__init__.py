@@ -15,9 +15,11 @@ def index_dir(app: Flask) -> Path:
 def init_app(app: Flask) -> None:
     # Loaded with the app, not with `search`: the benchmark and the engine's tests import search's pure
     # modules (documents, analysis, the engine) without the views, models and CLI and what they import.
+    from app.observability import readiness
     from search import analysis, indexer, models, views  # noqa: F401 - models registers the table
     from search.cli import search_cli
     from search.engine_whoosh import WhooshBackend
+    from search.readiness import index_ready
 
     analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
     app.extensions["search"] = WhooshBackend(index_dir(app))
@@ -25,4 +27,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.api_bp)
     app.cli.add_command(search_cli)
 
+    readiness.register("search", index_ready)  # /readyz: this host's replica complete and caught up
     indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes
