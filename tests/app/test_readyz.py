@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.extensions import db
 from search import indexer
 from tests.app.test_read_only_data import read_only
 from tests.catalog.helpers import make
