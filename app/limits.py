@@ -14,8 +14,9 @@ fall back to each process's memory (logged) rather than refusing every request.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 from flask_limiter import Limiter
@@ -56,7 +57,7 @@ LIMITS = (
 )
 
 
-def storage_uri(config: dict) -> str:
+def storage_uri(config: Mapping[str, Any]) -> str:
     return str(config["REDIS_URL"] or "memory://")
 
 
