@@ -5,7 +5,7 @@ Each test runs on the in-memory storage and on a real Redis (skipped, saying why
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -38,9 +38,20 @@ def storage(request) -> str:
     return "" if request.param == "memory" else request.getfixturevalue("redis_url")
 
 
-def host(app: Flask, redis_url: str, **config) -> Flask:
-    """Another app on the same data and database as `app`: a second web host (or process)."""
-    return create_app({**_config(app.config["DATA_DIR"]), "REDIS_URL": redis_url, **config})
+@pytest.fixture
+def host(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Make another app on the same data and database as `app`: a second web host (or process)."""
+    made: list[Flask] = []
+
+    def make(redis_url: str, **config) -> Flask:
+        made.append(create_app({**_config(app.config["DATA_DIR"]), "REDIS_URL": redis_url, **config}))
+        return made[-1]
+
+    yield make
+    for site in made:
+        with site.app_context():
+            db.session.remove()
+            db.engine.dispose()  # its PostgreSQL connections close now, not when collected
 
 
 def _wrong_login(client, phone: str = "13800009999"):
@@ -54,8 +65,8 @@ def test_every_limit_guards_a_real_view(app):
         assert limit.setting in app.config, limit
 
 
-def test_logins_past_the_limit_are_refused_with_a_stable_code(app, storage):
-    site = host(app, storage, RATE_LIMIT_LOGIN="3 per minute")
+def test_logins_past_the_limit_are_refused_with_a_stable_code(host, storage):
+    site = host(storage, RATE_LIMIT_LOGIN="3 per minute")
     client = site.test_client()
     for _ in range(3):
         assert _wrong_login(client).status_code == 400  # a wrong password, counted
@@ -68,8 +79,8 @@ def test_logins_past_the_limit_are_refused_with_a_stable_code(app, storage):
     assert client.get("/auth/login").status_code == 200  # only POSTs are counted
 
 
-def test_the_login_limit_counts_per_address(app, storage):
-    site = host(app, storage, RATE_LIMIT_LOGIN="2 per minute")
+def test_the_login_limit_counts_per_address(host, storage):
+    site = host(storage, RATE_LIMIT_LOGIN="2 per minute")
     client = site.test_client()
     for _ in range(2):
         _wrong_login(client)
@@ -79,8 +90,8 @@ def test_the_login_limit_counts_per_address(app, storage):
     assert _wrong_login(other).status_code == 400
 
 
-def test_heartbeats_are_limited_per_learner(app, storage):
-    site = host(app, storage, RATE_LIMIT_HEARTBEAT="2 per minute")
+def test_heartbeats_are_limited_per_learner(host, storage):
+    site = host(storage, RATE_LIMIT_HEARTBEAT="2 per minute")
     with site.app_context():
         phones = [factories.user("worker").phone for _ in range(2)]
         db.session.commit()
@@ -101,24 +112,24 @@ def _page_token(client) -> str:
     return csrf_token(client, "/me")  # the logout form's: one token per session serves the API too
 
 
-def test_two_hosts_sharing_redis_see_one_limit(app, redis_url):
-    one = host(app, redis_url, RATE_LIMIT_LOGIN="4 per minute")
-    two = host(app, redis_url, RATE_LIMIT_LOGIN="4 per minute")
+def test_two_hosts_sharing_redis_see_one_limit(host, redis_url):
+    one = host(redis_url, RATE_LIMIT_LOGIN="4 per minute")
+    two = host(redis_url, RATE_LIMIT_LOGIN="4 per minute")
     first, second = one.test_client(), two.test_client()
     statuses = [_wrong_login(client).status_code for client in (first, second, first, second, first, second)]
     assert statuses == [400, 400, 400, 400, 429, 429]
 
 
-def test_without_redis_each_process_counts_alone(app):
+def test_without_redis_each_process_counts_alone(host):
     """The embedded default: memory in each process (what `make run`, one process, needs)."""
-    one = host(app, "", RATE_LIMIT_LOGIN="2 per minute")
-    two = host(app, "", RATE_LIMIT_LOGIN="2 per minute")
+    one = host("", RATE_LIMIT_LOGIN="2 per minute")
+    two = host("", RATE_LIMIT_LOGIN="2 per minute")
     first, second = one.test_client(), two.test_client()
     assert [_wrong_login(first).status_code for _ in range(3)] == [400, 400, 429]
     assert _wrong_login(second).status_code == 400
 
 
-def test_an_unreachable_redis_does_not_refuse_every_request(app):
-    site = host(app, "redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN="2 per minute")
+def test_an_unreachable_redis_does_not_refuse_every_request(host):
+    site = host("redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN="2 per minute")
     client = site.test_client()
     assert [_wrong_login(client).status_code for _ in range(3)] == [400, 400, 429]  # counted in memory meanwhile

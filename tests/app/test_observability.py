@@ -48,6 +48,9 @@ def test_every_response_carries_a_request_id(client):
 def json_app(app) -> Flask:
     site = create_app({**_config(app.config["DATA_DIR"]), "LOG_FORMAT": "json"})
     yield site
+    with site.app_context():
+        db.session.remove()
+        db.engine.dispose()
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "qiuxue_json", False)]:
         root.removeHandler(handler)  # later tests' apps log as text again

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
+from app.extensions import db as _db
 from search import indexer
 from tests.app.test_read_only_data import read_only
 from tests.catalog.helpers import make
@@ -67,6 +68,8 @@ def test_not_ready_without_the_database(app, tmp_path):
     url = "postgresql://postgres@127.0.0.1:1/nowhere" if TEST_DATABASE_URL else f"sqlite:///{tmp_path}/no/such/x.db"
     site = create_app({**_config(tmp_path / "data"), "DATABASE_URL": url, "READY_CACHE_S": 0})
     answer = site.test_client().get("/readyz")
+    with site.app_context():
+        _db.engine.dispose()
     assert answer.status_code == 503
     assert "database" in answer.get_json()["failing"]
     assert answer.get_json()["checks"]["database"] == "unreachable"
