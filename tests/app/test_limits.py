@@ -15,7 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.limits import LIMITS
 from tests import factories
-from tests.conftest import _config, csrf_token, post_form
+from tests.conftest import Auth, _config, csrf_token, post_form
 
 REDIS_URL = os.environ.get("QIUXUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")  # DB 11: ours alone, flushed
 
@@ -133,3 +133,19 @@ def test_an_unreachable_redis_does_not_refuse_every_request(host):
     site = host("redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN="2 per minute")
     client = site.test_client()
     assert [_wrong_login(client).status_code for _ in range(3)] == [400, 400, 429]  # counted in memory meanwhile
+
+
+def test_uploads_started_are_limited_per_user_but_their_patches_are_not(host, storage):
+    site = host(storage, RATE_LIMIT_UPLOAD="2 per hour")
+    client = site.test_client()
+    Auth(site, client).as_role("institution_staff")
+    tus = {"Tus-Resumable": "1.0.0", "Upload-Length": "4"}
+    first = client.post("/api/v1/uploads/", headers=tus)
+    assert first.status_code == 201
+    for offset in range(4):  # PATCHes of a started upload are never counted
+        patch = client.patch(first.headers["Location"], data=b"x", headers={
+            "Tus-Resumable": "1.0.0", "Upload-Offset": str(offset), "Content-Type": "application/offset+octet-stream"})
+        assert patch.status_code == 204
+    assert client.post("/api/v1/uploads/", headers=tus).status_code == 201
+    refused = client.post("/api/v1/uploads/", headers=tus)
+    assert refused.status_code == 429 and refused.get_json()["error"]["code"] == "too_many_requests"
