@@ -122,8 +122,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RATE_LIMIT_LOGIN", str, "30 per minute", "Login attempts, right or wrong, one address may make "
             "(Flask-Limiter syntax); each costs a password hash, so this guards the CPU. The lockout per phone "
             "number (LOGIN_MAX_FAILURES) is counted in the database as before."),
-    Setting("RATE_LIMIT_HEARTBEAT", str, "120 per minute", "Progress heartbeats one learner may send (a player "
-            "sends one every 15 s; a replayed offline queue is slowed, never lost: the page retries)."),
+    Setting("RATE_LIMIT_HEARTBEAT", str, "600 per minute", "Progress heartbeats one learner may send (a player "
+            "sends one every 15 s, but replays an offline queue in one burst: half an hour offline is 120 at once; "
+            "a longer queue is slowed, never lost, as the page sends the rest again)."),
     Setting("RATE_LIMIT_UPLOAD", str, "60 per hour", "Resumable uploads one user may start (the PATCHes of an "
             "upload are not counted)."),
     Setting("PROXY_FIX_X_FOR", int, 0, "Trusted proxies that add to X-Forwarded-For (Werkzeug ProxyFix): the "
