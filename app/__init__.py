@@ -21,7 +21,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: every `import app.<module>` runs this file first, so a top-level import of
     # the views would load the whole web layer for a pure module (and the modules below import `app` back).
     # outbox registers its table when imported, jobs its two
-    from app import config, errors, i18n, jobs, outbox, pagecache, request_input, security, views  # noqa: F401
+    from app import (  # noqa: F401
+        config,
+        errors,
+        i18n,
+        jobs,
+        limits,
+        logs,
+        observability,
+        outbox,
+        pagecache,
+        proxy,
+        request_input,
+        security,
+        views,
+    )
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.assets import init_app as init_assets
@@ -32,6 +46,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.load(test_config))
     app.config["SQLALCHEMY_DATABASE_URI"] = readable_sqlite_url(app.config["SQLALCHEMY_DATABASE_URI"])
     request_input.init_app(app)  # bounded ids and numbers, safe JSON; before any blueprint adds its rules
+    logs.init_app(app)  # request ids; first, so every later hook's log lines carry one
+    observability.init_app(app)  # metrics timing, /readyz, /metrics; before the page cache can answer early
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
     db.init_app(app)
@@ -55,6 +71,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if init is not None:
             init(app)  # each domain package wires its own blueprints, CLI groups and hooks
     jobs.init_app(app)  # after the domains: it runs the duties they registered
+    limits.init_app(app)  # after every blueprint: it wraps the views it limits
+    proxy.init_app(app)  # last: the outermost WSGI layer reads X-Forwarded-* before anything else
 
     from app import cli  # as above; and app.cli builds apps with create_app
 

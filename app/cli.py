@@ -148,7 +148,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
         return
     if sys.platform == "win32":
         raise click.UsageError("--workers above 1 needs Linux or macOS (granian); use one worker on Windows.")
-    server.serve_granian(host, port, workers, threads)
+    server.serve_granian(host, port, workers, threads, metrics_dir=Path(current_app.config["DATA_DIR"]) / "prometheus")
 
 
 @click.command("config", help="Print every configuration key with its value source and meaning.")

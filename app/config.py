@@ -49,8 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CODE_MAX_PER_SOURCE", int, 20, "Codes one address may have sent within CODE_WINDOW_MINUTES, "
             "and wrong codes it may type in that window."),
     Setting("CODE_WINDOW_MINUTES", int, 60, "Window in which codes sent and wrong codes are counted."),
-    Setting("PROXY_HOPS", int, 0, "Reverse proxies in front of the site that add to X-Forwarded-For; the client "
-            "address used for login throttling is read from there (0: the connecting address)."),
+    Setting("PROXY_HOPS", int, 0, "Older name of PROXY_FIX_X_FOR, still honoured (the larger of the two counts)."),
     Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),
     Setting("ENQUIRY_WINDOW_MINUTES", int, 60, "Window in which a worker's questions are counted for the limit."),
     Setting("REMEMBER_DAYS", int, 30, "How long the 'remember me' cookie keeps a user logged in."),
@@ -122,6 +121,32 @@ SETTINGS: tuple[Setting, ...] = (
             "`qiuxue search worker` does)."),
     Setting("SEARCH_POLL_SECONDS", float, 0.5, "How often the search indexer looks for changes committed by "
             "other processes."),
+    # operations across hosts (issue 21): shared limits, proxies, logs, metrics, readiness
+    Setting("REDIS_URL", str, "", "Redis holding the rate limits shared by every host and process "
+            "(redis://host:6379/0); empty keeps them in each process's memory (one host, one process)."),
+    Setting("RATE_LIMIT_LOGIN", str, "30 per minute", "Login attempts, right or wrong, one address may make "
+            "(Flask-Limiter syntax); each costs a password hash, so this guards the CPU. The lockout per phone "
+            "number (LOGIN_MAX_FAILURES) is counted in the database as before."),
+    Setting("RATE_LIMIT_HEARTBEAT", str, "600 per minute", "Progress heartbeats one learner may send (a player "
+            "sends one every 15 s, but replays an offline queue in one burst: half an hour offline is 120 at once; "
+            "a longer queue is slowed, never lost, as the page sends the rest again)."),
+    Setting("RATE_LIMIT_UPLOAD", str, "60 per hour", "Resumable uploads one user may start (the PATCHes of an "
+            "upload are not counted)."),
+    Setting("PROXY_FIX_X_FOR", int, 0, "Trusted proxies that add to X-Forwarded-For (Werkzeug ProxyFix): the "
+            "client address (throttles, logs, /metrics) is read from there; 0 (off) ignores the header, as it can "
+            "be forged. PROXY_HOPS is its older name, still honoured."),
+    Setting("PROXY_FIX_X_PROTO", int, 0, "Trusted proxies that set X-Forwarded-Proto: links built by the site (QR "
+            "codes, certificates, xAPI, OAI, security.txt) say https:// when the proxy says so; 0 ignores it."),
+    Setting("PROXY_FIX_X_HOST", int, 0, "Trusted proxies that set X-Forwarded-Host: the public host name in the "
+            "links the site builds; 0 ignores it."),
+    Setting("LOG_FORMAT", str, "text", "'text' (readable lines, for `make run`) or 'json' (one JSON object per "
+            "line with the request id and job id, for log collectors)."),
+    Setting("METRICS_ALLOW", str, "127.0.0.1,::1", "Addresses or networks (comma separated) allowed to read "
+            "/metrics (Prometheus text); everyone else gets 403."),
+    Setting("READY_CACHE_S", float, 2.0, "How long /readyz reuses its last answer (at most 5 s), so a busy "
+            "load balancer does not probe the database and storage on every call."),
+    Setting("READY_MAX_INDEX_LAG_S", float, 30.0, "/readyz says not ready while the oldest catalog change not yet "
+            "in this host's search index is older than this."),
 )
 
 ENV_PREFIX = "QIUXUE_"

@@ -13,11 +13,14 @@ time across processes), or can move to `qiuxue worker` (WORKER=external).
 from __future__ import annotations
 
 import gc
+import os
+from pathlib import Path
 
 import waitress
 from flask import Flask
 
 from app import create_app
+from app.observability import metrics
 
 RECV_BYTES = 64 * 1024
 
@@ -43,7 +46,11 @@ def settled_app() -> Flask:
     return _settle(create_app())
 
 
-def serve_granian(host: str, port: int, workers: int, threads: int) -> None:
+def serve_granian(host: str, port: int, workers: int, threads: int, metrics_dir: Path | None = None) -> None:
+    """`metrics_dir`: where the workers count their Prometheus metrics (PROMETHEUS_MULTIPROC_DIR when set), so that
+    /metrics, answered by any one worker, adds up all of them. Emptied at start: one server per folder."""
+    if metrics_dir is not None:
+        metrics.use_multiprocess_dir(Path(os.environ.get(metrics.MULTIPROC_ENV) or metrics_dir))
     from granian import Granian  # not installed on Windows (setup.cfg), where one waitress process serves
     from granian.constants import Interfaces  # as above
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.accounts.views import session_user
 from app.errors import LoginRequired
 from app.extensions import db
+from app.observability import metrics
 from app.pagination import int_arg
 from app.web import current_user_required
 from learning import heartbeats, xapi
@@ -35,7 +36,13 @@ def progress() -> Response:
         return heartbeats.prepare(session, uid, beat, version)
 
     writer = current_app.extensions["heartbeat_writer"]  # chosen by database (learning.group_writer.init_app)
-    response = jsonify(writer.run(read, heartbeats.apply, str(get_locale())))
+    try:
+        result = writer.run(read, heartbeats.apply, str(get_locale()))
+    except heartbeats.Refused:
+        metrics.HEARTBEATS.labels("refused").inc()
+        raise
+    metrics.HEARTBEATS.labels("accepted").inc()
+    response = jsonify(result)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -11,12 +11,15 @@ def init_app(app: Flask) -> None:
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
     from app.extensions import csrf
+    from app.observability import readiness
     from catalog import service as catalog_service
     from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
     from media import demo as media_demo
     from media.cli import media_cli
+    from media.readiness import storage_ready
 
     tasks.register()
+    readiness.register("storage", storage_ready)  # /readyz
     catalog_service.register_media_check(lessons.not_ready)  # nothing unplayable is submitted or published
     app.register_blueprint(tus_views.bp)
     csrf.exempt(tus_views.bp)  # raw-byte API; guarded by session + Tus-Resumable + Origin instead (see tus_views)

@@ -22,6 +22,7 @@ from app import jobs
 from app.db import utcnow
 from app.errors import Invalid
 from app.extensions import db
+from app.observability import metrics
 from media import dedup, ffmpeg, lessons, pending_files, tus
 from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
 from media.service import CLEANUP, TRANSCODE, MediaSettings
@@ -55,8 +56,9 @@ def run_transcode(ctx: jobs.JobContext) -> None:
                 raise jobs.PermanentError(err.code) from err
             work = settings.local.work_dir(f"job-{ctx.job_id}")
             try:
-                result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
-                                   on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
+                with metrics.timed(metrics.TRANSCODE):
+                    result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
+                                       on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
             except ffmpeg.FfmpegCancelled as err:
                 raise jobs.Cancelled() from err
             finally:

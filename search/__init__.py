@@ -16,9 +16,11 @@ def init_app(app: Flask) -> None:
     # Loaded with the app, not with `search`: the benchmark and the engine's tests import search's pure
     # modules (documents, analysis, the engine) without the views, models and CLI and what they import.
     from app import demo as app_demo
+    from app.observability import readiness
     from search import analysis, indexer, models, synonyms, views  # noqa: F401 - models registers the table
     from search.cli import search_cli
     from search.engine_whoosh import WhooshBackend
+    from search.readiness import index_ready
 
     analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
     app.extensions["search"] = WhooshBackend(index_dir(app))
@@ -28,4 +30,5 @@ def init_app(app: Flask) -> None:
     # 铲车→叉车, 月嫂→母婴护理, 电焊→焊工
     app_demo.register(app, "search synonyms", lambda session, options: {"synonyms": synonyms.seed(session)})
 
+    readiness.register("search", index_ready)  # /readyz: this host's replica complete and caught up
     indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes

@@ -79,15 +79,11 @@ def _log_in(user: User, remember: bool) -> None:
 
 
 def client_source() -> str:
-    """Where the request comes from, for throttling: the peer address, or with PROXY_HOPS proxies in front the
-    address the outermost of them saw (X-Forwarded-For, counted from the right: only our proxies' entries are
-    trusted). An IPv6 address is cut to its /64, the block one subscriber holds."""
+    """Where the request comes from, for throttling: the peer address, or with PROXY_FIX_X_FOR proxies in front the
+    address the outermost of them saw (app/proxy.py has put it in remote_addr: X-Forwarded-For counted from the
+    right, so only our proxies' entries are trusted). An IPv6 address is cut to its /64, the block one subscriber
+    holds."""
     address = request.remote_addr or ""
-    hops = current_app.config["PROXY_HOPS"]
-    if hops > 0:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            address = forwarded[-hops]
     try:
         parsed = ipaddress.ip_address(address)
     except ValueError:

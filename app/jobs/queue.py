@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from app import logs
 from app.db import utcnow
 from app.jobs.models import Job, JobState
 
@@ -30,7 +31,10 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any] | None = None, 
         live = session.scalar(select(Job).where(Job.key == key, Job.state.in_([JobState.queued, JobState.running])))
         if live is not None:
             return live
-    job = Job(kind=kind, key=key, payload=payload or {}, max_attempts=max_attempts,
+    payload = dict(payload or {})
+    if logs.current("request_id") and "request_id" not in payload:  # the runtime logs the job under it
+        payload["request_id"] = logs.current("request_id")
+    job = Job(kind=kind, key=key, payload=payload, max_attempts=max_attempts,
               run_after=utcnow() + timedelta(seconds=delay_s))
     session.add(job)
     session.flush()

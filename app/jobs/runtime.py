@@ -32,6 +32,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import logs
 from app.extensions import db
 from app.jobs import leases
 from app.jobs.duties import HANDLERS, RECURRING, Cancelled, JobContext, PermanentError
@@ -208,7 +209,7 @@ class Worker:
 
     def _call(self, context: JobContext) -> tuple[JobState, str, float | None]:
         handler = HANDLERS.get(context.kind)
-        with self.app.app_context():
+        with self.app.app_context(), logs.bound(job_id=context.job_id, request_id=context.payload.get("request_id")):
             try:
                 if handler is None:
                     raise PermanentError(f"no handler registered for {context.kind!r}")

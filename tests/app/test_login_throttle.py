@@ -140,7 +140,8 @@ def test_registration_answers_the_same_for_taken_and_free_numbers(app):
 def test_the_source_address(app, remote, forwarded, hops, expected):
     app.config["PROXY_HOPS"] = hops
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    with app.test_request_context("/", environ_base={"REMOTE_ADDR": remote}, headers=headers):
+    with app.test_client() as client:  # through the WSGI stack, where app/proxy.py reads X-Forwarded-For
+        client.get("/.well-known/security.txt", environ_base={"REMOTE_ADDR": remote}, headers=headers)
         assert client_source() == expected
 
 

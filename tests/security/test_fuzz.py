@@ -36,6 +36,9 @@ from tests.security.test_routes import GET, ROLES, samples  # noqa: F401 - sampl
 EXAMPLES = 15  # per route and method: some two thousand requests in all
 # endpoint -> why its server error is not fixed here (owner, cause); the test xfails while one is seen
 KNOWN_500: dict[str, str] = {}
+# endpoint -> a 5xx status that is its answer, not a server error: /readyz says 503 while this host is not ready
+# (the samples' changes are not all in the search index here)
+ANSWERS_5XX = {"ops.readyz": 503}
 # refused requests that write by design
 RECORDS_REFUSALS = {"login_failures"}  # a failed login is counted (app/accounts: the login limit)
 SKIP = {"static": "files of the repository, no input", "media_files.public": "serves files; only its path is input"}
@@ -250,7 +253,7 @@ def _send(site: Site, endpoint: str, rule, method: str, data) -> None:
         site.fail(endpoint, f"500 {type(error).__name__}: {str(error)[:160]} at {where} <- {shown}")
         return
     site.statuses.setdefault(endpoint, Counter())[status] += 1
-    if status >= 500:
+    if status >= 500 and ANSWERS_5XX.get(endpoint) != status:
         site.fail(endpoint, f"{status} <- {shown}")
     elif 400 <= status < 500 and before is not None and _fingerprint(site) != before:
         site.fail(endpoint, f"{status} but something was saved <- {shown}")

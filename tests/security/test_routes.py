@@ -31,6 +31,8 @@ def row(default: int, **overrides: int) -> tuple[int, ...]:
 GET = {
     "main.index": ("/", row(200)),
     "main.healthz": ("/healthz", row(200)),
+    "ops.readyz": ("/readyz", row(200)),  # app/observability: this host ready for traffic
+    "ops.metrics_text": ("/metrics", row(200)),  # the test client's 127.0.0.1 is in METRICS_ALLOW
     "main.security_txt": ("/.well-known/security.txt", row(200)),
     "main.learning": ("/learning", row(200, A=302)),  # 我的学习 (learning.views.mine_page)
     "auth.login": ("/auth/login", row(302, A=200)),
