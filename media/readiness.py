@@ -22,7 +22,7 @@ def storage_ready(app: Flask) -> str | None:
     try:
         storage.check()
     except Exception as error:  # noqa: BLE001 - a bucket's client raises its own errors; /readyz answers 503 with it
-        return f"storage: {error}"
+        return f"storage cannot be written: {error}"
     host = "".join(c for c in socket.gethostname().lower() if c.isalnum())[:40] or "host"
     key = f"readyz/{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:

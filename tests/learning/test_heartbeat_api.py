@@ -89,7 +89,7 @@ def test_a_heartbeat_that_waits_too_long_for_the_database_is_answered_busy_and_k
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert refused.status_code == 503 and refused.headers["Retry-After"] == "2"
+    assert refused.status_code == 503 and int(refused.headers["Retry-After"]) > 0  # (the rate limiter's, if sooner)
     assert refused.get_json()["error"]["code"] == "busy"
     assert post(body).status_code == 200
     db.session.expire_all()
