@@ -18,6 +18,7 @@ from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.lookup import get_or_raise
 from catalog.categories import load_menu
 from catalog.models import (
     Category,
@@ -57,10 +58,7 @@ def record(session: Session, resource: Resource, actor: Any, action: str, to_sta
 
 
 def get_resource(session: Session, resource_id: int) -> Resource:
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("资源不存在或已被删除。"))
-    return resource
+    return get_or_raise(session, Resource, resource_id, _("资源不存在或已被删除。"))
 
 
 def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound
+from app.lookup import get_or_raise
 from catalog.models import Resource
 from credits import certificates
 from credits.ledger import append
@@ -33,9 +33,7 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
     """Called when a learner completes a resource: issue the completion certificate and, when the resource
     carries credits, the "earned" record. Safe to call any number of times, concurrently too: returns the
     one record for this completion (None when the resource is worth no credits)."""
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("学习资源不存在。"), code="resource_not_found")
+    resource = get_or_raise(session, Resource, resource_id, _("学习资源不存在。"), code="resource_not_found")
     certificate = certificates.issue(session, user_id, resource)
     if not resource.credits or resource.credits <= 0:
         return None
