@@ -17,9 +17,7 @@ from search.backend import IndexBusy, IndexCheck, SearchBackend
 from search.documents import fingerprint
 
 
-@click.group("search", help="The search index: rebuild, check, worker.")
-def search_cli() -> None:
-    pass
+search_cli = click.Group("search", help="The search index: rebuild, check, worker.")
 
 
 def _backend() -> SearchBackend:
