@@ -15,7 +15,6 @@ from app.extensions import db
 from app.tabular import TableLimits
 from catalog import categories, imports
 
-
 catalog_cli = click.Group("catalog", help="The open resource catalog: menu, imports.")
 
 

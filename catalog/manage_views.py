@@ -14,11 +14,11 @@ from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
-from app.web import current_user_or_none
+from app.web import chosen_org, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
-from catalog.web import bp, form_values, menu, show_invalid
+from catalog.web import bp, form_values, menu
 
 
 def _form_context(resource: Resource | None, values: dict, errors: dict) -> dict:
@@ -187,24 +187,17 @@ def import_page():
         raise Forbidden(_("您没有权限进行此操作。"))
     report, status = None, 200
     if request.method == "POST":
-        provider = next((o for o in orgs if o.code == request.form.get("org")), orgs[0])
-        upload = request.files.get("file")
+        data, filename = uploaded_file()
         try:
             report = imports.import_resources(
-                db.session, user, provider, upload.read() if upload else b"", upload.filename if upload else "",
-                valid_only=bool(request.form.get("valid_only")),
+                db.session, user, chosen_org(orgs), data, filename, valid_only=bool(request.form.get("valid_only")),
                 limits=TableLimits.from_config(current_app.config))
         except Invalid as err:
             show_invalid(err)
             status = 400
         else:
-            if report.imported:
-                db.session.commit()
-                flash(_("已导入%(n)d条资源（草稿），请检查后提交审核。", n=report.imported), "success")
-            else:
-                db.session.rollback()
-                flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
-                status = 400
+            done = _("已导入%(n)d条资源（草稿），请检查后提交审核。", n=report.imported)
+            status = 200 if settle_import(report.imported, done) else 400
     return render_template("catalog/manage/import.html", orgs=orgs, report=report), status
 
 

@@ -14,7 +14,6 @@ from media import demo as media_demo
 from media import tus
 from media.service import MediaSettings
 
-
 media_cli = click.Group("media", help="Media: uploads clean-up, jobs, demo clips; `worker` is `qiuxue worker`.")
 
 

@@ -27,13 +27,6 @@ def failed(err: DomainError, *, inline: bool = False) -> int:
     return 409 if isinstance(err, Conflict) else 400
 
 
-def show_invalid(err: DomainError) -> dict[str, str]:
-    """Roll back, flash the summary and hand the per-field messages to the template."""
-    db.session.rollback()
-    flash(err.message, "error")
-    return err.fields
-
-
 def number(name: str, default: int = 0) -> int:
     """A whole number from the form; text that is not one becomes -1, which every service refuses."""
     raw = (request.form.get(name) or "").strip()

@@ -16,7 +16,6 @@ from search import indexer, source
 from search.backend import IndexBusy, IndexCheck, SearchBackend
 from search.documents import fingerprint
 
-
 search_cli = click.Group("search", help="The search index: rebuild, check, worker.")
 
 

@@ -16,9 +16,9 @@ from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
 from app.web import current_user_or_none as _user
+from app.web import show_invalid as _invalid
 from programme.admissions import plans
 from programme.voice import enquiries, surveys
-from programme.web import show_invalid as _invalid
 from programme.web import support_bp
 
 
