@@ -4,8 +4,8 @@ Domain errors raised here are turned into pages or `{"error": {...}}` bodies by 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import flash, request
 from flask_babel import gettext as _
@@ -47,6 +47,20 @@ def show_invalid(err: DomainError) -> dict[str, str]:
     db.session.rollback()
     flash(err.message, "error")
     return err.fields
+
+
+_Made = TypeVar("_Made")
+
+
+def commit_or_show(step: Callable[[], _Made]) -> tuple[_Made | None, dict[str, str] | None]:
+    """A form's service call. Went through: committed, (what it returned, None). Refused as Invalid: rolled back,
+    the summary flashed, (None, the per-field messages for the template)."""
+    try:
+        made = step()
+    except Invalid as err:
+        return None, show_invalid(err)
+    db.session.commit()
+    return made, None
 
 
 def uploaded_file(field: str = "file") -> tuple[bytes, str]:

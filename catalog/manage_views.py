@@ -14,7 +14,7 @@ from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
-from app.web import chosen_org, current_user_or_none, settle_import, show_invalid, uploaded_file
+from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
@@ -70,16 +70,21 @@ def create():
     values, errors = {"kind": "course", "language": "zh"}, {}
     if request.method == "POST":
         values = form_values(request.form)
-        try:
-            item = service.create_resource(db.session, user, provider, values)
-        except Invalid as err:
-            errors = show_invalid(err)
-        else:
-            db.session.commit()
+        item, errors = commit_or_show(lambda: service.create_resource(db.session, user, provider, values))
+        if item is not None:
             flash(_("已保存草稿。接下来请添加课时。"), "success")
             return redirect(url_for("catalog.edit_lessons", resource_id=item.id))
     return render_template("catalog/manage/edit.html", provider=provider,
-                           **_form_context(None, values, errors)), 400 if errors else 200
+                           **_form_context(None, values, errors or {})), 400 if errors else 200
+
+
+def _update(user, item: Resource, values: dict) -> str | None:  # noqa: ANN001
+    """Save the resource form and a new cover; the old cover's file, to remove once committed."""
+    service.update_resource(db.session, user, item, values)
+    upload = request.files.get("cover")
+    if upload and upload.filename:
+        return covers.set_cover(db.session, user, item, upload.read(), current_app.config["DATA_DIR"])
+    return None
 
 
 @bp.route("/manage/<int:resource_id>", methods=["GET", "POST"])
@@ -91,21 +96,13 @@ def edit(resource_id: int):
     values, errors = _values_of(item), {}
     if request.method == "POST":
         values = form_values(request.form)
-        try:
-            service.update_resource(db.session, user, item, values)
-            upload = request.files.get("cover")
-            old_cover = None
-            if upload and upload.filename:
-                old_cover = covers.set_cover(db.session, user, item, upload.read(), current_app.config["DATA_DIR"])
-        except Invalid as err:
-            errors = show_invalid(err)
-            item = service.get_resource(db.session, resource_id)
-        else:
-            db.session.commit()
+        old_cover, failed = commit_or_show(lambda: _update(user, item, values))
+        if failed is None:
             if old_cover:
                 covers.remove_files(current_app.config["DATA_DIR"], old_cover)
             flash(_("已保存。"), "success")
             return redirect(url_for("catalog.edit", resource_id=item.id))
+        errors, item = failed, service.get_resource(db.session, resource_id)
     return render_template("catalog/manage/edit.html", provider=item.provider,
                            **_form_context(item, values, errors)), 400 if errors else 200
 
@@ -147,15 +144,11 @@ def edit_lessons(resource_id: int):
     require(user, "resource.edit", item)
     errors: dict = {}
     if request.method == "POST":
-        try:
-            message = _lesson_action(user, item, request.form.get("action", ""))
-        except Invalid as err:
-            errors = show_invalid(err)
-            item = service.get_resource(db.session, resource_id)
-        else:
-            db.session.commit()
+        message, failed = commit_or_show(lambda: _lesson_action(user, item, request.form.get("action", "")))
+        if failed is None:
             flash(message, "success")
             return redirect(url_for("catalog.edit_lessons", resource_id=item.id))
+        errors, item = failed, service.get_resource(db.session, resource_id)
     return render_template("catalog/manage/lessons.html", resource=item, errors=errors, types=LESSON_TYPE_LABELS,
                            editable=item.status in service.EDITABLE,
                            problems=service.publishing_problems(item)), 400 if errors else 200
