@@ -91,8 +91,7 @@ def _update(user, item: Resource, values: dict) -> str | None:  # noqa: ANN001
 @login_required
 def edit(resource_id: int):
     user = current_user_or_none()
-    item = service.get_resource(db.session, resource_id)
-    require(user, "resource.edit", item)
+    item = service.editable_resource(db.session, user, resource_id)
     values, errors = _values_of(item), {}
     if request.method == "POST":
         values = form_values(request.form)
@@ -140,8 +139,7 @@ def _lesson_action(user, item: Resource, action: str) -> str:
 @login_required
 def edit_lessons(resource_id: int):
     user = current_user_or_none()
-    item = service.get_resource(db.session, resource_id)
-    require(user, "resource.edit", item)
+    item = service.editable_resource(db.session, user, resource_id)
     errors: dict = {}
     if request.method == "POST":
         message, failed = commit_or_show(lambda: _lesson_action(user, item, request.form.get("action", "")))

@@ -61,6 +61,13 @@ def get_resource(session: Session, resource_id: int) -> Resource:
     return get_or_raise(session, Resource, resource_id, _("资源不存在或已被删除。"))
 
 
+def editable_resource(session: Session, actor: Any, resource_id: int) -> Resource:
+    """The resource, when the actor may edit it (its form, cover and lessons); NotFound or Forbidden otherwise."""
+    resource = get_resource(session, resource_id)
+    require(actor, "resource.edit", resource)
+    return resource
+
+
 def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
     """A published resource for anyone; others only for those who may see them (never revealing they exist)."""
     resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
