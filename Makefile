@@ -15,7 +15,7 @@ STEP   := @printf '==> %s\n'
 # otherwise bury the steps; a failing install still prints why.
 PIP    := $(BIN)/python -m pip -qq --disable-pip-version-check
 
-.PHONY: run dev test lint audit lock wheel install install-dev translations messages bench bench-check clean
+.PHONY: run dev database test lint audit lock wheel install install-dev translations messages bench bench-check clean
 
 $(BIN)/python:
 	$(STEP) "creating the virtual environment in $(VENV)"
@@ -41,19 +41,18 @@ translations: $(STAMP)
 	$(STEP) "compiling translations"
 	@$(BIN)/pybabel -q compile -d app/translations
 
-run: install
+# what `run` and `dev` do before serving
+database: install
 	$(STEP) "migrating the database"
 	@$(BIN)/qiuxue db upgrade
 	$(STEP) "loading the demo data (only into an empty database)"
 	@$(BIN)/qiuxue demo load --if-empty
+
+run: database
 	$(STEP) "starting at http://$(HOST):$(PORT)/"
 	@$(BIN)/qiuxue serve --host $(HOST) --port $(PORT)
 
-dev: install
-	$(STEP) "migrating the database"
-	@$(BIN)/qiuxue db upgrade
-	$(STEP) "loading the demo data (only into an empty database)"
-	@$(BIN)/qiuxue demo load --if-empty
+dev: database
 	$(STEP) "starting the reloading debug server at http://$(HOST):$(PORT)/"
 	@$(BIN)/qiuxue run --debug --host $(HOST) --port $(PORT)
 

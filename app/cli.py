@@ -34,9 +34,7 @@ def _fail(err: DomainError) -> None:
     raise click.ClickException("\n".join(lines))
 
 
-@click.group("users", help="Manage user accounts.")
-def users_cli() -> None:
-    pass
+users_cli = click.Group("users", help="Manage user accounts.")
 
 
 @users_cli.command("create")
@@ -65,9 +63,7 @@ def users_create(phone: str, name: str, role: str, org_code: str | None, org_adm
                f"{', org admin' if org_admin and org_code else ''})")
 
 
-@click.group("orgs", help="Organisations: the union tree, institutions, enterprises.")
-def orgs_cli() -> None:
-    pass
+orgs_cli = click.Group("orgs", help="Organisations: the union tree, institutions, enterprises.")
 
 
 @orgs_cli.command("seed")
@@ -115,9 +111,7 @@ def orgs_import(file: Path) -> None:
     click.echo(f"{report.added} added, {report.skipped} already present")
 
 
-@click.group("demo", help="The demo data that `make run` loads into an empty database.")
-def demo_cli() -> None:
-    pass
+demo_cli = click.Group("demo", help="The demo data that `make run` loads into an empty database.")
 
 
 @demo_cli.command("load")

@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Ordered:
+    """A row its parent shows in order (menu entries, units, lessons, teachers, catalog sections and items, quiz
+    questions): `position` among its siblings, 0 first; the table indexes it with the parent's key."""
+
+    position: Mapped[int] = mapped_column(default=0)
 
 
 def utcnow() -> datetime:

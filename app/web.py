@@ -1,18 +1,21 @@
-"""What every blueprint asks of a request, answered once: who is signed in, and the JSON object a POST carries.
+"""What every blueprint asks of a request, answered once: who is signed in, the JSON object a POST carries, the
+form's file and organisation, and how a page shows a refused change or settles a file import.
 Domain errors raised here are turned into pages or `{"error": {...}}` bodies by app/errors.py, like any other."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import request
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.errors import Invalid, LoginRequired
+from app.errors import DomainError, Invalid, LoginRequired
+from app.extensions import db
 
 if TYPE_CHECKING:  # for the annotations only: accounts' views use these helpers, so a runtime import is a cycle
-    from app.accounts.models import User
+    from app.accounts.models import Organisation, User
 
 
 def current_user_or_none() -> User | None:
@@ -37,3 +40,46 @@ def json_object(message: str | None = None, code: str = "json_required") -> dict
     if not isinstance(body, dict):
         raise Invalid(message or _("请求内容应为 JSON 对象。"), code=code)
     return body
+
+
+def show_invalid(err: DomainError) -> dict[str, str]:
+    """Roll back, flash the summary and hand the per-field messages to the template."""
+    db.session.rollback()
+    flash(err.message, "error")
+    return err.fields
+
+
+_Made = TypeVar("_Made")
+
+
+def commit_or_show(step: Callable[[], _Made]) -> tuple[_Made | None, dict[str, str] | None]:
+    """A form's service call. Went through: committed, (what it returned, None). Refused as Invalid: rolled back,
+    the summary flashed, (None, the per-field messages for the template)."""
+    try:
+        made = step()
+    except Invalid as err:
+        return None, show_invalid(err)
+    db.session.commit()
+    return made, None
+
+
+def uploaded_file(field: str = "file") -> tuple[bytes, str]:
+    """The bytes and name of a form's file field; empty bytes and name when no file came."""
+    upload = request.files.get(field)
+    return (upload.read(), upload.filename or "") if upload else (b"", "")
+
+
+def chosen_org(orgs: Sequence[Organisation]) -> Organisation:
+    """The organisation the form's `org` field names among those the user may act for; the first by default."""
+    return next((o for o in orgs if o.code == request.form.get("org")), orgs[0])
+
+
+def settle_import(imported: int, message: str) -> bool:
+    """Commit a file import that brought rows in and flash `message`; with none, roll back and say so (False)."""
+    if imported:
+        db.session.commit()
+        flash(message, "success")
+        return True
+    db.session.rollback()
+    flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
+    return False

@@ -15,10 +15,7 @@ from app.extensions import db
 from app.tabular import TableLimits
 from catalog import categories, imports
 
-
-@click.group("catalog", help="The open resource catalog: menu, imports.")
-def catalog_cli() -> None:
-    pass
+catalog_cli = click.Group("catalog", help="The open resource catalog: menu, imports.")
 
 
 @catalog_cli.command("seed-menu")

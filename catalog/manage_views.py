@@ -15,11 +15,11 @@ from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
 from app.tabular import TableLimits
-from app.web import current_user_or_none
+from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource
-from catalog.web import bp, form_values, menu, show_invalid
+from catalog.web import bp, form_values, menu
 
 
 def _form_context(resource: Resource | None, values: dict, errors: dict) -> dict:
@@ -71,43 +71,38 @@ def create():
     values, errors = {"kind": "course", "language": "zh"}, {}
     if request.method == "POST":
         values = form_values(request.form)
-        try:
-            item = service.create_resource(db.session, user, provider, values)
-        except Invalid as err:
-            errors = show_invalid(err)
-        else:
-            db.session.commit()
+        item, errors = commit_or_show(lambda: service.create_resource(db.session, user, provider, values))
+        if item is not None:
             flash(_("已保存草稿。接下来请添加课时。"), "success")
             return redirect(url_for("catalog.edit_lessons", resource_id=item.id))
     return render_template("catalog/manage/edit.html", provider=provider,
-                           **_form_context(None, values, errors)), 400 if errors else 200
+                           **_form_context(None, values, errors or {})), 400 if errors else 200
+
+
+def _update(user, item: Resource, values: dict) -> str | None:  # noqa: ANN001
+    """Save the resource form and a new cover; the old cover's file, to remove once committed."""
+    service.update_resource(db.session, user, item, values)
+    upload = request.files.get("cover")
+    if upload and upload.filename:
+        return covers.set_cover(db.session, user, item, upload.read(), stores.area(current_app.config, "covers"))
+    return None
 
 
 @bp.route("/manage/<int:resource_id>", methods=["GET", "POST"])
 @login_required
 def edit(resource_id: int):
     user = current_user_or_none()
-    item = service.get_resource(db.session, resource_id)
-    require(user, "resource.edit", item)
+    item = service.editable_resource(db.session, user, resource_id)
     values, errors = _values_of(item), {}
     if request.method == "POST":
         values = form_values(request.form)
-        try:
-            service.update_resource(db.session, user, item, values)
-            upload = request.files.get("cover")
-            old_cover = None
-            if upload and upload.filename:
-                old_cover = covers.set_cover(db.session, user, item, upload.read(),
-                                             stores.area(current_app.config, "covers"))
-        except Invalid as err:
-            errors = show_invalid(err)
-            item = service.get_resource(db.session, resource_id)
-        else:
-            db.session.commit()
+        old_cover, failed = commit_or_show(lambda: _update(user, item, values))
+        if failed is None:
             if old_cover:
                 covers.remove_files(stores.area(current_app.config, "covers"), old_cover)
             flash(_("已保存。"), "success")
             return redirect(url_for("catalog.edit", resource_id=item.id))
+        errors, item = failed, service.get_resource(db.session, resource_id)
     return render_template("catalog/manage/edit.html", provider=item.provider,
                            **_form_context(item, values, errors)), 400 if errors else 200
 
@@ -145,19 +140,14 @@ def _lesson_action(user, item: Resource, action: str) -> str:
 @login_required
 def edit_lessons(resource_id: int):
     user = current_user_or_none()
-    item = service.get_resource(db.session, resource_id)
-    require(user, "resource.edit", item)
+    item = service.editable_resource(db.session, user, resource_id)
     errors: dict = {}
     if request.method == "POST":
-        try:
-            message = _lesson_action(user, item, request.form.get("action", ""))
-        except Invalid as err:
-            errors = show_invalid(err)
-            item = service.get_resource(db.session, resource_id)
-        else:
-            db.session.commit()
+        message, failed = commit_or_show(lambda: _lesson_action(user, item, request.form.get("action", "")))
+        if failed is None:
             flash(message, "success")
             return redirect(url_for("catalog.edit_lessons", resource_id=item.id))
+        errors, item = failed, service.get_resource(db.session, resource_id)
     return render_template("catalog/manage/lessons.html", resource=item, errors=errors, types=LESSON_TYPE_LABELS,
                            editable=item.status in service.EDITABLE,
                            problems=service.publishing_problems(item)), 400 if errors else 200
@@ -189,24 +179,17 @@ def import_page():
         raise Forbidden(_("您没有权限进行此操作。"))
     report, status = None, 200
     if request.method == "POST":
-        provider = next((o for o in orgs if o.code == request.form.get("org")), orgs[0])
-        upload = request.files.get("file")
+        data, filename = uploaded_file()
         try:
             report = imports.import_resources(
-                db.session, user, provider, upload.read() if upload else b"", upload.filename if upload else "",
-                valid_only=bool(request.form.get("valid_only")),
+                db.session, user, chosen_org(orgs), data, filename, valid_only=bool(request.form.get("valid_only")),
                 limits=TableLimits.from_config(current_app.config))
         except Invalid as err:
             show_invalid(err)
             status = 400
         else:
-            if report.imported:
-                db.session.commit()
-                flash(_("已导入%(n)d条资源（草稿），请检查后提交审核。", n=report.imported), "success")
-            else:
-                db.session.rollback()
-                flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
-                status = 400
+            done = _("已导入%(n)d条资源（草稿），请检查后提交审核。", n=report.imported)
+            status = 200 if settle_import(report.imported, done) else 400
     return render_template("catalog/manage/import.html", orgs=orgs, report=report), status
 
 

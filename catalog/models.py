@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
-from app.db import Base, utcnow
+from app.db import Base, Ordered, utcnow
 
 
 class ResourceKind(enum.StrEnum):
@@ -87,7 +87,7 @@ def _enum(e: type[enum.Enum], name: str) -> Enum:
                 values_callable=lambda members: [m.value for m in members])
 
 
-class Category(Base):
+class Category(Ordered, Base):
     """A node of the menu (菜单). Never deleted while resources or child categories point at it."""
 
     __tablename__ = "categories"
@@ -98,7 +98,6 @@ class Category(Base):
     # Stable slug for URLs, imports and OAI-PMH set specs ("skills-construction"); survives renames and moves.
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(default=0)  # order among siblings, 0 first
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     parent: Mapped[Category | None] = relationship(remote_side="Category.id", back_populates="children")
@@ -213,19 +212,18 @@ class ResourceTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
-class ResourceTeacher(Base):
+class ResourceTeacher(Ordered, Base):
     """A teacher as shown on the resource (name and title); not an account."""
 
     __tablename__ = "resource_teachers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(String(50), default="")  # 职称, e.g. 副教授, 高级技师
 
 
-class Unit(Base):
+class Unit(Ordered, Base):
     """A chapter of a course (网络课程); video lectures and micro-courses have lessons without units."""
 
     __tablename__ = "units"
@@ -233,14 +231,13 @@ class Unit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(200))
 
     resource: Mapped[Resource] = relationship(back_populates="units")
     lessons: Mapped[list[Lesson]] = relationship(back_populates="unit", order_by="Lesson.position")
 
 
-class Lesson(Base):
+class Lesson(Ordered, Base):
     __tablename__ = "lessons"
     __table_args__ = (Index("ix_lessons_resource_position", "resource_id", "position"),
                       CheckConstraint("duration_s >= 0", name="duration_not_negative"))
@@ -249,7 +246,6 @@ class Lesson(Base):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))     # stable
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
     # stable; order within the whole resource (units first by their position, then lessons by this)
-    position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(200))                                              # stable
     type: Mapped[LessonType] = mapped_column(_enum(LessonType, "lesson_type"))                   # stable
     duration_s: Mapped[int] = mapped_column(Integer, default=0)  # stable; seconds, media fills it in for video
@@ -309,7 +305,7 @@ class UnionCatalog(Base):
                                                           order_by="CatalogSection.position")
 
 
-class CatalogSection(Base):
+class CatalogSection(Ordered, Base):
     """An ordered menu item of a union catalog, holding resources and external links."""
 
     __tablename__ = "catalog_sections"
@@ -318,7 +314,6 @@ class CatalogSection(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     catalog_id: Mapped[int] = mapped_column(ForeignKey("union_catalogs.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(100))
-    position: Mapped[int] = mapped_column(default=0)
     # The parent catalog's section this one follows (its items show through); NULL = a section of our own.
     source_section_id: Mapped[int | None] = mapped_column(
         ForeignKey("catalog_sections.id", ondelete="SET NULL"), index=True)
@@ -328,7 +323,7 @@ class CatalogSection(Base):
                                                     order_by="CatalogItem.position")
 
 
-class CatalogItem(Base):
+class CatalogItem(Ordered, Base):
     """A resource or an external link in a section; or, with `hidden`, a tombstone hiding an inherited entry.
 
     An entry is identified across levels by its resource id, or for links by the URL.
@@ -342,7 +337,6 @@ class CatalogItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("catalog_sections.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(default=0)
     resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
     link_title: Mapped[str] = mapped_column(String(200), default="")
     link_url: Mapped[str] = mapped_column(String(500), default="")

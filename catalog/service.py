@@ -18,6 +18,7 @@ from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.lookup import get_or_raise
 from catalog.categories import load_menu
 from catalog.models import (
     Category,
@@ -57,9 +58,13 @@ def record(session: Session, resource: Resource, actor: Any, action: str, to_sta
 
 
 def get_resource(session: Session, resource_id: int) -> Resource:
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("资源不存在或已被删除。"))
+    return get_or_raise(session, Resource, resource_id, _("资源不存在或已被删除。"))
+
+
+def editable_resource(session: Session, actor: Any, resource_id: int) -> Resource:
+    """The resource, when the actor may edit it (its form, cover and lessons); NotFound or Forbidden otherwise."""
+    resource = get_resource(session, resource_id)
+    require(actor, "resource.edit", resource)
     return resource
 
 

@@ -12,9 +12,9 @@ from app.accounts.models import OrgKind
 from app.accounts.policy import can, require
 from app.errors import DomainError, Forbidden, NotFound
 from app.extensions import db
-from app.web import current_user_or_none
+from app.web import current_user_or_none, show_invalid
 from catalog import categories, exports, queries, union_catalogs
-from catalog.web import bp, menu, show_invalid
+from catalog.web import bp, menu
 
 
 def _catalog_for(code: str):

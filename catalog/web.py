@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, flash, g
+from flask import Blueprint, g
 
-from app.errors import Invalid
 from app.extensions import db
 from catalog.categories import Menu, load_menu
 
@@ -21,13 +20,6 @@ def menu() -> Menu:
     if "catalog_menu" not in g:
         g.catalog_menu = load_menu(db.session)
     return cast(Menu, g.catalog_menu)
-
-
-def show_invalid(err: Invalid) -> dict[str, str]:
-    """Roll back, flash the summary and hand the per-field messages to the template."""
-    db.session.rollback()
-    flash(err.message, "error")
-    return err.fields
 
 
 def form_values(form: Any) -> dict[str, Any]:

@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app import jobs, outbox
-from app.errors import NotFound
 from app.events import RESOURCE_COMPLETED
+from app.lookup import get_or_raise
 from catalog.models import Resource
 from credits import certificates
 from credits.ledger import append
@@ -41,9 +41,7 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
     """Called when a learner completes a resource: issue the completion certificate and, when the resource
     carries credits, the "earned" record. Safe to call any number of times, concurrently too: returns the
     one record for this completion (None when the resource is worth no credits)."""
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("学习资源不存在。"), code="resource_not_found")
+    resource = get_or_raise(session, Resource, resource_id, _("学习资源不存在。"), code="resource_not_found")
     certificate = certificates.issue(session, user_id, resource)
     if not resource.credits or resource.credits <= 0:
         return None

@@ -26,6 +26,7 @@ from app.accounts.models import User
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.lookup import get_or_raise
 from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
 from credits import ledger
@@ -50,9 +51,7 @@ def holder_name(user: Any) -> str:
 
 def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
     """The learner's certificate for `resource`, created on first completion; later calls return it."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("用户不存在。"), code="user_not_found")
+    user = get_or_raise(session, User, user_id, _("用户不存在。"), code="user_not_found")
     insert_ignore(session, Certificate, {
         "serial": f"QX{beijing_today().year}{secrets.token_hex(5).upper()}", "user_id": user_id,
         "resource_id": resource.id, "issuer_id": resource.provider_id, "resource_title": resource.title,
@@ -102,9 +101,7 @@ def own_certificate(session: Session, actor: Any, certificate_id: int) -> Certif
 def revoke(session: Session, actor: Any, certificate_id: int, reason: str | None) -> Certificate:
     """Revoke a certificate (set once, never cleared) and the credits earned with it."""
     reason = ledger.clean_reason(reason)
-    certificate = session.get(Certificate, certificate_id)
-    if certificate is None:
-        raise NotFound(_("证书不存在。"), code="certificate_not_found")
+    certificate = get_or_raise(session, Certificate, certificate_id, _("证书不存在。"), code="certificate_not_found")
     require(actor, "credit.revoke", certificate)
     if certificate.revoked_at is not None:
         raise Conflict(_("这张证书已经撤销过了。"), code="already_revoked")

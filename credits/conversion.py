@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.policy import require
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
+from app.lookup import get_or_raise
 from app.request_input import id_or_none
 from credits import fields
 from credits.models import Conversion, OutcomeType, Pathway, Recognition
@@ -59,9 +60,7 @@ def conversions(session: Session) -> list[Conversion]:
 def deactivate_conversion(session: Session, actor: Any, conversion_id: int) -> Conversion:
     """Stop using a row for new approvals; records already converted keep pointing at it."""
     require(actor, "credit.conversions", None)
-    row = session.get(Conversion, conversion_id)
-    if row is None:
-        raise NotFound(_("转换规则不存在。"), code="conversion_not_found")
+    row = get_or_raise(session, Conversion, conversion_id, _("转换规则不存在。"), code="conversion_not_found")
     row.active = False
     session.flush()
     return row

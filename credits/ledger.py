@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
+from app.lookup import get_or_raise
 from credits.models import Certificate, CreditRecord, RecordKind
 
 MAX_REASON = 500
@@ -69,9 +70,7 @@ def clean_reason(reason: str | None) -> str:
 def revoke_record(session: Session, actor: Any, record_id: int, reason: str | None) -> CreditRecord:
     """Cancel a record by appending its negative; an earned record's certificate is revoked with it."""
     reason = clean_reason(reason)
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise NotFound(_("学分记录不存在。"), code="record_not_found")
+    record = get_or_raise(session, CreditRecord, record_id, _("学分记录不存在。"), code="record_not_found")
     require(actor, "credit.revoke", record)
     if record.kind == RecordKind.revoked:
         raise Invalid(_("撤销记录本身不能再撤销。"), code="cannot_revoke_revocation")

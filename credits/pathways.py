@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
 from app.accounts.policy import require
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
+from app.lookup import get_or_raise
 from app.request_input import id_or_none
 from catalog.models import Resource
 from credits import ledger
@@ -123,10 +124,7 @@ def active(session: Session) -> list[Pathway]:
 
 
 def get(session: Session, pathway_id: int) -> Pathway:
-    found = session.get(Pathway, pathway_id)
-    if found is None:
-        raise NotFound(_("学分路径不存在。"), code="pathway_not_found")
-    return found
+    return get_or_raise(session, Pathway, pathway_id, _("学分路径不存在。"), code="pathway_not_found")
 
 
 def for_resource(session: Session, resource_id: int) -> list[PathwayItem]:

@@ -22,6 +22,7 @@ from app.accounts.models import Organisation, OrgKind, OrgLevel
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.lookup import get_or_raise
 from app.request_input import id_or_none
 from app.storage import Storage
 from app.stores import of as store_of
@@ -106,10 +107,7 @@ def _optional_pathway(session: Session, raw: Any, errors: dict[str, str]) -> Pat
 
 
 def get(session: Session, recognition_id: int) -> Recognition:
-    found = session.get(Recognition, recognition_id)
-    if found is None:
-        raise NotFound(_("认定申请不存在。"), code="recognition_not_found")
-    return found
+    return get_or_raise(session, Recognition, recognition_id, _("认定申请不存在。"), code="recognition_not_found")
 
 
 def visible(session: Session, actor: Any, recognition_id: int) -> Recognition:

@@ -4,6 +4,7 @@ PDFs and the public verification page. Thin: read the request, call a service, c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -18,17 +19,11 @@ from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
 from app.web import current_user_required as _me
+from app.web import show_invalid
 from credits import certificates, conversion, evidence_files, ledger, pathways, recognition, transcript
 from credits.models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
-
-
-def _failed(err: DomainError) -> dict[str, str]:
-    """Roll back, flash the summary and hand the per-field messages to the template."""
-    db.session.rollback()
-    flash(err.message, "error")
-    return err.fields
 
 
 @bp.app_template_global()
@@ -89,17 +84,24 @@ def verify(token: str) -> ResponseReturnValue:
                            error=None, can_revoke=can_revoke, token=token)
 
 
-@bp.post("/credits/certificates/<int:certificate_id>/revoke")
-@login_required
-def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
+def _revoke(step: Callable[[], object], message: str) -> None:
+    """Revoke a certificate or a record: committed with `message`, or refused with the reason (403 and 404 stay
+    errors: no such thing, or not yours to revoke)."""
     try:
-        certificates.revoke(db.session, _me(), certificate_id, request.form.get("reason"))
+        step()
         db.session.commit()
-        flash(_("证书已撤销，对应学分已记为撤销。"), "success")
+        flash(message, "success")
     except DomainError as err:
         if err.status in (403, 404):
             raise
-        _failed(err)
+        show_invalid(err)
+
+
+@bp.post("/credits/certificates/<int:certificate_id>/revoke")
+@login_required
+def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
+    _revoke(lambda: certificates.revoke(db.session, _me(), certificate_id, request.form.get("reason")),
+            _("证书已撤销，对应学分已记为撤销。"))
     token = request.form.get("token", "")
     return redirect(url_for("credits.verify", token=token) if token else url_for("credits.index"))
 
@@ -107,14 +109,8 @@ def revoke_certificate(certificate_id: int) -> ResponseReturnValue:
 @bp.post("/credits/records/<int:record_id>/revoke")
 @login_required
 def revoke_record(record_id: int) -> ResponseReturnValue:
-    try:
-        ledger.revoke_record(db.session, _me(), record_id, request.form.get("reason"))
-        db.session.commit()
-        flash(_("学分记录已撤销。"), "success")
-    except DomainError as err:
-        if err.status in (403, 404):
-            raise
-        _failed(err)
+    _revoke(lambda: ledger.revoke_record(db.session, _me(), record_id, request.form.get("reason")),
+            _("学分记录已撤销。"))
     back = id_or_none(request.form.get("recognition"))
     return redirect(url_for("credits.recognition_detail", recognition_id=back) if back
                     else url_for("credits.review_queue"))
@@ -144,7 +140,7 @@ def recognition_new() -> ResponseReturnValue:
         found = recognition.submit(db.session, _me(), request.form.to_dict(), upload.read() if upload else b"",
                                    stores.area(current_app.config, "credit_evidence"))
     except Invalid as err:
-        return _recognition_form(_failed(err), 400)
+        return _recognition_form(show_invalid(err), 400)
     db.session.commit()
     flash(_("申请已提交，等待发证单位审核。"), "success")
     return redirect(url_for("credits.recognition_detail", recognition_id=found.id))
@@ -187,7 +183,7 @@ def review(recognition_id: int) -> ResponseReturnValue:
         recognition.review(db.session, _me(), recognition_id, request.form.get("decision", ""),
                            amount=request.form.get("amount"), comment=request.form.get("comment"))
     except Invalid as err:
-        return recognition_detail(recognition_id, _failed(err)), 400
+        return recognition_detail(recognition_id, show_invalid(err)), 400
     db.session.commit()
     flash(_("审核结果已保存。"), "success")
     return redirect(url_for("credits.review_queue"))
@@ -231,7 +227,7 @@ def pathways_manage() -> ResponseReturnValue:
             flash(_("学分路径已创建，请添加课程。"), "success")
             return redirect(url_for("credits.pathway", pathway_id=found.id))
         except Invalid as err:
-            errors, status = _failed(err), 400
+            errors, status = show_invalid(err), 400
     return render_template("credits/pathways_manage.html", orgs=orgs, errors=errors, form=request.form,
                            kinds=list(PathwayKind), pathway_list=pathways.managed_by(db.session, orgs)), status
 
@@ -247,7 +243,7 @@ def pathway_add_item(pathway_id: int) -> ResponseReturnValue:
     except DomainError as err:
         if err.status in (403, 404) and err.code != "resource_not_found":
             raise
-        _failed(err)
+        show_invalid(err)
     return redirect(url_for("credits.pathway", pathway_id=pathway_id))
 
 
@@ -276,7 +272,7 @@ def conversions() -> ResponseReturnValue:
             flash(_("转换规则已添加。"), "success")
             return redirect(url_for("credits.conversions"))
         except Invalid as err:
-            errors, status = _failed(err), 400
+            errors, status = show_invalid(err), 400
     return render_template("credits/credits_conversions.html", rows=conversion.conversions(db.session),
                            errors=errors, form=request.form, outcomes=list(OutcomeType),
                            pathway_list=pathways.active(db.session)), status

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, NotFound
+from app.lookup import get_or_raise
 from catalog.models import Lesson, Resource
 from learning.completion import required_of
 from learning.models import Enrolment, LessonProgress
@@ -28,9 +29,7 @@ def enrol(session: Session, user: Any, resource_id: int) -> tuple[Enrolment, boo
     """Enrol the learner once, however often they tap (or race); returns (enrolment, newly enrolled)."""
     if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
         raise NotFound(_("请先登录。"), code="login_required")
-    resource = session.get(Resource, resource_id)
-    if resource is None:
-        raise NotFound(_("资源不存在或已被删除。"), code="resource_not_found")
+    resource = get_or_raise(session, Resource, resource_id, _("资源不存在或已被删除。"), code="resource_not_found")
     if not resource.is_published:
         raise Conflict(_("这个资源还没有发布，暂时不能报名学习。"), code="not_published")
     now = utcnow()

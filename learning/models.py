@@ -15,7 +15,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, DateTime, Float, Forei
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.db import Base, utcnow
+from app.db import Base, Ordered, utcnow
 from catalog.models import Lesson, Resource
 
 
@@ -120,13 +120,12 @@ class Quiz(Base):
                                                          order_by="QuizQuestion.position")
 
 
-class QuizQuestion(Base):
+class QuizQuestion(Ordered, Base):
     __tablename__ = "quiz_questions"
     __table_args__ = (Index("ix_quiz_questions_quiz_position", "quiz_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"))
-    position: Mapped[int] = mapped_column(default=0)
     text: Mapped[str] = mapped_column(Text)            # plain text
     choices: Mapped[list[str]] = mapped_column(JSON)   # 2..6 plain-text options
     answer: Mapped[int] = mapped_column()              # index into choices

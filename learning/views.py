@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from app.accounts.policy import can
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.lookup import get_or_raise
 from catalog import service as catalog_service
 from catalog.models import Lesson, LessonType
 from learning import completion, enrolment, quizzes, refusals
@@ -73,9 +74,7 @@ def resume(resource_id: int):
 @bp.get("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id: int):
-    current = db.session.get(Lesson, lesson_id)
-    if current is None:
-        raise NotFound(_("课时不存在。"))
+    current = get_or_raise(db.session, Lesson, lesson_id, _("课时不存在。"))
     resource = catalog_service.visible_resource(db.session, current_user, current.resource_id)
     found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
     if found is None and not (current.type == LessonType.video and resource.is_published):
@@ -102,9 +101,7 @@ def lesson(lesson_id: int):
 @bp.post("/lessons/<int:lesson_id>/confirm")
 @login_required
 def confirm(lesson_id: int):
-    current = db.session.get(Lesson, lesson_id)
-    if current is None:
-        raise NotFound(_("课时不存在。"))
+    current = get_or_raise(db.session, Lesson, lesson_id, _("课时不存在。"))
     if enrolment.enrolment_of(db.session, current_user.id, current.resource_id) is None:
         raise NotFound(_("请先报名学习这门课程。"), code="not_enrolled")
     completion.confirm_external(db.session, current_user.id, current)

@@ -4,6 +4,8 @@ X-CSRFToken header; errors are `{"error": {"code", "message", "fields"}}` with s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -66,20 +68,22 @@ def status(asset_id: int) -> Response:
     return _described(service.visible_asset(db.session, current_user, asset_id))
 
 
-@bp.post("/<int:asset_id>/cancel")
-def cancel(asset_id: int) -> Response:
+def _changed(asset_id: int, change: Callable[..., object]) -> Response:
+    """Cancel or retry: the service call on an asset the user may see, committed, answered with the new status."""
     asset = service.visible_asset(db.session, current_user, asset_id)
-    service.cancel(db.session, current_user, asset)
+    change(db.session, current_user, asset)
     db.session.commit()
     return _described(asset)
+
+
+@bp.post("/<int:asset_id>/cancel")
+def cancel(asset_id: int) -> Response:
+    return _changed(asset_id, service.cancel)
 
 
 @bp.post("/<int:asset_id>/retry")
 def retry(asset_id: int) -> Response:
-    asset = service.visible_asset(db.session, current_user, asset_id)
-    service.retry(db.session, current_user, asset)
-    db.session.commit()
-    return _described(asset)
+    return _changed(asset_id, service.retry)
 
 
 @bp.post("/<int:asset_id>/lesson")

@@ -16,10 +16,7 @@ from media import demo as media_demo
 from media import tus
 from media.service import MediaSettings
 
-
-@click.group("media", help="Media: uploads clean-up, jobs, demo clips; `worker` is `qiuxue worker`.")
-def media_cli() -> None:
-    pass
+media_cli = click.Group("media", help="Media: uploads clean-up, jobs, demo clips; `worker` is `qiuxue worker`.")
 
 
 media_cli.add_command(worker_cli, "worker")  # the older name of `qiuxue worker`, kept for scripts and docs

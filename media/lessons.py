@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session
 
 from app import outbox
 from app.accounts.policy import can, require
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
+from app.lookup import get_or_raise
 from catalog.models import Lesson, LessonType, Resource
 from catalog.service import EDITABLE, ensure_editable, provider_orgs, resources_of
 from media.models import AssetStatus, MediaAsset
 
 
 def find_lesson(session: Session, lesson_id: int) -> Lesson:
-    lesson = session.get(Lesson, lesson_id)
-    if lesson is None:
-        raise NotFound(_("课时不存在。"), code="lesson_not_found")
-    return lesson
+    return get_or_raise(session, Lesson, lesson_id, _("课时不存在。"), code="lesson_not_found")
 
 
 def check_can_attach(actor: Any, lesson: Lesson) -> None:

@@ -20,6 +20,7 @@ from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.lookup import get_or_raise
 from app.storage import LocalStorage, Storage, get_storage
 from media import dedup, lessons, pending_files, subtitles, tus
 from media.ladder import ACCEPTED_FORMATS
@@ -78,10 +79,7 @@ def pick_org(session: Session, actor: Any, code: str | None) -> Organisation:
 
 
 def get_asset(session: Session, asset_id: int) -> MediaAsset:
-    asset = session.get(MediaAsset, asset_id)
-    if asset is None:
-        raise NotFound(_("音视频不存在。"), code="media_not_found")
-    return asset
+    return get_or_raise(session, MediaAsset, asset_id, _("音视频不存在。"), code="media_not_found")
 
 
 def visible_asset(session: Session, actor: Any, asset_id: int) -> MediaAsset:

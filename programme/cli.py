@@ -24,9 +24,7 @@ from programme.reporting import reports
 KINDS = {"admissions": "admission", "graduations": "graduation", "certificates": "certificate"}
 
 
-@click.group("programme", help="The dual-upgrade programme: data exchange imports and reports.")
-def programme_cli() -> None:
-    pass
+programme_cli = click.Group("programme", help="The dual-upgrade programme: data exchange imports and reports.")
 
 
 def _fail(err: DomainError) -> None:

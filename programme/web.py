@@ -5,11 +5,12 @@ Views stay thin: they read the request, call a service, commit once, and render.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from flask import Blueprint, flash, request
 
-from app.errors import Conflict, DomainError
+from app.errors import Conflict, DomainError, Invalid
 from app.extensions import db
 
 bp = Blueprint("programme", __name__, url_prefix="/programme", template_folder="templates")  # public, worker
@@ -27,11 +28,16 @@ def failed(err: DomainError, *, inline: bool = False) -> int:
     return 409 if isinstance(err, Conflict) else 400
 
 
-def show_invalid(err: DomainError) -> dict[str, str]:
-    """Roll back, flash the summary and hand the per-field messages to the template."""
-    db.session.rollback()
-    flash(err.message, "error")
-    return err.fields
+def acted(step: Callable[[], object], message: str) -> int | None:
+    """Run one action of a form: committed with `message` flashed (None), or undone with the reason flashed (the
+    status `failed` gives)."""
+    try:
+        step()
+    except (Invalid, Conflict) as err:
+        return failed(err)
+    db.session.commit()
+    flash(message, "success")
+    return None
 
 
 def number(name: str, default: int = 0) -> int:

@@ -17,10 +17,7 @@ from search import indexer, source
 from search.backend import IndexBusy, IndexCheck, SearchBackend
 from search.documents import ResourceDoc, fingerprint
 
-
-@click.group("search", help="The search index: rebuild, check, worker.")
-def search_cli() -> None:
-    pass
+search_cli = click.Group("search", help="The search index: rebuild, check, worker.")
 
 
 def _backend() -> SearchBackend:

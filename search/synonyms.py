@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.policy import require
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
+from app.lookup import get_or_raise
 from search.models import Synonym
 from search.query import normalize_query
 
@@ -50,9 +51,7 @@ def save(session: Session, actor: Any, term: str, targets: str, two_way: bool = 
 
 def delete(session: Session, actor: Any, synonym_id: int) -> None:
     require(actor, "admin.site", None)
-    row = session.get(Synonym, synonym_id)
-    if row is None:
-        raise NotFound(_("同义词不存在。"))
+    row = get_or_raise(session, Synonym, synonym_id, _("同义词不存在。"))
     session.delete(row)
     session.flush()
 

@@ -18,7 +18,8 @@ from app.accounts.masking import mask_phone
 from app.accounts.models import Organisation, PhoneChangeRequest, User
 from app.accounts.policy import can, require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
+from app.lookup import get_or_raise
 
 
 def _valid_phone(phone: str, field: str = "phone") -> str:
@@ -165,10 +166,7 @@ def pending_requests(session: Session, actor: User) -> list[PhoneChangeRequest]:
 
 
 def get_request(session: Session, request_id: int) -> PhoneChangeRequest:
-    request = session.get(PhoneChangeRequest, request_id)
-    if request is None:
-        raise NotFound(_("没有找到这条申请。"))
-    return request
+    return get_or_raise(session, PhoneChangeRequest, request_id, _("没有找到这条申请。"))
 
 
 def decide_staff_change(session: Session, actor: User, request: PhoneChangeRequest, *, approve: bool,

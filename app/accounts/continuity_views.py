@@ -57,42 +57,45 @@ def _act(form: Any, run: Callable[[], object], fail_status: int = 400) -> int | 
     return None
 
 
+def _code_steps(form, send, act) -> tuple[bool, int]:  # noqa: ANN001
+    """The two buttons of a form checked by SMS codes: "获取验证码" runs `send`, submitting runs `act` (through
+    `_act`), each given the request's source address and the code limits. Returns (done, status): done when `act`
+    went through and was committed."""
+    checks = {"source": client_source(), "limits": code_limits()}
+    if form.validate_on_submit() and request.form.get("action") == "send":
+        return False, send_code(form, lambda: send(**checks))
+    if form.validate_on_submit():
+        failed = _act(form, lambda: act(**checks))
+        return failed is None, failed or 200
+    return False, 400 if form.is_submitted() else 200
+
+
 @auth_bp.route("/reset", methods=["GET", "POST"])
 def reset() -> ResponseReturnValue:
     """忘记密码: a code to the number, a new password; every session of the account ends."""
-    form, status = ResetForm(), 200
-    if form.validate_on_submit() and request.form.get("action") == "send":
-        status = send_code(form, lambda: continuity.send_reset_code(
-            db.session, form.phone.data or "", source=client_source(), limits=code_limits()))
-    elif form.validate_on_submit():
-        failed = _act(form, lambda: continuity.reset_password(
+    form = ResetForm()
+    done, status = _code_steps(
+        form, lambda **checks: continuity.send_reset_code(db.session, form.phone.data or "", **checks),
+        lambda **checks: continuity.reset_password(
             db.session, phone=form.phone.data or "", code=form.code.data or "", password=form.password.data or "",
-            source=client_source(), limits=code_limits()))
-        if failed is None:
-            flash(_("密码已重设，请用新密码登录。"), "success")
-            return redirect(url_for("auth.login"))
-        status = failed
-    elif form.is_submitted():
-        status = 400
+            **checks))
+    if done:
+        flash(_("密码已重设，请用新密码登录。"), "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), status
 
 
 @auth_bp.route("/phone-lost", methods=["GET", "POST"])
 def phone_lost() -> ResponseReturnValue:
     """The old number is gone: prove the new one, then union staff check the ID card and move the account."""
-    form, status = LostPhoneForm(), 200
-    if form.validate_on_submit() and request.form.get("action") == "send":
-        status = send_code(form, lambda: continuity.send_staff_change_code(
-            db.session, form.new_phone.data or "", source=client_source(), limits=code_limits()))
-    elif form.validate_on_submit():
-        failed = _act(form, lambda: continuity.file_staff_change(
+    form = LostPhoneForm()
+    done, status = _code_steps(
+        form, lambda **checks: continuity.send_staff_change_code(db.session, form.new_phone.data or "", **checks),
+        lambda **checks: continuity.file_staff_change(
             db.session, old_phone=form.old_phone.data or "", new_phone=form.new_phone.data or "",
-            code=form.code.data or "", source=client_source(), limits=code_limits()))
-        if failed is None:
-            return render_template("auth/phone_filed.html")
-        status = failed
-    elif form.is_submitted():
-        status = 400
+            code=form.code.data or "", **checks))
+    if done:
+        return render_template("auth/phone_filed.html")
     return render_template("auth/phone_lost.html", form=form), status
 
 
@@ -100,20 +103,15 @@ def phone_lost() -> ResponseReturnValue:
 @login_required
 def phone() -> ResponseReturnValue:
     """A new number while the old one still works: a code to each."""
-    form, status, me = PhoneChangeForm(), 200, current_user_required()
-    if form.validate_on_submit() and request.form.get("action") == "send":
-        status = send_code(form, lambda: continuity.send_change_codes(
-            db.session, me, form.new_phone.data or "", source=client_source(), limits=code_limits()))
-    elif form.validate_on_submit():
-        failed = _act(form, lambda: continuity.change_phone(
+    form, me = PhoneChangeForm(), current_user_required()
+    done, status = _code_steps(
+        form, lambda **checks: continuity.send_change_codes(db.session, me, form.new_phone.data or "", **checks),
+        lambda **checks: continuity.change_phone(
             db.session, me, new_phone=form.new_phone.data or "", old_code=form.old_code.data or "",
-            new_code=form.new_code.data or "", source=client_source(), limits=code_limits()))
-        if failed is None:
-            flash(_("手机号已更换，学分和证书都在原账号里。"), "success")
-            return redirect(url_for("me.home"))
-        status = failed
-    elif form.is_submitted():
-        status = 400
+            new_code=form.new_code.data or "", **checks))
+    if done:
+        flash(_("手机号已更换，学分和证书都在原账号里。"), "success")
+        return redirect(url_for("me.home"))
     return render_template("me/phone.html", form=form, masked_phone=mask_phone(me.phone)), status
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid
+from app.lookup import get_or_raise
 from app.timefmt import beijing_today
 from programme.admissions import profiles, quotas
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
@@ -31,17 +32,11 @@ STATUS_LABELS = {AppStatus.applied: _l("已提交，待县级工会审核"), App
 
 
 def get(session: Session, application_id: int) -> Application:
-    found = session.get(Application, application_id)
-    if found is None:
-        raise NotFound(_("没有这份报读申请。"))
-    return found
+    return get_or_raise(session, Application, application_id, _("没有这份报读申请。"))
 
 
 def get_enrolment(session: Session, enrolment_id: int) -> EnrolmentRecord:
-    found = session.get(EnrolmentRecord, enrolment_id)
-    if found is None:
-        raise NotFound(_("没有这条学籍记录。"))
-    return found
+    return get_or_raise(session, EnrolmentRecord, enrolment_id, _("没有这条学籍记录。"))
 
 
 def apply(session: Session, worker: User, offering: Offering, today: date) -> Application:

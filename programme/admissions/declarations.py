@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, OrgKind, User
 from app.accounts.policy import can, require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
+from app.lookup import get_or_raise
 from app.sanitize import strip_markup
 from programme.admissions.eligibility import Level
 from programme.admissions.models import Offering, OfferingKind, OfferingStatus, Plan
@@ -96,10 +97,7 @@ def review(session: Session, actor: User, offering: Offering, decision: str, com
 
 
 def get(session: Session, offering_id: int) -> Offering:
-    offering = session.get(Offering, offering_id)
-    if offering is None:
-        raise NotFound(_("没有这个项目。"))
-    return offering
+    return get_or_raise(session, Offering, offering_id, _("没有这个项目。"))
 
 
 def visible_to(actor: User | None, offering: Offering) -> bool:

@@ -18,9 +18,9 @@ from app.extensions import db
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
 from programme.admissions import applications, declarations, plans, quotas
-from programme.admissions.models import AppStatus
+from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
-from programme.web import day, failed, number, staff_bp, year_arg
+from programme.web import acted, day, failed, number, staff_bp, year_arg
 
 
 @staff_bp.route("/plans", methods=["GET", "POST"])
@@ -111,14 +111,9 @@ def review_queue():
 @staff_bp.post("/offerings/<int:offering_id>/review")
 @login_required
 def review(offering_id: int):
-    try:
-        declarations.review(db.session, user(), declarations.get(db.session, offering_id),
-                            request.form.get("decision", ""), request.form.get("comment", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已保存遴选结果。"), "success")
+    acted(lambda: declarations.review(db.session, user(), declarations.get(db.session, offering_id),
+                                      request.form.get("decision", ""), request.form.get("comment", "")),
+          _("已保存遴选结果。"))
     return redirect(url_for(".review_queue"))
 
 
@@ -133,14 +128,9 @@ def verify_queue():
 @staff_bp.post("/applications/<int:application_id>/verify")
 @login_required
 def verify(application_id: int):
-    try:
-        applications.verify(db.session, user(), applications.get(db.session, application_id),
-                            request.form.get("decision") == "approve", request.form.get("note", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已保存审核结果。"), "success")
+    acted(lambda: applications.verify(db.session, user(), applications.get(db.session, application_id),
+                                      request.form.get("decision") == "approve", request.form.get("note", "")),
+          _("已保存审核结果。"))
     return redirect(url_for(".verify_queue"))
 
 
@@ -158,21 +148,20 @@ def admissions(typed: dict[str, Any] | None = None):
 @login_required
 def admit(application_id: int):
     item = applications.get(db.session, application_id)
-    try:
-        if request.form.get("decision") == "graduate":
-            when = day("graduated_on")
-            if when is None:
-                raise Invalid(_("请填写毕业日期（年-月-日）。"), fields={"graduated_on": _("请填写日期。")})
-            applications.graduate(db.session, user(), item, when)
-        elif request.form.get("decision") == "enrol":
-            applications.enrol(db.session, user(), item, request.form.get("student_number", ""),
-                               day("enrolled_on") or beijing_today())
-        else:
-            applications.admit(db.session, user(), item, request.form.get("decision") == "approve",
-                               request.form.get("note", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已保存。"), "success")
+    acted(lambda: _admission_step(item), _("已保存。"))
     return redirect(url_for(".admissions"))
+
+
+def _admission_step(item: Application) -> None:
+    """The institution desk's buttons on one application: admit or not, enrol, record graduation."""
+    if request.form.get("decision") == "graduate":
+        when = day("graduated_on")
+        if when is None:
+            raise Invalid(_("请填写毕业日期（年-月-日）。"), fields={"graduated_on": _("请填写日期。")})
+        applications.graduate(db.session, user(), item, when)
+    elif request.form.get("decision") == "enrol":
+        applications.enrol(db.session, user(), item, request.form.get("student_number", ""),
+                           day("enrolled_on") or beijing_today())
+    else:
+        applications.admit(db.session, user(), item, request.form.get("decision") == "approve",
+                           request.form.get("note", ""))

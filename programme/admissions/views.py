@@ -21,7 +21,7 @@ from programme.admissions import applications, attribution, declarations, plans,
 from programme.admissions.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.money import subsidies
-from programme.web import bp, failed, number, support_bp, year_arg
+from programme.web import acted, bp, failed, number, support_bp, year_arg
 
 
 @bp.app_context_processor
@@ -48,14 +48,11 @@ def offering(offering_id: int):
         if me.profile is None:  # registration asks no profile: the first application does, then comes back
             flash(_("报读前请先填写个人资料，保存后回到此页继续。"), "info")
             return redirect(url_for("me.profile", next=request.path))
-        try:
-            applications.apply(db.session, me, item, beijing_today())
-        except (Invalid, Conflict) as err:
-            status = failed(err)
-        else:
-            db.session.commit()
-            flash(_("报读申请已提交，请等待县级工会审核。"), "success")
+        refused = acted(lambda: applications.apply(db.session, me, item, beijing_today()),
+                        _("报读申请已提交，请等待县级工会审核。"))
+        if refused is None:
             return redirect(url_for(".mine"))
+        status = refused
     verdict = None
     if me is not None:
         verdict = profiles.verdict(me, item.level, item.plan.notice_date)

@@ -3,7 +3,7 @@ and certificate results, and download the templates. Thin: read the upload, call
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,10 +11,10 @@ from flask_login import login_required
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.tabular import TableLimits
-from app.web import current_user_or_none
+from app.web import chosen_org, current_user_or_none, settle_import, show_invalid, uploaded_file
 from programme.exchange import imports as exchange
 from programme.exchange.models import ExchangeKind
-from programme.web import show_invalid, support_bp
+from programme.web import support_bp
 
 
 @support_bp.route("/exchange", methods=["GET", "POST"])
@@ -25,26 +25,19 @@ def exchange_page() -> ResponseReturnValue:
     if not orgs:
         raise Forbidden(_("只有院校和人力社保部门的工作人员可以导入交换数据。"))
     if request.method == "POST":
-        org = next((o for o in orgs if o.code == request.form.get("org")), orgs[0])
-        upload = request.files.get("file")
+        data, filename = uploaded_file()
         try:
             report = exchange.import_file(
-                db.session, user, org, request.form.get("kind", ""), upload.read() if upload else b"",
-                upload.filename or "" if upload else "", valid_only=bool(request.form.get("valid_only")),
-                limits=TableLimits.from_config(current_app.config))
+                db.session, user, chosen_org(orgs), request.form.get("kind", ""), data, filename,
+                valid_only=bool(request.form.get("valid_only")), limits=TableLimits.from_config(current_app.config))
         except Invalid as err:
             show_invalid(err)
             status = 400
         else:
-            if report.imported:
-                db.session.commit()
-                flash(_("已导入%(n)d条记录。", n=report.imported), "success")
-                if not report.errors:
-                    return redirect(url_for(".exchange_page"))
-            else:
-                db.session.rollback()
-                flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
+            if not settle_import(report.imported, _("已导入%(n)d条记录。", n=report.imported)):
                 status = 400
+            elif not report.errors:
+                return redirect(url_for(".exchange_page"))
     return render_template("programme/exchange/import.html", orgs=orgs, report=report, specs=exchange.SPECS,
                            kinds={o.code: exchange.kinds_for(o) for o in orgs},
                            batches=exchange.batches(db.session, orgs)), status

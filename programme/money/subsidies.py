@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Invalid
+from app.lookup import get_or_raise
 from app.sanitize import strip_markup
 from app.storage import Storage
 from app.timefmt import beijing_today
@@ -35,10 +36,7 @@ from programme.money.models import ClaimStatus, PaymentBatch, SubsidyClaim, Subs
 
 
 def get(session: Session, claim_id: int) -> SubsidyClaim:
-    found = session.get(SubsidyClaim, claim_id)
-    if found is None:
-        raise NotFound(_("没有这份补贴申请。"))
-    return found
+    return get_or_raise(session, SubsidyClaim, claim_id, _("没有这份补贴申请。"))
 
 
 def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment: str, certificate_number: str,

@@ -23,8 +23,8 @@ from programme.admissions import applications, plans
 from programme.admissions.staff_views import admissions
 from programme.admissions.views import mine
 from programme.money import claim_checks, evidence, subsidies
-from programme.money.models import ClaimStatus
-from programme.web import bp, day, failed, staff_bp, year_arg
+from programme.money.models import ClaimStatus, SubsidyClaim
+from programme.web import acted, bp, day, failed, staff_bp, year_arg
 
 
 def _attained() -> date | None:
@@ -74,17 +74,15 @@ def claim(enrolment_id: int):
 def claim_evidence(claim_id: int):
     """Add a scan or photo to a claim awaiting review; a refused file leaves the claim and its files as they were."""
     item = subsidies.get(db.session, claim_id)
-    try:
-        files = _uploads()
-        if not files:
-            raise Invalid(_("请选择要上传的文件（PDF、JPEG 或 PNG）。"), fields={evidence.FIELD: _("请选择文件。")})
-        evidence.attach(db.session, user(), item, files, evidence.storage(current_app.config))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("证明材料已上传。"), "success")
+    acted(lambda: _attach(item), _("证明材料已上传。"))
     return _back()
+
+
+def _attach(item: SubsidyClaim) -> None:
+    files = _uploads()
+    if not files:
+        raise Invalid(_("请选择要上传的文件（PDF、JPEG 或 PNG）。"), fields={evidence.FIELD: _("请选择文件。")})
+    evidence.attach(db.session, user(), item, files, evidence.storage(current_app.config))
 
 
 @bp.post("/claims/<int:claim_id>/amend")
@@ -92,13 +90,8 @@ def claim_evidence(claim_id: int):
 def claim_amend(claim_id: int):
     """Correct the number or date of a claim awaiting review (what resolves a mismatch on the claim's side)."""
     item = subsidies.get(db.session, claim_id)
-    try:
-        subsidies.amend(db.session, user(), item, request.form.get("certificate_number", ""), _attained())
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("补贴申请已更正，请等待工会审核。"), "success")
+    acted(lambda: subsidies.amend(db.session, user(), item, request.form.get("certificate_number", ""), _attained()),
+          _("补贴申请已更正，请等待工会审核。"))
     return _back()
 
 
@@ -134,28 +127,19 @@ def claim_review(claim_id: int):
 @staff_bp.post("/claims/<int:claim_id>/check-evidence")
 @login_required
 def check_evidence(claim_id: int):
-    try:
-        claim_checks.check_evidence(db.session, user(), subsidies.get(db.session, claim_id),
-                                    request.form.get("note", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已记录：证明材料核验无误。"), "success")
+    acted(lambda: claim_checks.check_evidence(db.session, user(), subsidies.get(db.session, claim_id),
+                                              request.form.get("note", "")),
+          _("已记录：证明材料核验无误。"))
     return redirect(url_for(".claim_review", claim_id=claim_id))
 
 
 @staff_bp.post("/claims/<int:claim_id>/decide")
 @login_required
 def decide(claim_id: int):
-    try:
-        subsidies.decide(db.session, user(), subsidies.get(db.session, claim_id),
-                         request.form.get("decision") == "approve", request.form.get("comment", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
+    if acted(lambda: subsidies.decide(db.session, user(), subsidies.get(db.session, claim_id),
+                                      request.form.get("decision") == "approve", request.form.get("comment", "")),
+             _("已保存审核结果。")) is not None:
         return redirect(url_for(".claim_review", claim_id=claim_id))
-    db.session.commit()
-    flash(_("已保存审核结果。"), "success")
     return redirect(url_for(".subsidy_queue"))
 
 

@@ -19,7 +19,7 @@ from app.web import current_user_or_none as user
 from programme.admissions import plans
 from programme.voice import notices, objections
 from programme.voice.notices import KIND_LABELS
-from programme.web import bp, day, failed, number, staff_bp, year_arg
+from programme.web import acted, bp, day, failed, number, staff_bp, year_arg
 
 
 @bp.app_context_processor
@@ -113,12 +113,7 @@ def objection_queue():
 @staff_bp.post("/objections/<int:objection_id>/resolve")
 @login_required
 def resolve_objection(objection_id: int):
-    try:
-        objections.resolve(db.session, user(), objections.get(db.session, user(), objection_id),
-                           request.form.get("decision", ""), request.form.get("reply", ""))
-    except (Invalid, Conflict) as err:
-        failed(err)
-    else:
-        db.session.commit()
-        flash(_("已记录处理结果，异议人会在网站上看到答复。"), "success")
+    acted(lambda: objections.resolve(db.session, user(), objections.get(db.session, user(), objection_id),
+                                     request.form.get("decision", ""), request.form.get("reply", "")),
+          _("已记录处理结果，异议人会在网站上看到答复。"))
     return redirect(url_for(".objection_queue"))

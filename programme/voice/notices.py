@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.accounts.masking import mask_name, mask_phone
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
+from app.lookup import get_or_raise
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus, Plan
 from programme.money.models import ClaimStatus, SubsidyClaim
@@ -80,7 +81,4 @@ def public(session: Session) -> list[Notice]:
 
 
 def get(session: Session, notice_id: int) -> Notice:
-    found = session.get(Notice, notice_id)
-    if found is None:
-        raise NotFound(_("没有这份公示。"))
-    return found
+    return get_or_raise(session, Notice, notice_id, _("没有这份公示。"))

@@ -15,10 +15,11 @@ from app.accounts.masking import mask_name
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
+from app.web import commit_or_show
 from app.web import current_user_or_none as _user
+from app.web import show_invalid as _invalid
 from programme.admissions import plans
 from programme.voice import enquiries, surveys
-from programme.web import show_invalid as _invalid
 from programme.web import support_bp
 
 
@@ -52,14 +53,12 @@ def enquiry_show(enquiry_id: int):
     user, errors, status = _user(), {}, 200
     enquiry = enquiries.get(db.session, user, enquiry_id)
     if request.method == "POST":
-        try:
-            enquiries.answer(db.session, user, enquiry, request.form.get("answer", ""))
-        except Invalid as err:
-            errors, status = _invalid(err), 400
-        else:
-            db.session.commit()
+        _answered, failed = commit_or_show(
+            lambda: enquiries.answer(db.session, user, enquiry, request.form.get("answer", "")))
+        if failed is None:
             flash(_("回复已发送。"), "success")
             return redirect(url_for(".enquiry_inbox"))
+        errors, status = failed, 400
     elif enquiry.asker_id == user.id and not enquiry.answer_seen:
         enquiries.mark_seen(db.session, user, enquiry)
         db.session.commit()
@@ -92,14 +91,12 @@ def policy_edit():
     form = request.form if request.method == "POST" else {
         "title": page.title if page else _("政策与常见问题"), "body": page.body_html if page else ""}
     if request.method == "POST":
-        try:
-            enquiries.save_policy_page(db.session, user, title=form.get("title", ""), body=form.get("body", ""))
-        except Invalid as err:
-            errors, status = _invalid(err), 400
-        else:
-            db.session.commit()
+        _page, failed = commit_or_show(lambda: enquiries.save_policy_page(
+            db.session, user, title=form.get("title", ""), body=form.get("body", "")))
+        if failed is None:
             flash(_("已保存。"), "success")
             return redirect(url_for(".policy"))
+        errors, status = failed, 400
     return render_template("programme/faq/edit.html", form=form, errors=errors), status
 
 

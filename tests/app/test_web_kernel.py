@@ -1,13 +1,16 @@
 """The web kernel every blueprint shares: a domain error becomes its stable JSON error code and status (app/errors.py),
-the signed-in user or None / 401 (app/web.py), and query-string pages (app/pagination.py)."""
+the signed-in user or None / 401 and a form's commit-or-show (app/web.py), query-string pages (app/pagination.py),
+the row-or-NotFound lookup (app/lookup.py)."""
 
 from __future__ import annotations
 
 import pytest
 
+from app.accounts.models import User
 from app.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests, error_response
+from app.lookup import get_or_raise
 from app.pagination import Page, int_arg, offset, page_args
-from app.web import current_user_or_none, current_user_required, json_object
+from app.web import commit_or_show, current_user_or_none, current_user_required, json_object
 
 
 @pytest.mark.parametrize("error, status, code", [
@@ -75,3 +78,21 @@ def test_a_program_asking_a_bad_number_gets_bad_query(app, raw):
             int_arg({"limit": raw}, "limit", 100, 1, 500)
         assert raised.value.code == "bad_query" and "limit" in raised.value.fields
         assert int_arg({}, "limit", 100, 1, 500) == 100
+
+
+def test_get_or_raise_finds_the_row_or_raises_not_found_with_the_callers_code(db):
+    with pytest.raises(NotFound) as plain:
+        get_or_raise(db.session, User, 10**9, "没有")
+    assert plain.value.message == "没有" and plain.value.code == "not_found"
+    with pytest.raises(NotFound) as coded:
+        get_or_raise(db.session, User, 10**9, "没有", code="user_not_found")
+    assert coded.value.code == "user_not_found"
+
+
+def test_commit_or_show_commits_what_went_through_and_rolls_back_a_refusal(app):
+    with app.test_request_context("/x"):
+        assert commit_or_show(lambda: 7) == (7, None)
+
+        def refused() -> None:
+            raise Invalid("请修改", fields={"title": "必填"})
+        assert commit_or_show(refused) == (None, {"title": "必填"})
