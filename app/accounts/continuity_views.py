@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.accounts import continuity, merge
@@ -57,7 +58,7 @@ def _act(form: Any, run: Callable[[], object], fail_status: int = 400) -> int | 
     return None
 
 
-def _code_steps(form, send, act) -> tuple[bool, int]:  # noqa: ANN001
+def _code_steps(form: FlaskForm, send: Callable[..., object], act: Callable[..., object]) -> tuple[bool, int]:
     """The two buttons of a form checked by SMS codes: "获取验证码" runs `send`, submitting runs `act` (through
     `_act`), each given the request's source address and the code limits. Returns (done, status): done when `act`
     went through and was committed."""
