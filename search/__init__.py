@@ -20,9 +20,9 @@ def init_app(app: Flask) -> None:
     from search.engine_whoosh import WhooshBackend
 
     analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
-    app.extensions["search"] = WhooshBackend(index_dir(app))
+    app.extensions["search"] = WhooshBackend(index_dir(app), replica=app.config["SEARCH_REPLICA"])
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     app.cli.add_command(search_cli)
 
-    indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes
+    indexer.register()  # the runtime (app/jobs) follows the change log; SEARCH_INDEXER=off: not in web processes
