@@ -97,10 +97,7 @@ def drain(session: Session, backend: SearchBackend, batch: int = BATCH, gap_seco
         position = changelog.advance(position, [c.id for c in changes], time.time(), gap_seconds)
         writing.set_position(position)
     session.rollback()
-    if not replicas.report(session, backend.replica, position):
-        _log.warning("search replica %s was given up by the log's pruning: rebuilding it", backend.replica)
-        build(session, backend)
-    _reported[backend.replica] = time.monotonic()
+    _report(session, backend, position)
     if len(changes) < batch or not replicas.unread(session, position, limit=1):
         session.rollback()  # ends the check's read
         backend.refresh()  # the burst is over: prepare the view the next queries use
@@ -108,8 +105,12 @@ def drain(session: Session, backend: SearchBackend, batch: int = BATCH, gap_seco
 
 
 def _keep_reporting(session: Session, backend: SearchBackend, position: changelog.Position) -> None:
-    if time.monotonic() - _reported.get(backend.replica, 0.0) < REPORT_EVERY_S:
-        return
+    if time.monotonic() - _reported.get(backend.replica, 0.0) >= REPORT_EVERY_S:
+        _report(session, backend, position)
+
+
+def _report(session: Session, backend: SearchBackend, position: changelog.Position) -> None:
+    """Say where the replica is; one whose row the pruning removed may have missed rows: it rebuilds."""
     _reported[backend.replica] = time.monotonic()
     if not replicas.report(session, backend.replica, position):
         _log.warning("search replica %s was given up by the log's pruning: rebuilding it", backend.replica)

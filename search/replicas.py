@@ -9,12 +9,13 @@ retention. A replica that finds its row gone may have missed pruned rows: it reb
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import Flask
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -68,10 +69,11 @@ def snapshot(session: Session) -> Position:
     """The log's position now, before a rebuild reads the database: the top id, with the ids just below it that
     are missing taken as holes (a transaction in flight may still commit them)."""
     top = head(session)
-    present = set(session.scalars(select(OutboxEvent.id).where(OutboxEvent.id > top - SNAPSHOT_WINDOW,
-                                                                OutboxEvent.id <= top)))
-    now = utcnow().timestamp()
-    return Position(top, {i: now for i in range(max(1, top - SNAPSHOT_WINDOW + 1), top) if i not in present})
+    floor = session.scalar(select(func.min(SearchReplica.settled))) or 0  # settled everywhere: pruned, not late
+    bottom = max(floor, top - SNAPSHOT_WINDOW)
+    present = set(session.scalars(select(OutboxEvent.id).where(OutboxEvent.id > bottom, OutboxEvent.id <= top)))
+    now = time.time()  # the replica's own clock, as changelog.advance uses
+    return Position(top, {i: now for i in range(bottom + 1, top) if i not in present})
 
 
 def lag(session: Session, position: Position | None) -> Lag:
@@ -83,10 +85,14 @@ def lag(session: Session, position: Position | None) -> Lag:
 
 
 def register(session: Session, name: str, position: Position) -> None:
-    """A replica built from the database joins (or joins again): from now on pruning keeps what it needs."""
+    """A replica about to be built from the database joins (or joins again): from now on pruning keeps what it
+    needs. A replica already known keeps the lower mark until it reports (a rebuild of a live replica may fail
+    and leave it where it was)."""
     values: dict[str, Any] = {"settled": position.settled, "seen": position.seen, "reported_at": utcnow()}
     if not insert_ignore(session, SearchReplica, {"name": name, **values}, ["name"]):
-        session.execute(update(SearchReplica).where(SearchReplica.name == name).values(**values))
+        lower = case((SearchReplica.settled < position.settled, SearchReplica.settled), else_=position.settled)
+        session.execute(update(SearchReplica).where(SearchReplica.name == name)
+                        .values(settled=lower, reported_at=values["reported_at"]))
     session.commit()
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import fcntl
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from search import analysis, changelog
 from search.backend import CatchUp, IndexBusy, IndexCheck, SearchRequest, SearchResult, Suggestion
@@ -24,6 +25,8 @@ from search.engine_whoosh.postings import View
 from search.engine_whoosh.store import REFRESH_SECONDS, IndexStore
 from search.query import TEXT_FIELDS, Concept, ParsedQuery
 from search.suggest import SuggestStore
+
+_T = TypeVar("_T")
 
 
 class _Switched(Exception):
@@ -193,7 +196,21 @@ class WhooshBackend:
                     self._live_gen, self._checked_at = new, time.monotonic()
                 return old
 
+    def _on_live(self, query: Callable[[], _T]) -> _T:
+        """Run `query`, once more if a rebuild switched generations and removed the files it was opening (a new
+        host builds its replica while it starts; this process may still have been looking at the old one)."""
+        name = self._live().name
+        try:
+            return query()
+        except (OSError, sqlite3.Error):
+            if self._live(fresh=True).name == name:
+                raise
+            return query()
+
     def search(self, request: SearchRequest) -> SearchResult:
+        return self._on_live(lambda: self._search(request))
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         """Results for `request`; a "did you mean" only when searching it (with the same filters) finds
         something: shown instead when the query found nothing, else offered."""
         view = self.store.view()
@@ -245,6 +262,9 @@ class WhooshBackend:
         return "".join(fixed) if analysis.has_cjk(concept.text) else " ".join(fixed)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        return self._on_live(lambda: self._suggest(prefix, limit))
+
+    def _suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         """Titles of resources live in the current view only: the suggestion file is written in the same lock
         as the index, but another process's view, a failed rebuild or an unpublish between the two commits
         could still name a resource that is gone, and a suggestion must never lead to nothing."""
