@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app import jobs
 from app.extensions import db
@@ -142,3 +143,15 @@ def test_a_worker_killed_mid_job_has_its_job_taken_over_by_the_other(recorded, t
     assert mine[1].started >= killed_at + STALE_S / 2  # taken over once the heartbeat went stale, not before
     assert sorted(r.job_id for r in runs if r.job_id != blocked) == sorted(others)
     _assert_no_overlap(runs, {first.pid: killed_at})
+
+
+def test_a_claim_skips_a_row_another_claim_holds_instead_of_waiting_for_it(recorded):
+    first, second = _enqueue(recorded, 2)
+    with recorded.app_context(), Session(db.engine) as holder:
+        holder.scalar(select(jobs.Job.id).where(jobs.Job.id == first).with_for_update())  # a claim in progress
+        started = time.monotonic()
+        got = jobs.claim(db.session, "host-b")
+        assert got is not None and got[0] == second  # the next row at once, no lock wait
+        assert time.monotonic() - started < 5
+        holder.rollback()
+        assert jobs.claim(db.session, "host-b")[0] == first  # released: claimable again
