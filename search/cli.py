@@ -81,11 +81,15 @@ def check(fix: bool) -> None:
         ids = getattr(report, name)
         click.echo(f"{name}: {len(ids)}" + (f"  e.g. {ids[:10]}" if ids else ""))
     oldest = f", oldest waiting {lag.oldest_seconds:.0f} s" if lag.oldest_seconds is not None else ""
+    head = replicas.head(db.session)
     if position is None:
         click.echo(f"replica {backend.replica}: not built from the database yet (the indexer builds it)")
     else:
         click.echo(f"replica {backend.replica}: change log position {position.seen} (settled {position.settled}, "
-                   f"{len(position.gaps)} holes waited for), log head {replicas.head(db.session)}")
+                   f"{len(position.gaps)} holes waited for), log head {head}")
+    for other in replicas.known(db.session):
+        click.echo(f"  replica {other.name}: position {other.seen}, {max(0, head - other.seen)} log ids behind, "
+                   f"reported {other.reported_at:%Y-%m-%d %H:%M:%S} UTC")
     click.echo(f"pending events: {lag.pending}{oldest}")
     click.echo(f"index: {backend.stats()}")
     drifted = report.drifted

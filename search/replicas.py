@@ -122,6 +122,11 @@ def prune(session: Session, retention_s: float) -> int:
     return int(deleted)
 
 
+def known(session: Session) -> list[SearchReplica]:
+    """Every replica that reported within the retention, slowest first (for `qiuxue search check`)."""
+    return list(session.scalars(select(SearchReplica).order_by(SearchReplica.settled, SearchReplica.name)))
+
+
 def slowest(session: Session) -> tuple[int, datetime | None]:
     """The backlog of the slowest replica (every row when none reported yet), for the runtime's status page."""
     floor = session.scalar(select(func.min(SearchReplica.settled)))

@@ -185,6 +185,7 @@ def test_the_search_check_shows_the_replicas_position_and_lag(app, db, runner):
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 0, result.output
     assert "change log position" in result.output and "log head" in result.output
+    assert f"replica {app.extensions['search'].replica}: position " in result.output  # every host's, listed
     assert "pending events: 0" in result.output
 
 
