@@ -147,6 +147,13 @@ SETTINGS: tuple[Setting, ...] = (
             "load balancer does not probe the database and storage on every call."),
     Setting("READY_MAX_INDEX_LAG_S", float, 30.0, "/readyz says not ready while the oldest catalog change not yet "
             "in this host's search index is older than this."),
+    # search on every host (issue 21): each host's replica follows the shared change log
+    Setting("SEARCH_REPLICA", str, "", "Name this host's search replica reports itself under in the database; "
+            "empty means host name and index folder."),
+    Setting("SEARCH_GAP_SECONDS", float, 60.0, "How long a hole in the change log (an id whose transaction has not "
+            "committed) is waited for before it is taken as rolled back."),
+    Setting("SEARCH_LOG_RETENTION_S", float, 7 * 86400.0, "A replica silent for longer than this is given up: the "
+            "change log is pruned past it, and it rebuilds from the database when it comes back."),
 )
 
 ENV_PREFIX = "QIUXUE_"

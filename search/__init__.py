@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     from search.readiness import index_ready
 
     analysis.configure(Path(app.config["DATA_DIR"]) / "cache")  # jieba's dictionary cache, built once
-    app.extensions["search"] = WhooshBackend(index_dir(app))
+    app.extensions["search"] = WhooshBackend(index_dir(app), replica=app.config["SEARCH_REPLICA"])
     app.register_blueprint(views.bp)
     app.register_blueprint(views.api_bp)
     app.cli.add_command(search_cli)
@@ -31,4 +31,4 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "search synonyms", lambda session, options: {"synonyms": synonyms.seed(session)})
 
     readiness.register("search", index_ready)  # /readyz: this host's replica complete and caught up
-    indexer.register()  # the runtime (app/jobs) drains the outbox; SEARCH_INDEXER=off keeps it out of web processes
+    indexer.register()  # the runtime (app/jobs) follows the change log; SEARCH_INDEXER=off: not in web processes

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Protocol
 
 from markupsafe import Markup
 
+from search.changelog import Position
 from search.documents import ResourceDoc
 from search.query import ParsedQuery
 
@@ -115,6 +116,9 @@ class IndexBatch(Protocol):
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
         """Add or replace `docs` and remove `delete_ids` (missing ones are fine): (indexed, deleted)."""
 
+    def set_position(self, position: Position) -> None:
+        """Where the index is in the change log once this batch is committed (kept only if the commit is)."""
+
 
 class SearchBackend(Protocol):
     def batch(self) -> AbstractContextManager[IndexBatch]:
@@ -129,10 +133,19 @@ class SearchBackend(Protocol):
     def delete(self, ids: Iterable[int]) -> int: ...
 
     def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None,
-                catch_up: CatchUp | None = None, workers: int | None = None) -> int:
+                catch_up: CatchUp | None = None, workers: int | None = None, position: Position | None = None) -> int:
         """Build a new generation from `docs` beside the live one, which keeps answering and being written;
         then `catch_up` on what the live one changed meanwhile, and switch. `workers`: processes the build
-        may use (None: the backend's default). Returns the documents built."""
+        may use (None: the backend's default). `position`: the change log's position before `docs` were read.
+        Returns the documents built."""
+
+    replica: str  # the name this replica reports itself under in the database (host and folder)
+
+    def position(self) -> Position | None:
+        """Where this replica is in the change log; None when it must be built from the database first."""
+
+    def keep_position(self, position: Position) -> None:
+        """Record a position reached without writing the index (holes in the log given up)."""
 
     def search(self, request: SearchRequest) -> SearchResult: ...
 

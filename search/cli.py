@@ -13,9 +13,9 @@ from flask.cli import with_appcontext
 
 from app import outbox
 from app.extensions import db
-from search import indexer, source
+from search import indexer, replicas, source
 from search.backend import IndexBusy, IndexCheck, SearchBackend
-from search.documents import ResourceDoc, fingerprint
+from search.documents import fingerprint
 
 search_cli = click.Group("search", help="The search index: rebuild, check, worker.")
 
@@ -33,12 +33,6 @@ def auto_procs(total: int) -> int:
     return min(os.cpu_count() or 1, MAX_AUTO_PROCS) if total >= AUTO_PROCS_FROM else 1
 
 
-def _catch_up(ids: list[int]) -> tuple[list[ResourceDoc], list[int]]:
-    """What the live index changed during a rebuild, read again from the database as it is now."""
-    db.session.rollback()  # a fresh read, not the rebuild's
-    return source.changes(db.session, ids)
-
-
 @search_cli.command("rebuild")
 @click.option("--procs", type=click.IntRange(1, 16), default=None,
               help="Writer processes [default: one per core, at most 4, from 5,000 resources; else 1].")
@@ -52,8 +46,7 @@ def rebuild(procs: int | None) -> None:
     started = time.perf_counter()
     try:
         with click.progressbar(length=total, label="indexing") as bar:
-            count = backend.rebuild(source.published(db.session), progress=bar.update, catch_up=_catch_up,
-                                    workers=workers)
+            count = indexer.build(db.session, backend, progress=bar.update, workers=workers)
     except IndexBusy as err:
         raise click.ClickException(f"{err}; try again when it is done") from err
     seconds = time.perf_counter() - started
@@ -73,16 +66,27 @@ LAG_WARN_SECONDS = 60  # pending events older than this mean the indexer is not 
 @click.option("--fix", is_flag=True, help="Queue every drifted resource for re-indexing.")
 @with_appcontext
 def check(fix: bool) -> None:
-    """Compare the database with the index and report the indexer's lag. Exit 0: in step; 1: the index
-    differs from the database; 2: only the indexer is behind (events waiting longer than a minute)."""
+    """Compare this host's replica with the database and report where it is in the change log and its lag.
+    Exit 0: in step; 1: the index differs from the database; 2: only the indexer is behind (events waiting
+    longer than a minute)."""
     backend = _backend()
-    lag = indexer.lag(db.session)
+    lag = indexer.lag(db.session, backend)
+    position = backend.position()
     report = drift(backend)
     click.echo(f"documents: {report.expected} published in the database, {report.indexed} in the index")
     for name in ("missing", "extra", "stale"):
         ids = getattr(report, name)
         click.echo(f"{name}: {len(ids)}" + (f"  e.g. {ids[:10]}" if ids else ""))
     oldest = f", oldest waiting {lag.oldest_seconds:.0f} s" if lag.oldest_seconds is not None else ""
+    head = replicas.head(db.session)
+    if position is None:
+        click.echo(f"replica {backend.replica}: not built from the database yet (the indexer builds it)")
+    else:
+        click.echo(f"replica {backend.replica}: change log position {position.seen} (settled {position.settled}, "
+                   f"{len(position.gaps)} holes waited for), log head {head}")
+    for other in replicas.known(db.session):
+        click.echo(f"  replica {other.name}: position {other.seen}, {max(0, head - other.seen)} log ids behind, "
+                   f"reported {other.reported_at:%Y-%m-%d %H:%M:%S} UTC")
     click.echo(f"pending events: {lag.pending}{oldest}")
     click.echo(f"index: {backend.stats()}")
     drifted = report.drifted

@@ -58,7 +58,7 @@ def _act(form: Any, run: Callable[[], object], fail_status: int = 400) -> int | 
     return None
 
 
-def _code_steps(form: FlaskForm, send: Callable[..., object], act: Callable[..., object]) -> tuple[bool, int]:
+def _code_steps(form: FlaskForm, send: Callable[..., None], act: Callable[..., object]) -> tuple[bool, int]:
     """The two buttons of a form checked by SMS codes: "获取验证码" runs `send`, submitting runs `act` (through
     `_act`), each given the request's source address and the code limits. Returns (done, status): done when `act`
     went through and was committed."""

@@ -1,16 +1,19 @@
 """The `jobs` table as a queue: enqueue and cancel (services: they flush, the caller commits), and the worker's
 primitives (claim, heartbeat, requeue_stale, finish), each one short transaction of its own.
 
-Workers claim a queued row with one atomic `UPDATE ... WHERE state = 'queued'` (safe on SQLite and PostgreSQL
-alike), stamp a heartbeat while they run it, and write the outcome. A job whose heartbeat went stale (its worker
-died) is queued again; a fresh claim token per claim keeps a worker that lost its claim from writing.
+Workers on any number of hosts claim from the one table. On PostgreSQL a claim locks the oldest due queued row with
+`SELECT ... FOR UPDATE SKIP LOCKED` and marks it running in the same transaction, so concurrent workers each take
+a different row without waiting for one another; on SQLite (one writer at a time anyway) the claim is one atomic
+`UPDATE ... WHERE state = 'queued'`. Workers stamp a heartbeat while they run a job and write the outcome. A job
+whose heartbeat went stale (its worker died) is queued again; a fresh claim token per claim keeps a worker that
+lost its claim from writing, so a job never runs twice at once with both runs counting.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -54,6 +57,9 @@ def cancel(session: Session, job: Job) -> None:
 
 def claim(session: Session, worker: str) -> tuple[int, str] | None:
     """Take the oldest due queued job. The UPDATE re-checks the state, so two workers never both win."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return _claim_skip_locked(session, worker)
     now = utcnow()
     candidates = session.scalars(select(Job.id).where(Job.state == JobState.queued, Job.run_after <= now)
                                  .order_by(Job.run_after, Job.id).limit(5)).all()
@@ -61,14 +67,34 @@ def claim(session: Session, worker: str) -> tuple[int, str] | None:
         token = uuid.uuid4().hex
         won = cast(CursorResult[Any], session.execute(
             update(Job).where(Job.id == job_id, Job.state == JobState.queued)
-            .values(state=JobState.running, attempts=Job.attempts + 1, claim_token=token, worker=worker,
-                    heartbeat_at=now, started_at=now, progress=0.0, error="")
+            .values(**_running(worker, token, now))
             .execution_options(synchronize_session=False))).rowcount
         session.commit()
         if won:
             return job_id, token
     session.rollback()
     return None
+
+
+def _running(worker: str, token: str, now: datetime) -> dict[str, Any]:
+    return {"state": JobState.running, "attempts": Job.attempts + 1, "claim_token": token, "worker": worker,
+            "heartbeat_at": now, "started_at": now, "progress": 0.0, "error": ""}
+
+
+def _claim_skip_locked(session: Session, worker: str) -> tuple[int, str] | None:
+    """PostgreSQL: lock the oldest due queued row no other claim holds (SKIP LOCKED: no waiting, no losing a
+    race) and mark it running before the lock is released by the commit."""
+    now = utcnow()
+    job_id = session.scalar(select(Job.id).where(Job.state == JobState.queued, Job.run_after <= now)
+                            .order_by(Job.run_after, Job.id).limit(1).with_for_update(skip_locked=True))
+    if job_id is None:
+        session.rollback()
+        return None
+    token = uuid.uuid4().hex
+    session.execute(update(Job).where(Job.id == job_id).values(**_running(worker, token, now))
+                    .execution_options(synchronize_session=False))
+    session.commit()
+    return job_id, token
 
 
 def requeue_stale(session: Session, stale_after_s: float) -> list[int]:

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import fcntl
+import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from search import analysis
+from search import analysis, changelog
 from search.backend import CatchUp, IndexBusy, IndexCheck, SearchRequest, SearchResult, Suggestion
+from search.changelog import Position
 from search.documents import ResourceDoc
 from search.engine_whoosh import generations
 from search.engine_whoosh.execute import execute, warm
@@ -22,6 +25,8 @@ from search.engine_whoosh.postings import View
 from search.engine_whoosh.store import REFRESH_SECONDS, IndexStore
 from search.query import TEXT_FIELDS, Concept, ParsedQuery
 from search.suggest import SuggestStore
+
+_T = TypeVar("_T")
 
 
 class _Switched(Exception):
@@ -34,6 +39,10 @@ class _Batch:
 
     def __init__(self, backend: WhooshBackend, live: Generation, writer: Any) -> None:  # a Whoosh writer
         self.backend, self.live, self.writer = backend, live, writer
+        self.position: Position | None = None  # written once the index commit succeeded
+
+    def set_position(self, position: Position) -> None:
+        self.position = position
 
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> tuple[int, int]:
         docs, delete_ids = list(docs), [int(i) for i in delete_ids]
@@ -48,8 +57,9 @@ class _Batch:
 class WhooshBackend:
     """The embedded default. `store` and `suggestions` are the live generation's (engine tests use them)."""
 
-    def __init__(self, folder: str | Path, build_procs: int = 1):
+    def __init__(self, folder: str | Path, build_procs: int = 1, replica: str = ""):
         self.folder = Path(folder)
+        self.replica = replica or f"{socket.gethostname()}:{self.folder.resolve()}"
         self.build_procs = build_procs
         self._live_gen = Generation(self.folder, read_pointer(self.folder, CURRENT))
         self._checked_at = time.monotonic()
@@ -87,7 +97,10 @@ class WhooshBackend:
                     if read_pointer(self.folder, CURRENT) != live.name:
                         raise _Switched
                     yielded = True
-                    yield _Batch(self, live, writer)
+                    batch = _Batch(self, live, writer)
+                    yield batch
+                if batch.position is not None:  # after the commit: a crash in between repeats the work
+                    live.write_position(batch.position)
                 return
             except (_Switched, OSError):
                 if yielded or read_pointer(self.folder, CURRENT) == live.name:
@@ -105,12 +118,20 @@ class WhooshBackend:
     def delete(self, ids: Iterable[int]) -> int:
         return self.apply([], ids)[1]
 
+    def position(self) -> Position | None:
+        return self._live(fresh=True).position()
+
+    def keep_position(self, position: Position) -> None:
+        """Outside the index lock: a race with another process's batch can only move the position back, which
+        repeats (idempotent) work; it never claims a change the index does not hold."""
+        self._live(fresh=True).write_position(position)
+
     def refresh(self) -> None:
         """After a commit: the next View, with the words most recently searched prepared in it."""
         self._live(fresh=True).store.refresh(warm)
 
     def rebuild(self, docs: Iterable[ResourceDoc], progress: Callable[[int], None] | None = None,
-                catch_up: CatchUp | None = None, workers: int | None = None) -> int:
+                catch_up: CatchUp | None = None, workers: int | None = None, position: Position | None = None) -> int:
         analysis.jieba_tokenizer()  # load before any writer process forks, so children share it
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / "rebuild.lock", "w") as guard:
@@ -123,7 +144,7 @@ class WhooshBackend:
             write_pointer(self.folder, BUILDING, new.name)  # before reading the database: writes from now on
             try:                                            # are journaled for the catch-up
                 count = self._build(new, docs, progress, workers or self.build_procs)
-                old = self._switch(new, catch_up)
+                old = self._switch(new, catch_up, position)
             except BaseException:
                 (self.folder / BUILDING).unlink(missing_ok=True)
                 new.remove()
@@ -148,9 +169,13 @@ class WhooshBackend:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the big transaction back into the file
         return count
 
-    def _switch(self, new: Generation, catch_up: CatchUp | None) -> Generation:
+    def _switch(self, new: Generation, catch_up: CatchUp | None, position: Position | None) -> Generation:
         """Under the live generation's lock (no write to it in between): apply to `new` what the live one
-        changed during the build, then point CURRENT at `new`. Returns the old generation."""
+        changed during the build, then point CURRENT at `new`. Returns the old generation.
+
+        `new` then holds everything the live index held (what it applied before the build read the database
+        is in the build, what it applied during the build is caught up), and everything up to `position` (the
+        log as it was before the build read the database): its position is the further of the two."""
         while True:
             old = self._live(fresh=True)
             with old.store.holding():
@@ -162,13 +187,30 @@ class WhooshBackend:
                     with new.store.writer() as writer:
                         new.store.apply(docs, gone, writer=writer)
                         new.suggestions.apply(docs, gone)
+                merged = changelog.later(old.position(), position)
+                if merged is not None:
+                    new.write_position(merged)
                 write_pointer(self.folder, CURRENT, new.name)
                 (self.folder / BUILDING).unlink(missing_ok=True)
                 with self._switch_lock:
                     self._live_gen, self._checked_at = new, time.monotonic()
                 return old
 
+    def _on_live(self, query: Callable[[], _T]) -> _T:
+        """Run `query`, once more if a rebuild switched generations and removed the files it was opening (a new
+        host builds its replica while it starts; this process may still have been looking at the old one)."""
+        name = self._live().name
+        try:
+            return query()
+        except (OSError, sqlite3.Error):
+            if self._live(fresh=True).name == name:
+                raise
+            return query()
+
     def search(self, request: SearchRequest) -> SearchResult:
+        return self._on_live(lambda: self._search(request))
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         """Results for `request`; a "did you mean" only when searching it (with the same filters) finds
         something: shown instead when the query found nothing, else offered."""
         view = self.store.view()
@@ -220,6 +262,9 @@ class WhooshBackend:
         return "".join(fixed) if analysis.has_cjk(concept.text) else " ".join(fixed)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        return self._on_live(lambda: self._suggest(prefix, limit))
+
+    def _suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
         """Titles of resources live in the current view only: the suggestion file is written in the same lock
         as the index, but another process's view, a failed rebuild or an unpublish between the two commits
         could still name a resource that is gone, and a suggestion must never lead to nothing."""
@@ -240,7 +285,9 @@ class WhooshBackend:
     def stats(self) -> dict[str, Any]:
         live = self._live(fresh=True)
         view = live.store.view()
+        position = live.position()
         return {"documents": view.doc_count, "segments": len(view.leaves), "generation": view.generation,
                 "folder": live.name or ".", "building": read_pointer(self.folder, BUILDING) or None,
                 "needs_rebuild": live.store.needs_rebuild, "suggestions": live.suggestions.count(),
+                "log_seen": position.seen if position else None,
                 "jieba_load_seconds": analysis.load_seconds()}

@@ -6,6 +6,10 @@ Each generation is a folder holding a Whoosh index and its suggestion file. `CUR
 While a rebuild runs, `BUILDING` names its generation and every write to the live one appends the ids it
 touched to the new generation's journal, so the rebuild can catch up on them before it switches.
 
+Each generation also keeps its `Position` in the shared change log (search/changelog.py) in `POSITION`, written
+after each index commit: the index and where it is travel together, so a replica rebuilt or copied from scratch
+knows where to go on from.
+
 A folder without `CURRENT` is one generation in the folder itself (the layout before generations).
 """
 
@@ -17,6 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
+from search.changelog import Position
 from search.engine_whoosh.store import IndexStore
 from search.suggest import SuggestStore
 
@@ -24,6 +29,7 @@ CURRENT = "CURRENT"
 BUILDING = "BUILDING"
 JOURNAL = "changed.ids"
 PREFIX = "gen-"
+POSITION = "position.json"
 
 
 def read_pointer(folder: Path, name: str) -> str:
@@ -54,6 +60,20 @@ class Generation:
         self.path = folder / name if name else folder
         self.store = IndexStore(self.path / "index")
         self.suggestions = SuggestStore(self.path / "suggest.sqlite")
+
+    def position(self) -> Position | None:
+        """Where this index is in the change log; None when it never followed it (or its schema changed and it
+        was emptied): it must be built from the database."""
+        self.store.ix()  # opening finds out whether the index had to be emptied
+        if self.store.needs_rebuild:
+            return None
+        try:
+            return Position.from_json((self.path / POSITION).read_text())
+        except FileNotFoundError:
+            return None
+
+    def write_position(self, position: Position) -> None:
+        write_pointer(self.path, POSITION, position.to_json())
 
     def journal(self, ids: list[int]) -> None:
         """Note ids the live generation changed while this one is being built (called under the live lock)."""

@@ -12,10 +12,12 @@ from app import jobs
 from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import service
-from search import indexer
+from search import indexer, replicas
 from search.backend import SearchRequest
+from search.changelog import Position
 from search.cli import drift
 from search.engine_whoosh import WhooshBackend
+from search.engine_whoosh.generations import Generation
 from search.engine_whoosh.store import WRITE_TIMEOUT
 from tests.catalog.helpers import make
 
@@ -38,32 +40,33 @@ def test_published_resources_are_indexed_and_unpublished_ones_leave(app, db):
     db.session.commit()
     _drain(app)
     assert _ids(app, "叉车") == set() and draft.id not in _ids(app, "叉车")
-    assert indexer.pending_count(db.session) == 0
+    assert indexer.pending_count(db.session, app.extensions["search"]) == 0
 
 
 def test_a_crash_between_commit_and_indexing_loses_nothing(app, db, tmp_path):
     resource = make(title="焊工入门", publish=True)
     db.session.commit()  # ...and the process dies before any drain
-    assert _ids(app, "焊工") == set() and indexer.pending_count(db.session) > 0
+    assert _ids(app, "焊工") == set() and indexer.pending_count(db.session, app.extensions["search"]) > 0
     restarted = WhooshBackend(app.extensions["search"].folder)  # a new process on the same index
     indexer.drain_all(db.session, restarted)
     assert {h.id for h in restarted.search(SearchRequest(q="焊工")).hits} == {resource.id}
 
 
 def test_a_crash_while_indexing_repeats_the_work(app, db, monkeypatch):
+    _drain(app)  # the replica is built; from now on it follows the change log
     resource = make(title="电工基础", publish=True)
     db.session.commit()
 
     def fail(*args, **kwargs):
         raise RuntimeError("killed before acknowledging")
 
-    monkeypatch.setattr(indexer.outbox, "acknowledge", fail)
+    monkeypatch.setattr(Generation, "write_position", fail)  # the index commit went through, the position not
     try:
         _drain(app)
     except RuntimeError:
         db.session.rollback()
     monkeypatch.undo()
-    assert indexer.pending_count(db.session) > 0  # the events survived the failed drain
+    assert indexer.pending_count(db.session, app.extensions["search"]) > 0  # the events survived the failed drain
     _drain(app)
     assert _ids(app, "电工") == {resource.id}
 
@@ -109,7 +112,7 @@ def test_the_indexer_thread_removes_an_unpublished_resource_on_its_own(app, db):
         service.unpublish(db.session, SYSTEM, resource, "下架")
         db.session.commit()
         assert _wait_until(lambda: resource.id not in _ids(app, "养老"))
-        assert _wait_until(lambda: indexer.pending_count(db.session) == 0)
+        assert _wait_until(lambda: indexer.pending_count(db.session, app.extensions["search"]) == 0)
     finally:
         runtime.stop()
 
@@ -187,7 +190,8 @@ def test_a_commit_by_another_process_is_prepared_by_the_indexer_thread_before_qu
     ours = app.extensions["search"]
     other = WhooshBackend(ours.folder)  # its own index store, as in another process
     docs = corpus.documents()
-    ours.rebuild(docs)
+    ours.rebuild(docs, position=Position())  # a replica following the (empty) change log
+    replicas.register(db.session, ours.replica, Position())
     before = [hit.id for hit in ours.search(SearchRequest(q="电工", facets=False, highlight=False)).hits]
     runtime = _indexer(app)
     try:

@@ -65,7 +65,7 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
             during["added"] = added.id
             # the indexer was not stopped by the rebuild, and searches kept answering from the live index
             during["indexed"] = _wait_until(lambda: _ids(live, "光伏") == {kept.id, added.id})
-            during["drained"] = _wait_until(lambda: indexer.pending_count(db.session) == 0)
+            during["drained"] = _wait_until(lambda: indexer.pending_count(db.session, live) == 0)
 
         before = read_pointer(live.folder, CURRENT)
         assert rebuilder.rebuild(docs(), catch_up=_catch_up) == 2
@@ -149,7 +149,7 @@ def test_check_reports_the_indexers_lag(app: Flask, db, runner):
     for event in db.session.query(OutboxEvent).filter_by(topic=indexer.TOPIC):
         event.created_at = utcnow() - timedelta(minutes=5)
     db.session.commit()
-    lag = indexer.lag(db.session)
+    lag = indexer.lag(db.session, app.extensions["search"])
     assert lag.pending == 1 and lag.oldest_seconds is not None and lag.oldest_seconds >= 299
     result = runner.invoke(args=["search", "check"])
     assert result.exit_code == 2, result.output
