@@ -1,7 +1,6 @@
 """/readyz's search check (app/observability/readiness.py): this host's replica is complete and caught up.
 
-Not ready while the index must be rebuilt (its schema changed) or has not been built from the database yet (a new
-host: search/replicas.py), while it holds fewer documents than the published
+Not ready while the index must be rebuilt (its schema changed), while it holds fewer documents than the published
 resources less the changes still waiting for it (a new host's empty replica, or one that missed changes), or while
 the oldest change waiting for it is older than READY_MAX_INDEX_LAG_S."""
 
@@ -19,8 +18,6 @@ def index_ready(app: Flask) -> str | None:
     stats = backend.stats()
     if stats.get("needs_rebuild"):
         return "search index must be rebuilt (qiuxue search rebuild)"
-    if backend.position() is None:
-        return "search replica not built yet (this host builds it from the database at start)"
     try:
         lag = indexer.lag(db.session, backend)
         published = source.published_count(db.session)
