@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.config import shared_key_problem
 from app.extensions import db
 from app.jobs import status as job_status
 from app.jobs.runtime import Worker
@@ -26,6 +27,10 @@ def worker_cli(ctx: click.Context, threads: int | None, exit_when_idle: bool, st
     """Run every background duty (transcoding, search indexing, clean-up) in this process, for WORKER=external."""
     if ctx.invoked_subcommand is not None:
         return
+    if ctx.parent is not None and ctx.parent.info_name == "media":
+        click.echo("`qiuxue media worker` is deprecated: use `qiuxue worker` (the same runtime)", err=True)
+    if problem := shared_key_problem(current_app.config):
+        raise click.ClickException(problem)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = Worker(app, threads=threads, stale_after_s=stale_after, periodic=not exit_when_idle)
     duties = ", ".join(runner.duty_names) if runner.periodic else "none"
