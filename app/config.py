@@ -31,7 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", str, "instance", "Folder for app.db, the search index, media and the generated secret key."),
     Setting("DATABASE_URL", str, "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/app.db. "
             "Read from DATABASE_URL too (postgresql+psycopg://... for PostgreSQL)."),
-    Setting("SECRET_KEY", str, "", "Signs sessions and tokens; empty means generate one into DATA_DIR/secret_key."),
+    Setting("SECRET_KEY", str, "", "Signs sessions and tokens, the same on every host; empty means generate one into "
+            "DATA_DIR/secret_key, on SQLite only (with another database `serve` and `worker` refuse to start)."),
     Setting("DEFAULT_LOCALE", str, "zh_CN", "Language shown when the visitor has not chosen one."),
     Setting("LOCALES", str, "zh_CN,en", "Languages offered by the language switch, comma separated."),
     Setting("PASSWORD_HASH", str, "scrypt", "Werkzeug method for hashing new passwords (the test suite uses a "
