@@ -7,8 +7,8 @@ dropped here), one QIUXUE_SECRET_KEY and Redis for the rate limits. nginx (a tem
 HTTP) has two upstreams on two ports: host A alone (the baseline, in the same run) and hosts A and B
 (least_conn, keep-alive). wrk drives both with bench/wrk_heartbeats.lua: signed-in heartbeats
 (POST /api/v1/progress, learners made as bench/heartbeats.py makes them) and a signed-in page (GET /learning,
-我的学习). The runs alternate (1 host, 2 hosts, 1 host, 2 hosts...) so a change in this shared machine's load
-hits both. CPU per request: the hosts' processes (servers and workers) and nginx, from /proc.
+我的学习). The runs alternate (per round and target: 1 host, then 2 hosts) so a change in this shared machine's
+load hits both. CPU per request: the hosts' processes (servers and workers) and nginx, from /proc.
 
 Then a change made through host A (an admin publishes a submitted resource: POST /catalog/review/<id>) must be
 found by searching host B within 10 s, and the other way round.
@@ -277,6 +277,7 @@ def report(results: dict, checks: list[tuple[str, float]], args: argparse.Namesp
     print(json.dumps({f"two_hosts_{k}": round(v, 3) for k, v in ratios.items()}))
 
 
+PAUSE_S = 3  # between runs: what a run left behind (group commits, announcements to the workers) settles first
 TARGETS = {"heartbeats": ("POST", "/api/v1/progress"), "page_learning": ("GET", "/learning")}
 
 
@@ -315,8 +316,9 @@ def main() -> None:
             results: dict = {target: {1: [], 2: []} for target in TARGETS}
             start = 100  # each run's heartbeats go on past the last run's (every learner's heartbeats in order)
             for _round in range(args.rounds):
-                for hosts, port in ((1, one), (2, two)):
-                    for target, (method, path) in TARGETS.items():
+                for target, (method, path) in TARGETS.items():
+                    for hosts, port in ((1, one), (2, two)):
+                        time.sleep(PAUSE_S)
                         results[target][hosts].append(measure(port, root, method, path, args, start, pids, nginx.pid,
                                                              url))
                         start += 100 if method == "POST" else 0

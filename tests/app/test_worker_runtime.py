@@ -303,3 +303,8 @@ def test_search_worker_is_a_deprecated_alias_that_still_drains_once(app, runner)
     assert result.exit_code == 0, result.output
     assert "deprecated" in result.output and "qiuxue worker" in result.output
     assert re.search(r"indexed [1-9]\d* events", result.output), result.output
+
+
+def test_worker_no_jobs_needs_the_recurring_duties(runner):
+    result = runner.invoke(args=["worker", "--no-jobs", "--exit-when-idle"])
+    assert result.exit_code == 2 and "--no-jobs" in result.output
