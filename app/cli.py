@@ -18,7 +18,7 @@ from app.accounts import organisations as orgs_service
 from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.policy import SYSTEM
-from app.config import ENV_PREFIX, SETTINGS
+from app.config import ENV_PREFIX, SETTINGS, shared_key_problem
 from app.errors import DomainError
 from app.extensions import db
 from app.tabular import TableLimits
@@ -136,6 +136,8 @@ def demo_load(if_empty: bool) -> None:
               help="Server processes; above 1 uses every core (granian, Linux and macOS only).")
 @with_appcontext
 def serve(host: str, port: int, threads: int, workers: int) -> None:
+    if problem := shared_key_problem(current_app.config):
+        raise click.ClickException(problem)
     click.echo(f"Qiuxue serving at http://{host}:{port}/ (Ctrl+C to stop)")
     if workers == 1:
         server.serve_waitress(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]

@@ -31,7 +31,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", str, "instance", "Folder for app.db, the search index, media and the generated secret key."),
     Setting("DATABASE_URL", str, "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/app.db. "
             "Read from DATABASE_URL too (postgresql+psycopg://... for PostgreSQL)."),
-    Setting("SECRET_KEY", str, "", "Signs sessions and tokens; empty means generate one into DATA_DIR/secret_key."),
+    Setting("SECRET_KEY", str, "", "Signs sessions and tokens, the same on every host; empty means generate one into "
+            "DATA_DIR/secret_key, on SQLite only (with another database `serve` and `worker` refuse to start)."),
     Setting("DEFAULT_LOCALE", str, "zh_CN", "Language shown when the visitor has not chosen one."),
     Setting("LOCALES", str, "zh_CN,en", "Languages offered by the language switch, comma separated."),
     Setting("PASSWORD_HASH", str, "scrypt", "Werkzeug method for hashing new passwords (the test suite uses a "
@@ -181,6 +182,7 @@ def load(test_config: Mapping[str, Any] | None = None, environ: Mapping[str, str
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["DATABASE_URL"], data_dir)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(data_dir)
+        config["SECRET_KEY_GENERATED"] = True  # read by shared_key_problem: this host's own key, not a shared one
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("SESSION_COOKIE_SECURE", config["HTTPS"])
@@ -201,6 +203,23 @@ def database_url(url: str, data_dir: Path) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def shared_key_problem(config: Mapping[str, Any]) -> str | None:
+    """Why this process must not serve or work, or None. A database other than SQLite may be shared by several
+    hosts, and a key generated into one host's data folder signs sessions, CSRF tokens and links the others
+    refuse, so such a deployment must set one QIUXUE_SECRET_KEY on every host (SQLite stays one host: `make run`
+    keeps generating its key)."""
+    if not config.get("SECRET_KEY_GENERATED") or config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return None
+    return (f"{ENV_PREFIX}SECRET_KEY is not set, but the database is shared ({_scheme(config)}), so several hosts may "
+            f"serve this site and each would sign with a key of its own from {config['DATA_DIR']}/secret_key. Set "
+            f"the same {ENV_PREFIX}SECRET_KEY on every host (e.g. `python -c 'import secrets; "
+            f"print(secrets.token_hex(32))'`), see docs/deploy.md.")
+
+
+def _scheme(config: Mapping[str, Any]) -> str:
+    return str(config["SQLALCHEMY_DATABASE_URI"]).split(":", 1)[0]
 
 
 def _secret_key(data_dir: Path) -> str:

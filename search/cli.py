@@ -1,5 +1,5 @@
 """`qiuxue search rebuild | check | worker`: rebuild the index from the database with a progress bar, report
-drift between database and index, and drain the outbox as a process of its own."""
+drift between database and index; `worker`, deprecated, runs only the indexer duty of `qiuxue worker`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from app import outbox
+from app.config import shared_key_problem
 from app.extensions import db
+from app.jobs.runtime import Worker
 from search import indexer, replicas, source
 from search.backend import IndexBusy, IndexCheck, SearchBackend
 from search.documents import fingerprint
@@ -102,27 +104,38 @@ def check(fix: bool) -> None:
                    "`qiuxue search rebuild`")
         raise SystemExit(1)
     if behind:
-        click.echo("the indexer is behind: is it running (`qiuxue search worker`, or the web process)?")
+        click.echo("the indexer is behind: is it running (`qiuxue worker`, or the web process)?")
         raise SystemExit(2)
     click.echo("in step" if not lag.pending else "in step apart from the pending events")
 
 
 @search_cli.command("worker")
 @click.option("--once", is_flag=True, help="Drain what is pending and stop.")
-@click.option("--poll", type=float, default=None, help="Seconds between looks at the outbox.")
+@click.option("--poll", type=float, default=None, help="Seconds between looks at the change log.")
 @with_appcontext
 def worker(once: bool, poll: float | None) -> None:
-    """Drain the outbox into the index, for deployments that run the indexer as its own process."""
-    backend = _backend()
-    poll = poll or current_app.config["SEARCH_POLL_SECONDS"]
-    while True:
+    """Deprecated: `qiuxue worker` runs this duty with the others. Kept for scripts: runs the background runtime
+    with the search indexer duty only (this host's replica follows the change log), claiming no jobs."""
+    click.echo("`qiuxue search worker` is deprecated: use `qiuxue worker` (it runs the search indexer with the other "
+               "background duties)", err=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if problem := shared_key_problem(app.config):
+        raise click.ClickException(problem)
+    if poll:
+        app.config["SEARCH_POLL_SECONDS"] = poll
+    if once:
         try:
-            count = indexer.drain_all(db.session, backend)
+            count = indexer.drain_all(db.session, _backend())
         except IndexBusy:
             count = 0
-        if count:
-            click.echo(f"indexed {count} events")
-        if once:
-            return
-        db.session.remove()
-        time.sleep(poll)
+        click.echo(f"indexed {count} events")
+        return
+    runner = Worker(app, duties=[indexer.DUTY], jobs=False)
+    click.echo(f"worker {runner.name}: no jobs, recurring duties: {', '.join(runner.duty_names)}; Ctrl+C to stop",
+               err=True)
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runner.stop(wait=True)

@@ -53,12 +53,12 @@ class _Running:
 class Worker:
     """Claims due jobs into a small thread pool, beats their hearts, re-queues stale ones, and runs the recurring
     duties (all registered ones, or those named in `duties`; none with `periodic=False`) in threads of their own.
-    """
+    With `jobs=False` it claims no job (a process kept for some duties only: the deprecated `search worker`)."""
 
     def __init__(self, app: Flask, *, threads: int | None = None, poll_s: float | None = None,
                  heartbeat_s: float | None = None, stale_after_s: float | None = None,
                  retry_base_s: float | None = None, periodic: bool = True, duties: Collection[str] | None = None,
-                 duty_retry_s: float | None = None, name: str | None = None):
+                 duty_retry_s: float | None = None, name: str | None = None, jobs: bool = True):
         config = app.config
         self.app = app
         self.threads = threads or int(config.get("JOBS_THREADS", 2))
@@ -69,6 +69,7 @@ class Worker:
         self.retry_base_s = retry_base_s if retry_base_s is not None else float(config.get("JOBS_RETRY_BASE_S", 30))
         self.duty_retry_s = duty_retry_s if duty_retry_s is not None else float(config.get("JOBS_DUTY_RETRY_S", 5))
         self.periodic = periodic
+        self.jobs = jobs
         self.duty_names = list(RECURRING) if duties is None else [n for n in duties if n in RECURRING]
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._running: dict[int, _Running] = {}
@@ -143,6 +144,9 @@ class Worker:
         now = time.monotonic()
         with self.app.app_context():
             session = db.session
+            if not self.jobs:
+                self._renew_leases(session, now)
+                return 0
             if now - self._last_stale >= min(self.stale_after_s / 2, 10.0):
                 self._last_stale = now
                 for job_id in requeue_stale(session, self.stale_after_s):

@@ -271,3 +271,40 @@ def test_search_indexer_off_keeps_the_indexer_out_of_the_web_process_only(tmp_pa
         worker.stop()
         with app.app_context():
             db.engine.dispose()
+
+
+def test_a_runtime_without_jobs_runs_its_duties_and_leaves_the_queue_alone(app, db):
+    """What the deprecated `qiuxue search worker` runs: the indexer duty only, no job threads."""
+    jobs.register("test.untouched", lambda ctx: None)
+    try:
+        job_id = jobs.enqueue(db.session, "test.untouched").id
+        db.session.commit()
+        runtime = jobs.Worker(app, duties=[indexer.DUTY], jobs=False, poll_s=0.05)
+        assert runtime.tick() == 0 and runtime.duty_names == [indexer.DUTY]
+        runtime.start()
+        try:
+            resource = make(title="中式面点师", publish=True)
+            db.session.commit()
+            search = app.extensions["search"]
+            assert _wait_until(lambda: {h.id for h in search.search(SearchRequest(q="面点")).hits} == {resource.id})
+        finally:
+            runtime.stop()
+        db.session.expire_all()
+        assert db.session.get(jobs.Job, job_id).state == jobs.JobState.queued
+    finally:
+        jobs.HANDLERS.pop("test.untouched", None)
+
+
+def test_search_worker_is_a_deprecated_alias_that_still_drains_once(app, runner):
+    with app.app_context():
+        make(title="茶艺师", publish=True)
+        db.session.commit()
+    result = runner.invoke(args=["search", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "deprecated" in result.output and "qiuxue worker" in result.output
+    assert re.search(r"indexed [1-9]\d* events", result.output), result.output
+
+
+def test_worker_no_jobs_needs_the_recurring_duties(runner):
+    result = runner.invoke(args=["worker", "--no-jobs", "--exit-when-idle"])
+    assert result.exit_code == 2 and "--no-jobs" in result.output
