@@ -11,7 +11,8 @@ PATCH's transaction: the 204 comes after the commit, so an acknowledged byte is 
 transaction that does not commit leaves the old tail in place (the new one is removed, media.pending_files), and
 a part number written again replaces the part, so a retried PATCH is safe.
 
-Two PATCHes of one upload at once: the first claims the row with `UPDATE ... WHERE offset_bytes = <offset>`
+The body is received into the host's scratch folder before anything is locked. Two PATCHes of one upload at
+once: the first claims the row with `UPDATE ... WHERE offset_bytes = <offset>`
 (a row lock on PostgreSQL until its commit, the single writer on SQLite); the other waits, finds the offset
 moved and is answered 409, as tus says. The parts are joined (CompleteMultipartUpload, the tail as the last
 part) when an asset takes the finished upload over (`fetch_finished`), which then copies it to the host's
@@ -83,6 +84,27 @@ def append(session: Session, store: Multipart, scratch: LocalStorage, upload: Up
            chunks: Iterable[bytes], expire_hours: int, too_large: Exception) -> Upload:
     """PATCH into the bucket: see the module's docstring. `too_large` is raised (nothing stored) for a body
     longer than what is left."""
+    scratch.tmp.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".body") as body, \
+            tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".buf") as buffer:
+        # the body first, before the row is claimed: a slow client holds no lock while it sends
+        written = _receive(chunks, body, upload.length_bytes - offset, too_large)
+        _claim(session, upload, offset, expire_hours)
+        if not written or upload.offset_bytes >= upload.length_bytes:
+            return upload
+        if upload.tail_key:
+            with contextlib.closing(store.open(upload.tail_key)) as tail:
+                shutil.copyfileobj(tail, buffer, 1024 * 1024)
+        buffered = buffer.tell()
+        body.seek(0)
+        shutil.copyfileobj(body, buffer, 1024 * 1024)
+        buffer.flush()
+        _store(session, store, upload, Path(buffer.name), buffered + written, offset + written)
+    return upload
+
+
+def _claim(session: Session, upload: Upload, offset: int, expire_hours: int) -> None:
+    """Lock the row if it stands at `offset` (else 409), and read it as the PATCH before this one left it."""
     claimed = session.execute(update(Upload).where(Upload.id == upload.id, Upload.offset_bytes == offset)
                               .values(expires_at=utcnow() + timedelta(hours=expire_hours))
                               .execution_options(synchronize_session=False))
@@ -90,19 +112,6 @@ def append(session: Session, store: Multipart, scratch: LocalStorage, upload: Up
         raise Conflict(_("上传位置不一致，请重新获取进度后继续。"), code="offset_mismatch")
     session.refresh(upload)  # as committed by the PATCH before this one, on whichever host
     session.refresh(upload, ["parts"])
-    if upload.offset_bytes >= upload.length_bytes:
-        return upload
-    scratch.tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".buf") as buffer:
-        if upload.tail_key:
-            with contextlib.closing(store.open(upload.tail_key)) as tail:
-                shutil.copyfileobj(tail, buffer, 1024 * 1024)
-        buffered = buffer.tell()
-        written = _receive(chunks, buffer, upload.length_bytes - offset, too_large)
-        buffer.flush()
-        if written:
-            _store(session, store, upload, Path(buffer.name), buffered + written, offset + written)
-    return upload
 
 
 def _receive(chunks: Iterable[bytes], out: Any, room: int, too_large: Exception) -> int:
