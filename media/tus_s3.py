@@ -85,8 +85,9 @@ def append(session: Session, store: Multipart, scratch: LocalStorage, upload: Up
     """PATCH into the bucket: see the module's docstring. `too_large` is raised (nothing stored) for a body
     longer than what is left."""
     scratch.tmp.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".body") as body, \
-            tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".buf") as buffer:
+    # a work folder, not loose files: one a crash leaves behind is swept by media.cleanup like other work folders
+    with tempfile.TemporaryDirectory(dir=scratch.tmp, prefix="tus-") as work, \
+            open(Path(work) / "body", "w+b") as body, open(Path(work) / "buffer", "w+b") as buffer:
         # the body first, before the row is claimed: a slow client holds no lock while it sends
         written = _receive(chunks, body, upload.length_bytes - offset, too_large)
         _claim(session, upload, offset, expire_hours)
@@ -99,7 +100,7 @@ def append(session: Session, store: Multipart, scratch: LocalStorage, upload: Up
         body.seek(0)
         shutil.copyfileobj(body, buffer, 1024 * 1024)
         buffer.flush()
-        _store(session, store, upload, Path(buffer.name), buffered + written, offset + written)
+        _store(session, store, upload, Path(work) / "buffer", buffered + written, offset + written)
     return upload
 
 
@@ -152,8 +153,9 @@ def fetch_finished(session: Session, store: Multipart, scratch: LocalStorage, up
     hash it); the copy goes with the transaction, the object once it commits (the asset keeps its own)."""
     parts = [(p.number, p.etag) for p in upload.parts]
     if not parts:  # an empty upload: one empty part, which S3 allows as the last
-        with tempfile.NamedTemporaryFile(dir=scratch.tmp, prefix="tus-", suffix=".empty") as empty:
-            parts = [(1, store.put_part(upload.key, str(upload.multipart_id), 1, Path(empty.name)))]
+        with tempfile.TemporaryDirectory(dir=scratch.tmp, prefix="tus-") as work:
+            (Path(work) / "empty").touch()
+            parts = [(1, store.put_part(upload.key, str(upload.multipart_id), 1, Path(work) / "empty"))]
     try:
         store.complete_multipart(upload.key, str(upload.multipart_id), parts)
     except Exception:  # noqa: BLE001 - already joined by an earlier attempt whose transaction did not commit?

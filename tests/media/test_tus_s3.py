@@ -233,3 +233,23 @@ def test_tuspy_patches_alternate_hosts_and_the_asset_is_made_on_another(s3_app, 
     for host in (first, second, last):
         assert not _files(Path(host.config["DATA_DIR"]))
         _stop(host)
+
+
+def test_a_body_longer_than_what_is_left_is_refused_whole_and_an_empty_upload_is_one_empty_part(
+        s3_app, s3_server, client, auth):
+    auth.as_role("institution_staff")
+    url = _create(client, MIB)
+    assert client.patch(url, data=os.urandom(1000), headers={**PATCH, "Upload-Offset": "0"}).status_code == 204
+    too_long = client.patch(url, data=os.urandom(MIB), headers={**PATCH, "Upload-Offset": "1000"})
+    assert too_long.status_code == 413 and too_long.get_json()["error"]["code"] == "upload_exceeds_length"
+    assert client.head(url, headers=TUS).headers["Upload-Offset"] == "1000"
+    assert len(_objects(s3_app, s3_server, "media/uploads/")) == 1  # the tail of 1000 bytes, nothing more
+
+    empty = _create(client, 0)
+    with s3_app.app_context():
+        upload = db.session.get(Upload, empty.rsplit("/", 1)[1])
+        assert upload.completed_at is not None and upload.multipart_id
+        settings = MediaSettings.of(s3_app)
+        assert tus_s3.fetch_finished(db.session, settings.bucket, settings.local, upload).read_bytes() == b""
+        db.session.rollback()
+    assert not _files(Path(s3_app.config["DATA_DIR"]) / "media")
