@@ -171,6 +171,43 @@ class S3Storage:
         finally:
             Path(name).unlink(missing_ok=True)
 
+    # -- multipart uploads: a tus upload received by any host (media.tus_s3) ---------------------------------
+
+    def start_multipart(self, key: str) -> str:
+        """Begin a multipart upload of `key`; its UploadId."""
+        answer = self.s3.create_multipart_upload(Bucket=self.bucket, Key=self.name(key), ContentType=content_type(key))
+        return str(answer["UploadId"])
+
+    def put_part(self, key: str, upload_id: str, number: int, source: Path) -> str:
+        """Store `source` as part `number` (at least 5 MiB unless it is the last); its ETag. The same number
+        sent again replaces the part."""
+        with source.open("rb") as body:
+            answer = self.s3.upload_part(Bucket=self.bucket, Key=self.name(key), UploadId=upload_id,
+                                         PartNumber=number, Body=body, ContentLength=source.stat().st_size)
+        return str(answer["ETag"])
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        """Join the parts [(number, etag), ...] into the object `key`."""
+        self.s3.complete_multipart_upload(Bucket=self.bucket, Key=self.name(key), UploadId=upload_id,
+                                          MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in parts]})
+        self._sizes.pop(key, None)
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop a multipart upload and its parts; one already gone is fine."""
+        try:
+            self.s3.abort_multipart_upload(Bucket=self.bucket, Key=self.name(key), UploadId=upload_id)
+        except ClientError as err:
+            if _status(err) != 404 and "NoSuchUpload" not in str(err):
+                raise OSError(f"could not abort the upload of {key}: {err}") from err
+        except BotoCoreError as err:
+            raise OSError(f"could not abort the upload of {key}: {err}") from err
+
+    def multipart_uploads(self, prefix: str = "") -> list[tuple[str, str]]:
+        """Multipart uploads in progress under `prefix`, as (key, UploadId)."""
+        start = f"{self.prefix}/" if self.prefix else ""
+        answer = self.s3.list_multipart_uploads(Bucket=self.bucket, Prefix=start + prefix)
+        return [(u["Key"][len(start):], u["UploadId"]) for u in answer.get("Uploads", [])]
+
     def check(self) -> None:
         """Raise OSError unless the bucket answers with these credentials (for /readyz)."""
         try:

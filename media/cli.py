@@ -26,7 +26,8 @@ media_cli.add_command(worker_cli, "worker")  # the older name of `qiuxue worker`
 @with_appcontext
 def cleanup() -> None:
     """Remove expired uploads and stray work folders now."""
-    removed = tus.remove_expired(db.session, MediaSettings.of(current_app).local)
+    settings = MediaSettings.of(current_app)
+    removed = tus.remove_expired(db.session, settings.local, settings.bucket)
     db.session.commit()
     click.echo(f"{removed} expired uploads removed")
 

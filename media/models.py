@@ -58,6 +58,13 @@ class Upload(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # pushed forward by every PATCH
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     asset_id: Mapped[int | None] = mapped_column(Integer)  # set once an asset took the file over
+    # With MEDIA_STORAGE=s3://...: the S3 multipart upload that receives the bytes (None: this host's folder).
+    # Bytes not yet in a part (fewer than 5 MiB) are the object `tail_key` ("" when there are none).
+    multipart_id: Mapped[str | None] = mapped_column(String(1024))
+    tail_key: Mapped[str] = mapped_column(String(200), default="")
+
+    parts: Mapped[list[UploadPart]] = relationship(cascade="all, delete-orphan", order_by="UploadPart.number",
+                                                   passive_deletes=True)
 
     @property
     def key(self) -> str:
@@ -66,6 +73,17 @@ class Upload(Base):
     @property
     def is_complete(self) -> bool:
         return self.offset_bytes >= self.length_bytes
+
+
+class UploadPart(Base):
+    """A part of an upload's S3 multipart upload, stored and recorded: CompleteMultipartUpload lists them all."""
+
+    __tablename__ = "media_upload_parts"
+
+    upload_id: Mapped[str] = mapped_column(ForeignKey("media_uploads.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)  # S3 PartNumber: 1, 2, ...
+    etag: Mapped[str] = mapped_column(String(200))          # what S3 answered, required to complete
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
 
 
 class MediaAsset(Base):

@@ -22,7 +22,7 @@ from app.accounts.policy import require
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.lookup import get_or_raise
 from app.storage import LocalStorage, Storage, get_storage
-from media import dedup, lessons, pending_files, subtitles, tus
+from media import dedup, lessons, pending_files, subtitles, tus, tus_s3
 from media.ladder import ACCEPTED_FORMATS
 from media.models import AssetStatus, MediaAsset, Subtitle, Upload
 from media.validation import check_media
@@ -57,6 +57,11 @@ class MediaSettings:
                 threads=int(c["MEDIA_FFMPEG_THREADS"]))
         settings: MediaSettings = app.extensions["media"]
         return settings
+
+    @property
+    def bucket(self) -> tus_s3.Multipart | None:
+        """Where tus uploads go when they are not in this host's folder (uploads on any host)."""
+        return tus.remote(self.storage, self.local)
 
 
 def upload_orgs(actor: Any) -> list[Organisation]:
@@ -111,7 +116,9 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
     lesson = lessons.find_lesson(session, lesson_id) if lesson_id else None
     if lesson is not None:
         lessons.check_can_attach(actor, lesson)
-    found = check_media(settings.local.path(upload.key), max_duration_s=settings.max_duration_s)
+    bucket = settings.bucket if upload.multipart_id is not None else None
+    path = tus_s3.fetch_finished(session, bucket, settings.local, upload) if bucket else settings.local.path(upload.key)
+    found = check_media(path, max_duration_s=settings.max_duration_s)
     asset = MediaAsset(org_id=upload.org_id, uploader_id=getattr(actor, "id", None), title=upload.filename,
                        status=AssetStatus.queued, duration_s=found.duration_s, width=found.width,
                        height=found.height, has_video=bool(found.width), has_audio=found.has_audio)
@@ -158,7 +165,7 @@ def queue_transcode(session: Session, asset: MediaAsset) -> jobs.Job:
 def discard_upload(session: Session, settings: MediaSettings, upload_id: str) -> None:
     upload = session.get(Upload, upload_id)
     if upload is not None and upload.asset_id is None:
-        tus.terminate(session, settings.local, upload)
+        tus.terminate(session, settings.local, upload, settings.bucket)
 
 
 def job_of(session: Session, asset: MediaAsset) -> jobs.Job | None:

@@ -136,7 +136,7 @@ def transcode_ended(session: Session, job: jobs.Job) -> None:
 def run_cleanup(ctx: jobs.JobContext | jobs.DutyContext) -> None:
     """Both a job kind (run once on demand) and a recurring duty (every hour, one runtime at a time)."""
     settings = MediaSettings.of(current_app)
-    removed = tus.remove_expired(db.session, settings.local)
+    removed = tus.remove_expired(db.session, settings.local, settings.bucket)
     db.session.commit()
     stray = 0
     for folder in settings.local.tmp.iterdir():

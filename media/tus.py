@@ -1,19 +1,26 @@
 """The tus 1.0.0 resumable upload protocol (core, creation, termination, expiration), as services.
 
-The views (media.views_upload) translate HTTP to these calls. The bytes received so far live in this host's media
-folder at `uploads/<token>.part` (also with MEDIA_STORAGE=s3://...: the finished file is then put into the bucket by
-media.service.take_in; uploads whose PATCHes land on any host, in S3 multipart, are the next step of issue 21);
-the file's size under an exclusive lock is the true offset (a crash between writing and recording loses nothing),
-and the row keeps a copy for quotas and listings. A PATCH is acknowledged (204, Upload-Offset) only for bytes
-flushed and fsynced. A body cut short keeps exactly what arrived: waitress never hands an incomplete request to
-the app (so nothing of it is written or acknowledged); a server that streams bodies (granian) ends the stream
-early and the bytes that came are kept.
+The views (media.tus_views) translate HTTP to these calls. Where the bytes go depends on MEDIA_STORAGE:
+
+- By default (one host, a local folder) the bytes received so far live in this host's media folder at
+  `uploads/<token>.part`; the file's size under an exclusive lock is the true offset (a crash between writing
+  and recording loses nothing), and the row keeps a copy for quotas and listings.
+- With MEDIA_STORAGE=s3://... the upload's state is its row and its bytes are an S3 multipart upload plus a
+  small "tail" object (media.tus_s3), so each PATCH may land on another host: the row is the true offset, moved
+  in the same transaction as the parts and tail it counts, after they are stored. Two PATCHes at once: the
+  second finds the offset moved (row lock) and gets 409. PATCHes of any size work: bytes are buffered in the
+  tail until a 5 MiB part is full.
+
+Either way a PATCH is acknowledged (204, Upload-Offset) only for bytes that are durable (fsynced, or stored in
+the bucket and committed). A body cut short keeps exactly what arrived: waitress never hands an incomplete
+request to the app (so nothing of it is written or acknowledged); a server that streams bodies (granian) ends
+the stream early and the bytes that came are kept.
 
 Speed: waitress spools a body over 512 KB to a temporary file before the app sees it. Such a body (a
 `SpooledBody`) is copied into the part file by the kernel (sendfile), not read and written again through
 Python in 1 MiB pieces (that was 15% of the server's samples per upload; with waitress reading 64 KB per call,
 the server's CPU per upload fell by a third: bench/README.md, "tus uploads"). The same checks, the same fsync
-before the answer.
+before the answer. (Into a bucket, the body is read as chunks.)
 """
 
 from __future__ import annotations
@@ -38,12 +45,17 @@ from app.accounts.models import Organisation
 from app.accounts.policy import is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
-from app.storage import LocalStorage
-from media import pending_files
+from app.storage import LocalStorage, Storage
+from media import pending_files, tus_s3
 from media.models import MediaAsset, Rendition, Upload
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
+
+
+def remote(storage: Storage, local: LocalStorage) -> tus_s3.Multipart | None:
+    """The bucket that receives uploads when MEDIA_STORAGE is one (None: this host's folder does)."""
+    return storage if storage is not local and isinstance(storage, tus_s3.Multipart) else None
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,8 @@ def storage_used(session: Session, org_id: int) -> int:
 
 
 def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Organisation, *, length: int | None,
-                  metadata: dict[str, str], max_size: int, quota: int, expire_hours: int) -> Upload:
+                  metadata: dict[str, str], max_size: int, quota: int, expire_hours: int,
+                  bucket: tus_s3.Multipart | None = None) -> Upload:
     """POST: check the size and the organisation's quota, then make an empty upload."""
     require(actor, "media.upload", org)
     if length is None or length < 0:
@@ -127,10 +140,13 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
                     length_bytes=length, offset_bytes=0, filename=_clean_name(metadata.get("filename", ""), 255),
                     filetype=_clean_name(metadata.get("filetype", ""), 100),
                     expires_at=utcnow() + timedelta(hours=expire_hours))
-    path = storage.path(upload.key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
-    _fsync_dir(path.parent)  # the empty file's name survives a crash, as its row will
+    if bucket is not None:
+        tus_s3.start(session, bucket, upload)
+    else:
+        path = storage.path(upload.key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        _fsync_dir(path.parent)  # the empty file's name survives a crash, as its row will
     if length == 0:
         upload.completed_at = utcnow()
     session.add(upload)
@@ -158,7 +174,7 @@ def get_upload(session: Session, actor: Any, upload_id: str) -> Upload:
 
 def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
            chunks: Iterable[bytes] | SpooledBody, expire_hours: int, *,
-           fallback: Iterable[bytes] | None = None) -> Upload:
+           fallback: Iterable[bytes] | None = None, bucket: tus_s3.Multipart | None = None) -> Upload:
     """PATCH: write `chunks` at `offset`, which must be where the upload stands (409 otherwise).
 
     A `SpooledBody` that fits in what is left of the upload is copied by the kernel; one that does not, or
@@ -166,6 +182,12 @@ def append(session: Session, storage: LocalStorage, upload: Upload, offset: int,
     always, the whole chunks that fit, and is answered 413). Bytes received before the client went away are
     kept: the next HEAD reports them and the client goes on.
     """
+    if upload.multipart_id is not None:
+        if bucket is None:
+            raise RuntimeError("this upload is in a bucket: MEDIA_STORAGE must name it")
+        body = (fallback or ()) if isinstance(chunks, SpooledBody) else chunks
+        return tus_s3.append(session, bucket, storage, upload, offset, body, expire_hours,
+                             TooLarge(_("上传的数据超过了声明的文件大小。"), code="upload_exceeds_length"))
     path = storage.path(upload.key)
     path.parent.mkdir(parents=True, exist_ok=True)
     # created again if a crash lost it (its row survived): HEAD said 0, so the client starts over, no 500
@@ -225,24 +247,33 @@ def _copy_in_kernel(body: SpooledBody, out_fd: int, at: int) -> int | None:
 
 
 def current_offset(storage: LocalStorage, upload: Upload) -> int:
+    if upload.multipart_id is not None:  # in the bucket: the row is the truth
+        return upload.offset_bytes
     try:
         return min(storage.size(upload.key), upload.length_bytes)
     except FileNotFoundError:
         return 0
 
 
-def terminate(session: Session, storage: LocalStorage, upload: Upload) -> None:
-    """DELETE: drop the row, and the bytes once that is committed."""
-    pending_files.drop_on_commit(session, storage, upload.key)
+def terminate(session: Session, storage: LocalStorage, upload: Upload,
+              bucket: tus_s3.Multipart | None = None) -> None:
+    """DELETE: drop the row, and the bytes once that is committed (in a bucket: abort the multipart upload)."""
+    _drop_bytes(session, storage, upload, bucket)
     session.delete(upload)
     session.flush()
 
 
-def remove_expired(session: Session, storage: LocalStorage) -> int:
+def _drop_bytes(session: Session, storage: LocalStorage, upload: Upload, bucket: tus_s3.Multipart | None) -> None:
+    if upload.multipart_id is not None and bucket is not None:
+        tus_s3.drop(session, bucket, upload)
+    pending_files.drop_on_commit(session, storage, upload.key)  # a scratch copy, or the local upload
+
+
+def remove_expired(session: Session, storage: LocalStorage, bucket: tus_s3.Multipart | None = None) -> int:
     """Uploads past their expiry that no asset took over: unfinished ones, and finished ones never used."""
     expired = session.scalars(select(Upload).where(Upload.expires_at < utcnow(), Upload.asset_id.is_(None))).all()
     for upload in expired:
-        pending_files.drop_on_commit(session, storage, upload.key)
+        _drop_bytes(session, storage, upload, bucket)
         session.delete(upload)
     session.flush()
     return len(expired)

@@ -88,7 +88,7 @@ def create() -> Response:
     org = service.pick_org(db.session, current_user, metadata.get("org"))
     upload = tus.create_upload(db.session, settings.local, current_user, org, length=_int_header("Upload-Length"),
                                metadata=metadata, max_size=settings.max_upload, quota=settings.quota,
-                               expire_hours=settings.expire_hours)
+                               expire_hours=settings.expire_hours, bucket=settings.bucket)
     db.session.commit()
     response = _upload_headers(Response(status=201), upload, 0)
     response.headers["Location"] = url_for("media_tus.upload", upload_id=upload.id)
@@ -120,7 +120,7 @@ def append(upload_id: str) -> Response:
     chunks = iter(lambda: stream.read(CHUNK), b"")
     spooled = tus.spooled_body(request.environ.get("wsgi.input"), request.content_length)
     found = tus.append(db.session, settings.local, found, offset, spooled or chunks, settings.expire_hours,
-                       fallback=chunks)
+                       fallback=chunks, bucket=settings.bucket)
     db.session.commit()
     return _upload_headers(Response(status=204), found, found.offset_bytes)
 
@@ -128,6 +128,7 @@ def append(upload_id: str) -> Response:
 @bp.route("/<upload_id>", methods=["DELETE"])
 def terminate(upload_id: str) -> Response:
     found = tus.get_upload(db.session, current_user, upload_id)
-    tus.terminate(db.session, _settings().local, found)
+    settings = _settings()
+    tus.terminate(db.session, settings.local, found, settings.bucket)
     db.session.commit()
     return Response(status=204)
