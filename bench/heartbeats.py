@@ -15,6 +15,9 @@ thread, each owning a slice of the learners. A Python client took half of this 2
     .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,granian]
         [--json]
 
+With QIUXUE_DATABASE_URL (postgresql+psycopg://...) the app runs on that PostgreSQL database instead, dropped and
+created again for each server setup; the bare route stays one SQLite query.
+
 `--json` also prints one line of ratios (heartbeats / bare route, per server) after the table (used by
 bench/check.py, `make bench-check`); it still exits 1 when a heartbeat was lost or regressed.
 """
@@ -100,6 +103,8 @@ def populate(data_dir: str, learners: int) -> tuple[list[dict], int]:
     app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "PASSWORD_HASH": "pbkdf2:sha256:1000"})
     people = []
     with app.app_context():
+        if os.environ.get("QIUXUE_DATABASE_URL"):  # PostgreSQL: a fresh schema for each server setup
+            db.drop_all()
         db.create_all()
         factories.seed_orgs()
         categories.seed_menu(db.session)
@@ -199,13 +204,23 @@ def verify(db_path: str, people: list[dict], lesson_id: int, run: Run, connectio
     """(lost, regressed). Lost: a learner whose watched union is not exactly [0, 15 × k] with k its last
     heartbeat answered 200 (or the one still in flight when wrk stopped). Regressed: a resume position
     behind the last heartbeat answered."""
-    conn = sqlite3.connect(db_path)
+    url = os.environ.get("QIUXUE_DATABASE_URL")
+    if url:  # PostgreSQL: the same query through SQLAlchemy (psycopg)
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url)
+        conn = engine.raw_connection()
+        sql = "SELECT watched, position_s FROM lesson_progress WHERE user_id = %s AND lesson_id = %s"
+    else:
+        conn = sqlite3.connect(db_path)
+        sql = "SELECT watched, position_s FROM lesson_progress WHERE user_id = ? AND lesson_id = ?"
     lost = regressed = 0
     for (t, i), (answered, sent) in run.answered.items():
         person = people[t::connections][i - 1]
-        row = conn.execute("SELECT watched, position_s FROM lesson_progress WHERE user_id = ? AND lesson_id = ?",
-                           (person["id"], lesson_id)).fetchone()
-        watched = json.loads(row[0]) if row else []
+        cursor = conn.cursor()
+        cursor.execute(sql, (person["id"], lesson_id))
+        row = cursor.fetchone()
+        watched = (json.loads(row[0]) if isinstance(row[0], str) else row[0]) if row else []
         if watched not in ([[0.0, answered * STEP_S]], [[0.0, sent * STEP_S]]) and not (answered == 0 and not row):
             lost += 1
         elif row and row[1] < answered * STEP_S:
@@ -218,6 +233,10 @@ def start_servers(kind: str, data_dir: Path) -> tuple[list, int, int]:
     env = {"QIUXUE_DATA_DIR": str(data_dir), "QIUXUE_SECRET_KEY": "bench", "QIUXUE_MEDIA_WORKER": "external",
            "BARE_DB": str(data_dir / "app.db")}
     (data_dir / "bare.py").write_text(BARE_APP)
+    if os.environ.get("QIUXUE_DATABASE_URL"):  # the app on PostgreSQL; the baseline stays one SQLite query
+        with sqlite3.connect(data_dir / "app.db") as bare_db:
+            bare_db.execute("CREATE TABLE lesson_progress (id INTEGER PRIMARY KEY, lesson_id INT, position_s REAL)")
+            bare_db.execute("INSERT INTO lesson_progress (lesson_id, position_s) VALUES (1, 0)")
     app_port, bare_port = loadgen.free_port(), loadgen.free_port()
     processes = ["1", "8"] if kind == "waitress" else ["2", "4"]
     servers = [loadgen.serve(SERVER, [name, str(port), *processes], port, env=env, cwd=data_dir)
