@@ -117,6 +117,10 @@ SETTINGS: tuple[Setting, ...] = (
             "`qiuxue search worker` does)."),
     Setting("SEARCH_POLL_SECONDS", float, 0.5, "How often the search indexer looks for changes committed by "
             "other processes."),
+    # speed for signed-in workers (issue 20)
+    Setting("SHARED_PARTS_SECONDS", float, 60.0, "How long the parts of a page that are the same for every "
+            "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
+            "this host shows at once, one made on another host within this time (0 renders every time)."),
 )
 
 ENV_PREFIX = "QIUXUE_"

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm import Session, joinedload, object_session, selectinload
 
 from app import outbox
 from app.accounts import scope
@@ -69,6 +69,16 @@ def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
         selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
         selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
         selectinload(Resource.units), selectinload(Resource.lessons)))
+    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
+        raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def resource_to_show(session: Session, user: Any, resource_id: int) -> Resource:
+    """As `visible_resource`, loading only what a resource page needs around its shared parts (the provider, for
+    the access checks, and the lessons, for the learner's box): two queries instead of nine."""
+    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
+        joinedload(Resource.provider), selectinload(Resource.lessons)))
     if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
         raise NotFound(_("资源不存在或已被删除。"))
     return resource
