@@ -19,7 +19,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here, not at the top: every `import app.<module>` runs this file first, so a top-level import of
     # the views would load the whole web layer for a pure module (and the modules below import `app` back).
     # outbox registers its table when imported, jobs its two
-    from app import config, errors, i18n, jobs, outbox, pagecache, request_input, security, views  # noqa: F401
+    from app import config, errors, i18n, jobs, outbox, pagecache, request_input, security, sharedparts, views  # noqa: F401
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.assets import init_app as init_assets
@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     security.init_app(app)
     pagecache.init_app(app)
+    sharedparts.init_app(app)  # what every viewer shares, and the signed-in users, kept until a change
     init_assets(app)  # after the page cache: it compresses before the cache keeps the page
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)

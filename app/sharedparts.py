@@ -8,6 +8,10 @@ counter plus a small file in DATA_DIR that every process on the host appends a b
 so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
 too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). An entry holds
 only what the page shows to everyone: never a user's data, never a CSRF token.
+
+The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
+version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
+new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.extensions import db
 
 MAX_ENTRIES = 2000
+USER_SECONDS = 5.0
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
 # Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways.
 WATCHED = ("resources", "resource_categories", "resource_industries", "resource_audiences", "resource_tags",
@@ -35,15 +40,20 @@ WATCHED = ("resources", "resource_categories", "resource_industries", "resource_
            "credit_pathway_items", "catalog_sections", "catalog_items", "union_catalogs")
 # writes to a watched table that change nothing shown: the batched page-view counter (catalog/counters.py)
 IGNORED = ("UPDATE resources SET view_count=",)
-_PREFIXES = tuple(f"{verb} {table}" for table in WATCHED for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
-_DIRTY, _AGAIN = "sharedparts_dirty", "sharedparts_again"
+# What a signed-in request's user is made of (app/accounts/views.py keeps it between requests): the account,
+# its session rows (logged out, "log out everywhere") and its roles.
+ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
 
 T = TypeVar("T")
 
 
 class SharedParts:
-    def __init__(self, generation_file: Path, ttl: float, max_entries: int = MAX_ENTRIES):
+    def __init__(self, generation_file: Path, ttl: float, tables: tuple[str, ...] = WATCHED,
+                 max_entries: int = MAX_ENTRIES):
         self.file, self.ttl, self.max_entries = generation_file, ttl, max_entries
+        # the statements that write to `tables`, as SQLAlchemy spells them
+        self.prefixes = tuple(f"{verb} {table}" for table in tables
+                              for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
         self._local = 0  # this process's own changes: exact, whatever the file system's clock granularity
         self._parts: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -102,37 +112,42 @@ def shared(key: Hashable, make: Callable[[], T]) -> T:
     return parts.get_or_make((key, str(get_locale())), make)
 
 
-def _watch(engine: Engine, parts: SharedParts) -> None:
+def _watch(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
+    dirty, again = f"{name}_dirty", f"{name}_again"
 
     @event.listens_for(engine, "before_cursor_execute")
     def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
               executemany: bool) -> None:
-        if statement.startswith(_PREFIXES) and not statement.startswith(IGNORED):
-            conn.info[_DIRTY] = True
+        if statement.startswith(parts.prefixes) and not statement.startswith(IGNORED):
+            conn.info[dirty] = True
 
     @event.listens_for(engine, "commit")
     def committing(conn: Connection) -> None:
         # this runs just before the database commits: move on now, and again once the connection is handed
         # back (after the commit), so a page made in between from the old rows is not kept as current
-        if conn.info.pop(_DIRTY, False):
-            conn.info[_AGAIN] = True
+        if conn.info.pop(dirty, False):
+            conn.info[again] = True
             parts.changed()
 
     @event.listens_for(engine.pool, "checkin")
     def returned(dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(_AGAIN, False):
+        if record is not None and record.info.pop(again, False):
             parts.changed()
 
     @event.listens_for(engine, "rollback")
     def rolled_back(conn: Connection) -> None:
-        conn.info.pop(_DIRTY, None)
+        conn.info.pop(dirty, None)
 
 
 def init_app(app: Flask) -> None:
     cache_dir = Path(app.config["DATA_DIR"]) / "cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    parts = SharedParts(cache_dir / "shared-parts.generation", float(app.config["SHARED_PARTS_SECONDS"]))
-    app.extensions["shared_parts"] = parts
+    ttl = float(app.config["SHARED_PARTS_SECONDS"])
+    parts = SharedParts(cache_dir / "shared-parts.generation", ttl)
+    # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
+    users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
+    app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
     with app.app_context():
-        _watch(db.engine, parts)
+        _watch(db.engine, parts, "sharedparts")
+        _watch(db.engine, users, "accounts")

@@ -10,13 +10,12 @@ def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import catalog.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     # models registers the tables; the view modules attach their routes to the blueprints
-    from app import pagecache, sharedparts
+    from app import pagecache
     from catalog import api, manage_views, models, union_views, views  # noqa: F401
     from catalog.cli import catalog_cli
     from catalog.counters import ViewCounter
     from catalog.web import api_bp, bp, oai_bp
 
-    sharedparts.init_app(app)  # the catalog's pages are its first users
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(oai_bp)

@@ -7,11 +7,13 @@ import secrets
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, delete, func, inspect, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app import audit
-from app.accounts.models import User, UserSession
+from app.accounts.models import Membership, User, UserSession
 from app.db import utcnow
 
 
@@ -50,6 +52,33 @@ def end_all(session: Session, user: User, reason: str = "logout_everywhere") -> 
 def count(session: Session, user: User) -> int:
     return session.scalar(select(func.count()).select_from(UserSession)
                           .where(UserSession.user_id == user.id)) or 0
+
+
+def snapshot(user: User) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A loaded user's columns and its memberships' (plain values, safe to keep between requests and threads)."""
+    return _columns(user), [_columns(m) for m in user.memberships]
+
+
+def restore(session: Session, kept: tuple[dict[str, Any], list[dict[str, Any]]], sid: str) -> User:
+    """The user of a `snapshot`, attached to `session` as if just loaded from it, without a query (anything not
+    kept, such as a membership's organisation, loads as usual on first use)."""
+    columns, memberships = kept
+    present = session.identity_map.get(identity_key(User, columns["id"]))
+    if isinstance(present, User):  # already in this session (a test's, shared by its requests): that one
+        present.session_id = sid
+        return present
+    user = User(**columns)
+    kept_memberships = [Membership(**values) for values in memberships]
+    for obj in (user, *kept_memberships):
+        make_transient_to_detached(obj)
+        session.add(obj)
+    set_committed_value(user, "memberships", kept_memberships)
+    user.session_id = sid
+    return user
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
 
 
 def load_user(session: Session, user_id: int, version: str, sid: str) -> User | None:
