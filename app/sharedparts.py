@@ -26,8 +26,10 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from flask_babel import get_locale
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 
@@ -45,6 +47,7 @@ IGNORED = ("UPDATE resources SET view_count=",)
 ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
 
 T = TypeVar("T")
+M = TypeVar("M")
 
 
 class SharedParts:
@@ -110,6 +113,24 @@ def shared(key: Hashable, make: Callable[[], T]) -> T:
     """This request's shared part named `key` (the language is added to it), made once per change."""
     parts: SharedParts = current_app.extensions["shared_parts"]
     return parts.get_or_make((key, str(get_locale())), make)
+
+
+def columns_of(obj: Any) -> dict[str, Any]:
+    """A loaded row's column values: plain data, safe to keep between requests and threads."""
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """The row of `columns_of` as if just loaded by `session`, without a query (the object already in the
+    session when there is one); its relationships load as usual on first use unless set with
+    `set_committed_value`."""
+    present = session.identity_map.get(identity_key(model, values[inspect(model).primary_key[0].key]))
+    if isinstance(present, model):
+        return present
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def _watch(engine: Engine, parts: SharedParts, name: str) -> None:

@@ -51,6 +51,8 @@ waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 
 QIUXUE_APP = """
 import sys, waitress
+if len(sys.argv) > 5:  # the code before a change (--before DIR), first on the path
+    sys.path.insert(0, sys.argv[5])
 from app import create_app
 app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
@@ -200,6 +202,9 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
         rows.append(("in-search", "signed-in worker: search results /search?q=... (4 words, page 1-5)", app,
                      [f"/search?q={quote(rng.choice(SEARCH_WORDS))}&page={rng.randrange(1, 6)}" for _ in range(n)],
                      True))
+    if "before" in ports:  # the signed-in pages once more, served by the code before the change
+        rows += [(f"was-{key[3:]}", f"the code before: {name.split(': ', 1)[1]}", ports["before"],
+                  list(paths), True) for key, name, _port, paths, signed in rows if signed]
     only = set(args.only.split(",")) if args.only else None
     return [row for row in rows if only is None or row[0] in only or row[0] == "bare"]
 
@@ -213,6 +218,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="these targets (and the baseline): " + ",".join(KEYS))
     parser.add_argument("--no-search", action="store_true", help="no search target (no index to build)")
     parser.add_argument("--json", action="store_true", help="one line of ratios; README.md left alone")
+    parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
+                        "-x -C DIR): its server is loaded with the signed-in targets too, in the same rounds")
     args = parser.parse_args()
     rng = random.Random(42)
 
@@ -222,11 +229,16 @@ def main() -> None:
         cookie = signed_in_worker(data_dir, args.resources, search=not args.no_search)
         print(f"populated {args.resources:,} resources in {time.perf_counter() - started:.1f} s", flush=True)
         ports = {"app": loadgen.free_port(), "bare": loadgen.free_port(), "nocache": loadgen.free_port()}
+        if args.before:
+            ports["before"] = loadgen.free_port()
         servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(ports["app"]), str(args.threads), "5"], ports["app"]),
                    loadgen.serve(QIUXUE_APP, [data_dir, str(ports["nocache"]), str(args.threads), "0"],
                                  ports["nocache"]),
                    loadgen.serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(ports["bare"]), str(args.threads)],
                                  ports["bare"])]
+        if args.before:
+            servers.append(loadgen.serve(QIUXUE_APP, [data_dir, str(ports["before"]), str(args.threads), "5",
+                                                      args.before], ports["before"]))
         try:
             plan = targets(args, ports, rng)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache
@@ -253,7 +265,7 @@ def main() -> None:
                 server.terminate()
                 server.wait(timeout=10)
     if args.json:
-        print(json.dumps({KEYS[key]: round(row[5], 3) for (key, *_rest), row in zip(plan, rows, strict=True)
+        print(json.dumps({KEYS.get(key, key): round(row[5], 3) for (key, *_rest), row in zip(plan, rows, strict=True)
                           if key != "bare"}))
         return
     report(rows, args)

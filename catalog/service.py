@@ -11,8 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from app import outbox
+from app import outbox, sharedparts
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
@@ -37,6 +39,9 @@ from catalog.schemas import ResourceData, validate_resource
 EDITABLE = frozenset({ResourceStatus.draft, ResourceStatus.returned, ResourceStatus.unpublished,
                       ResourceStatus.withdrawn})
 MICRO_COURSE_MAX_S = 15 * 60
+Row = dict[str, Any]
+ResourceSnapshot = tuple[Row, Row, list[Row]]  # the resource's columns, its provider's, its lessons'
+
 
 
 def actor_name(actor: Any) -> str:
@@ -81,6 +86,28 @@ def resource_to_show(session: Session, user: Any, resource_id: int) -> Resource:
         joinedload(Resource.provider), selectinload(Resource.lessons)))
     if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
         raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def published_snapshot(session: Session, resource_id: int) -> ResourceSnapshot | None:
+    """What `restore` needs to rebuild a published resource for its page without a query (its columns, its
+    provider's, its lessons'), kept in app/sharedparts.py until the catalog changes; None when not published."""
+    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
+        joinedload(Resource.provider), selectinload(Resource.lessons)))
+    if resource is None or not resource.is_published:
+        return None
+    return (sharedparts.columns_of(resource), sharedparts.columns_of(resource.provider),
+            [sharedparts.columns_of(lesson) for lesson in resource.lessons])
+
+
+def restore(session: Session, kept: ResourceSnapshot) -> Resource:
+    """The resource of a `published_snapshot`, in `session` as if just loaded with its provider and lessons."""
+    columns, provider, lessons = kept
+    present = session.identity_map.get(identity_key(Resource, columns["id"]))
+    resource = sharedparts.attach(session, Resource, columns)
+    if present is None:
+        set_committed_value(resource, "provider", sharedparts.attach(session, Organisation, provider))
+        set_committed_value(resource, "lessons", [sharedparts.attach(session, Lesson, row) for row in lessons])
     return resource
 
 

@@ -118,7 +118,10 @@ def _resource_parts(user: Any, resource_id: int) -> dict[str, Markup]:
 @bp.get("/r/<int:resource_id>")
 def resource(resource_id: int):
     user = current_user_or_none()
-    item = service.resource_to_show(db.session, user, resource_id)
+    # a published resource with its provider and lessons, kept until the catalog changes: no query for it here
+    kept = sharedparts.shared(("catalog.resource.row", resource_id),
+                              lambda: service.published_snapshot(db.session, resource_id))
+    item = service.restore(db.session, kept) if kept else service.resource_to_show(db.session, user, resource_id)
     if item.is_published:
         current_app.extensions["catalog_views"].add(db.engine, item.id)
         # made once per change for everyone; an unpublished resource (seen by its staff only) every time

@@ -7,14 +7,15 @@ import secrets
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, inspect, select
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app import audit
 from app.accounts.models import Membership, User, UserSession
 from app.db import utcnow
+from app.sharedparts import attach, columns_of
 
 
 def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:
@@ -56,7 +57,7 @@ def count(session: Session, user: User) -> int:
 
 def snapshot(user: User) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A loaded user's columns and its memberships' (plain values, safe to keep between requests and threads)."""
-    return _columns(user), [_columns(m) for m in user.memberships]
+    return columns_of(user), [columns_of(m) for m in user.memberships]
 
 
 def restore(session: Session, kept: tuple[dict[str, Any], list[dict[str, Any]]], sid: str) -> User:
@@ -64,21 +65,11 @@ def restore(session: Session, kept: tuple[dict[str, Any], list[dict[str, Any]]],
     kept, such as a membership's organisation, loads as usual on first use)."""
     columns, memberships = kept
     present = session.identity_map.get(identity_key(User, columns["id"]))
-    if isinstance(present, User):  # already in this session (a test's, shared by its requests): that one
-        present.session_id = sid
-        return present
-    user = User(**columns)
-    kept_memberships = [Membership(**values) for values in memberships]
-    for obj in (user, *kept_memberships):
-        make_transient_to_detached(obj)
-        session.add(obj)
-    set_committed_value(user, "memberships", kept_memberships)
+    user = attach(session, User, columns)
+    if present is None:
+        set_committed_value(user, "memberships", [attach(session, Membership, values) for values in memberships])
     user.session_id = sid
     return user
-
-
-def _columns(obj: Any) -> dict[str, Any]:
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
 
 
 def load_user(session: Session, user_id: int, version: str, sid: str) -> User | None:
