@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, object_session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -43,7 +43,6 @@ Row = dict[str, Any]
 ResourceSnapshot = tuple[Row, Row, list[Row]]  # the resource's columns, its provider's, its lessons'
 
 
-
 def actor_name(actor: Any) -> str:
     return _("系统") if actor is SYSTEM or actor is None else str(getattr(actor, "name", ""))[:50]
 
@@ -70,38 +69,29 @@ def get_resource(session: Session, resource_id: int) -> Resource:
 
 def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
     """A published resource for anyone; others only for those who may see them (never revealing they exist)."""
-    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
+    resource = loaded_resource(session, resource_id)
+    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
+        raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def loaded_resource(session: Session, resource_id: int) -> Resource | None:
+    """A resource with everything its page shows (one query and eight `selectinload`s), whoever may see it."""
+    return session.scalar(select(Resource).where(Resource.id == resource_id).options(
         selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
         selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
         selectinload(Resource.units), selectinload(Resource.lessons)))
-    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
-        raise NotFound(_("资源不存在或已被删除。"))
-    return resource
 
 
-def resource_to_show(session: Session, user: Any, resource_id: int) -> Resource:
-    """As `visible_resource`, loading only what a resource page needs around its shared parts (the provider, for
-    the access checks, and the lessons, for the learner's box): two queries instead of nine."""
-    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
-        joinedload(Resource.provider), selectinload(Resource.lessons)))
-    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
-        raise NotFound(_("资源不存在或已被删除。"))
-    return resource
-
-
-def published_snapshot(session: Session, resource_id: int) -> ResourceSnapshot | None:
-    """What `restore` needs to rebuild a published resource for its page without a query (its columns, its
-    provider's, its lessons'), kept in app/sharedparts.py until the catalog changes; None when not published."""
-    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
-        joinedload(Resource.provider), selectinload(Resource.lessons)))
-    if resource is None or not resource.is_published:
-        return None
+def snapshot(resource: Resource) -> ResourceSnapshot:
+    """What `restore` needs to rebuild a resource for its page without a query (its columns, its provider's, its
+    lessons'): plain values, kept in app/sharedparts.py until the catalog changes."""
     return (sharedparts.columns_of(resource), sharedparts.columns_of(resource.provider),
             [sharedparts.columns_of(lesson) for lesson in resource.lessons])
 
 
 def restore(session: Session, kept: ResourceSnapshot) -> Resource:
-    """The resource of a `published_snapshot`, in `session` as if just loaded with its provider and lessons."""
+    """The resource of a `snapshot`, in `session` as if just loaded with its provider and lessons."""
     columns, provider, lessons = kept
     present = session.identity_map.get(identity_key(Resource, columns["id"]))
     resource = sharedparts.attach(session, Resource, columns)

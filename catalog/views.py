@@ -101,9 +101,9 @@ def category(code: str):
 PART = "<!--qiuxue:part-->"  # where catalog/_resource_shared.html cuts its parts apart
 
 
-def _resource_parts(user: Any, resource_id: int) -> dict[str, Markup]:
-    """The parts of a resource page that are the same for every viewer (see catalog/_resource_shared.html)."""
-    item = service.visible_resource(db.session, user, resource_id)
+def _resource_parts(item: Any) -> dict[str, Markup]:
+    """The parts of a resource page that are the same for every viewer (see catalog/_resource_shared.html), from
+    a resource with everything its page shows (`service.loaded_resource`)."""
     units = {u.id: u for u in item.units}
     grouped = [(unit, [lesson for lesson in item.lessons if lesson.unit_id == unit.id]) for unit in item.units]
     loose = [lesson for lesson in item.lessons if lesson.unit_id not in units]
@@ -118,16 +118,22 @@ def _resource_parts(user: Any, resource_id: int) -> dict[str, Markup]:
 @bp.get("/r/<int:resource_id>")
 def resource(resource_id: int):
     user = current_user_or_none()
+    loaded: list[Any] = []
+
+    def published() -> service.ResourceSnapshot | None:
+        loaded.append(service.loaded_resource(db.session, resource_id))  # the one load of a miss, used twice
+        return service.snapshot(loaded[0]) if loaded[0] is not None and loaded[0].is_published else None
+
     # a published resource with its provider and lessons, kept until the catalog changes: no query for it here
-    kept = sharedparts.shared(("catalog.resource.row", resource_id),
-                              lambda: service.published_snapshot(db.session, resource_id))
-    item = service.restore(db.session, kept) if kept else service.resource_to_show(db.session, user, resource_id)
-    if item.is_published:
-        current_app.extensions["catalog_views"].add(db.engine, item.id)
-        # made once per change for everyone; an unpublished resource (seen by its staff only) every time
-        parts = sharedparts.shared(("catalog.resource", item.id), lambda: _resource_parts(user, resource_id))
+    kept = sharedparts.shared(("catalog.resource.row", resource_id), published)
+    if kept is None:  # unpublished (its staff only, rendered every time) or missing
+        item = service.visible_resource(db.session, user, resource_id)
+        parts = _resource_parts(item)
     else:
-        parts = _resource_parts(user, resource_id)
+        item = loaded[0] if loaded else service.restore(db.session, kept)
+        current_app.extensions["catalog_views"].add(db.engine, item.id)
+        parts = sharedparts.shared(("catalog.resource", resource_id), lambda: _resource_parts(
+            loaded[0] if loaded else service.visible_resource(db.session, user, resource_id)))
     return render_template(
         "catalog/resource.html", resource=item, parts=parts,
         can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
