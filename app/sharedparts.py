@@ -24,8 +24,9 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template, request
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -33,7 +34,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 
-MAX_ENTRIES = 2000
+MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 USER_SECONDS = 5.0
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
 # Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways.
@@ -169,6 +170,16 @@ def init_app(app: Flask) -> None:
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
+
+    @app.template_global()
+    def layout_part(template: str, per_address: bool = True) -> Markup:
+        """A piece of the layout (base.html) that depends on the page's address and language at most, never on
+        the viewer: made once (per address when `per_address`); every time under `make dev` (debug), where a
+        static file's URL changes with each edit."""
+        if app.debug:
+            return Markup(render_template(template))  # noqa: S704 - an autoescaping template
+        key = ("layout", template, request.full_path, request.endpoint) if per_address else ("layout", template)
+        return shared(key, lambda: Markup(render_template(template)))  # noqa: S704 - as above
     with app.app_context():
         _watch(db.engine, parts, "sharedparts")
         _watch(db.engine, users, "accounts")
