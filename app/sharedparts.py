@@ -12,6 +12,8 @@ only what the page shows to everyone: never a user's data, never a CSRF token.
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
 new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
+The layout's pieces that depend on the page's address and language only (base.html's head links, footer and
+tab bar) are kept here too (`layout_part`).
 """
 
 from __future__ import annotations

@@ -209,6 +209,14 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
     return [row for row in rows if only is None or row[0] in only or row[0] == "bare"]
 
 
+def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str) -> float:
+    """Load one target once; its p50, p95 and rate go into `runs`; returns the rate (requests/second)."""
+    key, _name, port, paths, signed = target
+    latencies, wall = load(port, paths, threads, cookie if signed else "")
+    runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), len(paths) / wall))
+    return len(paths) / wall
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=100_000)
@@ -245,18 +253,19 @@ def main() -> None:
                 load(port, paths[:50], args.threads, cookie if signed else "")
             runs: dict[str, list[tuple[float, float, float]]] = {key: [] for key, *_rest in plan}
             ratios: dict[str, list[float]] = {key: [] for key, *_rest in plan}
+            bare = plan[0]
             for round_no in range(args.rounds):
-                # alternate: the baseline first in even rounds, last in odd ones (the host's speed drifts)
-                order = plan if round_no % 2 == 0 else plan[1:] + plan[:1]
+                # the baseline right before and after every target (the host's speed drifts within seconds):
+                # each target's ratio is to the mean of its two neighbouring baseline runs
                 rates = {}
-                for key, _name, port, paths, signed in order:
-                    latencies, wall = load(port, paths, args.threads, cookie if signed else "")
-                    rates[key] = len(paths) / wall
-                    runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), rates[key]))
-                for key in rates:
-                    ratios[key].append(rates[key] / rates["bare"])
-                print(f"  round {round_no + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items()),
-                      flush=True)
+                bare_rates = [measure(bare, runs, args.threads, cookie)]
+                for target in plan[1:]:
+                    rates[target[0]] = measure(target, runs, args.threads, cookie)
+                    bare_rates.append(measure(bare, runs, args.threads, cookie))
+                    ratios[target[0]].append(rates[target[0]] / statistics.mean(bare_rates[-2:]))
+                ratios["bare"].append(1.0)
+                print(f"  round {round_no + 1}: bare {statistics.median(bare_rates):.0f} req/s, "
+                      + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items() if k != "bare"), flush=True)
             rows = [(name, len(paths), statistics.median(r[0] for r in runs[key]),
                      statistics.median(r[1] for r in runs[key]), statistics.median(r[2] for r in runs[key]),
                      statistics.median(ratios[key])) for key, name, _port, paths, _signed in plan]
@@ -275,8 +284,8 @@ def report(rows: list[tuple], args: argparse.Namespace) -> None:
     lines = [
         f"{args.resources:,} published resources on SQLite; waitress with {args.threads} threads per app, "
         f"{args.threads} keep-alive client connections, all on this machine (2 shared cores); {args.rounds} "
-        f"round(s), every target in turn (the baseline first, then last, alternately), medians. "
-        f"`.venv/bin/python bench/catalog_pages.py --rounds {args.rounds}`",
+        f"round(s), the baseline run right before and after every target, each ratio to the mean of those two, medians "
+        f"over the rounds. `.venv/bin/python bench/catalog_pages.py --rounds {args.rounds}`",
         "",
         "| target | requests | p50 ms | p95 ms | req/s | req/s vs baseline |",
         "| --- | --- | --- | --- | --- | --- |",
