@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         proxy,
         request_input,
         security,
+        sharedparts,
         views,
     )
     from app.accounts import org_views
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     errors.register(app)
     security.init_app(app)
     pagecache.init_app(app)
+    sharedparts.init_app(app)  # what every viewer shares, and the signed-in users, kept until a change
     init_assets(app)  # after the page cache: it compresses before the cache keeps the page
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)

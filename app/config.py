@@ -155,6 +155,10 @@ SETTINGS: tuple[Setting, ...] = (
             "committed) is waited for before it is taken as rolled back."),
     Setting("SEARCH_LOG_RETENTION_S", float, 7 * 86400.0, "A replica silent for longer than this is given up: the "
             "change log is pruned past it, and it rebuilds from the database when it comes back."),
+    # speed for signed-in workers (issue 20)
+    Setting("SHARED_PARTS_SECONDS", float, 60.0, "How long the parts of a page that are the same for every "
+            "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
+            "this host shows at once, one made on another host within this time (0 renders every time)."),
 )
 
 ENV_PREFIX = "QIUXUE_"

@@ -11,8 +11,10 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
-from app import outbox
+from app import outbox, sharedparts
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
@@ -38,6 +40,8 @@ from catalog.schemas import ResourceData, validate_resource
 EDITABLE = frozenset({ResourceStatus.draft, ResourceStatus.returned, ResourceStatus.unpublished,
                       ResourceStatus.withdrawn})
 MICRO_COURSE_MAX_S = 15 * 60
+Row = dict[str, Any]
+ResourceSnapshot = tuple[Row, Row, list[Row]]  # the resource's columns, its provider's, its lessons'
 
 
 def actor_name(actor: Any) -> str:
@@ -70,12 +74,35 @@ def editable_resource(session: Session, actor: Any, resource_id: int) -> Resourc
 
 def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
     """A published resource for anyone; others only for those who may see them (never revealing they exist)."""
-    resource = session.scalar(select(Resource).where(Resource.id == resource_id).options(
+    resource = loaded_resource(session, resource_id)
+    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
+        raise NotFound(_("资源不存在或已被删除。"))
+    return resource
+
+
+def loaded_resource(session: Session, resource_id: int) -> Resource | None:
+    """A resource with everything its page shows (one query and eight `selectinload`s), whoever may see it."""
+    return session.scalar(select(Resource).where(Resource.id == resource_id).options(
         selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
         selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
         selectinload(Resource.units), selectinload(Resource.lessons)))
-    if resource is None or (not resource.is_published and not can(user, "resource.view", resource)):
-        raise NotFound(_("资源不存在或已被删除。"))
+
+
+def snapshot(resource: Resource) -> ResourceSnapshot:
+    """What `restore` needs to rebuild a resource for its page without a query (its columns, its provider's, its
+    lessons'): plain values, kept in app/sharedparts.py until the catalog changes."""
+    return (sharedparts.columns_of(resource), sharedparts.columns_of(resource.provider),
+            [sharedparts.columns_of(lesson) for lesson in resource.lessons])
+
+
+def restore(session: Session, kept: ResourceSnapshot) -> Resource:
+    """The resource of a `snapshot`, in `session` as if just loaded with its provider and lessons."""
+    columns, provider, lessons = kept
+    present = session.identity_map.get(identity_key(Resource, columns["id"]))
+    resource = sharedparts.attach(session, Resource, columns)
+    if present is None:
+        set_committed_value(resource, "provider", sharedparts.attach(session, Organisation, provider))
+        set_committed_value(resource, "lessons", [sharedparts.attach(session, Lesson, row) for row in lessons])
     return resource
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from flask import abort, current_app, redirect, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
-from app import storage, stores
+from app import sharedparts, storage, stores
 from app.accounts.policy import can
 from app.errors import NotFound
 from app.extensions import db
@@ -68,16 +69,25 @@ def index() -> str:
 
 
 def _list_page(category_code: str = "") -> str:
-    tree = menu()
-    node = tree.by_code.get(category_code) if category_code else None
-    if category_code and node is None:
-        raise NotFound(_("目录分类不存在。"))
-    filters = queries.parse_filters(request.args, category=category_code)
-    page, per_page = page_args(request.args, max_per_page=queries.MAX_PER_PAGE)
-    result = queries.browse(db.session, filters, page, per_page, menu=tree,
-                            count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
-    return render_template("catalog/list.html", node=node, crumbs=tree.ancestors(category_code) if node else [],
-                           filters=filters, page=result, providers=queries.providers(db.session))
+    def make() -> tuple[str, Markup]:
+        tree = menu()
+        node = tree.by_code.get(category_code) if category_code else None
+        if category_code and node is None:
+            raise NotFound(_("目录分类不存在。"))
+        filters = queries.parse_filters(request.args, category=category_code)
+        page, per_page = page_args(request.args, max_per_page=queries.MAX_PER_PAGE)
+        result = queries.browse(db.session, filters, page, per_page, menu=tree,
+                                count_ttl_s=current_app.config["CATALOG_COUNT_CACHE_SECONDS"])
+        heading = category_name(node.name) if node else _("全部资源")
+        body = render_template(  # autoescaped by Jinja, so Markup below is safe
+            "catalog/_list_body.html", node=node, crumbs=tree.ancestors(category_code) if node else [],
+            heading=heading, filters=filters, page=result, providers=queries.providers(db.session))
+        return heading, Markup(body)  # noqa: S704 - rendered by an autoescaping template
+
+    # the cards, filters and pager are the same for every viewer: made once per change (the query string is
+    # part of the key), around them the layout with this person's name
+    heading, body = sharedparts.shared(("catalog.list", request.full_path), make)
+    return render_template("catalog/list.html", heading=heading, body=body)
 
 
 @bp.get("/all")
@@ -90,19 +100,44 @@ def category(code: str) -> str:
     return _list_page(code)
 
 
-@bp.get("/r/<int:resource_id>")
-def resource(resource_id: int) -> str:
-    user = current_user_or_none()
-    item = service.visible_resource(db.session, user, resource_id)
-    if item.is_published:
-        current_app.extensions["catalog_views"].add(db.engine, item.id)
+PART = "<!--qiuxue:part-->"  # where catalog/_resource_shared.html cuts its parts apart
+
+
+def _resource_parts(item: Any) -> dict[str, Markup]:
+    """The parts of a resource page that are the same for every viewer (see catalog/_resource_shared.html), from
+    a resource with everything its page shows (`service.loaded_resource`)."""
     units = {u.id: u for u in item.units}
     grouped = [(unit, [lesson for lesson in item.lessons if lesson.unit_id == unit.id]) for unit in item.units]
     loose = [lesson for lesson in item.lessons if lesson.unit_id not in units]
-    return render_template(
-        "catalog/resource.html", resource=item, grouped=grouped, loose=loose,
+    html = render_template(
+        "catalog/_resource_shared.html", resource=item, grouped=grouped, loose=loose,
         json_ld=exports.json_ld(item) if item.is_published else None,
-        cover=covers.file_name(item.cover_key, covers.WIDTHS[-1]) if item.cover_key else None,
+        cover=covers.file_name(item.cover_key, covers.WIDTHS[-1]) if item.cover_key else None)
+    # rendered by an autoescaping template: its pieces are safe HTML
+    return dict(zip(("head", "top", "facts", "rest"), map(Markup, html.split(PART)), strict=True))
+
+
+@bp.get("/r/<int:resource_id>")
+def resource(resource_id: int) -> str:
+    user = current_user_or_none()
+    loaded: list[Any] = []
+
+    def published() -> service.ResourceSnapshot | None:
+        loaded.append(service.loaded_resource(db.session, resource_id))  # the one load of a miss, used twice
+        return service.snapshot(loaded[0]) if loaded[0] is not None and loaded[0].is_published else None
+
+    # a published resource with its provider and lessons, kept until the catalog changes: no query for it here
+    kept = sharedparts.shared(("catalog.resource.row", resource_id), published)
+    if kept is None:  # unpublished (its staff only, rendered every time) or missing
+        item = service.visible_resource(db.session, user, resource_id)
+        parts = _resource_parts(item)
+    else:
+        item = loaded[0] if loaded else service.restore(db.session, kept)
+        current_app.extensions["catalog_views"].add(db.engine, item.id)
+        parts = sharedparts.shared(("catalog.resource", resource_id), lambda: _resource_parts(
+            loaded[0] if loaded else service.visible_resource(db.session, user, resource_id)))
+    return render_template(
+        "catalog/resource.html", resource=item, parts=parts,
         can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
         can_history=can(user, "resource.view", item))
 

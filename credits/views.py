@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -32,11 +33,18 @@ def credit_facts(resource: Any) -> dict[str, Any]:
     return {"credits": resource.credits or 0, "pathways": pathways.for_resource(db.session, resource.id)}
 
 
+_translated: dict[str, dict[str, Any]] = {}  # per language: the translations are fixed once the app has started
+
+
 @bp.app_context_processor
 def credit_labels() -> dict[str, Any]:
-    return {"outcome_labels": {k: str(v) for k, v in recognition.OUTCOME_LABELS.items()},
-            "record_labels": {k: str(v) for k, v in transcript.KIND_LABELS.items()},
-            "missing_text": transcript.missing_text}
+    # every page renders this, most never show a label: translated once per language, not per page
+    locale = str(get_locale())
+    if locale not in _translated:
+        _translated[locale] = {"outcome_labels": {k: str(v) for k, v in recognition.OUTCOME_LABELS.items()},
+                               "record_labels": {k: str(v) for k, v in transcript.KIND_LABELS.items()},
+                               "missing_text": transcript.missing_text}
+    return _translated[locale]
 
 
 @bp.get("/credits/")

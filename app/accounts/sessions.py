@@ -9,10 +9,13 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app import audit
-from app.accounts.models import User, UserSession
+from app.accounts.models import Membership, User, UserSession
 from app.db import utcnow
+from app.sharedparts import attach, columns_of
 
 
 def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:
@@ -50,6 +53,23 @@ def end_all(session: Session, user: User, reason: str = "logout_everywhere") -> 
 def count(session: Session, user: User) -> int:
     return session.scalar(select(func.count()).select_from(UserSession)
                           .where(UserSession.user_id == user.id)) or 0
+
+
+def snapshot(user: User) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A loaded user's columns and its memberships' (plain values, safe to keep between requests and threads)."""
+    return columns_of(user), [columns_of(m) for m in user.memberships]
+
+
+def restore(session: Session, kept: tuple[dict[str, Any], list[dict[str, Any]]], sid: str) -> User:
+    """The user of a `snapshot`, attached to `session` as if just loaded from it, without a query (anything not
+    kept, such as a membership's organisation, loads as usual on first use)."""
+    columns, memberships = kept
+    present = session.identity_map.get(identity_key(User, columns["id"]))
+    user = attach(session, User, columns)
+    if present is None:
+        set_committed_value(user, "memberships", [attach(session, Membership, values) for values in memberships])
+    user.session_id = sid
+    return user
 
 
 def load_user(session: Session, user_id: int, version: str, sid: str) -> User | None:

@@ -43,8 +43,18 @@ def init_login(manager: LoginManager) -> None:
         if uid is None:
             return None
         version, _sep, sid = rest.partition(":")
-        # None when logged out, the password changed or everything was logged out since this session began
-        return sessions.load_user(db.session, uid, version, sid)
+        loaded: list[User | None] = []
+
+        def load() -> tuple | None:
+            # None when logged out, the password changed or everything was logged out since this session began
+            loaded.append(sessions.load_user(db.session, uid, version, sid))
+            return None if loaded[0] is None else sessions.snapshot(loaded[0])
+
+        # kept until the account, its sessions or its roles change (app/sharedparts.py): no query per page
+        kept = current_app.extensions["signed_in_users"].get_or_make((uid, version, sid), load)
+        if loaded:
+            return loaded[0]
+        return None if kept is None else sessions.restore(db.session, kept, sid)
 
 
 def _split(user_id: str) -> tuple[int | None, str]:

@@ -207,3 +207,16 @@ def test_a_fingerprinted_name_always_leads_back_to_its_file(stem, ext):
         assert real == name
         assert asked == prints.digest(name) or (asked is None and prints.url_name(name) == name)  # no extension
         assert prints.split(name) == (name, None)
+
+
+def test_a_static_url_built_for_pages_is_kept_a_second_then_follows_the_file(tmp_path):
+    """Pages ask for the same few files on every request: the answer is reused, yet an edit shows within a second."""
+    from app.assets import Fingerprints
+
+    (tmp_path / "a.css").write_text("a { color: red }")
+    prints = Fingerprints(tmp_path)
+    first = prints.url_name_now("a.css")
+    (tmp_path / "a.css").write_text("a { color: blue; }")
+    assert prints.url_name_now("a.css") == first  # kept
+    prints._urls["a.css"] = (0.0, first)  # as it stands a second later
+    assert prints.url_name_now("a.css") == prints.url_name("a.css") != first

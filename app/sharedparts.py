@@ -1,0 +1,187 @@
+"""The parts of a page that are the same for every viewer (a list page's cards, a resource page's facts and
+lessons), rendered once and reused for signed-in workers too, whose own part (enrolled, progress, their name,
+the forms' CSRF token) is rendered on every request around them.
+
+Never stale after a change: every commit that wrote to a table these parts show (WATCHED) moves the
+generation on, and an entry made under an older generation is not used. The generation is this process's
+counter plus a small file in DATA_DIR that every process on the host appends a byte to (a `stat` per lookup),
+so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
+too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). An entry holds
+only what the page shows to everyone: never a user's data, never a CSRF token.
+
+The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
+version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
+new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
+The layout's pieces that depend on the page's address and language only (base.html's head links, footer and
+tab bar) are kept here too (`layout_part`).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import get_locale
+from markupsafe import Markup
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
+
+from app.extensions import db
+
+MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
+USER_SECONDS = 5.0
+FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
+# Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways.
+WATCHED = ("resources", "resource_categories", "resource_industries", "resource_audiences", "resource_tags",
+           "resource_teachers", "categories", "tags", "units", "lessons", "organisations", "credit_pathways",
+           "credit_pathway_items", "catalog_sections", "catalog_items", "union_catalogs")
+# writes to a watched table that change nothing shown: the batched page-view counter (catalog/counters.py)
+IGNORED = ("UPDATE resources SET view_count=",)
+# What a signed-in request's user is made of (app/accounts/views.py keeps it between requests): the account,
+# its session rows (logged out, "log out everywhere") and its roles.
+ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+
+class SharedParts:
+    def __init__(self, generation_file: Path, ttl: float, tables: tuple[str, ...] = WATCHED,
+                 max_entries: int = MAX_ENTRIES):
+        self.file, self.ttl, self.max_entries = generation_file, ttl, max_entries
+        # the statements that write to `tables`, as SQLAlchemy spells them
+        self.prefixes = tuple(f"{verb} {table}" for table in tables
+                              for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
+        self._local = 0  # this process's own changes: exact, whatever the file system's clock granularity
+        self._parts: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def generation(self) -> tuple[int, int, int, int]:
+        try:
+            stat = os.stat(self.file)
+        except OSError:
+            return self._local, 0, 0, 0
+        return self._local, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+    def changed(self) -> None:
+        """A watched table changed (called after the commit): every entry made before is dropped."""
+        with self._lock:
+            self._local += 1
+            self._parts.clear()
+        try:
+            if self.file.exists() and self.file.stat().st_size >= FILE_LIMIT:
+                fresh = self.file.with_suffix(".new")
+                fresh.write_bytes(b".")
+                os.replace(fresh, self.file)
+            else:
+                with open(self.file, "ab") as fh:  # O_APPEND: one byte per change, never lost between processes
+                    fh.write(b".")
+        except OSError:
+            pass  # a read-only data folder: other processes then see the change within the ttl
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The entry for `key` made under the current generation and not expired, or `make()` kept for next time
+        (the generation is read before making, so a change committed meanwhile is not hidden)."""
+        if self.ttl <= 0:
+            return make()
+        generation = self.generation()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._parts.get(key)
+            if hit is not None and hit[0] == generation and hit[1] > now:
+                self._parts.move_to_end(key)
+                return cast(T, hit[2])
+        value = make()
+        with self._lock:
+            self._parts[key] = (generation, now + self.ttl, value)
+            self._parts.move_to_end(key)
+            while len(self._parts) > self.max_entries:
+                self._parts.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._parts.clear()
+
+
+def shared(key: Hashable, make: Callable[[], T]) -> T:
+    """This request's shared part named `key` (the language is added to it), made once per change."""
+    parts: SharedParts = current_app.extensions["shared_parts"]
+    return parts.get_or_make((key, str(get_locale())), make)
+
+
+def columns_of(obj: Any) -> dict[str, Any]:
+    """A loaded row's column values: plain data, safe to keep between requests and threads."""
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
+
+
+def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
+    """The row of `columns_of` as if just loaded by `session`, without a query (the object already in the
+    session when there is one); its relationships load as usual on first use unless set with
+    `set_committed_value`."""
+    present = session.identity_map.get(identity_key(model, values[inspect(model).primary_key[0].key]))
+    if isinstance(present, model):
+        return present
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+def _watch(engine: Engine, parts: SharedParts, name: str) -> None:
+    """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
+    dirty, again = f"{name}_dirty", f"{name}_again"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
+              executemany: bool) -> None:
+        if statement.startswith(parts.prefixes) and not statement.startswith(IGNORED):
+            conn.info[dirty] = True
+
+    @event.listens_for(engine, "commit")
+    def committing(conn: Connection) -> None:
+        # this runs just before the database commits: move on now, and again once the connection is handed
+        # back (after the commit), so a page made in between from the old rows is not kept as current
+        if conn.info.pop(dirty, False):
+            conn.info[again] = True
+            parts.changed()
+
+    @event.listens_for(engine.pool, "checkin")
+    def returned(dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(again, False):
+            parts.changed()
+
+    @event.listens_for(engine, "rollback")
+    def rolled_back(conn: Connection) -> None:
+        conn.info.pop(dirty, None)
+
+
+def init_app(app: Flask) -> None:
+    cache_dir = Path(app.config["DATA_DIR"]) / "cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    ttl = float(app.config["SHARED_PARTS_SECONDS"])
+    parts = SharedParts(cache_dir / "shared-parts.generation", ttl)
+    # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
+    users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
+    app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
+
+    @app.template_global()
+    def layout_part(template: str, per_address: bool = True) -> Markup:
+        """A piece of the layout (base.html) that depends on the page's address and language at most, never on
+        the viewer: made once (per address when `per_address`); every time under `make dev` (debug), where a
+        static file's URL changes with each edit."""
+        if app.debug:
+            return Markup(render_template(template))  # noqa: S704 - an autoescaping template
+        key = ("layout", template, request.full_path, request.endpoint) if per_address else ("layout", template)
+        return shared(key, lambda: Markup(render_template(template)))  # noqa: S704 - as above
+    with app.app_context():
+        _watch(db.engine, parts, "sharedparts")
+        _watch(db.engine, users, "accounts")
