@@ -79,7 +79,7 @@ audit: $(DEV_STAMP)
 # The deployed dependency set pinned with hashes, from PyPI: requirements/deploy.txt, installed with
 # `pip install --require-hashes` (docs/deploy.md, deploy/Containerfile). Keeps the current pins that still fit
 # setup.cfg; `make lock LOCK_ARGS=--upgrade` moves every package to its newest allowed release.
-DEPLOY_EXTRAS ?= postgres
+DEPLOY_EXTRAS ?= postgres s3 redis
 LOCK_ARGS ?=
 lock: $(DEV_STAMP)
 	$(BIN)/uv pip compile setup.cfg $(foreach e,$(DEPLOY_EXTRAS),--extra $(e)) --universal --python-version 3.11 \

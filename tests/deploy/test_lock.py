@@ -14,7 +14,7 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements" / "deploy.txt"
-DEPLOY_EXTRAS = ("postgres",)  # as the Makefile's DEPLOY_EXTRAS
+DEPLOY_EXTRAS = ("postgres", "s3", "redis")  # as the Makefile's DEPLOY_EXTRAS
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)")
 
 
