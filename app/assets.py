@@ -19,6 +19,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -78,12 +79,7 @@ class Fingerprints:
         """`url_name` for building a page: the answer is kept for a second (a page asks for the same few files on
         every request, and a `stat` with two path resolutions each time was ~1 ms of a page), so an edited file
         still shows within a second under `make dev`."""
-        now = time.monotonic()
-        known = self._urls.get(name)
-        if known is None or known[0] < now:
-            known = (now + RECHECK_S, self.url_name(name))
-            self._urls[name] = known
-        return known[1]
+        return self._for_a_second(name, lambda: self.url_name(name))
 
     def split(self, requested: str) -> tuple[str, str | None]:
         """(the file on disk, the digest the URL asked for, if any)."""
@@ -104,6 +100,20 @@ class Fingerprints:
         """One fingerprint for the whole static folder: the service worker's cache name."""
         names = sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*") if p.is_file())
         return hashlib.sha256("".join(f"{n}:{self.digest(n)}" for n in names).encode()).hexdigest()[:12]
+
+    def version_now(self) -> str:
+        """`version`, kept for a second like `url_name_now`: part of the key of cached layout pieces, which name
+        static files, so a deploy's new files show on the next page."""
+        return self._for_a_second("\0version", self.version)  # not a file name
+
+    def _for_a_second(self, name: str, compute: Callable[[], str]) -> str:
+        """`compute()`, kept for RECHECK_S under `name`."""
+        now = time.monotonic()
+        known = self._urls.get(name)
+        if known is None or known[0] < now:
+            known = (now + RECHECK_S, compute())
+            self._urls[name] = known
+        return known[1]
 
 
 def fingerprints() -> Fingerprints:

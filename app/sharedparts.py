@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from app.assets import fingerprints
 from app.extensions import db
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
@@ -180,7 +181,9 @@ def init_app(app: Flask) -> None:
         static file's URL changes with each edit."""
         if app.debug:
             return Markup(render_template(template))  # noqa: S704 - an autoescaping template
-        key = ("layout", template, request.full_path, request.endpoint) if per_address else ("layout", template)
+        static = fingerprints().version_now()  # the pieces name static files: a deploy's new files show at once
+        key = (("layout", template, static, request.full_path, request.endpoint) if per_address
+               else ("layout", template, static))
         return shared(key, lambda: Markup(render_template(template)))  # noqa: S704 - as above
     with app.app_context():
         _watch(db.engine, parts, "sharedparts")
