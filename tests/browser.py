@@ -72,6 +72,10 @@ def page(browser, live_server, request):
     page.on("request", lambda req: None if req.url.startswith((live_server, "data:", "blob:"))
             else outside.append(req.url))
     page.js_errors, page.outside_requests = errors, outside  # type: ignore[attr-defined]
+    # A click that navigates returns once the next page has committed, before it is parsed: reading the document
+    # then sees half a page. content() waits for the page it reads to be parsed (at once when it already is).
+    read_document = page.content
+    page.content = lambda: (page.wait_for_load_state("domcontentloaded"), read_document())[1]  # type: ignore[method-assign]
     yield page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:

@@ -2,6 +2,7 @@
 review makes a submitted resource appear in its public catalog."""
 
 import pytest
+from playwright.sync_api import expect
 
 from app.accounts.policy import SYSTEM
 from app.extensions import db
@@ -27,10 +28,10 @@ def test_visitor_browses_menu_section_resource_and_lesson(page, resources):
     page.locator(".tabbar").get_by_text("目录").click()
     page.get_by_role("link", name="岗位技能").first.click()
     page.get_by_role("link", name="建筑施工安全基础").first.click()
-    assert page.get_by_role("heading", name="建筑施工安全基础").is_visible()
+    expect(page.get_by_role("heading", name="建筑施工安全基础")).to_be_visible()
     assert page.locator('script[type="application/ld+json"]').count() == 1
     page.get_by_role("link", name="第2课").click()
-    assert page.get_by_role("heading", name="第2课").is_visible()
+    expect(page.get_by_role("heading", name="第2课")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.js_errors == [] and page.outside_requests == []
 
@@ -41,12 +42,12 @@ def test_union_selects_a_submitted_resource_and_the_public_sees_it(page, login, 
     assert "页面不存在" in page.content() or "不存在" in page.content()  # not public yet
     login("union_staff", "330100")
     page.goto("/catalog/review")
-    assert page.get_by_text("塔吊司机岗前培训").first.is_visible()
+    expect(page.get_by_text("塔吊司机岗前培训").first).to_be_visible()
     page.locator(f'form[action="/catalog/review/{submitted}"]').get_by_role("button", name="遴选发布").click()
     page.wait_for_load_state()
     page.context.clear_cookies()
     page.goto(f"/catalog/r/{submitted}")
-    assert page.get_by_role("heading", name="塔吊司机岗前培训").is_visible()
+    expect(page.get_by_role("heading", name="塔吊司机岗前培训")).to_be_visible()
     assert page.js_errors == []
 
 

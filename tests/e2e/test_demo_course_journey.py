@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app import demo as app_demo
@@ -65,7 +66,7 @@ def _find_and_start(page, first_lesson: int) -> None:
     page.wait_for_load_state()
     page.get_by_role("link", name=SHORT_COURSE).first.click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name=SHORT_COURSE).is_visible()
+    expect(page.get_by_role("heading", name=SHORT_COURSE)).to_be_visible()
     page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{first_lesson}.*"))
 

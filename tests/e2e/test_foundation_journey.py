@@ -2,6 +2,7 @@
 language and logs out."""
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -18,11 +19,11 @@ def test_new_user_registers_fills_profile_switches_language_and_logs_out(app, pa
     page.get_by_label("短信验证码").fill(last_code(app, "13912345678"))  # as the embedded gateway sent it
     page.get_by_label("密码（至少8位）").fill("short")
     page.get_by_role("button", name="注册", exact=True).click()
-    assert page.get_by_text("密码至少需要8个字符").is_visible()
+    expect(page.get_by_text("密码至少需要8个字符")).to_be_visible()
     page.get_by_label("密码（至少8位）").fill("a-good-password")
     page.get_by_role("button", name="注册", exact=True).click()
     page.wait_for_url(lambda url: url.endswith("/"))
-    assert page.get_by_text("注册成功").is_visible()
+    expect(page.get_by_text("注册成功")).to_be_visible()
 
     # log out and back in, through the 我的 tab
     page.locator(".tabbar").get_by_text("我的").click()
@@ -44,15 +45,15 @@ def test_new_user_registers_fills_profile_switches_language_and_logs_out(app, pa
 
     page.get_by_label("身份证号码").fill("11010519491231002X")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_text("个人资料已保存").is_visible()
+    expect(page.get_by_text("个人资料已保存")).to_be_visible()
     assert "1101**********002X" in page.content() and "11010519491231002X" not in page.content()
 
     page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Profile")).to_be_visible()
     assert page.get_by_text("Your profile has been saved").count() == 0
-    assert page.get_by_role("heading", name="Profile").is_visible()
     page.locator(".tabbar").get_by_text("Me", exact=True).click()
     page.get_by_role("button", name="Log out").click()
-    assert page.get_by_text("You have logged out.").is_visible()
+    expect(page.get_by_text("You have logged out.")).to_be_visible()
 
     # every page fits the phone: nothing wider than 360 px
     assert page.evaluate("document.documentElement.scrollWidth") <= 360

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from search import indexer
 from tests.media.conftest import clips, quick_worker  # noqa: F401 - `clips` is a fixture
@@ -55,9 +56,9 @@ def test_institution_publishes_a_video_course_that_the_union_selects_and_search_
                     break
                 page.wait_for_timeout(100)
             page.get_by_role("link", name=TITLE).first.click()
-            assert page.get_by_role("heading", name=TITLE).is_visible()
+            expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
         page.get_by_role("link", name="起步与停车要领").first.click()
-        assert page.locator("video").count() == 1  # the public lesson page plays the transcoded video
+        expect(page.locator("video")).to_have_count(1)  # the public lesson page plays the transcoded video
     finally:
         worker.stop()
     assert page.js_errors == [] and page.outside_requests == []

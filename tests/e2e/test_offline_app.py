@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from app.extensions import db
 from learning.models import LessonProgress
@@ -45,7 +46,7 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     page.context.set_offline(True)
     for url in ("/", "/learning"):  # the home screen icon opens /learning; the bare site too
         page.goto(url)
-        assert page.locator(".offline-banner").is_visible(), url
+        expect(page.locator(".offline-banner")).to_be_visible()
         assert "离线" in page.locator(".offline-banner").inner_text()
         assert page.locator(".offline-banner[data-copy]").count() == 1  # it stays up while this copy is shown
         assert "离线也能看的课" in page.locator("main").inner_text() and "我的学习" in page.locator("h1").inner_text()
@@ -62,7 +63,7 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     page.wait_for_timeout(2500)
     page.locator(".progress-end").scroll_into_view_if_needed()
     _wait(page, "document.querySelector('.progress-status').textContent.includes('等待同步')")
-    assert page.locator(".offline-banner").is_visible()
+    expect(page.locator(".offline-banner")).to_be_visible()
     with app.app_context():
         assert all(r.completed_at is None for r in db.session.query(LessonProgress).filter_by(lesson_id=lesson_id))
 

@@ -6,6 +6,7 @@ the worker masked. Then Hangzhou publishes its open catalog and reads a dashboar
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.accounts import service
@@ -62,7 +63,7 @@ def _union_publishes_its_catalog(app, page, login) -> None:
     page.context.clear_cookies()  # anyone sees it
     page.goto("/catalog/u/330100")
     section = page.locator("section", has=page.get_by_role("heading", name="电工技能"))
-    assert section.get_by_role("link", name="低压电工作业安全培训").is_visible()
+    expect(section.get_by_role("link", name="低压电工作业安全培训")).to_be_visible()
 
 
 def _total(page, label: str) -> str:
@@ -112,7 +113,7 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     _fill_profile(app, phone)
     page.goto("/programme/")
     page.get_by_role("link", name="机电一体化").click()
-    assert page.locator('[data-passed="yes"]').count() == 5
+    expect(page.locator('[data-passed="yes"]')).to_have_count(5)
     page.get_by_role("button", name="提交报读申请").click()
     assert "已提交，待县级工会审核" in page.content()
 

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from app.timefmt import beijing_today
 
@@ -147,7 +148,7 @@ def test_journey_pages(app, page, login):
         check_page(page, f"/catalog/r/{resource_id}", JOURNEY_RULES)
         check_page(page, "/search?q=电工", JOURNEY_RULES)
         page.get_by_role("button", name="筛选" if locale == "zh_CN" else "Filter").click()
-        assert page.locator("#search-facets").is_visible()
+        expect(page.locator("#search-facets")).to_be_visible()
         violations = axe_violations(page) + axe_rule_violations(page, JOURNEY_RULES)
         assert violations == [], violations
         check_page(page, f"/learning/lessons/{lesson_id}", JOURNEY_RULES)  # not enrolled yet: the first play enrols
@@ -160,4 +161,4 @@ def test_journey_pages(app, page, login):
         enrolment.enrol(db.session, user, resource_id)
         db.session.commit()
     check_page(page, "/learning", JOURNEY_RULES)
-    assert page.locator(".continue-card").is_visible()
+    expect(page.locator(".continue-card")).to_be_visible()

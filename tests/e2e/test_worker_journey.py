@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import segno
+from playwright.sync_api import expect
 
 from app.extensions import db
 from credits import certificates
@@ -112,7 +113,7 @@ def _find(page) -> None:
     """The menu, then the search box in Chinese and in pinyin."""
     page.locator(".tabbar").get_by_text("目录").click()
     page.get_by_role("link", name="岗位技能").first.click()
-    assert page.get_by_role("link", name=COURSE).first.is_visible()
+    expect(page.get_by_role("link", name=COURSE).first).to_be_visible()
     for query in ("用电", "yongdian"):
         page.locator(".tabbar").get_by_text("搜索").click()
         page.get_by_role("combobox", name="搜索课程").fill(query)
@@ -129,7 +130,7 @@ def _progress_row(app, lesson_id: int) -> LessonProgress:
 
 def _before_enrolling(page) -> None:
     """The resource page says what the course is worth; its pathway shows nothing counted yet."""
-    assert page.get_by_role("heading", name=COURSE).is_visible()
+    expect(page.get_by_role("heading", name=COURSE)).to_be_visible()
     assert "学完可得 2 学分" in page.locator("main").inner_text()
     page.get_by_role("link", name=TRACK).click()
     assert "还差 10 学分" in page.locator("main").inner_text()
