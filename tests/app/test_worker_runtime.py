@@ -22,17 +22,11 @@ from app.jobs.recurring import DutyLoop
 from search import indexer
 from search.backend import SearchRequest
 from tests.catalog.helpers import make
+from tests.waiting import wait_until
 
 DEADLINE_S = 60.0
 
 
-def _wait_until(condition, seconds: float = DEADLINE_S) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 @pytest.fixture
@@ -97,7 +91,7 @@ def test_a_failing_duty_is_logged_and_retried_with_backoff_while_the_others_go_o
     caplog.set_level(logging.ERROR, logger="app.jobs")
     runtime = _runtime(app, [bad_name, good_name])
     try:
-        assert _wait_until(lambda: calls["bad"] >= 3 and calls["good"] >= 3)
+        assert wait_until(lambda: calls["bad"] >= 3 and calls["good"] >= 3)
         assert all(loop.thread.is_alive() for loop in runtime._loops)  # the failure killed no loop
     finally:
         runtime.stop()
@@ -148,7 +142,7 @@ def test_two_runtimes_on_one_database_never_run_an_exclusive_duty_at_once(app, d
     name = duties("test.exclusive", exclusive, every_s=0.01)
     first, second = _runtime(app, [name], name="first"), _runtime(app, [name], name="second")
     try:
-        assert _wait_until(lambda: state["runs"] >= 20)
+        assert wait_until(lambda: state["runs"] >= 20)
     finally:
         first.stop()
         second.stop()
@@ -175,7 +169,7 @@ def test_the_search_indexer_is_a_duty_of_the_runtime_and_indexes_after_a_commit(
         resource = make(title="中式烹调师", publish=True)
         db.session.commit()  # wakes the duty
         search = app.extensions["search"]
-        assert _wait_until(lambda: {h.id for h in search.search(SearchRequest(q="烹调")).hits} == {resource.id})
+        assert wait_until(lambda: {h.id for h in search.search(SearchRequest(q="烹调")).hits} == {resource.id})
     finally:
         runtime.stop()
 
@@ -250,7 +244,7 @@ def test_the_embedded_runtime_runs_every_duty_unless_it_runs_elsewhere(tmp_path,
         assert (worker is not None) == runs
         if worker is not None:
             assert {indexer.DUTY, "media.cleanup"} <= set(worker.duty_names)
-            assert _wait_until(lambda: all(loop.thread.is_alive() for loop in worker._loops) and worker._loops)
+            assert wait_until(lambda: all(loop.thread.is_alive() for loop in worker._loops) and worker._loops)
     finally:
         if worker is not None:
             worker.stop()
@@ -286,7 +280,7 @@ def test_a_runtime_without_jobs_runs_its_duties_and_leaves_the_queue_alone(app, 
             resource = make(title="中式面点师", publish=True)
             db.session.commit()
             search = app.extensions["search"]
-            assert _wait_until(lambda: {h.id for h in search.search(SearchRequest(q="面点")).hits} == {resource.id})
+            assert wait_until(lambda: {h.id for h in search.search(SearchRequest(q="面点")).hits} == {resource.id})
         finally:
             runtime.stop()
         db.session.expire_all()

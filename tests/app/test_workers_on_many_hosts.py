@@ -20,6 +20,7 @@ from app import jobs
 from app.extensions import db
 from tests.app import worker_plugin
 from tests.conftest import TEST_DATABASE_URL
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL (QIUXUE_TEST_DATABASE_URL)")
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,13 +52,6 @@ def _stop(*processes: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _wait_until(condition, seconds: float = DEADLINE_S) -> bool:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.1)
-    return True
 
 
 @pytest.fixture
@@ -110,7 +104,7 @@ def test_two_workers_share_the_queue_and_run_every_job_exactly_once(recorded, tm
     ids = _enqueue(recorded, 40)
     first, second = _worker(tmp_path, "host-a"), _worker(tmp_path, "host-b")
     try:
-        assert _wait_until(lambda: set(_states(recorded, ids).values()) == {jobs.JobState.succeeded})
+        assert wait_until(lambda: set(_states(recorded, ids).values()) == {jobs.JobState.succeeded}, DEADLINE_S)
     finally:
         _stop(first, second)
     runs = _runs(recorded)
@@ -126,7 +120,7 @@ def test_a_worker_killed_mid_job_has_its_job_taken_over_by_the_other(recorded, t
     first = _worker(tmp_path, "host-a")
     second = None
     try:
-        assert _wait_until(lambda: len(_runs(recorded)) == 1)  # host A is inside the job
+        assert wait_until(lambda: len(_runs(recorded)) == 1, DEADLINE_S)  # host A is inside the job
         second = _worker(tmp_path, "host-b")
         others = _enqueue(recorded, 6)
         first.send_signal(signal.SIGKILL)  # no goodbye: its heartbeat just stops
@@ -134,7 +128,7 @@ def test_a_worker_killed_mid_job_has_its_job_taken_over_by_the_other(recorded, t
         killed_at = time.time()
         release.touch()
         every = [blocked, *others]
-        assert _wait_until(lambda: set(_states(recorded, every).values()) == {jobs.JobState.succeeded})
+        assert wait_until(lambda: set(_states(recorded, every).values()) == {jobs.JobState.succeeded}, DEADLINE_S)
     finally:
         _stop(first, *([second] if second else []))
     runs = _runs(recorded)

@@ -10,7 +10,8 @@ import re
 import pytest
 
 from tests import factories
-from tests.learning.test_offline_browser import _playable_course, _wait
+from tests.learning.test_offline_browser import _playable_course
+from tests.waiting import wait_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +35,7 @@ def _play_and_measure(page, mode_button) -> tuple[float, float]:
     page.on("requestfinished", count)
     page.evaluate("document.querySelector('video').muted = true")
     page.get_by_role("button", name="播放").click()
-    _wait(page, "document.querySelector('video').ended", tries=400)
+    wait_in_page(page, "document.querySelector('video').ended", tries=400)
     page.wait_for_load_state("networkidle")
     page.remove_listener("requestfinished", count)
     print("data figure", mode_button.get_attribute("data-mode"), shown, "KB shown,", sum(moved) / 1024, "KB moved")

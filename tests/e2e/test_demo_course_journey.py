@@ -19,7 +19,7 @@ from catalog.models import Resource
 from credits.models import Pathway
 from learning.demo import WORKER_PHONE
 from search.indexer import drain_all
-from tests.e2e.test_worker_journey import _wait
+from tests.waiting import wait_in_page
 
 pytestmark = pytest.mark.browser
 PATHWAY = "电工（高级工）技能提升路径"
@@ -78,13 +78,13 @@ def _watch_to_the_end(page) -> None:
     start = page.get_by_role("button", name="播放")
     if start.is_visible():
         start.click()
-    _wait(page, "document.querySelector('video').currentTime > 0.2")
+    wait_in_page(page, "document.querySelector('video').currentTime > 0.2")
     assert page.evaluate("document.querySelector('video').playbackRate") == 1
-    _wait(page, "document.querySelector('video').ended", tries=600)  # a lesson is at most 12 s under TESTING
+    wait_in_page(page, "document.querySelector('video').ended", tries=600)  # a lesson is at most 12 s under TESTING
 
 
 def _shown(page, which: str) -> None:
-    _wait(page, f"!document.querySelector('[data-celebrate=\"{which}\"]').hidden")
+    wait_in_page(page, f"!document.querySelector('[data-celebrate=\"{which}\"]').hidden")
 
 
 def test_demo_worker_finishes_the_short_demo_course_on_a_phone_and_gets_certificate_and_pathway_credit(

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app.extensions import db
 from learning.models import LessonProgress
 from tests.learning.conftest import make_course
-from tests.learning.test_offline_browser import _wait
+from tests.waiting import wait_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +37,11 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     page.goto(f"/catalog/r/{resource_id}")
     page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
-    _wait(page, "!!navigator.serviceWorker.controller")  # installed, active, and in charge of this page
+    wait_in_page(page, "!!navigator.serviceWorker.controller")  # installed, active, and in charge of this page
     assert page.locator(".offline-banner").is_hidden()
     page.goto("/learning")  # online: the fresh list, which the worker keeps
     assert "离线也能看的课" in page.locator("main").inner_text()
-    _wait(page, "caches.open('qiuxue-pages').then(c => c.match('/learning')).then(r => !!r)")
+    wait_in_page(page, "caches.open('qiuxue-pages').then(c => c.match('/learning')).then(r => !!r)")
 
     page.context.set_offline(True)
     for url in ("/", "/learning"):  # the home screen icon opens /learning; the bare site too
@@ -62,13 +62,13 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
     page.context.set_offline(True)  # the connection drops while reading
     page.wait_for_timeout(2500)
     page.locator(".progress-end").scroll_into_view_if_needed()
-    _wait(page, "document.querySelector('.progress-status').textContent.includes('等待同步')")
+    wait_in_page(page, "document.querySelector('.progress-status').textContent.includes('等待同步')")
     expect(page.locator(".offline-banner")).to_be_visible()
     with app.app_context():
         assert all(r.completed_at is None for r in db.session.query(LessonProgress).filter_by(lesson_id=lesson_id))
 
     page.context.set_offline(False)
-    _wait(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
+    wait_in_page(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
     assert page.locator(".offline-banner").is_hidden()
     with app.app_context():
         row = db.session.query(LessonProgress).filter_by(lesson_id=lesson_id).one()
@@ -87,13 +87,13 @@ def test_installs_opens_offline_on_my_learning_and_syncs_progress_later(app, pag
 def test_signing_out_forgets_the_kept_list(app, page, login):
     login("worker")
     page.goto("/learning")
-    _wait(page, "!!navigator.serviceWorker.controller")
+    wait_in_page(page, "!!navigator.serviceWorker.controller")
     page.reload()  # now through the worker, which keeps it
-    _wait(page, "caches.open('qiuxue-pages').then(c => c.match('/learning')).then(r => !!r)")
+    wait_in_page(page, "caches.open('qiuxue-pages').then(c => c.match('/learning')).then(r => !!r)")
     page.goto("/me")
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_load_state()
-    _wait(page, "caches.has('qiuxue-pages').then(has => !has)")
+    wait_in_page(page, "caches.has('qiuxue-pages').then(has => !has)")
     page.context.set_offline(True)
     page.goto("/learning")  # the next person on this phone sees no one's list
     assert "现在没有网络" in page.locator("main").inner_text()
@@ -110,7 +110,7 @@ def test_a_deploy_brings_a_new_worker_and_drops_the_old_cache(app, page, tmp_pat
     shutil.copytree(app.static_folder, static)
     app.extensions["fingerprints"] = Fingerprints(static)  # this app serves (and fingerprints) the copy
     page.goto("/")
-    _wait(page, "!!navigator.serviceWorker.controller")
+    wait_in_page(page, "!!navigator.serviceWorker.controller")
     before = page.evaluate("caches.keys()")
     assert [n for n in before if n.startswith("qiuxue-static-")] == [f"qiuxue-static-{Fingerprints(static).version()}"]
     old_css = page.evaluate("document.querySelector('link[rel=stylesheet]').href")
@@ -119,7 +119,7 @@ def test_a_deploy_brings_a_new_worker_and_drops_the_old_cache(app, page, tmp_pat
         css.write("\n.deployed { color: #b71c1c; }\n")  # the deploy
     new_version = Fingerprints(static).version()
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-    _wait(page, f"caches.keys().then(names => names.includes('qiuxue-static-{new_version}') && "
+    wait_in_page(page, f"caches.keys().then(names => names.includes('qiuxue-static-{new_version}') && "
                 f"names.filter(n => n.startsWith('qiuxue-static-')).length === 1)")
     page.reload()
     new_css = page.evaluate("document.querySelector('link[rel=stylesheet]').href")

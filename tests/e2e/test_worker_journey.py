@@ -21,6 +21,7 @@ from search.indexer import drain_all
 from tests.credits.credit_factories import pathway
 from tests.credits.test_certificates import _qr_modules
 from tests.learning.conftest import make_course
+from tests.waiting import wait_in_page
 
 pytestmark = pytest.mark.browser
 COURSE, OTHER, TRACK = "安全用电基础", "电工仪表使用", "电工（高级工）技能通道"
@@ -66,16 +67,8 @@ def _courses(app, tmp_path) -> dict[str, int]:
                 "lesson": course.lessons[0].id, "other_lesson": other.lessons[0].id}
 
 
-def _wait(page, script: str, tries: int = 300) -> None:
-    for _ in range(tries):  # (wait_for_function evaluates strings, which the CSP rightly forbids)
-        if page.evaluate(script):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {script}")
-
-
 def _status_says(page, text: str) -> None:
-    _wait(page, f"document.querySelector('.progress-status').textContent.includes('{text}')")
+    wait_in_page(page, f"document.querySelector('.progress-status').textContent.includes('{text}')")
 
 
 def _play(page, whole: bool) -> None:
@@ -86,7 +79,8 @@ def _play(page, whole: bool) -> None:
     if start.is_visible():  # 立即学习 already started it, unless the browser wanted a gesture of its own
         start.click()
     buffered = " && v.buffered.length && v.buffered.end(v.buffered.length - 1) >= v.duration - 0.3" if whole else ""
-    _wait(page, f"(() => {{ const v = document.querySelector('video'); return v.currentTime > 0.2{buffered}; }})()")
+    wait_in_page(page,
+                 f"(() => {{ const v = document.querySelector('video'); return v.currentTime > 0.2{buffered}; }})()")
     assert page.evaluate("document.querySelector('video').playbackRate") == 2
 
 
@@ -147,7 +141,7 @@ def _skip_to_the_end(app, page, lesson_id: int) -> None:
     """Drag the playhead to the last moment: the end plays, the lesson does not complete."""
     _play(page, whole=False)
     page.evaluate("(() => { const v = document.querySelector('video'); v.currentTime = v.duration - 0.3; })()")
-    _wait(page, "document.querySelector('video').ended")
+    wait_in_page(page, "document.querySelector('video').ended")
     _status_says(page, "学习进度已保存")
     row = _progress_row(app, lesson_id)
     assert row.completed_at is None and row.covered_s < 0.5 * 6
@@ -185,7 +179,7 @@ def test_worker_registers_finds_studies_earns_credits_and_verifies_the_certifica
     _enrol(page, ids["lesson"])
     _play(page, whole=True)  # at 2x, to the end
     _status_says(page, "本课已完成")
-    _wait(page, "!document.querySelector('[data-celebrate=\"course\"]').hidden")  # the moment is celebrated
+    wait_in_page(page, "!document.querySelector('[data-celebrate=\"course\"]').hidden")  # the moment is celebrated
     celebration = page.locator('[data-celebrate="course"]').inner_text()
     assert f"已完成《{COURSE}》" in celebration and "获得 2 学分" in celebration and TRACK in celebration
     row = _progress_row(app, ids["lesson"])

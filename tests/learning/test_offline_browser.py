@@ -12,6 +12,7 @@ from app.extensions import db
 from learning.models import LessonProgress
 from tests.e2e.test_quality import check_page
 from tests.learning.conftest import make_course
+from tests.waiting import wait_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +44,6 @@ def _playable_course(app, tmp_path) -> tuple[int, int]:
         return resource.id, lesson.id
 
 
-def _wait(page, script: str, tries: int = 300) -> None:
-    for _ in range(tries):  # (wait_for_function evaluates strings, which the CSP rightly forbids)
-        if page.evaluate(script):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"never true: {script}")
-
-
 def test_offline_progress_is_queued_then_replayed(app, page, login, tmp_path):
     resource_id, lesson_id = _playable_course(app, tmp_path)
     login("worker")
@@ -61,26 +54,26 @@ def test_offline_progress_is_queued_then_replayed(app, page, login, tmp_path):
     check_page(page, page.url)  # the study page itself: 360 px, text and targets, axe
     page.evaluate("document.querySelector('video').muted = true")
     page.get_by_role("button", name="播放").click()
-    _wait(page, "(() => { const v = document.querySelector('video'); return v.currentTime > 0.3 && "
+    wait_in_page(page, "(() => { const v = document.querySelector('video'); return v.currentTime > 0.3 && "
                 "v.buffered.length && v.buffered.end(v.buffered.length - 1) >= v.duration - 0.3; })()")
     page.context.set_offline(True)
-    _wait(page, "document.querySelector('video').ended", tries=200)
+    wait_in_page(page, "document.querySelector('video').ended", tries=200)
     status = page.locator(".progress-status")
-    _wait(page, "document.querySelector('.progress-status').textContent.includes('等待同步')")
+    wait_in_page(page, "document.querySelector('.progress-status').textContent.includes('等待同步')")
     assert "联网后会自动上传" in status.inner_text()
     with app.app_context():  # the end of the lesson has not reached the server (a 15 s beat may have, if slow)
         rows = db.session.query(LessonProgress).filter_by(lesson_id=lesson_id).all()
         assert all(row.completed_at is None for row in rows)
 
     page.context.set_offline(False)
-    _wait(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
+    wait_in_page(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
     with app.app_context():
         row = db.session.query(LessonProgress).filter_by(lesson_id=lesson_id).one()
         assert row.completed_at is not None and row.covered_s >= 0.9 * row.lesson.duration_s
     page.goto(f"/learning/lessons/{lesson_id}?t=3")  # 继续学习 on another device starts at the second given
     page.evaluate("document.querySelector('video').muted = true")
     page.get_by_role("button", name="播放").click()
-    _wait(page, "document.querySelector('video').currentTime > 0")
+    wait_in_page(page, "document.querySelector('video').currentTime > 0")
     assert page.evaluate("document.querySelector('video').currentTime") >= 2.9  # started there, not at 0
     page.goto("/learning")  # 我的学习 lists it as done
     assert "离线学习" in page.locator("main").inner_text() and "已完成" in page.locator("main").inner_text()
@@ -103,7 +96,7 @@ def test_a_reading_lesson_completes_when_read_to_the_end(app, page, login):
     page.get_by_role("button", name="立即学习").click()
     page.wait_for_url(re.compile(rf".*/learning/lessons/{lesson_id}.*"))
     page.locator(".progress-end").scroll_into_view_if_needed()
-    _wait(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
+    wait_in_page(page, "document.querySelector('.progress-status').textContent.includes('本课已完成')")
     with app.app_context():
         row = db.session.query(LessonProgress).filter_by(lesson_id=lesson_id).one()
         assert row.reached_end and row.completed_at is not None

@@ -20,6 +20,7 @@ from search.engine_whoosh import WhooshBackend
 from search.engine_whoosh.generations import Generation
 from search.engine_whoosh.store import WRITE_TIMEOUT
 from tests.catalog.helpers import make
+from tests.waiting import wait_until
 
 
 def _ids(app: Flask, query: str) -> set[int]:
@@ -86,14 +87,6 @@ def test_a_rolled_back_change_is_never_indexed(app, db):
     assert [(h.id, h.title) for h in hits] == [(resource.id, "母婴护理")] and _ids(app, "培训") == set()
 
 
-def _wait_until(condition, seconds: float = 30.0) -> bool:
-    """Poll `condition` until it holds or a generous deadline passes (a busy machine is slow, not wrong)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _indexer(app: Flask) -> jobs.Worker:
@@ -108,11 +101,11 @@ def test_the_indexer_thread_removes_an_unpublished_resource_on_its_own(app, db):
     db.session.commit()
     runtime = _indexer(app)
     try:
-        assert _wait_until(lambda: resource.id in _ids(app, "养老"))
+        assert wait_until(lambda: resource.id in _ids(app, "养老"))
         service.unpublish(db.session, SYSTEM, resource, "下架")
         db.session.commit()
-        assert _wait_until(lambda: resource.id not in _ids(app, "养老"))
-        assert _wait_until(lambda: indexer.pending_count(db.session, app.extensions["search"]) == 0)
+        assert wait_until(lambda: resource.id not in _ids(app, "养老"))
+        assert wait_until(lambda: indexer.pending_count(db.session, app.extensions["search"]) == 0)
     finally:
         runtime.stop()
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from datetime import timedelta
 
 from flask import Flask
@@ -23,20 +22,13 @@ from search.backend import SearchRequest
 from search.engine_whoosh import WhooshBackend
 from search.engine_whoosh.generations import BUILDING, CURRENT, read_pointer
 from tests.catalog.helpers import make
+from tests.waiting import wait_until
 
 
 def _ids(backend, query: str) -> set[int]:
     return {hit.id for hit in backend.search(SearchRequest(q=query)).hits}
 
 
-def _wait_until(condition, seconds: float = 30.0) -> bool:
-    """Poll `condition` until it holds or a generous deadline passes (a busy machine is slow, not wrong)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _catch_up(ids: list[int]):
@@ -51,7 +43,7 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
     live = app.extensions["search"]
     runtime = jobs.Worker(app, duties=[indexer.DUTY], poll_s=0.1).start()  # the search duty, as a web process runs it
     try:
-        assert _wait_until(lambda: _ids(live, "光伏") == {kept.id, dropped.id})
+        assert wait_until(lambda: _ids(live, "光伏") == {kept.id, dropped.id})
         rebuilder = WhooshBackend(live.folder)  # `qiuxue search rebuild`, another process on the same folder
         during: dict[str, object] = {}
 
@@ -64,8 +56,8 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
             db.session.commit()
             during["added"] = added.id
             # the indexer was not stopped by the rebuild, and searches kept answering from the live index
-            during["indexed"] = _wait_until(lambda: _ids(live, "光伏") == {kept.id, added.id})
-            during["drained"] = _wait_until(lambda: indexer.pending_count(db.session, live) == 0)
+            during["indexed"] = wait_until(lambda: _ids(live, "光伏") == {kept.id, added.id})
+            during["drained"] = wait_until(lambda: indexer.pending_count(db.session, live) == 0)
 
         before = read_pointer(live.folder, CURRENT)
         assert rebuilder.rebuild(docs(), catch_up=_catch_up) == 2
@@ -74,14 +66,14 @@ def test_a_rebuild_while_the_indexer_runs_switches_and_keeps_the_changes_made_me
         assert after != before and not (live.folder / BUILDING).exists()
         # The changes made during the build are in the new generation, searched by both processes.
         assert _ids(rebuilder, "光伏") == {kept.id, during["added"]}
-        assert _wait_until(lambda: live.stats()["folder"] == after)
+        assert wait_until(lambda: live.stats()["folder"] == after)
         assert _ids(live, "光伏") == {kept.id, during["added"]}
         # The old generation is gone; the indexer now writes the new one.
         assert sorted(p.name for p in live.folder.glob("gen-*")) == [after]
         assert not (live.folder / "index").exists()  # the layout before generations, replaced
         later = make(title="光伏运维", publish=True)
         db.session.commit()
-        assert _wait_until(lambda: later.id in _ids(rebuilder, "光伏"))
+        assert wait_until(lambda: later.id in _ids(rebuilder, "光伏"))
     finally:
         runtime.stop()
 

@@ -5,7 +5,6 @@ out of order (PostgreSQL) are not stepped over. On SQLite and PostgreSQL alike (
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,18 +26,7 @@ from search.changelog import Position, advance, later
 from search.models import SearchReplica
 from tests.catalog.helpers import make
 from tests.conftest import TEST_DATABASE_URL, _config
-
-DEADLINE_S = 30.0
-
-
-def _wait_until(condition, seconds: float = DEADLINE_S) -> bool:
-    """Poll `condition` until it holds or a generous deadline passes (a busy machine is slow, not wrong)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -100,11 +88,11 @@ def test_a_change_through_host_a_is_searchable_on_host_b(app, db, host):
     try:
         resource = make(title="中式烹调师", publish=True)
         db.session.commit()  # through host A
-        assert _wait_until(lambda: _ids(other, "烹调") == {resource.id})
-        assert _wait_until(lambda: _ids(app, "烹调") == {resource.id})
+        assert wait_until(lambda: _ids(other, "烹调") == {resource.id})
+        assert wait_until(lambda: _ids(app, "烹调") == {resource.id})
         service.unpublish(db.session, SYSTEM, resource, "下架")
         db.session.commit()
-        assert _wait_until(lambda: _ids(other, "烹调") == set())
+        assert wait_until(lambda: _ids(other, "烹调") == set())
     finally:
         runtime_a.stop()
         runtime_b.stop()
@@ -132,8 +120,8 @@ def test_a_host_stopped_while_changes_are_made_catches_up_when_it_starts_again(a
     assert indexer.pending_count(db.session, restarted.extensions["search"]) > 0  # what it missed waits for it
     runtime = _runtime(restarted)
     try:
-        assert _wait_until(lambda: _ids(restarted, "焊工") == {kept.id, added.id})
-        assert _wait_until(lambda: replicas.replica_ready(restarted))
+        assert wait_until(lambda: _ids(restarted, "焊工") == {kept.id, added.id})
+        assert wait_until(lambda: replicas.replica_ready(restarted))
     finally:
         runtime.stop()
     assert _ids(restarted, "新版") == {kept.id}
