@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from app.accounts import scope
 from app.accounts.models import Organisation, Role
 from app.db import utcnow
+from app.extensions import db
+from app.sharedparts import SharedParts, _watch
 
 # The desks, in the order the page shows them; departments' staff (评审, who select institutions) hold
 # union_staff at their department, so they are the union desk's reviewers.
@@ -181,9 +183,6 @@ def total(session: Session, user: Any) -> int:
 
 def init_app(app: Flask) -> None:
     """After the domains registered their queues: keep the navigation's counts, watching the queues' tables."""
-    from app.extensions import db
-    from app.sharedparts import SharedParts, _watch
-
     tables = tuple(sorted({t for q in queues(app) for t in q.tables} | {"memberships"}))
     ttl = min(float(app.config["SHARED_PARTS_SECONDS"]), TOTAL_SECONDS)
     kept = SharedParts(Path(app.config["DATA_DIR"]) / "cache" / "desk.generation", ttl, tables)
