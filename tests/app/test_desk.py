@@ -195,3 +195,25 @@ def test_the_navigation_count_follows_a_handled_item(app, client, auth):
         asset.status = AssetStatus.cancelled
         db.session.commit()
     assert 'data-desk-link>工作台</a>' in client.get("/me").get_data(as_text=True)
+
+
+def test_an_enterprise_desk_holds_its_own_returned_resources_and_failed_uploads(app, desk_db):
+    _institution_work(app, factories.INSTITUTION, "甲")
+    resource = make(factories.ENTERPRISE, title="企业的课")
+    catalog_service.submit(db.session, SYSTEM, resource)
+    catalog_service.review(db.session, SYSTEM, resource, "return", "请补充")
+    _failed_asset(factories.ENTERPRISE, "企业的视频.mp4")
+    company = staff("enterprise_staff")
+    [own] = desk.desk_for(db.session, company)
+    assert own.role == Role.enterprise_staff
+    assert {q.queue.key: q.waiting.count for q in own.queues} == {"catalog.returned": 1, "media.failed": 1}
+    assert sorted(i.title for i in own.items) == ["企业的视频.mp4", "企业的课"]
+    assert [i.url for i in own.items if i.key == "catalog.returned"] == [f"/catalog/manage/{resource.id}"]
+
+
+def test_a_site_admin_has_the_admin_desk(app, client, auth):
+    auth.as_role("admin")
+    [role] = client.get("/api/v1/me/desk").get_json()["roles"]
+    assert role["role"] == "admin" and {"catalog.review", "credits.recognition", "programme.verify"} <= {
+        q["key"] for q in role["queues"]}
+    assert client.get("/desk").status_code == 200
