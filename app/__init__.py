@@ -23,6 +23,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # outbox registers its table when imported, jobs its two
     from app import (  # noqa: F401
         config,
+        desk_views,
         errors,
         i18n,
         jobs,
@@ -73,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         if init is not None:
             init(app)  # each domain package wires its own blueprints, CLI groups and hooks
     jobs.init_app(app)  # after the domains: it runs the duties they registered
+    desk_views.init_app(app)  # after the domains: it counts the queues they registered
     limits.init_app(app)  # after every blueprint: it wraps the views it limits
     proxy.init_app(app)  # last: the outermost WSGI layer reads X-Forwarded-* before anything else
 

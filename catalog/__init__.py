@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     from app import pagecache
     from catalog import api, manage_views, models, union_views, views  # noqa: F401
     from catalog import demo as catalog_demo
+    from catalog import desk as catalog_desk
     from catalog.cli import catalog_cli
     from catalog.counters import ViewCounter
     from catalog.web import api_bp, bp, oai_bp
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(oai_bp)
     app.cli.add_command(catalog_cli)
+    catalog_desk.register(app)
     app.extensions["catalog_views"] = ViewCounter()
     pagecache.cacheable(app, "catalog.index", "catalog.all_resources", "catalog.category")
     app_demo.register(app, "catalog", lambda session, options: catalog_demo.load(session, options.ready_media))

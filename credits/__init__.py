@@ -12,6 +12,7 @@ from app import demo as app_demo
 from app import events
 from credits import api, awards, models, views  # noqa: F401 - models registers the tables
 from credits import demo as credits_demo
+from credits import desk as credits_desk
 
 
 def init_app(app: Flask) -> None:
@@ -19,5 +20,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     events.subscribe(events.RESOURCE_COMPLETED, awards.on_resource_completed)
     awards.register()
+    credits_desk.register(app)
     # pathways, a conversion row, a recognition request to review
     app_demo.register(app, "credit bank", lambda session, options: credits_demo.load(session))

@@ -15,10 +15,12 @@ def init_app(app: Flask) -> None:
     from catalog import service as catalog_service
     from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
     from media import demo as media_demo
+    from media import desk as media_desk
     from media.cli import media_cli
     from media.readiness import storage_ready
 
     tasks.register()
+    media_desk.register(app)
     readiness.register("storage", storage_ready)  # /readyz
     catalog_service.register_media_check(lessons.not_ready)  # nothing unplayable is submitted or published
     app.register_blueprint(tus_views.bp)

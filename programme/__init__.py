@@ -15,6 +15,7 @@ def init_app(app: Flask) -> None:
     # first, nothing at import time). The models modules register the tables on Base.metadata.
     from app import demo as app_demo
     from programme import demo as programme_demo
+    from programme import desk as programme_desk
     from programme import menu, web  # noqa: F401
     from programme.admissions import api as admissions_api  # noqa: F401
     from programme.admissions import models as admissions_models  # noqa: F401
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.staff_bp)
     app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)
+    programme_desk.register(app)
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))

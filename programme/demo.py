@@ -90,7 +90,10 @@ def load(session: Session) -> dict[str, int]:
     claim = subsidies.claim(session, colleague, record, "senior_worker", number, "浙江省人力资源和社会保障厅",
                             attained_on=today)
     subsidies.decide(session, SYSTEM, claim, True)  # rests on the HR department's record, which agrees
+    # 王建国 also applies for 杭职院's 专科; 西湖区 has verified it, so it waits on the institution's desk (工作台)
+    second = applications.apply(session, colleague, offerings[0], today)
+    applications.verify(session, SYSTEM, second, True)
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330000"), "institutions", today)
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330106"), "admissions", today)
     session.flush()
-    return {"programme_plans": 1, "programme_offerings": len(offerings), "programme_applications": 1}
+    return {"programme_plans": 1, "programme_offerings": len(offerings), "programme_applications": 2}

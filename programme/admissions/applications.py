@@ -192,3 +192,8 @@ def for_institutions(session: Session, institutions: list[Organisation]) -> list
         Offering.institution_id.in_([i.id for i in institutions]),
         Application.status.in_((AppStatus.verified, AppStatus.admitted, AppStatus.enrolled)))
         .order_by(Application.id)))
+
+
+def to_admit(session: Session, institutions: list[Organisation]) -> list[Application]:
+    """Verified applications waiting for the institution's admission decision (the staff desk counts these)."""
+    return [a for a in for_institutions(session, institutions) if a.status == AppStatus.verified]

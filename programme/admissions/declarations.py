@@ -122,3 +122,8 @@ def pending(session: Session, plan: Plan) -> list[Offering]:
     return list(session.scalars(select(Offering).where(Offering.plan_id == plan.id,
                                                        Offering.status == OfferingStatus.declared)
                                 .order_by(Offering.id)))
+
+
+def to_review(session: Session, actor: User, plan: Plan) -> list[Offering]:
+    """The declarations of `plan` the actor may select (the review page and the staff desk list these)."""
+    return [o for o in pending(session, plan) if can(actor, "offering.review", o)]

@@ -104,7 +104,7 @@ def quota_table(code: str):
 @login_required
 def review_queue():
     me, plan = user(), plans.chosen(db.session, year_arg())
-    items = [o for o in declarations.pending(db.session, plan) if can(me, "offering.review", o)]
+    items = declarations.to_review(db.session, me, plan)
     return render_template("programme/review.html", plan=plan, items=items)
 
 
