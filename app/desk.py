@@ -28,7 +28,7 @@ from app.accounts import scope
 from app.accounts.models import Organisation, Role
 from app.db import utcnow
 from app.extensions import db
-from app.sharedparts import SharedParts, _watch
+from app.sharedparts import SharedParts, watch_writes
 
 # The desks, in the order the page shows them; departments' staff (评审, who select institutions) hold
 # union_staff at their department, so they are the union desk's reviewers.
@@ -188,4 +188,4 @@ def init_app(app: Flask) -> None:
     kept = SharedParts(Path(app.config["DATA_DIR"]) / "cache" / "desk.generation", ttl, tables)
     app.extensions["desk_totals"] = kept
     with app.app_context():
-        _watch(db.engine, kept, "desk")
+        watch_writes(db.engine, kept, "desk")

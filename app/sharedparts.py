@@ -137,7 +137,7 @@ def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
-def _watch(engine: Engine, parts: SharedParts, name: str) -> None:
+def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
     dirty, again = f"{name}_dirty", f"{name}_again"
 
@@ -186,5 +186,5 @@ def init_app(app: Flask) -> None:
                else ("layout", template, static))
         return shared(key, lambda: Markup(render_template(template)))  # noqa: S704 - as above
     with app.app_context():
-        _watch(db.engine, parts, "sharedparts")
-        _watch(db.engine, users, "accounts")
+        watch_writes(db.engine, parts, "sharedparts")
+        watch_writes(db.engine, users, "accounts")
