@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -54,8 +53,7 @@ class Outcome:
     refused: list[Refused] = field(default_factory=list)
 
     def summary(self) -> str:
-        return ngettext("已处理%(num)d项。", "已处理%(num)d项。", len(self.done)) if self.done else \
-            _("没有处理任何一项。")
+        return _("已处理%(n)d项。", n=len(self.done)) if self.done else _("没有处理任何一项。")
 
     def refusals(self) -> list[str]:
         """One line per refused item, for the page: "《名称》：原因"."""

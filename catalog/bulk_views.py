@@ -5,6 +5,7 @@ needed); the page comes back with how many were done and each refused item with 
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import login_required
 
 from app.extensions import db
@@ -17,7 +18,7 @@ from catalog.web import bp
 
 @bp.post("/review/bulk")
 @login_required
-def review_bulk():
+def review_bulk() -> ResponseReturnValue:
     user = current_user_or_none()
     form = request.form
     settle_bulk(lambda: bulk.review_many(db.session, user, form.getlist("ids"), form.get("decision", ""),
@@ -28,7 +29,7 @@ def review_bulk():
 
 @bp.post("/u/<code>/edit/bulk")
 @login_required
-def union_edit_bulk(code: str):
+def union_edit_bulk(code: str) -> ResponseReturnValue:
     org, catalog = _catalog_for(code)
     user = current_user_or_none()
     if catalog is None:
