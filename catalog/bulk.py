@@ -22,7 +22,8 @@ ENTRY_ACTIONS = {"hide": "hide", "show": "unhide"}
 
 def _resources(session: Session, actor: Any, refs: list[str]) -> list[bulk.Item[Resource]]:
     found = {r.id: r for r in session.scalars(select(Resource).where(Resource.id.in_([int(i) for i in refs]))
-                                              .options(selectinload(Resource.provider)))}
+                                              .options(selectinload(Resource.provider), selectinload(Resource.lessons),
+                                                       selectinload(Resource.categories)))}  # what review checks
     items = []
     for ref in refs:
         resource = found.get(int(ref))
