@@ -10,6 +10,7 @@ from app.accounts.policy import SYSTEM
 from app.extensions import db
 from catalog import service, union_catalogs
 from tests.catalog.helpers import make
+from tests.e2e.test_quality import check_page
 
 pytestmark = pytest.mark.browser
 
@@ -35,8 +36,7 @@ def _fits(page) -> None:
 def test_union_reviews_and_publishes_in_bulk_then_hides_an_entry(page, login, submitted):
     crane, electric, welding = submitted
     login("union_staff", "330100")
-    page.goto("/catalog/review")
-    _fits(page)
+    check_page(page, "/catalog/review")  # phone checks: width, text and tap target sizes, axe
     page.locator(f'input[name="ids"][value="{crane}"]').check()
     page.locator(f'input[name="ids"][value="{electric}"]').check()
     expect(page.get_by_text("已选2项")).to_be_visible()
@@ -55,8 +55,7 @@ def test_union_reviews_and_publishes_in_bulk_then_hides_an_entry(page, login, su
     expect(page.get_by_text("电工安全操作").first).to_be_visible()
     _fits(page)
 
-    page.goto("/catalog/u/330100/edit")
-    _fits(page)
+    check_page(page, "/catalog/u/330100/edit")
     page.get_by_label("选择 电工安全操作").check()
     page.get_by_role("button", name="隐藏所选").click()
     expect(page.get_by_text("已处理1项。")).to_be_visible()
@@ -69,3 +68,24 @@ def test_union_reviews_and_publishes_in_bulk_then_hides_an_entry(page, login, su
     page.goto(f"/catalog/r/{electric}")  # hidden from the union's catalog, still published in the open directory
     expect(page.get_by_role("heading", name="电工安全操作")).to_be_visible()
     assert page.js_errors == [] and page.outside_requests == []
+
+
+def test_institution_reruns_failed_transcodes_in_bulk(app, page, login):
+    from media.models import AssetStatus, MediaAsset
+    from tests import factories
+
+    with app.app_context():
+        org_id = organisations.get_by_code(db.session, factories.INSTITUTION).id
+        for title in ("第一课.mp4", "第二课.mp4"):
+            asset = MediaAsset(org_id=org_id, title=title, status=AssetStatus.failed, error="转码失败")
+            db.session.add(asset)
+            db.session.flush()
+            asset.source_key = f"assets/{asset.id}/source.mp4"
+        db.session.commit()
+    login("institution_staff")
+    check_page(page, "/media/failed")
+    page.get_by_role("button", name="全选").click()
+    page.get_by_role("button", name="重新转码所选").click()
+    expect(page.get_by_text("已处理2项。")).to_be_visible()
+    expect(page.get_by_text("没有转码失败的视频。")).to_be_visible()
+    _fits(page)
