@@ -71,6 +71,8 @@ def parse_ids(values: Iterable[Any], *, numeric: bool = True) -> list[str]:
                           fields={"ids": _("选择的条目有误，请刷新页面后重新选择。")})
         if text:
             seen[text[:600]] = None
+        if len(seen) > MAX_ITEMS:
+            break
     if not seen:
         raise Invalid(_("请先勾选要处理的条目。"), code="nothing_selected", fields={"ids": _("请先勾选要处理的条目。")})
     if len(seen) > MAX_ITEMS:
