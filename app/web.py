@@ -83,3 +83,27 @@ def settle_import(imported: int, message: str) -> bool:
     db.session.rollback()
     flash(_("文件中有错误，没有导入任何内容。请按下表修改后重新上传。"), "error")
     return False
+
+
+SHOWN_REFUSALS = 10  # flashes live in the session cookie: name the first few refused items, count the rest
+
+
+def settle_bulk(step: Callable[[], Any]) -> Any:
+    """A bulk form's service call (app/bulk.py): commit what was done and flash how many, then each refused item
+    with its reason; a refused selection (nothing chosen, too many, bad ids) is rolled back and flashed. Returns
+    the outcome, or None when the selection was refused."""
+    try:
+        outcome = step()
+    except Invalid as err:
+        show_invalid(err)
+        return None
+    db.session.commit()
+    flash(outcome.summary(), "success" if outcome.done else "error")
+    lines = outcome.refusals()
+    if lines:
+        flash(_("以下%(n)d项没有处理：", n=len(lines)), "error")
+        for line in lines[:SHOWN_REFUSALS]:
+            flash(line, "error")
+        if len(lines) > SHOWN_REFUSALS:
+            flash(_("……另有%(n)d项没有处理。", n=len(lines) - SHOWN_REFUSALS), "error")
+    return outcome

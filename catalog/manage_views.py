@@ -11,6 +11,7 @@ from flask_login import login_required
 
 from app import stores
 from app.accounts import organisations, scope
+from app.accounts.models import User
 from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
@@ -18,7 +19,7 @@ from app.tabular import TableLimits
 from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
-from catalog.models import Resource
+from catalog.models import Resource, UnionCatalog
 from catalog.web import bp, form_values, menu
 
 
@@ -197,11 +198,11 @@ def import_page():
 @login_required
 def review_queue():
     user = current_user_or_none()
-    catalog = _own_catalog(user)
+    catalog = own_catalog(user)
     return render_template("catalog/review.html", queue=service.review_queue(db.session, user), catalog=catalog)
 
 
-def _own_catalog(user):
+def own_catalog(user: User | None) -> UnionCatalog | None:
     for org in scope.orgs_of(user, action="catalog.edit"):
         found = union_catalogs.catalog_of(db.session, org)
         if found is not None:
@@ -222,7 +223,7 @@ def review(resource_id: int):
         else:  # the service refuses any other decision than these
             service.review(db.session, user, item, decision, request.form.get("comment", ""))
             section_id = request.form.get("section_id", type=int)
-            catalog = _own_catalog(user)
+            catalog = own_catalog(user)
             if decision == "select" and section_id and catalog is not None:
                 union_catalogs.add_resource(db.session, user, catalog, section_id, item.id)
         return {"select": _("已遴选发布。"), "return": _("已退回修改。"), "unpublish": _("已下架。")}[decision]

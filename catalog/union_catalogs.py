@@ -274,14 +274,25 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
     elif action in ("unpin", "unhide", "remove"):
         if item is None:
             raise NotFound(_("目录条目不存在。"))
+        if action == "unhide" and not item.hidden:
+            raise Conflict(_("这一条没有被隐藏。"), code="not_hidden")
         if action == "unpin":
             item.pinned = False
+        elif action == "unhide" and item.key not in _inherited_keys(session, catalog, section):
+            item.hidden = False  # our own entry, hidden: shown again (dropping the row would lose it)
         else:
             section.items.remove(item)
             session.delete(item)
     else:
         raise Invalid(_("不支持的操作。"), code="bad_action")
     _touch(session, catalog)
+
+
+def _inherited_keys(session: Session, catalog: UnionCatalog, section: CatalogSection) -> set[str]:
+    """The keys a section shows from the parent's section (before this level hides any)."""
+    sections, items = _load(session, [c.id for c in _chain(catalog)])
+    source = section.source_section_id
+    return {e.key for e in _effective(source, sections, items, {})} if source in sections else set()
 
 
 def _item_for_key(key: str, position: int) -> CatalogItem:

@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     from app.extensions import csrf
     from app.observability import readiness
     from catalog import service as catalog_service
-    from media import api, lessons, models, tasks, tus_views, views  # noqa: F401 - models registers the tables
+    from media import api, bulk_views, lessons, models, tasks, tus_views, views  # noqa: F401 - models: the tables
     from media import demo as media_demo
     from media import desk as media_desk
     from media.cli import media_cli

@@ -301,6 +301,15 @@ def can(user: User | None, action: str, target: Any = None) -> bool:
     return bool(rule(user, target))
 
 
+def conflicted(user: Any, action: str, target: Any) -> bool:
+    """The user is refused `action` on `target` because it is their own (CONFLICTS), whatever their roles: lets a
+    page say why (bulk actions name each refused item with its reason)."""
+    if user is SYSTEM or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    conflict = CONFLICTS.get(action)
+    return conflict is not None and target is not None and bool(conflict(user, target))
+
+
 def require(user: User | None, action: str, target: Any = None) -> None:
     if not can(user, action, target):
         raise Forbidden(str(_l("您没有权限进行此操作。")), code="forbidden")

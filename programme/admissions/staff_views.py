@@ -17,7 +17,8 @@ from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
-from programme.admissions import applications, declarations, plans, quotas
+from app.web import settle_bulk
+from programme.admissions import applications, bulk, declarations, plans, quotas
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
 from programme.web import acted, day, failed, number, staff_bp, year_arg
@@ -132,6 +133,14 @@ def verify(application_id: int):
                                       request.form.get("decision") == "approve", request.form.get("note", "")),
           _("已保存审核结果。"))
     return redirect(url_for(".verify_queue"))
+
+
+@staff_bp.post("/applications/verify")
+@login_required
+def verify_bulk():
+    settle_bulk(lambda: bulk.verify_many(db.session, user(), request.form.getlist("ids"),
+                                         request.form.get("decision") == "approve", request.form.get("note", "")))
+    return redirect(url_for(".verify_queue"), 303)
 
 
 @staff_bp.route("/admissions")

@@ -91,6 +91,7 @@ GET = {
     # media: uploads and unpublished media belong to the uploading organisation
     "media.upload_page": ("/media/upload", row(403, A=302, I=200, E=200, C=200, T=200, P=200)),
     # someone else's asset is "not found"; the city and province unions above the institution oversee it
+    "media.failed": ("/media/failed", row(200, A=302, W=403)),  # failed transcodes, to re-run in bulk
     "media.asset_page": ("/media/assets/{asset}", row(404, A=302, I=200, T=200, P=200, D=200)),
     "media_api.status": ("/api/v1/media/{asset}", row(404, I=200, T=200, P=200, D=200)),
     "media_files.public": ("/media/{asset}/master.m3u8", row(404)),
