@@ -1,5 +1,6 @@
 """Media's queue on the staff desk (app/desk.py): the organisation's uploads whose transcode failed, each one
-tap from its page, where 重新转码 or 删除 settles it."""
+tap from its page, where 重新转码 or 删除 settles it; the queue is the page of failed uploads
+(media/bulk_views.py), where many are queued again at once."""
 
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from sqlalchemy.orm import Session
 
 from app import desk
 from app.accounts.models import Role
-from media import service
+from media import bulk
 
 
 def failed(session: Session, user: Any) -> desk.Waiting:
     return desk.Waiting.of(desk.Item(a.title or f"#{a.id}", a.org.name, a.updated_at,
                                      url_for("media.asset_page", asset_id=a.id))
-                           for a in service.failed_assets(session, user))
+                           for a in bulk.failed_assets(session, user))
 
 
 def register(app: Flask) -> None:
     desk.register(app, desk.Queue(
         "media.failed", _l("转码失败的音视频"), (Role.institution_staff, Role.enterprise_staff, Role.union_staff),
-        failed, lambda: url_for("media.upload_page"), ("media_assets",)))
+        failed, lambda: url_for("media.failed"), ("media_assets",)))

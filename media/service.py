@@ -266,13 +266,3 @@ def assets_of(session: Session, actor: Any, limit: int = 20) -> list[MediaAsset]
     return list(session.scalars(select(MediaAsset).where(MediaAsset.org_id.in_(orgs))
                                 .order_by(MediaAsset.id.desc()).limit(limit)))
 
-
-def failed_assets(session: Session, actor: Any) -> list[MediaAsset]:
-    """Uploads of the user's organisations whose transcode failed, oldest failure first: each waits for a retry
-    or a delete on its page (the staff desk counts them)."""
-    orgs = scope.org_ids_of(actor, action="media.upload")
-    if not orgs:
-        return []
-    return list(session.scalars(select(MediaAsset).where(MediaAsset.org_id.in_(orgs),
-                                                         MediaAsset.status == AssetStatus.failed)
-                                .order_by(MediaAsset.updated_at, MediaAsset.id)))

@@ -15,7 +15,7 @@ from app.accounts.policy import SYSTEM, orgs_for
 from app.extensions import db
 from catalog import service as catalog_service
 from credits import recognition
-from media import service as media_service
+from media import bulk as media_bulk
 from media.models import AssetStatus, MediaAsset
 from programme.admissions import applications, declarations, plans
 from programme.admissions.declarations import OfferingInput
@@ -42,7 +42,7 @@ def desk_db(app, db):
 
 def _failed_asset(code: str, title: str) -> MediaAsset:
     asset = MediaAsset(org_id=org(code).id, title=title, status=AssetStatus.failed, error_code="media_broken",
-                       error="无法读取")
+                       error="无法读取", source_key=f"sources/{title}")
     db.session.add(asset)
     db.session.flush()
     return asset
@@ -78,7 +78,7 @@ def test_institution_desk_counts_its_queues_and_never_another_institutions(app, 
 
     counts = _counts(mine)
     assert counts["credits.recognition"] == len(recognition.queue(db.session, mine)) == 1
-    assert counts["catalog.returned"] == 1 and counts["media.failed"] == len(media_service.failed_assets(
+    assert counts["catalog.returned"] == 1 and counts["media.failed"] == len(media_bulk.failed_assets(
         db.session, mine)) == 1
     assert counts["programme.admit"] == len(applications.to_admit(db.session, orgs_for(mine, Role.institution_staff)))
     assert counts["programme.admit"] == 1
@@ -192,7 +192,7 @@ def test_the_navigation_count_follows_a_handled_item(app, client, auth):
     with app.app_context():
         asset = db.session.scalar(select(MediaAsset).where(MediaAsset.title == "坏视频.mp4"))
         assert asset is not None
-        asset.status = AssetStatus.cancelled
+        asset.status = AssetStatus.queued  # 重新转码
         db.session.commit()
     assert 'data-desk-link>工作台</a>' in client.get("/me").get_data(as_text=True)
 
