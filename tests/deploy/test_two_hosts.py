@@ -259,9 +259,11 @@ def test_the_province_set_up_loses_nothing_acknowledged(database, redis_url, s3_
         restarted = len(_served(log, "POST", "/api/v1/progress"))
         marks.append(("host B back", time.monotonic()))
 
-        ended = _wait(lambda: (row := _job(app, asset_id))["asset"] in ("ready", "failed") and row, 120,
-                      "the transcode ends")
-        assert (ended["asset"], ended["job"], ended["attempts"]) == ("ready", "succeeded", 2)
+        # the job's end (the asset is marked ready first, in a commit of its own)
+        ended = _wait(lambda: (row := _job(app, asset_id))["job"] in ("succeeded", "failed", "cancelled") and row,
+                      120, "the transcode ends")
+        # the killed claim, then the survivor's (a third only if this loaded machine delayed a heartbeat by STALE_S)
+        assert (ended["asset"], ended["job"], ended["attempts"] >= 2) == ("ready", "succeeded", True), ended
         assert f":{survivor.worker.pid}:" in ended["worker"]  # the other worker took the job over and finished it
         marks.append(("transcoded", time.monotonic()))
 
