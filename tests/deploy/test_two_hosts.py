@@ -205,7 +205,7 @@ def _host_files(host: hosts.Host) -> list[Path]:
             and (media in p.parents or p.suffix.lower() in MEDIA_SUFFIXES)]
 
 
-def test_the_province_set_up_loses_nothing_acknowledged(database, redis_url, s3_server, tmp_path):
+def test_the_province_set_up_loses_nothing_acknowledged(redis_url, s3_server, database, tmp_path):
     started = time.monotonic()
     app, people, ids = _people(database, tmp_path / "setup")
     prefix = f"two-hosts-{os.urandom(4).hex()}"
