@@ -29,6 +29,7 @@ from media.validation import check_media
 
 TRANSCODE = "media.transcode"
 CLEANUP = "media.cleanup"
+SCRATCH = "media.scratch"  # the stray work folders of the host it runs on: in every runtime
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The media jobs: transcode one asset, and the periodic clean-up of expired uploads and stray work folders.
+"""The media jobs: transcode one asset, and the periodic clean-up of expired uploads and stray work folders
+(the latter on every host: each has its own scratch folder).
 
 Both are idempotent. A transcode that ran before (fully or half) starts over in a fresh work folder and
 only a complete ladder is moved into place, under a new output key, in one rename; the database then
@@ -25,7 +26,7 @@ from app.extensions import db
 from app.observability import metrics
 from media import dedup, ffmpeg, lessons, pending_files, tus
 from media.models import AssetStatus, MediaAsset, Rendition, RenditionKind
-from media.service import CLEANUP, TRANSCODE, MediaSettings
+from media.service import CLEANUP, SCRATCH, TRANSCODE, MediaSettings
 from media.transcode import Result, transcode
 from media.validation import check_media
 
@@ -134,20 +135,37 @@ def transcode_ended(session: Session, job: jobs.Job) -> None:
 
 
 def run_cleanup(ctx: jobs.JobContext | jobs.DutyContext) -> None:
-    """Both a job kind (run once on demand) and a recurring duty (every hour, one runtime at a time)."""
+    """Expired uploads (shared: the database and the bucket), then this host's stray work folders. Both a job kind
+    (run once on demand) and a recurring duty (every hour, one runtime at a time across the hosts)."""
     settings = MediaSettings.of(current_app)
     removed = tus.remove_expired(db.session, settings.local, settings.bucket)
     db.session.commit()
+    stray = _remove_stray_work(settings)
+    if removed or stray:
+        log.info("media cleanup: %s expired uploads, %s stray work folders removed", removed, stray)
+
+
+def run_scratch_sweep(ctx: jobs.DutyContext) -> None:
+    """This host's stray work folders: what a process that died mid-work left in its own scratch folder (a killed
+    worker's transcode, a web process's tus PATCH body). Each host has its own folder, which only a runtime on that
+    host can see, so this duty runs in every runtime; the exclusive clean-up above runs on one host an hour."""
+    stray = _remove_stray_work(MediaSettings.of(current_app))
+    if stray:
+        log.info("media scratch: %s stray work folders removed", stray)
+
+
+def _remove_stray_work(settings: MediaSettings) -> int:
     stray = 0
     for folder in settings.local.tmp.iterdir():
         if folder.is_dir() and time.time() - folder.stat().st_mtime > WORK_DIR_MAX_AGE_S:
             shutil.rmtree(folder, ignore_errors=True)
             stray += 1
-    if removed or stray:
-        log.info("media cleanup: %s expired uploads, %s stray work folders removed", removed, stray)
+    return stray
 
 
 def register() -> None:
     jobs.register(TRANSCODE, run_transcode, on_end=transcode_ended, label=_l("视频转码"))
     jobs.register(CLEANUP, run_cleanup, label=_l("清理过期上传"))
     jobs.recurring(jobs.Duty(CLEANUP, run_cleanup, every_s=CLEANUP_EVERY_S, label=_l("清理过期上传")))
+    jobs.recurring(jobs.Duty(SCRATCH, run_scratch_sweep, every_s=CLEANUP_EVERY_S, exclusive=False,
+                             label=_l("清理本机临时文件")))

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.hosts import NGINX_BIN
+
 SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "qiuxue.conf"
-NGINX = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()),
-                                      None)
+NGINX = NGINX_BIN
 
 pytestmark = [
     pytest.mark.skipif(NGINX is None, reason="no nginx on this machine (Debian package `nginx`; .ci/system-deps)"),
