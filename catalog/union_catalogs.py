@@ -206,10 +206,22 @@ def move_section(session: Session, actor: Any, catalog: UnionCatalog, section_id
 
 
 def delete_section(session: Session, actor: Any, catalog: UnionCatalog, section_id: int) -> None:
+    """Delete a section and its items. Sections of lower catalogs that followed it become sections of their own:
+    they keep what they added or pinned, and drop their tombstones, which now hide nothing.
+
+    Only the collection loses the section (delete-orphan deletes it and its items at flush): also calling
+    session.delete() made SQLAlchemy autoflush the orphan while cascading, then fail the flush (a 500)."""
     require(actor, "catalog.edit", catalog.org)
     section = _section_of(session, catalog, section_id)
+    followers = list(session.scalars(select(CatalogSection).where(CatalogSection.source_section_id == section.id)))
+    for follower in followers:
+        follower.source_section_id = None
+        follower.catalog.updated_at = utcnow()
+        for tombstone in [i for i in follower.items if i.hidden]:
+            follower.items.remove(tombstone)
     catalog.sections.remove(section)
-    session.delete(section)
+    for position, rest in enumerate(sorted(catalog.sections, key=lambda s: (s.position, s.id))):
+        rest.position = position
     _touch(session, catalog)
 
 
@@ -261,16 +273,13 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
     require(actor, "catalog.edit", catalog.org)
     section = _section_of(session, catalog, section_id)
     item = _key_item(section, key)
-    if action == "pin":
+    if action in ("pin", "hide"):
         if item is None:
             item = _item_for_key(key, len(section.items))
+            if key.startswith("u"):  # a link pinned or hidden here keeps its name
+                item.link_title = next((e.link_title for e in _inherited(session, catalog, section) if e.key == key), "")
             section.items.append(item)
-        item.pinned, item.hidden = True, False
-    elif action == "hide":
-        if item is None:
-            item = _item_for_key(key, len(section.items))
-            section.items.append(item)
-        item.hidden, item.pinned = True, False
+        item.pinned, item.hidden = action == "pin", action == "hide"
     elif action in ("unpin", "unhide", "remove"):
         if item is None:
             raise NotFound(_("目录条目不存在。"))
@@ -278,21 +287,22 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
             raise Conflict(_("这一条没有被隐藏。"), code="not_hidden")
         if action == "unpin":
             item.pinned = False
-        elif action == "unhide" and item.key not in _inherited_keys(session, catalog, section):
+        elif action == "unhide" and item.key not in {e.key for e in _inherited(session, catalog, section)}:
             item.hidden = False  # our own entry, hidden: shown again (dropping the row would lose it)
         else:
-            section.items.remove(item)
-            session.delete(item)
+            section.items.remove(item)  # delete-orphan deletes it at flush
     else:
         raise Invalid(_("不支持的操作。"), code="bad_action")
     _touch(session, catalog)
 
 
-def _inherited_keys(session: Session, catalog: UnionCatalog, section: CatalogSection) -> set[str]:
-    """The keys a section shows from the parent's section (before this level hides any)."""
+def _inherited(session: Session, catalog: UnionCatalog, section: CatalogSection) -> list[Entry]:
+    """The entries a section shows from the parent's section (before this level hides any)."""
+    if section.source_section_id is None:
+        return []
     sections, items = _load(session, [c.id for c in _chain(catalog)])
     source = section.source_section_id
-    return {e.key for e in _effective(source, sections, items, {})} if source in sections else set()
+    return _effective(source, sections, items, {}) if source in sections else []
 
 
 def _item_for_key(key: str, position: int) -> CatalogItem:

@@ -1,0 +1,107 @@
+"""Issue 22.5: every staff page on a 360 px phone, filled with the demo data `make run` loads (tables with rows,
+long reports), for each staff role — the institution, the unions at province, city and county level, the
+enterprise and the site admin: nothing wider than the phone (tables become cards, filters fold into a 筛选 sheet),
+and the reports page shorter than 2,000 px before its details are opened."""
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app import demo as app_demo
+from app.extensions import db
+from app.timefmt import beijing_today
+
+pytestmark = pytest.mark.browser
+
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .slice(-3).map(el => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))"""
+
+
+def _ids(app) -> dict[str, int]:
+    """The demo rows whose pages take an id."""
+    from catalog.models import Resource, ResourceKind
+    from catalog.service import EDITABLE
+    from media.models import MediaAsset
+    from programme.money.models import SubsidyClaim
+
+    with app.app_context():
+        app_demo.load(db.session)
+        db.session.commit()
+        resource = db.session.scalars(select(Resource).where(  # one it may still edit, with its lessons
+            Resource.provider.has(code="INST-HZVTC"), Resource.status.in_(EDITABLE))
+            .order_by(Resource.kind != ResourceKind.course, Resource.id)).first()
+        asset = db.session.scalars(select(MediaAsset).where(MediaAsset.org_id == resource.provider_id)).first()
+        claim = db.session.scalars(select(SubsidyClaim)).first()
+        return {"resource": resource.id, "asset": asset.id, "claim": claim.id}
+
+
+def _pages(ids: dict[str, int]) -> dict[str, list[str]]:
+    """The demo accounts' staff pages, by phone: site admin, province, city and county union, institution,
+    enterprise (app/demo.py ACCOUNTS)."""
+    year = beijing_today().year
+    union = ["/catalog/review", "/reports", "/programme/review", "/programme/verify", "/programme/subsidies",
+             "/programme/objections/review", "/programme/notices/new", "/enquiries/inbox",
+             "/credits/recognition/review", "/qr", "/surveys/quality", "/search/mine"]
+
+    def levels(code: str) -> list[str]:
+        return union + [f"/orgs/{code}", f"/orgs/{code}/audit", f"/catalog/u/{code}/edit", f"/reports/{code}",
+                        f"/programme/quotas/{code}"]
+
+    return {
+        "13900000001": ["/admin/jobs", "/catalog/admin/categories", "/search/synonyms", "/credits/conversions",
+                        "/catalog/province", "/orgs/330000", "/orgs/330000/audit", "/catalog/review", "/reports"],
+        "13900000002": levels("330000") + ["/programme/plans", f"/programme/plans/{year}/edit",
+                                           "/policy/edit", "/catalog/province"],
+        "13900000003": levels("330100"),
+        "13900000004": levels("330106") + [f"/programme/claims/{ids['claim']}/review"],
+        "13900000005": ["/catalog/manage", "/catalog/manage/new?org=INST-HZVTC", "/catalog/manage/import",
+                        f"/catalog/manage/{ids['resource']}", f"/catalog/manage/{ids['resource']}/lessons",
+                        f"/learning/r/{ids['resource']}/quiz/edit", "/media/upload", f"/media/assets/{ids['asset']}",
+                        "/programme/declare", "/programme/admissions", "/credits/pathways/manage",
+                        "/credits/recognition/review", "/learning/review/refusals", "/search/mine",
+                        "/surveys/provider/INST-HZVTC", "/orgs/INST-HZVTC", "/orgs/INST-HZVTC/audit", "/exchange"],
+        "13900000006": ["/catalog/manage", "/catalog/manage/new?org=ENT-XH-ELEC", "/media/upload", "/search/mine",
+                        "/orgs/ENT-XH-ELEC"],
+    }
+
+
+def _sign_in(page, phone: str) -> None:
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.get_by_label("手机号").fill(phone)
+    page.get_by_label("密码", exact=True).fill(app_demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url("/auth/login")
+
+
+def test_every_staff_page_fits_a_phone_and_the_report_folds(app, page):
+    pages = _pages(_ids(app))
+    wide = []
+    for phone, urls in pages.items():
+        _sign_in(page, phone)
+        for url in urls:
+            response = page.goto(url)
+            assert response.status == 200, (phone, url, response.status)
+            if page.evaluate("document.documentElement.scrollWidth") > 360:
+                wide.append((phone, url, page.evaluate(WIDEST)))
+    assert wide == []
+    # the reports page: the totals, then each chart folded, the filter in its 筛选 sheet
+    _sign_in(page, "13900000003")
+    for url in ("/reports/330000", "/reports/330100", "/reports/330106"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollHeight") < 2000, url
+    page.goto("/reports/330100")
+    expect(page.get_by_label("年度")).to_be_hidden()
+    page.locator("summary", has_text="筛选").click()
+    expect(page.get_by_label("年度")).to_be_visible()
+    chart = page.locator(".charts details").first
+    expect(chart.locator("svg").first).to_be_hidden()
+    chart.locator("summary").click()
+    expect(chart.locator("svg").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # a table become cards: each cell says which column it is
+    _sign_in(page, "13900000001")
+    page.goto("/admin/jobs")
+    expect(page.locator("table.table-cards td[data-label]").first).to_be_visible()
+    assert page.locator("table.table-cards thead").first.bounding_box()["height"] <= 1
