@@ -277,7 +277,8 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
         if item is None:
             item = _item_for_key(key, len(section.items))
             if key.startswith("u"):  # a link pinned or hidden here keeps its name
-                item.link_title = next((e.link_title for e in _inherited(session, catalog, section) if e.key == key), "")
+                item.link_title = next((e.link_title for e in _inherited(session, catalog, section)
+                                        if e.key == key), "")
             section.items.append(item)
         item.pinned, item.hidden = action == "pin", action == "hide"
     elif action in ("unpin", "unhide", "remove"):
