@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
+from app.richtext import render_markdown
 from catalog import categories, lessons, service, union_catalogs
 from catalog.demo_data import EXTERNAL, RESOURCES, UNPUBLISHED
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, ResourceStatus, Unit
@@ -34,8 +35,9 @@ def _duration(kind: ResourceKind, seed: int) -> int:
 
 
 def _description(summary: str, outline: list[str]) -> str:
-    items = "".join(f"<li>{title}</li>" for title in outline)
-    return f"<h3>简介</h3><p>{summary}</p><h3>你将学到</h3><ul>{items}</ul>"
+    """Markdown, as staff write it in the form."""
+    items = "\n".join(f"- {title}" for title in outline)
+    return f"### 简介\n\n{summary}\n\n### 你将学到\n\n{items}"
 
 
 def _lesson(title: str, kind: ResourceKind, seed: int, unit: Unit | None) -> Lesson:
@@ -75,7 +77,8 @@ def _create(session: Session, index: int, row: tuple[Any, ...]) -> Resource:
            "hours": str(hours), "teachers": teachers, "tags": tags, "external_url": EXTERNAL.get(title, ""),
            "licence": "CC BY-NC-SA 4.0"}
     resource = service.create_resource(session, SYSTEM, get_by_code(session, provider), raw)
-    resource.description_html = _description(summary, _add_lessons(resource, spec))
+    resource.description_md = _description(summary, _add_lessons(resource, spec))
+    resource.description_html = render_markdown(resource.description_md)
     resource.enrolment_count = (index * 7919) % 3000 + (500 if resource.credits else 0)
     session.flush()
     return resource

@@ -13,6 +13,7 @@ from app import stores
 from app.accounts import organisations, scope
 from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
+from app.richtext import legacy_source
 from app.extensions import db
 from app.tabular import TableLimits
 from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
@@ -45,7 +46,8 @@ def _commit_or_flash(step: Callable[[], str]) -> None:
 
 def _values_of(resource: Resource) -> dict:
     return {"title": resource.title, "kind": resource.kind.value, "summary": resource.summary,
-            "description": resource.description_html, "category": [c.code for c in resource.categories],
+            "description": resource.description_md or legacy_source(resource.description_html),
+            "category": [c.code for c in resource.categories],
             "industries": [i.industry.value for i in resource.industries],
             "audience": [a.audience.value for a in resource.audiences], "credits": f"{resource.credits:g}",
             "hours": f"{resource.hours:g}", "external_url": resource.external_url, "language": resource.language,

@@ -130,6 +130,8 @@ class Resource(Base):
     summary: Mapped[str] = mapped_column(Text, default="")                         # stable; plain text
     # stable; rich text already cleaned by app.sanitize on every write, safe to render as HTML
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # what staff wrote (Markdown, app/richtext.py); description_html is its rendering, so no page renders Markdown
+    description_md: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind, "resource_kind"))                  # stable
     status: Mapped[ResourceStatus] = mapped_column(_enum(ResourceStatus, "resource_status"),
                                                    default=ResourceStatus.draft)                     # stable
