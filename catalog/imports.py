@@ -116,8 +116,9 @@ def _insert(session: Session, actor: Any, provider: Organisation, chunk: list[Re
     ids = list(session.scalars(insert(Resource).returning(Resource.id, sort_by_parameter_order=True), [
         {"title": d.title, "kind": d.kind, "summary": d.summary, "description_html": d.description_html,
          "description_md": d.description_md, "status": status, "provider_id": provider.id, "credits": d.credits,
-         "hours": d.hours, "language": d.language, "licence": d.licence, "external_url": d.external_url, "cover_key": "",
-         "status_comment": "", "enrolment_count": 0, "view_count": 0, "created_by_id": getattr(actor, "id", None),
+         "hours": d.hours, "language": d.language, "licence": d.licence, "external_url": d.external_url,
+         "cover_key": "", "status_comment": "", "enrolment_count": 0, "view_count": 0,
+         "created_by_id": getattr(actor, "id", None),
          "created_at": now, "updated_at": now, "published_at": now if publish else None} for d in chunk]))
     tag_cache: dict[str, Tag] = {}
     tags = {name: tag for d in chunk for name, tag in zip(d.tags, tags_by_name(session, d.tags, tag_cache),

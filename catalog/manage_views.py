@@ -13,8 +13,8 @@ from app import stores
 from app.accounts import organisations, scope
 from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
-from app.richtext import legacy_source
 from app.extensions import db
+from app.richtext import legacy_source
 from app.tabular import TableLimits
 from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs

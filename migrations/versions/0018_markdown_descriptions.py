@@ -6,11 +6,10 @@ Revises: 0017_tus_multipart
 Create Date: 2026-12-03 11:20:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from app.richtext import legacy_source
-
 
 # revision identifiers, used by Alembic.
 revision = '0018_markdown_descriptions'

@@ -4,8 +4,6 @@
 // text box still works. Every visible word comes from the wrapper's data-* attributes (translated there).
 (function () {
   "use strict";
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
-
   function button(text, className) {
     var b = document.createElement("button");
     b.type = "button";
@@ -21,10 +19,11 @@
     var text;
     if (perLine) {
       var lineStart = value.lastIndexOf("\n", start - 1) + 1;
-      chosen = value.slice(lineStart, end) || placeholder;
-      text = chosen.split("\n").map(function (line) { return before + line; }).join("\n");
+      var lines = value.slice(lineStart, end);
+      text = (lines || placeholder).split("\n").map(function (line) { return before + line; }).join("\n");
       area.value = value.slice(0, lineStart) + text + value.slice(end);
-      area.setSelectionRange(lineStart + text.length, lineStart + text.length);
+      // an empty line gets the placeholder selected, so typing replaces it
+      area.setSelectionRange(lines ? lineStart + text.length : lineStart + before.length, lineStart + text.length);
     } else {
       text = before + chosen + after;
       area.value = value.slice(0, start) + text + value.slice(end);
@@ -35,7 +34,7 @@
   }
 
   function setUp(root) {
-    var t = root.dataset;
+    var t = root.dataset;  // the words to show, the preview's address and the page's CSRF token
     var area = root.querySelector("textarea");
     var tabs = document.createElement("div");
     tabs.className = "md-tabs";
@@ -92,7 +91,7 @@
       mode(true);
       fetch(root.dataset.previewUrl, {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": t.csrf },
         body: JSON.stringify({ source: area.value })
       }).then(function (response) {
         return response.json().then(function (body) { return [response.ok, body]; });

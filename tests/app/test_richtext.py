@@ -133,7 +133,8 @@ def test_the_preview_is_the_saved_rendering_and_refuses_scripts(preview_site):
     html = answer.get_json()["html"]
     assert html == render_markdown(source)
     assert "<strong>加粗</strong>" in html and "<li>二</li>" in html
-    assert "<script" not in html and "alert(1)<" not in html and "onerror" not in html and "href=\"javascript" not in html
+    assert "<script" not in html and "alert(1)<" not in html
+    assert "onerror" not in html and 'href="javascript' not in html
     bad = client.post("/api/v1/markdown/preview", json={"source": 5}, headers={"X-CSRFToken": token})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "bad_source"
     long = client.post("/api/v1/markdown/preview", json={"source": "a" * (MAX_SOURCE + 1)},

@@ -73,14 +73,14 @@ def test_the_form_refuses_scripts_handlers_and_unsafe_urls(client, auth, db):
 
 
 def test_the_import_description_column_is_markdown(app, db):
-    rows = [["电工基础", "网络课程", "电路入门", "**重点**\n\n- 安全\n- 接线<script>x()</script>", "skills-manufacturing",
-             "", "初级工", "2", "32", "", "", ""]]
+    source = "**重点**\n\n- 安全\n- 接线<script>x()</script>"
+    rows = [["电工基础", "网络课程", "电路入门", source, "skills-manufacturing", "", "初级工", "2", "32", "", "", ""]]
     provider = organisations.get_by_code(db.session, factories.INSTITUTION)
     report = imports.import_resources(db.session, factories.user("institution_staff", factories.INSTITUTION),
                                       provider, _csv(rows, HEADER), "r.csv")
     assert report.imported == 1 and not report.errors
     resource = db.session.scalar(select(Resource).where(Resource.title == "电工基础"))
-    assert resource.description_md == "**重点**\n\n- 安全\n- 接线<script>x()</script>"
+    assert resource.description_md == source
     assert resource.description_html == "<p><strong>重点</strong></p>\n<ul>\n<li>安全</li>\n<li>接线</li>\n</ul>"
 
 
