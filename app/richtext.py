@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from app.sanitize import clean_html
 from app.text import clean_text
 
-__all__ = ["MAX_SOURCE", "legacy_source", "markdown_source", "render_markdown"]
+__all__ = ["MAX_SOURCE", "legacy_source", "markdown_source", "render_markdown", "source_of"]
 
 MAX_SOURCE = 200_000  # characters of Markdown a preview accepts; each form keeps its own, smaller limit
 _BLANK_LINE = re.compile(r"\n([ \t]*)(?=\n)")
@@ -65,6 +65,12 @@ def legacy_source(html: str | None) -> str:
         if render_markdown(candidate) == html:
             return candidate
     return block  # not seen in any test; the same document, as a browser builds it
+
+
+def source_of(markdown: str | None, html: str | None) -> str:
+    """What the editor shows: the Markdown source kept with the rich text, or, for HTML stored without one
+    (written before Markdown), a source rendering to exactly that HTML."""
+    return markdown or legacy_source(html)
 
 
 def _html_block(html: str) -> str:

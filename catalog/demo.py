@@ -43,9 +43,9 @@ def _description(summary: str, outline: list[str]) -> str:
 def _lesson(title: str, kind: ResourceKind, seed: int, unit: Unit | None) -> Lesson:
     if title.endswith("*"):
         title = title[:-1]
-        body = (f"<p>本课时为图文讲解：<strong>{title}</strong>。</p>"
-                "<ol><li>先通读要点</li><li>对照本章视频复习</li><li>结合自己的岗位想一想</li></ol>")
-        return Lesson(title=title, type=LessonType.reading, duration_s=300, body_html=body, unit=unit)
+        body = f"本课时为图文讲解：**{title}**。\n\n1. 先通读要点\n2. 对照本章视频复习\n3. 结合自己的岗位想一想"
+        return Lesson(title=title, type=LessonType.reading, duration_s=300, body_md=body,
+                      body_html=render_markdown(body), unit=unit)
     return Lesson(title=title, type=LessonType.video, duration_s=_duration(kind, seed), unit=unit)
 
 

@@ -252,6 +252,7 @@ class Lesson(Ordered, Base):
     type: Mapped[LessonType] = mapped_column(_enum(LessonType, "lesson_type"))                   # stable
     duration_s: Mapped[int] = mapped_column(Integer, default=0)  # stable; seconds, media fills it in for video
     body_html: Mapped[str] = mapped_column(Text, default="")     # reading lessons; cleaned on write
+    body_md: Mapped[str] = mapped_column(Text, default="")       # ... as written (Markdown), rendered into body_html
     external_url: Mapped[str] = mapped_column(String(500), default="")  # external lessons
     # an optional (选修) lesson is offered but not needed for the resource to count as complete
     required: Mapped[bool] = mapped_column(default=True, server_default=true())

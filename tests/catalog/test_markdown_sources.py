@@ -1,26 +1,30 @@
-"""Course descriptions written in Markdown (issue 22): the form keeps the source and shows it again for the next
-edit, the public page shows the formatting, scripts never get through the form or the import, and the HTML
-descriptions of a database from before keep exactly their HTML while becoming editable sources."""
+"""Course descriptions and reading lessons written in Markdown (issue 22): the form keeps the source and shows it
+again for the next edit, the public page shows the formatting, scripts never get through the form or the import,
+and the HTML of a database from before keeps exactly its HTML while becoming editable sources."""
 
 import json
 import re
 from html import unescape
 
 from flask_migrate import upgrade
-from sqlalchemy import select, text
+from sqlalchemy import column, select, table
 
 from app import demo
 from app.accounts import organisations
+from app.accounts.policy import SYSTEM
 from app.extensions import db as _db
 from app.richtext import legacy_source, markdown_source, render_markdown
-from catalog import imports
+from catalog import imports, lessons
 from catalog.models import Resource
 from tests import factories
 from tests.app import migration_data
 from tests.app.test_migrations import DEMO_AT_FIXED, FIXED_REVISION, _fresh_app
+from tests.catalog.helpers import make
 from tests.catalog.test_imports import HEADER, _csv
 from tests.conftest import post_form
 
+SOURCES = (("resources", "description_html", "description_md"), ("lessons", "body_html", "body_md"),
+           ("policy_pages", "body_html", "body_md"))
 SOURCE = "### 你将学到\r\n\r\n**安全第一**，再讲效率。\r\n\r\n- 戴好安全帽\r\n- 系好安全带\r\n\r\n[报名须知](https://example.org/x)"
 EXPECTED = ('<h3>你将学到</h3>\n<p><strong>安全第一</strong>，再讲效率。</p>\n<ul>\n<li>戴好安全帽</li>\n'
             '<li>系好安全带</li>\n</ul>\n<p><a href="https://example.org/x" rel="nofollow noopener">报名须知</a></p>')
@@ -84,10 +88,10 @@ def test_the_import_description_column_is_markdown(app, db):
     assert resource.description_html == "<p><strong>重点</strong></p>\n<ul>\n<li>安全</li>\n<li>接线</li>\n</ul>"
 
 
-def test_html_descriptions_from_before_keep_their_html_and_become_editable_sources(tmp_path):
-    """The demo database of revision 0014 (HTML descriptions, written before Markdown) upgraded to today: every
-    description's HTML is untouched, and its new source renders to exactly that HTML, also when saved again
-    unchanged from the form."""
+def test_html_from_before_keeps_its_html_and_becomes_editable_sources(tmp_path):
+    """The demo database of revision 0014 (descriptions, reading lessons and the policy page in HTML, written
+    before Markdown) upgraded to today: every HTML is untouched, and its new source renders to exactly that HTML,
+    also when saved again unchanged from a form."""
     fixture = json.loads(DEMO_AT_FIXED.read_text(encoding="utf-8"))
     app = _fresh_app(tmp_path)
     with app.app_context():
@@ -96,17 +100,18 @@ def test_html_descriptions_from_before_keep_their_html_and_become_editable_sourc
             migration_data.load(conn, fixture["tables"])
         upgrade()
         with _db.engine.connect() as conn:
-            rows = conn.execute(text("SELECT id, description_html, description_md FROM resources")).all()
+            now = {(name, html): conn.execute(select(column("id"), column(html), column(md)).select_from(table(name)))
+                   .all() for name, html, md in SOURCES}
         _db.engine.dispose()
-    table = fixture["tables"]["resources"]
-    before = {row[table["columns"].index("id")]: row[table["columns"].index("description_html")]
-              for row in table["rows"]}
-    assert len(rows) == len(before) and sum(1 for row in rows if row.description_html) >= 60
-    for row in rows:
-        assert row.description_html == before[row.id]  # the pages show what they showed
-        assert render_markdown(row.description_md) == row.description_html, row.id
-        assert render_markdown(markdown_source(row.description_md)) == row.description_html, row.id
-        assert bool(row.description_md) == bool(row.description_html)
+    for (name, html_column), rows in now.items():
+        kept = fixture["tables"][name]
+        before = {row[kept["columns"].index("id")]: row[kept["columns"].index(html_column)] for row in kept["rows"]}
+        assert len(rows) == len(before) and any(html for _id, html, _md in rows), name
+        for row_id, html, source in rows:
+            assert html == before[row_id]  # the pages show what they showed
+            assert render_markdown(source) == html, (name, row_id)
+            assert render_markdown(markdown_source(source)) == html, (name, row_id)
+            assert bool(source) == bool(html)
 
 
 def test_every_demo_description_is_markdown_and_survives_the_migration_rule(app, db):
@@ -118,3 +123,17 @@ def test_every_demo_description_is_markdown_and_survives_the_migration_rule(app,
         assert "<" not in resource.description_md  # written without HTML
         assert resource.description_html == render_markdown(resource.description_md)
         assert render_markdown(legacy_source(resource.description_html)) == resource.description_html
+
+
+def test_a_reading_lesson_is_written_in_markdown_too(client, auth, db):
+    resource = make(provider=factories.INSTITUTION, lesson_count=0)
+    lesson = lessons.add_lesson(db.session, SYSTEM, resource, {"title": "读一读", "type": "reading", "duration": "5:00",
+                                                               "body": "**要点**\r\n\r\n1. 断电\r\n2. 验电"})
+    db.session.commit()
+    assert lesson.body_md == "**要点**\n\n1. 断电\n2. 验电"
+    assert lesson.body_html == "<p><strong>要点</strong></p>\n<ol>\n<li>断电</li>\n<li>验电</li>\n</ol>"
+    auth.as_role("institution_staff", factories.INSTITUTION)
+    page = client.get(f"/catalog/manage/{resource.id}/lessons").get_data(as_text=True)
+    assert f'<textarea id="l{lesson.id}-body" name="body" rows="4"' in page and "**要点**" in page
+    shown = client.get(f"/catalog/r/{resource.id}/lessons/{lesson.id}").get_data(as_text=True)
+    assert "<strong>要点</strong>" in shown and "**" not in shown
