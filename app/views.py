@@ -1,4 +1,5 @@
-"""Site-wide pages: home, health check, and the sections whose packages are still to come."""
+"""Site-wide pages: home, health check, the rich-text editor's preview, and the sections whose packages are still
+to come."""
 
 from __future__ import annotations
 
