@@ -133,6 +133,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a longer queue is slowed, never lost, as the page sends the rest again)."),
     Setting("RATE_LIMIT_UPLOAD", str, "60 per hour", "Resumable uploads one user may start (the PATCHes of an "
             "upload are not counted)."),
+    Setting("RATE_LIMIT_PREVIEW", str, "60 per minute", "Markdown previews one user may ask for (the editor's "
+            "预览 tab; each renders and sanitises up to 200,000 characters on the server)."),
     Setting("PROXY_FIX_X_FOR", int, 0, "Trusted proxies that add to X-Forwarded-For (Werkzeug ProxyFix): the "
             "client address (throttles, logs, /metrics) is read from there; 0 (off) ignores the header, as it can "
             "be forged. PROXY_HOPS is its older name, still honoured."),

@@ -66,6 +66,7 @@ LIMITS = (
     RateLimit("auth.login", "RATE_LIMIT_LOGIN", by_address),
     RateLimit("learning_api.progress", "RATE_LIMIT_HEARTBEAT", by_learner, lean=True),
     RateLimit("media_tus.create", "RATE_LIMIT_UPLOAD", by_user),
+    RateLimit("main.markdown_preview", "RATE_LIMIT_PREVIEW", by_user),
 )
 
 

@@ -1,4 +1,5 @@
-"""Site-wide pages: home, health check, and the sections whose packages are still to come."""
+"""Site-wide pages: home, health check, the rich-text editor's preview, and the sections whose packages are still
+to come."""
 
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from app.db import utcnow
 from app.demo import DEMO_PASSWORD, accounts_to_show
+from app.errors import Invalid
 from app.extensions import db
 from app.health import database_ok, read_only
+from app.richtext import MAX_SOURCE, markdown_source, render_markdown
+from app.web import current_user_required, json_object
 
 bp = Blueprint("main", __name__)
 log = logging.getLogger(__name__)
@@ -32,6 +37,19 @@ def security_txt() -> Response:
     body = (f"Contact: {current_app.config['SECURITY_CONTACT']}\nExpires: {expires}\n"
             "Preferred-Languages: zh, en\n")
     return Response(body, content_type="text/plain; charset=utf-8")
+
+
+@bp.post("/api/v1/markdown/preview")
+def markdown_preview() -> Response:
+    """The editor's 预览: {"source": Markdown} -> {"html": ...}, by the very function that renders on save, so
+    the preview is what will be stored. Signed-in users only, CSRF-checked, rate limited (app/limits.py)."""
+    current_user_required()
+    source = json_object().get("source", "")
+    if not isinstance(source, str):
+        raise Invalid(_("预览内容应为文字。"), code="bad_source")
+    if len(source) > MAX_SOURCE:
+        raise Invalid(_("内容太长，无法预览（最多%(n)d字符）。", n=MAX_SOURCE), code="too_long")
+    return jsonify({"html": render_markdown(markdown_source(source))})
 
 
 @bp.get("/healthz")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
+from app.richtext import render_markdown
 from catalog import categories, lessons, service, union_catalogs
 from catalog.demo_data import EXTERNAL, RESOURCES, UNPUBLISHED
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, ResourceStatus, Unit
@@ -34,16 +35,17 @@ def _duration(kind: ResourceKind, seed: int) -> int:
 
 
 def _description(summary: str, outline: list[str]) -> str:
-    items = "".join(f"<li>{title}</li>" for title in outline)
-    return f"<h3>简介</h3><p>{summary}</p><h3>你将学到</h3><ul>{items}</ul>"
+    """Markdown, as staff write it in the form."""
+    items = "\n".join(f"- {title}" for title in outline)
+    return f"### 简介\n\n{summary}\n\n### 你将学到\n\n{items}"
 
 
 def _lesson(title: str, kind: ResourceKind, seed: int, unit: Unit | None) -> Lesson:
     if title.endswith("*"):
         title = title[:-1]
-        body = (f"<p>本课时为图文讲解：<strong>{title}</strong>。</p>"
-                "<ol><li>先通读要点</li><li>对照本章视频复习</li><li>结合自己的岗位想一想</li></ol>")
-        return Lesson(title=title, type=LessonType.reading, duration_s=300, body_html=body, unit=unit)
+        body = f"本课时为图文讲解：**{title}**。\n\n1. 先通读要点\n2. 对照本章视频复习\n3. 结合自己的岗位想一想"
+        return Lesson(title=title, type=LessonType.reading, duration_s=300, body_md=body,
+                      body_html=render_markdown(body), unit=unit)
     return Lesson(title=title, type=LessonType.video, duration_s=_duration(kind, seed), unit=unit)
 
 
@@ -75,7 +77,8 @@ def _create(session: Session, index: int, row: tuple[Any, ...]) -> Resource:
            "hours": str(hours), "teachers": teachers, "tags": tags, "external_url": EXTERNAL.get(title, ""),
            "licence": "CC BY-NC-SA 4.0"}
     resource = service.create_resource(session, SYSTEM, get_by_code(session, provider), raw)
-    resource.description_html = _description(summary, _add_lessons(resource, spec))
+    resource.description_md = _description(summary, _add_lessons(resource, spec))
+    resource.description_html = render_markdown(resource.description_md)
     resource.enrolment_count = (index * 7919) % 3000 + (500 if resource.credits else 0)
     session.flush()
     return resource

@@ -1,7 +1,8 @@
 """Bulk import (批量导入) of resources from CSV (UTF-8 with or without BOM, or GB18030 as Excel in China
 saves it) or XLSX, read by the kernel's reader and its limits (app/tabular.py), with the columns title, kind,
 summary, description, category, industries, audience, credits, hours, teachers, external_url, tags (and
-optionally language, licence; Chinese headers work too).
+optionally language, licence; Chinese headers work too). The description is Markdown, as in the form (app/richtext.py);
+HTML in it is cleaned like any rich text, so an older file's HTML descriptions still import as they did.
 
 Every row is checked first and every problem reported as (row, column, message in Chinese). By default
 nothing is imported when any row is wrong; `valid_only` imports the good rows and reports the rest.
@@ -114,9 +115,10 @@ def _insert(session: Session, actor: Any, provider: Organisation, chunk: list[Re
     status = ResourceStatus.published if publish else ResourceStatus.draft
     ids = list(session.scalars(insert(Resource).returning(Resource.id, sort_by_parameter_order=True), [
         {"title": d.title, "kind": d.kind, "summary": d.summary, "description_html": d.description_html,
-         "status": status, "provider_id": provider.id, "credits": d.credits, "hours": d.hours,
-         "language": d.language, "licence": d.licence, "external_url": d.external_url, "cover_key": "",
-         "status_comment": "", "enrolment_count": 0, "view_count": 0, "created_by_id": getattr(actor, "id", None),
+         "description_md": d.description_md, "status": status, "provider_id": provider.id, "credits": d.credits,
+         "hours": d.hours, "language": d.language, "licence": d.licence, "external_url": d.external_url,
+         "cover_key": "", "status_comment": "", "enrolment_count": 0, "view_count": 0,
+         "created_by_id": getattr(actor, "id", None),
          "created_at": now, "updated_at": now, "published_at": now if publish else None} for d in chunk]))
     tag_cache: dict[str, Tag] = {}
     tags = {name: tag for d in chunk for name, tag in zip(d.tags, tags_by_name(session, d.tags, tag_cache),

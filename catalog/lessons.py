@@ -12,7 +12,8 @@ from app import outbox
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
-from app.sanitize import clean_html, clean_text
+from app.richtext import markdown_source, render_markdown
+from app.sanitize import clean_text
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, Unit
 from catalog.schemas import check_url
 from catalog.service import ensure_editable
@@ -93,7 +94,7 @@ def _lesson_values(raw: dict[str, Any]) -> dict[str, Any]:
     url = clean_text(str(raw.get("external_url") or ""))
     if lesson_type == LessonType.external and not check_url(url):
         errors["external_url"] = _("链接应以 http:// 或 https:// 开头。")
-    body = str(raw.get("body") or "")
+    body = markdown_source(raw.get("body"))
     if len(body) > 100_000:
         errors["body"] = _("正文太长。")
     if errors:
@@ -101,7 +102,8 @@ def _lesson_values(raw: dict[str, Any]) -> dict[str, Any]:
     return {"title": title, "type": lesson_type, "duration_s": duration or 0,
             "required": str(raw.get("optional") or "") not in ("1", "on", "true"),
             "external_url": url if lesson_type == LessonType.external else "",
-            "body_html": clean_html(body) if lesson_type == LessonType.reading else ""}
+            "body_md": body if lesson_type == LessonType.reading else "",
+            "body_html": render_markdown(body) if lesson_type == LessonType.reading else ""}
 
 
 def parse_duration(text: str) -> int | None:

@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.accounts.policy import require
 from app.errors import DomainError, Forbidden, Invalid
 from app.extensions import db
+from app.richtext import source_of
 from app.tabular import TableLimits
 from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
 from catalog import covers, imports, lessons, service, union_catalogs
@@ -46,7 +47,8 @@ def _commit_or_flash(step: Callable[[], str]) -> None:
 
 def _values_of(resource: Resource) -> dict:
     return {"title": resource.title, "kind": resource.kind.value, "summary": resource.summary,
-            "description": resource.description_html, "category": [c.code for c in resource.categories],
+            "description": source_of(resource.description_md, resource.description_html),
+            "category": [c.code for c in resource.categories],
             "industries": [i.industry.value for i in resource.industries],
             "audience": [a.audience.value for a in resource.audiences], "credits": f"{resource.credits:g}",
             "hours": f"{resource.hours:g}", "external_url": resource.external_url, "language": resource.language,
@@ -150,7 +152,7 @@ def edit_lessons(resource_id: int):
             return redirect(url_for("catalog.edit_lessons", resource_id=item.id))
         errors, item = failed, service.get_resource(db.session, resource_id)
     return render_template("catalog/manage/lessons.html", resource=item, errors=errors, types=LESSON_TYPE_LABELS,
-                           editable=item.status in service.EDITABLE,
+                           source_of=source_of, editable=item.status in service.EDITABLE,
                            problems=service.publishing_problems(item)), 400 if errors else 200
 
 

@@ -130,6 +130,8 @@ class Resource(Base):
     summary: Mapped[str] = mapped_column(Text, default="")                         # stable; plain text
     # stable; rich text already cleaned by app.sanitize on every write, safe to render as HTML
     description_html: Mapped[str] = mapped_column(Text, default="")
+    # what staff wrote (Markdown, app/richtext.py); description_html is its rendering, so no page renders Markdown
+    description_md: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[ResourceKind] = mapped_column(_enum(ResourceKind, "resource_kind"))                  # stable
     status: Mapped[ResourceStatus] = mapped_column(_enum(ResourceStatus, "resource_status"),
                                                    default=ResourceStatus.draft)                     # stable
@@ -250,6 +252,7 @@ class Lesson(Ordered, Base):
     type: Mapped[LessonType] = mapped_column(_enum(LessonType, "lesson_type"))                   # stable
     duration_s: Mapped[int] = mapped_column(Integer, default=0)  # stable; seconds, media fills it in for video
     body_html: Mapped[str] = mapped_column(Text, default="")     # reading lessons; cleaned on write
+    body_md: Mapped[str] = mapped_column(Text, default="")       # ... as written (Markdown), rendered into body_html
     external_url: Mapped[str] = mapped_column(String(500), default="")  # external lessons
     # an optional (选修) lesson is offered but not needed for the resource to count as complete
     required: Mapped[bool] = mapped_column(default=True, server_default=true())

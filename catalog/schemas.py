@@ -2,7 +2,8 @@
 
 Input is a mapping of the import's column names (title, kind, summary, description, category, industries,
 audience, credits, hours, teachers, external_url, tags, language, licence) to strings or lists. Every error
-is collected at once, keyed by that column name, with a message in Chinese. Rich text is cleaned here.
+is collected at once, keyed by that column name, with a message in Chinese. The description is Markdown: its
+source is kept and its HTML rendered and cleaned here (app/richtext.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 
-from app.sanitize import clean_html, clean_text
+from app.richtext import markdown_source, render_markdown
+from app.sanitize import clean_text
 from catalog.categories import Menu, TreeNode
 from catalog.labels import AUDIENCE_NAMES, INDUSTRY_NAMES, KIND_NAMES, E, parse_choice
 from catalog.models import Audience, Industry, ResourceKind
@@ -37,6 +39,7 @@ class ResourceData:
     kind: ResourceKind
     summary: str = ""
     description_html: str = ""
+    description_md: str = ""
     category_ids: list[int] = field(default_factory=list)
     industries: list[Industry] = field(default_factory=list)
     audiences: list[Audience] = field(default_factory=list)
@@ -150,7 +153,7 @@ def validate_resource(raw: Mapping[str, Any], menu: Menu) -> tuple[ResourceData 
     summary = clean_text(str(raw.get("summary") or ""))
     if len(summary) > 500:
         errors["summary"] = _("简介最多500字。")
-    description = str(raw.get("description") or "")
+    description = markdown_source(raw.get("description"))
     if len(description) > MAX_DESCRIPTION:
         errors["description"] = _("详细介绍太长（最多%(n)d字符）。", n=MAX_DESCRIPTION)
     external_url = clean_text(str(raw.get("external_url") or ""))
@@ -176,5 +179,5 @@ def validate_resource(raw: Mapping[str, Any], menu: Menu) -> tuple[ResourceData 
         language=language, licence=licence)
     if errors:
         return None, errors
-    data.description_html = clean_html(description)
+    data.description_md, data.description_html = description, render_markdown(description)
     return data, {}

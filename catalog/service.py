@@ -122,7 +122,8 @@ def tags_by_name(session: Session, names: list[str], cache: dict[str, Tag] | Non
 
 def _apply(session: Session, resource: Resource, data: ResourceData) -> None:
     resource.title, resource.kind, resource.summary = data.title, data.kind, data.summary
-    resource.description_html, resource.credits, resource.hours = data.description_html, data.credits, data.hours
+    resource.description_html, resource.description_md = data.description_html, data.description_md
+    resource.credits, resource.hours = data.credits, data.hours
     resource.external_url, resource.language, resource.licence = data.external_url, data.language, data.licence
     resource.categories = list(session.scalars(select(Category).where(Category.id.in_(data.category_ids))))
     resource.industries = [ResourceIndustry(industry=i) for i in data.industries]

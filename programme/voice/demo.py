@@ -15,13 +15,14 @@ from catalog.models import Resource, ResourceStatus
 from learning.enrolment import enrol
 from programme.voice import enquiries, surveys
 
-POLICY = """<h2>谁可以申请学历提升补贴？</h2>
-<p>车间主任及以下的一线职工，是浙江省工会会员，与用人单位签订一年及以上劳动合同（以当年发文之日为准），
-且不在机关、事业单位工作。</p>
-<h2>补贴多少？</h2>
-<ul><li>取得大专及以上学历，或高级工及以上职业资格（技能等级）证书后申请。</li>
-<li>金额为省级标准，加上所在市、县（市、区）的配套补贴。</li></ul>
-<h2>有问题找谁？</h2><p>在“我的咨询”中提问，由您所在县（市、区）总工会回复。</p>"""
+POLICY = ("## 谁可以申请学历提升补贴？\n\n"  # Markdown, as the province union writes it in the form
+          "车间主任及以下的一线职工，是浙江省工会会员，与用人单位签订一年及以上劳动合同（以当年发文之日为准），"
+          "且不在机关、事业单位工作。\n\n"
+          "## 补贴多少？\n\n"
+          "- 取得大专及以上学历，或高级工及以上职业资格（技能等级）证书后申请。\n"
+          "- 金额为省级标准，加上所在市、县（市、区）的配套补贴。\n\n"
+          "## 有问题找谁？\n\n"
+          "在“我的咨询”中提问，由您所在县（市、区）总工会回复。")
 
 
 def _user(session: Session, phone: str) -> User | None:

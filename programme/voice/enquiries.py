@@ -21,7 +21,8 @@ from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.pagination import offset
-from app.sanitize import clean_html, clean_text
+from app.richtext import markdown_source, render_markdown
+from app.sanitize import clean_text
 from programme.admissions import plans
 from programme.voice import throttle
 from programme.voice.models import Enquiry, PolicyPage
@@ -32,7 +33,8 @@ ANSWER_MAX = 4000
 LEVELS = (OrgLevel.province, OrgLevel.city, OrgLevel.county)
 POLICY_SLUG = "policy"
 # Images from other hosts would tell them who reads the page (and break the no-other-host rule): dropped.
-# clean_html has already serialised every tag with double-quoted attributes, so this pattern sees them all.
+# render_markdown's cleaner (clean_html) has already serialised every tag with double-quoted attributes, so this
+# pattern sees them all.
 _EXTERNAL_IMAGE = re.compile(r'<img\b[^>]*\bsrc="(?:[a-z][a-z0-9+.-]*:)?//[^"]*"[^>]*>', re.IGNORECASE)
 PAGE_SIZE = 20
 
@@ -154,9 +156,11 @@ def policy_page(session: Session) -> PolicyPage | None:
 
 
 def save_policy_page(session: Session, actor: Any, *, title: str, body: str) -> PolicyPage:
-    """The province union edits the page; the body is cleaned with the catalog's rich-text allowlist."""
+    """The province union edits the page, written in Markdown (app/richtext.py) and cleaned with the catalog's
+    rich-text allowlist."""
     require(actor, "policy.edit", plans.province(session))
-    title, body_html = clean_text(title), _EXTERNAL_IMAGE.sub("", clean_html(body))
+    body = markdown_source(body)
+    title, body_html = clean_text(title), _EXTERNAL_IMAGE.sub("", render_markdown(body))
     errors: dict[str, str] = {}
     if not title or len(title) > 100:
         errors["title"] = _("请填写标题（最多100字）。")
@@ -167,7 +171,8 @@ def save_policy_page(session: Session, actor: Any, *, title: str, body: str) -> 
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     page = policy_page(session) or PolicyPage(slug=POLICY_SLUG)
-    page.title, page.body_html, page.updated_by_id = title, body_html, getattr(actor, "id", None)
+    page.title, page.body_html, page.body_md = title, body_html, body
+    page.updated_by_id = getattr(actor, "id", None)
     session.add(page)
     session.flush()
     return page

@@ -52,6 +52,7 @@ class PolicyPage(Base):
     slug: Mapped[str] = mapped_column(String(50), unique=True)
     title: Mapped[str] = mapped_column(String(100))
     body_html: Mapped[str] = mapped_column(Text)  # cleaned by app.sanitize on every write
+    body_md: Mapped[str] = mapped_column(Text, default="")  # what was written (Markdown), rendered into body_html
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 

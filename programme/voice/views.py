@@ -15,6 +15,7 @@ from app.accounts.masking import mask_name
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
+from app.richtext import source_of
 from app.web import commit_or_show
 from app.web import current_user_or_none as _user
 from app.web import show_invalid as _invalid
@@ -89,7 +90,8 @@ def policy_edit():
     page = enquiries.policy_page(db.session)
     require(user, "policy.edit", plans.province(db.session))
     form = request.form if request.method == "POST" else {
-        "title": page.title if page else _("政策与常见问题"), "body": page.body_html if page else ""}
+        "title": page.title if page else _("政策与常见问题"),
+        "body": source_of(page.body_md, page.body_html) if page else ""}
     if request.method == "POST":
         _page, failed = commit_or_show(lambda: enquiries.save_policy_page(
             db.session, user, title=form.get("title", ""), body=form.get("body", "")))
