@@ -14,13 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-BUCKETS = 100       # at most this many points on a curve
-MIN_BUCKET_S = 5.0  # and none shorter than this (a 2-minute video has 24 points)
+BUCKETS = 100       # a point per 1% of the video
+MIN_BUCKET_S = 1.0  # but none shorter than a second (a 30-second clip has 30 points)
 SEEN_SHARE = 0.5    # a learner watched a stretch when their intervals cover at least half of it
 
 
 def bucket_width(duration_s: float) -> float:
-    """Seconds per point of a video's curve: 5 s, or longer so that the curve has at most BUCKETS points."""
+    """Seconds per point of a video's curve: a hundredth of it, and at least a second."""
     return max(MIN_BUCKET_S, duration_s / BUCKETS)
 
 

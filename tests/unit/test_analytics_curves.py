@@ -13,36 +13,35 @@ from learning.devices import COMPUTER, PHONE, TABLET, device_class
 from learning.progress import merge
 
 
-def test_a_two_minute_video_has_a_point_every_five_seconds_and_a_long_one_at_most_a_hundred():
-    assert curves.bucket_width(120) == 5.0
-    assert len(curves.dropoff([], 120).starts) == 24
-    assert curves.bucket_width(3600) == 36.0
-    assert len(curves.dropoff([], 3600).starts) == 100
+def test_a_curve_has_a_point_per_percent_of_the_video_and_none_shorter_than_a_second():
+    assert curves.bucket_width(120) == 1.2 and len(curves.dropoff([], 120).starts) == 100
+    assert curves.bucket_width(3600) == 36.0 and len(curves.dropoff([], 3600).starts) == 100
+    assert curves.bucket_width(30) == 1.0 and len(curves.dropoff([], 30).starts) == 30
 
 
 def test_known_intervals_give_the_known_curve():
-    """A 100 s video (20 points of 5 s): A watches it all, B stops at 32 s, C at 33 s, D watches 0-10 s and 50-100 s
-    (skipped the middle), E opened it and watched nothing."""
-    learners = [([[0, 100]], 100), ([[0, 32]], 32), ([[0, 33]], 33), ([[0, 10], [50, 100]], 100), ([], 0)]
-    curve = curves.dropoff(learners, 100)
+    """A 500 s video (100 points of 5 s): A watches it all, B stops at 162 s, C at 163 s, D watches 0-50 s and
+    250-500 s (skipped the middle), E opened it and watched nothing."""
+    learners = [([[0, 500]], 500), ([[0, 162]], 162), ([[0, 163]], 163), ([[0, 50], [250, 500]], 500), ([], 0)]
+    curve = curves.dropoff(learners, 500)
     assert curve.starters == 4  # E never started
     assert curve.width == 5.0 and curve.starts[:3] == [0.0, 5.0, 10.0]
-    assert curve.watched[:2] == [4, 4]              # 0-10 s: everyone
-    assert curve.watched[2:6] == [3, 3, 3, 3]       # 10-30 s: D skipped
-    assert curve.watched[6] == 2                    # 30-35 s: B saw 2 s of 5 (< half), C 3 s (>= half)
-    assert curve.watched[7:10] == [1, 1, 1]         # 35-50 s: only A
-    assert curve.watched[10:] == [2] * 10           # 50-100 s: A and D
-    assert curve.stopped[6] == 2 and sum(curve.stopped) == 2  # B and C stop in 30-35 s
-    assert curve.finished == 2                                # A and D reached the last point
-    assert curve.biggest_drop() == 6
-    assert curve.share(0) == 1.0 and curve.share(6) == 0.5
+    assert curve.watched[:10] == [4] * 10           # 0-50 s: everyone
+    assert curve.watched[10:32] == [3] * 22         # 50-160 s: D skipped
+    assert curve.watched[32] == 2                   # 160-165 s: B saw 2 s of 5 (< half), C 3 s (>= half)
+    assert curve.watched[33:50] == [1] * 17         # 165-250 s: only A
+    assert curve.watched[50:] == [2] * 50           # 250-500 s: A and D
+    assert curve.stopped[32] == 2 and sum(curve.stopped) == 2  # B and C stop in 160-165 s
+    assert curve.finished == 2                                 # A and D reached the last point
+    assert curve.biggest_drop() == 32
+    assert curve.share(0) == 1.0 and curve.share(32) == 0.5
 
 
 def test_intervals_outside_the_video_are_clipped_and_a_last_short_point_counts_by_its_own_length():
-    curve = curves.dropoff([([[-10, 2], [100, 130]], 130)], 102)  # 21 points, the last 2 s long
-    assert len(curve.starts) == 21
-    assert curve.watched[0] == 0   # 0-2 s: 2 s of 5 is less than half (the part before 0 does not count)
-    assert curve.watched[20] == 1  # 100-102 s fully seen
+    curve = curves.dropoff([([[-10, 0.4], [50, 60]], 60)], 50.5)  # 51 points of 1 s, the last half a second
+    assert len(curve.starts) == 51
+    assert curve.watched[0] == 0   # 0.4 s of 1 (the part before 0 does not count)
+    assert curve.watched[50] == 1  # 50-50.5 s fully seen
     assert curve.finished == 1
 
 

@@ -23,9 +23,12 @@ def test_the_curve_from_heartbeats_shows_where_learners_stop(db):
     assert found.funnel is not None and found.funnel.stages()[:2] == [("enrolled", 7), ("started", 6)]
     video = found.lessons[0]
     assert video.curve is not None and video.curve.starters == 6
-    assert video.curve.watched[0] == 6 and video.curve.watched[5] == 5 and video.curve.watched[9] == 2
-    assert video.curve.finished == 2 and video.curve.stopped[9] == 3 and video.curve.stopped[3] == 1
-    assert video.curve.biggest_drop() == 9  # 45-50 s
+    # 100 points of 1.2 s: 15 s falls in the middle of point 12 (14.4-15.6 s), 45 s in point 37 (44.4-45.6 s)
+    assert video.curve.watched[0] == video.curve.watched[12] == 6 and video.curve.watched[13] == 5
+    assert video.curve.watched[37] == 5
+    assert video.curve.watched[38] == 2 and video.curve.finished == 2
+    assert video.curve.stopped[37] == 3 and video.curve.stopped[12] == 1
+    assert video.curve.biggest_drop() == 37  # 44.4-45.6 s
     assert found.lessons[1].funnel is None  # nobody opened the reading: below the floor
     assert found.hours is not None and sum(found.hours) == 6
 
@@ -37,10 +40,10 @@ def test_the_institution_reads_the_drop_off_on_its_page_and_in_both_exports(app,
     edit = client.get(f"/catalog/manage/{resource_id}").get_data(as_text=True)
     assert f"/programme/analytics/resources/{resource_id}" in edit  # linked from the resource's management page
     html = client.get(f"/programme/analytics/resources/{resource_id}").get_data(as_text=True)
-    assert "流失曲线" in html and "最多人停在 0:45–0:50 附近（3 人）" in html
+    assert "流失曲线" in html and "最多人停在 0:44–0:45 附近（3 人）" in html
     assert "vendor/chart.js/chart.umd.min." in html and 'data-curve="' in html
     csv = client.get(f"/programme/analytics/resources/{resource_id}.csv")
-    assert csv.status_code == 200 and "0:45–0:50" in csv.get_data(as_text=True)
+    assert csv.status_code == 200 and "0:44–0:45" in csv.get_data(as_text=True)
     xlsx = client.get(f"/programme/analytics/resources/{resource_id}.xlsx")
     book = load_workbook(io.BytesIO(xlsx.data), read_only=True)
     assert any(name.startswith("流失曲线") for name in book.sheetnames)
