@@ -37,7 +37,7 @@ def resource_data(page: ResourcePage) -> dict[str, Any]:
                        "labels": [tables.clock(s) for s in lesson.curve.starts],
                        "watched": [round(100 * lesson.curve.share(i), 1) for i in range(len(lesson.curve.starts))],
                        "stopped": lesson.curve.stopped,
-                       "watchedLabel": _("看过此处的比例 %"), "stoppedLabel": _("看到此处为止的人数")}
+                       "watchedLabel": _("看过此处的百分比"), "stoppedLabel": _("看到此处为止的人数")}
                       for lesson in page.figures.lessons if lesson.curve is not None]
     return data
 

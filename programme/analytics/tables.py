@@ -76,7 +76,7 @@ def _common_sheets(found: figures.ResourceFigures) -> list[Sheet]:
 def resource_sheets(page: ResourcePage) -> list[Sheet]:
     found = page.figures
     floor = found.floor
-    head = [_("课时"), _("阶段"), _("人数"), _("占报名人数 %")]
+    head = [_("课时"), _("阶段"), _("人数"), _("占报名人数的百分比")]
     funnel = _funnel_rows(_("整个资源"), found.funnel, floor)
     sheets: list[Sheet] = [Sheet("funnel", _("完成漏斗"), head, funnel)]
     if found.withheld:
@@ -86,7 +86,7 @@ def resource_sheets(page: ResourcePage) -> list[Sheet]:
     for lesson in found.lessons:
         if lesson.curve is not None:
             sheets.append(Sheet(f"curve-{lesson.lesson.id}", _("流失曲线 · %(title)s", title=lesson.lesson.title),
-                                [_("片段"), _("看过的人数"), _("占开始观看者 %"), _("看到此处为止的人数")],
+                                [_("片段"), _("看过的人数"), _("占开始观看者的百分比"), _("看到此处为止的人数")],
                                 curve_rows(lesson.curve)))
     sheets.extend(_common_sheets(found))
     ratings: list[list[Any]] = [[withheld(floor), ""]]
@@ -113,7 +113,7 @@ def union_sheets(page: UnionPage) -> list[Sheet]:
     head = [_("资源"), _("提供单位"), *labels.values()]
     total = _funnel_rows(_("合计（人次）"), page.summary.funnel, floor)
     return [Sheet("resources", _("各资源"), head, rows),
-            Sheet("funnel", _("合计漏斗"), [_("范围"), _("阶段"), _("人次"), _("占报名 %")], total),
+            Sheet("funnel", _("合计漏斗"), [_("范围"), _("阶段"), _("人次"), _("占报名人次的百分比")], total),
             *_common_sheets(page.summary)]
 
 

@@ -129,3 +129,23 @@ def test_the_device_is_kept_once_at_enrolment(app, client, auth):
         user_id = db.session.scalar(select(User.id).where(User.phone == phone))
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.user_id == user_id))
         assert enrolment is not None and enrolment.device == "phone"
+
+
+@pytest.mark.parametrize(("role", "org", "resource", "union_330100"), [
+    (None, None, False, False), ("worker", None, False, False),
+    ("institution_staff", factories.INSTITUTION, True, False),
+    ("institution_staff", factories.OTHER_INSTITUTION, False, False),
+    ("enterprise_staff", factories.ENTERPRISE, False, False),
+    ("union_staff", "330000", True, True), ("union_staff", "330100", True, True),
+    ("union_staff", "330106", False, False), ("union_staff", "330200", False, False), ("admin", None, True, True)])
+def test_who_may_read_analytics(db, role, org, resource, union_330100):
+    """analytics.view on a resource of INST-T1 (under 330100): its own staff, the unions over it, admins;
+    analytics.union on 330100: its staff and those above."""
+    from app.accounts import organisations
+    from app.accounts.policy import can
+    from tests.catalog.helpers import make
+
+    user = factories.user(role, org) if role else None
+    item = make(factories.INSTITUTION)
+    assert can(user, "analytics.view", item) is resource
+    assert can(user, "analytics.union", organisations.get_by_code(db.session, "330100")) is union_330100
