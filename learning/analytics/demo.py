@@ -19,7 +19,7 @@ from learning.devices import COMPUTER, PHONE, TABLET
 from learning.models import Enrolment, LessonProgress
 
 PROVIDER = "INST-HZVTC"
-PHONES = [f"139000002{n:02d}" for n in range(14)]
+PHONES = [f"136000002{n:02d}" for n in range(14)]  # not 139...: those are the demo accounts one signs in with
 # (share of the video watched as [start, end] pairs, Beijing hour first opened, device); None = enrolled only
 PATTERNS: list[tuple[list[tuple[float, float]], int, str] | None] = [
     ([(0, 1)], 20, PHONE), ([(0, 1)], 21, PHONE), ([(0, 1)], 12, COMPUTER),
