@@ -58,6 +58,7 @@ def test_below_the_floor_nothing_is_shown_nor_exported(app, client, auth):
     html = client.get(f"/programme/analytics/resources/{resource_id}").get_data(as_text=True)
     assert "少于 7 名学员，不显示此项统计，以保护个人隐私。" in html
     assert "流失曲线" not in html and "<canvas" not in html and "chart.umd.min." not in html
+    assert "报名人数" not in html  # not even how many enrolled
     csv = client.get(f"/programme/analytics/resources/{resource_id}.csv").get_data(as_text=True)
     assert "少于 7 名学员" in csv and "0:45" not in csv and "开始学习" not in csv
 
