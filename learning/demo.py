@@ -12,6 +12,7 @@ from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
 from catalog.models import Lesson, Resource, ResourceStatus
 from learning import enrolment, quizzes
+from learning.analytics import demo as analytics_demo
 
 WORKER_PHONE = "13900000007"  # app.demo's worker account
 QUESTIONS = """安全电压一般不超过多少伏？
@@ -48,4 +49,5 @@ def load(session: Session) -> dict[str, int]:
         if worker is not None:
             counts["enrolments"] += enrolment.enrol(session, worker, resource.id)[1]
     session.flush()
+    counts.update(analytics_demo.load(session))
     return counts

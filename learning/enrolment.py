@@ -25,8 +25,9 @@ def enrolment_of(session: Session, user_id: int, resource_id: int) -> Enrolment 
                                                   Enrolment.resource_id == resource_id))
 
 
-def enrol(session: Session, user: Any, resource_id: int) -> tuple[Enrolment, bool]:
-    """Enrol the learner once, however often they tap (or race); returns (enrolment, newly enrolled)."""
+def enrol(session: Session, user: Any, resource_id: int, device: str | None = None) -> tuple[Enrolment, bool]:
+    """Enrol the learner once, however often they tap (or race); returns (enrolment, newly enrolled). `device`
+    (learning.devices) is kept from the first enrolment only, for the analytics."""
     if user is None or not getattr(user, "is_authenticated", False) or user.id is None:
         raise NotFound(_("请先登录。"), code="login_required")
     resource = get_or_raise(session, Resource, resource_id, _("资源不存在或已被删除。"), code="resource_not_found")
@@ -35,7 +36,7 @@ def enrol(session: Session, user: Any, resource_id: int) -> tuple[Enrolment, boo
     now = utcnow()
     created = insert_ignore(session, Enrolment, {
         "user_id": user.id, "resource_id": resource_id, "enrolled_at": now, "last_active_at": now,
-        "last_position_s": 0.0, "last_client_ms": 0, "last_seq": -1}, ["user_id", "resource_id"])
+        "last_position_s": 0.0, "last_client_ms": 0, "last_seq": -1, "device": device}, ["user_id", "resource_id"])
     if created:  # updated_at set to itself: an enrolment is not an edit (see catalog.models.Resource)
         session.execute(update(Resource).where(Resource.id == resource_id).values(
             enrolment_count=Resource.enrolment_count + 1, updated_at=Resource.updated_at))

@@ -43,6 +43,9 @@ class Enrolment(Base):
     refusals: Mapped[int] = mapped_column(default=0, server_default="0")
     last_refusal: Mapped[str | None] = mapped_column(String(40))  # its error code
     last_refused_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The kind of device the learner enrolled from (learning.devices: phone, tablet, computer), for the analytics;
+    # set once at enrolment, never by heartbeats.
+    device: Mapped[str | None] = mapped_column(String(10))
 
     user: Mapped[User] = relationship()
     resource: Mapped[Resource] = relationship()

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.lookup import get_or_raise
 from catalog import service as catalog_service
 from catalog.models import Lesson, LessonType
-from learning import completion, enrolment, quizzes, refusals
+from learning import completion, devices, enrolment, quizzes, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -50,7 +50,8 @@ def study_page_for_learners():
 @bp.post("/enrol/<int:resource_id>")
 @login_required
 def enrol(resource_id: int):
-    found, created = enrolment.enrol(db.session, current_user, resource_id)
+    found, created = enrolment.enrol(db.session, current_user, resource_id,
+                                     devices.device_class(request.headers.get("User-Agent")))
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":  # the player enrolling on the first play
         return jsonify({"enrolled": True, "created": created})

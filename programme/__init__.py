@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     from programme.admissions import models as admissions_models  # noqa: F401
     from programme.admissions import staff_views as admissions_staff_views  # noqa: F401
     from programme.admissions import views as admissions_views  # noqa: F401
+    from programme.analytics import views as analytics_views  # noqa: F401
     from programme.cli import programme_cli
     from programme.exchange import models as exchange_models  # noqa: F401
     from programme.exchange import views as exchange_views  # noqa: F401

@@ -193,6 +193,10 @@ RULES: dict[str, Rule] = {
     "account.verify_phone": lambda user, worker: worker.profile is not None and _union_over(
         user, worker.profile.union),
     "account.merge": lambda user, _target: False,  # admins only
+    # course analytics (issue 22): one resource's figures for its provider's staff and the unions over it
+    # (target: the resource); a union's roll-up over its catalog and area for its own staff (target: the union)
+    "analytics.view": _resource_view,
+    "analytics.union": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
 }
 
 
@@ -270,6 +274,8 @@ DESCRIPTIONS = {
     "progress.review": _l("查看被拒绝的学习进度"),
     "account.verify_phone": _l("核实身份后更换手机号"),
     "account.merge": _l("合并同一人的两个账号"),
+    "analytics.view": _l("查看课程学习分析"),
+    "analytics.union": _l("查看本级工会的课程学习汇总"),
 }
 
 
