@@ -131,7 +131,8 @@ def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
     present = session.identity_map.get(identity_key(model, values[inspect(model).primary_key[0].key]))
     if isinstance(present, model):
         return present
-    obj = model(**values)
+    obj: M = inspect(model).class_manager.new_instance()  # no constructor: the values go in as a load puts them,
+    obj.__dict__.update(values)                          # without an attribute event each
     make_transient_to_detached(obj)
     session.add(obj)
     return obj

@@ -206,7 +206,9 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
         rows += [(f"was-{key[3:]}", f"the code before: {name.split(': ', 1)[1]}", ports["before"],
                   list(paths), True) for key, name, _port, paths, signed in rows if signed]
     only = set(args.only.split(",")) if args.only else None
-    return [row for row in rows if only is None or row[0] in only or row[0] == "bare"]
+    # the code before (--before) runs the signed-in targets chosen
+    return [row for row in rows if only is None or row[0] in only or row[0] == "bare"
+            or (row[0].startswith("was-") and f"in-{row[0][4:]}" in only)]
 
 
 def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str) -> float:

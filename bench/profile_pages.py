@@ -1,6 +1,6 @@
 """Where a signed-in worker's request spends its time: pyinstrument profiles of the list page, a 7-lesson
-resource page, 我的学习 and a progress heartbeat, on the demo data, through the app in this process (Flask's
-test client: no server, no network, so what is measured is the app alone).
+resource page, 我的学习, search results and a progress heartbeat, on the demo data, through the app in this
+process (Flask's test client: no server, no network, so what is measured is the app alone).
 
 For each target: CPU ms per request measured without the profiler (median of 3 rounds), then a profiled run
 whose samples are summed by where the time is spent (own time per library or package: jinja2, sqlalchemy,
@@ -9,13 +9,14 @@ target, bench/profiles/<name>.txt (pyinstrument's call tree, the summary at its 
 interactive flame view), and prints the summaries. The heartbeat's database work runs in the group writer's
 thread (learning.group_writer): that thread is profiled too, and its tree is appended to heartbeat.txt.
 
-    .venv/bin/python bench/profile_pages.py [--requests 200] [--only list,resource,mine,heartbeat]
+    .venv/bin/python bench/profile_pages.py [--requests 200] [--only list,resource,mine,search,heartbeat]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import statistics
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def build(data_dir: str) -> dict[str, Any]:
     from app.db import utcnow
     from app.extensions import db
     from learning import enrolment
+    from search import indexer
     from tests.learning.conftest import make_course
 
     app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "MEDIA_WORKER": "external"})
@@ -71,6 +73,7 @@ def build(data_dir: str) -> dict[str, Any]:
         found.enrolled_at = found.last_active_at = utcnow() - timedelta(days=2)
         sessions.start(db.session, worker)
         db.session.commit()
+        indexer.drain_all(db.session, app.extensions["search"])  # the search results page has results
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
         with app.test_request_context():
             session["_user_id"], session["_fresh"] = worker.get_id(), True
@@ -134,7 +137,7 @@ def summarise(root: Any, total_s: float, requests: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--only", default="list,resource,mine,heartbeat")
+    parser.add_argument("--only", default="list,resource,mine,search,heartbeat")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as data_dir:
@@ -167,12 +170,14 @@ def run(data_dir: str, ids: dict[str, Any], args: argparse.Namespace) -> None:
     client = app.test_client()
     client.set_cookie(ids["cookie_name"], ids["cookie"], domain="localhost")
     beats = Beats(ids)
+    words = itertools.cycle(["安全", "电工", "护理", "叉车"])
     headers = {"X-CSRFToken": ids["token"]}
     targets = {
         "list": lambda: client.get("/catalog/all"),
         "resource": lambda: client.get(f"/catalog/r/{ids['resource']}"),
         "mine": lambda: client.get("/learning"),
         "heartbeat": lambda: client.post("/api/v1/progress", json=beats(), headers=headers),
+        "search": lambda: client.get(f"/search?q={next(words)}"),  # the shared results of a few queries
     }
     for name in args.only.split(","):
         send = targets[name]

@@ -3,12 +3,14 @@ and where 继续学习 resumes (the lesson and second of the newest heartbeat fr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, NotFound
@@ -46,12 +48,34 @@ def enrol(session: Session, user: Any, resource_id: int, device: str | None = No
 
 
 @dataclass(frozen=True)
+class Course:
+    """What 我的学习 shows of an enrolment's resource and of its lessons (plain values, two queries in all)."""
+
+    id: int
+    title: str
+
+
+@dataclass(frozen=True)
+class Step:
+    id: int
+    title: str
+    duration_s: int
+    required: bool
+    completed: bool  # by this learner
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
 class InProgress:
-    enrolment: Enrolment
-    resource: Resource
+    enrolment: Enrolled
+    resource: Course
     done: int        # lessons complete
     total: int       # lessons to complete in the resource (optional ones not counted)
-    resume: Lesson | None
+    resume: Step | None
     position_s: float
 
     @property
@@ -59,36 +83,77 @@ class InProgress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def resume_point(enrolment: Enrolment) -> tuple[Lesson | None, float]:
-    """The lesson and second to resume: the newest heartbeat's, or the first lesson from its start."""
-    lessons = enrolment.resource.lessons
-    lesson, position = enrolment.last_lesson, enrolment.last_position_s
-    if lesson is None or lesson not in lessons:
+class _Timed(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def duration_s(self) -> int: ...
+
+
+L = TypeVar("L", bound=_Timed)
+
+
+def resume_in(lessons: Sequence[L], last_lesson_id: int | None, position: float) -> tuple[L | None, float]:
+    """The lesson (of `lessons`, in order) and second to resume after the newest heartbeat's lesson and
+    position: there, or what comes next if it stopped at the end, or the first lesson from its start."""
+    index = next((i for i, lesson in enumerate(lessons) if lesson.id == last_lesson_id), None)
+    if index is None:
         return (lessons[0] if lessons else None), 0.0
+    lesson = lessons[index]
     if lesson.duration_s and position >= lesson.duration_s - END_SLACK_S:  # stopped at the end: what comes next
-        index = lessons.index(lesson)
         return (lessons[index + 1] if index + 1 < len(lessons) else lesson), 0.0
     return lesson, position
 
 
+def resume_point(enrolment: Enrolment) -> tuple[Lesson | None, float]:
+    """The lesson and second to resume: the newest heartbeat's, or the first lesson from its start."""
+    return resume_in(enrolment.resource.lessons, enrolment.last_lesson_id, enrolment.last_position_s)
+
+
 def my_learning(session: Session, user_id: int) -> list[InProgress]:
-    """The learner's enrolments, most recently studied first."""
-    enrolments = session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user_id)
-        .options(selectinload(Enrolment.resource).selectinload(Resource.lessons),
-                 selectinload(Enrolment.last_lesson))
+    """The learner's enrolments, most recently studied first: one query for the enrolments with their
+    resources' titles, one for their lessons with what this learner completed (columns only, no ORM rows)."""
+    enrolments = session.execute(
+        select(Enrolment.resource_id, Resource.title, Enrolment.completed_at, Enrolment.last_lesson_id,
+               Enrolment.last_position_s).join(Resource, Resource.id == Enrolment.resource_id)
+        .where(Enrolment.user_id == user_id)
         .order_by(Enrolment.completed_at.is_not(None), Enrolment.last_active_at.desc(), Enrolment.id.desc())).all()
-    completed = set(session.scalars(select(LessonProgress.lesson_id).where(
-        LessonProgress.user_id == user_id, LessonProgress.completed_at.is_not(None))))
+    lessons: dict[int, list[Step]] = {row.resource_id: [] for row in enrolments}
+    if lessons:
+        for step in session.execute(
+                select(Lesson.resource_id, Lesson.id, Lesson.title, Lesson.duration_s, Lesson.required,
+                       LessonProgress.completed_at.is_not(None).label("completed"))
+                .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id)
+                           & (LessonProgress.user_id == user_id))
+                .where(Lesson.resource_id.in_(list(lessons)))
+                .order_by(Lesson.resource_id, Lesson.position)):
+            lessons[step.resource_id].append(Step(step.id, step.title, step.duration_s or 0, bool(step.required),
+                                                  bool(step.completed)))
     rows = []
-    for enrolment in enrolments:
-        lesson, position = resume_point(enrolment)
-        required = required_of(enrolment.resource.lessons)
-        rows.append(InProgress(enrolment, enrolment.resource, sum(1 for r in required if r.id in completed),
-                               len(required), lesson, position))
+    for row in enrolments:
+        steps = lessons[row.resource_id]
+        lesson, position = resume_in(steps, row.last_lesson_id, row.last_position_s)
+        required = required_of(steps)
+        rows.append(InProgress(Enrolled(row.completed_at), Course(row.resource_id, row.title),
+                               sum(1 for step in required if step.completed), len(required), lesson, position))
     return rows
 
 
 def lesson_states(session: Session, user_id: int, resource_id: int) -> dict[int, LessonProgress]:
     return {p.lesson_id: p for p in session.scalars(select(LessonProgress).where(
         LessonProgress.user_id == user_id, LessonProgress.resource_id == resource_id))}
+
+
+def enrolled_state(session: Session, user_id: int, resource_id: int) -> tuple[bool, datetime | None, set[int]]:
+    """In one query: enrolled or not, when the enrolment was completed, and the lessons of the resource this
+    learner has completed (the resource page's enrol box)."""
+    rows = session.execute(
+        select(Enrolment.completed_at, LessonProgress.lesson_id)
+        .outerjoin(LessonProgress, (LessonProgress.user_id == Enrolment.user_id)
+                   & (LessonProgress.resource_id == Enrolment.resource_id)
+                   & LessonProgress.completed_at.is_not(None))
+        .where(Enrolment.user_id == user_id, Enrolment.resource_id == resource_id)).all()
+    if not rows:
+        return False, None, set()
+    return True, rows[0].completed_at, {row.lesson_id for row in rows if row.lesson_id is not None}

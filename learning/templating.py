@@ -30,11 +30,9 @@ def learning_box(resource: Any) -> dict[str, Any]:
         return {**box, "first_url": _first_lesson_url(resource)}
 
     box["can_author"] = can(current_user, "resource.edit", resource)
-    found = enrolment.enrolment_of(db.session, current_user.id, resource.id)
-    if found is None:
+    enrolled, completed_at, completed = enrolment.enrolled_state(db.session, current_user.id, resource.id)
+    if not enrolled:
         return box
-    states = enrolment.lesson_states(db.session, current_user.id, resource.id)
     required = required_of(resource.lessons)
-    done = sum(1 for lesson in required if lesson.id in states and states[lesson.id].completed_at is not None)
-    return {**box, "enrolled": True, "completed": found.completed_at is not None, "done": done,
-            "total": len(required)}
+    done = sum(1 for lesson in required if lesson.id in completed)
+    return {**box, "enrolled": True, "completed": completed_at is not None, "done": done, "total": len(required)}

@@ -6,7 +6,7 @@ by implementing these methods over `ResourceDoc`. Nothing here knows Whoosh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
@@ -148,6 +148,10 @@ class SearchBackend(Protocol):
         """Record a position reached without writing the index (holes in the log given up)."""
 
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def version(self) -> Hashable:
+        """What the next search answers from (the live index and its last commit this process sees): changes
+        whenever a result could, so a page made from results can be kept under it (search/views.py)."""
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]: ...
 

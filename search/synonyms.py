@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Hashable
 from typing import Any, cast
 
 from flask_babel import gettext as _
@@ -92,6 +93,11 @@ def mapping(session: Session) -> dict[str, list[str]]:
         if key != _cache["key"]:
             _cache["mapping"], _cache["key"] = build_mapping(all_rows(session)), key
         return cast(dict[str, list[str]], _cache["mapping"])
+
+
+def version() -> Hashable:
+    """What the table held when `mapping` last looked (count and newest edit): changes with the mapping."""
+    return cast(Hashable, _cache["key"])
 
 
 def forget() -> None:

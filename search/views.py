@@ -9,8 +9,10 @@ from flask import Blueprint, Response, current_app, flash, jsonify, redirect, re
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
+from app import sharedparts
 from app.accounts import organisations
 from app.accounts.policy import require
 from app.errors import Invalid
@@ -63,10 +65,18 @@ def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
 @bp.get("/search")
 def page() -> str:
     req = search_request(request.args)
-    result = backend().search(req) if (req.q or req.filters) else None
-    args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
-    return render_template("search/index.html", req=req, result=result, labels=_labels(result) if result else {},
-                           args=args, facet_names=FACETS, sorts=SORTS)
+
+    def make() -> Markup:
+        result = backend().search(req) if (req.q or req.filters) else None
+        args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+        return Markup(render_template(  # noqa: S704 - an autoescaping template
+            "search/_results.html", req=req, result=result, labels=_labels(result) if result else {}, args=args,
+            facet_names=FACETS, sorts=SORTS))
+
+    # the results are the same for every viewer: made once per query and page, index version (a commit here
+    # or seen from another process), synonym table and catalog change; the layout with the name around them
+    key = ("search.page", request.full_path, backend().version(), synonyms.version())
+    return render_template("search/index.html", body=sharedparts.shared(key, make))
 
 
 @api_bp.get("")

@@ -8,7 +8,7 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -209,6 +209,10 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchResult:
         return self._on_live(lambda: self._search(request))
+
+    def version(self) -> Hashable:
+        live = self._live()
+        return live.name, live.store.view().generation
 
     def _search(self, request: SearchRequest) -> SearchResult:
         """Results for `request`; a "did you mean" only when searching it (with the same filters) finds
