@@ -10,10 +10,11 @@ import hashlib
 import html
 import json
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from search.analysis import pinyin_terms
 
@@ -21,6 +22,7 @@ TAG_RE = re.compile(r"<[^>]*>")
 SPACE_RE = re.compile(r"\s+")
 BLOCK_RE = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b[^>]*>", re.I)
 DESCRIPTION_LIMIT = 4000  # characters of description text indexed; the rest adds size, not findability
+SNIPPET_SOURCE_CHARS = 3000  # characters of the body kept for snippets: longer ones are highlighted from their start
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
     """The fields Whoosh indexes for `doc` (see search.engine_whoosh.schema)."""
     spelled: list[str] = []
     initials: list[str] = []
+    body = (doc.summary + "\n" + html_to_text(doc.description_html)[:DESCRIPTION_LIMIT]).strip()
     for text in (doc.title, *doc.tags):
         full, firsts = pinyin_terms(text)
         spelled.extend(full)
@@ -77,10 +80,8 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "title": doc.title,
-        "summary": doc.summary,
-        "body": (doc.summary + "\n" + html_to_text(doc.description_html)[:DESCRIPTION_LIMIT]).strip(),
+        "body": body,
         "meta": "\n".join([*doc.tags, *doc.lessons, *doc.teachers, doc.provider_name, *_unique(doc.category_names)]),
-        "provider_name": doc.provider_name,
         "pinyin": " ".join(_unique(spelled)),
         "initials": " ".join(_unique(initials)),
         "kind": doc.kind,
@@ -89,13 +90,36 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
         "audience": " ".join(_unique(doc.audiences)),
         "provider": doc.provider,
         "has_credits": "1" if doc.credits > 0 else "0",
-        "credits": float(doc.credits),
         "published_at": epoch_seconds(doc.published_at),
         "enrolled": max(0, int(doc.enrolled)),
     }
+    fields["display"] = pack_display(Display(doc.title, doc.kind, doc.provider, doc.provider_name,
+                                             float(doc.credits), doc.summary, body[:SNIPPET_SOURCE_CHARS]))
     fields["fingerprint"] = fingerprint(doc)
     # Whoosh refuses empty strings for some fields: leave them out instead.
     return {name: value for name, value in fields.items() if value != ""}
+
+
+class Display(NamedTuple):
+    """What a result shows without going back to the database, stored as one compressed value per document
+    (`pack_display`): a third of the size of the fields stored one by one (the summary, which the body starts
+    with, costs almost nothing twice once compressed; field names are not repeated per document)."""
+
+    title: str
+    kind: str
+    provider: str
+    provider_name: str
+    credits: float
+    summary: str
+    body: str  # its first SNIPPET_SOURCE_CHARS characters: snippets are highlighted from those only
+
+
+def pack_display(display: Display) -> bytes:
+    return zlib.compress(json.dumps(display, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def unpack_display(data: bytes) -> Display:
+    return Display(*json.loads(zlib.decompress(data).decode("utf-8")))
 
 
 def fingerprint(doc: ResourceDoc) -> str:
