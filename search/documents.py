@@ -10,7 +10,6 @@ import hashlib
 import html
 import json
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,9 +100,9 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
 
 
 class Display(NamedTuple):
-    """What a result shows without going back to the database, stored as one compressed value per document
-    (`pack_display`): a third of the size of the fields stored one by one (the summary, which the body starts
-    with, costs almost nothing twice once compressed; field names are not repeated per document)."""
+    """What a result shows without going back to the database, stored as one value per document
+    (`pack_display`): field names are not repeated per document, and Whoosh compresses each document's stored
+    value (its stored column is zlib per document), so the summary the body starts with costs little twice."""
 
     title: str
     kind: str
@@ -114,12 +113,13 @@ class Display(NamedTuple):
     body: str  # its first SNIPPET_SOURCE_CHARS characters: snippets are highlighted from those only
 
 
-def pack_display(display: Display) -> bytes:
-    return zlib.compress(json.dumps(display, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+def pack_display(display: Display) -> str:
+    """A str, not bytes: Whoosh pickles stored values with protocol 2, which spells bytes out as latin-1 text."""
+    return json.dumps(display, ensure_ascii=False, separators=(",", ":"))
 
 
-def unpack_display(data: bytes) -> Display:
-    return Display(*json.loads(zlib.decompress(data).decode("utf-8")))
+def unpack_display(data: str) -> Display:
+    return Display(*json.loads(data))
 
 
 def fingerprint(doc: ResourceDoc) -> str:

@@ -59,7 +59,7 @@ def build_schema() -> Schema:
         "provider": KEYWORD(scorable=True),  # organisation code
         "has_credits": KEYWORD(scorable=True),  # "1" or "0"
         # What a result shows without going back to the database (title, kind, provider, summary, the body's
-        # start for snippets...): `search.documents.Display`, compressed; published_at and enrolled are columns.
+        # start for snippets...): `search.documents.Display`; published_at and enrolled are columns.
         "display": STORED(),
         # Sort keys as plain columns, not indexed terms: only the sort orders read them.
         "published_at": COLUMN(NumericColumn("q")),  # epoch seconds

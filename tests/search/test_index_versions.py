@@ -1,6 +1,6 @@
 """An index written by an older version of the code (its schema and its suggestion file's layout) is emptied and
 asks for a rebuild, instead of failing searches; the rebuild brings everything back. What results show comes
-from the one compressed stored value, exactly as indexed."""
+from the one stored value, exactly as indexed."""
 
 from __future__ import annotations
 
