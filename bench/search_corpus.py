@@ -142,7 +142,23 @@ def real_courses(path: Path = SHARED_COURSES, start_id: int = 1) -> list[Resourc
     return docs
 
 
+class Corpus:
+    """`total` documents: the real ones first, then generated. Iterable any number of times with the same
+    documents each time, and never held in memory whole (a million documents are several GB as objects)."""
+
+    def __init__(self, total: int, seed: int = 7):
+        self.total, self.seed = total, seed
+        self.real = real_courses()[:total]
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[ResourceDoc]:
+        yield from self.real
+        yield from generated(self.total - len(self.real), start_id=len(self.real) + 1, seed=self.seed)
+
+
 def corpus(total: int, seed: int = 7) -> tuple[list[ResourceDoc], int]:
-    """`total` documents: the real ones first, then generated; and how many were real."""
-    real = real_courses()[:total]
-    return real + list(generated(total - len(real), start_id=len(real) + 1, seed=seed)), len(real)
+    """`total` documents in a list: the real ones first, then generated; and how many were real."""
+    docs = Corpus(total, seed)
+    return list(docs), len(docs.real)

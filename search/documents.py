@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from search.analysis import pinyin_terms
 
@@ -21,6 +21,7 @@ TAG_RE = re.compile(r"<[^>]*>")
 SPACE_RE = re.compile(r"\s+")
 BLOCK_RE = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|blockquote)\b[^>]*>", re.I)
 DESCRIPTION_LIMIT = 4000  # characters of description text indexed; the rest adds size, not findability
+SNIPPET_SOURCE_CHARS = 3000  # characters of the body kept for snippets: longer ones are highlighted from their start
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
     """The fields Whoosh indexes for `doc` (see search.engine_whoosh.schema)."""
     spelled: list[str] = []
     initials: list[str] = []
+    body = (doc.summary + "\n" + html_to_text(doc.description_html)[:DESCRIPTION_LIMIT]).strip()
     for text in (doc.title, *doc.tags):
         full, firsts = pinyin_terms(text)
         spelled.extend(full)
@@ -77,10 +79,8 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": str(doc.id),
         "title": doc.title,
-        "summary": doc.summary,
-        "body": (doc.summary + "\n" + html_to_text(doc.description_html)[:DESCRIPTION_LIMIT]).strip(),
+        "body": body,
         "meta": "\n".join([*doc.tags, *doc.lessons, *doc.teachers, doc.provider_name, *_unique(doc.category_names)]),
-        "provider_name": doc.provider_name,
         "pinyin": " ".join(_unique(spelled)),
         "initials": " ".join(_unique(initials)),
         "kind": doc.kind,
@@ -89,13 +89,37 @@ def to_document(doc: ResourceDoc) -> dict[str, Any]:
         "audience": " ".join(_unique(doc.audiences)),
         "provider": doc.provider,
         "has_credits": "1" if doc.credits > 0 else "0",
-        "credits": float(doc.credits),
         "published_at": epoch_seconds(doc.published_at),
         "enrolled": max(0, int(doc.enrolled)),
     }
+    fields["display"] = pack_display(Display(doc.title, doc.kind, doc.provider, doc.provider_name,
+                                             float(doc.credits), doc.summary, body[:SNIPPET_SOURCE_CHARS]))
     fields["fingerprint"] = fingerprint(doc)
     # Whoosh refuses empty strings for some fields: leave them out instead.
     return {name: value for name, value in fields.items() if value != ""}
+
+
+class Display(NamedTuple):
+    """What a result shows without going back to the database, stored as one value per document
+    (`pack_display`): field names are not repeated per document, and Whoosh compresses each document's stored
+    value (its stored column is zlib per document), so the summary the body starts with costs little twice."""
+
+    title: str
+    kind: str
+    provider: str
+    provider_name: str
+    credits: float
+    summary: str
+    body: str  # its first SNIPPET_SOURCE_CHARS characters: snippets are highlighted from those only
+
+
+def pack_display(display: Display) -> str:
+    """A str, not bytes: Whoosh pickles stored values with protocol 2, which spells bytes out as latin-1 text."""
+    return json.dumps(display, ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack_display(data: str) -> Display:
+    return Display(*json.loads(data))
 
 
 def fingerprint(doc: ResourceDoc) -> str:

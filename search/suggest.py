@@ -2,7 +2,9 @@
 
 `entries` holds a few keys per published title: the title itself and from each later word on (so 基础 finds
 电工基础), its full pinyin and its initials; a prefix query is an index range scan. A very common prefix
-(one letter) is answered by walking titles by weight instead, so both cases stay a few milliseconds.
+(one letter) is answered by walking titles by weight instead, so both cases stay a few milliseconds. An entry's
+rowid is its resource id times `KEYS_PER_TITLE` plus its number, so a resource's entries are one rowid range
+(no index on the resource id) and its title is kept once, in `titles`.
 
 `words` holds the vocabulary of titles and tags: Latin words, and pinyin spellings with the Chinese they
 stand for. `variants` maps every word with one letter deleted to the word (symmetric-delete spelling), so a
@@ -28,16 +30,30 @@ from search.documents import ResourceDoc
 
 BROAD = 2000          # a prefix matching more keys than this is answered by weight order
 MIN_SPELL_LENGTH = 3
-ENTRY_INDEXES = {"ix_entries_key": "key", "ix_entries_weight": "weight", "ix_entries_rid": "rid"}
+KEYS_PER_TITLE = 8    # at most (`keys_for` makes up to six)
+VERSION = 2           # PRAGMA user_version; a file of another version is emptied (its index is rebuilt too)
+ENTRY_INDEXES = {"ix_entries_key": "key", "ix_entries_weight": "weight"}
 ENTRY_INDEX_DDL = [f"CREATE INDEX IF NOT EXISTS {name} ON entries ({column})" for name, column in ENTRY_INDEXES.items()]
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL, weight REAL NOT NULL, rid INTEGER NOT NULL,
-                                    title TEXT NOT NULL);
-""" + "".join(f"{ddl};\n" for ddl in ENTRY_INDEX_DDL) + """
-CREATE TABLE IF NOT EXISTS words (word TEXT NOT NULL, chinese TEXT NOT NULL, freq INTEGER NOT NULL,
-                                  PRIMARY KEY (word, chinese));
-CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word));
-"""
+TABLES = ("entries", "titles", "words", "variants")
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL, weight REAL NOT NULL)",  # rowid: see the module doc
+    *ENTRY_INDEX_DDL,
+    "CREATE TABLE IF NOT EXISTS titles (rid INTEGER PRIMARY KEY, title TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS words (word TEXT NOT NULL, chinese TEXT NOT NULL, freq INTEGER NOT NULL, "
+    "PRIMARY KEY (word, chinese))",
+    "CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word))",
+]
+
+
+def entry_rows(doc: ResourceDoc) -> list[tuple[int, str, float]]:
+    """(rowid, key, weight) of `doc`'s entries."""
+    weight = math.log1p(max(0, doc.enrolled))
+    first = doc.id * KEYS_PER_TITLE
+    return [(first + n, key, weight + bonus) for n, (key, bonus) in enumerate(keys_for(doc.title))]
+
+
+def _rowids(rid: int) -> tuple[int, int]:
+    return rid * KEYS_PER_TITLE, rid * KEYS_PER_TITLE + KEYS_PER_TITLE - 1
 
 
 def deletes(word: str) -> set[str]:
@@ -104,24 +120,42 @@ class SuggestStore:
             db = sqlite3.connect(self.path, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
+            if db.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                self._create(db)
             self._local.db = db
         return db
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        """The tables of this VERSION; a file of an older one is emptied first (once, by one process)."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+                for table in TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                for ddl in SCHEMA:
+                    db.execute(ddl)
+                db.execute(f"PRAGMA user_version = {VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def apply(self, docs: Iterable[ResourceDoc], delete_ids: Iterable[int]) -> None:
         db = self._db()
         with db:  # one transaction
-            db.executemany("DELETE FROM entries WHERE rid = ?", [(int(i),) for i in delete_ids])
+            for rid in delete_ids:
+                db.execute("DELETE FROM entries WHERE rowid BETWEEN ? AND ?", _rowids(int(rid)))
+                db.execute("DELETE FROM titles WHERE rid = ?", (int(rid),))
             for doc in docs:
                 self.add(db, doc)
 
     @staticmethod
     def add(db: sqlite3.Connection, doc: ResourceDoc) -> None:
         """Write `doc`'s keys and words inside the caller's transaction."""
-        db.execute("DELETE FROM entries WHERE rid = ?", (doc.id,))
-        weight = math.log1p(max(0, doc.enrolled))
-        db.executemany("INSERT INTO entries (key, weight, rid, title) VALUES (?, ?, ?, ?)",
-                       [(key, weight + bonus, doc.id, doc.title) for key, bonus in keys_for(doc.title)])
+        db.execute("DELETE FROM entries WHERE rowid BETWEEN ? AND ?", _rowids(doc.id))
+        db.execute("INSERT OR REPLACE INTO titles (rid, title) VALUES (?, ?)", (doc.id, doc.title))
+        db.executemany("INSERT INTO entries (rowid, key, weight) VALUES (?, ?, ?)", entry_rows(doc))
         words = vocabulary(doc)
         db.executemany("INSERT INTO words (word, chinese, freq) VALUES (?, ?, 1) "
                        "ON CONFLICT (word, chinese) DO UPDATE SET freq = freq + 1", words)
@@ -140,15 +174,12 @@ class SuggestStore:
         broad = db.execute("SELECT count(*) FROM (SELECT 1 FROM entries WHERE key >= ? AND key < ? LIMIT ?)",
                            (key, upper, BROAD)).fetchone()[0] >= BROAD
         index = "ix_entries_weight" if broad else "ix_entries_key"
-        rows = db.execute(f"SELECT rid, title FROM entries INDEXED BY {index} "  # noqa: S608 - fixed names
+        rows = db.execute(f"SELECT rowid FROM entries INDEXED BY {index} "  # noqa: S608 - fixed names
                           "WHERE key >= ? AND key < ? ORDER BY weight DESC LIMIT ?", (key, upper, limit * 4))
-        seen: dict[int, str] = {}
-        for rid, title in rows:
-            if rid not in seen:
-                seen[rid] = title
-                if len(seen) == limit:
-                    break
-        return [Suggestion(rid, title) for rid, title in seen.items()]
+        rids = list(dict.fromkeys(rowid // KEYS_PER_TITLE for (rowid,) in rows))[:limit]
+        marks = ",".join("?" * len(rids))
+        titles = dict(db.execute(f"SELECT rid, title FROM titles WHERE rid IN ({marks})", rids))  # noqa: S608
+        return [Suggestion(rid, titles[rid]) for rid in rids if rid in titles]
 
     def correct(self, word: str) -> str | None:
         """The closest known Latin or pinyin word within two edits, most frequent first; None if none."""
@@ -170,7 +201,7 @@ class SuggestStore:
         return row[0] if row else None
 
     def count(self) -> int:
-        count: int = self._db().execute("SELECT count(DISTINCT rid) FROM entries").fetchone()[0]
+        count: int = self._db().execute("SELECT count(*) FROM titles").fetchone()[0]
         return count
 
     def close(self) -> None:
@@ -191,19 +222,21 @@ class BulkLoad:
         self.db, self.batch = db, batch
         for name in ENTRY_INDEXES:
             db.execute(f"DROP INDEX IF EXISTS {name}")
-        self.entries: list[tuple[str, float, int, str]] = []
+        self.entries: list[tuple[int, str, float]] = []
+        self.titles: list[tuple[int, str]] = []
         self.words: Counter[tuple[str, str]] = Counter()
 
     def add(self, doc: ResourceDoc) -> None:
-        weight = math.log1p(max(0, doc.enrolled))
-        self.entries.extend((key, weight + bonus, doc.id, doc.title) for key, bonus in keys_for(doc.title))
+        self.entries.extend(entry_rows(doc))
+        self.titles.append((doc.id, doc.title))
         self.words.update(vocabulary(doc))
         if len(self.entries) >= self.batch:
             self._flush_entries()
 
     def _flush_entries(self) -> None:
-        self.db.executemany("INSERT INTO entries (key, weight, rid, title) VALUES (?, ?, ?, ?)", self.entries)
-        self.entries = []
+        self.db.executemany("INSERT INTO entries (rowid, key, weight) VALUES (?, ?, ?)", self.entries)
+        self.db.executemany("INSERT INTO titles (rid, title) VALUES (?, ?)", self.titles)
+        self.entries, self.titles = [], []
 
     def finish(self) -> None:
         self._flush_entries()

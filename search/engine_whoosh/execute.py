@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import cast
 
 from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
+from search.documents import unpack_display
 from search.engine_whoosh import snippets
 from search.engine_whoosh.postings import View, bits_to_ids, ids_to_bits
 from search.query import Alternative, Concept, ParsedQuery, parse
@@ -254,14 +255,15 @@ def _order(view: View, final: int, count: int, matched: Matched | None, sort: st
 
 def _hit(view: View, doc: int, score: float, parsed: ParsedQuery, highlight: bool = True) -> Hit:
     stored = view.stored(doc)
+    shown = unpack_display(stored["display"])
     spelled = frozenset(t for c in parsed.concepts for a in c.alternatives if a.kind == "pinyin" for t in a.tokens)
     initials = frozenset(t for c in parsed.concepts for a in c.alternatives if a.kind == "initials" for t in a.tokens)
-    title, body = stored.get("title", ""), stored.get("body", "")
+    title = shown.title
     terms = set(parsed.highlight) | snippets.sound_matches(title, spelled, initials) if highlight else set()
-    return Hit(id=int(stored["id"]), title=title, kind=stored.get("kind", ""), provider=stored.get("provider", ""),
-               provider_name=stored.get("provider_name", ""), credits=float(stored.get("credits") or 0),
+    return Hit(id=int(stored["id"]), title=title, kind=shown.kind, provider=shown.provider,
+               provider_name=shown.provider_name, credits=shown.credits,
                score=round(score, 4), title_html=snippets.title_html(title, terms),
-               snippet=snippets.snippet_html(body, stored.get("summary", ""), terms),
+               snippet=snippets.snippet_html(shown.body, shown.summary, terms),
                published_at=view.sort["published_at"][doc], enrolled=view.sort["enrolled"][doc])
 
 

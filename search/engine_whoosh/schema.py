@@ -21,11 +21,7 @@ from whoosh.system import pack_uint
 from search.engine_whoosh.tokenizer import ChineseTokenizer, analyzer
 from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 
-SCHEMA_VERSION = 1
-
-# Fields shown in a result without going back to the database.
-DISPLAY_FIELDS = ("id", "title", "kind", "provider", "provider_name", "credits", "summary", "published_at",
-                  "enrolled")
+SCHEMA_VERSION = 2  # 2: what a result shows is one compressed stored value (`display`), no stored text fields
 
 
 class ChineseFrequency(Frequency):
@@ -42,8 +38,8 @@ class ChineseFrequency(Frequency):
             yield term, count, count * boost, pack_uint(count)
 
 
-def text_field(boost: float, stored: bool) -> TEXT:
-    field = TEXT(analyzer=analyzer(), stored=stored, field_boost=boost, phrase=False)
+def text_field(boost: float) -> TEXT:
+    field = TEXT(analyzer=analyzer(), field_boost=boost, phrase=False)
     field.format = ChineseFrequency(field_boost=boost)
     return field
 
@@ -56,19 +52,19 @@ def build_schema() -> Schema:
         "initials": KEYWORD(scorable=True, field_boost=PINYIN_FIELDS["initials"]),
         # Facets are scorable keywords only because Whoosh 2.7 stats the file system for every posting of a
         # field without a lengths column when it writes a segment (slower build by half).
-        "kind": KEYWORD(stored=True, scorable=True),
+        "kind": KEYWORD(scorable=True),
         "category": KEYWORD(scorable=True),  # menu category codes, each with all its ancestors
         "industry": KEYWORD(scorable=True),
         "audience": KEYWORD(scorable=True),
-        "provider": KEYWORD(stored=True, scorable=True),  # organisation code
-        "provider_name": STORED(),
+        "provider": KEYWORD(scorable=True),  # organisation code
         "has_credits": KEYWORD(scorable=True),  # "1" or "0"
-        "summary": STORED(),
-        "credits": STORED(),
+        # What a result shows without going back to the database (title, kind, provider, summary, the body's
+        # start for snippets...): `search.documents.Display`; published_at and enrolled are columns.
+        "display": STORED(),
         # Sort keys as plain columns, not indexed terms: only the sort orders read them.
         "published_at": COLUMN(NumericColumn("q")),  # epoch seconds
         "enrolled": COLUMN(NumericColumn("q")),
     }
-    for name, boost in TEXT_FIELDS.items():  # title and body are stored: snippets are highlighted from them
-        fields[name] = text_field(boost, stored=name != "meta")
+    for name, boost in TEXT_FIELDS.items():  # not stored: `display` holds the text a result shows
+        fields[name] = text_field(boost)
     return Schema(**fields)

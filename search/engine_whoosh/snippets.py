@@ -12,10 +12,10 @@ from markupsafe import Markup, escape
 from whoosh.highlight import ContextFragmenter, HtmlFormatter, WholeFragmenter, highlight
 
 from search import analysis
+from search.documents import SNIPPET_SOURCE_CHARS  # longer bodies are highlighted from their start only
 from search.engine_whoosh.tokenizer import ChineseTokenizer
 
 SNIPPET_CHARS = 120
-SNIPPET_SOURCE_CHARS = 3000  # longer bodies are highlighted from their start only
 _analyzer = ChineseTokenizer()
 
 
