@@ -132,6 +132,8 @@ def test_province_sees_the_city_lagging_sends_and_the_city_answers(app, client, 
                          follow_redirects=True)
     assert "已督促各区县加快录取。" in answered.get_data(as_text=True)
     assert client.get("/reports/330000/performance").status_code == 403
+    assert client.get("/reports/330000/performance.csv?year=2026").status_code == 403
+    assert client.get("/reports/330100/performance.txt?year=2026").status_code == 404
     bad = post_form(client, "/reports/330100/performance/330100/target?year=2026", {"admissions": "5"},
                     source="/reports/330100/performance?year=2026", follow_redirects=True)
     assert "您没有权限" in bad.get_data(as_text=True) or bad.status_code == 403
