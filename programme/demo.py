@@ -2,7 +2,8 @@
 and two counties, offerings declared by the demo institutions (most selected, one waiting), an eligible
 demo worker (13900000007) who can apply, and a colleague already enrolled in a 焊工 training project with an
 approved subsidy resting on the HR department's certificate record (HR-ZJ, sent by data exchange), and a
-published admissions notice. Every row goes through the services the pages use."""
+published admissions notice, and the year's targets
+for two cities, one of them lagging. Every row goes through the services the pages use."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from programme.admissions.declarations import OfferingInput
 from programme.admissions.models import Offering, Plan
 from programme.exchange import imports as exchange
 from programme.money import subsidies
+from programme.reporting import performance
 from programme.voice import notices
 
 QUOTAS = [("330100", 2000, 2_000_000), ("330200", 1500, 1_500_000), ("330106", 300, 300_000),
@@ -32,6 +34,9 @@ OFFERINGS = [  # institution, kind, level, major, mode, years, tuition, discount
     ("INST-NBPT", "academic", "zhuanke", "现代物流管理", "函授", 3, 5400, 1000, 80, False),
     ("INST-WZTC", "training", "", "焊工", "高级工", 0, 1800, 900, 60, True),
 ]
+# The year's targets (绩效评估): Hangzhou reaches its (one admission, one certificate: 王建国's), Ningbo lags (red)
+TARGETS = [("330100", {"admissions": 1, "upgrades": 1}), ("330200", {"admissions": 50, "upgrades": 20,
+                                                                     "funds_yuan": 100_000})]
 PROFILE = {"job_level": "front_line", "union_member": True, "union_code": "330106", "employer_type": "enterprise",
            "contract_end": "", "education": "high_school"}
 
@@ -95,5 +100,7 @@ def load(session: Session) -> dict[str, int]:
     applications.verify(session, SYSTEM, second, True)
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330000"), "institutions", today)
     notices.publish(session, SYSTEM, plan, organisations.get_by_code(session, "330106"), "admissions", today)
+    for code, values in TARGETS:
+        performance.set_target(session, SYSTEM, plan, organisations.get_by_code(session, code), values)
     session.flush()
     return {"programme_plans": 1, "programme_offerings": len(offerings), "programme_applications": 2}

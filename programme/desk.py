@@ -19,6 +19,7 @@ from programme.admissions import applications, declarations, plans
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
 from programme.money.models import ClaimStatus
+from programme.reporting import supervision
 from programme.voice import enquiries, objections
 
 UNION = (Role.union_staff, Role.admin)
@@ -72,6 +73,12 @@ def objections_to_resolve(session: Session, user: Any) -> desk.Waiting:
                            for o in objections.for_staff(session, user, "open"))
 
 
+def supervision_to_answer(session: Session, user: Any) -> desk.Waiting:
+    return desk.Waiting.of(desk.Item(n.text[:40], n.from_org.name, n.sent_at,
+                                     url_for("programme_support.supervision_show", notice_id=n.id), n.due_on)
+                           for n in supervision.received(session, user, open_only=True))
+
+
 def register(app: Flask) -> None:
     for key, label, roles, find, page, tables in (
         ("programme.declarations", _l("待遴选的院校申报"), UNION, declarations_to_review,
@@ -86,5 +93,7 @@ def register(app: Flask) -> None:
          ("enquiries",)),
         ("programme.objections", _l("待处理的公示异议"), UNION, objections_to_resolve,
          "programme_staff.objection_queue", ("programme_objections",)),
+        ("programme.supervision", _l("待回复的督办"), (Role.union_staff,), supervision_to_answer,
+         "programme_support.supervision_inbox", ("programme_supervisions",)),
     ):
         desk.register(app, desk.Queue(key, label, roles, find, partial(url_for, page), tables))

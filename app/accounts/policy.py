@@ -197,6 +197,9 @@ RULES: dict[str, Rule] = {
     # (target: the resource); a union's roll-up over its catalog and area for its own staff (target: the union)
     "analytics.view": _resource_view,
     "analytics.union": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
+    # performance (绩效评估): a union above sets a unit's targets and sends it 督办; only the unit itself answers
+    "performance.manage": lambda user, org: org.kind == OrgKind.union and _union_over(user, org.parent),
+    "performance.answer": lambda user, notice: any(o.id == notice.to_org_id for o in orgs_for(user, Role.union_staff)),
 }
 
 
@@ -276,6 +279,8 @@ DESCRIPTIONS = {
     "account.merge": _l("合并同一人的两个账号"),
     "analytics.view": _l("查看课程学习分析"),
     "analytics.union": _l("查看本级工会的课程学习汇总"),
+    "performance.manage": _l("为下级设定年度目标并发出督办"),
+    "performance.answer": _l("回复上级督办"),
 }
 
 
