@@ -28,6 +28,8 @@ def init_app(app: Flask) -> None:
     from programme.money import api as money_api  # noqa: F401
     from programme.money import models as money_models  # noqa: F401
     from programme.money import views as money_views  # noqa: F401
+    from programme.network import models as network_models  # noqa: F401
+    from programme.network import views as network_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
     from programme.voice import demo as voice_demo
     from programme.voice import models as voice_models  # noqa: F401
