@@ -86,6 +86,13 @@ def get(session: Session, point_id: int) -> ServicePoint:
     return point
 
 
+def for_manager(session: Session, actor: Any, point_id: int) -> ServicePoint:
+    """A point for its edit form: only those who may manage it see the form."""
+    point = get(session, point_id)
+    require(actor, "service_point.manage", point.org)
+    return point
+
+
 def managed(session: Session, actor: User) -> list[ServicePoint]:
     """The stations and points of the actor's unions and every union below them, closed ones included."""
     query = select(ServicePoint).join(ServicePoint.org)

@@ -67,7 +67,7 @@ def service_points_manage() -> ResponseReturnValue:
 @login_required
 def service_point_edit(point_id: int) -> ResponseReturnValue:
     me, errors, status = me_required(), {}, 200
-    point = points.get(db.session, point_id)
+    point = points.for_manager(db.session, me, point_id)
     if request.method == "POST":
         _made, failed_fields = commit_or_show(lambda: points.update(db.session, me, point, _input()))
         if failed_fields is None:
@@ -85,5 +85,6 @@ def service_point_edit(point_id: int) -> ResponseReturnValue:
 def service_point_active(point_id: int) -> ResponseReturnValue:
     point = points.get(db.session, point_id)
     active = request.form.get("active") == "1"
-    acted(lambda: points.set_active(db.session, me_required(), point, active), _("已重新开放。") if active else _("已关闭。"))
+    message = _("已重新开放。") if active else _("已关闭。")
+    acted(lambda: points.set_active(db.session, me_required(), point, active), message)
     return redirect(url_for(".service_points_manage"))

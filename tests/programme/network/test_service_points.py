@@ -85,7 +85,9 @@ def test_pages_list_manage_and_refuse_outsiders(app, db, client, auth):
     auth.as_role("union_staff", "330200")
     target = db.session.query(ServicePoint).filter_by(name="留下街道服务点").one()
     assert post_form(client, f"/programme/service-points/{target.id}/edit", {
-        "name": "被改了", "address": "x", "hours": "x", "phone": "x"}).status_code == 403
+        "name": "被改了", "address": "x", "hours": "x", "phone": "x"},
+        source="/programme/service-points/manage").status_code == 403
+    assert client.get(f"/programme/service-points/{target.id}/edit").status_code == 403
     assert post_form(client, f"/programme/service-points/{target.id}/active", {"active": "0"},
                      source="/programme/service-points/manage").status_code == 403
     db.session.refresh(target)
