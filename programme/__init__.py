@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     from programme.money import api as money_api  # noqa: F401
     from programme.money import models as money_models  # noqa: F401
     from programme.money import views as money_views  # noqa: F401
+    from programme.network import demo as network_demo
     from programme.network import models as network_models  # noqa: F401
     from programme.network import views as network_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
@@ -47,3 +48,4 @@ def init_app(app: Flask) -> None:
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
+    app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
