@@ -47,6 +47,13 @@ def escalate_overdue(session: Session, *, now: datetime | None = None, hours: in
     return moved
 
 
+def deadline(enquiry: Enquiry, hours: int) -> datetime | None:
+    """When an open question waiting at a township union goes up to the county (UTC); None for any other."""
+    if enquiry.answer is not None or enquiry.escalated_at is not None or enquiry.org.level != OrgLevel.township:
+        return None
+    return enquiry.created_at + timedelta(hours=hours)
+
+
 def age_text(created_at: datetime, now: datetime) -> str:
     """How long a question has waited, as the queue shows it: minutes, hours, then days."""
     minutes = max(0, int((now - created_at).total_seconds() // 60))

@@ -71,3 +71,16 @@ def test_staff_queue_shows_ages_and_the_escalated_mark(app, db, client, auth):
     page = client.get("/enquiries/inbox").get_data(as_text=True)
     assert "已等待2天" in page and "已等待5小时" in page and "乡镇逾期转来" in page
     assert escalation.age_text(utcnow(), utcnow() + timedelta(minutes=7)) == "7分钟"
+
+
+def test_the_desk_shows_when_a_township_question_goes_up(app, db):
+    from programme import desk
+
+    street = township()
+    asked = utcnow().replace(hour=2)  # 10:00 in Beijing: two days on is the same Beijing day
+    at_township, at_county = ask_from(street.code, asked), ask_from("330106", asked)
+    with app.test_request_context():
+        waiting = desk.enquiries_to_answer(db.session, factories.user("union_staff", "330106"))
+    deadlines = {item.org: item.deadline for item in waiting.items}
+    assert deadlines == {"西溪街道总工会": (asked + timedelta(hours=48)).date(), "西湖区总工会": None}
+    assert escalation.deadline(at_county, 48) is None and escalation.deadline(at_township, 48) is not None
