@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROXY_HOPS", int, 0, "Older name of PROXY_FIX_X_FOR, still honoured (the larger of the two counts)."),
     Setting("ENQUIRY_MAX_PER_WINDOW", int, 5, "Questions one worker may send within ENQUIRY_WINDOW_MINUTES."),
     Setting("ENQUIRY_WINDOW_MINUTES", int, 60, "Window in which a worker's questions are counted for the limit."),
+    Setting("ENQUIRY_ESCALATE_HOURS", int, 48, "An enquiry a township union leaves unanswered this long goes to "
+            "its county union."),
     Setting("REMEMBER_DAYS", int, 30, "How long the 'remember me' cookie keeps a user logged in."),
     Setting("MAX_CONTENT_LENGTH", int, 16 * 1024 * 1024, "Largest request body in bytes outside resumable uploads."),
     Setting("HTTPS", _bool, False, "Served over HTTPS: mark cookies Secure and send HSTS."),

@@ -28,10 +28,14 @@ def init_app(app: Flask) -> None:
     from programme.money import api as money_api  # noqa: F401
     from programme.money import models as money_models  # noqa: F401
     from programme.money import views as money_views  # noqa: F401
+    from programme.network import demo as network_demo
+    from programme.network import models as network_models  # noqa: F401
+    from programme.network import views as network_views  # noqa: F401
     from programme.reporting import models as reporting_models  # noqa: F401
     from programme.reporting import performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
     from programme.voice import demo as voice_demo
+    from programme.voice import escalation as voice_escalation
     from programme.voice import models as voice_models  # noqa: F401
     from programme.voice import notice_views  # noqa: F401
     from programme.voice import views as voice_views  # noqa: F401
@@ -42,6 +46,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)
     programme_desk.register(app)
+    voice_escalation.register()
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
+    app_demo.register(app, "service network", lambda session, options: network_demo.load(session))

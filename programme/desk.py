@@ -4,23 +4,24 @@ enquiries to answer and objections to notices to resolve."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from flask import Flask, url_for
+from flask import Flask, current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app import desk
 from app.accounts.models import Role
 from app.accounts.policy import orgs_for
-from app.timefmt import beijing_today
+from app.timefmt import beijing_today, local_day
 from programme.admissions import applications, declarations, plans
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
 from programme.money.models import ClaimStatus
 from programme.reporting import supervision
-from programme.voice import enquiries, objections
+from programme.voice import enquiries, escalation, objections
 
 UNION = (Role.union_staff, Role.admin)
 
@@ -62,9 +63,16 @@ def claims_to_verify(session: Session, user: Any) -> desk.Waiting:
 
 
 def enquiries_to_answer(session: Session, user: Any) -> desk.Waiting:
+    """A township's questions show the day they go up to the county as their deadline."""
     rows, count = enquiries.inbox(session, user, status="open")  # the first page; the count is all of them
+    hours = current_app.config["ENQUIRY_ESCALATE_HOURS"]
     return desk.Waiting([desk.Item(e.subject, e.org.name, e.created_at,
-                                   url_for("programme_support.enquiry_show", enquiry_id=e.id)) for e in rows], count)
+                                   url_for("programme_support.enquiry_show", enquiry_id=e.id),
+                                   deadline=_day(escalation.deadline(e, hours))) for e in rows], count)
+
+
+def _day(moment: datetime | None) -> date | None:
+    return local_day(moment) if moment is not None else None
 
 
 def objections_to_resolve(session: Session, user: Any) -> desk.Waiting:

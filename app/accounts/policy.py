@@ -147,6 +147,9 @@ RULES: dict[str, Rule] = {
     # survey answers in full (the provider), reports (a union), data exchange (the sending organisation)
     "enquiry.view": lambda user, enquiry: enquiry.asker_id == user.id or _union_over(user, enquiry.org),
     "enquiry.answer": lambda user, enquiry: _union_over(user, enquiry.org),
+    # the service network (issue 23): a city or county union's stations and points, by it and the unions above
+    "service_point.manage": lambda user, org: (org.kind == OrgKind.union and _union_over(user, org)
+                                               and org.level in (OrgLevel.city, OrgLevel.county)),
     "policy.edit": lambda user, org: org.level == OrgLevel.province and _union_over(user, org),
     "survey.view": lambda user, provider: (_union_over(user, provider) or _provider_staff(user, provider)
                                            or _co_reviewer(user)),
@@ -253,6 +256,7 @@ DESCRIPTIONS = {
     "media.view": _l("查看未发布的音视频"),
     "enquiry.view": _l("查看咨询"),
     "enquiry.answer": _l("回复咨询"),
+    "service_point.manage": _l("管理教育服务站（点）"),
     "policy.edit": _l("编辑政策与常见问题"),
     "survey.view": _l("查看测评明细"),
     "report.view": _l("查看统计报表"),

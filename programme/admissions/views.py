@@ -21,6 +21,7 @@ from programme.admissions import applications, attribution, declarations, plans,
 from programme.admissions.declarations import MODES, SKILL_LEVELS, OfferingInput
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.money import subsidies
+from programme.network import points
 from programme.web import acted, bp, failed, number, support_bp, year_arg
 
 
@@ -65,7 +66,8 @@ def mine(typed: dict[str, Any] | None = None):
     """The worker's applications and claims; `typed` is a refused claim's form, shown again with its errors."""
     me = user()
     return render_template("programme/mine.html", apps=applications.mine(db.session, me),
-                           claims=subsidies.mine(db.session, me), steps=applications.steps, typed=typed)
+                           claims=subsidies.mine(db.session, me), steps=applications.steps, typed=typed,
+                           service_point=points.nearest(db.session, me))
 
 
 @bp.post("/applications/<int:application_id>/withdraw")

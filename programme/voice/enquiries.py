@@ -1,6 +1,8 @@
-"""Enquiries (咨询回复): a worker asks, the question goes to one union (the worker's county by default, or
-the level the worker picks), its staff answer, and the worker sees an unread mark until opening the answer.
-Also the policy and FAQ page the province union edits.
+"""Enquiries (咨询回复): a worker asks, the question goes to one union (the worker's township union when they
+have one on file, which handles its area's enquiries, else their county; or the level the worker picks; a
+township's unanswered questions go up to the county after a deadline, see escalation.py), its staff answer,
+and the worker sees an unread mark until opening the answer. Also the policy and FAQ page the province union
+edits.
 
 Asking is throttled like logging in (app/accounts/service.authenticate): rows counted per person in a
 sliding window, and `TooManyRequests` with the wait once the limit is reached."""
@@ -41,9 +43,12 @@ PAGE_SIZE = 20
 
 def route(session: Session, asker: User, level: OrgLevel | None = None) -> Organisation:
     """The union that answers: walk up from the worker's own union to the chosen level (county when none
-    is chosen); a worker whose union sits above that level, or who has none on file, reaches the nearest."""
+    is chosen, but a worker's own township union first); a worker whose union sits above that level, or who has
+    none on file, reaches the nearest."""
     profile = asker.profile
     org = profile.union if profile is not None and profile.union is not None else plans.province(session)
+    if level is None and org.level == OrgLevel.township:
+        return org
     wanted = LEVELS.index(level or OrgLevel.county)
     order = (OrgLevel.province, OrgLevel.city, OrgLevel.county, OrgLevel.township)
     while org.parent is not None and order.index(org.level) > wanted:

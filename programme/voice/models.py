@@ -37,6 +37,8 @@ class Enquiry(Base):
     # False from the moment an answer is written until the asker opens it: the unread badge on /me.
     answer_seen: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Set when a township union left it unanswered past the deadline and it went up to the county (org_id).
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     asker: Mapped[User] = relationship(foreign_keys=[asker_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])

@@ -13,6 +13,7 @@ from flask_login import login_required
 from app.accounts import organisations
 from app.accounts.masking import mask_name
 from app.accounts.policy import can, require
+from app.db import utcnow
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.extensions import db
 from app.richtext import source_of
@@ -20,7 +21,7 @@ from app.web import commit_or_show
 from app.web import current_user_or_none as _user
 from app.web import show_invalid as _invalid
 from programme.admissions import plans
-from programme.voice import enquiries, surveys
+from programme.voice import enquiries, escalation, surveys
 from programme.web import support_bp
 
 
@@ -74,7 +75,8 @@ def enquiry_inbox():
     page = request.args.get("page", 1, type=int) or 1
     items, total = enquiries.inbox(db.session, _user(), status=status, page=page)
     return render_template("programme/enquiries/inbox.html", items=items, total=total, status=status, page=page,
-                           pages=max(1, -(-total // enquiries.PAGE_SIZE)), mask_name=mask_name)
+                           pages=max(1, -(-total // enquiries.PAGE_SIZE)), mask_name=mask_name,
+                           age=lambda e: escalation.age_text(e.created_at, utcnow()))
 
 
 @support_bp.get("/policy")

@@ -24,3 +24,6 @@ def test_the_home_page_of_a_demo_database_lists_every_demo_account(app, client, 
     for phone, _spec in demo.ACCOUNTS:  # and each one signs in with the demo password
         assert auth.login(phone, demo.DEMO_PASSWORD).status_code == 302, phone
         auth.logout()
+    # the service network (issue 23): the demo worker of 西湖区 finds their county's point on their applications
+    auth.login("13900000007", demo.DEMO_PASSWORD)
+    assert "西湖区职工教育服务点" in client.get("/programme/mine").get_data(as_text=True)

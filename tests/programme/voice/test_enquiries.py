@@ -33,7 +33,8 @@ def test_routes_to_the_workers_county_or_the_chosen_level(db):
     assert enquiries.route(db.session, asker).code == "330106"
     assert enquiries.route(db.session, asker, OrgLevel.city).code == "330100"
     assert enquiries.route(db.session, asker, OrgLevel.province).code == "330000"
-    assert enquiries.route(db.session, worker(township.code)).code == "330106"  # township rolls up to county
+    assert enquiries.route(db.session, worker(township.code)).code == township.code  # the township handles its own
+    assert enquiries.route(db.session, worker(township.code), OrgLevel.county).code == "330106"
     assert enquiries.route(db.session, worker("330100")).code == "330100"  # no county on file: the nearest
     assert enquiries.route(db.session, worker(None)).code == "330000"
 
