@@ -120,7 +120,7 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     page.context.clear_cookies()
     login("union_staff", "330106")
     page.goto("/programme/verify")
-    page.get_by_role("button", name="审核通过").click()
+    page.get_by_role("button", name="审核通过", exact=True).click()
     assert "已保存审核结果" in page.content()
 
     page.context.clear_cookies()
