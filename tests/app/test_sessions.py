@@ -5,6 +5,9 @@ shared by their requests."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from app import audit
 from app.accounts.models import User, UserSession
 from app.extensions import db as _db
@@ -110,3 +113,32 @@ def test_heartbeats_with_a_cookie_copied_before_logout_are_refused(app, client, 
     post_form(client, "/auth/logout", {}, source="/me")
     refused = post(thief, learner.body(lesson, 25, [[10, 25]], at_s=25))
     assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "login_required"
+
+
+def _signed_in_heartbeats(client, learner):  # noqa: F811
+    lesson = learner.lesson(0)
+    _login(client, learner.user.phone, remember=False)
+    token = page_token(client, f"/learning/lessons/{lesson.id}")
+    bodies = iter(learner.steady(lesson, 5))
+    return lambda who: who.post("/api/v1/progress", json=next(bodies), headers={"X-CSRFToken": token})
+
+
+def test_an_altered_copy_of_a_cookie_already_accepted_is_refused(app, client, learner):  # noqa: F811
+    """Each session cookie's signature is checked once per process (app.security.CookieSessions): only that exact
+    string is taken from memory, so a copy with its signature changed is checked, and refused."""
+    post = _signed_in_heartbeats(client, learner)
+    assert post(client).status_code == 200
+    payload, signature = _cookie(client, SESSION).rsplit(".", 1)
+    altered = f"{payload}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+    refused = post(_copy(app, SESSION, altered))  # no session, so not the CSRF token it held either
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"
+    assert post(client).status_code == 200  # the real one still works
+
+
+def test_a_cookie_already_accepted_still_expires(app, client, learner):  # noqa: F811
+    post = _signed_in_heartbeats(client, learner)
+    assert post(client).status_code == 200
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=1)
+    time.sleep(2.1)
+    refused = post(client)  # an expired session: signed out, and its CSRF token gone with it
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "csrf_failed"

@@ -1,0 +1,99 @@
+"""In-process CPU per heartbeat: POST /api/v1/progress through Flask's test client (the whole app: hooks, session
+cookie, CSRF header, the heartbeat service and its writer), beside a bare Flask route doing one SQLite query in
+the same process, measured alternately in rounds so a loaded host slows both alike. No HTTP server and no
+network: this is the app's own cost per request, the part our code decides.
+
+    .venv/bin/python bench/heartbeat_cpu.py [--learners 50] [--beats 40] [--rounds 3] [--profile]
+
+`--profile` prints cProfile's top functions for one round of heartbeats instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from heartbeats import STEP_S, populate  # noqa: E402
+
+
+def bare_client(db_path: str):  # type: ignore[no-untyped-def]
+    from flask import Flask, jsonify, request
+
+    bare = Flask("bare")
+    conn = sqlite3.connect(db_path, check_same_thread=False)
+
+    @bare.post("/one")
+    def one():  # type: ignore[no-untyped-def]
+        body = request.get_json()
+        row = conn.execute("SELECT id, position_s FROM lesson_progress WHERE lesson_id = ? LIMIT 1",
+                           (body["lesson_id"],)).fetchone()
+        return jsonify({"row": row})
+
+    return bare.test_client(use_cookies=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--learners", type=int, default=50)
+    parser.add_argument("--beats", type=int, default=40, help="heartbeats per learner per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    from app import create_app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        people, lesson_id = populate(tmp, args.learners)
+        app = create_app({"DATA_DIR": tmp, "SECRET_KEY": "bench"})
+        client = app.test_client(use_cookies=False)
+        bare = bare_client(os.path.join(tmp, "app.db"))
+        sent = {p["id"]: 0 for p in people}
+
+        def beats() -> float:
+            started = time.process_time()
+            for _ in range(args.beats):
+                for p in people:
+                    k = sent[p["id"]] = sent[p["id"]] + 1
+                    body = {"lesson_id": lesson_id, "position_s": k * STEP_S,
+                            "watched": [[(k - 1) * STEP_S, k * STEP_S]],
+                            "client_time": p["start_ms"] + k * 15000, "seq": k}
+                    answer = client.post("/api/v1/progress", json=body,
+                                         headers={"Cookie": p["cookie"], "X-CSRFToken": p["token"]})
+                    assert answer.status_code == 200, answer.get_data(as_text=True)
+            return (time.process_time() - started) * 1000 / (args.beats * len(people))
+
+        def bares() -> float:
+            started = time.process_time()
+            for _ in range(args.beats * len(people)):
+                assert bare.post("/one", json={"lesson_id": lesson_id}).status_code == 200
+            return (time.process_time() - started) * 1000 / (args.beats * len(people))
+
+        beats(), bares()  # warm
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            beats()
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            return
+        rows = [(beats(), bares()) for _ in range(args.rounds)]
+        hb = sorted(r[0] for r in rows)[len(rows) // 2]
+        br = sorted(r[1] for r in rows)[len(rows) // 2]
+        print(f"in-process CPU ms per request (median of {args.rounds} alternating rounds, "
+              f"{args.beats * len(people)} requests each; load average {os.getloadavg()[0]:.1f}): "
+              f"heartbeat {hb:.3f}, bare route {br:.3f}, ratio bare/heartbeat {br / hb:.2f}")
+
+
+if __name__ == "__main__":
+    main()
