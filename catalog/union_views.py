@@ -137,12 +137,13 @@ def province():
                            providers=providers, menu=tree, counts=categories.resource_counts(db.session, tree))
 
 
-def _category_action(user, form) -> str:
+def _category_action(user, form) -> tuple[str, str | None]:
+    """Do what the categories page's button asks; say what happened and which category to show unfolded."""
     action = form.get("action", "")
     if action == "add":
-        categories.add(db.session, user, name=form.get("name", ""), code=form.get("code", ""),
-                       parent_code=form.get("parent") or None)
-        return _("已添加分类。")
+        added = categories.add(db.session, user, name=form.get("name", ""), code=form.get("code", ""),
+                               parent_code=form.get("parent") or None)
+        return _("已添加分类。"), added.code
     category = categories.get(db.session, form.get("category", ""))
     if action == "rename":
         categories.rename(db.session, user, category, form.get("name", ""))
@@ -151,11 +152,12 @@ def _category_action(user, form) -> str:
     elif action == "move":
         categories.move(db.session, user, category, form.get("parent") or None)
     elif action == "delete":
+        parent = category.parent.code if category.parent else None
         categories.delete(db.session, user, category)
-        return _("已删除分类。")
+        return _("已删除分类。"), parent
     else:
         raise NotFound()
-    return _("分类已更新。")
+    return _("分类已更新。"), category.code
 
 
 @bp.route("/admin/categories", methods=["GET", "POST"])
@@ -163,10 +165,10 @@ def _category_action(user, form) -> str:
 def admin_categories():
     user = current_user_or_none()
     require(user, "category.manage")
-    status = 200
+    status, opened = 200, request.args.get("open")  # the category shown unfolded: the one just edited
     if request.method == "POST":
         try:
-            message = _category_action(user, request.form)
+            message, opened = _category_action(user, request.form)
         except DomainError as err:
             if isinstance(err, Forbidden):
                 raise
@@ -177,7 +179,9 @@ def admin_categories():
         else:
             db.session.commit()
             flash(message, "success")
-            return redirect(url_for("catalog.admin_categories"))
+            return redirect(url_for("catalog.admin_categories", open=opened,
+                                    _anchor=f"cat-{opened}" if opened else None))
     tree = categories.load_menu(db.session)
-    return render_template("catalog/admin/categories.html", menu=tree,
+    unfolded = {node.code for node in tree.ancestors(opened or request.form.get("category", ""))}
+    return render_template("catalog/admin/categories.html", menu=tree, unfolded=unfolded,
                            counts=categories.resource_counts(db.session, tree)), status
