@@ -125,3 +125,17 @@ def test_long_staff_pages_are_paged_or_folded_on_a_phone(app, page):
             if height >= 3000:
                 tall.append((phone, url, height))
     assert tall == []
+    # a fold opens where one edits: a section of the city's catalog shows its buttons once its title is tapped
+    page.goto("/catalog/u/330100/edit")
+    section = page.locator("details[id^=section-]").first
+    expect(section.get_by_role("button", name="删除栏目")).to_be_hidden()
+    section.locator("summary").first.click()
+    expect(section.get_by_role("button", name="删除栏目")).to_be_visible()
+    # the quotas' 筛选 sheet finds one union below
+    page.goto("/programme/quotas/330100")
+    expect(page.get_by_label("下级工会名称或代码")).to_be_hidden()
+    page.locator("summary", has_text="筛选").click()
+    page.get_by_label("下级工会名称或代码").fill("330106")
+    page.get_by_role("button", name="查看").click()
+    expect(page.locator("tr[data-org]")).to_have_count(2)
+    expect(page.locator('tr[data-org="330106"]')).to_be_visible()
