@@ -75,7 +75,7 @@ def content_disposition(code: str) -> str:
     return f"inline; filename=\"qr-{fallback}.pdf\"; filename*=UTF-8''{quote(f'qr-{code}.pdf', safe='')}"
 
 
-def _printable(actor: User | Any) -> Select[tuple[Organisation]] | None:
+def _printable(actor: User | Any) -> Select[Organisation] | None:
     """The unions whose codes the actor may print: their own and every union below; admins see all."""
     query = select(Organisation).where(Organisation.kind == OrgKind.union)
     if is_admin(actor):
