@@ -100,7 +100,6 @@ def test_province_to_county_quota_then_apply_verify_admit(app, page, login):
     page.context.clear_cookies()
     login("union_staff", "330100")
     page.goto("/programme/quotas/330100")
-    page.locator("summary", has_text="向下级分配").click()  # folded on a phone
     page.get_by_label("西湖区总工会名额").fill("20")
     page.get_by_label("西湖区总工会资金").fill("20000")
     page.locator("form", has=page.get_by_label("西湖区总工会名额")).get_by_role("button", name="保存").click()
