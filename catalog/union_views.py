@@ -69,21 +69,25 @@ def union_feed(code: str):
     return Response(body, mimetype="application/atom+xml")
 
 
-def _edit_action(user, org, catalog, form) -> str:
+def _edit_action(user, org, catalog, form) -> tuple[str, int | None]:
+    """Do what the editor's button asks; say what happened and which section to show open afterwards."""
     action = form.get("action", "")
     section_id = form.get("section_id", type=int) or 0
     if action == "create":
         union_catalogs.create_catalog(db.session, user, org, inherit=bool(form.get("inherit")),
                                       title=form.get("title", ""))
-        return _("已建立本级资源开放目录。")
+        return _("已建立本级资源开放目录。"), None
     if catalog is None:
         raise NotFound(_("这一级工会还没有建立资源开放目录。"))
     if action == "add_section":
-        union_catalogs.add_section(db.session, user, catalog, form.get("title", ""))
+        section = union_catalogs.add_section(db.session, user, catalog, form.get("title", ""))
+        db.session.flush()
+        return _("目录已更新。"), section.id
     elif action in ("section_up", "section_down"):
         union_catalogs.move_section(db.session, user, catalog, section_id, -1 if action == "section_up" else 1)
     elif action == "delete_section":
         union_catalogs.delete_section(db.session, user, catalog, section_id)
+        return _("目录已更新。"), None
     elif action == "add_resource":
         union_catalogs.add_resource(db.session, user, catalog, section_id, form.get("resource_id", type=int) or 0,
                                     pinned=bool(form.get("pinned")))
@@ -92,7 +96,7 @@ def _edit_action(user, org, catalog, form) -> str:
                                 form.get("link_url", ""))
     else:
         union_catalogs.set_entry(db.session, user, catalog, section_id, form.get("key", ""), action)
-    return _("目录已更新。")
+    return _("目录已更新。"), section_id or None
 
 
 @bp.route("/u/<code>/edit", methods=["GET", "POST"])
@@ -102,23 +106,26 @@ def union_edit(code: str):
     user = current_user_or_none()
     require(user, "catalog.edit", org)
     errors: dict = {}
+    opened = request.args.get("open", type=int)  # the section shown unfolded: the one just edited
     if request.method == "POST":
         try:
-            message = _edit_action(user, org, catalog, request.form)
+            message, opened = _edit_action(user, org, catalog, request.form)
         except DomainError as err:
             if isinstance(err, Forbidden):
                 raise
             errors = show_invalid(err) or {"_": err.message}
+            opened = request.form.get("section_id", type=int)
         else:
             db.session.commit()
             flash(message, "success")
-            return redirect(url_for("catalog.union_edit", code=code, q=request.args.get("q") or None))
+            return redirect(url_for("catalog.union_edit", code=code, q=request.args.get("q") or None, open=opened,
+                                    _anchor=f"section-{opened}" if opened else None))
         org, catalog = _catalog_for(code)
     query = (request.args.get("q") or "").strip()[:50]
     found = queries.published_titled(db.session, query) if query else []
     resolved = union_catalogs.resolve(db.session, catalog) if catalog else []
     return render_template("catalog/union/edit.html", org=org, catalog=catalog, resolved=resolved, query=query,
-                           found=found, errors=errors), 400 if errors else 200
+                           found=found, errors=errors, opened=opened), 400 if errors else 200
 
 
 @bp.get("/province")
@@ -130,12 +137,13 @@ def province():
                            providers=providers, menu=tree, counts=categories.resource_counts(db.session, tree))
 
 
-def _category_action(user, form) -> str:
+def _category_action(user, form) -> tuple[str, str | None]:
+    """Do what the categories page's button asks; say what happened and which category to show unfolded."""
     action = form.get("action", "")
     if action == "add":
-        categories.add(db.session, user, name=form.get("name", ""), code=form.get("code", ""),
-                       parent_code=form.get("parent") or None)
-        return _("已添加分类。")
+        added = categories.add(db.session, user, name=form.get("name", ""), code=form.get("code", ""),
+                               parent_code=form.get("parent") or None)
+        return _("已添加分类。"), added.code
     category = categories.get(db.session, form.get("category", ""))
     if action == "rename":
         categories.rename(db.session, user, category, form.get("name", ""))
@@ -144,11 +152,12 @@ def _category_action(user, form) -> str:
     elif action == "move":
         categories.move(db.session, user, category, form.get("parent") or None)
     elif action == "delete":
+        parent = category.parent.code if category.parent else None
         categories.delete(db.session, user, category)
-        return _("已删除分类。")
+        return _("已删除分类。"), parent
     else:
         raise NotFound()
-    return _("分类已更新。")
+    return _("分类已更新。"), category.code
 
 
 @bp.route("/admin/categories", methods=["GET", "POST"])
@@ -156,10 +165,10 @@ def _category_action(user, form) -> str:
 def admin_categories():
     user = current_user_or_none()
     require(user, "category.manage")
-    status = 200
+    status, opened = 200, request.args.get("open")  # the category shown unfolded: the one just edited
     if request.method == "POST":
         try:
-            message = _category_action(user, request.form)
+            message, opened = _category_action(user, request.form)
         except DomainError as err:
             if isinstance(err, Forbidden):
                 raise
@@ -170,7 +179,9 @@ def admin_categories():
         else:
             db.session.commit()
             flash(message, "success")
-            return redirect(url_for("catalog.admin_categories"))
+            return redirect(url_for("catalog.admin_categories", open=opened,
+                                    _anchor=f"cat-{opened}" if opened else None))
     tree = categories.load_menu(db.session)
-    return render_template("catalog/admin/categories.html", menu=tree,
+    unfolded = {node.code for node in tree.ancestors(opened or request.form.get("category", ""))}
+    return render_template("catalog/admin/categories.html", menu=tree, unfolded=unfolded,
                            counts=categories.resource_counts(db.session, tree)), status

@@ -18,13 +18,14 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts import organisations, scope
 from app.accounts.models import Organisation, OrgKind, User
 from app.accounts.policy import is_admin
 from app.errors import NotFound
+from app.pagination import Page, offset
 
 FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
 
@@ -74,15 +75,36 @@ def content_disposition(code: str) -> str:
     return f"inline; filename=\"qr-{fallback}.pdf\"; filename*=UTF-8''{quote(f'qr-{code}.pdf', safe='')}"
 
 
-def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
+def _printable(actor: User | Any) -> Select[Organisation] | None:
     """The unions whose codes the actor may print: their own and every union below; admins see all."""
-    query = select(Organisation).where(Organisation.kind == OrgKind.union).order_by(Organisation.path)
-    if not is_admin(actor):
-        own_unions = scope.below_own_unions(actor)
-        if own_unions is None:
-            return []
-        query = query.where(own_unions)
-    return list(session.scalars(query))
+    query = select(Organisation).where(Organisation.kind == OrgKind.union)
+    if is_admin(actor):
+        return query
+    own_unions = scope.below_own_unions(actor)
+    return None if own_unions is None else query.where(own_unions)
+
+
+def unions_for(session: Session, actor: User | Any) -> list[Organisation]:
+    """Every union whose code the actor may print, in tree order."""
+    query = _printable(actor)
+    return [] if query is None else list(session.scalars(query.order_by(Organisation.path)))
+
+
+def unions_page(session: Session, actor: User | Any, text: str = "", page: int = 1,
+                per_page: int = 20) -> Page[Organisation]:
+    """One page of the unions whose codes the actor may print (the QR list on a phone); `text` keeps those
+    whose name or code holds it. A page past the last shows the last."""
+    query = _printable(actor)
+    if query is None:
+        return Page(items=[], page=1, per_page=per_page, total=0)
+    text = text.strip()[:50]
+    if text:
+        query = query.where(or_(Organisation.name.contains(text, autoescape=True),
+                                Organisation.code.contains(text, autoescape=True)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = min(page, max(1, -(-total // per_page)))
+    items = list(session.scalars(query.order_by(Organisation.path).offset(offset(page, per_page)).limit(per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def union(session: Session, code: str) -> Organisation:

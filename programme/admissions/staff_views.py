@@ -95,7 +95,10 @@ def quota_table(code: str):
             return redirect(url_for(".quota_table", code=code, year=plan.year))
     rows = quotas.totals(db.session, plan, org)
     paid = {r.org.id: subsidies.spending(db.session, plan, r.org).total_paid for r in rows}
-    return render_template("programme/quotas.html", org=org, plan=plan, rows=rows, paid=paid,
+    text = (request.args.get("q") or "").strip()[:50]  # the 筛选 sheet: find one union below by name or code
+    shown = rows[:1] + [r for r in rows[1:] if not text or text in r.org.name or text in r.org.code]
+    return render_template("programme/quotas.html", org=org, plan=plan, rows=rows, shown=shown, paid=paid,
+                           text=text, years=[p.year for p in plans.all_plans(db.session)],
                            history=quotas.history(db.session, plan, org), errors=errors,
                            can_allocate=can(me, "quota.allocate", org), can_top_up=can(me, "quota.top_up", org),
                            spending=subsidies.spending(db.session, plan, org)), status

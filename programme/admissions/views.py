@@ -15,6 +15,7 @@ from app.accounts.models import Role
 from app.accounts.policy import can, orgs_for
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.pagination import page_args
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
 from programme.admissions import applications, attribution, declarations, plans, profiles, qrcodes
@@ -127,7 +128,10 @@ def _qr_url(code: str) -> str:
 @support_bp.get("/qr")
 @login_required
 def qr_list():
-    return render_template("programme/qr/list.html", unions=qrcodes.unions_for(db.session, user()))
+    text = (request.args.get("q") or "").strip()[:50]
+    page, per_page = page_args(request.args, default_per_page=20, max_per_page=100)
+    return render_template("programme/qr/list.html", text=text,
+                           unions=qrcodes.unions_page(db.session, user(), text, page, per_page))
 
 
 @support_bp.get("/qr/<code>.png")

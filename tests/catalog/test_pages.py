@@ -144,8 +144,11 @@ def test_admin_category_page_refuses_to_orphan(client, auth, db):
     auth.as_role("admin")
     response = post_form(client, "/catalog/admin/categories", {"action": "delete", "category": "literacy-safety"})
     assert response.status_code == 400 and "还有1个资源" in response.get_data(as_text=True)
-    assert post_form(client, "/catalog/admin/categories", {"action": "add", "name": "新分类", "code": "new-one",
-                                                           "parent": "literacy"}).status_code == 302
+    added = post_form(client, "/catalog/admin/categories", {"action": "add", "name": "新分类", "code": "new-one",
+                                                            "parent": "literacy"})
+    assert added.status_code == 302 and added.headers["Location"].endswith("open=new-one#cat-new-one")
+    tree = client.get(added.headers["Location"]).get_data(as_text=True)  # a folded tree, open down to the new one
+    assert 'id="cat-literacy" open>' in tree and 'id="cat-new-one" open>' in tree and tree.count(" open>") == 2
     assert "新分类" in client.get("/catalog/").get_data(as_text=True)
 
 

@@ -137,7 +137,11 @@ def test_the_editor_page_deletes_and_moves_sections(client, auth, db):
     auth.as_role("union_staff", "330100")
     url = "/catalog/u/330100/edit"
     skills = _section(hangzhou, "岗位技能")
-    assert post_form(client, url, {"action": "section_down", "section_id": skills.id}).status_code == 302
+    moved = post_form(client, url, {"action": "section_down", "section_id": skills.id})
+    assert moved.status_code == 302  # back on the section edited, unfolded, the others folded to their titles
+    assert moved.headers["Location"].endswith(f"open={skills.id}#section-{skills.id}")
+    shown = client.get(moved.headers["Location"]).get_data(as_text=True)
+    assert f'id="section-{skills.id}" open>' in shown and shown.count(" open>") == 1
     assert post_form(client, url, {"action": "section_up", "section_id": skills.id}).status_code == 302
     response = post_form(client, url, {"action": "delete_section", "section_id": skills.id})
     assert response.status_code == 302

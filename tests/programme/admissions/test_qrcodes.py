@@ -154,3 +154,16 @@ def test_a_stored_non_ascii_code_still_gets_its_poster_from_the_real_server(app,
     with urlopen(f"{live_server}/qr/{quote(code, safe='')}.pdf") as response:
         assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
         assert response.read().startswith(b"%PDF")
+
+
+def test_the_list_comes_a_page_at_a_time_and_finds_a_union_by_name_or_code(db):
+    _township()
+    staff = factories.user("union_staff", "330100")
+    everyone = qrcodes.unions_for(db.session, staff)
+    first = qrcodes.unions_page(db.session, staff, per_page=2)
+    assert [o.code for o in first.items] == [o.code for o in everyone[:2]] and first.total == len(everyone)
+    last = qrcodes.unions_page(db.session, staff, page=999, per_page=2)
+    assert last.page == first.pages and last.items
+    assert [o.code for o in qrcodes.unions_page(db.session, staff, "330106001").items] == ["330106001"]
+    assert qrcodes.unions_page(db.session, staff, "%").total == 0
+    assert qrcodes.unions_page(db.session, factories.user()).total == 0
