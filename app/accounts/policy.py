@@ -197,6 +197,10 @@ RULES: dict[str, Rule] = {
     # (target: the resource); a union's roll-up over its catalog and area for its own staff (target: the union)
     "analytics.view": _resource_view,
     "analytics.union": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
+    # publicity (issue 23): news and stories of a union (its staff or those above) or an institution (its own
+    # staff), written, published and taken down by them (target: the organisation)
+    "post.write": lambda user, org: org.kind in (OrgKind.union, OrgKind.institution) and _staff_over(
+        user, STAFF_ROLE[org.kind], org),
 }
 
 
@@ -276,6 +280,7 @@ DESCRIPTIONS = {
     "account.merge": _l("合并同一人的两个账号"),
     "analytics.view": _l("查看课程学习分析"),
     "analytics.union": _l("查看本级工会的课程学习汇总"),
+    "post.write": _l("撰写和发布新闻、先进典型"),
 }
 
 
