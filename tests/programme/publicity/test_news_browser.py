@@ -9,7 +9,9 @@ pytestmark = pytest.mark.browser
 
 def test_staff_publish_a_story_and_a_visitor_reads_and_shares_it(page, login):
     login("union_staff", "330106")
-    page.goto("/news/manage/new")
+    page.goto("/me")
+    page.get_by_role("link", name="新闻管理").click()
+    page.get_by_role("link", name="写新文章").click()
     page.get_by_label("类别").select_option("story")
     page.get_by_label("标题").fill("装配工王师傅的专科路")
     page.get_by_label("摘要（分享卡片上显示）").fill("十二年的装配工拿到专科文凭")
