@@ -27,6 +27,8 @@ def test_staff_publish_a_story_and_a_visitor_reads_and_shares_it(page, login):
     expect(page.locator(".rich strong")).to_have_text("碎片时间也能学出名堂。")
     page.get_by_text("分享", exact=True).click()
     expect(page.get_by_role("img", name="本页二维码")).to_be_visible()
-    assert page.evaluate("document.querySelector('.share-qr').naturalWidth") > 0
+    # the QR is drawn by this site: it loads (lazily, once the box is open)
+    page.wait_for_function("document.querySelector('.share-qr').complete"
+                           " && document.querySelector('.share-qr').naturalWidth > 0")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.js_errors == [] and page.outside_requests == []
