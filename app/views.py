@@ -3,12 +3,14 @@ to come."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+import segno
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -104,3 +106,19 @@ def learning() -> ResponseReturnValue:
     """我的学习 (the tab bar's 学习): the site's tab has its place here, the page belongs to the learning package,
     which puts its own view in this one's stead (learning.init_app): app sits below the domain packages."""
     abort(404)  # raises; never returns
+
+
+@bp.get("/share/qr.svg")
+def share_qr() -> Response:
+    """A QR code linking to one page of this site (`?path=/news/3`), drawn here (segno) so a share card needs no
+    other host. Only paths of this site: the code never points elsewhere."""
+    path = request.args.get("path", "")
+    if not path.startswith("/") or path.startswith("//") or "\\" in path or len(path) > 500 or any(
+            ord(c) < 33 for c in path):
+        abort(404)
+    buffer = io.BytesIO()
+    segno.make(request.url_root.rstrip("/") + path, error="m").save(buffer, kind="svg", scale=4, border=2,
+                                                                     xmldecl=False)
+    response = Response(buffer.getvalue(), content_type="image/svg+xml")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -138,6 +138,7 @@ def resource(resource_id: int) -> str:
             loaded[0] if loaded else service.visible_resource(db.session, user, resource_id)))
     return render_template(
         "catalog/resource.html", resource=item, parts=parts,
+        cover_file=covers.file_name(item.cover_key, covers.WIDTHS[-1]) if item.cover_key else None,
         can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
         can_history=can(user, "resource.view", item))
 

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     # programme.web and loads every subpackage, which `import programme.<anything>` must not do (create_app
     # first, nothing at import time). The models modules register the tables on Base.metadata.
     from app import demo as app_demo
+    from app import pagecache
     from programme import demo as programme_demo
     from programme import desk as programme_desk
     from programme import menu, web  # noqa: F401
@@ -31,6 +32,9 @@ def init_app(app: Flask) -> None:
     from programme.network import demo as network_demo
     from programme.network import models as network_models  # noqa: F401
     from programme.network import views as network_views  # noqa: F401
+    from programme.publicity import demo as publicity_demo
+    from programme.publicity import models as publicity_models  # noqa: F401
+    from programme.publicity import views as publicity_views  # noqa: F401
     from programme.reporting import models as reporting_models  # noqa: F401
     from programme.reporting import performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
@@ -51,3 +55,6 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
+    app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
+    pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",
+                        "programme_support.news_feed")

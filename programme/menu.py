@@ -37,6 +37,8 @@ def _badges() -> dict[str, Any]:
             links += [(url_for("programme_support.enquiry_inbox"), _("咨询回复")),
                       (url_for("programme_support.qr_list"), _("招募二维码")),
                       (url_for("programme_support.reports_home"), _("统计报表"))]
+        if roles & {"union_staff", "institution_staff"}:  # they write their organisation's news and stories
+            links.append((url_for("programme_support.news_manage"), _("新闻管理")))
         if roles & {"institution_staff", "admin"} or exchange.senders_for(db.session, user):
             links.append((url_for("programme_support.exchange_page"), _("数据交换")))
         return links

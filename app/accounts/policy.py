@@ -203,6 +203,10 @@ RULES: dict[str, Rule] = {
     # performance (绩效评估): a union above sets a unit's targets and sends it 督办; only the unit itself answers
     "performance.manage": lambda user, org: org.kind == OrgKind.union and _union_over(user, org.parent),
     "performance.answer": lambda user, notice: any(o.id == notice.to_org_id for o in orgs_for(user, Role.union_staff)),
+    # publicity (issue 23): news and stories of a union (its staff or those above) or an institution (its own
+    # staff), written, published and taken down by them (target: the organisation)
+    "post.write": lambda user, org: org.kind in (OrgKind.union, OrgKind.institution) and _staff_over(
+        user, STAFF_ROLE[org.kind], org),
 }
 
 
@@ -285,6 +289,7 @@ DESCRIPTIONS = {
     "analytics.union": _l("查看本级工会的课程学习汇总"),
     "performance.manage": _l("为下级设定年度目标并发出督办"),
     "performance.answer": _l("回复上级督办"),
+    "post.write": _l("撰写和发布新闻、先进典型"),
 }
 
 
