@@ -56,6 +56,7 @@ def test_union_reviews_and_publishes_in_bulk_then_hides_an_entry(page, login, su
     _fits(page)
 
     check_page(page, "/catalog/u/330100/edit")
+    page.locator("details", has=page.get_by_label("选择 电工安全操作")).last.locator("summary").first.click()
     page.get_by_label("选择 电工安全操作").check()
     page.get_by_role("button", name="隐藏所选").click()
     expect(page.get_by_text("已处理1项。")).to_be_visible()

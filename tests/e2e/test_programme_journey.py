@@ -80,6 +80,7 @@ def _dashboard_counts_the_journey(app, page, login) -> None:
     expected = {"报读申请": "1", "录取": "1", "注册学籍": "1", "补贴发放": f"{paid:g}", "省级资金": "100000"}
     assert {label: _total(page, label) for label in expected} == expected
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("section", has=page.get_by_role("heading", name="下级工会")).locator("summary").click()  # folded
     page.get_by_role("link", name="西湖区总工会").click()
     expected["省级资金"] = "20000"
     assert {label: _total(page, label) for label in expected} == expected
