@@ -161,7 +161,8 @@ def test_web_page_shows_exactly_which_cell_is_wrong(app, client, auth, db):
         content_type="multipart/form-data")
     body = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>5</td><td>credits</td><td>应为数字，例如 2 或 1.5。</td>" in body
+    assert ('<td data-label="行">5</td><td data-label="列">credits</td>'
+            '<td data-label="问题">应为数字，例如 2 或 1.5。</td>') in body
     assert _count(db) == 0
     response = client.post("/catalog/manage/import", data={
         "csrf_token": token, "org": "INST-T1", "valid_only": "1", "file": (io.BytesIO(_csv(rows)), "r.csv")},
