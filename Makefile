@@ -64,12 +64,13 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py); the browser
-# checks of what a page renders (marker render_once) run in the SQLite pass only, to keep CI under 20 minutes.
+# checks of what a page renders (marker render_once) and the browser journeys (marker browser) run in the SQLite
+# pass only, to keep CI under 20 minutes: every service, view and API test runs on both.
 test: install-dev lint audit
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
-		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not render_once" $(PYTEST_ARGS); \
+		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not render_once and not browser" $(PYTEST_ARGS); \
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
 # Known vulnerabilities in the locked deployment set (pip-audit; deploy/audit.py says what happens offline).
