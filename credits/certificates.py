@@ -15,8 +15,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 from sqlalchemy import select
@@ -27,19 +25,13 @@ from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.lookup import get_or_raise
+from app.pdf_font import pdf_font
 from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
 from credits import ledger
 from credits.models import Certificate, CreditRecord, RecordKind
 
-FONT = "STSong-Light"  # reportlab's built-in CID font for Simplified Chinese: no font file to ship
 TOKEN_SALT = "qiuxue-certificate-v1"  # noqa: S105 - a namespace for the signature, not a secret
-
-
-def pdf_font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
 
 
 def holder_name(user: Any) -> str:

@@ -16,9 +16,9 @@ from app import stores
 from app.accounts.models import User
 from app.accounts.organisations import get_by_code
 from app.accounts.policy import SYSTEM
+from app.pdf_font import pdf_font
 from catalog.models import Resource
 from credits import conversion, pathways, recognition
-from credits.certificates import pdf_font
 
 PATHWAYS = [
     ("INST-ZJOU", "academic", "机电一体化技术（专科）", 80,

@@ -18,6 +18,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.pdf_font import pdf_font
 from app.timefmt import beijing_today, date_text
 from credits import certificates, ledger, pathways
 from credits.models import Certificate, CreditRecord, RecordKind
@@ -81,8 +82,8 @@ def _record_rows(t: Transcript, style: ParagraphStyle) -> list[list[Any]]:
 
 
 def pdf(t: Transcript) -> bytes:
-    """The transcript as an A4 PDF with Chinese text in reportlab's built-in CID font."""
-    font = certificates.pdf_font()
+    """The transcript as an A4 PDF with Chinese text in the site's embedded PDF font."""
+    font = pdf_font()
     s = _styles(font)
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,

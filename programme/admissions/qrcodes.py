@@ -1,7 +1,7 @@
 """Recruitment QR codes (招募二维码): every union, down to township, gets a code linking to its catalog with
 `?via=<its code>`, so a worker who scans it and registers is attributed to that union
 (programme/admissions/attribution.py).
-segno draws the code; reportlab lays out the printable A4 sheet with the built-in CID font for Chinese."""
+segno draws the code; reportlab lays out the printable A4 sheet with the site's embedded PDF font (app/pdf_font.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,6 @@ from flask_babel import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -26,8 +24,7 @@ from app.accounts.models import Organisation, OrgKind, User
 from app.accounts.policy import is_admin
 from app.errors import NotFound
 from app.pagination import Page, offset
-
-FONT = "STSong-Light"  # reportlab's built-in Simplified Chinese CID font: no font file to ship
+from app.pdf_font import pdf_font
 
 
 def png(url: str, *, scale: int = 10) -> bytes:
@@ -37,15 +34,9 @@ def png(url: str, *, scale: int = 10) -> bytes:
     return buffer.getvalue()
 
 
-def cjk_font() -> str:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    return FONT
-
-
 def pdf(org: Organisation, url: str, *, heading: str, lines: list[str]) -> bytes:
     """A printable A4 poster: the union's name, the code 12 cm wide, what to do, and the link in words."""
-    font = cjk_font()
+    font = pdf_font()
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)
     width, height = A4

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, User, WorkerProfile
 from app.accounts.policy import require
+from app.pdf_font import pdf_font
 from app.tabular import xlsx_cells
 from app.text import xml_safe
 from app.timefmt import year_of
@@ -38,7 +39,6 @@ from credits.models import CreditRecord
 from learning.models import Enrolment
 from programme.admissions.attribution import owner_of
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Plan, Quota
-from programme.admissions.qrcodes import cjk_font
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money.models import SubsidyClaim, SubsidyPayment
 
@@ -261,8 +261,8 @@ def xlsx(report: Report) -> bytes:
 
 
 def pdf(report: Report, title: str) -> bytes:
-    """The yearly report: a title, then each table; Chinese in reportlab's built-in CID font."""
-    font = cjk_font()
+    """The yearly report: a title, then each table; Chinese in the site's embedded PDF font."""
+    font = pdf_font()
     heading = ParagraphStyle("h", fontName=font, fontSize=18, leading=26, spaceAfter=8)
     small = ParagraphStyle("s", fontName=font, fontSize=9, leading=12)
     buffer = io.BytesIO()

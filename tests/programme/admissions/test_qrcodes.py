@@ -21,6 +21,7 @@ from programme.admissions import attribution, qrcodes
 from tests import factories
 from tests.app.sms_codes import register
 from tests.browser import live_server  # noqa: F401 - the real WSGI server: the test client never encodes
+from tests.pdfs import assert_embeds_the_site_font
 
 
 def _township(code: str = "330106001"):
@@ -45,7 +46,7 @@ def test_png_decodes_to_the_union_catalog_with_via(app, client):
 def test_pdf_is_a_one_page_a4_poster(app, client):
     response = client.get("/qr/330000.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF") and b"STSong-Light" in response.data
+    assert_embeds_the_site_font(response.data, "职工学历技能双提升 · 扫码学习")
     assert client.get("/qr/INST-T1.pdf").status_code == 404  # institutions recruit through unions
     assert client.get("/qr/nowhere.png").status_code == 404
 

@@ -20,6 +20,7 @@ from learning import enrolment
 from programme.reporting import charts, reports
 from tests import factories
 from tests.catalog.helpers import make
+from tests.pdfs import assert_embeds_the_site_font
 
 
 def _worker(union_code):
@@ -150,7 +151,8 @@ def test_xlsx_and_pdf_hold_the_dashboard_numbers(app, client, auth):
     applications = {row[0]: row[rows[0].index("报读申请（人）")] for row in rows[1:]}
     assert applications["西湖区总工会"] == applied == 1 and applications["合计"] == 1
     pdf = client.get("/reports/330100/2026.pdf")
-    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert_embeds_the_site_font(pdf.data, "2026年度 职工学历技能双提升行动统计报告")
     assert client.get("/reports/330000").status_code == 403
     assert client.get("/reports/330100/report.xlsx?year=1999").status_code == 200
 
