@@ -165,7 +165,11 @@ SETTINGS: tuple[Setting, ...] = (
             "this host shows at once, one made on another host within this time (0 renders every time)."),
     # course analytics (issue 22)
     Setting("ANALYTICS_MIN_LEARNERS", int, 5, "Course analytics never show a figure computed from fewer learners "
-            "than this (a curve, a funnel, study hours, ratings); below it the page says the figure is withheld."),
+            "than this (a curve, a funnel, study hours, ratings); below it the page says the figure is withheld. The "
+            "public yearly and quality reports (/open/report) withhold every group of fewer people than this too."),
+    # public yearly report (issue 23)
+    Setting("OPEN_REPORT_CACHE_SECONDS", float, 3600.0, "How long a public yearly or quality report PDF is kept "
+            "once made, and how long browsers and proxies may keep the public report pages (0 makes them anew)."),
 )
 
 ENV_PREFIX = "QIUXUE_"

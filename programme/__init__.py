@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
     from programme.publicity import models as publicity_models  # noqa: F401
     from programme.publicity import views as publicity_views  # noqa: F401
     from programme.reporting import models as reporting_models  # noqa: F401
-    from programme.reporting import performance_views  # noqa: F401
+    from programme.reporting import open_views, performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
     from programme.voice import demo as voice_demo
     from programme.voice import escalation as voice_escalation
@@ -57,4 +57,5 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
     pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",
-                        "programme_support.news_feed")
+                        "programme_support.news_feed", *open_views.ENDPOINTS)
+    app.extensions["open_report_pdfs"] = pagecache.PageCache(float(app.config["OPEN_REPORT_CACHE_SECONDS"]), 200)

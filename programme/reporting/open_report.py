@@ -1,0 +1,152 @@
+"""The public yearly report (通报、向社会公示): what the programme achieved in a year, for the province with a
+row per city, or for one city with a row per county. Public by design, so it holds aggregates only, each
+withheld below the floor (programme/reporting/disclosure.py): no person can be picked out of it.
+
+Each figure reuses a query of reports.py (so the public numbers are the staff dashboard's numbers) with the
+person added to its GROUP BY: the rows are (union path, year, person, value), and a region's group is the set of
+distinct people in it, which is what the floor is about."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, OrgKind, OrgLevel
+from app.errors import NotFound
+from learning.models import Enrolment
+from programme.admissions.attribution import owner_of
+from programme.admissions.models import Application
+from programme.exchange.models import CertificateRecord, GraduationRecord
+from programme.reporting import disclosure, reports
+from programme.reporting.disclosure import Cell
+from programme.voice.models import SurveyResponse
+
+FIRST_YEAR = 2019  # the programme's document (浙总工发〔2019〕74号) starts it
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: Any   # lazy: rendered in the reader's language
+    unit: Any
+    query: reports.Query     # rows of (path, year, value)
+    person: Any              # the column naming the person each row is about
+    answers: Any = None      # for an average: the number of answers behind each row's sum
+
+
+def _satisfaction() -> reports.Query:
+    """Workers' satisfaction answers (1-5), counted in the region of the worker who answered, by year answered."""
+    return reports._regional(SurveyResponse, SurveyResponse.respondent_id, SurveyResponse.created_at,
+                             func.sum(SurveyResponse.satisfaction))
+
+
+def figures() -> list[Figure]:
+    """The five things the document asks to report: admissions, completions, certificates, subsidies, satisfaction."""
+    metrics = {m.key: m for m in reports.all_metrics()}
+    return [
+        Figure("admitted", _l("录取"), _l("人"), metrics["admitted"].query, Application.user_id),
+        Figure("graduations", _l("学历毕业"), _l("人"), metrics["graduations"].query, GraduationRecord.user_id),
+        Figure("completions", _l("课程结业"), _l("人次"), metrics["completions"].query, Enrolment.user_id),
+        Figure("certificates", _l("技能证书"), _l("人"), metrics["certificates"].query, CertificateRecord.user_id),
+        Figure("subsidies", _l("补贴发放"), _l("元"), metrics["subsidies"].query, Application.user_id),
+        Figure("satisfaction", _l("满意度"), _l("分（满分5分）"), _satisfaction(), SurveyResponse.respondent_id,
+               func.count(SurveyResponse.id)),
+    ]
+
+
+@dataclass
+class OpenReport:
+    year: int
+    area: Organisation              # the province, or one city
+    floor: int
+    figures: list[Figure]
+    regions: list[Organisation]     # the area itself (its own level), then the unions directly below it
+    totals: dict[str, Cell] = field(default_factory=dict)                 # figure -> the area's cell
+    by_region: dict[str, dict[int, Cell]] = field(default_factory=dict)   # figure -> region id -> cell
+    by_year: dict[str, dict[int, Cell]] = field(default_factory=dict)     # figure -> year -> the area's cell
+
+    @property
+    def withheld_any(self) -> bool:
+        cells = [*self.totals.values()] + [c for row in self.by_region.values() for c in row.values()]
+        return any(not c.shown for c in cells)
+
+
+class _Tally:
+    """People and the sum (and number of answers, for averages) of one group."""
+
+    def __init__(self) -> None:
+        self.people: set[int] = set()
+        self.value = 0.0
+        self.answers = 0
+
+    def add(self, person: int | None, value: Any, answers: Any) -> None:
+        if person is not None:
+            self.people.add(person)
+        self.value += float(value or 0)
+        self.answers += int(answers or 0)
+
+    def result(self, average: bool) -> tuple[int, float]:
+        if average:
+            return len(self.people), round(self.value / self.answers, 2) if self.answers else 0.0
+        number = round(self.value, 2)
+        return len(self.people), int(number) if number.is_integer() else number
+
+
+def area(session: Session, code: str | None) -> Organisation:
+    """The province union, or the city union with this code; anything else is not found."""
+    query = select(Organisation).where(Organisation.kind == OrgKind.union)
+    query = query.where(Organisation.code == code, Organisation.level == OrgLevel.city) if code else \
+        query.where(Organisation.level == OrgLevel.province).order_by(Organisation.id).limit(1)
+    found = session.scalar(query)
+    if found is None:
+        raise NotFound(str(_l("没有找到这个地区的年度报告。")), code="open_report_not_found")
+    return found
+
+
+def check_year(year: int, this_year: int) -> None:
+    if not FIRST_YEAR <= year <= this_year:
+        raise NotFound(str(_l("没有这一年度的报告。")), code="open_report_not_found")
+
+
+def _rows(session: Session, figure: Figure, org: Organisation) -> Any:
+    query = figure.query(org).add_columns(figure.person)
+    if figure.answers is not None:
+        query = query.add_columns(figure.answers)
+    return session.execute(query.group_by(figure.person))
+
+
+def _tallies(session: Session, report: OpenReport, figure: Figure) -> tuple[dict[int, _Tally], dict[int, _Tally]]:
+    """Per region for the report's year, and for the whole area per year."""
+    regions: dict[int, _Tally] = {r.id: _Tally() for r in report.regions}
+    years: dict[int, _Tally] = defaultdict(_Tally)
+    for row in _rows(session, figure, report.area):
+        path, year, value, person = row[0], int(row[1]), row[2], row[3]
+        answers = row[4] if figure.answers is not None else 0
+        years[year].add(person, value, answers)
+        if year == report.year:
+            regions[owner_of(report.area, path)].add(person, value, answers)
+    return regions, years
+
+
+def build(session: Session, org: Organisation, year: int, floor: int) -> OpenReport:
+    """Every figure for `org` in `year`: per region and in total, and the area's totals per year, all withheld
+    below `floor` people (and complemented so that a withheld region cannot be worked out from the total)."""
+    children = sorted((c for c in org.children if c.kind == OrgKind.union), key=lambda c: c.code)
+    report = OpenReport(year, org, floor, figures(), [org, *children])
+    for figure in report.figures:
+        average = figure.answers is not None
+        regions, years = _tallies(session, report, figure)
+        everyone = set().union(*(t.people for t in regions.values()))
+        total = _Tally()
+        total.people, total.value = everyone, sum(t.value for t in regions.values())
+        total.answers = sum(t.answers for t in regions.values())
+        report.totals[figure.key] = disclosure.cell(*total.result(average), floor)
+        report.by_region[figure.key] = disclosure.breakdown(
+            {rid: t.result(average) for rid, t in regions.items()}, floor, len(everyone))
+        report.by_year[figure.key] = {y: disclosure.cell(*t.result(average), floor) for y, t in sorted(years.items())}
+    return report

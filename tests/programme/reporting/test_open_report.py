@@ -1,0 +1,110 @@
+"""The public yearly report: anyone reads it, its totals are the data's, and no group below the floor can be
+read off it or worked out from its total (an attacker's subtraction is tried on the page itself)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.accounts import service
+from app.extensions import db as _db
+from learning import enrolment
+from learning.models import Enrolment
+from programme.reporting import disclosure, open_report
+from tests import factories
+from tests.catalog.helpers import make
+from tests.pdfs import assert_embeds_the_site_font
+
+FLOOR = 5  # ANALYTICS_MIN_LEARNERS by default
+
+
+def learners(union_code: str, n: int, resource, when=datetime(2025, 6, 1)) -> None:
+    """`n` workers of this union's area, each finishing `resource` at `when`."""
+    for _i in range(n):
+        user = factories.user(name="学员")
+        service.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
+        enrolment.enrol(_db.session, user, resource.id)
+        enrolment.enrolment_of(_db.session, user.id, resource.id).completed_at = when
+    _db.session.flush()
+
+
+def _rows(html: str) -> dict[str, list[str]]:
+    """The report table as the page shows it: region -> its cells, in column order."""
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    rows = {}
+    for tr in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+        name = re.search(r"<th[^>]*>(.*?)</th>", tr, re.S).group(1).strip()
+        rows[name] = [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+    return rows
+
+
+def test_a_city_one_short_of_the_floor_cannot_be_read_or_worked_out(app, client):
+    with app.app_context():
+        course = make(publish=True, title="安全生产")
+        learners("330106", FLOOR + 1, course)      # 杭州市: six
+        learners("330203", FLOOR - 1, course)      # 宁波市: four, one short
+        _db.session.commit()
+    response = client.get("/open/report/2025")
+    assert response.status_code == 200
+    rows = _rows(response.get_data(as_text=True))
+    column = 2  # 录取, 学历毕业, 课程结业 ...
+    hangzhou = next(v for k, v in rows.items() if k.startswith("杭州"))
+    ningbo = next(v for k, v in rows.items() if k.startswith("宁波"))
+    assert ningbo[column] == f"不足{FLOOR}人，不公布"
+    assert hangzhou[column] == "为防推算，不公布"  # else 10 - 6 would give 宁波's 4 back
+    assert rows["合计"][column] == str(2 * FLOOR)
+    shown = [int(v[column].replace(",", "")) for v in rows.values() if v[column].replace(",", "").isdigit()]
+    assert str(FLOOR - 1) not in [v[column] for v in rows.values()]
+    assert sum(shown[:-1]) == 0  # what is shown besides the total gives nothing to subtract
+
+
+def test_totals_equal_the_underlying_data(app, db, client):
+    course = make(publish=True, title="电工基础")
+    learners("330106", 7, course)
+    learners("330102", 6, course)
+    learners("330106", 3, course, when=datetime(2024, 6, 1))  # another year: not in 2025's figures
+    db.session.commit()
+    in_2025 = db.session.scalar(select(func.count(Enrolment.id)).where(
+        Enrolment.completed_at >= datetime(2025, 1, 1), Enrolment.completed_at < datetime(2026, 1, 1)))
+    report = open_report.build(db.session, open_report.area(db.session, "330100"), 2025, FLOOR)
+    assert report.totals["completions"].value == in_2025 == 13
+    by_code = {r.code: report.by_region["completions"][r.id] for r in report.regions}
+    assert by_code["330106"].value == 7 and by_code["330102"].value == 6
+    assert report.by_year["completions"][2024].shown is False  # three people: withheld in the trend too
+    rows = _rows(client.get("/open/report/2025/330100").get_data(as_text=True))
+    assert rows["合计"][2] == "13"
+
+
+def test_anyone_reads_it_and_caches_may_keep_it(app, client):
+    page = client.get("/open/report/2025")
+    assert page.status_code == 200 and "public" in page.headers["Cache-Control"]
+    assert "年度暂无可公布的数据" in page.get_data(as_text=True)
+    assert client.get("/open/report").status_code == 200
+    assert client.get("/open/report/2018").status_code == 404     # before the programme
+    assert client.get("/open/report/2999.pdf").status_code == 404
+    assert client.get("/open/report/2025/330106").status_code == 404  # a county is not a city
+    assert client.get("/open/report/2025/nowhere.pdf").status_code == 404
+
+
+def test_the_pdfs_embed_the_font_and_carry_the_title(app, client):
+    with app.app_context():
+        learners("330106", FLOOR, make(publish=True, title="叉车"))
+        _db.session.commit()
+    pdf = client.get("/open/report/2025.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert_embeds_the_site_font(pdf.data, "2025年度 职工学历技能双提升行动工作通报")
+    city = client.get("/open/report/2025/330100.pdf")
+    assert_embeds_the_site_font(city.data, "杭州市总工会 2025年度")
+    assert client.get("/open/report/2025.pdf").data == pdf.data  # kept, not made again
+
+
+def test_withholding_rules():
+    cells = disclosure.breakdown({"a": (4, 4.0), "b": (6, 6.0), "c": (0, 0.0), "d": (30, 30.0)}, 5, 40)
+    assert cells["a"].withheld == disclosure.SMALL and cells["b"].withheld == disclosure.COMPLEMENT
+    assert cells["c"].value == 0 and cells["d"].value == 30
+    two_small = disclosure.breakdown({"a": (2, 2.0), "b": (3, 3.0), "d": (30, 30.0)}, 5, 35)
+    assert two_small["d"].shown  # the two withheld hold five people together: nothing smaller can be worked out
+    alone = disclosure.breakdown({"a": (3, 3.0)}, 5, 3)
+    assert alone["a"].withheld == disclosure.SMALL and not disclosure.cell(3, 3.0, 5).shown
