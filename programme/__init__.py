@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     from programme.publicity import demo as publicity_demo
     from programme.publicity import models as publicity_models  # noqa: F401
     from programme.publicity import views as publicity_views  # noqa: F401
+    from programme.reporting import demo as report_demo
     from programme.reporting import models as reporting_models  # noqa: F401
     from programme.reporting import open_views, performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
@@ -55,6 +56,7 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
+    app_demo.register(app, "last year's public report", lambda session, options: report_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
     pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",
                         "programme_support.news_feed", *open_views.ENDPOINTS)

@@ -108,3 +108,18 @@ def test_withholding_rules():
     assert two_small["d"].shown  # the two withheld hold five people together: nothing smaller can be worked out
     alone = disclosure.breakdown({"a": (3, 3.0)}, 5, 3)
     assert alone["a"].withheld == disclosure.SMALL and not disclosure.cell(3, 3.0, 5).shown
+
+
+def test_anyone_can_open_last_years_report_in_the_demo(app, db, client):
+    from app import demo
+    from app.timefmt import beijing_today
+
+    demo.load(db.session)
+    db.session.commit()
+    last = beijing_today().year - 1
+    province = _rows(client.get(f"/open/report/{last}").get_data(as_text=True))
+    hangzhou = next(v for k, v in province.items() if k.startswith("杭州"))
+    assert hangzhou[0] == "17" and province["合计"][0] == "17"  # admitted: 8 + 6 + 3
+    city = _rows(client.get(f"/open/report/{last}/330100").get_data(as_text=True))
+    assert city["萧山区总工会"][0] == f"不足{FLOOR}人，不公布" and city["西湖区总工会"][0] == "8"
+    assert_embeds_the_site_font(client.get(f"/open/report/{last}/330100.pdf").data, f"{last}年度")
