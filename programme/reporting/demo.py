@@ -1,7 +1,7 @@
 """Demo data for last year's public report (/open/report/<last year>): last year's plan, 西湖区 (330106) with
 eight workers admitted to a 专科 offering and enrolled, who finished a course and rated the offering, 上城区
-(330102) with six, and 萧山区 (330109) with three, fewer than the floor, so the report shows withheld cells. Every row goes through the
-services the pages use; only the dates are moved back into last year, as if it had happened then."""
+(330102) with six, and 萧山区 (330109) with three, fewer than the floor, so the report shows withheld cells.
+Every row goes through the services the pages use; only the dates are moved back into last year."""
 
 from __future__ import annotations
 
