@@ -9,6 +9,7 @@ distinct people in it, which is what the floor is about."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,19 +62,18 @@ def figures() -> list[Figure]:
 
 @dataclass
 class OpenReport:
+    """A published table: the yearly report (rows are unions) or an institution's quality report (rows are its
+    offerings, quality_report.py). The first row is always the area itself."""
+
     year: int
-    area: Organisation              # the province, or one city
+    area: Organisation              # the province, one city, or one institution
     floor: int
     figures: list[Figure]
-    regions: list[Organisation]     # the area itself (its own level), then the unions directly below it
+    regions: list[Any]              # the area itself, then the unions below it (or the institution's offerings)
+    kind: str = "yearly"            # or "quality"
     totals: dict[str, Cell] = field(default_factory=dict)                 # figure -> the area's cell
-    by_region: dict[str, dict[int, Cell]] = field(default_factory=dict)   # figure -> region id -> cell
+    by_region: dict[str, dict[int, Cell]] = field(default_factory=dict)   # figure -> row index -> cell
     by_year: dict[str, dict[int, Cell]] = field(default_factory=dict)     # figure -> year -> the area's cell
-
-    @property
-    def withheld_any(self) -> bool:
-        cells = [*self.totals.values()] + [c for row in self.by_region.values() for c in row.values()]
-        return any(not c.shown for c in cells)
 
 
 class _Tally:
@@ -120,33 +120,44 @@ def _rows(session: Session, figure: Figure, org: Organisation) -> Any:
     return session.execute(query.group_by(figure.person))
 
 
-def _tallies(session: Session, report: OpenReport, figure: Figure) -> tuple[dict[int, _Tally], dict[int, _Tally]]:
-    """Per region for the report's year, and for the whole area per year."""
-    regions: dict[int, _Tally] = {r.id: _Tally() for r in report.regions}
+Locate = Callable[[Any], int]  # a row's first column (a union path, an offering id) -> its row index
+
+
+def _tallies(session: Session, report: OpenReport, figure: Figure,
+             locate: Locate) -> tuple[dict[int, _Tally], dict[int, _Tally]]:
+    """Per row for the report's year, and for the whole area per year."""
+    regions: dict[int, _Tally] = {index: _Tally() for index in range(len(report.regions))}
     years: dict[int, _Tally] = defaultdict(_Tally)
     for row in _rows(session, figure, report.area):
-        path, year, value, person = row[0], int(row[1]), row[2], row[3]
+        where, year, value, person = row[0], int(row[1]), row[2], row[3]
         answers = row[4] if figure.answers is not None else 0
         years[year].add(person, value, answers)
         if year == report.year:
-            regions[owner_of(report.area, path)].add(person, value, answers)
+            regions[locate(where)].add(person, value, answers)
     return regions, years
 
 
-def build(session: Session, org: Organisation, year: int, floor: int) -> OpenReport:
-    """Every figure for `org` in `year`: per region and in total, and the area's totals per year, all withheld
-    below `floor` people (and complemented so that a withheld region cannot be worked out from the total)."""
-    children = sorted((c for c in org.children if c.kind == OrgKind.union), key=lambda c: c.code)
-    report = OpenReport(year, org, floor, figures(), [org, *children])
+def fill(session: Session, report: OpenReport, locate: Locate) -> OpenReport:
+    """Every figure per row and in total for the report's year, and the area's totals per year, all withheld below
+    the floor (and complemented so that a withheld row cannot be worked out from the total)."""
     for figure in report.figures:
         average = figure.answers is not None
-        regions, years = _tallies(session, report, figure)
-        everyone = set().union(*(t.people for t in regions.values()))
+        regions, years = _tallies(session, report, figure, locate)
+        everyone: set[int] = set().union(*(t.people for t in regions.values()))
         total = _Tally()
         total.people, total.value = everyone, sum(t.value for t in regions.values())
         total.answers = sum(t.answers for t in regions.values())
-        report.totals[figure.key] = disclosure.cell(*total.result(average), floor)
+        report.totals[figure.key] = disclosure.cell(*total.result(average), report.floor)
         report.by_region[figure.key] = disclosure.breakdown(
-            {rid: t.result(average) for rid, t in regions.items()}, floor, len(everyone))
-        report.by_year[figure.key] = {y: disclosure.cell(*t.result(average), floor) for y, t in sorted(years.items())}
+            {index: t.result(average) for index, t in regions.items()}, report.floor, len(everyone))
+        report.by_year[figure.key] = {y: disclosure.cell(*t.result(average), report.floor)
+                                      for y, t in sorted(years.items())}
     return report
+
+
+def build(session: Session, org: Organisation, year: int, floor: int) -> OpenReport:
+    """The yearly report of the province (a row per city) or of a city (a row per county)."""
+    children = sorted((c for c in org.children if c.kind == OrgKind.union), key=lambda c: c.code)
+    report = OpenReport(year, org, floor, figures(), [org, *children])
+    index = {region.id: n for n, region in enumerate(report.regions)}
+    return fill(session, report, lambda path: index[owner_of(org, path)])

@@ -13,11 +13,15 @@ from programme.reporting.open_report import Figure, OpenReport
 
 
 def title(report: OpenReport) -> str:
+    if report.kind == "quality":
+        return _("%(org)s %(year)d年度 双提升行动质量报告", org=report.area.name, year=report.year)
     return _("%(area)s %(year)d年度 职工学历技能双提升行动工作通报", area=report.area.name, year=report.year)
 
 
 def region_name(report: OpenReport, region: Any) -> str:
-    return _("%(name)s本级", name=report.area.name) if region.id == report.area.id else str(region.name)
+    if region is report.area:
+        return _("不分项目（课程等）") if report.kind == "quality" else _("%(name)s本级", name=report.area.name)
+    return str(getattr(region, "name", None) or region.major)
 
 
 def number(value: float | None) -> str:
@@ -38,17 +42,18 @@ def cell_text(cell: Cell, floor: int) -> str:
 def table(report: OpenReport) -> list[list[str]]:
     """A header row, a row per region, then the total row."""
     rows = [[_("地区")] + [f"{f.label}（{f.unit}）" for f in report.figures]]
-    for region in report.regions:
+    for n, region in enumerate(report.regions):
         rows.append([region_name(report, region)] +
-                    [cell_text(report.by_region[f.key][region.id], report.floor) for f in report.figures])
+                    [cell_text(report.by_region[f.key][n], report.floor) for f in report.figures])
     rows.append([_("合计")] + [cell_text(report.totals[f.key], report.floor) for f in report.figures])
     return rows
 
 
 def chart_items(report: OpenReport) -> list[tuple[Figure, list[tuple[str, float]]]]:
     """Per figure, the regions whose cell is shown and not empty."""
-    return [(f, [(region_name(report, r), float(report.by_region[f.key][r.id].value or 0)) for r in report.regions
-                 if report.by_region[f.key][r.id].shown and report.by_region[f.key][r.id].value])
+    return [(f, [(region_name(report, r), float(report.by_region[f.key][n].value or 0))
+                 for n, r in enumerate(report.regions)
+                 if report.by_region[f.key][n].shown and report.by_region[f.key][n].value])
             for f in report.figures]
 
 

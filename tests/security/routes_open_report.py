@@ -11,3 +11,8 @@ GET = {
     "programme_support.open_report_city": ("/open/report/2025/330100", row(200)),
     "programme_support.open_report_city_pdf": ("/open/report/2025/330100.pdf", row(200)),
 }
+GET.update({
+    # an institution's quality report (质量报告): public like the yearly report
+    "programme_support.quality_report_page": ("/open/quality/2025/INST-T1", row(200)),
+    "programme_support.quality_report_pdf": ("/open/quality/2025/INST-T1.pdf", row(200)),
+})

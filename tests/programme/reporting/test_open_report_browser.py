@@ -25,3 +25,4 @@ def test_the_public_report_fits_a_phone(app, page):
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.get_by_role("link", name="下载 PDF")).to_be_visible()
     check_page(page, "/open/report")
+    check_page(page, "/open/quality/2025/INST-T1")  # an institution's quality report, the same table
