@@ -57,7 +57,8 @@ def pdf(report: OpenReport, title: str) -> bytes:
     table = Table([[_p(c, styles["p"]) for c in row] for row in rows], repeatRows=1)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e5e5"))]))
-    story += [_p(_("分项目情况") if report.kind == "quality" else _("分地区情况"), styles["h2"]), table]
+    story += [_p(_("分项目情况") if report.kind == "quality" else _("分地区情况"), styles["h2"]), table,
+              _p(open_tables.empty_rows(report), styles["p"])]
     for figure, items in open_tables.chart_items(report):
         if items:
             story += [_p(f"{figure.label}（{figure.unit}）", styles["h2"]), _bars(items, font)]

@@ -55,7 +55,7 @@ def figures() -> list[Figure]:
         Figure("completions", _l("课程结业"), _l("人次"), metrics["completions"].query, Enrolment.user_id),
         Figure("certificates", _l("技能证书"), _l("人"), metrics["certificates"].query, CertificateRecord.user_id),
         Figure("subsidies", _l("补贴发放"), _l("元"), metrics["subsidies"].query, Application.user_id),
-        Figure("satisfaction", _l("满意度"), _l("分（满分5分）"), _satisfaction(), SurveyResponse.respondent_id,
+        Figure("satisfaction", _l("满意度"), _l("分，满分5分"), _satisfaction(), SurveyResponse.respondent_id,
                func.count(SurveyResponse.id)),
     ]
 

@@ -39,14 +39,25 @@ def cell_text(cell: Cell, floor: int) -> str:
     return number(cell.value)
 
 
+def _empty(report: OpenReport, n: int) -> bool:
+    return all(report.by_region[f.key][n].shown and not report.by_region[f.key][n].value for f in report.figures)
+
+
 def table(report: OpenReport) -> list[list[str]]:
-    """A header row, a row per region, then the total row."""
-    rows = [[_("地区")] + [f"{f.label}（{f.unit}）" for f in report.figures]]
+    """A header row, a row per region with anything to say, then the total row (empty ones: `empty_rows`)."""
+    rows = [[_("地区") if report.kind == "yearly" else _("项目")] + [f"{f.label}（{f.unit}）" for f in report.figures]]
     for n, region in enumerate(report.regions):
-        rows.append([region_name(report, region)] +
-                    [cell_text(report.by_region[f.key][n], report.floor) for f in report.figures])
+        if not _empty(report, n):
+            rows.append([region_name(report, region)] +
+                        [cell_text(report.by_region[f.key][n], report.floor) for f in report.figures])
     rows.append([_("合计")] + [cell_text(report.totals[f.key], report.floor) for f in report.figures])
     return rows
+
+
+def empty_rows(report: OpenReport) -> str:
+    """The regions with nothing to report this year, named in one line under the table (a phone scrolls less)."""
+    names = [region_name(report, r) for n, r in enumerate(report.regions) if _empty(report, n)]
+    return _("暂无数据：%(names)s", names="、".join(names)) if names else ""
 
 
 def chart_items(report: OpenReport) -> list[tuple[Figure, list[tuple[str, float]]]]:

@@ -64,6 +64,7 @@ def _page(year: int, code: str | None, kind: str = "yearly") -> Response:
     html = render_template("programme/open_report/report.html", report=report, title=open_tables.title(report),
                            pdf_url=pdf_url,
                            table=open_tables.table(report), summary=open_tables.summary_line(report),
+                           empty=open_tables.empty_rows(report),
                            note=open_tables.floor_note(report), charts=_charts(report), cities=cities)
     return _public(Response(html))
 

@@ -54,7 +54,7 @@ def _answers(value: Any, *where: Any) -> Any:
 
 
 def figures() -> list[Figure]:
-    people, score = _l("人"), _l("分（满分5分）")
+    people, score = _l("人"), _l("分，满分5分")
     admitted = Application.status.in_([AppStatus.admitted, AppStatus.enrolled])
     return [
         Figure("applications", _l("报读申请"), people, _per_offering(
