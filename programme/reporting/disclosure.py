@@ -34,11 +34,11 @@ def shown(people: int, floor: int) -> bool:
     return people == 0 or people >= floor
 
 
-def cell(people: int, value: float, floor: int) -> Cell:
+def cell(people: int, value: float | None, floor: int) -> Cell:
     return Cell(value, people) if shown(people, floor) else Cell(None, None, SMALL)
 
 
-def breakdown(groups: Mapping[K, tuple[int, float]], floor: int, total_people: int) -> dict[K, Cell]:
+def breakdown(groups: Mapping[K, tuple[int, float | None]], floor: int, total_people: int) -> dict[K, Cell]:
     """Cells for (people, value) per key, withheld so that no group below the floor can be read or worked out
     from the others and the total (shown when `total_people` may be)."""
     hidden = {k: SMALL for k, (people, _v) in groups.items() if not shown(people, floor)}

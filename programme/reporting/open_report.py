@@ -90,9 +90,10 @@ class _Tally:
         self.value += float(value or 0)
         self.answers += int(answers or 0)
 
-    def result(self, average: bool) -> tuple[int, float]:
+    def result(self, average: bool) -> tuple[int, float | None]:
+        """(people, value); an average of no answers is None ("—"), not a score of 0."""
         if average:
-            return len(self.people), round(self.value / self.answers, 2) if self.answers else 0.0
+            return len(self.people), round(self.value / self.answers, 2) if self.answers else None
         number = round(self.value, 2)
         return len(self.people), int(number) if number.is_integer() else number
 

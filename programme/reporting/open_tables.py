@@ -26,7 +26,7 @@ def region_name(report: OpenReport, region: Any) -> str:
 
 def number(value: float | None) -> str:
     if value is None:
-        return ""
+        return "—"  # an average of no answers
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
