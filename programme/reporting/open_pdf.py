@@ -61,6 +61,6 @@ def pdf(report: OpenReport, title: str) -> bytes:
               _p(open_tables.empty_rows(report), styles["p"])]
     for figure, items in open_tables.chart_items(report):
         if items:
-            story += [_p(f"{figure.label}（{figure.unit}）", styles["h2"]), _bars(items, font)]
+            story += [_p(open_tables.heading(figure), styles["h2"]), _bars(items, font)]
     document.build(story)
     return buffer.getvalue()

@@ -24,6 +24,10 @@ def region_name(report: OpenReport, region: Any) -> str:
     return str(getattr(region, "name", None) or region.major)
 
 
+def heading(figure: Figure) -> str:
+    return _("%(label)s（%(unit)s）", label=figure.label, unit=figure.unit)
+
+
 def number(value: float | None) -> str:
     if value is None:
         return "—"  # an average of no answers
@@ -45,7 +49,7 @@ def _empty(report: OpenReport, n: int) -> bool:
 
 def table(report: OpenReport) -> list[list[str]]:
     """A header row, a row per region with anything to say, then the total row (empty ones: `empty_rows`)."""
-    rows = [[_("地区") if report.kind == "yearly" else _("项目")] + [f"{f.label}（{f.unit}）" for f in report.figures]]
+    rows = [[_("地区") if report.kind == "yearly" else _("项目")] + [heading(f) for f in report.figures]]
     for n, region in enumerate(report.regions):
         if not _empty(report, n):
             rows.append([region_name(report, region)] +
@@ -57,7 +61,7 @@ def table(report: OpenReport) -> list[list[str]]:
 def empty_rows(report: OpenReport) -> str:
     """The regions with nothing to report this year, named in one line under the table (a phone scrolls less)."""
     names = [region_name(report, r) for n, r in enumerate(report.regions) if _empty(report, n)]
-    return _("暂无数据：%(names)s", names="、".join(names)) if names else ""
+    return _("暂无数据：%(names)s", names=_("、").join(names)) if names else ""
 
 
 def chart_items(report: OpenReport) -> list[tuple[Figure, list[tuple[str, float]]]]:
@@ -82,7 +86,7 @@ def summary_line(report: OpenReport) -> str:
             parts.append(f"{f.label} {number(cell.value)} {f.unit}")
     if not parts:
         return _("%(year)d年度暂无可公布的数据。", year=report.year)
-    return _("%(year)d年度：", year=report.year) + "；".join(parts) + "。"
+    return _("%(year)d年度：%(figures)s。", year=report.year, figures=_("；").join(parts))
 
 
 def floor_note(report: OpenReport) -> str:

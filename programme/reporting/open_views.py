@@ -48,7 +48,7 @@ def _charts(report: yearly.OpenReport) -> list[tuple[str, object]]:
     drawn: list[tuple[str, object]] = []
     for n, (figure, items) in enumerate(open_tables.chart_items(report)):
         if items:
-            heading = f"{figure.label}（{figure.unit}）"
+            heading = open_tables.heading(figure)
             drawn.append((heading, charts.bar_chart(heading, items, colour=charts.PALETTE[n % len(charts.PALETTE)])))
     trend = {str(f.label): open_tables.year_items(report, f.key) for f in report.figures
              if f.key in ("admitted", "graduations", "certificates")}
