@@ -1,6 +1,6 @@
 """Route matrix rows for the public yearly report (issue 23, item 4), in the format of
 tests/security/test_routes.py: everyone, signed in or not, reads it; a year outside 2019..this year and a code
-that is not a city are not found."""
+that is not a city are not found; so are the institutions' quality reports."""
 
 from tests.security.test_routes import row
 
