@@ -58,7 +58,8 @@ def font_path() -> Path:
 
 def pdf_font() -> str:
     """Register the font with reportlab once per process and return its name; reportlab then embeds, in each
-    PDF, only the glyphs that PDF uses (a subset named like ABCDEF+WenQuanYiMicroHei)."""
+    PDF, only the glyphs that PDF uses (a subset named like ABCDEF+WenQuanYiMicroHei). Reading the font's
+    tables takes reportlab a few seconds (pure Python, 20,000+ glyphs): the first PDF of a process pays it."""
     with _lock:
         if FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT, str(font_path()), subfontIndex=0))
