@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.accounts import service
+from app.accounts.models import User
 from app.extensions import db as _db
 from learning import enrolment
 from learning.models import Enrolment
@@ -123,3 +124,24 @@ def test_anyone_can_open_last_years_report_in_the_demo(app, db, client):
     city = _rows(client.get(f"/open/report/{last}/330100").get_data(as_text=True))
     assert city["萧山区总工会"][0] == f"不足{FLOOR}人，不公布" and city["西湖区总工会"][0] == "8"
     assert_embeds_the_site_font(client.get(f"/open/report/{last}/330100.pdf").data, f"{last}年度")
+
+
+def test_satisfaction_is_the_mean_of_the_workers_answers_once_enough_answered(app, db):
+    from programme.voice import surveys
+    from programme.voice.models import SurveyResponse
+
+    course = make(publish=True, title="电工安全")
+    learners("330106", FLOOR, course)
+    scores = [5, 4, 4, 3, 5][:FLOOR]
+    takers = db.session.scalars(select(Enrolment.user_id).where(Enrolment.resource_id == course.id)).all()
+    target = surveys.target(db.session, "resource", course.id)
+    for user_id, score in zip(takers, scores, strict=True):
+        answer = surveys.respond(db.session, _db.session.get(User, user_id), target, satisfaction=score)
+        answer.created_at = datetime(2025, 7, 1)
+    db.session.flush()
+    report = open_report.build(db.session, open_report.area(db.session, None), 2025, FLOOR)
+    assert report.totals["satisfaction"].value == round(sum(scores) / len(scores), 2)
+    db.session.delete(db.session.scalars(select(SurveyResponse)).first())
+    db.session.flush()
+    fewer = open_report.build(db.session, open_report.area(db.session, None), 2025, FLOOR)
+    assert fewer.totals["satisfaction"].withheld == disclosure.SMALL  # four answers: withheld
