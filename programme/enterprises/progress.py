@@ -32,7 +32,7 @@ class WorkerProgress:
         return sum(1 for c in self.courses if c.enrolment.completed_at is not None)
 
 
-def _consenting(enterprise: Organisation) -> Select[tuple[EnterpriseLink]]:
+def _consenting(enterprise: Organisation) -> Select[EnterpriseLink]:
     return select(EnterpriseLink).where(EnterpriseLink.enterprise_id == enterprise.id,
                                         EnterpriseLink.status == LinkStatus.confirmed,
                                         EnterpriseLink.consent_at.is_not(None))
