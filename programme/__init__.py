@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from programme.admissions import views as admissions_views  # noqa: F401
     from programme.analytics import views as analytics_views  # noqa: F401
     from programme.cli import programme_cli
+    from programme.enterprises import api as enterprises_api  # noqa: F401
     from programme.enterprises import demo as enterprises_demo
     from programme.enterprises import desk as enterprises_desk
     from programme.enterprises import models as enterprises_models  # noqa: F401

@@ -14,6 +14,7 @@ GET = {
     # {ent_worker} consented to ENT-T1: its staff see them, nobody else does
     "programme_staff.enterprise_worker": ("/programme/enterprise/progress/{ent_worker}", ENTERPRISE_ONLY),
     "programme_staff.enterprise_subsidy": ("/programme/enterprise/subsidy", ENTERPRISE_ONLY),
+    "programme_api.enterprise_workers": ("/api/v1/programme/enterprise/workers", row(403, A=401, E=200)),
 }
 CSRF_EXEMPT: dict[str, str] = {}
 POST_PATHS = {

@@ -11,7 +11,7 @@ from programme.enterprises import links, progress
 from programme.enterprises.models import LinkStatus
 from tests import factories
 from tests.catalog.helpers import make
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 from tests.programme.enterprises.helpers import OTHER, boss, linked, other_enterprise
 from tests.programme.helpers import org
 
@@ -90,3 +90,49 @@ def test_pages_keep_the_same_rules(app, client, auth):
                          source="/programme/employer?q=测试电器")
     assert response.status_code == 302
     assert "待企业确认" in client.get("/programme/employer").get_data(as_text=True)
+
+
+def test_the_api_lists_consenting_workers_and_enrols_all_or_nothing(app, client, auth):
+    from app.extensions import db as _db
+    from learning.models import Enrolment
+
+    with app.app_context():
+        course = make(publish=True, title="安全用电")
+        shown = linked(factories.user(name="王建国"), consent=True)
+        linked(factories.user(name="赵不授权"))
+        phone, course_id, good = boss().phone, course.id, shown.phone
+        _db.session.commit()
+    auth.login(phone)
+    token = csrf_token(client, "/programme/enterprise/enrol")
+    body = client.get("/api/v1/programme/enterprise/workers").get_json()
+    assert [w["name"] for w in body["workers"]] == ["王建国"]
+    sent = {"target": {"kind": "resource", "id": course_id}, "phones": [good, "13999999999"]}
+    response = client.post("/api/v1/programme/enterprise/enrolments", json=sent, headers={"X-CSRFToken": token})
+    assert response.status_code == 400 and "row-2" in response.get_json()["error"]["fields"]
+    with app.app_context():
+        assert _db.session.query(Enrolment).count() == 0
+    sent["phones"] = [good]
+    response = client.post("/api/v1/programme/enterprise/enrolments", json=sent, headers={"X-CSRFToken": token})
+    assert response.status_code == 200 and response.get_json()["new"] == 1
+    workers = client.get("/api/v1/programme/enterprise/workers").get_json()["workers"]
+    assert workers[0]["courses"][0]["title"] == "安全用电"
+
+
+def test_the_desk_holds_the_links_to_confirm(app, client, auth):
+    from app.extensions import db as _db
+
+    with app.app_context():
+        waiting = linked(factories.user(name="郑晓东"), confirm=False)
+        linked(factories.user(name="别家职工"), OTHER, confirm=False)
+        phone, link_id = boss().phone, links.link_of(_db.session, waiting).id
+        _db.session.commit()
+    auth.login(phone)
+    desk = client.get("/api/v1/me/desk").get_json()
+    queue = next(q for r in desk["roles"] for q in r["queues"] if q["key"] == "enterprise.links")
+    assert queue["count"] == 1
+    assert [i["title"] for r in desk["roles"] for i in r["items"] if i["queue"] == "enterprise.links"] == ["郑晓东"]
+    response = post_form(client, f"/programme/enterprise/links/{link_id}", {"decision": "confirm"},
+                         source="/programme/enterprise")
+    assert response.status_code == 302
+    desk = client.get("/api/v1/me/desk").get_json()
+    assert next(q for r in desk["roles"] for q in r["queues"] if q["key"] == "enterprise.links")["count"] == 0
