@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -134,6 +134,12 @@ def confirmed_worker(session: Session, enterprise: Organisation, user_id: int) -
                                                         EnterpriseLink.user_id == user_id,
                                                         EnterpriseLink.status == LinkStatus.confirmed))
     return found.user if found is not None else None
+
+
+def confirmed_ids(enterprise: Organisation) -> Select[int]:
+    """`SELECT user_id` of the enterprise's confirmed workers, for `column.in_(...)`."""
+    return select(EnterpriseLink.user_id).where(EnterpriseLink.enterprise_id == enterprise.id,
+                                                EnterpriseLink.status == LinkStatus.confirmed)
 
 
 def history(session: Session, worker: User) -> list[audit.AuditEntry]:
