@@ -100,3 +100,21 @@ def test_nominations_go_to_confirmed_workers_and_show_to_the_worker_and_the_unio
     assert [n.enterprise.code for n in nominations.for_application(db.session, application)] == [factories.ENTERPRISE]
     nominations.withdraw(db.session, boss(), enterprise, made[0].id)
     assert nominations.for_application(db.session, application) == []
+
+
+def test_the_union_verifying_and_the_worker_see_the_recommendation(app, client, auth):
+    from app.extensions import db as _db
+
+    with app.app_context():
+        item = offering(open_year())
+        person = linked(worker("陈志强"))
+        nominations.nominate(_db.session, boss(), org(factories.ENTERPRISE), [person.id], item, "车间骨干")
+        applications.apply(_db.session, person, item, OPEN_DAY)
+        county, phone = staff(code="330106").phone, person.phone
+        _db.session.commit()
+    auth.login(county)
+    assert "测试电器有限公司 推荐：车间骨干" in client.get("/programme/verify").get_data(as_text=True)
+    auth.logout()
+    auth.login(phone)
+    assert "测试电器有限公司 推荐" in client.get("/programme/mine").get_data(as_text=True)
+    assert "测试电器有限公司 推荐您报读" in client.get("/programme/employer").get_data(as_text=True)
