@@ -58,12 +58,18 @@ DEMO_ACCOUNTS = [
      _l("打开工作台：一份录取申请、一份学分认定申请和一门退回修改的资源在等着处理。还可上传视频，编辑提交课程和测验，"
         "管理电工技能提升路径，申报办学项目，任命本校工作人员。")),
     ("13900000006", _l("萧山华成电器培训专员（单位管理员）"),
-     _l("为本企业上传培训视频、创建并提交资源，任命本企业工作人员。")),
+     _l("“企业工作”：确认一位新关联的职工（工作台上等着），推荐三名职工报读、一次为他们批量报名课程，查看已授权职工的学习进度，"
+        "设置企业补贴；还可上传培训视频、创建并提交资源，任命本企业工作人员。")),
     ("13900000007", _l("职工李小梅"),
      _l("已报名几门课程；几分钟看完《安全用电三堂课（演示速成课）》可得学分、路径进度和结业证书；可报名提升计划。")),
     ("13900000008", _l("职工王建国"), _l("已录取并注册入学，补助已批准：看录取通知和补助进度。")),
     ("13900000009", _l("浙江省教育厅工作人员（单位管理员）"),
      _l("与工会一起遴选院校申报的办学项目（有一项在等待遴选），任命本厅工作人员。")),
+    ("13900000201", _l("华成电器职工陈志强"),
+     _l("已关联企业并授权企业查看学习情况：在“我的企业”中看企业推荐、撤回授权。")),
+    ("13900000202", _l("华成电器职工周丽华"), _l("已关联企业并授权企业查看学习情况。")),
+    ("13900000203", _l("华成电器职工吴海涛"), _l("已关联企业，未授权：企业看不到他的学习情况，可在“我的企业”中授权。")),
+    ("13900000204", _l("华成电器职工郑晓东"), _l("刚关联企业，等待企业确认。")),
     ("13900000100", _l("扫码职工（13900000100 至 13900000102）"),
      _l("扫西溪街道总工会二维码注册的新职工：从零开始选课学习。")),
 ]
@@ -72,7 +78,8 @@ DEMO_ACCOUNTS = [
 # The domains' parts in the order they run: each builds on those before it (the catalog on the accounts, learning
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
-         "this year's programme", "service network", "news and stories", "last year's public report")
+         "this year's programme", "service network", "enterprises", "news and stories",
+         "last year's public report")
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,11 @@ def init_app(app: Flask) -> None:
     from programme.admissions import views as admissions_views  # noqa: F401
     from programme.analytics import views as analytics_views  # noqa: F401
     from programme.cli import programme_cli
+    from programme.enterprises import api as enterprises_api  # noqa: F401
+    from programme.enterprises import demo as enterprises_demo
+    from programme.enterprises import desk as enterprises_desk
+    from programme.enterprises import models as enterprises_models  # noqa: F401
+    from programme.enterprises import views as enterprises_views  # noqa: F401
     from programme.exchange import models as exchange_models  # noqa: F401
     from programme.exchange import views as exchange_views  # noqa: F401
     from programme.money import api as money_api  # noqa: F401
@@ -51,11 +56,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)
     programme_desk.register(app)
+    enterprises_desk.register(app)
     voice_escalation.register()
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
+    app_demo.register(app, "enterprises", lambda session, options: enterprises_demo.load(session))
     app_demo.register(app, "last year's public report", lambda session, options: report_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
     pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",

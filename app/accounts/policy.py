@@ -207,6 +207,12 @@ RULES: dict[str, Rule] = {
     # staff), written, published and taken down by them (target: the organisation)
     "post.write": lambda user, org: org.kind in (OrgKind.union, OrgKind.institution) and _staff_over(
         user, STAFF_ROLE[org.kind], org),
+    # enterprises (issue 23): its own staff confirm workers' links, nominate and enrol them and set its subsidy;
+    # they see learning data only of workers who consented (the service filters; target: the enterprise)
+    "enterprise.manage": lambda user, org: org.kind == OrgKind.enterprise and _staff_over(
+        user, Role.enterprise_staff, org),
+    "enterprise.progress": lambda user, org: org.kind == OrgKind.enterprise and _staff_over(
+        user, Role.enterprise_staff, org),
 }
 
 
@@ -290,6 +296,8 @@ DESCRIPTIONS = {
     "performance.manage": _l("为下级设定年度目标并发出督办"),
     "performance.answer": _l("回复上级督办"),
     "post.write": _l("撰写和发布新闻、先进典型"),
+    "enterprise.manage": _l("确认本企业职工、推荐报读、批量报名、设置企业补贴"),
+    "enterprise.progress": _l("查看已授权职工的学习进度、学分和证书"),
 }
 
 

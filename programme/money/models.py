@@ -48,6 +48,10 @@ class SubsidyClaim(Base):
     province_part: Mapped[int] = mapped_column(Integer, default=0)  # province standard, from the county's share
     city_part: Mapped[int] = mapped_column(Integer, default=0)      # city top-up
     county_part: Mapped[int] = mapped_column(Integer, default=0)    # county top-up
+    # The worker's enterprise's own top-up (programme/enterprises/topups.py), fixed on approval from its budget;
+    # paid by the enterprise, so not in `amount`, which the union pays.
+    enterprise_part: Mapped[int] = mapped_column(Integer, default=0)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     # What approval rested on (programme/money/claim_checks.py): an exchanged record, or uploaded files a reviewer
     # other than the claimant checked (who and when kept here).
     result_key: Mapped[str | None] = mapped_column(String(120))
@@ -62,10 +66,17 @@ class SubsidyClaim(Base):
     enrolment: Mapped[EnrolmentRecord] = relationship()
     evidence_checked_by: Mapped[User | None] = relationship(foreign_keys=[evidence_checked_by_id])
     files: Mapped[list[ClaimEvidence]] = relationship(back_populates="claim", order_by="ClaimEvidence.id")
+    enterprise: Mapped[Organisation | None] = relationship(foreign_keys=[enterprise_id])
 
     @property
     def amount(self) -> int:
+        """The union's part (province standard and city and county top-ups): what the county pays."""
         return self.province_part + self.city_part + self.county_part
+
+    @property
+    def total(self) -> int:
+        """What the worker receives in all: the union's part and the enterprise's."""
+        return self.amount + self.enterprise_part
 
 
 class ClaimEvidence(Base):

@@ -29,6 +29,7 @@ from app.storage import Storage
 from app.timefmt import beijing_today
 from programme.admissions import quotas
 from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
+from programme.enterprises import topups
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money import claim_checks
 from programme.money import evidence as evidence_files
@@ -146,13 +147,24 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
                 SubsidyClaim.attained_on.is_(None) if item.attained_on is None
                 else SubsidyClaim.attained_on == item.attained_on)
                 .values(**values).execution_options(synchronize_session=False))).rowcount
+            if moved != 1:
+                raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正，请刷新后再审。"), code="already_decided")
+            if approve:  # the enterprise's budget is taken only with the approval, in its savepoint
+                _enterprise_part(session, item)
     except IntegrityError:  # another approval consumed the same result first
         raise Conflict(_("这项成果（证书编号 %(no)s）已获得补贴，不能重复补贴。", no=item.certificate_number),
                        code="already_subsidised") from None
-    if moved != 1:
-        raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正，请刷新后再审。"), code="already_decided")
     session.refresh(item)
     return item
+
+
+def _enterprise_part(session: Session, item: SubsidyClaim) -> None:
+    """The worker's enterprise's own top-up (programme/enterprises/topups.py), from its budget while it lasts."""
+    application = item.enrolment.application
+    enterprise, part = topups.commit_for(session, application.user_id, application.plan_id, item.attainment.value)
+    session.execute(update(SubsidyClaim).where(SubsidyClaim.id == item.id).values(
+        enterprise_id=enterprise.id if enterprise is not None else None, enterprise_part=part)
+        .execution_options(synchronize_session=False))
 
 
 def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_ids: list[int],

@@ -20,7 +20,8 @@ from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
 from learning.enrolment import enrolment_of
 from learning.models import Enrolment
-from programme.admissions.models import Application, Offering, OfferingStatus
+from programme.admissions.models import Application, AppStatus, Offering, OfferingStatus
+from programme.enterprises import links
 from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
 
 COMMENT_MAX = 500
@@ -102,6 +103,9 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     employer = _employer(respondent) if as_employer else None
     if employer is None and not took_part(session, respondent, found):
         raise Invalid(_("学过这门课程（或报读过这个项目）后才能评价。"), code="not_a_participant")
+    if employer is not None and not workers_took_part(session, employer, found):
+        raise Invalid(_("本企业已确认的职工中还没有人学过这门课程（或被录取到这个项目），暂不能代表企业评价。"),
+                      code="no_worker_attended")
     if existing(session, respondent, found) is not None:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
     answer = SurveyResponse(
@@ -121,6 +125,19 @@ def took_part(session: Session, user: User, found: Target) -> bool:
     if found.kind == SurveyTarget.resource:
         return enrolment_of(session, user.id, found.id) is not None
     return _applied(session, user, found.id)
+
+
+def workers_took_part(session: Session, employer: Organisation, found: Target) -> bool:
+    """An enterprise rates teaching its own workers received (建立由农民工和用人单位参与的教学质量评价机制): one of the
+    workers it confirmed (programme/enterprises/links.py) enrolled in the resource, or was admitted to the
+    offering."""
+    workers = links.confirmed_ids(employer)
+    if found.kind == SurveyTarget.resource:
+        query = select(Enrolment.id).where(Enrolment.resource_id == found.id, Enrolment.user_id.in_(workers))
+    else:
+        query = select(Application.id).where(Application.offering_id == found.id, Application.user_id.in_(workers),
+                                             Application.status.in_((AppStatus.admitted, AppStatus.enrolled)))
+    return session.scalar(query.limit(1)) is not None
 
 
 def _applied(session: Session, user: User, offering_id: int) -> bool:

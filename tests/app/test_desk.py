@@ -206,7 +206,8 @@ def test_an_enterprise_desk_holds_its_own_returned_resources_and_failed_uploads(
     company = staff("enterprise_staff")
     [own] = desk.desk_for(db.session, company)
     assert own.role == Role.enterprise_staff
-    assert {q.queue.key: q.waiting.count for q in own.queues} == {"catalog.returned": 1, "media.failed": 1}
+    assert {q.queue.key: q.waiting.count for q in own.queues} == {"catalog.returned": 1, "media.failed": 1,
+                                                                  "enterprise.links": 0}  # nobody waits to be confirmed
     assert sorted(i.title for i in own.items) == ["企业的视频.mp4", "企业的课"]
     assert [i.url for i in own.items if i.key == "catalog.returned"] == [f"/catalog/manage/{resource.id}"]
 

@@ -62,7 +62,8 @@ def _pages(ids: dict[str, int]) -> dict[str, list[str]]:
                         "/credits/recognition/review", "/learning/review/refusals", "/search/mine",
                         "/surveys/provider/INST-HZVTC", "/orgs/INST-HZVTC", "/orgs/INST-HZVTC/audit", "/exchange"],
         "13900000006": ["/catalog/manage", "/catalog/manage/new?org=ENT-XH-ELEC", "/media/upload", "/search/mine",
-                        "/orgs/ENT-XH-ELEC"],
+                        "/orgs/ENT-XH-ELEC", "/programme/enterprise", "/programme/enterprise/enrol",
+                        "/programme/enterprise/progress", "/programme/enterprise/subsidy"],
     }
 
 

@@ -15,6 +15,7 @@ from programme.voice.models import RespondentKind, SurveyResponse
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import post_form
+from tests.programme.enterprises.helpers import linked
 
 XSS = '<script>alert("x")</script>'
 
@@ -67,7 +68,16 @@ def test_summary_and_teaching_quality_per_provider(db):
     theirs = surveys.target(db.session, "resource", make("INST-T2", publish=True).id)
     for score, teaching in ((5, 5), (4, None), (3, 4)):
         surveys.respond(db.session, rater(ours), ours, satisfaction=score, teaching=teaching)
-    boss = factories.user("enterprise_staff")  # employers rate without taking the course themselves
+    boss = factories.user("enterprise_staff")  # employers rate without taking the course themselves ...
+    with pytest.raises(Invalid) as err:  # ... but only what one of their confirmed workers took
+        surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
+    assert err.value.code == "no_worker_attended"
+    enterprise_worker = linked(factories.user())
+    enterprise_worker_elsewhere = linked(factories.user(), confirm=False)  # not confirmed: does not count
+    enrolment.enrol(db.session, enterprise_worker_elsewhere, theirs.id)
+    with pytest.raises(Invalid):
+        surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
+    enrolment.enrol(db.session, enterprise_worker, theirs.id)
     surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
     with pytest.raises(Invalid):
         surveys.respond(db.session, rater(theirs), theirs, satisfaction=2, as_employer=True)
