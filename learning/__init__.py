@@ -4,18 +4,29 @@ statements. Completion is announced (app.events) for the credit bank (credits/),
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
-    from learning import api, group_writer, models, views  # noqa: F401 - models registers the tables
+    from app import jobs
+    from learning import api, group_writer, habit_models, habit_views, habits, models, views  # noqa: F401 - tables
     from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(habit_views.bp)
+
+    def remind(ctx: jobs.DutyContext) -> bool:
+        """Send the study reminders due now (once each) and record the results of those an hour old."""
+        habits.send_due(ctx.session)
+        habits.judge(ctx.session)
+        return False
+
+    jobs.recurring(jobs.Duty("learning.reminders", remind, "REMINDER_SECONDS", label=_l("学习提醒")))
     group_writer.init_app(app)
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
