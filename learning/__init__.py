@@ -11,14 +11,15 @@ def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
-    from app import jobs
-    from learning import api, group_writer, habit_models, habit_views, habits, models, views  # noqa: F401 - tables
+    from app import events, jobs
+    from learning import api, course_news, group_writer, habit_demo, habit_models, habit_views, habits, models, views  # noqa: F401 - models and habit_models register the tables
     from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(habit_views.bp)
+    events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
 
     def remind(ctx: jobs.DutyContext) -> bool:
         """Send the study reminders due now (once each) and record the results of those an hour old."""
@@ -33,3 +34,5 @@ def init_app(app: Flask) -> None:
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
     # a quiz, and the demo worker enrolled in two resources
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
+    # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days
+    app_demo.register(app, "study habit and messages", lambda session, options: habit_demo.load(session))

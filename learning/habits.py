@@ -131,27 +131,33 @@ def _steps(session: Session, resource_id: int) -> list[Any]:
 
 def send_due(session: Session, now: datetime | None = None) -> int:
     """Send every reminder due now, once each (the (worker, window) key is unique), committing per worker;
-    returns how many went out. A worker with nothing to continue gets none."""
+    returns how many went out."""
     now = now or utcnow()
     sent = 0
     for plan in session.scalars(select(StudyPlan).where(StudyPlan.per_week > 0)).all():
-        keys = list(session.scalars(select(Reminder.due_at).where(Reminder.user_id == plan.user_id,
-                                                                  Reminder.due_at >= now - timedelta(days=8))))
-        key = reminder_rules.due(schedule_of(plan), now, keys)
-        step = next_step(session, plan.user_id) if key is not None else None
-        if key is None or step is None:
-            continue
-        if insert_ignore(session, Reminder, {"user_id": plan.user_id, "due_at": key, "sent_at": now,
-                                             "resource_id": step.resource_id, "lesson_id": step.lesson_id,
-                                             "text": step.text[:200]}, ["user_id", "due_at"]):
-            reminder = session.scalar(select(Reminder).where(Reminder.user_id == plan.user_id,
-                                                             Reminder.due_at == key))
-            assert reminder is not None
-            notifications.notify(session, plan.user_id, REMINDER, step.text, f"/learning/reminders/{reminder.id}/open",
-                                 _("现在有空的话，学几分钟吧。"))
-            sent += 1
+        sent += send_one(session, plan, now) is not None
         session.commit()
     return sent
+
+
+def send_one(session: Session, plan: StudyPlan, now: datetime) -> Reminder | None:
+    """The worker's reminder due at `now`, written with its notification (flushed), or None: not due, already
+    sent for this window (another run won), or nothing to continue."""
+    keys = list(session.scalars(select(Reminder.due_at).where(Reminder.user_id == plan.user_id,
+                                                              Reminder.due_at >= now - timedelta(days=8))))
+    key = reminder_rules.due(schedule_of(plan), now, keys)
+    step = next_step(session, plan.user_id) if key is not None else None
+    if key is None or step is None:
+        return None
+    if not insert_ignore(session, Reminder, {"user_id": plan.user_id, "due_at": key, "sent_at": now,
+                                             "resource_id": step.resource_id, "lesson_id": step.lesson_id,
+                                             "text": step.text[:200]}, ["user_id", "due_at"]):
+        return None
+    reminder = session.scalar(select(Reminder).where(Reminder.user_id == plan.user_id, Reminder.due_at == key))
+    assert reminder is not None
+    notifications.notify(session, plan.user_id, REMINDER, step.text, f"/learning/reminders/{reminder.id}/open",
+                         _("现在有空的话，学几分钟吧。"))
+    return reminder
 
 
 def judge(session: Session, now: datetime | None = None) -> int:
