@@ -17,6 +17,7 @@ from app import notifications
 from app.db import insert_ignore, utcnow
 from app.errors import Invalid, NotFound
 from app.notifications.kinds import REMINDER
+from catalog.models import Lesson
 from learning import enrolment, reminder_rules, streak
 from learning.habit_models import Reminder, StudyDay, StudyPlan
 from learning.models import LessonProgress
@@ -55,7 +56,7 @@ def _quiet(text: str, errors: dict[str, str]) -> tuple[int | None, int | None]:
         return None, None
     left, _sep, right = text.replace("–", "-").partition("-")
     try:
-        start, end = reminder_rules._minute(left) % 1440, reminder_rules._minute(right) % 1440
+        start, end = reminder_rules.minute_of(left) % 1440, reminder_rules.minute_of(right) % 1440
     except ValueError:
         errors["quiet"] = _("免打扰时间的格式是 22:00-07:00。")
         return None, None
@@ -121,8 +122,6 @@ def next_step(session: Session, user_id: int) -> NextStep | None:
 
 
 def _steps(session: Session, resource_id: int) -> list[Any]:
-    from catalog.models import Lesson
-
     return list(session.execute(select(Lesson.id).where(Lesson.resource_id == resource_id)
                                 .order_by(Lesson.position)).all())
 

@@ -97,13 +97,13 @@ def due(schedule: Schedule, now: datetime, sent: Iterable[datetime]) -> datetime
 def parse_window(text: str) -> tuple[int, int]:
     """"12:00-12:30" as minutes (720, 750); "22:00-24:00" ends at midnight. ValueError when malformed."""
     left, _, right = text.replace("–", "-").replace("~", "-").partition("-")
-    start, end = _minute(left), _minute(right)
+    start, end = minute_of(left), minute_of(right)
     if not start < end:
         raise ValueError("a window ends after it starts")
     return start, end
 
 
-def _minute(text: str) -> int:
+def minute_of(text: str) -> int:
     hours, _, minutes = text.strip().partition(":")
     h, m = int(hours), int(minutes or 0)
     if not (0 <= h <= 24 and 0 <= m < 60) or h == 24 and m:

@@ -195,3 +195,25 @@ def test_a_device_subscribes_through_the_api(app, db, client, auth, worker):
     assert [d.endpoint for d in service.devices(_db.session, worker.id)] == ["https://push.example.org/abc"]
     _api_post(client, "/api/v1/me/push-subscriptions/remove", {"endpoint": "https://push.example.org/abc"})
     assert service.devices(_db.session, worker.id) == []
+
+
+def test_the_worker_duty_delivers_after_commit_and_texts_through_the_gateway(app, db, worker):
+    from app import jobs
+
+    service.notify(db.session, worker.id, kinds.SUBSIDY, "你的补贴申请已通过审核", "/programme/mine")
+    db.session.commit()
+    duty = jobs.RECURRING["notifications.deliver"]
+    duty.run(jobs.DutyContext(app=app, session=db.session, name=duty.name, worker="test", failures=0))
+    text = db.session.scalar(select(SmsMessage))
+    assert text is not None and text.sent_at is not None and text.gateway == "log"
+    assert db.session.scalar(select(Notification)).delivered_at is not None
+
+
+def test_the_cli_makes_a_vapid_key_pair_that_signs(runner):
+    result = runner.invoke(args=["notifications", "vapid-keys"])
+    assert result.exit_code == 0, result.output
+    public = re.search(r"QIUXUE_WEBPUSH_PUBLIC_KEY=(\S+)", result.output).group(1)
+    private = re.search(r"QIUXUE_WEBPUSH_PRIVATE_KEY=(\S+)", result.output).group(1)
+    raw = base64.urlsafe_b64decode(public + "==")
+    assert len(raw) == 65 and raw[0] == 4  # an uncompressed P-256 point: what browsers take as applicationServerKey
+    assert len(base64.urlsafe_b64decode(private + "==")) == 32
