@@ -58,6 +58,7 @@ def test_the_demo_worker_reads_her_messages_and_follows_the_reminder_on_a_phone(
     expect(page.locator("[data-streak-weeks]")).to_have_text("连续 2 周达标")
     expect(page.locator("li[data-reminder]")).to_contain_text("已打开")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "study-plan-360.png"), full_page=True)
 
     page.locator("[data-bell]").click()
     page.get_by_role("button", name="全部标为已读").click()
