@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import notifications
 from app.db import insert_ignore, utcnow
 from app.errors import Invalid, NotFound
+from app.notifications import service as notification_service
 from app.notifications.kinds import REMINDER
 from catalog.models import Lesson
 from learning import enrolment, reminder_rules, streak
@@ -145,6 +146,8 @@ def send_one(session: Session, plan: StudyPlan, now: datetime) -> Reminder | Non
     keys = list(session.scalars(select(Reminder.due_at).where(Reminder.user_id == plan.user_id,
                                                               Reminder.due_at >= now - timedelta(days=8))))
     key = reminder_rules.due(schedule_of(plan), now, keys)
+    if key is not None and REMINDER in notification_service.muted(session, plan.user_id):
+        return None  # turned off on the notifications page: no reminder is counted as sent either
     step = next_step(session, plan.user_id) if key is not None else None
     if key is None or step is None:
         return None

@@ -124,3 +124,13 @@ def test_a_reminder_is_pushed_but_never_texted(learner, app):
     from app.sms import SmsMessage
 
     assert db.session.scalars(select(SmsMessage)).all() == []
+
+
+def test_reminders_turned_off_send_nothing(learner):
+    from app.notifications import service
+
+    _lunch_plan(learner)
+    service.set_enabled(db.session, learner.user.id, set(kinds.KINDS) - {kinds.REMINDER})
+    db.session.commit()
+    assert habits.send_due(db.session, _next_lunch(utcnow())) == 0
+    assert db.session.scalars(select(Reminder)).all() == []
