@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         jobs,
         limits,
         logs,
+        notifications,
         observability,
         outbox,
         pagecache,
@@ -73,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         init = getattr(importlib.import_module(name), "init_app", None)
         if init is not None:
             init(app)  # each domain package wires its own blueprints, CLI groups and hooks
+    notifications.init_app(app)  # the centre domains write to; its delivery duty before the runtime starts
     jobs.init_app(app)  # after the domains: it runs the duties they registered
     desk_views.init_app(app)  # after the domains: it counts the queues they registered
     limits.init_app(app)  # after every blueprint: it wraps the views it limits

@@ -170,6 +170,16 @@ SETTINGS: tuple[Setting, ...] = (
     # public yearly report (issue 23)
     Setting("OPEN_REPORT_CACHE_SECONDS", float, 3600.0, "How long a public yearly or quality report PDF is kept "
             "once made, and how long browsers and proxies may keep the public report pages (0 makes them anew)."),
+    # notifications and reminders (issue 24)
+    Setting("WEBPUSH_PUBLIC_KEY", str, "", "VAPID public key (base64url, the browser's applicationServerKey) for "
+            "Web Push; generate a pair with `qiuxue notifications vapid-keys`. Empty: messages stay in the site."),
+    Setting("WEBPUSH_PRIVATE_KEY", str, "", "VAPID private key (base64url) signing Web Push requests; the same on "
+            "every host, kept secret."),
+    Setting("WEBPUSH_SUBJECT", str, "mailto:admin@example.org", "Contact the push services may use about our "
+            "pushes (a mailto: or https: URL), sent in the VAPID claims."),
+    Setting("NOTIFY_SECONDS", float, 15.0, "How often the worker pushes and texts new notifications."),
+    Setting("REMINDER_SECONDS", float, 60.0, "How often the worker sends due study reminders and records their "
+            "results (opened, studied within an hour)."),
 )
 
 ENV_PREFIX = "QIUXUE_"

@@ -22,6 +22,7 @@ from app import outbox
 Handler = Callable[[Session, str], None]
 
 RESOURCE_COMPLETED = "resource.completed"  # key: the Enrolment id, stamped complete in this transaction
+RESOURCE_REPUBLISHED = "resource.republished"  # key: the Resource id, selected again after its provider changed it
 
 _subscribers: dict[str, list[Handler]] = {}
 

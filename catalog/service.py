@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from app import outbox, sharedparts
+from app import events, outbox, sharedparts
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
@@ -246,7 +246,11 @@ def review(session: Session, actor: Any, resource: Resource, decision: str, comm
         if problems:
             raise Invalid(" ".join(problems), code="not_ready")
         record(session, resource, actor, "select", ResourceStatus.published, (comment or "").strip()[:1000])
+        republished = resource.published_at is not None
         resource.published_at = utcnow()
+        if republished:  # its learners hear of the change (learning listens; the catalog never imports it)
+            session.flush()
+            events.announce(session, events.RESOURCE_REPUBLISHED, resource.id)
     elif decision == "return":
         record(session, resource, actor, "return", ResourceStatus.returned, _reason(comment))
     else:

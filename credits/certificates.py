@@ -20,12 +20,14 @@ from reportlab.platypus import Paragraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.accounts.models import User
 from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.lookup import get_or_raise
 from app.pdf_font import pdf_font
+from app.notifications.kinds import CERTIFICATE
 from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
 from credits import ledger
@@ -44,7 +46,7 @@ def holder_name(user: Any) -> str:
 def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
     """The learner's certificate for `resource`, created on first completion; later calls return it."""
     user = get_or_raise(session, User, user_id, _("用户不存在。"), code="user_not_found")
-    insert_ignore(session, Certificate, {
+    created = insert_ignore(session, Certificate, {
         "serial": f"QX{beijing_today().year}{secrets.token_hex(5).upper()}", "user_id": user_id,
         "resource_id": resource.id, "issuer_id": resource.provider_id, "resource_title": resource.title,
         "holder_name": holder_name(user), "credits": float(resource.credits or 0), "issued_at": utcnow(),
@@ -53,6 +55,9 @@ def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
     found = session.scalar(select(Certificate).where(Certificate.user_id == user_id,
                                                      Certificate.resource_id == resource.id))
     assert found is not None
+    if created:
+        notifications.notify(session, user_id, CERTIFICATE, _("证书已发放：%(t)s", t=resource.title),
+                             "/credits/transcript")
     return found
 
 

@@ -17,12 +17,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, OrgLevel
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.lookup import get_or_raise
+from app.notifications.kinds import RECOGNITION
 from app.request_input import id_or_none
 from app.storage import Storage
 from app.stores import of as store_of
@@ -145,6 +147,10 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
     session.refresh(request)
     if status == RecognitionStatus.approved:
         _record_approval(session, actor, request, conversion, granted)
+    notifications.notify(session, request.user_id, RECOGNITION,
+                         _("学分认定已通过：%(t)s", t=request.title) if status == RecognitionStatus.approved
+                         else _("学分认定未通过：%(t)s", t=request.title),
+                         f"/credits/recognition/{request.id}", comment or "")
     return request
 
 

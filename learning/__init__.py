@@ -4,21 +4,35 @@ statements. Completion is announced (app.events) for the credit bank (credits/),
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
-    from learning import api, group_writer, models, views  # noqa: F401 - models registers the tables
+    from app import events, jobs
+    from learning import api, course_news, group_writer, habit_demo, habit_models, habit_views, habits, models, views  # noqa: F401 - models and habit_models register the tables
     from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(habit_views.bp)
+    events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
+
+    def remind(ctx: jobs.DutyContext) -> bool:
+        """Send the study reminders due now (once each) and record the results of those an hour old."""
+        habits.send_due(ctx.session)
+        habits.judge(ctx.session)
+        return False
+
+    jobs.recurring(jobs.Duty("learning.reminders", remind, "REMINDER_SECONDS", label=_l("学习提醒")))
     group_writer.init_app(app)
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
     # a quiz, and the demo worker enrolled in two resources
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
+    # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days
+    app_demo.register(app, "study habit and messages", lambda session, options: habit_demo.load(session))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import LessonType, ResourceStatus
-from learning import completion, pace, progress, progress_store
+from learning import completion, habits, pace, progress, progress_store
 from learning.completion import progress_row
 from learning.heartbeat_input import Heartbeat, parse
 from learning.models import LearnerClock
@@ -207,6 +207,8 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
     else:
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
     _move_resume_point(conn, p.enrolment_id, p.beat)
+    # the fair streak's verified time: the media seconds the clock just paid, or a reading lesson's least reading time
+    habits.record_study(session, p.user_id, claim if media else (p.rules.min_read_s if done else 0), now)
     resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False
     return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": row.position_s,
             "furthest_s": row.furthest_s, "covered_s": row.covered_s, "duration_s": p.lesson.duration_s,

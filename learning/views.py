@@ -14,7 +14,7 @@ from app.extensions import db
 from app.lookup import get_or_raise
 from catalog import service as catalog_service
 from catalog.models import Lesson, LessonType
-from learning import completion, devices, enrolment, quizzes, refusals
+from learning import completion, devices, enrolment, habits, quizzes, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -26,7 +26,8 @@ def mine_page():
         return redirect(url_for("auth.login", next=request.path))
     rows = enrolment.my_learning(db.session, current_user.id)
     return render_template("learning/mine.html", active=[r for r in rows if not r.enrolment.completed_at],
-                           done=[r for r in rows if r.enrolment.completed_at])
+                           done=[r for r in rows if r.enrolment.completed_at],
+                           streak=habits.streak_for(db.session, current_user.id))
 
 
 def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0, play: bool = False) -> str:

@@ -16,11 +16,13 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.lookup import get_or_raise
+from app.notifications.kinds import APPLICATION
 from app.timefmt import beijing_today
 from programme.admissions import profiles, quotas
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
@@ -86,7 +88,13 @@ def verify(session: Session, actor: User, application: Application, approve: boo
     else:
         _move(session, application, (AppStatus.applied,), status=AppStatus.rejected, verified_at=utcnow(),
               verified_by_id=actor.id, active_level=None, closed_at=utcnow(), note=note.strip())
+        _tell(session, application, _("你的报读申请未通过审核"), note.strip())
     return application
+
+
+def _tell(session: Session, application: Application, title: str, body: str = "") -> None:
+    """The applicant hears of a decision in the site, on their phone and by text (a decision must reach them)."""
+    notifications.notify(session, application.user_id, APPLICATION, title, "/programme/mine", body)
 
 
 def _check_offering_places(session: Session, offering_id: int) -> None:
@@ -108,10 +116,12 @@ def admit(session: Session, actor: User, application: Application, approve: bool
         _check_offering_places(session, application.offering_id)
         _move(session, application, (AppStatus.verified,), status=AppStatus.admitted, admitted_at=utcnow(),
               admitted_by_id=actor.id)
+        _tell(session, application, _("你已被录取，请按学校通知报到"))
     else:
         _move(session, application, (AppStatus.verified,), status=AppStatus.rejected, admitted_at=utcnow(),
               admitted_by_id=actor.id, active_level=None, closed_at=utcnow(), note=note.strip(), holds_quota=False)
         quotas.release_place(session, application.plan_id, application.county_id)
+        _tell(session, application, _("你的报读申请未被录取"), note.strip())
     return application
 
 

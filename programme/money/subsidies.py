@@ -19,11 +19,13 @@ from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.lookup import get_or_raise
+from app.notifications.kinds import SUBSIDY
 from app.sanitize import strip_markup
 from app.storage import Storage
 from app.timefmt import beijing_today
@@ -155,6 +157,9 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
         raise Conflict(_("这项成果（证书编号 %(no)s）已获得补贴，不能重复补贴。", no=item.certificate_number),
                        code="already_subsidised") from None
     session.refresh(item)
+    notifications.notify(session, item.enrolment.application.user_id, SUBSIDY,
+                         _("你的补贴申请已通过审核") if approve else _("你的补贴申请未通过审核"), "/programme/mine",
+                         comment)
     return item
 
 

@@ -17,11 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import notifications
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgLevel, User
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.notifications.kinds import ENQUIRY
 from app.pagination import offset
 from app.richtext import markdown_source, render_markdown
 from app.sanitize import clean_text
@@ -118,6 +120,8 @@ def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: da
     enquiry.answer, enquiry.answered_by_id = text, getattr(actor, "id", None)
     enquiry.answered_at, enquiry.answer_seen = now or utcnow(), False
     session.flush()
+    notifications.notify(session, enquiry.asker_id, ENQUIRY, _("你的咨询有了回复"), f"/enquiries/{enquiry.id}",
+                         text[:120])
     return enquiry
 
 

@@ -83,6 +83,30 @@
     else if (url.pathname.indexOf("/static/") === 0) { event.respondWith(asset(request)); }
   });
 
+  // Web Push (app/notifications/delivery.py): the payload is {title, body, url, tag}; a tap opens its url (the
+  // message's open link, which marks it read), in a window of ours when one is open.
+  self.addEventListener("push", function (event) {
+    var data = {};
+    try { data = event.data ? event.data.json() : {}; } catch (e) { data = { body: event.data ? event.data.text() : "" }; }
+    event.waitUntil(self.registration.showNotification(data.title || "求学", {
+      body: data.body || "", tag: data.tag, data: { url: data.url || "/me/notifications" },
+      icon: "/static/icons/icon-192.png", badge: "/static/icons/icon-192.png"
+    }));
+  });
+
+  self.addEventListener("notificationclick", function (event) {
+    event.notification.close();
+    var target = (event.notification.data && event.notification.data.url) || "/me/notifications";
+    event.waitUntil(self.clients.matchAll({ type: "window" }).then(function (open) {
+      for (var i = 0; i < open.length; i += 1) {
+        if (new URL(open[i].url).origin === self.location.origin && "navigate" in open[i]) {
+          return open[i].navigate(target).then(function (c) { return c && c.focus(); });
+        }
+      }
+      return self.clients.openWindow(target);
+    }));
+  });
+
   // From static/js/site.js on a signed-in page: keep 我的学习 ready for the next time there is no network.
   self.addEventListener("message", function (event) {
     if (!event.data || event.data.type !== "warm") { return; }

@@ -1,0 +1,64 @@
+"""The notifications centre: one place for everything addressed to a person (the bell and `/me/notifications`),
+delivered in the site, by Web Push and, for decisions, by text. Domains call `notify` (the kernel never imports
+them); the worker delivers after commit (the `notifications.deliver` duty)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from app.notifications.kinds import KINDS, Kind
+from app.notifications.service import notify
+
+__all__ = ["KINDS", "Kind", "init_app", "notify"]
+COUNT_SECONDS = 60.0  # at most this long between a message written on another host and the bell's count
+
+
+def init_app(app: Flask) -> None:
+    from app import jobs, sms
+    from app.extensions import db
+    from app.notifications import delivery, service, views
+    from app.sharedparts import SharedParts, watch_writes
+    from app.web import current_user_or_none
+
+    app.register_blueprint(views.bp)
+    ttl = min(float(app.config["SHARED_PARTS_SECONDS"]), COUNT_SECONDS)
+    kept = SharedParts(Path(app.config["DATA_DIR"]) / "cache" / "notifications.generation", ttl, ("notifications",))
+    app.extensions["notification_counts"] = kept
+    with app.app_context():
+        watch_writes(db.engine, kept, "notifications")
+
+    @app.template_global()
+    def notification_count() -> int:
+        """The bell's count: kept per person until the notifications table is written."""
+        user: Any = current_user_or_none()
+        if user is None:
+            return 0
+        return int(kept.get_or_make(("unread", user.id), lambda: service.unread_count(db.session, user.id)))
+
+    def deliver(ctx: jobs.DutyContext) -> bool:
+        done = delivery.deliver_pending(ctx.session, ctx.app.config)
+        sms.deliver_pending(ctx.session, sms.gateway_for(ctx.app))
+        return done >= delivery.BATCH
+
+    jobs.recurring(jobs.Duty("notifications.deliver", deliver, "NOTIFY_SECONDS", label=_l("消息推送与短信")))
+    app.cli.add_command(notifications_cli)
+
+
+@click.group("notifications")
+def notifications_cli() -> None:
+    """Notifications: Web Push keys."""
+
+
+@notifications_cli.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair as the two settings to add (keep the private one secret)."""
+    from app.notifications.delivery import generate_keys
+
+    public, private = generate_keys()
+    click.echo(f"QIUXUE_WEBPUSH_PUBLIC_KEY={public}")
+    click.echo(f"QIUXUE_WEBPUSH_PRIVATE_KEY={private}")

@@ -1,0 +1,35 @@
+"""The kinds of message the centre carries, what a person sees them called, and which must reach the person by
+text message too (decisions about their application or money: they may not open the site for weeks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: LazyString
+    sms: bool = False  # also texted through app.sms's gateway
+
+
+APPLICATION = "application_decided"
+SUBSIDY = "subsidy_decided"
+RECOGNITION = "recognition_reviewed"
+ENQUIRY = "enquiry_replied"
+CERTIFICATE = "certificate_issued"
+COURSE = "course_updated"
+REMINDER = "reminder"
+
+KINDS: dict[str, Kind] = {k.key: k for k in (
+    Kind(APPLICATION, _l("报读申请结果"), sms=True),
+    Kind(SUBSIDY, _l("补贴审核结果"), sms=True),
+    Kind(RECOGNITION, _l("学分认定结果")),
+    Kind(ENQUIRY, _l("咨询回复")),
+    Kind(CERTIFICATE, _l("证书发放")),
+    Kind(COURSE, _l("课程更新")),
+    Kind(REMINDER, _l("学习提醒")),
+)}
