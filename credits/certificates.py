@@ -26,8 +26,8 @@ from app.accounts.policy import require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.lookup import get_or_raise
-from app.pdf_font import pdf_font
 from app.notifications.kinds import CERTIFICATE
+from app.pdf_font import pdf_font
 from app.timefmt import beijing_today, date_text
 from catalog.models import Resource
 from credits import ledger
