@@ -56,9 +56,10 @@ def _label(actor: Any) -> str:
 
 
 def record(session: Session, actor: Any, action: str, target_kind: str, target_id: object, *,
-           org_id: int | None = None, **detail: Any) -> AuditEntry:
-    """Add one entry in the caller's transaction. `detail` must be JSON-serialisable (strings, numbers, lists)."""
-    entry = AuditEntry(actor_id=getattr(actor, "id", None), actor_label=_label(actor), action=action,
+           org_id: int | None = None, label: str | None = None, **detail: Any) -> AuditEntry:
+    """Add one entry in the caller's transaction. `detail` must be JSON-serialisable (strings, numbers, lists).
+    A caller that is no user (a department's API token) passes actor None and says who it was in `label`."""
+    entry = AuditEntry(actor_id=getattr(actor, "id", None), actor_label=(label or _label(actor))[:80], action=action,
                        target_kind=target_kind, target_id=str(target_id), org_id=org_id,
                        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))
     session.add(entry)

@@ -64,6 +64,10 @@ DEMO_ACCOUNTS = [
     ("13900000008", _l("职工王建国"), _l("已录取并注册入学，补助已批准：看录取通知和补助进度。")),
     ("13900000009", _l("浙江省教育厅工作人员（单位管理员）"),
      _l("与工会一起遴选院校申报的办学项目（有一项在等待遴选），任命本厅工作人员。")),
+    ("13900000010", _l("浙江省人力资源和社会保障厅工作人员（单位管理员）"),
+     _l("上传技能等级证书；本厅的数据接口令牌见 qiuxue programme api-tokens demo。")),
+    ("13900000011", _l("职工赵春燕"),
+     _l("已注册焊工培训，高级工补贴申请在等人社厅的证书：人社厅令牌报送证书后，西湖区即可核准。")),
     ("13900000100", _l("扫码职工（13900000100 至 13900000102）"),
      _l("扫西溪街道总工会二维码注册的新职工：从零开始选课学习。")),
 ]
@@ -72,7 +76,7 @@ DEMO_ACCOUNTS = [
 # The domains' parts in the order they run: each builds on those before it (the catalog on the accounts, learning
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
-         "this year's programme", "service network", "news and stories")
+         "this year's programme", "service network", "news and stories", "data sharing")
 
 
 @dataclass(frozen=True)
