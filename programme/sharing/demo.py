@@ -21,7 +21,7 @@ from programme.sharing import tokens
 
 EDU_TOKEN = "qxe_demo_education_dept_0000000000000000"  # noqa: S105 - demo database only
 HR_TOKEN = "qxe_demo_hr_dept_00000000000000000000000"  # noqa: S105 - demo database only
-WORKER_PHONE, WORKER_ID = "13900000011", "330106199206180027"  # a made-up number with a valid check digit
+WORKER_PHONE, WORKER_ID = "13900000011", "330106199206180029"  # a made-up number with a valid check digit
 HR_PHONE = "13900000010"
 PROFILE = {"real_name": "赵春燕", "id_number": WORKER_ID, "job_level": "front_line", "union_member": True,
            "union_code": "330106", "employer_type": "enterprise", "contract_end": "", "education": "high_school"}
