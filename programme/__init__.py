@@ -40,9 +40,10 @@ def init_app(app: Flask) -> None:
     from programme.reporting import models as reporting_models  # noqa: F401
     from programme.reporting import performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
-    from programme.sharing import api as sharing_api
+    from programme.sharing import api as sharing_api  # noqa: F401
     from programme.sharing import cli as sharing_cli
     from programme.sharing import demo as sharing_demo
+    from programme.sharing import guard as sharing_guard
     from programme.sharing import models as sharing_models  # noqa: F401
     from programme.sharing import views as sharing_views  # noqa: F401
     from programme.voice import demo as voice_demo
@@ -55,8 +56,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(web.staff_bp)
     app.register_blueprint(web.support_bp)
-    app.register_blueprint(sharing_api.bp)
-    csrf.exempt(sharing_api.bp)  # bearer tokens only, never a cookie: nothing for a forged form to ride on
+    app.register_blueprint(sharing_guard.bp)
+    csrf.exempt(sharing_guard.bp)  # bearer tokens only, never a cookie: nothing for a forged form to ride on
     programme_cli.add_command(sharing_cli.tokens_cli)
     app.cli.add_command(programme_cli)
     programme_desk.register(app)

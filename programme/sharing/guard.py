@@ -77,11 +77,10 @@ def _authenticated() -> ApiToken:
 
 
 def _audit(token: ApiToken | None, op: Operation, status: int, outcome: str, **detail: Any) -> None:
-    audit.record(db.session, None, "exchange_api.call", "api_token", token.id if token else "-",
-                 org_id=token.org_id if token else None,
-                 label=token.label if token else "API (no valid token)", method=request.method,
-                 endpoint=request.endpoint, scope=op.scope, status=status, outcome=outcome,
-                 prefix=token.prefix if token else _bearer()[:10], **detail)
+    audit.record_for(db.session, token.label if token else "API (no valid token)", "exchange_api.call",
+                     "api_token", token.id if token else "-", org_id=token.org_id if token else None,
+                     method=request.method, endpoint=request.endpoint, scope=op.scope, status=status,
+                     outcome=outcome, prefix=token.prefix if token else _bearer()[:10], **detail)
 
 
 def _guarded(op: Operation, view: View) -> Callable[..., Response]:

@@ -54,7 +54,7 @@ def city_of(session: Session, code: str | None) -> Organisation | None:
     return org
 
 
-def _query(filters: Filters, statuses: tuple[AppStatus, ...] = ()) -> Select[tuple[Application]]:
+def _query(filters: Filters, statuses: tuple[AppStatus, ...] = ()) -> Select[Application]:
     query = select(Application).join(Plan, Plan.id == Application.plan_id)
     if statuses:
         query = query.where(Application.status.in_(statuses))

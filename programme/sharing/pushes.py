@@ -10,7 +10,7 @@ result under a number already held is refused (409), never overwritten, since a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -72,8 +72,9 @@ def _values(session: Session, kind: Kind, body: Any) -> dict[str, Any]:
 def _held(session: Session, kind: Kind, values: dict[str, Any]) -> Pushed:
     """The record already held under this number: the same result (not created again), or 409."""
     column = getattr(kind.model, kind.number)
-    record = session.scalar(select(kind.model).where(column == values[kind.number]))
-    assert record is not None
+    record = cast(CertificateRecord | GraduationRecord | None,
+                  session.scalar(select(kind.model).where(column == values[kind.number])))
+    assert record is not None  # the caller saw the number held
     differing = [f for f in kind.compared if getattr(record, f) != values[f]]
     if differing:
         raise Conflict(_("编号 %(no)s 已报送过不同的内容；已报送的记录不会被覆盖，如需更正请联系省总工会。",
@@ -98,8 +99,8 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
             session.add(batch)
             session.flush()
             session.add(ApiPush(batch_id=batch.id, token_id=token.id))
-            record = kind.model(batch_id=batch.id, user_id=user_id,
-                                **{k: values[k] for k in (*kind.compared, kind.number)})
+            record: CertificateRecord | GraduationRecord = kind.model(
+                batch_id=batch.id, user_id=user_id, **{k: values[k] for k in (*kind.compared, kind.number)})
             session.add(record)
             session.flush()
     except IntegrityError:  # the same number arrived at the same moment from another request

@@ -101,10 +101,10 @@ ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
 APPLICATION_PAGE = {"type": "object", "required": ["items", *PAGE_FIELDS], "properties": {
     "items": {"type": "array", "items": {"$ref": "#/components/schemas/Application"}}, **PAGE_FIELDS}}
 
-COMPONENTS = {"CertificateIn": CERTIFICATE_IN, "GraduationIn": GRADUATION_IN, "CertificateResult": CERTIFICATE,
-              "GraduationResult": GRADUATION, "Application": APPLICATION,
-              "ApplicationPage": APPLICATION_PAGE, "Statistics": STATISTICS,
-              "TokenInfo": TOKEN_INFO, "Error": ERROR}
+COMPONENTS: dict[str, dict[str, Any]] = {
+    "CertificateIn": CERTIFICATE_IN, "GraduationIn": GRADUATION_IN, "CertificateResult": CERTIFICATE,
+    "GraduationResult": GRADUATION, "Application": APPLICATION, "ApplicationPage": APPLICATION_PAGE,
+    "Statistics": STATISTICS, "TokenInfo": TOKEN_INFO, "Error": ERROR}
 
 
 def _type_ok(value: Any, kind: str) -> bool:
