@@ -55,7 +55,7 @@ def _institution(session: Session, code: Any, errors: dict[str, str]) -> int | N
     return org.id
 
 
-def _values(session: Session, kind: Kind, body: Any) -> dict[str, Any]:
+def checked(session: Session, kind: Kind, body: Any) -> dict[str, Any]:
     """The result's columns, or Invalid with every field's problem."""
     errors = schemas.check(kind.schema, body)
     raw = {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
@@ -87,10 +87,16 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
     """Keep one pushed result (scopes are checked by the caller; the sender's kind is checked here again)."""
     if token.org.kind != kind.sender:
         raise Forbidden(_("这个部门不能报送这类结果。"), code="wrong_department")
-    values = _values(session, kind, body)
+    values = checked(session, kind, body)
     column = getattr(kind.model, kind.number)
     if session.scalar(select(column).where(column == values[kind.number])) is not None:
         return _held(session, kind, values)
+    return keep(session, token, kind, values)
+
+
+def keep(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) -> Pushed:
+    """Write checked `values` as a new record, or answer with the one that won a race for its number (the
+    number's UNIQUE constraint decides; the savepoint keeps the caller's transaction usable)."""
     user_id = session.scalar(select(WorkerProfile.user_id).where(WorkerProfile.id_number == values["id_number"]))
     try:
         with session.begin_nested():

@@ -4,14 +4,19 @@ so the county approves it, and the review page says the record came through the 
 
 from __future__ import annotations
 
+import threading
+
+import pytest
 from sqlalchemy import select
 
 from app.timefmt import beijing_today
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money import claim_checks, subsidies
 from programme.money.models import ClaimStatus
-from programme.sharing.models import ApiPush
+from programme.sharing import pushes
+from programme.sharing.models import ApiPush, ApiToken
 from tests import factories
+from tests.conftest import TEST_DATABASE_URL
 from tests.programme.helpers import id_number, open_year, staff
 from tests.programme.money.test_subsidies import enrolled
 from tests.programme.sharing.conftest import bearer, token_for
@@ -86,3 +91,30 @@ def test_the_hr_departments_pushed_certificate_is_what_a_subsidy_claim_rests_on(
     assert "经数据对接接口报送" in page and hr.name in page
     subsidies.decide(db.session, staff(code="330106"), claim, True)
     assert claim.status == ClaimStatus.approved and claim.certificate_id == review.record.id
+
+
+def test_two_copies_of_one_certificate_racing_make_one_record(app, db, hr):
+    """Both copies passed the "already held?" check before either wrote: the number's UNIQUE constraint lets one
+    in, and the other answers with that record instead of an error."""
+    if not TEST_DATABASE_URL:
+        pytest.skip("SQLite lets one writer at a time hold the database: the race needs PostgreSQL")
+    token_for(hr)
+    values = pushes.checked(db.session, pushes.CERTIFICATE, _cert(certificate_no="S-RACE-1"))
+    db.session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def send() -> None:
+        with app.app_context():
+            token = db.session.scalars(select(ApiToken)).one()
+            barrier.wait()
+            done = pushes.keep(db.session, token, pushes.CERTIFICATE, dict(values))
+            db.session.commit()
+            outcomes.append((done.created, done.record.id))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(created for created, _id in outcomes) == [False, True] and len({i for _c, i in outcomes}) == 1
+    assert db.session.query(CertificateRecord).count() == 1
