@@ -97,6 +97,7 @@ def _guarded(op: Operation, view: View) -> Callable[..., Response]:
             body, status, detail = view(token, **kwargs)
         except DomainError as err:
             db.session.rollback()
+            token = token or g.get("exchange_token")  # a valid token over its limit is named too
             _audit(token, op, err.status, err.code, fields=sorted(err.fields))
             db.session.commit()
             raise

@@ -106,4 +106,6 @@ def test_the_rate_limit_answers_429_per_token_and_is_audited(app, db, client, hr
     assert response.status_code == 429 and response.get_json()["error"]["code"] == "too_many_requests"
     assert int(response.headers["Retry-After"]) >= 1
     assert client.get("/api/exchange/v1/token", headers=bearer(other)).status_code == 200  # counted per token
-    assert [r["outcome"] for r in calls(db)] == ["ok", "ok", "too_many_requests", "ok"]
+    rows = calls(db)
+    assert [r["outcome"] for r in rows] == ["ok", "ok", "too_many_requests", "ok"]
+    assert rows[2]["target"] == rows[0]["target"] != rows[3]["target"] and rows[2]["status"] == 429
