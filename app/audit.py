@@ -58,9 +58,19 @@ def _label(actor: Any) -> str:
 def record(session: Session, actor: Any, action: str, target_kind: str, target_id: object, *,
            org_id: int | None = None, **detail: Any) -> AuditEntry:
     """Add one entry in the caller's transaction. `detail` must be JSON-serialisable (strings, numbers, lists)."""
-    entry = AuditEntry(actor_id=getattr(actor, "id", None), actor_label=_label(actor), action=action,
-                       target_kind=target_kind, target_id=str(target_id), org_id=org_id,
-                       detail=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))
+    return _add(session, AuditEntry(actor_id=getattr(actor, "id", None), actor_label=_label(actor), action=action,
+                                    target_kind=target_kind, target_id=str(target_id), org_id=org_id), detail)
+
+
+def record_for(session: Session, label: str, action: str, target_kind: str, target_id: object, *,
+               org_id: int | None = None, **detail: Any) -> AuditEntry:
+    """As `record`, for a caller that is no user (a department's API token): no account, `label` says who."""
+    return _add(session, AuditEntry(actor_id=None, actor_label=label[:80], action=action, target_kind=target_kind,
+                                    target_id=str(target_id), org_id=org_id), detail)
+
+
+def _add(session: Session, entry: AuditEntry, detail: dict[str, Any]) -> AuditEntry:
+    entry.detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
     session.add(entry)
     session.flush()
     return entry

@@ -137,6 +137,9 @@ SETTINGS: tuple[Setting, ...] = (
             "upload are not counted)."),
     Setting("RATE_LIMIT_PREVIEW", str, "60 per minute", "Markdown previews one user may ask for (the editor's "
             "预览 tab; each renders and sanitises up to 200,000 characters on the server)."),
+    Setting("RATE_LIMIT_EXCHANGE_API", str, "120 per minute", "Calls one department's API token may make to "
+            "/api/exchange/v1/ (a call without a valid token counts against its address); over it the answer is "
+            "429 too_many_requests with Retry-After, and the refusal is audited like every call."),
     Setting("PROXY_FIX_X_FOR", int, 0, "Trusted proxies that add to X-Forwarded-For (Werkzeug ProxyFix): the "
             "client address (throttles, logs, /metrics) is read from there; 0 (off) ignores the header, as it can "
             "be forged. PROXY_HOPS is its older name, still honoured."),

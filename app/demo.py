@@ -70,6 +70,10 @@ DEMO_ACCOUNTS = [
     ("13900000202", _l("华成电器职工周丽华"), _l("已关联企业并授权企业查看学习情况。")),
     ("13900000203", _l("华成电器职工吴海涛"), _l("已关联企业，未授权：企业看不到他的学习情况，可在“我的企业”中授权。")),
     ("13900000204", _l("华成电器职工郑晓东"), _l("刚关联企业，等待企业确认。")),
+    ("13900000010", _l("浙江省人力资源和社会保障厅工作人员（单位管理员）"),
+     _l("上传技能等级证书；本厅的数据接口令牌见 qiuxue programme api-tokens demo。")),
+    ("13900000011", _l("职工赵春燕"),
+     _l("已注册焊工培训，高级工补贴申请在等人社厅的证书：人社厅令牌报送证书后，西湖区即可核准。")),
     ("13900000100", _l("扫码职工（13900000100 至 13900000102）"),
      _l("扫西溪街道总工会二维码注册的新职工：从零开始选课学习。")),
 ]
@@ -79,7 +83,7 @@ DEMO_ACCOUNTS = [
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
          "this year's programme", "service network", "enterprises", "news and stories",
-         "last year's public report", "study habit and messages")
+         "last year's public report", "study habit and messages", "data sharing")
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Programme: the dual-upgrade administration, in subpackages by the programme document's duties:
 admissions (eligibility, plans, quotas, declarations, applications, recruitment), money (subsidy claims, their
 evidence and payment), voice (enquiries, policy page, surveys, notices and objections), exchange (records
-from institutions and the HR department) and reporting (dashboards, XLSX, PDF). Layers, lowest first:
+from institutions and the HR department), reporting (dashboards, XLSX, PDF) and sharing (the departments' API,
+on top of them all). Layers, lowest first:
 admissions ← exchange ← money ← voice ← reporting; the pages (views) sit on top and may use any of them."""
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ def init_app(app: Flask) -> None:
     # first, nothing at import time). The models modules register the tables on Base.metadata.
     from app import demo as app_demo
     from app import pagecache
+    from app.extensions import csrf
     from programme import demo as programme_demo
     from programme import desk as programme_desk
     from programme import menu, web  # noqa: F401
@@ -44,6 +46,12 @@ def init_app(app: Flask) -> None:
     from programme.reporting import models as reporting_models  # noqa: F401
     from programme.reporting import open_views, performance_views  # noqa: F401
     from programme.reporting import views as reporting_views  # noqa: F401
+    from programme.sharing import api as sharing_api  # noqa: F401
+    from programme.sharing import cli as sharing_cli
+    from programme.sharing import demo as sharing_demo
+    from programme.sharing import guard as sharing_guard
+    from programme.sharing import models as sharing_models  # noqa: F401
+    from programme.sharing import views as sharing_views  # noqa: F401
     from programme.voice import demo as voice_demo
     from programme.voice import escalation as voice_escalation
     from programme.voice import models as voice_models  # noqa: F401
@@ -54,6 +62,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.bp)
     app.register_blueprint(web.staff_bp)
     app.register_blueprint(web.support_bp)
+    app.register_blueprint(sharing_guard.bp)
+    csrf.exempt(sharing_guard.bp)  # bearer tokens only, never a cookie: nothing for a forged form to ride on
+    programme_cli.add_command(sharing_cli.tokens_cli)
     app.cli.add_command(programme_cli)
     programme_desk.register(app)
     enterprises_desk.register(app)
@@ -65,6 +76,7 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "enterprises", lambda session, options: enterprises_demo.load(session))
     app_demo.register(app, "last year's public report", lambda session, options: report_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
+    app_demo.register(app, "data sharing", lambda session, options: sharing_demo.load(session))
     pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",
                         "programme_support.news_feed", *open_views.ENDPOINTS)
     app.extensions["open_report_pdfs"] = pagecache.PageCache(float(app.config["OPEN_REPORT_CACHE_SECONDS"]), 200)

@@ -41,5 +41,7 @@ def _badges() -> dict[str, Any]:
             links.append((url_for("programme_support.news_manage"), _("新闻管理")))
         if roles & {"institution_staff", "admin"} or exchange.senders_for(db.session, user):
             links.append((url_for("programme_support.exchange_page"), _("数据交换")))
+        if "admin" in roles:  # the departments' API tokens are the site admins' (policy "exchange.tokens")
+            links.append((url_for("programme_support.api_tokens"), _("部门数据接口令牌")))
         return links
     return {"enquiry_unread": enquiry_unread, "support_links": support_links}

@@ -155,6 +155,8 @@ RULES: dict[str, Rule] = {
                                            or _co_reviewer(user)),
     "report.view": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
     "exchange.import": _exchange_import,
+    # data sharing (issue 23): the departments' API tokens are made and revoked by site admins only
+    "exchange.tokens": lambda user, _target: False,
     # credit bank (issue 6): a recognition request is decided by staff of the organisation that issued the
     # outcome (unions: or above it), never by the worker who asked; a ledger record is revoked by staff of
     # its issuer; pathways belong to their institution or union; the conversion table is the admins'.
@@ -271,6 +273,7 @@ DESCRIPTIONS = {
     "survey.view": _l("查看测评明细"),
     "report.view": _l("查看统计报表"),
     "exchange.import": _l("导入交换数据"),
+    "exchange.tokens": _l("管理部门数据接口令牌"),
     "credit.review": _l("审核学分认定申请"),
     "credit.revoke": _l("撤销学分记录或证书"),
     "pathway.manage": _l("管理学分路径（立交桥）"),

@@ -31,7 +31,7 @@ class ExchangeBatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[ExchangeKind] = mapped_column(string_enum(ExchangeKind, "exchange_kind"))
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
-    filename: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))  # "API <token prefix>" for a result pushed by a department
     rows: Mapped[int]
     imported: Mapped[int]
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -57,6 +57,8 @@ class GraduationRecord(Base):
     diploma_no: Mapped[str] = mapped_column(String(64), unique=True)
     graduated_on: Mapped[date] = mapped_column(Date)
 
+    batch: Mapped[ExchangeBatch] = relationship()  # who sent it and how (a file, or the API)
+
 
 class CertificateRecord(Base):
     """A skill-level certificate (技能等级证书) reported by the HR department."""
@@ -72,3 +74,5 @@ class CertificateRecord(Base):
     skill_level: Mapped[int]  # national level: 1 高级技师 .. 5 初级工
     certificate_no: Mapped[str] = mapped_column(String(64), unique=True)
     issued_on: Mapped[date] = mapped_column(Date)
+
+    batch: Mapped[ExchangeBatch] = relationship()  # who sent it and how (a file, or the API)

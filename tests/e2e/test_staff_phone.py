@@ -50,7 +50,8 @@ def _pages(ids: dict[str, int]) -> dict[str, list[str]]:
 
     return {
         "13900000001": ["/admin/jobs", "/catalog/admin/categories", "/search/synonyms", "/credits/conversions",
-                        "/catalog/province", "/orgs/330000", "/orgs/330000/audit", "/catalog/review", "/reports"],
+                        "/catalog/province", "/orgs/330000", "/orgs/330000/audit", "/catalog/review", "/reports",
+                        "/exchange/tokens"],
         "13900000002": levels("330000") + ["/programme/plans", f"/programme/plans/{year}/edit",
                                            "/policy/edit", "/catalog/province"],
         "13900000003": levels("330100"),

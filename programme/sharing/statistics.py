@@ -1,0 +1,54 @@
+"""Aggregate statistics for the departments: the yearly report's own figures (programme/reporting/reports.py)
+for the province or one city, per region below it, counts of people only. No figure from a group smaller than
+ANALYTICS_MIN_LEARNERS leaves the site (the course analytics' threshold); when a row of regions would hide just
+one small figure, the next smallest is withheld too, so the total minus the others cannot reveal it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Organisation, OrgKind, OrgLevel
+from app.accounts.policy import SYSTEM
+from programme.reporting import reports
+
+KEYS = ("applications", "admitted", "enrolled", "graduations", "certificates")
+
+
+def _metrics() -> list[reports.Metric]:
+    found = {m.key: m for m in reports.programme_metrics() + reports.support_metrics()}
+    return [found[key] for key in KEYS]
+
+
+def province(session: Session) -> Organisation:
+    found = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.union,
+                                                      Organisation.level == OrgLevel.province))
+    assert found is not None, "the union tree is seeded with the site"
+    return found
+
+
+def suppressed(figures: list[int], floor: int) -> list[int | None]:
+    """Each figure, or None where it counts fewer people than `floor` (zero is shown: it names nobody); if that
+    hides exactly one, the smallest other figure is hidden with it (complementary suppression)."""
+    shown: list[int | None] = [None if 0 < f < floor else f for f in figures]
+    hidden = [i for i, f in enumerate(shown) if f is None]
+    if len(hidden) == 1:
+        others = [(f, i) for i, f in enumerate(figures) if i not in hidden and f > 0]
+        if others:
+            shown[min(others)[1]] = None
+    return shown
+
+
+def figures(session: Session, region: Organisation, year: int, floor: int) -> dict[str, Any]:
+    """One year's figures for `region` (the province or a city) and each union below it."""
+    report = reports.build(session, SYSTEM, region, year, _metrics())
+    columns = {m.key: suppressed([int(report.by_region[m.key].get(r.id, 0)) for r in report.regions], floor)
+               for m in report.metrics}
+    rows = [{"region": {"code": r.code, "name": r.name},
+             "figures": {key: columns[key][i] for key in KEYS}} for i, r in enumerate(report.regions)]
+    totals = {m.key: int(report.total(m.key)) for m in report.metrics}
+    return {"year": year, "region": {"code": region.code, "name": region.name}, "min_group": floor,
+            "metrics": {m.key: f"{m.label}（{m.unit}）" for m in report.metrics}, "rows": rows,
+            "total": {key: (None if 0 < value < floor else value) for key, value in totals.items()}}
