@@ -175,3 +175,40 @@ def test_the_province_splits_by_places_and_enrolment(db):
 def test_yuan_text_is_exact():
     assert funds.parse_yuan("1,500.5") == 150050 and funds.parse_yuan("-0.01") == -1
     assert funds.yuan(-150050) == "-1,500.50" and funds.yuan(7) == "0.07"
+
+
+def test_two_clerks_passing_down_at_once_never_overdraw(app):
+    """杭州市 holds 50,000 yuan; two clerks each hand 30,000 down at the same moment: one is refused."""
+    import threading
+
+    with app.app_context():
+        plan = open_year(budget=100_000)
+        clerks = [staff(code="330100").id for _ in range(2)]
+        db.session.commit()
+        ids = (plan.id, org("330106").id, org("330100").id)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(clerks))
+
+    def hand_down(clerk_id: int) -> None:
+        with app.app_context():
+            from app.accounts.models import Organisation, User
+            from programme.admissions.models import Plan
+            clerk, plan_, county = (db.session.get(User, clerk_id), db.session.get(Plan, ids[0]),
+                                    db.session.get(Organisation, ids[1]))
+            barrier.wait()
+            try:
+                funds.pass_down(db.session, clerk, plan_, county, "30000")
+                db.session.commit()
+                outcomes.append("passed")
+            except Conflict:
+                db.session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=hand_down, args=(c,)) for c in clerks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        assert sorted(outcomes) == ["passed", "refused"]
+        assert funds.balance(db.session, ids[0], ids[2]) == 20_000_00
