@@ -4,8 +4,9 @@ Revision ID: 0023_funds_ledger
 Revises: 0022_posts
 Create Date: 2026-12-03 14:40:00.000000
 
-Existing years get no entries back-filled: the ledger starts with the plans opened after this revision (the
-demo is loaded afresh); see the commit message.
+Years opened before this revision get opening entries (期初), so their ledger reconciles and their counties can
+go on paying: each union's province money on the quota table as an allocation (the giver's pass-down beside it),
+and every subsidy already paid as a payment.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -64,12 +65,42 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_programme_fund_entries_corrects_id'), ['corrects_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programme_fund_entries_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_programme_fund_entries_plan_id'), ['plan_id'], unique=False)
+    _opening_entries(op.get_bind())
     dialect = op.get_bind().dialect.name
     if dialect == 'postgresql':
         op.execute(APPEND_ONLY_PG)
     elif dialect == 'sqlite':
         for statement in APPEND_ONLY_SQLITE:
             op.execute(statement)
+
+
+def _opening_entries(bind):
+    entries = sa.table('programme_fund_entries', sa.column('plan_id', sa.Integer), sa.column('org_id', sa.Integer),
+                       sa.column('kind', sa.String), sa.column('amount_fen', sa.BigInteger),
+                       sa.column('counterpart_id', sa.Integer), sa.column('payment_id', sa.Integer),
+                       sa.column('source', sa.String), sa.column('note', sa.Text),
+                       sa.column('created_at', sa.DateTime))
+    now = sa.func.now() if bind.dialect.name == 'postgresql' else sa.text("CURRENT_TIMESTAMP")
+    rows = []
+    quotas = bind.execute(sa.text(
+        "SELECT q.id, q.plan_id, q.org_id, q.budget_yuan, o.parent_id FROM programme_quotas q "
+        "JOIN organisations o ON o.id = q.org_id WHERE q.budget_yuan > 0 ORDER BY q.id")).all()
+    for quota_id, plan_id, org_id, budget, parent_id in quotas:
+        source = f'opening:{quota_id}'
+        rows.append(dict(plan_id=plan_id, org_id=org_id, kind='allocation', amount_fen=budget * 100,
+                         counterpart_id=parent_id, payment_id=None, source=source, note='期初：省级资金'))
+        if parent_id is not None:
+            rows.append(dict(plan_id=plan_id, org_id=parent_id, kind='pass_down', amount_fen=-budget * 100,
+                             counterpart_id=org_id, payment_id=None, source=source, note='期初：省级资金'))
+    payments = bind.execute(sa.text(
+        "SELECT p.id, p.amount, b.plan_id, b.org_id, p.claim_id FROM programme_subsidy_payments p "
+        "JOIN programme_payment_batches b ON b.id = p.batch_id WHERE p.amount > 0 ORDER BY p.id")).all()
+    for payment_id, amount, plan_id, org_id, claim_id in payments:
+        rows.append(dict(plan_id=plan_id, org_id=org_id, kind='payment', amount_fen=-amount * 100,
+                         counterpart_id=None, payment_id=payment_id, source=None,
+                         note=f'期初：补贴发放（第 {claim_id} 号申请）'))
+    for row in rows:
+        bind.execute(entries.insert().values(**row, created_at=now))
 
 
 def downgrade():
