@@ -5,7 +5,10 @@ quota table (programme/admissions/quotas.py, announced as "quota.changed") is a 
 allocation to the receiver (a change of an earlier allocation is a new entry that `corrects` it); the
 province's yearly split by the rule of programme/money/allocation.py goes through those same quota changes;
 cities and counties record their own top-ups and may hand money down; every subsidy paid is posted by
-programme/money/subsidies.py in the transaction that records the payment. A unit never pays or passes down more
+programme/money/subsidies.py in the transaction that records the payment, whole (province standard and both
+top-ups) from the paying county's account: a city's top-up money reaches its counties by a pass-down. Each unit
+is one pool; the province part of each subsidy is still capped by the quota table's `spent` CHECK.
+A unit never pays or passes down more
 than it holds: the outflow and the balance check are one savepoint, serialised per unit (an advisory lock on
 PostgreSQL; SQLite has one writer at a time). History is never rewritten: the session refuses to flush a changed
 or deleted entry (`register`), and triggers on the table refuse UPDATE and DELETE in the database itself."""
@@ -168,7 +171,8 @@ def _note(note: str, required: bool = False) -> str:
 
 
 def top_up(session: Session, actor: User, plan: Plan, org: Organisation, amount: Any, note: str = "") -> FundEntry:
-    """A city or county records its own money put into the programme (配套资金入账)."""
+    """A city or county records its own money put into the programme (配套资金入账). `amount`: fen as an int
+    (code), or yuan as typed in a form (text)."""
     require(actor, "quota.top_up", org)
     fen = _amount(amount, "amount")
     return _post(session, plan.id, org, EntryKind.top_up, fen, note=_note(note) or _("本级配套资金"),
