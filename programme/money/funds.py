@@ -8,10 +8,10 @@ cities and counties record their own top-ups and may hand money down; every subs
 programme/money/subsidies.py in the transaction that records the payment, whole (province standard and both
 top-ups) from the paying county's account: a city's top-up money reaches its counties by a pass-down. Each unit
 is one pool; the province part of each subsidy is still capped by the quota table's `spent` CHECK.
-A unit never pays or passes down more
-than it holds: the outflow and the balance check are one savepoint, serialised per unit (an advisory lock on
-PostgreSQL; SQLite has one writer at a time). History is never rewritten: the session refuses to flush a changed
-or deleted entry (`register`), and triggers on the table refuse UPDATE and DELETE in the database itself."""
+A unit never pays or passes down more than it holds: the outflow and the balance check are one savepoint,
+serialised per unit (an advisory lock on PostgreSQL; SQLite has one writer at a time). History is never
+rewritten: the session refuses to flush a changed or deleted entry (`register`), and triggers on the table
+refuse UPDATE and DELETE in the database itself."""
 
 from __future__ import annotations
 
