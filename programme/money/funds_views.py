@@ -10,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.accounts.models import User
-from app.accounts.policy import can
+from app.accounts import scope
+from app.accounts.models import OrgKind, User
+from app.accounts.policy import can, is_admin
 from app.extensions import db
 from app.tabular import csv_bytes, xlsx_bytes
 from app.web import current_user_or_none as user
@@ -31,8 +32,11 @@ def _me() -> User:
 @staff_bp.get("/funds")
 @login_required
 def funds_home() -> ResponseReturnValue:
-    """Straight to the first union the signed-in staff work for (the province for an admin)."""
-    own = plans.staff_unions(db.session, _me())
+    """Straight to the first union whose ledger the signed-in staff may read (the province for an admin)."""
+    me = _me()
+    own = scope.orgs_of(me, action="report.view", kinds=(OrgKind.union,))
+    if not own and is_admin(me):
+        own = [plans.province(db.session)]
     if not own:
         abort(403)
     return redirect(url_for(".funds_unit", code=own[0].code))
