@@ -9,9 +9,11 @@ import io
 import re
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.extensions import db as _db
 from programme.money import funds
+from programme.money.models import EntryKind, FundEntry
 from tests.conftest import post_form
 from tests.programme.helpers import open_year, org
 
@@ -87,3 +89,21 @@ def test_the_province_overview_and_split_by_rule(app, client, auth):
     auth.as_role("union_staff", "330100")  # the city: its allocation, reconciled, on its own page
     city = client.get(f"/programme/funds/330100?year={YEAR}").get_data(as_text=True)
     assert "10,000,000.00" in city and "9,950,000.00" in city  # 50,000 of it handed to 西湖区
+
+
+def test_a_county_corrects_its_top_up_by_a_new_entry(app, client, auth):
+    _year(app)
+    auth.as_role("union_staff", "330106")
+    url = f"/programme/funds/330106?year={YEAR}"
+    post_form(client, f"/programme/funds/330106/top-up?year={YEAR}", {"amount": "3000", "note": "区财政配套"},
+              source=url)
+    with app.app_context():
+        entry_id = _db.session.scalar(select(FundEntry.id).where(FundEntry.kind == EntryKind.top_up))
+    done = post_form(client, f"/programme/funds/entries/{entry_id}/adjust", {"amount": "-500", "note": "多记"},
+                     source=url, follow_redirects=True)
+    page = done.get_data(as_text=True)
+    assert "已另记一笔调整" in page and f"更正 #{entry_id}" in page
+    assert "3,000.00" in page and "-500.00" in page and "52,500.00" in page  # 50,000 + 3,000 − 500
+    refused = post_form(client, f"/programme/funds/entries/{entry_id}/adjust", {"amount": "-5000", "note": "再减"},
+                        source=url, follow_redirects=True)
+    assert "不能为负数" in refused.get_data(as_text=True)
