@@ -23,6 +23,8 @@ Handler = Callable[[Session, str], None]
 
 RESOURCE_COMPLETED = "resource.completed"  # key: the Enrolment id, stamped complete in this transaction
 RESOURCE_REPUBLISHED = "resource.republished"  # key: the Resource id, selected again after its provider changed it
+PLAN_OPENED = "plan.opened"  # key: a programme Plan id, just opened with its budget (the funds ledger posts it)
+QUOTA_CHANGED = "quota.changed"  # key: a QuotaChange id (places and province money handed down; the ledger posts it)
 
 _subscribers: dict[str, list[Handler]] = {}
 

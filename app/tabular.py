@@ -24,8 +24,10 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from flask_babel import gettext as _
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles import Font
 from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -338,3 +340,19 @@ def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
             cell.quotePrefix = True
         cells.append(cell)
     return cells
+
+
+def xlsx_bytes(title: str, rows: Iterable[Iterable[Any]]) -> bytes:
+    """A one-sheet workbook of `rows`, the first in bold (the header), every cell through `xlsx_cells`."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])  # Excel's limit on a sheet name
+    for n, row in enumerate(rows):
+        cells = xlsx_cells(sheet, row)
+        if n == 0:
+            for cell in cells:
+                if not isinstance(cell, (int, float)):  # header text is a cell; a number can carry no style
+                    cell.font = Font(bold=True)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -34,6 +34,8 @@ def init_app(app: Flask) -> None:
     from programme.exchange import models as exchange_models  # noqa: F401
     from programme.exchange import views as exchange_views  # noqa: F401
     from programme.money import api as money_api  # noqa: F401
+    from programme.money import funds as money_funds
+    from programme.money import funds_views  # noqa: F401
     from programme.money import models as money_models  # noqa: F401
     from programme.money import views as money_views  # noqa: F401
     from programme.network import demo as network_demo
@@ -69,6 +71,7 @@ def init_app(app: Flask) -> None:
     programme_desk.register(app)
     enterprises_desk.register(app)
     voice_escalation.register()
+    money_funds.register()
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))

@@ -3,7 +3,9 @@ and two counties, offerings declared by the demo institutions (most selected, on
 demo worker (13900000007) who can apply, and a colleague already enrolled in a 焊工 training project with an
 approved subsidy resting on the HR department's certificate record (HR-ZJ, sent by data exchange), and a
 published admissions notice, and the year's targets
-for two cities, one of them lagging. Every row goes through the services the pages use."""
+for two cities, one of them lagging. The funds ledger: 杭州市 records its own top-up, hands part of it to 西湖区,
+which adds its own and pays 王建国's subsidy, so 杭州市's staff (13900000003) see allocation, top-ups and payment
+reconciled on 经费台账. Every row goes through the services the pages use."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from programme.admissions import applications, declarations, plans, quotas
 from programme.admissions.declarations import OfferingInput
 from programme.admissions.models import Offering, Plan
 from programme.exchange import imports as exchange
-from programme.money import subsidies
+from programme.money import funds, subsidies
+from programme.money.models import SubsidyClaim
 from programme.reporting import performance
 from programme.voice import notices
 
@@ -68,6 +71,15 @@ def _offerings(session: Session, plan: Plan) -> list[Offering]:
     return made
 
 
+def _funds(session: Session, plan: Plan, claim: SubsidyClaim, today: date) -> None:
+    """Top-ups, a pass-down and a subsidy paid: the ledger of 杭州市 and 西湖区 with something to reconcile."""
+    hangzhou, xihu = (organisations.get_by_code(session, code) for code in ("330100", "330106"))
+    funds.top_up(session, SYSTEM, plan, hangzhou, 300_000_00, "杭州市财政配套资金")
+    funds.pass_down(session, SYSTEM, plan, xihu, 100_000_00, "市级配套资金下拨西湖区")
+    funds.top_up(session, SYSTEM, plan, xihu, 50_000_00, "西湖区配套资金")
+    subsidies.pay(session, SYSTEM, plan, xihu, [claim.id], today)
+
+
 def load(session: Session) -> dict[str, int]:
     """Called from app.demo.load after the accounts and the support demo (which sets the worker's union)."""
     today = beijing_today()
@@ -95,6 +107,7 @@ def load(session: Session) -> dict[str, int]:
     claim = subsidies.claim(session, colleague, record, "senior_worker", number, "浙江省人力资源和社会保障厅",
                             attained_on=today)
     subsidies.decide(session, SYSTEM, claim, True)  # rests on the HR department's record, which agrees
+    _funds(session, plan, claim, today)
     # 王建国 also applies for 杭职院's 专科; 西湖区 has verified it, so it waits on the institution's desk (工作台)
     second = applications.apply(session, colleague, offerings[0], today)
     applications.verify(session, SYSTEM, second, True)

@@ -36,7 +36,8 @@ def _badges() -> dict[str, Any]:
         if roles & {"union_staff", "admin"}:
             links += [(url_for("programme_support.enquiry_inbox"), _("咨询回复")),
                       (url_for("programme_support.qr_list"), _("招募二维码")),
-                      (url_for("programme_support.reports_home"), _("统计报表"))]
+                      (url_for("programme_support.reports_home"), _("统计报表")),
+                      (url_for("programme_staff.funds_home"), _("经费台账"))]
         if roles & {"union_staff", "institution_staff"}:  # they write their organisation's news and stories
             links.append((url_for("programme_support.news_manage"), _("新闻管理")))
         if roles & {"institution_staff", "admin"} or exchange.senders_for(db.session, user):

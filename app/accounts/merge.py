@@ -27,7 +27,8 @@ from app.errors import Conflict, Invalid
 # History that stays as it happened: who did what in the audit log, the merge records themselves; the source's
 # signed-in sessions end instead of moving.
 LEFT = {("audit_entries", "actor_id"), ("account_merges", "source_id"), ("account_merges", "target_id"),
-        ("account_merges", "actor_id"), ("user_sessions", "user_id")}
+        ("account_merges", "actor_id"), ("user_sessions", "user_id"),
+        ("programme_fund_entries", "created_by_id")}  # the funds ledger is append-only
 
 _EARLY = datetime.min
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
 from app.accounts.policy import is_admin, orgs_for, require
 from app.errors import Conflict, Invalid, NotFound
@@ -84,6 +85,7 @@ def open_plan(session: Session, actor: User, data: PlanInput) -> Plan:
     session.add(Quota(plan_id=plan.id, org_id=prov.id, places=plan.target_places, budget_yuan=plan.budget_yuan,
                       handed_out=0, used=0, budget_handed_out=0, spent=0, top_up_yuan=0))
     session.flush()
+    events.announce(session, events.PLAN_OPENED, plan.id)  # the funds ledger receives the budget
     return plan
 
 
@@ -153,8 +155,11 @@ def _resize_province(session: Session, actor: User, plan: Plan, places: int, bud
     ).values(places=places, budget_yuan=budget).execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("各市名额或资金刚被修改，新的总数已不够分配，请刷新后重试。"), code="quota_in_use")
-    session.add(QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before[0], places_after=places,
-                            budget_before=before[1], budget_after=budget))
+    change = QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before[0], places_after=places,
+                         budget_before=before[1], budget_after=budget)
+    session.add(change)
+    session.flush()
+    events.announce(session, events.QUOTA_CHANGED, change.id)
     session.refresh(row)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid
@@ -90,9 +91,11 @@ def allocate(session: Session, actor: User, plan: Plan, child: Organisation, pla
         if changed != 1:
             raise Conflict(_("%(org)s 已向下分配或使用的名额、资金多于新的数额，或刚被他人修改。", org=child.name),
                            code="quota_in_use")
-    session.add(QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before_places, places_after=places,
-                            budget_before=before_budget, budget_after=budget_yuan))
+    change = QuotaChange(quota_id=row.id, actor_id=actor.id, places_before=before_places, places_after=places,
+                         budget_before=before_budget, budget_after=budget_yuan)
+    session.add(change)
     session.flush()
+    events.announce(session, events.QUOTA_CHANGED, change.id)  # the funds ledger posts the money moved
     session.refresh(row)
     session.refresh(parent_row)
     return row

@@ -1,17 +1,31 @@
-"""What the programme's money stores: subsidy claims with their evidence files, and the payments county unions
-make in dated batches. The province money itself is held on the quotas (programme/admissions/models.py)."""
+"""What the programme's money stores: subsidy claims with their evidence files, the payments county unions
+make in dated batches, and the funds ledger (经费台账) every unit's money moves through. The province money a
+unit may still hand out or spend is also held on the quotas (programme/admissions/models.py), whose changes the
+ledger records as entries."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation, User
 from app.db import Base, utcnow
-from programme.admissions.models import Attainment, EnrolmentRecord
+from programme.admissions.models import Attainment, EnrolmentRecord, Plan
 from programme.columns import string_enum
 
 
@@ -127,3 +141,68 @@ class SubsidyPayment(Base):
 
     claim: Mapped[SubsidyClaim] = relationship()
     batch: Mapped[PaymentBatch] = relationship(back_populates="payments")
+
+
+class EntryKind(enum.StrEnum):
+    """What moved the money. An adjustment keeps the kind of the entry it corrects, so the columns of the
+    reconciliation (allocated + top-ups − paid − passed down = balance) sum entries by kind."""
+
+    allocation = "allocation"  # received from the union above (the province: from the provincial budget)
+    top_up = "top_up"          # the unit's own money (市、县配套资金)
+    pass_down = "pass_down"    # noqa: S105 - not a password; handed to a union directly below (negative)
+    payment = "payment"        # a subsidy paid (negative)
+
+
+class FundEntry(Base):
+    """One line of the append-only funds ledger, in fen (分, integers). Never updated or deleted: a correction is a
+    new entry of the same kind whose `corrects_id` names the entry it corrects. The database refuses UPDATE and
+    DELETE itself (the triggers below, on PostgreSQL and SQLite), behind the service's own refusal."""
+
+    __tablename__ = "programme_fund_entries"
+    __table_args__ = (
+        UniqueConstraint("source", "org_id"),  # a posting announced twice is recorded once
+        CheckConstraint("amount_fen <> 0", name="fund_entry_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("programme_plans.id", ondelete="RESTRICT"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(string_enum(EntryKind, "fund_entry_kind"))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)  # signed: money in positive, money out negative
+    # the other side of a transfer: the union above for an allocation, the one below for a pass-down
+    counterpart_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("programme_fund_entries.id", ondelete="RESTRICT"),
+                                                    index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("programme_subsidy_payments.id", ondelete="RESTRICT"),
+                                                   unique=True)
+    # what posted it, for idempotency: "plan:<id>", "quota_change:<id>"; NULL for entries typed by staff
+    source: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")  # plain text, escaped when shown
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # no SET NULL: that is an UPDATE
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship()
+    org: Mapped[Organisation] = relationship(foreign_keys=[org_id])
+    counterpart: Mapped[Organisation | None] = relationship(foreign_keys=[counterpart_id])
+    created_by: Mapped[User | None] = relationship()
+
+
+# The same statements are in the migration that creates the table (0026_funds_ledger.py).
+APPEND_ONLY_PG = """
+CREATE OR REPLACE FUNCTION programme_fund_entries_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'programme_fund_entries is append-only: post a correcting entry instead';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER programme_fund_entries_append_only BEFORE UPDATE OR DELETE ON programme_fund_entries
+    FOR EACH ROW EXECUTE FUNCTION programme_fund_entries_append_only();
+"""
+APPEND_ONLY_SQLITE = (
+    "CREATE TRIGGER programme_fund_entries_no_update BEFORE UPDATE ON programme_fund_entries "
+    "BEGIN SELECT RAISE(ABORT, 'programme_fund_entries is append-only'); END",
+    "CREATE TRIGGER programme_fund_entries_no_delete BEFORE DELETE ON programme_fund_entries "
+    "BEGIN SELECT RAISE(ABORT, 'programme_fund_entries is append-only'); END",
+)
+event.listen(FundEntry.__table__, "after_create", DDL(APPEND_ONLY_PG).execute_if(dialect="postgresql"))  # type: ignore[no-untyped-call]
+for _statement in APPEND_ONLY_SQLITE:
+    event.listen(FundEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))  # type: ignore[no-untyped-call]

@@ -33,7 +33,7 @@ from programme.admissions import quotas
 from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
 from programme.enterprises import topups
 from programme.exchange.models import CertificateRecord, GraduationRecord
-from programme.money import claim_checks
+from programme.money import claim_checks, funds
 from programme.money import evidence as evidence_files
 from programme.money.models import ClaimStatus, PaymentBatch, SubsidyClaim, SubsidyPayment
 
@@ -197,12 +197,14 @@ def _pay_one(session: Session, batch: PaymentBatch, item: SubsidyClaim, paid_on:
         .values(status=ClaimStatus.paid).execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("第 %(n)d 号申请已支付或尚未核准，不能重复支付。", n=item.id), code="already_paid")
+    payment = SubsidyPayment(claim_id=item.id, batch_id=batch.id, amount=item.amount, paid_on=paid_on)
     try:
         with session.begin_nested():
-            session.add(SubsidyPayment(claim_id=item.id, batch_id=batch.id, amount=item.amount, paid_on=paid_on))
+            session.add(payment)
     except IntegrityError:
         raise Conflict(_("第 %(n)d 号申请已支付，不能重复支付。", n=item.id), code="already_paid") from None
     quotas.spend(session, batch.plan_id, batch.org_id, item.province_part)
+    funds.post_payment(session, batch, payment)  # the county's ledger, refused beyond what it holds
     session.refresh(item)
 
 

@@ -3,7 +3,9 @@
 of their targets they reached, with a traffic light, beside the province money each was allocated.
 
 The actual figures are the reports' own (programme.reporting.reports), so the dashboard, the report page and
-their spreadsheets never disagree. A unit's score is the mean of its measures' percentages, each capped at 100
+their spreadsheets never disagree; the money (subsidies paid in a unit's region, money it received from above)
+is the funds ledger's (programme.money.reconciliation), the same sums the funds pages reconcile.
+A unit's score is the mean of its measures' percentages, each capped at 100
 (overshooting one target does not hide another lagging); green from 90 %, amber from 60 %, red below."""
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.accounts.policy import can, require
 from app.db import utcnow
 from app.errors import Invalid
 from programme.admissions.models import Plan
+from programme.money import reconciliation
 from programme.reporting import reports
 from programme.reporting.models import Target
 
@@ -63,7 +66,7 @@ class Row:
     org: Organisation
     target: dict[str, int]
     actual: dict[str, float]
-    allocated: float = 0  # province money handed to this unit (yuan)
+    allocated: float = 0  # money this unit received from above, by the funds ledger (yuan)
     rank: int | None = None
 
     @property
@@ -81,6 +84,11 @@ class Row:
     def fund_use(self) -> float | None:
         """Subsidies paid against the money allocated, in per cent."""
         return percent(self.actual.get("funds_yuan", 0), int(self.allocated))
+
+
+def in_yuan(fen: int) -> float:
+    """Ledger fen as yuan for the dashboard's figures: whole yuan as an int."""
+    return fen // 100 if fen % 100 == 0 else round(fen / 100, 2)
 
 
 def rank(rows: list[Row]) -> list[Row]:
@@ -105,17 +113,19 @@ def children(org: Organisation) -> list[Organisation]:
 
 def dashboard(session: Session, actor: Any, org: Organisation, plan: Plan) -> Dashboard:
     """The unions directly below `org`, ranked by `plan`'s targets, from the reports' own figures."""
-    keys = {metric for metric, _label, _unit in MEASURES.values()} | {"budget"}
+    keys = {metric for key, (metric, _label, _unit) in MEASURES.items() if key != "funds_yuan"}
     report = reports.build(session, actor, org, plan.year, [m for m in reports.all_metrics() if m.key in keys])
     units = children(org)
+    money = reconciliation.region_figures(session, plan, units)
     targets = {t.org_id: t for t in session.scalars(select(Target).where(
         Target.plan_id == plan.id, Target.org_id.in_([u.id for u in units])))}
     rows = []
     for unit in units:
         found = targets.get(unit.id)
+        received, paid = money[unit.id]
+        actual = {k: report.by_region[m].get(unit.id, 0) for k, (m, _l1, _u) in MEASURES.items() if k != "funds_yuan"}
         rows.append(Row(unit, {k: getattr(found, k) if found else 0 for k in MEASURES},
-                        {k: report.by_region[m].get(unit.id, 0) for k, (m, _l1, _u) in MEASURES.items()},
-                        report.by_region["budget"].get(unit.id, 0)))
+                        actual | {"funds_yuan": in_yuan(paid)}, in_yuan(received)))
     return Dashboard(org, plan, rank(rows), bool(units) and can(actor, "performance.manage", units[0]))
 
 

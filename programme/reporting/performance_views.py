@@ -4,18 +4,14 @@ and year, call the services, render."""
 
 from __future__ import annotations
 
-import io
-
 from flask import Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from app.accounts.policy import can
 from app.extensions import db
-from app.tabular import csv_bytes, xlsx_cells
+from app.tabular import csv_bytes, xlsx_bytes
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
 from programme.admissions import plans, qrcodes
@@ -72,17 +68,8 @@ def performance_file(code: str, fmt: str) -> Response:
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt != "xlsx":
         return Response(status=404)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("绩效评估"))
-    for n, row in enumerate(rows):
-        cells = xlsx_cells(sheet, row)
-        if n == 0:
-            for cell in cells:
-                cell.font = Font(bold=True)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(buffer.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(xlsx_bytes(_("绩效评估"), rows),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 

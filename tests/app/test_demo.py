@@ -27,3 +27,10 @@ def test_the_home_page_of_a_demo_database_lists_every_demo_account(app, client, 
     # the service network (issue 23): the demo worker of 西湖区 finds their county's point on their applications
     auth.login("13900000007", demo.DEMO_PASSWORD)
     assert "西湖区职工教育服务点" in client.get("/programme/mine").get_data(as_text=True)
+    auth.logout()
+    # the funds ledger (issue 23, part 5): 杭州市's staff see its allocation, top-up and 西湖区's payment reconciled
+    auth.login("13900000003", demo.DEMO_PASSWORD)
+    ledger = client.get("/programme/funds/330100").get_data(as_text=True)
+    assert "杭州市财政配套资金" in ledger and "300,000.00" in ledger  # the city's own top-up
+    assert "2,000,000.00" in ledger  # the province's allocation
+    assert "1,300.00" in ledger  # 王建国's subsidy (800 province standard + 300 + 200 top-ups), paid by 西湖区

@@ -95,7 +95,29 @@ def test_upgrading_a_demo_database_from_0014_keeps_every_row(tmp_path):
             candidates = [by_id.get(before["id"])] if by_id is not None and "id" in before else now_rows
             assert any(r is not None and all(c in r and _same(before[c], r[c]) for c in columns)
                        for r in candidates), f"{name}: row {before} changed or lost"
+    _funds_ledger_opens_with_the_quota_table(app)
     _demo_accounts_still_work(app)
+
+
+def _funds_ledger_opens_with_the_quota_table(app):
+    """0023 gives years opened before it their opening entries: each union holds on the ledger what the quota table
+    says it kept, less the subsidies it paid."""
+    from sqlalchemy import func
+
+    from programme.admissions.models import Quota
+    from programme.money import funds
+    from programme.money.models import PaymentBatch, SubsidyPayment
+
+    with app.app_context():
+        quotas = db.session.scalars(select(Quota).where(Quota.budget_yuan > 0)).all()
+        assert quotas
+        for quota in quotas:
+            paid = db.session.scalar(select(func.coalesce(func.sum(SubsidyPayment.amount), 0)).join(PaymentBatch)
+                                     .where(PaymentBatch.plan_id == quota.plan_id,
+                                            PaymentBatch.org_id == quota.org_id))
+            assert funds.balance(db.session, quota.plan_id, quota.org_id) == (
+                quota.budget_yuan - quota.budget_handed_out - paid) * 100
+        db.session.rollback()
 
 
 def _demo_accounts_still_work(app):
