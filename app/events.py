@@ -41,8 +41,10 @@ def subscribers(topic: str) -> list[Handler]:
     return list(_subscribers.get(topic, ()))
 
 
-def announce(session: Session, topic: str, key: str | int) -> None:
-    """Record `topic`/`key` in the outbox and let this process's subscribers act on it in the same transaction."""
-    outbox.emit(session, topic, key)
+def announce(session: Session, topic: str, key: str | int, *, durable: bool = True) -> None:
+    """Let this process's subscribers act on `topic`/`key` in the same transaction, and record it in the outbox
+    when `durable`: only for a topic a worker duty drains (a row nobody drains would pile up for ever)."""
+    if durable:
+        outbox.emit(session, topic, key)
     for handler in subscribers(topic):
         handler(session, str(key))

@@ -250,7 +250,7 @@ def review(session: Session, actor: Any, resource: Resource, decision: str, comm
         resource.published_at = utcnow()
         if republished:  # its learners hear of the change (learning listens; the catalog never imports it)
             session.flush()
-            events.announce(session, events.RESOURCE_REPUBLISHED, resource.id)
+            events.announce(session, events.RESOURCE_REPUBLISHED, resource.id, durable=False)
     elif decision == "return":
         record(session, resource, actor, "return", ResourceStatus.returned, _reason(comment))
     else:

@@ -85,7 +85,7 @@ def open_plan(session: Session, actor: User, data: PlanInput) -> Plan:
     session.add(Quota(plan_id=plan.id, org_id=prov.id, places=plan.target_places, budget_yuan=plan.budget_yuan,
                       handed_out=0, used=0, budget_handed_out=0, spent=0, top_up_yuan=0))
     session.flush()
-    events.announce(session, events.PLAN_OPENED, plan.id)  # the funds ledger receives the budget
+    events.announce(session, events.PLAN_OPENED, plan.id, durable=False)  # the funds ledger receives the budget
     return plan
 
 
@@ -159,7 +159,7 @@ def _resize_province(session: Session, actor: User, plan: Plan, places: int, bud
                          budget_before=before[1], budget_after=budget)
     session.add(change)
     session.flush()
-    events.announce(session, events.QUOTA_CHANGED, change.id)
+    events.announce(session, events.QUOTA_CHANGED, change.id, durable=False)
     session.refresh(row)
 
 

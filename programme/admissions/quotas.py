@@ -95,7 +95,7 @@ def allocate(session: Session, actor: User, plan: Plan, child: Organisation, pla
                          budget_before=before_budget, budget_after=budget_yuan)
     session.add(change)
     session.flush()
-    events.announce(session, events.QUOTA_CHANGED, change.id)  # the funds ledger posts the money moved
+    events.announce(session, events.QUOTA_CHANGED, change.id, durable=False)  # the funds ledger posts the money moved
     session.refresh(row)
     session.refresh(parent_row)
     return row

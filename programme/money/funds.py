@@ -32,8 +32,6 @@ from programme.admissions import plans
 from programme.admissions.models import Plan, Quota, QuotaChange
 from programme.money.models import EntryKind, FundEntry, PaymentBatch, SubsidyPayment
 
-PLAN_OPENED = "plan.opened"      # key: the Plan id
-QUOTA_CHANGED = "quota.changed"  # key: the QuotaChange id
 MAX_FEN = 100_000_000_000        # one entry at most 10亿 yuan: a typo, not a budget
 NOTE_LENGTH = 200
 YUAN = re.compile(r"([+-]?)([0-9]{1,12})(?:\.([0-9]{1,2}))?")
@@ -41,8 +39,8 @@ YUAN = re.compile(r"([+-]?)([0-9]{1,12})(?:\.([0-9]{1,2}))?")
 
 def register() -> None:
     """Called by the app factory: listen to admissions' announcements, and refuse rewriting entries."""
-    events.subscribe(PLAN_OPENED, on_plan_opened)
-    events.subscribe(QUOTA_CHANGED, on_quota_changed)
+    events.subscribe(events.PLAN_OPENED, on_plan_opened)
+    events.subscribe(events.QUOTA_CHANGED, on_quota_changed)
     if not event.contains(Session, "before_flush", _refuse_rewrite):
         event.listen(Session, "before_flush", _refuse_rewrite)
 

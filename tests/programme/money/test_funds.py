@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.outbox import OutboxEvent
 from programme.admissions import quotas
 from programme.money import funds, reconciliation, subsidies
 from programme.money.models import EntryKind, FundEntry, SubsidyPayment
@@ -107,6 +108,8 @@ def test_a_quota_change_is_a_new_entry_correcting_the_last(db):
     assert [e.amount_fen for e in received] == [100_000_00, -20_000_00]
     assert received[1].corrects_id == received[0].id
     assert funds.balance(db.session, plan.id, org("330100").id) == 30_000_00  # 50,000 went on to 西湖区
+    # the ledger posts in the announcing transaction: no outbox row is left for a duty that does not exist
+    assert db.session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
 
 
 def test_a_unit_never_pays_out_more_than_it_holds(db):
