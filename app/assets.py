@@ -178,13 +178,6 @@ def _compressible(response: Response) -> bool:
             and "X-Accel-Redirect" not in response.headers and "X-Sendfile" not in response.headers)
 
 
-def _too_small(response: Response) -> bool:
-    """A whole body under COMPRESS_MIN_SIZE (a heartbeat's answer), which Flask-Compress would leave as it is only
-    after choosing an encoding and parsing the mimetype: a fiftieth of a heartbeat's CPU."""
-    size = None if response.is_streamed else response.content_length
-    return size is not None and size < current_app.config["COMPRESS_MIN_SIZE"]
-
-
 def init_app(app: Flask) -> None:
     folder = Path(app.static_folder or "static")
     app.extensions["fingerprints"] = Fingerprints(folder)
@@ -213,8 +206,8 @@ def init_app(app: Flask) -> None:
         """HTML revalidates; text over 1 KB is compressed, as the browser asked, when it may be."""
         if response.mimetype == "text/html" and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = REVALIDATE
-        if not _compressible(response) or _too_small(response):
-            response.vary.add("Accept-Encoding")  # as Flask-Compress adds it to a response it leaves as it is
+        if not _compressible(response):
+            response.vary.add("Accept-Encoding")
             return response
         if response.direct_passthrough and response.mimetype in TEXT_TYPES:
             # A file (static, send_file): read it whole and close it now, so it is compressed at once (compressing
