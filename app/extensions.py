@@ -8,8 +8,8 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 
+from app.csrf import VerifiedCSRF
 from app.db import Base
 
 if TYPE_CHECKING:
@@ -22,11 +22,14 @@ if TYPE_CHECKING:
         def remove(self) -> None:
             """Close the context's session and forget it (scoped_session's own method)."""
 
+        def __call__(self) -> Session:
+            """The context's own Session (scoped_session's lookup, done once rather than on every use)."""
+
     class Database(SQLAlchemy):
         session: ContextSession  # type: ignore[assignment]  # the scoped_session proxy, seen as what it forwards to
 
 db = cast("Database", SQLAlchemy(model_class=Base))
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = VerifiedCSRF()
 babel = Babel()

@@ -30,10 +30,16 @@ def _parsed(code: str) -> Locale:
     return Locale.parse(code)
 
 
+def locale_code() -> str:
+    """The code of this request's language ("zh_CN"), what `get_locale()` would say, without flask-babel's
+    per-request set-up: for the progress heartbeat, which only hands it to its writer."""
+    chosen = request.cookies.get(COOKIE) if has_request_context() else None
+    return chosen if chosen in locales() else str(current_app.config["DEFAULT_LOCALE"])
+
+
 def select_locale() -> Locale:
     """The language of this request, parsed once per code (flask-babel parses a returned code on every request)."""
-    chosen = request.cookies.get(COOKIE) if has_request_context() else None
-    return _parsed(chosen if chosen in locales() else current_app.config["DEFAULT_LOCALE"])
+    return _parsed(locale_code())
 
 
 @bp.get("/lang/<code>")

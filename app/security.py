@@ -3,7 +3,6 @@ people."""
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
 from collections.abc import Iterable
@@ -11,13 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, request, url_for
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.csrf import FORM_TYPES
 from app.errors import Invalid
-
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # No inline script and nothing from another host: every script, style, font and image is ours.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -64,7 +62,7 @@ class CookieSessions(SecureCookieSessionInterface):
         max_age = int(app.permanent_session_lifetime.total_seconds())
         known = self._verified.get(cookie)
         if known is not None and 0 <= time.time() - known[1] <= max_age:
-            return self.session_class(copy.deepcopy(known[0]))
+            return self.session_class(_copied(known[0]))
         try:
             data, signed_at = signer.loads(cookie, max_age=max_age, return_timestamp=True)
         except BadSignature:  # and SignatureExpired
@@ -72,8 +70,30 @@ class CookieSessions(SecureCookieSessionInterface):
         with self._verified_lock:
             if len(self._verified) >= VERIFIED_COOKIES:
                 del self._verified[next(iter(self._verified))]  # the oldest
-            self._verified[cookie] = (copy.deepcopy(data), signed_at.timestamp())
+            self._verified[cookie] = (_copied(data), signed_at.timestamp())
         return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Flask's, which writes no cookie unless the session changed or is refreshed on every request; that case
+        (every heartbeat) is answered here without first reading seven cookie settings."""
+        if not session.modified and not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
+
+def _copied(value: Any) -> Any:
+    """A copy of session data deep enough that a request's changes never reach the kept one: what the tagged JSON
+    of a session cookie holds is dicts, lists and tuples of immutable values (strings, numbers, bytes, datetimes,
+    UUIDs, Markup), so only those are copied; copy.deepcopy also looks up every value's type and keeps a memo."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_copied(item) for item in value)
+    return value
 
 
 def safe_next(target: str | None, fallback: str | None = None) -> str:

@@ -124,24 +124,25 @@ class GroupWriter:
         while jobs:
             for job in jobs:
                 job.result = job.error = None
+            session = db.session()  # the context's own Session: the scoped proxy looks it up on every use
             try:
-                self._in_locales(jobs, lambda job: job.read(db.session))
+                self._in_locales(jobs, lambda job: job.read(session))  # noqa: B023 - called before the loop moves on
                 self._in_locales([job for job in jobs if job.error is None],
-                                 lambda job: job.write(db.session, job.result))
-                db.session.commit()
+                                 lambda job: job.write(session, job.result))  # noqa: B023 - as above
+                session.commit()
                 return
             except _JobFailed as failed:  # that job alone: run the others again without it
-                db.session.rollback()
+                session.rollback()
                 jobs.remove(failed.job)
                 failed.job.result, failed.job.error = None, failed.error
             except OperationalError as err:  # locked by another process past the busy timeout: run it again
-                db.session.rollback()
+                session.rollback()
                 attempt += 1
                 if attempt == ATTEMPTS:
                     self._fail(jobs, err)
                     return
             except Exception as err:  # noqa: BLE001 - the commit itself failed: no waiting request may hang
-                db.session.rollback()
+                session.rollback()
                 self._fail(jobs, err)
                 return
             finally:
@@ -184,12 +185,13 @@ class DirectWriter:
 
     @staticmethod
     def _commit(read: Callable[[Session], Any], write: Callable[[Session, Any], Any]) -> Any:
+        session = db.session()  # the request's own Session, looked up once
         try:
-            result = write(db.session, read(db.session))
+            result = write(session, read(session))
         except Refused:  # its refusal is counted in this transaction (the group writer commits it too)
-            db.session.commit()
+            session.commit()
             raise
-        db.session.commit()
+        session.commit()
         return result
 
 
