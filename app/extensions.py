@@ -8,8 +8,8 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
-from app.csrf import VerifiedCSRF
 from app.db import Base
 
 if TYPE_CHECKING:
@@ -31,5 +31,5 @@ if TYPE_CHECKING:
 db = cast("Database", SQLAlchemy(model_class=Base))
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = VerifiedCSRF()
+csrf = CSRFProtect()
 babel = Babel()

@@ -14,7 +14,6 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from app.csrf import FORM_TYPES
 from app.errors import Invalid
 
 # No inline script and nothing from another host: every script, style, font and image is ours.
@@ -25,6 +24,7 @@ HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff
            ("Referrer-Policy", "strict-origin-when-cross-origin"), ("X-Frame-Options", "DENY"),
            ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
 
 
 VERIFIED_COOKIES = 4096  # session cookies whose signature was checked, kept per process (a few MB at most)
