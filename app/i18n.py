@@ -7,7 +7,7 @@ translation; `app/translations/en` carries the English catalog (compiled by `mak
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale
 from babel.support import NullTranslations
@@ -50,7 +50,7 @@ def translations() -> NullTranslations:
         space = g._flask_babel
         kept = space.qiuxue_translations
         if kept[0] is space.babel_locale:
-            return kept[1]  # type: ignore[no-any-return]
+            return cast(NullTranslations, kept[1])
     except (AttributeError, RuntimeError):  # first message of the request, or outside any context
         pass
     found = get_translations()
@@ -88,7 +88,8 @@ def switch(code: str) -> WerkzeugResponse:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path + "/translations"))
-    app.jinja_env.install_gettext_callables(  # as flask-babel installs them, through `translations`
+    # as flask-babel installs them, through `translations`
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         pgettext=lambda c, s: translations().upgettext(c, s),

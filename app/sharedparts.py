@@ -152,8 +152,8 @@ def shared_many(name: str, ids: list[int], make: Callable[[list[int]], dict[int,
     parts: SharedParts = current_app.extensions["shared_parts"]
     language = str(get_locale())  # keys as `shared` makes them: ((name, id), language)
     found = parts.get_many([((name, i), language) for i in ids], lambda keys: {
-        ((name, i), language): value for i, value in make([cast(tuple, key)[0][1] for key in keys]).items()})
-    return {cast(tuple, key)[0][1]: value for key, value in found.items()}
+        ((name, i), language): value for i, value in make([cast(tuple[Any, ...], key)[0][1] for key in keys]).items()})
+    return {cast(tuple[Any, ...], key)[0][1]: value for key, value in found.items()}
 
 
 def columns_of(obj: Any) -> dict[str, Any]:

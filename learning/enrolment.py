@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import BindParameter, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.db import DirectStatement, insert_ignore, utcnow
@@ -117,7 +117,8 @@ def resume_point(enrolment: Enrolment) -> tuple[Lesson | None, float]:
 def _statements() -> dict[str, DirectStatement]:
     """The per-learner reads of 我的学习 and the enrol box, built once and run on the driver's cursor
     (app.db.DirectStatement): SQLAlchemy's per-query work was most of these pages' cost."""
-    uid, rid = bindparam("uid"), bindparam("rid")
+    uid: BindParameter[int] = bindparam("uid")
+    rid: BindParameter[int] = bindparam("rid")
     return {name: DirectStatement(statement) for name, statement in {
         "enrolments": select(Enrolment.resource_id, Enrolment.completed_at, Enrolment.last_lesson_id,
                              Enrolment.last_position_s).where(Enrolment.user_id == uid)
@@ -134,7 +135,7 @@ def _statements() -> dict[str, DirectStatement]:
 
 def course_outlines(session: Session, resource_ids: list[int]) -> dict[int, Course]:
     """The resources' titles and lessons in order (what 我的学习 shows of them to everyone), in one query."""
-    found = {rid: (title, []) for rid, title in session.execute(
+    found: dict[int, tuple[str, list[Step]]] = {rid: (title, []) for rid, title in session.execute(
         select(Resource.id, Resource.title).where(Resource.id.in_(resource_ids)))}
     for step in session.execute(
             select(Lesson.resource_id, Lesson.id, Lesson.title, Lesson.duration_s, Lesson.required)
