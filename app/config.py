@@ -165,7 +165,8 @@ SETTINGS: tuple[Setting, ...] = (
     # speed for signed-in workers (issue 20)
     Setting("SHARED_PARTS_SECONDS", float, 60.0, "How long the parts of a page that are the same for every "
             "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
-            "this host shows at once, one made on another host within this time (0 renders every time)."),
+            "this host shows at once, one made on another host within this time (0 renders every time). On "
+            "SQLite (one host) they are kept until a change, up to an hour."),
     # course analytics (issue 22)
     Setting("ANALYTICS_MIN_LEARNERS", int, 5, "Course analytics never show a figure computed from fewer learners "
             "than this (a curve, a funnel, study hours, ratings); below it the page says the figure is withheld. The "

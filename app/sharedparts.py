@@ -6,8 +6,10 @@ Never stale after a change: every commit that wrote to a table these parts show 
 generation on, and an entry made under an older generation is not used. The generation is this process's
 counter plus a small file in DATA_DIR that every process on the host appends a byte to (a `stat` per lookup),
 so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
-too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). An entry holds
-only what the page shows to everyone: never a user's data, never a CSRF token.
+too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). On SQLite there is
+no other host (the database is a file in this host's DATA_DIR, and every process writing it moves the file
+generation), so an entry lives until a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what
+the page shows to everyone: never a user's data, never a CSRF token.
 
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
@@ -39,6 +41,7 @@ from app.extensions import db
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 USER_SECONDS = 5.0
+SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
 # Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways.
 WATCHED = ("resources", "resource_categories", "resource_industries", "resource_audiences", "resource_tags",
@@ -108,6 +111,30 @@ class SharedParts:
                 self._parts.popitem(last=False)
         return value
 
+    def get_many(self, keys: list[Hashable], make: Callable[[list[Hashable]], dict[Hashable, T]]) -> dict[
+            Hashable, T]:
+        """The entries for `keys`, the missing ones made together by one `make(missing)` call (one query for all
+        of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
+        if self.ttl <= 0:
+            return make(list(keys)) if keys else {}
+        generation, now, found = self.generation(), time.monotonic(), {}
+        with self._lock:
+            for key in keys:
+                hit = self._parts.get(key)
+                if hit is not None and hit[0] == generation and hit[1] > now:
+                    found[key] = cast(T, hit[2])
+        missing = [key for key in keys if key not in found]
+        if missing:
+            made = make(missing)
+            with self._lock:
+                for key, value in made.items():
+                    self._parts[key] = (generation, now + self.ttl, value)
+                    self._parts.move_to_end(key)
+                while len(self._parts) > self.max_entries:
+                    self._parts.popitem(last=False)
+            found.update(made)
+        return found
+
     def clear(self) -> None:
         with self._lock:
             self._parts.clear()
@@ -117,6 +144,16 @@ def shared(key: Hashable, make: Callable[[], T]) -> T:
     """This request's shared part named `key` (the language is added to it), made once per change."""
     parts: SharedParts = current_app.extensions["shared_parts"]
     return parts.get_or_make((key, str(get_locale())), make)
+
+
+def shared_many(name: str, ids: list[int], make: Callable[[list[int]], dict[int, T]]) -> dict[int, T]:
+    """This request's shared parts `(name, id)` for each of `ids`, the missing ones made by one `make(missing ids)`
+    (for a page that shows several things, each shared: one query for the misses, none for the hits)."""
+    parts: SharedParts = current_app.extensions["shared_parts"]
+    language = str(get_locale())  # keys as `shared` makes them: ((name, id), language)
+    found = parts.get_many([((name, i), language) for i in ids], lambda keys: {
+        ((name, i), language): value for i, value in make([cast(tuple[Any, ...], key)[0][1] for key in keys]).items()})
+    return {cast(tuple[Any, ...], key)[0][1]: value for key, value in found.items()}
 
 
 def columns_of(obj: Any) -> dict[str, Any]:
@@ -170,7 +207,10 @@ def init_app(app: Flask) -> None:
     cache_dir = Path(app.config["DATA_DIR"]) / "cache"
     cache_dir.mkdir(parents=True, exist_ok=True)
     ttl = float(app.config["SHARED_PARTS_SECONDS"])
-    parts = SharedParts(cache_dir / "shared-parts.generation", ttl)
+    with app.app_context():
+        one_host = db.engine.dialect.name == "sqlite"
+    parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host and ttl > 0
+                        else ttl)
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users

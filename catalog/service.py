@@ -6,7 +6,7 @@ re-indexes it, flushes, and leaves the commit to the caller."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -41,7 +41,7 @@ EDITABLE = frozenset({ResourceStatus.draft, ResourceStatus.returned, ResourceSta
                       ResourceStatus.withdrawn})
 MICRO_COURSE_MAX_S = 15 * 60
 Row = dict[str, Any]
-ResourceSnapshot = tuple[Row, Row, list[Row]]  # the resource's columns, its provider's, its lessons'
+ResourceSnapshot = tuple[Row, Row, list[Row] | None]  # the resource's columns, its provider's, its lessons'
 
 
 def actor_name(actor: Any) -> str:
@@ -88,22 +88,37 @@ def loaded_resource(session: Session, resource_id: int) -> Resource | None:
         selectinload(Resource.units), selectinload(Resource.lessons)))
 
 
-def snapshot(resource: Resource) -> ResourceSnapshot:
-    """What `restore` needs to rebuild a resource for its page without a query (its columns, its provider's, its
-    lessons'): plain values, kept in app/sharedparts.py until the catalog changes."""
+def snapshot(resource: Resource, lessons: bool = True) -> ResourceSnapshot:
+    """What `restore` needs to rebuild a resource for its page without a query (its columns, its provider's and,
+    with `lessons`, its lessons'): plain values, kept in app/sharedparts.py until the catalog changes."""
     return (sharedparts.columns_of(resource), sharedparts.columns_of(resource.provider),
-            [sharedparts.columns_of(lesson) for lesson in resource.lessons])
+            [sharedparts.columns_of(lesson) for lesson in resource.lessons] if lessons else None)
 
 
 def restore(session: Session, kept: ResourceSnapshot) -> Resource:
-    """The resource of a `snapshot`, in `session` as if just loaded with its provider and lessons."""
+    """The resource of a `snapshot`, in `session` as if just loaded with its provider (and its lessons, when
+    kept; otherwise they load on first use, as usual)."""
     columns, provider, lessons = kept
     present = session.identity_map.get(identity_key(Resource, columns["id"]))
     resource = sharedparts.attach(session, Resource, columns)
     if present is None:
         set_committed_value(resource, "provider", sharedparts.attach(session, Organisation, provider))
-        set_committed_value(resource, "lessons", [sharedparts.attach(session, Lesson, row) for row in lessons])
+        if lessons is not None:
+            set_committed_value(resource, "lessons", [sharedparts.attach(session, Lesson, row) for row in lessons])
     return resource
+
+
+class LessonOutline(NamedTuple):
+    """What a page's per-person part needs of a lesson (the enrol box: how many to complete, the first to play),
+    kept as plain values with the shared parts instead of a row per lesson restored on each request."""
+
+    id: int
+    type: LessonType
+    required: bool
+
+
+def outline(lessons: list[Lesson]) -> tuple[LessonOutline, ...]:
+    return tuple(LessonOutline(lesson.id, lesson.type, lesson.required) for lesson in lessons)
 
 
 def tags_by_name(session: Session, names: list[str], cache: dict[str, Tag] | None = None) -> list[Tag]:

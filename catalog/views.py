@@ -4,6 +4,7 @@ with its lessons and JSON-LD, a lesson, a resource's history (for staff), and co
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, send_from_directory
@@ -103,6 +104,17 @@ def category(code: str) -> str:
 PART = "<!--qiuxue:part-->"  # where catalog/_resource_shared.html cuts its parts apart
 
 
+@dataclass(frozen=True)
+class _SharedResource:
+    """What every viewer of a published resource's page shares, kept until the catalog changes: the resource's
+    row and its provider's (for the title and the staff's rights), its lessons as the enrol box needs them, and
+    the page's HTML apart from the person's part."""
+
+    row: service.ResourceSnapshot
+    lessons: tuple[service.LessonOutline, ...]
+    parts: dict[str, Markup]
+
+
 def _resource_parts(item: Any) -> dict[str, Markup]:
     """The parts of a resource page that are the same for every viewer (see catalog/_resource_shared.html), from
     a resource with everything its page shows (`service.loaded_resource`)."""
@@ -117,28 +129,29 @@ def _resource_parts(item: Any) -> dict[str, Markup]:
     return dict(zip(("head", "top", "facts", "rest"), map(Markup, html.split(PART)), strict=True))
 
 
+def _shared_resource(resource_id: int) -> _SharedResource | None:
+    item = service.loaded_resource(db.session, resource_id)
+    if item is None or not item.is_published:
+        return None
+    return _SharedResource(service.snapshot(item, lessons=False), service.outline(item.lessons),
+                           _resource_parts(item))
+
+
 @bp.get("/r/<int:resource_id>")
 def resource(resource_id: int) -> str:
     user = current_user_or_none()
-    loaded: list[Any] = []
-
-    def published() -> service.ResourceSnapshot | None:
-        loaded.append(service.loaded_resource(db.session, resource_id))  # the one load of a miss, used twice
-        return service.snapshot(loaded[0]) if loaded[0] is not None and loaded[0].is_published else None
-
-    # a published resource with its provider and lessons, kept until the catalog changes: no query for it here
-    kept = sharedparts.shared(("catalog.resource.row", resource_id), published)
+    # a published resource's page but the person's part, kept until the catalog changes: no query for it here
+    # (its links and share card are absolute: the host is part of the key)
+    kept = sharedparts.shared(("catalog.resource", resource_id, request.host_url),
+                              lambda: _shared_resource(resource_id))
     if kept is None:  # unpublished (its staff only, rendered every time) or missing
         item = service.visible_resource(db.session, user, resource_id)
-        parts = _resource_parts(item)
+        lessons, parts = service.outline(item.lessons), _resource_parts(item)
     else:
-        item = loaded[0] if loaded else service.restore(db.session, kept)
+        item, lessons, parts = service.restore(db.session, kept.row), kept.lessons, kept.parts
         current_app.extensions["catalog_views"].add(db.engine, item.id)
-        parts = sharedparts.shared(("catalog.resource", resource_id), lambda: _resource_parts(
-            loaded[0] if loaded else service.visible_resource(db.session, user, resource_id)))
     return render_template(
-        "catalog/resource.html", resource=item, parts=parts,
-        cover_file=covers.file_name(item.cover_key, covers.WIDTHS[-1]) if item.cover_key else None,
+        "catalog/resource.html", resource=item, lessons=lessons, parts=parts,
         can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
         can_history=can(user, "resource.view", item))
 

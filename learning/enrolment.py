@@ -3,16 +3,17 @@ and where 继续学习 resumes (the lesson and second of the newest heartbeat fr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import BindParameter, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.db import insert_ignore, utcnow
+from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, NotFound
 from app.lookup import get_or_raise
 from catalog.models import Lesson, Resource
@@ -49,10 +50,12 @@ def enrol(session: Session, user: Any, resource_id: int, device: str | None = No
 
 @dataclass(frozen=True)
 class Course:
-    """What 我的学习 shows of an enrolment's resource and of its lessons (plain values, two queries in all)."""
+    """What 我的学习 shows of an enrolment's resource and of its lessons: the same for every learner, kept with the
+    shared parts until the catalog changes (plain values)."""
 
     id: int
     title: str
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,6 @@ class Step:
     title: str
     duration_s: int
     required: bool
-    completed: bool  # by this learner
 
 
 @dataclass(frozen=True)
@@ -111,32 +113,57 @@ def resume_point(enrolment: Enrolment) -> tuple[Lesson | None, float]:
     return resume_in(enrolment.resource.lessons, enrolment.last_lesson_id, enrolment.last_position_s)
 
 
-def my_learning(session: Session, user_id: int) -> list[InProgress]:
-    """The learner's enrolments, most recently studied first: one query for the enrolments with their
-    resources' titles, one for their lessons with what this learner completed (columns only, no ORM rows)."""
-    enrolments = session.execute(
-        select(Enrolment.resource_id, Resource.title, Enrolment.completed_at, Enrolment.last_lesson_id,
-               Enrolment.last_position_s).join(Resource, Resource.id == Enrolment.resource_id)
-        .where(Enrolment.user_id == user_id)
-        .order_by(Enrolment.completed_at.is_not(None), Enrolment.last_active_at.desc(), Enrolment.id.desc())).all()
-    lessons: dict[int, list[Step]] = {row.resource_id: [] for row in enrolments}
-    if lessons:
-        for step in session.execute(
-                select(Lesson.resource_id, Lesson.id, Lesson.title, Lesson.duration_s, Lesson.required,
-                       LessonProgress.completed_at.is_not(None).label("completed"))
-                .outerjoin(LessonProgress, (LessonProgress.lesson_id == Lesson.id)
-                           & (LessonProgress.user_id == user_id))
-                .where(Lesson.resource_id.in_(list(lessons)))
-                .order_by(Lesson.resource_id, Lesson.position)):
-            lessons[step.resource_id].append(Step(step.id, step.title, step.duration_s or 0, bool(step.required),
-                                                  bool(step.completed)))
+@functools.cache
+def _statements() -> dict[str, DirectStatement]:
+    """The per-learner reads of 我的学习 and the enrol box, built once and run on the driver's cursor
+    (app.db.DirectStatement): SQLAlchemy's per-query work was most of these pages' cost."""
+    uid: BindParameter[int] = bindparam("uid")
+    rid: BindParameter[int] = bindparam("rid")
+    return {name: DirectStatement(statement) for name, statement in {
+        "enrolments": select(Enrolment.resource_id, Enrolment.completed_at, Enrolment.last_lesson_id,
+                             Enrolment.last_position_s).where(Enrolment.user_id == uid)
+        .order_by(Enrolment.completed_at.is_not(None), Enrolment.last_active_at.desc(), Enrolment.id.desc()),
+        "completed": select(LessonProgress.lesson_id).where(LessonProgress.user_id == uid,
+                                                            LessonProgress.completed_at.is_not(None)),
+        "enrolled_state": select(Enrolment.completed_at, LessonProgress.lesson_id)
+        .outerjoin(LessonProgress, (LessonProgress.user_id == Enrolment.user_id)
+                   & (LessonProgress.resource_id == Enrolment.resource_id)
+                   & LessonProgress.completed_at.is_not(None))
+        .where(Enrolment.user_id == uid, Enrolment.resource_id == rid),
+    }.items()}
+
+
+def course_outlines(session: Session, resource_ids: list[int]) -> dict[int, Course]:
+    """The resources' titles and lessons in order (what 我的学习 shows of them to everyone), in one query."""
+    found: dict[int, tuple[str, list[Step]]] = {rid: (title, []) for rid, title in session.execute(
+        select(Resource.id, Resource.title).where(Resource.id.in_(resource_ids)))}
+    for step in session.execute(
+            select(Lesson.resource_id, Lesson.id, Lesson.title, Lesson.duration_s, Lesson.required)
+            .where(Lesson.resource_id.in_(resource_ids)).order_by(Lesson.resource_id, Lesson.position)):
+        found[step.resource_id][1].append(Step(step.id, step.title, step.duration_s or 0, bool(step.required)))
+    return {rid: Course(rid, title, tuple(steps)) for rid, (title, steps) in found.items()}
+
+
+def my_learning(session: Session, user_id: int,
+                outlines: Callable[[list[int]], dict[int, Course]] | None = None) -> list[InProgress]:
+    """The learner's enrolments, most recently studied first: two queries for this learner's own rows (the
+    enrolments; the lessons completed), the resources' titles and lessons from `outlines` (the page passes the
+    shared parts' copy; by default `course_outlines`)."""
+    connection = session.connection()
+    enrolments = _statements()["enrolments"].rows(connection, {"uid": user_id})
+    if not enrolments:
+        return []
+    completed = {row.lesson_id for row in _statements()["completed"].rows(connection, {"uid": user_id})}
+    courses = (outlines or functools.partial(course_outlines, session))([row.resource_id for row in enrolments])
     rows = []
     for row in enrolments:
-        steps = lessons[row.resource_id]
-        lesson, position = resume_in(steps, row.last_lesson_id, row.last_position_s)
-        required = required_of(steps)
-        rows.append(InProgress(Enrolled(row.completed_at), Course(row.resource_id, row.title),
-                               sum(1 for step in required if step.completed), len(required), lesson, position))
+        course = courses.get(row.resource_id)
+        if course is None:  # deleted since the enrolments were read
+            continue
+        lesson, position = resume_in(course.steps, row.last_lesson_id, row.last_position_s)
+        required = required_of(course.steps)
+        rows.append(InProgress(Enrolled(row.completed_at), course,
+                               sum(1 for step in required if step.id in completed), len(required), lesson, position))
     return rows
 
 
@@ -148,12 +175,7 @@ def lesson_states(session: Session, user_id: int, resource_id: int) -> dict[int,
 def enrolled_state(session: Session, user_id: int, resource_id: int) -> tuple[bool, datetime | None, set[int]]:
     """In one query: enrolled or not, when the enrolment was completed, and the lessons of the resource this
     learner has completed (the resource page's enrol box)."""
-    rows = session.execute(
-        select(Enrolment.completed_at, LessonProgress.lesson_id)
-        .outerjoin(LessonProgress, (LessonProgress.user_id == Enrolment.user_id)
-                   & (LessonProgress.resource_id == Enrolment.resource_id)
-                   & LessonProgress.completed_at.is_not(None))
-        .where(Enrolment.user_id == user_id, Enrolment.resource_id == resource_id)).all()
+    rows = _statements()["enrolled_state"].rows(session.connection(), {"uid": user_id, "rid": resource_id})
     if not rows:
         return False, None, set()
     return True, rows[0].completed_at, {row.lesson_id for row in rows if row.lesson_id is not None}

@@ -108,4 +108,17 @@ def test_an_unpublished_resource_is_rendered_for_its_staff_every_time(app, clien
     auth.as_role("institution_staff", "INST-T1")
     page = client.get(f"/catalog/r/{draft.id}").get_data(as_text=True)
     assert "此资源尚未发布" in page and "内部草稿" in page
-    assert ("catalog.resource", draft.id) not in {key for key, _lang in app.extensions["shared_parts"]._parts}
+    kept = {key[:2]: value for (key, _lang), (_gen, _ttl, value) in app.extensions["shared_parts"]._parts.items()}
+    assert kept.get(("catalog.resource", draft.id)) is None  # nothing of the draft's page is kept
+
+
+def test_the_share_card_names_the_host_the_page_was_asked_on(app, client, db):
+    """The resource page's share card and Open Graph tags are absolute URLs, kept with the shared part: a page
+    asked on one host name must not be served with another's links."""
+    course = make(title="砌筑工", kind="course", lesson_count=1, publish=True)
+    db.session.commit()
+    for host in ("one.example", "two.example", "one.example"):
+        page = client.get(f"/catalog/r/{course.id}", base_url=f"http://{host}").get_data(as_text=True)
+        assert f'property="og:url" content="http://{host}/catalog/r/{course.id}"' in page
+        assert f'value="http://{host}/catalog/r/{course.id}"' in page
+        assert ("two.example" in page) == (host == "two.example")

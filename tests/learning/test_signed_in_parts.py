@@ -4,10 +4,13 @@ request around the shared parts: progress shows on the very next page, and one l
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+from app import create_app
 from app.extensions import db as _db
+from catalog.models import Lesson, LessonType, Resource
 from tests import factories
-from tests.conftest import Auth
+from tests.conftest import Auth, _config
 from tests.learning.conftest import Learner, enrol_back_dated, make_course
 from tests.learning.test_completion import _watch_all
 
@@ -77,3 +80,63 @@ def test_two_learners_each_see_only_their_own_progress(app):
     assert _done(theirs) == [(0, 2)] and _done(their_learning) == [(0, 2)]
     assert "甲学员" in mine and "乙学员" not in mine and "乙学员" in theirs and "甲学员" not in theirs
     assert "甲学员" in my_learning and "乙学员" not in my_learning and "甲学员" not in their_learning
+
+
+def _shared_keys(app) -> set:
+    return {key for key, _lang in app.extensions["shared_parts"]._parts}
+
+
+def test_a_course_edited_shows_on_the_next_my_learning_and_resource_page(app):
+    """The courses' titles and lessons are kept for every learner (我的学习's outlines, the resource page's shared
+    part): an edit shows on the very next signed-in page, whether made in this process or in another one on the
+    same data (`qiuxue worker`, an import, another web process)."""
+    course_id, phone, _other = _two_learners(app)
+    client = _client(app, phone)
+    for _ in range(2):  # the second pages come from what the first ones kept
+        assert _done(client.get("/learning").get_data(as_text=True)) == [(0, 2)]
+        assert _done(client.get(f"/catalog/r/{course_id}").get_data(as_text=True)) == [(0, 2)]
+    assert ("learning.outline", course_id) in _shared_keys(app)
+    other = create_app(_config(Path(app.config["DATA_DIR"])))  # another process on the same data
+    for title, here in (("叉车安全驾驶（新版）", app), ("叉车安全驾驶（第三版）", other)):
+        with here.app_context():  # corrected in the database (as by an operator)
+            resource = _db.session.get(Resource, course_id)
+            total = len(resource.lessons) + 1
+            resource.title = title
+            resource.lessons[0].title = f"改过的第一课{total - 1}"
+            resource.lessons.append(Lesson(position=total - 1, title=f"新加的第{total}课", type=LessonType.video,
+                                           duration_s=30))
+            _db.session.commit()
+            _db.engine.dispose()
+        mine = client.get("/learning").get_data(as_text=True)
+        assert title in mine and _done(mine) == [(0, total)] and f"下一课：改过的第一课{total - 1}" in mine
+        page = client.get(f"/catalog/r/{course_id}").get_data(as_text=True)
+        assert title in page and f"新加的第{total}课" in page and f"改过的第一课{total - 1}" in page
+        assert _done(page) == [(0, total)]
+        assert _done(client.get("/learning").get_data(as_text=True)) == [(0, total)]  # kept again, current
+
+
+def test_a_finished_learner_and_a_newcomer_each_see_their_own_box(app):
+    """The enrol box and 我的学习 after one learner finished the course: the other enrolled learner, and a worker
+    who never enrolled, still see their own state on the same shared parts."""
+    course_id, first_phone, second_phone = _two_learners(app)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from app.accounts.models import User
+        from catalog.models import Resource
+
+        first = _db.session.scalar(select(User).where(User.phone == first_phone))
+        resource = _db.session.get(Resource, course_id)
+        learner = Learner(first, resource)
+        for lesson in resource.lessons:
+            _watch_all(learner, lesson)
+        newcomer = factories.user("worker", name="丙学员").phone
+        _db.session.commit()
+    pages = {who: (_client(app, phone).get(f"/catalog/r/{course_id}").get_data(as_text=True),
+                   _client(app, phone).get("/learning").get_data(as_text=True))
+             for who, phone in (("first", first_phone), ("second", second_phone), ("new", newcomer))}
+    assert "您已完成这门课程" in pages["first"][0] and "再学一遍" in pages["first"][1]
+    assert _done(pages["second"][0]) == [(0, 2)] and "您已完成" not in pages["second"][0]
+    assert _done(pages["second"][1]) == [(0, 2)] and "已完成</h2>" not in pages["second"][1]
+    assert "立即学习" in pages["new"][0] and not _done(pages["new"][0]) and "继续学习" not in pages["new"][0]
+    assert "还没有报名任何课程" in pages["new"][1] and "叉车安全驾驶" not in pages["new"][1]
