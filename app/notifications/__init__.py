@@ -19,6 +19,8 @@ COUNT_SECONDS = 60.0  # at most this long between a message written on another h
 
 
 def init_app(app: Flask) -> None:
+    # imported here, not at the top: domains' services import this package for `notify`, and these modules (views,
+    # delivery with pywebpush, the web kernel) are only needed once an app is made
     from app import jobs, sms
     from app.extensions import db
     from app.notifications import delivery, service, views
@@ -57,7 +59,7 @@ def notifications_cli() -> None:
 @notifications_cli.command("vapid-keys")
 def vapid_keys() -> None:
     """Print a new VAPID key pair as the two settings to add (keep the private one secret)."""
-    from app.notifications.delivery import generate_keys
+    from app.notifications.delivery import generate_keys  # pywebpush's keys, loaded for this command only
 
     public, private = generate_keys()
     click.echo(f"QIUXUE_WEBPUSH_PUBLIC_KEY={public}")
