@@ -32,6 +32,9 @@ def init_app(app: Flask) -> None:
     from programme.network import demo as network_demo
     from programme.network import models as network_models  # noqa: F401
     from programme.network import views as network_views  # noqa: F401
+    from programme.network.labels import POINT_KIND_LABELS
+    from programme.partnership import models as partnership_models  # noqa: F401
+    from programme.partnership import views as partnership_views
     from programme.publicity import demo as publicity_demo
     from programme.publicity import models as publicity_models  # noqa: F401
     from programme.publicity import views as publicity_views  # noqa: F401
@@ -41,7 +44,7 @@ def init_app(app: Flask) -> None:
     from programme.voice import demo as voice_demo
     from programme.voice import escalation as voice_escalation
     from programme.voice import models as voice_models  # noqa: F401
-    from programme.voice import notice_views  # noqa: F401
+    from programme.voice import notice_views, point_views  # noqa: F401
     from programme.voice import views as voice_views  # noqa: F401
 
     app.register_blueprint(web.api_bp)
@@ -49,6 +52,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(web.staff_bp)
     app.register_blueprint(web.support_bp)
     app.cli.add_command(programme_cli)
+
+    app.jinja_env.globals["point_kind_labels"] = POINT_KIND_LABELS
+    app.jinja_env.globals["mentor_pair"] = partnership_views.mentor_pair
     programme_desk.register(app)
     voice_escalation.register()
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
