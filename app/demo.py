@@ -72,7 +72,7 @@ DEMO_ACCOUNTS = [
 # The domains' parts in the order they run: each builds on those before it (the catalog on the accounts, learning
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
-         "this year's programme", "service network", "news and stories")
+         "this year's programme", "service network", "co-authored course and mentor", "news and stories")
 
 
 @dataclass(frozen=True)

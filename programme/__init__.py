@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from programme.network import models as network_models  # noqa: F401
     from programme.network import views as network_views  # noqa: F401
     from programme.network.labels import POINT_KIND_LABELS
+    from programme.partnership import demo as partnership_demo
     from programme.partnership import models as partnership_models  # noqa: F401
     from programme.partnership import views as partnership_views
     from programme.publicity import demo as publicity_demo
@@ -61,6 +62,7 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
+    app_demo.register(app, "co-authored course and mentor", lambda session, options: partnership_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
     pagecache.cacheable(app, "programme_support.news_list", "programme_support.news_post",
                         "programme_support.news_feed")
