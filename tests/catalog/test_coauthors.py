@@ -18,7 +18,8 @@ from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import csrf_token, post_form
 
-FORM = {"title": "电工安全（校企版）", "kind": "micro_course", "summary": "车间里的用电安全", "category": "skills-construction"}
+FORM = {"title": "电工安全（校企版）", "kind": "micro_course", "summary": "车间里的用电安全",
+        "category": "skills-construction"}
 
 
 def _pair(db, *, accepted=True):
