@@ -104,15 +104,21 @@ def _author_staff(user: User, resource: Any) -> bool:
     """Edit a resource (every path into editing asks this: the form, lessons, cover, quiz, media, submit and
     withdraw): its provider's staff, and the staff of each co-author that accepted (校企合作: an institution and an
     enterprise writing it together). An invitation not yet accepted, or a removed co-author, gives nothing."""
-    return _provider_staff(user, resource.provider) or any(
-        row.accepted_at is not None and _provider_staff(user, row.org) for row in resource.coauthors)
+    return _provider_staff(user, resource.provider) or (_provides_anything(user) and any(
+        row.accepted_at is not None and _provider_staff(user, row.org) for row in resource.coauthors))
 
 
 def _resource_view(user: User, resource: Any) -> bool:
     """Unpublished resources: the provider's staff, its co-authors (invited ones too, to decide) and the unions
     that review them."""
     return (_provider_staff(user, resource.provider) or _union_over(user, resource.provider)
-            or any(_provider_staff(user, row.org) for row in resource.coauthors))
+            or (_provides_anything(user) and any(_provider_staff(user, row.org) for row in resource.coauthors)))
+
+
+def _provides_anything(user: User) -> bool:
+    """Staff of some institution or enterprise: only they can be a co-author's staff (so a worker's look at a resource
+    never loads its co-authors)."""
+    return any(m.role in (Role.institution_staff, Role.enterprise_staff) for m in user.memberships)
 
 
 def _manage_point(user: User, org: Organisation) -> bool:
