@@ -174,9 +174,10 @@ class Resource(Base):
     transitions: Mapped[list[ResourceTransition]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceTransition.id")
     created_by: Mapped[User | None] = relationship()
-    # 校企合作: the other organisations writing it with the provider (invited, then accepted); see coauthors.py
+    # 校企合作: the other organisations writing it with the provider (invited, then accepted); see coauthors.py.
+    # Loaded when asked (the resource page and the policy ask), so lists of resources pay nothing for it.
     coauthors: Mapped[list[ResourceCoauthor]] = relationship(
-        back_populates="resource", cascade="all, delete-orphan", lazy="selectin", order_by="ResourceCoauthor.id")
+        back_populates="resource", cascade="all, delete-orphan", order_by="ResourceCoauthor.id")
 
     @property
     def partners(self) -> list[Organisation]:

@@ -82,9 +82,10 @@ def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
 
 
 def loaded_resource(session: Session, resource_id: int) -> Resource | None:
-    """A resource with everything its page shows (one query and eight `selectinload`s), whoever may see it."""
+    """A resource with everything its page shows (one query and nine `selectinload`s), whoever may see it."""
     return session.scalar(select(Resource).where(Resource.id == resource_id).options(
         selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
+        selectinload(Resource.coauthors),
         selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
         selectinload(Resource.units), selectinload(Resource.lessons)))
 
