@@ -101,6 +101,21 @@ def _ld(page: str) -> dict:
     return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1))
 
 
+def test_the_coauthors_staff_find_the_edit_button_on_the_kept_page(app, db, client, auth):
+    resource, _row = _pair(db)
+    service.submit(db.session, SYSTEM, resource)
+    service.review(db.session, SYSTEM, resource, "select")
+    db.session.commit()
+    client.get(f"/catalog/r/{resource.id}")  # an anonymous visit keeps the page's shared parts
+    auth.as_role("enterprise_staff", "ENT-T1")
+    for _visit in range(2):  # rendered from the kept row too
+        assert f'href="/catalog/manage/{resource.id}"' in client.get(f"/catalog/r/{resource.id}").get_data(as_text=True)
+    auth.logout()
+    auth.as_role("institution_staff", "INST-T2")
+    assert f'href="/catalog/manage/{resource.id}"' not in client.get(f"/catalog/r/{resource.id}").get_data(
+        as_text=True)
+
+
 def test_both_are_named_on_the_page_the_json_ld_and_the_api(app, db, client):
     resource, row = _pair(db)
     service.submit(db.session, SYSTEM, resource)
