@@ -82,8 +82,8 @@ DEMO_ACCOUNTS = [
 # The domains' parts in the order they run: each builds on those before it (the catalog on the accounts, learning
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
-         "this year's programme", "service network", "enterprises", "news and stories",
-         "last year's public report", "study habit and messages", "data sharing")
+         "this year's programme", "service network", "enterprises", "co-authored course and mentor",
+         "news and stories", "last year's public report", "study habit and messages", "data sharing")
 
 
 @dataclass(frozen=True)

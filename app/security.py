@@ -22,7 +22,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
            ("Referrer-Policy", "strict-origin-when-cross-origin"), ("X-Frame-Options", "DENY"),
-           ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+           # geolocation for this site only: the service points' map list asks where the phone is (network.js)
+           ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"))
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
 

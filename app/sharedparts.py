@@ -43,10 +43,12 @@ MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
-# Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways.
+# Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways, the
+# resource's co-authors and workplace mentors.
 WATCHED = ("resources", "resource_categories", "resource_industries", "resource_audiences", "resource_tags",
-           "resource_teachers", "categories", "tags", "units", "lessons", "organisations", "credit_pathways",
-           "credit_pathway_items", "catalog_sections", "catalog_items", "union_catalogs")
+           "resource_teachers", "resource_coauthors", "categories", "tags", "units", "lessons", "organisations",
+           "credit_pathways", "credit_pathway_items", "catalog_sections", "catalog_items", "union_catalogs",
+           "workplace_mentors")
 # writes to a watched table that change nothing shown: the batched page-view counter (catalog/counters.py)
 IGNORED = ("UPDATE resources SET view_count=",)
 # What a signed-in request's user is made of (app/accounts/views.py keeps it between requests): the account,

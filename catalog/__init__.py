@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     # models registers the tables; the view modules attach their routes to the blueprints
     from app import demo as app_demo
     from app import pagecache
-    from catalog import api, bulk_views, manage_views, models, union_views, views  # noqa: F401
+    from catalog import api, bulk_views, coauthor_views, manage_views, models, union_views, views  # noqa: F401
     from catalog import demo as catalog_demo
     from catalog import desk as catalog_desk
     from catalog.cli import catalog_cli

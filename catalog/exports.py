@@ -64,6 +64,7 @@ def resource_detail(resource: Resource) -> dict[str, Any]:
         "audiences": [{"code": a.audience.value, "name": str(AUDIENCE_LABELS[a.audience])}
                       for a in resource.audiences],
         "tags": [t.name for t in resource.tags],
+        "coauthors": [{"code": o.code, "name": o.name} for o in resource.partners],  # 校企合作, with the provider
         "teachers": [{"name": t.name, "title": t.title} for t in resource.teachers],
         "units": [{"id": u.id, "title": u.title} for u in resource.units],
         "lessons": [{"id": lesson.id, "title": lesson.title, "type": lesson.type.value,
@@ -86,6 +87,9 @@ def json_ld(resource: Resource) -> dict[str, Any]:
         "learningResourceType": str(KIND_LABELS[resource.kind]),
         "provider": {"@type": "Organization", "name": resource.provider.name,
                      "identifier": resource.provider.code},
+        # 校企合作: the organisations that wrote it with the provider (schema.org has no co-provider)
+        "contributor": [{"@type": "Organization", "name": o.name, "identifier": o.code}
+                        for o in resource.partners] or None,
         "datePublished": iso(resource.published_at), "dateModified": iso(resource.updated_at),
         "keywords": [t.name for t in resource.tags] or None,
         "about": [c.name for c in resource.categories] or None,

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.richtext import source_of
 from app.tabular import TableLimits
 from app.web import chosen_org, commit_or_show, current_user_or_none, settle_import, show_invalid, uploaded_file
-from catalog import covers, imports, lessons, service, union_catalogs
+from catalog import coauthors, covers, imports, lessons, service, union_catalogs
 from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS, LESSON_TYPE_LABELS
 from catalog.models import Resource, UnionCatalog
 from catalog.web import bp, form_values, menu
@@ -62,7 +62,8 @@ def manage():
     user = current_user_or_none()
     orgs = service.provider_orgs(user)
     return render_template("catalog/manage/index.html", orgs=orgs, resources=service.resources_of(db.session, orgs),
-                           can_review=bool(service.review_queue(db.session, user)))
+                           can_review=bool(service.review_queue(db.session, user)), own_ids={o.id for o in orgs},
+                           invitations=coauthors.invitations_for(db.session, orgs))
 
 
 @bp.route("/manage/new", methods=["GET", "POST"])

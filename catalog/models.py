@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -173,6 +174,15 @@ class Resource(Base):
     transitions: Mapped[list[ResourceTransition]] = relationship(
         back_populates="resource", cascade="all, delete-orphan", order_by="ResourceTransition.id")
     created_by: Mapped[User | None] = relationship()
+    # 校企合作: the other organisations writing it with the provider (invited, then accepted); see coauthors.py.
+    # Loaded when asked (the resource page and the policy ask), so lists of resources pay nothing for it.
+    coauthors: Mapped[list[ResourceCoauthor]] = relationship(
+        back_populates="resource", cascade="all, delete-orphan", order_by="ResourceCoauthor.id")
+
+    @property
+    def partners(self) -> list[Organisation]:
+        """The co-authors that accepted: named with the provider, and their staff edit it too."""
+        return [c.org for c in self.coauthors if c.accepted_at is not None]
 
     @property
     def is_published(self) -> bool:
@@ -223,6 +233,26 @@ class ResourceTeacher(Ordered, Base):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(50))
     title: Mapped[str] = mapped_column(String(50), default="")  # 职称, e.g. 副教授, 高级技师
+
+
+class ResourceCoauthor(Base):
+    """An organisation co-authoring a resource with its provider (校企合作: an institution and an enterprise).
+    Invited by the provider's staff, it counts once the invited organisation's staff accept; removing the row (by
+    the provider, or the co-author leaving) ends it at once."""
+
+    __tablename__ = "resource_coauthors"
+    __table_args__ = (UniqueConstraint("resource_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_id: Mapped[int] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)  # None while the invitation is open
+
+    resource: Mapped[Resource] = relationship(back_populates="coauthors")
+    org: Mapped[Organisation] = relationship(lazy="joined")
 
 
 class Unit(Ordered, Base):

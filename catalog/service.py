@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -28,6 +28,7 @@ from catalog.models import (
     LessonType,
     Resource,
     ResourceAudience,
+    ResourceCoauthor,
     ResourceIndustry,
     ResourceKind,
     ResourceStatus,
@@ -81,9 +82,10 @@ def visible_resource(session: Session, user: Any, resource_id: int) -> Resource:
 
 
 def loaded_resource(session: Session, resource_id: int) -> Resource | None:
-    """A resource with everything its page shows (one query and eight `selectinload`s), whoever may see it."""
+    """A resource with everything its page shows (one query and nine `selectinload`s), whoever may see it."""
     return session.scalar(select(Resource).where(Resource.id == resource_id).options(
         selectinload(Resource.provider), selectinload(Resource.categories), selectinload(Resource.teachers),
+        selectinload(Resource.coauthors),
         selectinload(Resource.tags), selectinload(Resource.industries), selectinload(Resource.audiences),
         selectinload(Resource.units), selectinload(Resource.lessons)))
 
@@ -312,7 +314,11 @@ def provider_orgs(actor: Any) -> list[Organisation]:
 
 
 def resources_of(session: Session, orgs: list[Organisation]) -> list[Resource]:
+    """The resources these organisations provide or co-author (校企合作, accepted), latest change first."""
     if not orgs:
         return []
-    return list(session.scalars(select(Resource).where(Resource.provider_id.in_([o.id for o in orgs]))
-                                .options(selectinload(Resource.provider)).order_by(Resource.updated_at.desc())))
+    coauthored = select(ResourceCoauthor.resource_id).where(
+        ResourceCoauthor.org_id.in_([o.id for o in orgs]), ResourceCoauthor.accepted_at.is_not(None))
+    return list(session.scalars(select(Resource).where(
+        or_(Resource.provider_id.in_([o.id for o in orgs]), Resource.id.in_(coauthored)))
+        .options(selectinload(Resource.provider)).order_by(Resource.updated_at.desc())))

@@ -41,6 +41,10 @@ def init_app(app: Flask) -> None:
     from programme.network import demo as network_demo
     from programme.network import models as network_models  # noqa: F401
     from programme.network import views as network_views  # noqa: F401
+    from programme.network.labels import POINT_KIND_LABELS
+    from programme.partnership import demo as partnership_demo
+    from programme.partnership import models as partnership_models  # noqa: F401
+    from programme.partnership import views as partnership_views
     from programme.publicity import demo as publicity_demo
     from programme.publicity import models as publicity_models  # noqa: F401
     from programme.publicity import views as publicity_views  # noqa: F401
@@ -57,7 +61,7 @@ def init_app(app: Flask) -> None:
     from programme.voice import demo as voice_demo
     from programme.voice import escalation as voice_escalation
     from programme.voice import models as voice_models  # noqa: F401
-    from programme.voice import notice_views  # noqa: F401
+    from programme.voice import notice_views, point_views  # noqa: F401
     from programme.voice import views as voice_views  # noqa: F401
 
     app.register_blueprint(web.api_bp)
@@ -68,6 +72,9 @@ def init_app(app: Flask) -> None:
     csrf.exempt(sharing_guard.bp)  # bearer tokens only, never a cookie: nothing for a forged form to ride on
     programme_cli.add_command(sharing_cli.tokens_cli)
     app.cli.add_command(programme_cli)
+
+    app.jinja_env.globals["point_kind_labels"] = POINT_KIND_LABELS
+    app.jinja_env.globals["mentor_pair"] = partnership_views.mentor_pair
     programme_desk.register(app)
     enterprises_desk.register(app)
     voice_escalation.register()
@@ -77,6 +84,7 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))
     app_demo.register(app, "service network", lambda session, options: network_demo.load(session))
     app_demo.register(app, "enterprises", lambda session, options: enterprises_demo.load(session))
+    app_demo.register(app, "co-authored course and mentor", lambda session, options: partnership_demo.load(session))
     app_demo.register(app, "last year's public report", lambda session, options: report_demo.load(session))
     app_demo.register(app, "news and stories", lambda session, options: publicity_demo.load(session, app.config))
     app_demo.register(app, "data sharing", lambda session, options: sharing_demo.load(session))

@@ -13,7 +13,7 @@ from app.accounts import scope
 from app.extensions import db
 from app.web import current_user_or_none
 from programme.exchange import imports as exchange
-from programme.voice import enquiries, objections
+from programme.voice import enquiries, objections, point_desk
 from programme.web import support_bp
 
 
@@ -40,6 +40,12 @@ def _badges() -> dict[str, Any]:
                       (url_for("programme_staff.funds_home"), _("经费台账"))]
         if roles & {"union_staff", "institution_staff"}:  # they write their organisation's news and stories
             links.append((url_for("programme_support.news_manage"), _("新闻管理")))
+        if point_desk.points_of(db.session, user):  # a station's or point's staff account
+            links.insert(0, (url_for("programme_staff.point_desks"), _("服务站（点）咨询台")))
+        if roles & {"enterprise_staff", "institution_staff"}:  # they register teaching and exam points
+            links.append((url_for("programme_staff.service_points_manage"), _("教学点、考试点")))
+        if "enterprise_staff" in roles:
+            links.append((url_for("programme_staff.mentors_manage"), _("企业导师")))
         if roles & {"institution_staff", "admin"} or exchange.senders_for(db.session, user):
             links.append((url_for("programme_support.exchange_page"), _("数据交换")))
         if "admin" in roles:  # the departments' API tokens are the site admins' (policy "exchange.tokens")

@@ -100,9 +100,38 @@ def _provider_staff(user: User, org: Organisation | None) -> bool:
     return role is not None and _staff_over(user, role, org)
 
 
+def _author_staff(user: User, resource: Any) -> bool:
+    """Edit a resource (every path into editing asks this: the form, lessons, cover, quiz, media, submit and
+    withdraw): its provider's staff, and the staff of each co-author that accepted (校企合作: an institution and an
+    enterprise writing it together). An invitation not yet accepted, or a removed co-author, gives nothing."""
+    return _provider_staff(user, resource.provider) or (_provides_anything(user) and any(
+        row.accepted_at is not None and _provider_staff(user, row.org) for row in resource.coauthors))
+
+
 def _resource_view(user: User, resource: Any) -> bool:
-    """Unpublished resources: the provider's staff and the unions that review them."""
-    return _provider_staff(user, resource.provider) or _union_over(user, resource.provider)
+    """Unpublished resources: the provider's staff, its co-authors (invited ones too, to decide) and the unions
+    that review them."""
+    return (_provider_staff(user, resource.provider) or _union_over(user, resource.provider)
+            or (_provides_anything(user) and any(_provider_staff(user, row.org) for row in resource.coauthors)))
+
+
+def _provides_anything(user: User) -> bool:
+    """Staff of some institution or enterprise: only they can be a co-author's staff (so a worker's look at a resource
+    never loads its co-authors)."""
+    return any(m.role in (Role.institution_staff, Role.enterprise_staff) for m in user.memberships)
+
+
+def _manage_point(user: User, org: Organisation) -> bool:
+    """Register a point for `org`: a city union its station, a county union its points (their staff or the unions
+    above); an enterprise or institution its teaching and exam points (its own staff)."""
+    if org.kind == OrgKind.union:
+        return _union_over(user, org) and org.level in (OrgLevel.city, OrgLevel.county)
+    return org.kind in (OrgKind.enterprise, OrgKind.institution) and _staff_over(user, STAFF_ROLE[org.kind], org)
+
+
+def _on_point_desk(user: User, point: Any) -> bool:
+    """A staff account the point's union named for this open station or point (service_point_staff)."""
+    return point.active and any(row.user_id == user.id for row in point.staff)
 
 
 def _co_reviewer(user: User) -> bool:
@@ -131,9 +160,18 @@ RULES: dict[str, Rule] = {
     "admin.site": lambda user, _target: False,  # admins only, through the override below
     # catalog (issue 3): targets are the provider organisation for create, the resource otherwise
     "resource.create": _provider_staff,
-    "resource.edit": lambda user, resource: _provider_staff(user, resource.provider),
-    "resource.submit": lambda user, resource: _provider_staff(user, resource.provider),
-    "resource.withdraw": lambda user, resource: _provider_staff(user, resource.provider),
+    "resource.edit": _author_staff,
+    "resource.submit": _author_staff,
+    "resource.withdraw": _author_staff,
+    # 校企合作 (issue 23): the provider's staff invite a co-author and remove one (target: the resource, then the
+    # invitation row); the invited organisation's staff accept, or leave later
+    "resource.coauthor_invite": lambda user, resource: _provider_staff(user, resource.provider),
+    "resource.coauthor_accept": lambda user, row: _provider_staff(user, row.org),
+    "resource.coauthor_remove": lambda user, row: (_provider_staff(user, row.resource.provider)
+                                                   or _provider_staff(user, row.org)),
+    # 双导师制: an enterprise names its own staff as workplace mentors (target: the enterprise)
+    "mentor.manage": lambda user, org: org.kind == OrgKind.enterprise and _staff_over(
+        user, Role.enterprise_staff, org),
     "resource.review": lambda user, resource: _union_over(user, resource.provider),
     "resource.unpublish": lambda user, resource: _union_over(user, resource.provider),
     "resource.view": _resource_view,
@@ -148,8 +186,13 @@ RULES: dict[str, Rule] = {
     "enquiry.view": lambda user, enquiry: enquiry.asker_id == user.id or _union_over(user, enquiry.org),
     "enquiry.answer": lambda user, enquiry: _union_over(user, enquiry.org),
     # the service network (issue 23): a city or county union's stations and points, by it and the unions above
-    "service_point.manage": lambda user, org: (org.kind == OrgKind.union and _union_over(user, org)
-                                               and org.level in (OrgLevel.city, OrgLevel.county)),
+    # (item 1) and an enterprise's or institution's teaching and exam points by its own staff (target: the owner)
+    "service_point.manage": _manage_point,
+    # a point's staff accounts (item 2) see its area's enquiries and answer them (target: PointEnquiry, the point
+    # and the enquiry); a point's union names them, as it manages the point
+    "service_point.desk": lambda user, point: _on_point_desk(user, point),
+    "service_point.answer": lambda user, target: _on_point_desk(user, target.point) and target.enquiry.org.is_within(
+        target.point.area),
     "policy.edit": lambda user, org: org.level == OrgLevel.province and _union_over(user, org),
     "survey.view": lambda user, provider: (_union_over(user, provider) or _provider_staff(user, provider)
                                            or _co_reviewer(user)),
@@ -227,7 +270,8 @@ def _own_resource(user: User, resource: Any) -> bool:
     are reviewed within the union, by someone other than their author)."""
     provider = resource.provider
     return getattr(resource, "created_by_id", None) == user.id or (
-        provider is not None and provider.kind != OrgKind.union and _member_of(user, provider))
+        provider is not None and provider.kind != OrgKind.union and _member_of(user, provider)) or any(
+        _member_of(user, row.org) for row in getattr(resource, "coauthors", ()))
 
 
 # Conflicts of interest, checked before every other rule and for site admins too (only the operator at the
@@ -262,13 +306,19 @@ DESCRIPTIONS = {
     "resource.review": _l("审核（遴选）学习资源"),
     "resource.unpublish": _l("下架学习资源"),
     "resource.view": _l("查看未发布的资源"),
+    "resource.coauthor_invite": _l("邀请合作单位共同编写资源"),
+    "resource.coauthor_accept": _l("接受共同编写邀请"),
+    "resource.coauthor_remove": _l("移除或退出共同编写"),
+    "mentor.manage": _l("指定企业导师"),
     "catalog.edit": _l("编辑工会资源目录"),
     "category.manage": _l("管理目录分类"),
     "media.upload": _l("上传音视频"),
     "media.view": _l("查看未发布的音视频"),
     "enquiry.view": _l("查看咨询"),
     "enquiry.answer": _l("回复咨询"),
-    "service_point.manage": _l("管理教育服务站（点）"),
+    "service_point.manage": _l("管理教育服务站（点）、教学点和考试点"),
+    "service_point.desk": _l("以服务站（点）工作人员身份查看咨询"),
+    "service_point.answer": _l("以服务站（点）工作人员身份回复咨询"),
     "policy.edit": _l("编辑政策与常见问题"),
     "survey.view": _l("查看测评明细"),
     "report.view": _l("查看统计报表"),

@@ -1,5 +1,6 @@
 """Demo data for the service network: 杭州市's education service station and 西湖区's service point (the demo
-worker 13900000007 is of 西湖区, so their applications page shows it), and 宁波市's station. Through the service."""
+worker 13900000007 is of 西湖区, so their applications page shows it), 宁波市's station, and 萧山华成电器's teaching
+point and exam point in 萧山区 (with coordinates, so the map list can sort them by distance). Through the service."""
 
 from __future__ import annotations
 
@@ -22,8 +23,20 @@ POINTS = [
 ]
 
 
+HOSTED = [
+    ("ENT-XH-ELEC", PointInput(name="华成电器职工教学点", address="杭州市萧山区经济技术开发区建设二路88号 培训楼三楼",
+                               hours="周一至周五 18:30-21:00，周六 9:00-16:00", phone="0571-82880001",
+                               contact="陈老师", capacity="60", latitude="30.2290", longitude="120.2950",
+                               services="学历课程面授辅导\n电工技能实训", kind="teaching", area="330109")),
+    ("ENT-XH-ELEC", PointInput(name="华成电器技能考试点", address="杭州市萧山区经济技术开发区建设二路88号 实训车间",
+                               hours="每月第二个周六 8:30-12:00", phone="0571-82880002", contact="陈老师",
+                               capacity="40", latitude="30.2285", longitude="120.2960",
+                               services="电工（初级、中级、高级工）技能等级考核", kind="exam", area="330109")),
+]
+
+
 def load(session: Session) -> dict[str, int]:
-    for code, data in POINTS:
+    for code, data in [*POINTS, *HOSTED]:
         points.create(session, SYSTEM, organisations.get_by_code(session, code), data)
     session.flush()
-    return {"service_points": len(POINTS)}
+    return {"service_points": len(POINTS), "teaching_exam_points": len(HOSTED)}

@@ -1,5 +1,6 @@
-"""Pages of the service network: the public list of stations and points by city or county (a signed-in worker
-starts at their own), and for union staff the list of theirs with forms to add, edit, close and reopen. Thin."""
+"""Pages of the service network: the public map list of stations, points, teaching points and exam points by city
+or county (a signed-in worker starts at their own; nearest first when the phone gives its position), and for union,
+enterprise and institution staff the list of theirs with forms to add, edit, close and reopen. Thin."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.web import chosen_org, commit_or_show
 from app.web import current_user_or_none as user
 from app.web import current_user_required as me_required
 from programme.network import points
+from programme.network.models import HOSTED_KINDS, UNION_KINDS, PointKind, ServicePoint
 from programme.network.points import PointInput
 from programme.web import acted, bp, staff_bp
 
@@ -33,19 +35,40 @@ def _area() -> Organisation | None:
     return points.home_area(user())
 
 
+# the list's kind filter (?kind=): the unions' stations and points, teaching points, exam points
+KIND_FILTERS: dict[str, tuple[PointKind, ...]] = {"service": UNION_KINDS, "teaching": (PointKind.teaching,),
+                                                  "exam": (PointKind.exam,)}
+
+
+def _position() -> tuple[float | None, float | None]:
+    """Where the phone said it is (?lat=&lng=, put there by network.js); None when absent or not numbers."""
+    try:
+        return float(request.args["lat"]), float(request.args["lng"])
+    except (KeyError, ValueError):
+        return None, None
+
+
 @bp.get("/service-points")
 def service_points() -> ResponseReturnValue:
     area = _area()
-    cities = points.cities(db.session)
+    kind = request.args.get("kind", "service")
+    kind = kind if kind in KIND_FILTERS else "service"
+    lat, lng = _position()
     city = area.parent if area is not None and area.level == OrgLevel.county else area
-    return render_template("programme/network/list.html", items=points.listing(db.session, area), area=area,
-                           city=city, cities=cities)
+    rows = points.near(db.session, area, KIND_FILTERS[kind], lat, lng)
+    return render_template("programme/network/list.html", rows=rows, area=area, city=city, kind=kind,
+                           cities=points.cities(db.session), by_distance=lat is not None and lng is not None)
 
 
 def _input() -> PointInput:
     form = request.form
-    return PointInput(name=form.get("name", ""), address=form.get("address", ""), hours=form.get("hours", ""),
-                      phone=form.get("phone", ""), services=form.get("services", ""))
+    return PointInput(**{key: form.get(key, "") for key in (
+        "name", "address", "hours", "phone", "services", "contact", "capacity", "latitude", "longitude", "kind",
+        "area")})
+
+
+def _form_context() -> dict[str, object]:
+    return {"areas": points.areas(db.session), "hosted_kinds": HOSTED_KINDS}
 
 
 @staff_bp.route("/service-points/manage", methods=["GET", "POST"])
@@ -60,7 +83,8 @@ def service_points_manage() -> ResponseReturnValue:
             return redirect(url_for(".service_points_manage"))
         errors, status = failed_fields or {}, 400
     return render_template("programme/network/manage.html", items=points.managed(db.session, me), unions=unions,
-                           errors=errors, form=request.form if request.method == "POST" else {}), status
+                           errors=errors, form=request.form if request.method == "POST" else {},
+                           **_form_context()), status
 
 
 @staff_bp.route("/service-points/<int:point_id>/edit", methods=["GET", "POST"])
@@ -74,10 +98,19 @@ def service_point_edit(point_id: int) -> ResponseReturnValue:
             flash(_("已保存。"), "success")
             return redirect(url_for(".service_points_manage"))
         errors, status = failed_fields, 400
-    form = request.form if request.method == "POST" else {
-        "name": point.name, "address": point.address, "hours": point.hours, "phone": point.phone,
-        "services": point.services}
-    return render_template("programme/network/edit.html", point=point, errors=errors, form=form), status
+    form = request.form if request.method == "POST" else _values(point)
+    return render_template("programme/network/edit.html", point=point, errors=errors, form=form,
+                           **_form_context()), status
+
+
+def _values(point: ServicePoint) -> dict[str, str]:
+    def text(value: object) -> str:
+        return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+    return {"name": point.name, "address": point.address, "hours": point.hours, "phone": point.phone,
+            "services": point.services, "contact": point.contact, "capacity": text(point.capacity),
+            "latitude": text(point.latitude), "longitude": text(point.longitude), "kind": point.kind.value,
+            "area": point.area.code}
 
 
 @staff_bp.post("/service-points/<int:point_id>/active")

@@ -112,6 +112,11 @@ def get(session: Session, actor: Any, enquiry_id: int) -> Enquiry:
 def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None) -> Enquiry:
     """Write (or correct) the answer; the asker sees it as unread until opening it."""
     require(actor, "enquiry.answer", enquiry)
+    return write_answer(session, actor, enquiry, text, now=now)
+
+
+def write_answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None) -> Enquiry:
+    """The answer itself, once the caller asked the policy (`answer` for a union; a point's desk for its staff)."""
     text = clean_text(text)
     if not text:
         raise Invalid(_("请填写回复内容。"), fields={"answer": _("请填写回复内容。")})

@@ -37,6 +37,15 @@ TABLE = {
     ("catalog.edit", "330106"):      (0,   0,     0,  0,  0,  1,   1,  1,   0,  1),
     ("catalog.edit", "INST-T1"):     (0,   0,     0,  0,  0,  0,   0,  0,   0,  1),
     ("category.manage", None):       (0,   0,     0,  0,  0,  0,   0,  0,   0,  1),
+    # 校企合作: "invited" is the draft with ENT-T1 invited, "coauthored" with ENT-T1 accepted
+    ("resource.coauthor_invite", "resource"): (0, 0, 1,  0,  0,  0,   0,  0,   0,  1),
+    ("resource.coauthor_accept", "invitation"): (0, 0, 0, 0, 1,  0,   0,  0,   0,  1),
+    ("resource.coauthor_remove", "invitation"): (0, 0, 1, 0, 1,  0,   0,  0,   0,  1),
+    ("resource.edit", "invited"):    (0,   0,     1,  0,  0,  0,   0,  0,   0,  1),
+    ("resource.view", "invited"):    (0,   0,     1,  0,  1,  1,   1,  0,   0,  1),
+    ("resource.edit", "coauthored"): (0,   0,     1,  0,  1,  0,   0,  0,   0,  1),
+    ("resource.submit", "coauthored"): (0, 0,     1,  0,  1,  0,   0,  0,   0,  1),
+    ("resource.withdraw", "coauthored"): (0, 0,   1,  0,  1,  0,   0,  0,   0,  1),
 }
 CASES = [(action, target, role, org, bool(row[i]))
          for (action, target), row in TABLE.items() for i, (role, org) in enumerate(ROLES)]
@@ -52,11 +61,24 @@ def test_policy_table(db, action, target, role, org, expected):
     user = _user(role, org)
     if target == "resource":
         subject = make()
+    elif target in ("invitation", "invited", "coauthored"):
+        subject = _coauthored(db, accepted=target == "coauthored")
+        subject = subject if target != "invitation" else subject.coauthors[0]
     elif target:
         subject = organisations.get_by_code(db.session, target)
     else:
         subject = None
     assert can(user, action, subject) is expected
+
+
+def _coauthored(db, *, accepted):
+    from catalog import coauthors
+
+    resource = make()
+    row = coauthors.invite(db.session, SYSTEM, resource, "ENT-T1")
+    if accepted:
+        coauthors.accept(db.session, SYSTEM, row)
+    return resource
 
 
 def test_every_catalog_action_is_in_the_table_and_described():

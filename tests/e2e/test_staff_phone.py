@@ -55,7 +55,8 @@ def _pages(ids: dict[str, int]) -> dict[str, list[str]]:
         "13900000002": levels("330000") + ["/programme/plans", f"/programme/plans/{year}/edit",
                                            "/policy/edit", "/catalog/province"],
         "13900000003": levels("330100"),
-        "13900000004": levels("330106") + [f"/programme/claims/{ids['claim']}/review"],
+        "13900000004": levels("330106") + [f"/programme/claims/{ids['claim']}/review",
+                                           "/programme/service-points/manage"],
         "13900000005": ["/catalog/manage", "/catalog/manage/new?org=INST-HZVTC", "/catalog/manage/import",
                         f"/catalog/manage/{ids['resource']}", f"/catalog/manage/{ids['resource']}/lessons",
                         f"/learning/r/{ids['resource']}/quiz/edit", "/media/upload", f"/media/assets/{ids['asset']}",
@@ -64,7 +65,8 @@ def _pages(ids: dict[str, int]) -> dict[str, list[str]]:
                         "/surveys/provider/INST-HZVTC", "/orgs/INST-HZVTC", "/orgs/INST-HZVTC/audit", "/exchange"],
         "13900000006": ["/catalog/manage", "/catalog/manage/new?org=ENT-XH-ELEC", "/media/upload", "/search/mine",
                         "/orgs/ENT-XH-ELEC", "/programme/enterprise", "/programme/enterprise/enrol",
-                        "/programme/enterprise/progress", "/programme/enterprise/subsidy"],
+                        "/programme/enterprise/progress", "/programme/enterprise/subsidy",
+                        "/programme/service-points/manage", "/programme/mentors"],
     }
 
 

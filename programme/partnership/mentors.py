@@ -1,0 +1,129 @@
+"""Workplace mentors (企业导师) for the 双导师 pairing: an enterprise names its own staff accounts as mentors for a
+resource or a pathway its workers study, beside the institution's teachers. The resource page shows the pair, and
+`mentors_for` gives the people a later Q&A should notify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.accounts.models import Membership, Organisation, Role, User
+from app.accounts.policy import require
+from app.errors import Conflict, Invalid, NotFound
+from app.sanitize import clean_text
+from catalog.models import Resource, ResourceStatus
+from credits.models import Pathway, PathwayItem
+from programme.partnership.models import WorkplaceMentor
+
+TITLE_MAX = 50
+
+
+@dataclass(frozen=True)
+class MentorInput:
+    user_id: int
+    resource_id: int | None = None
+    pathway_id: int | None = None
+    title: str = ""
+
+
+def staff_of(session: Session, enterprise: Organisation) -> list[User]:
+    """The enterprise's staff accounts: who may be named its mentors."""
+    return list(session.scalars(select(User).join(Membership).where(
+        Membership.organisation_id == enterprise.id, Membership.role == Role.enterprise_staff).order_by(User.name)))
+
+
+def _checked(session: Session, enterprise: Organisation, data: MentorInput) -> tuple[User, str]:
+    errors: dict[str, str] = {}
+    user = next((u for u in staff_of(session, enterprise) if u.id == data.user_id), None)
+    if user is None:
+        errors["user_id"] = _("请选择本企业的工作人员。")
+    if (data.resource_id is None) == (data.pathway_id is None):
+        errors["target"] = _("请填写一门课程（资源编号）或选择一条学分路径，二选一。")
+    elif data.resource_id is not None:
+        resource = session.get(Resource, data.resource_id)
+        if resource is None or resource.status != ResourceStatus.published:
+            errors["target"] = _("没有找到这门已发布的课程。")
+    else:
+        pathway = session.get(Pathway, data.pathway_id)
+        if pathway is None or not pathway.active:
+            errors["target"] = _("没有找到这条学分路径。")
+    title = clean_text(data.title)
+    if len(title) > TITLE_MAX:
+        errors["title"] = _("最多%(n)d字。", n=TITLE_MAX)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    assert user is not None
+    return user, title
+
+
+def name_mentor(session: Session, actor: Any, enterprise: Organisation, data: MentorInput) -> WorkplaceMentor:
+    """The enterprise's staff name one of its staff accounts as a mentor for a published resource or a pathway."""
+    require(actor, "mentor.manage", enterprise)
+    user, title = _checked(session, enterprise, data)
+    if session.scalar(select(WorkplaceMentor.id).where(
+            WorkplaceMentor.enterprise_id == enterprise.id, WorkplaceMentor.user_id == user.id,
+            WorkplaceMentor.resource_id.is_(data.resource_id) if data.resource_id is None
+            else WorkplaceMentor.resource_id == data.resource_id,
+            WorkplaceMentor.pathway_id.is_(data.pathway_id) if data.pathway_id is None
+            else WorkplaceMentor.pathway_id == data.pathway_id)):
+        raise Conflict(_("已经指定过了。"), code="already_mentor")
+    mentor = WorkplaceMentor(enterprise=enterprise, user=user, resource_id=data.resource_id,
+                             pathway_id=data.pathway_id, title=title, named_by_id=getattr(actor, "id", None))
+    session.add(mentor)
+    session.flush()
+    audit.record(session, actor, "mentor.name", "user", user.id, org_id=enterprise.id,
+                 resource_id=data.resource_id, pathway_id=data.pathway_id)
+    return mentor
+
+
+def remove_mentor(session: Session, actor: Any, mentor_id: int) -> None:
+    mentor = session.get(WorkplaceMentor, mentor_id)
+    if mentor is None:
+        raise NotFound(_("没有找到这位企业导师。"))
+    require(actor, "mentor.manage", mentor.enterprise)
+    session.delete(mentor)
+    session.flush()
+    audit.record(session, actor, "mentor.remove", "user", mentor.user_id, org_id=mentor.enterprise_id)
+
+
+def of_enterprise(session: Session, enterprise: Organisation) -> list[WorkplaceMentor]:
+    return list(session.scalars(select(WorkplaceMentor).where(WorkplaceMentor.enterprise_id == enterprise.id)
+                                .order_by(WorkplaceMentor.id)))
+
+
+def _for_resource(session: Session, resource_id: int) -> list[WorkplaceMentor]:
+    """Mentors named for the resource itself, or for a pathway that counts it."""
+    on_pathways = select(PathwayItem.pathway_id).where(PathwayItem.resource_id == resource_id)
+    return list(session.scalars(select(WorkplaceMentor).where(or_(
+        WorkplaceMentor.resource_id == resource_id, WorkplaceMentor.pathway_id.in_(on_pathways)))
+        .order_by(WorkplaceMentor.id)))
+
+
+def mentors_for(session: Session, resource_id: int) -> list[User]:
+    """The workplace mentors of a resource (named for it, or for a pathway that counts it), each once: whom a
+    question about the resource should reach."""
+    found: dict[int, User] = {}
+    for mentor in _for_resource(session, resource_id):
+        found.setdefault(mentor.user_id, mentor.user)
+    return list(found.values())
+
+
+@dataclass(frozen=True)
+class MentorShown:
+    name: str
+    title: str
+    enterprise: str
+
+
+def pair_of(session: Session, resource: Any) -> dict[str, Any]:
+    """The 双导师 pair on the resource page: the institution's teachers and the enterprises' mentors."""
+    shown: dict[tuple[int, int], MentorShown] = {}
+    for mentor in _for_resource(session, resource.id):
+        shown.setdefault((mentor.user_id, mentor.enterprise_id),
+                         MentorShown(mentor.user.name, mentor.title, mentor.enterprise.name))
+    return {"teachers": list(resource.teachers), "mentors": list(shown.values())}

@@ -1,0 +1,89 @@
+"""Workplace mentors (企业导师, the 双导师 pairing): an enterprise names its own staff accounts as mentors for a
+resource or a pathway; the resource page shows the institution's teacher beside the mentor; `mentors_for` gives
+whom a Q&A would notify. Attacks: another enterprise, an institution or a union cannot name or remove them, and
+nobody outside the enterprise can be named."""
+
+import pytest
+
+from app.accounts import organisations
+from app.accounts.policy import SYSTEM
+from app.errors import Conflict, Forbidden, Invalid
+from credits import pathways
+from programme.partnership import mentors
+from programme.partnership.mentors import MentorInput
+from tests import factories
+from tests.catalog.helpers import make
+from tests.conftest import post_form
+from tests.programme.helpers import org, staff
+
+
+def _other_enterprise(db):
+    return organisations.create_organisation(db.session, SYSTEM, parent_code="330108", code="ENT-T2",
+                                             name="另一家物流公司", kind=organisations.OrgKind.enterprise)
+
+
+def test_an_enterprise_names_its_staff_for_a_resource_and_a_pathway(db):
+    course = make(title="电工安全", publish=True, teachers="李老师（高级讲师）")
+    other = make(title="叉车操作", publish=True)
+    pathway = pathways.create(db.session, SYSTEM, org("INST-T1"), {
+        "title": "电工（高级工）", "kind": "skill", "required_credits": "2"})
+    pathways.add_item(db.session, SYSTEM, pathway.id, other.id, True)
+    boss = staff("enterprise_staff", "ENT-T1")
+    mentor_a = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
+    mentor_b = factories.user("enterprise_staff", "ENT-T1", name="赵师傅")
+    mentors.name_mentor(db.session, boss, org("ENT-T1"), MentorInput(mentor_a.id, resource_id=course.id,
+                                                                      title="车间主任"))
+    mentors.name_mentor(db.session, boss, org("ENT-T1"), MentorInput(mentor_b.id, pathway_id=pathway.id))
+    mentors.name_mentor(db.session, boss, org("ENT-T1"), MentorInput(mentor_a.id, pathway_id=pathway.id))
+    assert mentors.mentors_for(db.session, course.id) == [mentor_a]
+    assert mentors.mentors_for(db.session, other.id) == [mentor_b, mentor_a]  # through the pathway, each once
+    pair = mentors.pair_of(db.session, course)
+    assert [t.name for t in pair["teachers"]] == ["李老师"]
+    assert [(m.name, m.title, m.enterprise) for m in pair["mentors"]] == [("王师傅", "车间主任", "测试电器有限公司")]
+    with pytest.raises(Conflict):
+        mentors.name_mentor(db.session, boss, org("ENT-T1"), MentorInput(mentor_a.id, resource_id=course.id))
+
+
+def test_nobody_outside_names_or_removes_mentors(db):
+    course = make(title="电工安全", publish=True)
+    _other_enterprise(db)
+    mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
+    named = mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
+                                MentorInput(mentor.id, resource_id=course.id))
+    for outsider in (staff("enterprise_staff", "ENT-T2"), staff("institution_staff", "INST-T1"),
+                     staff(code="330106"), factories.user()):
+        with pytest.raises(Forbidden):
+            mentors.name_mentor(db.session, outsider, org("ENT-T1"), MentorInput(mentor.id, resource_id=course.id))
+        with pytest.raises(Forbidden):
+            mentors.remove_mentor(db.session, outsider, named.id)
+    stranger = factories.user("enterprise_staff", "ENT-T2")
+    with pytest.raises(Invalid) as err:  # only the enterprise's own staff accounts can be its mentors
+        mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
+                            MentorInput(stranger.id, resource_id=course.id))
+    assert set(err.value.fields) == {"user_id"}
+    with pytest.raises(Invalid) as err:  # one target, and a published one
+        mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
+                            MentorInput(mentor.id, resource_id=make(title="草稿").id, title="x" * 51))
+    assert set(err.value.fields) == {"target", "title"}
+    mentors.remove_mentor(db.session, staff("enterprise_staff", "ENT-T1"), named.id)
+    assert mentors.mentors_for(db.session, course.id) == []
+
+
+def test_the_resource_page_shows_the_pair_and_the_enterprise_page_names_them(app, db, client, auth):
+    course = make(title="电工安全", publish=True, teachers="李老师（高级讲师）")
+    mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
+    db.session.commit()
+    assert "校企双导师" not in client.get(f"/catalog/r/{course.id}").get_data(as_text=True)
+    auth.as_role("enterprise_staff", "ENT-T1")
+    assert "企业导师" in client.get("/me").get_data(as_text=True)
+    response = post_form(client, "/programme/mentors", {"org": "ENT-T1", "user_id": str(mentor.id),
+                                                         "resource_id": str(course.id), "title": "车间主任"})
+    assert response.status_code == 302
+    assert "王师傅" in client.get("/programme/mentors").get_data(as_text=True)
+    assert post_form(client, "/programme/mentors", {"org": "ENT-T1", "user_id": str(mentor.id),
+                                                    "resource_id": "abc"}).status_code == 400
+    auth.logout()
+    page = client.get(f"/catalog/r/{course.id}").get_data(as_text=True)
+    assert "校企双导师" in page and "李老师（高级讲师）" in page and "王师傅（车间主任）" in page
+    auth.as_role("institution_staff", "INST-T1")
+    assert client.get("/programme/mentors").status_code == 403
