@@ -1,6 +1,7 @@
-"""CSRF on the progress heartbeat (the hottest cookie-authenticated POST), performed as attacks after the
-learner's own token has been accepted, so that nothing a speed-up might remember of it lets another through: a cross-site POST without a token, another learner's valid token, an
-expired token and a token of a key no longer in use are all still refused."""
+"""CSRF on the progress heartbeat (the hottest cookie-authenticated POST), performed as attacks after the learner's own
+token has been accepted, so that nothing a speed-up might remember of it lets another through: a cross-site POST
+without a token, another learner's valid token, an expired token and a token of a key no longer in use are all still
+refused."""
 
 from __future__ import annotations
 
