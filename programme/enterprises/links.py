@@ -55,8 +55,10 @@ def _enterprise(session: Session, code: str) -> Organisation:
 
 
 def _record(session: Session, actor: Any, action: str, link: EnterpriseLink, **detail: Any) -> None:
-    audit.record(session, actor, action, "enterprise_link", link.id, org_id=link.enterprise_id,
-                 worker=link.user_id, **detail)
+    # kept under the worker's id, not the link's: a link is deleted when the worker leaves and a new one made when
+    # they link again, and the worker's record must show every one of them
+    audit.record(session, actor, action, "enterprise_link", link.user_id, org_id=link.enterprise_id,
+                 link=link.id, **detail)
 
 
 def link(session: Session, worker: User, code: str) -> EnterpriseLink:
@@ -144,5 +146,4 @@ def confirmed_ids(enterprise: Organisation) -> Select[int]:
 
 def history(session: Session, worker: User) -> list[audit.AuditEntry]:
     """The worker's own record of linking and consent, newest first."""
-    return [e for e in audit.entries(session, audit.Filter(target_kind="enterprise_link"), limit=500)
-            if audit.detail_of(e).get("worker") == worker.id][:50]
+    return audit.entries(session, audit.Filter(target_kind="enterprise_link", target_id=str(worker.id)), limit=50)

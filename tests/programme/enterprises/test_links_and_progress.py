@@ -34,6 +34,11 @@ def test_consent_shows_progress_and_withdrawal_hides_it_at_once(db):
         AuditEntry.target_kind == "enterprise_link").order_by(AuditEntry.id))]
     assert actions == ["enterprise.link", "enterprise.confirm", "enterprise.consent", "enterprise.consent_withdraw"]
     assert [e.action for e in links.history(db.session, worker)][0] == "enterprise.consent_withdraw"
+    links.unlink(db.session, worker)
+    links.link(db.session, worker, factories.ENTERPRISE)  # a new link row: the record still shows the first one's
+    assert [e.action for e in links.history(db.session, worker)] == [
+        "enterprise.link", "enterprise.unlink", "enterprise.consent_withdraw", "enterprise.consent",
+        "enterprise.confirm", "enterprise.link"]
 
 
 def test_another_enterprise_never_sees_the_workers(db):
