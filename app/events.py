@@ -23,6 +23,8 @@ Handler = Callable[[Session, str], None]
 
 RESOURCE_COMPLETED = "resource.completed"  # key: the Enrolment id, stamped complete in this transaction
 RESOURCE_REPUBLISHED = "resource.republished"  # key: the Resource id, selected again after its provider changed it
+# key: the learning Question id, asked in this transaction (programme tells the asker's workplace mentors)
+QUESTION_ASKED = "question.asked"
 
 _subscribers: dict[str, list[Handler]] = {}
 

@@ -12,13 +12,30 @@ def init_app(app: Flask) -> None:
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
     from app import events, jobs
-    from learning import api, course_news, group_writer, habit_demo, habit_models, habit_views, habits, models, views  # noqa: F401 - models and habit_models register the tables
+    from app.richtext import render_markdown
+    from learning import (  # noqa: F401 - models and habit_models register the tables  # noqa: F401 - qa_models registers the tables
+        api,
+        course_news,
+        group_writer,
+        habit_demo,
+        habit_models,
+        habit_views,
+        habits,
+        models,
+        qa_desk,
+        qa_models,
+        qa_views,
+        views,
+    )
     from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(habit_views.bp)
+    app.register_blueprint(qa_views.bp)
+    app.add_template_filter(render_markdown, "markdown_html")  # questions, answers, wishes: sanitised on output
+    qa_desk.register(app)
     events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
 
     def remind(ctx: jobs.DutyContext) -> bool:
