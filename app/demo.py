@@ -79,7 +79,7 @@ DEMO_ACCOUNTS = [
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
          "this year's programme", "service network", "enterprises", "news and stories",
-         "last year's public report", "study habit and messages")
+         "last year's public report", "study habit and messages", "questions and wishes")
 
 
 @dataclass(frozen=True)

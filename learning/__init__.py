@@ -53,3 +53,5 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
     # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days
     app_demo.register(app, "study habit and messages", lambda session, options: habit_demo.load(session))
+    # a question answered by the demo teacher and marked helpful, one waiting on the desk, wishes with votes
+    app_demo.register(app, "questions and wishes", lambda session, options: qa_demo.load(session))

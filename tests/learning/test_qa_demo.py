@@ -1,0 +1,21 @@
+"""The questions-and-wishes demo: the demo worker sees her question answered by the demo teacher (marked helpful),
+the teacher's desk has the other one waiting, and the wish list shows wishes ranked by votes."""
+
+from __future__ import annotations
+
+from learning.demo import WORKER_PHONE
+from learning.qa_demo import TEACHER_PHONE
+
+
+def test_demo_question_answered_and_wishes_with_votes(runner, client, auth):
+    result = runner.invoke(args=["demo", "load", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    auth.login(WORKER_PHONE, "qiuxue-demo")
+    wishes = client.get("/learning/wishes").get_data(as_text=True)
+    assert wishes.index("叉车操作证") < wishes.index("焊工（电焊）入门") and "4票" in wishes
+    auth.logout()
+    auth.login(TEACHER_PHONE, "qiuxue-demo")
+    waiting = client.get("/learning/questions").get_data(as_text=True)
+    assert "/learning/questions/" in waiting
+    desk = client.get("/desk").get_data(as_text=True)
+    assert "待回答的提问" in desk
