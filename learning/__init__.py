@@ -13,7 +13,9 @@ def init_app(app: Flask) -> None:
     from app import demo as app_demo
     from app import events, jobs
     from app.richtext import render_markdown
-    from learning import (  # noqa: F401 - models and habit_models register the tables  # noqa: F401 - qa_models registers the tables
+
+    # models, habit_models and qa_models register the tables
+    from learning import (  # noqa: F401
         api,
         course_news,
         group_writer,
@@ -22,6 +24,7 @@ def init_app(app: Flask) -> None:
         habit_views,
         habits,
         models,
+        qa_demo,
         qa_desk,
         qa_models,
         qa_views,

@@ -1,6 +1,6 @@
-"""Questions and wishes demo for `make run`: the demo worker (李小梅) asked a question on the first lesson of 杭州职业技术
-学院's course, its demo teacher answered and she marked the answer helpful; a second question waits on the teacher's
-desk; two 我想学 wishes with votes from the QR-registered workers."""
+"""Questions and wishes demo for `make run`: the demo worker (李小梅) asked a question on the first lesson of
+杭州职业技术学院's course, its demo teacher answered and she marked the answer helpful; a second question waits on the
+teacher's desk; two 我想学 wishes with votes from the QR-registered workers."""
 
 from __future__ import annotations
 

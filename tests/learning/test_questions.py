@@ -95,7 +95,8 @@ def test_answer_helpful_once_per_person_and_hidden_answers_are_not_shown(people,
 
 def test_bodies_are_sanitised(people, client, auth):
     worker, _teacher, _other, lesson = people
-    question = questions.ask(_db.session, worker, lesson, '<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n**粗**')
+    attack = '<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n**粗**'
+    question = questions.ask(_db.session, worker, lesson, attack)
     _db.session.commit()
     auth.login(worker.phone)
     html = client.get(f"/learning/questions/{question.id}").get_data(as_text=True)
