@@ -83,7 +83,8 @@ DEMO_ACCOUNTS = [
 # on the catalog, the programme on the voice's worker), and the ids the tests and the README quote follow it.
 PARTS = ("catalog", "search synonyms", "quiz and enrolments", "credit bank", "policy, enquiries, surveys",
          "this year's programme", "service network", "enterprises", "co-authored course and mentor",
-         "news and stories", "last year's public report", "study habit and messages", "data sharing")
+         "news and stories", "last year's public report", "study habit and messages", "questions and wishes",
+         "data sharing")
 
 
 @dataclass(frozen=True)

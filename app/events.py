@@ -25,6 +25,8 @@ RESOURCE_COMPLETED = "resource.completed"  # key: the Enrolment id, stamped comp
 RESOURCE_REPUBLISHED = "resource.republished"  # key: the Resource id, selected again after its provider changed it
 PLAN_OPENED = "plan.opened"  # key: a programme Plan id, just opened with its budget (the funds ledger posts it)
 QUOTA_CHANGED = "quota.changed"  # key: a QuotaChange id (places and province money handed down; the ledger posts it)
+# key: the learning Question id, asked in this transaction (programme tells the asker's workplace mentors)
+QUESTION_ASKED = "question.asked"
 
 _subscribers: dict[str, list[Handler]] = {}
 

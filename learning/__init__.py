@@ -12,13 +12,33 @@ def init_app(app: Flask) -> None:
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
     from app import events, jobs
-    from learning import api, course_news, group_writer, habit_demo, habit_models, habit_views, habits, models, views  # noqa: F401 - models and habit_models register the tables
+    from app.richtext import render_markdown
+
+    # models, habit_models and qa_models register the tables
+    from learning import (  # noqa: F401
+        api,
+        course_news,
+        group_writer,
+        habit_demo,
+        habit_models,
+        habit_views,
+        habits,
+        models,
+        qa_demo,
+        qa_desk,
+        qa_models,
+        qa_views,
+        views,
+    )
     from learning import demo as learning_demo
     from learning.templating import learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(habit_views.bp)
+    app.register_blueprint(qa_views.bp)
+    app.add_template_filter(render_markdown, "markdown_html")  # questions, answers, wishes: sanitised on output
+    qa_desk.register(app)
     events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
 
     def remind(ctx: jobs.DutyContext) -> bool:
@@ -36,3 +56,5 @@ def init_app(app: Flask) -> None:
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
     # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days
     app_demo.register(app, "study habit and messages", lambda session, options: habit_demo.load(session))
+    # a question answered by the demo teacher and marked helpful, one waiting on the desk, wishes with votes
+    app_demo.register(app, "questions and wishes", lambda session, options: qa_demo.load(session))

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.lookup import get_or_raise
 from catalog import service as catalog_service
 from catalog.models import Lesson, LessonType
-from learning import completion, devices, enrolment, habits, quizzes, refusals
+from learning import completion, devices, enrolment, habits, questions, quizzes, ratings, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
 HEARTBEAT_SECONDS = 15
@@ -97,6 +97,8 @@ def lesson(lesson_id: int):
         "learning/lesson.html", resource=resource, lesson=current, state=state, states=states, resume=resume,
         enrolment=found, interval=HEARTBEAT_SECONDS, quiz=quiz if quiz and quiz.questions else None,
         rules=completion.rules_for(db.session, resource.id),
+        lesson_questions=questions.on_lesson(db.session, current_user, current),
+        my_rating=ratings.rating_of(db.session, current_user.id, resource.id) if found and found.completed_at else None,
         # ?play=1 (after 立即学习 / 继续学习) plays at once only when enrolled: a link must not enrol anyone
         # without a tap, so the not-enrolled learner's tap on ▶ is the one that enrols.
         autoplay=found is not None and request.args.get("play") == "1",

@@ -175,6 +175,13 @@ RULES: dict[str, Rule] = {
     "resource.review": lambda user, resource: _union_over(user, resource.provider),
     "resource.unpublish": lambda user, resource: _union_over(user, resource.provider),
     "resource.view": _resource_view,
+    # questions on a lesson (learning/questions.py): the provider's teachers answer; they and the unions over the
+    # provider hide what should not be shown
+    "qa.answer": lambda user, resource: _provider_staff(user, resource.provider),
+    "qa.moderate": _resource_view,
+    # 我想学 (learning/wishes.py): an institution or enterprise answers a wish with a course of its own
+    "wish.answer": lambda user, resource: resource.provider is not None and resource.provider.kind != OrgKind.union
+    and _provider_staff(user, resource.provider),
     "catalog.edit": lambda user, org: org is not None and org.kind == OrgKind.union and _union_over(user, org),
     "category.manage": lambda user, _target: False,  # admins only
     # media (issue 5): upload for an organisation (the target) as its resource authors do; see an asset's
@@ -310,6 +317,9 @@ DESCRIPTIONS = {
     "resource.coauthor_accept": _l("接受共同编写邀请"),
     "resource.coauthor_remove": _l("移除或退出共同编写"),
     "mentor.manage": _l("指定企业导师"),
+    "qa.answer": _l("以任课教师身份回答课程提问"),
+    "qa.moderate": _l("隐藏课程问答"),
+    "wish.answer": _l("用本单位课程回应“我想学”"),
     "catalog.edit": _l("编辑工会资源目录"),
     "category.manage": _l("管理目录分类"),
     "media.upload": _l("上传音视频"),

@@ -23,6 +23,8 @@ ENQUIRY = "enquiry_replied"
 CERTIFICATE = "certificate_issued"
 COURSE = "course_updated"
 REMINDER = "reminder"
+QUESTION = "lesson_question"  # to teachers: a question on their course; to the asker: it was answered
+WISH = "wish_answered"  # to the wishers: an institution answered a 我想学 wish with a course
 
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(APPLICATION, _l("报读申请结果"), sms=True),
@@ -32,4 +34,6 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(CERTIFICATE, _l("证书发放")),
     Kind(COURSE, _l("课程更新")),
     Kind(REMINDER, _l("学习提醒")),
+    Kind(QUESTION, _l("课程问答")),
+    Kind(WISH, _l("我想学回应")),
 )}

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import notifications
+from app import notifications, throttle
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgLevel, User
 from app.accounts.policy import can, is_admin, require
@@ -28,7 +28,6 @@ from app.pagination import offset
 from app.richtext import markdown_source, render_markdown
 from app.sanitize import clean_text
 from programme.admissions import plans
-from programme.voice import throttle
 from programme.voice.models import Enquiry, PolicyPage
 
 SUBJECT_MAX = 100

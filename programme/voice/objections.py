@@ -16,13 +16,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app import throttle
 from app.accounts import scope
 from app.accounts.models import Organisation, User
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
-from programme.voice import throttle
 from programme.voice.models import Notice, Objection, ObjectionStatus
 
 TEXT_MIN, TEXT_MAX = 5, 2000

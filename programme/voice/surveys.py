@@ -20,6 +20,7 @@ from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
 from learning.enrolment import enrolment_of
 from learning.models import Enrolment
+from learning.qa_models import CourseRating
 from programme.admissions.models import Application, AppStatus, Offering, OfferingStatus
 from programme.enterprises import links
 from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
@@ -200,17 +201,33 @@ class Quality:
 
 def teaching_quality(session: Session) -> list[Quality]:
     """Per provider: how many answers, mean satisfaction and teaching score, how many came from employers;
-    best first. Published as is: aggregates name no person."""
+    best first. Learners' one-tap course ratings (learning/ratings.py) count as satisfaction answers, except a
+    rating by someone who also answered the survey about the same course (counted once, as the survey answer).
+    Published as is: aggregates name no person."""
     employer = func.sum(func.cast(SurveyResponse.respondent_kind == RespondentKind.employer, Integer()))
     rows = session.execute(
         select(SurveyResponse.provider_id, func.count(), func.avg(SurveyResponse.satisfaction),
                func.avg(SurveyResponse.teaching), employer)
         .group_by(SurveyResponse.provider_id)).all()
-    orgs = {o.id: o for o in session.scalars(select(Organisation).where(
-        Organisation.id.in_([r[0] for r in rows])))}
-    result = [Quality(orgs[pid], n, float(sat), float(teach) if teach is not None else None, int(emp or 0))
-              for pid, n, sat, teach, emp in rows]
+    stats = {pid: (int(n), float(sat), float(teach) if teach is not None else None, int(emp or 0))
+             for pid, n, sat, teach, emp in rows}
+    for pid, n, stars in _ratings(session):
+        count, sat, teach, emp = stats.get(pid, (0, 0.0, None, 0))
+        stats[pid] = (count + int(n), (sat * count + float(stars) * int(n)) / (count + int(n)), teach, emp)
+    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(list(stats))))}
+    result = [Quality(orgs[pid], n, sat, teach, emp) for pid, (n, sat, teach, emp) in stats.items()]
     return sorted(result, key=lambda q: (-(q.teaching or q.satisfaction), -q.answers, q.provider.code))
+
+
+def _ratings(session: Session) -> list[Any]:
+    """Per provider: the number and mean stars of course ratings not already counted as a survey answer."""
+    surveyed = select(SurveyResponse.id).where(
+        SurveyResponse.respondent_id == CourseRating.user_id, SurveyResponse.target_kind == SurveyTarget.resource,
+        SurveyResponse.target_id == CourseRating.resource_id).exists()
+    return list(session.execute(
+        select(Resource.provider_id, func.count(), func.avg(CourseRating.stars))
+        .join(Resource, Resource.id == CourseRating.resource_id).where(~surveyed, Resource.provider_id.is_not(None))
+        .group_by(Resource.provider_id)).all())
 
 
 def answers_for(session: Session, actor: Any, provider: Organisation, *, limit: int = 200) -> list[SurveyResponse]:

@@ -89,7 +89,8 @@ def test_institution_desk_counts_its_queues_and_never_another_institutions(app, 
     assert "甲" in titles and "乙" not in titles
 
     other = _counts(theirs)
-    assert other == {"catalog.returned": 1, "media.failed": 1, "credits.recognition": 1, "programme.admit": 0}
+    assert other == {"catalog.returned": 1, "media.failed": 1, "credits.recognition": 1, "programme.admit": 0,
+                     "learning.questions": 0}
     assert "甲" not in " ".join(i.title for d in desk.desk_for(db.session, theirs) for i in d.items)
 
 
@@ -161,7 +162,8 @@ def test_the_desk_page_the_api_and_the_navigation(app, client, auth):
     [role] = body["roles"]
     assert role["role"] == "institution_staff" and role["orgs"] == [{"code": "INST-T1", "name": "测试职业技术学院"}]
     counts = {q["key"]: q["count"] for q in role["queues"]}
-    assert counts == {"catalog.returned": 1, "media.failed": 1, "credits.recognition": 1, "programme.admit": 0}
+    assert counts == {"catalog.returned": 1, "media.failed": 1, "credits.recognition": 1, "programme.admit": 0,
+                     "learning.questions": 0}
     assert body["total"] == role["total"] == 3
     assert all(q["oldest_at"] for q in role["queues"] if q["count"])
     assert [i["age_days"] for i in role["items"]] == [0, 0, 0] and "乙" not in str(body)
@@ -207,7 +209,8 @@ def test_an_enterprise_desk_holds_its_own_returned_resources_and_failed_uploads(
     [own] = desk.desk_for(db.session, company)
     assert own.role == Role.enterprise_staff
     assert {q.queue.key: q.waiting.count for q in own.queues} == {"catalog.returned": 1, "media.failed": 1,
-                                                                  "enterprise.links": 0}  # nobody waits to be confirmed
+                                                                  "enterprise.links": 0,  # nobody waits to be confirmed
+                                                                  "learning.questions": 0}
     assert sorted(i.title for i in own.items) == ["企业的视频.mp4", "企业的课"]
     assert [i.url for i in own.items if i.key == "catalog.returned"] == [f"/catalog/manage/{resource.id}"]
 

@@ -1,4 +1,5 @@
-"""One rate limit for what people file (enquiries, objections): at most `max_count` in a sliding `window`."""
+"""One rate limit for what people file (enquiries, objections, questions on a lesson): at most `max_count` in a
+sliding `window`, counted in their own rows (shared by every host, durable across restarts)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,48 @@
+"""The one-tap rating of a finished course (1-5 and an optional comment). Teaching quality
+(programme/voice/surveys.py) counts it with the survey answers, once per person and course."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Invalid
+from app.richtext import markdown_source
+from learning.enrolment import enrolment_of
+from learning.qa_models import CourseRating
+
+COMMENT_MAX = 500
+
+
+def rating_of(session: Session, user_id: int, resource_id: int) -> CourseRating | None:
+    return session.scalar(select(CourseRating).where(CourseRating.user_id == user_id,
+                                                     CourseRating.resource_id == resource_id))
+
+
+def rate(session: Session, user: Any, resource_id: int, stars: Any, comment: Any = "") -> CourseRating:
+    """Only after finishing (the enrolment stamped complete); rating again changes the person's one rating."""
+    try:
+        score = int(stars)
+    except (TypeError, ValueError):
+        score = 0
+    text = markdown_source(comment)
+    errors = {}
+    if not 1 <= score <= 5:
+        errors["stars"] = _("请选择1到5颗星。")
+    if len(text) > COMMENT_MAX:
+        errors["comment"] = _("意见最多%(n)d字。", n=COMMENT_MAX)
+    if errors:
+        raise Invalid(_("请修改标出的内容。"), fields=errors)
+    found = enrolment_of(session, user.id, resource_id)
+    if found is None or found.completed_at is None:
+        raise Invalid(_("学完这门课程后才能评分。"), code="not_finished")
+    rating = rating_of(session, user.id, resource_id)
+    if rating is None:
+        rating = CourseRating(user_id=user.id, resource_id=resource_id, stars=score)
+        session.add(rating)
+    rating.stars, rating.comment = score, text
+    session.flush()
+    return rating

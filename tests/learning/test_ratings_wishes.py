@@ -1,0 +1,113 @@
+"""The one-tap rating of a finished course and its place in teaching quality; the 我想学 wishes: one vote per
+person, ranked within a union's area, answered with a course and the wishers told (issue 24 item 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.accounts import service
+from app.errors import Forbidden, Invalid
+from app.extensions import db as _db
+from app.notifications.models import Notification
+from learning import completion, enrolment, ratings, wishes
+from programme.voice import surveys
+from tests import factories
+from tests.catalog.helpers import make
+from tests.conftest import post_form
+from tests.learning.conftest import make_course
+
+
+def _finished(user, resource) -> None:
+    enrolment.enrol(_db.session, user, resource.id)
+    for lesson in resource.lessons:
+        completion.confirm_external(_db.session, user.id, lesson)
+
+
+@pytest.fixture
+def short_course(db):
+    resource = make_course("一课就完", videos=(), reading=False)  # one external lesson: confirming it finishes
+    _db.session.commit()
+    return resource
+
+
+def test_rating_only_after_finishing(short_course):
+    worker = factories.user()
+    enrolment.enrol(_db.session, worker, short_course.id)
+    with pytest.raises(Invalid) as err:
+        ratings.rate(_db.session, worker, short_course.id, 5)
+    assert err.value.code == "not_finished"
+    _finished(worker, short_course)
+    with pytest.raises(Invalid):
+        ratings.rate(_db.session, worker, short_course.id, 6)
+    ratings.rate(_db.session, worker, short_course.id, 4, "讲得清楚")
+    again = ratings.rate(_db.session, worker, short_course.id, 5)  # a second tap changes the one rating
+    assert (again.stars, ratings.rating_of(_db.session, worker.id, short_course.id).stars) == (5, 5)
+
+
+def test_teaching_quality_counts_ratings_once_per_person(short_course):
+    rater, surveyed = factories.user(), factories.user()
+    for user in (rater, surveyed):
+        _finished(user, short_course)
+    ratings.rate(_db.session, rater, short_course.id, 2)
+    ratings.rate(_db.session, surveyed, short_course.id, 1)  # also answers the survey: counted as that answer
+    target = surveys.target(_db.session, "resource", short_course.id)
+    surveys.respond(_db.session, surveyed, target, satisfaction=5, teaching=5)
+    [quality] = surveys.teaching_quality(_db.session)
+    assert (quality.provider.code, quality.answers, quality.satisfaction, quality.teaching) == ("INST-T1", 2, 3.5, 5.0)
+
+
+def test_rating_from_the_finished_lesson_page(short_course, client, auth):
+    worker = factories.user()
+    _finished(worker, short_course)
+    _db.session.commit()
+    auth.login(worker.phone)
+    page = f"/learning/lessons/{short_course.lessons[0].id}"
+    assert "给这门课评分" in client.get(page).get_data(as_text=True)
+    post_form(client, f"/learning/r/{short_course.id}/rating", {"stars": "4", "back": page}, source=page)
+    assert "你的评分：4星" in client.get(page).get_data(as_text=True)
+
+
+def _worker_in(union_code: str):
+    worker = factories.user()
+    service.update_profile(_db.session, worker, worker, {"union_member": True, "union_code": union_code})
+    return worker
+
+
+def test_one_vote_per_person_and_ranked_within_the_union_area(db, client, auth):
+    city, elsewhere = "330106", "330200"  # 西湖区 under 杭州市; 宁波市
+    small = wishes.make(_db.session, _worker_in(city), "叉车操作")
+    big = wishes.make(_db.session, _worker_in(city), "电工证")
+    far = wishes.make(_db.session, _worker_in(elsewhere), "焊工")
+    voter = factories.user()
+    assert wishes.vote(_db.session, voter, big) is True
+    assert wishes.vote(_db.session, voter, big) is False
+    wishes.vote(_db.session, factories.user(), big)
+    wishes.vote(_db.session, factories.user(), far)
+    wishes.vote(_db.session, factories.user(), far)
+    wishes.vote(_db.session, factories.user(), far)
+    assert (big.votes, small.votes) == (3, 1)
+    hangzhou = factories.user("union_staff", "330100")
+    assert [w.title for w in wishes.in_area(_db.session, hangzhou)] == ["电工证", "叉车操作"]
+    assert wishes.in_area(_db.session, factories.user()) == []
+    province = factories.user("union_staff", "330000")
+    assert [w.title for w in wishes.in_area(_db.session, province)] == ["焊工", "电工证", "叉车操作"]
+    _db.session.commit()
+    auth.login(voter.phone)
+    post_form(client, f"/learning/wishes/{big.id}/vote", {}, source="/learning/wishes")
+    _db.session.expire_all()
+    assert _db.session.get(type(big), big.id).votes == 3
+
+
+def test_an_institution_answers_a_wish_and_the_wishers_are_told(db):
+    asker, voter = factories.user(), factories.user()
+    wish = wishes.make(_db.session, asker, "电工证")
+    wishes.vote(_db.session, voter, wish)
+    course = make(publish=True, title="低压电工上岗证")
+    with pytest.raises(Forbidden):
+        wishes.answer(_db.session, factories.user("institution_staff", factories.OTHER_INSTITUTION), wish, course.id)
+    with pytest.raises(Forbidden):
+        wishes.answer(_db.session, voter, wish, course.id)
+    wishes.answer(_db.session, factories.user("institution_staff"), wish, course.id)
+    assert wish.resource_id == course.id
+    told = {n.user_id for n in _db.session.query(Notification).filter_by(url=f"/catalog/r/{course.id}")}
+    assert told == {asker.id, voter.id}
