@@ -52,7 +52,7 @@ def question(question_id: int) -> str:
     found = questions.visible_question(db.session, current_user, question_id)
     return render_template("learning/question.html", question=found,
                            answers=questions.answers_shown(current_user, found),
-                           teacher=can(current_user, "qa.answer", found.resource),
+                           teacher=questions.may_answer(db.session, current_user, found),
                            moderator=can(current_user, "qa.moderate", found.resource))
 
 

@@ -4,11 +4,13 @@ An enrolled learner asks (public, or private: only the asker and the provider's 
 teachers are told through the notifications centre and answer as their institution (the policy's "qa.answer",
 never a form field); learners mark answers helpful (once each) and the helpful ones come first for later
 learners. Anyone who sees an item may report it; the teachers and the unions over the provider hide it. Asking is
-announced (app.events.QUESTION_ASKED) so the programme side can tell workplace mentors without learning knowing
-them."""
+announced (app.events.QUESTION_ASKED). Workplace mentors (企业导师, named by enterprises in programme/partnership)
+are co-answerers of the public questions: the programme side registers where they are found (`add_co_answerers`),
+so learning never imports it; they are told of a new public question and answer for their enterprise."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +33,30 @@ from learning.qa_models import Answer, AnswerMark, QaReport, Question
 
 BODY_MAX = 1000
 ASK_MAX, ASK_WINDOW = 5, timedelta(hours=1)  # questions per learner per hour
+# (session, resource id) -> {user id: the organisation they answer for}, registered by a package's init_app
+CoAnswerers = Callable[[Session, int], dict[int, int]]
+_co_answerers: list[CoAnswerers] = []
+
+
+def add_co_answerers(source: CoAnswerers) -> None:
+    """Besides the provider's teachers, these people answer a resource's public questions (registered once)."""
+    if source not in _co_answerers:
+        _co_answerers.append(source)
+
+
+def co_answerers(session: Session, resource_id: int) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for source in _co_answerers:
+        for user_id, org_id in source(session, resource_id).items():
+            found.setdefault(user_id, org_id)
+    return found
+
+
+def may_answer(session: Session, user: Any, question: Question) -> bool:
+    """The provider's teachers answer every question; a co-answerer (a workplace mentor) the public ones."""
+    if can(user, "qa.answer", question.resource):
+        return True
+    return not question.private and getattr(user, "id", None) in co_answerers(session, question.resource_id)
 
 
 def _body(value: Any) -> str:
@@ -63,7 +89,10 @@ def ask(session: Session, user: Any, lesson: Lesson, body: Any, *, private: bool
     session.add(question)
     session.flush()
     title = _("《%(t)s》有新提问", t=lesson.resource.title)
-    for teacher in teachers_of(session, lesson.resource):
+    told = set(teachers_of(session, lesson.resource))
+    if not question.private:
+        told |= set(co_answerers(session, lesson.resource_id))
+    for teacher in sorted(told - {user.id}):
         notifications.notify(session, teacher, QUESTION, title, f"/learning/questions/{question.id}")
     events.announce(session, events.QUESTION_ASKED, question.id, durable=False)
     return question
@@ -101,10 +130,15 @@ def on_lesson(session: Session, user: Any, lesson: Lesson) -> list[Question]:
 
 
 def answer(session: Session, user: Any, question: Question, body: Any) -> Answer:
-    """A teacher of the provider answers; the asker is told."""
-    require(user, "qa.answer", question.resource)
-    found = Answer(question_id=question.id, author_id=user.id, org_id=question.resource.provider_id,
-                   body=_body(body))
+    """A teacher of the provider (or a mentor, on a public question) answers for their organisation; the asker is
+    told."""
+    if can(user, "qa.answer", question.resource):
+        org_id = question.resource.provider_id
+    elif not question.private and user.id in (mentors := co_answerers(session, question.resource_id)):
+        org_id = mentors[user.id]
+    else:
+        require(user, "qa.answer", question.resource)  # refused, with the policy's message
+    found = Answer(question_id=question.id, author_id=user.id, org_id=org_id, body=_body(body))
     session.add(found)
     question.answered_at = question.answered_at or utcnow()
     session.flush()

@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from app import demo as app_demo
     from app import pagecache
     from app.extensions import csrf
+    from learning import questions
     from programme import demo as programme_demo
     from programme import desk as programme_desk
     from programme import menu, web  # noqa: F401
@@ -43,6 +44,7 @@ def init_app(app: Flask) -> None:
     from programme.network import views as network_views  # noqa: F401
     from programme.network.labels import POINT_KIND_LABELS
     from programme.partnership import demo as partnership_demo
+    from programme.partnership import mentors
     from programme.partnership import models as partnership_models  # noqa: F401
     from programme.partnership import views as partnership_views
     from programme.publicity import demo as publicity_demo
@@ -75,6 +77,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["point_kind_labels"] = POINT_KIND_LABELS
     app.jinja_env.globals["mentor_pair"] = partnership_views.mentor_pair
+    questions.add_co_answerers(mentors.answerers)  # workplace mentors answer a course's public questions
     programme_desk.register(app)
     enterprises_desk.register(app)
     voice_escalation.register()

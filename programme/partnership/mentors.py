@@ -113,6 +113,15 @@ def mentors_for(session: Session, resource_id: int) -> list[User]:
     return list(found.values())
 
 
+def answerers(session: Session, resource_id: int) -> dict[int, int]:
+    """The mentors of a resource with the enterprise each answers for: learning's co-answerers of its public
+    questions (registered by programme's init_app)."""
+    found: dict[int, int] = {}
+    for mentor in _for_resource(session, resource_id):
+        found.setdefault(mentor.user_id, mentor.enterprise_id)
+    return found
+
+
 @dataclass(frozen=True)
 class MentorShown:
     name: str

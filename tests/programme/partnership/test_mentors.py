@@ -87,3 +87,31 @@ def test_the_resource_page_shows_the_pair_and_the_enterprise_page_names_them(app
     assert "校企双导师" in page and "李老师（高级讲师）" in page and "王师傅（车间主任）" in page
     auth.as_role("institution_staff", "INST-T1")
     assert client.get("/programme/mentors").status_code == 403
+
+
+def test_a_mentor_is_told_of_and_answers_public_questions_never_private_ones(db):
+    """双导师 in the lesson Q&A (issue 24 item 4): the course's workplace mentor hears of a public question and
+    answers it for the enterprise; a private one stays between the asker and the teachers; another enterprise's
+    staff never answer."""
+    from app.notifications.models import Notification
+    from learning import questions
+    from learning.enrolment import enrol
+
+    course = make(title="电工安全", publish=True)
+    mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
+    mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
+                        MentorInput(mentor.id, resource_id=course.id))
+    worker = factories.user()
+    enrol(db.session, worker, course.id)
+    lesson = course.lessons[0]
+    public = questions.ask(db.session, worker, lesson, "绝缘手套多久检查一次？")
+    private = questions.ask(db.session, worker, lesson, "我的工资问题", private=True)
+    told = [n.url for n in db.session.query(Notification).filter_by(user_id=mentor.id)]
+    assert told == [f"/learning/questions/{public.id}"]
+    answer = questions.answer(db.session, mentor, public, "每次使用前都要检查。")
+    assert answer.org_id == org("ENT-T1").id and public.answered_at is not None
+    with pytest.raises(Forbidden):
+        questions.answer(db.session, mentor, private, "我来答")
+    with pytest.raises(Forbidden):
+        questions.answer(db.session, factories.user("enterprise_staff", "ENT-T1"), public, "不是导师")
+    assert not questions.may_see(mentor, private)
