@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 
 from app.notifications.kinds import KINDS, Kind
@@ -41,6 +41,16 @@ def init_app(app: Flask) -> None:
         if user is None:
             return 0
         return int(kept.get_or_make(("unread", user.id), lambda: service.unread_count(db.session, user.id)))
+
+    @app.after_request
+    def read_on_opening(response: Response) -> Response:
+        """Opening the page a message is about reads the message, as opening it from the bell does. Only for a
+        person with unread messages (the bell's kept count), so other requests write nothing."""
+        user: Any = current_user_or_none()
+        if (request.method == "GET" and response.status_code == 200 and user is not None
+                and notification_count() and service.read_about(db.session, user.id, request.path)):
+            db.session.commit()
+        return response
 
     def deliver(ctx: jobs.DutyContext) -> bool:
         done = delivery.deliver_pending(ctx.session, ctx.app.config)

@@ -58,6 +58,14 @@ def mark_read(session: Session, user_id: int, ids: list[int] | None) -> int:
     return unread_count(session, user_id)
 
 
+def read_about(session: Session, user_id: int, path: str) -> int:
+    """The person opened `path` itself (not through the bell): the messages about it are read. Returns how many."""
+    result = session.execute(update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.url == path)
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def open_one(session: Session, user_id: int, notification_id: int) -> Notification:
     """The person's message, marked read: following it from the list or a push counts as reading it."""
     found = session.get(Notification, notification_id)
