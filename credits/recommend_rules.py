@@ -19,6 +19,7 @@ INDUSTRY = 12.0
 CATEGORY = 8.0
 UNION = 6.0
 POPULAR = 1.0
+PER_PATHWAY = 2   # the next steps of each pathway go first, so two pathways in progress both show
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def _pathway_points(inputs: Inputs, found: dict[int, tuple[float, list[Reason]]]
     """Adds the pathway reasons; returns each pathway course's place (earlier pathways, required items first)."""
     order: dict[int, int] = {}
     for pathway in inputs.pathways:
-        for course_id in pathway.missing:
+        for course_id in pathway.missing[:PER_PATHWAY]:
             if course_id not in order:
                 order[course_id] = len(order)
                 _add(found, course_id, PATHWAY, Reason("pathway", pathway.title))

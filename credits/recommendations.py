@@ -141,4 +141,6 @@ def explain(reason: Reason) -> str:
     subject = reason.subject
     if reason.kind == "industry" and subject in Industry.__members__:
         subject = str(INDUSTRY_LABELS[Industry(subject)])
+    elif reason.kind == "pathway":  # "电工（高级工）技能提升路径" reads "…提升 路径", not "…路径 路径"
+        subject = subject.removesuffix("路径").strip() or subject
     return str(REASONS[reason.kind]) % {"s": subject}
