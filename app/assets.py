@@ -39,7 +39,7 @@ TEXT_TYPES = ["text/html", "text/css", "text/plain", "text/csv", "text/xml", "te
 DIGEST = re.compile(r"^(?P<stem>.+)\.(?P<digest>[0-9a-f]{10})(?P<ext>\.[^./]+)$")
 # What the service worker keeps from the start, so the site opens offline: the look, the icons, the offline page.
 RECHECK_S = 1.0  # how long a static URL built for a page is reused before the file is looked at again
-SHELL = ("css/site.css", "js/site.js", "js/easy.js", "icons/tabs.svg", "icons/favicon.svg")
+SHELL = ("css/site.css", "js/site.js", "icons/tabs.svg", "icons/favicon.svg")
 
 bp = Blueprint("assets", __name__)
 

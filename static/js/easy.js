@@ -1,4 +1,4 @@
-// 简易模式 (low-literacy mode, issue 24 item 7), on every page: large type and icon-first navigation (site.css,
+// 简易模式 (low-literacy mode, issue 24 item 7), loaded by static/js/site.js for those who use it: large type and icon-first navigation (site.css,
 // under `html.easy`), summaries cut to their first sentence, a 🔊 button that reads aloud titles, summaries and
 // reading lessons with the browser's own speech synthesis (zh-CN; nothing leaves the phone, no data used), buttons
 // and links read when focused, and a 🎤 button on search forms where the browser can listen (hidden elsewhere).
@@ -12,21 +12,21 @@
   var texts = document.querySelector("[data-easy-texts]");
   var speech = window.speechSynthesis;
   var Listener = window.SpeechRecognition || window.webkitSpeechRecognition;
-  var bar = null, speakingButton = null;
+  var bar = null, speakingButton = null, current = null;
 
   function text(name) { return (texts && texts.getAttribute("data-" + name)) || ""; }
   function recall() { try { return window.localStorage.getItem(key) === "1"; } catch (e) { return false; } }
   function keep(on) { try { window.localStorage.setItem(key, on ? "1" : "0"); } catch (e) { /* private mode */ } }
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
 
-  function showSpeaking(button) {
+  function showSpeaking(button, on) {
     if (speakingButton) { speakingButton.classList.remove("speaking"); speakingButton.setAttribute("aria-pressed", "false"); }
     speakingButton = button;
     if (button) { button.classList.add("speaking"); button.setAttribute("aria-pressed", "true"); }
-    if (bar) { bar.hidden = !button; }
+    if (bar) { bar.hidden = !on; }
   }
 
-  function stop() { if (speech) { speech.cancel(); } showSpeaking(null); }
+  function stop() { current = null; if (speech) { speech.cancel(); } showSpeaking(null, false); }
 
   function voice() {
     var voices = speech.getVoices ? speech.getVoices() : [];
@@ -43,8 +43,9 @@
     var chosen = voice();
     if (chosen) { utterance.voice = chosen; }
     utterance.rate = 0.9;
-    utterance.onend = utterance.onerror = function () { if (speakingButton === button) { showSpeaking(null); } };
-    showSpeaking(button || null);
+    utterance.onend = utterance.onerror = function () { if (current === utterance) { current = null; showSpeaking(null, false); } };
+    current = utterance;
+    showSpeaking(button || null, true);
     speech.speak(utterance);
   }
 
@@ -150,9 +151,12 @@
     if (target && target.textContent.trim()) { speak(target.getAttribute("aria-label") || target.textContent); }
   });
   document.addEventListener("play", function (event) {
-    if (event.target.matches && event.target.matches("video, audio") && speech && speech.speaking) { stop(); }
+    if (event.target.matches && event.target.matches("video, audio") && current) { stop(); }
   }, true);
   if (Listener) { each(document.querySelectorAll("form[role=search]"), voiceSearch); }
   if (speech && speech.getVoices) { speech.getVoices(); }  // some browsers load the voices on first ask
-  apply(recall());
+  window.qiuxueEasy = true;
+  // fetched by static/js/site.js when remembered on, or at a first tap (on for this page even without storage)
+  apply(recall() || !!window.qiuxueEasyJustOn);
+  if (window.qiuxueEasyJustOn) { window.qiuxueEasyJustOn = false; speak(text("on")); }
 })();

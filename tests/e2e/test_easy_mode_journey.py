@@ -90,3 +90,21 @@ def test_voice_search_only_where_the_browser_can_listen(page):
     deaf.goto("/search")
     expect(deaf.locator("form[role=search]").first).to_be_visible()
     expect(deaf.locator(".easy-mic")).to_have_count(0)
+
+
+def test_reading_aloud_and_the_lesson_player_take_turns(app, page):
+    """With the audio-only data saver or any quality: speech pauses what plays, and playing stops the speech."""
+    page.add_init_script(RECORD)
+    page.goto("/")
+    page.locator(".topbar [data-easy-toggle]").click()
+    bar = page.locator(".easy-speaking")
+    expect(bar).to_be_visible()  # "已打开简易模式……" is being said
+    # a media element standing in for the player (what static/js/player.js plays, in 音频 mode too)
+    page.evaluate("""() => { const a = document.createElement('audio'); a.id = 'lesson-audio';
+        document.querySelector('main').appendChild(a); a.dispatchEvent(new Event('play')); }""")
+    expect(bar).to_be_hidden()
+    page.evaluate("""() => { const a = document.getElementById('lesson-audio');
+        Object.defineProperty(a, 'paused', {get: () => false}); a.pause = () => { a.dataset.paused = '1'; }; }""")
+    page.locator("main h1").first.locator(".easy-speak").click()
+    expect(bar).to_be_visible()
+    expect(page.locator("#lesson-audio[data-paused='1']")).to_have_count(1)
