@@ -13,9 +13,10 @@
   // person, or at the first tap on a 简易模式 switch (easy.js then takes the switches over).
   var easyKey = "qiuxue.easy." + (user || "anon");
   function loadEasy() {
-    if (window.qiuxueEasy || !me || document.querySelector("script[data-easy-script]")) { return; }
+    var source = document.querySelector("[data-easy-src]");
+    if (window.qiuxueEasy || !source || document.querySelector("script[data-easy-script]")) { return; }
     var script = document.createElement("script");
-    script.src = me.getAttribute("data-easy");
+    script.src = source.getAttribute("data-easy-src");
     script.setAttribute("data-easy-script", "");
     document.head.appendChild(script);
   }
