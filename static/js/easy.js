@@ -121,6 +121,15 @@
     input.parentNode.insertBefore(mic, input.nextSibling);
   }
 
+  var css = texts && texts.getAttribute("data-easy-css");
+  if (css && !document.querySelector("link[data-easy-css]")) {
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = css;
+    link.setAttribute("data-easy-css", "");
+    document.head.appendChild(link);
+  }
+
   bar = document.createElement("p");
   bar.className = "easy-speaking";
   bar.setAttribute("role", "status");
