@@ -95,3 +95,14 @@ def test_home_page_shows_the_worker_a_recommendation_that_explains_itself(app, c
     assert "接下来学什么" in page and "电动机控制" in page and "因为你在学 电工 高级工 路径" in page
     auth.logout()
     assert "接下来学什么" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_finished_course_says_what_to_study_next(app, client, auth):
+    with app.app_context():
+        me, _track, basics, *_ = _world()
+        db.session.commit()
+        phone, lesson_id = me.phone, basics.lessons[0].id
+    auth.login(phone)
+    page = client.get(f"/learning/lessons/{lesson_id}").get_data(as_text=True)
+    card = page[page.index('data-celebrate="course"'):]
+    assert "接下来学什么" in card and "电动机控制" in card and "因为你在学 电工 高级工 路径" in card
