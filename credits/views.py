@@ -13,15 +13,24 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app import stores
+from app import sharedparts, stores
 from app.accounts import organisations, policy, scope
 from app.accounts.masking import mask_id_number, mask_name
 from app.errors import DomainError, Invalid
 from app.extensions import db
 from app.request_input import id_or_none
+from app.web import current_user_or_none, show_invalid
 from app.web import current_user_required as _me
-from app.web import show_invalid
-from credits import certificates, conversion, evidence_files, ledger, pathways, recognition, transcript
+from credits import (
+    certificates,
+    conversion,
+    evidence_files,
+    ledger,
+    pathways,
+    recognition,
+    recommendations,
+    transcript,
+)
 from credits.models import OutcomeType, PathwayKind
 
 bp = Blueprint("credits", __name__, template_folder="templates")
@@ -31,6 +40,17 @@ bp = Blueprint("credits", __name__, template_folder="templates")
 def credit_facts(resource: Any) -> dict[str, Any]:
     """What the catalog's resource page shows before enrolling: credits and the pathways it counts toward."""
     return {"credits": resource.credits or 0, "pathways": pathways.for_resource(db.session, resource.id)}
+
+
+@bp.app_template_global()
+def next_courses(limit: int = 4) -> list[dict[str, Any]]:
+    """What the signed-in learner (everyone signed in is a worker too) might study next, each with its sentences
+    (home page, a finished course); nothing for visitors."""
+    user = current_user_or_none()
+    if user is None:
+        return []
+    found = recommendations.for_user(db.session, user, limit, cache=sharedparts.shared)
+    return [{"course": r.course, "reasons": [recommendations.explain(x) for x in r.reasons[:2]]} for r in found]
 
 
 _translated: dict[str, dict[str, Any]] = {}  # per language: the translations are fixed once the app has started

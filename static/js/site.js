@@ -9,6 +9,26 @@
   var banner = document.querySelector(".offline-banner");
   var user = document.body.getAttribute("data-user");
 
+  // 简易模式 (static/js/easy.js) is fetched only by whoever uses it: when this phone remembers it on for this
+  // person, or at the first tap on a 简易模式 switch (easy.js then takes the switches over).
+  var easyKey = "qiuxue.easy." + (user || "anon");
+  function loadEasy() {
+    var source = document.querySelector("[data-easy-src]");
+    if (window.qiuxueEasy || !source || document.querySelector("script[data-easy-script]")) { return; }
+    var script = document.createElement("script");
+    script.src = source.getAttribute("data-easy-src");
+    script.setAttribute("data-easy-script", "");
+    document.head.appendChild(script);
+  }
+  try { if (window.localStorage.getItem(easyKey) === "1") { loadEasy(); } } catch (e) { /* storage refused */ }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest("[data-easy-toggle]");
+    if (!toggle || window.qiuxueEasy) { return; }
+    try { window.localStorage.setItem(easyKey, "1"); } catch (e) { /* private mode: on for this page only */ }
+    window.qiuxueEasyJustOn = true;
+    loadEasy();
+  });
+
   var copy = banner && banner.hasAttribute("data-copy");  // the service worker's kept copy: stale by nature
   function mark() { if (banner) { banner.hidden = !copy && navigator.onLine !== false; } }
   mark();
