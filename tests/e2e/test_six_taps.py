@@ -24,10 +24,13 @@ from tests.learning.conftest import make_course
 
 pytestmark = pytest.mark.browser
 MAX_TAPS = 6
-# Bytes measured on each page of the journeys (2026-12-03, brotli, a fresh phone without the service worker's
-# cache; hls.js, 190 KB of the lesson page, comes down with the first play), plus 20%.
+# Bytes measured on each page of the journeys (brotli, a fresh phone without the service worker's cache; hls.js,
+# 190 KB of the lesson page, comes down with the first play), plus 20%. Measured again on 2026-12-03 at 15:55 UTC
+# after issues 23 and 24 put the bell, the 简易模式 switch, the public report's footer link and their styles on
+# every page (home 6,941 → 10,208 bytes, search 8,589 → 11,896, resource 7,378 → 10,888: about 3 KB, 15 ms on
+# slow 3G); the staff-only styles could still move to a sheet of their own.
 BUDGET = {name: int(measured * 1.2) for name, measured in {
-    "home": 6_941, "search": 8_589, "menu": 8_084, "resource": 7_378, "lesson": 216_032, "auth": 6_707}.items()}
+    "home": 10_208, "search": 11_896, "menu": 11_346, "resource": 10_888, "lesson": 219_689, "auth": 9_946}.items()}
 SLOW_3G = {"offline": False, "latency": 150, "downloadThroughput": 1.6e6 / 8, "uploadThroughput": 0.75e6 / 8}
 
 
