@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
+from werkzeug.routing.rules import Rule
 
 from app import create_app
 from app.extensions import db as _db
@@ -96,6 +98,46 @@ def _empty_postgres(url: str) -> bool:
     return False
 
 
+class _SharedBytecodeCache(BytecodeCache):
+    """Every app of a test process compiles the same templates: keep the compiled code in memory once (Jinja still
+    compares each template's source checksum, so an edited template is compiled again)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+def _share_compiled_routes() -> None:
+    """Werkzeug compiles two URL builders (Python source, then bytes) for each of the ~1,150 rules of every new app:
+    0.2 s of the 0.25 s that create_app costs, for each of some 2,000 tests. A builder is a pure function of the
+    rule (its text, the defaults it fills, whether unknown values are appended), so a test process compiles it once;
+    each app binds it to its own Rule as before."""
+    if not hasattr(Rule, "_compile_builder"):  # another Werkzeug: compile as it does
+        return
+    compile_builder = Rule._compile_builder
+    compiled: dict[tuple, object] = {}
+
+    def once(self, append_unknown: bool = True):
+        key = (self.rule, self.subdomain, self.host, repr(self._trace), repr(sorted((self.defaults or {}).items())),
+               append_unknown)
+        if key not in compiled:
+            compiled[key] = compile_builder(self, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = once
+
+
+# Per-test app creation is most of a short test's time (measured in the commit that added these two): the apps of a
+# test process share their compiled templates and URL builders. Each test still gets its own app, database and files.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecodeCache()}
+_share_compiled_routes()
+
 FAST_HASH = "pbkdf2:sha256:1000"  # scrypt (the site's default) costs 0.15 s per user created and per login
 
 
@@ -125,18 +167,44 @@ def sqlite_template(tmp_path_factory) -> Path:
     return data_dir / "app.db"
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory, sqlite_template) -> Path:
+    """On SQLite the tests marked `demo` start from a copy of one data folder per test process holding the whole
+    demo (`qiuxue demo load`: its database and its media files): loading it costs half a minute, copying it little."""
+    data_dir = tmp_path_factory.mktemp("demo")
+    shutil.copyfile(sqlite_template, data_dir / "app.db")
+    _load_demo(create_app(_config(data_dir)))
+    return data_dir
+
+
+def _load_demo(app: Flask) -> None:
+    from app import demo
+
+    with app.app_context():
+        demo.load(_db.session)
+        _db.session.commit()
+        _db.session.remove()
+        _db.engine.dispose()
+
+
 @pytest.fixture
 def app(tmp_path: Path, request) -> Iterator[Flask]:
+    """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads."""
     data_dir = tmp_path / "data"
     emptied = False
+    demo = request.node.get_closest_marker("demo") is not None
     if TEST_DATABASE_URL:
         emptied = _empty_postgres(TEST_DATABASE_URL)
+    elif demo:
+        shutil.copytree(request.getfixturevalue("demo_template"), data_dir)
     else:
         data_dir.mkdir()
         shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / "app.db")
     app = create_app(_config(data_dir))
     if TEST_DATABASE_URL:
         _seed(app, create=not emptied)
+        if demo:
+            _load_demo(app)
     yield app
     with app.app_context():
         _db.session.remove()

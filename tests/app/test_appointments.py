@@ -200,10 +200,10 @@ def test_the_cli_makes_a_site_admin_once_and_logs_it(db, runner):
     assert audit.detail_of(_entries(db)[0]) == {"role": "admin", "org_admin": False}
 
 
+@pytest.mark.demo
 def test_the_demo_institution_account_administers_its_institution(db):
     from app import demo
 
-    demo.load(db.session)
     head = service.authenticate(db.session, phone="13900000005", password=demo.DEMO_PASSWORD)
     institution = _org(db, "INST-HZVTC")
     assert [m.is_admin for m in head.memberships if m.organisation_id == institution.id] == [True]

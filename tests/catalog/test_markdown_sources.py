@@ -6,10 +6,10 @@ import json
 import re
 from html import unescape
 
+import pytest
 from flask_migrate import upgrade
 from sqlalchemy import column, select, table
 
-from app import demo
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.extensions import db as _db
@@ -114,9 +114,9 @@ def test_html_from_before_keeps_its_html_and_becomes_editable_sources(tmp_path):
             assert bool(source) == bool(html)
 
 
+@pytest.mark.demo
 def test_every_demo_description_is_markdown_and_survives_the_migration_rule(app, db):
     """The demo writes its descriptions in Markdown; taken as HTML from before, each would keep its HTML too."""
-    demo.load(db.session)
     described = list(db.session.scalars(select(Resource).where(Resource.description_md != "")))
     assert described, "the demo has no descriptions"
     for resource in described:

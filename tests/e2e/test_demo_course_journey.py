@@ -21,15 +21,13 @@ from learning.demo import WORKER_PHONE
 from search.indexer import drain_all
 from tests.waiting import wait_in_page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 PATHWAY = "电工（高级工）技能提升路径"
 
 
 def _demo(app) -> dict[str, object]:
-    """The whole demo, loaded as `make run` does (short clips under TESTING), the search index built."""
+    """The whole demo, loaded as `make run` does (short clips under TESTING; marker demo), the search index built."""
     with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
         drain_all(db.session, app.extensions["search"])
         course = db.session.scalar(select(Resource).where(Resource.title == SHORT_COURSE))
         pathway = db.session.scalar(select(Pathway).where(Pathway.title == PATHWAY))

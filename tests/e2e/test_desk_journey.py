@@ -11,16 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from app import demo as app_demo
-from app.extensions import db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 PHONE = "13900000005"
 
 
 def test_the_demo_institution_handles_its_desk_on_a_phone(app, page):
-    with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
     page.goto("/auth/login")
     page.get_by_label("手机号").fill(PHONE)
     page.get_by_label("密码", exact=True).fill(app_demo.DEMO_PASSWORD)

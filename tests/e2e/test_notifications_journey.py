@@ -17,14 +17,12 @@ from app.extensions import db
 from app.notifications import service
 from tests.browser import ARTIFACTS
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 PHONE = "13900000007"
 
 
 def test_the_demo_worker_reads_her_messages_and_follows_the_reminder_on_a_phone(app, page):
     with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
         worker = db.session.scalar(select(User).where(User.phone == PHONE))
         unread = service.unread_count(db.session, worker.id)  # the demo's messages, and those other parts caused
     assert unread >= 4

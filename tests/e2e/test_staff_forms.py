@@ -26,10 +26,11 @@ pytestmark = pytest.mark.render_once
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory, sqlite_template) -> tuple[Path, dict[str, int]]:
-    """The demo is loaded once per module (its files too) and each test starts from a copy."""
-    data = tmp_path_factory.mktemp("demo")
-    shutil.copyfile(sqlite_template, data / "app.db")
+def demo_dir(tmp_path_factory, demo_template) -> tuple[Path, dict[str, int]]:
+    """The demo is loaded once per test process (its files too: conftest's demo_template) and each test starts
+    from a copy."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    shutil.copytree(demo_template, data)
     app = create_app(_config(data))
     ids = _ids(app)
     with app.app_context():

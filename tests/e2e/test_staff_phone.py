@@ -11,7 +11,7 @@ from app import demo as app_demo
 from app.extensions import db
 from app.timefmt import beijing_today
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 
 WIDEST = """() => [...document.querySelectorAll('body *')]
   .filter(el => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
@@ -19,15 +19,13 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
 
 
 def _ids(app) -> dict[str, int]:
-    """The demo rows whose pages take an id."""
+    """The demo rows whose pages take an id (the app holds the demo: marker demo)."""
     from catalog.models import Resource, ResourceKind
     from catalog.service import EDITABLE
     from media.models import MediaAsset
     from programme.money.models import SubsidyClaim
 
     with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
         resource = db.session.scalars(select(Resource).where(  # one it may still edit, with its lessons
             Resource.provider.has(code="INST-HZVTC"), Resource.status.in_(EDITABLE))
             .order_by(Resource.kind != ResourceKind.course, Resource.id)).first()

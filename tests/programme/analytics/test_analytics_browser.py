@@ -13,14 +13,13 @@ from tests.e2e.test_quality import SMALL_TARGETS, SMALL_TEXT, axe_violations
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.demo
 def test_the_demo_institution_reads_where_learners_drop_off_in_its_first_video(app, page):
     from app import demo as app_demo
     from app.extensions import db
     from learning.analytics.demo import first_video
 
     with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
         lesson = first_video(db.session)
         assert lesson is not None
         lesson_id, resource_id = lesson.id, lesson.resource_id

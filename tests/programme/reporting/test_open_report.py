@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from app.accounts import service
@@ -111,12 +112,10 @@ def test_withholding_rules():
     assert alone["a"].withheld == disclosure.SMALL and not disclosure.cell(3, 3.0, 5).shown
 
 
+@pytest.mark.demo
 def test_anyone_can_open_last_years_report_in_the_demo(app, db, client):
-    from app import demo
     from app.timefmt import beijing_today
 
-    demo.load(db.session)
-    db.session.commit()
     last = beijing_today().year - 1
     province = _rows(client.get(f"/open/report/{last}").get_data(as_text=True))
     hangzhou = next(v for k, v in province.items() if k.startswith("杭州"))
