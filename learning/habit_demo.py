@@ -39,10 +39,13 @@ def load(session: Session) -> dict[str, int]:
     lunch = reminder_rules.to_utc(reminder_rules.to_beijing(utcnow()).replace(hour=12, minute=5, second=0,
                                                                               microsecond=0))
     reminders = int(habits.send_one(session, plan, lunch) is not None)
+    studying = session.scalar(select(Enrolment.resource_id).where(
+        Enrolment.user_id == worker.id, Enrolment.completed_at.is_(None)).order_by(Enrolment.id).limit(1))
+    course_news = f"/learning/r/{studying}/continue" if studying else "/learning"  # as learning/course_news.py
     for kind, title, url in (
             (kinds.ENQUIRY, "你的咨询有了回复", "/enquiries"),
             (kinds.APPLICATION, "你已被录取，请按学校通知报到", "/programme/mine"),
-            (kinds.COURSE, "课程有更新：请看最新课时", "/learning")):
+            (kinds.COURSE, "课程有更新：请看最新课时", course_news)):
         notifications.notify(session, worker.id, kind, title, url)
     session.flush()
     return {"study reminders": reminders, "study days": 2 * len(LAST_WEEKS)}
