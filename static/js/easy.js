@@ -18,6 +18,20 @@
   function recall() { try { return window.localStorage.getItem(key) === "1"; } catch (e) { return false; } }
   function keep(on) { try { window.localStorage.setItem(key, on ? "1" : "0"); } catch (e) { /* private mode */ } }
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+  // The site's own icon sprite (the tab bar's and the bell's), so no emoji font is needed on the phone.
+  var used = document.querySelector('use[href*="/icons/tabs."]');
+  var sprite = used ? used.getAttribute("href").split("#")[0] : "";
+  function icon(name, fallback) {
+    if (!sprite) { return document.createTextNode(fallback); }
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", sprite + "#" + name);
+    svg.appendChild(use);
+    return svg;
+  }
 
   function showSpeaking(button, on) {
     if (speakingButton) { speakingButton.classList.remove("speaking"); speakingButton.setAttribute("aria-pressed", "false"); }
@@ -55,7 +69,7 @@
     button.className = "easy-speak";
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-label", text("read") + " " + target.textContent.trim().slice(0, 40));
-    button.textContent = "🔊";
+    button.appendChild(icon("speaker", "🔊"));
     button.addEventListener("click", function (event) {
       event.preventDefault();
       event.stopPropagation();
@@ -103,7 +117,7 @@
     mic.type = "button";
     mic.className = "button easy-mic";
     mic.setAttribute("aria-label", text("voice"));
-    mic.textContent = "🎤";
+    mic.appendChild(icon("mic", "🎤"));
     mic.addEventListener("click", function () {
       var listener = new Listener();
       listener.lang = "zh-CN";
@@ -134,7 +148,8 @@
   bar.className = "easy-speaking";
   bar.setAttribute("role", "status");
   bar.hidden = true;
-  bar.innerHTML = '<span aria-hidden="true">🔊</span> <span class="easy-speaking-text"></span> ';
+  bar.appendChild(icon("speaker", "🔊"));
+  bar.insertAdjacentHTML("beforeend", ' <span class="easy-speaking-text"></span> ');
   bar.querySelector(".easy-speaking-text").textContent = text("speaking");
   var stopButton = document.createElement("button");
   stopButton.type = "button";

@@ -48,6 +48,7 @@ def test_easy_mode_reads_aloud_and_navigates_by_icons_on_a_phone(app, page):
     first = page.locator(".next-course").first
     expect(first).to_be_visible()
     title = first.locator("strong").inner_text()
+    expect(first.locator(".easy-speak svg use")).to_have_count(1)  # the site's own icon: no emoji font needed
     first.locator(".easy-speak").click()
     bar = page.locator(".easy-speaking")
     expect(bar).to_be_visible()

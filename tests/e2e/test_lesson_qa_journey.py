@@ -1,6 +1,7 @@
 """Issue 24 items 4-5 on a phone (360 px): a worker asks a question on a lesson, the course's teacher finds it in
 the queue of unanswered questions and answers, the worker sees the answer and marks it helpful; then the worker
-finishes the course and rates it with one tap."""
+finishes the course and rates it with one tap, and is shown what to study next with its reason. The same again
+with 简易模式 (low-literacy mode) on: large type, read-aloud buttons, the same forms (issue 24's "done when")."""
 
 from __future__ import annotations
 
@@ -27,9 +28,11 @@ def _sign_in(page, phone: str) -> None:
     page.wait_for_load_state()
 
 
-def test_ask_answer_helpful_and_rate_on_a_phone(app, page):
+@pytest.mark.parametrize("easy", [False, True], ids=["plain", "easy-mode"])
+def test_ask_answer_helpful_and_rate_on_a_phone(app, page, easy):
     with app.app_context():
         course = make_course("叉车安全操作", videos=(), reading=False)  # one external lesson
+        make_course("叉车日常保养", videos=(), reading=False)  # something to study next
         worker, teacher = factories.user(name="李小梅"), factories.user("institution_staff", name="王老师")
         enrolment.enrol(db.session, worker, course.id)
         db.session.commit()
@@ -38,6 +41,10 @@ def test_ask_answer_helpful_and_rate_on_a_phone(app, page):
 
     _sign_in(page, worker_phone)
     page.goto(lesson_url)
+    if easy:  # one tap in the top bar; remembered on this phone for this person
+        page.locator(".topbar [data-easy-toggle]").click()
+        expect(page.locator("html.easy")).to_have_count(1)
+        expect(page.locator(".easy-speak").first).to_be_visible()
     page.get_by_label("向老师提问").fill("叉车倒车时要注意什么？")
     page.get_by_role("button", name="提问", exact=True).click()
     expect(page).to_have_url(re.compile(r"/learning/questions/\d+$"))
@@ -68,6 +75,9 @@ def test_ask_answer_helpful_and_rate_on_a_phone(app, page):
     rating.get_by_role("button", name="5星").click()
     expect(page.locator(".flash-success")).to_contain_text("谢谢你的评分")
     expect(page.locator("form.rating")).to_contain_text("你的评分：5星")
+    expect(page.locator(".next-course").first).to_contain_text("叉车日常保养")
+    expect(page.locator(".next-reason").first).not_to_be_empty()  # each suggestion says why
+    expect(page.locator("html.easy")).to_have_count(1 if easy else 0)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "lesson-qa-360.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"lesson-qa-{'easy' if easy else 'plain'}-360.png"), full_page=True)
