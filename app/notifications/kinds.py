@@ -25,6 +25,7 @@ COURSE = "course_updated"
 REMINDER = "reminder"
 QUESTION = "lesson_question"  # to teachers: a question on their course; to the asker: it was answered
 WISH = "wish_answered"  # to the wishers: an institution answered a 我想学 wish with a course
+SUPERVISION = "supervision"  # to a unit's staff: a 督办 to answer; to its sender: it was answered
 
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(APPLICATION, _l("报读申请结果"), sms=True),
@@ -36,4 +37,5 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(REMINDER, _l("学习提醒")),
     Kind(QUESTION, _l("课程问答")),
     Kind(WISH, _l("我想学回应")),
+    Kind(SUPERVISION, _l("督办")),
 )}

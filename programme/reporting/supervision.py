@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import audit
-from app.accounts.models import Organisation, Role
+from app import audit, notifications
+from app.accounts.models import Membership, Organisation, Role
 from app.accounts.policy import can, is_admin, orgs_for, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
+from app.notifications.kinds import SUPERVISION
 from app.timefmt import beijing_today
 from programme.admissions import plans
 from programme.admissions.models import Plan
@@ -54,6 +55,10 @@ def send(session: Session, actor: Any, plan: Plan, to_org: Organisation, text: s
     session.add(notice)
     session.flush()
     audit.record(session, actor, "supervision.send", "supervision", notice.id, org_id=to_org.id, year=plan.year)
+    title = _("督办：请于%(d)s前回复", d=due_on.isoformat())
+    for staff_id in session.scalars(select(Membership.user_id).where(
+            Membership.organisation_id == to_org.id, Membership.role == Role.union_staff).distinct()):
+        notifications.notify(session, staff_id, SUPERVISION, title, f"/supervision/{notice.id}")
     return notice
 
 
@@ -74,6 +79,8 @@ def answer(session: Session, actor: Any, notice: Supervision, text: str) -> Supe
     notice.answered_at = utcnow()
     session.flush()
     audit.record(session, actor, "supervision.answer", "supervision", notice.id, org_id=notice.to_org_id)
+    if notice.sent_by_id is not None:
+        notifications.notify(session, notice.sent_by_id, SUPERVISION, _("督办已回复"), f"/supervision/{notice.id}")
     return notice
 
 

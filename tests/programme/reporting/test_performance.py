@@ -98,6 +98,23 @@ def test_supervision_is_answered_once_by_the_receiving_unit_only(db):
     assert supervision.sent_below(_db.session, province, org("330000"), plan) == [notice]
 
 
+def test_a_supervision_reaches_the_unit_s_staff_and_its_answer_the_sender(db):
+    """督办 through the notifications centre: the lagging unit's staff find it under the bell, and the sender is told
+    of the answer; nobody else hears of it."""
+    from app.notifications.models import Notification
+
+    def told(user) -> list[str]:
+        return [n.url for n in _db.session.query(Notification).filter_by(user_id=user.id)]
+
+    plan = open_year()
+    province, city, county = staff(code="330000"), staff(code="330100"), staff(code="330106")
+    notice = supervision.send(_db.session, province, plan, org("330100"), "完成率偏低，请说明。",
+                              beijing_today() + timedelta(days=7))
+    assert told(city) == [f"/supervision/{notice.id}"] and told(county) == [] and told(province) == []
+    supervision.answer(_db.session, city, notice, "已部署整改。")
+    assert told(province) == [f"/supervision/{notice.id}"]
+
+
 def test_province_sees_the_city_lagging_sends_and_the_city_answers(app, client, auth):
     with app.app_context():
         plan = open_year()
