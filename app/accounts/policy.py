@@ -101,29 +101,26 @@ def _provider_staff(user: User, org: Organisation | None) -> bool:
 
 
 def _author_staff(user: User, resource: Any) -> bool:
-    """Edit a resource (every path into editing asks this: the form, lessons, cover, quiz, media, submit and
-    withdraw): its provider's staff, and the staff of each co-author that accepted (校企合作: an institution and an
-    enterprise writing it together). An invitation not yet accepted, or a removed co-author, gives nothing."""
+    """Edit a resource (every path into editing asks this): its provider's staff and each accepted co-author's
+    (校企合作); an invitation not yet accepted, or a removed co-author, gives nothing."""
     return _provider_staff(user, resource.provider) or (_provides_anything(user) and any(
         row.accepted_at is not None and _provider_staff(user, row.org) for row in resource.coauthors))
 
 
 def _resource_view(user: User, resource: Any) -> bool:
-    """Unpublished resources: the provider's staff, its co-authors (invited ones too, to decide) and the unions
-    that review them."""
+    """Unpublished resources: the provider's staff, its co-authors (invited too) and the unions reviewing them."""
     return (_provider_staff(user, resource.provider) or _union_over(user, resource.provider)
             or (_provides_anything(user) and any(_provider_staff(user, row.org) for row in resource.coauthors)))
 
 
 def _provides_anything(user: User) -> bool:
-    """Staff of some institution or enterprise: only they can be a co-author's staff (so a worker's look at a resource
-    never loads its co-authors)."""
+    """Staff of an institution or enterprise: only they can be a co-author's (a worker never loads co-authors)."""
     return any(m.role in (Role.institution_staff, Role.enterprise_staff) for m in user.memberships)
 
 
 def _manage_point(user: User, org: Organisation) -> bool:
-    """Register a point for `org`: a city union its station, a county union its points (their staff or the unions
-    above); an enterprise or institution its teaching and exam points (its own staff)."""
+    """Register a point for `org`: a city or county union its stations and points (it or the unions above); an
+    enterprise or institution its teaching and exam points (its own staff)."""
     if org.kind == OrgKind.union:
         return _union_over(user, org) and org.level in (OrgLevel.city, OrgLevel.county)
     return org.kind in (OrgKind.enterprise, OrgKind.institution) and _staff_over(user, STAFF_ROLE[org.kind], org)
@@ -163,8 +160,7 @@ RULES: dict[str, Rule] = {
     "resource.edit": _author_staff,
     "resource.submit": _author_staff,
     "resource.withdraw": _author_staff,
-    # 校企合作 (issue 23): the provider's staff invite a co-author and remove one (target: the resource, then the
-    # invitation row); the invited organisation's staff accept, or leave later
+    # 校企合作: the provider's staff invite (target: the resource) and remove; the invited accept or leave (the row)
     "resource.coauthor_invite": lambda user, resource: _provider_staff(user, resource.provider),
     "resource.coauthor_accept": lambda user, row: _provider_staff(user, row.org),
     "resource.coauthor_remove": lambda user, row: (_provider_staff(user, row.resource.provider)
@@ -175,8 +171,7 @@ RULES: dict[str, Rule] = {
     "resource.review": lambda user, resource: _union_over(user, resource.provider),
     "resource.unpublish": lambda user, resource: _union_over(user, resource.provider),
     "resource.view": _resource_view,
-    # questions on a lesson (learning/questions.py): the provider's teachers answer; they and the unions over the
-    # provider hide what should not be shown
+    # lesson questions (learning/questions.py): the provider's teachers answer; they and the unions over it hide
     "qa.answer": lambda user, resource: _provider_staff(user, resource.provider),
     "qa.moderate": _resource_view,
     # 我想学 (learning/wishes.py): an institution or enterprise answers a wish with a course of its own
@@ -192,8 +187,7 @@ RULES: dict[str, Rule] = {
     # survey answers in full (the provider), reports (a union), data exchange (the sending organisation)
     "enquiry.view": lambda user, enquiry: enquiry.asker_id == user.id or _union_over(user, enquiry.org),
     "enquiry.answer": lambda user, enquiry: _union_over(user, enquiry.org),
-    # the service network (issue 23): a city or county union's stations and points, by it and the unions above
-    # (item 1) and an enterprise's or institution's teaching and exam points by its own staff (target: the owner)
+    # the service network: unions' stations and points, enterprises' and institutions' teaching and exam points
     "service_point.manage": _manage_point,
     # a point's staff accounts (item 2) see its area's enquiries and answer them (target: PointEnquiry, the point
     # and the enquiry); a point's union names them, as it manages the point

@@ -59,11 +59,14 @@ def mark_read(session: Session, user_id: int, ids: list[int] | None) -> int:
 
 
 def read_about(session: Session, user_id: int, path: str) -> int:
-    """The person opened `path` itself (not through the bell): the messages about it are read. Returns how many."""
-    result = session.execute(update(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.url == path)
-        .values(read_at=utcnow()).execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """The person opened `path` itself (not through the bell): the messages about it are read. Returns how many.
+    Looks before it writes, so opening any other page takes no write lock."""
+    ids = list(session.scalars(select(Notification.id).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None), Notification.url == path)))
+    if ids:
+        session.execute(update(Notification).where(Notification.id.in_(ids))
+                        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    return len(ids)
 
 
 def open_one(session: Session, user_id: int, notification_id: int) -> Notification:

@@ -4,6 +4,8 @@ and its share QR: nothing wider than the 360 px screen, no script errors, nothin
 import pytest
 from playwright.sync_api import expect
 
+from tests.waiting import wait_in_page
+
 pytestmark = pytest.mark.browser
 
 
@@ -28,7 +30,7 @@ def test_staff_publish_a_story_and_a_visitor_reads_and_shares_it(page, login):
     page.get_by_text("分享", exact=True).click()
     expect(page.get_by_role("img", name="本页二维码")).to_be_visible()
     # the QR is drawn by this site: it loads (lazily, once the box is open)
-    page.wait_for_function("document.querySelector('.share-qr').complete"
-                           " && document.querySelector('.share-qr').naturalWidth > 0")
+    wait_in_page(page, "document.querySelector('.share-qr').complete"
+                       " && document.querySelector('.share-qr').naturalWidth > 0")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert page.js_errors == [] and page.outside_requests == []
