@@ -46,9 +46,10 @@ def init_app(app: Flask) -> None:
     def read_on_opening(response: Response) -> Response:
         """Opening the page a message is about reads the message, as opening it from the bell does. Only for a
         person with unread messages (the bell's kept count), so other requests write nothing."""
+        if request.method != "GET" or response.status_code != 200:  # before loading the user: not for a heartbeat
+            return response
         user: Any = current_user_or_none()
-        if (request.method == "GET" and response.status_code == 200 and user is not None
-                and notification_count() and service.read_about(db.session, user.id, request.path)):
+        if user is not None and notification_count() and service.read_about(db.session, user.id, request.path):
             db.session.commit()
         return response
 
