@@ -3,7 +3,15 @@ cookie, CSRF header, the heartbeat service and its writer), beside a bare Flask 
 the same process, measured alternately in rounds so a loaded host slows both alike. No HTTP server and no
 network: this is the app's own cost per request, the part our code decides.
 
-    .venv/bin/python bench/heartbeat_cpu.py [--learners 50] [--beats 40] [--rounds 3] [--profile | --hooks]
+    .venv/bin/python bench/heartbeat_cpu.py [--learners 50] [--beats 40] [--rounds 3] [--threads 1]
+        [--profile | --hooks]
+
+`--threads N` sends the heartbeats from N client threads at once, each owning a slice of the learners (as wrk's
+connections do), so the SQLite group writer folds several heartbeats into one commit as it does when served;
+with one thread every heartbeat commits alone and its total is mostly the commit. Each round also prints the
+writer thread's own CPU per heartbeat and the mean group size (SQLite). With QIUXUE_DATABASE_URL
+(postgresql+psycopg://...) the app runs on that PostgreSQL database (dropped and created again); the bare route
+stays one SQLite query.
 
 `--profile` prints cProfile's top functions for one round of heartbeats instead. `--hooks` prints the request
 thread's CPU per heartbeat in each before-, after- and teardown-request hook, the session cookie's opening and
@@ -22,6 +30,7 @@ import pstats
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +45,11 @@ def bare_client(db_path: str):  # type: ignore[no-untyped-def]
     from flask import Flask, jsonify, request
 
     bare = Flask("bare")
+    if os.environ.get("QIUXUE_DATABASE_URL"):  # the app on PostgreSQL; the baseline stays one SQLite query
+        with sqlite3.connect(db_path) as made:
+            made.execute("CREATE TABLE IF NOT EXISTS lesson_progress (id INTEGER PRIMARY KEY, lesson_id INT, "
+                         "position_s REAL)")
+            made.execute("INSERT INTO lesson_progress (lesson_id, position_s) VALUES (1, 0)")
     conn = sqlite3.connect(db_path, check_same_thread=False)
 
     @bare.post("/one")
@@ -79,11 +93,36 @@ def timed_hooks(app):  # type: ignore[no-untyped-def]
     return costs
 
 
+def watch_groups(writer):  # type: ignore[no-untyped-def]
+    """Count the SQLite group writer's groups (a list the caller clears); PostgreSQL's writer has none."""
+    groups: list[int] = []
+    if hasattr(writer, "_commit") and hasattr(writer, "_jobs"):
+        commit = writer._commit
+
+        def counted(group):  # type: ignore[no-untyped-def]
+            groups.append(len(group))
+            return commit(group)
+        writer._commit = counted
+    return groups
+
+
+def writer_cpu_ns(writer) -> int:  # type: ignore[no-untyped-def]
+    """CPU time used so far by the group writer's thread (0 before it started)."""
+    thread = getattr(writer, "_thread", None)
+    if thread is None or thread.ident is None:
+        return 0
+    try:
+        return time.clock_gettime_ns(time.pthread_getcpuclockid(thread.ident))
+    except (OSError, ProcessLookupError):  # it ended meanwhile (idle)
+        return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--beats", type=int, default=40, help="heartbeats per learner per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="client threads sending heartbeats at once")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--hooks", action="store_true", help="CPU per heartbeat in each hook, by thread CPU clock")
     args = parser.parse_args()
@@ -96,19 +135,40 @@ def main() -> None:
         client = app.test_client(use_cookies=False)
         bare = bare_client(os.path.join(tmp, "app.db"))
         sent = {p["id"]: 0 for p in people}
+        writer = app.extensions["heartbeat_writer"]
+        groups = watch_groups(writer)
 
-        def beats() -> float:
-            started = time.process_time()
+        def send(slice_: list[dict]) -> None:
+            mine = app.test_client(use_cookies=False)
             for _ in range(args.beats):
-                for p in people:
+                for p in slice_:
                     k = sent[p["id"]] = sent[p["id"]] + 1
                     body = {"lesson_id": lesson_id, "position_s": k * STEP_S,
                             "watched": [[(k - 1) * STEP_S, k * STEP_S]],
                             "client_time": p["start_ms"] + k * 15000, "seq": k}
-                    answer = client.post("/api/v1/progress", json=body,
-                                         headers={"Cookie": p["cookie"], "X-CSRFToken": p["token"]})
+                    answer = mine.post("/api/v1/progress", json=body,
+                                       headers={"Cookie": p["cookie"], "X-CSRFToken": p["token"]})
                     assert answer.status_code == 200, answer.get_data(as_text=True)
-            return (time.process_time() - started) * 1000 / (args.beats * len(people))
+
+        def beats() -> float:
+            groups.clear()
+            writer_before = writer_cpu_ns(writer)
+            started = time.process_time()
+            if args.threads == 1:
+                send(people)
+            else:
+                senders = [threading.Thread(target=send, args=(people[t::args.threads],))
+                           for t in range(args.threads)]
+                for sender in senders:
+                    sender.start()
+                for sender in senders:
+                    sender.join()
+            count = args.beats * len(people)
+            spent = (time.process_time() - started) * 1000 / count
+            if groups:
+                print(f"  writer thread {(writer_cpu_ns(writer) - writer_before) / count / 1e6:.3f} ms per heartbeat, "
+                      f"{count / len(groups):.1f} heartbeats per group")
+            return spent
 
         def bares() -> float:
             started = time.process_time()

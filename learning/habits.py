@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app import notifications
@@ -19,7 +19,7 @@ from app.errors import Invalid, NotFound
 from app.notifications import service as notification_service
 from app.notifications.kinds import REMINDER
 from catalog.models import Lesson
-from learning import enrolment, reminder_rules, streak
+from learning import enrolment, progress_store, reminder_rules, streak
 from learning.habit_models import Reminder, StudyDay, StudyPlan
 from learning.models import LessonProgress
 
@@ -200,9 +200,7 @@ def record_study(session: Session, user_id: int, seconds: float, now: datetime |
     if seconds <= 0:
         return
     day = reminder_rules.to_beijing(now or utcnow()).date()
-    insert_ignore(session, StudyDay, {"user_id": user_id, "day": day, "seconds": 0.0}, ["user_id", "day"])
-    session.execute(update(StudyDay).where(StudyDay.user_id == user_id, StudyDay.day == day)
-                    .values(seconds=StudyDay.seconds + float(seconds)).execution_options(synchronize_session=False))
+    progress_store.add_study_seconds(session.connection(), user_id, day, float(seconds))  # one upsert: every heartbeat
 
 
 def streak_for(session: Session, user_id: int, today: date | None = None) -> streak.Streak:

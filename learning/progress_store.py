@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User, UserSession
 from app.db import DirectStatement
 from catalog.models import Lesson, Resource
+from learning.habit_models import StudyDay
 from learning.models import Enrolment, LearnerClock, LearningSettings, LessonProgress
 
 
@@ -80,9 +82,16 @@ def statements() -> dict[str, DirectStatement]:
     clock_read = select(LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version).where(
         LearnerClock.user_id == uid)
     snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
+    days = cast(Table, StudyDay.__table__)
+    study = {}
+    for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert)):
+        adding = insert(days).values(user_id=uid, day=bindparam("day", type_=days.c.day.type),
+                                     seconds=bindparam("seconds", type_=days.c.seconds.type))
+        study[f"study_{dialect}"] = adding.on_conflict_do_update(
+            index_elements=[days.c.user_id, days.c.day], set_={"seconds": days.c.seconds + adding.excluded.seconds})
     return {name: DirectStatement(statement) for name, statement in
             (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
-             ("clock_read", clock_read))}
+             ("clock_read", clock_read), *study.items())}
 
 
 def _read(conn: Connection, name: str, params: dict[str, Any]) -> Any:
@@ -131,6 +140,11 @@ def move_resume_point(conn: Connection, enrolment_id: int, lesson_id: int, posit
     """The enrolment's 继续学习 point, unless it already holds a newer heartbeat (by client time, then seq)."""
     _write(conn, "resume", {"eid": enrolment_id, "cms": client_ms, "seq": seq, "v_lesson": lesson_id,
                             "v_position": position_s, "v_now": now})
+
+
+def add_study_seconds(conn: Connection, user_id: int, day: date, seconds: float) -> None:
+    """Add to the learner's verified study seconds of that day (its row created on first use), in one statement."""
+    _write(conn, f"study_{conn.dialect.name}", {"uid": user_id, "day": day, "seconds": seconds})
 
 
 def count_refusal(conn: Connection, enrolment_id: int, code: str, now: datetime) -> None:
