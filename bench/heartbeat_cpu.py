@@ -132,7 +132,6 @@ def main() -> None:
         people, lesson_id = populate(tmp, args.learners)
         app = create_app({"DATA_DIR": tmp, "SECRET_KEY": "bench"})
         costs = timed_hooks(app) if args.hooks else None
-        client = app.test_client(use_cookies=False)
         bare = bare_client(os.path.join(tmp, "app.db"))
         sent = {p["id"]: 0 for p in people}
         writer = app.extensions["heartbeat_writer"]
