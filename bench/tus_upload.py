@@ -3,6 +3,8 @@
 alternating rounds of one run. With `--before DIR` (a checkout of older code, e.g. made with
 `git archive <commit> | tar -x -C DIR`), a second server runs that code on the same database and takes its
 turn in each round, so before and after are measured side by side. Quick (about 20 s with the defaults).
+Each server's CPU per upload (its processes' user + system time from /proc, Linux) is printed too: on a shared
+machine it moves less than the wall time.
 
     .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
         [--before DIR] [--json]
@@ -86,6 +88,23 @@ def upload(url: str, http, path: Path, chunk: int) -> float:
     return elapsed
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by a server's process and its children (granian's workers); 0 without /proc."""
+    total, pending = 0.0, [pid]
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
 def copy_time(path: Path, scratch: Path) -> float:
     target = scratch / "copy.bin"
     started = time.perf_counter()
@@ -125,20 +144,24 @@ def main() -> None:
                 urls[name] = f"http://127.0.0.1:{port}"
             sessions = {name: signed_in(url) for name, url in urls.items()}
             times: dict[str, list[float]] = {"copy": [], **{name: [] for name in urls}}
+            cpu: dict[str, list[float]] = {name: [] for name in urls}
+            pids = dict(zip(urls, (server.pid for server in servers), strict=True))
             for name, url in urls.items():  # warm up each server
                 upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024)
             for _ in range(args.rounds):  # alternating, so the machine's other load hits each alike
                 times["copy"].append(copy_time(source, scratch))
                 for name, url in urls.items():
+                    used = server_cpu(pids[name])
                     times[name].append(upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024))
+                    cpu[name].append(server_cpu(pids[name]) - used)
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
-    report(times, args)
+    report(times, cpu, args)
 
 
-def report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
+def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: argparse.Namespace) -> None:
     copy = statistics.median(times["copy"])
     if args.json:
         print(json.dumps({"tus_vs_copy": round(copy / statistics.median(times["now"]), 3)}))
@@ -147,14 +170,16 @@ def report(times: dict[str, list[float]], args: argparse.Namespace) -> None:
         "granian (qiuxue serve --workers 2 --threads 4)"
     print(f"{args.mb} MB of random bytes, tuspy with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
           f"median of {args.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} at the end.")
-    print("| what | seconds (each round) | MB/s | vs copy |")
-    print("| --- | --- | --- | --- |")
+    print("| what | seconds (each round) | MB/s | vs copy | server CPU s per upload (each round) |")
+    print("| --- | --- | --- | --- | --- |")
     labels = {"copy": "local file copy + fsync (baseline)", "now": "tus upload, this code",
               "before": f"tus upload, code in {args.before}"}
     for name, runs in times.items():
         median = statistics.median(runs)
         each = ", ".join(f"{t:.3f}" for t in runs)
-        print(f"| {labels[name]} | {median:.3f} ({each}) | {args.mb * 1.048576 / median:.0f} | {copy / median:.2f} |")
+        used = f"{statistics.median(cpu[name]):.2f} ({', '.join(f'{t:.2f}' for t in cpu[name])})" if name in cpu else ""
+        print(f"| {labels[name]} | {median:.3f} ({each}) | {args.mb * 1.048576 / median:.0f} | {copy / median:.2f} "
+              f"| {used} |")
 
 
 if __name__ == "__main__":

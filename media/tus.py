@@ -19,8 +19,8 @@ the stream early and the bytes that came are kept.
 Speed: waitress spools a body over 512 KB to a temporary file before the app sees it. Such a body (a
 `SpooledBody`) is copied into the part file by the kernel (sendfile), not read and written again through
 Python in 1 MiB pieces (that was 15% of the server's samples per upload; with waitress reading 64 KB per call,
-the server's CPU per upload fell by a third: bench/README.md, "tus uploads"). The same checks, the same fsync
-before the answer. (Into a bucket, the body is read as chunks.)
+1 MiB now, the server's CPU per upload fell by a third: bench/README.md, "tus uploads"). The same checks, the
+same fsync before the answer. (Into a bucket, the body is read as chunks.)
 """
 
 from __future__ import annotations
