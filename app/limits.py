@@ -103,7 +103,11 @@ def init_app(app: Flask) -> None:
     app.extensions["qiuxue_limiter"] = limiter
     lean = frozenset(limit.endpoint for limit in LIMITS if limit.lean)
     limiter.request_filter(lambda: request.endpoint in lean)  # Flask-Limiter leaves those to `Counted`
-    _skip_hooks(app, limiter, lean)
+    # with no site-wide limits, a view LIMITS does not name has nothing to count: its pages skip the hooks too
+    # (resolving that there is nothing was a twentieth of a signed-in list page)
+    site_wide = limiter.limit_manager.default_limits or limiter.limit_manager.application_limits
+    unlimited = frozenset() if site_wide else frozenset(app.view_functions) - {limit.endpoint for limit in LIMITS}
+    _skip_hooks(app, limiter, lean | unlimited)
     for limit in LIMITS:
         view = app.view_functions.get(limit.endpoint)
         if view is None:

@@ -1,6 +1,7 @@
-"""Where a signed-in worker's request spends its time: pyinstrument profiles of the list page, a 7-lesson
-resource page, 我的学习, search results and a progress heartbeat, on the demo data, through the app in this
-process (Flask's test client: no server, no network, so what is measured is the app alone).
+"""Where a signed-in worker's request spends its time: pyinstrument profiles of the list page, a menu section
+(as bench/catalog_pages.py asks for it), a 7-lesson resource page, 我的学习, search results and a progress
+heartbeat, on the demo data, through the app in this process (Flask's test client: no server, no network, so
+what is measured is the app alone).
 
 For each target: CPU ms per request measured without the profiler (median of 3 rounds), then a profiled run
 whose samples are summed by where the time is spent (own time per library or package: jinja2, sqlalchemy,
@@ -9,7 +10,7 @@ target, bench/profiles/<name>.txt (pyinstrument's call tree, the summary at its 
 interactive flame view), and prints the summaries. The heartbeat's database work runs in the group writer's
 thread (learning.group_writer): that thread is profiled too, and its tree is appended to heartbeat.txt.
 
-    .venv/bin/python bench/profile_pages.py [--requests 200] [--only list,resource,mine,search,heartbeat]
+    .venv/bin/python bench/profile_pages.py [--requests 200] [--only list,menu,resource,mine,search,heartbeat]
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def summarise(root: Any, total_s: float, requests: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--only", default="list,resource,mine,search,heartbeat")
+    parser.add_argument("--only", default="list,menu,resource,mine,search,heartbeat")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as data_dir:
@@ -174,6 +175,8 @@ def run(data_dir: str, ids: dict[str, Any], args: argparse.Namespace) -> None:
     headers = {"X-CSRFToken": ids["token"]}
     targets = {
         "list": lambda: client.get("/catalog/all"),
+        # the menu section as bench/catalog_pages.py asks for it (a section, a kind, the most enrolled first)
+        "menu": lambda: client.get("/catalog/menu/skills?kind=course&sort=enrolled"),
         "resource": lambda: client.get(f"/catalog/r/{ids['resource']}"),
         "mine": lambda: client.get("/learning"),
         "heartbeat": lambda: client.post("/api/v1/progress", json=beats(), headers=headers),

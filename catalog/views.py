@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, current_app, redirect, render_template, request, send_from_directory
+from flask import abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app import sharedparts, storage, stores
 from app.accounts.policy import can
+from app.assets import fingerprints
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import page_args
@@ -70,7 +71,7 @@ def index() -> str:
 
 
 def _list_page(category_code: str = "") -> str:
-    def make() -> tuple[str, Markup]:
+    def make() -> tuple[str, Markup, str]:
         tree = menu()
         node = tree.by_code.get(category_code) if category_code else None
         if category_code and node is None:
@@ -83,12 +84,15 @@ def _list_page(category_code: str = "") -> str:
         body = render_template(  # autoescaped by Jinja, so Markup below is safe
             "catalog/_list_body.html", node=node, crumbs=tree.ancestors(category_code) if node else [],
             heading=heading, filters=filters, page=result, providers=queries.providers(db.session))
-        return heading, Markup(body)  # noqa: S704 - rendered by an autoescaping template
+        script = url_for("static", filename="js/catalog.js")
+        return heading, Markup(body), script  # noqa: S704 - rendered by an autoescaping template
 
-    # the cards, filters and pager are the same for every viewer: made once per change (the query string is
-    # part of the key), around them the layout with this person's name
-    heading, body = sharedparts.shared(("catalog.list", request.full_path), make)
-    return render_template("catalog/list.html", heading=heading, body=body)
+    # the heading, cards, filters, pager and script are the same for every viewer: made once per change (the
+    # query string and the static files' version are part of the key), around them the layout with this
+    # person's name
+    heading, body, script = sharedparts.shared(("catalog.list", request.full_path, fingerprints().version_now()),
+                                               make)
+    return render_template("catalog/list.html", heading=heading, body=body, script_url=script)
 
 
 @bp.get("/all")

@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from app import sharedparts
 from app.accounts import organisations
 from app.accounts.policy import require
+from app.assets import fingerprints
 from app.errors import Invalid
 from app.extensions import db
 from app.request_input import bounded_int
@@ -64,19 +65,25 @@ def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
 
 @bp.get("/search")
 def page() -> str:
-    req = search_request(request.args)
-
-    def make() -> Markup:
+    def make() -> tuple[Markup, str, str, str]:
+        req = search_request(request.args)
         result = backend().search(req) if (req.q or req.filters) else None
         args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
-        return Markup(render_template(  # noqa: S704 - an autoescaping template
+        body = Markup(render_template(  # noqa: S704 - an autoescaping template
             "search/_results.html", req=req, result=result, labels=_labels(result) if result else {}, args=args,
             facet_names=FACETS, sorts=SORTS))
+        # the page's own title, suggest address and script, the same for everyone: made with the results
+        return (body, _("搜索"), url_for("search_api.api_suggest"),
+                url_for("static", filename="js/search.js"))
 
+    synonyms.mapping(db.session)  # looked at again once a second: what `synonyms.version()` below reports
     # the results are the same for every viewer: made once per query and page, index version (a commit here
-    # or seen from another process), synonym table and catalog change; the layout with the name around them
-    key = ("search.page", request.full_path, backend().version(), synonyms.version())
-    return render_template("search/index.html", body=sharedparts.shared(key, make))
+    # or seen from another process), synonym table, catalog change and static files (the script's address);
+    # the layout with the name around them
+    key = ("search.page", request.full_path, backend().version(), synonyms.version(), fingerprints().version_now())
+    body, title, suggest_url, script_url = sharedparts.shared(key, make)
+    return render_template("search/index.html", body=body, title=title, suggest_url=suggest_url,
+                           script_url=script_url)
 
 
 @api_bp.get("")
