@@ -168,12 +168,20 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory, sqlite_template) -> Path:
-    """On SQLite the tests marked `demo` start from a copy of one data folder per test process holding the whole
-    demo (`qiuxue demo load`: its database and its media files): loading it costs half a minute, copying it little."""
+def demo_template(tmp_path_factory, request) -> Path:
+    """The tests marked `demo` start from one load of the whole demo per test process (`qiuxue demo load`: half a
+    minute of CPU): a data folder holding its media files and, on SQLite, its database; on PostgreSQL the rows are
+    kept in the schema demo_snapshot and copied back into the emptied tables for each test (_restore_demo)."""
     data_dir = tmp_path_factory.mktemp("demo")
-    shutil.copyfile(sqlite_template, data_dir / "app.db")
-    _load_demo(create_app(_config(data_dir)))
+    if TEST_DATABASE_URL:
+        emptied = _empty_postgres(TEST_DATABASE_URL)
+        app = create_app(_config(data_dir))
+        _seed(app, create=not emptied)
+        _load_demo(app)
+        _snapshot_demo(TEST_DATABASE_URL)
+    else:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / "app.db")
+        _load_demo(create_app(_config(data_dir)))
     return data_dir
 
 
@@ -187,24 +195,69 @@ def _load_demo(app: Flask) -> None:
         _db.engine.dispose()
 
 
+DEMO_SNAPSHOT = "demo_snapshot"
+
+
+def _copy_rows(table, source: str, target: str) -> str:
+    columns = ", ".join(f'"{column.name}"' for column in table.columns)
+    return (f'INSERT INTO "{target}"."{table.name}" ({columns}) OVERRIDING SYSTEM VALUE '  # noqa: S608 - our names
+            f'SELECT {columns} FROM "{source}"."{table.name}"')
+
+
+def _snapshot_demo(url: str) -> None:
+    """Keep the demo's rows (each table of ours copied into the schema demo_snapshot) and where each sequence
+    stands (a table of its own there), in the database of this test process."""
+    from sqlalchemy import text
+
+    tables = _db.metadata.sorted_tables
+    statements = [f'DROP SCHEMA IF EXISTS "{DEMO_SNAPSHOT}" CASCADE', f'CREATE SCHEMA "{DEMO_SNAPSHOT}"']
+    statements += [f'CREATE TABLE "{DEMO_SNAPSHOT}"."{t.name}" (LIKE public."{t.name}")' for t in tables]
+    statements += [_copy_rows(t, "public", DEMO_SNAPSHOT) for t in tables]
+    statements.append('CREATE TABLE demo_snapshot._sequences AS SELECT sequencename AS name, last_value '
+                      "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL")
+    with _admin_engine(url).begin() as conn:
+        conn.connection.driver_connection.execute("; ".join(statements))  # no parameters: one simple query
+        assert conn.execute(text("SELECT count(*) FROM demo_snapshot.users")).scalar(), "no demo to keep"
+
+
+def _restore_demo(url: str) -> None:
+    """Copy the demo's rows back into the emptied tables (triggers and foreign keys asleep, as when emptying them)
+    and set the sequences where the demo left them: one round trip instead of loading the demo again."""
+    from sqlalchemy import text
+
+    statements = ["SET LOCAL session_replication_role = replica"]
+    statements += [_copy_rows(t, DEMO_SNAPSHOT, "public") for t in _db.metadata.sorted_tables]
+    with _admin_engine(url).begin() as conn:
+        sequences = conn.execute(text("SELECT name, last_value FROM demo_snapshot._sequences")).all()
+        statements += [f"SELECT setval('public.\"{name}\"', {int(value)})" for name, value in sequences]
+        conn.connection.driver_connection.execute("; ".join(statements))
+
+
 @pytest.fixture
 def app(tmp_path: Path, request) -> Iterator[Flask]:
     """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads."""
     data_dir = tmp_path / "data"
-    emptied = False
     demo = request.node.get_closest_marker("demo") is not None
-    if TEST_DATABASE_URL:
-        emptied = _empty_postgres(TEST_DATABASE_URL)
-    elif demo:
+    if demo:
         shutil.copytree(request.getfixturevalue("demo_template"), data_dir)
-    else:
+    elif not TEST_DATABASE_URL:
         data_dir.mkdir()
         shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / "app.db")
-    app = create_app(_config(data_dir))
+    else:
+        data_dir.mkdir()
     if TEST_DATABASE_URL:
-        _seed(app, create=not emptied)
+        emptied = _empty_postgres(TEST_DATABASE_URL)
+        app = create_app(_config(data_dir))
         if demo:
-            _load_demo(app)
+            if not emptied:
+                with app.app_context():
+                    _db.create_all()
+                    _db.engine.dispose()
+            _restore_demo(TEST_DATABASE_URL)
+        else:
+            _seed(app, create=not emptied)
+    else:
+        app = create_app(_config(data_dir))
     yield app
     with app.app_context():
         _db.session.remove()
