@@ -8,6 +8,7 @@ to run the same tests on PostgreSQL (each test gets emptied tables, seeded again
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import shutil
@@ -322,6 +323,44 @@ class Auth:
 @pytest.fixture
 def auth(app: Flask, client: FlaskClient) -> Auth:
     return Auth(app, client)
+
+
+# Tests that never reach a database (pure rules, Hypothesis properties, layout and docs checks, the browser alone)
+# are marked no_db when collected, and the PostgreSQL pass leaves them out (`-m "not no_db"`, Makefile): they would
+# only run the same code a second time. A test reaches the database through the app fixture (directly or through
+# client, db, auth, page...), or by making its own app or starting processes on the test database: a module or
+# fixture that says one of DATABASE_WORDS counts as reaching it.
+DATABASE_FIXTURES = {"app", "sqlite_template", "demo_template"}
+DATABASE_WORDS = ("create_app", "DATABASE_URL", "_config", "hosts", "_template", "_postgres")
+
+
+@functools.cache
+def _says_database_words(path: str) -> bool:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return any(word in text for word in DATABASE_WORDS)
+
+
+def _reaches_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if names & DATABASE_FIXTURES or _says_database_words(str(item.path)):
+        return True
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in names:
+        for definition in definitions.get(name, ()):
+            module = getattr(definition.func, "__module__", "") or ""
+            if (module.startswith("tests.") and module != "tests.conftest"
+                    and _says_database_words(inspect.getsourcefile(definition.func) or "")):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if not _reaches_database(item):
+            item.add_marker(pytest.mark.no_db)
 
 
 # Browser fixtures (Chromium through Playwright), shared by tests/e2e and tests/security.
