@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -138,6 +139,11 @@ def _share_compiled_routes() -> None:
 # test process share their compiled templates and URL builders. Each test still gets its own app, database and files.
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecodeCache()}
 _share_compiled_routes()
+
+# No wall-clock limit on a Hypothesis example (its default deadline is 200 ms): on a 2-core runner shared by the
+# other test process, a pure rule's first example took 6.4 s once (a slow machine is not a wrong answer).
+hypothesis.settings.register_profile("qiuxue", deadline=None)
+hypothesis.settings.load_profile("qiuxue")
 
 FAST_HASH = "pbkdf2:sha256:1000"  # scrypt (the site's default) costs 0.15 s per user created and per login
 
