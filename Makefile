@@ -63,14 +63,18 @@ lint: $(DEV_STAMP)
 	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/mypy
 
-# The whole suite on SQLite, then again on PostgreSQL when one answers (tests/postgres_url.py); the browser
-# checks of what a page renders (marker render_once) and the browser journeys (marker browser) run in the SQLite
-# pass only, to keep CI under 20 minutes: every service, view and API test runs on both.
+# What runs where: the whole suite on SQLite; then, when a PostgreSQL server answers (tests/postgres_url.py), every
+# test that reaches the database again on it: each service, view and API test runs on both. The PostgreSQL pass
+# leaves out what would only repeat: the browser checks of what a page renders (marker render_once), the browser
+# journeys (browser), and the tests that reach no database at all (no_db, set when collected: pure rules,
+# Hypothesis properties, layout and docs checks; tests/conftest.py says how it is decided). Tests marked demo start
+# from one load of the demo per test process on either database. Keeps CI under 20 minutes.
 test: install-dev lint audit
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
-		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not render_once and not browser" $(PYTEST_ARGS); \
+		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+			-m "not render_once and not browser and not no_db" $(PYTEST_ARGS); \
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
 # Known vulnerabilities in the locked deployment set (pip-audit; deploy/audit.py says what happens offline).

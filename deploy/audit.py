@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 LOCK = Path(__file__).resolve().parent.parent / "requirements" / "deploy.txt"
 SERVICES = ("pypi", "osv")
+# OSV is asked at its own address, package by package: with no name server each query fails on its own (half a minute
+# for the lock), so the address is looked up once first. PyPI's answers come through pip's index settings: no check.
+HOSTS = {"osv": "api.osv.dev"}
+
+
+def reachable(service: str) -> bool:
+    host = HOSTS.get(service)
+    if host is None:
+        return True
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as error:
+        print(f"pip-audit ({service}) did not answer: {host} cannot be found ({error})", file=sys.stderr)
+        return False
+    return True
 
 
 def run_pip_audit(lock: Path, service: str) -> dict | None:
@@ -47,7 +63,7 @@ def judge(report: dict) -> tuple[list[str], list[str], int]:
 
 def main() -> int:
     for service in SERVICES:
-        report = run_pip_audit(LOCK, service)
+        report = run_pip_audit(LOCK, service) if reachable(service) else None
         if report is None:
             continue
         found, skipped, audited = judge(report)

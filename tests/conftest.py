@@ -8,12 +8,14 @@ to run the same tests on PostgreSQL (each test gets emptied tables, seeded again
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -138,6 +140,11 @@ def _share_compiled_routes() -> None:
 Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecodeCache()}
 _share_compiled_routes()
 
+# No wall-clock limit on a Hypothesis example (its default deadline is 200 ms): on a 2-core runner shared by the
+# other test process, a pure rule's first example took 6.4 s once (a slow machine is not a wrong answer).
+hypothesis.settings.register_profile("qiuxue", deadline=None)
+hypothesis.settings.load_profile("qiuxue")
+
 FAST_HASH = "pbkdf2:sha256:1000"  # scrypt (the site's default) costs 0.15 s per user created and per login
 
 
@@ -168,12 +175,20 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory, sqlite_template) -> Path:
-    """On SQLite the tests marked `demo` start from a copy of one data folder per test process holding the whole
-    demo (`qiuxue demo load`: its database and its media files): loading it costs half a minute, copying it little."""
+def demo_template(tmp_path_factory, request) -> Path:
+    """The tests marked `demo` start from one load of the whole demo per test process (`qiuxue demo load`: half a
+    minute of CPU): a data folder holding its media files and, on SQLite, its database; on PostgreSQL the rows are
+    kept in the schema demo_snapshot and copied back into the emptied tables for each test (_restore_demo)."""
     data_dir = tmp_path_factory.mktemp("demo")
-    shutil.copyfile(sqlite_template, data_dir / "app.db")
-    _load_demo(create_app(_config(data_dir)))
+    if TEST_DATABASE_URL:
+        emptied = _empty_postgres(TEST_DATABASE_URL)
+        app = create_app(_config(data_dir))
+        _seed(app, create=not emptied)
+        _load_demo(app)
+        _snapshot_demo(TEST_DATABASE_URL)
+    else:
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / "app.db")
+        _load_demo(create_app(_config(data_dir)))
     return data_dir
 
 
@@ -187,24 +202,69 @@ def _load_demo(app: Flask) -> None:
         _db.engine.dispose()
 
 
+DEMO_SNAPSHOT = "demo_snapshot"
+
+
+def _copy_rows(table, source: str, target: str) -> str:
+    columns = ", ".join(f'"{column.name}"' for column in table.columns)
+    return (f'INSERT INTO "{target}"."{table.name}" ({columns}) OVERRIDING SYSTEM VALUE '  # noqa: S608 - our names
+            f'SELECT {columns} FROM "{source}"."{table.name}"')
+
+
+def _snapshot_demo(url: str) -> None:
+    """Keep the demo's rows (each table of ours copied into the schema demo_snapshot) and where each sequence
+    stands (a table of its own there), in the database of this test process."""
+    from sqlalchemy import text
+
+    tables = _db.metadata.sorted_tables
+    statements = [f'DROP SCHEMA IF EXISTS "{DEMO_SNAPSHOT}" CASCADE', f'CREATE SCHEMA "{DEMO_SNAPSHOT}"']
+    statements += [f'CREATE TABLE "{DEMO_SNAPSHOT}"."{t.name}" (LIKE public."{t.name}")' for t in tables]
+    statements += [_copy_rows(t, "public", DEMO_SNAPSHOT) for t in tables]
+    statements.append('CREATE TABLE demo_snapshot._sequences AS SELECT sequencename AS name, last_value '
+                      "FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL")
+    with _admin_engine(url).begin() as conn:
+        conn.connection.driver_connection.execute("; ".join(statements))  # no parameters: one simple query
+        assert conn.execute(text("SELECT count(*) FROM demo_snapshot.users")).scalar(), "no demo to keep"
+
+
+def _restore_demo(url: str) -> None:
+    """Copy the demo's rows back into the emptied tables (triggers and foreign keys asleep, as when emptying them)
+    and set the sequences where the demo left them: one round trip instead of loading the demo again."""
+    from sqlalchemy import text
+
+    statements = ["SET LOCAL session_replication_role = replica"]
+    statements += [_copy_rows(t, DEMO_SNAPSHOT, "public") for t in _db.metadata.sorted_tables]
+    with _admin_engine(url).begin() as conn:
+        sequences = conn.execute(text("SELECT name, last_value FROM demo_snapshot._sequences")).all()
+        statements += [f"SELECT setval('public.\"{name}\"', {int(value)})" for name, value in sequences]
+        conn.connection.driver_connection.execute("; ".join(statements))
+
+
 @pytest.fixture
 def app(tmp_path: Path, request) -> Iterator[Flask]:
     """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads."""
     data_dir = tmp_path / "data"
-    emptied = False
     demo = request.node.get_closest_marker("demo") is not None
-    if TEST_DATABASE_URL:
-        emptied = _empty_postgres(TEST_DATABASE_URL)
-    elif demo:
+    if demo:
         shutil.copytree(request.getfixturevalue("demo_template"), data_dir)
-    else:
+    elif not TEST_DATABASE_URL:
         data_dir.mkdir()
         shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / "app.db")
-    app = create_app(_config(data_dir))
+    else:
+        data_dir.mkdir()
     if TEST_DATABASE_URL:
-        _seed(app, create=not emptied)
+        emptied = _empty_postgres(TEST_DATABASE_URL)
+        app = create_app(_config(data_dir))
         if demo:
-            _load_demo(app)
+            if not emptied:
+                with app.app_context():
+                    _db.create_all()
+                    _db.engine.dispose()
+            _restore_demo(TEST_DATABASE_URL)
+        else:
+            _seed(app, create=not emptied)
+    else:
+        app = create_app(_config(data_dir))
     yield app
     with app.app_context():
         _db.session.remove()
@@ -269,6 +329,44 @@ class Auth:
 @pytest.fixture
 def auth(app: Flask, client: FlaskClient) -> Auth:
     return Auth(app, client)
+
+
+# Tests that never reach a database (pure rules, Hypothesis properties, layout and docs checks, the browser alone)
+# are marked no_db when collected, and the PostgreSQL pass leaves them out (`-m "not no_db"`, Makefile): they would
+# only run the same code a second time. A test reaches the database through the app fixture (directly or through
+# client, db, auth, page...), or by making its own app or starting processes on the test database: a module or
+# fixture that says one of DATABASE_WORDS counts as reaching it.
+DATABASE_FIXTURES = {"app", "sqlite_template", "demo_template"}
+DATABASE_WORDS = ("create_app", "DATABASE_URL", "_config", "hosts", "_template", "_postgres")
+
+
+@functools.cache
+def _says_database_words(path: str) -> bool:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return any(word in text for word in DATABASE_WORDS)
+
+
+def _reaches_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    if names & DATABASE_FIXTURES or _says_database_words(str(item.path)):
+        return True
+    definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    for name in names:
+        for definition in definitions.get(name, ()):
+            module = getattr(definition.func, "__module__", "") or ""
+            if (module.startswith("tests.") and module != "tests.conftest"
+                    and _says_database_words(inspect.getsourcefile(definition.func) or "")):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if not _reaches_database(item):
+            item.add_marker(pytest.mark.no_db)
 
 
 # Browser fixtures (Chromium through Playwright), shared by tests/e2e and tests/security.

@@ -3,6 +3,7 @@ which approving converts into credits that move the pathway bars."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app import demo
@@ -12,9 +13,8 @@ from credits import pathways, recognition
 from credits.models import Pathway
 
 
-def test_demo_pathways_and_a_request_to_review(runner, db):
-    result = runner.invoke(args=["demo", "load", "--if-empty"])
-    assert result.exit_code == 0, result.output
+@pytest.mark.demo
+def test_demo_pathways_and_a_request_to_review(db):
     found = list(db.session.scalars(select(Pathway).order_by(Pathway.id)))
     assert [(p.title, len(p.items)) for p in found] == [("机电一体化技术（专科）", 6),
                                                         ("电工（高级工）技能提升路径", 4)]
@@ -28,10 +28,10 @@ def test_demo_pathways_and_a_request_to_review(runner, db):
 
 
 
-def test_demo_worker_sees_recommendations_that_explain_themselves(runner, app, client, auth):
+@pytest.mark.demo
+def test_demo_worker_sees_recommendations_that_explain_themselves(app, client, auth):
     """The union's catalog explains the first picks; once the demo reviewer approves the worker's certificate
     (credits on the 电工 track), the track's missing courses come first, saying why."""
-    assert runner.invoke(args=["demo", "load", "--if-empty"]).exit_code == 0
     auth.login("13900000007", demo.DEMO_PASSWORD)
     page = client.get("/").get_data(as_text=True)
     assert "接下来学什么" in page and "西湖区总工会资源目录推荐" in page

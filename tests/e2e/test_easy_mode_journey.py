@@ -11,9 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app import demo as app_demo
-from app.extensions import db
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 PHONE = "13900000007"
 RECORD = """
 window.__spoken = [];
@@ -28,9 +27,6 @@ def _spoken(page) -> list[dict]:
 
 
 def test_easy_mode_reads_aloud_and_navigates_by_icons_on_a_phone(app, page):
-    with app.app_context():
-        app_demo.load(db.session)
-        db.session.commit()
     page.add_init_script(RECORD)
     page.goto("/auth/login")
     page.get_by_label("手机号").fill(PHONE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -19,9 +20,8 @@ from learning.demo import WORKER_PHONE
 from tests.learning.conftest import page_token
 
 
-def test_demo_worker_has_something_to_continue(runner, client, auth):
-    result = runner.invoke(args=["demo", "load", "--if-empty"])
-    assert result.exit_code == 0, result.output
+@pytest.mark.demo
+def test_demo_worker_has_something_to_continue(client, auth):
     auth.login(WORKER_PHONE, "qiuxue-demo")
     page = client.get("/learning").get_data(as_text=True)
     assert page.count("继续学习") >= 2  # (other demos may enrol the worker too)

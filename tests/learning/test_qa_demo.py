@@ -3,6 +3,7 @@ and the wish list shows wishes ranked by votes."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,9 +12,8 @@ from learning.qa_demo import TEACHER_PHONE
 from learning.qa_models import Question
 
 
-def test_demo_question_answered_and_wishes_with_votes(app, runner, client, auth):
-    result = runner.invoke(args=["demo", "load", "--if-empty"])
-    assert result.exit_code == 0, result.output
+@pytest.mark.demo
+def test_demo_question_answered_and_wishes_with_votes(app, client, auth):
     auth.login(WORKER_PHONE, "qiuxue-demo")
     wishes = client.get("/learning/wishes").get_data(as_text=True)
     assert wishes.index("叉车操作证") < wishes.index("焊工（电焊）入门") and "4票" in wishes

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
 from sqlalchemy import select
 
 from catalog.models import Resource, ResourceStatus
 from search import indexer, synonyms
 from search.backend import SearchRequest
-from tests.search.conftest import load_demo_catalog
 
 ELECTRICIANS = {"电工（初级）上岗培训", "低压电工作业安全技术", "维修电工（中级）考证辅导"}
 FORKLIFTS = {"叉车司机操作培训", "叉车日常保养与点检"}
@@ -57,8 +57,8 @@ NEVER_FIRST = {
 }
 
 
+@pytest.mark.demo
 def test_labelled_queries_over_the_demo_catalog(app, db):
-    load_demo_catalog(db.session)
     backend = app.extensions["search"]
     assert indexer.drain_all(db.session, backend) > 0
     published = dict(db.session.execute(select(Resource.title, Resource.id)

@@ -15,7 +15,6 @@ from search.backend import SearchRequest
 from search.query import parse
 from tests.conftest import shared_file
 from tests.search import corpus
-from tests.search.conftest import load_demo_catalog
 
 ELECTRICIANS = {1, 2, 3, 4, 5}
 FORKLIFTS = {11, 12, 13, 14}
@@ -181,8 +180,8 @@ DEMO_QUERIES = [("叉 车", "叉车"), ("怎么考叉车证", "叉车"), ("电�
                 ("育婴", "育婴"), ("保姆", "育婴"), ("月嫂", "母婴"), ("电焊", "焊工"), ("哪里可以学电焊", "焊工")]
 
 
+@pytest.mark.demo
 def test_phone_phrasing_over_the_demo_catalog(app, db):
-    load_demo_catalog(db.session)
     backend = app.extensions["search"]
     assert indexer.drain_all(db.session, backend) > 0
     mapping = synonyms.mapping(db.session)

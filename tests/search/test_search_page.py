@@ -9,15 +9,13 @@ import pytest
 
 from app.extensions import db
 from search import indexer
-from tests.search.conftest import load_demo_catalog
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.demo]
 
 
 @pytest.fixture
 def demo_index(app):
     with app.app_context():
-        load_demo_catalog(db.session)
         indexer.drain_all(db.session, app.extensions["search"])
 
 

@@ -2,18 +2,17 @@
 萧山区, a course it co-authors with 杭州职业技术学院 (both named, both may edit) and its training officer as the
 course's workplace mentor beside the teacher."""
 
+import pytest
 from sqlalchemy import select
 
-from app import demo
 from app.accounts.models import User
 from app.accounts.policy import can
 from catalog.models import Resource
 from programme.partnership import mentors
 
 
+@pytest.mark.demo
 def test_demo_enterprise_points_coauthored_course_and_mentor(app, client, db):
-    demo.load(db.session)
-    db.session.commit()
     listed = client.get("/programme/service-points?area=330109&kind=teaching&lat=30.23&lng=120.29").get_data(
         as_text=True)
     assert "华成电器职工教学点" in listed and "公里" in listed

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from sqlalchemy import select
 
-from app import demo
 from app.accounts.models import User
 from programme.money import claim_checks, subsidies
 from programme.money.models import ClaimStatus, SubsidyClaim
@@ -57,8 +57,8 @@ def test_the_command_line_makes_lists_and_revokes_tokens(runner, db, client, hr)
     assert runner.invoke(args=["programme", "api-tokens", "demo"]).exit_code != 0  # no demo here
 
 
+@pytest.mark.demo
 def test_the_demo_hr_token_pushes_the_certificate_a_waiting_claim_rests_on(app, db, client, runner):
-    demo.load(db.session)
     db.session.commit()
     printed = runner.invoke(args=["programme", "api-tokens", "demo"])
     assert printed.exit_code == 0 and sharing_demo.HR_TOKEN in printed.output
