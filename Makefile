@@ -68,12 +68,14 @@ lint: $(DEV_STAMP)
 # leaves out what would only repeat: the browser checks of what a page renders (marker render_once), the browser
 # journeys (browser), and the tests that reach no database at all (no_db, set when collected: pure rules,
 # Hypothesis properties, layout and docs checks; tests/conftest.py says how it is decided). Tests marked demo start
-# from one load of the demo per test process on either database. Keeps CI under 20 minutes.
+# from one load of the demo per test process on either database. Keeps CI under 20 minutes. Bytecode is written
+# even where the machine sets PYTHONDONTWRITEBYTECODE: pytest then keeps its rewritten test modules for the later
+# processes and the second pass instead of rewriting every test file's asserts in each of them.
 test: install-dev lint audit
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 	@if url=$$($(BIN)/python -m tests.postgres_url); then \
 		echo "== the same tests on PostgreSQL ($$url) =="; \
-		QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) \
+		PYTHONDONTWRITEBYTECODE= QIUXUE_TEST_DATABASE_URL=$$url $(BIN)/python -m pytest -n $(TEST_WORKERS) \
 			-m "not render_once and not browser and not no_db" $(PYTEST_ARGS); \
 	else echo "== PostgreSQL pass skipped: no server (set QIUXUE_TEST_POSTGRES_URL) =="; fi
 
