@@ -40,6 +40,7 @@ from app.assets import fingerprints
 from app.extensions import db
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
+PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
@@ -60,7 +61,7 @@ M = TypeVar("M")
 
 
 class SharedParts:
-    def __init__(self, generation_file: Path, ttl: float, tables: tuple[str, ...] = WATCHED,
+    def __init__(self, generation_file: Path | None, ttl: float, tables: tuple[str, ...] = WATCHED,
                  max_entries: int = MAX_ENTRIES):
         self.file, self.ttl, self.max_entries = generation_file, ttl, max_entries
         # the statements that write to `tables`, as SQLAlchemy spells them
@@ -71,6 +72,8 @@ class SharedParts:
         self._lock = threading.Lock()
 
     def generation(self) -> tuple[int, int, int, int]:
+        if self.file is None:  # entries keyed by everything they show: nothing to invalidate (`personal`)
+            return self._local, 0, 0, 0
         try:
             stat = os.stat(self.file)
         except OSError:
@@ -82,6 +85,8 @@ class SharedParts:
         with self._lock:
             self._local += 1
             self._parts.clear()
+        if self.file is None:
+            return
         try:
             if self.file.exists() and self.file.stat().st_size >= FILE_LIMIT:
                 fresh = self.file.with_suffix(".new")
@@ -158,6 +163,16 @@ def shared_many(name: str, ids: list[int], make: Callable[[list[int]], dict[int,
     return {cast(tuple[Any, ...], key)[0][1]: value for key, value in found.items()}
 
 
+def personal(key: Hashable, make: Callable[[], T]) -> T:
+    """A piece of one person's page made from exactly the values in `key` (the person's rows themselves, not a
+    version of them, so a change is another key and never stale), kept so a page opened again unchanged is not
+    rendered again; per language; every time under `make dev`, where templates change."""
+    if current_app.debug:
+        return make()
+    parts: SharedParts = current_app.extensions["personal_parts"]
+    return parts.get_or_make((key, str(get_locale())), make)
+
+
 def columns_of(obj: Any) -> dict[str, Any]:
     """A loaded row's column values: plain data, safe to keep between requests and threads."""
     return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
@@ -216,6 +231,7 @@ def init_app(app: Flask) -> None:
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
+    app.extensions["personal_parts"] = SharedParts(None, max(ttl, 0), max_entries=PERSONAL_ENTRIES)
 
     @app.template_global()
     def layout_part(template: str, per_address: bool = True) -> Markup:

@@ -4,17 +4,19 @@ streak read from them. The timing rules themselves are pure (learning.reminder_r
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import BindParameter, Date, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from app import notifications
-from app.db import insert_ignore, utcnow
+from app.accounts.models import User
+from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Invalid, NotFound
 from app.notifications import service as notification_service
 from app.notifications.kinds import REMINDER
@@ -203,11 +205,24 @@ def record_study(session: Session, user_id: int, seconds: float, now: datetime |
     progress_store.add_study_seconds(session.connection(), user_id, day, float(seconds))  # one upsert: every heartbeat
 
 
+@functools.cache
+def _streak_statement() -> DirectStatement:
+    """The week goal (the plan's, if any) and the verified seconds per day since `since`, in one query: a row per
+    day, or one row with no day (the user row is there to join from)."""
+    uid: BindParameter[int] = bindparam("uid")
+    since: BindParameter[date] = bindparam("since", type_=Date)
+    return DirectStatement(select(StudyPlan.goal_minutes, StudyPlan.goal_days, StudyDay.day, StudyDay.seconds)
+                           .select_from(User).outerjoin(StudyPlan, StudyPlan.user_id == User.id)
+                           .outerjoin(StudyDay, (StudyDay.user_id == User.id) & (StudyDay.day >= since))
+                           .where(User.id == uid))
+
+
 def streak_for(session: Session, user_id: int, today: date | None = None) -> streak.Streak:
     today = today or reminder_rules.to_beijing(utcnow()).date()
     since = streak.monday(today) - timedelta(days=7 * streak.MAX_WEEKS)
-    days = {row.day: row.seconds for row in session.execute(
-        select(StudyDay.day, StudyDay.seconds).where(StudyDay.user_id == user_id, StudyDay.day >= since))}
-    plan = plan_of(session, user_id)
-    goal_minutes, goal_days = (plan.goal_minutes, plan.goal_days) if plan is not None else (60, 3)
+    session.flush()  # the query below runs on the connection: a plan or day changed in this session counts
+    rows = _streak_statement().rows(session.connection(), {"uid": user_id, "since": since})
+    days = {row.day: row.seconds for row in rows if row.day is not None}
+    planned = rows[0] if rows and rows[0].goal_minutes is not None else None
+    goal_minutes, goal_days = (planned.goal_minutes, planned.goal_days) if planned is not None else (60, 3)
     return streak.summarise(days, today, goal_minutes, goal_days)

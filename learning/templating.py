@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import url_for
-from flask_login import current_user
 
 from app.accounts.policy import can
 from app.extensions import db
+from app.web import current_user_or_none
 from catalog.models import LessonType
 from learning import enrolment
 from learning.completion import required_of
@@ -28,11 +28,12 @@ def learning_box(resource: Any, lessons: Sequence[Any]) -> dict[str, Any]:
     """`lessons`: the resource's lessons in order, rows or `catalog.service.LessonOutline`s (id, type, required),
     which the page keeps with its shared part."""
     box = {"enrolled": False, "completed": False, "published": resource.is_published, "can_author": False}
-    if not current_user.is_authenticated:
+    user = current_user_or_none()  # the user itself: the policy reads it many times, each through the proxy else
+    if user is None:
         return {**box, "first_url": _first_lesson_url(resource, lessons)}
 
-    box["can_author"] = can(current_user, "resource.edit", resource)
-    enrolled, completed_at, completed = enrolment.enrolled_state(db.session, current_user.id, resource.id)
+    box["can_author"] = can(user, "resource.edit", resource)
+    enrolled, completed_at, completed = enrolment.enrolled_state(db.session, user.id, resource.id)
     if not enrolled:
         return box
     required = required_of(lessons)

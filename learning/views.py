@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app import sharedparts
 from app.accounts.policy import can
@@ -29,9 +30,14 @@ def mine_page():
     # for those not kept yet); this learner's enrolments and completed lessons are read every time
     rows = enrolment.my_learning(db.session, current_user.id, outlines=lambda ids: sharedparts.shared_many(
         "learning.outline", ids, lambda missing: enrolment.course_outlines(db.session, missing)))
-    return render_template("learning/mine.html", active=[r for r in rows if not r.enrolment.completed_at],
-                           done=[r for r in rows if r.enrolment.completed_at],
-                           streak=habits.streak_for(db.session, current_user.id))
+    streak = habits.streak_for(db.session, current_user.id)
+    # the content is made from these values only: kept per the values themselves (and the URLs' root), so opening
+    # the page again with nothing changed renders the layout alone, and any change shows at once
+    active, done = [r for r in rows if not r.enrolment.completed_at], [r for r in rows if r.enrolment.completed_at]
+    body = sharedparts.personal(("learning.mine", current_user.id, request.script_root, tuple(rows), streak),
+                                lambda: Markup(render_template(  # noqa: S704 - an autoescaping template
+                                    "learning/_mine_body.html", active=active, done=done, streak=streak)))
+    return render_template("learning/mine.html", body=body)
 
 
 def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0, play: bool = False) -> str:

@@ -269,10 +269,10 @@ def _member_of(user: User, org: Organisation | None) -> bool:
 def _own_resource(user: User, resource: Any) -> bool:
     """Made by this person, or provided by an institution or enterprise they work for (a union's resources
     are reviewed within the union, by someone other than their author)."""
-    provider = resource.provider
-    return getattr(resource, "created_by_id", None) == user.id or (
-        provider is not None and provider.kind != OrgKind.union and _member_of(user, provider)) or any(
-        _member_of(user, row.org) for row in getattr(resource, "coauthors", ()))
+    own = {m.organisation_id for m in user.memberships}  # a worker has none: no co-authors to load, the answer is no
+    return getattr(resource, "created_by_id", None) == user.id or bool(own) and (
+        (resource.provider is not None and resource.provider.kind != OrgKind.union and resource.provider.id in own)
+        or any(row.org_id in own for row in getattr(resource, "coauthors", ())))
 
 
 # Conflicts of interest, checked before every other rule and for site admins too (only the operator at the

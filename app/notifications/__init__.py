@@ -34,22 +34,27 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         watch_writes(db.engine, kept, "notifications")
 
+    def unread(user_id: int) -> dict[str, int]:
+        """The person's unread messages by path, kept until the notifications table is written (here or, through
+        the generation file, in another process; another host within `ttl`)."""
+        return kept.get_or_make(("unread", user_id), lambda: service.unread_about(db.session, user_id))
+
     @app.template_global()
     def notification_count() -> int:
-        """The bell's count: kept per person until the notifications table is written."""
+        """The bell's count."""
         user: Any = current_user_or_none()
-        if user is None:
-            return 0
-        return int(kept.get_or_make(("unread", user.id), lambda: service.unread_count(db.session, user.id)))
+        return 0 if user is None else sum(unread(user.id).values())
 
     @app.after_request
     def read_on_opening(response: Response) -> Response:
-        """Opening the page a message is about reads the message, as opening it from the bell does. Only for a
-        person with unread messages (the bell's kept count), so other requests write nothing."""
-        if request.method != "GET" or response.status_code != 200:  # before loading the user: not for a heartbeat
+        """Opening the page a message is about reads the message, as opening it from the bell does. Only when the
+        person has an unread message about this very path (the kept count by path), so other requests query and
+        write nothing; and the user is loaded only for a page answered 200 (never for a heartbeat)."""
+        if request.method != "GET" or response.status_code != 200:
             return response
         user: Any = current_user_or_none()
-        if user is not None and notification_count() and service.read_about(db.session, user.id, request.path):
+        if user is not None and request.path in unread(user.id) and service.read_about(db.session, user.id,
+                                                                                        request.path):
             db.session.commit()
         return response
 

@@ -39,6 +39,13 @@ def unread_count(session: Session, user_id: int) -> int:
                               .where(Notification.user_id == user_id, Notification.read_at.is_(None))) or 0)
 
 
+def unread_about(session: Session, user_id: int) -> dict[str, int]:
+    """The person's unread messages counted by the path each is about (the bell's count is their sum)."""
+    return {url: int(n) for url, n in session.execute(
+        select(Notification.url, func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .group_by(Notification.url))}
+
+
 def latest(session: Session, user_id: int, *, before: int | None = None, limit: int = PAGE_SIZE) -> list[Notification]:
     """Newest first; `before` (an id) pages back."""
     query = select(Notification).where(Notification.user_id == user_id)

@@ -135,6 +135,32 @@ def test_the_bell_counts_unread_and_opening_a_message_goes_to_its_thing(app, db,
     assert 'class="badge"' not in bell
 
 
+def _bell(client, path="/learning"):
+    return client.get(path).get_data(as_text=True).split("data-bell", 1)[1].split("</a>", 1)[0]
+
+
+def test_opening_the_page_a_message_is_about_reads_it_at_once_and_no_other_page_does(app, db, client, auth, worker):
+    """The person's unread paths are kept between pages: a message written after they were kept, or read
+    elsewhere, shows on the very next request."""
+    auth.login(worker.phone)
+    assert 'class="badge"' not in _bell(client)  # kept: nothing unread
+    found = service.notify(db.session, worker.id, kinds.CERTIFICATE, "证书已发放：安全用电", "/credits/")
+    db.session.commit()
+    assert re.search(r'class="badge"[^>]*>1<', _bell(client))  # another page leaves it unread
+    db.session.expire_all()
+    assert db.session.get(Notification, found.id).read_at is None
+    assert client.get("/credits/").status_code == 200  # its own page reads it
+    assert 'class="badge"' not in _bell(client)
+    db.session.expire_all()
+    assert db.session.get(Notification, found.id).read_at is not None
+    again = service.notify(db.session, worker.id, kinds.CERTIFICATE, "证书已发放：电工", "/credits/")
+    db.session.commit()
+    assert re.search(r'class="badge"[^>]*>1<', _bell(client))
+    service.mark_read(db.session, worker.id, [again.id])  # read through the API or another process
+    db.session.commit()
+    assert 'class="badge"' not in _bell(client)
+
+
 def test_a_kind_turned_off_is_not_written(app, db, client, auth, worker):
     auth.login(worker.phone)
     token = csrf_token(client, "/me/notifications")

@@ -4,11 +4,17 @@ request around the shared parts: progress shows on the very next page, and one l
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
 from app import create_app
+from app.accounts.models import User
+from app.db import utcnow
 from app.extensions import db as _db
 from catalog.models import Lesson, LessonType, Resource
+from learning import habits
 from tests import factories
 from tests.conftest import Auth, _config
 from tests.learning.conftest import Learner, enrol_back_dated, make_course
@@ -140,3 +146,22 @@ def test_a_finished_learner_and_a_newcomer_each_see_their_own_box(app):
     assert _done(pages["second"][1]) == [(0, 2)] and "已完成</h2>" not in pages["second"][1]
     assert "立即学习" in pages["new"][0] and not _done(pages["new"][0]) and "继续学习" not in pages["new"][0]
     assert "还没有报名任何课程" in pages["new"][1] and "叉车安全驾驶" not in pages["new"][1]
+
+
+def test_my_learning_kept_unchanged_follows_a_new_goal_and_study_time_at_once(app):
+    """我的学习's content is kept per the person's own values: the same page again is the same, and a new week goal
+    or verified study time shows on the very next request."""
+    _course_id, phone, _other = _two_learners(app)
+    client = _client(app, phone)
+    first = client.get("/learning").get_data(as_text=True)
+    assert "/ 60 分钟" in first and client.get("/learning").get_data(as_text=True) == first
+    with app.app_context():
+        user_id = _db.session.scalar(select(User.id).where(User.phone == phone))
+        habits.save_plan(_db.session, user_id, {"window_1": "12:00-12:30", "days_1": "daily", "per_week": "3",
+                                                "quiet": "", "goal_minutes": "90", "goal_days": "2"})
+        _db.session.commit()
+    assert "/ 90 分钟" in client.get("/learning").get_data(as_text=True)
+    with app.app_context():
+        habits.record_study(_db.session, user_id, 600, utcnow() - timedelta(minutes=1))
+        _db.session.commit()
+    assert re.search(r"data-week-minutes>10<", client.get("/learning").get_data(as_text=True))
