@@ -24,12 +24,6 @@ from xml.etree import ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.styles import Font
-from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.config import SETTINGS
 from app.errors import Invalid
@@ -193,6 +187,10 @@ def _first_sheet(data: bytes) -> Any:
     not computed: openpyxl does that on opening every sheet, by parsing a sheet without <dimension> (as
     openpyxl's own write-only mode saves them) whole into memory. The reader gives its own bounds instead.
     Uses openpyxl's reader step by step (pinned to 3.1 in setup.cfg)."""
+    from openpyxl.reader.excel import ExcelReader  # here: openpyxl is 20 MB, only a spreadsheet needs it
+    from openpyxl.styles.stylesheet import apply_stylesheet  # what openpyxl.reader.excel itself calls (as above)
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # here, as above
+
     class UnsizedSheet(ReadOnlyWorksheet):
         def _get_size(self) -> None:
             pass
@@ -328,6 +326,8 @@ def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
     """A row for `sheet.append`: text is always a string cell (openpyxl would make "=..." a formula), with
     Excel's quote prefix when it looks like one, so it shows exactly as typed and stays text when edited.
     Characters XML forbids are dropped (one U+FFFF would make the whole file unreadable)."""
+    from openpyxl.cell import WriteOnlyCell  # here: openpyxl is 20 MB, only a spreadsheet needs it
+
     cells = []
     for value in row:
         if not isinstance(value, str):
@@ -344,6 +344,9 @@ def xlsx_cells(sheet: Any, row: Iterable[Any]) -> list[Any]:
 
 def xlsx_bytes(title: str, rows: Iterable[Iterable[Any]]) -> bytes:
     """A one-sheet workbook of `rows`, the first in bold (the header), every cell through `xlsx_cells`."""
+    from openpyxl import Workbook  # here: openpyxl is 20 MB, only a spreadsheet needs it
+    from openpyxl.styles import Font  # here, as above
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])  # Excel's limit on a sheet name
     for n, row in enumerate(rows):

@@ -11,11 +11,17 @@ they stop; with `--soak`, the same load keeps coming and RSS is noted each minut
 worker` and `qiuxue media worker`, at rest.
 
     .venv/bin/python bench/memory.py [--data demo|N] [--requests 3000] [--arenas 2] [--soak SECONDS]
+        [--soak-rate REQUESTS_PER_SECOND] [--data-dir DIR]
+
+`--soak-rate` paces the soak (the same mix, in 10-second batches of rate × 10 requests over the 8 connections,
+then a pause till the 10 s are up), for a shared machine; without it the soak sends as fast as it is answered.
+`--data-dir` keeps the prepared data there and reuses it in a later run (otherwise a temporary folder).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import subprocess
@@ -85,6 +91,9 @@ class Peak(threading.Thread):
 def prepare(data_dir: str, data: str) -> tuple[list[int], str]:
     """The database and search index; (published resource ids, how long it took)."""
     started = time.perf_counter()
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    if (Path(data_dir) / "prepared").exists():
+        return _published(data_dir), "0 s (kept from an earlier run)"
     if data == "demo":
         from app import create_app, demo
         from app.extensions import db
@@ -101,11 +110,15 @@ def prepare(data_dir: str, data: str) -> tuple[list[int], str]:
         catalog_pages.populate(data_dir, int(data))
     subprocess.run([sys.executable, "-c", SERVE, "search", "rebuild"], env=env(data_dir), check=True,
                    stdout=subprocess.DEVNULL, cwd=ROOT)
+    (Path(data_dir) / "prepared").write_text(data)
+    return _published(data_dir), f"{time.perf_counter() - started:.0f} s"
+
+
+def _published(data_dir: str) -> list[int]:
     import sqlite3
 
-    ids = [row[0] for row in sqlite3.connect(Path(data_dir) / "app.db").execute(
+    return [row[0] for row in sqlite3.connect(Path(data_dir) / "app.db").execute(
         "SELECT id FROM resources WHERE status = 'published'")]
-    return ids, f"{time.perf_counter() - started:.0f} s"
 
 
 def env(data_dir: str, arenas: int = 0) -> dict[str, str]:
@@ -126,7 +139,8 @@ def load(port: int, targets: list[str], connections: int = 8) -> None:
     loadgen.load(port, [[loadgen.request("GET", p) for p in targets[i::connections]] for i in range(connections)])
 
 
-def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soak_s: int = 0) -> dict[str, float]:
+def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soak_s: int = 0,
+        soak_rate: float = 0) -> dict[str, float]:
     port = loadgen.free_port()
     server = loadgen.serve(SERVE, ["serve", "--port", str(port)], port, env=env(data_dir, arenas))
     try:
@@ -141,12 +155,24 @@ def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soa
         figures[f"under load (peak, {requests:,} requests, 8 connections)"] = peak.stop()
         time.sleep(1)
         figures["after the load"] = rss_mb(server.pid)
-        started, batch = time.monotonic(), 0
+        started, batch, sent, printed = time.monotonic(), 0, 0, -1
         while time.monotonic() - started < soak_s:  # the same load again and again: does it keep growing?
             batch += 1
-            load(port, paths(resources, requests)[batch % 7::7])
+            batch_started = time.monotonic()
+            targets = paths(resources, requests)[batch % 7::7]
+            if soak_rate:
+                targets = (targets * (1 + int(soak_rate * 10) // len(targets)))[:max(8, int(soak_rate * 10))]
+            load(port, targets)
+            sent += len(targets)
+            if soak_rate:
+                time.sleep(max(0.0, 10 - (time.monotonic() - batch_started)))
             minute = int((time.monotonic() - started) // 60)
             figures[f"soak, minute {minute}"] = rss_mb(server.pid)
+            if minute != printed:
+                printed = minute
+                print(f"{time.strftime('%H:%M:%S', time.gmtime())} UTC soak minute {minute}: "
+                      f"{figures[f'soak, minute {minute}']:.0f} MB, {sent:,} requests so far, load average "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -186,14 +212,18 @@ def main() -> None:
     parser.add_argument("--data", default="demo", help="'demo', or a number of generated resources")
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--soak", type=int, default=0, help="then keep loading it this many seconds, RSS each minute")
+    parser.add_argument("--soak-rate", type=float, default=0, help="requests per second during the soak; "
+                        "0: as fast as answered")
+    parser.add_argument("--data-dir", help="prepare the data here and keep it; reused when already there")
     parser.add_argument("--arenas", type=int, default=2, help="also measure the web process with "
                         "MALLOC_ARENA_MAX set to this (glibc's per-thread heaps); 0: skip")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="qiuxue-memory-") as data_dir:
+    with contextlib.ExitStack() as stack:
+        data_dir = args.data_dir or stack.enter_context(tempfile.TemporaryDirectory(prefix="qiuxue-memory-"))
         resources, took = prepare(data_dir, args.data)
         print(f"data: {args.data} ({len(resources):,} published resources indexed, prepared in {took})", flush=True)
         baseline = bare(data_dir, resources, args.requests)
-        ours = web(data_dir, resources, args.requests, soak_s=args.soak)
+        ours = web(data_dir, resources, args.requests, soak_s=args.soak, soak_rate=args.soak_rate)
         capped = web(data_dir, resources, args.requests, args.arenas) if args.arenas else {}
         workers = {group: worker(data_dir, group) for group in ("search", "media")}
     print("| process | state | RSS MB |")

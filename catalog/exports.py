@@ -10,7 +10,6 @@ from typing import Any, cast
 from xml.etree import ElementTree as ET
 
 from flask import url_for
-from openpyxl import Workbook
 
 from app.sanitize import html_to_text
 from app.tabular import csv_bytes, xlsx_cells
@@ -141,6 +140,8 @@ def catalog_csv(entries: list[tuple[Any, Entry]]) -> bytes:
 
 
 def catalog_xlsx(catalog: UnionCatalog, entries: list[tuple[Any, Entry]]) -> bytes:
+    from openpyxl import Workbook  # here: openpyxl is 20 MB, only a spreadsheet needs it
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="资源目录")
     sheet.append(list(CATALOG_COLUMNS))

@@ -18,15 +18,16 @@ import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from flask import Response, send_file
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from app.errors import Invalid
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MAX_EVIDENCE = 10 * 1024 * 1024
 MAX_PDF_OBJECTS = 500_000  # a certificate has tens; more is a file built to make the check slow
@@ -92,6 +93,9 @@ def check_pdf(data: bytes) -> None:
     for raw in _NAME.findall(outside):
         if (why := _RAW_NAMES.get(_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw))) is not None:
             raise _refused(why)
+    from pypdf import PdfReader  # here, not at import: pypdf (with its crypto providers) is 24 MB in every web
+    # process, and only an uploaded PDF needs it
+
     quiet = logging.getLogger("pypdf")
     level, quiet.level = quiet.level, logging.CRITICAL  # its notes on sloppy files are not our errors
     try:
@@ -125,6 +129,8 @@ def _outside_streams(data: bytes) -> bytes:
 
 def _objects(reader: PdfReader) -> Iterator[Any]:
     """Every object: the trailer, each one the cross-reference table lists, those inside object streams."""
+    from pypdf.generic import IndirectObject  # here, as in check_pdf
+
     yield reader.trailer
     for generation, table in reader.xref.items():
         for number in table:
@@ -135,6 +141,8 @@ def _objects(reader: PdfReader) -> Iterator[Any]:
 
 def _first_refusal(reader: PdfReader) -> str | None:
     """Walk the object graph once (references followed, each object visited once) and say what is refused."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject  # here, as in check_pdf
+
     seen: set[tuple[int, int]] = set()
     stack = list(_objects(reader))
     visited = 0

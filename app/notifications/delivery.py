@@ -12,10 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from flask_babel import gettext as _
-from py_vapid import Vapid01
-from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,6 +48,9 @@ def _b64(raw: bytes) -> str:
 
 def generate_keys() -> tuple[str, str]:
     """A new VAPID pair as (public, private), base64url: the public one is the browser's applicationServerKey."""
+    from cryptography.hazmat.primitives import serialization  # here, as pywebpush below
+    from py_vapid import Vapid01  # here, as pywebpush below
+
     pair = Vapid01()
     pair.generate_keys()
     public = pair.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
@@ -67,6 +67,9 @@ def payload(item: Notification) -> str:
 
 def push(session: Session, vapid: Vapid, device: PushSubscription, data: str) -> bool:
     """One push to one device; a device that is gone is forgotten. True when the push service took it."""
+    from pywebpush import WebPushException, webpush  # here, not at import: it (with requests, aiohttp and
+    # cryptography) is 37 MB in every web process, most of which never pushes
+
     info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
     try:
         webpush(info, data, vapid_private_key=vapid.private_key, vapid_claims={"sub": vapid.subject},

@@ -8,7 +8,6 @@ import io
 from typing import Any, NamedTuple
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from app.tabular import csv_bytes, xlsx_cells
 from app.text import xml_safe
@@ -127,6 +126,8 @@ def as_csv(sheets: list[Sheet]) -> bytes:
 
 
 def as_xlsx(sheets: list[Sheet], title: str) -> bytes:
+    from openpyxl import Workbook  # here: openpyxl is 20 MB, only a spreadsheet needs it
+
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     for n, (_key, name, head, rows) in enumerate(sheets, 1):

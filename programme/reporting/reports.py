@@ -16,8 +16,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
@@ -244,6 +242,9 @@ def tables(report: Report) -> dict[str, list[list[Any]]]:
 
 
 def xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook  # here: openpyxl is 20 MB, only a spreadsheet needs it
+    from openpyxl.styles import Font  # here, as above
+
     book = Workbook()
     first = book.active
     assert first is not None  # a new workbook has one sheet

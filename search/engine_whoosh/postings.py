@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -150,6 +151,9 @@ class View:
 
     def __init__(self, searcher: Any) -> None:  # a Whoosh Searcher
         self.searcher = searcher
+        # Its segment files are open (read as needed, not copied: IndexStore._searcher): closed once this View is
+        # no longer used by any thread, when it is collected.
+        weakref.finalize(self, searcher.close)
         self.reader = searcher.reader()
         self.generation = self.reader.generation()
         # An empty index has one EmptyReader leaf without a segment: nothing to read there.
