@@ -66,7 +66,7 @@ def test_every_limit_guards_a_real_view(app):
 
 
 def test_logins_past_the_limit_are_refused_with_a_stable_code(host, storage):
-    site = host(storage, RATE_LIMIT_LOGIN="3 per minute")
+    site = host(storage, RATE_LIMIT_LOGIN="3 per hour")
     client = site.test_client()
     for _ in range(3):
         assert _wrong_login(client).status_code == 400  # a wrong password, counted
@@ -80,7 +80,7 @@ def test_logins_past_the_limit_are_refused_with_a_stable_code(host, storage):
 
 
 def test_the_login_limit_counts_per_address(host, storage):
-    site = host(storage, RATE_LIMIT_LOGIN="2 per minute")
+    site = host(storage, RATE_LIMIT_LOGIN="2 per hour")
     client = site.test_client()
     for _ in range(2):
         _wrong_login(client)
@@ -91,7 +91,7 @@ def test_the_login_limit_counts_per_address(host, storage):
 
 
 def test_heartbeats_are_limited_per_learner(host, storage):
-    site = host(storage, RATE_LIMIT_HEARTBEAT="2 per minute")
+    site = host(storage, RATE_LIMIT_HEARTBEAT="2 per hour")
     with site.app_context():
         phones = [factories.user("worker").phone for _ in range(2)]
         db.session.commit()
@@ -113,8 +113,8 @@ def _page_token(client) -> str:
 
 
 def test_two_hosts_sharing_redis_see_one_limit(host, redis_url):
-    one = host(redis_url, RATE_LIMIT_LOGIN="4 per minute")
-    two = host(redis_url, RATE_LIMIT_LOGIN="4 per minute")
+    one = host(redis_url, RATE_LIMIT_LOGIN="4 per hour")
+    two = host(redis_url, RATE_LIMIT_LOGIN="4 per hour")
     first, second = one.test_client(), two.test_client()
     statuses = [_wrong_login(client).status_code for client in (first, second, first, second, first, second)]
     assert statuses == [400, 400, 400, 400, 429, 429]
@@ -122,15 +122,15 @@ def test_two_hosts_sharing_redis_see_one_limit(host, redis_url):
 
 def test_without_redis_each_process_counts_alone(host):
     """The embedded default: memory in each process (what `make run`, one process, needs)."""
-    one = host("", RATE_LIMIT_LOGIN="2 per minute")
-    two = host("", RATE_LIMIT_LOGIN="2 per minute")
+    one = host("", RATE_LIMIT_LOGIN="2 per hour")
+    two = host("", RATE_LIMIT_LOGIN="2 per hour")
     first, second = one.test_client(), two.test_client()
     assert [_wrong_login(first).status_code for _ in range(3)] == [400, 400, 429]
     assert _wrong_login(second).status_code == 400
 
 
 def test_an_unreachable_redis_does_not_refuse_every_request(host):
-    site = host("redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN="2 per minute")
+    site = host("redis://127.0.0.1:1/0", RATE_LIMIT_LOGIN="2 per hour")
     client = site.test_client()
     assert [_wrong_login(client).status_code for _ in range(3)] == [400, 400, 429]  # counted in memory meanwhile
 
