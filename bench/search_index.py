@@ -3,8 +3,8 @@ Whoosh index, side by side in the same run with SQLite FTS5 (trigram tokenizer, 
 text) on the same documents and queries. Writes the table into bench/README.md under "## Search", one table per
 number of documents (between `<!-- search:N -->` marks).
 
-    .venv/bin/python bench/search_index.py --docs 100000      # about 6-8 minutes on 2 cores
-    .venv/bin/python bench/search_index.py --docs 1000000 --baselines unicode61 --rounds 3   # 30-40 minutes
+    .venv/bin/python bench/search_index.py --docs 100000      # 6-8 minutes on 2 idle cores
+    .venv/bin/python bench/search_index.py --docs 1000000 --baselines unicode61 --rounds 3  # 40+ min idle; hours busy
 
 The documents are generated as they are indexed (never held in memory whole), for every engine alike: the
 build rates include generating them (its cost per document is measured apart and printed in the table).
