@@ -14,7 +14,11 @@ from pathlib import Path
 
 from search.documents import ResourceDoc
 
-SHARED_COURSES = Path(__file__).resolve().parents[2] / "shared" / "data" / "courses_cn_mooc.csv"
+# ../shared beside the checkout, or beside the folder of git worktrees (wt/NAME): a run from a worktree must
+# read the same documents as one from the main checkout (without them it indexed only generated ones)
+SHARED_COURSES = next((found for found in (parent / "shared" / "data" / "courses_cn_mooc.csv"
+                                           for parent in Path(__file__).resolve().parents[2:4]) if found.exists()),
+                      Path(__file__).resolve().parents[2] / "shared" / "data" / "courses_cn_mooc.csv")
 
 MENU = {  # leaf code -> (ancestors..., leaf), names
     "academic-zhuanke": (("academic", "学历继续教育"), ("academic-zhuanke", "专科")),

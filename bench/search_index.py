@@ -3,8 +3,8 @@ Whoosh index, side by side in the same run with SQLite FTS5 (trigram tokenizer, 
 text) on the same documents and queries. Writes the table into bench/README.md under "## Search", one table per
 number of documents (between `<!-- search:N -->` marks).
 
-    .venv/bin/python bench/search_index.py --docs 100000      # about 6-8 minutes on 2 cores
-    .venv/bin/python bench/search_index.py --docs 1000000 --baselines unicode61 --rounds 3   # 30-40 minutes
+    .venv/bin/python bench/search_index.py --docs 100000      # 6-8 minutes on 2 idle cores
+    .venv/bin/python bench/search_index.py --docs 1000000 --baselines unicode61 --rounds 3  # 40+ min idle; hours busy
 
 The documents are generated as they are indexed (never held in memory whole), for every engine alike: the
 build rates include generating them (its cost per document is measured apart and printed in the table).
@@ -72,10 +72,26 @@ def timed(fn, items, rounds: int) -> tuple[float, float]:
     return percentiles(samples)
 
 
+class Progress:
+    """A line every tenth of the documents (a million-document run takes an hour or more on a busy machine: a run
+    stopped early still says how far it got and at what load)."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.step = label, total, 0, max(100_000, total // 10)
+        self.started = time.perf_counter()
+
+    def __call__(self, count: int) -> None:
+        before, self.done = self.done, self.done + count
+        if self.done // self.step > before // self.step:
+            print(f"{time.strftime('%H:%M:%S', time.gmtime())} {self.label}: {self.done:,} of {self.total:,} "
+                  f"documents in {time.perf_counter() - self.started:.0f} s, load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+
+
 def bench_whoosh(docs, folder: Path, procs: int, rounds: int) -> dict:
     backend = WhooshBackend(folder, build_procs=procs)
     started, cpu = time.perf_counter(), cpu_seconds()
-    backend.rebuild(docs)
+    backend.rebuild(docs, progress=Progress("Whoosh build (fed to the writer processes)", len(docs)))
     build, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     synonyms = {"铲车": ["叉车"]}
 
@@ -88,6 +104,8 @@ def bench_whoosh(docs, folder: Path, procs: int, rounds: int) -> dict:
     def highlighted(q):
         return backend.search(SearchRequest(q=q, facets=False, synonyms=synonyms))
 
+    print(f"Whoosh built: {len(docs) / build:,.0f} docs/s, {cpu * 1000 / len(docs):.2f} ms CPU a document, "
+          f"{folder_mb(folder):.0f} MB; now its queries", flush=True)
     return {"build_s": build, "rate": len(docs) / build, "cpu_ms": cpu * 1000 / len(docs), "size_mb": folder_mb(folder),
             "cold": after_commit(backend, next(iter(docs)), plain, rounds),
             "plain": timed(plain, QUERIES, rounds), "faceted": timed(faceted, QUERIES, rounds),
@@ -124,13 +142,17 @@ def bench_fts(docs, path: Path, tokenizer: str, rounds: int) -> dict:
     db.execute(f"CREATE VIRTUAL TABLE fts USING fts5(title, body, tokenize='{tokenizer}')")
     db.execute("CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, kind TEXT, provider TEXT, enrolled INT)")
     db.execute("CREATE INDEX ix_title ON docs (title)")
+    progress = Progress(f"FTS5 {tokenizer} build", len(docs))
     with db:
         for doc in docs:
             title, body = _fts_text(doc, cut)
             db.execute("INSERT INTO fts (rowid, title, body) VALUES (?, ?, ?)", (doc.id, title, body))
             db.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (doc.id, doc.title, doc.kind, doc.provider,
                                                                  doc.enrolled))
+            progress(1)
     build, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+    print(f"FTS5 {tokenizer} built: {len(docs) / build:,.0f} docs/s, {cpu * 1000 / len(docs):.2f} ms CPU a "
+          f"document, {path.stat().st_size / 1e6:.0f} MB; now its queries", flush=True)
 
     def where(q: str) -> tuple[str, tuple]:
         if cut:

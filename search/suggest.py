@@ -39,9 +39,12 @@ SCHEMA = [
     "CREATE TABLE IF NOT EXISTS entries (key TEXT NOT NULL, weight REAL NOT NULL)",  # rowid: see the module doc
     *ENTRY_INDEX_DDL,
     "CREATE TABLE IF NOT EXISTS titles (rid INTEGER PRIMARY KEY, title TEXT NOT NULL)",
+    # WITHOUT ROWID: the primary key is the table (a rowid table kept each row twice: in itself and in the
+    # key's index). A file made before has rowid tables, which the same statements read and write.
     "CREATE TABLE IF NOT EXISTS words (word TEXT NOT NULL, chinese TEXT NOT NULL, freq INTEGER NOT NULL, "
-    "PRIMARY KEY (word, chinese))",
-    "CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word))",
+    "PRIMARY KEY (word, chinese)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS variants (variant TEXT NOT NULL, word TEXT NOT NULL, PRIMARY KEY (variant, word)) "
+    "WITHOUT ROWID",
 ]
 
 

@@ -330,7 +330,9 @@ def write_postings(fieldwriter, schema, pool: TermPool) -> None:
                 started = True
             fieldwriter.start_term(tbytes)
             count = len(docs)
-            if isinstance(pairs, Constant):  # every posting of the term alike (the usual case)
+            if count < postwriter._inlinelimit:  # kept in the term's entry by finish_term, as Whoosh's writer does
+                _buffer(postwriter, docs, pairs)
+            elif isinstance(pairs, Constant):  # every posting of the term alike (the usual case)
                 weight, value = pairs.pair
                 one = array("f", [weight])
                 for start in range(0, count, limit):
@@ -346,6 +348,17 @@ def write_postings(fieldwriter, schema, pool: TermPool) -> None:
             fieldwriter.finish_term()
         if started:
             fieldwriter.finish_field()
+
+
+# Whoosh internals (W3PostingsWriter's block fields): tested by
+# tests/search/test_segment_writer.py::test_single_postings_are_inlined
+def _buffer(pw: W3PostingsWriter, docs: array, pairs: Any) -> None:
+    """The postings of a term too short for a block, left in the writer's buffer as its add_posting would."""
+    chunk = [pairs.pair] * len(docs) if isinstance(pairs, Constant) else list(pairs)
+    pw._ids = array("I", docs)
+    pw._weights = array("f", map(_first, chunk))
+    pw._values = [value for _weight, value in chunk if value]
+    pw._maxweight = max(0, *map(_first, chunk))
 
 
 # Whoosh internals (W3PostingsWriter's block fields and _new_block): tested by

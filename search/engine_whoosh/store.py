@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,8 +18,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.filestore import FileStorage
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import CLEAR, LockError
 
 from search.backend import IndexBusy
@@ -43,6 +45,58 @@ class PlainLengthsCodec(W3Codec):
     # Whoosh internals (W3Codec.length_stats): tested by
     # tests/search/test_whoosh_internals.py::test_whooshs_own_searcher_finds_the_same_in_our_index_as_in_its_own
     length_stats = False
+
+    def __init__(self) -> None:
+        super().__init__(inlinelimit=INLINE_LIMIT)
+
+    # Whoosh internals (W3Codec's _blocklimit/_compression/_inlinelimit): tested by
+    # tests/search/test_segment_writer.py::test_segments_are_byte_for_byte_whooshs
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> W3PostingsWriter:
+        return _InliningPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                                       compression=self._compression, inlinelimit=self._inlinelimit)
+
+
+INLINE_LIMIT = 2  # a term with fewer postings keeps them in its term entry (every id, most word pairs)
+
+
+class _InliningPostingsWriter(W3PostingsWriter):
+    """W3's posting writer with its inlining working (Whoosh 2.7 calls `set_inline`, which W3TermInfo spells
+    `set_inlined`): a term with a single posting keeps it in its entry of the term file, as a pickled tuple,
+    instead of a posting block of its own (about 60 bytes: block length, block header, zlib frame) and a
+    pointer to it. Half the terms have one posting (every document's id, rare word pairs). Any Whoosh reader
+    reads inlined postings (W3Codec.postings_reader); segments written before simply have none."""
+
+    # Whoosh internals (W3PostingsWriter's written/_terminfo/_ids/_weights/_values, W3TermInfo.set_inlined):
+    # tested by tests/search/test_segment_writer.py::test_single_postings_are_inlined
+    def start_postings(self, format_: Any, terminfo: Any) -> None:
+        super().start_postings(format_, _TermInfo())
+
+    def finish_postings(self) -> Any:
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo = cast(Any, self)._terminfo  # untyped in Whoosh
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo = None
+        return terminfo
+
+
+class _TermInfo(W3TermInfo):
+    """W3's term info, its inlined postings pickled with protocol 4 instead of 2, which spells a bytes value
+    out as a call re-encoding latin-1 text (a term's one posting: 39 bytes instead of 75). Read back by
+    W3TermInfo.from_bytes, which unpickles any protocol."""
+
+    # Whoosh internals (W3TermInfo._inlined and the layout of to_bytes): tested by
+    # tests/search/test_segment_writer.py::test_single_postings_are_inlined
+    def to_bytes(self) -> bytes:
+        if self._inlined is None:
+            return cast(bytes, super().to_bytes())
+        minlength = 0 if self._minlength is None else length_to_byte(self._minlength)
+        minid = 0xFFFFFFFF if self._minid is None else self._minid
+        maxid = 0xFFFFFFFF if self._maxid is None else self._maxid
+        fixed: bytes = self._struct.pack(True, self._weight, self._df, minlength, length_to_byte(self._maxlength),
+                                         self._maxweight, minid, maxid)
+        return fixed + pickle.dumps(self._inlined, 4)
 
 
 class IndexStore:

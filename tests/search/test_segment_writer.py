@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.query import Term
 from whoosh.writing import SegmentWriter
 
 from search.documents import ResourceDoc, to_document
@@ -94,3 +95,18 @@ def test_terms_over_several_posting_blocks_are_byte_for_byte_whooshs(tmp_path):
     _whoosh_build(tmp_path / "whoosh", docs, [])
     IndexStore(tmp_path / "ours").rebuild(docs)
     assert _segment_files(tmp_path / "ours") == _segment_files(tmp_path / "whoosh")
+
+
+def test_single_postings_are_inlined(tmp_path):
+    """A term with one posting (a document's id, a rare word) is kept in the term file, as Whoosh's writer
+    keeps it with the same codec: found and deleted as before, in a smaller index."""
+    docs = _documents()
+    store = IndexStore(tmp_path / "ours")
+    store.rebuild(docs)
+    reader = store.view().searcher.reader()
+    assert reader.term_info("id", str(docs[0].id)).is_inlined()
+    assert not reader.term_info("kind", "course").is_inlined()
+    assert [hit["id"] for hit in store.view().searcher.search(Term("id", str(docs[0].id)))] == [str(docs[0].id)]
+    store.apply([], [docs[0].id])
+    assert store.view().doc_count == len(docs) - 1
+    assert not list(store.view().searcher.search(Term("id", str(docs[0].id))))
