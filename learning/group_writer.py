@@ -16,11 +16,16 @@ A job comes in two halves, `read` and `write`: the group runs every read first, 
 lock is held for the writes alone. Several server processes (`qiuxue serve --workers N`) each have their own
 writer and take turns at that lock (busy timeout); a row changed by the other process between a read and its
 write is caught by the write's compare-and-set, which reads it again inside the transaction.
+The thread keeps one connection open while it runs (SQLite's pragmas are set when it opens, app.db), and each
+group gets a light Session on it: a Session from the pool per group (check-out, reset, check-in and the ORM's
+commit) cost as much writer CPU as a heartbeat's statements. The connection is closed, and opened again for
+the next attempt, after any error but a single job's own, and when the thread ends.
 PostgreSQL takes concurrent writers: there each request writes its own (DirectWriter); init_app picks one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import queue
@@ -32,6 +37,7 @@ from typing import Any
 from babel import Locale
 from flask import Flask
 from flask_babel import force_locale
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -80,6 +86,7 @@ class GroupWriter:
         self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._conn: Connection | None = None  # the writer's own, open while its thread runs
 
     def run(self, read: Callable[[Session], Any], write: Callable[[Session, Any], Any], locale: str) -> Any:
         """Run `write(session, read(session))` in the writer's group; return its result once committed, or raise."""
@@ -99,6 +106,12 @@ class GroupWriter:
                 self._thread.start()
 
     def _loop(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self.close()
+
+    def _serve(self) -> None:
         while True:
             try:
                 group = [self._jobs.get(timeout=IDLE_EXIT_S)]
@@ -124,29 +137,66 @@ class GroupWriter:
         while jobs:
             for job in jobs:
                 job.result = job.error = None
-            session = db.session()  # the context's own Session: the scoped proxy looks it up on every use
+            conn = self._connection()
+            conn.begin()
+            # joins the transaction begun above: it neither commits nor rolls it back, the writer does
+            session = Session(bind=conn, join_transaction_mode="rollback_only")
             try:
                 self._in_locales(jobs, lambda job: job.read(session))  # noqa: B023 - called before the loop moves on
                 self._in_locales([job for job in jobs if job.error is None],
                                  lambda job: job.write(session, job.result))  # noqa: B023 - as above
-                session.commit()
+                session.flush()
+                conn.commit()
+                if any(key.endswith("_again") for key in conn.info):  # a watched table written (app.sharedparts):
+                    self.close()  # its caches move on again when the connection is handed back, as they expect
                 return
             except _JobFailed as failed:  # that job alone: run the others again without it
-                session.rollback()
-                jobs.remove(failed.job)
-                failed.job.result, failed.job.error = None, failed.error
+                if self._rollback(conn):
+                    jobs.remove(failed.job)
+                    failed.job.result, failed.job.error = None, failed.error
+                    continue
+                attempt += 1  # the connection broke under it (the driver's own error): the whole group again
+                if attempt == ATTEMPTS:
+                    self._fail(jobs, failed.error)
+                    return
             except OperationalError as err:  # locked by another process past the busy timeout: run it again
-                session.rollback()
+                self._rollback(conn, reopen=True)
                 attempt += 1
                 if attempt == ATTEMPTS:
                     self._fail(jobs, err)
                     return
             except Exception as err:  # noqa: BLE001 - the commit itself failed: no waiting request may hang
-                session.rollback()
+                self._rollback(conn, reopen=True)
                 self._fail(jobs, err)
                 return
             finally:
-                db.session.remove()
+                session.close()
+
+    def _connection(self) -> Connection:
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            self.close()
+            self._conn = db.engine.connect()
+        return self._conn
+
+    def _rollback(self, conn: Connection, reopen: bool = False) -> bool:
+        """Undo the group's transaction; with `reopen`, or if the connection proves broken, the next attempt gets
+        a new one. False when it was broken."""
+        broken = False
+        try:
+            conn.rollback()
+        except Exception:  # noqa: BLE001 - dropped below, opened again for the next attempt
+            broken = True
+        broken = broken or conn.invalidated
+        if reopen or broken:
+            self.close()
+        return not broken
+
+    def close(self) -> None:
+        """Hand the writer's connection back to the pool (the thread does when it ends)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # already broken: the pool has dropped it
+                conn.close()
 
     @staticmethod
     def _in_locales(jobs: list[_Job], step: Callable[[_Job], Any]) -> None:

@@ -79,7 +79,10 @@ def test_a_poisoned_job_costs_its_group_nothing(app, learner):
                           lambda s, p: heartbeats.apply(s, replace(p, beat=replace(p.beat, seq=2**63))))
     group = [honest[0], poisoned_read, honest[1], poisoned_write, *honest[2:]]
     writer = GroupWriter(app)  # the group writer itself, also on PostgreSQL (where the API writes directly)
-    writer._commit(group)
+    try:
+        writer._commit(group)
+    finally:
+        writer.close()  # its own connection, kept open between groups while its thread runs
     assert all(job.error is None and job.result["covered_s"] == 15 for job in honest)
     assert poisoned_write.error is not None and poisoned_write.result is None
     assert poisoned_read.error is not None  # SQLite: the driver's overflow; PostgreSQL: no such lesson (404)
@@ -89,3 +92,26 @@ def test_a_poisoned_job_costs_its_group_nothing(app, learner):
         assert row.watched == [[0.0, 15.0]]
     assert db.session.query(LessonProgress).filter_by(user_id=people[0]).count() == 0
     assert db.session.get(LearnerClock, people[0]) is None  # its payment was rolled back with it
+
+
+def test_the_writer_survives_losing_its_connection(app, learner):
+    """The group writer keeps one connection between groups: if the database drops it (a restart, a network
+    cut), the group that finds it broken is run again on a new one, and no heartbeat of it is lost."""
+    lesson = learner.lesson(0)
+    people = [user.id for user in learner.with_classmates(2)]
+    lesson_id = lesson.id
+    writer = GroupWriter(app)
+    try:
+        for at_s in (10, 20):
+            beat = heartbeats.parse(learner.body(lesson, at_s, [[0, at_s]], at_s=at_s, seq=at_s))
+            group = [_job(lambda s, uid=uid, beat=beat: heartbeats.prepare(s, uid, beat)) for uid in people]
+            writer._commit(group)
+            answers = [(job.error, job.result and job.result["covered_s"]) for job in group]
+            assert answers == [(None, at_s)] * len(people)
+            writer._conn.connection.dbapi_connection.close()  # dropped under the writer, which does not know yet
+    finally:
+        writer.close()
+    db.session.expire_all()
+    for uid in people:
+        row = db.session.query(LessonProgress).filter_by(user_id=uid, lesson_id=lesson_id).one()
+        assert row.watched == [[0.0, 20.0]]
