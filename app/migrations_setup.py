@@ -5,7 +5,7 @@ get Flask-Migrate's own configuration from then on."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import click
 from flask import Flask
@@ -44,9 +44,9 @@ class MigrationCommands(click.Command):
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
         # Alembic + Mako (~11 MB resident): only when a `db` command runs
-        from flask_migrate.cli import db as commands
+        from flask_migrate.cli import db as commands  # type: ignore[import-untyped]  # no stubs for its cli module
 
-        return commands.make_context(info_name, args, parent=parent, **extra)
+        return cast(click.Context, commands.make_context(info_name, args, parent=parent, **extra))
 
 
 def init_app(app: Flask, db: SQLAlchemy, directory: str, **alembic: Any) -> None:
