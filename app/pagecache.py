@@ -20,7 +20,7 @@ from flask_login import current_user
 from app import assets
 
 MAX_ENTRIES = 2000
-MAX_BYTES = 8 * 2**20  # pages kept, as sent (issue 20: ≤ 200 MB per web process whatever is asked)
+MAX_BYTES = 4 * 2**20  # pages kept, as sent (issue 20: ≤ 200 MB per web process whatever is asked)
 Key = tuple[str, str, str]  # path with query, language, content encoding
 
 

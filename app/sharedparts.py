@@ -43,9 +43,10 @@ from app.extensions import db
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
 # Bytes kept per store, as `weight` counts them (issue 20: ≤ 200 MB per web process, whatever is asked): the
-# shared parts 16 MB, people's own pieces 4 MB, signed-in users 4 MB (each store of desk/notifications too).
-MAX_BYTES = 16 * 2**20
-SMALL_BYTES = 4 * 2**20
+# shared parts 8 MB, people's own pieces 2 MB, signed-in users 2 MB; the desk's and notifications' counts are
+# held by MAX_ENTRIES (5,000 numbers, ~1.5 MB each).
+MAX_BYTES = 8 * 2**20
+SMALL_BYTES = 2 * 2**20
 OBJECT_BYTES = 4096  # what a kept object other than text is counted as (a user with its roles, a row)
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
