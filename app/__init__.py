@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         jobs,
         limits,
         logs,
+        migrations_setup,
         notifications,
         observability,
         outbox,
@@ -43,7 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app.accounts import views as account_views
     from app.assets import init_app as init_assets
     from app.db import readable_sqlite_url
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, login_manager
 
     app = Flask(__name__, static_folder=str(folder("static")), static_url_path="/static")
     app.config.from_mapping(config.load(test_config))
@@ -54,7 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(folder("migrations")), render_as_batch=True)
+    migrations_setup.init_app(app, db, directory=str(folder("migrations")), render_as_batch=True)  # on first use
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, cast
 
 from flask_babel import Babel
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
         session: ContextSession  # type: ignore[assignment]  # the scoped_session proxy, seen as what it forwards to
 
 db = cast("Database", SQLAlchemy(model_class=Base))
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

@@ -20,12 +20,14 @@ from flask_login import current_user
 from app import assets
 
 MAX_ENTRIES = 2000
+MAX_BYTES = 4 * 2**20  # pages kept, as sent (issue 20: ≤ 200 MB per web process whatever is asked)
 Key = tuple[str, str, str]  # path with query, language, content encoding
 
 
 class PageCache:
-    def __init__(self, ttl: float, max_entries: int = MAX_ENTRIES):
-        self.ttl, self.max_entries = ttl, max_entries
+    def __init__(self, ttl: float, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
+        self.ttl, self.max_entries, self.max_bytes = ttl, max_entries, max_bytes
+        self._bytes = 0  # the kept bodies' length
         self.endpoints: set[str] = set()
         self._pages: OrderedDict[Key, tuple[float, bytes, list[tuple[str, str]]]] = OrderedDict()
         self._lock = threading.Lock()
@@ -40,14 +42,18 @@ class PageCache:
 
     def put(self, key: Key, body: bytes, headers: list[tuple[str, str]]) -> None:
         with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[1])
             self._pages[key] = (time.monotonic() + self.ttl, body, headers)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.max_entries:
-                self._pages.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._pages) > 1 and (len(self._pages) > self.max_entries or self._bytes > self.max_bytes):
+                self._bytes -= len(self._pages.popitem(last=False)[1][1])
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
 
 
 def _eligible(cache: PageCache) -> bool:

@@ -18,9 +18,6 @@ import threading
 from importlib import resources
 from pathlib import Path
 
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-
 FONT = "QiuxueCJK"  # the name PDF producers pass to setFont / ParagraphStyle(fontName=...)
 PACKAGE = "paperang_p2_fonts_cjk"
 FILE = "wqy-microhei.ttc"
@@ -60,6 +57,10 @@ def pdf_font() -> str:
     """Register the font with reportlab once per process and return its name; reportlab then embeds, in each
     PDF, only the glyphs that PDF uses (a subset named like ABCDEF+WenQuanYiMicroHei). Reading the font's
     tables takes reportlab a few seconds (pure Python, 20,000+ glyphs): the first PDF of a process pays it."""
+    # reportlab (~12 MB resident) is imported when the first PDF is made, not by every web process at start
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
     with _lock:
         if FONT not in pdfmetrics.getRegisteredFontNames():
             pdfmetrics.registerFont(TTFont(FONT, str(font_path()), subfontIndex=0))

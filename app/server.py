@@ -12,6 +12,7 @@ time across processes), or can move to `qiuxue worker` (WORKER=external).
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 from pathlib import Path
@@ -23,6 +24,8 @@ from app import create_app
 from app.observability import metrics
 
 RECV_BYTES = 1024 * 1024
+HEAPS = 2  # glibc's malloc heaps (arenas) for the whole process, unless MALLOC_ARENA_MAX says otherwise
+M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
 
 
 def _settle(app: Flask) -> Flask:
@@ -31,7 +34,23 @@ def _settle(app: Flask) -> Flask:
     pauses at the 99th percentile (bench/heartbeats.py: p99 15-19 ms after, 50-90 ms before)."""
     gc.collect()
     gc.freeze()
+    _fewer_heaps()
     return app
+
+
+def _fewer_heaps() -> None:
+    """glibc gives each new thread its own heap, up to 8 per core, and each keeps what it once held: 8 threads
+    serving pages grew a process by ~60 MB over warm against ~40 MB in one thread (issue 20, 200 MB a process;
+    bench/memory.py). Capped at HEAPS before the server's threads start, and what start-up freed is given back.
+    Not glibc (macOS, musl): nothing to do."""
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt, trim = libc.mallopt, libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    if not os.environ.get("MALLOC_ARENA_MAX"):
+        mallopt(M_ARENA_MAX, HEAPS)
+    trim(0)
 
 
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:

@@ -21,6 +21,7 @@ tab bar) are kept here too (`layout_part`).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +42,12 @@ from app.extensions import db
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
+# Bytes kept per store, as `weight` counts them (issue 20: ≤ 200 MB per web process, whatever is asked): the
+# shared parts 8 MB, people's own pieces 2 MB, signed-in users 2 MB; the desk's and notifications' counts are
+# held by MAX_ENTRIES (5,000 numbers, ~1.5 MB each).
+MAX_BYTES = 8 * 2**20
+SMALL_BYTES = 2 * 2**20
+OBJECT_BYTES = 4096  # what a kept object other than text is counted as (a user with its roles, a row)
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
@@ -62,13 +69,14 @@ M = TypeVar("M")
 
 class SharedParts:
     def __init__(self, generation_file: Path | None, ttl: float, tables: tuple[str, ...] = WATCHED,
-                 max_entries: int = MAX_ENTRIES):
-        self.file, self.ttl, self.max_entries = generation_file, ttl, max_entries
+                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
+        self.file, self.ttl, self.max_entries, self.max_bytes = generation_file, ttl, max_entries, max_bytes
+        self._bytes = 0  # the kept values' weight
         # the statements that write to `tables`, as SQLAlchemy spells them
         self.prefixes = tuple(f"{verb} {table}" for table in tables
                               for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
         self._local = 0  # this process's own changes: exact, whatever the file system's clock granularity
-        self._parts: OrderedDict[Hashable, tuple[Any, float, Any]] = OrderedDict()
+        self._parts: OrderedDict[Hashable, tuple[Any, float, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def generation(self) -> tuple[int, int, int, int]:
@@ -85,6 +93,7 @@ class SharedParts:
         with self._lock:
             self._local += 1
             self._parts.clear()
+            self._bytes = 0
         if self.file is None:
             return
         try:
@@ -112,10 +121,7 @@ class SharedParts:
                 return cast(T, hit[2])
         value = make()
         with self._lock:
-            self._parts[key] = (generation, now + self.ttl, value)
-            self._parts.move_to_end(key)
-            while len(self._parts) > self.max_entries:
-                self._parts.popitem(last=False)
+            self._keep(key, (generation, now + self.ttl, value, weight(value)))
         return value
 
     def get_many(self, keys: list[Hashable], make: Callable[[list[Hashable]], dict[Hashable, T]]) -> dict[
@@ -135,16 +141,36 @@ class SharedParts:
             made = make(missing)
             with self._lock:
                 for key, value in made.items():
-                    self._parts[key] = (generation, now + self.ttl, value)
-                    self._parts.move_to_end(key)
-                while len(self._parts) > self.max_entries:
-                    self._parts.popitem(last=False)
+                    self._keep(key, (generation, now + self.ttl, value, weight(value)))
             found.update(made)
         return found
+
+    def _keep(self, key: Hashable, entry: tuple[Any, float, Any, int]) -> None:
+        """Keep `entry` (under the lock), dropping the least recently used past max_entries or max_bytes."""
+        old = self._parts.pop(key, None)
+        if old is not None:
+            self._bytes -= old[3]
+        self._parts[key] = entry
+        self._bytes += entry[3]
+        while len(self._parts) > 1 and (len(self._parts) > self.max_entries or self._bytes > self.max_bytes):
+            self._bytes -= self._parts.popitem(last=False)[1][3]
 
     def clear(self) -> None:
         with self._lock:
             self._parts.clear()
+            self._bytes = 0
+
+
+def weight(value: Any, depth: int = 2) -> int:
+    """About the memory `value` holds: text and bytes exactly, tuples, lists and dicts with what they hold (two
+    levels down), anything else as OBJECT_BYTES."""
+    if isinstance(value, str | bytes):
+        return sys.getsizeof(value)
+    if depth and isinstance(value, tuple | list):
+        return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value)
+    if depth and isinstance(value, dict):
+        return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value.values())
+    return OBJECT_BYTES
 
 
 def shared(key: Hashable, make: Callable[[], T]) -> T:
@@ -229,9 +255,11 @@ def init_app(app: Flask) -> None:
     parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host and ttl > 0
                         else ttl)
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
-    users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES)
+    users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
+                        max_bytes=SMALL_BYTES)
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
-    app.extensions["personal_parts"] = SharedParts(None, max(ttl, 0), max_entries=PERSONAL_ENTRIES)
+    app.extensions["personal_parts"] = SharedParts(None, max(ttl, 0), max_entries=PERSONAL_ENTRIES,
+                                                   max_bytes=SMALL_BYTES)
 
     @app.template_global()
     def layout_part(template: str, per_address: bool = True) -> Markup:

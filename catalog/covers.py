@@ -9,10 +9,9 @@ import io
 import secrets
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from app import outbox
@@ -22,6 +21,9 @@ from app.storage import Storage
 from app.stores import of as store_of
 from catalog.models import Resource
 from catalog.service import ensure_editable
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 WIDTHS = (480, 960)         # list cards, resource page (phones at 1x-2x and 3x)
 ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF"}
@@ -35,6 +37,9 @@ def _invalid(message: str) -> Invalid:
 
 
 def _open(data: bytes) -> Image.Image:
+    # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
+    from PIL import Image, UnidentifiedImageError
+
     if not data:
         raise _invalid(_("请选择一张图片。"))
     if len(data) > MAX_BYTES:
@@ -61,6 +66,9 @@ def _open(data: bytes) -> Image.Image:
 
 def render(data: bytes) -> dict[int, bytes]:
     """JPEG bytes per width, cropped to 16:9 around the centre, EXIF orientation applied."""
+    # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
+    from PIL import Image, ImageOps
+
     image = ImageOps.exif_transpose(_open(data)).convert("RGB")
     out = {}
     for width in WIDTHS:

@@ -12,11 +12,6 @@ from typing import Any
 import segno
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -121,6 +116,13 @@ def qr_png(url: str) -> bytes:
 
 def certificate_pdf(certificate: Certificate, verify_url: str) -> bytes:
     """One A4 landscape page: title, holder, resource, credits, issuer, date, serial and the QR code."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+    from reportlab.platypus import Paragraph
+
     font = pdf_font()
     buffer = io.BytesIO()
     width, height = landscape(A4)

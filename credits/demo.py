@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 
 from flask import current_app
-from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,9 @@ WORKER_PHONE = "13900000007"  # app.demo's worker account (李小梅)
 
 
 def _pdf() -> bytes:
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.pdfgen import canvas
+
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer)
     pdf.setFont(pdf_font(), 18)

@@ -22,7 +22,6 @@ from typing import IO, TYPE_CHECKING, Any
 
 from flask import Response, send_file
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import Invalid
 
@@ -168,6 +167,9 @@ def _first_refusal(reader: PdfReader) -> str | None:
 
 
 def _image(data: bytes) -> tuple[str, bytes]:
+    # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as probe:
             kind = (probe.format or "").lower()

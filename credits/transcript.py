@@ -6,15 +6,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -22,6 +17,10 @@ from app.pdf_font import pdf_font
 from app.timefmt import beijing_today, date_text
 from credits import certificates, ledger, pathways
 from credits.models import Certificate, CreditRecord, RecordKind
+
+if TYPE_CHECKING:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Table
 
 KIND_LABELS = {
     RecordKind.earned: _l("完成课程"),
@@ -51,6 +50,9 @@ def build(session: Session, user: User) -> Transcript:
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib.styles import ParagraphStyle
+
     return {"title": ParagraphStyle("t", fontName=font, fontSize=20, leading=26, spaceAfter=6),
             "h": ParagraphStyle("h", fontName=font, fontSize=14, leading=20, spaceBefore=10, spaceAfter=4),
             "p": ParagraphStyle("p", fontName=font, fontSize=10, leading=14, wordWrap="CJK")}
@@ -58,10 +60,17 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
 
 def _para(text: str, style: ParagraphStyle) -> Paragraph:
     """Paragraph parses markup: what people typed (titles, names, reasons) is escaped first."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.platypus import Paragraph
+
     return Paragraph(escape(text), style)
 
 
 def _table(rows: list[list[Any]], widths: list[float], font: str) -> Table:
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
     table = Table(rows, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), font, 9), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e5e5")),
@@ -83,6 +92,11 @@ def _record_rows(t: Transcript, style: ParagraphStyle) -> list[list[Any]]:
 
 def pdf(t: Transcript) -> bytes:
     """The transcript as an A4 PDF with Chinese text in the site's embedded PDF font."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
     font = pdf_font()
     s = _styles(font)
     buffer = io.BytesIO()

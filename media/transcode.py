@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 from media import ffmpeg, ladder
 from media.ffmpeg import Probe
 
@@ -85,6 +83,9 @@ def _playlist_bytes(folder: Path) -> int:
 
 def _thumb_with_pillow(work: Path) -> None:
     """ffmpeg builds without libwebp: make the thumbnail from the poster instead."""
+    # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
+    from PIL import Image
+
     with Image.open(work / "poster.jpg") as poster:
         poster.thumbnail((ladder.THUMB_WIDTH, ladder.THUMB_WIDTH * 4))
         poster.save(work / "thumb.webp", "WEBP", quality=70)

@@ -12,10 +12,6 @@ from urllib.parse import quote
 
 import segno
 from flask_babel import gettext as _
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader
-from reportlab.pdfgen import canvas
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -36,6 +32,12 @@ def png(url: str, *, scale: int = 10) -> bytes:
 
 def pdf(org: Organisation, url: str, *, heading: str, lines: list[str]) -> bytes:
     """A printable A4 poster: the union's name, the code 12 cm wide, what to do, and the link in words."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
     font = pdf_font()
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=A4)

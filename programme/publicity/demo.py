@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,9 @@ STORY = ("王师傅在电器厂做了十二年装配工。去年他报读了机�
 
 
 def _photo() -> bytes:
+    # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
+    from PIL import Image, ImageDraw
+
     image = Image.new("RGB", (960, 540), (183, 28, 28))
     draw = ImageDraw.Draw(image)
     for y in range(0, 540, 6):  # a soft gradient with a sun: something to see on the card

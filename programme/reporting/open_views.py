@@ -17,7 +17,7 @@ from app.extensions import db
 from app.pagecache import PageCache
 from app.timefmt import beijing_today
 from app.web import current_user_or_none as user
-from programme.reporting import charts, open_pdf, open_tables, quality_report
+from programme.reporting import charts, open_tables, quality_report
 from programme.reporting import open_report as yearly
 from programme.web import support_bp
 
@@ -74,6 +74,9 @@ def _pdf(year: int, code: str | None, kind: str = "yearly") -> Response:
     key = (f"{kind}/{year}/{code or ''}", str(get_locale()), "pdf")
     hit = store.get(key) if _seconds() > 0 else None
     if hit is None:
+        # open_pdf brings reportlab (~12 MB resident): imported when a PDF is made, not by every web process
+        from programme.reporting import open_pdf
+
         report = _report(year, code, kind)
         body = open_pdf.pdf(report, open_tables.title(report))
         store.put(key, body, [])

@@ -16,12 +16,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask_babel import lazy_gettext as _l
-from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.shapes import Drawing
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
@@ -263,6 +257,12 @@ def xlsx(report: Report) -> bytes:
 
 def pdf(report: Report, title: str) -> bytes:
     """The yearly report: a title, then each table; Chinese in the site's embedded PDF font."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
     font = pdf_font()
     heading = ParagraphStyle("h", fontName=font, fontSize=18, leading=26, spaceAfter=8)
     small = ParagraphStyle("s", fontName=font, fontSize=9, leading=12)
@@ -292,6 +292,11 @@ def _markup(value: Any) -> str:
 
 def _pdf_bars(report: Report, metric: Metric, font: str) -> Any:
     """One metric by region as horizontal bars, for the printed report (the web page draws its own SVG)."""
+    # reportlab (~12 MB resident) only when a PDF is made, not in every web process from its start
+    from reportlab.graphics.charts.barcharts import HorizontalBarChart
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+
     names = [str(_l("本级")) if r.id == report.org.id else r.name for r in report.regions]
     values = [report.by_region[metric.key].get(r.id, 0) for r in report.regions]
     drawing = Drawing(700, 14 * len(names) + 20)

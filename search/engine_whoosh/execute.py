@@ -75,7 +75,7 @@ class Matched:
 
 
 NOTHING = Matched({}, 0)
-MEMO_DOCS = 1_500_000  # scored documents kept in per-word matches per View (about 150 MB at most)
+MEMO_DOCS = 100_000  # scored documents kept in per-word matches per View (~80 bytes each: 8 MB; issue 20)
 
 
 def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:

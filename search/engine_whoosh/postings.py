@@ -38,7 +38,7 @@ from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 
 SCORED_FIELDS = {**TEXT_FIELDS, **PINYIN_FIELDS}
 SORT_COLUMNS = ("published_at", "enrolled")
-CACHE_POSTINGS = 4_000_000  # decoded postings kept per view (about 12 bytes each)
+CACHE_POSTINGS = 500_000  # decoded postings kept per view (about 12 bytes each: 6 MB; issue 20, 200 MB a process)
 LIVE_CACHE = 50_000  # `View.has_live` answers kept per view
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _BIT = [1 << i for i in range(8)]

@@ -108,7 +108,8 @@ def test_an_unpublished_resource_is_rendered_for_its_staff_every_time(app, clien
     auth.as_role("institution_staff", "INST-T1")
     page = client.get(f"/catalog/r/{draft.id}").get_data(as_text=True)
     assert "此资源尚未发布" in page and "内部草稿" in page
-    kept = {key[:2]: value for (key, _lang), (_gen, _ttl, value) in app.extensions["shared_parts"]._parts.items()}
+    kept = {key[:2]: value for (key, _lang), (_gen, _ttl, value, _size) in
+            app.extensions["shared_parts"]._parts.items()}
     assert kept.get(("catalog.resource", draft.id)) is None  # nothing of the draft's page is kept
 
 
