@@ -39,6 +39,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         security,
         sharedparts,
         views,
+        web,
     )
     from app.accounts import org_views
     from app.accounts import views as account_views
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app.extensions import csrf, db, login_manager
 
     app = Flask(__name__, static_folder=str(folder("static")), static_url_path="/static")
+    web.hooks_checked_once(app)  # Flask's per-request "is this hook async?" asked once per function
     app.config.from_mapping(config.load(test_config))
     app.config["SQLALCHEMY_DATABASE_URI"] = readable_sqlite_url(app.config["SQLALCHEMY_DATABASE_URI"])
     request_input.init_app(app)  # bounded ids and numbers, safe JSON; before any blueprint adds its rules

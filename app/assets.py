@@ -45,10 +45,13 @@ bp = Blueprint("assets", __name__)
 
 
 class Fingerprints:
-    """Each static file's digest, read again only when the file changes (size or time), so `make dev` edits show."""
+    """Each static file's digest, read again only when the file changes (size or time), so `make dev` edits show.
+    The whole folder's `version` is worked out once, at start, unless `watch` (`make dev`, debug): then again at
+    most once a second, on a page (it walks the folder: ~3% of a page when done on a request)."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, watch: bool = True):
+        self.folder, self.watch = folder, watch
+        self._version: str | None = None
         self._known: dict[str, tuple[tuple[int, int], str]] = {}
         self._sizes: dict[str, int] = {}
         self._urls: dict[str, tuple[float, str]] = {}
@@ -102,8 +105,13 @@ class Fingerprints:
         return hashlib.sha256("".join(f"{n}:{self.digest(n)}" for n in names).encode()).hexdigest()[:12]
 
     def version_now(self) -> str:
-        """`version`, kept for a second like `url_name_now`: part of the key of cached layout pieces, which name
-        static files, so a deploy's new files show on the next page."""
+        """`version` for building a page: part of the key of cached layout pieces, which name static files. Worked
+        out once when not watching (a deploy starts new processes); kept for a second like `url_name_now` when
+        watching, so an edited file shows on the next page under `make dev`."""
+        if not self.watch:
+            if self._version is None:
+                self._version = self.version()
+            return self._version
         return self._for_a_second("\0version", self.version)  # not a file name
 
     def _for_a_second(self, name: str, compute: Callable[[], str]) -> str:
@@ -180,7 +188,9 @@ def _compressible(response: Response) -> bool:
 
 def init_app(app: Flask) -> None:
     folder = Path(app.static_folder or "static")
-    app.extensions["fingerprints"] = Fingerprints(folder)
+    prints = Fingerprints(folder, watch=app.debug)
+    prints.version_now()  # worked out now rather than on the first page
+    app.extensions["fingerprints"] = prints
     app.view_functions["static"] = serve_static
     app.register_blueprint(bp)
 

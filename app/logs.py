@@ -9,10 +9,11 @@ while the job runs, so the transcode's log lines name the upload request that ca
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -59,10 +60,29 @@ class ContextFilter(logging.Filter):
 _FILTER = ContextFilter()  # one instance, so building many apps adds it to Flask's handler once
 
 
+class _Ids:
+    """Fresh request ids: 16 random hex digits per process (new after a fork) and a counter, 32 hex digits like a
+    UUID's. The id only joins log lines together (it guards nothing), so it need be unique, not unguessable; a
+    `uuid4` per request was 2% of a page."""
+
+    def __init__(self) -> None:
+        self.start()
+        os.register_at_fork(after_in_child=self.start)
+
+    def start(self) -> None:
+        self.prefix, self.counter = os.urandom(8).hex(), itertools.count()
+
+    def __call__(self) -> str:
+        return f"{self.prefix}{next(self.counter) & 0xFFFFFFFFFFFFFFFF:016x}"  # next() on a count: one step, atomic
+
+
+_new_id = _Ids()
+
+
 def request_id_from(value: str | None) -> str:
     if value and SANE_ID.fullmatch(value):
         return value
-    return uuid.uuid4().hex
+    return _new_id()
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

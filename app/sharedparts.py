@@ -14,8 +14,8 @@ the page shows to everyone: never a user's data, never a CSRF token.
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
 new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
-The layout's pieces that depend on the page's address and language only (base.html's head links, footer and
-tab bar) are kept here too (`layout_part`).
+The layout's pieces that depend on the page's address and language only (base.html's head links, top bar, footer
+and tab bar: `Frame`) are kept here too (`layout_frame`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, current_app, render_template, request
-from flask_babel import get_locale
+from flask import Flask, current_app, render_template, request, url_for
+from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
@@ -218,6 +218,53 @@ def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
+class Frame(NamedTuple):
+    """base.html's pieces that depend on the page's address and language at most, never on the viewer, made once
+    per address and language (the per-language ones shared between addresses): only the viewer's own pieces
+    (their name, the bell's and the desk's counts, flashed messages) are rendered on each request."""
+    html_lang: str
+    site: Markup  # the default title
+    head: Markup  # the head's links (_layout_head.html)
+    top: Markup  # the top bar up to the account links (_layout_top.html)
+    desk: str
+    desk_label: Markup
+    bell: str
+    bell_label: Markup
+    icons: str
+    me: str
+    offline: Markup  # the offline banner
+    anonymous: Markup  # the sign-in and register links, with this page as where to come back
+    foot: Markup  # the footer and the tab bar, with this page's active tab (_layout_foot.html)
+
+
+def _label(text: str) -> Markup:
+    return Markup(gettext(text))  # noqa: S704 - our own catalog, as the templates' `_` marks it
+
+
+def _language_frame() -> Frame:
+    # marked safe: autoescaping templates, or our own catalog as the templates' `_` marks it
+    locale = str(get_locale())
+    return Frame(
+        html_lang=locale.replace("_", "-"), site=_label("求学"),
+        head=Markup(render_template("_layout_head.html")),  # noqa: S704
+        top=Markup(render_template("_layout_top.html")),  # noqa: S704
+        desk=url_for("desk.page"), desk_label=_label("工作台"), bell=url_for("notifications.page"),
+        bell_label=_label("消息"), icons=url_for("static", filename="icons/tabs.svg"), me=url_for("me.home"),
+        offline=Markup('<p class="offline-banner" role="status" hidden><strong>{}</strong> {}</p>').format(
+            _label("离线"), _label("没有网络：这里是上次保存的内容，学习进度联网后自动上传。")),
+        anonymous=Markup(""), foot=Markup(""))
+
+
+def _make_frame() -> Frame:
+    static = fingerprints().version_now()
+    frame = _language_frame() if current_app.debug else shared(("layout", static, request.script_root), _language_frame)
+    back = request.full_path.rstrip("?") if request.endpoint not in ("auth.login", "auth.register") else None
+    anonymous = Markup('    <a href="{}">{}</a>\n    <a href="{}">{}</a>').format(
+        url_for("auth.login", next=back), _label("登录"), url_for("auth.register"), _label("注册"))
+    return frame._replace(anonymous=anonymous,
+                          foot=Markup(render_template("_layout_foot.html")))  # noqa: S704 - autoescaping
+
+
 def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
     dirty, again = f"{name}_dirty", f"{name}_again"
@@ -262,16 +309,14 @@ def init_app(app: Flask) -> None:
                                                    max_bytes=SMALL_BYTES)
 
     @app.template_global()
-    def layout_part(template: str, per_address: bool = True) -> Markup:
-        """A piece of the layout (base.html) that depends on the page's address and language at most, never on
-        the viewer: made once (per address when `per_address`); every time under `make dev` (debug), where a
-        static file's URL changes with each edit."""
-        if app.debug:
-            return Markup(render_template(template))  # noqa: S704 - an autoescaping template
-        static = fingerprints().version_now()  # the pieces name static files: a deploy's new files show at once
-        key = (("layout", template, static, request.full_path, request.endpoint) if per_address
-               else ("layout", template, static))
-        return shared(key, lambda: Markup(render_template(template)))  # noqa: S704 - as above
+    def layout_frame() -> Frame:
+        """What base.html shows around a page that is the same for every viewer (`Frame`)."""
+        if app.debug:  # every time under `make dev`, where a static file's URL changes with each edit
+            return _make_frame()
+        # the frame names static files: a deploy's new files show at once
+        key = ("layout", fingerprints().version_now(), request.script_root, request.full_path, request.endpoint)
+        return shared(key, _make_frame)
+
     with app.app_context():
         watch_writes(db.engine, parts, "sharedparts")
         watch_writes(db.engine, users, "accounts")

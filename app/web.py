@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import flash, request
+from flask import Flask, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,27 @@ from app.extensions import db
 
 if TYPE_CHECKING:  # for the annotations only: accounts' views use these helpers, so a runtime import is a cycle
     from app.accounts.models import Organisation, User
+
+
+SYNC_KEPT = 512  # functions: every hook, view and context processor, with room; past it, asked each time
+
+
+def hooks_checked_once(app: Flask) -> None:
+    """Flask asks of every hook, context processor and view, on every request, whether it is a coroutine function
+    (`inspect.iscoroutinefunction`, some 33 times per page), so as to wrap it; the answer never changes, so it is
+    kept per function. A function made anew per call is not kept past SYNC_KEPT (memory stays bounded)."""
+    ensure = app.ensure_sync
+    known: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(func: Callable[..., Any]) -> Callable[..., Any]:
+        found = known.get(func)
+        if found is None:
+            found = ensure(func)
+            if len(known) < SYNC_KEPT:
+                known[func] = found
+        return found
+
+    app.ensure_sync = ensure_sync  # type: ignore[method-assign]
 
 
 def current_user_or_none() -> User | None:

@@ -1,7 +1,12 @@
-"""The layout's shared pieces (base.html's head links, footer and tab bar, app/sharedparts.py `layout_part`) are
+"""The layout's shared pieces (base.html's head links, footer and tab bar, app/sharedparts.py `Frame`) are
 made once, yet each page still gets its own active tab, its own language-switch links and its language."""
 
 import re
+
+from app import assets
+from app.assets import Fingerprints
+from app.extensions import db
+from tests import factories
 
 
 def _current_tab(page: str) -> str:
@@ -24,3 +29,39 @@ def test_each_language_gets_its_own_pieces(client):
     client.set_cookie("lang", "en")
     english = client.get("/catalog/").get_data(as_text=True)
     assert _current_tab(english) != "目录" and 'lang="en" aria-current="true"' in english
+
+
+def _signed_in(app, auth, role: str, name: str) -> None:
+    with app.app_context():
+        phone = factories.user(role=role, name=name).phone
+        db.session.commit()
+    assert auth.login(phone).status_code == 302
+
+
+def test_the_same_frame_shows_each_viewer_their_own_links(app, client, auth):
+    """The layout is made once per address (base.html's `Frame`), yet a visitor gets the sign-in link back to this
+    page, a worker their own name and no desk, staff their own name and their desk, in turn on one address."""
+    anonymous = client.get("/catalog/").get_data(as_text=True)
+    assert "/auth/login?next=/catalog/" in anonymous and "data-user=" not in anonymous
+    _signed_in(app, auth, "worker", "王小工")
+    worker = client.get("/catalog/").get_data(as_text=True)
+    assert "王小工</a>" in worker and "data-bell" in worker and "data-desk-link" not in worker
+    assert "/auth/login?next" not in worker and "data-user=" in worker
+    auth.logout()
+    _signed_in(app, auth, "union_staff", "李干事")
+    staff = client.get("/catalog/").get_data(as_text=True)
+    assert "李干事</a>" in staff and "data-desk-link" in staff and "王小工" not in staff
+    auth.logout()
+    assert "flash-success" in client.get("/catalog/").get_data(as_text=True)  # 您已退出登录, once
+    assert client.get("/catalog/").get_data(as_text=True) == anonymous
+
+
+def test_the_static_folders_version_is_worked_out_once_outside_make_dev(tmp_path, monkeypatch):
+    """Outside debug a deploy starts new processes, so the version (a walk of the whole folder) is not looked at
+    again on a page; under `make dev` (watch) an edit shows."""
+    monkeypatch.setattr(assets, "RECHECK_S", 0.0)  # as if a second passed between pages
+    (tmp_path / "a.css").write_text("a", encoding="utf-8")
+    still, watched = Fingerprints(tmp_path, watch=False), Fingerprints(tmp_path, watch=True)
+    before = still.version_now(), watched.version_now()
+    (tmp_path / "b.css").write_text("b", encoding="utf-8")
+    assert still.version_now() == before[0] and watched.version_now() != before[1]

@@ -24,7 +24,7 @@ def static(app, tmp_path, monkeypatch) -> Path:
     (folder / "js").mkdir(parents=True)
     for name in set(PAGES.values()):
         shutil.copy(Path(app.static_folder) / name, folder / name)
-    app.extensions["fingerprints"] = Fingerprints(folder)
+    app.extensions["fingerprints"] = Fingerprints(folder, watch=True)  # as under `make dev`
     monkeypatch.setattr(assets, "RECHECK_S", 0.0)  # as after a second has passed
     return folder
 
