@@ -25,6 +25,7 @@ from werkzeug.routing.rules import Rule
 from app import create_app
 from app.extensions import db as _db
 from catalog import categories
+from search import synonyms
 from tests import factories
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -265,6 +266,7 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
             _seed(app, create=not emptied)
     else:
         app = create_app(_config(data_dir))
+    synonyms.forget()  # the process keeps the synonym table a second: an earlier test's (the demo's) must not leak in
     yield app
     with app.app_context():
         _db.session.remove()

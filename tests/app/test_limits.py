@@ -112,12 +112,14 @@ def _page_token(client) -> str:
     return csrf_token(client, "/me")  # the logout form's: one token per session serves the API too
 
 
-def test_two_hosts_sharing_redis_see_one_limit(host, redis_url):
+def test_two_hosts_sharing_redis_see_one_limit(host, redis_url, caplog):
     one = host(redis_url, RATE_LIMIT_LOGIN="4 per hour")
     two = host(redis_url, RATE_LIMIT_LOGIN="4 per hour")
     first, second = one.test_client(), two.test_client()
-    statuses = [_wrong_login(client).status_code for client in (first, second, first, second, first, second)]
-    assert statuses == [400, 400, 400, 400, 429, 429]
+    answers = [_wrong_login(client) for client in (first, second, first, second, first, second)]
+    # once in CI a fifth answer was 400: the codes and the log say why, should it happen again
+    why = [(answer.status_code, (answer.get_json(silent=True) or {}).get("error")) for answer in answers], caplog.text
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 400, 429, 429], why
 
 
 def test_without_redis_each_process_counts_alone(host):

@@ -7,7 +7,6 @@ import pytest
 
 from app.extensions import db as _db
 from catalog import categories
-from search import synonyms
 from search.engine_whoosh import WhooshBackend
 from tests.search import corpus
 
@@ -21,7 +20,6 @@ def corpus_backend(tmp_path_factory) -> WhooshBackend:
 
 @pytest.fixture(autouse=True)
 def _seeded_menu(request):
-    synonyms.forget()  # the process keeps the synonym table a second: an earlier test's (the demo's) must not leak in
     if "app" in request.fixturenames:
         app = request.getfixturevalue("app")
         with app.app_context():
