@@ -4,7 +4,8 @@ alternating rounds of one run. With `--before DIR` (a checkout of older code, e.
 `git archive <commit> | tar -x -C DIR`), a second server runs that code on the same database and takes its
 turn in each round, so before and after are measured side by side. Quick (about 20 s with the defaults).
 Each server's CPU per upload (its processes' user + system time from /proc, Linux) is printed too: on a shared
-machine it moves less than the wall time.
+machine it moves less than the wall time. Each round also sends the file with tuspy to a sink that answers at once
+and keeps nothing (SINK): the client's own floor, the best any server could do with this client and chunk size.
 
     .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
         [--before DIR] [--json]
@@ -38,6 +39,40 @@ if sys.argv[2] == "waitress":
     serve_waitress(create_app(), "127.0.0.1", int(sys.argv[1]), 8)
 else:
     serve_granian("127.0.0.1", int(sys.argv[1]), 2, 4)
+"""
+SINK = r"""
+# The client's floor: a tus server that answers at once and throws the bytes away (no Python web stack, no
+# disk), one thread per connection: what tuspy and the loopback cost on their own.
+import socket, sys, threading
+
+def serve(conn):
+    buffer, room = b"", bytearray(1024 * 1024)
+    with conn:
+        while True:
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            head, _, buffer = buffer.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            fields = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+            length = int(fields.get("content-length", 0))
+            left, buffer = length - len(buffer[:length]), buffer[length:]
+            while left > 0:
+                got = conn.recv_into(room, min(left, len(room)))
+                if not got:
+                    return
+                left -= got
+            if lines[0].startswith("POST"):
+                answer = "201 Created\r\nLocation: /files/1\r\nUpload-Offset: 0"
+            else:
+                answer = f"204 No Content\r\nUpload-Offset: {int(fields.get('upload-offset', 0)) + length}"
+            conn.sendall(f"HTTP/1.1 {answer}\r\nTus-Resumable: 1.0.0\r\nContent-Length: 0\r\n\r\n".encode())
+
+listener = socket.create_server(("127.0.0.1", int(sys.argv[1])), backlog=64)
+while True:
+    threading.Thread(target=serve, args=(listener.accept()[0],), daemon=True).start()
 """
 
 
@@ -74,17 +109,19 @@ def signed_in(url: str):  # -> requests.Session
 
 
 def upload(url: str, http, path: Path, chunk: int) -> float:
-    """Seconds to send the whole file with tuspy; the upload is then deleted (tus termination)."""
+    """Seconds to send the whole file with tuspy; the upload is then deleted (tus termination). Without a
+    signed-in `http` session: to the sink (SINK), which keeps nothing."""
     from tusclient import client as tus_client
 
-    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies) if http else ""
     uploader = tus_client.TusClient(f"{url}/api/v1/uploads/", headers={"Cookie": cookie}).uploader(
         str(path), chunk_size=chunk, metadata={"filename": path.name})
     started = time.perf_counter()
     uploader.upload()
     elapsed = time.perf_counter() - started
     assert uploader.offset == path.stat().st_size
-    http.delete(uploader.url, headers={"Tus-Resumable": "1.0.0"}).raise_for_status()
+    if http:
+        http.delete(uploader.url, headers={"Tus-Resumable": "1.0.0"}).raise_for_status()
     return elapsed
 
 
@@ -143,8 +180,11 @@ def main() -> None:
                 servers.append(loadgen.serve(SERVER, [str(port), args.server], port, env=env, cwd=checkout))
                 urls[name] = f"http://127.0.0.1:{port}"
             sessions = {name: signed_in(url) for name, url in urls.items()}
+            port = loadgen.free_port()
+            servers.append(loadgen.serve(SINK, [str(port)], port))
+            urls["floor"], sessions["floor"] = f"http://127.0.0.1:{port}", None
             times: dict[str, list[float]] = {"copy": [], **{name: [] for name in urls}}
-            cpu: dict[str, list[float]] = {name: [] for name in urls}
+            cpu: dict[str, list[float]] = {name: [] for name in urls if name != "floor"}
             pids = dict(zip(urls, (server.pid for server in servers), strict=True))
             for name, url in urls.items():  # warm up each server
                 upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024)
@@ -153,7 +193,8 @@ def main() -> None:
                 for name, url in urls.items():
                     used = server_cpu(pids[name])
                     times[name].append(upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024))
-                    cpu[name].append(server_cpu(pids[name]) - used)
+                    if name in cpu:
+                        cpu[name].append(server_cpu(pids[name]) - used)
         finally:
             for server in servers:
                 server.terminate()
@@ -173,7 +214,8 @@ def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: arg
     print("| what | seconds (each round) | MB/s | vs copy | server CPU s per upload (each round) |")
     print("| --- | --- | --- | --- | --- |")
     labels = {"copy": "local file copy + fsync (baseline)", "now": "tus upload, this code",
-              "before": f"tus upload, code in {args.before}"}
+              "before": f"tus upload, code in {args.before}",
+              "floor": "tuspy to a sink that keeps nothing (the client's and loopback's floor)"}
     for name, runs in times.items():
         median = statistics.median(runs)
         each = ", ".join(f"{t:.3f}" for t in runs)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.http import http_date
 
 from app.errors import Forbidden, Invalid
@@ -25,7 +26,6 @@ from media.models import Upload
 from media.service import MediaSettings
 
 bp = Blueprint("media_tus", __name__, url_prefix="/api/v1/uploads")
-CHUNK = 1024 * 1024
 
 
 @bp.before_request
@@ -115,10 +115,16 @@ def append(upload_id: str) -> Response:
         raise Invalid(_("缺少上传位置（Upload-Offset）。"), code="upload_offset_required")
     settings = _settings()
     found = tus.get_upload(db.session, current_user, upload_id)
-    request.max_content_length = settings.max_upload  # the site-wide limit is for forms, not for uploads
-    stream = request.stream
-    chunks = iter(lambda: stream.read(CHUNK), b"")
-    spooled = tus.spooled_body(request.environ.get("wsgi.input"), request.content_length)
+    length = request.content_length
+    if length is not None and length > settings.max_upload:  # the site-wide limit is for forms, not uploads
+        raise RequestEntityTooLarge()
+    if length is None:  # chunked: werkzeug knows whether the server ended the body
+        request.max_content_length = settings.max_upload
+        stream = request.stream
+        chunks = iter(lambda: stream.read(tus.PIECE), b"")
+    else:  # straight from the server: werkzeug's request.stream copies each piece twice more
+        chunks = tus.body_pieces(request.environ["wsgi.input"], length)
+    spooled = tus.spooled_body(request.environ.get("wsgi.input"), length)
     found = tus.append(db.session, settings.local, found, offset, spooled or chunks, settings.expire_hours,
                        fallback=chunks, bucket=settings.bucket)
     db.session.commit()
