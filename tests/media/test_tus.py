@@ -238,13 +238,15 @@ def served(request, app) -> Iterator[str]:
                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        while True:
+        for _ in range(600):  # a bound, so a server that never answers fails the test rather than hangs it
             try:
                 requests.get(base + "/healthz", timeout=1)
                 break
             except requests.ConnectionError:
                 assert server.poll() is None, "qiuxue serve --workers 2 did not start"
                 time.sleep(0.2)
+        else:
+            pytest.fail("qiuxue serve --workers 2 never answered /healthz")
         yield base
     finally:
         server.terminate()
@@ -279,13 +281,15 @@ def test_a_patch_cut_off_acknowledges_only_bytes_on_disk_and_resumes_byte_identi
 
     # an empty PATCH at the offset HEAD reports waits for nothing, yet is 409 while the cut-off PATCH still
     # holds the upload (its lock) or moves the offset: its 204 means the offset is settled
-    while True:
+    for _ in range(1200):  # a bound: an upload held forever fails the test rather than hangs it
         offset = int(requests.head(url, headers=tus_headers, timeout=60).headers["Upload-Offset"])
         settled = requests.patch(url, data=b"", headers={**patch, "Upload-Offset": str(offset)}, timeout=60)
         if settled.status_code == 204:
             break
         assert settled.status_code == 409, settled.text
         time.sleep(0.05)
+    else:
+        pytest.fail("the cut-off PATCH never let go of the upload")
     upload_id = url.rsplit("/", 1)[1]
     with app.app_context():
         stored = MediaSettings.of(app).storage.path(f"uploads/{upload_id}.part")
