@@ -6,7 +6,7 @@ runs on every path; the others (the page cache, asset compression, Flask-Login's
 redirect, the NUL check of query strings and forms, ...) are passed over on a lean path, where they find nothing to
 do, at about a tenth of a heartbeat's request-thread CPU between them. A lean endpoint's own blueprint hooks all run,
 and the session cookie is opened and saved as on any path. A hook that guards every request must be marked: an
-unmarked one is skipped here, which tests/app/test_lean_paths.py checks for the hooks of the app as built."""
+unmarked one is skipped here, which tests/learning/test_heartbeat_lean_path.py checks for the app as built."""
 
 from __future__ import annotations
 
