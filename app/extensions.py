@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, cast
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 
+from app.csrf_tokens import CheckedOnceCSRF
 from app.db import Base
 
 if TYPE_CHECKING:
@@ -29,5 +29,5 @@ if TYPE_CHECKING:
 
 db = cast("Database", SQLAlchemy(model_class=Base))
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = CheckedOnceCSRF()
 babel = Babel()

@@ -24,6 +24,8 @@ from flask.logging import default_handler
 from flask.wrappers import Response
 from pythonjsonlogger.json import JsonFormatter
 
+from app.lean_paths import every_request
+
 HEADER = "X-Request-ID"
 SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")  # no spaces, quotes or line breaks reach a log line
 FIELDS = ("request_id", "job_id")
@@ -127,17 +129,20 @@ def init_app(app: Flask) -> None:
         default_handler.addFilter(_FILTER)
 
     @app.before_request
+    @every_request
     def bind_request_id() -> None:
         g.request_id = request_id_from(request.headers.get(HEADER))
         g.log_context_token = _context.set({**_context.get(), "request_id": g.request_id})
 
     @app.after_request
+    @every_request
     def send_request_id(response: Response) -> Response:
         if "request_id" in g:
             response.headers[HEADER] = g.request_id
         return response
 
     @app.teardown_request
+    @every_request
     def unbind_request_id(_error: BaseException | None) -> None:
         token = g.pop("log_context_token", None)
         if token is not None:

@@ -14,7 +14,9 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, Se
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.csrf_tokens import FORM_TYPES
 from app.errors import Invalid
+from app.lean_paths import every_request
 
 # No inline script and nothing from another host: every script, style, font and image is ours.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -25,7 +27,6 @@ HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff
            # geolocation for this site only: the service points' map list asks where the phone is (network.js)
            ("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"))
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
 
 
 VERIFIED_COOKIES = 4096  # session cookies whose signature was checked, kept per process (a few MB at most)
@@ -124,6 +125,7 @@ def init_app(app: Flask) -> None:
             raise Invalid(_("输入内容含有无效字符，请删除后重试。"), code="invalid_characters")
 
     @app.after_request
+    @every_request
     def security_headers(response: Response) -> Response:
         """Each header unless the view set its own; one look at the response's headers, not one per header."""
         present = {key.lower() for key, _value in response.headers.items()}

@@ -265,9 +265,12 @@ def _make_frame() -> Frame:
                           foot=Markup(render_template("_layout_foot.html")))  # noqa: S704 - autoescaping
 
 
+AGAIN = "_again"  # the suffix of a connection's mark: move the generation on when the connection is handed back
+
+
 def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
-    dirty, again = f"{name}_dirty", f"{name}_again"
+    dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
 
     @event.listens_for(engine, "before_cursor_execute")
     def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -291,6 +294,12 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     @event.listens_for(engine, "rollback")
     def rolled_back(conn: Connection) -> None:
         conn.info.pop(dirty, None)
+
+
+def awaits_checkin(conn: Connection) -> bool:
+    """Whether `conn` committed a write to a watched table whose caches move on again only once the connection is
+    handed back to the pool: one kept open across transactions (learning.group_writer's) must be handed back."""
+    return any(key.endswith(AGAIN) for key in conn.info)
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
-    from app import events, jobs
+    from app import events, jobs, lean_paths
     from app.richtext import render_markdown
 
     # models, habit_models and qa_models register the tables
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
 
     jobs.recurring(jobs.Duty("learning.reminders", remind, "REMINDER_SECONDS", label=_l("学习提醒")))
     group_writer.init_app(app)
+    lean_paths.lean(app, "learning_api.progress")  # the hottest request: only the hooks every request needs
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page

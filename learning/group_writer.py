@@ -42,6 +42,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from app import sharedparts
 from app.errors import DomainError
 from app.extensions import db
 from learning.heartbeats import Refused
@@ -147,8 +148,8 @@ class GroupWriter:
                                  lambda job: job.write(session, job.result))  # noqa: B023 - as above
                 session.flush()
                 conn.commit()
-                if any(key.endswith("_again") for key in conn.info):  # a watched table written (app.sharedparts):
-                    self.close()  # its caches move on again when the connection is handed back, as they expect
+                if sharedparts.awaits_checkin(conn):  # a watched table written: its caches move on again
+                    self.close()  # when the connection is handed back, as they expect
                 return
             except _JobFailed as failed:  # that job alone: run the others again without it
                 if self._rollback(conn):

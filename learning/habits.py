@@ -196,12 +196,17 @@ def recent_reminders(session: Session, user_id: int, limit: int = 10) -> list[Re
 
 # -- verified study time and the streak ---------------------------------------------------------------------------
 
+def study_day(now: datetime) -> date:
+    """The day verified study time counts for: the learner's Beijing day (learning.heartbeats writes its seconds
+    with its other writes, through progress_store.write_beat)."""
+    return reminder_rules.to_beijing(now).date()
+
+
 def record_study(session: Session, user_id: int, seconds: float, now: datetime | None = None) -> None:
-    """Add verified study seconds to the learner's Beijing day (called by learning.heartbeats with what the clock
-    paid, in the heartbeat's transaction)."""
+    """Add verified study seconds to the learner's Beijing day."""
     if seconds <= 0:
         return
-    day = reminder_rules.to_beijing(now or utcnow()).date()
+    day = study_day(now or utcnow())
     progress_store.add_study_seconds(session.connection(), user_id, day, float(seconds))  # one upsert: every heartbeat
 
 

@@ -126,12 +126,6 @@ def _refuse(conn: Connection, enrolment_id: int, error: progress.HeartbeatError,
     return Refused(message, code=error.code, fields={"watched": message})
 
 
-def _move_resume_point(conn: Connection, enrolment_id: int, beat: Heartbeat) -> None:
-    """继续学习 follows the newest heartbeat; an older one (replayed, or from another device) never moves it."""
-    progress_store.move_resume_point(conn, enrolment_id, beat.lesson_id, beat.position_s, beat.client_ms, beat.seq,
-                                     utcnow())
-
-
 @dataclass(frozen=True)
 class Prepared:
     """What `prepare` read for one heartbeat, for `apply` to write."""
@@ -181,12 +175,12 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
     clock, version = (p.clock, p.clock_version) if p.clock_version is not None else \
         _clock(session, conn, p.user_id, p.clock)
     paid: int | None = None  # the clock version this transaction wrote (its row is then ours until commit)
+    media = p.lesson.type not in (LessonType.reading, LessonType.external)
     for _attempt in range(MAX_ATTEMPTS):
         now = utcnow()
         before = progress.Progress(tuple(map(tuple, row.watched)), row.position_s, row.furthest_s,  # type: ignore[arg-type]
                                    (row.last_client_ms, row.last_seq))
         state = progress.fold(before, progress.Beat(p.beat.position_s, p.beat.watched, (p.beat.client_ms, p.beat.seq)))
-        media = p.lesson.type not in (LessonType.reading, LessonType.external)
         claim = progress.covered(state.watched) - row.covered_s if media else 0.0
         error = _check(p.lesson, p.beat, row, state, p.enrolled_ms, now)
         after = pace.admit(clock, p.at_ms, _ms(now), claim) if error is None else None
@@ -194,43 +188,47 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
             if paid is not None:  # an earlier attempt paid: give it back before refusing
                 progress_store.write_clock(conn, p.user_id, paid, clock.cursor_ms, clock.spare_s)
             raise _refuse(conn, p.enrolment_id, error or TOO_FAST, now)
-        if after != clock or paid is not None:
-            expected = version if paid is None else paid
-            if not progress_store.write_clock(conn, p.user_id, expected, after.cursor_ms, after.spare_s):
-                clock, version = _clock(session, conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
-                continue
-            paid = expected + 1
-        written, done, row = _write_progress(conn, p, row, before, state, now)
-        if written:
+        pay = (version if paid is None else paid) if after != clock or paid is not None else None
+        done, values = _folded(p, row, before, state, now)
+        # the fair streak's verified time: the media seconds the clock pays, or a reading lesson's least reading time
+        seconds = claim if media else (p.rules.min_read_s if done else 0)
+        clock_written, row_written = progress_store.write_beat(conn, progress_store.Writes(
+            p.user_id, None if pay is None else (pay, after.cursor_ms, after.spare_s),
+            None if values is None else (row.id, row.version, values), p.enrolment_id,
+            (p.beat.lesson_id, p.beat.position_s, p.beat.client_ms, p.beat.seq), habits.study_day(now), seconds, now))
+        if not clock_written:
+            clock, version = _clock(session, conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
+            continue
+        if pay is not None:
+            paid = pay + 1
+        if row_written:
+            if values is not None:
+                row = Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
             break
         row = _snapshot(session, conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
     else:
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
-    _move_resume_point(conn, p.enrolment_id, p.beat)
-    # the fair streak's verified time: the media seconds the clock just paid, or a reading lesson's least reading time
-    habits.record_study(session, p.user_id, claim if media else (p.rules.min_read_s if done else 0), now)
     resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False
     return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": row.position_s,
             "furthest_s": row.furthest_s, "covered_s": row.covered_s, "duration_s": p.lesson.duration_s,
             "complete": row.completed_at is not None, "resource_complete": resource_done or p.resource_completed}
 
 
-def _write_progress(conn: Connection, p: Prepared, row: Snapshot, before: progress.Progress,
-                    state: progress.Progress, now: datetime) -> tuple[bool, bool, Snapshot]:
-    """One compare-and-set of the progress row: (written or nothing to write, lesson newly complete, the row after)."""
+def _folded(p: Prepared, row: Snapshot, before: progress.Progress, state: progress.Progress,
+            now: datetime) -> tuple[bool, dict[str, Any] | None]:
+    """(the lesson becomes complete, the progress row's new values), or (False, None) when nothing changes: a
+    duplicate or an older replay."""
     reached_end = row.reached_end or p.beat.at_end
     done = row.completed_at is None and completion.lesson_complete(p.lesson, state.watched, reached_end, p.rules)
     if state == before and reached_end == row.reached_end and not done:
-        return True, False, row  # a duplicate or an older replay: nothing changes
-    values: dict[str, Any] = {
+        return False, None
+    return done, {
         "watched": [list(span) for span in state.watched], "covered_s": progress.covered(state.watched),
         "position_s": state.position_s, "furthest_s": state.furthest_s, "reached_end": reached_end,
         "last_client_ms": state.order[0], "last_seq": state.order[1],
         "first_client_ms": min(row.first_client_ms or p.beat.client_ms, p.beat.client_ms),
         "max_client_ms": max(row.max_client_ms, p.beat.client_ms),
         "completed_at": now if done else row.completed_at, "version": row.version + 1}
-    written = progress_store.write_progress(conn, row.id, row.version, now, values)
-    return written, done and written, Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
 
 
 def record(session: Session, user_id: int, beat: Heartbeat, session_version: str | None = None) -> dict[str, Any]:

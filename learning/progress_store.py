@@ -10,7 +10,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Connection,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import User, UserSession
@@ -40,6 +53,7 @@ class Snapshot:
 
 
 SNAPSHOT = [getattr(LessonProgress, name) for name in Snapshot.__dataclass_fields__]
+UPDATED = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")]  # by a heartbeat
 
 
 @functools.cache
@@ -66,7 +80,7 @@ def statements() -> dict[str, DirectStatement]:
                .where(User.id == uid))
     rows, enrolments, clocks = (cast(Table, model.__table__)  # Core: no ORM
                                 for model in (LessonProgress, Enrolment, LearnerClock))
-    fields = [name for name in Snapshot.__dataclass_fields__ if name not in ("id", "first_seen_at")] + ["updated_at"]
+    fields = [*UPDATED, "updated_at"]
     cas = (update(rows).where(rows.c.id == bindparam("row_id"), rows.c.version == bindparam("old_version"))
            .values({name: bindparam(f"v_{name}", type_=rows.c[name].type) for name in fields}))
     cms: BindParameter[int] = bindparam("cms")
@@ -77,8 +91,9 @@ def statements() -> dict[str, DirectStatement]:
                          and_(enrolments.c.last_client_ms == cms, enrolments.c.last_seq < seq)))
               .values(last_lesson_id=bindparam("v_lesson"), last_position_s=bindparam("v_position"),
                       last_client_ms=cms, last_seq=seq, last_active_at=bindparam("v_now")))
-    clock = (update(clocks).where(clocks.c.user_id == uid, clocks.c.version == bindparam("old_version"))
-             .values(cursor_ms=bindparam("v_cursor"), spare_s=bindparam("v_spare"), version=bindparam("v_version")))
+    clock = (update(clocks).where(clocks.c.user_id == uid, clocks.c.version == bindparam("clock_old"))
+             .values(cursor_ms=bindparam("clock_cursor"), spare_s=bindparam("clock_spare"),
+                     version=bindparam("clock_version")))
     clock_read = select(LearnerClock.cursor_ms, LearnerClock.spare_s, LearnerClock.version).where(
         LearnerClock.user_id == uid)
     snapshot = select(*SNAPSHOT).where(LessonProgress.user_id == uid, LessonProgress.lesson_id == lid)
@@ -91,7 +106,30 @@ def statements() -> dict[str, DirectStatement]:
             index_elements=[days.c.user_id, days.c.day], set_={"seconds": days.c.seconds + adding.excluded.seconds})
     return {name: DirectStatement(statement) for name, statement in
             (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
-             ("clock_read", clock_read), *study.items())}
+             ("clock_read", clock_read), *study.items(), ("together", _together(clock, cas, resume, days)))}
+
+
+def _together(clock: Any, cas: Any, resume: Any, days: Table) -> Any:
+    """PostgreSQL: a heartbeat's four writes as one statement (data-modifying WITH), each as `write_beat` runs them
+    one by one: the row only once the clock is paid, the resume point and the day's seconds only once both are
+    written; it selects whether the clock and the row were. One round trip instead of four."""
+    do_clock, do_row = bindparam("do_clock", type_=Boolean), bindparam("do_row", type_=Boolean)
+    paid = clock.where(do_clock).returning(clock.table.c.user_id).cte("paid")
+    paid_ok = or_(~do_clock, exists(select(paid.c.user_id)))
+    folded = cas.where(do_row, paid_ok).returning(cas.table.c.id).cte("folded")
+    both_ok = and_(paid_ok, or_(~do_row, exists(select(folded.c.id))))
+    resumed = resume.where(both_ok).returning(resume.table.c.id).cte("resumed")
+    seconds = bindparam("seconds", type_=days.c.seconds.type)
+    adding = postgresql.insert(days).from_select(
+        ["user_id", "day", "seconds"], select(bindparam("uid"), bindparam("day", type_=days.c.day.type), seconds)
+        .where(both_ok, seconds > literal_column("0")))
+    studied = adding.on_conflict_do_update(index_elements=[days.c.user_id, days.c.day],
+                                           set_={"seconds": days.c.seconds + adding.excluded.seconds}
+                                           ).returning(days.c.user_id).cte("studied")
+    return select(exists(select(paid.c.user_id)).label("clock_written"),
+                  exists(select(folded.c.id)).label("row_written"),
+                  select(func.count()).select_from(resumed).scalar_subquery().label("resumed"),
+                  select(func.count()).select_from(studied).scalar_subquery().label("studied"))
 
 
 def _read(conn: Connection, name: str, params: dict[str, Any]) -> Any:
@@ -122,24 +160,52 @@ def read_clock(conn: Connection, user_id: int) -> Any:
     return _read(conn, "clock_read", {"uid": user_id})
 
 
+@dataclass(frozen=True)
+class Writes:
+    """One attempt's writes of a heartbeat: the clock's compare-and-set (None: the clock is unchanged), the progress
+    row's (None: nothing changes), then the enrolment's resume point and the day's verified seconds."""
+
+    user_id: int
+    clock: tuple[int, int, float] | None  # (version read, cursor_ms, spare_s)
+    row: tuple[int, int, dict[str, Any]] | None  # (row id, version read, every Snapshot field but id, first_seen_at)
+    enrolment_id: int
+    resume: tuple[int, float, int, int]  # (lesson id, position_s, client_ms, seq)
+    day: date  # the learner's study day
+    seconds: float  # verified study seconds to add to it
+    now: datetime
+
+
+def write_beat(conn: Connection, w: Writes) -> tuple[bool, bool]:
+    """The clock, then the row (only if the clock was written), then the resume point (unless it holds a newer
+    heartbeat, by client time then seq) and the day's seconds (both only if the clock and row were): whether the
+    clock and the row were written (each True when not asked). One statement on PostgreSQL, four on SQLite."""
+    lesson_id, position_s, client_ms, seq = w.resume
+    params: dict[str, Any] = {"uid": w.user_id, "eid": w.enrolment_id, "cms": client_ms, "seq": seq,
+                              "v_lesson": lesson_id, "v_position": position_s, "v_now": w.now, "day": w.day,
+                              "seconds": float(w.seconds), "do_clock": w.clock is not None, "do_row": w.row is not None}
+    old_clock, cursor_ms, spare_s = w.clock or (0, 0, 0.0)
+    params.update(clock_old=old_clock, clock_cursor=cursor_ms, clock_spare=spare_s, clock_version=old_clock + 1)
+    row_id, old_version, values = w.row or (0, 0, dict.fromkeys(UPDATED))
+    params.update({f"v_{name}": value for name, value in values.items()}, row_id=row_id, old_version=old_version,
+                  v_updated_at=w.now)
+    if conn.dialect.name == "postgresql":
+        found = statements()["together"].rows(conn, params)[0]
+        return (found.clock_written or w.clock is None), (found.row_written or w.row is None)
+    if w.clock is not None and not _write(conn, "clock", params):
+        return False, False
+    if w.row is not None and not _write(conn, "cas", params):
+        return True, False
+    _write(conn, "resume", params)
+    if w.seconds > 0:
+        _write(conn, f"study_{conn.dialect.name}", params)
+    return True, True
+
+
 def write_clock(conn: Connection, user_id: int, old_version: int, cursor_ms: int, spare_s: float) -> bool:
-    """Compare-and-set of the clock: False when another heartbeat changed it since `old_version` was read."""
-    return bool(_write(conn, "clock", {"uid": user_id, "old_version": old_version, "v_cursor": cursor_ms,
-                                       "v_spare": spare_s, "v_version": old_version + 1}))
-
-
-def write_progress(conn: Connection, row_id: int, old_version: int, now: datetime, values: dict[str, Any]) -> bool:
-    """Compare-and-set of the progress row (`values` names every Snapshot field but id and first_seen_at): False
-    when another request changed it since `old_version` was read."""
-    params = {f"v_{name}": value for name, value in values.items()}
-    return bool(_write(conn, "cas", {"row_id": row_id, "old_version": old_version, "v_updated_at": now, **params}))
-
-
-def move_resume_point(conn: Connection, enrolment_id: int, lesson_id: int, position_s: float, client_ms: int,
-                      seq: int, now: datetime) -> None:
-    """The enrolment's 继续学习 point, unless it already holds a newer heartbeat (by client time, then seq)."""
-    _write(conn, "resume", {"eid": enrolment_id, "cms": client_ms, "seq": seq, "v_lesson": lesson_id,
-                            "v_position": position_s, "v_now": now})
+    """Compare-and-set of the clock alone (giving back what an attempt paid before a refusal): False when another
+    heartbeat changed it since `old_version` was read."""
+    return bool(_write(conn, "clock", {"uid": user_id, "clock_old": old_version, "clock_cursor": cursor_ms,
+                                       "clock_spare": spare_s, "clock_version": old_version + 1}))
 
 
 def add_study_seconds(conn: Connection, user_id: int, day: date, seconds: float) -> None:

@@ -30,6 +30,7 @@ from app.jobs.duties import (
 from app.jobs.models import ENDED, DutyRun, Job, JobState
 from app.jobs.queue import cancel, claim, enqueue, finish, heartbeat, requeue_stale
 from app.jobs.runtime import Worker
+from app.lean_paths import every_request
 
 __all__ = ["ENDED", "HANDLERS", "RECURRING", "Backlog", "Cancelled", "Duty", "DutyContext", "DutyRun", "Handler",
            "Job", "JobContext", "JobState", "PermanentError", "Worker", "cancel", "claim", "enqueue", "finish",
@@ -55,6 +56,7 @@ def _start_with_first_request(app: Flask) -> None:
     lock = threading.Lock()
 
     @app.before_request
+    @every_request
     def start_worker() -> None:
         if "worker" in app.extensions:
             return

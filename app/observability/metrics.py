@@ -27,6 +27,7 @@ from prometheus_client.registry import Collector
 
 from app.extensions import db
 from app.jobs import status as jobs_status
+from app.lean_paths import every_request
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -114,10 +115,12 @@ def init_app(app: Flask) -> None:
     """Time and count every request, by its endpoint (bounded: never the raw path)."""
 
     @app.before_request
+    @every_request
     def start_timer() -> None:
         g.metrics_started = time.perf_counter()
 
     @app.after_request
+    @every_request
     def count_request(response: Response) -> Response:
         started = g.pop("metrics_started", None)
         endpoint = request.endpoint or "unmatched"

@@ -1,0 +1,96 @@
+"""CSRF protection (Flask-WTF's) with each signed token's signature checked once per process: the signature check
+(itsdangerous derives the key and computes an HMAC) was about a sixth of a progress heartbeat's request thread, and a
+page's token is sent again with every heartbeat and form of that session.
+
+The rules are Flask-WTF's own, checked on every request in its order and with its messages: the token must be
+present, the session must hold its value, the token must be signed with the current key (WTF_CSRF_SECRET_KEY or
+SECRET_KEY) and salt, not older than WTF_CSRF_TIME_LIMIT, and carry this session's value; over HTTPS the referrer
+must be this host. Only a good signature is remembered (keyed by the key and the token, with the time it was
+signed), so a changed key, an expired or altered token, or another session's token is refused as before."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from typing import Any
+
+from flask import current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect, _get_config, logger, same_origin, validate_csrf
+from itsdangerous import URLSafeTimedSerializer
+from wtforms import ValidationError
+
+from app.lean_paths import every_request
+
+SIGNED_TOKENS = 4096  # remembered signatures; past it the oldest is forgotten (and checked again if it returns)
+SALT = "wtf-csrf-token"  # Flask-WTF's
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
+
+
+class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no types
+    """Flask-WTF's CSRFProtect, its `protect` (the before-request hook's check) verifying each token's signature
+    once. The hook itself also runs on lean paths (app.lean_paths), as every POST needs it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._signed: dict[tuple[Any, str], tuple[Any, int]] = {}
+        self._lock = threading.Lock()
+
+    def init_app(self, app: Any) -> None:
+        super().init_app(app)
+        hook = app.before_request_funcs[None][-1]
+        assert hook.__name__ == "csrf_protect", hook  # Flask-WTF's hook, registered just above
+        every_request(hook)
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        """Flask-WTF's `protect`, line for line, with `self.validate` for its module's `validate_csrf`."""
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+            return
+        try:
+            self.validate(self._get_csrf_token())
+        except ValidationError as e:
+            logger.info(e.args[0])
+            self._error_response(e.args[0])
+        if request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]:
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+
+    def _get_csrf_token(self) -> str | None:
+        """Flask-WTF's (form field, then headers), without loading the form of a body no form parser reads (the
+        heartbeat's JSON), which is always empty: half of the check's time."""
+        if request.mimetype in FORM_TYPES:
+            return super()._get_csrf_token()  # type: ignore[no-any-return]
+        for header_name in current_app.config["WTF_CSRF_HEADERS"]:
+            token = request.headers.get(header_name)
+            if token:
+                return token
+        return None
+
+    def validate(self, data: str | None) -> None:
+        """flask_wtf.csrf.validate_csrf, the signature checked once per key and token."""
+        secret_key = _get_config(None, "WTF_CSRF_SECRET_KEY", current_app.secret_key,
+                                 message="A secret key is required to use CSRF.")
+        field_name = _get_config(None, "WTF_CSRF_FIELD_NAME", "csrf_token",
+                                 message="A field name is required to use CSRF.")
+        time_limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
+        if not data:
+            raise ValidationError("The CSRF token is missing.")
+        if field_name not in session:
+            raise ValidationError("The CSRF session token is missing.")
+        key = (secret_key, data)
+        known = self._signed.get(key)
+        if known is None or time_limit is not None and not 0 <= int(time.time()) - known[1] <= time_limit:
+            validate_csrf(data)  # the whole check, raising Flask-WTF's own error; then remember the signature
+            token, signed_at = URLSafeTimedSerializer(secret_key, salt=SALT).loads(data, return_timestamp=True)
+            with self._lock:
+                if len(self._signed) >= SIGNED_TOKENS:
+                    del self._signed[next(iter(self._signed))]  # the oldest
+                self._signed[key] = known = (token, int(signed_at.timestamp()))
+            return
+        if not hmac.compare_digest(session[field_name], known[0]):
+            raise ValidationError("The CSRF tokens do not match.")
