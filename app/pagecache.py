@@ -31,6 +31,7 @@ from app.observability import metrics
 
 MAX_ENTRIES = 2000
 MAX_BYTES = 4 * 2**20  # pages kept, as sent (issue 20: ≤ 200 MB per web process whatever is asked)
+EARLY_KEY_CHARS = 1024  # what `answer_early` keeps per request it can answer: ≤ ~2 KB × MAX_ENTRIES with headers
 Key = tuple[str, str, str]  # path with query, language, content encoding
 # what a request says before Flask reads it: script root, path, query string, Cookie and Accept-Encoding headers
 Early = tuple[str, str, str, str, str]
@@ -45,7 +46,8 @@ class PageCache:
         self.endpoints: set[str] = set()
         self._pages: OrderedDict[Key, tuple[float, bytes, list[tuple[str, str]]]] = OrderedDict()
         # the page's key, endpoint and headers as sent (after every hook), for `answer_early`
-        self._early: dict[Early, tuple[Key, str, list[tuple[str, str]]]] = {}
+        self._early: dict[Early, tuple[Key, str, tuple[tuple[str, str], ...]]] = {}
+        self._headers: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Key) -> tuple[bytes, list[tuple[str, str]]] | None:
@@ -70,17 +72,23 @@ class PageCache:
         with self._lock:
             self._pages.clear()
             self._early.clear()
+            self._headers.clear()
             self._bytes = 0
 
     def index_early(self, early: Early, key: Key, endpoint: str, headers: list[tuple[str, str]]) -> None:
         """Find the page kept under `key` from the raw request `early`, to be sent with `headers` (emptied when
-        full, it fills again with the next requests)."""
+        full, it fills again with the next requests). Bounded in bytes too: a request whose address and headers
+        are longer than EARLY_KEY_CHARS (an odd Cookie header, say) is left to Flask."""
+        if sum(map(len, early)) > EARLY_KEY_CHARS:
+            return
         with self._lock:
             if len(self._early) >= self.max_entries:
                 self._early.clear()
-            self._early[early] = key, endpoint, headers
+                self._headers.clear()
+            kept = tuple(headers)  # one copy of each set of headers: pages of an endpoint are sent with the same
+            self._early[early] = key, endpoint, self._headers.setdefault(kept, kept)
 
-    def get_early(self, early: Early) -> tuple[bytes, list[tuple[str, str]], str] | None:
+    def get_early(self, early: Early) -> tuple[bytes, tuple[tuple[str, str], ...], str] | None:
         found = self._early.get(early)
         if found is None:
             return None
