@@ -7,6 +7,11 @@ and resources. Prints p50/p95 latency and requests/second per target and the rat
 baseline, and writes the table into bench/README.md under "## Catalog". Runs in about 2-4 minutes.
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
+        [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR]
+
+Each row also gives the server's CPU per request (user + system of its process, every thread, from /proc): less
+moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
+its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run.
 
 `--json` prints one line of ratios to the baseline instead of the table, and leaves README.md alone (used by
 bench/check.py, `make bench-check`).
