@@ -160,7 +160,7 @@ class SharedParts:
 def file_state(path: Path) -> tuple[int, int, int]:
     """A generation file's (inode, size, mtime), read once per request: a page asks the stores up to five times
     (the user, the bell twice, the layout, the page's part), and each `stat` let go of the GIL, so under load each
-    waited for it again (most of a signed-in page's wall time in the profiles over HTTP, bench/profiles/http-*).
+    waited for it again (40% of a signed-in list page's wall time, bench/profiles/http-in-list-wallclock-*).
     Another process's change then shows from the next request on; this process's own changes are in the
     stores' exact counter, read every time. Outside a request: every time."""
     seen: dict[Path, tuple[int, int, int]] | None = None
