@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy import event, inspect
@@ -82,11 +82,7 @@ class SharedParts:
     def generation(self) -> tuple[int, int, int, int]:
         if self.file is None:  # entries keyed by everything they show: nothing to invalidate (`personal`)
             return self._local, 0, 0, 0
-        try:
-            stat = os.stat(self.file)
-        except OSError:
-            return self._local, 0, 0, 0
-        return self._local, stat.st_ino, stat.st_size, stat.st_mtime_ns
+        return self._local, *file_state(self.file)
 
     def changed(self) -> None:
         """A watched table changed (called after the commit): every entry made before is dropped."""
@@ -159,6 +155,27 @@ class SharedParts:
         with self._lock:
             self._parts.clear()
             self._bytes = 0
+
+
+def file_state(path: Path) -> tuple[int, int, int]:
+    """A generation file's (inode, size, mtime), read once per request: a page asks the stores up to five times
+    (the user, the bell twice, the layout, the page's part), and each `stat` let go of the GIL, so under load each
+    waited for it again (40% of a signed-in list page's wall time, bench/profiles/http-in-list-wallclock-*).
+    Another process's change then shows from the next request on; this process's own changes are in the
+    stores' exact counter, read every time. Outside a request: every time."""
+    seen: dict[Path, tuple[int, int, int]] | None = None
+    if has_request_context():
+        seen = request.environ.setdefault("qiuxue.generation_files", {})
+        if path in seen:
+            return seen[path]
+    try:
+        stat = os.stat(path)
+        state = stat.st_ino, stat.st_size, stat.st_mtime_ns
+    except OSError:
+        state = 0, 0, 0
+    if seen is not None:
+        seen[path] = state
+    return state
 
 
 def weight(value: Any, depth: int = 2) -> int:

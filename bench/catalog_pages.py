@@ -7,6 +7,11 @@ and resources. Prints p50/p95 latency and requests/second per target and the rat
 baseline, and writes the table into bench/README.md under "## Catalog". Runs in about 2-4 minutes.
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
+        [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR]
+
+Each row also gives the server's CPU per request (user + system of its process, every thread, from /proc): less
+moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
+its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run.
 
 `--json` prints one line of ratios to the baseline instead of the table, and leaves README.md alone (used by
 bench/check.py, `make bench-check`).
@@ -16,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
@@ -50,13 +57,68 @@ waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 """
 
 QIUXUE_APP = """
-import sys, waitress
-if len(sys.argv) > 5:  # the code before a change (--before DIR), first on the path
+import os, sys, waitress
+if len(sys.argv) > 5 and sys.argv[5]:  # the code before a change (--before DIR), first on the path
     sys.path.insert(0, sys.argv[5])
 from app import create_app
 app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
-waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
+served = app
+if os.environ.get("BENCH_PROFILE"):  # --profile: cProfile around the WSGI app in every server thread
+    sys.path.insert(0, os.environ["BENCH_DIR"])
+    import catalog_pages
+    served = catalog_pages.Profiled(app, os.environ["BENCH_PROFILE"])
+waitress.serve(served, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
 """
+
+
+class Profiled:
+    """WSGI middleware for `--profile`: each server thread profiles the requests it serves (cProfile timed by the
+    thread's CPU clock, one profiler per thread, enabled around the app call and the body's iteration); SIGUSR1
+    starts counting afresh (after the warm-up), SIGTERM writes the merged statistics to `path` (.pstats) and a
+    summary beside it (.txt)."""
+
+    def __init__(self, app: Any, path: str):
+        import signal
+        import threading
+
+        self.app, self.path, self.round, self._local = app, path, 0, threading.local()
+        self.profilers: list[tuple[int, Any]] = []
+        signal.signal(signal.SIGUSR1, lambda *_: setattr(self, "round", self.round + 1))
+        signal.signal(signal.SIGTERM, lambda *_: (self.dump(), sys.exit(0)))
+
+    def _profiler(self) -> Any:
+        import cProfile
+
+        mine = getattr(self._local, "profiler", None)
+        if mine is None or mine[0] != self.round:
+            # the thread's CPU time, not the wall clock: a thread waiting for the GIL is not charged with it
+            mine = self._local.profiler = (self.round, cProfile.Profile(time.thread_time_ns, 1e-9))
+            self.profilers.append(mine)
+        return mine[1]
+
+    def __call__(self, environ: dict, start_response: Any) -> list[bytes]:
+        profiler = self._profiler()
+        profiler.enable()
+        try:
+            return list(self.app(environ, start_response))  # the body made here, inside the profile
+        finally:
+            profiler.disable()
+
+    def dump(self) -> None:
+        import io
+        import pstats
+
+        mine = [p for r, p in self.profilers if r == self.round]
+        if not mine:
+            return
+        stats = pstats.Stats(mine[0])
+        for other in mine[1:]:
+            stats.add(other)
+        stats.dump_stats(self.path)
+        out = io.StringIO()
+        pstats.Stats(self.path, stream=out).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(self.path, stream=out).sort_stats("tottime").print_stats(40)
+        Path(self.path).with_suffix(".txt").write_text(out.getvalue(), encoding="utf-8")
 
 
 def menu_app(data_dir: str) -> Flask:
@@ -148,13 +210,35 @@ def signed_in_worker(data_dir: str, resources: int, search: bool) -> str:
         sessions.start(db.session, worker)
         db.session.commit()
         serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-        with app.test_request_context():
+        # as login_user leaves it for this client (127.0.0.1, no User-Agent): with the session-protection id
+        # ("_id"), without which every request marks the session not fresh and sends a new signed cookie back
+        # (which a browser would keep, so it pays that once; the load generator sends its one cookie throughout)
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             session["_user_id"], session["_fresh"] = worker.get_id(), True
+            session["_id"] = app.login_manager._session_identifier_generator()  # type: ignore[attr-defined]
             cookie = f"{app.config['SESSION_COOKIE_NAME']}={serializer.dumps(dict(session))}"
         db.engine.dispose()
     if search:
         done = app.test_cli_runner().invoke(args=["search", "rebuild", "--procs", "2"])
         assert done.exit_code == 0, done.output
+    return cookie
+
+
+def prepared(data_dir: str, resources: int, search: bool) -> str:
+    """The data (and the worker's cookie) in `data_dir`: built there, or the one an earlier run left for the same
+    resources and search (the file `bench-cookie` says which)."""
+    marker, wanted = Path(data_dir) / "bench-cookie", f"{resources} {int(search)}"
+    if marker.exists() and marker.read_text().split("\n", 1)[0] == wanted:
+        print(f"reusing the {resources:,} resources in {data_dir}", flush=True)
+        return marker.read_text().split("\n", 1)[1]
+    if Path(data_dir, "app.db").exists():
+        raise SystemExit(f"{data_dir} holds other data: give an empty or new folder")
+    started = time.perf_counter()
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    populate(data_dir, resources)
+    cookie = signed_in_worker(data_dir, resources, search=search)
+    marker.write_text(f"{wanted}\n{cookie}")
+    print(f"populated {resources:,} resources in {time.perf_counter() - started:.1f} s", flush=True)
     return cookie
 
 
@@ -211,12 +295,48 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
             or (row[0].startswith("was-") and f"in-{row[0][4:]}" in only)]
 
 
-def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str) -> float:
-    """Load one target once; its p50, p95 and rate go into `runs`; returns the rate (requests/second)."""
+def cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system, every thread), from /proc; 0 where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str, pid: int) -> float:
+    """Load one target once; its p50, p95, rate and the server's CPU ms per request go into `runs`; returns the
+    rate (requests/second)."""
     key, _name, port, paths, signed = target
+    cpu = cpu_seconds(pid)
     latencies, wall = load(port, paths, threads, cookie if signed else "")
-    runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), len(paths) / wall))
+    runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), len(paths) / wall,
+                      (cpu_seconds(pid) - cpu) * 1000 / len(paths)))
     return len(paths) / wall
+
+
+def profile(args: argparse.Namespace, plan: list[tuple], data_dir: str, cookie: str) -> None:
+    """`--profile DIR`: each target but the baseline once more against a server of its own under cProfile (see
+    `Profiled`), after a warm-up; DIR/<target>.pstats and .txt. Times under the profiler are 2-3× longer: read
+    the shares."""
+    import signal
+
+    out = Path(args.profile).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for key, _name, _port, paths, signed in plan[1:]:
+        port = loadgen.free_port()
+        before = [args.before] if key.startswith("was-") else []
+        server = loadgen.serve(QIUXUE_APP, [data_dir, str(port), str(args.threads), "5", *before], port,
+                               env={"BENCH_PROFILE": str(out / f"{key}.pstats"), "BENCH_DIR": str(ROOT / "bench")})
+        try:
+            load(port, paths[:100], args.threads, cookie if signed else "")
+            server.send_signal(signal.SIGUSR1)
+            latencies, wall = load(port, paths, args.threads, cookie if signed else "")
+            print(f"  profiled {key}: {len(paths) / wall:.0f} req/s, p95 {loadgen.percentile(latencies, 0.95):.1f} ms"
+                  f" -> {out / key}.txt", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def main() -> None:
@@ -230,14 +350,17 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one line of ratios; README.md left alone")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
                         "-x -C DIR): its server is loaded with the signed-in targets too, in the same rounds")
+    parser.add_argument("--profile", default="", help="then profile each target in a server of its own (cProfile "
+                        "around the WSGI app, every thread): DIR/<target>.pstats and .txt")
+    parser.add_argument("--data-dir", default="", help="keep the data here and reuse it on the next run with the "
+                        "same --resources and search (building 20,000 resources takes minutes); a temporary folder "
+                        "otherwise")
     args = parser.parse_args()
     rng = random.Random(42)
 
-    with tempfile.TemporaryDirectory() as data_dir:
-        started = time.perf_counter()
-        populate(data_dir, args.resources)
-        cookie = signed_in_worker(data_dir, args.resources, search=not args.no_search)
-        print(f"populated {args.resources:,} resources in {time.perf_counter() - started:.1f} s", flush=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = args.data_dir or scratch
+        cookie = prepared(data_dir, args.resources, search=not args.no_search)
         ports = {"app": loadgen.free_port(), "bare": loadgen.free_port(), "nocache": loadgen.free_port()}
         if args.before:
             ports["before"] = loadgen.free_port()
@@ -249,6 +372,9 @@ def main() -> None:
         if args.before:
             servers.append(loadgen.serve(QIUXUE_APP, [data_dir, str(ports["before"]), str(args.threads), "5",
                                                       args.before], ports["before"]))
+        pids = {port: server.pid for port, server in zip(
+            [ports["app"], ports["nocache"], ports["bare"], *([ports["before"]] if args.before else [])], servers,
+            strict=True)}
         try:
             plan = targets(args, ports, rng)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache
@@ -260,21 +386,24 @@ def main() -> None:
                 # the baseline right before and after every target (the host's speed drifts within seconds):
                 # each target's ratio is to the mean of its two neighbouring baseline runs
                 rates = {}
-                bare_rates = [measure(bare, runs, args.threads, cookie)]
+                bare_rates = [measure(bare, runs, args.threads, cookie, pids[bare[2]])]
                 for target in plan[1:]:
-                    rates[target[0]] = measure(target, runs, args.threads, cookie)
-                    bare_rates.append(measure(bare, runs, args.threads, cookie))
+                    rates[target[0]] = measure(target, runs, args.threads, cookie, pids[target[2]])
+                    bare_rates.append(measure(bare, runs, args.threads, cookie, pids[bare[2]]))
                     ratios[target[0]].append(rates[target[0]] / statistics.mean(bare_rates[-2:]))
                 ratios["bare"].append(1.0)
                 print(f"  round {round_no + 1}: bare {statistics.median(bare_rates):.0f} req/s, "
                       + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items() if k != "bare"), flush=True)
             rows = [(name, len(paths), statistics.median(r[0] for r in runs[key]),
                      statistics.median(r[1] for r in runs[key]), statistics.median(r[2] for r in runs[key]),
-                     statistics.median(ratios[key])) for key, name, _port, paths, _signed in plan]
+                     statistics.median(ratios[key]), statistics.median(r[3] for r in runs[key]))
+                    for key, name, _port, paths, _signed in plan]
         finally:
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
+        if args.profile:
+            profile(args, plan, data_dir, cookie)
     if args.json:
         print(json.dumps({KEYS.get(key, key): round(row[5], 3) for (key, *_rest), row in zip(plan, rows, strict=True)
                           if key != "bare"}))
@@ -289,15 +418,15 @@ def report(rows: list[tuple], args: argparse.Namespace) -> None:
         f"round(s), the baseline run right before and after every target, each ratio to the mean of those two, medians "
         f"over the rounds. `.venv/bin/python bench/catalog_pages.py --rounds {args.rounds}`",
         "",
-        "| target | requests | p50 ms | p95 ms | req/s | req/s vs baseline |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| target | requests | p50 ms | p95 ms | req/s | req/s vs baseline | server CPU ms per request |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for name, count, p50, p95, rps, ratio in rows:
-        lines.append(f"| {name} | {count} | {p50:.1f} | {p95:.1f} | {rps:.0f} | {ratio:.2f} |")
+    for name, count, p50, p95, rps, ratio, cpu in rows:
+        lines.append(f"| {name} | {count} | {p50:.1f} | {p95:.1f} | {rps:.0f} | {ratio:.2f} | {cpu:.2f} |")
     signed = [row for row in rows if row[0].startswith("signed-in")]
     lines += ["", "Issue 20 targets for signed-in pages (≥ 0.3× the bare route, p95 ≤ 20 ms): " + "; ".join(
         f"{name.split(': ')[1].split(' (')[0]} {ratio:.2f}× p95 {p95:.1f} ms "
-        f"{'met' if ratio >= 0.3 and p95 <= 20 else 'NOT met'}" for name, _n, _p50, p95, _rps, ratio in signed)
+        f"{'met' if ratio >= 0.3 and p95 <= 20 else 'NOT met'}" for name, _n, _p50, p95, _rps, ratio, _cpu in signed)
         + ". Anonymous visitors are served from the page micro-cache (app/pagecache.py, "
         "QIUXUE_PAGE_CACHE_SECONDS=5); every viewer, signed in or not, shares the parts of a page that are the "
         "same for everyone (app/sharedparts.py: a list page's cards, a resource's facts and lessons), and only "

@@ -111,6 +111,12 @@ def exposition() -> bytes:
     return generate_latest(registry)
 
 
+def count(endpoint: str, method: str, status: int, started: float) -> None:
+    """One request answered, as `count_request` counts it, for an answer made before Flask (app/pagecache.py)."""
+    REQUESTS.labels(endpoint, method, str(status)).inc()
+    LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+
+
 def init_app(app: Flask) -> None:
     """Time and count every request, by its endpoint (bounded: never the raw path)."""
 

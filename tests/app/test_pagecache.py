@@ -61,3 +61,50 @@ def test_a_pending_flash_message_bypasses_the_cache(client):
     client.get("/_cached")
     client.get("/_flash")
     assert client.get("/_cached").get_data(as_text=True) == "render 2"
+
+
+def test_a_kept_page_answered_before_flask_is_the_same_answer(app, client):
+    """The second request is answered by the WSGI layer (`answer_early`): the same body and headers as the kept
+    page (security headers included), its own request id, and counted in /metrics like any request."""
+    counted = _count(client)
+    first = client.get("/_cached")
+    hits = [client.get("/_cached") for _ in range(2)]
+    assert [hit.get_data(as_text=True) for hit in hits] == ["render 1"] * 2
+    assert all(hit.headers["X-Page-Cache"] == "hit" for hit in hits)
+    for name in ("Content-Security-Policy", "Content-Type", "Cache-Control", "Vary"):
+        assert hits[1].headers[name] == first.headers[name], name
+    ids = {response.headers["X-Request-ID"] for response in (first, *hits)}
+    assert len(ids) == 3
+    assert _count(client) == counted + 3
+
+
+def _count(client) -> float:
+    """This process's count of the test page's answers (the metrics are the process's, across tests)."""
+    line = 'qiuxue_http_requests_total{endpoint="cachetest.cached",method="GET",status="200"} '
+    found = [row for row in client.get("/metrics").get_data(as_text=True).splitlines() if row.startswith(line)]
+    return float(found[0].rsplit(" ", 1)[1]) if found else 0.0
+
+
+def test_a_page_that_sets_a_cookie_is_never_answered_before_flask(app, client):
+    """Kept for visitors without a cookie, but the answer that set one is not replayed as is: it carried the
+    cookie meant for that visitor only."""
+    from flask import session
+
+    def with_cookie():
+        session["seen"] = True
+        return "once"
+
+    app.add_url_rule("/_sets_cookie", "cachetest.sets_cookie", with_cookie)
+    pagecache.cacheable(app, "cachetest.sets_cookie")
+    assert "Set-Cookie" in client.get("/_sets_cookie").headers
+    other = app.test_client()
+    assert "Set-Cookie" not in other.get("/_sets_cookie").headers
+
+
+def test_a_long_cookie_header_is_left_to_flask(client):
+    """The early answers are found by the raw request: one with a long Cookie header is not kept for that (each
+    distinct one would be held), yet still gets the kept page, from Flask."""
+    client.set_cookie("odd", "x" * 2000)
+    client.get("/_cached")
+    assert client.application.extensions["page_cache"]._early == {}
+    assert client.get("/_cached").get_data(as_text=True) == "render 1"
