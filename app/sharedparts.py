@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, current_app, render_template, request, url_for
+from flask import Flask, current_app, g, has_request_context, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from markupsafe import Markup
 from sqlalchemy import event, inspect
@@ -82,11 +82,7 @@ class SharedParts:
     def generation(self) -> tuple[int, int, int, int]:
         if self.file is None:  # entries keyed by everything they show: nothing to invalidate (`personal`)
             return self._local, 0, 0, 0
-        try:
-            stat = os.stat(self.file)
-        except OSError:
-            return self._local, 0, 0, 0
-        return self._local, stat.st_ino, stat.st_size, stat.st_mtime_ns
+        return (self._local, *_file_generation(self.file))
 
     def changed(self) -> None:
         """A watched table changed (called after the commit): every entry made before is dropped."""
@@ -159,6 +155,25 @@ class SharedParts:
         with self._lock:
             self._parts.clear()
             self._bytes = 0
+
+
+def _file_generation(path: Path) -> tuple[int, int, int]:
+    """The generation file's inode, size and time, read once per request: a page asks up to five kept things, and
+    each `stat` let another of the server's threads take the interpreter (its cost under load was the wait, not the
+    call). A change another process commits during the request shows on the next one; this process's own changes
+    count at once (the `_local` counter)."""
+    seen: dict[Path, tuple[int, int, int]] | None = g.setdefault("_generation_files", {}) if has_request_context() \
+        else None
+    if seen is not None and path in seen:
+        return seen[path]
+    try:
+        stat = os.stat(path)
+        found = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        found = (0, 0, 0)
+    if seen is not None:
+        seen[path] = found
+    return found
 
 
 def weight(value: Any, depth: int = 2) -> int:
