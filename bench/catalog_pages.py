@@ -23,6 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
+from urllib.request import urlopen
 
 from flask import Flask
 
@@ -50,11 +51,15 @@ waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 """
 
 QIUXUE_APP = """
-import sys, waitress
+import os, sys, waitress
 if len(sys.argv) > 5:  # the code before a change (--before DIR), first on the path
     sys.path.insert(0, sys.argv[5])
 from app import create_app
 app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
+if os.environ.get("QIUXUE_BENCH_PROFILE"):  # --profile: every request profiled (bench/http_profile.py)
+    sys.path.insert(0, "bench")
+    from http_profile import Profiled
+    app = Profiled(app, os.environ["QIUXUE_BENCH_PROFILE"], float(os.environ["QIUXUE_BENCH_PROFILE_INTERVAL"]))
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
 """
 
@@ -228,6 +233,11 @@ def main() -> None:
     parser.add_argument("--only", default="", help="these targets (and the baseline): " + ",".join(KEYS))
     parser.add_argument("--no-search", action="store_true", help="no search target (no index to build)")
     parser.add_argument("--json", action="store_true", help="one line of ratios; README.md left alone")
+    parser.add_argument("--profile", type=float, nargs="?", const=0.5, metavar="MS",
+                        help="profile the app's server (not the code before's) under the load, sampling every MS "
+                        "(0.5): per page, bench/profiles/http-<page>.txt and .html, and per round the requests by "
+                        "statements run (bench/http_profile.py); 0: only that count. The ratios are then the "
+                        "profiled server's")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
                         "-x -C DIR): its server is loaded with the signed-in targets too, in the same rounds")
     args = parser.parse_args()
@@ -241,7 +251,10 @@ def main() -> None:
         ports = {"app": loadgen.free_port(), "bare": loadgen.free_port(), "nocache": loadgen.free_port()}
         if args.before:
             ports["before"] = loadgen.free_port()
-        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(ports["app"]), str(args.threads), "5"], ports["app"]),
+        profile = None if args.profile is None else {"QIUXUE_BENCH_PROFILE": str(ROOT / "bench" / "profiles"),
+                                                     "QIUXUE_BENCH_PROFILE_INTERVAL": str(args.profile / 1000)}
+        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(ports["app"]), str(args.threads), "5"], ports["app"],
+                                 env=profile),
                    loadgen.serve(QIUXUE_APP, [data_dir, str(ports["nocache"]), str(args.threads), "0"],
                                  ports["nocache"]),
                    loadgen.serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(ports["bare"]), str(args.threads)],
@@ -251,8 +264,16 @@ def main() -> None:
                                                       args.before], ports["before"]))
         try:
             plan = targets(args, ports, rng)
+
+            def profiled(query: str) -> None:
+                """--profile: the profiled server's answer to /__profile__?query (bench/http_profile.py)."""
+                if args.profile is not None:
+                    url = f"http://127.0.0.1:{ports['app']}/__profile__?{query}"
+                    with urlopen(url, timeout=600) as answer:  # noqa: S310 - our own server on this machine
+                        print(answer.read().decode(), flush=True)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache
                 load(port, paths[:50], args.threads, cookie if signed else "")
+            profiled("discard")
             runs: dict[str, list[tuple[float, float, float]]] = {key: [] for key, *_rest in plan}
             ratios: dict[str, list[float]] = {key: [] for key, *_rest in plan}
             bare = plan[0]
@@ -268,6 +289,8 @@ def main() -> None:
                 ratios["bare"].append(1.0)
                 print(f"  round {round_no + 1}: bare {statistics.median(bare_rates):.0f} req/s, "
                       + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items() if k != "bare"), flush=True)
+                profiled("since")
+            profiled("")
             rows = [(name, len(paths), statistics.median(r[0] for r in runs[key]),
                      statistics.median(r[1] for r in runs[key]), statistics.median(r[2] for r in runs[key]),
                      statistics.median(ratios[key])) for key, name, _port, paths, _signed in plan]
