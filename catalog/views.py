@@ -19,7 +19,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.pagination import page_args
 from app.web import current_user_or_none
-from catalog import categories, covers, exports, lessons, queries, service
+from catalog import categories, covers, exports, lessons, queries, resource_page, service
 from catalog.labels import (
     ACTION_LABELS,
     AUDIENCE_LABELS,
@@ -121,7 +121,7 @@ class _SharedResource:
 
 def _resource_parts(item: Any) -> dict[str, Markup]:
     """The parts of a resource page that are the same for every viewer (see catalog/_resource_shared.html), from
-    a resource with everything its page shows (`service.loaded_resource`)."""
+    a resource with everything its page shows (`service.loaded_resource`, `resource_page.page_resource`)."""
     units = {u.id: u for u in item.units}
     grouped = [(unit, [lesson for lesson in item.lessons if lesson.unit_id == unit.id]) for unit in item.units]
     loose = [lesson for lesson in item.lessons if lesson.unit_id not in units]
@@ -134,7 +134,7 @@ def _resource_parts(item: Any) -> dict[str, Markup]:
 
 
 def _shared_resource(resource_id: int) -> _SharedResource | None:
-    item = service.loaded_resource(db.session, resource_id)
+    item = resource_page.page_resource(db.session, resource_id)
     if item is None or not item.is_published:
         return None
     return _SharedResource(service.snapshot(item, lessons=False), service.outline(item.lessons),

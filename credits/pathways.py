@@ -133,6 +133,12 @@ def for_resource(session: Session, resource_id: int) -> list[PathwayItem]:
         PathwayItem.resource_id == resource_id, Pathway.active.is_(True)).order_by(Pathway.id)))
 
 
+def resources_on_pathways(session: Session) -> frozenset[int]:
+    """Every resource an active pathway counts, in one query: a page kept per resource asks this set before asking
+    `for_resource` (most resources are on none)."""
+    return frozenset(session.scalars(select(PathwayItem.resource_id).join(Pathway).where(Pathway.active.is_(True))))
+
+
 def managed_by(session: Session, orgs: list[Organisation]) -> list[Pathway]:
     ids = [org.id for org in orgs]
     return list(session.scalars(select(Pathway).where(Pathway.org_id.in_(ids)).order_by(Pathway.id))) if ids else []

@@ -38,8 +38,11 @@ bp = Blueprint("credits", __name__, template_folder="templates")
 
 @bp.app_template_global()
 def credit_facts(resource: Any) -> dict[str, Any]:
-    """What the catalog's resource page shows before enrolling: credits and the pathways it counts toward."""
-    return {"credits": resource.credits or 0, "pathways": pathways.for_resource(db.session, resource.id)}
+    """What the catalog's resource page shows before enrolling: credits and the pathways it counts toward (the
+    resources on any read once per change of the catalog's tables, which app/sharedparts.py watches)."""
+    counted = sharedparts.shared("credits.on_pathways", lambda: pathways.resources_on_pathways(db.session))
+    return {"credits": resource.credits or 0,
+            "pathways": pathways.for_resource(db.session, resource.id) if resource.id in counted else []}
 
 
 @bp.app_template_global()

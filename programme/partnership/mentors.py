@@ -4,6 +4,7 @@ resource or a pathway its workers study, beside the institution's teachers. The 
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +105,15 @@ def _for_resource(session: Session, resource_id: int) -> list[WorkplaceMentor]:
         .order_by(WorkplaceMentor.id)))
 
 
+def mentored_resources(session: Session) -> frozenset[int]:
+    """Every resource with a mentor (named for it, or for a pathway that counts it), in one query: a page kept
+    per resource asks this set before asking `pair_of` (most resources have none)."""
+    named = select(WorkplaceMentor.resource_id).where(WorkplaceMentor.resource_id.is_not(None))
+    on_pathways = select(PathwayItem.resource_id).join(
+        WorkplaceMentor, WorkplaceMentor.pathway_id == PathwayItem.pathway_id)
+    return frozenset(session.scalars(named.union(on_pathways)))
+
+
 def mentors_for(session: Session, resource_id: int) -> list[User]:
     """The workplace mentors of a resource (named for it, or for a pathway that counts it), each once: whom a
     question about the resource should reach."""
@@ -129,10 +139,11 @@ class MentorShown:
     enterprise: str
 
 
-def pair_of(session: Session, resource: Any) -> dict[str, Any]:
-    """The 双导师 pair on the resource page: the institution's teachers and the enterprises' mentors."""
+def pair_of(session: Session, resource: Any, mentored: Container[int] | None = None) -> dict[str, Any]:
+    """The 双导师 pair on the resource page: the institution's teachers and the enterprises' mentors (none asked for
+    when `mentored`, the `mentored_resources`, leaves the resource out)."""
     shown: dict[tuple[int, int], MentorShown] = {}
-    for mentor in _for_resource(session, resource.id):
+    for mentor in _for_resource(session, resource.id) if mentored is None or resource.id in mentored else []:
         shown.setdefault((mentor.user_id, mentor.enterprise_id),
                          MentorShown(mentor.user.name, mentor.title, mentor.enterprise.name))
     return {"teachers": list(resource.teachers), "mentors": list(shown.values())}

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from app import sharedparts
 from app.accounts import scope
 from app.accounts.models import OrgKind
 from app.errors import Forbidden
@@ -55,5 +56,7 @@ def mentors_manage() -> ResponseReturnValue:
 
 
 def mentor_pair(resource: Any) -> dict[str, Any]:
-    """Template global for catalog/resource.html (the catalog never imports the programme)."""
-    return mentors.pair_of(db.session, resource)
+    """Template global for catalog/resource.html (the catalog never imports the programme); the resources with a
+    mentor read once per change of the catalog's tables (app/sharedparts.py watches the mentors' and pathways')."""
+    mentored = sharedparts.shared("programme.mentored", lambda: mentors.mentored_resources(db.session))
+    return mentors.pair_of(db.session, resource, mentored)

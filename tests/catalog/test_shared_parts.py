@@ -123,3 +123,63 @@ def test_the_share_card_names_the_host_the_page_was_asked_on(app, client, db):
         assert f'property="og:url" content="http://{host}/catalog/r/{course.id}"' in page
         assert f'value="http://{host}/catalog/r/{course.id}"' in page
         assert ("two.example" in page) == (host == "two.example")
+
+
+def _page(client, resource_id: int) -> str:
+    return client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
+
+
+def test_a_page_made_anew_shows_every_fact_and_the_next_change_of_each(app, client, auth, db):
+    """The shared part is read in statements of its own (catalog/resource_page.py) whenever it is made: each of the
+    resource's collections shows, in order, and a change to any of them shows on the very next page."""
+    from catalog.models import Lesson, LessonType, ResourceTeacher, Tag, Unit
+
+    course = make(title="焊工入门", kind="course", lesson_count=2, publish=True, teachers="张老师（技师）\n李老师",
+                  tags="焊接,安全", industries="manufacturing", audience="general", credits="2")
+    db.session.commit()
+    auth.as_role("worker")
+    for _twice in range(2):  # made, then kept
+        page = _page(client, course.id)
+        assert "张老师（技师）、李老师" in page and "第一章" in page and page.index("第1课") < page.index("第2课")
+        assert page.index(">安全<") < page.index(">焊接<") and '"keywords": ["安全", "焊接"]' in page
+        assert "制造" in page and "立即学习" in page and "2 学分" in page
+    item = db.session.get(Resource, course.id)
+    item.teachers.append(ResourceTeacher(name="王师傅", title="", position=2))
+    item.tags.append(Tag(name="气割"))
+    unit = Unit(resource_id=item.id, title="第二章", position=1)
+    db.session.add(unit)
+    db.session.flush()
+    db.session.add(Lesson(resource_id=item.id, unit_id=unit.id, position=2, title="实操一课", type=LessonType.reading,
+                          body_html="<p>读</p>"))
+    db.session.commit()
+    page = _page(client, course.id)
+    assert "张老师（技师）、李老师、王师傅" in page and ">气割<" in page
+    assert page.index("<h3>第二章</h3>") < page.rindex("实操一课") and "3个，共20分钟" in page
+
+
+def test_a_pathway_or_a_mentor_added_later_shows_on_the_next_page(app, client, auth, db):
+    """Most resources are on no pathway and have no mentor: the page asks a set kept with the shared parts first,
+    which a new pathway item or mentor moves on with everything else."""
+    from app.accounts import organisations
+    from credits import pathways
+    from programme.partnership import mentors
+    from programme.partnership.mentors import MentorInput
+    from tests.credits.credit_factories import pathway
+
+    course = make(title="电梯维保", publish=True)
+    enterprise_staff = factories.user("enterprise_staff", "ENT-T1", name="赵师傅")
+    db.session.commit()
+    auth.as_role("worker")
+    page = _page(client, course.id)
+    assert "可计入以下学分路径" not in page and "校企双导师" not in page
+    track = pathway(60, ((course, True),), title="电梯安装维修工（中级）")
+    db.session.commit()
+    assert "电梯安装维修工（中级）" in _page(client, course.id)
+    mentors.name_mentor(db.session, SYSTEM, organisations.get_by_code(db.session, "ENT-T1"),
+                        MentorInput(enterprise_staff.id, resource_id=course.id, title="班组长"))
+    db.session.commit()
+    assert "赵师傅（班组长）" in _page(client, course.id)
+    pathways.retire(db.session, SYSTEM, track.id)
+    db.session.commit()
+    page = _page(client, course.id)
+    assert "电梯安装维修工（中级）" not in page and "赵师傅（班组长）" in page
