@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, _get_config, logger, same_origin, validate_csrf
@@ -24,6 +24,7 @@ from app.lean_paths import every_request
 
 SIGNED_TOKENS = 4096  # remembered signatures; past it the oldest is forgotten (and checked again if it returns)
 SALT = "wtf-csrf-token"  # Flask-WTF's
+_View = TypeVar("_View")  # a view function or a blueprint
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
 
 
@@ -41,6 +42,10 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
         hook = app.before_request_funcs[None][-1]
         assert hook.__name__ == "csrf_protect", hook  # Flask-WTF's hook, registered just above
         every_request(hook)
+
+    def exempt(self, view: _View) -> _View:
+        """Flask-WTF's, typed (it ships no types): the view is returned as it was."""
+        return cast(_View, super().exempt(view))
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's `protect`, line for line, with `self.validate` for its module's `validate_csrf`."""
