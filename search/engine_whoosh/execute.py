@@ -6,18 +6,24 @@ match (AND); when that finds nothing, any word may (OR) and the result says so (
 page is highlighted; nothing outside the page is read from stored fields.
 
 A word's matches do not depend on the query, so they are computed once per index generation and kept in the
-View (`_memo`): scores, bitset and rank order. A one-word query is then a few bit operations and a walk down
-the ranked list until a page's worth passes the filters.
+View (`_memo`, bounded by the documents they hold). What a query needs to answer again is kept apart and small
+(`Ranked`, in `View.ranked`): the bitset of its matches and only the first `KEPT_RANKS` of its rank order. Asked
+again in the same generation, it is a few bit operations (count, facets, filters) and a walk down those first
+documents until a page's worth passes the filters, and its facet counts are kept too, however many documents a
+common word matches (past 100,000 documents a common word's scores no longer fit the word memo, and scoring and
+sorting them again was each query's cost). Only when the kept ones do not fill the page (a rare filter, a deep
+page) are the scores computed again. The first ask of a query in a generation still scores all its matches.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, KeysView, Mapping, Sequence
 from dataclasses import replace
-from typing import cast
+from typing import NamedTuple, cast
 
 from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from search.documents import unpack_display
@@ -29,6 +35,8 @@ from search.ranking import FIELD_ORDER, PREFER_WEIGHT, tie_order
 FACET_VALUES = 30  # values shown per facet, most frequent first
 
 Scores = dict[int, float]
+QueryKey = tuple[tuple[Concept, ...], tuple[str, ...]]  # what a query matches: its concepts, its preferred words
+FacetMemo = dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, dict[str, int]]]  # filters -> facet counts
 
 
 class Matched:
@@ -59,8 +67,7 @@ class Matched:
         """The `wanted` best of the documents in `final` (`count` of them), ties to the most enrolled."""
         scores = self.scores
         if not self.rankable or count * 8 < len(scores):  # few pass the filters: rank just those
-            top = heapq.nlargest(wanted + 20, bits_to_ids(final), key=scores.__getitem__)
-            return sorted(top, key=lambda d: tie_order(scores[d], enrolled[d]))[:wanted]
+            return first_ranks({doc: scores[doc] for doc in bits_to_ids(final)}, enrolled, wanted)
         if self.ranked is None:
             self.rank(enrolled)
         raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
@@ -94,15 +101,105 @@ def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matc
     return found
 
 
+KEPT_RANKS = 500  # documents of a query's rank order kept in `Ranked` (with scores: 16 bytes each)
+RANKED_BYTES = 12_000_000  # `Ranked` entries kept per View: bitsets (documents / 8 bytes each) and first ranks
+
+
+class Ranked(NamedTuple):
+    """What a query matched (the documents' bitset, how many, whether only the OR fallback found them) and the
+    first KEPT_RANKS of them in rank order with their scores: all a page of it needs unless the filters pass
+    too few of those."""
+
+    bits: int
+    matches: int
+    relaxed: bool
+    docs: array[int]
+    scores: array[float]
+    facets: FacetMemo  # counts per filters asked
+
+    def first(self, final: int, wanted: int) -> tuple[list[int], list[float]] | None:
+        """The `wanted` best of `final` (a subset of `bits`) with their scores; None when the kept ones are too
+        few to tell (fewer pass than wanted while more documents match than were kept)."""
+        raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
+        size, docs, scores = len(raw), [], []
+        for doc, score in zip(self.docs, self.scores, strict=True):
+            index = doc >> 3
+            if index < size and raw[index] >> (doc & 7) & 1:
+                docs.append(doc)
+                scores.append(score)
+                if len(docs) == wanted:
+                    return docs, scores
+        return (docs, scores) if len(self.docs) == self.matches else None
+
+
+def first_ranks(scores: Scores, enrolled: list[int], kept: int) -> list[int]:
+    """The first `kept` documents of `scores` in rank order (as `Matched.rank` orders them all): only the
+    documents scoring at least the kept-th best (to six places, as ties are told) are sorted."""
+    if len(scores) > kept:
+        floor = heapq.nlargest(kept, scores.values())[-1] - 1e-6  # within rounding of the kept-th score
+        candidates = [doc for doc, score in scores.items() if score >= floor]
+    else:
+        candidates = list(scores)
+    return sorted(candidates, key=lambda d: tie_order(scores[d], enrolled[d]))[:kept]
+
+
+def _ranked(view: View, parsed: ParsedQuery) -> Ranked:
+    """The query's `Ranked` in `view`, made once per generation; the least recently asked are dropped past
+    RANKED_BYTES."""
+    key: QueryKey = (parsed.concepts, parsed.prefer)
+    memo = cast("OrderedDict[QueryKey, Ranked]", view.ranked)
+    found = memo.get(key)
+    if found is not None:
+        with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
+            memo.move_to_end(key)
+        return found
+    matched, relaxed = _match(view, parsed)
+    scores = matched.scores
+    docs = first_ranks(scores, view.sort["enrolled"], KEPT_RANKS)
+    found = memo[key] = Ranked(matched.bitset(view.size), len(scores), relaxed, array("l", docs),
+                               array("d", [scores[doc] for doc in docs]), {})
+    kept = view.ranked_bytes = view.ranked_bytes + _bytes(found)
+    while kept > RANKED_BYTES and len(memo) > 1:
+        _key, dropped = memo.popitem(last=False)
+        kept = view.ranked_bytes = kept - _bytes(dropped)
+    return found
+
+
+def _bytes(ranked: Ranked) -> int:
+    return ranked.bits.bit_length() // 8 + 16 * len(ranked.docs) + 200 + 10_000 * KEPT_FACETS  # counts: ~10 kB
+
+
+KEPT_FACETS = 2  # facet counts kept per query: for its last few combinations of filters
+
+
+def _counted(view: View, ranked: Ranked | None, matched: int, selected: dict[str, int],
+             filters: Mapping[str, Sequence[str]]) -> dict[str, dict[str, int]]:
+    """`_facet_counts`, kept with the query's `Ranked` (or the View, browsing without a query) for the filters
+    asked: counting ANDs every value's bitset (600 providers at 200,000 documents: most of a faceted query's
+    time), and the counts do not change within an index generation."""
+    kept = ranked.facets if ranked is not None else cast(FacetMemo, view.browse_facets)
+    key = tuple(sorted((name, tuple(sorted(set(filters[name])))) for name in selected))
+    counts = kept.get(key)
+    if counts is None:
+        counts = _facet_counts(view, matched, selected)
+        if len(kept) >= KEPT_FACETS:
+            with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # another thread's meanwhile
+                del kept[next(iter(kept))]
+        kept[key] = counts
+    return {name: dict(values) for name, values in counts.items()}
+
+
 WARM_WORDS = 64  # words prepared in a new View before it is used: the most recently asked of the old one
 
 
 def warm(old: View, new: View) -> None:
-    """Prepare in `new` the words most recently asked of `old` (matches and rank order), so that the first
-    queries after an index commit find them ready. Run by whoever commits, before the new View is used."""
+    """Prepare in `new` the words and queries most recently asked of `old` (matches and rank order), so that
+    the first queries after an index commit find them ready. Run by whoever commits, before the new View is
+    used."""
     try:
         memo = cast("OrderedDict[tuple[str, str], Matched]", old.memo)
         recent = list(memo.items())[-WARM_WORDS:]  # oldest first, as they go into the new memo
+        queries = list(cast("OrderedDict[QueryKey, Ranked]", old.ranked))[-WARM_WORDS:]
     except RuntimeError:  # changed by a query meanwhile: start cold
         return
     enrolled = new.sort["enrolled"]
@@ -110,6 +207,8 @@ def warm(old: View, new: View) -> None:
         matched = _word(new, token) if kind == "text" else _sound(new, kind, token)
         if before.ranked is not None and matched.ranked is None:  # it was asked alone: ranked the same way
             matched.rank(enrolled)
+    for concepts, prefer in queries:
+        _ranked(new, ParsedQuery("", concepts, prefer=prefer))
 
 
 def _weighted(matched: Matched, weight: float) -> Matched:
@@ -274,20 +373,28 @@ def execute(view: View, request: SearchRequest, parsed: ParsedQuery | None = Non
     per_page = max(1, min(MAX_PER_PAGE, request.per_page))
     page = max(1, min(MAX_PAGE, request.page))
     sort = request.sort if request.sort in SORTS else "relevance"
-    found: Matched | None = None
+    ranked: Ranked | None = None
     relaxed, matched = False, view.live
     if not parsed.empty:
-        found, relaxed = _match(view, parsed)
-        matched = found.bitset(view.size) & view.live
+        ranked = _ranked(view, parsed)
+        relaxed, matched = ranked.relaxed, ranked.bits & view.live
     selected = _filter_bits(view, request.filters)
     final = matched
     for bits in selected.values():
         final &= bits
     total = final.bit_count()
-    facets = _facet_counts(view, matched, selected) if request.facets else {}
-    ordered = _order(view, final, total, found, sort, page * per_page)[(page - 1) * per_page:] if total else []
-    scores = found.scores if found else {}
-    hits = [_hit(view, doc, scores.get(doc, 0.0), parsed, request.highlight) for doc in ordered]
+    facets = _counted(view, ranked, matched, selected, request.filters) if request.facets else {}
+    wanted = page * per_page
+    ordered: list[int] = []
+    scores: Mapping[int, float] = {}
+    first = ranked.first(final, wanted) if total and ranked is not None and sort == "relevance" else None
+    if first is not None:
+        ordered, kept = first
+        scores = dict(zip(ordered, kept, strict=True))
+    elif total:
+        found = _match(view, parsed)[0] if ranked is not None else None
+        ordered = _order(view, final, total, found, sort, wanted)
+        scores = found.scores if found else {}
+    hits = [_hit(view, doc, scores.get(doc, 0.0), parsed, request.highlight) for doc in ordered[(page - 1) * per_page:]]
     return SearchResult(total, page, per_page, hits, facets, relaxed=relaxed, synonyms_used=parsed.synonyms_used,
                         query=parsed)
-

@@ -164,6 +164,9 @@ class View:
         self._cache: OrderedDict[tuple[str, str], Posting | None] = OrderedDict()
         self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # execute.py's per-word matches
         self.memo_docs = 0  # documents held in `memo`, to bound it
+        self.ranked: OrderedDict[object, object] = OrderedDict()  # execute.py's per-query bitsets and first ranks
+        self.ranked_bytes = 0  # bytes held in `ranked`, to bound it
+        self.browse_facets: dict[object, object] = {}  # execute.py's facet counts without a query, per filters
         self._cached_postings = 0
         self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation
         self.facets: dict[str, dict[str, int]] = {field: {} for field in FACETS.values()}
