@@ -83,18 +83,11 @@ def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matc
     memo = cast("OrderedDict[tuple[str, str], Matched]", view.memo)  # postings.py cannot name Matched
     found = memo.get(key)
     if found is None:
-        # One word made at a time per View: a common word's making holds ~25 MB of short-lived objects (every
-        # document of 100,000 matched), and threads making it (or another) at once each held their own, which
-        # set a web process's peak (issue 20). The making is CPU under the GIL, so nothing runs slower; a thread
-        # that waited finds the word made.
-        with view.making:
-            found = memo.get(key)
-            if found is None:
-                found = memo[key] = make()
-                kept = view.memo_docs = view.memo_docs + len(found.scores)
-                while kept > MEMO_DOCS and len(memo) > 1:
-                    _key, dropped = memo.popitem(last=False)
-                    kept = view.memo_docs = kept - len(dropped.scores)
+        found = memo[key] = make()
+        kept = view.memo_docs = view.memo_docs + len(found.scores)
+        while kept > MEMO_DOCS and len(memo) > 1:
+            _key, dropped = memo.popitem(last=False)
+            kept = view.memo_docs = kept - len(dropped.scores)
     else:
         with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
             memo.move_to_end(key)

@@ -164,7 +164,6 @@ class View:
         self._cache: OrderedDict[tuple[str, str], Posting | None] = OrderedDict()
         self.memo: OrderedDict[tuple[str, str], object] = OrderedDict()  # execute.py's per-word matches
         self.memo_docs = 0  # documents held in `memo`, to bound it
-        self.making = threading.Lock()  # execute.py makes one word's matches at a time
         self._cached_postings = 0
         self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation
         self.facets: dict[str, dict[str, int]] = {field: {} for field in FACETS.values()}
