@@ -26,6 +26,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -178,11 +179,14 @@ def file_state(path: Path) -> tuple[int, int, int]:
     return state
 
 
-def weight(value: Any, depth: int = 2) -> int:
-    """About the memory `value` holds: text and bytes exactly, tuples, lists and dicts with what they hold (two
-    levels down), anything else as OBJECT_BYTES."""
+def weight(value: Any, depth: int = 3) -> int:
+    """About the memory `value` holds: text and bytes exactly, tuples, lists, dicts and dataclasses with what they
+    hold (three levels down), anything else as OBJECT_BYTES. A resource page's kept parts (a dataclass holding
+    its HTML) were counted as one object, 4 KB, while they held ~9 KB: the store then kept ~11 MB for its 8."""
     if isinstance(value, str | bytes):
         return sys.getsizeof(value)
+    if depth and is_dataclass(value) and not isinstance(value, type):
+        return sys.getsizeof(value) + sum(weight(getattr(value, f.name), depth - 1) for f in fields(value))
     if depth and isinstance(value, tuple | list):
         return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value)
     if depth and isinstance(value, dict):

@@ -82,7 +82,7 @@ class Matched:
 
 
 NOTHING = Matched({}, 0)
-MEMO_DOCS = 100_000  # scored documents kept in per-word matches per View (~80 bytes each: 8 MB; issue 20)
+MEMO_DOCS = 100_000  # scored documents kept in per-word matches per View (~140 bytes each: 14 MB; issue 20)
 
 
 def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:

@@ -4,6 +4,7 @@ process that serves pages, and the caches kept between requests stay within thei
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from app.pagecache import PageCache
@@ -46,3 +47,16 @@ def test_shared_parts_keep_at_most_their_bytes():
     parts.get_or_make(39, lambda: made.append(-1) or "")  # the newest is still kept
     parts.get_or_make(0, lambda: made.append(-2) or "")  # the oldest was dropped
     assert made[-1] == -2 and -1 not in made
+
+
+def test_shared_parts_count_the_html_a_kept_dataclass_holds():
+    @dataclass(frozen=True)
+    class Kept:
+        parts: dict[str, str]
+
+    parts = SharedParts(None, 60, max_bytes=100_000)
+    made: list[int] = []
+    for n in range(20):
+        parts.get_or_make(n, lambda n=n: made.append(n) or Kept({"facts": "页" * 5000}))  # ~10 KB each
+    parts.get_or_make(0, lambda: made.append(-1) or Kept({}))  # dropped: the 20 (~200 KB) did not fit in 100 KB
+    assert made[-1] == -1
