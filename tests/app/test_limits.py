@@ -5,6 +5,7 @@ Each test runs on the in-memory storage and on a real Redis (skipped, saying why
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -17,19 +18,26 @@ from app.limits import LIMITS
 from tests import factories
 from tests.conftest import Auth, _config, csrf_token, post_form
 
-REDIS_URL = os.environ.get("QIUXUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")  # DB 11: ours alone, flushed
+REDIS_URL = os.environ.get("QIUXUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
+def key_prefix() -> str:
+    """Each test counts under its own prefix: tests running at once in other pytest workers (or the other
+    database's pass) share DB 11, and flushing it under them wiped their counts mid-test."""
+    return f"qiuxue-test-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def redis_url(key_prefix: str) -> Iterator[str]:
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
         client.ping()
     except redis.RedisError as error:
         pytest.skip(f"no Redis at {REDIS_URL} ({error})")
-    client.flushdb()
     yield REDIS_URL
-    client.flushdb()
+    for key in client.scan_iter(match=f"*{key_prefix}*"):  # this test's counts only
+        client.delete(key)
     client.close()
 
 
@@ -39,12 +47,13 @@ def storage(request) -> str:
 
 
 @pytest.fixture
-def host(app: Flask) -> Iterator[Callable[..., Flask]]:
+def host(app: Flask, key_prefix: str) -> Iterator[Callable[..., Flask]]:
     """Make another app on the same data and database as `app`: a second web host (or process)."""
     made: list[Flask] = []
 
     def make(redis_url: str, **config) -> Flask:
-        made.append(create_app({**_config(app.config["DATA_DIR"]), "REDIS_URL": redis_url, **config}))
+        made.append(create_app({**_config(app.config["DATA_DIR"]), "REDIS_URL": redis_url,
+                                "RATELIMIT_KEY_PREFIX": key_prefix, **config}))
         return made[-1]
 
     yield make
