@@ -7,8 +7,12 @@ Each server's CPU per upload (its processes' user + system time from /proc, Linu
 machine it moves less than the wall time. Each round also sends the file with tuspy to a sink that answers at once
 and keeps nothing (SINK): the client's own floor, the best any server could do with this client and chunk size.
 
+With `--client browser` the file is sent the way a user sends it: by the upload page's own tus-js-client in
+Debian's Chromium (Playwright, headless), the time taken inside the page from the upload's start to its success;
+the sink then has no row (it speaks no CORS and serves no page).
+
     .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
-        [--before DIR] [--json]
+        [--client tuspy|browser] [--before DIR] [--json]
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -125,6 +130,54 @@ def upload(url: str, http, path: Path, chunk: int) -> float:
     return elapsed
 
 
+# In the upload page: its tus-js-client sends the chosen file, as static/js/upload.js does, and says how long it took.
+BROWSER_UPLOAD = """async (chunk) => {
+  const file = document.getElementById("upload-file").files[0];
+  const endpoint = document.querySelector("[data-upload]").getAttribute("data-endpoint");
+  return await new Promise((resolve, reject) => {
+    const started = performance.now();
+    const upload = new window.tus.Upload(file, {
+      endpoint: endpoint, chunkSize: chunk, metadata: {filename: file.name, filetype: file.type},
+      storeFingerprintForResuming: false,
+      onError: (error) => reject(String(error)),
+      onSuccess: () => resolve([performance.now() - started, upload.url]),
+    });
+    upload.start();
+  });
+}"""
+
+
+class BrowserClient:
+    """Debian's Chromium with one upload page open per server, the file already chosen in it."""
+
+    def __init__(self, path: Path) -> None:
+        from playwright.sync_api import sync_playwright
+
+        executable = os.environ.get("QIUXUE_CHROMIUM") or shutil.which("chromium")
+        if not executable:
+            sys.exit("--client browser needs chromium (Debian: apt-get install chromium)")
+        self.path, self.pages = path, {}
+        self.playwright = sync_playwright().start()
+        self.browser = self.playwright.chromium.launch(executable_path=executable, headless=True,
+                                                       args=["--no-sandbox", "--disable-gpu"])
+
+    def upload(self, url: str, http, chunk: int) -> float:
+        if url not in self.pages:
+            context = self.browser.new_context()
+            context.add_cookies([{"name": c.name, "value": c.value, "url": url} for c in http.cookies])
+            page = context.new_page()
+            page.goto(f"{url}/media/upload")
+            page.set_input_files("#upload-file", str(self.path))
+            self.pages[url] = page
+        elapsed_ms, location = self.pages[url].evaluate(BROWSER_UPLOAD, chunk)
+        http.delete(urljoin(url, location), headers={"Tus-Resumable": "1.0.0"}).raise_for_status()
+        return elapsed_ms / 1000
+
+    def close(self) -> None:
+        self.browser.close()
+        self.playwright.stop()
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds used so far by a server's process and its children (granian's workers); 0 without /proc."""
     total, pending = 0.0, [pid]
@@ -160,6 +213,8 @@ def main() -> None:
     parser.add_argument("--chunk-mib", type=int, default=8)
     parser.add_argument("--server", choices=["waitress", "granian"], default="waitress",
                         help="qiuxue serve's default (waitress), or --workers 2 --threads 4 (granian)")
+    parser.add_argument("--client", choices=["tuspy", "browser"], default="tuspy",
+                        help="tuspy, or the upload page's tus-js-client in Chromium (what a user sends with)")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run alongside")
     parser.add_argument("--json", action="store_true", help="print one JSON line of ratios (bench/check.py)")
     args = parser.parse_args()
@@ -174,28 +229,39 @@ def main() -> None:
                "QIUXUE_MEDIA_WORKER": "external"}
         codes = {"now": ROOT, **({"before": args.before.resolve()} if args.before else {})}
         servers, urls = [], {}
+        browser = BrowserClient(source) if args.client == "browser" else None
         try:
             for name, checkout in codes.items():
                 port = loadgen.free_port()
                 servers.append(loadgen.serve(SERVER, [str(port), args.server], port, env=env, cwd=checkout))
                 urls[name] = f"http://127.0.0.1:{port}"
             sessions = {name: signed_in(url) for name, url in urls.items()}
-            port = loadgen.free_port()
-            servers.append(loadgen.serve(SINK, [str(port)], port))
-            urls["floor"], sessions["floor"] = f"http://127.0.0.1:{port}", None
+            if browser is None:
+                port = loadgen.free_port()
+                servers.append(loadgen.serve(SINK, [str(port)], port))
+                urls["floor"], sessions["floor"] = f"http://127.0.0.1:{port}", None
+
+            def send(name: str) -> float:
+                chunk = args.chunk_mib * 1024 * 1024
+                if browser is not None:
+                    return browser.upload(urls[name], sessions[name], chunk)
+                return upload(urls[name], sessions[name], source, chunk)
+
             times: dict[str, list[float]] = {"copy": [], **{name: [] for name in urls}}
             cpu: dict[str, list[float]] = {name: [] for name in urls if name != "floor"}
             pids = dict(zip(urls, (server.pid for server in servers), strict=True))
-            for name, url in urls.items():  # warm up each server
-                upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024)
+            for name in urls:  # warm up each server
+                send(name)
             for _ in range(args.rounds):  # alternating, so the machine's other load hits each alike
                 times["copy"].append(copy_time(source, scratch))
-                for name, url in urls.items():
+                for name in urls:
                     used = server_cpu(pids[name])
-                    times[name].append(upload(url, sessions[name], source, args.chunk_mib * 1024 * 1024))
+                    times[name].append(send(name))
                     if name in cpu:
                         cpu[name].append(server_cpu(pids[name]) - used)
         finally:
+            if browser is not None:
+                browser.close()
             for server in servers:
                 server.terminate()
                 server.wait(timeout=10)
@@ -209,7 +275,8 @@ def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: arg
         return
     server = "waitress (qiuxue serve, 1 process × 8 threads)" if args.server == "waitress" else \
         "granian (qiuxue serve --workers 2 --threads 4)"
-    print(f"{args.mb} MB of random bytes, tuspy with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
+    client = "the upload page's tus-js-client in Chromium" if args.client == "browser" else "tuspy"
+    print(f"{args.mb} MB of random bytes, {client} with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
           f"median of {args.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} at the end.")
     print("| what | seconds (each round) | MB/s | vs copy | server CPU s per upload (each round) |")
     print("| --- | --- | --- | --- | --- |")
