@@ -34,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         observability,
         outbox,
         pagecache,
+        person_tokens,
         proxy,
         request_input,
         security,
@@ -56,7 +57,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     observability.init_app(app)  # metrics timing, /readyz, /metrics; before the page cache can answer early
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
+    person_tokens.engine_options(app.config)  # SQLite: connections that note which learners they wrote
     db.init_app(app)
+    with app.app_context():
+        person_tokens.init_app(app, db.engine)
     migrations_setup.init_app(app, db, directory=str(folder("migrations")), render_as_batch=True)  # on first use
     csrf.init_app(app)
     i18n.init_app(app)

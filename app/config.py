@@ -167,6 +167,9 @@ SETTINGS: tuple[Setting, ...] = (
             "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
             "this host shows at once, one made on another host within this time (0 renders every time). On "
             "SQLite (one host) they are kept until a change, up to an hour."),
+    Setting("PERSON_PAGE_SECONDS", float, 60.0, "On SQLite, how long a page made from one learner's own rows "
+            "(我的学习) is kept at most: a change made through the site shows at once, one written into the database "
+            "file by another program within this time (0 makes the page every time)."),
     # course analytics (issue 22)
     Setting("ANALYTICS_MIN_LEARNERS", int, 5, "Course analytics never show a figure computed from fewer learners "
             "than this (a curve, a funnel, study hours, ratings); below it the page says the figure is withheld. The "

@@ -201,6 +201,13 @@ def shared(key: Hashable, make: Callable[[], T]) -> T:
     return parts.get_or_make((key, str(get_locale())), make)
 
 
+def shared_generation() -> Hashable:
+    """What the shared parts are made under now: it changes with every change to a watched table (the catalog), so
+    a page keeping its own copy of shared parts (我的学习's course titles and lessons) puts it in its key."""
+    parts: SharedParts = current_app.extensions["shared_parts"]
+    return parts.generation()
+
+
 def shared_many(name: str, ids: list[int], make: Callable[[list[int]], dict[int, T]]) -> dict[int, T]:
     """This request's shared parts `(name, id)` for each of `ids`, the missing ones made by one `make(missing ids)`
     (for a page that shows several things, each shared: one query for the misses, none for the hits)."""

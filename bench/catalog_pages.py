@@ -13,8 +13,8 @@ Each row also gives the server's CPU per request (user + system of its process, 
 moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
 its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run.
 
-`--json` prints one line of ratios to the baseline instead of the table, and leaves README.md alone (used by
-bench/check.py, `make bench-check`).
+`--json` prints the table, then one line of ratios to the baseline (the last line, read by bench/check.py, `make
+bench-check`), and leaves README.md alone.
 """
 
 from __future__ import annotations
@@ -347,7 +347,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="every target in turn, this many times (medians)")
     parser.add_argument("--only", default="", help="these targets (and the baseline): " + ",".join(KEYS))
     parser.add_argument("--no-search", action="store_true", help="no search target (no index to build)")
-    parser.add_argument("--json", action="store_true", help="one line of ratios; README.md left alone")
+    parser.add_argument("--json", action="store_true",
+                        help="the table printed, then one line of ratios; README.md left alone")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
                         "-x -C DIR): its server is loaded with the signed-in targets too, in the same rounds")
     parser.add_argument("--profile", default="", help="then profile each target in a server of its own (cProfile "
@@ -405,13 +406,14 @@ def main() -> None:
         if args.profile:
             profile(args, plan, data_dir, cookie)
     if args.json:
+        report(rows, args, write=False)  # the table too (p95, CPU), printed only; the ratios' line comes last
         print(json.dumps({KEYS.get(key, key): round(row[5], 3) for (key, *_rest), row in zip(plan, rows, strict=True)
                           if key != "bare"}))
         return
     report(rows, args)
 
 
-def report(rows: list[tuple], args: argparse.Namespace) -> None:
+def report(rows: list[tuple], args: argparse.Namespace, write: bool = True) -> None:
     lines = [
         f"{args.resources:,} published resources on SQLite; waitress with {args.threads} threads per app, "
         f"{args.threads} keep-alive client connections, all on this machine (2 shared cores); {args.rounds} "
@@ -433,7 +435,8 @@ def report(rows: list[tuple], args: argparse.Namespace) -> None:
         "their own part (name, enrolled, progress) is rendered per request."]
     table = "\n".join(lines)
     print("\n" + table)
-    write_block("pages", "### Pages\n\n" + table)
+    if write:
+        write_block("pages", "### Pages\n\n" + table)
 
 
 def write_block(name: str, table: str) -> None:

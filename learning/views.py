@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from app import sharedparts
+from app import person_tokens, sharedparts
 from app.accounts.policy import can
+from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.lookup import get_or_raise
@@ -23,21 +24,38 @@ HEARTBEAT_SECONDS = 15
 
 
 def mine_page():
-    """我的学习: resources in progress with 继续学习, then the completed ones."""
+    """我的学习: resources in progress with 继续学习, then the completed ones.
+
+    On SQLite (one host) the content is kept per the learner's change token (app.person_tokens: it moves after any
+    commit writing their enrolments, progress, plan or study days), the shared parts' generation (course titles and
+    lessons), the Beijing day (the streak's week) and the URLs' root: opened again with nothing changed, the page
+    reads no row. On PostgreSQL the site may run on several hosts with no shared disk for the tokens, and a
+    heartbeat sent to another host would not move this host's: the learner's rows are read on every request."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
+    user_id, tokens = current_user.id, person_tokens.tokens()
+    if tokens is None:
+        body = _mine_body(user_id)
+    else:  # everything in the key is read before the page is made: a change committed meanwhile is not hidden
+        key = ("learning.mine", user_id, tokens.token(user_id), sharedparts.shared_generation(),
+               habits.study_day(utcnow()), request.script_root)
+        body = person_tokens.kept(key, lambda: _mine_body(user_id))
+    return render_template("learning/mine.html", body=body)
+
+
+def _mine_body(user_id: int) -> Markup:
+    """The page's content from the learner's rows, read now."""
     # the courses' titles and lessons are the same for every learner: kept until the catalog changes (one query
-    # for those not kept yet); this learner's enrolments and completed lessons are read every time
-    rows = enrolment.my_learning(db.session, current_user.id, outlines=lambda ids: sharedparts.shared_many(
+    # for those not kept yet)
+    rows = enrolment.my_learning(db.session, user_id, outlines=lambda ids: sharedparts.shared_many(
         "learning.outline", ids, lambda missing: enrolment.course_outlines(db.session, missing)))
-    streak = habits.streak_for(db.session, current_user.id)
-    # the content is made from these values only: kept per the values themselves (and the URLs' root), so opening
-    # the page again with nothing changed renders the layout alone, and any change shows at once
+    streak = habits.streak_for(db.session, user_id)
+    # made from these values only: kept per the values themselves too (and the URLs' root), so rows read again
+    # unchanged (PostgreSQL; a write that changed nothing shown) are not rendered again
     active, done = [r for r in rows if not r.enrolment.completed_at], [r for r in rows if r.enrolment.completed_at]
-    body = sharedparts.personal(("learning.mine", current_user.id, request.script_root, tuple(rows), streak),
+    return sharedparts.personal(("learning.mine", user_id, request.script_root, tuple(rows), streak),
                                 lambda: Markup(render_template(  # noqa: S704 - an autoescaping template
                                     "learning/_mine_body.html", active=active, done=done, streak=streak)))
-    return render_template("learning/mine.html", body=body)
 
 
 def _lesson_url(lesson: Lesson | None, resource_id: int, position_s: float = 0, play: bool = False) -> str:
