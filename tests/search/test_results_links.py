@@ -139,3 +139,12 @@ def test_a_renamed_category_and_a_new_provider_show_by_name_on_the_next_search(a
     page = _page(client, "/search?q=叉车")
     assert {label: n for label, (_href, n) in _chips(page, "目录").items()} == {"岗位技能": 2, "物流仓储": 2}
     assert set(_chips(page, "提供单位")) == {"测试职业技术学院", "另一所技师学院"}
+
+
+def test_a_nul_in_the_query_is_refused_and_a_typed_percent_sign_is_not(app, client, auth):
+    """The NUL check reads the query only when its text could hold one (app/security.py)."""
+    auth.as_role("worker")
+    assert client.get("/search?q=%E5%8F%89%E8%BD%A6%00").status_code == 400
+    assert client.get("/search?q=%E5%8F%89&kind=%00").status_code == 400
+    page = _page(client, "/search?q=%2500%E5%8F%89")  # 「%00叉」 as typed: text, not a NUL
+    assert 'value="%00叉"' in page
