@@ -4,6 +4,7 @@ search and the synonym table for admins. Thin: parse the request, ask the backen
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -13,16 +14,14 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app import sharedparts
-from app.accounts import organisations
 from app.accounts.policy import require
 from app.assets import fingerprints
 from app.errors import Invalid
 from app.extensions import db
 from app.request_input import bounded_int
-from catalog.categories import load_menu
-from catalog.labels import AUDIENCE_LABELS, INDUSTRY_LABELS, KIND_LABELS
 from search import drafts, synonyms
-from search.backend import FACETS, MAX_PER_PAGE, SORTS, SearchBackend, SearchRequest, SearchResult
+from search.backend import FACETS, MAX_PER_PAGE, SORTS, SearchBackend, SearchRequest
+from search.facet_labels import facet_labels
 
 bp = Blueprint("search", __name__, template_folder="templates")
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1/search")
@@ -48,19 +47,25 @@ def search_request(args: MultiDict[str, str]) -> SearchRequest:
                          synonyms=synonyms.mapping(db.session))
 
 
-def _labels(result: SearchResult) -> dict[str, dict[str, str]]:
-    """Chinese names for the facet values shown (menu categories and providers come from the database)."""
-    menu = load_menu(db.session)
-    codes = list(result.facets.get("provider", {}))
-    orgs = organisations.names_by_code(db.session, codes)
-    return {
-        "kind": {k.value: str(v) for k, v in KIND_LABELS.items()},
-        "industry": {k.value: str(v) for k, v in INDUSTRY_LABELS.items()},
-        "audience": {k.value: str(v) for k, v in AUDIENCE_LABELS.items()},
-        "category": {code: node.name for code, node in menu.by_code.items()},
-        "provider": orgs,
-        "credits": {"1": _("有学分"), "0": _("无学分")},
-    }
+class _Links:
+    """The results page's links, each built from a prefix made once per page (url_for per link was most of a
+    page made afresh: a facet chip, sort, pager and result link each). `to(name, value)`: this page's address
+    with one argument set (None: left out), the others as asked and in their order, as url_for spells them."""
+
+    SAFE = "!$'()*,/:;?@"  # werkzeug's (werkzeug.urls._urlencode): the same bytes url_for gives
+
+    def __init__(self, args: dict[str, str]):
+        self.page = url_for("search.page")
+        self.args = args
+        resource = url_for("catalog.resource", resource_id=0)
+        self.resource_prefix = resource[:-1]  # ".../r/" then the id
+
+    def to(self, name: str, value: object) -> str:
+        query = urlencode([(k, v) for k, v in {**self.args, name: value}.items() if v is not None], safe=self.SAFE)
+        return f"{self.page}?{query}" if query else self.page
+
+    def resource(self, resource_id: int) -> str:
+        return f"{self.resource_prefix}{resource_id}"
 
 
 @bp.get("/search")
@@ -69,8 +74,9 @@ def page() -> str:
         req = search_request(request.args)
         result = backend().search(req) if (req.q or req.filters) else None
         args = {k: v for k, v in request.args.items(multi=True) if k != "page"}
+        labels = facet_labels(db.session, result.facets.get("provider", {})) if result else {}
         body = Markup(render_template(  # noqa: S704 - an autoescaping template
-            "search/_results.html", req=req, result=result, labels=_labels(result) if result else {}, args=args,
+            "search/_results.html", req=req, result=result, labels=labels, links=_Links(args),
             facet_names=FACETS, sorts=SORTS))
         # the page's own title, suggest address and script, the same for everyone: made with the results
         return (body, _("搜索"), url_for("search_api.api_suggest"),

@@ -117,7 +117,9 @@ def declare():
 @support_bp.before_app_request
 def _remember_via() -> None:
     """A visit through a recruitment QR code (?via=<union code>) is remembered until the visitor registers."""
-    if "via" in request.args and not current_user.is_authenticated:
+    # the query is parsed only when it names `via` (our QR links spell it so), not on every page: a Chinese
+    # search's query, percent-decoded, was most of this hook's cost
+    if b"via" in request.query_string and "via" in request.args and not current_user.is_authenticated:
         attribution.remember(session, request.args.get("via"))
 
 
