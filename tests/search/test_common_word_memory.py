@@ -177,6 +177,25 @@ def test_a_word_in_every_document_keeps_a_few_bytes_a_document(built, monkeypatc
     assert peak < 100 * len(docs) + slack, peak / len(docs)
 
 
+def test_the_first_search_of_a_word_scoring_the_same_everywhere_stays_small(built, monkeypatch):
+    """安全 in every title scores the same in nearly every document (two values here, one in the bench's 100,000):
+    all are candidates for the first page, and ranking them all at once held ~25 MB at 100,000 documents."""
+    backend, docs = built
+    monkeypatch.setattr(postings, "SCORE_BLOCK", 512)
+    searcher = WhooshBackend(backend.folder)  # a View of its own: nothing of 安全 made yet
+    searcher.search(SearchRequest(q="焊工", highlight=False))  # the query parser's dictionary loaded first
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        result = searcher.search(SearchRequest(q="安全", page=2, highlight=False))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert result.total == len(docs) and len(result.hits) == 10
+    assert peak < 120 * len(docs) + 150_000, peak / len(docs)
+
+
 def test_word_columns_merge_and_intersect_in_the_order_dicts_did():
     """Ties in rank are broken by the order the matches were kept in (a stable sort): the columns keep a dict's
     order, and an AND of them builds its set as dict views' `&` did (set order depends on insertion order)."""
