@@ -3,9 +3,9 @@
 Whoosh's matchers walk postings one Python call at a time (about 2 µs a posting: 150 ms for a common word
 over 100,000 resources). A View instead decodes a term's posting blocks whole, scores them with BM25 once,
 and keeps (doc numbers, scores, bitset) in a small LRU for as long as the index does not change, as `array`
-columns (12 bytes a posting; a Python int and float each would take ~100): a word in every document of 100,000
+columns (12 bytes a posting, where a Python int and float would take ~100): a word in every document of 100,000
 is decoded, scored and kept without one list of 100,000 Python numbers (scored SCORE_BLOCK at a time). Matching
-is then set algebra on Python ints used as bitsets, which run in C:
+is then set algebra on sets and Python ints used as bitsets, which run in C:
 
 - facet values are bitsets built once per segment (segments never change; deletions are masked by `live`),
 - facet counts are `(matched & value).bit_count()`,
