@@ -34,11 +34,13 @@ def idf(doc_count: int, doc_frequency: int) -> float:
 
 
 def bm25(tfs: Sequence[float], lengths: Sequence[int], boost: float, doc_count: int,
-         avg_length: float) -> list[float]:
+         avg_length: float, doc_frequency: int | None = None) -> list[float]:
     """BM25F scores of one term in one field for documents with term frequencies `tfs` and field `lengths`
-    (Whoosh's BM25F with the same K1 and B, computed for a whole posting list at once)."""
+    (Whoosh's BM25F with the same K1 and B, computed for a whole posting list at once, or for a block of it:
+    then `doc_frequency` is the whole list's length)."""
     norm = K1 * B / avg_length
-    base, scale = K1 * (1 - B), boost * idf(doc_count, len(tfs)) * (K1 + 1)
+    frequency = len(tfs) if doc_frequency is None else doc_frequency
+    base, scale = K1 * (1 - B), boost * idf(doc_count, frequency) * (K1 + 1)
     return [scale * tf / (tf + base + norm * length) for tf, length in zip(tfs, lengths, strict=True)]
 
 

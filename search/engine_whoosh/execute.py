@@ -6,13 +6,15 @@ match (AND); when that finds nothing, any word may (OR) and the result says so (
 page is highlighted; nothing outside the page is read from stored fields.
 
 A word's matches do not depend on the query, so they are computed once per index generation and kept in the
-View (`_memo`, bounded by the documents they hold). What a query needs to answer again is kept apart and small
-(`Ranked`, in `View.ranked`): the bitset of its matches and only the first `KEPT_RANKS` of its rank order. Asked
-again in the same generation, it is a few bit operations (count, facets, filters) and a walk down those first
-documents until a page's worth passes the filters, and its facet counts are kept too, however many documents a
-common word matches (past 100,000 documents a common word's scores no longer fit the word memo, and scoring and
-sorting them again was each query's cost). Only when the kept ones do not fill the page (a rare filter, a deep
-page) are the scores computed again. The first ask of a query in a generation still scores all its matches.
+View (`_memo`, bounded by the documents they hold) as array columns (`wordscores.WordScores`, 12 bytes a
+document, not a dict's ~140: a word in every document is made and kept without a Python object per document).
+What a query needs to answer again is kept apart and small (`Ranked`, in `View.ranked`): the bitset of its
+matches and only the first `KEPT_RANKS` of its rank order. Asked again in the same generation, it is a few bit
+operations (count, facets, filters) and a walk down those first documents until a page's worth passes the
+filters, and its facet counts are kept too, however many documents a common word matches (past 100,000
+documents a common word's scores no longer fit the word memo, and scoring and sorting them again was each
+query's cost). Only when the kept ones do not fill the page (a rare filter, a deep page) are the scores
+computed again. The first ask of a query in a generation still scores all its matches.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import contextlib
 import heapq
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, KeysView, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple, cast
 
@@ -29,12 +31,14 @@ from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchReq
 from search.documents import unpack_display
 from search.engine_whoosh import snippets
 from search.engine_whoosh.postings import View, bits_to_ids, ids_to_bits
+from search.engine_whoosh.wordscores import WordScores, word_scores
 from search.query import Alternative, Concept, ParsedQuery, parse
 from search.ranking import FIELD_ORDER, PREFER_WEIGHT, tie_order
 
 FACET_VALUES = 30  # values shown per facet, most frequent first
 
 Scores = dict[int, float]
+ScoreMap = Mapping[int, float]  # a dict, or a word's `WordScores`
 QueryKey = tuple[tuple[Concept, ...], tuple[str, ...]]  # what a query matches: its concepts, its preferred words
 FacetMemo = dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, dict[str, int]]]  # filters -> facet counts
 
@@ -43,15 +47,15 @@ class Matched:
     """Matching documents with their scores, the same as a bitset (made once, when first needed) and, for a
     single word, its documents in rank order (sorted once per index generation and kept in the View: the
     top 10 of a common word is then the first few of that list that pass the filters, not a sort of 60,000
-    scores per query)."""
+    scores per query). A word's scores are `WordScores` columns; what a query combines of them, a dict."""
 
     __slots__ = ("scores", "bits", "ranked", "rankable")
-    scores: Scores
+    scores: ScoreMap
     bits: int | None
-    ranked: list[int] | None  # documents in rank order, once `rank` ran
+    ranked: array[int] | None  # documents in rank order, once `rank` ran
     rankable: bool
 
-    def __init__(self, scores: Scores, bits: int | None = None, rankable: bool = False):
+    def __init__(self, scores: ScoreMap, bits: int | None = None, rankable: bool = False):
         self.scores, self.bits, self.ranked, self.rankable = scores, bits, None, rankable
 
     def bitset(self, size: int) -> int:
@@ -59,20 +63,28 @@ class Matched:
             self.bits = ids_to_bits(self.scores, size)
         return self.bits
 
-    def rank(self, enrolled: list[int]) -> None:
+    def rank(self, enrolled: Sequence[int]) -> None:
+        """All its documents in rank order, as an array (4 bytes a document), sorted in the scores' own order so
+        that ties the key cannot tell apart stay in it."""
         scores = self.scores
-        self.ranked = sorted(scores, key=lambda d: tie_order(scores[d], enrolled[d]))
+        if isinstance(scores, WordScores):
+            ids, values = scores.ids, scores.scores
+            order = sorted(range(len(ids)), key=lambda i: tie_order(values[i], enrolled[ids[i]]))
+            self.ranked = array("i", map(ids.__getitem__, order))
+        else:
+            self.ranked = array("i", sorted(scores, key=lambda d: tie_order(scores[d], enrolled[d])))
 
-    def top(self, final: int, count: int, wanted: int, enrolled: list[int]) -> list[int]:
+    def top(self, final: int, count: int, wanted: int, enrolled: Sequence[int]) -> list[int]:
         """The `wanted` best of the documents in `final` (`count` of them), ties to the most enrolled."""
         scores = self.scores
         if not self.rankable or count * 8 < len(scores):  # few pass the filters: rank just those
-            return first_ranks({doc: scores[doc] for doc in bits_to_ids(final)}, enrolled, wanted)
+            return [doc for doc, _score in first_ranks({doc: scores[doc] for doc in bits_to_ids(final)}, enrolled,
+                                                       wanted)]
         if self.ranked is None:
             self.rank(enrolled)
         raw = final.to_bytes((final.bit_length() + 7) // 8, "little")
         size, out = len(raw), []
-        for doc in cast(list[int], self.ranked):  # rank() has set it
+        for doc in cast("array[int]", self.ranked):  # rank() has set it
             index = doc >> 3
             if index < size and raw[index] >> (doc & 7) & 1:
                 out.append(doc)
@@ -82,7 +94,15 @@ class Matched:
 
 
 NOTHING = Matched({}, 0)
-MEMO_DOCS = 100_000  # scored documents kept in per-word matches per View (~140 bytes each: 14 MB; issue 20)
+# Scored documents kept in per-word matches per View: 16 bytes each (a document number and score in the word's
+# columns, 4 more for its rank order once ranked), so 300,000 hold ~4.8 MB (as dicts, 100,000 held 14 MB; issue
+# 20). A word's bitset is counted as the documents its bytes would hold, so that many rare words (a 12.5 kB
+# bitset each at 100,000 documents, however few they match) are bounded too.
+MEMO_DOCS = 300_000
+
+
+def _kept_docs(matched: Matched) -> int:
+    return len(matched.scores) + (matched.bits.bit_length() // 128 if matched.bits else 0)
 
 
 def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matched:
@@ -91,10 +111,10 @@ def _memo(view: View, key: tuple[str, str], make: Callable[[], Matched]) -> Matc
     found = memo.get(key)
     if found is None:
         found = memo[key] = make()
-        kept = view.memo_docs = view.memo_docs + len(found.scores)
+        kept = view.memo_docs = view.memo_docs + _kept_docs(found)
         while kept > MEMO_DOCS and len(memo) > 1:
             _key, dropped = memo.popitem(last=False)
-            kept = view.memo_docs = kept - len(dropped.scores)
+            kept = view.memo_docs = kept - _kept_docs(dropped)
     else:
         with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
             memo.move_to_end(key)
@@ -132,15 +152,17 @@ class Ranked(NamedTuple):
         return (docs, scores) if len(self.docs) == self.matches else None
 
 
-def first_ranks(scores: Scores, enrolled: list[int], kept: int) -> list[int]:
-    """The first `kept` documents of `scores` in rank order (as `Matched.rank` orders them all): only the
-    documents scoring at least the kept-th best (to six places, as ties are told) are sorted."""
+def first_ranks(scores: ScoreMap, enrolled: Sequence[int], kept: int) -> list[tuple[int, float]]:
+    """The first `kept` (document, score) pairs of `scores` in rank order (as `Matched.rank` orders them all,
+    ties the key cannot tell apart in the scores' own order): only the documents scoring at least the kept-th
+    best (to six places, as ties are told) are ranked, through a heap of `kept` (`nsmallest` is a stable
+    `sorted(...)[:kept]`): a word in every document scores the same in all of them (100,000 candidates, sorted
+    whole they held ~25 MB of keys at once)."""
+    candidates: Iterable[tuple[int, float]] = scores.items()
     if len(scores) > kept:
         floor = heapq.nlargest(kept, scores.values())[-1] - 1e-6  # within rounding of the kept-th score
-        candidates = [doc for doc, score in scores.items() if score >= floor]
-    else:
-        candidates = list(scores)
-    return sorted(candidates, key=lambda d: tie_order(scores[d], enrolled[d]))[:kept]
+        candidates = ((doc, score) for doc, score in candidates if score >= floor)
+    return heapq.nsmallest(kept, candidates, key=lambda pair: tie_order(pair[1], enrolled[pair[0]]))
 
 
 def _ranked(view: View, parsed: ParsedQuery) -> Ranked:
@@ -154,10 +176,10 @@ def _ranked(view: View, parsed: ParsedQuery) -> Ranked:
             memo.move_to_end(key)
         return found
     matched, relaxed = _match(view, parsed)
-    scores = matched.scores
-    docs = first_ranks(scores, view.sort["enrolled"], KEPT_RANKS)
-    found = memo[key] = Ranked(matched.bitset(view.size), len(scores), relaxed, array("l", docs),
-                               array("d", [scores[doc] for doc in docs]), {})
+    first = first_ranks(matched.scores, view.sort["enrolled"], KEPT_RANKS)
+    found = memo[key] = Ranked(matched.bitset(view.size), len(matched.scores), relaxed,
+                               array("l", [doc for doc, _score in first]),
+                               array("d", [score for _doc, score in first]), {})
     kept = view.ranked_bytes = view.ranked_bytes + _bytes(found)
     while kept > RANKED_BYTES and len(memo) > 1:
         _key, dropped = memo.popitem(last=False)
@@ -212,9 +234,46 @@ def warm(old: View, new: View) -> None:
 
 
 def _weighted(matched: Matched, weight: float) -> Matched:
+    scores = matched.scores
     if weight == 1.0:
         return matched
-    return Matched({doc: score * weight for doc, score in matched.scores.items()}, matched.bits)
+    if isinstance(scores, WordScores):  # a common word read another way (pinyin, a synonym): still columns
+        return Matched(WordScores(scores.ids, array("d", (score * weight for score in scores.scores)), scores.ends),
+                       matched.bits)
+    return Matched({doc: score * weight for doc, score in scores.items()}, matched.bits)
+
+
+def _kept(walked: Iterable[int], other: Matched) -> set[int]:
+    """The documents of `walked` that `other` matches, added to the set in `walked`'s order (as a dict view's
+    `&` adds them: the set's order breaks ties in rank later)."""
+    scores = other.scores
+    if isinstance(scores, WordScores) and other.bits is not None:  # a bit test, not a bisect per document
+        raw = other.bits.to_bytes((other.bits.bit_length() + 7) // 8, "little")
+        size = len(raw)
+        return {doc for doc in walked if doc >> 3 < size and raw[doc >> 3] >> (doc & 7) & 1}
+    return {doc for doc in walked if doc in scores}
+
+
+def _common(first: Matched, second: Matched) -> set[int]:
+    """`first.scores.keys() & second.scores.keys()` as two dicts give it: the smaller walked (the second when
+    they are as long), the same set built in the same order."""
+    walked, other = (first, second) if len(second.scores) > len(first.scores) else (second, first)
+    return _kept(walked.scores, other)
+
+
+def _narrowed(keys: set[int], part: Matched) -> set[int]:
+    """`keys & part.scores.keys()` as for a dict: the set walked unless the part is not longer."""
+    if len(part.scores) <= len(keys):
+        return {doc for doc in part.scores if doc in keys}
+    return _kept(keys, part)
+
+
+def _looked_up(scores: ScoreMap, keys: set[int]) -> ScoreMap:
+    """`scores` for looking up `keys` in: a word's columns walked once into a dict of just those when they are
+    many (a bisect each would cost more), else as they are."""
+    if isinstance(scores, WordScores) and len(keys) * 20 > len(scores):
+        return {doc: score for doc, score in scores.items() if doc in keys}
+    return scores
 
 
 def _and(parts: list[Matched]) -> Matched:
@@ -223,25 +282,25 @@ def _and(parts: list[Matched]) -> Matched:
     if len(parts) == 1:
         return parts[0]
     parts = sorted(parts, key=lambda part: len(part.scores))
-    keys: set[int] | KeysView[int] = parts[0].scores.keys()
-    for other in parts[1:]:
-        keys = keys & other.scores.keys()
+    keys = _common(parts[0], parts[1])
+    for other in parts[2:]:
         if not keys:
-            return NOTHING
-    return Matched({doc: sum(part.scores[doc] for part in parts) for doc in keys})
+            break
+        keys = _narrowed(keys, other)
+    if not keys:
+        return NOTHING
+    columns = [_looked_up(part.scores, keys) for part in parts]
+    return Matched({doc: sum(scores[doc] for scores in columns) for doc in keys})
 
 
 def _word(view: View, token: str) -> Matched:
     """A word's best score over the text fields (dis-max), the same for every query: kept per View."""
     def make() -> Matched:
-        scores: Scores = {}
+        postings = [posting for name in FIELD_ORDER if (posting := view.posting(name, token)) is not None]
         bits = 0
-        for name in FIELD_ORDER:
-            posting = view.posting(name, token)
-            if posting is not None:
-                scores.update(zip(posting.ids, posting.scores, strict=True))
-                bits |= posting.bits
-        return Matched(scores, bits, rankable=True)
+        for posting in postings:
+            bits |= posting.bits
+        return Matched(word_scores(postings, view.size), bits, rankable=True)
 
     return _memo(view, ("text", token), make)
 
@@ -249,8 +308,7 @@ def _word(view: View, token: str) -> Matched:
 def _sound(view: View, kind: str, token: str) -> Matched:
     def make() -> Matched:
         posting = view.posting(kind, token)
-        return Matched(dict(zip(posting.ids, posting.scores, strict=True)), posting.bits, True) if posting \
-            else NOTHING
+        return Matched(word_scores([posting], view.size), posting.bits, True) if posting else NOTHING
 
     return _memo(view, (kind, token), make)
 
@@ -268,7 +326,7 @@ def _concept(view: View, concept: Concept) -> Matched:
         return _alternative(view, concept.alternatives[0])
     scores: Scores = {}
     for alt in sorted(concept.alternatives, key=lambda a: a.weight):  # the strongest reading wins
-        scores.update(_alternative(view, alt).scores)
+        scores.update(_alternative(view, alt).scores.items())
     return Matched(scores)
 
 
@@ -286,13 +344,15 @@ def _preferred(view: View, matched: Matched, tokens: Sequence[str]) -> Matched:
         return matched
     best: Scores = {}
     for token in tokens:
-        found = _word(view, token).scores
-        small, large = (scores, found) if len(scores) < len(found) else (found, scores)
-        for doc in small.keys() & large.keys():
+        word = _word(view, token)
+        small, large = (matched, word) if len(scores) < len(word.scores) else (word, matched)
+        common = _common(small, large)
+        found = _looked_up(word.scores, common)
+        for doc in common:
             best[doc] = max(best.get(doc, 0.0), found[doc])
     if not best:
         return matched
-    raised = dict(scores)
+    raised = dict(scores.items())
     for doc, score in best.items():
         raised[doc] += PREFER_WEIGHT * score
     return Matched(raised)
@@ -386,7 +446,7 @@ def execute(view: View, request: SearchRequest, parsed: ParsedQuery | None = Non
     facets = _counted(view, ranked, matched, selected, request.filters) if request.facets else {}
     wanted = page * per_page
     ordered: list[int] = []
-    scores: Mapping[int, float] = {}
+    scores: ScoreMap = {}
     first = ranked.first(final, wanted) if total and ranked is not None and sort == "relevance" else None
     if first is not None:
         ordered, kept = first

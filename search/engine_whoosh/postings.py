@@ -2,12 +2,14 @@
 
 Whoosh's matchers walk postings one Python call at a time (about 2 µs a posting: 150 ms for a common word
 over 100,000 resources). A View instead decodes a term's posting blocks whole, scores them with BM25 once,
-and keeps (doc numbers, scores, bitset) in a small LRU for as long as the index does not change. Matching
-is then set algebra on dicts and Python ints used as bitsets, which run in C:
+and keeps (doc numbers, scores, bitset) in a small LRU for as long as the index does not change, as `array`
+columns (12 bytes a posting, where a Python int and float would take ~100): a word in every document of 100,000
+is decoded, scored and kept without one list of 100,000 Python numbers (scored SCORE_BLOCK at a time). Matching
+is then set algebra on sets and Python ints used as bitsets, which run in C:
 
 - facet values are bitsets built once per segment (segments never change; deletions are masked by `live`),
 - facet counts are `(matched & value).bit_count()`,
-- sort keys (published_at, enrolled) and field lengths are plain lists indexed by global doc number.
+- sort keys (published_at, enrolled) are arrays and field lengths plain lists, indexed by global doc number.
 
 Decoding reads a few private attributes of Whoosh's W3 codec (pinned exactly by setup.cfg: whoosh-reloaded
 2.7.5); anything else falls back to the public matcher API. tests/search/test_whoosh_internals.py checks each
@@ -21,8 +23,8 @@ import threading
 import weakref
 from array import array
 from collections import OrderedDict
-from collections.abc import Iterable
-from itertools import accumulate
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, compress
 from typing import Any, NamedTuple, cast
 
 # Whoosh internals (_lenfield, LENGTHS_COLUMN, SegmentReader._perdoc): tested by
@@ -39,6 +41,7 @@ from search.ranking import PINYIN_FIELDS, TEXT_FIELDS
 SCORED_FIELDS = {**TEXT_FIELDS, **PINYIN_FIELDS}
 SORT_COLUMNS = ("published_at", "enrolled")
 CACHE_POSTINGS = 500_000  # decoded postings kept per view (about 12 bytes each: 6 MB; issue 20, 200 MB a process)
+SCORE_BLOCK = 8_192  # postings scored at a time: BM25's lists of Python floats stay this short (~0.5 MB)
 LIVE_CACHE = 50_000  # `View.has_live` answers kept per view
 _LENGTH_OF_BYTE = [byte_to_length(b) for b in range(256)]
 _BIT = [1 << i for i in range(8)]
@@ -49,14 +52,14 @@ _segment_lock = threading.Lock()
 
 
 class Posting(NamedTuple):
-    ids: array[int]      # global doc numbers, ascending
+    ids: array[int]      # global doc numbers, ascending (typecode "i")
     scores: array[float]   # BM25 contribution of this term in this field, per doc
     bits: int       # the same doc numbers as a bitset
 
 
 class SegmentData(NamedTuple):
     facets: dict[str, dict[str, int]]  # facet field -> value -> local bitset
-    sort: dict[str, list[int]]         # column -> value per local doc number
+    sort: dict[str, array[int]]        # column -> value per local doc number (typecode "q")
     lengths: dict[str, list[int]]      # scored field -> length per local doc number
 
 
@@ -80,10 +83,21 @@ def bits_to_ids(bits: int) -> list[int]:
 
 def decode(segreader: Any, field: str, term: str) -> tuple[list[int], list[float]]:
     """Local doc numbers and weights of a term in one segment, deleted documents included."""
+    ids: list[int] = []
+    weights: list[float] = []
+    for block_ids, block_weights in decode_blocks(segreader, field, term):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+    return ids, weights
+
+
+def decode_blocks(segreader: Any, field: str, term: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """`decode` a posting block at a time (Whoosh's blocks: ~128 postings), so a common word's postings go into
+    arrays without first being one list of Python numbers."""
     try:
         matcher = segreader.postings(field, term)
     except Exception:  # noqa: BLE001 - Whoosh raises TermNotFound (and KeyError on some paths)
-        return [], []
+        return
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if isinstance(matcher, ListMatcher):
@@ -91,15 +105,16 @@ def decode(segreader: Any, field: str, term: str) -> tuple[list[int], list[float
         # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
         ids = list(matcher._ids)
         weights = matcher._weights
-        return ids, list(weights) if weights is not None else [1.0] * len(ids)
+        yield ids, list(weights) if weights is not None else [1.0] * len(ids)
+        return
     if not hasattr(matcher, "_read_data"):  # another codec: the slow, public way
         ids, weights = [], []
         while matcher.is_active():
             ids.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-        return ids, weights
-    ids, weights = [], []
+        yield ids, weights
+        return
     while True:
         # Whoosh internals (the W3 leaf matcher's _data/_read_data/_lastblock/_goto/_nextoffset): tested by
         # tests/search/test_whoosh_internals.py::test_decode_reads_every_posting_as_whooshs_matchers_do
@@ -107,15 +122,13 @@ def decode(segreader: Any, field: str, term: str) -> tuple[list[int], list[float
             matcher._read_data()
         block_ids, block_weights, _values = matcher._data
         count = len(block_ids)
-        ids.extend(accumulate(block_ids))
         if block_weights is None:
-            weights.extend([1.0] * count)
+            block_weights = [1.0] * count
         elif isinstance(block_weights, float):
-            weights.extend([block_weights] * count)
-        else:
-            weights.extend(block_weights)
+            block_weights = [block_weights] * count
+        yield list(accumulate(block_ids)), list(block_weights)
         if matcher._lastblock:
-            return ids, weights
+            return
         matcher._goto(matcher._nextoffset)
 
 
@@ -131,7 +144,7 @@ def _segment_data(segreader: Any) -> SegmentData:  # a Whoosh SegmentReader
         facets[field] = {value.decode("utf-8") if isinstance(value, bytes) else value:
                          ids_to_bits(decode(segreader, field, value)[0], size)
                          for value in segreader.lexicon(field)}
-    sort = {name: [int(v or 0) for v in segreader.column_reader(name)] for name in SORT_COLUMNS}
+    sort = {name: array("q", [int(v or 0) for v in segreader.column_reader(name)]) for name in SORT_COLUMNS}
     lengths = {}
     for field in SCORED_FIELDS:
         # Whoosh internals (SegmentReader._perdoc._cached_reader): tested by
@@ -170,7 +183,7 @@ class View:
         self._cached_postings = 0
         self._live: dict[tuple[str, str], bool] = {}  # `has_live` answers of this generation
         self.facets: dict[str, dict[str, int]] = {field: {} for field in FACETS.values()}
-        self.sort: dict[str, list[int]] = {name: [] for name in SORT_COLUMNS}
+        self.sort: dict[str, array[int]] = {name: array("q") for name in SORT_COLUMNS}
         self.lengths: dict[str, list[int]] = {field: [] for field in SCORED_FIELDS}
         deleted_bits = 0
         with self.io_lock:
@@ -229,24 +242,27 @@ class View:
         return posting
 
     def _load(self, field: str, term: str) -> Posting | None:
-        ids: list[int] = []
-        weights: list[float] = []
+        ids: array[int] = array("i")
+        weights: array[float] = array("d")
         with self.io_lock:
             for segreader, offset in self.leaves:
-                local_ids, local_weights = decode(segreader, field, term)
                 deleted = segreader.deleted_docs_set
-                if deleted:
-                    kept = [i for i, doc in enumerate(local_ids) if doc not in deleted]
-                    local_ids = [local_ids[i] for i in kept]
-                    local_weights = [local_weights[i] for i in kept]
-                ids.extend([doc + offset for doc in local_ids] if offset else local_ids)
-                weights.extend(local_weights)
+                for block_ids, block_weights in decode_blocks(segreader, field, term):
+                    if deleted:
+                        kept = [doc not in deleted for doc in block_ids]
+                        block_ids, block_weights = list(compress(block_ids, kept)), list(compress(block_weights, kept))
+                    ids.extend([doc + offset for doc in block_ids] if offset else block_ids)
+                    weights.extend(block_weights)
         if not ids:
             return None
-        boost, lengths = SCORED_FIELDS[field], self.lengths[field]
-        scores = ranking.bm25([w / boost for w in weights], [lengths[doc] for doc in ids], boost, self.doc_count,
-                              self.avg_length[field])
-        return Posting(array("l", ids), array("d", scores), ids_to_bits(ids, self.size))
+        boost, lengths, frequency = SCORED_FIELDS[field], self.lengths[field], len(ids)
+        scores: array[float] = array("d")
+        for start in range(0, frequency, SCORE_BLOCK):
+            block = ids[start:start + SCORE_BLOCK]
+            scores.extend(ranking.bm25([w / boost for w in weights[start:start + SCORE_BLOCK]],
+                                       [lengths[doc] for doc in block], boost, self.doc_count,
+                                       self.avg_length[field], frequency))
+        return Posting(ids, scores, ids_to_bits(ids, self.size))
 
     def stored(self, doc: int) -> dict[str, Any]:
         with self.io_lock:
