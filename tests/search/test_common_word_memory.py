@@ -217,8 +217,8 @@ def test_word_columns_merge_and_intersect_in_the_order_dicts_did():
             words.append((engine.Matched(columns, bits, rankable=True), engine.Matched(dicts, bits)))
         if rng.random() < 0.3:  # as long as another: the dict views' other branch
             words.append(words[0])
-        as_columns = engine._and([columns for columns, _dicts in words])
-        as_dicts = engine._and([dicts for _columns, dicts in words])
+        as_columns = engine.all_of([columns for columns, _dicts in words])
+        as_dicts = engine.all_of([dicts for _columns, dicts in words])
         assert list(as_columns.scores.items()) == list(_dict_and([dict(d.scores) for _c, d in words]).items())
         assert list(as_columns.scores.items()) == list(as_dicts.scores.items())
         enrolled = [rng.randrange(3) for _ in range(size)]
