@@ -57,9 +57,9 @@ def _stop(host) -> None:
 
 def _files(folder: Path) -> list[Path]:
     """Files a host keeps besides its database, key and cache markers (the generation files that tell a process
-    its cached page parts are stale): none of media may be among them."""
+    its cached page parts are stale, the learners' change tokens): none of media may be among them."""
     return [p for p in folder.rglob("*") if p.is_file() and p.name != "app.db" and p.name != "secret_key"
-            and not p.name.startswith("app.db-") and p.suffix != ".generation"]
+            and not p.name.startswith("app.db-") and p.suffix not in (".generation", ".tokens")]
 
 
 def _in_progress(app, s3_server) -> list:
