@@ -128,22 +128,31 @@ def test_db_upgrade_then_serve_in_an_empty_folder(installed: Installed):
         assert "Search" in page.text and "搜索" not in page.text
 
         found = requests.get(base + "/search", params={"q": "钢筋工 培训"}, timeout=30)
-        assert found.status_code == 200
-        assert requests.get(base + "/api/v1/search", params={"q": "电工"}, timeout=30).status_code == 200
+        assert found.status_code == 200, _served(installed)  # once a 500 under CI's load: say why if it comes back
+        assert requests.get(base + "/api/v1/search", params={"q": "电工"}, timeout=30).status_code == 200, \
+            _served(installed)
+
+
+SERVE_LOG = "serve.log"  # what `qiuxue serve` printed, for a failure's message
+
+
+def _served(installed: Installed) -> str:
+    return (installed.site / SERVE_LOG).read_text(encoding="utf-8", errors="replace")[-3000:]
 
 
 @contextlib.contextmanager
 def _serving(installed: Installed, qiuxue: str) -> Iterator[str]:
     """`qiuxue serve` on a free port, up once /healthz answers; stopped with SIGTERM on the way out."""
     port = _free_port()
+    log = (installed.site / SERVE_LOG).open("w", encoding="utf-8")
     process = subprocess.Popen([qiuxue, "serve", "--port", str(port)], cwd=installed.site, env=installed.env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while not _answers(base + "/healthz"):
             if process.poll() is not None:
-                pytest.fail(f"qiuxue serve stopped: {process.stdout.read()[-3000:]}")
+                pytest.fail(f"qiuxue serve stopped: {_served(installed)}")
             if time.monotonic() > deadline:
                 pytest.fail("qiuxue serve did not answer within 60 s")
             time.sleep(0.2)
@@ -155,7 +164,7 @@ def _serving(installed: Installed, qiuxue: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-        process.stdout.close()
+        log.close()
 
 
 def _answers(url: str) -> bool:
