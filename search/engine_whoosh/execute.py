@@ -30,7 +30,16 @@ from typing import NamedTuple, cast
 from search.backend import FACETS, MAX_PAGE, MAX_PER_PAGE, SORTS, Hit, SearchRequest, SearchResult
 from search.documents import unpack_display
 from search.engine_whoosh import snippets
-from search.engine_whoosh.matched import NOTHING, Matched, all_of, common_docs, first_ranks, looked_up, weighted
+from search.engine_whoosh.matched import (
+    NOTHING,
+    Matched,
+    ScoreMap,
+    all_of,
+    common_docs,
+    first_ranks,
+    looked_up,
+    weighted,
+)
 from search.engine_whoosh.postings import View, bits_to_ids
 from search.engine_whoosh.wordscores import word_scores
 from search.query import Alternative, Concept, ParsedQuery, parse
@@ -39,7 +48,6 @@ from search.ranking import FIELD_ORDER, PREFER_WEIGHT
 FACET_VALUES = 30  # values shown per facet, most frequent first
 
 Scores = dict[int, float]
-ScoreMap = Mapping[int, float]  # a dict, or a word's `WordScores`
 QueryKey = tuple[tuple[Concept, ...], tuple[str, ...]]  # what a query matches: its concepts, its preferred words
 FacetMemo = dict[tuple[tuple[str, tuple[str, ...]], ...], dict[str, dict[str, int]]]  # filters -> facet counts
 
