@@ -311,10 +311,11 @@ def report(results: dict[str, dict], raw_rate: float, args: argparse.Namespace) 
     met = True
     for kind, r in results.items():
         bare = r["bare"].rate
+        label = SERVERS[kind.split("_")[0]] + (" on PostgreSQL" if "_" in kind else "")
         for name, run in (("POST /api/v1/progress (full app)", r["beats"]),
                           ("bare Flask route, one SQLite query (baseline)", r["bare"]),
                           ("GET /healthz of the same app (its middleware + one query)", r["floor"])):
-            print(f"| {SERVERS[kind.split('_')[0]]}{' on PostgreSQL' if '_' in kind else ''} | {name} | {run.requests} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
+            print(f"| {label} | {name} | {run.requests} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
                   f"{run.rate:,.0f} | {run.rate / bare:.2f} | {run.cpu_ms:.2f} |")
         beats = r["beats"]
         bad = beats.non200 + beats.socket_errors + r["bare"].non200 + r["floor"].non200
