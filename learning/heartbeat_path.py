@@ -3,14 +3,14 @@ every 15 s, the site's hottest request) answered without Flask's request context
 about half of a heartbeat's request-thread CPU.
 
 It runs the same checks, with the app's own parts, in the lean path's order (app.lean_paths): the session cookie
-opened by the app's session interface; CSRF by Flask-WTF's rules, for a token whose signature this process has
-verified (app.csrf_tokens); the learner's rate limit (app.limits); then `learning.api.record`, the view's own call of
+opened by the app's session interface; CSRF by Flask-WTF's rules, each token's signature verified once per process
+(app.csrf_tokens); the learner's rate limit (app.limits); then `learning.api.record`, the view's own call of
 the heartbeat service (account active, session not logged out, enrolment, the clock's compare-and-set, forged or too
 many seconds). The answer gets what the lean path's hooks add: request id (also in the log context), metrics,
 security headers, the session cookie as the session interface saves it.
 
 Anything unusual is passed to Flask untouched (its body given back) before this path has counted or written anything:
-another method or path, no session or user in it, a token not yet verified here, a body that is not small JSON or
+another method or path, no session or user in it, a token Flask-WTF would refuse, a body that is not small JSON or
 that the parser refuses, a worker not yet started, an app whose lean-path hooks are not the ones done here. An error
 met afterwards (a refusal, the rate limit, a locked database) is handed to Flask too, which raises it before the
 view (learning.api.answer_from_heartbeat_path), so it is answered as the view's would be, and counted once.

@@ -1,8 +1,8 @@
-"""The heartbeat's WSGI path beneath Flask (learning.heartbeat_path) attacked once it answers: each attack is sent
-after a good heartbeat has had the learner's CSRF token verified, so that it reaches the new path, and the counters
-say which layer answered. Refusals, the rate limit, someone else's course, a logged-out or disabled account: answered
-with their codes, by Flask's error handlers, and nothing kept; a forged token, no session, a bad body: passed to Flask
-untouched. Answers carry the same headers on both paths; a new app-wide hook sends every heartbeat to Flask."""
+"""The heartbeat's WSGI path beneath Flask (learning.heartbeat_path) attacked: each attack is sent by a signed-in
+learner with a good CSRF token, after a good heartbeat, and the path's counters say which layer answered. Refusals,
+the rate limit, someone else's course, a logged-out or disabled account: answered with their codes, by Flask's error
+handlers, and nothing kept; a forged token, no session, a bad body: passed to Flask untouched. Answers carry the
+same headers on both paths; a new app-wide hook sends every heartbeat to Flask."""
 
 from __future__ import annotations
 
@@ -30,11 +30,10 @@ def _code(response) -> str:
 
 @pytest.fixture
 def warm(app, client, auth, learner):
-    """(post, path): a signed-in learner whose first heartbeat (15 s) went through Flask, which verified the token."""
+    """(post, path): a signed-in learner whose first heartbeat (15 s) was answered, the path's counters then zeroed."""
     post = _api(client, auth, learner)
     path = _path(app)
     assert post(learner.body(learner.lesson(0), 15, [[0, 15]], at_s=15)).status_code == 200
-    # Flask has verified the token (here or at the login, whose page may have signed the same one): counted from now
     path.answered = path.passed = path.handed = 0
     return post, path
 
@@ -149,3 +148,27 @@ def test_an_app_wide_hook_not_done_by_the_new_path_sends_heartbeats_to_flask(app
     app.before_request_funcs[None].append(audit_every_request)  # as a module's init_app would have
     answer = post(learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30))
     assert answer.status_code == 200 and seen == [1] and path.answered == 0 and path.passed == 1
+
+
+def test_a_new_token_is_verified_on_the_new_path_and_an_old_or_foreign_one_goes_to_flask(app, client, auth, learner,
+                                                                                          db):
+    import time
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    post = _api(client, auth, learner)
+    path = _path(app)
+    path.answered = path.passed = path.handed = 0
+    assert post(learner.body(learner.lesson(0), 15, [[0, 15]], at_s=15)).status_code == 200
+    assert path.answered == 1 and path.passed == 0  # its first heartbeat: the token's signature checked here
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    foreign = URLSafeTimedSerializer("another key", salt="wtf-csrf-token").dumps(raw)  # the right value, wrong key
+    body = learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30)
+    answer = client.post("/api/v1/progress", json=body, headers={"X-CSRFToken": foreign})
+    assert answer.status_code == 400 and _code(answer) == "csrf_failed" and path.passed == 1
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
+    time.sleep(2.1)
+    answer = post(body)  # the page's token, now too old
+    assert answer.status_code == 400 and _code(answer) == "csrf_failed" and path.passed == 2
+    assert path.answered == 1 and path.handed == 0 and _covered(db, learner.user.id) == 15
