@@ -172,3 +172,14 @@ def test_a_new_token_is_verified_on_the_new_path_and_an_old_or_foreign_one_goes_
     answer = post(body)  # the page's token, now too old
     assert answer.status_code == 400 and _code(answer) == "csrf_failed" and path.passed == 2
     assert path.answered == 1 and path.handed == 0 and _covered(db, learner.user.id) == 15
+
+
+def test_a_refusal_on_the_new_path_speaks_the_learners_language(client, warm, learner):
+    post, path = warm
+    client.set_cookie("lang", "en")
+    forged = post(learner.body(learner.lesson(0), 500, [[15, 500]], at_s=30))
+    assert forged.status_code == 400 and path.handed == 1
+    assert forged.get_json()["error"]["message"] == ("The reported viewing time is longer than the time that has "
+                                                     "actually passed.")
+    answer = post(learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30))
+    assert answer.status_code == 200 and path.answered == 1
