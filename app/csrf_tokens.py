@@ -13,11 +13,12 @@ from __future__ import annotations
 import hmac
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, request, session
+from flask import Request, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, _get_config, logger, same_origin, validate_csrf
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import ValidationError
 
 from app.lean_paths import every_request
@@ -70,32 +71,80 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
         heartbeat's JSON), which is always empty: half of the check's time."""
         if request.mimetype in FORM_TYPES:
             return super()._get_csrf_token()  # type: ignore[no-any-return]
-        for header_name in current_app.config["WTF_CSRF_HEADERS"]:
-            token = request.headers.get(header_name)
-            if token:
-                return token
-        return None
+        return header_token(request)
+
+    def passes_again(self, req: Request, session: Mapping[str, Any]) -> bool:
+        """Whether this POST, sent with a body no form parser reads, passes `protect`'s checks (for a path beneath
+        Flask: learning.heartbeat_path), the token's signature verified once per process as there. False does not
+        refuse it: it means "let `protect` decide", which refuses it with Flask-WTF's message."""
+        config = current_app.config
+        if not (config["WTF_CSRF_ENABLED"] and config["WTF_CSRF_CHECK_DEFAULT"]) or \
+                req.method not in config["WTF_CSRF_METHODS"] or req.mimetype in FORM_TYPES:
+            return False
+        data, field_name = header_token(req), _get_config(None, "WTF_CSRF_FIELD_NAME", "csrf_token")
+        known = (self._known(data) or self._verified(data)) if data else None
+        if known is None or field_name not in session or not hmac.compare_digest(session[field_name], known[0]):
+            return False
+        return not (req.is_secure and config["WTF_CSRF_SSL_STRICT"]) or bool(
+            req.referrer and same_origin(req.referrer, f"https://{req.host}/"))
+
+    def _known(self, data: str) -> tuple[Any, int] | None:
+        """The token's value if its signature, under the current key, was verified in this process and is still in
+        time; otherwise None."""
+        time_limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
+        known = self._signed.get((_secret_key(), data))
+        if known is None or time_limit is not None and not 0 <= int(time.time()) - known[1] <= time_limit:
+            return None
+        return known
+
+    def _verified(self, data: str) -> tuple[Any, int] | None:
+        """Flask-WTF's signature and age check of a token (validate_csrf's, without its session compare, done by the
+        caller), remembered when good; None when bad or too old."""
+        secret_key = _secret_key()
+        time_limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
+        try:
+            token, signed_at = URLSafeTimedSerializer(secret_key, salt=SALT).loads(
+                data, max_age=time_limit, return_timestamp=True)
+        except BadData:  # expired, altered or not ours: `protect` refuses it with Flask-WTF's message
+            return None
+        return self._remember(secret_key, data, token, signed_at)
+
+    def _remember(self, secret_key: Any, data: str, token: Any, signed_at: Any) -> tuple[Any, int]:
+        known = (token, int(signed_at.timestamp()))
+        with self._lock:
+            if len(self._signed) >= SIGNED_TOKENS:
+                del self._signed[next(iter(self._signed))]  # the oldest
+            self._signed[(secret_key, data)] = known
+        return known
 
     def validate(self, data: str | None) -> None:
         """flask_wtf.csrf.validate_csrf, the signature checked once per key and token."""
-        secret_key = _get_config(None, "WTF_CSRF_SECRET_KEY", current_app.secret_key,
-                                 message="A secret key is required to use CSRF.")
         field_name = _get_config(None, "WTF_CSRF_FIELD_NAME", "csrf_token",
                                  message="A field name is required to use CSRF.")
-        time_limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
         if not data:
             raise ValidationError("The CSRF token is missing.")
         if field_name not in session:
             raise ValidationError("The CSRF session token is missing.")
-        key = (secret_key, data)
-        known = self._signed.get(key)
-        if known is None or time_limit is not None and not 0 <= int(time.time()) - known[1] <= time_limit:
+        known = self._known(data)
+        if known is None:
+            secret_key = _secret_key()
             validate_csrf(data)  # the whole check, raising Flask-WTF's own error; then remember the signature
             token, signed_at = URLSafeTimedSerializer(secret_key, salt=SALT).loads(data, return_timestamp=True)
-            with self._lock:
-                if len(self._signed) >= SIGNED_TOKENS:
-                    del self._signed[next(iter(self._signed))]  # the oldest
-                self._signed[key] = known = (token, int(signed_at.timestamp()))
+            self._remember(secret_key, data, token, signed_at)
             return
         if not hmac.compare_digest(session[field_name], known[0]):
             raise ValidationError("The CSRF tokens do not match.")
+
+
+def _secret_key() -> Any:
+    return _get_config(None, "WTF_CSRF_SECRET_KEY", current_app.secret_key,
+                       message="A secret key is required to use CSRF.")
+
+
+def header_token(req: Request) -> str | None:
+    """The token sent in a header (Flask-WTF's WTF_CSRF_HEADERS, in order), or None."""
+    for header_name in current_app.config["WTF_CSRF_HEADERS"]:
+        token = req.headers.get(header_name)
+        if token:
+            return token
+    return None

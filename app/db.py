@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -115,7 +116,10 @@ class DirectStatement:
         sql, positional, binds = self._compiled[dialect.name]
         values = [(name, convert(params[name]) if convert else params[name]) for name, convert in binds]
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        cursor.execute(sql, [value for _name, value in values] if positional else dict(values))
+        try:
+            cursor.execute(sql, [value for _name, value in values] if positional else dict(values))
+        except dialect.loaded_dbapi.Error as err:  # as SQLAlchemy raises it (a lock: OperationalError), for callers
+            raise DBAPIError.instance(sql, values, err, dialect.loaded_dbapi.Error) from err
         return cursor
 
     def rows(self, connection: Connection, params: dict[str, Any]) -> list[Any]:

@@ -7,6 +7,7 @@ translation; `app/translations/en` carries the English catalog (compiled by `mak
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any, cast
 
 from babel import Locale
@@ -35,11 +36,19 @@ def _parsed(code: str) -> Locale:
     return Locale.parse(code)
 
 
-def locale_code() -> str:
+def locale_code(cookies: Mapping[str, str] | None = None) -> str:
     """The code of this request's language ("zh_CN"), what `get_locale()` would say, without flask-babel's
-    per-request set-up: for the progress heartbeat, which only hands it to its writer."""
-    chosen = request.cookies.get(COOKIE) if has_request_context() else None
+    per-request set-up: for the progress heartbeat, which only hands it to its writer. `cookies`: the request's,
+    when it is answered outside Flask's request context (learning.heartbeat_path)."""
+    if cookies is None and has_request_context():
+        cookies = request.cookies
+    chosen = cookies.get(COOKIE) if cookies is not None else None
     return chosen if chosen in locales() else str(current_app.config["DEFAULT_LOCALE"])
+
+
+def parsed_locale(code: str) -> Locale:
+    """The Locale of a code, parsed once (for force_locale, which parses a name on every call)."""
+    return _parsed(code)
 
 
 def select_locale() -> Locale:

@@ -45,7 +45,12 @@ def by_learner() -> str:
     """The signed-in learner, read from the session cookie without touching the database (the heartbeat's hot
     path); an anonymous request counts against its address (it is refused 401 anyway)."""
     who = session_user()
-    return f"user:{who[0]}" if who is not None else by_address()
+    return learner_key(who[0]) if who is not None else by_address()
+
+
+def learner_key(user_id: int) -> str:
+    """Whom `by_learner` counts for a signed-in learner."""
+    return f"user:{user_id}"
 
 
 def by_user() -> str:
@@ -110,7 +115,9 @@ def init_app(app: Flask) -> None:
         if view is None:
             continue  # its package is not part of this app
         if limit.lean:
-            app.view_functions[limit.endpoint] = Counted(limiter, limit, app.config["RATELIMIT_KEY_PREFIX"]).wrap(view)
+            counted = Counted(limiter, limit, app.config["RATELIMIT_KEY_PREFIX"])
+            app.extensions.setdefault("qiuxue_counted", {})[limit.endpoint] = counted  # for learning.heartbeat_path
+            app.view_functions[limit.endpoint] = counted.wrap(view)
             continue
         limited = limiter.limit(_value(limit.setting), key_func=limit.key, methods=list(limit.methods))(view)
         app.view_functions[limit.endpoint] = limited  # type: ignore[assignment]  # limiter types views as async too
@@ -160,13 +167,21 @@ class Counted:
     def wrap(self, view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def counted(*args: Any, **kwargs: Any) -> Any:
-            if request.method in self.limit.methods and self.limiter.enabled:
+            if self.applies(request.method):
                 self.check()
             return view(*args, **kwargs)
         return counted
 
     def check(self) -> None:
-        item, key = _item(str(current_app.config[self.limit.setting])), self.limit.key()
+        self.hit(self.limit.key())
+
+    def applies(self, method: str) -> bool:
+        """Whether a request with this method is counted."""
+        return method in self.limit.methods and self.limiter.enabled
+
+    def hit(self, key: str) -> None:
+        """Count one request against `key` ("user:<id>"); over the limit, raise TooManyRequests."""
+        item = _item(str(current_app.config[self.limit.setting]))
         strategy = self._fallback if self._fallback and time.monotonic() < self._retry_at else self.limiter.limiter
         try:
             allowed = strategy.hit(item, self.prefix, key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -109,13 +109,18 @@ def safe_next(target: str | None, fallback: str | None = None) -> str:
     return target
 
 
+def response_headers(config: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The security headers every response carries (unless the view set its own)."""
+    return (*HEADERS, HSTS) if config["HTTPS"] else HEADERS
+
+
 def _has_nul(values: Iterable[str]) -> bool:
     return any("\x00" in v for v in values)
 
 
 def init_app(app: Flask) -> None:
     app.session_interface = CookieSessions()
-    headers = (*HEADERS, HSTS) if app.config["HTTPS"] else HEADERS
+    headers = response_headers(app.config)
 
     @app.before_request
     def refuse_nul_characters() -> None:

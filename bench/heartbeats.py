@@ -13,10 +13,12 @@ wrk (Debian package `wrk`, written in C), with bench/wrk_heartbeats.lua: one kee
 thread, each owning a slice of the learners. A Python client took half of this 2-core machine from the server.
 
     .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,granian]
-        [--json]
+        [--database-url postgresql+psycopg://...] [--json]
 
 With QIUXUE_DATABASE_URL (postgresql+psycopg://...) the app runs on that PostgreSQL database instead, dropped and
-created again for each server setup; the bare route stays one SQLite query.
+created again for each server setup; the bare route stays one SQLite query. With `--database-url URL` (the same
+kind of URL) each server setup is measured twice in the same run, on SQLite and then on that PostgreSQL database,
+with the same learners, the PostgreSQL row's ratio against its own run's bare route.
 
 `--json` also prints one line of ratios (heartbeats / bare route, per server) after the table (used by
 bench/check.py, `make bench-check`); it still exits 1 when a heartbeat was lost or regressed.
@@ -309,10 +311,11 @@ def report(results: dict[str, dict], raw_rate: float, args: argparse.Namespace) 
     met = True
     for kind, r in results.items():
         bare = r["bare"].rate
+        label = SERVERS[kind.split("_")[0]] + (" on PostgreSQL" if "_" in kind else "")
         for name, run in (("POST /api/v1/progress (full app)", r["beats"]),
                           ("bare Flask route, one SQLite query (baseline)", r["bare"]),
                           ("GET /healthz of the same app (its middleware + one query)", r["floor"])):
-            print(f"| {SERVERS[kind]} | {name} | {run.requests} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
+            print(f"| {label} | {name} | {run.requests} | {run.p50_ms:.1f} | {run.p99_ms:.1f} | "
                   f"{run.rate:,.0f} | {run.rate / bare:.2f} | {run.cpu_ms:.2f} |")
         beats = r["beats"]
         bad = beats.non200 + beats.socket_errors + r["bare"].non200 + r["floor"].non200
@@ -332,10 +335,20 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--servers", default="waitress,granian")
     parser.add_argument("--json", action="store_true", help="also print one line of ratios")
+    parser.add_argument("--database-url", default="",
+                        help="also measure each server setup on this PostgreSQL database (dropped and created again)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench/heartbeats.py needs wrk, the HTTP load generator: apt-get install wrk")
-    results = {kind: measure(kind, args) for kind in args.servers.split(",")}
+    results = {}
+    for kind in args.servers.split(","):
+        if args.database_url:  # SQLite, then PostgreSQL
+            os.environ.pop("QIUXUE_DATABASE_URL", None)
+        results[kind] = measure(kind, args)
+        if args.database_url:
+            os.environ["QIUXUE_DATABASE_URL"] = args.database_url
+            results[f"{kind}_postgresql"] = measure(kind, args)
+            os.environ.pop("QIUXUE_DATABASE_URL")
     with tempfile.TemporaryDirectory() as tmp:
         raw_rate = raw_upserts(str(Path(tmp) / "raw.db"), args.learners, 40)
     met = report(results, raw_rate, args)

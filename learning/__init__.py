@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
         habit_models,
         habit_views,
         habits,
+        heartbeat_path,
         models,
         qa_demo,
         qa_desk,
@@ -50,6 +51,7 @@ def init_app(app: Flask) -> None:
     jobs.recurring(jobs.Duty("learning.reminders", remind, "REMINDER_SECONDS", label=_l("学习提醒")))
     group_writer.init_app(app)
     lean_paths.lean(app, "learning_api.progress")  # the hottest request: only the hooks every request needs
+    heartbeat_path.init_app(app)  # and most of them answered beneath Flask, with the same checks
     app.jinja_env.globals["learning_box"] = learning_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page

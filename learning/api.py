@@ -23,31 +23,51 @@ from learning import heartbeats, xapi
 bp = Blueprint("learning_api", __name__, url_prefix="/api/v1")
 
 
+# an error learning.heartbeat_path met once it had counted or written: Flask answers it (no client can set this key)
+ANSWER_ERROR = "qiuxue.heartbeat_error"
+
+
+@bp.before_request
+def answer_from_heartbeat_path() -> None:
+    """Raise the error learning.heartbeat_path met (a refusal, the rate limit, a locked database) for the error
+    handlers to answer as they answer the view's, with every hook of the lean path; the view does not run again."""
+    error = request.environ.pop(ANSWER_ERROR, None)
+    if isinstance(error, Exception):
+        raise error
+
+
 @bp.post("/progress")
 def progress() -> Response:
     """{lesson_id, position_s, watched: [[start, end], ...], client_time (ms), seq, at_end?, sent_time? (ms)} ->
-    the lesson's progress after folding it in. Replays and duplicates answer 200 and change nothing."""
+    the lesson's progress after folding it in. Replays and duplicates answer 200 and change nothing. Most
+    heartbeats are answered beneath Flask by learning.heartbeat_path, with the same checks and `record`."""
     who = session_user()
     if who is None:
         raise LoginRequired(_("请先登录。"))
     uid, version = who
     beat = heartbeats.parse(request.get_json(silent=True))
+    response = current_app.response_class(record(uid, version, beat, locale_code()), mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def record(uid: int, version: str, beat: heartbeats.Heartbeat, locale: str) -> str:
+    """The heartbeat handed to its writer, counted in the metrics; returns the JSON the player gets. Needs an app
+    context."""
 
     def read(session: Session) -> heartbeats.Prepared:  # the session check is part of its first query
         return heartbeats.prepare(session, uid, beat, version)
 
     writer = current_app.extensions["heartbeat_writer"]  # chosen by database (learning.group_writer.init_app)
     try:
-        result = writer.run(read, heartbeats.apply, locale_code())
+        result = writer.run(read, heartbeats.apply, locale)
     except heartbeats.Refused:
         metrics.HEARTBEATS.labels("refused").inc()
         raise
     metrics.HEARTBEATS.labels("accepted").inc()
     # numbers and booleans only: dumped directly, without jsonify's provider (sorting, indent check, its own
     # Response set-up; 0.1 ms of a heartbeat's request thread measured under load)
-    response = current_app.response_class(json.dumps(result, separators=(",", ":")), mimetype="application/json")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return json.dumps(result, separators=(",", ":"))
 
 
 def _iri(kind: str, *ids: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, cast
 
 from flask_babel import gettext as _
@@ -137,15 +138,18 @@ def progress_row(session: Session, user_id: int, lesson: Lesson) -> LessonProgre
     query = select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id)
     row = session.scalar(query)
     if row is None:
-        now = utcnow()
-        insert_ignore(session, LessonProgress, {
-            "user_id": user_id, "lesson_id": lesson.id, "resource_id": lesson.resource_id, "watched": [],
-            "covered_s": 0.0, "position_s": 0.0, "furthest_s": 0.0, "reached_end": False, "last_client_ms": 0,
-            "last_seq": -1, "first_client_ms": 0, "max_client_ms": 0, "first_seen_at": now, "updated_at": now,
-            "version": 0}, ["user_id", "lesson_id"])
+        insert_ignore(session, LessonProgress, new_progress(user_id, lesson, utcnow()), ["user_id", "lesson_id"])
         row = session.scalar(query)
     assert row is not None
     return row
+
+
+def new_progress(user_id: int, lesson: Lesson, now: datetime) -> dict[str, Any]:
+    """A learner's progress row for a lesson before their first heartbeat or confirmation there."""
+    return {"user_id": user_id, "lesson_id": lesson.id, "resource_id": lesson.resource_id, "watched": [],
+            "covered_s": 0.0, "position_s": 0.0, "furthest_s": 0.0, "reached_end": False, "last_client_ms": 0,
+            "last_seq": -1, "first_client_ms": 0, "max_client_ms": 0, "first_seen_at": now, "updated_at": now,
+            "version": 0}
 
 
 def confirm_external(session: Session, user_id: int, lesson: Lesson) -> LessonProgress:

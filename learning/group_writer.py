@@ -231,19 +231,28 @@ class DirectWriter:
             try:
                 return self._commit(read, write)
             except OperationalError:
-                db.session.rollback()
+                pass  # rolled back when its connection went back to the pool
         return self._commit(read, write)
 
     @staticmethod
     def _commit(read: Callable[[Session], Any], write: Callable[[Session, Any], Any]) -> Any:
-        session = db.session()  # the request's own Session, looked up once
-        try:
-            result = write(session, read(session))
-        except Refused:  # its refusal is counted in this transaction (the group writer commits it too)
-            session.commit()
-            raise
-        session.commit()
-        return result
+        """On a connection of its own, with a light Session joining its transaction, as the group writer's: the
+        request's scoped Session (its commit, expiry and close) cost a fifth of a heartbeat's CPU on PostgreSQL."""
+        with db.engine.connect() as conn:  # rolled back on the way out unless committed
+            conn.begin()
+            session = Session(bind=conn, join_transaction_mode="rollback_only")
+            try:
+                try:
+                    result = write(session, read(session))
+                except Refused:  # its refusal is counted in this transaction (the group writer commits it too)
+                    session.flush()
+                    conn.commit()
+                    raise
+                session.flush()
+                conn.commit()
+                return result
+            finally:
+                session.close()
 
 
 def init_app(app: Flask) -> None:

@@ -19,13 +19,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from app.db import insert_ignore, utcnow
+from app.db import utcnow
 from app.errors import Conflict, Invalid, LoginRequired, NotFound
 from catalog.models import LessonType, ResourceStatus
 from learning import completion, habits, pace, progress, progress_store
 from learning.completion import progress_row
 from learning.heartbeat_input import Heartbeat, parse
-from learning.models import LearnerClock
 from learning.progress_store import Snapshot
 
 __all__ = ["Heartbeat", "Prepared", "Refused", "apply", "parse", "prepare", "progress_row", "record"]
@@ -76,22 +75,22 @@ def _context(conn: Connection, user_id: int, lesson_id: int, session_version: st
     return found
 
 
-def _snapshot(session: Session, conn: Connection, user_id: int, lesson: LessonFacts) -> Snapshot:
+def _snapshot(conn: Connection, user_id: int, lesson: LessonFacts) -> Snapshot:
     """The learner's row, created on first use."""
     row = progress_store.read_snapshot(conn, user_id, lesson.id)
     if row is None:
-        progress_row(session, user_id, lesson)  # type: ignore[arg-type]
+        progress_store.create(conn, "row", completion.new_progress(user_id, lesson, utcnow()))  # type: ignore[arg-type]
         row = progress_store.read_snapshot(conn, user_id, lesson.id)
     assert row is not None  # created just above, in this transaction
     return row
 
 
-def _clock(session: Session, conn: Connection, user_id: int, first: pace.Clock) -> tuple[pace.Clock, int]:
+def _clock(conn: Connection, user_id: int, first: pace.Clock) -> tuple[pace.Clock, int]:
     """The learner's clock and its version, created (at `first`) on their first heartbeat."""
     found = progress_store.read_clock(conn, user_id)
     if found is None:
-        insert_ignore(session, LearnerClock, {"user_id": user_id, "cursor_ms": first.cursor_ms,
-                                              "spare_s": first.spare_s, "version": 0}, ["user_id"])
+        progress_store.create(conn, "clock", {"user_id": user_id, "cursor_ms": first.cursor_ms,
+                                              "spare_s": first.spare_s, "version": 0})
         found = progress_store.read_clock(conn, user_id)
     return pace.Clock(found.cursor_ms, found.spare_s), found.version
 
@@ -171,9 +170,9 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
     with the writes: on SQLite, inside the write transaction, not among the reads before it."""
     conn = session.connection()
     p = prepared
-    row = p.row or _snapshot(session, conn, p.user_id, p.lesson)
+    row = p.row or _snapshot(conn, p.user_id, p.lesson)
     clock, version = (p.clock, p.clock_version) if p.clock_version is not None else \
-        _clock(session, conn, p.user_id, p.clock)
+        _clock(conn, p.user_id, p.clock)
     paid: int | None = None  # the clock version this transaction wrote (its row is then ours until commit)
     media = p.lesson.type not in (LessonType.reading, LessonType.external)
     for _attempt in range(MAX_ATTEMPTS):
@@ -197,7 +196,7 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
             None if values is None else (row.id, row.version, values), p.enrolment_id,
             (p.beat.lesson_id, p.beat.position_s, p.beat.client_ms, p.beat.seq), habits.study_day(now), seconds, now))
         if not clock_written:
-            clock, version = _clock(session, conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
+            clock, version = _clock(conn, p.user_id, p.clock)  # another heartbeat of theirs paid first
             continue
         if pay is not None:
             paid = pay + 1
@@ -205,7 +204,7 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
             if values is not None:
                 row = Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
             break
-        row = _snapshot(session, conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
+        row = _snapshot(conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
     else:
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
     resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False

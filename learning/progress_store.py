@@ -104,6 +104,12 @@ def statements() -> dict[str, DirectStatement]:
                                      seconds=bindparam("seconds", type_=days.c.seconds.type))
         study[f"study_{dialect}"] = adding.on_conflict_do_update(
             index_elements=[days.c.user_id, days.c.day], set_={"seconds": days.c.seconds + adding.excluded.seconds})
+    for dialect, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert)):
+        for kind, (model, unique) in NEW.items():
+            table = cast(Table, model.__table__)
+            study[f"new_{kind}_{dialect}"] = insert(table).values(
+                {name: bindparam(f"n_{name}", type_=table.c[name].type) for name in _new_columns(kind)}
+            ).on_conflict_do_nothing(index_elements=[table.c[name] for name in unique])
     return {name: DirectStatement(statement) for name, statement in
             (("context", context), ("snapshot", snapshot), ("cas", cas), ("resume", resume), ("clock", clock),
              ("clock_read", clock_read), *study.items(), ("together", _together(clock, cas, resume, days)))}
@@ -153,6 +159,22 @@ def read_snapshot(conn: Connection, user_id: int, lesson_id: int) -> Snapshot | 
     """The learner's progress row for the lesson, or None before their first heartbeat there."""
     row = _read(conn, "snapshot", {"uid": user_id, "lid": lesson_id})
     return None if row is None else Snapshot(*row)
+
+
+def create(conn: Connection, kind: str, values: dict[str, Any]) -> None:
+    """Insert the learner's progress row (`kind` "row") or clock ("clock") unless it exists (another heartbeat of
+    theirs created it meanwhile): INSERT ... ON CONFLICT DO NOTHING, one statement; a column not in `values` is NULL."""
+    _write(conn, f"new_{kind}_{conn.dialect.name}", {f"n_{name}": values.get(name) for name in _new_columns(kind)})
+
+
+NEW = {"row": (LessonProgress, ("user_id", "lesson_id")), "clock": (LearnerClock, ("user_id",))}  # unique keys
+
+
+@functools.cache
+def _new_columns(kind: str) -> list[str]:
+    """The columns `create` inserts: all but a generated id."""
+    model, unique = NEW[kind]
+    return [c.name for c in cast(Table, model.__table__).c if not c.primary_key or c.name in unique]
 
 
 def read_clock(conn: Connection, user_id: int) -> Any:

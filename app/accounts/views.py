@@ -4,9 +4,9 @@ Thin: parse the form, call the service, commit, show the result."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -71,8 +71,15 @@ def session_user() -> tuple[int, str] | None:
     key = session.get("_user_id")
     if key is None:
         key = current_user.get_id() if current_user.is_authenticated else None
-        if key is None:
-            return None
+    return session_user_in({"_user_id": key})
+
+
+def session_user_in(data: Mapping[str, Any]) -> tuple[int, str] | None:
+    """`session_user` from the session's data alone (None without a user in it, as when only a remember-me cookie
+    could name one)."""
+    key = data.get("_user_id")
+    if key is None:
+        return None
     uid, rest = _split(key)
     return None if uid is None else (uid, rest)
 
