@@ -172,19 +172,20 @@ def _asked(user: User | None, item: Any) -> _Rights:
                    can(user, "resource.view", item))
 
 
-def _standing(user: User | None) -> Hashable:
+def _standing(user: User) -> Hashable:
     """Everything the policy's rules on a resource read of the viewer (app/accounts/policy.py: who they are, and
     their memberships: role, organisation, administrator or not), so that equal standings get equal answers on
     the same resource while the catalog (organisations included) is unchanged. A new role or organisation is
     another standing: the user is loaded again within seconds of it (app/sharedparts.py, USER_SECONDS)."""
-    if user is None:
-        return None
     return user.id, user.is_active, frozenset((m.role, m.organisation_id, m.is_admin) for m in user.memberships)
 
 
 def _rights(user: User | None, kept: _SharedResource) -> _Rights:
     """The policy's answers for this viewer on a kept resource, kept per the viewer's standing and the catalog's
-    generation: a page opened again restores no row and asks nothing."""
+    generation: a page opened again restores no row and asks nothing. Nobody signed in is asked every time (the
+    policy answers no without reading the resource), so browsing visitors never push people's own pieces out."""
+    if user is None:
+        return _asked(None, kept.head)
     key = ("catalog.resource.rights", kept.head.id, _standing(user), sharedparts.shared_generation())
     return sharedparts.personal(key, lambda: _asked(user, service.restore(db.session, kept.row)))
 

@@ -26,18 +26,18 @@ def _first_lesson_url(resource: Any, lessons: Sequence[Any]) -> str:
 
 
 def _enrolled_state(user_id: int, resource_id: int) -> tuple[bool, datetime | None, frozenset[int]]:
-    """`enrolment.enrolled_state`, kept on SQLite per the learner's change token (app.person_tokens: it moves after
-    any commit writing their enrolments or lesson progress, whoever wrote them), so a page opened again with
-    nothing of theirs changed reads no row; on PostgreSQL (no tokens) read every time."""
-    def read() -> tuple[bool, datetime | None, frozenset[int]]:
-        enrolled, completed_at, completed = enrolment.enrolled_state(db.session, user_id, resource_id)
-        return enrolled, completed_at, frozenset(completed)
-
+    """Enrolled or not, when completed, and the lessons completed (of every resource: the box counts this one's).
+    On SQLite, from the learner's state kept per their change token (app.person_tokens: it moves after any commit
+    writing their enrolments or lesson progress, whoever wrote them), one entry per learner whatever they browse:
+    a page opened with nothing of theirs changed reads no row. On PostgreSQL (no tokens) this resource's, read."""
     tokens = person_tokens.tokens()
     if tokens is None:
-        return read()
+        enrolled, completed_at, completed = enrolment.enrolled_state(db.session, user_id, resource_id)
+        return enrolled, completed_at, frozenset(completed)
     # the token is read before the rows: a change committed meanwhile moves it past this key
-    return person_tokens.kept(("learning.enrolled_state", user_id, tokens.token(user_id), resource_id), read)
+    courses, lessons = person_tokens.kept(("learning.state", user_id, tokens.token(user_id)),
+                                          lambda: enrolment.learner_state(db.session, user_id))
+    return resource_id in courses, courses.get(resource_id), lessons
 
 
 def learning_box(resource: Any, lessons: Sequence[Any], can_author: bool = False) -> dict[str, Any]:

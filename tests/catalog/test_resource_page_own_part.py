@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from catalog.models import Resource
 from learning import enrolment
 from tests import factories
 from tests.catalog.helpers import make
-from tests.conftest import CSRF_RE, Auth
+from tests.conftest import CSRF_RE, TEST_DATABASE_URL, Auth
 
 EDIT = "学习规则与测验"  # the enrol box's link for those who may edit the resource
 MANAGE = "<h2>管理</h2>"
@@ -103,3 +104,23 @@ def test_the_enrol_forms_token_is_this_sessions_own_and_enrols(app):
     assert colleague.post(f"/learning/enrol/{course_id}", data={"csrf_token": tokens[0]}).status_code == 400
     assert learner.post(f"/learning/enrol/{course_id}", data={"csrf_token": tokens[0]}).status_code == 302
     assert "继续学习" in learner.get(f"/catalog/r/{course_id}").get_data(as_text=True)
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="the change tokens are SQLite's")
+def test_a_learner_browsing_many_resources_is_kept_once_and_read_again_after_progress(app):
+    with app.app_context():
+        courses = [make("INST-T1", title=f"课程{n}", kind="course", lesson_count=1, publish=True).id for n in range(3)]
+        worker = factories.user("worker", name="甲工人")
+        enrolment.enrol(_db.session, worker, courses[0])
+        _db.session.commit()
+        phone = worker.phone
+    client = _signed_in(app, phone)
+    pages = [_page(client, course_id) for course_id in courses]
+    assert "已完成 0 / 1 课时" in pages[0] and all("立即学习" in page for page in pages[1:])
+    kept = app.extensions["person_pages"]._parts  # one learner's state, not one per resource browsed
+    assert sum(1 for (key, _language) in kept if key[0] == "learning.state") == 1
+    with app.app_context():
+        enrolment.enrol(_db.session, _db.session.scalar(select(User).where(User.phone == phone)), courses[2])
+        _db.session.commit()
+    assert "已完成 0 / 1 课时" in client.get(f"/catalog/r/{courses[2]}").get_data(as_text=True)
+    assert "立即学习" in client.get(f"/catalog/r/{courses[1]}").get_data(as_text=True)
