@@ -235,7 +235,8 @@ def with_csrf_value(data_dir: str, cookie: str) -> str:
 
     from app import create_app
 
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench"})
+    # no background work in this process (it only signs the cookie), whatever the runtime's default
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WORKER": "external", "SEARCH_INDEXER": "off"})
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
     name, value = cookie.split("=", 1)
     with app.test_request_context():
