@@ -17,13 +17,24 @@ from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from flask import Request, current_app, g, request, session
-from flask_wtf.csrf import CSRFProtect, _get_config, logger, same_origin, validate_csrf
+from flask_wtf.csrf import (
+    CSRFProtect,
+    _get_config,
+    csrf_meta_tag,
+    generate_csrf,
+    logger,
+    same_origin,
+    validate_csrf,
+)
 from itsdangerous import BadData, URLSafeTimedSerializer
 from wtforms import ValidationError
 
 from app.lean_paths import every_request
 
 SIGNED_TOKENS = 4096  # remembered signatures; past it the oldest is forgotten (and checked again if it returns)
+# A page's token is one signed for the session's value at most this long ago (a sixtieth of WTF_CSRF_TIME_LIMIT when
+# that is shorter; any age when tokens never expire, the default): so a token expires this much sooner at most.
+REUSE_SECONDS = 60
 SALT = "wtf-csrf-token"  # Flask-WTF's
 _View = TypeVar("_View")  # a view function or a blueprint
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")  # bodies Werkzeug parses as a form
@@ -36,6 +47,7 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
     def __init__(self) -> None:
         super().__init__()
         self._signed: dict[tuple[Any, str], tuple[Any, int]] = {}
+        self._issued: dict[tuple[Any, str], tuple[str, float]] = {}  # (key, session value) -> (token, signed at)
         self._lock = threading.Lock()
 
     def init_app(self, app: Any) -> None:
@@ -43,6 +55,28 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
         hook = app.before_request_funcs[None][-1]
         assert hook.__name__ == "csrf_protect", hook  # Flask-WTF's hook, registered just above
         every_request(hook)
+        # the templates' csrf_token() is `token`, in place of Flask-WTF's generate_csrf (a global and a context
+        # processor, registered just above)
+        app.jinja_env.globals["csrf_token"] = self.token
+        processors = app.template_context_processors[None]
+        assert processors[-1]().get("csrf_token") is generate_csrf, processors[-1]
+        processors[-1] = lambda: {"csrf_token": self.token, "csrf_meta_tag": csrf_meta_tag}
+
+    def token(self) -> str:
+        """Flask-WTF's generate_csrf (the templates' `csrf_token()`), handing out again a token it signed for this
+        session's value and key within REUSE_SECONDS instead of signing one on every page (itsdangerous derives the
+        key and computes an HMAC each time). A session without a value gets one from Flask-WTF, as before."""
+        field_name = _get_config(None, "WTF_CSRF_FIELD_NAME", "csrf_token", message="")
+        if field_name not in g and field_name in session:
+            key = (_secret_key(), session[field_name])
+            limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
+            issued, now = self._issued.get(key), time.time()
+            if issued is not None and (limit is None or 0 <= now - issued[1] < min(REUSE_SECONDS, limit / 60)):
+                setattr(g, field_name, issued[0])  # what generate_csrf answers for the rest of this request
+            else:
+                with self._lock:
+                    _bounded(self._issued)[key] = (generate_csrf(), now)
+        return cast(str, generate_csrf())
 
     def exempt(self, view: _View) -> _View:
         """Flask-WTF's, typed (it ships no types): the view is returned as it was."""
@@ -112,9 +146,7 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
     def _remember(self, secret_key: Any, data: str, token: Any, signed_at: Any) -> tuple[Any, int]:
         known = (token, int(signed_at.timestamp()))
         with self._lock:
-            if len(self._signed) >= SIGNED_TOKENS:
-                del self._signed[next(iter(self._signed))]  # the oldest
-            self._signed[(secret_key, data)] = known
+            _bounded(self._signed)[(secret_key, data)] = known
         return known
 
     def validate(self, data: str | None) -> None:
@@ -148,3 +180,13 @@ def header_token(req: Request) -> str | None:
         if token:
             return token
     return None
+
+
+_Kept = TypeVar("_Kept", bound=dict[Any, Any])
+
+
+def _bounded(kept: _Kept) -> _Kept:
+    """`kept` with room for one more (under the lock): past SIGNED_TOKENS the oldest is forgotten."""
+    if len(kept) >= SIGNED_TOKENS:
+        del kept[next(iter(kept))]
+    return kept

@@ -27,6 +27,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -181,14 +182,15 @@ def file_state(path: Path) -> tuple[int, int, int]:
 
 
 def weight(value: Any, depth: int = 3) -> int:
-    """About the memory `value` holds: text and bytes exactly, tuples, lists, dicts and dataclasses with what they
-    hold (three levels down), anything else as OBJECT_BYTES. A resource page's kept parts (a dataclass holding
-    its HTML) were counted as one object, 4 KB, while they held ~9 KB: the store then kept ~11 MB for its 8."""
-    if isinstance(value, str | bytes):
+    """About the memory `value` holds: text, bytes, numbers and times exactly, tuples, lists, sets, dicts and
+    dataclasses with what they hold (three levels down), anything else as OBJECT_BYTES. A resource page's kept
+    parts (a dataclass holding its HTML) were counted as one object, 4 KB, while they held ~9 KB: the store then
+    kept ~11 MB for its 8; a viewer's three yes-or-no answers were counted 12 KB."""
+    if value is None or isinstance(value, str | bytes | int | float | datetime | date):
         return sys.getsizeof(value)
     if depth and is_dataclass(value) and not isinstance(value, type):
         return sys.getsizeof(value) + sum(weight(getattr(value, f.name), depth - 1) for f in fields(value))
-    if depth and isinstance(value, tuple | list):
+    if depth and isinstance(value, tuple | list | set | frozenset):
         return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value)
     if depth and isinstance(value, dict):
         return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value.values())
@@ -263,7 +265,7 @@ class Frame(NamedTuple):
     me: str
     offline: Markup  # the offline banner
     anonymous: Markup  # the sign-in and register links, with this page as where to come back
-    foot: Markup  # the footer and the tab bar, with this page's active tab (_layout_foot.html)
+    foot: Markup  # the footer and the tab bar, with this page's active tab (_layout_foot.html, _layout_tabs.html)
 
 
 def _label(text: str) -> Markup:
@@ -290,8 +292,12 @@ def _make_frame() -> Frame:
     back = request.full_path.rstrip("?") if request.endpoint not in ("auth.login", "auth.register") else None
     anonymous = Markup('    <a href="{}">{}</a>\n    <a href="{}">{}</a>').format(
         url_for("auth.login", next=back), _label("登录"), url_for("auth.register"), _label("注册"))
-    return frame._replace(anonymous=anonymous,
-                          foot=Markup(render_template("_layout_foot.html")))  # noqa: S704 - autoescaping
+    # the tab bar depends on the endpoint only: made once per endpoint (a resource page's first visit made it again)
+    tabs = render_template("_layout_tabs.html") if current_app.debug else shared(
+        ("layout.tabs", static, request.script_root, request.endpoint, request.blueprint),
+        lambda: render_template("_layout_tabs.html"))
+    return frame._replace(anonymous=anonymous, foot=Markup(  # noqa: S704 - autoescaping templates
+        f'{render_template("_layout_foot.html")}\n{tabs}'))
 
 
 AGAIN = "_again"  # the suffix of a connection's mark: move the generation on when the connection is handed back

@@ -7,11 +7,13 @@ and resources. Prints p50/p95 latency and requests/second per target and the rat
 baseline, and writes the table into bench/README.md under "## Catalog". Runs in about 2-4 minutes.
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
-        [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR]
+        [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR] [--no-csrf-value]
 
 Each row also gives the server's CPU per request (user + system of its process, every thread, from /proc): less
 moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
-its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run.
+its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run. The signed-in
+worker's cookie holds what signing in through the form leaves in it, the CSRF value included (since 2026-12-04;
+`--no-csrf-value` sends it without, as before: then every page with a form writes a new session cookie).
 
 `--json` prints the table, then one line of ratios to the baseline (the last line, read by bench/check.py, `make
 bench-check`), and leaves README.md alone.
@@ -224,6 +226,26 @@ def signed_in_worker(data_dir: str, resources: int, search: bool) -> str:
     return cookie
 
 
+def with_csrf_value(data_dir: str, cookie: str) -> str:
+    """The worker's session cookie with the CSRF value that signing in through the form leaves in it, as a browser
+    sends it from then on (a page with a form adds one to a session without it: a new signed cookie on every such
+    page, which a browser would keep, so it pays that once; the load generator sends its one cookie throughout)."""
+    from flask import session
+    from flask_wtf.csrf import generate_csrf
+
+    from app import create_app
+
+    # no background work in this process (it only signs the cookie), whatever the runtime's default
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WORKER": "external", "SEARCH_INDEXER": "off"})
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    name, value = cookie.split("=", 1)
+    with app.test_request_context():
+        session.update(serializer.loads(value))
+        if "csrf_token" not in session:
+            generate_csrf()
+        return f"{name}={serializer.dumps(dict(session))}"
+
+
 def prepared(data_dir: str, resources: int, search: bool) -> str:
     """The data (and the worker's cookie) in `data_dir`: built there, or the one an earlier run left for the same
     resources and search (the file `bench-cookie` says which)."""
@@ -347,6 +369,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="every target in turn, this many times (medians)")
     parser.add_argument("--only", default="", help="these targets (and the baseline): " + ",".join(KEYS))
     parser.add_argument("--no-search", action="store_true", help="no search target (no index to build)")
+    parser.add_argument("--no-csrf-value", action="store_true",
+                        help="the worker's session cookie without the CSRF value the sign-in form leaves in it (as "
+                        "this benchmark sent it before 2026-12-04): every page with a form then sends a new cookie")
     parser.add_argument("--json", action="store_true",
                         help="the table printed, then one line of ratios; README.md left alone")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
@@ -362,6 +387,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         data_dir = args.data_dir or scratch
         cookie = prepared(data_dir, args.resources, search=not args.no_search)
+        if not args.no_csrf_value:
+            cookie = with_csrf_value(data_dir, cookie)
         ports = {"app": loadgen.free_port(), "bare": loadgen.free_port(), "nocache": loadgen.free_port()}
         if args.before:
             ports["before"] = loadgen.free_port()
@@ -394,7 +421,9 @@ def main() -> None:
                     ratios[target[0]].append(rates[target[0]] / statistics.mean(bare_rates[-2:]))
                 ratios["bare"].append(1.0)
                 print(f"  round {round_no + 1}: bare {statistics.median(bare_rates):.0f} req/s, "
-                      + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items() if k != "bare"), flush=True)
+                      + ", ".join(f"{k} {v[-1]:.2f}" for k, v in ratios.items() if k != "bare")
+                      + "; server CPU ms per request: " + ", ".join(f"{k} {v[-1][3]:.2f}" for k, v in runs.items()
+                                                                     if k != "bare"), flush=True)
             rows = [(name, len(paths), statistics.median(r[0] for r in runs[key]),
                      statistics.median(r[1] for r in runs[key]), statistics.median(r[2] for r in runs[key]),
                      statistics.median(ratios[key]), statistics.median(r[3] for r in runs[key]))

@@ -3,16 +3,18 @@ with its lessons and JSON-LD, a lesson, a resource's history (for staff), and co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app import sharedparts, storage, stores
+from app.accounts.models import User
 from app.accounts.policy import can
 from app.assets import fingerprints
 from app.errors import NotFound
@@ -37,8 +39,8 @@ LABELS: dict[str, Mapping[Any, object]] = {
 
 
 class _Labels:
-    """The label tables translated once per page on first use (a lazy string translates on every use,
-    which a list of twenty cards would do a hundred times)."""
+    """The label tables translated on first use (a lazy string translates on every use, which a list of twenty
+    cards would do a hundred times), once per language: they never change while the process runs."""
 
     def __init__(self) -> None:
         self._resolved: dict[str, dict[Any, str]] = {}
@@ -51,9 +53,16 @@ class _Labels:
         return self._resolved[name]
 
 
+_LABELS: dict[str, _Labels] = {}  # per language
+
+
 @bp.app_context_processor
 def catalog_labels() -> dict[str, _Labels]:
-    return {"catalog_labels": _Labels()}
+    language = str(get_locale())
+    labels = _LABELS.get(language)
+    if labels is None:
+        labels = _LABELS[language] = _Labels()
+    return {"catalog_labels": labels}
 
 
 @bp.app_template_filter("category_name")
@@ -108,12 +117,29 @@ def category(code: str) -> str:
 PART = "<!--qiuxue:part-->"  # where catalog/_resource_shared.html cuts its parts apart
 
 
+class _Head(NamedTuple):
+    """What the page's own part reads of a kept resource (its title, its links, the enrol box): no row restored."""
+
+    id: int
+    title: str
+    is_published: bool
+
+
+class _Rights(NamedTuple):
+    """What the viewer may do with the resource, as the policy answers (the page's 管理 box and 学习规则与测验)."""
+
+    edit: bool
+    review: bool
+    history: bool
+
+
 @dataclass(frozen=True)
 class _SharedResource:
-    """What every viewer of a published resource's page shares, kept until the catalog changes: the resource's
-    row and its provider's (for the title and the staff's rights), its lessons as the enrol box needs them, and
-    the page's HTML apart from the person's part."""
+    """What every viewer of a published resource's page shares, kept until the catalog changes: its head, its
+    row and its provider's (restored when the policy is asked about a viewer, `_rights`), its lessons as the enrol
+    box needs them, and the page's HTML apart from the person's part."""
 
+    head: _Head
     row: service.ResourceSnapshot
     lessons: tuple[service.LessonOutline, ...]
     parts: dict[str, Markup]
@@ -137,8 +163,31 @@ def _shared_resource(resource_id: int) -> _SharedResource | None:
     item = resource_page.page_resource(db.session, resource_id)
     if item is None or not item.is_published:
         return None
-    return _SharedResource(service.snapshot(item, lessons=False), service.outline(item.lessons),
-                           _resource_parts(item))
+    return _SharedResource(_Head(item.id, item.title, item.is_published), service.snapshot(item, lessons=False),
+                           service.outline(item.lessons), _resource_parts(item))
+
+
+def _asked(user: User | None, item: Any) -> _Rights:
+    return _Rights(can(user, "resource.edit", item), can(user, "resource.review", item),
+                   can(user, "resource.view", item))
+
+
+def _standing(user: User) -> Hashable:
+    """Everything the policy's rules on a resource read of the viewer (app/accounts/policy.py: who they are, and
+    their memberships: role, organisation, administrator or not), so that equal standings get equal answers on
+    the same resource while the catalog (organisations included) is unchanged. A new role or organisation is
+    another standing: the user is loaded again within seconds of it (app/sharedparts.py, USER_SECONDS)."""
+    return user.id, user.is_active, frozenset((m.role, m.organisation_id, m.is_admin) for m in user.memberships)
+
+
+def _rights(user: User | None, kept: _SharedResource) -> _Rights:
+    """The policy's answers for this viewer on a kept resource, kept per the viewer's standing and the catalog's
+    generation: a page opened again restores no row and asks nothing. Nobody signed in is asked every time (the
+    policy answers no without reading the resource), so browsing visitors never push people's own pieces out."""
+    if user is None:
+        return _asked(None, kept.head)
+    key = ("catalog.resource.rights", kept.head.id, _standing(user), sharedparts.shared_generation())
+    return sharedparts.personal(key, lambda: _asked(user, service.restore(db.session, kept.row)))
 
 
 @bp.get("/r/<int:resource_id>")
@@ -149,15 +198,13 @@ def resource(resource_id: int) -> str:
     kept = sharedparts.shared(("catalog.resource", resource_id, request.host_url),
                               lambda: _shared_resource(resource_id))
     if kept is None:  # unpublished (its staff only, rendered every time) or missing
-        item = service.visible_resource(db.session, user, resource_id)
-        lessons, parts = service.outline(item.lessons), _resource_parts(item)
+        item: Any = service.visible_resource(db.session, user, resource_id)
+        lessons, parts, rights = service.outline(item.lessons), _resource_parts(item), _asked(user, item)
     else:
-        item, lessons, parts = service.restore(db.session, kept.row), kept.lessons, kept.parts
-        current_app.extensions["catalog_views"].add(db.engine, item.id)
-    return render_template(
-        "catalog/resource.html", resource=item, lessons=lessons, parts=parts,
-        can_edit=can(user, "resource.edit", item), can_review=can(user, "resource.review", item),
-        can_history=can(user, "resource.view", item))
+        item, lessons, parts, rights = kept.head, kept.lessons, kept.parts, _rights(user, kept)
+        current_app.extensions["catalog_views"].add(db.engine, resource_id)
+    return render_template("catalog/resource.html", resource=item, lessons=lessons, parts=parts,
+                           can_edit=rights.edit, can_review=rights.review, can_history=rights.history)
 
 
 @bp.get("/r/<int:resource_id>/lessons/<int:lesson_id>")

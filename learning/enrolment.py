@@ -179,3 +179,13 @@ def enrolled_state(session: Session, user_id: int, resource_id: int) -> tuple[bo
     if not rows:
         return False, None, set()
     return True, rows[0].completed_at, {row.lesson_id for row in rows if row.lesson_id is not None}
+
+
+def learner_state(session: Session, user_id: int) -> tuple[dict[int, datetime | None], frozenset[int]]:
+    """In two queries, what the enrol box shows of every resource for one learner: the resources they are
+    enrolled in (with when each was completed) and every lesson they have completed (lesson ids are unique, so a
+    resource's are those of its lessons)."""
+    connection = session.connection()
+    enrolled = {row.resource_id: row.completed_at
+                for row in _statements()["enrolments"].rows(connection, {"uid": user_id})}
+    return enrolled, frozenset(row.lesson_id for row in _statements()["completed"].rows(connection, {"uid": user_id}))

@@ -1,14 +1,15 @@
 """What the catalog's resource page shows about learning, as a template global (catalog never imports
-learning): `learning_box(resource, lessons)` -> enrolled or not, how far, where 继续学习 goes."""
+learning): `learning_box(resource, lessons, can_author)` -> enrolled or not, how far, where 继续学习 goes."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import url_for
 
-from app.accounts.policy import can
+from app import person_tokens
 from app.extensions import db
 from app.web import current_user_or_none
 from catalog.models import LessonType
@@ -24,16 +25,30 @@ def _first_lesson_url(resource: Any, lessons: Sequence[Any]) -> str:
     return url_for("catalog.resource", resource_id=resource.id)
 
 
-def learning_box(resource: Any, lessons: Sequence[Any]) -> dict[str, Any]:
-    """`lessons`: the resource's lessons in order, rows or `catalog.service.LessonOutline`s (id, type, required),
-    which the page keeps with its shared part."""
-    box = {"enrolled": False, "completed": False, "published": resource.is_published, "can_author": False}
-    user = current_user_or_none()  # the user itself: the policy reads it many times, each through the proxy else
+def _enrolled_state(user_id: int, resource_id: int) -> tuple[bool, datetime | None, frozenset[int]]:
+    """Enrolled or not, when completed, and the lessons completed (of every resource: the box counts this one's).
+    On SQLite, from the learner's state kept per their change token (app.person_tokens: it moves after any commit
+    writing their enrolments or lesson progress, whoever wrote them), one entry per learner whatever they browse:
+    a page opened with nothing of theirs changed reads no row. On PostgreSQL (no tokens) this resource's, read."""
+    tokens = person_tokens.tokens()
+    if tokens is None:
+        enrolled, completed_at, completed = enrolment.enrolled_state(db.session, user_id, resource_id)
+        return enrolled, completed_at, frozenset(completed)
+    # the token is read before the rows: a change committed meanwhile moves it past this key
+    courses, lessons = person_tokens.kept(("learning.state", user_id, tokens.token(user_id)),
+                                          lambda: enrolment.learner_state(db.session, user_id))
+    return resource_id in courses, courses.get(resource_id), lessons
+
+
+def learning_box(resource: Any, lessons: Sequence[Any], can_author: bool = False) -> dict[str, Any]:
+    """`resource`: what the page shows of it (its id, whether published); `lessons`: its lessons in order, rows or
+    `catalog.service.LessonOutline`s (id, type, required), which the page keeps with its shared part;
+    `can_author`: whether the viewer may edit it (the page asked the policy: "resource.edit")."""
+    box = {"enrolled": False, "completed": False, "published": resource.is_published, "can_author": can_author}
+    user = current_user_or_none()  # the user itself, not through the proxy
     if user is None:
         return {**box, "first_url": _first_lesson_url(resource, lessons)}
-
-    box["can_author"] = can(user, "resource.edit", resource)
-    enrolled, completed_at, completed = enrolment.enrolled_state(db.session, user.id, resource.id)
+    enrolled, completed_at, completed = _enrolled_state(user.id, resource.id)
     if not enrolled:
         return box
     required = required_of(lessons)

@@ -65,3 +65,12 @@ def test_the_static_folders_version_is_worked_out_once_outside_make_dev(tmp_path
     before = still.version_now(), watched.version_now()
     (tmp_path / "b.css").write_text("b", encoding="utf-8")
     assert still.version_now() == before[0] and watched.version_now() != before[1]
+
+
+def test_the_tab_bar_is_shared_by_a_pages_addresses_and_each_keeps_its_way_back(client):
+    for _round in range(2):  # the tab bar is kept per page (endpoint), the language links per address
+        pages = {n: client.get(f"/catalog/all?page={n}").get_data(as_text=True) for n in (1, 2)}
+        for n, page in pages.items():
+            assert 'class="tab active"' not in page  # 全部资源 is no tab's own
+            assert f"next=/catalog/all?page%3D{n}" in page and f"next=/catalog/all?page%3D{3 - n}" not in page
+        assert _current_tab(client.get("/catalog/").get_data(as_text=True)) == "目录"
