@@ -243,8 +243,11 @@ def _restore_demo(url: str) -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, request) -> Iterator[Flask]:
-    """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads."""
+    """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads; the
+    `app_config` marker's keywords are given to create_app on top of the suite's settings."""
     data_dir = tmp_path / "data"
+    given = request.node.get_closest_marker("app_config")
+    config = {**_config(data_dir), **(given.kwargs if given else {})}
     demo = request.node.get_closest_marker("demo") is not None
     if demo:
         shutil.copytree(request.getfixturevalue("demo_template"), data_dir)
@@ -255,7 +258,7 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
         data_dir.mkdir()
     if TEST_DATABASE_URL:
         emptied = _empty_postgres(TEST_DATABASE_URL)
-        app = create_app(_config(data_dir))
+        app = create_app(config)
         if demo:
             if not emptied:
                 with app.app_context():
@@ -265,7 +268,7 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
         else:
             _seed(app, create=not emptied)
     else:
-        app = create_app(_config(data_dir))
+        app = create_app(config)
     synonyms.forget()  # the process keeps the synonym table a second: an earlier test's (the demo's) must not leak in
     yield app
     with app.app_context():
