@@ -107,10 +107,11 @@ Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": shared_compiles.
 shared_compiles.share_compiled_routes()
 shared_compiles.share_parsed_rules()
 
-# The cyclic garbage collector's full passes cost a test process ~15% of its CPU at Python's thresholds (700, 10, 10):
-# every test leaves an app's worth of cycles (app, engine, blueprints), and each full pass walks every object the
-# process keeps (imported modules, the shared compiles above). Collected less often, the same garbage goes all the same
-# (measured in the commit that set this: tests/credits 17.7 s -> 15.6 s of CPU, the peak memory alike).
+# The cyclic garbage collector took ~20% of a test process's CPU at Python's thresholds (700, 10, 10), mostly in
+# its full passes: every test leaves an app's worth of cycles (app, engine, blueprints), and each full pass walks
+# every object the process keeps (imported modules, the shared compiles above). Collected less often, the same
+# garbage goes all the same (tests/credits: 17.7 s -> 15.6 s of CPU, the collector's 3.8 s -> 1.2 s; peak memory
+# alike on tests/learning, bench/README.md "Test suite time").
 gc.set_threshold(10_000, 20, 20)
 
 # No wall-clock limit on a Hypothesis example (its default deadline is 200 ms): on a 2-core runner shared by the
