@@ -45,7 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from app.accounts import org_views
     from app.accounts import views as account_views
     from app.assets import init_app as init_assets
-    from app.db import readable_sqlite_url
+    from app.db import readable_sqlite_url, sqlite_engine_options
     from app.extensions import csrf, db, login_manager
 
     app = Flask(__name__, static_folder=str(folder("static")), static_url_path="/static")
@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("app").setLevel(app.config["LOG_LEVEL"])
 
     person_tokens.engine_options(app.config)  # SQLite: connections that note which learners they wrote
+    sqlite_engine_options(app.config)  # SQLite: how long to wait for another process's write lock
     db.init_app(app)
     with app.app_context():
         person_tokens.init_app(app, db.engine)

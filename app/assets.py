@@ -44,6 +44,11 @@ SHELL = ("css/site.css", "js/site.js", "icons/tabs.svg", "icons/favicon.svg")
 bp = Blueprint("assets", __name__)
 
 
+# Each file's digest by what it is on disk (path, inode, time, size): shared by every Fingerprints of the process (a
+# test process makes an app, and reads the folder, for each of its ~1,000 tests: 29 files hashed each time).
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
 class Fingerprints:
     """Each static file's digest, read again only when the file changes (size or time), so `make dev` edits show.
     The whole folder's `version` is worked out once, at start, unless `watch` (`make dev`, debug): then again at
@@ -52,7 +57,6 @@ class Fingerprints:
     def __init__(self, folder: Path, watch: bool = True):
         self.folder, self.watch = folder, watch
         self._version: str | None = None
-        self._known: dict[str, tuple[tuple[int, int], str]] = {}
         self._sizes: dict[str, int] = {}
         self._urls: dict[str, tuple[float, str]] = {}
 
@@ -64,12 +68,11 @@ class Fingerprints:
             return None
         if not path.is_file() or not path.resolve().is_relative_to(self.folder.resolve()):
             return None
-        key = (stat.st_mtime_ns, stat.st_size)
-        known = self._known.get(name)
-        if known is None or known[0] != key:
-            known = (key, hashlib.sha256(path.read_bytes()).hexdigest()[:10])
-            self._known[name] = known
-        return known[1]
+        key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        known = _DIGESTS.get(key)
+        if known is None:
+            known = _DIGESTS[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+        return known
 
     def url_name(self, name: str) -> str:
         digest = self.digest(name)

@@ -31,6 +31,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", str, "instance", "Folder for app.db, the search index, media and the generated secret key."),
     Setting("DATABASE_URL", str, "", "SQLAlchemy URL; empty means SQLite at DATA_DIR/app.db. "
             "Read from DATABASE_URL too (postgresql+psycopg://... for PostgreSQL)."),
+    Setting("SQLITE_BUSY_TIMEOUT_S", float, 5.0, "On SQLite, how long a connection waits for another's write lock "
+            "(another process writing) before giving up; a heartbeat's group tries three times, then answers 503 "
+            "busy, which the player sends again."),
     Setting("SECRET_KEY", str, "", "Signs sessions and tokens, the same on every host; empty means generate one into "
             "DATA_DIR/secret_key, on SQLite only (with another database `serve` and `worker` refuse to start)."),
     Setting("DEFAULT_LOCALE", str, "zh_CN", "Language shown when the visitor has not chosen one."),

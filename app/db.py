@@ -57,8 +57,15 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, connection_record: Connec
         except sqlite3.OperationalError as error:  # a read-only database keeps the mode it has
             log.warning("SQLite journal mode left as it is: %s", error)
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
+        cursor.close()  # the busy timeout is the driver's `timeout` (5 s by default; the app's: sqlite_engine_options)
+
+
+def sqlite_engine_options(config: dict[str, Any]) -> None:
+    """On SQLite, how long the app's connections wait for another's write lock (SQLITE_BUSY_TIMEOUT_S, given to
+    sqlite3.connect, which sets SQLite's busy timeout); before the engine is made (db.init_app)."""
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {})["timeout"] = float(config["SQLITE_BUSY_TIMEOUT_S"])
 
 
 def readable_sqlite_url(url: str) -> str:

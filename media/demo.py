@@ -42,7 +42,7 @@ BRANCHES = {"academic": ("学历继续教育", "testsrc2", 523), "skills": ("岗
             "innovation": ("创业创新", "testsrc2", 587), "literacy": ("综合素质", "smptebars", 659)}
 SHARED_SECONDS = 60  # each branch's clip: long enough to be a lesson, quick to transcode (240p, 10 frames/s)
 TESTING_SECONDS = 3   # other packages' tests load the whole demo: keep it quick there
-TESTING_SHORT_MAX = 12
+TESTING_SHORT_MAX = 4  # the short course watched in a browser at 1x (tests/e2e/test_demo_course_journey.py)
 
 
 def _font() -> str | None:

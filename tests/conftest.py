@@ -8,6 +8,7 @@ to run the same tests on PostgreSQL (each test gets emptied tables, seeded again
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import os
 import re
@@ -19,14 +20,12 @@ import hypothesis
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from jinja2 import BytecodeCache
-from werkzeug.routing.rules import Rule
 
 from app import create_app
 from app.extensions import db as _db
 from catalog import categories
 from search import synonyms
-from tests import factories
+from tests import factories, shared_compiles
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -101,45 +100,19 @@ def _empty_postgres(url: str) -> bool:
     return False
 
 
-class _SharedBytecodeCache(BytecodeCache):
-    """Every app of a test process compiles the same templates: keep the compiled code in memory once (Jinja still
-    compares each template's source checksum, so an edited template is compiled again)."""
+# Per-test app creation is most of a short test's time (measured in the commits that added these): the apps of a test
+# process share their compiled templates, parsed URL rules and URL builders. Each test still gets its own app,
+# database and files.
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": shared_compiles.SharedBytecodeCache()}
+shared_compiles.share_compiled_routes()
+shared_compiles.share_parsed_rules()
 
-    def __init__(self) -> None:
-        self.store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket) -> None:
-        if bucket.key in self.store:
-            bucket.bytecode_from_string(self.store[bucket.key])
-
-    def dump_bytecode(self, bucket) -> None:
-        self.store[bucket.key] = bucket.bytecode_to_string()
-
-
-def _share_compiled_routes() -> None:
-    """Werkzeug compiles two URL builders (Python source, then bytes) for each of the ~1,150 rules of every new app:
-    0.2 s of the 0.25 s that create_app costs, for each of some 2,000 tests. A builder is a pure function of the
-    rule (its text, the defaults it fills, whether unknown values are appended), so a test process compiles it once;
-    each app binds it to its own Rule as before."""
-    if not hasattr(Rule, "_compile_builder"):  # another Werkzeug: compile as it does
-        return
-    compile_builder = Rule._compile_builder
-    compiled: dict[tuple, object] = {}
-
-    def once(self, append_unknown: bool = True):
-        key = (self.rule, self.subdomain, self.host, repr(self._trace), repr(sorted((self.defaults or {}).items())),
-               append_unknown)
-        if key not in compiled:
-            compiled[key] = compile_builder(self, append_unknown)
-        return compiled[key]
-
-    Rule._compile_builder = once
-
-
-# Per-test app creation is most of a short test's time (measured in the commit that added these two): the apps of a
-# test process share their compiled templates and URL builders. Each test still gets its own app, database and files.
-Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": _SharedBytecodeCache()}
-_share_compiled_routes()
+# The cyclic garbage collector took ~20% of a test process's CPU at Python's thresholds (700, 10, 10), mostly in
+# its full passes: every test leaves an app's worth of cycles (app, engine, blueprints), and each full pass walks
+# every object the process keeps (imported modules, the shared compiles above). Collected less often, the same
+# garbage goes all the same (tests/credits: 17.7 s -> 15.6 s of CPU, the collector's 3.8 s -> 1.2 s; peak memory
+# alike on tests/learning, bench/README.md "Test suite time").
+gc.set_threshold(10_000, 20, 20)
 
 # No wall-clock limit on a Hypothesis example (its default deadline is 200 ms): on a 2-core runner shared by the
 # other test process, a pure rule's first example took 6.4 s once (a slow machine is not a wrong answer).
@@ -243,8 +216,11 @@ def _restore_demo(url: str) -> None:
 
 @pytest.fixture
 def app(tmp_path: Path, request) -> Iterator[Flask]:
-    """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads."""
+    """A new app on its own data folder; with the `demo` marker, its database holds the demo `make run` loads; the
+    `app_config` marker's keywords are given to create_app on top of the suite's settings."""
     data_dir = tmp_path / "data"
+    given = request.node.get_closest_marker("app_config")
+    config = {**_config(data_dir), **(given.kwargs if given else {})}
     demo = request.node.get_closest_marker("demo") is not None
     if demo:
         shutil.copytree(request.getfixturevalue("demo_template"), data_dir)
@@ -255,7 +231,7 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
         data_dir.mkdir()
     if TEST_DATABASE_URL:
         emptied = _empty_postgres(TEST_DATABASE_URL)
-        app = create_app(_config(data_dir))
+        app = create_app(config)
         if demo:
             if not emptied:
                 with app.app_context():
@@ -265,7 +241,7 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
         else:
             _seed(app, create=not emptied)
     else:
-        app = create_app(_config(data_dir))
+        app = create_app(config)
     synonyms.forget()  # the process keeps the synonym table a second: an earlier test's (the demo's) must not leak in
     yield app
     with app.app_context():

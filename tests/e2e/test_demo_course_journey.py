@@ -78,7 +78,7 @@ def _watch_to_the_end(page) -> None:
         start.click()
     wait_in_page(page, "document.querySelector('video').currentTime > 0.2")
     assert page.evaluate("document.querySelector('video').playbackRate") == 1
-    wait_in_page(page, "document.querySelector('video').ended", tries=600)  # a lesson is at most 12 s under TESTING
+    wait_in_page(page, "document.querySelector('video').ended", tries=600)  # a lesson is at most 4 s under TESTING
 
 
 def _shown(page, which: str) -> None:

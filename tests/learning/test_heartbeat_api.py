@@ -8,12 +8,14 @@ import threading
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from app import create_app
 from app.extensions import db
 from learning.models import LessonProgress
 from tests import factories
-from tests.conftest import post_form
+from tests.conftest import _config, post_form
 from tests.learning.conftest import page_token
 from tests.learning.test_heartbeats import _api
 
@@ -74,6 +76,7 @@ def test_a_password_change_or_a_disabled_account_ends_the_heartbeats_of_old_sess
     assert db.session.query(LessonProgress).filter_by(user_id=learner.user.id).one().covered_s == 10
 
 
+@pytest.mark.app_config(SQLITE_BUSY_TIMEOUT_S=0.5)  # each of the writer's three tries waits this, not 5 s
 def test_a_heartbeat_that_waits_too_long_for_the_database_is_answered_busy_and_kept_by_the_player(app, client, auth,
                                                                                                     learner):
     """Another process holds SQLite's write lock past every retry of the group writer: the answer is 503 `busy` with
@@ -94,3 +97,16 @@ def test_a_heartbeat_that_waits_too_long_for_the_database_is_answered_busy_and_k
     assert post(body).status_code == 200
     db.session.expire_all()
     assert db.session.query(LessonProgress).filter_by(user_id=learner.user.id).one().watched == [[0.0, 10.0]]
+
+
+def test_sqlite_connections_wait_five_seconds_for_a_lock_unless_set_otherwise(app, tmp_path):
+    """SQLITE_BUSY_TIMEOUT_S reaches SQLite's busy timeout (the test above waits 0.5 s a try with it)."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite's busy timeout")
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+    shorter = create_app({**_config(tmp_path / "other"), "SQLITE_BUSY_TIMEOUT_S": 0.5})
+    with shorter.app_context():
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 500
+        db.session.remove()
+        db.engine.dispose()
