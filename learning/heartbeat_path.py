@@ -31,7 +31,7 @@ from app.accounts.views import session_user_in
 from app.extensions import csrf
 from app.i18n import locale_code, parsed_locale
 from app.lean_paths import EVERY_REQUEST
-from app.limits import learner_key
+from app.limits import by_learner, learner_key
 from app.observability import metrics
 from app.security import response_headers
 from learning import api, heartbeats
@@ -146,6 +146,7 @@ class HeartbeatPath:
                 and not app.url_value_preprocessors.get(None) and not app.url_value_preprocessors.get("learning_api")
                 and ENDPOINT in app.extensions.get("lean_endpoints", ())
                 and ENDPOINT in app.extensions.get("qiuxue_counted", {})
+                and app.extensions["qiuxue_counted"][ENDPOINT].limit.key is by_learner  # whom `_answer` counts
                 and getattr(view, "__wrapped__", None) is api.progress
                 and not app.url_map.host_matching
                 and not app.subdomain_matching)

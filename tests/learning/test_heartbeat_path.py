@@ -6,9 +6,12 @@ same headers on both paths; a new app-wide hook sends every heartbeat to Flask."
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from app.lean_paths import every_request
+from app.limits import by_address
 from app.observability import metrics
 from learning.heartbeat_path import HeartbeatPath
 from learning.models import Enrolment, LessonProgress
@@ -183,3 +186,13 @@ def test_a_refusal_on_the_new_path_speaks_the_learners_language(client, warm, le
                                                      "actually passed.")
     answer = post(learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30))
     assert answer.status_code == 200 and path.answered == 1
+
+
+def test_a_heartbeat_limit_counted_by_anything_but_the_learner_sends_heartbeats_to_flask(app, warm, learner):
+    """The new path counts the learner (app.limits.by_learner); a limit keyed otherwise is Flask's to count."""
+    post, path = warm
+    counted = app.extensions["qiuxue_counted"]["learning_api.progress"]
+    counted.limit = dataclasses.replace(counted.limit, key=by_address)
+    path._shape = ()  # as when a hook list changes: the path looks at the app again
+    answer = post(learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30))
+    assert answer.status_code == 200 and path.answered == 0 and path.passed == 1
