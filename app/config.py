@@ -170,6 +170,9 @@ SETTINGS: tuple[Setting, ...] = (
             "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
             "this host shows at once, one made on another host within this time (0 renders every time). On "
             "SQLite (one host) they are kept until a change, up to an hour."),
+    Setting("SHARED_COUNTS_SECONDS", float, 60.0, "How old a count those parts show may be (a resource's learners, "
+            "学习人数, and the order by enrolments): an enrolment does not make every part again, a part made before "
+            "it is used until this old (0: every enrolment makes every part again, as any other change does)."),
     Setting("PERSON_PAGE_SECONDS", float, 60.0, "On SQLite, how long a page made from one learner's own rows "
             "(我的学习) is kept at most: a change made through the site shows at once, one written into the database "
             "file by another program within this time (0 makes the page every time)."),

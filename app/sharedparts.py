@@ -2,14 +2,21 @@
 lessons), rendered once and reused for signed-in workers too, whose own part (enrolled, progress, their name,
 the forms' CSRF token) is rendered on every request around them.
 
-Never stale after a change: every commit that wrote to a table these parts show (WATCHED) moves the
-generation on, and an entry made under an older generation is not used. The generation is this process's
+Never stale after a change (a count apart, below): every commit that wrote to a table these parts show (WATCHED)
+moves the generation on, and an entry made under an older generation is not used. The generation is this process's
 counter plus a small file in DATA_DIR that every process on the host appends a byte to (a `stat` per lookup),
 so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
 too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). On SQLite there is
 no other host (the database is a file in this host's DATA_DIR, and every process writing it moves the file
 generation), so an entry lives until a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what
 the page shows to everyone: never a user's data, never a CSRF token.
+
+A count the parts show (a resource's learners, 学习人数, and the order by enrolments) is the exception: an
+enrolment adds one to it without moving the generation, and a part made before may show it up to
+SHARED_COUNTS_SECONDS old (60 s). At the province's peak, about one enrolment a second, no part would otherwise
+live long enough to be used twice (bench/README.md, "counts that do not make every part again"). The last count
+change is this process's clock and the generation file's modification time, which a count change sets (as does
+any change).
 
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
@@ -20,7 +27,9 @@ and tab bar: `Frame`) are kept here too (`layout_frame`).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
 import threading
 import time
@@ -62,6 +71,12 @@ WATCHED = ("resources", "resource_categories", "resource_industries", "resource_
            "workplace_mentors")
 # writes to a watched table that change nothing shown: the batched page-view counter (catalog/counters.py)
 IGNORED = ("UPDATE resources SET view_count=",)
+# a write that changes only a count shown (learning.enrolment.enrol), as SQLAlchemy spells it on either database
+COUNTERS = re.compile(r"UPDATE resources SET enrolment_count=\(resources\.enrolment_count \+ \S+\), "
+                      r"updated_at=resources\.updated_at WHERE resources\.id = \S+$")
+# a file's modification time can trail the clock by a tick: a part made this soon after a count change may hold
+# the count before it, so it counts as made before
+CLOCK_TICK_S = 0.05
 # What a signed-in request's user is made of (app/accounts/views.py keeps it between requests): the account,
 # its session rows (logged out, "log out everywhere") and its roles.
 ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
@@ -72,20 +87,44 @@ M = TypeVar("M")
 
 class SharedParts:
     def __init__(self, generation_file: Path | None, ttl: float, tables: tuple[str, ...] = WATCHED,
-                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES):
+                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, counts_seconds: float | None = None):
         self.file, self.ttl, self.max_entries, self.max_bytes = generation_file, ttl, max_entries, max_bytes
+        self.counts_seconds = counts_seconds  # how old a count a kept entry may show (None: no count is kept)
         self._bytes = 0  # the kept values' weight
         # the statements that write to `tables`, as SQLAlchemy spells them
         self.prefixes = tuple(f"{verb} {table}" for table in tables
                               for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
         self._local = 0  # this process's own changes: exact, whatever the file system's clock granularity
-        self._parts: OrderedDict[Hashable, tuple[Any, float, Any, int]] = OrderedDict()
+        self._counted = 0.0  # when this process last changed a count (time.time())
+        # key -> (generation, expiry on the monotonic clock, value, weight, made at by time.time())
+        self._parts: OrderedDict[Hashable, tuple[Any, float, Any, int, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def generation(self) -> tuple[int, int, int, int]:
+    def generation(self) -> tuple[int, int, int]:
+        """What entries are made under: this process's changes and the generation file's (inode, size); a count
+        change sets the file's modification time only (`oldest_made`)."""
         if self.file is None:  # entries keyed by everything they show: nothing to invalidate (`personal`)
-            return self._local, 0, 0, 0
-        return self._local, *file_state(self.file)
+            return self._local, 0, 0
+        inode, size, _modified = file_state(self.file)
+        return self._local, inode, size
+
+    def oldest_made(self) -> float:
+        """Entries made at or before this time (time.time()) are not used: those made before the last count change
+        once they are `counts_seconds` old."""
+        if self.counts_seconds is None:
+            return 0.0
+        counted = self._counted
+        if self.file is not None:
+            counted = max(counted, file_state(self.file)[2] / 1e9)
+        return min(counted + CLOCK_TICK_S, time.time() - self.counts_seconds)
+
+    def counted(self) -> None:
+        """A count shown changed (called at the commit and again after it): entries made before it are used
+        until `counts_seconds` old."""
+        self._counted = time.time()
+        if self.file is not None:
+            with contextlib.suppress(OSError):  # a read-only data folder: other processes see it within the ttl
+                self.file.touch()
 
     def changed(self) -> None:
         """A watched table changed (called after the commit): every entry made before is dropped."""
@@ -111,16 +150,16 @@ class SharedParts:
         (the generation is read before making, so a change committed meanwhile is not hidden)."""
         if self.ttl <= 0:
             return make()
-        generation = self.generation()
+        generation, oldest, made_at = self.generation(), self.oldest_made(), time.time()
         now = time.monotonic()
         with self._lock:
             hit = self._parts.get(key)
-            if hit is not None and hit[0] == generation and hit[1] > now:
+            if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
                 self._parts.move_to_end(key)
                 return cast(T, hit[2])
         value = make()
         with self._lock:
-            self._keep(key, (generation, now + self.ttl, value, weight(value)))
+            self._keep(key, (generation, now + self.ttl, value, weight(value), made_at))
         return value
 
     def get_many(self, keys: list[Hashable], make: Callable[[list[Hashable]], dict[Hashable, T]]) -> dict[
@@ -129,22 +168,23 @@ class SharedParts:
         of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
         if self.ttl <= 0:
             return make(list(keys)) if keys else {}
-        generation, now, found = self.generation(), time.monotonic(), {}
+        generation, oldest, made_at = self.generation(), self.oldest_made(), time.time()
+        now, found = time.monotonic(), {}
         with self._lock:
             for key in keys:
                 hit = self._parts.get(key)
-                if hit is not None and hit[0] == generation and hit[1] > now:
+                if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
                     found[key] = cast(T, hit[2])
         missing = [key for key in keys if key not in found]
         if missing:
             made = make(missing)
             with self._lock:
                 for key, value in made.items():
-                    self._keep(key, (generation, now + self.ttl, value, weight(value)))
+                    self._keep(key, (generation, now + self.ttl, value, weight(value), made_at))
             found.update(made)
         return found
 
-    def _keep(self, key: Hashable, entry: tuple[Any, float, Any, int]) -> None:
+    def _keep(self, key: Hashable, entry: tuple[Any, float, Any, int, float]) -> None:
         """Keep `entry` (under the lock), dropping the least recently used past max_entries or max_bytes."""
         old = self._parts.pop(key, None)
         if old is not None:
@@ -304,31 +344,40 @@ AGAIN = "_again"  # the suffix of a connection's mark: move the generation on wh
 
 
 def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
-    """Mark a connection that wrote to a watched table; after its commit, move the generation on."""
+    """Mark a connection that wrote to a watched table; after its commit, move the generation on (or, when it
+    changed only a count, `SharedParts.counted`)."""
     dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
+    counts, counts_again = f"{name}_counts", f"{name}_counts{AGAIN}"
 
     @event.listens_for(engine, "before_cursor_execute")
     def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
               executemany: bool) -> None:
         if statement.startswith(parts.prefixes) and not statement.startswith(IGNORED):
-            conn.info[dirty] = True
+            conn.info[counts if COUNTERS.match(statement) else dirty] = True
 
     @event.listens_for(engine, "commit")
     def committing(conn: Connection) -> None:
         # this runs just before the database commits: move on now, and again once the connection is handed
         # back (after the commit), so a page made in between from the old rows is not kept as current
+        counted = conn.info.pop(counts, False)
         if conn.info.pop(dirty, False):
             conn.info[again] = True
             parts.changed()
+        elif counted:
+            conn.info[counts_again] = True
+            parts.counted()
 
     @event.listens_for(engine.pool, "checkin")
     def returned(dbapi_connection: Any, record: Any) -> None:
         if record is not None and record.info.pop(again, False):
             parts.changed()
+        if record is not None and record.info.pop(counts_again, False):
+            parts.counted()
 
     @event.listens_for(engine, "rollback")
     def rolled_back(conn: Connection) -> None:
         conn.info.pop(dirty, None)
+        conn.info.pop(counts, None)
 
 
 def awaits_checkin(conn: Connection) -> bool:
@@ -344,7 +393,7 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         one_host = db.engine.dialect.name == "sqlite"
     parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host and ttl > 0
-                        else ttl)
+                        else ttl, counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]))
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
                         max_bytes=SMALL_BYTES)

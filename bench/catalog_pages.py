@@ -8,12 +8,18 @@ baseline, and writes the table into bench/README.md under "## Catalog". Runs in 
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
         [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR] [--no-csrf-value]
+        [--enrolments-per-s N]
+        [--enrolments-per-s N]
 
 Each row also gives the server's CPU per request (user + system of its process, every thread, from /proc): less
 moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
 its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run. The signed-in
 worker's cookie holds what signing in through the form leaves in it, the CSRF value included (since 2026-12-04;
 `--no-csrf-value` sends it without, as before: then every page with a form writes a new session cookie).
+
+`--enrolments-per-s N` has other workers enroll meanwhile (a process of its own, through the app's service, as a
+web process of the site would), N a second on average: each adds one to a resource's learners count, which the
+shared parts show (app/sharedparts.py, SHARED_COUNTS_SECONDS).
 
 `--json` prints the table, then one line of ratios to the baseline (the last line, read by bench/check.py, `make
 bench-check`), and leaves README.md alone.
@@ -26,6 +32,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -71,6 +78,37 @@ if os.environ.get("BENCH_PROFILE"):  # --profile: cProfile around the WSGI app i
     served = catalog_pages.Profiled(app, os.environ["BENCH_PROFILE"])
 waitress.serve(served, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
 """
+
+# --enrolments-per-s: other workers enrolling while the bench's worker browses, through the app's own service and
+# engine (as a web process on this host would): each enrolment adds one to its resource's count
+ENROLLING = """
+import random, sys, time
+from app import create_app
+from app.extensions import db
+from learning import enrolment
+from tests import factories
+data_dir, rate, resources = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WORKER": "external", "SEARCH_INDEXER": "off",
+                  "PASSWORD_HASH": "pbkdf2:sha256:1000"})
+rng = random.Random()
+with app.app_context():
+    factories._phones = iter(range(15000000000 + time.time_ns() % 10**8 * 20, 15000000000 + 10**10))  # unused numbers
+    learners = [factories.user("worker", name=f"报名者{n}") for n in range(20)]
+    db.session.commit()
+    print("ready", flush=True)
+    while True:
+        time.sleep(rng.expovariate(rate))
+        enrolment.enrol(db.session, rng.choice(learners), rng.randint(1, resources))
+        db.session.commit()
+"""
+
+
+def enrolling(data_dir: str, rate: float, resources: int) -> subprocess.Popen:
+    """The process of `--enrolments-per-s`, once it has made its learners (a write to the accounts)."""
+    process = subprocess.Popen([sys.executable, "-c", ENROLLING, data_dir, str(rate), str(resources)], cwd=ROOT,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready", "enrolling process failed"
+    return process
 
 
 class Profiled:
@@ -372,6 +410,9 @@ def main() -> None:
     parser.add_argument("--no-csrf-value", action="store_true",
                         help="the worker's session cookie without the CSRF value the sign-in form leaves in it (as "
                         "this benchmark sent it before 2026-12-04): every page with a form then sends a new cookie")
+    parser.add_argument("--enrolments-per-s", type=float, default=0.0,
+                        help="other workers enrolling meanwhile, this many a second on average (each adds one to a "
+                        "resource's count), as on the live site; none by default")
     parser.add_argument("--json", action="store_true",
                         help="the table printed, then one line of ratios; README.md left alone")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
@@ -403,6 +444,8 @@ def main() -> None:
         pids = {port: server.pid for port, server in zip(
             [ports["app"], ports["nocache"], ports["bare"], *([ports["before"]] if args.before else [])], servers,
             strict=True)}
+        if args.enrolments_per_s > 0:
+            servers.append(enrolling(data_dir, args.enrolments_per_s, args.resources))
         try:
             plan = targets(args, ports, rng)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache
