@@ -27,6 +27,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         i18n,
         jobs,
+        layout_frame,
         limits,
         logs,
         migrations_setup,
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     pagecache.init_app(app)
     sharedparts.init_app(app)  # what every viewer shares, and the signed-in users, kept until a change
+    layout_frame.init_app(app)  # base.html's pieces that are the same for every viewer, kept with them
     init_assets(app)  # after the page cache: it compresses before the cache keeps the page
     app.register_blueprint(views.bp)
     app.register_blueprint(account_views.auth_bp)

@@ -21,8 +21,7 @@ any change).
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
 new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
-The layout's pieces that depend on the page's address and language only (base.html's head links, top bar, footer
-and tab bar: `Frame`) are kept here too (`layout_frame`).
+The layout's pieces that depend on the page's address and language only are kept here too (app/layout_frame.py).
 """
 
 from __future__ import annotations
@@ -38,17 +37,15 @@ from collections.abc import Callable, Hashable
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from flask import Flask, current_app, has_request_context, render_template, request, url_for
-from flask_babel import get_locale, gettext
-from markupsafe import Markup
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
-from app.assets import fingerprints
 from app.extensions import db
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
@@ -289,57 +286,6 @@ def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
     return obj
 
 
-class Frame(NamedTuple):
-    """base.html's pieces that depend on the page's address and language at most, never on the viewer, made once
-    per address and language (the per-language ones shared between addresses): only the viewer's own pieces
-    (their name, the bell's and the desk's counts, flashed messages) are rendered on each request."""
-    html_lang: str
-    site: Markup  # the default title
-    head: Markup  # the head's links (_layout_head.html)
-    top: Markup  # the top bar up to the account links (_layout_top.html)
-    desk: str
-    desk_label: Markup
-    bell: str
-    bell_label: Markup
-    icons: str
-    me: str
-    offline: Markup  # the offline banner
-    anonymous: Markup  # the sign-in and register links, with this page as where to come back
-    foot: Markup  # the footer and the tab bar, with this page's active tab (_layout_foot.html, _layout_tabs.html)
-
-
-def _label(text: str) -> Markup:
-    return Markup(gettext(text))  # noqa: S704 - our own catalog, as the templates' `_` marks it
-
-
-def _language_frame() -> Frame:
-    # marked safe: autoescaping templates, or our own catalog as the templates' `_` marks it
-    locale = str(get_locale())
-    return Frame(
-        html_lang=locale.replace("_", "-"), site=_label("求学"),
-        head=Markup(render_template("_layout_head.html")),  # noqa: S704
-        top=Markup(render_template("_layout_top.html")),  # noqa: S704
-        desk=url_for("desk.page"), desk_label=_label("工作台"), bell=url_for("notifications.page"),
-        bell_label=_label("消息"), icons=url_for("static", filename="icons/tabs.svg"), me=url_for("me.home"),
-        offline=Markup('<p class="offline-banner" role="status" hidden><strong>{}</strong> {}</p>').format(
-            _label("离线"), _label("没有网络：这里是上次保存的内容，学习进度联网后自动上传。")),
-        anonymous=Markup(""), foot=Markup(""))
-
-
-def _make_frame() -> Frame:
-    static = fingerprints().version_now()
-    frame = _language_frame() if current_app.debug else shared(("layout", static, request.script_root), _language_frame)
-    back = request.full_path.rstrip("?") if request.endpoint not in ("auth.login", "auth.register") else None
-    anonymous = Markup('    <a href="{}">{}</a>\n    <a href="{}">{}</a>').format(
-        url_for("auth.login", next=back), _label("登录"), url_for("auth.register"), _label("注册"))
-    # the tab bar depends on the endpoint only: made once per endpoint (a resource page's first visit made it again)
-    tabs = render_template("_layout_tabs.html") if current_app.debug else shared(
-        ("layout.tabs", static, request.script_root, request.endpoint, request.blueprint),
-        lambda: render_template("_layout_tabs.html"))
-    return frame._replace(anonymous=anonymous, foot=Markup(  # noqa: S704 - autoescaping templates
-        f'{render_template("_layout_foot.html")}\n{tabs}'))
-
-
 AGAIN = "_again"  # the suffix of a connection's mark: move the generation on when the connection is handed back
 
 
@@ -400,15 +346,6 @@ def init_app(app: Flask) -> None:
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
     app.extensions["personal_parts"] = SharedParts(None, max(ttl, 0), max_entries=PERSONAL_ENTRIES,
                                                    max_bytes=SMALL_BYTES)
-
-    @app.template_global()
-    def layout_frame() -> Frame:
-        """What base.html shows around a page that is the same for every viewer (`Frame`)."""
-        if app.debug:  # every time under `make dev`, where a static file's URL changes with each edit
-            return _make_frame()
-        # the frame names static files: a deploy's new files show at once
-        key = ("layout", fingerprints().version_now(), request.script_root, request.full_path, request.endpoint)
-        return shared(key, _make_frame)
 
     with app.app_context():
         watch_writes(db.engine, parts, "sharedparts")

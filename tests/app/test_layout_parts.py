@@ -1,4 +1,4 @@
-"""The layout's shared pieces (base.html's head links, footer and tab bar, app/sharedparts.py `Frame`) are
+"""The layout's shared pieces (base.html's head links, footer and tab bar, app/layout_frame.py `Frame`) are
 made once, yet each page still gets its own active tab, its own language-switch links and its language."""
 
 import re
