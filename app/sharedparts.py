@@ -105,15 +105,15 @@ class SharedParts:
         inode, size, _modified = file_state(self.file)
         return self._local, inode, size
 
-    def oldest_made(self) -> float:
-        """Entries made at or before this time (time.time()) are not used: those made before the last count change
-        once they are `counts_seconds` old."""
+    def oldest_made(self, now: float) -> float:
+        """Entries made at or before this time (time.time(), `now` being it) are not used: those made before the
+        last count change once they are `counts_seconds` old."""
         if self.counts_seconds is None:
             return 0.0
         counted = self._counted
         if self.file is not None:
             counted = max(counted, file_state(self.file)[2] / 1e9)
-        return min(counted + CLOCK_TICK_S, time.time() - self.counts_seconds)
+        return min(counted + CLOCK_TICK_S, now - self.counts_seconds)
 
     def counted(self) -> None:
         """A count shown changed (called at the commit and again after it): entries made before it are used
@@ -147,8 +147,8 @@ class SharedParts:
         (the generation is read before making, so a change committed meanwhile is not hidden)."""
         if self.ttl <= 0:
             return make()
-        generation, oldest, made_at = self.generation(), self.oldest_made(), time.time()
-        now = time.monotonic()
+        made_at = time.time()
+        generation, oldest, now = self.generation(), self.oldest_made(made_at), time.monotonic()
         with self._lock:
             hit = self._parts.get(key)
             if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
@@ -165,8 +165,8 @@ class SharedParts:
         of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
         if self.ttl <= 0:
             return make(list(keys)) if keys else {}
-        generation, oldest, made_at = self.generation(), self.oldest_made(), time.time()
-        now, found = time.monotonic(), {}
+        made_at = time.time()
+        generation, oldest, now, found = self.generation(), self.oldest_made(made_at), time.monotonic(), {}
         with self._lock:
             for key in keys:
                 hit = self._parts.get(key)
@@ -315,9 +315,11 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
 
     @event.listens_for(engine.pool, "checkin")
     def returned(dbapi_connection: Any, record: Any) -> None:
-        if record is not None and record.info.pop(again, False):
+        if record is None:
+            return
+        if record.info.pop(again, False):
             parts.changed()
-        if record is not None and record.info.pop(counts_again, False):
+        if record.info.pop(counts_again, False):
             parts.counted()
 
     @event.listens_for(engine, "rollback")
