@@ -65,7 +65,7 @@ def _kernel_writeback() -> Any:
     work, all of it at the end)."""
     try:
         call = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no such call (macOS), no process library to look in
         return None
     call.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
     return call
