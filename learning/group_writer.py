@@ -26,7 +26,6 @@ PostgreSQL takes concurrent writers: there each request writes its own (DirectWr
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import queue
 import threading
@@ -34,9 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from babel import Locale
 from flask import Flask
-from flask_babel import force_locale
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -45,18 +42,13 @@ from sqlalchemy.orm import Session
 from app import sharedparts
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import speaking
 from learning.heartbeats import Refused
 
 MAX_GROUP = 64
 ATTEMPTS = 3
 IDLE_EXIT_S = 10.0  # the thread ends when idle and starts again with the next heartbeat
 ANSWER_TIMEOUT_S = 30.0
-
-
-@functools.cache
-def _parsed(locale: str) -> Locale:
-    """force_locale parses a name on every call (half its cost); given a Locale it takes it as it is."""
-    return Locale.parse(locale)
 
 
 def _held() -> threading.Lock:
@@ -127,7 +119,7 @@ class GroupWriter:
                     group.append(self._jobs.get_nowait())
                 except queue.Empty:
                     break
-            group.sort(key=lambda job: job.locale)  # one force_locale per language, not per job
+            group.sort(key=lambda job: job.locale)  # one language set per group of jobs, not per job
             with self.app.app_context():
                 self._commit(group)
             for job in group:
@@ -204,7 +196,7 @@ class GroupWriter:
         """One half of each job, in its request's language: its result, or a refusal (DomainError) for its
         request alone. A lock (OperationalError) concerns the whole group; any other error, the job."""
         for locale, same in itertools.groupby(jobs, key=lambda job: job.locale):
-            with force_locale(_parsed(locale)):
+            with speaking(locale):
                 for job in same:
                     try:
                         job.result = step(job)

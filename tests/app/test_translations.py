@@ -36,3 +36,23 @@ def test_placeholders_survive_translation():
     for m in catalog:
         if m.id and m.string:
             assert set(re.findall(r"%\(\w+\)\w", m.id)) == set(re.findall(r"%\(\w+\)\w", m.string)), m.id
+
+
+def test_a_language_spoken_outside_a_request_is_the_one_asked_for_even_inside_another(app):
+    """app.i18n.speaking (the heartbeat's own path and its writer thread): the default language is not forced when
+    nothing else is, but is when another language is in force around it."""
+    from flask_babel import gettext
+
+    from app.i18n import speaking
+
+    with app.app_context():
+        assert gettext("离线") == "离线"
+        with speaking("en"):
+            assert gettext("离线") == "Offline"
+            with speaking("zh_CN"):
+                assert gettext("离线") == "离线"
+            assert gettext("离线") == "Offline"
+        with speaking("zh_CN"):
+            assert gettext("离线") == "离线"
+    with app.test_request_context(headers={"Cookie": "lang=en"}), speaking("zh_CN"):
+        assert gettext("离线") == "离线"  # a request's own language is overridden too

@@ -177,6 +177,16 @@ def test_a_new_token_is_verified_on_the_new_path_and_an_old_or_foreign_one_goes_
     assert path.answered == 1 and path.handed == 0 and _covered(db, learner.user.id) == 15
 
 
+def test_a_permanent_session_has_its_cookie_refreshed_on_the_new_path_as_flask_refreshes_it(client, warm, learner):
+    post, path = warm
+    with client.session_transaction() as session:
+        session.permanent = True  # SESSION_REFRESH_EACH_REQUEST: every answer sends the cookie again
+    answer = post(learner.body(learner.lesson(0), 30, [[15, 30]], at_s=30))
+    assert answer.status_code == 200 and path.answered == 1
+    assert "Expires=" in answer.headers["Set-Cookie"] and answer.headers["Vary"] == "Cookie"
+    assert answer.headers["Cache-Control"] == "no-store" and answer.headers["Content-Type"] == "application/json"
+
+
 def test_a_refusal_on_the_new_path_speaks_the_learners_language(client, warm, learner):
     post, path = warm
     client.set_cookie("lang", "en")
