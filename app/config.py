@@ -170,6 +170,10 @@ SETTINGS: tuple[Setting, ...] = (
             "viewer (list cards, a resource's facts and lessons) are reused, signed in or not; a change made on "
             "this host shows at once, one made on another host within this time (0 renders every time). On "
             "SQLite (one host) they are kept until a change, up to an hour."),
+    Setting("SHARED_PARTS_LISTEN", _bool, True, "On PostgreSQL, each web process listens for the changes every host "
+            "commits (LISTEN/NOTIFY on a connection of its own): they show at once everywhere, and the parts above are "
+            "kept until a change, up to an hour, while it hears them. Off, or while it does not hear (a pooler in "
+            "transaction mode, the database away), a change made on another host shows within SHARED_PARTS_SECONDS."),
     Setting("SHARED_COUNTS_SECONDS", float, 60.0, "How old a count those parts show may be (a resource's learners, "
             "学习人数, and the order by enrolments): an enrolment does not make every part again, a part made before "
             "it is used until this old (0: every enrolment makes every part again, as any other change does)."),

@@ -6,9 +6,11 @@ Never stale after a change (a count apart, below): every commit that wrote to a 
 moves the generation on, and an entry made under an older generation is not used. The generation is this process's
 counter plus a small file in DATA_DIR that every process on the host appends a byte to (a `stat` per lookup),
 so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
-too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime). On SQLite there is
-no other host (the database is a file in this host's DATA_DIR, and every process writing it moves the file
-generation), so an entry lives until a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what
+too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime), or, on PostgreSQL,
+as soon as it is heard (app/parts_listener.py: each commit notifies every process of every host; while a process
+hears, the shared parts live until a change, an hour at most). On SQLite there is no other host (the database is
+a file in this host's DATA_DIR, and every process writing it moves the file generation), so an entry lives until
+a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what
 the page shows to everyone: never a user's data, never a CSRF token.
 
 A count the parts show (a resource's learners, 学习人数, and the order by enrolments) is the exception: an
@@ -47,6 +49,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
+from app.parts_listener import Listener, notify
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
@@ -84,8 +87,12 @@ M = TypeVar("M")
 
 class SharedParts:
     def __init__(self, generation_file: Path | None, ttl: float, tables: tuple[str, ...] = WATCHED,
-                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, counts_seconds: float | None = None):
+                 max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, counts_seconds: float | None = None,
+                 heard_ttl: float | None = None):
         self.file, self.ttl, self.max_entries, self.max_bytes = generation_file, ttl, max_entries, max_bytes
+        # an entry's lifetime while every host's changes are heard (app/parts_listener.py), when it is given one
+        self.heard_ttl = heard_ttl or ttl
+        self.listener: Listener | None = None  # set by `watch_writes` on PostgreSQL
         self.counts_seconds = counts_seconds  # how old a count a kept entry may show (None: no count is kept)
         self._bytes = 0  # the kept values' weight
         # the statements that write to `tables`, as SQLAlchemy spells them
@@ -118,17 +125,14 @@ class SharedParts:
     def counted(self) -> None:
         """A count shown changed (called at the commit and again after it): entries made before it are used
         until `counts_seconds` old."""
-        self._counted = time.time()
+        self.heard("counted")
         if self.file is not None:
             with contextlib.suppress(OSError):  # a read-only data folder: other processes see it within the ttl
                 self.file.touch()
 
     def changed(self) -> None:
         """A watched table changed (called after the commit): every entry made before is dropped."""
-        with self._lock:
-            self._local += 1
-            self._parts.clear()
-            self._bytes = 0
+        self.heard("changed")
         if self.file is None:
             return
         try:
@@ -142,12 +146,28 @@ class SharedParts:
         except OSError:
             pass  # a read-only data folder: other processes then see the change within the ttl
 
+    def heard(self, kind: str) -> None:
+        """A change ("changed") or a count change ("counted") made by another process, heard by the listener, or
+        one of this process's own: dropped here, the generation file left alone (each process hears for itself)."""
+        if kind == "counted":
+            self._counted = time.time()
+            return
+        with self._lock:
+            self._local += 1
+            self._parts.clear()
+            self._bytes = 0
+
+    def _lifetime(self) -> float:
+        """How long an entry made now is kept: `heard_ttl` while every host's changes are heard, `ttl` otherwise
+        (asking the listener also drops every entry if it has just stopped hearing)."""
+        return self.heard_ttl if self.listener is not None and self.listener.hearing() else self.ttl
+
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
         """The entry for `key` made under the current generation and not expired, or `make()` kept for next time
         (the generation is read before making, so a change committed meanwhile is not hidden)."""
         if self.ttl <= 0:
             return make()
-        made_at = time.time()
+        made_at, lifetime = time.time(), self._lifetime()
         generation, oldest, now = self.generation(), self.oldest_made(made_at), time.monotonic()
         with self._lock:
             hit = self._parts.get(key)
@@ -156,7 +176,7 @@ class SharedParts:
                 return cast(T, hit[2])
         value = make()
         with self._lock:
-            self._keep(key, (generation, now + self.ttl, value, weight(value), made_at))
+            self._keep(key, (generation, now + lifetime, value, weight(value), made_at))
         return value
 
     def get_many(self, keys: list[Hashable], make: Callable[[list[Hashable]], dict[Hashable, T]]) -> dict[
@@ -165,7 +185,7 @@ class SharedParts:
         of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
         if self.ttl <= 0:
             return make(list(keys)) if keys else {}
-        made_at = time.time()
+        made_at, lifetime = time.time(), self._lifetime()
         generation, oldest, now, found = self.generation(), self.oldest_made(made_at), time.monotonic(), {}
         with self._lock:
             for key in keys:
@@ -177,7 +197,7 @@ class SharedParts:
             made = make(missing)
             with self._lock:
                 for key, value in made.items():
-                    self._keep(key, (generation, now + self.ttl, value, weight(value), made_at))
+                    self._keep(key, (generation, now + lifetime, value, weight(value), made_at))
             found.update(made)
         return found
 
@@ -291,9 +311,16 @@ AGAIN = "_again"  # the suffix of a connection's mark: move the generation on wh
 
 def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on (or, when it
-    changed only a count, `SharedParts.counted`)."""
+    changed only a count, `SharedParts.counted`). On PostgreSQL the commit also tells every process of every host
+    (app/parts_listener.py), and `parts` hears theirs through the app's listener when it has one. Call in an app
+    context."""
     dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
     counts, counts_again = f"{name}_counts", f"{name}_counts{AGAIN}"
+    tells = engine.dialect.name == "postgresql"
+    listener: Listener | None = current_app.extensions.get("parts_listener")
+    if listener is not None:
+        listener.add(name, parts)
+        parts.listener = listener
 
     @event.listens_for(engine, "before_cursor_execute")
     def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
@@ -309,9 +336,13 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
         if conn.info.pop(dirty, False):
             conn.info[again] = True
             parts.changed()
+            if tells:
+                notify(conn, name, "changed")
         elif counted:
             conn.info[counts_again] = True
             parts.counted()
+            if tells:
+                notify(conn, name, "counted")
 
     @event.listens_for(engine.pool, "checkin")
     def returned(dbapi_connection: Any, record: Any) -> None:
@@ -339,9 +370,14 @@ def init_app(app: Flask) -> None:
     cache_dir.mkdir(parents=True, exist_ok=True)
     ttl = float(app.config["SHARED_PARTS_SECONDS"])
     with app.app_context():
-        one_host = db.engine.dialect.name == "sqlite"
+        engine = db.engine
+    one_host = engine.dialect.name == "sqlite"
+    if engine.dialect.name == "postgresql" and app.config["SHARED_PARTS_LISTEN"] and ttl > 0:
+        app.extensions["parts_listener"] = Listener(engine)  # before watch_writes below, the desk's and the bell's
+    # kept until a change: on SQLite every writer is on this host; on PostgreSQL while every host's are heard
     parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host and ttl > 0
-                        else ttl, counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]))
+                        else ttl, counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]),
+                        heard_ttl=max(ttl, SINGLE_HOST_SECONDS))
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
                         max_bytes=SMALL_BYTES)

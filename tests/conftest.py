@@ -125,7 +125,9 @@ FAST_HASH = "pbkdf2:sha256:1000"  # scrypt (the site's default) costs 0.15 s per
 def _config(data_dir: Path) -> dict:
     return {"TESTING": True, "DATA_DIR": str(data_dir), "SECRET_KEY": "test-secret",
             "DATABASE_URL": TEST_DATABASE_URL, "PAGE_CACHE_SECONDS": 0,
-            "CATALOG_COUNT_CACHE_SECONDS": 0, "PASSWORD_HASH": FAST_HASH}
+            "CATALOG_COUNT_CACHE_SECONDS": 0, "PASSWORD_HASH": FAST_HASH,
+            # a listening thread and connection per app would outlive its test (tests that need one turn it on)
+            "SHARED_PARTS_LISTEN": False}
 
 
 def _seed(app: Flask, create: bool = True) -> None:

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from app import create_app
 from app.accounts import organisations, service, sessions
 from app.accounts.models import Role, User
 from app.extensions import db as _db
 from tests import factories
 from tests.catalog.conftest import count_queries
-from tests.conftest import _config, post_form
+from tests.conftest import TEST_DATABASE_URL, _config, post_form
+from tests.waiting import wait_until
 
 
 def _worker(app, name: str) -> tuple[int, str]:
@@ -69,3 +72,25 @@ def test_a_session_ended_by_another_process_is_refused_at_once(app, client):
         _db.session.commit()
         _db.engine.dispose()
     assert client.get("/me").status_code == 302  # to the login page
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=True)
+def test_a_session_ended_on_another_host_is_refused_at_once_where_it_is_heard(app, client, tmp_path):
+    """Another host shares no data folder: without the notification the user kept here would stay up to
+    USER_SECONDS (5 s); "log out everywhere" there is heard here at once."""
+    listener = app.extensions["parts_listener"]
+    try:
+        uid, phone = _worker(app, "李小梅")
+        _login(client, phone)
+        assert client.get("/me").status_code == 200
+        assert wait_until(listener.hearing, 10)
+        other = create_app({**_config(tmp_path / "other-host"), "SHARED_PARTS_LISTEN": False})
+        assert client.get("/me").status_code == 200  # the user kept while hearing
+        with other.app_context():
+            sessions.end_all(_db.session, _db.session.get(User, uid))
+            _db.session.commit()
+            _db.engine.dispose()
+        assert wait_until(lambda: client.get("/me").status_code == 302, 3)  # to the login page
+    finally:
+        listener.stop()

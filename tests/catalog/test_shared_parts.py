@@ -15,7 +15,8 @@ from catalog.models import Resource
 from learning import enrolment
 from tests import factories
 from tests.catalog.helpers import make
-from tests.conftest import Auth, _config
+from tests.conftest import TEST_DATABASE_URL, Auth, _config
+from tests.waiting import wait_until
 
 
 def _title(db, resource_id: int, title: str) -> None:
@@ -128,6 +129,64 @@ def test_a_change_made_by_another_process_shows_at_once(app, client):
     assert other.extensions["shared_parts"] is not app.extensions["shared_parts"]
     assert "焊工提高" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)
     assert "焊工提高" in client.get("/catalog/all").get_data(as_text=True)
+
+
+def _another_host(tmp_path: Path) -> Flask:
+    """Another host: its own data folder (no generation file shared), the same database."""
+    return create_app({**_config(tmp_path / "other-host"), "SHARED_PARTS_LISTEN": False})
+
+
+def _title_there(other: Flask, resource_id: int, title: str) -> None:
+    with other.app_context():
+        _title(_db, resource_id, title)
+        _db.engine.dispose()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=True, SHARED_PARTS_SECONDS=600.0)
+def test_a_change_made_on_another_host_shows_at_once_and_parts_are_kept_until_a_change(app, client, tmp_path):
+    """Without a notification this page would show the old title for SHARED_PARTS_SECONDS (here 10 minutes)."""
+    listener = app.extensions["parts_listener"]
+    try:
+        with app.app_context():
+            course_id = make(title="焊工入门", kind="course", lesson_count=1, publish=True).id
+            _db.session.commit()
+        other = _another_host(tmp_path)
+        assert "焊工入门" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)  # starts listening
+        assert wait_until(listener.hearing, 10)
+        assert "焊工入门" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)  # kept, made hearing
+        parts = app.extensions["shared_parts"]
+        assert min(entry[1] for entry in parts._parts.values()) - time.monotonic() > 3000  # an hour, not 600 s
+        _title_there(other, course_id, "焊工提高")
+        assert wait_until(lambda: "焊工提高" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True), 10)
+        assert "焊工提高" in client.get("/catalog/all").get_data(as_text=True)
+    finally:
+        listener.stop()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=True, SHARED_PARTS_SECONDS=600.0)
+def test_a_change_made_while_the_listener_is_cut_off_still_shows_once_it_hears_again(app, client, tmp_path):
+    """Its connection ended by the database (a restart, a failover): what it kept is dropped, since a change may
+    go unheard, and it listens again."""
+    listener = app.extensions["parts_listener"]
+    try:
+        with app.app_context():
+            course_id = make(title="电焊安全", kind="course", lesson_count=1, publish=True).id
+            _db.session.commit()
+        other = _another_host(tmp_path)
+        assert "电焊安全" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)
+        assert wait_until(listener.hearing, 10)
+        cut = listener.backend_pid
+        with app.app_context():
+            _db.session.execute(_db.text("SELECT pg_terminate_backend(:pid)"), {"pid": cut})
+            _db.session.commit()
+        _title_there(other, course_id, "电焊安全（修订）")  # maybe while nobody listens
+        page = f"/catalog/r/{course_id}"
+        assert wait_until(lambda: "电焊安全（修订）" in client.get(page).get_data(as_text=True), 20)
+        assert wait_until(lambda: listener.hearing() and listener.backend_pid != cut, 20)
+    finally:
+        listener.stop()
 
 
 def test_page_views_counted_in_batches_do_not_throw_the_shared_parts_away(app, client, db):
