@@ -240,6 +240,12 @@ def search_finds(port: int, word: str, resource_id: int) -> bool:
         return any(hit["id"] == resource_id for hit in json.load(answer)["results"])
 
 
+def page(port: int, path: str) -> str:
+    """Host `port`'s page at `path` as an anonymous visitor sees it."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+        return answer.read().decode()
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: Any, **kwargs: Any) -> None:
         return None
