@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import create_app, demo, server
+from app import create_app, demo, server, sharedparts
 from app.accounts import organisations as orgs_service
 from app.accounts import service as accounts
 from app.accounts.models import Role
@@ -157,6 +157,15 @@ def config_cmd(markdown: bool) -> None:
             click.echo(f"{ENV_PREFIX}{s.key} ({s.type.__name__.lstrip('_')}, default {s.default!r}): {s.meaning}")
 
 
+@click.command("drop-kept", help="Make every web process, on this host and (on PostgreSQL) on every host, drop what "
+               "it keeps between requests (the pages' shared parts, signed-in users, counts): after changing the "
+               "database by hand or restoring it, which the site's own commits did not tell them of.")
+@with_appcontext
+def drop_kept() -> None:
+    names = sharedparts.drop_everywhere()
+    click.echo(f"dropped: {', '.join(names)}")
+
+
 def register(app: Flask) -> None:
-    for command in (users_cli, orgs_cli, demo_cli, serve, config_cmd):
+    for command in (users_cli, orgs_cli, demo_cli, serve, config_cmd, drop_kept):
         app.cli.add_command(command)

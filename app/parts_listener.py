@@ -24,14 +24,17 @@ import time
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 if TYPE_CHECKING:
     import psycopg
 
 CHANNEL = "qiuxue_kept_parts"
+NOTIFY = "SELECT pg_notify(%s, %s)"
 CHECK_S = 5.0  # a probe this often; not hearing for LAPSE_S counts as deaf even if the connection hangs
 LAPSE_S = 3 * CHECK_S
 RETRY_S = (0.5, 1.0, 2.0, 5.0)  # waits between connection attempts, the last one repeated
+INERROR = 3  # libpq's PQTRANS_INERROR: in a transaction that failed (psycopg's pq.TransactionStatus.INERROR)
 _BOOT = secrets.token_hex(6)  # with the pid, this process among every process of every host
 log = logging.getLogger(__name__)
 
@@ -48,12 +51,26 @@ def sender(engine: Engine) -> str:
 
 def notify(conn: Connection, name: str, kind: str) -> None:
     """Tell every listening app that store `name` saw `kind`, in `conn`'s transaction (sent at its commit).
-    Straight on the driver's connection: no SQLAlchemy event sees this statement."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # open: we are in its commit
+    Straight on the driver's connection, so no SQLAlchemy event sees this statement; a driver's error is raised as
+    SQLAlchemy's (the app's handlers answer those). A transaction already failed commits nothing: nothing to tell."""
+    driver = conn.connection.dbapi_connection
+    if driver is None or getattr(getattr(driver, "info", None), "transaction_status", None) == INERROR:
+        return
+    statement, params = NOTIFY, (CHANNEL, f"{sender(conn.engine)} {name} {kind}")
+    cursor = driver.cursor()
     try:
-        cursor.execute("SELECT pg_notify(%s, %s)", (CHANNEL, f"{sender(conn.engine)} {name} {kind}"))
+        cursor.execute(statement, params)
+    except conn.dialect.loaded_dbapi.Error as err:
+        raise OperationalError(statement, params, err) from err
     finally:
         cursor.close()
+
+
+def tell_everywhere(engine: Engine, names: list[str]) -> None:
+    """Tell every listening app that the stores `names` changed, in a transaction of its own."""
+    with engine.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(NOTIFY, (CHANNEL, f"{sender(engine)} {name} changed"))
 
 
 class Listener:
@@ -67,6 +84,7 @@ class Listener:
         self._pid = 0  # the process whose thread listens
         self._hearing = False
         self._probed_at = 0.0  # when this process last heard its own probe (time.monotonic())
+        self._heard_here = False  # a probe came back on the current connection
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -91,25 +109,28 @@ class Listener:
         with self._lock:
             if self._pid == os.getpid():
                 return
-            self._pid, self._hearing = os.getpid(), False
+            forked, self._pid, self._hearing = self._pid != 0, os.getpid(), False
             threading.Thread(target=self._run, name="kept-parts-listener", daemon=True).start()
+        if forked:  # a copy of the parent's entries, some kept for an hour: nothing hears for them here yet
+            self._tell_all()
 
     def _run(self) -> None:
         import psycopg  # the `postgres` extra: installed wherever the database is PostgreSQL
 
         attempt = 0
         while not self._stop.is_set():
-            problem = "its own probe did not come back (a pooler in transaction mode?)"
+            problem, self._heard_here = "its own probe did not come back (a pooler in transaction mode?)", False
             try:
-                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5, keepalives=1,
-                                     keepalives_idle=10, keepalives_interval=5, keepalives_count=3) as conn:
+                # a connection that stops answering fails within seconds rather than TCP's quarter of an hour
+                with psycopg.connect(self.dsn, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=10,
+                                     keepalives_interval=5, keepalives_count=3, tcp_user_timeout=10000) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.backend_pid = conn.info.backend_pid
                     self._listen(conn)
             except Exception as err:  # noqa: BLE001 - the database away, or anything else: listen again below
                 problem = repr(err)
-            if self._hearing:
-                attempt = 0  # heard until now: a new failure, said once
+            if self._heard_here:
+                attempt = 0  # heard on this connection: a new failure, said once
             if attempt == 0 and not self._stop.is_set():
                 log.warning("not hearing other hosts' changes: %s; they show within SHARED_PARTS_SECONDS until "
                             "heard again", problem)
@@ -123,11 +144,15 @@ class Listener:
         while not self._stop.is_set():
             me = sender(self.engine)
             probe = f"{me} probe {secrets.token_hex(4)}"
-            conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, probe))
+            # sent as the app's commits are, on one of its pool's connections: heard only if theirs would be (on
+            # the listening connection itself it would come back even through a pooler in transaction mode)
+            with self.engine.connect() as sending:
+                sending.exec_driver_sql(NOTIFY, (CHANNEL, probe))
+                sending.commit()
             came_back = False
             for note in conn.notifies(timeout=CHECK_S):
-                if note.payload == probe:
-                    came_back, self._probed_at = True, time.monotonic()
+                if note.payload == probe and note.pid != self.backend_pid:
+                    came_back, self._probed_at, self._heard_here = True, time.monotonic(), True
                     if not self._hearing:  # deaf until now: what changed meanwhile was not heard
                         self._tell_all()
                         self._hearing = True

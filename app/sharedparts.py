@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
-from app.parts_listener import Listener, notify
+from app.parts_listener import Listener, notify, tell_everywhere
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
@@ -159,7 +159,8 @@ class SharedParts:
 
     def _lifetime(self) -> float:
         """How long an entry made now is kept: `heard_ttl` while every host's changes are heard, `ttl` otherwise
-        (asking the listener also drops every entry if it has just stopped hearing)."""
+        (asking the listener also drops every entry if it has just stopped hearing). Read after the generation:
+        going deaf moves the generation, so an entry given the long life just before is never used."""
         return self.heard_ttl if self.listener is not None and self.listener.hearing() else self.ttl
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -167,8 +168,9 @@ class SharedParts:
         (the generation is read before making, so a change committed meanwhile is not hidden)."""
         if self.ttl <= 0:
             return make()
-        made_at, lifetime = time.time(), self._lifetime()
+        made_at = time.time()
         generation, oldest, now = self.generation(), self.oldest_made(made_at), time.monotonic()
+        lifetime = self._lifetime()  # after the generation: should the listener go deaf now, it moves on
         with self._lock:
             hit = self._parts.get(key)
             if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
@@ -185,8 +187,9 @@ class SharedParts:
         of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
         if self.ttl <= 0:
             return make(list(keys)) if keys else {}
-        made_at, lifetime = time.time(), self._lifetime()
+        made_at = time.time()
         generation, oldest, now, found = self.generation(), self.oldest_made(made_at), time.monotonic(), {}
+        lifetime = self._lifetime()  # after the generation, as in `get_or_make`
         with self._lock:
             for key in keys:
                 hit = self._parts.get(key)
@@ -317,6 +320,7 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
     counts, counts_again = f"{name}_counts", f"{name}_counts{AGAIN}"
     tells = engine.dialect.name == "postgresql"
+    current_app.extensions.setdefault("kept_stores", {})[name] = parts  # for `drop_everywhere`
     listener: Listener | None = current_app.extensions.get("parts_listener")
     if listener is not None:
         listener.add(name, parts)
@@ -357,6 +361,18 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     def rolled_back(conn: Connection) -> None:
         conn.info.pop(dirty, None)
         conn.info.pop(counts, None)
+
+
+def drop_everywhere() -> list[str]:
+    """Every store `watch_writes` watches drops what it keeps: in this process, in every process of this host (their
+    generation files) and, on PostgreSQL, of every host. For a change no commit of the site told them of (written
+    into the database by hand, a restore); returns the stores' names. Call in an app context."""
+    stores: dict[str, SharedParts] = current_app.extensions.get("kept_stores", {})
+    for parts in stores.values():
+        parts.changed()
+    if db.engine.dialect.name == "postgresql":
+        tell_everywhere(db.engine, sorted(stores))
+    return sorted(stores)
 
 
 def awaits_checkin(conn: Connection) -> bool:

@@ -86,7 +86,7 @@ def test_a_session_ended_on_another_host_is_refused_at_once_where_it_is_heard(ap
         assert client.get("/me").status_code == 200
         assert wait_until(listener.hearing, 10)
         other = create_app({**_config(tmp_path / "other-host"), "SHARED_PARTS_LISTEN": False})
-        assert client.get("/me").status_code == 200  # the user kept while hearing
+        assert client.get("/me").status_code == 200  # kept now, made while hearing (at most USER_SECONDS)
         with other.app_context():
             sessions.end_all(_db.session, _db.session.get(User, uid))
             _db.session.commit()

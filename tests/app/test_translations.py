@@ -41,11 +41,14 @@ def test_placeholders_survive_translation():
 def test_a_language_spoken_outside_a_request_is_the_one_asked_for_even_inside_another(app):
     """app.i18n.speaking (the heartbeat's own path and its writer thread): the default language is not forced when
     nothing else is, but is when another language is in force around it."""
+    import contextlib
+
     from flask_babel import gettext
 
     from app.i18n import speaking
 
     with app.app_context():
+        assert isinstance(speaking("zh_CN"), contextlib.nullcontext)  # nothing to do: the default, nothing forced
         assert gettext("离线") == "离线"
         with speaking("en"):
             assert gettext("离线") == "Offline"

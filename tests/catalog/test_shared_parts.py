@@ -189,6 +189,39 @@ def test_a_change_made_while_the_listener_is_cut_off_still_shows_once_it_hears_a
         listener.stop()
 
 
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=bool(TEST_DATABASE_URL), SHARED_PARTS_SECONDS=600.0)
+def test_a_row_changed_by_hand_shows_everywhere_once_an_operator_runs_drop_kept(app, client, tmp_path):
+    """No commit of the site tells anyone of a row changed by hand (psql, a restore): the kept part shows the old
+    title until `qiuxue drop-kept`, run on another host (PostgreSQL) or in another process of this one (SQLite)."""
+    listener = app.extensions.get("parts_listener")
+    try:
+        with app.app_context():
+            course_id = make(title="钳工基础", kind="course", lesson_count=1, publish=True).id
+            _db.session.commit()
+        page = f"/catalog/r/{course_id}"
+        other = _another_host(tmp_path) if TEST_DATABASE_URL else create_app(_config(Path(app.config["DATA_DIR"])))
+        assert "钳工基础" in client.get(page).get_data(as_text=True)
+        assert listener is None or wait_until(listener.hearing, 10)
+        assert "钳工基础" in client.get(page).get_data(as_text=True)  # kept
+        with app.app_context():  # straight on the driver: no hook of the site sees it
+            raw = _db.engine.raw_connection()
+            try:
+                raw.cursor().execute("UPDATE resources SET title = %s WHERE id = %s" if TEST_DATABASE_URL else
+                                     "UPDATE resources SET title = ? WHERE id = ?", ("钳工进阶", course_id))
+                raw.commit()
+            finally:
+                raw.close()
+        assert "钳工基础" in client.get(page).get_data(as_text=True)  # nobody was told
+        result = other.test_cli_runner().invoke(args=["drop-kept"])
+        assert result.exit_code == 0 and "sharedparts" in result.output, result.output
+        assert wait_until(lambda: "钳工进阶" in client.get(page).get_data(as_text=True), 10)
+        with other.app_context():
+            _db.engine.dispose()
+    finally:
+        if listener is not None:
+            listener.stop()
+
+
 def test_page_views_counted_in_batches_do_not_throw_the_shared_parts_away(app, client, db):
     course = make(title="叉车驾驶", publish=True)
     db.session.commit()
