@@ -142,23 +142,31 @@ def _title_there(other: Flask, resource_id: int, title: str) -> None:
         _db.engine.dispose()
 
 
+def _kept_page(app, client, title: str) -> tuple[int, str]:
+    """A published resource and its page, seen twice: the shared part kept (while hearing, when the app listens)."""
+    with app.app_context():
+        course_id = make(title=title, kind="course", lesson_count=1, publish=True).id
+        _db.session.commit()
+    page = f"/catalog/r/{course_id}"
+    assert title in client.get(page).get_data(as_text=True)  # starts listening
+    listener = app.extensions.get("parts_listener")
+    assert listener is None or wait_until(listener.hearing, 10)
+    assert title in client.get(page).get_data(as_text=True)  # kept
+    return course_id, page
+
+
 @pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
 @pytest.mark.app_config(SHARED_PARTS_LISTEN=True, SHARED_PARTS_SECONDS=600.0)
 def test_a_change_made_on_another_host_shows_at_once_and_parts_are_kept_until_a_change(app, client, tmp_path):
     """Without a notification this page would show the old title for SHARED_PARTS_SECONDS (here 10 minutes)."""
     listener = app.extensions["parts_listener"]
     try:
-        with app.app_context():
-            course_id = make(title="焊工入门", kind="course", lesson_count=1, publish=True).id
-            _db.session.commit()
         other = _another_host(tmp_path)
-        assert "焊工入门" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)  # starts listening
-        assert wait_until(listener.hearing, 10)
-        assert "焊工入门" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)  # kept, made hearing
+        course_id, page = _kept_page(app, client, "焊工入门")
         parts = app.extensions["shared_parts"]
         assert min(entry[1] for entry in parts._parts.values()) - time.monotonic() > 3000  # an hour, not 600 s
         _title_there(other, course_id, "焊工提高")
-        assert wait_until(lambda: "焊工提高" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True), 10)
+        assert wait_until(lambda: "焊工提高" in client.get(page).get_data(as_text=True), 10)
         assert "焊工提高" in client.get("/catalog/all").get_data(as_text=True)
     finally:
         listener.stop()
@@ -171,18 +179,13 @@ def test_a_change_made_while_the_listener_is_cut_off_still_shows_once_it_hears_a
     go unheard, and it listens again."""
     listener = app.extensions["parts_listener"]
     try:
-        with app.app_context():
-            course_id = make(title="电焊安全", kind="course", lesson_count=1, publish=True).id
-            _db.session.commit()
         other = _another_host(tmp_path)
-        assert "电焊安全" in client.get(f"/catalog/r/{course_id}").get_data(as_text=True)
-        assert wait_until(listener.hearing, 10)
+        course_id, page = _kept_page(app, client, "电焊安全")
         cut = listener.backend_pid
         with app.app_context():
             _db.session.execute(_db.text("SELECT pg_terminate_backend(:pid)"), {"pid": cut})
             _db.session.commit()
         _title_there(other, course_id, "电焊安全（修订）")  # maybe while nobody listens
-        page = f"/catalog/r/{course_id}"
         assert wait_until(lambda: "电焊安全（修订）" in client.get(page).get_data(as_text=True), 20)
         assert wait_until(lambda: listener.hearing() and listener.backend_pid != cut, 20)
     finally:
@@ -195,14 +198,8 @@ def test_a_row_changed_by_hand_shows_everywhere_once_an_operator_runs_drop_kept(
     title until `qiuxue drop-kept`, run on another host (PostgreSQL) or in another process of this one (SQLite)."""
     listener = app.extensions.get("parts_listener")
     try:
-        with app.app_context():
-            course_id = make(title="钳工基础", kind="course", lesson_count=1, publish=True).id
-            _db.session.commit()
-        page = f"/catalog/r/{course_id}"
         other = _another_host(tmp_path) if TEST_DATABASE_URL else create_app(_config(Path(app.config["DATA_DIR"])))
-        assert "钳工基础" in client.get(page).get_data(as_text=True)
-        assert listener is None or wait_until(listener.hearing, 10)
-        assert "钳工基础" in client.get(page).get_data(as_text=True)  # kept
+        course_id, page = _kept_page(app, client, "钳工基础")
         with app.app_context():  # straight on the driver: no hook of the site sees it
             raw = _db.engine.raw_connection()
             try:
