@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from app import create_app, demo, server, sharedparts
+from app import create_app, demo, parts_listener, server
 from app.accounts import organisations as orgs_service
 from app.accounts import service as accounts
 from app.accounts.models import Role
@@ -162,7 +162,7 @@ def config_cmd(markdown: bool) -> None:
                "database by hand or restoring it, which the site's own commits did not tell them of.")
 @with_appcontext
 def drop_kept() -> None:
-    names = sharedparts.drop_everywhere()
+    names = parts_listener.drop_everywhere(db.engine, current_app.extensions.get("kept_stores", {}))
     click.echo(f"dropped: {', '.join(names)}")
 
 

@@ -66,11 +66,21 @@ def notify(conn: Connection, name: str, kind: str) -> None:
         cursor.close()
 
 
-def tell_everywhere(engine: Engine, names: list[str]) -> None:
-    """Tell every listening app that the stores `names` changed, in a transaction of its own."""
-    with engine.begin() as conn:
-        for name in names:
-            conn.exec_driver_sql(NOTIFY, (CHANNEL, f"{sender(engine)} {name} changed"))
+class Kept(Store, Protocol):
+    def changed(self) -> None:
+        """Drop what it keeps, in this process and in every process of this host."""
+
+
+def drop_everywhere(engine: Engine, stores: dict[str, Kept]) -> list[str]:
+    """`stores` (by name) drop what they keep, in every process of this host and, on PostgreSQL, of every host: for
+    rows changed by hand, which no commit of the site told them of (`qiuxue drop-kept`). Returns their names."""
+    for store in stores.values():
+        store.changed()
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for name in stores:
+                conn.exec_driver_sql(NOTIFY, (CHANNEL, f"{sender(engine)} {name} changed"))
+    return sorted(stores)
 
 
 class Listener:

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
-from app.parts_listener import Listener, notify, tell_everywhere
+from app.parts_listener import Listener, notify
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
 PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they never push the shared ones out
@@ -147,8 +147,7 @@ class SharedParts:
             pass  # a read-only data folder: other processes then see the change within the ttl
 
     def heard(self, kind: str) -> None:
-        """A change ("changed") or a count change ("counted") made by another process, heard by the listener, or
-        one of this process's own: dropped here, the generation file left alone (each process hears for itself)."""
+        """A change ("changed") or a count change ("counted"), this process's or one heard: the file left alone."""
         if kind == "counted":
             self._counted = time.time()
             return
@@ -158,9 +157,8 @@ class SharedParts:
             self._bytes = 0
 
     def _lifetime(self) -> float:
-        """How long an entry made now is kept: `heard_ttl` while every host's changes are heard, `ttl` otherwise
-        (asking the listener also drops every entry if it has just stopped hearing). Read after the generation:
-        going deaf moves the generation, so an entry given the long life just before is never used."""
+        """An entry's lifetime: `heard_ttl` while every host's changes are heard, else `ttl`. Read after the
+        generation: going deaf (which asking may find) moves it, so an entry given the hour then is never used."""
         return self.heard_ttl if self.listener is not None and self.listener.hearing() else self.ttl
 
     def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
@@ -314,13 +312,12 @@ AGAIN = "_again"  # the suffix of a connection's mark: move the generation on wh
 
 def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on (or, when it
-    changed only a count, `SharedParts.counted`). On PostgreSQL the commit also tells every process of every host
-    (app/parts_listener.py), and `parts` hears theirs through the app's listener when it has one. Call in an app
-    context."""
+    changed only a count, `SharedParts.counted`). On PostgreSQL the commit tells every host too, and `parts` hears
+    theirs through the app's listener (app/parts_listener.py). In an app context."""
     dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
     counts, counts_again = f"{name}_counts", f"{name}_counts{AGAIN}"
     tells = engine.dialect.name == "postgresql"
-    current_app.extensions.setdefault("kept_stores", {})[name] = parts  # for `drop_everywhere`
+    current_app.extensions.setdefault("kept_stores", {})[name] = parts  # for parts_listener.drop_everywhere
     listener: Listener | None = current_app.extensions.get("parts_listener")
     if listener is not None:
         listener.add(name, parts)
@@ -363,18 +360,6 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
         conn.info.pop(counts, None)
 
 
-def drop_everywhere() -> list[str]:
-    """Every store `watch_writes` watches drops what it keeps: in this process, in every process of this host (their
-    generation files) and, on PostgreSQL, of every host. For a change no commit of the site told them of (written
-    into the database by hand, a restore); returns the stores' names. Call in an app context."""
-    stores: dict[str, SharedParts] = current_app.extensions.get("kept_stores", {})
-    for parts in stores.values():
-        parts.changed()
-    if db.engine.dialect.name == "postgresql":
-        tell_everywhere(db.engine, sorted(stores))
-    return sorted(stores)
-
-
 def awaits_checkin(conn: Connection) -> bool:
     """Whether `conn` committed a write to a watched table whose caches move on again only once the connection is
     handed back to the pool: one kept open across transactions (learning.group_writer's) must be handed back."""
@@ -387,12 +372,12 @@ def init_app(app: Flask) -> None:
     ttl = float(app.config["SHARED_PARTS_SECONDS"])
     with app.app_context():
         engine = db.engine
-    one_host = engine.dialect.name == "sqlite"
     if engine.dialect.name == "postgresql" and app.config["SHARED_PARTS_LISTEN"] and ttl > 0:
         app.extensions["parts_listener"] = Listener(engine)  # before watch_writes below, the desk's and the bell's
     # kept until a change: on SQLite every writer is on this host; on PostgreSQL while every host's are heard
-    parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host and ttl > 0
-                        else ttl, counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]),
+    one_host = engine.dialect.name == "sqlite" and ttl > 0
+    parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host else ttl,
+                        counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]),
                         heard_ttl=max(ttl, SINGLE_HOST_SECONDS))
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
@@ -402,5 +387,5 @@ def init_app(app: Flask) -> None:
                                                    max_bytes=SMALL_BYTES)
 
     with app.app_context():
-        watch_writes(db.engine, parts, "sharedparts")
-        watch_writes(db.engine, users, "accounts")
+        watch_writes(engine, parts, "sharedparts")
+        watch_writes(engine, users, "accounts")
