@@ -192,6 +192,27 @@ def test_a_change_made_while_the_listener_is_cut_off_still_shows_once_it_hears_a
         listener.stop()
 
 
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=True, SHARED_PARTS_SECONDS=600.0)
+def test_a_listener_that_cannot_listen_again_stops_trusting_what_it_kept(app, client, tmp_path):
+    """Cut off, and every new connection of its own refused (say, max_connections reached) while the site's pool
+    still works: it stays deaf, so what it kept for an hour is dropped and a change made meanwhile shows."""
+    listener = app.extensions["parts_listener"]
+    try:
+        other = _another_host(tmp_path)
+        course_id, page = _kept_page(app, client, "管道工入门")
+        listener.dsn = "postgresql://postgres@127.0.0.1:1/refused"  # nothing listens on port 1
+        with app.app_context():
+            _db.session.execute(_db.text("SELECT pg_terminate_backend(:pid)"), {"pid": listener.backend_pid})
+            _db.session.commit()
+        assert wait_until(lambda: not listener.hearing(), 10)
+        _title_there(other, course_id, "管道工进阶")  # heard by nobody here
+        assert "管道工进阶" in client.get(page).get_data(as_text=True)
+        assert not listener.hearing()
+    finally:
+        listener.stop()
+
+
 @pytest.mark.app_config(SHARED_PARTS_LISTEN=bool(TEST_DATABASE_URL), SHARED_PARTS_SECONDS=600.0)
 def test_a_row_changed_by_hand_shows_everywhere_once_an_operator_runs_drop_kept(app, client, tmp_path):
     """No commit of the site tells anyone of a row changed by hand (psql, a restore): the kept part shows the old
