@@ -49,6 +49,11 @@ def sender(engine: Engine) -> str:
     return f"{os.getpid()}.{_BOOT}.{id(engine):x}"
 
 
+def message(engine: Engine, name: str, kind: str) -> str:
+    """A notification's payload, as `Listener._listen` reads it: who sends, to which store, what happened."""
+    return f"{sender(engine)} {name} {kind}"
+
+
 def notify(conn: Connection, name: str, kind: str) -> None:
     """Tell every listening app that store `name` saw `kind`, in `conn`'s transaction (sent at its commit).
     Straight on the driver's connection, so no SQLAlchemy event sees this statement; a driver's error is raised as
@@ -56,7 +61,7 @@ def notify(conn: Connection, name: str, kind: str) -> None:
     driver = conn.connection.dbapi_connection
     if driver is None or getattr(getattr(driver, "info", None), "transaction_status", None) == INERROR:
         return
-    statement, params = NOTIFY, (CHANNEL, f"{sender(conn.engine)} {name} {kind}")
+    statement, params = NOTIFY, (CHANNEL, message(conn.engine, name, kind))
     cursor = driver.cursor()
     try:
         cursor.execute(statement, params)
@@ -79,7 +84,7 @@ def drop_everywhere(engine: Engine, stores: dict[str, Kept]) -> list[str]:
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for name in stores:
-                conn.exec_driver_sql(NOTIFY, (CHANNEL, f"{sender(engine)} {name} changed"))
+                conn.exec_driver_sql(NOTIFY, (CHANNEL, message(engine, name, "changed")))
     return sorted(stores)
 
 
@@ -153,7 +158,7 @@ class Listener:
         breaks: raised) or the app stops."""
         while not self._stop.is_set():
             me = sender(self.engine)
-            probe = f"{me} probe {secrets.token_hex(4)}"
+            probe = message(self.engine, "probe", secrets.token_hex(4))
             # sent as the app's commits are, on one of its pool's connections: heard only if theirs would be (on
             # the listening connection itself it would come back even through a pooler in transaction mode)
             with self.engine.connect() as sending:

@@ -10,8 +10,8 @@ too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry
 as soon as it is heard (app/parts_listener.py: each commit notifies every process of every host; while a process
 hears, the shared parts live until a change, an hour at most). On SQLite there is no other host (the database is
 a file in this host's DATA_DIR, and every process writing it moves the file generation), so an entry lives until
-a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what
-the page shows to everyone: never a user's data, never a CSRF token.
+a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what the page shows to everyone: never a
+user's data, never a CSRF token.
 
 A count the parts show (a resource's learners, 学习人数, and the order by enrolments) is the exception: an
 enrolment adds one to it without moving the generation, and a part made before may show it up to
