@@ -3,6 +3,8 @@ made once, yet each page still gets its own active tab, its own language-switch 
 
 import re
 
+from flask import render_template_string, request
+
 from app import assets
 from app.assets import Fingerprints
 from app.extensions import db
@@ -74,3 +76,20 @@ def test_the_tab_bar_is_shared_by_a_pages_addresses_and_each_keeps_its_way_back(
             assert 'class="tab active"' not in page  # 全部资源 is no tab's own
             assert f"next=/catalog/all?page%3D{n}" in page and f"next=/catalog/all?page%3D{3 - n}" not in page
         assert _current_tab(client.get("/catalog/").get_data(as_text=True)) == "目录"
+
+
+def test_each_address_gets_its_own_way_back_as_url_for_would_write_it(app, client):
+    """The frame is made once per page, the address put in on each request: for addresses with quotes, ampersands,
+    spaces and Chinese, the sign-in and language links are exactly what url_for and Jinja's escaping would write,
+    and one address's links never show on another of the same page."""
+    addresses = ["/search?q=电工 证&page=2", "/search?q=it's", "/search?q=a%26b<c>", "/search"]
+    pages = {address: client.get(address).get_data(as_text=True) for address in addresses}
+    for address, page in pages.items():
+        with app.test_request_context(address):
+            here = request.full_path.rstrip("?")
+            expected = render_template_string(
+                "{{ url_for('auth.login', next=here) }} {{ url_for('i18n.switch', code='en', next=here) }}",
+                here=here).split()
+        assert f'<a href="{expected[0]}">' in page and f'<a href="{expected[1]}" lang="en"' in page
+        assert page.count("next=") == 3  # sign in, 中文, English: no other address's
+    assert "/auth/login?next" not in client.get("/auth/login").get_data(as_text=True)
