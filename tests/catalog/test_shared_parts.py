@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine
 
-from app import create_app
+from app import create_app, parts_listener
 from app.accounts.policy import SYSTEM
 from app.extensions import db as _db
 from catalog import service
@@ -211,6 +212,33 @@ def test_a_listener_that_cannot_listen_again_stops_trusting_what_it_kept(app, cl
         assert not listener.hearing()
     finally:
         listener.stop()
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL only")
+@pytest.mark.app_config(SHARED_PARTS_LISTEN=True, SHARED_PARTS_SECONDS=600.0)
+def test_a_listener_stuck_without_failing_stops_trusting_what_it_kept(app, client, tmp_path, monkeypatch):
+    """The listening thread stuck where nothing times out soon (here its probe waits for a connection from a pool
+    that has none to give, as when every connection hangs): no error ever comes, yet once its probe is LAPSE_S
+    late the process counts as deaf, so the page kept for an hour is dropped and a change nobody heard shows."""
+    monkeypatch.setattr(parts_listener, "CHECK_S", 0.5)
+    monkeypatch.setattr(parts_listener, "LAPSE_S", 1.5)
+    listener = app.extensions["parts_listener"]
+    stuck = create_engine(TEST_DATABASE_URL, pool_size=1, max_overflow=0, pool_timeout=60)
+    held = stuck.connect()
+    try:
+        other = _another_host(tmp_path)
+        course_id, page = _kept_page(app, client, "架子工入门")
+        listener.engine = stuck  # its next probe waits for `held`
+        time.sleep(2 * parts_listener.CHECK_S)  # it is waiting now, and has not heard its probe since
+        _title_there(other, course_id, "架子工进阶")  # told, but the stuck thread reads nothing
+        assert wait_until(lambda: "架子工进阶" in client.get(page).get_data(as_text=True), 10)
+        assert not listener.hearing()
+        held.close()  # the probe goes out and comes back: it hears again
+        assert wait_until(listener.hearing, 10)
+    finally:
+        listener.stop()
+        held.close()
+        stuck.dispose()
 
 
 @pytest.mark.app_config(SHARED_PARTS_LISTEN=bool(TEST_DATABASE_URL), SHARED_PARTS_SECONDS=600.0)
