@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 class Store(Protocol):
     def heard(self, kind: str) -> None:
-        """Another process committed a change ("changed") or a count change ("counted") to what it keeps."""
+        """Another process committed a change ("changed", or "changed:<ids>" for those resources' rows alone:
+        app/part_scopes.py) or a count change ("counted") to what it keeps."""
 
 
 def sender(engine: Engine) -> str:

@@ -4,26 +4,26 @@ the forms' CSRF token) is rendered on every request around them.
 
 Never stale after a change (a count apart, below): every commit that wrote to a table these parts show (WATCHED)
 moves the generation on, and an entry made under an older generation is not used. The generation is this process's
-counter plus a small file in DATA_DIR that every process on the host appends a byte to (a `stat` per lookup),
+counter plus a small file in DATA_DIR that every process on the host appends a record to (a `stat` per lookup),
 so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
 too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime), or, on PostgreSQL,
 as soon as it is heard (app/parts_listener.py: each commit notifies every process of every host; while a process
 hears, the shared parts live until a change, an hour at most). On SQLite there is no other host (the database is
 a file in this host's DATA_DIR, and every process writing it moves the file generation), so an entry lives until
 a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what the page shows to everyone: never a
-user's data, never a CSRF token.
+user's data, never a CSRF token. An entry showing one resource (its page) is made under that resource's own
+generation, which a change to other resources' rows alone does not move (app/part_scopes.py says which changes).
 
 A count the parts show (a resource's learners, 学习人数, and the order by enrolments) is the exception: an
 enrolment adds one to it without moving the generation, and a part made before may show it up to
 SHARED_COUNTS_SECONDS old (60 s). At the province's peak, about one enrolment a second, no part would otherwise
 live long enough to be used twice (bench/README.md, "counts that do not make every part again"). The last count
-change is this process's clock and the generation file's modification time, which a count change sets (as does
-any change).
+change is this process's clock and the generation file's modification time, which a count change sets.
 
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
-version and session id) so a page does not query them again: any write to ACCOUNT_TABLES (a login, a logout, a
-new name or role) drops every kept user, and a user is kept at most USER_SECONDS (another host's logout).
-The layout's pieces that depend on the page's address and language only are kept here too (app/layout_frame.py).
+version and session id; app/kept_rows.py) so a page does not query them again: any write to ACCOUNT_TABLES (a
+login, a logout, a new name or role) drops every kept user, kept at most USER_SECONDS (another host's logout).
+The layout's pieces that are the same on every address of a page are kept here too (app/layout_frame.py).
 """
 
 from __future__ import annotations
@@ -31,24 +31,22 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import fields, is_dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 
+from app import part_scopes
 from app.extensions import db
+from app.kept_rows import weight
+from app.part_scopes import Versions, changed_kind, scope_of
 from app.parts_listener import Listener, notify
 
 MAX_ENTRIES = 5000  # page parts, resource rows and layout pieces (a few KB each)
@@ -59,7 +57,6 @@ PERSONAL_ENTRIES = 2000  # people's own pieces (`personal`), kept apart so they 
 # signed-in users 2 MB; the desk's and notifications' counts are held by MAX_ENTRIES (5,000 numbers, ~1.5 MB each).
 MAX_BYTES = 12 * 2**20
 SMALL_BYTES = 2 * 2**20
-OBJECT_BYTES = 4096  # what a kept object other than text is counted as (a user with its roles, a row)
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
 FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
@@ -80,16 +77,18 @@ CLOCK_TICK_S = 0.05
 # What a signed-in request's user is made of (app/accounts/views.py keeps it between requests): the account,
 # its session rows (logged out, "log out everywhere") and its roles.
 ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
+ONE_RESOURCE = "resource"  # the generation of an entry showing one resource (`SharedParts.generation_for`)
 
 T = TypeVar("T")
-M = TypeVar("M")
 
 
 class SharedParts:
     def __init__(self, generation_file: Path | None, ttl: float, tables: tuple[str, ...] = WATCHED,
                  max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES, counts_seconds: float | None = None,
-                 heard_ttl: float | None = None):
+                 heard_ttl: float | None = None, scoped: bool = False):
         self.file, self.ttl, self.max_entries, self.max_bytes = generation_file, ttl, max_entries, max_bytes
+        # with `scoped`, a write to one resource's rows alone keeps what shows another (app/part_scopes.py)
+        self.versions = Versions(generation_file) if scoped else None
         # an entry's lifetime while every host's changes are heard (app/parts_listener.py), when it is given one
         self.heard_ttl = heard_ttl or ttl
         self.listener: Listener | None = None  # set by `watch_writes` on PostgreSQL
@@ -130,44 +129,64 @@ class SharedParts:
             with contextlib.suppress(OSError):  # a read-only data folder: other processes see it within the ttl
                 self.file.touch()
 
-    def changed(self) -> None:
-        """A watched table changed (called after the commit): every entry made before is dropped."""
-        self.heard("changed")
+    def changed(self, scope: frozenset[int] | None = None) -> None:
+        """A watched table changed (called after the commit): every entry made before is dropped, or with a `scope`
+        (the resources whose rows alone changed) those showing no one resource or one of these."""
+        self._moved_on(scope)
         if self.file is None:
             return
+        record = b"." if self.versions is None else self.versions.record(scope)
         try:
             if self.file.exists() and self.file.stat().st_size >= FILE_LIMIT:
                 fresh = self.file.with_suffix(".new")
-                fresh.write_bytes(b".")
+                fresh.write_bytes(record)
                 os.replace(fresh, self.file)
             else:
-                with open(self.file, "ab") as fh:  # O_APPEND: one byte per change, never lost between processes
-                    fh.write(b".")
+                with open(self.file, "ab") as fh:  # O_APPEND: a record per change, never lost between processes
+                    fh.write(record)
         except OSError:
             pass  # a read-only data folder: other processes then see the change within the ttl
 
     def heard(self, kind: str) -> None:
-        """A change ("changed") or a count change ("counted"), this process's or one heard: the file left alone."""
+        """A change heard from another host ("changed", "changed:<ids>": part_scopes.changed_kind) or a count
+        change ("counted", this process's too): the file left alone."""
         if kind == "counted":
             self._counted = time.time()
-            return
+        else:
+            self._moved_on(scope_of(kind))
+
+    def _moved_on(self, scope: frozenset[int] | None) -> None:
+        """The generation moved on (the scope's resources' alone, if any); entries made before are dropped, those of
+        a scoped change once replaced or pushed out."""
         with self._lock:
             self._local += 1
-            self._parts.clear()
-            self._bytes = 0
+            if self.versions is not None:
+                self.versions.changed(scope)
+            if scope is None or self.versions is None:
+                self._parts.clear()
+                self._bytes = 0
 
     def _lifetime(self) -> float:
         """An entry's lifetime: `heard_ttl` while every host's changes are heard, else `ttl`. Read after the
         generation: going deaf (which asking may find) moves it, so an entry given the hour then is never used."""
         return self.heard_ttl if self.listener is not None and self.listener.hearing() else self.ttl
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+    def generation_for(self, scope: int | None) -> Hashable:
+        """What an entry is made under: `generation`, or for an entry showing one resource (and nothing of another)
+        in a scoped store, a generation that changes to other resources' rows alone do not move."""
+        if scope is None or self.versions is None:
+            return self.generation()
+        state = file_state(self.file) if self.file is not None else (0, 0, 0)
+        return (ONE_RESOURCE, scope, *self.versions.of(scope, state))
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T], scope: int | None = None) -> T:
         """The entry for `key` made under the current generation and not expired, or `make()` kept for next time
-        (the generation is read before making, so a change committed meanwhile is not hidden)."""
+        (the generation is read before making, so a change committed meanwhile is not hidden). `scope`: the one
+        resource the entry shows, if it shows one (`generation_for`)."""
         if self.ttl <= 0:
             return make()
         made_at = time.time()
-        generation, oldest, now = self.generation(), self.oldest_made(made_at), time.monotonic()
+        generation, oldest, now = self.generation_for(scope), self.oldest_made(made_at), time.monotonic()
         lifetime = self._lifetime()  # after the generation: should the listener go deaf now, it moves on
         with self._lock:
             hit = self._parts.get(key)
@@ -212,11 +231,6 @@ class SharedParts:
         while len(self._parts) > 1 and (len(self._parts) > self.max_entries or self._bytes > self.max_bytes):
             self._bytes -= self._parts.popitem(last=False)[1][3]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._parts.clear()
-            self._bytes = 0
-
 
 def file_state(path: Path) -> tuple[int, int, int]:
     """A generation file's (inode, size, mtime), read once per request: a page asks the stores up to five times
@@ -239,33 +253,19 @@ def file_state(path: Path) -> tuple[int, int, int]:
     return state
 
 
-def weight(value: Any, depth: int = 3) -> int:
-    """About the memory `value` holds: text, bytes, numbers and times exactly, tuples, lists, sets, dicts and
-    dataclasses with what they hold (three levels down), anything else as OBJECT_BYTES. A resource page's kept
-    parts (a dataclass holding its HTML) were counted as one object, 4 KB, while they held ~9 KB: the store then
-    kept ~11 MB for its 8; a viewer's three yes-or-no answers were counted 12 KB."""
-    if value is None or isinstance(value, str | bytes | int | float | datetime | date):
-        return sys.getsizeof(value)
-    if depth and is_dataclass(value) and not isinstance(value, type):
-        return sys.getsizeof(value) + sum(weight(getattr(value, f.name), depth - 1) for f in fields(value))
-    if depth and isinstance(value, tuple | list | set | frozenset):
-        return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value)
-    if depth and isinstance(value, dict):
-        return sys.getsizeof(value) + sum(weight(item, depth - 1) for item in value.values())
-    return OBJECT_BYTES
-
-
-def shared(key: Hashable, make: Callable[[], T]) -> T:
-    """This request's shared part named `key` (the language is added to it), made once per change."""
+def shared(key: Hashable, make: Callable[[], T], scope: int | None = None) -> T:
+    """This request's shared part named `key` (the language is added to it), made once per change; `scope`: the
+    one resource it shows, if so (a change to another resource's rows alone keeps it)."""
     parts: SharedParts = current_app.extensions["shared_parts"]
-    return parts.get_or_make((key, str(get_locale())), make)
+    return parts.get_or_make((key, str(get_locale())), make, scope)
 
 
-def shared_generation() -> Hashable:
+def shared_generation(scope: int | None = None) -> Hashable:
     """What the shared parts are made under now: it changes with every change to a watched table (the catalog), so
-    a page keeping its own copy of shared parts (我的学习's course titles and lessons) puts it in its key."""
+    a page keeping its own copy of shared parts (我的学习's course titles and lessons) puts it in its key; with a
+    `scope`, what a part showing that one resource is made under."""
     parts: SharedParts = current_app.extensions["shared_parts"]
-    return parts.generation()
+    return parts.generation_for(scope)
 
 
 def shared_many(name: str, ids: list[int], make: Callable[[list[int]], dict[int, T]]) -> dict[int, T]:
@@ -288,25 +288,6 @@ def personal(key: Hashable, make: Callable[[], T]) -> T:
     return parts.get_or_make((key, str(get_locale())), make)
 
 
-def columns_of(obj: Any) -> dict[str, Any]:
-    """A loaded row's column values: plain data, safe to keep between requests and threads."""
-    return {attr.key: getattr(obj, attr.key) for attr in inspect(type(obj)).column_attrs}
-
-
-def attach(session: Session, model: type[M], values: dict[str, Any]) -> M:
-    """The row of `columns_of` as if just loaded by `session`, without a query (the object already in the
-    session when there is one); its relationships load as usual on first use unless set with
-    `set_committed_value`."""
-    present = session.identity_map.get(identity_key(model, values[inspect(model).primary_key[0].key]))
-    if isinstance(present, model):
-        return present
-    obj: M = inspect(model).class_manager.new_instance()  # no constructor: the values go in as a load puts them,
-    obj.__dict__.update(values)                          # without an attribute event each
-    make_transient_to_detached(obj)
-    session.add(obj)
-    return obj
-
-
 AGAIN = "_again"  # the suffix of a connection's mark: move the generation on when the connection is handed back
 
 
@@ -314,7 +295,7 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     """Mark a connection that wrote to a watched table; after its commit, move the generation on (or, when it
     changed only a count, `SharedParts.counted`). On PostgreSQL the commit tells every host too, and `parts` hears
     theirs through the app's listener (app/parts_listener.py). In an app context."""
-    dirty, again = f"{name}_dirty", f"{name}{AGAIN}"
+    dirty, again, scoped = f"{name}_dirty", f"{name}{AGAIN}", f"{name}_scoped"
     counts, counts_again = f"{name}_counts", f"{name}_counts{AGAIN}"
     tells = engine.dialect.name == "postgresql"
     current_app.extensions.setdefault("kept_stores", {})[name] = parts  # for parts_listener.drop_everywhere
@@ -326,19 +307,31 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def wrote(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any,
               executemany: bool) -> None:
-        if statement.startswith(parts.prefixes) and not statement.startswith(IGNORED):
-            conn.info[counts if COUNTERS.match(statement) else dirty] = True
+        if not statement.startswith(parts.prefixes) or statement.startswith(IGNORED):
+            return
+        if COUNTERS.match(statement):
+            conn.info[counts] = True
+            return
+        resources = None if parts.versions is None or dirty in conn.info else part_scopes.written(statement, context,
+                                                                                                  cursor)
+        if resources is None:
+            conn.info[dirty] = True
+        else:
+            conn.info.setdefault(scoped, set()).update(resources)
 
     @event.listens_for(engine, "commit")
     def committing(conn: Connection) -> None:
         # this runs just before the database commits: move on now, and again once the connection is handed
         # back (after the commit), so a page made in between from the old rows is not kept as current
-        counted = conn.info.pop(counts, False)
-        if conn.info.pop(dirty, False):
-            conn.info[again] = True
-            parts.changed()
+        counted, everything, resources = (conn.info.pop(key, None) for key in (counts, dirty, scoped))
+        if everything or resources is not None:
+            scope = None if everything or len(resources) > part_scopes.MAX_SCOPE else frozenset(resources)
+            # what the next check-in moves on: everything wins, scopes add up (a connection may commit twice)
+            before = conn.info.get(again)
+            conn.info[again] = True if scope is None or before is True else scope | (before or frozenset())
+            parts.changed(scope)
             if tells:
-                notify(conn, name, "changed")
+                notify(conn, name, changed_kind(scope))
         elif counted:
             conn.info[counts_again] = True
             parts.counted()
@@ -349,8 +342,9 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     def returned(dbapi_connection: Any, record: Any) -> None:
         if record is None:
             return
-        if record.info.pop(again, False):
-            parts.changed()
+        scope = record.info.pop(again, None)
+        if scope is not None:
+            parts.changed(scope if isinstance(scope, frozenset) else None)
         if record.info.pop(counts_again, False):
             parts.counted()
 
@@ -358,6 +352,7 @@ def watch_writes(engine: Engine, parts: SharedParts, name: str) -> None:
     def rolled_back(conn: Connection) -> None:
         conn.info.pop(dirty, None)
         conn.info.pop(counts, None)
+        conn.info.pop(scoped, None)
 
 
 def awaits_checkin(conn: Connection) -> bool:
@@ -378,7 +373,7 @@ def init_app(app: Flask) -> None:
     one_host = engine.dialect.name == "sqlite" and ttl > 0
     parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host else ttl,
                         counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]),
-                        heard_ttl=max(ttl, SINGLE_HOST_SECONDS))
+                        heard_ttl=max(ttl, SINGLE_HOST_SECONDS), scoped=True)
     # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
     users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
                         max_bytes=SMALL_BYTES)

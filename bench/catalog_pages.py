@@ -106,11 +106,31 @@ with app.app_context():
 """
 
 
-def enrolling(data_dir: str, rate: float, resources: int) -> subprocess.Popen:
-    """The process of `--enrolments-per-s`, once it has made its learners (a write to the accounts)."""
-    process = subprocess.Popen([sys.executable, "-c", ENROLLING, data_dir, str(rate), str(resources)], cwd=ROOT,
+# --edits-per-s: staff correcting resources meanwhile, each a resource's title changed through the app's engine
+# (as a web process on this host commits it): before app/part_scopes.py, each edit made every page again
+EDITING = """
+import random, sys, time
+from app import create_app
+from app.extensions import db
+from catalog.models import Resource
+data_dir, rate, resources = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "WORKER": "external", "SEARCH_INDEXER": "off"})
+rng = random.Random()
+with app.app_context():
+    print("ready", flush=True)
+    while True:
+        time.sleep(rng.expovariate(rate))
+        resource = db.session.get(Resource, rng.randint(1, resources))
+        resource.title = resource.title.rstrip("。") + ("。" if not resource.title.endswith("。") else "")
+        db.session.commit()
+"""
+
+
+def side_process(script: str, data_dir: str, rate: float, resources: int) -> subprocess.Popen:
+    """The process of `--enrolments-per-s` (ENROLLING, once it has made its learners) or `--edits-per-s`."""
+    process = subprocess.Popen([sys.executable, "-c", script, data_dir, str(rate), str(resources)], cwd=ROOT,
                                stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready", "enrolling process failed"
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready", "side process failed"
     return process
 
 
@@ -416,6 +436,9 @@ def main() -> None:
     parser.add_argument("--enrolments-per-s", type=float, default=0.0,
                         help="other workers enrolling meanwhile, this many a second on average (each adds one to a "
                         "resource's count), as on the live site; none by default")
+    parser.add_argument("--edits-per-s", type=float, default=0.0,
+                        help="staff editing meanwhile, this many a second on average (each changes a random "
+                        "resource's title), as on the live site; none by default")
     parser.add_argument("--json", action="store_true",
                         help="the table printed, then one line of ratios; README.md left alone")
     parser.add_argument("--before", default="", help="a copy of the code before a change (git archive ... | tar "
@@ -448,7 +471,9 @@ def main() -> None:
             [ports["app"], ports["nocache"], ports["bare"], *([ports["before"]] if args.before else [])], servers,
             strict=True)}
         if args.enrolments_per_s > 0:
-            servers.append(enrolling(data_dir, args.enrolments_per_s, args.resources))
+            servers.append(side_process(ENROLLING, data_dir, args.enrolments_per_s, args.resources))
+        if args.edits_per_s > 0:
+            servers.append(side_process(EDITING, data_dir, args.edits_per_s, args.resources))
         try:
             plan = targets(args, ports, rng)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache

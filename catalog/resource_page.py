@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from app import sharedparts
+from app import kept_rows
 from app.accounts.models import Organisation
 from app.db import DirectStatement
 from catalog.models import (
@@ -39,7 +39,7 @@ COLLECTIONS = ("categories", "teachers", "coauthors", "tags", "industries", "aud
 
 
 def _columns(model: type) -> list[Any]:
-    """A model's mapped columns, labelled with their attribute names (what `sharedparts.attach` takes)."""
+    """A model's mapped columns, labelled with their attribute names (what `kept_rows.attach` takes)."""
     attrs: Any = inspect(model).column_attrs
     return [attr.columns[0].label(attr.key) for attr in attrs]
 
@@ -77,7 +77,7 @@ def page_resource(session: Session, resource_id: int) -> Resource | None:
 
     def rows(name: str) -> list[Any]:
         model, statement = statements[name]
-        return [sharedparts.attach(session, model, row._asdict()) for row in statement.rows(connection, params)]
+        return [kept_rows.attach(session, model, row._asdict()) for row in statement.rows(connection, params)]
 
     found = rows("resource")
     if not found:

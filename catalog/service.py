@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, object_session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from app import events, outbox, sharedparts
+from app import events, kept_rows, outbox
 from app.accounts import scope
 from app.accounts.models import Organisation
 from app.accounts.policy import SYSTEM, can, require
@@ -93,8 +93,8 @@ def loaded_resource(session: Session, resource_id: int) -> Resource | None:
 def snapshot(resource: Resource, lessons: bool = True) -> ResourceSnapshot:
     """What `restore` needs to rebuild a resource for its page without a query (its columns, its provider's and,
     with `lessons`, its lessons'): plain values, kept in app/sharedparts.py until the catalog changes."""
-    return (sharedparts.columns_of(resource), sharedparts.columns_of(resource.provider),
-            [sharedparts.columns_of(lesson) for lesson in resource.lessons] if lessons else None)
+    return (kept_rows.columns_of(resource), kept_rows.columns_of(resource.provider),
+            [kept_rows.columns_of(lesson) for lesson in resource.lessons] if lessons else None)
 
 
 def restore(session: Session, kept: ResourceSnapshot) -> Resource:
@@ -102,11 +102,11 @@ def restore(session: Session, kept: ResourceSnapshot) -> Resource:
     kept; otherwise they load on first use, as usual)."""
     columns, provider, lessons = kept
     present = session.identity_map.get(identity_key(Resource, columns["id"]))
-    resource = sharedparts.attach(session, Resource, columns)
+    resource = kept_rows.attach(session, Resource, columns)
     if present is None:
-        set_committed_value(resource, "provider", sharedparts.attach(session, Organisation, provider))
+        set_committed_value(resource, "provider", kept_rows.attach(session, Organisation, provider))
         if lessons is not None:
-            set_committed_value(resource, "lessons", [sharedparts.attach(session, Lesson, row) for row in lessons])
+            set_committed_value(resource, "lessons", [kept_rows.attach(session, Lesson, row) for row in lessons])
     return resource
 
 

@@ -180,13 +180,14 @@ def _standing(user: User) -> Hashable:
     return user.id, user.is_active, frozenset((m.role, m.organisation_id, m.is_admin) for m in user.memberships)
 
 
-def _rights(user: User | None, kept: _SharedResource) -> _Rights:
-    """The policy's answers for this viewer on a kept resource, kept per the viewer's standing and the catalog's
-    generation: a page opened again restores no row and asks nothing. Nobody signed in is asked every time (the
-    policy answers no without reading the resource), so browsing visitors never push people's own pieces out."""
+def _rights(user: User | None, kept: _SharedResource, generation: Hashable) -> _Rights:
+    """The policy's answers for this viewer on a kept resource, kept per the viewer's standing and the resource's
+    `generation` (read before `kept`: answers from an older row are never kept under a newer one): a page opened
+    again restores no row and asks nothing. Nobody signed in is asked every time (the policy answers no without
+    reading the resource), so browsing visitors never push people's own pieces out."""
     if user is None:
         return _asked(None, kept.head)
-    key = ("catalog.resource.rights", kept.head.id, _standing(user), sharedparts.shared_generation())
+    key = ("catalog.resource.rights", kept.head.id, _standing(user), generation)
     return sharedparts.personal(key, lambda: _asked(user, service.restore(db.session, kept.row)))
 
 
@@ -195,13 +196,14 @@ def resource(resource_id: int) -> str:
     user = current_user_or_none()
     # a published resource's page but the person's part, kept until the catalog changes: no query for it here
     # (its links and share card are absolute: the host is part of the key)
+    generation = sharedparts.shared_generation(resource_id)
     kept = sharedparts.shared(("catalog.resource", resource_id, request.host_url),
-                              lambda: _shared_resource(resource_id))
+                              lambda: _shared_resource(resource_id), scope=resource_id)
     if kept is None:  # unpublished (its staff only, rendered every time) or missing
         item: Any = service.visible_resource(db.session, user, resource_id)
         lessons, parts, rights = service.outline(item.lessons), _resource_parts(item), _asked(user, item)
     else:
-        item, lessons, parts, rights = kept.head, kept.lessons, kept.parts, _rights(user, kept)
+        item, lessons, parts, rights = kept.head, kept.lessons, kept.parts, _rights(user, kept, generation)
         current_app.extensions["catalog_views"].add(db.engine, resource_id)
     return render_template("catalog/resource.html", resource=item, lessons=lessons, parts=parts,
                            can_edit=rights.edit, can_review=rights.review, can_history=rights.history)

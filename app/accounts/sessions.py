@@ -15,7 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from app import audit
 from app.accounts.models import Membership, User, UserSession
 from app.db import utcnow
-from app.sharedparts import attach, columns_of
+from app.kept_rows import attach, columns_of
 
 
 def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:

@@ -5,7 +5,7 @@ counted 12 KB, so the store for people's own pieces held a sixth of what it coul
 import sys
 from datetime import UTC, datetime
 
-from app.sharedparts import OBJECT_BYTES, weight
+from app.kept_rows import OBJECT_BYTES, weight
 
 
 def test_numbers_times_and_their_tuples_count_what_they_hold():
