@@ -2,13 +2,14 @@
 only what shows that resource (its page) and what is no one resource's (lists, menus, search results), and not
 every resource page kept by every process (app/sharedparts.py: `SharedParts.get_or_make(..., scope=...)`).
 
-At a province's scale most resource pages are opened seldom, and a page is made again after every change: with every
-institution editing its courses, one edit anywhere made every process make every page again (2.4 ms a first visit
-against 0.74 kept, bench/README.md).
+At a province's scale most resource pages are opened seldom, and with every institution editing its courses, one
+edit anywhere made every process make every page again (a first visit 1.6-1.9 ms in-process against 0.55 kept;
+bench/README.md, "an edit to one resource keeps every other resource's page").
 
 A statement is scoped only when each row it writes is known to belong to given resources; anything else changes
 everything, as before: a new resource, a category, tag or organisation, a statement whose rows cannot be told
-(raw SQL, a subquery, an IN list). Known are: a `resources` row named by its id; a row of another table of SCOPED
+(raw SQL, a subquery, an IN list, a WHERE on another table, INSERT ... SELECT, a resource set from an expression or
+a value bound under another name). Known are: a `resources` row named by its id; a row of another table of SCOPED
 with its `resource_id` among the statement's values or equal to it in the WHERE clause; and a row named by its id
 in the WHERE clause, whose resource is read first on the same connection (so a row moved to another resource names
 both). That read happens only for an edit of such a row by id (a lesson renamed, a teacher removed), never for a
