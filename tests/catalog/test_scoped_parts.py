@@ -6,6 +6,7 @@ Whether a page was made again is seen as a visitor would see it: each test first
 straight in the database, which no commit of the site announces, so that page shows the new title only if it is
 made again."""
 
+import os
 import warnings
 from pathlib import Path
 
@@ -221,3 +222,26 @@ def test_the_generation_file_is_read_record_by_record(tmp_path):
         fh.write(b"?")
     assert now(9)[0] == start[0] + 2
     assert versions.of(9, (file.stat().st_ino, 1, 0)) == now(9)  # a request's older look at the file: nothing new
+
+
+def test_a_forked_process_counts_the_records_its_parent_writes_after_the_fork(tmp_path):
+    """A server forks its workers after the app is made: a worker must not take its parent's records for its own."""
+    file = tmp_path / "g"
+    file.write_bytes(b".")
+    versions = Versions(file)
+    versions.record(frozenset({1}))  # the parent has written before the fork, and read the file
+    versions.of(7, (file.stat().st_ino, file.stat().st_size, 0))
+    written, answer = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: waits for the parent's record, then says what it counts for resource 7
+        try:
+            os.read(written[0], 1)
+            stat = file.stat()
+            os.write(answer[1], str(versions.of(7, (stat.st_ino, stat.st_size, 0))[1]).encode())
+        finally:
+            os._exit(0)
+    with open(file, "ab") as fh:
+        fh.write(versions.record(frozenset({7})))
+    os.write(written[1], b"!")
+    os.waitpid(pid, 0)
+    assert os.read(answer[0], 16) == b"1"
