@@ -62,7 +62,7 @@ def written(sql: str, context: Any, cursor: Any) -> set[int] | None:
         found = _resources_of(cursor, context.dialect.paramstyle, table, column, _values(rows, by_column["id"]))
     else:
         return None
-    if found is not None and isinstance(statement, Update) and column != "id":
+    if found is not None and isinstance(statement, Update):
         moved = _moved_to(sql, column, rows)  # the row's new resource too, when the statement sets one
         found = None if moved is None else found | moved
     return found if found is not None and len(found) <= MAX_SCOPE else None
