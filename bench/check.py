@@ -6,7 +6,7 @@ Each benchmark measures our code and its baseline in the same run and prints one
 several-fold between runs while a ratio measured side by side varies much less. A ratio above the recorded
 one passes (record it with `--record` once the gain is real). Not part of `make test`: about 3 minutes.
 
-    .venv/bin/python bench/check.py [--only pages,heartbeats,tus] [--tolerance 0.30] [--record]
+    .venv/bin/python bench/check.py [--only pages,heartbeats,tus,tus-granian] [--tolerance 0.30] [--record]
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ QUICK = {
     "pages": ["catalog_pages.py", "--resources", "5000", "--requests", "300", "--enrolments-per-s", "1", "--json"],
     "heartbeats": ["heartbeats.py", "--seconds", "4", "--servers", "waitress,granian", "--json"],
     "tus": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--json"],
+    # granian streams the body to the app (waitress spools it first): its own path in media.tus
+    "tus-granian": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--server", "granian", "--json"],
 }
 
 

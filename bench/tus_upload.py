@@ -271,7 +271,8 @@ def main() -> None:
 def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: argparse.Namespace) -> None:
     copy = statistics.median(times["copy"])
     if args.json:
-        print(json.dumps({"tus_vs_copy": round(copy / statistics.median(times["now"]), 3)}))
+        key = "tus_vs_copy" if args.server == "waitress" else f"tus_{args.server}_vs_copy"  # as bench/baseline.json
+        print(json.dumps({key: round(copy / statistics.median(times["now"]), 3)}))
         return
     server = "waitress (qiuxue serve, 1 process × 8 threads)" if args.server == "waitress" else \
         "granian (qiuxue serve --workers 2 --threads 4)"
