@@ -178,8 +178,8 @@ SETTINGS: tuple[Setting, ...] = (
             "学习人数, and the order by enrolments): an enrolment does not make every part again, a part made before "
             "it is used until this old (0: every enrolment makes every part again, as any other change does)."),
     Setting("PERSON_PAGE_SECONDS", float, 60.0, "On SQLite, how long a page made from one learner's own rows "
-            "(我的学习) is kept at most: a change made through the site shows at once, one written into the database "
-            "file by another program within this time (0 makes the page every time)."),
+            "(我的学习, a resource page's enrol box) is kept at most: a change made through the site shows at once, "
+            "one written into the database file by another program within this time (0 makes the page every time)."),
     # course analytics (issue 22)
     Setting("ANALYTICS_MIN_LEARNERS", int, 5, "Course analytics never show a figure computed from fewer learners "
             "than this (a curve, a funnel, study hours, ratings); below it the page says the figure is withheld. The "

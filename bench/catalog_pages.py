@@ -48,8 +48,11 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
 
+# Both servers start as `qiuxue serve` starts one (app/server.py): what start-up built is put out of the garbage
+# collector's sight first. Unfrozen, the app's full collections took 85-105 ms each, one landing in nearly every
+# run's first round (bench/README.md, "the collector's full passes"); the bare route's likewise, for the same server.
 BARE_APP = """
-import sqlite3, sys, threading
+import gc, sqlite3, sys, threading
 from flask import Flask, jsonify
 import waitress
 path, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -62,21 +65,24 @@ def one(rid):
         conn = local.conn = sqlite3.connect(path, check_same_thread=False)
     row = conn.execute("SELECT id, title FROM resources WHERE id = ?", (rid,)).fetchone()
     return jsonify({"id": row[0], "title": row[1]})
+gc.collect()
+gc.freeze()
 waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 """
 
 QIUXUE_APP = """
-import os, sys, waitress
+import os, sys
 if len(sys.argv) > 5 and sys.argv[5]:  # the code before a change (--before DIR), first on the path
     sys.path.insert(0, sys.argv[5])
 from app import create_app
+from app.server import serve_waitress
 app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
 served = app
 if os.environ.get("BENCH_PROFILE"):  # --profile: cProfile around the WSGI app in every server thread
     sys.path.insert(0, os.environ["BENCH_DIR"])
     import catalog_pages
     served = catalog_pages.Profiled(app, os.environ["BENCH_PROFILE"])
-waitress.serve(served, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]), _quiet=True)
+serve_waitress(served, "127.0.0.1", int(sys.argv[2]), int(sys.argv[3]))  # as `qiuxue serve` (app/server.py)
 """
 
 # --enrolments-per-s: other workers enrolling while the bench's worker browses, through the app's own service and

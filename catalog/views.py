@@ -202,11 +202,13 @@ def resource(resource_id: int) -> str:
     if kept is None:  # unpublished (its staff only, rendered every time) or missing
         item: Any = service.visible_resource(db.session, user, resource_id)
         lessons, parts, rights = service.outline(item.lessons), _resource_parts(item), _asked(user, item)
+        generation = None  # nothing of it kept, the enrol box included
     else:
         item, lessons, parts, rights = kept.head, kept.lessons, kept.parts, _rights(user, kept, generation)
         current_app.extensions["catalog_views"].add(db.engine, resource_id)
     return render_template("catalog/resource.html", resource=item, lessons=lessons, parts=parts,
-                           can_edit=rights.edit, can_review=rights.review, can_history=rights.history)
+                           can_edit=rights.edit, can_review=rights.review, can_history=rights.history,
+                           generation=generation)
 
 
 @bp.get("/r/<int:resource_id>/lessons/<int:lesson_id>")

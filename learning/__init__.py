@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
         views,
     )
     from learning import demo as learning_demo
-    from learning.templating import learning_box
+    from learning.templating import enrol_box, learning_box
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     lean_paths.lean(app, "learning_api.progress")  # the hottest request: only the hooks every request needs
     heartbeat_path.init_app(app)  # and most of them answered beneath Flask, with the same checks
     app.jinja_env.globals["learning_box"] = learning_box
+    app.jinja_env.globals["enrol_box"] = enrol_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
     # a quiz, and the demo worker enrolled in two resources

@@ -1,5 +1,6 @@
-"""What the catalog's resource page shows about learning, as a template global (catalog never imports
-learning): `learning_box(resource, lessons, can_author)` -> enrolled or not, how far, where 继续学习 goes."""
+"""What the catalog's resource page shows about learning, as template globals (catalog never imports learning):
+`enrol_box(resource, lessons, can_author, generation)` -> the box's HTML (learning/_enrol.html), which asks
+`learning_box(resource, lessons, can_author)` -> enrolled or not, how far, where 继续学习 goes."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import url_for
+from flask import current_app, render_template, request, session, url_for
+from markupsafe import Markup
 
 from app import person_tokens
-from app.extensions import db
+from app.extensions import csrf, db
 from app.web import current_user_or_none
 from catalog.models import LessonType
 from learning import enrolment
@@ -54,3 +56,24 @@ def learning_box(resource: Any, lessons: Sequence[Any], can_author: bool = False
     required = required_of(lessons)
     done = sum(1 for lesson in required if lesson.id in completed)
     return {**box, "enrolled": True, "completed": completed_at is not None, "done": done, "total": len(required)}
+
+
+def enrol_box(resource: Any, lessons: Sequence[Any], can_author: bool = False, generation: Any = None) -> Markup:
+    """The enrol box's HTML. For a signed-in learner on a kept page (`generation`: what the page's shared part was
+    made under, read before it) it is kept per learner's change token, resource, rights, the session's form token
+    and language (app.person_tokens, among small pieces), so a page opened again with nothing of theirs changed
+    renders none of it (the box was a tenth of a kept resource page's CPU, bench/README.md); anyone else's is
+    rendered every time."""
+
+    def render() -> Markup:  # the template's own output, autoescaped
+        return Markup(render_template("learning/_enrol.html", resource=resource, lessons=lessons,  # noqa: S704
+                                      can_edit=can_author))
+
+    user, tokens = current_user_or_none(), person_tokens.tokens()
+    if user is None or tokens is None or generation is None or current_app.config["WTF_CSRF_FIELD_NAME"] not in session:
+        return render()  # a session without a form value gets one while rendering: never another session's
+    # the learner's token is read before the box's rows (learning_box reads them under it), so a change meanwhile
+    # moves it on; the form's token (this session's, signed with the current key) is the one the box holds
+    key = ("learning.enrol_box", user.id, tokens.token(user.id), resource.id, generation, can_author, csrf.token(),
+           request.script_root)
+    return person_tokens.kept(key, render, piece=True)

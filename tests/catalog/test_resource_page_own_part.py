@@ -124,3 +124,26 @@ def test_a_learner_browsing_many_resources_is_kept_once_and_read_again_after_pro
         _db.session.commit()
     assert "已完成 0 / 1 课时" in client.get(f"/catalog/r/{courses[2]}").get_data(as_text=True)
     assert "立即学习" in client.get(f"/catalog/r/{courses[1]}").get_data(as_text=True)
+
+
+def test_the_enrol_box_counts_a_lesson_made_optional_on_the_next_page(app):
+    course_id, worker, _own, _other = _course_and_people(app)
+    with app.app_context():
+        enrolment.enrol(_db.session, _db.session.scalar(select(User).where(User.phone == worker)), course_id)
+        _db.session.commit()
+    learner = _signed_in(app, worker)
+    assert "已完成 0 / 2 课时" in _page(learner, course_id)  # the second page from the kept box
+    with app.app_context():  # the institution makes one lesson optional: the box's count is of required lessons
+        _db.session.get(Resource, course_id).lessons[1].required = False
+        _db.session.commit()
+    assert "已完成 0 / 1 课时" in learner.get(f"/catalog/r/{course_id}").get_data(as_text=True)
+
+
+def test_two_sessions_of_one_learner_each_get_their_own_enrol_form(app):
+    course_id, worker, _own, _other = _course_and_people(app)
+    phone, laptop = _signed_in(app, worker), _signed_in(app, worker)
+    tokens = [CSRF_RE.search(_page(who, course_id)).group(1) for who in (phone, laptop)]
+    assert tokens[0] != tokens[1]  # the same learner, page and rights: the kept box is still each session's own
+    assert laptop.post(f"/learning/enrol/{course_id}", data={"csrf_token": tokens[0]}).status_code == 400
+    assert laptop.post(f"/learning/enrol/{course_id}", data={"csrf_token": tokens[1]}).status_code == 302
+    assert "继续学习" in phone.get(f"/catalog/r/{course_id}").get_data(as_text=True)
