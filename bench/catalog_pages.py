@@ -50,7 +50,8 @@ import loadgen  # noqa: E402
 
 # Both servers start as `qiuxue serve` starts one (app/server.py): what start-up built is put out of the garbage
 # collector's sight first. Unfrozen, the app's full collections took 85-105 ms each, one landing in nearly every
-# run's first round (bench/README.md, "the collector's full passes"); the bare route's likewise, for the same server.
+# run's first round (bench/README.md, "the enrol box kept, and the bench's servers started as `qiuxue serve` starts
+# one"); the bare route's likewise, for the same server.
 BARE_APP = """
 import gc, sqlite3, sys, threading
 from flask import Flask, jsonify

@@ -24,9 +24,9 @@ piece's writing to disk started at once (sync_file_range on Linux) so the fsync 
 wait for (tuspy's 64 MB in 8 MiB chunks: 0.27x -> 0.33x a file copy, the same CPU). A server that streams
 the body (granian) is read straight from its input (`body_pieces`) and written as it arrives, each piece's writing
 to disk started the same way: through werkzeug's `request.stream` each piece was copied twice more (granian's CPU
-per upload fell 10–45%); the early writeback took granian's upload from 0.30x to 0.34x on a quiet machine (the
-same CPU; at load 16 it had shown nothing). The same checks, the same fsync before the answer. (Into a bucket, the
-body is read as chunks.)
+per upload fell 10–45%); the early writeback took granian's upload from 0.28-0.29x to 0.34-0.35x on a quiet
+machine (the same CPU; at load 16 it had shown nothing). The same checks, the same fsync before the answer.
+(Into a bucket, the body is read as chunks.)
 """
 
 from __future__ import annotations
