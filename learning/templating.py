@@ -70,7 +70,8 @@ def enrol_box(resource: Any, lessons: Sequence[Any], can_author: bool = False, g
                                       can_edit=can_author))
 
     user, tokens = current_user_or_none(), person_tokens.tokens()
-    if user is None or tokens is None or generation is None or current_app.config["WTF_CSRF_FIELD_NAME"] not in session:
+    has_form_value = current_app.config["WTF_CSRF_FIELD_NAME"] in session
+    if user is None or tokens is None or generation is None or not has_form_value:
         return render()  # a session without a form value gets one while rendering: never another session's
     # the learner's token is read before the box's rows (learning_box reads them under it), so a change meanwhile
     # moves it on; the form's token (this session's, signed with the current key) is the one the box holds
