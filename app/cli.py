@@ -6,12 +6,11 @@ and commits once at the end.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from app import create_app, demo, parts_listener, server
 from app.accounts import organisations as orgs_service
@@ -19,14 +18,17 @@ from app.accounts import service as accounts
 from app.accounts.models import Role
 from app.accounts.policy import SYSTEM
 from app.config import ENV_PREFIX, SETTINGS, shared_key_problem
+from app.config import load as load_config
 from app.errors import DomainError
 from app.extensions import db
 from app.tabular import TableLimits
 
 
 def main() -> None:
-    FlaskGroup(create_app=create_app, add_version_option=False,
-               help="求学 Qiuxue: course catalog and learning platform.")(prog_name="qiuxue")
+    group = FlaskGroup(create_app=create_app, add_version_option=False,
+                       help="求学 Qiuxue: course catalog and learning platform.")
+    group.add_command(serve)  # found without building an app first: granian's processes build their own
+    group(prog_name="qiuxue")
 
 
 def _fail(err: DomainError) -> None:
@@ -128,23 +130,30 @@ def demo_load(if_empty: bool) -> None:
                ", ".join(f"{phone} {role}" for phone, role in demo.ACCOUNTS))
 
 
-@click.command("serve", help="Serve the site: waitress in one process, or granian with --workers above 1.")
+@click.command("serve", help="Serve the site: granian (Linux and macOS), or waitress (anywhere; Windows' only one).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes; above 1 uses every core (granian, Linux and macOS only).")
-@with_appcontext
-def serve(host: str, port: int, threads: int, workers: int) -> None:
-    if problem := shared_key_problem(current_app.config):
+              help="Server processes; above 1 uses every core (granian).")
+@click.option("--server", "kind", type=click.Choice(["granian", "waitress"]), default=server.DEFAULT, show_default=True,
+              help="The HTTP server; waitress serves one process only.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int, kind: str) -> None:
+    if kind == "granian" and not server.GRANIAN:
+        raise click.UsageError("granian is not installed here (not on Windows): use --server waitress.")
+    if kind == "waitress" and workers > 1:
+        raise click.UsageError("waitress serves one process: use --server granian for --workers above 1.")
+    # granian's processes each build their app from the environment: this one, which only watches them, reads
+    # the configuration alone (an app built here would stay in memory beside theirs, ~60 MB never used)
+    config = load_config() if kind == "granian" else ctx.ensure_object(ScriptInfo).load_app().config
+    if problem := shared_key_problem(config):
         raise click.ClickException(problem)
     click.echo(f"Qiuxue serving at http://{host}:{port}/ (Ctrl+C to stop)")
-    if workers == 1:
-        server.serve_waitress(current_app._get_current_object(), host, port, threads)  # type: ignore[attr-defined]
+    if kind == "waitress":
+        server.serve_waitress(ctx.ensure_object(ScriptInfo).load_app(), host, port, threads)
         return
-    if sys.platform == "win32":
-        raise click.UsageError("--workers above 1 needs Linux or macOS (granian); use one worker on Windows.")
-    server.serve_granian(host, port, workers, threads, metrics_dir=Path(current_app.config["DATA_DIR"]) / "prometheus")
+    server.serve_granian(host, port, workers, threads, metrics_dir=Path(config["DATA_DIR"]) / "prometheus")
 
 
 @click.command("config", help="Print every configuration key with its value source and meaning.")

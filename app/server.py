@@ -1,19 +1,22 @@
 """The production servers behind `qiuxue serve`.
 
-One process (the default) is waitress: it runs wherever Python does. A Python process runs Python code on
-one core at a time, so to use every core of a larger machine `--workers N` starts granian (Linux and macOS)
-with N processes of `--threads` threads each; every process builds its own app, so no database connection is
-shared between processes. Granian reads and writes HTTP in Rust: served by it, a progress heartbeat took
-1.06-1.38 ms of server CPU against 1.39-2.02 ms under gunicorn's threaded worker, in alternating runs of
-bench/heartbeats.py's setup (see bench/README.md). The in-process background runtime (app/jobs) is
-safe to run in each of them (jobs and exclusive duties are claimed atomically; the index takes one writer at a
-time across processes), or can move to `qiuxue worker` (WORKER=external).
+Granian (Linux and macOS, the default there) reads and writes HTTP in Rust and runs the app in `--workers`
+processes of `--threads` threads each; every process builds its own app, so no database connection is shared
+between processes, and more than one uses every core of a larger machine (a Python process runs Python code on one
+core at a time). Waitress (`--server waitress`, the only one on Windows) serves one process and runs wherever Python
+does. On this project's 2-core machines granian served a progress heartbeat for 1.06-1.38 ms of server CPU against
+1.39-2.02 ms under gunicorn's threaded worker; and on one kernel (Linux 6.18 in a Firecracker VM) waitress under a
+few concurrent connections fell to 100-400 requests a second, its event loop spinning while each response waited
+tens of milliseconds, where granian kept thousands (bench/README.md, "One process: granian"). The in-process
+background runtime (app/jobs) is safe to run in each process (jobs and exclusive duties are claimed atomically; the
+index takes one writer at a time across processes), or can move to `qiuxue worker` (WORKER=external).
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import importlib.util
 import os
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from flask import Flask
 from app import create_app
 from app.observability import metrics
 
+GRANIAN = importlib.util.find_spec("granian") is not None  # not installed on Windows (setup.cfg)
+DEFAULT = "granian" if GRANIAN else "waitress"
 RECV_BYTES = 1024 * 1024
 HEAPS = 2  # glibc's malloc heaps (arenas) for the whole process, unless MALLOC_ARENA_MAX says otherwise
 M_ARENA_MAX = -8  # mallopt's parameter number (malloc.h)
@@ -71,7 +76,7 @@ def serve_granian(host: str, port: int, workers: int, threads: int, metrics_dir:
     /metrics, answered by any one worker, adds up all of them. Emptied at start: one server per folder."""
     if metrics_dir is not None:
         metrics.use_multiprocess_dir(Path(os.environ.get(metrics.MULTIPROC_ENV) or metrics_dir))
-    from granian import Granian  # not installed on Windows (setup.cfg), where one waitress process serves
+    from granian import Granian  # not installed on Windows (setup.cfg), where waitress serves
     from granian.constants import Interfaces  # as above
 
     Granian("app.server:settled_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,

@@ -1,6 +1,7 @@
 """Catalog pages at 100,000 published resources on SQLite: the list page (all resources, and a menu section
-with a filter), and the resource page, each served by waitress in its own process, next to a bare Flask
-route doing one SQLite query (the baseline) served the same way, loaded by the same client in the same run.
+with a filter), and the resource page, each served as `qiuxue serve` serves them (one granian process; `--server
+waitress` for waitress), next to a bare Flask route doing one SQLite query (the baseline) served the same way,
+loaded by the same client in the same run.
 
 Client: bench/loadgen.py, one client process per keep-alive connection, requests spread over random pages
 and resources. Prints p50/p95 latency and requests/second per target and the ratio to the
@@ -11,9 +12,9 @@ baseline, and writes the table into bench/README.md under "## Catalog". Runs in 
         [--enrolments-per-s N]
         [--enrolments-per-s N]
 
-Each row also gives the server's CPU per request (user + system of its process, every thread, from /proc): less
-moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a server of
-its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run. The signed-in
+Each row also gives the server's CPU per request (user + system of its processes, every thread, from /proc): less
+moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a waitress server
+of its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run. The signed-in
 worker's cookie holds what signing in through the form leaves in it, the CSRF value included (since 2026-12-04;
 `--no-csrf-value` sends it without, as before: then every page with a form writes a new session cookie).
 
@@ -48,42 +49,57 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
 
-# Both servers start as `qiuxue serve` starts one (app/server.py): what start-up built is put out of the garbage
-# collector's sight first. Unfrozen, the app's full collections took 85-105 ms each, one landing in nearly every
-# run's first round (bench/README.md, "the enrol box kept, and the bench's servers started as `qiuxue serve` starts
-# one"); the bare route's likewise, for the same server.
-BARE_APP = """
-import gc, sqlite3, sys, threading
+from app.server import DEFAULT as DEFAULT_SERVER  # noqa: E402
+
+# Both servers start as `qiuxue serve` starts one (app/server.py; `--server`, granian by default as there): what
+# start-up built is put out of the garbage collector's sight first. Unfrozen, the app's full collections took 85-105
+# ms each, one landing in nearly every run's first round (bench/README.md, "the enrol box kept, and the bench's
+# servers started as `qiuxue serve` starts one"); the bare route's likewise, for the same server. Under granian the
+# app's configuration comes from the environment, as `qiuxue serve`'s workers read it.
+BARE_ROUTE = """
+import gc, os, sqlite3, threading
 from flask import Flask, jsonify
-import waitress
-path, port, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 app = Flask("bare")
 local = threading.local()
 @app.get("/one/<int:rid>")
 def one(rid):
     conn = getattr(local, "conn", None)
     if conn is None:
-        conn = local.conn = sqlite3.connect(path, check_same_thread=False)
+        conn = local.conn = sqlite3.connect(os.environ["BARE_DB"], check_same_thread=False)
     row = conn.execute("SELECT id, title FROM resources WHERE id = ?", (rid,)).fetchone()
     return jsonify({"id": row[0], "title": row[1]})
 gc.collect()
 gc.freeze()
-waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
+"""
+BARE_APP = """
+import sys
+port, threads, server = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if server == "waitress":
+    import waitress
+    from bare_pages import app
+    waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
+else:
+    from granian import Granian
+    Granian("bare_pages:app", address="127.0.0.1", port=port, interface="wsgi", workers=1, blocking_threads=threads,
+            websockets=False).serve()
 """
 
 QIUXUE_APP = """
 import os, sys
-if len(sys.argv) > 5 and sys.argv[5]:  # the code before a change (--before DIR), first on the path
-    sys.path.insert(0, sys.argv[5])
+from pathlib import Path
+from app.server import serve_granian, serve_waitress
+data_dir, port, threads, server = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[5]
+os.environ.update(QIUXUE_DATA_DIR=data_dir, QIUXUE_SECRET_KEY="bench", QIUXUE_PAGE_CACHE_SECONDS=sys.argv[4])
+if server == "granian":  # one process, as `qiuxue serve` (its metrics in a folder of its own: one server per folder)
+    serve_granian("127.0.0.1", port, 1, threads, metrics_dir=Path(data_dir) / f"prometheus-{port}")
+    sys.exit()
 from app import create_app
-from app.server import serve_waitress
-app = create_app({"DATA_DIR": sys.argv[1], "SECRET_KEY": "bench", "PAGE_CACHE_SECONDS": float(sys.argv[4])})
-served = app
+app = create_app()
 if os.environ.get("BENCH_PROFILE"):  # --profile: cProfile around the WSGI app in every server thread
     sys.path.insert(0, os.environ["BENCH_DIR"])
     import catalog_pages
-    served = catalog_pages.Profiled(app, os.environ["BENCH_PROFILE"])
-serve_waitress(served, "127.0.0.1", int(sys.argv[2]), int(sys.argv[3]))  # as `qiuxue serve` (app/server.py)
+    app = catalog_pages.Profiled(app, os.environ["BENCH_PROFILE"])
+serve_waitress(app, "127.0.0.1", port, threads)  # as `qiuxue serve --server waitress` (app/server.py)
 """
 
 # --enrolments-per-s: other workers enrolling while the bench's worker browses, through the app's own service and
@@ -385,23 +401,14 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
             or (row[0].startswith("was-") and f"in-{row[0][4:]}" in only)]
 
 
-def cpu_seconds(pid: int) -> float:
-    """The process's CPU time so far (user + system, every thread), from /proc; 0 where there is none."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str, pid: int) -> float:
     """Load one target once; its p50, p95, rate and the server's CPU ms per request go into `runs`; returns the
     rate (requests/second)."""
     key, _name, port, paths, signed = target
-    cpu = cpu_seconds(pid)
+    cpu = loadgen.server_cpu_s(pid)
     latencies, wall = load(port, paths, threads, cookie if signed else "")
     runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), len(paths) / wall,
-                      (cpu_seconds(pid) - cpu) * 1000 / len(paths)))
+                      (loadgen.server_cpu_s(pid) - cpu) * 1000 / len(paths)))
     return len(paths) / wall
 
 
@@ -415,8 +422,9 @@ def profile(args: argparse.Namespace, plan: list[tuple], data_dir: str, cookie: 
     out.mkdir(parents=True, exist_ok=True)
     for key, _name, _port, paths, signed in plan[1:]:
         port = loadgen.free_port()
-        before = [args.before] if key.startswith("was-") else []
-        server = loadgen.serve(QIUXUE_APP, [data_dir, str(port), str(args.threads), "5", *before], port,
+        before = args.before if key.startswith("was-") else ""
+        server = loadgen.serve(QIUXUE_APP, [data_dir, str(port), str(args.threads), "5", "waitress"], port,
+                               code=before,
                                env={"BENCH_PROFILE": str(out / f"{key}.pstats"), "BENCH_DIR": str(ROOT / "bench")})
         try:
             load(port, paths[:100], args.threads, cookie if signed else "")
@@ -452,6 +460,9 @@ def main() -> None:
                         "-x -C DIR): its server is loaded with the signed-in targets too, in the same rounds")
     parser.add_argument("--profile", default="", help="then profile each target in a server of its own (cProfile "
                         "around the WSGI app, every thread): DIR/<target>.pstats and .txt")
+    parser.add_argument("--server", choices=["granian", "waitress"], default=DEFAULT_SERVER,
+                        help="what serves the app and the bare route: `qiuxue serve`'s default (granian where "
+                        "installed), or waitress (its --server waitress)")
     parser.add_argument("--data-dir", default="", help="keep the data here and reuse it on the next run with the "
                         "same --resources and search (building 20,000 resources takes minutes); a temporary folder "
                         "otherwise")
@@ -466,14 +477,16 @@ def main() -> None:
         ports = {"app": loadgen.free_port(), "bare": loadgen.free_port(), "nocache": loadgen.free_port()}
         if args.before:
             ports["before"] = loadgen.free_port()
-        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(ports["app"]), str(args.threads), "5"], ports["app"]),
-                   loadgen.serve(QIUXUE_APP, [data_dir, str(ports["nocache"]), str(args.threads), "0"],
+        (Path(scratch) / "bare_pages.py").write_text(BARE_ROUTE)
+        servers = [loadgen.serve(QIUXUE_APP, [data_dir, str(ports["app"]), str(args.threads), "5", args.server],
+                                 ports["app"]),
+                   loadgen.serve(QIUXUE_APP, [data_dir, str(ports["nocache"]), str(args.threads), "0", args.server],
                                  ports["nocache"]),
-                   loadgen.serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(ports["bare"]), str(args.threads)],
-                                 ports["bare"])]
+                   loadgen.serve(BARE_APP, [str(ports["bare"]), str(args.threads), args.server], ports["bare"],
+                                 cwd=Path(scratch), env={"BARE_DB": str(Path(data_dir) / "app.db")})]
         if args.before:
             servers.append(loadgen.serve(QIUXUE_APP, [data_dir, str(ports["before"]), str(args.threads), "5",
-                                                      args.before], ports["before"]))
+                                                      args.server], ports["before"], code=args.before))
         pids = {port: server.pid for port, server in zip(
             [ports["app"], ports["nocache"], ports["bare"], *([ports["before"]] if args.before else [])], servers,
             strict=True)}
@@ -522,7 +535,7 @@ def main() -> None:
 
 def report(rows: list[tuple], args: argparse.Namespace, write: bool = True) -> None:
     lines = [
-        f"{args.resources:,} published resources on SQLite; waitress with {args.threads} threads per app, "
+        f"{args.resources:,} published resources on SQLite; {args.server} with {args.threads} threads per app, "
         f"{args.threads} keep-alive client connections, all on this machine (2 shared cores); {args.rounds} "
         f"round(s), the baseline run right before and after every target, each ratio to the mean of those two, medians "
         f"over the rounds. `.venv/bin/python bench/catalog_pages.py --rounds {args.rounds}`",

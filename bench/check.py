@@ -24,7 +24,7 @@ BASELINE = HERE / "baseline.json"
 QUICK = {
     # with other workers enrolling meanwhile, as on the live site (an enrolment used to make every kept part again)
     "pages": ["catalog_pages.py", "--resources", "5000", "--requests", "300", "--enrolments-per-s", "1", "--json"],
-    "heartbeats": ["heartbeats.py", "--seconds", "4", "--servers", "waitress,granian", "--json"],
+    "heartbeats": ["heartbeats.py", "--seconds", "4", "--servers", "one,granian", "--json"],
     "tus": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--json"],
     # granian streams the body to the app (waitress spools it first): its own path in media.tus
     "tus-granian": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--server", "granian", "--json"],

@@ -7,12 +7,14 @@ row is read back: its watched union must be exactly what was answered (nothing l
 newest (nothing moved backwards). Each row also gives the server's CPU time per request (all its processes,
 from /proc): on a shared host it varies less between runs than the rate does.
 
-Each server setup is measured on its own fresh database: `waitress` is what `qiuxue serve` runs by default (one
-process, 8 threads); `granian` is `qiuxue serve --workers 2 --threads 4` (one process per core). The client is
+Each server setup is measured on its own fresh database: `one` is what `qiuxue serve` runs by default (granian,
+one process, 8 threads); `granian` is `qiuxue serve --workers 2 --threads 4` (one process per core); `waitress` is
+`qiuxue serve --server waitress` (one process, 8 threads: the only server on Windows). The client is
 wrk (Debian package `wrk`, written in C), with bench/wrk_heartbeats.lua: one keep-alive connection per wrk
 thread, each owning a slice of the learners. A Python client took half of this 2-core machine from the server.
 
-    .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8] [--servers waitress,granian]
+    .venv/bin/python bench/heartbeats.py [--learners 200] [--seconds 10] [--connections 8]
+        [--servers one,granian,waitress]
         [--database-url postgresql+psycopg://...] [--json]
 
 With QIUXUE_DATABASE_URL (postgresql+psycopg://...) the app runs on that PostgreSQL database instead, dropped and
@@ -64,12 +66,12 @@ def one():
 # The app is served by `qiuxue serve` itself; the bare route by the same server with the same settings.
 SERVER = """
 import sys
-kind, port, workers, threads = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+kind, port, server, workers, threads = sys.argv[1:6]
 if kind == "app":
     from app.cli import main
-    sys.argv = ["qiuxue", "serve", "--port", port, "--workers", workers, "--threads", threads]
+    sys.argv = ["qiuxue", "serve", "--port", port, "--server", server, "--workers", workers, "--threads", threads]
     main()
-elif workers == "1":
+elif server == "waitress":
     import waitress
     from bare import app
     waitress.serve(app, host="127.0.0.1", port=int(port), threads=int(threads))
@@ -78,8 +80,10 @@ else:
     Granian("bare:app", address="127.0.0.1", port=int(port), interface="wsgi", workers=int(workers),
             blocking_threads=int(threads), websockets=False).serve()
 """
-SERVERS = {"waitress": "waitress, 1 process × 8 threads (qiuxue serve)",
-           "granian": "granian, 2 processes × 4 threads (qiuxue serve --workers 2 --threads 4)"}
+# (name, server, processes, threads): `qiuxue serve` with its defaults; with a process per core; with waitress
+SETUPS = {"one": ("qiuxue serve (granian, 1 process × 8 threads)", "granian", "1", "8"),
+          "granian": ("granian, 2 processes × 4 threads (qiuxue serve --workers 2 --threads 4)", "granian", "2", "4"),
+          "waitress": ("waitress, 1 process × 8 threads (qiuxue serve --server waitress)", "waitress", "1", "8")}
 LUA = ROOT / "bench" / "wrk_heartbeats.lua"
 STEP_S = 15.0
 EPOCH = datetime(1970, 1, 1)
@@ -181,24 +185,11 @@ def wrk(port: int, folder: Path, prefix: str, method: str, path: str, seconds: i
     return Run(requests, duration_us / 1e6, p50_us / 1000, p99_us / 1000, non200, errors, answered)
 
 
-def server_cpu_s(pid: int) -> float:
-    """CPU seconds used so far by a server process and its children (granian's workers), from Linux /proc."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
-        except OSError:  # gone meanwhile
-            continue
-        if fields and pid in (int(entry.name), int(fields[1])):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def measured(server: subprocess.Popen, *args, **kwargs) -> Run:
     """wrk against the server, with the server's CPU time per request."""
-    before = server_cpu_s(server.pid)
+    before = loadgen.server_cpu_s(server.pid)
     run = wrk(*args, **kwargs)
-    run.cpu_ms = (server_cpu_s(server.pid) - before) * 1000 / max(run.requests, 1)
+    run.cpu_ms = (loadgen.server_cpu_s(server.pid) - before) * 1000 / max(run.requests, 1)
     return run
 
 
@@ -240,8 +231,7 @@ def start_servers(kind: str, data_dir: Path) -> tuple[list, int, int]:
             bare_db.execute("CREATE TABLE lesson_progress (id INTEGER PRIMARY KEY, lesson_id INT, position_s REAL)")
             bare_db.execute("INSERT INTO lesson_progress (lesson_id, position_s) VALUES (1, 0)")
     app_port, bare_port = loadgen.free_port(), loadgen.free_port()
-    processes = ["1", "8"] if kind == "waitress" else ["2", "4"]
-    servers = [loadgen.serve(SERVER, [name, str(port), *processes], port, env=env, cwd=data_dir)
+    servers = [loadgen.serve(SERVER, [name, str(port), *SETUPS[kind][1:]], port, env=env, cwd=data_dir)
                for name, port in (("app", app_port), ("bare", bare_port))]
     return servers, app_port, bare_port
 
@@ -311,7 +301,7 @@ def report(results: dict[str, dict], raw_rate: float, args: argparse.Namespace) 
     met = True
     for kind, r in results.items():
         bare = r["bare"].rate
-        label = SERVERS[kind.split("_")[0]] + (" on PostgreSQL" if "_" in kind else "")
+        label = SETUPS[kind.split("_")[0]][0] + (" on PostgreSQL" if "_" in kind else "")
         for name, run in (("POST /api/v1/progress (full app)", r["beats"]),
                           ("bare Flask route, one SQLite query (baseline)", r["bare"]),
                           ("GET /healthz of the same app (its middleware + one query)", r["floor"])):
@@ -333,7 +323,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--servers", default="waitress,granian")
+    parser.add_argument("--servers", default="one,granian", help=f"of {', '.join(SETUPS)}")
     parser.add_argument("--json", action="store_true", help="also print one line of ratios")
     parser.add_argument("--database-url", default="",
                         help="also measure each server setup on this PostgreSQL database (dropped and created again)")

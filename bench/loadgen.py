@@ -29,12 +29,14 @@ def free_port() -> int:
 
 
 def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = None,
-          cwd: Path = ROOT) -> subprocess.Popen:
+          cwd: Path = ROOT, code: str = "") -> subprocess.Popen:
     """Run `python -c script *args` (a server listening on `port`) and wait until it accepts connections.
-    Its messages go to a temporary file (a pipe nobody reads would stop a chatty server once full)."""
+    Its messages go to a temporary file (a pipe nobody reads would stop a chatty server once full). `code`: a copy
+    of the code before a change, imported first by the server and by any process it starts (granian's workers)."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the server runs
+    path = os.pathsep.join(part for part in (code, str(ROOT)) if part)
     process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                               stderr=log, env={**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)})
+                               stderr=log, env={**os.environ, **(env or {}), "PYTHONPATH": path})
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -46,6 +48,31 @@ def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = 
                 raise RuntimeError(log.read().decode(errors="replace") or "server died") from None
             time.sleep(0.2)
     raise RuntimeError("server did not start")
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a server process and its children (granian's workers), from Linux /proc."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
+        except OSError:  # gone meanwhile
+            continue
+        if fields and pid in (int(entry.name), int(fields[1])):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    """The process's children (granian's workers under its supervisor), from Linux /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile
+            continue
+    return found
 
 
 def request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:

@@ -3,12 +3,12 @@ Flask process served the same way (the baseline), in one run.
 
 Data: the demo data (`--data demo`, what `make run` loads) or N generated published resources as
 bench/catalog_pages.py makes them (`--data 100000`), indexed by `qiuxue search rebuild`. The web process is
-`qiuxue serve` (waitress, one process, 8 threads, the in-process media worker and search indexer as
-configured by default). "At rest": a few seconds after start. "Warm": after one request to each kind of page
-(the search page loads jieba's dictionary and the index). "Under load": the highest RSS seen (sampled every
-0.1 s) while 8 connections send list pages, resource pages, search queries and suggestions; "after": once
-they stop; with `--soak`, the same load keeps coming and RSS is noted each minute. Workers: `qiuxue search
-worker` and `qiuxue media worker`, at rest.
+`qiuxue serve` (granian, one process, 8 threads, the in-process media worker and search indexer as configured
+by default), and beside it granian's supervisor, which only watches it. "At rest": a few seconds after start.
+"Warm": after one request to each kind of page (the search page loads jieba's dictionary and the index). "Under
+load": the highest RSS seen (sampled every 0.1 s) while 8 connections send list pages, resource pages, search
+queries and suggestions; "after": once they stop; with `--soak`, the same load keeps coming and RSS is noted each
+minute. Workers: `qiuxue search worker` and `qiuxue media worker`, at rest.
 
     .venv/bin/python bench/memory.py [--data demo|N] [--requests 3000] [--arenas 2] [--soak SECONDS]
         [--soak-rate REQUESTS_PER_SECOND] [--data-dir DIR]
@@ -44,22 +44,26 @@ from app.cli import main
 sys.argv = ["qiuxue", *sys.argv[1:]]
 main()
 """
-BARE_APP = """
-import sqlite3, sys, threading
+BARE_ROUTE = """
+import os, sqlite3, threading
 from flask import Flask, jsonify
-import waitress
-path, port = sys.argv[1], int(sys.argv[2])
 app = Flask("bare")
 local = threading.local()
 @app.get("/one/<int:rid>")
 def one(rid):
     conn = getattr(local, "conn", None)
     if conn is None:
-        conn = local.conn = sqlite3.connect(path, check_same_thread=False)
+        conn = local.conn = sqlite3.connect(os.environ["BARE_DB"], check_same_thread=False)
     row = conn.execute("SELECT id, title FROM resources WHERE id = ?", (rid,)).fetchone()
     return jsonify({"id": row[0] if row else None})
-waitress.serve(app, host="127.0.0.1", port=port, threads=8, _quiet=True)
 """
+BARE_APP = """
+import sys
+from granian import Granian
+Granian("bare_memory:app", address="127.0.0.1", port=int(sys.argv[1]), interface="wsgi", workers=1,
+        blocking_threads=8, websockets=False).serve()
+"""
+SUPERVISOR = "granian's supervisor (watches the web process), at rest"
 WORDS = ["电工", "安全", "叉车", "焊工", "养老护理", "厨师", "diangong", "月嫂", "消防", "普通话", "电子商务", "创业"]
 
 
@@ -145,16 +149,17 @@ def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soa
     server = loadgen.serve(SERVE, ["serve", "--port", str(port)], port, env=env(data_dir, arenas))
     try:
         time.sleep(3)
-        figures = {"at rest": rss_mb(server.pid)}
+        (pid,) = loadgen.children(server.pid)  # the web process, under granian's supervisor (server.pid)
+        figures = {SUPERVISOR: rss_mb(server.pid), "at rest": rss_mb(pid)}
         load(port, ["/", "/catalog/all", f"/catalog/r/{resources[0]}", "/search?q=%E7%94%B5%E5%B7%A5",
                     "/api/v1/search/suggest?q=%E7%94%B5"], 1)
-        figures["warm (one request of each kind)"] = rss_mb(server.pid)
-        peak = Peak(server.pid)
+        figures["warm (one request of each kind)"] = rss_mb(pid)
+        peak = Peak(pid)
         peak.start()
         load(port, paths(resources, requests))
         figures[f"under load (peak, {requests:,} requests, 8 connections)"] = peak.stop()
         time.sleep(1)
-        figures["after the load"] = rss_mb(server.pid)
+        figures["after the load"] = rss_mb(pid)
         started, batch, sent, printed = time.monotonic(), 0, 0, -1
         while time.monotonic() - started < soak_s:  # the same load again and again: does it keep growing?
             batch += 1
@@ -167,7 +172,7 @@ def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soa
             if soak_rate:
                 time.sleep(max(0.0, 10 - (time.monotonic() - batch_started)))
             minute = int((time.monotonic() - started) // 60)
-            figures[f"soak, minute {minute}"] = rss_mb(server.pid)
+            figures[f"soak, minute {minute}"] = rss_mb(pid)
             if minute != printed:
                 printed = minute
                 print(f"{time.strftime('%H:%M:%S', time.gmtime())} UTC soak minute {minute}: "
@@ -181,11 +186,14 @@ def web(data_dir: str, resources: list[int], requests: int, arenas: int = 0, soa
 
 def bare(data_dir: str, resources: list[int], requests: int) -> dict[str, float]:
     port = loadgen.free_port()
-    server = loadgen.serve(BARE_APP, [str(Path(data_dir) / "app.db"), str(port)], port)
+    (Path(data_dir) / "bare_memory.py").write_text(BARE_ROUTE)
+    server = loadgen.serve(BARE_APP, [str(port)], port, cwd=Path(data_dir),
+                           env={"BARE_DB": str(Path(data_dir) / "app.db")})
     try:
         time.sleep(1)
-        figures = {"at rest": rss_mb(server.pid)}
-        peak = Peak(server.pid)
+        (pid,) = loadgen.children(server.pid)  # the process granian serves it in
+        figures = {"at rest": rss_mb(pid)}
+        peak = Peak(pid)
         peak.start()
         rng = random.Random(3)
         load(port, [f"/one/{rng.choice(resources)}" for _ in range(requests)])
@@ -229,14 +237,14 @@ def main() -> None:
     print("| process | state | RSS MB |")
     print("| --- | --- | --- |")
     for state, mb in baseline.items():
-        print(f"| bare Flask + waitress, one SQLite query (baseline) | {state} | {mb:.0f} |")
+        print(f"| bare Flask + granian, one SQLite query (baseline) | {state} | {mb:.0f} |")
     for state, mb in ours.items():
-        print(f"| qiuxue serve (waitress, 1 process × 8 threads) | {state} | {mb:.0f} |")
+        print(f"| qiuxue serve (granian, 1 process × 8 threads) | {state} | {mb:.0f} |")
     for state, mb in capped.items():
         print(f"| qiuxue serve, MALLOC_ARENA_MAX={args.arenas} | {state} | {mb:.0f} |")
     for group, mb in workers.items():
         print(f"| qiuxue {group} worker | at rest (8 s after start) | {mb:.0f} |")
-    worst = max(ours.values())
+    worst = max(mb for state, mb in ours.items() if state != SUPERVISOR)
     print(f"web process: {worst:.0f} MB at most, {worst / baseline['at rest']:.1f}× the bare process at rest; "
           f"target ≤ 200 MB: {'met' if worst <= 200 else 'NOT met'}.")
 

@@ -1,8 +1,9 @@
-"""tus uploads on their own: a file sent with tuspy (the Python tus client) to `qiuxue serve`'s server
-(waitress, one process) on 127.0.0.1, next to a local file copy + fsync of the same file (the baseline), in
-alternating rounds of one run. With `--before DIR` (a checkout of older code, e.g. made with
-`git archive <commit> | tar -x -C DIR`), a second server runs that code on the same database and takes its
-turn in each round, so before and after are measured side by side. Quick (about 20 s with the defaults).
+"""tus uploads on their own: a file sent with tuspy (the Python tus client) to `qiuxue serve`
+(`--server waitress`, one process; or granian, `--server granian`, two processes) on 127.0.0.1, next to a local
+file copy + fsync of the same file (the baseline), in alternating rounds of one run. With `--before DIR` (a
+checkout of older code, e.g. made with `git archive <commit> | tar -x -C DIR`), a second server runs that code
+on the same database and takes its turn in each round, so before and after are measured side by side. Quick
+(about 20 s with the defaults).
 Each server's CPU per upload (its processes' user + system time from /proc, Linux) is printed too: on a shared
 machine it moves less than the wall time. Each round also sends the file with tuspy to a sink that answers at once
 and keeps nothing (SINK): the client's own floor, the best any server could do with this client and chunk size.
@@ -212,7 +213,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk-mib", type=int, default=8)
     parser.add_argument("--server", choices=["waitress", "granian"], default="waitress",
-                        help="qiuxue serve's default (waitress), or --workers 2 --threads 4 (granian)")
+                        help="qiuxue serve --server waitress (one process), or --workers 2 --threads 4 (granian)")
     parser.add_argument("--client", choices=["tuspy", "browser"], default="tuspy",
                         help="tuspy, or the upload page's tus-js-client in Chromium (what a user sends with)")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run alongside")
@@ -274,7 +275,7 @@ def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: arg
         key = "tus_vs_copy" if args.server == "waitress" else f"tus_{args.server}_vs_copy"  # as bench/baseline.json
         print(json.dumps({key: round(copy / statistics.median(times["now"]), 3)}))
         return
-    server = "waitress (qiuxue serve, 1 process × 8 threads)" if args.server == "waitress" else \
+    server = "waitress (qiuxue serve --server waitress, 1 process × 8 threads)" if args.server == "waitress" else \
         "granian (qiuxue serve --workers 2 --threads 4)"
     client = "the upload page's tus-js-client in Chromium" if args.client == "browser" else "tuspy"
     print(f"{args.mb} MB of random bytes, {client} with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "

@@ -39,7 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from heartbeats import EPOCH, Run, server_cpu_s, write_connections, wrk  # noqa: E402
+from heartbeats import EPOCH, Run, write_connections, wrk  # noqa: E402
+from loadgen import server_cpu_s  # noqa: E402
 
 from tests import hosts  # noqa: E402
 

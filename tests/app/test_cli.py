@@ -68,3 +68,11 @@ def test_serve_explains_a_bad_number_of_workers_or_threads(runner):
     for option, value in (("--workers", "0"), ("--workers", "many"), ("--threads", "0")):
         result = runner.invoke(args=["serve", option, value])
         assert result.exit_code == 2 and f"Invalid value for '{option}'" in result.output
+
+
+def test_serve_runs_granian_unless_told_waitress_which_serves_one_process(runner):
+    """granian by default where it is installed (Linux and macOS): waitress collapsed under a few concurrent
+    connections on one kernel (app/server.py). Waitress stays for Windows, and for whoever asks for it."""
+    assert "[default: granian]" in runner.invoke(args=["serve", "--help"]).output
+    result = runner.invoke(args=["serve", "--server", "waitress", "--workers", "2"])
+    assert result.exit_code == 2 and "waitress serves one process" in result.output

@@ -14,7 +14,9 @@ def _app(tmp_path, **settings):
 
 @pytest.mark.parametrize("command", [["serve"], ["worker"], ["media", "worker"], ["search", "worker"]])
 def test_a_shared_database_without_a_shared_key_refuses_to_start(tmp_path, command):
-    result = _app(tmp_path, DATABASE_URL=SHARED_DB).test_cli_runner().invoke(args=command)
+    # in the environment too, as an operator sets it: `qiuxue serve` reads it there, as its granian processes will
+    env = {"QIUXUE_DATABASE_URL": SHARED_DB, "QIUXUE_DATA_DIR": str(tmp_path)}
+    result = _app(tmp_path, DATABASE_URL=SHARED_DB).test_cli_runner().invoke(args=command, env=env)
     assert result.exit_code == 1
     assert "QIUXUE_SECRET_KEY is not set" in result.output and "every host" in result.output
 

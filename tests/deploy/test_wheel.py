@@ -131,6 +131,8 @@ def test_db_upgrade_then_serve_in_an_empty_folder(installed: Installed):
         assert found.status_code == 200, _served(installed)  # once a 500 under CI's load: say why if it comes back
         assert requests.get(base + "/api/v1/search", params={"q": "电工"}, timeout=30).status_code == 200, \
             _served(installed)
+    # stopped, it leaves nothing serving: granian's supervisor takes its worker process down with it
+    assert not _answers(base + "/healthz"), _served(installed)
 
 
 SERVE_LOG = "serve.log"  # what `qiuxue serve` printed, for a failure's message
