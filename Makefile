@@ -7,10 +7,8 @@ STAMP  := $(VENV)/.installed-run-$(SUM)
 DEV_STAMP := $(VENV)/.installed-dev-$(SUM)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-# Test processes (pytest-xdist); each gets its own data folders and, on PostgreSQL, its own database. One more than
-# the cores: a test often waits (a browser, a server it started, ffmpeg, a timer), and with one per core the 2-core
-# machine sat a third idle (32.5 min of CPU in 25 min of `make test`, 2026-12-05).
-TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)')
+# Test processes (pytest-xdist); each gets its own data folders and, on PostgreSQL, its own database.
+TEST_WORKERS ?= auto
 # One line per set-up step, so a first `make run` says what it is doing while pip works.
 STEP   := @printf '==> %s\n'
 # pip: errors only (-qq). Its warnings about the machine's own index settings and the build backend's notes would
