@@ -50,29 +50,33 @@ def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = 
     raise RuntimeError("server did not start")
 
 
-def server_cpu_s(pid: int) -> float:
-    """CPU seconds used so far by a server process and its children (granian's workers), from Linux /proc."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split() if entry.name.isdigit() else None
-        except OSError:  # gone meanwhile
-            continue
-        if fields and pid in (int(entry.name), int(fields[1])):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def children(pid: int) -> list[int]:
     """The process's children (granian's workers under its supervisor), from Linux /proc."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+            if entry.name.isdigit() and _stat(int(entry.name))[1] == str(pid):
                 found.append(int(entry.name))
         except OSError:  # gone meanwhile
             continue
     return found
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds used so far by a server process and its children (granian's workers), from Linux /proc."""
+    total = 0.0
+    for each in (pid, *children(pid)):
+        try:
+            fields = _stat(each)
+        except OSError:  # gone meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (state, parent, ...)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
 def request(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"") -> bytes:
