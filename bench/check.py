@@ -6,7 +6,7 @@ Each benchmark measures our code and its baseline in the same run and prints one
 several-fold between runs while a ratio measured side by side varies much less. A ratio above the recorded
 one passes (record it with `--record` once the gain is real). Not part of `make test`: about 3 minutes.
 
-    .venv/bin/python bench/check.py [--only pages,heartbeats,tus,tus-granian] [--tolerance 0.30] [--record]
+    .venv/bin/python bench/check.py [--only pages,heartbeats,tus,tus-granian,tus-waitress] [--tolerance 0.30] [--record]
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ QUICK = {
     # with other workers enrolling meanwhile, as on the live site (an enrolment used to make every kept part again)
     "pages": ["catalog_pages.py", "--resources", "5000", "--requests", "300", "--enrolments-per-s", "1", "--json"],
     "heartbeats": ["heartbeats.py", "--seconds", "4", "--servers", "one,granian", "--json"],
-    "tus": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--json"],
-    # granian streams the body to the app (waitress spools it first): its own path in media.tus
+    "tus": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--json"],  # `qiuxue serve`: granian, one process
     "tus-granian": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--server", "granian", "--json"],
+    # waitress spools the body first (granian streams it to the app): its own path in media.tus
+    "tus-waitress": ["tus_upload.py", "--mb", "32", "--rounds", "3", "--server", "waitress", "--json"],
 }
 
 

@@ -3,14 +3,20 @@
 heartbeat, on the demo data, through the app in this process (Flask's test client: no server, no network, so
 what is measured is the app alone).
 
-For each target: CPU ms per request measured without the profiler (median of 3 rounds), then a profiled run
+For each target: CPU ms per request measured without the profiler (median of 3 rounds), beside the baseline
+measured the same way just before it (a bare Flask route doing one SQLite query, in this process, through its own
+test client) and the ratio of the two, then a profiled run
 whose samples are summed by where the time is spent (own time per library or package: jinja2, sqlalchemy,
 babel, werkzeug, our packages...) and by our functions that hold most of the time (inclusive). Writes, per
 target, bench/profiles/<name>.txt (pyinstrument's call tree, the summary at its top) and <name>.html (the
 interactive flame view), and prints the summaries. The heartbeat's database work runs in the group writer's
 thread (learning.group_writer): that thread is profiled too, and its tree is appended to heartbeat.txt.
 
-    .venv/bin/python bench/profile_pages.py [--requests 200] [--only list,menu,resource,mine,search,heartbeat]
+    .venv/bin/python bench/profile_pages.py [--requests 200] [--only floor,list,menu,resource,mine,search,heartbeat]
+
+`floor` is an empty page for the signed-in worker (a view registered here that returns one word): what every
+signed-in request pays before its own work (Flask's request set-up, every hook, the session cookie, the user), the
+floor under any page's ratio to the bare route.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from __future__ import annotations
 import argparse
 import collections
 import itertools
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -138,7 +146,7 @@ def summarise(root: Any, total_s: float, requests: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--only", default="list,menu,resource,mine,search,heartbeat")
+    parser.add_argument("--only", default="floor,list,menu,resource,mine,search,heartbeat")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as data_dir:
@@ -149,10 +157,13 @@ def main() -> None:
 
 
 def run(data_dir: str, ids: dict[str, Any], args: argparse.Namespace) -> None:
+    from flask_login import current_user
+
     from app import create_app
     from learning import group_writer
 
     writer_profiler: list[Profiler] = []
+    ratios: dict[str, tuple[float, float]] = {}  # target -> (its CPU ms, the bare route's)
 
     class ProfiledWriter(group_writer.GroupWriter):
         """The group writer, with its thread's commits sampled (the heartbeat's database half runs there)."""
@@ -166,14 +177,24 @@ def run(data_dir: str, ids: dict[str, Any], args: argparse.Namespace) -> None:
             finally:
                 writer_profiler[0].stop()
 
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "MEDIA_WORKER": "external"})
+    # the one learner sends some 1,500 heartbeats within a minute, where a player sends 4: under the site's limit
+    # (600 a minute) most would be refused and the refusal measured; the limit is still counted for each
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "MEDIA_WORKER": "external",
+                      "RATE_LIMIT_HEARTBEAT": "1000000 per minute"})
     app.extensions["heartbeat_writer"] = ProfiledWriter(app)
+
+    @app.get("/bench/floor")
+    def floor() -> str:
+        return "signed-in" if current_user.is_authenticated else "anonymous"
+
+    bare = bare_client(Path(data_dir) / "app.db")
     client = app.test_client()
     client.set_cookie(ids["cookie_name"], ids["cookie"], domain="localhost")
     beats = Beats(ids)
     words = itertools.cycle(["安全", "电工", "护理", "叉车"])
     headers = {"X-CSRFToken": ids["token"]}
     targets = {
+        "floor": lambda: client.get("/bench/floor"),
         "list": lambda: client.get("/catalog/all"),
         # the menu section as bench/catalog_pages.py asks for it (a section, a kind, the most enrolled first)
         "menu": lambda: client.get("/catalog/menu/skills?kind=course&sort=enrolled"),
@@ -187,31 +208,59 @@ def run(data_dir: str, ids: dict[str, Any], args: argparse.Namespace) -> None:
         for _ in range(20):  # warm: templates compiled, translations loaded, connection pool filled
             answer = send()
             assert answer.status_code == 200, (name, answer.status_code, answer.get_data(as_text=True)[:300])
-        rounds = []
-        for _ in range(3):
-            cpu = time.process_time()
-            for _ in range(args.requests):
-                send()
-            rounds.append((time.process_time() - cpu) * 1000 / args.requests)
+        baseline = statistics.median(cpu_ms(bare, args.requests) for _ in range(3))
+        rounds = [cpu_ms(send, args.requests) for _ in range(3)]
+        ratios[name] = (statistics.median(rounds), baseline)
         writer_profiler.clear()
         profiler = Profiler(interval=0.0002)
         profiler.start()
         for _ in range(args.requests):
             send()
         profiler.stop()
-        report(name, profiler, writer_profiler, statistics.median(rounds), args.requests)
+        report(name, profiler, writer_profiler, ratios[name], args.requests)
         small = Profiler(interval=0.001)  # the flame view from a few requests: its file stays small
         small.start()
         for _ in range(5):
             send()
         small.stop()
         (OUT / f"{name}.html").write_text(small.output_html(), encoding="utf-8")
+    print("| target | CPU ms per request | bare route's | ratio |\n| --- | --- | --- | --- |")
+    for name, (cpu, baseline) in ratios.items():
+        print(f"| {name} | {cpu:.3f} | {baseline:.3f} | {baseline / cpu:.2f} |")
 
 
-def report(name: str, profiler: Profiler, writer: list[Profiler], cpu_ms: float, requests: int) -> None:
+def bare_client(db_path: Path) -> Callable[[], Any]:
+    """The baseline: a bare Flask route doing one SQLite query, as bench/catalog_pages.py serves it, called
+    through its own test client in this process."""
+    from flask import Flask, jsonify
+
+    bare = Flask("bare")
+    conn = sqlite3.connect(db_path, check_same_thread=False)
+    ids = itertools.cycle(range(1, 21))
+
+    @bare.get("/one/<int:rid>")
+    def one(rid: int) -> Any:
+        row = conn.execute("SELECT id, title FROM resources WHERE id = ?", (rid,)).fetchone()
+        return jsonify({"id": rid, "title": row[1] if row else ""})
+
+    client = bare.test_client()
+    return lambda: client.get(f"/one/{next(ids)}")
+
+
+def cpu_ms(send: Callable[[], Any], requests: int) -> float:
+    cpu = time.process_time()
+    for _ in range(requests):
+        answer = send()
+    spent = (time.process_time() - cpu) * 1000 / requests
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]  # what was measured was answered
+    return spent
+
+
+def report(name: str, profiler: Profiler, writer: list[Profiler], cpu: tuple[float, float], requests: int) -> None:
     session = profiler.last_session
     assert session is not None
-    head = [f"{name}: {cpu_ms:.2f} ms CPU per request (process time, median of 3 x {requests}, no profiler)",
+    head = [f"{name}: {cpu[0]:.2f} ms CPU per request (process time, median of 3 x {requests}, no profiler); the "
+            f"bare route {cpu[1]:.2f} ms: {cpu[1] / cpu[0]:.2f}x",
             *summarise(session.root_frame(), session.duration, requests)]
     text = profiler.output_text(unicode=True, color=False, show_all=False)
     if writer:

@@ -1,5 +1,6 @@
-"""tus uploads on their own: a file sent with tuspy (the Python tus client) to `qiuxue serve`
-(`--server waitress`, one process; or granian, `--server granian`, two processes) on 127.0.0.1, next to a local
+"""tus uploads on their own: a file sent with tuspy (the Python tus client) to `qiuxue serve` as it runs by default
+(granian, one process × 8 threads; `--server one`), or with `--workers 2 --threads 4` (`--server granian`), or
+`--server waitress` (one process; the default before 2026-12-05) on 127.0.0.1, next to a local
 file copy + fsync of the same file (the baseline), in alternating rounds of one run. With `--before DIR` (a
 checkout of older code, e.g. made with `git archive <commit> | tar -x -C DIR`), a second server runs that code
 on the same database and takes its turn in each round, so before and after are measured side by side. Quick
@@ -12,7 +13,7 @@ With `--client browser` the file is sent the way a user sends it: by the upload 
 Debian's Chromium (Playwright, headless), the time taken inside the page from the upload's start to its success;
 the sink then has no row (it speaks no CORS and serves no page).
 
-    .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server waitress|granian]
+    .venv/bin/python bench/tus_upload.py [--mb 64] [--rounds 3] [--chunk-mib 8] [--server one|granian|waitress]
         [--client tuspy|browser] [--before DIR] [--json]
 """
 
@@ -37,14 +38,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 import loadgen  # noqa: E402
 
 PASSWORD = "bench-password-1"
+SERVERS = {"one": "granian (qiuxue serve: 1 process × 8 threads)",
+           "granian": "granian (qiuxue serve --workers 2 --threads 4)",
+           "waitress": "waitress (qiuxue serve --server waitress, 1 process × 8 threads)"}
 SERVER = """
 import sys
 from app import create_app
 from app.server import serve_granian, serve_waitress
 if sys.argv[2] == "waitress":
     serve_waitress(create_app(), "127.0.0.1", int(sys.argv[1]), 8)
-else:
-    serve_granian("127.0.0.1", int(sys.argv[1]), 2, 4)
+else:  # `qiuxue serve` (one process × 8 threads), or `--workers 2 --threads 4`
+    serve_granian("127.0.0.1", int(sys.argv[1]), *((1, 8) if sys.argv[2] == "one" else (2, 4)))
 """
 SINK = r"""
 # The client's floor: a tus server that answers at once and throws the bytes away (no Python web stack, no
@@ -212,8 +216,8 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chunk-mib", type=int, default=8)
-    parser.add_argument("--server", choices=["waitress", "granian"], default="waitress",
-                        help="qiuxue serve --server waitress (one process), or --workers 2 --threads 4 (granian)")
+    parser.add_argument("--server", choices=list(SERVERS), default="one",
+                        help="; ".join(f"{key}: {name}" for key, name in SERVERS.items()))
     parser.add_argument("--client", choices=["tuspy", "browser"], default="tuspy",
                         help="tuspy, or the upload page's tus-js-client in Chromium (what a user sends with)")
     parser.add_argument("--before", type=Path, help="a checkout of the code to compare with, run alongside")
@@ -275,8 +279,7 @@ def report(times: dict[str, list[float]], cpu: dict[str, list[float]], args: arg
         key = "tus_vs_copy" if args.server == "waitress" else f"tus_{args.server}_vs_copy"  # as bench/baseline.json
         print(json.dumps({key: round(copy / statistics.median(times["now"]), 3)}))
         return
-    server = "waitress (qiuxue serve --server waitress, 1 process × 8 threads)" if args.server == "waitress" else \
-        "granian (qiuxue serve --workers 2 --threads 4)"
+    server = SERVERS[args.server]
     client = "the upload page's tus-js-client in Chromium" if args.client == "browser" else "tuspy"
     print(f"{args.mb} MB of random bytes, {client} with {args.chunk_mib} MiB chunks to {server} on 127.0.0.1; "
           f"median of {args.rounds} alternating rounds; load average {os.getloadavg()[0]:.1f} at the end.")

@@ -59,6 +59,78 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Served:
+    """A server started by `serving`: its address, its process, and on the way out whether SIGTERM alone stopped
+    it and everything it started (granian's supervisor takes its workers down with it)."""
+
+    base: str
+    process: subprocess.Popen[bytes]
+    stopped_cleanly: bool | None = None
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], *, cwd: Path | None = None, log: Path | None = None,
+            wait_s: float = 60) -> Iterator[Served]:
+    """`command` (`qiuxue serve` and its options; the --port is added here) as a child leading a process group of
+    its own, yielded once /healthz answers 200, its output in `log` if given. Always stopped on the way out,
+    however the test ends (`stop_server`): a test that failed while granian's supervisor was slow to stop once left
+    it running for 45 minutes, holding its port and answering 500 from a deleted data folder."""
+    port = free_port()
+    with (log.open("ab") if log else open(os.devnull, "wb")) as out:  # noqa: SIM115 - the child keeps its own handle
+        process = subprocess.Popen([*command, "--port", str(port)], cwd=cwd, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    served = Served(f"http://127.0.0.1:{port}", process)
+
+    def said() -> str:
+        return log.read_text(encoding="utf-8", errors="replace")[-3000:] if log and log.exists() else ""
+
+    try:
+        deadline = time.monotonic() + wait_s
+        while not _answers(served.base + "/healthz"):
+            if process.poll() is not None:
+                raise AssertionError(f"{' '.join(command[-6:])} stopped (exit {process.returncode}): {said()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{' '.join(command[-6:])} did not answer /healthz within {wait_s:.0f} s: "
+                                     f"{said()}")
+            time.sleep(0.2)
+        yield served
+    finally:
+        served.stopped_cleanly = stop_server(process)
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout: float = 30) -> bool:
+    """SIGTERM, as a service manager stops it, `timeout` seconds at most to stop; then SIGKILL to whatever is left
+    of its process group. True when SIGTERM alone stopped it and everything it started."""
+    if process.poll() is None:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout)
+    deadline = time.monotonic() + 5  # what it started may take a moment longer to go
+    left = process.returncode is None or _group_alive(process.pid)
+    while left and process.returncode is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _group_alive(process.pid)
+    kill(process)
+    return not left
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - our own server on 127.0.0.1
+            return bool(answer.status == 200)
+    except OSError:  # refused, reset, timed out, or an HTTP error status
+        return False
+
+
 def create_database(admin_url: str, prefix: str = "two_hosts") -> str:
     """A new, empty database on the server of `admin_url` (a role that may create databases)."""
     import psycopg  # here: only the set-up needs the driver directly

@@ -7,10 +7,7 @@ import json
 import logging
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from flask.logging import default_handler
 from app import create_app, jobs, logs
 from app.extensions import db
 from tests.conftest import TEST_DATABASE_URL, _config
+from tests.hosts import serving
 
 BIN = Path(sys.executable).parent
 
@@ -131,30 +129,14 @@ def test_a_forged_forwarded_address_does_not_open_metrics(app, client):
     assert response.status_code == 403  # no proxy configured: the header is not believed
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="--workers needs granian (Linux, macOS)")
 def test_two_server_processes_report_one_sum(app):
     """`qiuxue serve --workers 2`: whichever worker answers /metrics, it counts the requests of both."""
-    port, base = _free_port(), ""
     env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": "test-secret",
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_WORKER": "external", "QIUXUE_SEARCH_INDEXER": "off"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    server = subprocess.Popen([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "2", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "2"], env) as served:
+        base = served.base
         with requests.Session() as session:
             for _ in range(30):
                 assert session.get(base + "/.well-known/security.txt", timeout=5).status_code == 200
@@ -164,6 +146,3 @@ def test_two_server_processes_report_one_sum(app):
             counts.add(_sample(text, "qiuxue_http_requests_total", endpoint="main.security_txt", status="200"))
         assert counts == {30.0}
         assert list((Path(app.config["DATA_DIR"]) / "prometheus").glob("*.db"))
-    finally:
-        server.terminate()
-        server.wait(15)

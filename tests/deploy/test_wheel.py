@@ -5,17 +5,13 @@ itself goes in with pip, as `pip install qiuxue-*.whl` would put it."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +19,7 @@ import pytest
 import requests
 
 from tests.conftest import TEST_DATABASE_URL
+from tests.hosts import serving
 
 pytestmark = [
     pytest.mark.slow,
@@ -46,12 +43,6 @@ class Installed:
     def run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(args, cwd=self.site, env=self.env, capture_output=True, text=True, timeout=timeout,
                               check=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -107,7 +98,8 @@ def test_db_upgrade_then_serve_in_an_empty_folder(installed: Installed):
     assert upgraded.returncode == 0, upgraded.stderr[-3000:]
     assert (installed.site / "instance" / "app.db").is_file()
 
-    with _serving(installed, qiuxue) as base:
+    with serving([qiuxue, "serve"], installed.env, cwd=installed.site, log=installed.site / SERVE_LOG) as served:
+        base = served.base
         home = requests.get(base + "/", timeout=30)
         assert home.status_code == 200
         # the fingerprinted URL the page links to, served from the wheel's copy of static/
@@ -131,8 +123,8 @@ def test_db_upgrade_then_serve_in_an_empty_folder(installed: Installed):
         assert found.status_code == 200, _served(installed)  # once a 500 under CI's load: say why if it comes back
         assert requests.get(base + "/api/v1/search", params={"q": "电工"}, timeout=30).status_code == 200, \
             _served(installed)
-    # stopped, it leaves nothing serving: granian's supervisor takes its worker process down with it
-    assert not _answers(base + "/healthz"), _served(installed)
+    # stopped, it leaves nothing running: granian's supervisor takes its worker process down with it
+    assert served.stopped_cleanly, _served(installed)
 
 
 SERVE_LOG = "serve.log"  # what `qiuxue serve` printed, for a failure's message
@@ -140,37 +132,3 @@ SERVE_LOG = "serve.log"  # what `qiuxue serve` printed, for a failure's message
 
 def _served(installed: Installed) -> str:
     return (installed.site / SERVE_LOG).read_text(encoding="utf-8", errors="replace")[-3000:]
-
-
-@contextlib.contextmanager
-def _serving(installed: Installed, qiuxue: str) -> Iterator[str]:
-    """`qiuxue serve` on a free port, up once /healthz answers; stopped with SIGTERM on the way out."""
-    port = _free_port()
-    log = (installed.site / SERVE_LOG).open("w", encoding="utf-8")
-    process = subprocess.Popen([qiuxue, "serve", "--port", str(port)], cwd=installed.site, env=installed.env,
-                               stdout=log, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while not _answers(base + "/healthz"):
-            if process.poll() is not None:
-                pytest.fail(f"qiuxue serve stopped: {_served(installed)}")
-            if time.monotonic() > deadline:
-                pytest.fail("qiuxue serve did not answer within 60 s")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        log.close()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False

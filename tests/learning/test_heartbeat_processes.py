@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -19,40 +18,19 @@ from app.extensions import db
 from learning.models import LessonProgress
 from tests import factories
 from tests.conftest import CSRF_RE, FAST_HASH, TEST_DATABASE_URL
+from tests.hosts import serving
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="--workers needs granian (Linux, macOS)")
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def two_processes(app):
-    port = _free_port()
     env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": app.config["SECRET_KEY"],
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_MEDIA_WORKER": "external",
            "QIUXUE_SEARCH_INDEXER": "off", "QIUXUE_PASSWORD_HASH": FAST_HASH}
-    server = subprocess.Popen([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "4", "--port", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    try:
-        yield base, server.pid
-    finally:
-        server.terminate()
-        server.wait(15)
+    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "4"], env) as served:
+        yield served.base, served.process.pid
 
 
 def _login(base: str, phone: str, lesson_id: int) -> tuple[requests.Session, str]:

@@ -9,7 +9,6 @@ import io
 import os
 import re
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from media import tus
 from media.models import Upload
 from media.service import MediaSettings
 from tests.conftest import FAST_HASH, TEST_DATABASE_URL
+from tests.hosts import serving
 from tests.media.conftest import tus_upload
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -228,29 +228,12 @@ def served(request, app) -> Iterator[str]:
         return
     if sys.platform == "win32":
         pytest.skip("--workers needs granian (Linux, macOS)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": app.config["SECRET_KEY"],
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_MEDIA_WORKER": "external",
            "QIUXUE_SEARCH_INDEXER": "off", "QIUXUE_PASSWORD_HASH": FAST_HASH}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "qiuxue"), "serve", "--workers", "2", "--threads", "2",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # a bound, so a server that never answers fails the test rather than hangs it
-            try:
-                requests.get(base + "/healthz", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, "qiuxue serve --workers 2 did not start"
-                time.sleep(0.2)
-        else:
-            pytest.fail("qiuxue serve --workers 2 never answered /healthz")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(15)
+    with serving([str(Path(sys.executable).parent / "qiuxue"), "serve", "--workers", "2", "--threads", "2"],
+                 env, wait_s=120) as served:
+        yield served.base
 
 
 def test_a_patch_cut_off_acknowledges_only_bytes_on_disk_and_resumes_byte_identical(app, served, tmp_path):
