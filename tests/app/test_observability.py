@@ -135,7 +135,8 @@ def test_two_server_processes_report_one_sum(app):
     env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": "test-secret",
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_WORKER": "external", "QIUXUE_SEARCH_INDEXER": "off"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "2"], env) as served:
+    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "2"], env,
+                 log=Path(app.config["DATA_DIR"]).parent / "serve.log") as served:
         base = served.base
         with requests.Session() as session:
             for _ in range(30):

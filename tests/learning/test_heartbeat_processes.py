@@ -29,7 +29,8 @@ def two_processes(app):
     env = {**os.environ, "QIUXUE_DATA_DIR": app.config["DATA_DIR"], "QIUXUE_SECRET_KEY": app.config["SECRET_KEY"],
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_MEDIA_WORKER": "external",
            "QIUXUE_SEARCH_INDEXER": "off", "QIUXUE_PASSWORD_HASH": FAST_HASH}
-    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "4"], env) as served:
+    with serving([str(BIN / "qiuxue"), "serve", "--workers", "2", "--threads", "4"], env,
+                 log=Path(app.config["DATA_DIR"]).parent / "serve.log") as served:
         yield served.base, served.process.pid
 
 

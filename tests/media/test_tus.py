@@ -232,7 +232,7 @@ def served(request, app) -> Iterator[str]:
            "QIUXUE_DATABASE_URL": TEST_DATABASE_URL, "QIUXUE_MEDIA_WORKER": "external",
            "QIUXUE_SEARCH_INDEXER": "off", "QIUXUE_PASSWORD_HASH": FAST_HASH}
     with serving([str(Path(sys.executable).parent / "qiuxue"), "serve", "--workers", "2", "--threads", "2"],
-                 env, wait_s=120) as served:
+                 env, log=Path(app.config["DATA_DIR"]).parent / "serve.log", wait_s=120) as served:
         yield served.base
 
 
