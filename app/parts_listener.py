@@ -21,6 +21,7 @@ import os
 import secrets
 import threading
 import time
+from contextlib import suppress
 from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.engine import Connection, Engine
@@ -103,6 +104,7 @@ class Listener:
         self._heard_here = False  # a probe came back on the current connection
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
 
     def add(self, name: str, store: Store) -> None:
         self.stores[name] = store
@@ -118,15 +120,25 @@ class Listener:
         return self._hearing
 
     def stop(self) -> None:
-        """End the thread (within CHECK_S): for tests, which make an app per test."""
+        """End the thread and wait for it: for tests, which make an app per test and then dispose of its engine. A
+        pool connection the thread still held for a probe would be returned after that, to a pool nothing closes, and
+        left open. The thread is woken by a notification on its channel (it otherwise waits up to CHECK_S)."""
         self._stop.set()
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        with suppress(Exception), self.engine.connect() as conn:  # the database away: it stops within LAPSE_S
+            conn.exec_driver_sql(NOTIFY, (CHANNEL, message(self.engine, "stop", "")))
+            conn.commit()
+        thread.join(LAPSE_S)
 
     def _start(self) -> None:
         with self._lock:
             if self._pid == os.getpid():
                 return
             forked, self._pid, self._hearing = self._pid != 0, os.getpid(), False
-            threading.Thread(target=self._run, name="kept-parts-listener", daemon=True).start()
+            self._thread = threading.Thread(target=self._run, name="kept-parts-listener", daemon=True)
+            self._thread.start()
         if forked:  # a copy of the parent's entries, some kept for an hour: nothing hears for them here yet
             self._tell_all()
 
@@ -167,6 +179,8 @@ class Listener:
                 sending.commit()
             came_back = False
             for note in conn.notifies(timeout=CHECK_S):
+                if self._stop.is_set():
+                    return
                 if note.payload == probe and note.pid != self.backend_pid:
                     came_back, self._probed_at, self._heard_here = True, time.monotonic(), True
                     if not self._hearing:  # deaf until now: what changed meanwhile was not heard

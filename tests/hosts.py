@@ -2,7 +2,8 @@
 PostgreSQL database (made and dropped here), "hosts" that are each a `qiuxue serve` and a `qiuxue worker` on a
 data folder of their own (no shared disk; the same database, secret key, Redis and object store), nginx in front
 of them (a temporary configuration, plain HTTP), and signed sessions for the people a run needs (as
-bench/heartbeats.py makes them: no login round trip)."""
+bench/heartbeats.py makes them: no login round trip). Also `serving`: one `qiuxue serve` for a test, always stopped
+with everything it started, however the test ends."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.hosts import NGINX_BIN
+from tests.hosts import NGINX_BIN, free_port
 
 SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "qiuxue.conf"
 NGINX = NGINX_BIN
@@ -69,14 +69,8 @@ def test_nginx_accepts_the_site(tmp_path: Path):
     assert warnings == [], checked.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_nginx_in_front_of_the_site(tmp_path: Path, live_server: str):
-    http, https = _free_port(), _free_port()
+    http, https = free_port(), free_port()
     site = SITE.read_text(encoding="utf-8")
     site = re.sub(r"\n\s*listen \[::\]:\d+[^;]*;", "", site)
     site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;")
