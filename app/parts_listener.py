@@ -119,18 +119,20 @@ class Listener:
             self._deaf()
         return self._hearing
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
         """End the thread and wait for it: for tests, which make an app per test and then dispose of its engine. A
         pool connection the thread still held for a probe would be returned after that, to a pool nothing closes, and
-        left open. The thread is woken by a notification on its channel (it otherwise waits up to CHECK_S)."""
+        left open. The thread is woken by a notification on its channel (it otherwise waits up to CHECK_S). True
+        when it has ended."""
         self._stop.set()
         thread = self._thread
         if thread is None or not thread.is_alive():
-            return
+            return True
         with suppress(Exception), self.engine.connect() as conn:  # the database away: it stops within LAPSE_S
             conn.exec_driver_sql(NOTIFY, (CHANNEL, message(self.engine, "stop", "")))
             conn.commit()
         thread.join(LAPSE_S)
+        return not thread.is_alive()
 
     def _start(self) -> None:
         with self._lock:

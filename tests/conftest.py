@@ -13,6 +13,7 @@ import inspect
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -249,6 +250,17 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _listeners_stopped() -> Iterator[None]:
+    """On PostgreSQL an app listens for other hosts' changes (app/parts_listener.py) unless told not to: a test
+    that lets one listen stops it. Left running, its thread holds two connections for the rest of the test
+    process and probes an engine its test disposed of."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t.name == "kept-parts-listener" and t not in before]
+    assert not left, "a listening app was left running: SHARED_PARTS_LISTEN=False, or stop its listener"
 
 
 @pytest.fixture

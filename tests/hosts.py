@@ -159,7 +159,8 @@ def site(url: str, data_dir: str) -> Iterator[Any]:
     from catalog import categories
     from tests import factories
 
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": KEY, "DATABASE_URL": url, "PASSWORD_HASH": FAST_HASH})
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": KEY, "DATABASE_URL": url, "PASSWORD_HASH": FAST_HASH,
+                      "SHARED_PARTS_LISTEN": False})  # the data is made here; the hosts listen
     with app.app_context():
         db.create_all()
         factories.seed_orgs()

@@ -25,7 +25,7 @@ def _fresh_app(tmp_path):
     if TEST_DATABASE_URL:
         _reset_postgres(TEST_DATABASE_URL)
     return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
-                       "DATABASE_URL": TEST_DATABASE_URL})
+                       "DATABASE_URL": TEST_DATABASE_URL, "SHARED_PARTS_LISTEN": False})
 
 
 def test_single_head(tmp_path):

@@ -74,8 +74,8 @@ def test_a_view_keeps_its_own_security_header_and_hsts_comes_only_over_https(app
     headers = client.get("/_own_frame_rule").headers
     assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"] and headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" not in headers
-    secure = create_app({**{k: app.config[k] for k in ("TESTING", "DATA_DIR", "SECRET_KEY", "DATABASE_URL")},
-                         "HTTPS": True})
+    secure = create_app({**{k: app.config[k] for k in ("TESTING", "DATA_DIR", "SECRET_KEY", "DATABASE_URL",
+                                                       "SHARED_PARTS_LISTEN")}, "HTTPS": True})
     assert secure.test_client().get("/healthz").headers["Strict-Transport-Security"] == "max-age=31536000"
     with secure.app_context():
         db.engine.dispose()

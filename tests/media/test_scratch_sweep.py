@@ -18,7 +18,7 @@ DAY_S = 86400
 
 def _host(app, folder: Path):
     return create_app({"TESTING": True, "DATA_DIR": str(folder), "SECRET_KEY": app.config["SECRET_KEY"],
-                       "DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"])})
+                       "DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]), "SHARED_PARTS_LISTEN": False})
 
 
 def _work_folder(host, name: str, age_s: float) -> Path:

@@ -38,7 +38,8 @@ def _host(app, folder: Path):
     """Another web host: its own data folder; the same database, secret and bucket."""
     return create_app({"TESTING": True, "DATA_DIR": str(folder), "SECRET_KEY": app.config["SECRET_KEY"],
                        "DATABASE_URL": str(app.config["SQLALCHEMY_DATABASE_URI"]),
-                       "MEDIA_STORAGE": app.config["MEDIA_STORAGE"], "PASSWORD_HASH": app.config["PASSWORD_HASH"]})
+                       "MEDIA_STORAGE": app.config["MEDIA_STORAGE"], "PASSWORD_HASH": app.config["PASSWORD_HASH"],
+                       "SHARED_PARTS_LISTEN": False})
 
 
 def _signed_in(host, client):
