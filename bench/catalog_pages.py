@@ -330,6 +330,11 @@ def with_csrf_value(data_dir: str, cookie: str) -> str:
         return f"{name}={serializer.dumps(dict(session))}"
 
 
+# What Chrome on Android sends: every page is answered compressed, as a worker's phone gets it (the site compresses
+# HTML over 1 KB with brotli or gzip, app/assets.py; the bare route's one word stays as it is)
+PHONE_ENCODING = "gzip, deflate, br, zstd"
+
+
 def prepared(data_dir: str, resources: int, search: bool) -> str:
     """The data (and the worker's cookie) in `data_dir`: built there, or the one an earlier run left for the same
     resources and search (the file `bench-cookie` says which)."""
@@ -348,10 +353,11 @@ def prepared(data_dir: str, resources: int, search: bool) -> str:
     return cookie
 
 
-def load(port: int, paths: list[str], connections: int, cookie: str = "") -> tuple[list[float], float]:
-    """Send every path once over `connections` keep-alive connections (with the session `cookie`, if any);
-    latencies (ms) and wall time."""
-    headers = {"Cookie": cookie} if cookie else None
+def load(port: int, paths: list[str], connections: int, cookie: str = "", encoding: str = PHONE_ENCODING
+         ) -> tuple[list[float], float]:
+    """Send every path once over `connections` keep-alive connections (with the session `cookie`, if any, and
+    the encodings a phone's browser accepts); latencies (ms) and wall time."""
+    headers = {**({"Accept-Encoding": encoding} if encoding else {}), **({"Cookie": cookie} if cookie else {})}
     latencies, wall, bad = loadgen.load(port, [[loadgen.request("GET", p, headers) for p in paths[i::connections]]
                                                for i in range(connections)])
     assert bad == 0, f"{bad} answers were not 200"
@@ -401,12 +407,12 @@ def targets(args: argparse.Namespace, ports: dict[str, int], rng: random.Random)
             or (row[0].startswith("was-") and f"in-{row[0][4:]}" in only)]
 
 
-def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str, pid: int) -> float:
+def measure(target: tuple, runs: dict[str, list], threads: int, cookie: str, pid: int, encoding: str) -> float:
     """Load one target once; its p50, p95, rate and the server's CPU ms per request go into `runs`; returns the
     rate (requests/second)."""
     key, _name, port, paths, signed = target
     cpu = loadgen.server_cpu_s(pid)
-    latencies, wall = load(port, paths, threads, cookie if signed else "")
+    latencies, wall = load(port, paths, threads, cookie if signed else "", encoding)
     runs[key].append((statistics.median(latencies), loadgen.percentile(latencies, 0.95), len(paths) / wall,
                       (loadgen.server_cpu_s(pid) - cpu) * 1000 / len(paths)))
     return len(paths) / wall
@@ -427,9 +433,9 @@ def profile(args: argparse.Namespace, plan: list[tuple], data_dir: str, cookie: 
                                code=before,
                                env={"BENCH_PROFILE": str(out / f"{key}.pstats"), "BENCH_DIR": str(ROOT / "bench")})
         try:
-            load(port, paths[:100], args.threads, cookie if signed else "")
+            load(port, paths[:100], args.threads, cookie if signed else "", args.accept_encoding)
             server.send_signal(signal.SIGUSR1)
-            latencies, wall = load(port, paths, args.threads, cookie if signed else "")
+            latencies, wall = load(port, paths, args.threads, cookie if signed else "", args.accept_encoding)
             print(f"  profiled {key}: {len(paths) / wall:.0f} req/s, p95 {loadgen.percentile(latencies, 0.95):.1f} ms"
                   f" -> {out / key}.txt", flush=True)
         finally:
@@ -463,6 +469,9 @@ def main() -> None:
     parser.add_argument("--server", choices=["granian", "waitress"], default=DEFAULT_SERVER,
                         help="what serves the app and the bare route: `qiuxue serve`'s default (granian where "
                         "installed), or waitress (its --server waitress)")
+    parser.add_argument("--accept-encoding", default=PHONE_ENCODING,
+                        help=f"the Accept-Encoding sent (default {PHONE_ENCODING!r}, a phone's); '' for none, as "
+                        "this bench sent until 2026-12-05: every page then uncompressed")
     parser.add_argument("--data-dir", default="", help="keep the data here and reuse it on the next run with the "
                         "same --resources and search (building 20,000 resources takes minutes); a temporary folder "
                         "otherwise")
@@ -497,18 +506,22 @@ def main() -> None:
         try:
             plan = targets(args, ports, rng)
             for _key, _name, port, paths, signed in plan:  # warm up: imports, caches, SQLite page cache
-                load(port, paths[:50], args.threads, cookie if signed else "")
+                load(port, paths[:50], args.threads, cookie if signed else "", args.accept_encoding)
             runs: dict[str, list[tuple[float, float, float]]] = {key: [] for key, *_rest in plan}
             ratios: dict[str, list[float]] = {key: [] for key, *_rest in plan}
             bare = plan[0]
+
+            def measured(target: tuple) -> float:
+                return measure(target, runs, args.threads, cookie, pids[target[2]], args.accept_encoding)
+
             for round_no in range(args.rounds):
                 # the baseline right before and after every target (the host's speed drifts within seconds):
                 # each target's ratio is to the mean of its two neighbouring baseline runs
                 rates = {}
-                bare_rates = [measure(bare, runs, args.threads, cookie, pids[bare[2]])]
+                bare_rates = [measured(bare)]
                 for target in plan[1:]:
-                    rates[target[0]] = measure(target, runs, args.threads, cookie, pids[target[2]])
-                    bare_rates.append(measure(bare, runs, args.threads, cookie, pids[bare[2]]))
+                    rates[target[0]] = measured(target)
+                    bare_rates.append(measured(bare))
                     ratios[target[0]].append(rates[target[0]] / statistics.mean(bare_rates[-2:]))
                 ratios["bare"].append(1.0)
                 print(f"  round {round_no + 1}: bare {statistics.median(bare_rates):.0f} req/s, "
