@@ -9,14 +9,15 @@ baseline, and writes the table into bench/README.md under "## Catalog". Runs in 
 
     .venv/bin/python bench/catalog_pages.py [--resources 100000] [--threads 4] [--requests 600] [--json]
         [--rounds N] [--only list,in-list,...] [--before DIR] [--data-dir DATA] [--profile DIR] [--no-csrf-value]
-        [--enrolments-per-s N]
-        [--enrolments-per-s N]
+        [--enrolments-per-s N] [--edits-per-s N] [--accept-encoding ENCODINGS]
 
 Each row also gives the server's CPU per request (user + system of its processes, every thread, from /proc): less
 moved by other work on the machine than the ratios. `--profile DIR` then profiles each target in a waitress server
 of its own (bench/profiles/http-*.txt were made so); `--data-dir` keeps the data for the next run. The signed-in
 worker's cookie holds what signing in through the form leaves in it, the CSRF value included (since 2026-12-04;
-`--no-csrf-value` sends it without, as before: then every page with a form writes a new session cookie).
+`--no-csrf-value` sends it without, as before: then every page with a form writes a new session cookie). Every
+request asks for the encodings a phone's browser accepts, so pages come compressed as a worker's phone gets them
+(since 2026-12-05; `--accept-encoding ''` asks for none, as before).
 
 `--enrolments-per-s N` has other workers enroll meanwhile (a process of its own, through the app's service, as a
 web process of the site would), N a second on average: each adds one to a resource's learners count, which the
