@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         request_input,
         security,
         sharedparts,
+        viewer_pages,
         views,
         web,
     )
@@ -88,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     jobs.init_app(app)  # after the domains: it runs the duties they registered
     desk_views.init_app(app)  # after the domains: it counts the queues they registered
     limits.init_app(app)  # after every blueprint: it wraps the views it limits
+    viewer_pages.init_app(app)  # after every after-request hook: it cuts the page before they change it
     proxy.init_app(app)  # last: the outermost WSGI layer reads X-Forwarded-* before anything else
 
     from app import cli  # as above; and app.cli builds apps with create_app

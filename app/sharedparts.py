@@ -4,15 +4,14 @@ the forms' CSRF token) is rendered on every request around them.
 
 Never stale after a change (a count apart, below): every commit that wrote to a table these parts show (WATCHED)
 moves the generation on, and an entry made under an older generation is not used. The generation is this process's
-counter plus a small file in DATA_DIR that every process on the host appends a record to (a `stat` per lookup),
-so a change made by `qiuxue worker`, an import from the command line or another web process shows at once
-too. A change made on another host shows within SHARED_PARTS_SECONDS (each entry's lifetime), or, on PostgreSQL,
-as soon as it is heard (app/parts_listener.py: each commit notifies every process of every host; while a process
-hears, the shared parts live until a change, an hour at most). On SQLite there is no other host (the database is
-a file in this host's DATA_DIR, and every process writing it moves the file generation), so an entry lives until
-a change, an hour at most (SINGLE_HOST_SECONDS). An entry holds only what the page shows to everyone: never a
-user's data, never a CSRF token. An entry showing one resource (its page) is made under that resource's own
-generation, which a change to other resources' rows alone does not move (app/part_scopes.py says which changes).
+counter plus a small file in DATA_DIR that every process on the host appends a record to (a `stat` per lookup), so
+a change made by `qiuxue worker`, a command or another web process shows at once too. A change made on another host
+shows within SHARED_PARTS_SECONDS (each entry's lifetime), or, on PostgreSQL, as soon as it is heard
+(app/parts_listener.py: each commit notifies every process of every host; while a process hears, the shared parts
+live until a change, an hour at most). On SQLite there is no other host, so an entry lives until a change, an hour
+at most (SINGLE_HOST_SECONDS). An entry holds only what the page shows to everyone: never a user's data, never a
+CSRF token. An entry showing one resource (its page) is made under that resource's own generation, which a change
+to other resources' rows alone does not move (app/part_scopes.py says which changes).
 
 A count the parts show (a resource's learners, 学习人数, and the order by enrolments) is the exception: an
 enrolment adds one to it without moving the generation, and a part made before may show it up to
@@ -22,8 +21,10 @@ change is this process's clock and the generation file's modification time, whic
 
 The same mechanism keeps each signed-in user (its columns and roles, keyed by the signed cookie's user, session
 version and session id; app/kept_rows.py) so a page does not query them again: any write to ACCOUNT_TABLES (a
-login, a logout, a new name or role) drops every kept user, kept at most USER_SECONDS (another host's logout).
-The layout's pieces that are the same on every address of a page are kept here too (app/layout_frame.py).
+login, a logout, a new name or role) drops every kept user, kept as the shared parts (USER_SECONDS at most where
+another host's logout may go unheard). The
+layout's pieces (app/layout_frame.py) and whole pages a signed-in worker may be answered beneath Flask
+(app/viewer_pages.py) are kept in the shared store, that worker's own pieces of them with the users.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
@@ -80,6 +81,14 @@ ACCOUNT_TABLES = ("users", "user_sessions", "memberships")
 ONE_RESOURCE = "resource"  # the generation of an entry showing one resource (`SharedParts.generation_for`)
 
 T = TypeVar("T")
+MISSING: Any = object()  # `SharedParts.peek` found nothing usable (a kept value may itself be None)
+
+
+class Stamp(NamedTuple):
+    """What an entry is kept under (`SharedParts.stamp`): expiry on the monotonic clock, made at by time.time()."""
+    generation: Hashable
+    expires: float
+    made_at: float
 
 
 class SharedParts:
@@ -95,8 +104,7 @@ class SharedParts:
         self.counts_seconds = counts_seconds  # how old a count a kept entry may show (None: no count is kept)
         self._bytes = 0  # the kept values' weight
         # the statements that write to `tables`, as SQLAlchemy spells them
-        self.prefixes = tuple(f"{verb} {table}" for table in tables
-                              for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
+        self.prefixes = tuple(f"{verb} {name}" for name in tables for verb in ("INSERT INTO", "UPDATE", "DELETE FROM"))
         self._local = 0  # this process's own changes: exact, whatever the file system's clock granularity
         self._counted = 0.0  # when this process last changed a count (time.time())
         # key -> (generation, expiry on the monotonic clock, value, weight, made at by time.time())
@@ -182,43 +190,49 @@ class SharedParts:
     def get_or_make(self, key: Hashable, make: Callable[[], T], scope: int | None = None) -> T:
         """The entry for `key` made under the current generation and not expired, or `make()` kept for next time
         (the generation is read before making, so a change committed meanwhile is not hidden). `scope`: the one
-        resource the entry shows, if it shows one (`generation_for`)."""
-        if self.ttl <= 0:
-            return make()
-        made_at = time.time()
-        generation, oldest, now = self.generation_for(scope), self.oldest_made(made_at), time.monotonic()
-        lifetime = self._lifetime()  # after the generation: should the listener go deaf now, it moves on
-        with self._lock:
-            hit = self._parts.get(key)
-            if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
-                self._parts.move_to_end(key)
-                return cast(T, hit[2])
-        value = make()
-        with self._lock:
-            self._keep(key, (generation, now + lifetime, value, weight(value), made_at))
-        return value
+        resource the entry shows, if it shows one (`generation_for`). Nothing is kept with a ttl of 0."""
+        stamp = self.stamp(scope)
+        if (hit := self.peek(key, stamp=stamp)) is MISSING:
+            hit = make()
+            self.keep(key, hit, stamp)
+        return cast(T, hit)
 
     def get_many(self, keys: list[Hashable], make: Callable[[list[Hashable]], dict[Hashable, T]]) -> dict[
             Hashable, T]:
         """The entries for `keys`, the missing ones made together by one `make(missing)` call (one query for all
         of them rather than one per key) and kept; a key `make` leaves out is left out of the answer."""
-        if self.ttl <= 0:
-            return make(list(keys)) if keys else {}
-        made_at = time.time()
-        generation, oldest, now, found = self.generation(), self.oldest_made(made_at), time.monotonic(), {}
-        lifetime = self._lifetime()  # after the generation, as in `get_or_make`
-        with self._lock:
-            for key in keys:
-                hit = self._parts.get(key)
-                if hit is not None and hit[0] == generation and hit[1] > now and hit[4] > oldest:
-                    found[key] = cast(T, hit[2])
+        found = self._found(keys, stamp := self.stamp())
         missing = [key for key in keys if key not in found]
         if missing:
             made = make(missing)
-            with self._lock:
-                for key, value in made.items():
-                    self._keep(key, (generation, now + lifetime, value, weight(value), made_at))
+            for key, value in made.items():
+                self.keep(key, value, stamp)
             found.update(made)
+        return found
+
+    def stamp(self, scope: int | None = None) -> Stamp:
+        """What an entry made from now on is kept under (`keep`): the generation first, then `_lifetime`'s."""
+        made_at, generation = time.time(), self.generation_for(scope)
+        return Stamp(generation, time.monotonic() + self._lifetime(), made_at)
+
+    def peek(self, key: Hashable, scope: int | None = None, stamp: Stamp | None = None) -> Any:
+        """The entry for `key` made under the current generation (or `stamp`'s) and not expired, or MISSING."""
+        return self._found([key], stamp or self.stamp(scope)).get(key, MISSING)
+
+    def keep(self, key: Hashable, value: Any, stamp: Stamp) -> None:
+        """Keep `value`, made after `stamp` was taken, under `key`."""
+        if self.ttl > 0:
+            with self._lock:
+                self._keep(key, (stamp.generation, stamp.expires, value, weight(value), stamp.made_at))
+
+    def _found(self, keys: list[Hashable], stamp: Stamp) -> dict[Hashable, Any]:
+        oldest, now, found = self.oldest_made(stamp.made_at), time.monotonic(), {}
+        with self._lock:
+            for key in keys:
+                hit = self._parts.get(key)
+                if hit is not None and hit[0] == stamp.generation and hit[1] > now and hit[4] > oldest:
+                    self._parts.move_to_end(key)
+                    found[key] = hit[2]
         return found
 
     def _keep(self, key: Hashable, entry: tuple[Any, float, Any, int, float]) -> None:
@@ -374,9 +388,9 @@ def init_app(app: Flask) -> None:
     parts = SharedParts(cache_dir / "shared-parts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host else ttl,
                         counts_seconds=float(app.config["SHARED_COUNTS_SECONDS"]),
                         heard_ttl=max(ttl, SINGLE_HOST_SECONDS), scoped=True)
-    # a user kept at most USER_SECONDS: "log out everywhere" done on another host takes effect within that
-    users = SharedParts(cache_dir / "accounts.generation", min(ttl, USER_SECONDS), ACCOUNT_TABLES,
-                        max_bytes=SMALL_BYTES)
+    # users alike; at most USER_SECONDS where "log out everywhere" on another host may go unheard
+    users = SharedParts(cache_dir / "accounts.generation", max(ttl, SINGLE_HOST_SECONDS) if one_host else min(
+        ttl, USER_SECONDS), ACCOUNT_TABLES, max_bytes=SMALL_BYTES, heard_ttl=max(ttl, SINGLE_HOST_SECONDS))
     app.extensions["shared_parts"], app.extensions["signed_in_users"] = parts, users
     app.extensions["personal_parts"] = SharedParts(None, max(ttl, 0), max_entries=PERSONAL_ENTRIES,
                                                    max_bytes=SMALL_BYTES)

@@ -35,6 +35,8 @@ def serve(script: str, args: list[str], port: int, env: dict[str, str] | None = 
     of the code before a change, imported first by the server and by any process it starts (granian's workers)."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the server runs
     path = os.pathsep.join(part for part in (code, str(ROOT)) if part)
+    if code and cwd == ROOT:  # `python -c` puts its folder first on sys.path, before PYTHONPATH: run in `code`'s,
+        cwd = Path(code)  # or the code before would import this checkout's `app` (as it did until 2026-12-05)
     process = subprocess.Popen([sys.executable, "-c", script, *args], cwd=cwd, stdout=subprocess.DEVNULL,
                                stderr=log, env={**os.environ, **(env or {}), "PYTHONPATH": path})
     deadline = time.monotonic() + 60

@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     # migrations) must not load the web layer, and the views import this package back.
     # models registers the tables; the view modules attach their routes to the blueprints
     from app import demo as app_demo
-    from app import pagecache
+    from app import pagecache, viewer_pages
     from catalog import api, bulk_views, coauthor_views, manage_views, models, union_views, views  # noqa: F401
     from catalog import demo as catalog_demo
     from catalog import desk as catalog_desk
@@ -26,4 +26,6 @@ def init_app(app: Flask) -> None:
     catalog_desk.register(app)
     app.extensions["catalog_views"] = ViewCounter()
     pagecache.cacheable(app, "catalog.index", "catalog.all_resources", "catalog.category")
+    viewer_pages.answerable(app, "catalog.all_resources")  # a signed-in worker's too, beneath Flask once kept
+    viewer_pages.answerable(app, "catalog.category")
     app_demo.register(app, "catalog", lambda session, options: catalog_demo.load(session, options.ready_media))

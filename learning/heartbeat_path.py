@@ -29,7 +29,7 @@ from app import logs
 from app.accounts.views import session_user_in
 from app.extensions import csrf
 from app.i18n import locale_code, speaking
-from app.lean_paths import EVERY_REQUEST
+from app.lean_paths import EVERY_REQUEST, PlainAnswer
 from app.limits import by_learner, learner_key
 from app.observability import metrics
 from app.security import response_headers
@@ -119,7 +119,7 @@ class HeartbeatPath:
             return response
         # as Flask's answer, the session interface's Vary included (the cookie was read, not changed), without a
         # werkzeug Response and its header list: a tenth of a heartbeat's request-thread time
-        return _Answer(text.encode(), [("Content-Type", "application/json"), *headers, ("Vary", "Cookie")])
+        return PlainAnswer(text.encode(), [("Content-Type", "application/json"), *headers, ("Vary", "Cookie")])
 
     def _ready(self) -> bool:
         """Whether the lean path's hooks are the ones done here (checked again whenever a hook list grows), and the
@@ -151,17 +151,6 @@ class HeartbeatPath:
                 and getattr(view, "__wrapped__", None) is api.progress
                 and not app.url_map.host_matching
                 and not app.subdomain_matching)
-
-
-class _Answer:
-    """A heartbeat's 200 as plain WSGI: its body, and its headers with the body's length added."""
-
-    def __init__(self, body: bytes, headers: list[tuple[str, str]]) -> None:
-        self.body, self.headers = body, headers
-
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        start_response("200 OK", [*self.headers, ("Content-Length", str(len(self.body)))])
-        return [self.body]
 
 
 def init_app(app: Flask) -> None:

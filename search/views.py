@@ -3,6 +3,7 @@ search and the synonym table for admins. Thin: parse the request, ask the backen
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import cast
 from urllib.parse import urlencode
 
@@ -68,6 +69,13 @@ class _Links:
         return f"{self.resource_prefix}{resource_id}"
 
 
+def results_version() -> Hashable:
+    """What search results are made from besides the catalog: the index (a commit here or seen from another
+    process) and the synonym table (looked at again once a second)."""
+    synonyms.mapping(db.session)
+    return backend().version(), synonyms.version()
+
+
 @bp.get("/search")
 def page() -> str:
     def make() -> tuple[Markup, str, str, str]:
@@ -82,11 +90,10 @@ def page() -> str:
         return (body, _("搜索"), url_for("search_api.api_suggest"),
                 url_for("static", filename="js/search.js"))
 
-    synonyms.mapping(db.session)  # looked at again once a second: what `synonyms.version()` below reports
     # the results are the same for every viewer: made once per query and page, index version (a commit here
     # or seen from another process), synonym table, catalog change and static files (the script's address);
     # the layout with the name around them
-    key = ("search.page", request.full_path, backend().version(), synonyms.version(), fingerprints().version_now())
+    key = ("search.page", request.full_path, results_version(), fingerprints().version_now())
     body, title, suggest_url, script_url = sharedparts.shared(key, make)
     return render_template("search/index.html", body=body, title=title, suggest_url=suggest_url,
                            script_url=script_url)

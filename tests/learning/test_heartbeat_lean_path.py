@@ -112,6 +112,7 @@ def test_the_lean_path_skips_only_hooks_made_for_pages(app):
         "read_on_opening",  # notifications read by opening their page
         "_remember_via",  # programme: where a page was reached from
         "study_page_for_learners",  # the catalog's lesson page
+        "cut",  # app.viewer_pages: a signed-in page kept for its own path
         "unless_lean", "unless_lean", "unless_lean",  # Flask-Limiter's hooks (the heartbeat is counted by `Counted`)
     ]), skipped
     assert "learning_api.progress" in app.extensions["lean_endpoints"]

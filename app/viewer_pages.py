@@ -1,0 +1,293 @@
+"""Signed-in pages answered beneath Flask (issue 20): a list page, a menu section or search results shows a signed-in
+worker nothing of their own but the layout's few pieces (`data-user`, and the top bar's bell and name: `viewer_nav`);
+the rest is the same for every viewer (app/sharedparts.py, app/layout_frame.py). Once Flask has rendered such a page
+for one signed-in worker, the page is kept cut around those pieces, and each viewer's pieces are kept too; another
+request for the same address, language and static files is then answered here, without Flask's request context,
+hooks or templates (the address is matched against the URL map alone): the kept page with this viewer's pieces put back, compressed as Flask-Compress
+compresses it, with the headers Flask sent, the session cookie saved as the session interface saves it. An empty
+signed-in page through Flask already cost 0.31x the bare route (bench/README.md, "The floor under a signed-in page").
+
+Never staler than Flask's own page: the page is kept in the shared parts' store (any change to the catalog drops it,
+as it drops the parts it shows), under the search index's version for search results; a viewer's pieces are kept
+with the signed-in users (a login, a logout, a new name or role drops them, as it drops the kept user) under the
+bell's count. Answered here only when every hook Flask would run is done here or would do nothing (`DONE_HERE`);
+anything else goes to Flask, untouched: another method, no session or user, a flashed message or remember-me cookie
+to handle, an unread message about this page (opening it reads it), a NUL in the query, a byte range, a person with
+a desk (its count is not kept), another address or User-Agent than the viewer's pieces were made for (the session
+protection's identifier), an app whose hooks are not the ones done here, or anything not yet kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any, NamedTuple
+
+from flask import Flask, g, has_request_context, request, session
+from flask_compress.flask_compress import _choose_algorithm, _compress_data
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date
+
+from app import logs
+from app.accounts.views import session_user_in
+from app.assets import fingerprints
+from app.i18n import locale_code
+from app.lean_paths import PlainAnswer
+from app.observability import metrics
+from app.sharedparts import MISSING, SharedParts, Stamp
+
+StartResponse = Callable[..., Any]
+WSGI = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+LEARN = "qiuxue.viewer_pages.learn"  # in the environ: this request's page may be kept (`_Learning`)
+ENDPOINTS = "viewer_pages.endpoints"  # in app.extensions
+CUT = "qiuxue.viewer_pages.cut"  # in the environ: the page cut around the viewer's pieces (`cut`)
+NOT_KEPT = ("content-length", "x-request-id", "set-cookie")  # made per answer (and Date's value)
+# The app-wide hooks (module, name) Flask runs for these pages, each done here or doing nothing for them: request ids
+# and metrics (done here); JSON bodies, CSRF and the recruitment code (GET by a signed-in person: nothing); NUL in the
+# query (passed to Flask when it may hold one); the anonymous page cache; the lesson redirect (another endpoint); the
+# embedded worker's start (waited for); the rate limiter (only for endpoints it counts, which are passed to Flask);
+# Flask-Login's remember cookie (passed when the session asks for one); security headers, Cache-Control and
+# compression (the headers Flask sent, the body compressed alike); opening a page reads its message (passed when the
+# person has one unread about it); this module's own hook. Any other hook keeps every page on Flask's path.
+DONE_HERE = frozenset({
+    ("app.request_input", "refuse_json_outside_api"),
+    ("app.logs", "init_app.<locals>.bind_request_id"), ("app.logs", "init_app.<locals>.send_request_id"),
+    ("app.logs", "init_app.<locals>.unbind_request_id"),
+    ("app.observability.metrics", "init_app.<locals>.start_timer"),
+    ("app.observability.metrics", "init_app.<locals>.count_request"),
+    ("flask_wtf.csrf", "CSRFProtect.init_app.<locals>.csrf_protect"),
+    ("app.security", "init_app.<locals>.refuse_nul_characters"),
+    ("app.security", "init_app.<locals>.security_headers"),
+    ("app.pagecache", "init_app.<locals>.serve_cached"), ("app.pagecache", "init_app.<locals>.store"),
+    ("learning.views", "study_page_for_learners"),
+    ("programme.admissions.views", "_remember_via"),
+    ("app.jobs", "_start_with_first_request.<locals>.start_worker"),
+    ("app.limits", "_skip_hooks.<locals>.passing.<locals>.unless_lean"),
+    ("flask_login.login_manager", "LoginManager._update_remember_cookie"),
+    ("app.assets", "init_app.<locals>.light"),
+    ("app.notifications", "init_app.<locals>.read_on_opening"),
+    (__name__, "init_app.<locals>.cut"),
+})
+
+
+class Page(NamedTuple):
+    """A page kept cut around the viewer's pieces: `before` + ` data-user="<id>"` + `middle` + the viewer's top bar +
+    `after`; the headers Flask sent it with, per content encoding chosen (filled as they are seen)."""
+    before: str
+    middle: str
+    after: str
+    endpoint: str
+    headers: dict[str, tuple[tuple[str, str], ...]]
+
+
+class Nav(NamedTuple):
+    """A viewer's top bar as Flask rendered it, and the client it was rendered for (remote address, X-Forwarded-For,
+    User-Agent: what Flask-Login's session protection compares)."""
+    html: str
+    client: tuple[str, str, str]
+
+
+class _Learning(NamedTuple):
+    """What a request passed to Flask needs for its page to be kept: the stores' stamps taken before Flask made it."""
+    who: tuple[int, str]
+    page_key: Hashable
+    nav_key: tuple[Any, ...]  # without the bell's count, known once rendered
+    pages: Stamp
+    users: Stamp
+
+
+class ViewerPages:
+    """WSGI middleware in front of Flask's own app (inside app.proxy's, which fixes the address and scheme first)."""
+
+    def __init__(self, app: Flask, wsgi: WSGI) -> None:
+        self.app, self.wsgi = app, wsgi
+        self.enabled = True
+        self.answered = self.passed = 0  # pages of these endpoints answered here, and passed to Flask
+        # endpoint -> its version, if any (`answerable`)
+        self.endpoints: dict[str, Callable[[], Hashable] | None] = app.extensions.setdefault(ENDPOINTS, {})
+        self._shape: tuple[Any, ...] = ()
+        self._usable = self._worker = False  # the hooks are the ones done here; the embedded worker starts
+        self._prefixes: tuple[str, ...] = ()  # where the endpoints' addresses start (before any variable part)
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        endpoint = self._endpoint(environ)
+        if endpoint is None:
+            return self.wsgi(environ, start_response)
+        started = time.perf_counter()
+        with self.app.app_context():
+            answer = self._answer(environ, endpoint, started)
+        if answer is None:
+            return self.wsgi(environ, start_response)
+        if isinstance(answer, _Learning):
+            self.passed += 1
+            environ[LEARN] = answer
+            return self.wsgi(environ, self._learner(environ, start_response))
+        self.answered += 1
+        return answer(environ, start_response)  # type: ignore[no-any-return]
+
+    def _endpoint(self, environ: dict[str, Any]) -> str | None:
+        """The endpoint of a signed-in GET this layer may answer, or None: Flask answers, nothing kept."""
+        query, path = environ.get("QUERY_STRING", ""), environ.get("PATH_INFO", "")
+        if (environ.get("REQUEST_METHOD") != "GET" or not self.enabled or "HTTP_RANGE" in environ
+                or self.app.config["SESSION_COOKIE_NAME"] not in environ.get("HTTP_COOKIE", "")
+                or not self._ready() or not path.startswith(self._prefixes) or "%00" in query or "\x00" in query):
+            return None
+        try:
+            endpoint, _args = self.app.url_map.bind_to_environ(environ).match()
+        except HTTPException:  # not found, another method, a redirect: Flask answers
+            return None
+        return endpoint if endpoint in self.endpoints else None
+
+    def _answer(self, environ: dict[str, Any], endpoint: str, started: float) -> Any:
+        """The response; or what keeping Flask's page needs (`_Learning`); or None: Flask answers, nothing kept."""
+        app = self.app
+        req = app.request_class(environ)
+        opened = app.session_interface.open_session(app, req)
+        who = None if opened is None else session_user_in(opened)
+        if opened is None or who is None or "_flashes" in opened or "_remember" in opened:
+            return None
+        locale, root, static = locale_code(req.cookies), environ.get("SCRIPT_NAME", ""), fingerprints().version_now()
+        version = self.endpoints[endpoint]
+        page_key = ("viewer-page", root, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), locale,
+                    static, None if version is None else version())
+        nav_key = ("viewer-nav", *who, locale, static, root)
+        parts: SharedParts = app.extensions["shared_parts"]
+        users: SharedParts = app.extensions["signed_in_users"]
+        learning = _Learning(who, page_key, nav_key, parts.stamp(), users.stamp())
+        page = parts.peek(page_key, stamp=learning.pages)
+        unread = app.extensions["notification_counts"].peek(("unread", who[0]))
+        if page is MISSING or unread is MISSING:
+            return learning
+        chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
+                                   environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
+        headers = page.headers.get(chosen)
+        nav = users.peek((*nav_key, sum(unread.values())), stamp=learning.users)
+        if nav is MISSING or headers is None or nav.client != _client(environ):
+            return learning
+        if req.path in unread:
+            return None  # opening the page reads its message: Flask's hook does
+        body = f'{page.before} data-user="{who[0]}"{page.middle}{nav.html}{page.after}'.encode()
+        if any(name == "Content-Encoding" for name, _value in headers):
+            body = _compress_data(app, body, chosen)
+        sent = [*((name, http_date() if name == "Date" else value) for name, value in headers),  # Flask-Compress'
+                (logs.HEADER, logs.request_id_from(environ.get("HTTP_X_REQUEST_ID")))]
+        metrics.count(page.endpoint, "GET", 200, started)
+        if opened.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            # the cookie sent again, as the session interface writes it on Flask's answer
+            response = app.response_class(body, headers=sent)
+            opened.accessed = True  # read, as through Flask's request context (the answer varies by cookie)
+            app.session_interface.save_session(app, opened, response)
+            return response
+        return PlainAnswer(body, sent)  # no cookie to send (Flask's Vary: Cookie is among the headers kept)
+
+    def _learner(self, environ: dict[str, Any], start_response: StartResponse) -> StartResponse:
+        """start_response, keeping the page Flask cut (`cut`) with the headers it is sent with, when nothing but the
+        session cookie was set and the session not changed (called inside Flask's request context)."""
+
+        def learn(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            cut_page, learning = environ.get(CUT), environ.get(LEARN)
+            cookies = [value for name, value in headers if name.lower() == "set-cookie"]
+            if (cut_page is not None and learning is not None and status.startswith("200 ") and has_request_context()
+                    and not session.modified and len(cookies) <= 1
+                    and all(c.startswith(self.app.config["SESSION_COOKIE_NAME"] + "=") for c in cookies)):
+                self._keep(environ, learning, cut_page, headers)
+            return start_response(status, headers, exc_info)
+
+        return learn
+
+    def _keep(self, environ: dict[str, Any], learning: _Learning, cut_page: tuple[Any, ...],
+              headers: list[tuple[str, str]]) -> None:
+        before, middle, after, endpoint, nav, bell = cut_page
+        app = self.app
+        chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
+                                   environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
+        parts: SharedParts = app.extensions["shared_parts"]
+        kept = parts.peek(learning.page_key, stamp=learning.pages)
+        if kept is MISSING:
+            kept = Page(before, middle, after, endpoint, {})
+            parts.keep(learning.page_key, kept, learning.pages)
+        # a dict of the kept page: one more encoding, never another value for one
+        kept.headers[chosen] = tuple((name, value) for name, value in headers if name.lower() not in NOT_KEPT)
+        app.extensions["signed_in_users"].keep((*learning.nav_key, bell), Nav(nav, _client(environ)),
+                                               learning.users)
+
+    def _ready(self) -> bool:
+        """Whether the app's hooks are the ones done here (checked again whenever a hook list or the endpoints
+        change), and the embedded worker has started."""
+        app = self.app
+        lists = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs,
+                 app.url_value_preprocessors)
+        shape = (*(len(funcs) for hooks in lists for funcs in hooks.values()), *self.endpoints)
+        if shape != self._shape:
+            self._shape, self._usable = shape, self._check()
+            self._prefixes = tuple(rule.rule.partition("<")[0] for rule in app.url_map.iter_rules()
+                                   if rule.endpoint in self.endpoints)
+            self._worker = any(getattr(hook, "__qualname__", "").endswith(".start_worker")
+                               for hook in app.before_request_funcs.get(None, ()))
+        return (self._usable and (not self._worker or "worker" in app.extensions)
+                and app.config["TRUSTED_HOSTS"] is None and app.config["SERVER_NAME"] is None)
+
+    def _check(self) -> bool:
+        app = self.app
+        blueprints = {endpoint.partition(".")[0] for endpoint in self.endpoints}
+        registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+        counted = app.extensions.get("qiuxue_counted")
+        return (all((hook.__module__, hook.__qualname__) in DONE_HERE
+                    for funcs in registries for hook in funcs.get(None, ()))
+                and not any(funcs.get(name) for name in blueprints for funcs in (*registries,
+                                                                                app.url_value_preprocessors))
+                and not app.url_value_preprocessors.get(None)
+                # the limiter's hooks pass over these endpoints only when limits are not applied to every view
+                and counted is not None and not any(endpoint in counted for endpoint in self.endpoints)
+                and not app.url_map.host_matching and not app.subdomain_matching)
+
+
+def _client(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """What Flask-Login's session protection makes its identifier from, as the request says it."""
+    return (environ.get("REMOTE_ADDR", ""), environ.get("HTTP_X_FORWARDED_FOR", ""),
+            environ.get("HTTP_USER_AGENT", ""))
+
+
+def answerable(app: Flask, endpoint: str, version: Callable[[], Hashable] | None = None) -> None:
+    """Let the pages of `endpoint` be answered beneath Flask once kept: pages that show a signed-in viewer nothing of
+    their own outside `viewer_nav`. `version`: what else the page is made from that a catalog change does not
+    move (search results: the index), called in an app context."""
+    app.extensions.setdefault(ENDPOINTS, {})[endpoint] = version
+
+
+def init_app(app: Flask) -> None:
+    """After every hook that must run before `cut` (compression above all: after-request hooks run last first), and
+    after the rate limits (app.limits), whose endpoints it reads."""
+    layer = ViewerPages(app, app.wsgi_app)
+    app.extensions["viewer_pages"] = layer
+    token_name = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+
+    @app.template_global()
+    def viewer_nav(html: Markup, waiting: int | None, unread: int) -> Markup:
+        """base.html's top-bar pieces of a signed-in viewer (their desk with its count, the bell with its count,
+        their name), noted for `cut` with the counts they show."""
+        g.viewer_nav = html, waiting, unread
+        return html
+
+    @app.after_request
+    def cut(response: Any) -> Any:
+        """The page Flask made, cut around the viewer's pieces, for `ViewerPages` to keep once sent: not when the
+        page holds a CSRF token (the session's own) or a desk's count (not kept)."""
+        learning: _Learning | None = request.environ.get(LEARN)
+        noted = g.get("viewer_nav")
+        if (learning is None or noted is None or noted[1] is not None or token_name in g
+                or request.endpoint not in layer.endpoints or response.status_code != 200
+                or response.direct_passthrough or response.mimetype != "text/html"
+                or "Content-Encoding" in response.headers):
+            return response
+        text, nav = response.get_data(as_text=True), str(noted[0])
+        body = f'<body data-user="{learning.who[0]}">'
+        if text.count(body) != 1 or text.count(nav) != 1 or text.index(nav) < text.index(body):
+            return response
+        start, place = text.index(body), text.index(nav)
+        request.environ[CUT] = (text[:start + len("<body")], text[start + len(body) - 1:place],
+                                text[place + len(nav):], request.endpoint, nav, noted[2])
+        return response
+
+    app.wsgi_app = layer  # type: ignore[method-assign]

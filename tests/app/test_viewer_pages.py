@@ -1,0 +1,204 @@
+"""Signed-in list pages, menu sections and search results answered beneath Flask (app/viewer_pages.py): the page one
+worker's visit kept is answered to another worker with their own name and bell, byte for byte what Flask renders
+for them, and never once it would differ: a change to the catalog, a new name, a logout, a flashed message, an
+unread message about the page, a desk, another language, a forged or stale cookie."""
+
+from __future__ import annotations
+
+import brotli
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app.accounts.models import User
+from app.extensions import db as _db
+from app.notifications import notify
+from app.notifications.kinds import ENQUIRY as KIND
+from app.viewer_pages import DONE_HERE, ViewerPages
+from catalog.models import Resource
+from tests import factories
+from tests.catalog.helpers import make
+from tests.conftest import Auth
+
+PHONE = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+PAGES = ("/catalog/all", "/catalog/all?page=1&sort=newest", "/catalog/menu/skills", "/search?q=%E7%94%B5%E5%B7%A5")
+
+
+def _layer(app: Flask) -> ViewerPages:
+    return app.extensions["viewer_pages"]
+
+
+def _worker(app: Flask, name: str) -> tuple[FlaskClient, int]:
+    with app.app_context():
+        user = factories.user("worker", name=name)
+        phone, uid = user.phone, user.id
+        _db.session.commit()
+    client = app.test_client()
+    assert Auth(app, client).login(phone).status_code == 302
+    return client, uid
+
+
+def _text(response) -> str:
+    body = response.get_data()
+    return (brotli.decompress(body) if response.headers.get("Content-Encoding") == "br" else body).decode()
+
+
+def _by_flask(app: Flask, client: FlaskClient, url: str, **kw):
+    """The same request answered by Flask itself."""
+    _layer(app).enabled = False
+    try:
+        return client.get(url, **kw)
+    finally:
+        _layer(app).enabled = True
+
+
+def _answered_here(app: Flask, client: FlaskClient, url: str, **kw):
+    before = _layer(app).answered
+    response = client.get(url, **kw)
+    assert _layer(app).answered == before + 1, url
+    return response
+
+
+def _headers(response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Set-Cookie")}
+
+
+@pytest.fixture
+def course(app):
+    with app.app_context():
+        made = make(title="电工入门", kind="course", lesson_count=1, publish=True)
+        _db.session.commit()
+        return made.id
+
+
+def test_another_workers_page_is_their_own_byte_for_byte_as_flask_makes_it(app, course):
+    first, _uid = _worker(app, "王一")
+    second, uid = _worker(app, "李二")
+    for url in PAGES:
+        for headers in (PHONE, {}):
+            assert first.get(url, headers=headers).status_code == 200  # Flask's, kept
+            second.get(url, headers=headers)  # Flask's: this viewer's own pieces are kept now
+            here = _answered_here(app, second, url, headers=headers)
+            flask = _by_flask(app, second, url, headers=headers)
+            assert here.status_code == flask.status_code == 200
+            assert here.get_data() == flask.get_data(), url  # compressed alike
+            assert _headers(here) == _headers(flask), url
+            assert here.headers["Content-Encoding" if headers else "Content-Type"] == (
+                "br" if headers else "text/html; charset=utf-8")
+            page = _text(here)
+            assert f'data-user="{uid}"' in page and "李二" in page and "王一" not in page
+            assert here.headers["X-Request-ID"] and here.headers["X-Content-Type-Options"] == "nosniff"
+    assert "电工入门" in _text(second.get("/catalog/all", headers=PHONE))
+
+
+def test_a_permanent_session_is_refreshed_as_flask_refreshes_it(app, course):
+    first, _uid = _worker(app, "王一")
+    with first.session_transaction() as session:
+        session.permanent = True  # sent again with every answer (SESSION_REFRESH_EACH_REQUEST)
+    first.get("/catalog/all")
+    first.get("/catalog/all")
+    here = _answered_here(app, first, "/catalog/all")
+    flask = _by_flask(app, first, "/catalog/all")
+    cookie, expected = here.headers["Set-Cookie"], flask.headers["Set-Cookie"]
+    assert cookie.split("=")[0] == expected.split("=")[0] == app.config["SESSION_COOKIE_NAME"]
+    assert cookie.split(";", 1)[1] == expected.split(";", 1)[1]  # the same attributes and lifetime
+    assert _headers(here) == _headers(flask) and here.get_data() == flask.get_data()
+
+
+def test_a_change_to_the_catalog_shows_on_the_next_page(app, course):
+    first, _uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    assert "电工入门" in _text(_answered_here(app, first, "/catalog/all"))
+    with app.app_context():
+        _db.session.get(Resource, course).title = "电工进阶"
+        _db.session.commit()
+    page = _text(first.get("/catalog/all"))
+    assert "电工进阶" in page and "电工入门" not in page
+
+
+def test_a_new_name_a_new_message_and_a_logout_show_at_once(app, course):
+    first, uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    with app.app_context():
+        _db.session.get(User, uid).name = "王一改"
+        _db.session.commit()
+    assert "王一改" in _text(first.get("/catalog/all"))
+    with app.app_context():
+        notify(_db.session, uid, KIND, "测试消息", "/learning")
+        _db.session.commit()
+    first.get("/catalog/all")
+    assert "1条未读" in _text(_answered_here(app, first, "/catalog/all"))
+    stolen = first.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    Auth(app, first).logout()
+    other = app.test_client()
+    other.set_cookie(app.config["SESSION_COOKIE_NAME"], stolen)  # the cookie of a session logged out
+    for _ in range(2):
+        page = _text(other.get("/catalog/all"))
+        assert "王一改" not in page and 'data-user="' not in page
+
+
+def test_an_unread_message_about_the_page_is_read_by_opening_it(app, course):
+    first, uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    with app.app_context():
+        notify(_db.session, uid, KIND, "新课上架", "/catalog/all")
+        _db.session.commit()
+    passed = _layer(app).answered
+    assert "1条未读" in _text(first.get("/catalog/all"))  # Flask's page: its hook reads the message
+    assert _layer(app).answered == passed
+    assert "条未读" not in _text(first.get("/catalog/all"))
+
+
+def test_a_flashed_message_another_language_and_a_desk_go_to_flask(app, course):
+    first, _uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    with first.session_transaction() as session:
+        session["_flashes"] = [("info", "已保存")]
+    assert "已保存" in _text(first.get("/catalog/all"))
+    first.set_cookie("lang", "en")
+    for _ in range(3):
+        page = _text(first.get("/catalog/all"))
+        assert "全部资源" not in page and '<html lang="en">' in page
+    staff, _client_auth = app.test_client(), None
+    Auth(app, staff).as_role("institution_staff")
+    answered = _layer(app).answered
+    for _ in range(3):
+        assert "data-desk-link" in _text(staff.get("/catalog/all"))
+    assert _layer(app).answered == answered  # a desk's count is not kept: Flask makes each
+
+
+def test_forged_cookies_and_odd_requests_are_flasks(app, course):
+    first, _uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    name = app.config["SESSION_COOKIE_NAME"]
+    forged = app.test_client()
+    forged.set_cookie(name, first.get_cookie(name).value[:-3] + "abc")
+    assert 'data-user="' not in _text(forged.get("/catalog/all"))
+    answered = _layer(app).answered
+    assert first.get("/catalog/all?q=%00").status_code == 400
+    assert first.get("/catalog/all", headers={"Range": "bytes=0-10"}).status_code in (200, 206)
+    first.get("/catalog/all", headers={"User-Agent": "another phone"})  # the session protection's identifier
+    assert first.head("/catalog/all").status_code == 200
+    assert _layer(app).answered == answered
+
+
+def test_a_hook_not_done_here_keeps_every_page_on_flasks_path(app, course):
+    first, _uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    _answered_here(app, first, "/catalog/all")
+    seen = []
+
+    def new_rule() -> None:
+        seen.append(1)
+
+    app.before_request_funcs[None].append(new_rule)  # as a later change might add one
+    answered = _layer(app).answered
+    first.get("/catalog/all")
+    assert seen and _layer(app).answered == answered
+    assert ("app.viewer_pages", "init_app.<locals>.cut") in DONE_HERE
