@@ -3,9 +3,10 @@ worker nothing of their own but the layout's few pieces (`data-user`, and the to
 the rest is the same for every viewer (app/sharedparts.py, app/layout_frame.py). Once Flask has rendered such a page
 for one signed-in worker, the page is kept cut around those pieces, and each viewer's pieces are kept too; another
 request for the same address, language and static files is then answered here, without Flask's request context,
-hooks or templates (the address is matched against the URL map alone): the kept page with this viewer's pieces put back, compressed as Flask-Compress
-compresses it, with the headers Flask sent, the session cookie saved as the session interface saves it. An empty
-signed-in page through Flask already cost 0.31x the bare route (bench/README.md, "The floor under a signed-in page").
+hooks or templates (the address is matched against the URL map alone): the kept page with this viewer's pieces put
+back, compressed as Flask-Compress compresses it, with the headers Flask sent, the session cookie saved as the
+session interface saves it. An empty signed-in page through Flask already cost 0.31x the bare route
+(bench/README.md, "The floor under a signed-in page").
 
 Never staler than Flask's own page: the page is kept in the shared parts' store (any change to the catalog drops it,
 as it drops the parts it shows), under the search index's version for search results; a viewer's pieces are kept
