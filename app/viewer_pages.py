@@ -6,7 +6,9 @@ request for the same address, language and static files is then answered here, w
 hooks or templates (the address is matched against the URL map alone): the kept page with this viewer's pieces put
 back, compressed as Flask-Compress compresses it, with the headers Flask sent, the session cookie saved as the
 session interface saves it. An empty signed-in page through Flask already cost 0.31x the bare route
-(bench/README.md, "The floor under a signed-in page").
+(bench/README.md, "The floor under a signed-in page"). 我的学习 shows the learner their own courses besides: it is
+kept for that learner alone, under their change token (`answerable`'s `person`), and answered here when opened
+again with nothing of theirs changed (the app reopened, back from the catalog).
 
 Never staler than Flask's own page: the page is kept in the shared parts' store (any change to the catalog drops it,
 as it drops the parts it shows), under the search index's version for search results; a viewer's pieces are kept
@@ -94,6 +96,7 @@ class _Learning(NamedTuple):
     who: tuple[int, str]
     page_key: Hashable
     nav_key: tuple[Any, ...]  # without the bell's count, known once rendered
+    store: SharedParts  # where the page is kept: the shared parts, or one learner's pages
     pages: Stamp
     users: Stamp
 
@@ -105,8 +108,7 @@ class ViewerPages:
         self.app, self.wsgi = app, wsgi
         self.enabled = True
         self.answered = self.passed = 0  # pages of these endpoints answered here, and passed to Flask
-        # endpoint -> its version, if any (`answerable`)
-        self.endpoints: dict[str, Callable[[], Hashable] | None] = app.extensions.setdefault(ENDPOINTS, {})
+        self.endpoints: dict[str, Answerable] = app.extensions.setdefault(ENDPOINTS, {})  # `answerable`
         self._shape: tuple[Any, ...] = ()
         self._usable = self._worker = False  # the hooks are the ones done here; the embedded worker starts
         self._prefixes: tuple[str, ...] = ()  # where the endpoints' addresses start (before any variable part)
@@ -149,13 +151,16 @@ class ViewerPages:
         if opened is None or who is None or "_flashes" in opened or "_remember" in opened:
             return None
         locale, root, static = locale_code(req.cookies), environ.get("SCRIPT_NAME", ""), fingerprints().version_now()
-        version = self.endpoints[endpoint]
+        version, person = self.endpoints[endpoint]
+        own = None if person is None else person(who[0])
+        if person is not None and own is None:
+            return None  # the viewer's own part cannot be kept (PostgreSQL: no change tokens)
         page_key = ("viewer-page", root, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), locale,
-                    static, None if version is None else version())
+                    static, None if version is None else version(), None if person is None else (who[0], own))
         nav_key = ("viewer-nav", *who, locale, static, root)
-        parts: SharedParts = app.extensions["shared_parts"]
+        parts: SharedParts = app.extensions["shared_parts" if person is None else "person_pages"]
         users: SharedParts = app.extensions["signed_in_users"]
-        learning = _Learning(who, page_key, nav_key, parts.stamp(), users.stamp())
+        learning = _Learning(who, page_key, nav_key, parts, parts.stamp(), users.stamp())
         page = parts.peek(page_key, stamp=learning.pages)
         unread = app.extensions["notification_counts"].peek(("unread", who[0]))
         if page is MISSING or unread is MISSING:
@@ -203,11 +208,10 @@ class ViewerPages:
         app = self.app
         chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
                                    environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
-        parts: SharedParts = app.extensions["shared_parts"]
-        kept = parts.peek(learning.page_key, stamp=learning.pages)
+        kept = learning.store.peek(learning.page_key, stamp=learning.pages)
         if kept is MISSING:
             kept = Page(before, middle, after, endpoint, {})
-            parts.keep(learning.page_key, kept, learning.pages)
+            learning.store.keep(learning.page_key, kept, learning.pages)
         # a dict of the kept page: one more encoding, never another value for one
         kept.headers[chosen] = tuple((name, value) for name, value in headers if name.lower() not in NOT_KEPT)
         app.extensions["signed_in_users"].keep((*learning.nav_key, bell), Nav(nav, _client(environ)),
@@ -250,11 +254,20 @@ def _client(environ: dict[str, Any]) -> tuple[str, str, str]:
             environ.get("HTTP_USER_AGENT", ""))
 
 
-def answerable(app: Flask, endpoint: str, version: Callable[[], Hashable] | None = None) -> None:
+class Answerable(NamedTuple):
+    """What else than the catalog an endpoint's page is made from (`answerable`)."""
+    version: Callable[[], Hashable] | None
+    person: Callable[[int], Hashable | None] | None
+
+
+def answerable(app: Flask, endpoint: str, version: Callable[[], Hashable] | None = None,
+               person: Callable[[int], Hashable | None] | None = None) -> None:
     """Let the pages of `endpoint` be answered beneath Flask once kept: pages that show a signed-in viewer nothing of
-    their own outside `viewer_nav`. `version`: what else the page is made from that a catalog change does not
-    move (search results: the index), called in an app context."""
-    app.extensions.setdefault(ENDPOINTS, {})[endpoint] = version
+    their own outside `viewer_nav`, or with `person`, only their own part made from what `person(user id)` names
+    (None: not kept), each viewer's page then kept for them alone with the learners' pages (app/person_tokens.py).
+    `version`: what else the page is made from that a catalog change does not move (search results: the index).
+    Both are called in an app context."""
+    app.extensions.setdefault(ENDPOINTS, {})[endpoint] = Answerable(version, person)
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,7 @@ def init_app(app: Flask) -> None:
     # Imported here, when the app is built, not at the top: `import learning.models` (pure rules, other packages,
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
-    from app import events, jobs, lean_paths
+    from app import events, jobs, lean_paths, viewer_pages
     from app.richtext import render_markdown
 
     # models, habit_models and qa_models register the tables
@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["enrol_box"] = enrol_box
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
+    viewer_pages.answerable(app, "main.learning", person=views.mine_version)  # beneath Flask, opened again unchanged
     # a quiz, and the demo worker enrolled in two resources
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
     # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days

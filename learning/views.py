@@ -4,6 +4,8 @@ and the quiz (take; author). Thin: read the request, call a service, commit once
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -33,14 +35,24 @@ def mine_page():
     heartbeat sent to another host would not move this host's: the learner's rows are read on every request."""
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
-    user_id, tokens = current_user.id, person_tokens.tokens()
-    if tokens is None:
+    user_id = current_user.id
+    version = mine_version(user_id)
+    if version is None:
         body = _mine_body(user_id)
     else:  # everything in the key is read before the page is made: a change committed meanwhile is not hidden
-        key = ("learning.mine", user_id, tokens.token(user_id), sharedparts.shared_generation(),
-               habits.study_day(utcnow()), request.script_root)
-        body = person_tokens.kept(key, lambda: _mine_body(user_id))
+        body = person_tokens.kept(("learning.mine", user_id, version, request.script_root),
+                                  lambda: _mine_body(user_id))
     return render_template("learning/mine.html", body=body)
+
+
+def mine_version(user_id: int) -> Hashable | None:
+    """What 我的学习 is made from (the learner's change token, the shared parts' generation, the Beijing day), or
+    None where no token is kept (PostgreSQL): the page above, and the whole page answered beneath Flask once kept
+    (app/viewer_pages.py), are kept under it."""
+    tokens = person_tokens.tokens()
+    if tokens is None:
+        return None
+    return tokens.token(user_id), sharedparts.shared_generation(), habits.study_day(utcnow())
 
 
 def _mine_body(user_id: int) -> Markup:

@@ -1,7 +1,8 @@
-"""Signed-in list pages, menu sections and search results answered beneath Flask (app/viewer_pages.py): the page one
-worker's visit kept is answered to another worker with their own name and bell, byte for byte what Flask renders
-for them, and never once it would differ: a change to the catalog, a new name, a logout, a flashed message, an
-unread message about the page, a desk, another language, a forged or stale cookie."""
+"""Signed-in list pages, menu sections, search results and 我的学习 answered beneath Flask (app/viewer_pages.py): the
+page one worker's visit kept is answered to another worker with their own name and bell (我的学习 to its learner
+alone), byte for byte what Flask renders for them, and never once it would differ: a change to the catalog or to the
+learner's rows, a new name, a logout, a flashed message, an unread message about the page, a desk, another language,
+a forged or stale cookie."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from app.notifications import notify
 from app.notifications.kinds import ENQUIRY as KIND
 from app.viewer_pages import DONE_HERE, ViewerPages
 from catalog.models import Resource
+from learning import enrolment
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import Auth
@@ -202,3 +204,42 @@ def test_a_hook_not_done_here_keeps_every_page_on_flasks_path(app, course):
     first.get("/catalog/all")
     assert seen and _layer(app).answered == answered
     assert ("app.viewer_pages", "init_app.<locals>.cut") in DONE_HERE
+
+
+def _enrol(app: Flask, uid: int, resource_id: int) -> None:
+    with app.app_context():
+        enrolment.enrol(_db.session, _db.session.get(User, uid), resource_id)
+        _db.session.commit()
+
+
+def test_my_learning_opened_again_unchanged_is_answered_here_and_stays_the_learners_own(app, course):
+    """我的学习 is one learner's page: kept for them alone under their change token (SQLite), so another learner
+    never gets it, and anything they do (an enrolment here) shows on the next visit."""
+    first, uid = _worker(app, "王一")
+    second, other = _worker(app, "李二")
+    _enrol(app, uid, course)
+    for _ in range(2):
+        assert "电工入门" in _text(first.get("/learning", headers=PHONE))
+    if app.extensions.get("person_tokens") is None:  # PostgreSQL: no change tokens, every visit is Flask's
+        answered = _layer(app).answered
+        first.get("/learning")
+        assert _layer(app).answered == answered
+        return
+    here = _answered_here(app, first, "/learning", headers=PHONE)
+    flask = _by_flask(app, first, "/learning", headers=PHONE)
+    assert here.get_data() == flask.get_data() and _headers(here) == _headers(flask)
+    for _ in range(2):
+        page = _text(second.get("/learning"))
+        assert "电工入门" not in page and "王一" not in page and f'data-user="{other}"' in page
+    with app.app_context():
+        second_course = make(title="焊工基础", kind="course", lesson_count=1, publish=True).id
+        _db.session.commit()
+    first.get("/learning")
+    _answered_here(app, first, "/learning")
+    _enrol(app, uid, second_course)
+    assert "焊工基础" in _text(first.get("/learning"))  # their own change: made again
+    with app.app_context():
+        _db.session.get(Resource, course).title = "电工进阶"
+        _db.session.commit()
+    page = _text(first.get("/learning"))
+    assert "电工进阶" in page and "电工入门" not in page
