@@ -1,10 +1,11 @@
-"""Signed-in pages answered beneath Flask (issue 20): a list page, a menu section or search results shows a signed-in
-worker nothing of their own but the layout's few pieces (`data-user`, and the top bar's bell and name: `viewer_nav`);
-the rest is the same for every viewer (app/sharedparts.py, app/layout_frame.py). Once Flask has rendered such a page
-for one signed-in worker, the page is kept cut around those pieces, and each viewer's pieces are kept too; another
-request for the same address, language and static files is then answered here, without Flask's request context,
-hooks or templates (the address is matched against the URL map alone): the kept page with this viewer's pieces put
-back, compressed as Flask-Compress compresses it, with the headers Flask sent, the session cookie saved as the
+"""Signed-in pages answered beneath Flask (issue 20): a list page, a menu section, search results or the
+province's union catalogs (各级工会目录) show a signed-in worker nothing of their own but the layout's few pieces
+(`data-user`, and the top bar's bell and name: `viewer_nav`); the rest is the same for every viewer
+(app/sharedparts.py, app/layout_frame.py). Once Flask has rendered such a page for one signed-in worker, the
+page is kept cut around those pieces, and each viewer's pieces are kept too; another request for the same
+address, language and static files is then answered here, without Flask's request context, hooks or templates
+(the address is matched against the URL map alone): the kept page with this viewer's pieces put back,
+compressed as Flask-Compress compresses it, with the headers Flask sent, the session cookie saved as the
 session interface saves it. An empty signed-in page through Flask already cost 0.31x the bare route
 (bench/README.md, "The floor under a signed-in page"). 我的学习 shows the learner their own courses besides: it is
 kept for that learner alone, under their change token (`answerable`'s `person`), and answered here when opened

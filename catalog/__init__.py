@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     catalog_desk.register(app)
     app.extensions["catalog_views"] = ViewCounter()
     pagecache.cacheable(app, "catalog.index", "catalog.all_resources", "catalog.category")
-    viewer_pages.answerable(app, "catalog.all_resources")  # a signed-in worker's too, beneath Flask once kept
-    viewer_pages.answerable(app, "catalog.category")
+    # a signed-in worker's too, beneath Flask once kept: nothing of the viewer's own, everything from watched tables
+    for endpoint in ("catalog.all_resources", "catalog.category", "catalog.province"):
+        viewer_pages.answerable(app, endpoint)
     app_demo.register(app, "catalog", lambda session, options: catalog_demo.load(session, options.ready_media))

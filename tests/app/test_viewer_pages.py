@@ -23,7 +23,8 @@ from tests.catalog.helpers import make
 from tests.conftest import Auth
 
 PHONE = {"Accept-Encoding": "gzip, deflate, br, zstd"}
-PAGES = ("/catalog/all", "/catalog/all?page=1&sort=newest", "/catalog/menu/skills", "/search?q=%E7%94%B5%E5%B7%A5")
+PAGES = ("/catalog/all", "/catalog/all?page=1&sort=newest", "/catalog/menu/skills", "/search?q=%E7%94%B5%E5%B7%A5",
+         "/catalog/province")
 
 
 def _layer(app: Flask) -> ViewerPages:
@@ -62,7 +63,9 @@ def _answered_here(app: Flask, client: FlaskClient, url: str, **kw):
 
 
 def _headers(response) -> dict[str, str]:
-    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Set-Cookie")}
+    """The headers two answers must share: not the request id, the cookie's signature or the second it was sent."""
+    return {k: v for k, v in response.headers.items() if k not in ("X-Request-ID", "Set-Cookie", "Date")} | {
+        "Date": "sent" if "Date" in response.headers else "not sent"}
 
 
 @pytest.fixture
@@ -111,12 +114,16 @@ def test_a_change_to_the_catalog_shows_on_the_next_page(app, course):
     first, _uid = _worker(app, "王一")
     for _ in range(3):
         first.get("/catalog/all")
+        first.get("/catalog/province")
     assert "电工入门" in _text(_answered_here(app, first, "/catalog/all"))
+    province = _text(_answered_here(app, first, "/catalog/province"))
     with app.app_context():
         _db.session.get(Resource, course).title = "电工进阶"
+        make(title="叉车司机", kind="course", lesson_count=1, publish=True)  # one more published course
         _db.session.commit()
     page = _text(first.get("/catalog/all"))
     assert "电工进阶" in page and "电工入门" not in page
+    assert _text(first.get("/catalog/province")) != province  # the totals counted again
 
 
 def test_a_new_name_a_new_message_and_a_logout_show_at_once(app, course):
