@@ -88,6 +88,13 @@ def _install(app: Flask, kept: set[str]) -> None:
     app.do_teardown_request = do_teardown_request  # type: ignore[method-assign]
 
 
+def starts_worker(app: Flask) -> bool:
+    """Whether the app starts its embedded worker with its first request (app.jobs): a path answering beneath Flask
+    (learning.heartbeat_path, app.viewer_pages) waits until "worker" is in app.extensions, as that hook would."""
+    return any(getattr(hook, "__qualname__", "").endswith(".start_worker")
+               for hook in app.before_request_funcs.get(None, ()))
+
+
 class PlainAnswer:
     """A 200 as plain WSGI, for a path answered beneath Flask (learning.heartbeat_path, app.viewer_pages): its body,
     and its headers with the body's length added; a werkzeug Response and its header list cost a tenth of a

@@ -215,9 +215,9 @@ class SharedParts:
         made_at, generation = time.time(), self.generation_for(scope)
         return Stamp(generation, time.monotonic() + self._lifetime(), made_at)
 
-    def peek(self, key: Hashable, scope: int | None = None, stamp: Stamp | None = None) -> Any:
+    def peek(self, key: Hashable, stamp: Stamp | None = None) -> Any:
         """The entry for `key` made under the current generation (or `stamp`'s) and not expired, or MISSING."""
-        return self._found([key], stamp or self.stamp(scope)).get(key, MISSING)
+        return self._found([key], stamp or self.stamp()).get(key, MISSING)
 
     def keep(self, key: Hashable, value: Any, stamp: Stamp) -> None:
         """Keep `value`, made after `stamp` was taken, under `key`."""

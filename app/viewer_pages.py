@@ -37,7 +37,7 @@ from app import logs
 from app.accounts.views import session_user_in
 from app.assets import fingerprints
 from app.i18n import locale_code
-from app.lean_paths import PlainAnswer
+from app.lean_paths import PlainAnswer, starts_worker
 from app.observability import metrics
 from app.sharedparts import MISSING, SharedParts, Stamp
 
@@ -81,7 +81,6 @@ class Page(NamedTuple):
     before: str
     middle: str
     after: str
-    endpoint: str
     headers: dict[str, tuple[tuple[str, str], ...]]
 
 
@@ -98,6 +97,7 @@ class _Learning(NamedTuple):
     page_key: Hashable
     nav_key: tuple[Any, ...]  # without the bell's count, known once rendered
     store: SharedParts  # where the page is kept: the shared parts, or one learner's pages
+    chosen: str  # the content encoding Flask-Compress chooses for this request ("identity": none)
     pages: Stamp
     users: Stamp
 
@@ -112,7 +112,9 @@ class ViewerPages:
         self.endpoints: dict[str, Answerable] = app.extensions.setdefault(ENDPOINTS, {})  # `answerable`
         self._shape: tuple[Any, ...] = ()
         self._usable = self._worker = False  # the hooks are the ones done here; the embedded worker starts
-        self._prefixes: tuple[str, ...] = ()  # where the endpoints' addresses start (before any variable part)
+        # the endpoints' addresses: those without a variable part, and where the others start
+        self._paths: frozenset[str] = frozenset()
+        self._prefixes: tuple[str, ...] = ()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         endpoint = self._endpoint(environ)
@@ -135,7 +137,8 @@ class ViewerPages:
         query, path = environ.get("QUERY_STRING", ""), environ.get("PATH_INFO", "")
         if (environ.get("REQUEST_METHOD") != "GET" or not self.enabled or "HTTP_RANGE" in environ
                 or self.app.config["SESSION_COOKIE_NAME"] not in environ.get("HTTP_COOKIE", "")
-                or not self._ready() or not path.startswith(self._prefixes) or "%00" in query or "\x00" in query):
+                or not self._ready() or not (path in self._paths or path.startswith(self._prefixes))
+                or "%00" in query or "\x00" in query):
             return None
         try:
             endpoint, _args = self.app.url_map.bind_to_environ(environ).match()
@@ -161,13 +164,13 @@ class ViewerPages:
         nav_key = ("viewer-nav", *who, locale, static, root)
         parts: SharedParts = app.extensions["shared_parts" if person is None else "person_pages"]
         users: SharedParts = app.extensions["signed_in_users"]
-        learning = _Learning(who, page_key, nav_key, parts, parts.stamp(), users.stamp())
+        chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
+                                   environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
+        learning = _Learning(who, page_key, nav_key, parts, chosen, parts.stamp(), users.stamp())
         page = parts.peek(page_key, stamp=learning.pages)
         unread = app.extensions["notification_counts"].peek(("unread", who[0]))
         if page is MISSING or unread is MISSING:
             return learning
-        chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
-                                   environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
         headers = page.headers.get(chosen)
         nav = users.peek((*nav_key, sum(unread.values())), stamp=learning.users)
         if nav is MISSING or headers is None or nav.client != _client(environ):
@@ -179,7 +182,7 @@ class ViewerPages:
             body = _compress_data(app, body, chosen)
         sent = [*((name, http_date() if name == "Date" else value) for name, value in headers),  # Flask-Compress'
                 (logs.HEADER, logs.request_id_from(environ.get("HTTP_X_REQUEST_ID")))]
-        metrics.count(page.endpoint, "GET", 200, started)
+        metrics.count(endpoint, "GET", 200, started)
         if opened.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:
             # the cookie sent again, as the session interface writes it on Flask's answer
             response = app.response_class(body, headers=sent)
@@ -205,16 +208,14 @@ class ViewerPages:
 
     def _keep(self, environ: dict[str, Any], learning: _Learning, cut_page: tuple[Any, ...],
               headers: list[tuple[str, str]]) -> None:
-        before, middle, after, endpoint, nav, bell = cut_page
+        before, middle, after, nav, bell = cut_page
         app = self.app
-        chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
-                                   environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
         kept = learning.store.peek(learning.page_key, stamp=learning.pages)
         if kept is MISSING:
-            kept = Page(before, middle, after, endpoint, {})
+            kept = Page(before, middle, after, {})
             learning.store.keep(learning.page_key, kept, learning.pages)
         # a dict of the kept page: one more encoding, never another value for one
-        kept.headers[chosen] = tuple((name, value) for name, value in headers if name.lower() not in NOT_KEPT)
+        kept.headers[learning.chosen] = tuple((name, value) for name, value in headers if name.lower() not in NOT_KEPT)
         app.extensions["signed_in_users"].keep((*learning.nav_key, bell), Nav(nav, _client(environ)),
                                                learning.users)
 
@@ -227,10 +228,10 @@ class ViewerPages:
         shape = (*(len(funcs) for hooks in lists for funcs in hooks.values()), *self.endpoints)
         if shape != self._shape:
             self._shape, self._usable = shape, self._check()
-            self._prefixes = tuple(rule.rule.partition("<")[0] for rule in app.url_map.iter_rules()
-                                   if rule.endpoint in self.endpoints)
-            self._worker = any(getattr(hook, "__qualname__", "").endswith(".start_worker")
-                               for hook in app.before_request_funcs.get(None, ()))
+            rules = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint in self.endpoints]
+            self._paths = frozenset(rule for rule in rules if "<" not in rule)  # a lesson's /learning/... is not
+            self._prefixes = tuple(rule.partition("<")[0] for rule in rules if "<" in rule)
+            self._worker = starts_worker(app)
         return (self._usable and (not self._worker or "worker" in app.extensions)
                 and app.config["TRUSTED_HOSTS"] is None and app.config["SERVER_NAME"] is None)
 
@@ -302,7 +303,7 @@ def init_app(app: Flask) -> None:
             return response
         start, place = text.index(body), text.index(nav)
         request.environ[CUT] = (text[:start + len("<body")], text[start + len(body) - 1:place],
-                                text[place + len(nav):], request.endpoint, nav, noted[2])
+                                text[place + len(nav):], nav, noted[2])
         return response
 
     app.wsgi_app = layer  # type: ignore[method-assign]

@@ -29,7 +29,7 @@ from app import logs
 from app.accounts.views import session_user_in
 from app.extensions import csrf
 from app.i18n import locale_code, speaking
-from app.lean_paths import EVERY_REQUEST, PlainAnswer
+from app.lean_paths import EVERY_REQUEST, PlainAnswer, starts_worker
 from app.limits import by_learner, learner_key
 from app.observability import metrics
 from app.security import response_headers
@@ -130,8 +130,7 @@ class HeartbeatPath:
         shape = tuple(len(hooks.get(name, ())) for hooks in lists for name in (None, "learning_api"))
         if shape != self._shape:
             self._shape, self._usable = shape, self._check()
-            self._worker = any(getattr(hook, "__qualname__", "").endswith(".start_worker")
-                               for hook in app.before_request_funcs.get(None, ()))
+            self._worker = starts_worker(app)
         return self._usable and (not self._worker or "worker" in app.extensions) and \
             app.config["TRUSTED_HOSTS"] is None
 
