@@ -6,11 +6,15 @@ a forged or stale cookie."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import brotli
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
+from app.accounts import sessions
 from app.accounts.models import User
 from app.extensions import db as _db
 from app.notifications import notify
@@ -20,7 +24,7 @@ from catalog.models import Resource
 from learning import enrolment
 from tests import factories
 from tests.catalog.helpers import make
-from tests.conftest import Auth
+from tests.conftest import TEST_DATABASE_URL, Auth, _config
 
 PHONE = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 PAGES = ("/catalog/all", "/catalog/all?page=1&sort=newest", "/catalog/menu/skills", "/search?q=%E7%94%B5%E5%B7%A5",
@@ -146,6 +150,24 @@ def test_a_new_name_a_new_message_and_a_logout_show_at_once(app, course):
     for _ in range(2):
         page = _text(other.get("/catalog/all"))
         assert "王一改" not in page and 'data-user="' not in page
+
+
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="another process on one data folder: SQLite's single host")
+def test_a_session_ended_by_another_process_gets_no_kept_page(app, course):
+    """"Log out everywhere" done by another process of the host (a second web process, the CLI): the kept top bar
+    goes with the kept user at once, and the old cookie gets the anonymous page."""
+    first, uid = _worker(app, "王一")
+    for _ in range(3):
+        first.get("/catalog/all")
+    _answered_here(app, first, "/catalog/all")
+    other = create_app(_config(Path(app.config["DATA_DIR"])))
+    with other.app_context():
+        sessions.end_all(_db.session, _db.session.get(User, uid))
+        _db.session.commit()
+        _db.engine.dispose()
+    answered = _layer(app).answered
+    page = _text(first.get("/catalog/all"))
+    assert "王一" not in page and 'data-user="' not in page and _layer(app).answered == answered
 
 
 def test_an_unread_message_about_the_page_is_read_by_opening_it(app, course):
