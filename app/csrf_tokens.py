@@ -65,18 +65,27 @@ class CheckedOnceCSRF(CSRFProtect):  # type: ignore[misc]  # Flask-WTF ships no 
     def token(self) -> str:
         """Flask-WTF's generate_csrf (the templates' `csrf_token()`), handing out again a token it signed for this
         session's value and key within REUSE_SECONDS instead of signing one on every page (itsdangerous derives the
-        key and computes an HMAC each time). A session without a value gets one from Flask-WTF, as before."""
+        key and computes an HMAC each time). A session without a value gets one from Flask-WTF, as before, and the
+        token signed for it is handed out again alike."""
         field_name = _get_config(None, "WTF_CSRF_FIELD_NAME", "csrf_token", message="")
-        if field_name not in g and field_name in session:
-            key = (_secret_key(), session[field_name])
-            limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
-            issued, now = self._issued.get(key), time.time()
-            if issued is not None and (limit is None or 0 <= now - issued[1] < min(REUSE_SECONDS, limit / 60)):
-                setattr(g, field_name, issued[0])  # what generate_csrf answers for the rest of this request
+        if field_name not in g:
+            reused = self.reusable(session[field_name]) if field_name in session else None
+            if reused is not None:
+                setattr(g, field_name, reused)  # what generate_csrf answers for the rest of this request
             else:
+                now, token = time.time(), generate_csrf()  # the session's value made first if it had none
                 with self._lock:
-                    _bounded(self._issued)[key] = (generate_csrf(), now)
+                    _bounded(self._issued)[(_secret_key(), session[field_name])] = (token, now)
         return cast(str, generate_csrf())
+
+    def reusable(self, value: str) -> str | None:
+        """The token `token` hands out again now to a session holding `value`, or None (it signs one): also outside
+        a request, for a page answered beneath Flask (app/viewer_pages.py). In an app context."""
+        limit = _get_config(None, "WTF_CSRF_TIME_LIMIT", 3600, required=False)
+        issued = self._issued.get((_secret_key(), value))
+        if issued is not None and (limit is None or 0 <= time.time() - issued[1] < min(REUSE_SECONDS, limit / 60)):
+            return issued[0]
+        return None
 
     def exempt(self, view: _View) -> _View:
         """Flask-WTF's, typed (it ships no types): the view is returned as it was."""

@@ -38,6 +38,13 @@ def _parsed(code: str) -> Locale:
     return Locale.parse(code)
 
 
+@functools.cache
+def locale_name(code: str) -> str:
+    """What str(get_locale()) says for the language `code` ("zh_CN" -> "zh_Hans_CN"): the language in the keys of
+    kept parts, for a page answered outside Flask's request context (app/viewer_pages.py)."""
+    return str(_parsed(code))
+
+
 def locale_code(cookies: Mapping[str, str] | None = None) -> str:
     """The code of this request's language ("zh_CN"), what `get_locale()` would say, without flask-babel's
     per-request set-up: for the progress heartbeat, which only hands it to its writer. `cookies`: the request's,

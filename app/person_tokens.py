@@ -49,10 +49,6 @@ TABLES = ("enrolments", "lesson_progress", "study_plans", "study_days")
 WRITES = (("INSERT", "NEW.user_id"), ("UPDATE", "NEW.user_id, OLD.user_id"), ("DELETE", "OLD.user_id"))
 PAGE_ENTRIES = 2000  # kept pages (a few KB each), as app.sharedparts keeps people's own pieces
 PAGE_BYTES = 2 * 2**20
-# small pieces of a page (a resource page's enrol box, under 1 KB, one per learner and resource), kept apart so
-# that a learner browsing many resources never pushes the pages above out
-PIECE_ENTRIES = 5000
-PIECE_BYTES = 4 * 2**20
 
 T = TypeVar("T")
 
@@ -154,14 +150,20 @@ def tokens() -> PersonTokens | None:
     return None if found is None or found.off else found
 
 
-def kept(key: Hashable, make: Callable[[], T], *, piece: bool = False) -> T:
+def kept(key: Hashable, make: Callable[[], T]) -> T:
     """A page part made from one learner's rows, kept under `key` (which must hold the learner's token, read
-    before anything is made) per language, for PERSON_PAGE_SECONDS at most; every time under `make dev`.
-    `piece`: a small piece of a page, kept in a store of its own (PIECE_ENTRIES)."""
+    before anything is made) per language, for PERSON_PAGE_SECONDS at most; every time under `make dev`."""
     if current_app.debug:
         return make()
-    store: SharedParts = current_app.extensions["person_pieces" if piece else "person_pages"]
+    store: SharedParts = current_app.extensions["person_pages"]
     return store.get_or_make((key, str(get_locale())), make)
+
+
+def peek(key: Hashable, locale: str) -> Any:
+    """What `kept` keeps under `key` in the language `locale`, or sharedparts.MISSING: outside a request too (a page
+    answered beneath Flask, app/viewer_pages.py). In an app context."""
+    store: SharedParts = current_app.extensions["person_pages"]
+    return store.peek((key, locale))
 
 
 def init_app(app: Flask, engine: Engine) -> None:
@@ -179,8 +181,6 @@ def init_app(app: Flask, engine: Engine) -> None:
     app.extensions["person_tokens"] = found
     app.extensions["person_pages"] = SharedParts(None, float(app.config["PERSON_PAGE_SECONDS"]),
                                                  max_entries=PAGE_ENTRIES, max_bytes=PAGE_BYTES)
-    app.extensions["person_pieces"] = SharedParts(None, float(app.config["PERSON_PAGE_SECONDS"]),
-                                                  max_entries=PIECE_ENTRIES, max_bytes=PIECE_BYTES)
 
     @event.listens_for(engine, "checkout")
     def tracked(dbapi_connection: Any, record: Any, proxy: Any) -> None:

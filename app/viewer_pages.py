@@ -9,7 +9,9 @@ compressed as Flask-Compress compresses it, with the headers Flask sent, the ses
 session interface saves it. An empty signed-in page through Flask already cost 0.31x the bare route
 (bench/README.md, "The floor under a signed-in page"). 我的学习 shows the learner their own courses besides: it is
 kept for that learner alone, under their change token (`answerable`'s `person`), and answered here when opened
-again with nothing of theirs changed (the app reopened, back from the catalog).
+again with nothing of theirs changed (the app reopened, back from the catalog). A resource's page is the same for
+every viewer with the same rights on it but for the enrol box (`answerable`'s `own`): kept for all of them, under
+that resource's own generation, with the box the learner's own piece, which its template keeps and notes.
 
 Never staler than Flask's own page: the page is kept in the shared parts' store (any change to the catalog drops it,
 as it drops the parts it shows), under the search index's version for search results; a viewer's pieces are kept
@@ -18,14 +20,16 @@ bell's count. Answered here only when every hook Flask would run is done here or
 anything else goes to Flask, untouched: another method, no session or user, a flashed message or remember-me cookie
 to handle, an unread message about this page (opening it reads it), a NUL in the query, a byte range, a person with
 a desk (its count is not kept), another address or User-Agent than the viewer's pieces were made for (the session
-protection's identifier), an app whose hooks are not the ones done here, or anything not yet kept.
+protection's identifier), a form token outside the viewer's own pieces, an app whose hooks are not the ones done
+here, or anything not yet kept.
 """
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Callable, Hashable, Iterable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 from flask import Flask, g, has_request_context, request, session
 from flask_compress.flask_compress import _choose_algorithm, _compress_data
@@ -36,12 +40,13 @@ from werkzeug.http import http_date
 from app import logs
 from app.accounts.views import session_user_in
 from app.assets import fingerprints
-from app.i18n import locale_code
+from app.i18n import locale_code, locale_name
 from app.lean_paths import PlainAnswer, starts_worker
 from app.observability import metrics
 from app.sharedparts import MISSING, SharedParts, Stamp
 
 StartResponse = Callable[..., Any]
+_Html = TypeVar("_Html", bound=str)
 WSGI = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 LEARN = "qiuxue.viewer_pages.learn"  # in the environ: this request's page may be kept (`_Learning`)
 ENDPOINTS = "viewer_pages.endpoints"  # in app.extensions
@@ -76,12 +81,15 @@ DONE_HERE = frozenset({
 
 
 class Page(NamedTuple):
-    """A page kept cut around the viewer's pieces: `before` + ` data-user="<id>"` + `middle` + the viewer's top bar +
-    `after`; the headers Flask sent it with, per content encoding chosen (filled as they are seen)."""
-    before: str
-    middle: str
-    after: str
+    """A page kept cut around the viewer's pieces: `parts[0]` + ` data-user="<id>"` + `parts[1]` + the viewer's top
+    bar + `parts[2]` + the endpoint's own pieces (`Own.pieces`) each followed by the next part; the headers Flask
+    sent it with, per content encoding chosen (filled as they are seen)."""
+    parts: tuple[str, ...]
     headers: dict[str, tuple[tuple[str, str], ...]]
+
+    def made(self, fills: tuple[str, ...]) -> str:
+        """The page with `fills` (the data-user attribute, the top bar, the pieces) put back between its parts."""
+        return "".join(text for pair in zip(self.parts, (*fills, ""), strict=True) for text in pair)
 
 
 class Nav(NamedTuple):
@@ -91,15 +99,39 @@ class Nav(NamedTuple):
     client: tuple[str, str, str]
 
 
+class Viewer(NamedTuple):
+    """What an endpoint's `own` finds the viewer's part of a page from, beneath Flask (in an app context)."""
+    user_id: int
+    rest: str  # "<session version>:<session id>", from the signed cookie
+    session: Any  # the opened session (its CSRF value)
+    args: Mapping[str, Any]  # the URL's variables
+    locale: str  # what str(get_locale()) says in Flask's request context
+    root: str  # SCRIPT_NAME
+    host_url: str  # as request.host_url says it
+    generation: Hashable  # what the shared parts are made under now (for `Answerable.scope`'s resource, if any)
+
+
+class Own(NamedTuple):
+    """What of a page is the viewer's own, beneath Flask (`Answerable.own`): `key`, what else the page is made from
+    (the viewer's rights on it, say), or None while it is not kept (`own` is asked again once Flask has made the
+    page, which keeps it); `pieces`, the viewer's pieces of it as Flask rendered and noted them (`note_piece`), in
+    page order, or None when one is not kept (Flask renders the page, keeping them)."""
+    key: Hashable | None
+    pieces: tuple[str, ...] | None
+
+
 class _Learning(NamedTuple):
     """What a request passed to Flask needs for its page to be kept: the stores' stamps taken before Flask made it."""
     who: tuple[int, str]
-    page_key: Hashable
+    page_key: tuple[Any, ...]
     nav_key: tuple[Any, ...]  # without the bell's count, known once rendered
     store: SharedParts  # where the page is kept: the shared parts, or one learner's pages
     chosen: str  # the content encoding Flask-Compress chooses for this request ("identity": none)
     pages: Stamp
     users: Stamp
+    # the endpoint's `own` asked again once Flask has made the page, when the viewer's part was not kept before
+    # (Flask's view keeps it): the page's key ends with its key
+    again: Callable[[], Own | None] | None
 
 
 class ViewerPages:
@@ -117,12 +149,12 @@ class ViewerPages:
         self._prefixes: tuple[str, ...] = ()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        endpoint = self._endpoint(environ)
-        if endpoint is None:
+        matched = self._endpoint(environ)
+        if matched is None:
             return self.wsgi(environ, start_response)
         started = time.perf_counter()
         with self.app.app_context():
-            answer = self._answer(environ, endpoint, started)
+            answer = self._answer(environ, *matched, started)
         if answer is None:
             return self.wsgi(environ, start_response)
         if isinstance(answer, _Learning):
@@ -132,8 +164,9 @@ class ViewerPages:
         self.answered += 1
         return answer(environ, start_response)  # type: ignore[no-any-return]
 
-    def _endpoint(self, environ: dict[str, Any]) -> str | None:
-        """The endpoint of a signed-in GET this layer may answer, or None: Flask answers, nothing kept."""
+    def _endpoint(self, environ: dict[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+        """The endpoint of a signed-in GET this layer may answer and the URL's variables, or None: Flask answers,
+        nothing kept."""
         query, path = environ.get("QUERY_STRING", ""), environ.get("PATH_INFO", "")
         if (environ.get("REQUEST_METHOD") != "GET" or not self.enabled or "HTTP_RANGE" in environ
                 or self.app.config["SESSION_COOKIE_NAME"] not in environ.get("HTTP_COOKIE", "")
@@ -141,12 +174,12 @@ class ViewerPages:
                 or "%00" in query or "\x00" in query):
             return None
         try:
-            endpoint, _args = self.app.url_map.bind_to_environ(environ).match()
+            endpoint, args = self.app.url_map.bind_to_environ(environ).match()
         except HTTPException:  # not found, another method, a redirect: Flask answers
             return None
-        return endpoint if endpoint in self.endpoints else None
+        return (endpoint, args) if endpoint in self.endpoints else None
 
-    def _answer(self, environ: dict[str, Any], endpoint: str, started: float) -> Any:
+    def _answer(self, environ: dict[str, Any], endpoint: str, args: Mapping[str, Any], started: float) -> Any:
         """The response; or what keeping Flask's page needs (`_Learning`); or None: Flask answers, nothing kept."""
         app = self.app
         req = app.request_class(environ)
@@ -155,34 +188,48 @@ class ViewerPages:
         if opened is None or who is None or "_flashes" in opened or "_remember" in opened:
             return None
         locale, root, static = locale_code(req.cookies), environ.get("SCRIPT_NAME", ""), fingerprints().version_now()
-        version, person = self.endpoints[endpoint]
-        own = None if person is None else person(who[0])
-        if person is not None and own is None:
+        found = self.endpoints[endpoint]
+        mine = None if found.person is None else found.person(who[0])
+        if found.person is not None and mine is None:
             return None  # the viewer's own part cannot be kept (PostgreSQL: no change tokens)
-        page_key = ("viewer-page", root, environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), locale,
-                    static, None if version is None else version(), None if person is None else (who[0], own))
-        nav_key = ("viewer-nav", *who, locale, static, root)
-        parts: SharedParts = app.extensions["shared_parts" if person is None else "person_pages"]
+        parts: SharedParts = app.extensions["shared_parts" if found.person is None else "person_pages"]
         users: SharedParts = app.extensions["signed_in_users"]
+        pages = parts.stamp(None if found.scope is None else args[found.scope])
+        viewer = Viewer(*who, opened, args, locale_name(locale), root, req.host_url, pages.generation)
+        own, again = None, None
+        if found.own is not None:
+            own = found.own(viewer)
+            if own is None:
+                return None  # the viewer's part is never kept (PostgreSQL: no change tokens): Flask, nothing kept
+            again = functools.partial(found.own, viewer) if own.key is None else None
+        page_key = ("viewer-page", environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), root,
+                    environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), locale, static,
+                    None if found.version is None else found.version(),
+                    None if found.person is None else (who[0], mine), None if own is None else own.key)
+        nav_key = ("viewer-nav", *who, locale, static, root)
         chosen = _choose_algorithm(app.extensions["compress"].enabled_algorithms,
                                    environ.get("HTTP_ACCEPT_ENCODING", "")) or "identity"
-        learning = _Learning(who, page_key, nav_key, parts, chosen, parts.stamp(), users.stamp())
-        page = parts.peek(page_key, stamp=learning.pages)
+        learning = _Learning(who, page_key, nav_key, parts, chosen, pages, users.stamp(), again)
+        pieces = () if own is None else own.pieces
+        page = MISSING if again is not None else parts.peek(page_key, stamp=learning.pages)
         unread = app.extensions["notification_counts"].peek(("unread", who[0]))
         if page is MISSING or unread is MISSING:
             return learning
         headers = page.headers.get(chosen)
         nav = users.peek((*nav_key, sum(unread.values())), stamp=learning.users)
-        if nav is MISSING or headers is None or nav.client != _client(environ):
+        if (nav is MISSING or headers is None or nav.client != _client(environ) or pieces is None
+                or len(pieces) + 3 != len(page.parts)):
             return learning
         if req.path in unread:
             return None  # opening the page reads its message: Flask's hook does
-        body = f'{page.before} data-user="{who[0]}"{page.middle}{nav.html}{page.after}'.encode()
+        body = page.made((f' data-user="{who[0]}"', nav.html, *pieces)).encode()
         if any(name == "Content-Encoding" for name, _value in headers):
             body = _compress_data(app, body, chosen)
         sent = [*((name, http_date() if name == "Date" else value) for name, value in headers),  # Flask-Compress'
                 (logs.HEADER, logs.request_id_from(environ.get("HTTP_X_REQUEST_ID")))]
         metrics.count(endpoint, "GET", 200, started)
+        if found.answered is not None:
+            found.answered(args)
         if opened.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:
             # the cookie sent again, as the session interface writes it on Flask's answer
             response = app.response_class(body, headers=sent)
@@ -208,12 +255,17 @@ class ViewerPages:
 
     def _keep(self, environ: dict[str, Any], learning: _Learning, cut_page: tuple[Any, ...],
               headers: list[tuple[str, str]]) -> None:
-        before, middle, after, nav, bell = cut_page
-        app = self.app
-        kept = learning.store.peek(learning.page_key, stamp=learning.pages)
+        page_parts, nav, bell = cut_page
+        app, page_key = self.app, learning.page_key
+        if learning.again is not None:  # the viewer's part as Flask's view kept it, under the stamps taken before
+            own = learning.again()
+            if own is None or own.key is None:
+                return
+            page_key = (*page_key[:-1], own.key)
+        kept = learning.store.peek(page_key, stamp=learning.pages)
         if kept is MISSING:
-            kept = Page(before, middle, after, {})
-            learning.store.keep(learning.page_key, kept, learning.pages)
+            kept = Page(page_parts, {})
+            learning.store.keep(page_key, kept, learning.pages)
         # a dict of the kept page: one more encoding, never another value for one
         kept.headers[learning.chosen] = tuple((name, value) for name, value in headers if name.lower() not in NOT_KEPT)
         app.extensions["signed_in_users"].keep((*learning.nav_key, bell), Nav(nav, _client(environ)),
@@ -257,19 +309,34 @@ def _client(environ: dict[str, Any]) -> tuple[str, str, str]:
 
 
 class Answerable(NamedTuple):
-    """What else than the catalog an endpoint's page is made from (`answerable`)."""
+    """What else than the catalog an endpoint's page is made from, and what answering it does (`answerable`)."""
     version: Callable[[], Hashable] | None
     person: Callable[[int], Hashable | None] | None
+    own: Callable[[Viewer], Own | None] | None
+    scope: str | None
+    answered: Callable[[Mapping[str, Any]], None] | None
 
 
 def answerable(app: Flask, endpoint: str, version: Callable[[], Hashable] | None = None,
-               person: Callable[[int], Hashable | None] | None = None) -> None:
+               person: Callable[[int], Hashable | None] | None = None,
+               own: Callable[[Viewer], Own | None] | None = None, scope: str | None = None,
+               answered: Callable[[Mapping[str, Any]], None] | None = None) -> None:
     """Let the pages of `endpoint` be answered beneath Flask once kept: pages that show a signed-in viewer nothing of
     their own outside `viewer_nav`, or with `person`, only their own part made from what `person(user id)` names
-    (None: not kept), each viewer's page then kept for them alone with the learners' pages (app/person_tokens.py).
+    (None: not kept), each viewer's page then kept for them alone with the learners' pages (app/person_tokens.py),
+    or with `own`, pieces of their own kept apart (`Own`), the rest kept for every viewer `Own.key` names alike.
     `version`: what else the page is made from that a catalog change does not move (search results: the index).
-    Both are called in an app context."""
-    app.extensions.setdefault(ENDPOINTS, {})[endpoint] = Answerable(version, person)
+    `scope`: the URL variable naming the one resource the page shows (a change to another's rows keeps the page).
+    `answered(URL variables)`: what Flask's view does besides rendering (a view counted). Each is called in an
+    app context."""
+    app.extensions.setdefault(ENDPOINTS, {})[endpoint] = Answerable(version, person, own, scope, answered)
+
+
+def note_piece(html: _Html) -> _Html:
+    """A viewer's own piece of the page being rendered (`Own.pieces`), noted for `cut` in page order."""
+    if has_request_context():
+        g.setdefault("viewer_pieces", []).append(str(html))
+    return html
 
 
 def init_app(app: Flask) -> None:
@@ -289,21 +356,30 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def cut(response: Any) -> Any:
         """The page Flask made, cut around the viewer's pieces, for `ViewerPages` to keep once sent: not when the
-        page holds a CSRF token (the session's own) or a desk's count (not kept)."""
+        page holds a desk's count (not kept) or a CSRF token (the session's own) outside the noted pieces, whose
+        keys hold it."""
         learning: _Learning | None = request.environ.get(LEARN)
         noted = g.get("viewer_nav")
-        if (learning is None or noted is None or noted[1] is not None or token_name in g
+        if (learning is None or noted is None or noted[1] is not None
                 or request.endpoint not in layer.endpoints or response.status_code != 200
                 or response.direct_passthrough or response.mimetype != "text/html"
                 or "Content-Encoding" in response.headers):
             return response
-        text, nav = response.get_data(as_text=True), str(noted[0])
-        body = f'<body data-user="{learning.who[0]}">'
-        if text.count(body) != 1 or text.count(nav) != 1 or text.index(nav) < text.index(body):
+        text, nav, user = response.get_data(as_text=True), str(noted[0]), f' data-user="{learning.who[0]}"'
+        if text.count(f"<body{user}>") != 1:
             return response
-        start, place = text.index(body), text.index(nav)
-        request.environ[CUT] = (text[:start + len("<body")], text[start + len(body) - 1:place],
-                                text[place + len(nav):], nav, noted[2])
+        page_parts, start = [], 0
+        for fill in (user, nav, *g.get("viewer_pieces", ())):
+            place = text.find(fill, start)
+            if place < 0 or text.count(fill) != 1:
+                return response
+            page_parts.append(text[start:place])
+            start = place + len(fill)
+        page_parts.append(text[start:])
+        token = g.get(token_name)
+        if token is not None and any(token in part for part in (*page_parts, nav)):
+            return response
+        request.environ[CUT] = (tuple(page_parts), nav, noted[2])
         return response
 
     app.wsgi_app = layer  # type: ignore[method-assign]

@@ -3,9 +3,9 @@ with its lessons and JSON-LD, a lesson, a resource's history (for staff), and co
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from flask import abort, current_app, redirect, render_template, request, send_from_directory, url_for
 from flask.typing import ResponseReturnValue
@@ -16,10 +16,12 @@ from markupsafe import Markup
 from app import sharedparts, storage, stores
 from app.accounts.models import User
 from app.accounts.policy import can
+from app.accounts.views import kept_user
 from app.assets import fingerprints
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import page_args
+from app.sharedparts import MISSING
 from app.web import current_user_or_none
 from catalog import categories, covers, exports, lessons, queries, resource_page, service
 from catalog.labels import (
@@ -172,12 +174,42 @@ def _asked(user: User | None, item: Any) -> _Rights:
                    can(user, "resource.view", item))
 
 
-def _standing(user: User) -> Hashable:
+def _standing(user_id: int, is_active: bool, memberships: Iterable[tuple[Any, Any, Any]]) -> Hashable:
     """Everything the policy's rules on a resource read of the viewer (app/accounts/policy.py: who they are, and
     their memberships: role, organisation, administrator or not), so that equal standings get equal answers on
     the same resource while the catalog (organisations included) is unchanged. A new role or organisation is
-    another standing: the user is loaded again within seconds of it (app/sharedparts.py, USER_SECONDS)."""
-    return user.id, user.is_active, frozenset((m.role, m.organisation_id, m.is_admin) for m in user.memberships)
+    another standing: the user is loaded again within seconds of it (app/sharedparts.py, USER_SECONDS). Who they
+    are matters only with a membership (each rule on a resource asks for one; their own resource refuses a
+    reviewer): every worker without one shares a standing, so their answers are asked once for all of them."""
+    held = frozenset(memberships)
+    return (user_id if held else None), is_active, held
+
+
+def kept_rights(user_id: int, rest: str, resource_id: int, generation: Hashable, locale: str) -> _Rights | None:
+    """What `_rights` keeps for a signed-in session's user on a kept resource (`generation`: its scope's), or None:
+    outside a request too, for its page answered beneath Flask (learning.templating.resource_own)."""
+    user = kept_user(user_id, rest)
+    if user is MISSING or user is None:
+        return None
+    columns, memberships = user
+    standing = _standing(user_id, columns["is_active_account"],
+                         ((m["role"], m["organisation_id"], m["is_admin"]) for m in memberships))
+    found = current_app.extensions["personal_parts"].peek(
+        (("catalog.resource.rights", resource_id, standing, generation), locale))
+    return None if found is MISSING else cast(_Rights, found)
+
+
+def kept_lessons(resource_id: int, host_url: str, locale: str) -> tuple[service.LessonOutline, ...] | None:
+    """The lessons of a published resource as its kept page holds them (`resource`), or None: outside a request
+    too, for its page answered beneath Flask (learning.templating.resource_own)."""
+    parts = current_app.extensions["shared_parts"]
+    kept = parts.peek((("catalog.resource", resource_id, host_url), locale), stamp=parts.stamp(resource_id))
+    return None if kept is MISSING or kept is None else cast(_SharedResource, kept).lessons
+
+
+def viewed(resource_id: int) -> None:
+    """One more view of a published resource's page (counted in batches, catalog/counters.py)."""
+    current_app.extensions["catalog_views"].add(db.engine, resource_id)
 
 
 def _rights(user: User | None, kept: _SharedResource, generation: Hashable) -> _Rights:
@@ -187,7 +219,9 @@ def _rights(user: User | None, kept: _SharedResource, generation: Hashable) -> _
     reading the resource), so browsing visitors never push people's own pieces out."""
     if user is None:
         return _asked(None, kept.head)
-    key = ("catalog.resource.rights", kept.head.id, _standing(user), generation)
+    standing = _standing(user.id, user.is_active,
+                         ((m.role, m.organisation_id, m.is_admin) for m in user.memberships))
+    key = ("catalog.resource.rights", kept.head.id, standing, generation)
     return sharedparts.personal(key, lambda: _asked(user, service.restore(db.session, kept.row)))
 
 
@@ -205,7 +239,7 @@ def resource(resource_id: int) -> str:
         generation = None  # nothing of it kept, the enrol box included
     else:
         item, lessons, parts, rights = kept.head, kept.lessons, kept.parts, _rights(user, kept, generation)
-        current_app.extensions["catalog_views"].add(db.engine, resource_id)
+        viewed(resource_id)
     return render_template("catalog/resource.html", resource=item, lessons=lessons, parts=parts,
                            can_edit=rights.edit, can_review=rights.review, can_history=rights.history,
                            generation=generation)

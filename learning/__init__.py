@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     from app import demo as app_demo
     from app import events, jobs, lean_paths, viewer_pages
     from app.richtext import render_markdown
+    from catalog.views import viewed
 
     # models, habit_models and qa_models register the tables
     from learning import (  # noqa: F401
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
         views,
     )
     from learning import demo as learning_demo
-    from learning.templating import enrol_box, learning_box
+    from learning.templating import enrol_box, learning_box, resource_own
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
@@ -57,6 +58,9 @@ def init_app(app: Flask) -> None:
     app.before_request(views.study_page_for_learners)
     app.view_functions["main.learning"] = views.mine_page  # the tab bar's 学习 (app/views.py) is our page
     viewer_pages.answerable(app, "main.learning", person=views.mine_version)  # beneath Flask, opened again unchanged
+    # a resource's page too, once kept for the viewer's rights, with the enrol box the learner's own piece
+    viewer_pages.answerable(app, "catalog.resource", own=resource_own, scope="resource_id",
+                            answered=lambda args: viewed(args["resource_id"]))
     # a quiz, and the demo worker enrolled in two resources
     app_demo.register(app, "quiz and enrolments", lambda session, options: learning_demo.load(session))
     # a lunchtime slot with today's reminder, messages in the bell, a week goal kept across rest days

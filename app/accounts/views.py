@@ -57,6 +57,13 @@ def init_login(manager: LoginManager) -> None:
         return None if kept is None else sessions.restore(db.session, kept, sid)
 
 
+def kept_user(uid: int, rest: str) -> Any:
+    """What `load_user` keeps of a signed-in session's user (`sessions.snapshot`; None: logged out), or
+    sharedparts.MISSING: outside a request too, for a page answered beneath Flask (app/viewer_pages.py)."""
+    version, _sep, sid = rest.partition(":")
+    return current_app.extensions["signed_in_users"].peek((uid, version, sid))
+
+
 def _split(user_id: str) -> tuple[int | None, str]:
     """The session's user key is "<id>:<session version>:<session id>"; returns the id and the rest."""
     uid, _sep, rest = user_id.partition(":")

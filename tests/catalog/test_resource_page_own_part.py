@@ -1,6 +1,8 @@
 """A kept resource page's own part for each viewer (catalog/views.py `_rights`, learning/templating.py
-`learning_box`): what the policy answers and the enrol box are kept per viewer, never shown to another, and
-follow a new role, a withdrawn one, a resource's change and the viewer's own progress on the very next page."""
+`learning_box`): what the policy answers is kept per standing (every worker without a role shares one) and the
+enrol box per what it shows (the learner's progress; the form token put back per session), never showing one
+viewer's to another, and following a new role, a withdrawn one, a resource's change and the viewer's own progress
+on the very next page."""
 
 from __future__ import annotations
 
