@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from learning.models import LessonProgress
@@ -67,3 +68,37 @@ def test_two_server_processes_keep_every_heartbeat(app, learner, two_processes):
         assert statuses == [200] * 20
         row = db.session.query(LessonProgress).filter_by(user_id=user.id, lesson_id=lesson.id).one()
         assert row.watched == [[0.0, 300.0]] and row.position_s == 300
+
+
+def test_a_writer_waits_for_another_process_s_turn_then_commits(app, learner):
+    """On SQLite the host's group writers take turns (learning.group_writer.HostTurn): while another process's
+    writer holds its turn, a heartbeat here is not written; it is answered, and kept, as soon as that turn ends."""
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL takes concurrent writers: each request writes its own")
+    import fcntl
+
+    from learning.group_writer import TURN_FILE
+    from tests.learning.test_heartbeat_api import _login as login_in_thread
+
+    lesson = learner.lesson(0)
+    body, phone, lesson_id, uid = learner.steady(lesson, 1)[0], learner.user.phone, lesson.id, learner.user.id
+    turn = os.open(Path(app.config["DATA_DIR"]) / "cache" / TURN_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(turn, fcntl.LOCK_EX)  # as the other process's writer holds it
+    answers: list[int] = []
+
+    def send() -> None:
+        client, token = login_in_thread(app, phone, lesson_id)
+        answers.append(client.post("/api/v1/progress", json=body, headers={"X-CSRFToken": token}).status_code)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    sender.join(timeout=1.5)
+    assert sender.is_alive() and answers == []  # waiting for the turn, nothing answered
+    with app.app_context():
+        assert db.session.query(LessonProgress).filter_by(user_id=uid).count() == 0
+    fcntl.flock(turn, fcntl.LOCK_UN)
+    os.close(turn)
+    sender.join(timeout=10)
+    assert answers == [200]
+    with app.app_context():
+        assert db.session.query(LessonProgress).filter_by(user_id=uid).one().position_s == 15
