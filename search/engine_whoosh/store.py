@@ -13,7 +13,7 @@ import pickle
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,6 +33,7 @@ from search.engine_whoosh.segment_writer import BulkSegmentWriter
 REFRESH_SECONDS = 0.2   # how stale a process's view may be; unpublished resources vanish well within 2 s
 WRITE_TIMEOUT = 30.0    # seconds to wait for another process's writer
 VERSION_FILE = "schema_version"
+OPEN_ATTEMPTS = 5  # a searcher opened while commits land (`IndexStore._searcher`)
 
 _log = logging.getLogger(__name__)
 
@@ -120,7 +121,15 @@ class IndexStore:
     def _searcher(self) -> Any:  # a Whoosh Searcher
         """A searcher whose segment files are read from disk (through the OS's page cache) as a View needs them.
         Whoosh's default maps a compound segment file and then copies each part of it into a BytesIO: the whole
-        index in the process's heap (66 MB at 100,000 resources). A View reads its files under its io_lock."""
+        index in the process's heap (66 MB at 100,000 resources). A View reads its files under its io_lock.
+        Whoosh finds the newest generation by listing the folder, then reads its table of contents: a commit landing
+        in between removes that file, and the generation that replaced it is opened instead."""
+        for _attempt in range(OPEN_ATTEMPTS - 1):
+            with suppress(FileNotFoundError):
+                return self._open_searcher()
+        return self._open_searcher()
+
+    def _open_searcher(self) -> Any:
         if self._read_ix is None:
             ix = self.ix()
             with self._open_lock:
