@@ -195,9 +195,9 @@ class ViewerPages:
         parts: SharedParts = app.extensions["shared_parts" if found.person is None else "person_pages"]
         users: SharedParts = app.extensions["signed_in_users"]
         pages = parts.stamp(None if found.scope is None else args[found.scope])
-        viewer = Viewer(*who, opened, args, locale_name(locale), root, req.host_url, pages.generation)
         own, again = None, None
         if found.own is not None:
+            viewer = Viewer(*who, opened, args, locale_name(locale), root, req.host_url, pages.generation)
             own = found.own(viewer)
             if own is None:
                 return None  # the viewer's part is never kept (PostgreSQL: no change tokens): Flask, nothing kept

@@ -104,7 +104,12 @@ def enrol_box(resource: Any, lessons: Sequence[Any], can_author: bool = False, g
     form = csrf.token()  # this session's (a session without a value gets one), signed with the current key
     key = _box_key(resource.id, generation, can_author, progress, request.script_root)
     parts = sharedparts.personal(key, lambda: tuple(render(progress).split(form)))
-    return note_piece(Markup.escape(form).join(parts))
+    return note_piece(_with_token(parts, form))
+
+
+def _with_token(parts: tuple[str, ...], form: str) -> Markup:
+    """A kept box (its HTML cut around the form token) with this session's form token put back."""
+    return Markup.escape(form).join(parts)
 
 
 def _box_key(resource_id: int, generation: Hashable, can_author: bool, progress: Progress, root: str) -> Hashable:
@@ -135,4 +140,4 @@ def resource_own(viewer: Viewer) -> Own | None:
     progress = _progress(resource_id in courses, courses.get(resource_id), completed, lessons)
     parts = current_app.extensions["personal_parts"].peek(  # as sharedparts.personal keeps it
         (_box_key(resource_id, viewer.generation, rights.edit, progress, viewer.root), viewer.locale))
-    return Own(rights, None if parts is MISSING else (str(Markup.escape(form).join(parts)),))
+    return Own(rights, None if parts is MISSING else (str(_with_token(parts, form)),))
