@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,10 +39,8 @@ def browser():
 def live_server(app) -> Iterator[str]:
     from waitress.server import create_server
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)  # bound here: no port to lose
+    port = server.effective_port
 
     def serve() -> None:
         with contextlib.suppress(OSError):  # the loop may be inside select() when teardown closes its sockets

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -54,10 +55,24 @@ PROXY = ('proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_head
          'client_max_body_size 64m; proxy_request_buffering off;')
 
 
+def free_ports(count: int) -> list[int]:
+    """Free loopback ports for servers started in another process, taken below the kernel's ephemeral range: a
+    port the kernel handed out (a bind to 0) may go to an outgoing connection before the server binds it (a CI
+    run's weed failed on "bind: address already in use")."""
+    ephemeral = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ephemeral.read_text().split()[0]) if ephemeral.exists() else 32768
+    ports: list[int] = []
+    for port in random.sample(range(10_000, low), low - 10_000):
+        with socket.socket() as s, suppress(OSError):
+            s.bind(("127.0.0.1", port))
+            ports.append(port)
+        if len(ports) == count:
+            return ports
+    raise RuntimeError(f"fewer than {count} free ports below {low}")
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 @dataclass

