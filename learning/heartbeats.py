@@ -116,6 +116,7 @@ def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.
 
 
 TOO_FAST = progress.HeartbeatError("too_fast", "上报的观看时长超过了最高倍速下实际经过的时间。")
+READ_TOO_FAST = progress.HeartbeatError("too_fast", "上报的阅读时间超出了实际可能的时间。")
 
 
 def _refuse(conn: Connection, enrolment_id: int, error: progress.HeartbeatError, now: datetime) -> Refused:
@@ -175,18 +176,21 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
         _clock(conn, p.user_id, p.clock)
     paid: int | None = None  # the clock version this transaction wrote (its row is then ours until commit)
     media = p.lesson.type not in (LessonType.reading, LessonType.external)
+    reading = p.lesson.type == LessonType.reading
     for _attempt in range(MAX_ATTEMPTS):
         now = utcnow()
         before = progress.Progress(tuple(map(tuple, row.watched)), row.position_s, row.furthest_s,  # type: ignore[arg-type]
                                    (row.last_client_ms, row.last_seq))
         state = progress.fold(before, progress.Beat(p.beat.position_s, p.beat.watched, (p.beat.client_ms, p.beat.seq)))
-        claim = progress.covered(state.watched) - row.covered_s if media else 0.0
+        claim = progress.covered(state.watched) - row.covered_s if media or reading else 0.0
         error = _check(p.lesson, p.beat, row, state, p.enrolled_ms, now)
-        after = pace.admit(clock, p.at_ms, _ms(now), claim) if error is None else None
+        # new reading seconds are the learner's own time: paid from the same clock as media (learning.pace)
+        after = pace.admit(clock, p.at_ms, _ms(now), pace.reading(claim) if reading else claim) \
+            if error is None else None
         if after is None:
             if paid is not None:  # an earlier attempt paid: give it back before refusing
                 progress_store.write_clock(conn, p.user_id, paid, clock.cursor_ms, clock.spare_s)
-            raise _refuse(conn, p.enrolment_id, error or TOO_FAST, now)
+            raise _refuse(conn, p.enrolment_id, error or (READ_TOO_FAST if reading else TOO_FAST), now)
         pay = (version if paid is None else paid) if after != clock or paid is not None else None
         done, values = _folded(p, row, before, state, now)
         # the fair streak's verified time: the media seconds the clock pays, or a reading lesson's least reading time

@@ -15,6 +15,10 @@ any burst can gain beyond the wall clock. Live heartbeats keep the cursor at the
 two contacts the credit is at most the time between them times the rate, plus the slack (see the tests,
 tests/learning/test_pace_rules.py).
 
+Reading lessons are paid from the same clock: their spans are the learner's own seconds (a page read is not sped
+up), so each costs RATE media seconds (`reading`). The same minute is then never read for two lessons, nor read
+and watched, and reading time cannot be claimed before the learner's last contact.
+
 A learner silent for a long time (enrolled a month ago, never seen since) would otherwise have that whole
 silence to claim in one burst of back-dated heartbeats that fit their gaps, indistinguishable from a genuine
 queue. A queue can reach back at most MAX_QUEUE_AGE_S: time before that is treated as spent, so a burst after
@@ -53,6 +57,11 @@ def moment(client_ms: int, sent_ms: int | None, now_ms: int) -> int:
     if sent_ms is not None:
         client_ms += now_ms - sent_ms
     return min(client_ms, now_ms)
+
+
+def reading(seconds: float) -> float:
+    """What `seconds` of reading cost the clock, in media seconds: a second of the learner's time, at RATE."""
+    return seconds * RATE
 
 
 def admit(clock: Clock, at_ms: int, now_ms: int, claim_s: float) -> Clock | None:

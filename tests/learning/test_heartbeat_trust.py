@@ -1,6 +1,7 @@
 """Issue 17 attacks on progress, performed through the real API: a back-dated burst from a learner enrolled long
-ago, the same hour claimed for every lesson, heartbeats for a withdrawn course; and what must still pass: an
-honest offline queue replayed later from a phone whose clock is off. Refusals are counted for staff to review."""
+ago, the same hour claimed for every lesson, heartbeats for a withdrawn course, reading time claimed at once or
+twice; and what must still pass: an honest offline queue replayed later from a phone whose clock is off. Refusals
+are counted for staff to review."""
 
 from __future__ import annotations
 
@@ -110,6 +111,87 @@ def test_the_same_hour_is_paid_once_across_lessons(client, auth):
     answers = _exploit(resource, post, _now_ms() - 3_600_000)
     assert _credited(user) <= 3600 * pace.RATE + pace.SLACK_S + 60  # the old code credited 5 × 1,800 s
     assert (400, "too_fast") in answers
+
+
+def _reading_course(lessons: int, min_read_s: int):
+    """A published course of reading lessons only, each needing `min_read_s` of reading, worth credits."""
+    from catalog import lessons as lesson_service
+    from learning.models import LearningSettings
+    from tests.catalog.helpers import give_media, make
+
+    resource = make(title="纯阅读课", kind="course", lesson_count=0, credits=4)
+    unit = lesson_service.add_unit(db.session, SYSTEM, resource, "第一章")
+    for i in range(lessons):
+        lesson_service.add_lesson(db.session, SYSTEM, resource, {"title": f"阅读{i}", "type": "reading",
+                                                                 "unit": unit.id, "body": "<p>安全第一。</p>" * 50})
+    give_media(resource)
+    service.submit(db.session, SYSTEM, resource)
+    service.review(db.session, SYSTEM, resource, "select")
+    db.session.add(LearningSettings(resource_id=resource.id, completion_ratio=0.9, min_read_s=min_read_s))
+    return resource
+
+
+def _reader(client, auth, resource, hours: float):
+    user = factories.user("worker")
+    enrol_back_dated(user, resource, hours=hours)
+    db.session.commit()
+    auth.login(user.phone)
+    token = page_token(client, f"/learning/lessons/{resource.lessons[0].id}")
+    return user, lambda body: client.post("/api/v1/progress", json=body, headers={"X-CSRFToken": token})
+
+
+def _read_span(post, lesson, span: list[float], seq: int):
+    """A reading heartbeat for `span` (epoch seconds) sent now, as a page's queue sends it."""
+    response = post({"lesson_id": lesson.id, "position_s": 100, "watched": [span], "at_end": True,
+                     "client_time": int(span[1] * 1000), "sent_time": _now_ms(), "seq": seq})
+    return response.status_code, (response.get_json().get("error") or {}).get("code", "")
+
+
+def test_reading_time_claimed_right_after_enrolling_completes_nothing(client, auth):
+    """A reviewer's attack: enrolled this second, one span of ten minutes (most of it before the enrolment) sent
+    for each of five reading lessons needing ten minutes each. Before the fix every lesson, the course and its
+    credits completed at once, with 3,000 verified study seconds; reading time is now paid from the learner's clock."""
+    from credits.models import CreditRecord
+    from learning.habit_models import StudyDay
+
+    resource = _reading_course(lessons=5, min_read_s=600)
+    user, post = _reader(client, auth, resource, hours=0)
+    now_s = _now_ms() / 1000
+    answers = [_read_span(post, lesson, [now_s - 590, now_s + 10], seq=k + 1)
+               for k, lesson in enumerate(resource.lessons)]
+    assert answers == [(400, "too_fast")] * 5
+    db.session.expire_all()
+    assert db.session.query(LessonProgress).filter(LessonProgress.user_id == user.id,
+                                                   LessonProgress.completed_at.is_not(None)).count() == 0
+    assert _enrolment(user, resource).completed_at is None and _enrolment(user, resource).refusals == 5
+    assert db.session.query(CreditRecord).filter_by(user_id=user.id).count() == 0
+    assert sum(day.seconds for day in db.session.query(StudyDay).filter_by(user_id=user.id)) == 0
+
+
+def test_the_same_minutes_are_read_once_and_never_also_watched(client, auth):
+    """Enrolled two hours ago and last seen then: ten minutes read for one lesson are paid; the same ten minutes
+    sent for a second reading lesson, or claimed as video watched, are refused; the next ten minutes read pass."""
+    resource = _reading_course(lessons=2, min_read_s=600)
+    video = make_course(title="视频课", videos=("30:00",), reading=False, external=False)
+    user, post = _reader(client, auth, resource, hours=2)
+    enrol_back_dated(user, video, hours=2)
+    db.session.commit()
+    first, second = resource.lessons
+    start_s = _now_ms() / 1000 - 3600
+    assert _read_span(post, first, [start_s, start_s + 600], seq=1) == (200, "")
+    assert _read_span(post, second, [start_s, start_s + 600], seq=2) == (400, "too_fast")
+    sent_ms = _now_ms()  # the same ten minutes as a video queue replayed now, 15 s a heartbeat
+    watching = [post({"lesson_id": video.lessons[0].id, "position_s": k * 15, "watched": [[(k - 1) * 15, k * 15]],
+                      "client_time": int((start_s + k * 15) * 1000), "sent_time": sent_ms, "seq": 100 + k})
+                for k in range(1, 41)]
+    refused = [(r.status_code, r.get_json()["error"]["code"]) for r in watching if r.status_code != 200]
+    assert refused == [(400, "too_fast")] * (40 - int(pace.SLACK_S // 15))  # the clock's spare only
+    assert _read_span(post, second, [start_s + 600, start_s + 1200], seq=200) == (200, "")
+    db.session.expire_all()
+    rows = {row.lesson_id: row for row in db.session.query(LessonProgress).filter_by(user_id=user.id)}
+    assert rows[video.lessons[0].id].covered_s <= pace.SLACK_S  # its spare only
+    assert rows[first.id].completed_at and rows[second.id].completed_at
+    assert _enrolment(user, resource).completed_at is not None
 
 
 def test_an_honest_offline_queue_replayed_later_is_accepted_whole(client, auth):
