@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 
 from app.config import SETTINGS
 from app.errors import Invalid
-from app.text import xml_safe
+from app.text import is_digits, xml_safe
 
 _DEFAULTS = {s.key: s.default for s in SETTINGS}
 RATIO_CHECK_FROM = 1024 * 1024   # small members may compress very well (styles, empty sheets): ratio not checked
@@ -145,7 +145,7 @@ def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
             elif in_rows and depth == 2 and tag == "row":
                 rows, cells = rows + 1, 0
                 number = element.get("r", "")
-                if rows > limits.max_lines or (number.isdigit() and int(number) > limits.max_lines + 1):
+                if rows > limits.max_lines or (is_digits(number) and int(number) > limits.max_lines + 1):
                     raise _too_many_lines(limits)
                 if rows % 1000 == 0 and time.monotonic() > deadline:
                     raise _timeout(limits)

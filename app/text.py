@@ -45,3 +45,9 @@ def has_control_chars(value: str | None, allow_newlines: bool = False) -> bool:
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
     return (any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value or "")
             or bool(_FORBIDDEN.search(value or "")))
+
+
+def is_digits(text: str) -> bool:
+    """Whether `text` is ASCII digits only, what int() reads as a plain number: `str.isdigit` also accepts '²'
+    (a Content-Length or form value of latin-1 bytes can hold it) and '①', which int() refuses with a 500."""
+    return text.isascii() and text.isdigit()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from app import bulk
 from app.accounts.policy import can, require
 from app.errors import Invalid
+from app.text import is_digits
 from catalog import service, union_catalogs
 from catalog.models import CatalogSection, Resource, UnionCatalog
 
@@ -74,7 +75,7 @@ def entries_many(session: Session, actor: Any, catalog: UnionCatalog, ids: list[
     items: list[bulk.Item[tuple[int, str]]] = []
     for ref in refs:
         section, _sep, key = ref.partition(":")
-        target = (int(section), key) if section.isdigit() and key and len(section) <= 12 else None
+        target = (int(section), key) if is_digits(section) and key and len(section) <= 12 else None
         items.append(bulk.Item(ref, target, names.get(ref, f"#{ref[:80]}"), catalog.org_id))
 
     def step(target: tuple[int, str]) -> None:

@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.richtext import markdown_source, render_markdown
 from app.sanitize import clean_text
+from app.text import is_digits
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, Unit
 from catalog.schemas import check_url
 from catalog.service import ensure_editable
@@ -109,7 +110,7 @@ def _lesson_values(raw: dict[str, Any]) -> dict[str, Any]:
 def parse_duration(text: str) -> int | None:
     """"480", "8:00" or "1:02:03" to seconds; None when it is not a duration up to a day."""
     parts = text.strip().split(":")
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+    if not all(is_digits(p) for p in parts) or len(parts) > 3:
         return None
     seconds = 0
     for part in parts:

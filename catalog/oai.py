@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation
 from app.sanitize import html_to_text
-from app.text import xml_safe
+from app.text import is_digits, xml_safe
 from catalog import union_catalogs
 from catalog.categories import load_menu
 from catalog.labels import KIND_LABELS
@@ -161,7 +161,7 @@ def _identify(session: Session, repo: Repository, args: dict[str, str], out: ET.
 def _resource_id(repo: Repository, identifier: str) -> int:
     prefix = f"oai:{repo.repository_id}:resource/"
     tail = identifier[len(prefix):] if identifier.startswith(prefix) else ""
-    if not tail.isdigit():
+    if not is_digits(tail):
         raise OAIError("idDoesNotExist", f"No item '{_echo(identifier)}' in this repository.")
     return int(tail)
 

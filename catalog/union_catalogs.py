@@ -19,6 +19,7 @@ from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
+from app.text import is_digits
 from catalog.categories import load_menu
 from catalog.models import CatalogItem, CatalogSection, Resource, ResourceStatus, UnionCatalog
 from catalog.schemas import check_url
@@ -307,7 +308,7 @@ def _inherited(session: Session, catalog: UnionCatalog, section: CatalogSection)
 
 
 def _item_for_key(key: str, position: int) -> CatalogItem:
-    if key.startswith("r") and key[1:].isdigit():
+    if key.startswith("r") and is_digits(key[1:]):
         return CatalogItem(resource_id=int(key[1:]), position=position)
     if key.startswith("u") and check_url(key[1:]):
         return CatalogItem(link_url=key[1:], position=position)

@@ -33,6 +33,7 @@ from app.lean_paths import EVERY_REQUEST, PlainAnswer, starts_worker
 from app.limits import by_learner, learner_key
 from app.observability import metrics
 from app.security import response_headers
+from app.text import is_digits
 from learning import api, heartbeats
 
 ENDPOINT, PATH = "learning_api.progress", "/api/v1/progress"
@@ -65,7 +66,7 @@ class HeartbeatPath:
             return self.wsgi(environ, start_response)
         started = time.perf_counter()
         length = environ.get("CONTENT_LENGTH") or ""
-        if not self._ready() or not length.isdigit() or int(length) > MAX_BODY or "HTTP_TRANSFER_ENCODING" in environ:
+        if not self._ready() or not is_digits(length) or int(length) > MAX_BODY or "HTTP_TRANSFER_ENCODING" in environ:
             return self._pass(environ, start_response)
         body = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(body)  # for Flask, should it answer after all

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.policy import require
 from app.errors import Conflict, Invalid, NotFound
+from app.text import is_digits
 from catalog.models import Resource
 from learning import completion
 from learning.enrolment import enrolment_of
@@ -119,9 +120,9 @@ def submit(session: Session, user_id: int, quiz: Quiz, answers: list[str]) -> Qu
     answers = [*answers, *[""] * len(quiz.questions)][:len(quiz.questions)]  # one answer per question
     chosen, missing = [], []
     for number, (question, answer) in enumerate(zip(quiz.questions, answers, strict=True), 1):
-        if not answer.isdigit() or int(answer) >= len(question.choices):
+        if not is_digits(answer) or int(answer) >= len(question.choices):
             missing.append(str(number))
-        chosen.append(int(answer) if answer.isdigit() else -1)
+        chosen.append(int(answer) if is_digits(answer) else -1)
     if missing:
         raise Invalid(_("请回答第%(n)s题。", n="、".join(missing)), code="unanswered",
                       fields={f"q{n}": _("请选择一个答案。") for n in missing})

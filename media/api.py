@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.errors import Invalid
 from app.extensions import db
+from app.text import is_digits
 from app.web import current_user_required, json_object
 from media import player, service, tus
 from media.models import MediaAsset
@@ -29,7 +30,7 @@ def login_required() -> None:
 def _lesson_id(value: object) -> int | None:
     if value in (None, ""):
         return None
-    if isinstance(value, bool) or not str(value).isdigit():
+    if isinstance(value, bool) or not is_digits(str(value)):
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields={"lesson_id": _("课时编号不对。")})
     return int(str(value))
 

@@ -20,6 +20,7 @@ from werkzeug.http import http_date
 
 from app.errors import Forbidden, Invalid
 from app.extensions import db
+from app.text import is_digits
 from app.web import current_user_required
 from media import service, tus
 from media.models import Upload
@@ -57,7 +58,7 @@ def _int_header(name: str) -> int | None:
     value = request.headers.get(name)
     if value is None:
         return None
-    if not value.isdigit():
+    if not is_digits(value):
         raise Invalid(_("请求头 %(name)s 不是数字。", name=name), code="bad_header")
     return int(value)
 

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app.errors import Invalid
 from app.extensions import csrf
+from app.text import is_digits
 from programme.admissions import eligibility
 from programme.web import api_bp
 
@@ -46,7 +47,7 @@ def parse_request(body: Any) -> tuple[eligibility.Profile, eligibility.Level, da
     if not isinstance(raw.get("union_member"), bool):
         errors["profile.union_member"] = _("应为 true 或 false。")
     province = raw.get("union_province")
-    if province is not None and not (isinstance(province, str) and province.isdigit() and len(province) == 6):
+    if province is not None and not (isinstance(province, str) and is_digits(province) and len(province) == 6):
         errors["profile.union_province"] = _("应为6位行政区划代码，例如 330000。")
     profile = eligibility.Profile(
         job_level=_choice(raw.get("job_level"), eligibility.JOB_LEVELS, "profile.job_level", errors),

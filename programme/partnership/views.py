@@ -16,6 +16,7 @@ from app.accounts import scope
 from app.accounts.models import OrgKind
 from app.errors import Forbidden
 from app.extensions import db
+from app.text import is_digits
 from app.web import chosen_org
 from app.web import current_user_required as me_required
 from credits.models import Pathway
@@ -26,7 +27,7 @@ from programme.web import acted, staff_bp
 
 def _id(name: str) -> int | None:
     raw = (request.form.get(name) or "").strip()
-    return (int(raw) if raw.isdigit() and len(raw) < 12 else -1) if raw else None
+    return (int(raw) if is_digits(raw) and len(raw) < 12 else -1) if raw else None
 
 
 @staff_bp.route("/mentors", methods=["GET", "POST"])

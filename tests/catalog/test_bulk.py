@@ -145,8 +145,9 @@ def test_attack_another_unions_catalog_is_refused_whole(db):
     with pytest.raises(Forbidden):
         catalog_bulk.entries_many(db.session, factories.user("union_staff", "330200"), catalog,
                                   [catalog_bulk.entry_ref(section.id, f"r{resource.id}")], "hide")
-    outcome = catalog_bulk.entries_many(db.session, staff, catalog, ["999999:r1", "nonsense"], "hide")
-    assert outcome.done == [] and len(outcome.refused) == 2
+    outcome = catalog_bulk.entries_many(db.session, staff, catalog, ["999999:r1", "nonsense", "²:r1",
+                                                                    f"{section.id}:r²"], "hide")
+    assert outcome.done == [] and len(outcome.refused) == 4  # '²' is a digit to str.isdigit, not to int()
 
 
 def test_review_page_bulk_form(app, db, client, auth):

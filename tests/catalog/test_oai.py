@@ -122,6 +122,7 @@ def test_resumption_tokens_walk_everything_once(app, harvest, published, monkeyp
     ({"verb": "GetRecord", "metadataPrefix": "mods", "identifier": "oai:qiuxue.local:resource/1"},
      "cannotDisseminateFormat"),
     ({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "oai:elsewhere:1"}, "idDoesNotExist"),
+    ({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "oai:qiuxue.local:resource/²"}, "idDoesNotExist"),
     ({"verb": "ListRecords"}, "badArgument"),
     ({"verb": "ListIdentifiers", "metadataPrefix": "marc"}, "cannotDisseminateFormat"),
     ({"verb": "ListSets", "resumptionToken": "abc"}, "badResumptionToken"),

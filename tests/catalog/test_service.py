@@ -139,6 +139,7 @@ def test_lessons_editing_keeps_order_and_cleans_reading_text(db):
     lessons.delete_unit(db.session, SYSTEM, unit2)
     assert [lesson.title for lesson in course.lessons] == ["第2课", "第1课"]
     assert lessons.parse_duration("1:02:03") == 3723 and lessons.parse_duration("25:00:01") is None
+    assert lessons.parse_duration("²:00") is None  # a digit to str.isdigit, not to int(): was a 500
 
 
 def test_lesson_media_must_exist_and_is_cleared_when_the_asset_goes(db):

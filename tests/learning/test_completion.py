@@ -66,6 +66,8 @@ def test_a_quiz_must_be_passed_and_bad_answers_are_refused(learner):
     assert err.value.code == "unanswered" and "q2" in err.value.fields
     with pytest.raises(Invalid):
         quizzes.submit(db.session, learner.user.id, quiz, ["0", "7"])  # no such choice
+    with pytest.raises(Invalid):  # a digit to str.isdigit, not to int(): was a 500
+        quizzes.submit(db.session, learner.user.id, quiz, ["0", "²"])
     with pytest.raises(Conflict):  # only enrolled learners take it
         quizzes.submit(db.session, factories.user("worker").id, quiz, ["0", "0"])
     assert not quizzes.submit(db.session, learner.user.id, quiz, ["0", "1"]).passed

@@ -65,6 +65,9 @@ def test_create_head_patch_delete(client, auth):
     too_much = client.patch(url, data=b"world!", headers={**TUS, "Upload-Offset": "5",
                                                           "Content-Type": "application/offset+octet-stream"})
     assert too_much.status_code == 413
+    odd = client.patch(url, data=b"world", headers={**TUS, "Upload-Offset": "²",  # int() refuses it: was a 500
+                                                    "Content-Type": "application/offset+octet-stream"})
+    assert odd.status_code == 400 and odd.get_json()["error"]["code"] == "bad_header"
     assert client.head(url, headers=TUS).headers["Upload-Offset"] == "5"
     assert client.delete(url, headers=TUS).status_code == 204
     assert client.head(url, headers=TUS).status_code == 404

@@ -43,6 +43,7 @@ def test_no_fixed_end_is_null(client):
      {"profile.union_member", "profile.job_level"}),
     ({**BODY, "profile": {**BODY["profile"], "contract_end": "2020-01-01"}}, {"profile.contract_end"}),
     ({**BODY, "profile": {**BODY["profile"], "union_province": "zhejiang"}}, {"profile.union_province"}),
+    ({**BODY, "profile": {**BODY["profile"], "union_province": "³³⁰⁰⁰⁰"}}, {"profile.union_province"}),
     ({"level": "zhuanke", "notice_date": "2026-03-01"}, {"profile"}),
 ])
 def test_malformed_input_gets_400_with_field_errors(client, body, fields):

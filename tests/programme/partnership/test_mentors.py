@@ -82,6 +82,8 @@ def test_the_resource_page_shows_the_pair_and_the_enterprise_page_names_them(app
     assert "王师傅" in client.get("/programme/mentors").get_data(as_text=True)
     assert post_form(client, "/programme/mentors", {"org": "ENT-T1", "user_id": str(mentor.id),
                                                     "resource_id": "abc"}).status_code == 400
+    assert post_form(client, "/programme/mentors", {"org": "ENT-T1", "user_id": "²",  # int() refuses it: was a 500
+                                                    "resource_id": str(course.id)}).status_code == 400
     auth.logout()
     page = client.get(f"/catalog/r/{course.id}").get_data(as_text=True)
     assert "校企双导师" in page and "李老师（高级讲师）" in page and "王师傅（车间主任）" in page
