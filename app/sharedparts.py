@@ -30,7 +30,6 @@ layout's pieces (app/layout_frame.py) and whole pages a signed-in worker may be 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import threading
 import time
@@ -39,13 +38,14 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, cast
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from app import part_scopes
+from app import generation_files, part_scopes
 from app.extensions import db
+from app.generation_files import file_state
 from app.kept_rows import weight
 from app.part_scopes import Versions, changed_kind, scope_of
 from app.parts_listener import Listener, notify
@@ -60,7 +60,6 @@ MAX_BYTES = 12 * 2**20
 SMALL_BYTES = 2 * 2**20
 USER_SECONDS = 5.0
 SINGLE_HOST_SECONDS = 3600.0  # an entry's lifetime on SQLite, where every writer moves the generation file
-FILE_LIMIT = 65536  # bytes; the generation file starts again (a new inode) past this
 # Tables whose rows the shared parts show: resources and their collections, the menu, providers, pathways, the
 # resource's co-authors and workplace mentors.
 WATCHED = ("resources", "resource_categories", "resource_industries", "resource_audiences", "resource_tags",
@@ -144,16 +143,8 @@ class SharedParts:
         if self.file is None:
             return
         record = b"." if self.versions is None else self.versions.record(scope)
-        try:
-            if self.file.exists() and self.file.stat().st_size >= FILE_LIMIT:
-                fresh = self.file.with_suffix(".new")
-                fresh.write_bytes(record)
-                os.replace(fresh, self.file)
-            else:
-                with open(self.file, "ab") as fh:  # O_APPEND: a record per change, never lost between processes
-                    fh.write(record)
-        except OSError:
-            pass  # a read-only data folder: other processes then see the change within the ttl
+        with contextlib.suppress(OSError):  # a read-only data folder: other processes see the change within the ttl
+            generation_files.append(self.file, record)
 
     def heard(self, kind: str) -> None:
         """A change heard from another host ("changed", "changed:<ids>": part_scopes.changed_kind) or a count
@@ -244,27 +235,6 @@ class SharedParts:
         self._bytes += entry[3]
         while len(self._parts) > 1 and (len(self._parts) > self.max_entries or self._bytes > self.max_bytes):
             self._bytes -= self._parts.popitem(last=False)[1][3]
-
-
-def file_state(path: Path) -> tuple[int, int, int]:
-    """A generation file's (inode, size, mtime), read once per request: a page asks the stores up to five times
-    (the user, the bell twice, the layout, the page's part), and each `stat` let go of the GIL, so under load each
-    waited for it again (40% of a signed-in list page's wall time, bench/profiles/http-in-list-wallclock-*).
-    Another process's change then shows from the next request on; this process's own changes are in the
-    stores' exact counter, read every time. Outside a request: every time."""
-    seen: dict[Path, tuple[int, int, int]] | None = None
-    if has_request_context():
-        seen = request.environ.setdefault("qiuxue.generation_files", {})
-        if path in seen:
-            return seen[path]
-    try:
-        stat = os.stat(path)
-        state = stat.st_ino, stat.st_size, stat.st_mtime_ns
-    except OSError:
-        state = 0, 0, 0
-    if seen is not None:
-        seen[path] = state
-    return state
 
 
 def shared(key: Hashable, make: Callable[[], T], scope: int | None = None) -> T:

@@ -170,6 +170,40 @@ def test_a_session_ended_by_another_process_gets_no_kept_page(app, course):
     assert "王一" not in page and 'data-user="' not in page and _layer(app).answered == answered
 
 
+@pytest.mark.skipif(bool(TEST_DATABASE_URL), reason="another process on one data folder: SQLite's single host")
+def test_a_course_withdrawn_by_another_process_is_gone_after_the_change_file_started_again(app, course):
+    """A reviewer's attack: another process's edits elsewhere start the generation file again twice while this
+    process serves nothing, and ext4 hands the new file the inode this process last read, smaller than it read it:
+    that passed for "a request's older look", and the course withdrawn next stayed on show for an hour (beneath
+    Flask and in Flask). Started-again files now only ever grow, holes on disk."""
+    from app.generation_files import FILE_LIMIT
+    from catalog.models import ResourceStatus
+
+    gen = Path(app.config["DATA_DIR"]) / "cache" / "shared-parts.generation"
+    other = create_app(_config(Path(app.config["DATA_DIR"])))  # another web process, or the CLI, of the host
+    theirs = other.extensions["shared_parts"]
+    with other.app_context():
+        while not gen.exists() or gen.stat().st_size < FILE_LIMIT - 5000:  # edits to another resource
+            theirs.changed(frozenset({999_999}))
+    worker, _uid = _worker(app, "王一")
+    url = f"/catalog/r/{course}"
+    for _ in range(3):
+        assert worker.get(url).status_code == 200
+    _answered_here(app, worker, url)
+    read = gen.stat()
+    starts = 0
+    with other.app_context():
+        while starts < 2 or (gen.stat().st_ino != read.st_ino and starts < 20):  # the inode again, if it comes
+            inode = gen.stat().st_ino
+            theirs.changed(frozenset({999_999}))
+            starts += gen.stat().st_ino != inode
+        assert gen.stat().st_size > read.st_size and gen.stat().st_blocks * 512 < FILE_LIMIT
+        _db.session.get(Resource, course).status = ResourceStatus.withdrawn
+        _db.session.commit()
+        _db.engine.dispose()
+    assert worker.get(url).status_code == 404
+
+
 def test_an_unread_message_about_the_page_is_read_by_opening_it(app, course):
     first, uid = _worker(app, "王一")
     for _ in range(3):
