@@ -27,6 +27,9 @@ PLAN_OPENED = "plan.opened"  # key: a programme Plan id, just opened with its bu
 QUOTA_CHANGED = "quota.changed"  # key: a QuotaChange id (places and province money handed down; the ledger posts it)
 # key: the learning Question id, asked in this transaction (programme tells the asker's workplace mentors)
 QUESTION_ASKED = "question.asked"
+# key: a User id whose own real name or ID number is about to change (not durable: a package whose records rest
+# on an identity it checked refuses the change by raising a DomainError)
+IDENTITY_CHANGING = "identity.changing"
 
 _subscribers: dict[str, list[Handler]] = {}
 

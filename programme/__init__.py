@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     from programme import menu, web  # noqa: F401
     from programme.admissions import api as admissions_api  # noqa: F401
     from programme.admissions import models as admissions_models  # noqa: F401
+    from programme.admissions import profiles as admission_profiles
     from programme.admissions import staff_views as admissions_staff_views  # noqa: F401
     from programme.admissions import views as admissions_views  # noqa: F401
     from programme.analytics import views as analytics_views  # noqa: F401
@@ -82,6 +83,7 @@ def init_app(app: Flask) -> None:
     enterprises_desk.register(app)
     voice_escalation.register()
     money_funds.register()
+    admission_profiles.register()
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))

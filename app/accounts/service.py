@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import audit
+from app import audit, events
 from app.accounts import sessions
 from app.accounts.models import (
     Education,
@@ -32,7 +32,7 @@ from app.accounts.models import (
 )
 from app.accounts.policy import SYSTEM, Grant, require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, TooManyRequests
+from app.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.text import has_control_chars
 
 PHONE_RE = re.compile(r"^1\d{10}$")
@@ -305,6 +305,13 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
         errors["contract_end"] = _("合同结束日期不能早于开始日期。")
     if end and not start and "contract_start" not in errors:
         errors["contract_start"] = _("填写了结束日期时，请同时填写开始日期。")
+    if not errors and owner.profile is not None and (real_name or None, id_number or None) != (
+            owner.profile.real_name, owner.profile.id_number):
+        try:  # e.g. the programme, once a county union has checked the identity its subsidies are paid on
+            events.announce(session, events.IDENTITY_CHANGING, owner.id, durable=False)
+        except DomainError as err:
+            errors.update({field: err.message for field, new in (("real_name", real_name), ("id_number", id_number))
+                           if (new or None) != getattr(owner.profile, field)})
     if errors:
         raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields=errors)
 

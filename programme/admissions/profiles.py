@@ -9,10 +9,16 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.models import Organisation, OrgLevel, User, WorkerProfile
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from programme.admissions import eligibility
+from programme.admissions.models import Application, AppStatus
+
+CHECKED = (AppStatus.verified, AppStatus.admitted, AppStatus.enrolled)  # the county union checked the identity
 
 
 def rules_profile(profile: WorkerProfile | None) -> eligibility.Profile:
@@ -46,3 +52,19 @@ def county_of(user: User) -> Organisation:
         raise Invalid(_("请先在个人资料中选择您所在的县（市、区）或乡镇（街道）工会。"),
                       code="no_county", fields={"union": _("请选择县级或乡镇工会。")})
     return union
+
+
+def register() -> None:
+    """Called by the app factory: a worker's checked identity is no longer theirs to change."""
+    events.subscribe(events.IDENTITY_CHANGING, refuse_checked_identity)
+
+
+def refuse_checked_identity(session: Session, key: str) -> None:
+    """A worker whose application the county union verified (identity and membership checked) may not change the
+    name or ID number subsidies are then paid on: a worker did, to a stranger's whose certificate was on file
+    unmatched, and claimed on it with every line of the reviewer's check matching."""
+    checked = session.scalar(select(Application.id).where(
+        Application.user_id == int(key), Application.status.in_(CHECKED)).limit(1))
+    if checked is not None:
+        raise Conflict(_("姓名和身份证号码已由县级工会核验，不能自行修改；如有错误，请联系核验的工会。"),
+                       code="identity_checked")
