@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import unicodedata
 from pathlib import Path
 from typing import Any, cast
 
@@ -75,11 +76,14 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
         "title": fields.text(raw.get("title"), "title", 200, errors, required=True),
         "occupation": fields.text(raw.get("occupation"), "occupation", 100, errors),
         "level": fields.text(raw.get("level"), "level", 50, errors),
-        "certificate_no": fields.text(raw.get("certificate_no"), "certificate_no", 64, errors),
+        "certificate_no": _number(fields.text(raw.get("certificate_no"), "certificate_no", 64, errors)),
         "claimed_credits": fields.parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
     }
     issuer = _issuer(session, raw.get("issuer"), errors)
     pathway = _optional_pathway(session, raw.get("pathway"), errors)
+    number = cast(str, values["certificate_no"])
+    if outcome in OutcomeType.__members__ and (earlier := _same_certificate(session, OutcomeType(outcome), number)):
+        errors["certificate_no"] = _("这份证书已提交过学分认定（第%(n)d号申请），不能重复认定。", n=earlier.id)
     try:
         kind, kept = check_evidence(evidence)
     except Invalid as err:
@@ -97,6 +101,23 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
     session.add(request)
     session.flush()
     return request
+
+
+def _number(typed: str) -> str:
+    """A certificate number as compared: full-width forms folded, spaces dropped, letters in capitals."""
+    return "".join(unicodedata.normalize("NFKC", typed).split()).upper()
+
+
+def _same_certificate(session: Session, outcome: OutcomeType, number: str, but: int | None = None,
+                      statuses: tuple[RecognitionStatus, ...] = (RecognitionStatus.pending, RecognitionStatus.approved)
+                      ) -> Recognition | None:
+    """Another request for this certificate (its outcome type and number, whoever sent it, to whichever issuer)
+    that is pending or was approved: one certificate is recognised once. None without a number."""
+    if not number:
+        return None
+    return session.scalar(select(Recognition).where(
+        Recognition.outcome_type == outcome, Recognition.certificate_no == number, Recognition.status.in_(statuses),
+        Recognition.id != (but or 0)).order_by(Recognition.id).limit(1))
 
 
 def _optional_pathway(session: Session, raw: Any, errors: dict[str, str]) -> Pathway | None:
@@ -138,6 +159,9 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
                                 positive=True)
     if errors:
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    if decision == "approve" and (earlier := _same_certificate(session, request.outcome_type, _number(
+            request.certificate_no), but=request.id, statuses=(RecognitionStatus.approved,))) is not None:
+        raise Conflict(_("这份证书已获认定（第%(n)d号申请），不能重复认定。", n=earlier.id), code="already_recognised")
     status = RecognitionStatus.approved if decision == "approve" else RecognitionStatus.rejected
     claimed = cast(CursorResult[Any], session.execute(update(Recognition).where(
         Recognition.id == request.id, Recognition.status == RecognitionStatus.pending).values(

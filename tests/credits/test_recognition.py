@@ -70,7 +70,7 @@ def test_only_the_issuers_staff_decide_and_never_their_own(app, db):
             recognition.review(db.session, outsider, request.id, "approve")
     # staff of the issuing institution asking for themselves may not approve their own request
     staff = factories.user("institution_staff")
-    own = _submit(app, staff)
+    own = _submit(app, staff, certificate_no="S330100-2024-0002")
     with pytest.raises(Forbidden) as err:
         recognition.review(db.session, staff, own.id, "approve")
     assert err.value.code == "own_request"
@@ -121,9 +121,43 @@ def test_a_conversion_row_sets_the_amount_and_the_pathways(app, db):
     [record] = ledger.ledger(db.session, user.id)
     assert (record.kind, record.amount, record.conversion_id) == (RecordKind.converted, 12, row.id)
     conversion.deactivate_conversion(db.session, admin, row.id)
-    later = _submit(app, user)
+    later = _submit(app, user, certificate_no="S330100-2024-0002")
     recognition.review(db.session, factories.user("institution_staff"), later.id, "approve", amount="3")
     assert [r.kind for r in ledger.ledger(db.session, user.id)] == [RecordKind.converted, RecordKind.recognised]
+
+
+def test_one_certificate_is_recognised_once(app, client, auth, db):
+    """A reviewer's attack: the same certificate sent twice (a double-clicked form), or to a second issuer whose
+    queue does not show the first, was approved twice: its credits doubled. A second request for a certificate
+    pending or recognised is refused, however its number is typed; one rejected may be sent again; and two
+    requests that slipped in at once are approved once."""
+    user = worker()
+    first = _submit(app, user)
+    for overrides in ({}, {"issuer": "330100"}, {"certificate_no": " s330100-2024-０００１ "}):
+        with pytest.raises(Invalid) as err:
+            _submit(app, user, **overrides)
+        assert "已提交过学分认定" in err.value.fields["certificate_no"]
+    with pytest.raises(Invalid):
+        _submit(app, worker())  # someone else's copy of it
+    assert _submit(app, user, outcome_type="training_certificate").id  # another kind of outcome, its own number
+    staff = factories.user("institution_staff")
+    recognition.review(db.session, staff, first.id, "reject", comment="证书编号查询不到")
+    again = _submit(app, user)
+    twin = _submit(app, worker(), certificate_no="S330100-2024-0009")
+    twin.certificate_no = again.certificate_no  # as if both had been sent at the same moment
+    db.session.flush()
+    recognition.review(db.session, staff, again.id, "approve")
+    with pytest.raises(Conflict) as err:
+        recognition.review(db.session, staff, twin.id, "approve")
+    assert err.value.code == "already_recognised"
+    assert ledger.balance(ledger.ledger(db.session, user.id)) == 6 and ledger.ledger(db.session, twin.user_id) == []
+    db.session.commit()
+    auth.login(user.phone)
+    answer = client.post("/credits/recognition/new", data={
+        **request_values(), "evidence": (io.BytesIO(pdf_bytes()), "c.pdf"),
+        "csrf_token": csrf_token(client, "/credits/recognition/new")},
+        content_type="multipart/form-data")
+    assert answer.status_code == 400 and "已提交过学分认定" in answer.get_data(as_text=True)
 
 
 def test_conversion_table_bad_inputs_and_admins_only(db):
