@@ -18,7 +18,7 @@ from app import audit
 from app.accounts.models import Organisation, OrgKind, User
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from programme.enterprises.models import EnterpriseLink, LinkStatus
 
 STATUS_LABELS = {LinkStatus.requested: _l("待企业确认"), LinkStatus.confirmed: _l("企业已确认"),
@@ -111,6 +111,8 @@ def decide(session: Session, actor: User, enterprise: Organisation, link_id: int
     current = session.get(EnterpriseLink, link_id)
     if current is None or current.enterprise_id != enterprise.id:
         raise NotFound(_("没有这条职工关联。"))
+    if current.user_id == actor.id:  # a confirmed link draws the enterprise's top-up: never one's own
+        raise Forbidden(_("不能确认或否认自己与企业的关联，请由企业的其他工作人员处理。"), code="own_link")
     current.status = LinkStatus.confirmed if confirm else LinkStatus.refused
     current.decided_at, current.decided_by_id = utcnow(), actor.id
     if not confirm:

@@ -56,6 +56,20 @@ def test_another_enterprise_never_sees_the_workers(db):
             links.decide(db.session, outsider, org(factories.ENTERPRISE), links.link_of(db.session, worker).id, True)
 
 
+def test_no_one_confirms_their_own_link(db):
+    """A reviewer's attack: an enterprise's staff member, also a worker, linked their own account to the enterprise
+    and confirmed it themselves, then drew the enterprise's top-up on their own subsidy claim. Their own link is
+    now decided by another of the enterprise's staff, on every path (the pages call `decide`)."""
+    clerk = boss()
+    link = links.link(db.session, clerk, factories.ENTERPRISE)
+    for confirm in (True, False):
+        with pytest.raises(Forbidden) as err:
+            links.decide(db.session, clerk, org(factories.ENTERPRISE), link.id, confirm)
+        assert err.value.code == "own_link"
+    assert link.status == LinkStatus.requested and link.decided_by_id is None
+    assert links.decide(db.session, boss(), org(factories.ENTERPRISE), link.id, True).status == LinkStatus.confirmed
+
+
 def test_an_unconfirmed_link_or_a_move_shows_nothing(db):
     worker = linked(factories.user(), confirm=False, consent=True)  # claims to work there; not confirmed
     assert progress.workers(db.session, boss(), org(factories.ENTERPRISE)) == []
