@@ -98,12 +98,13 @@ def revoke(session: Session, actor: Any, certificate_id: int, reason: str | None
     if certificate.revoked_at is not None:
         raise Conflict(_("这张证书已经撤销过了。"), code="already_revoked")
     certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
-    earned = session.scalar(select(CreditRecord).where(
-        CreditRecord.key == f"earned:{certificate.user_id}:{certificate.resource_id}",
-        CreditRecord.kind == RecordKind.earned))
-    if earned is not None and session.scalar(select(CreditRecord.id).where(CreditRecord.revokes_id == earned.id)) \
-            is None:
-        ledger.revoke_record(session, actor, earned.id, reason)
+    # by holder and course, not by the record's key: a merged account's records keep the key of the account they
+    # were earned under (a reviewer found a revoked certificate's credits still counted after a merge)
+    revoked = select(CreditRecord.revokes_id).where(CreditRecord.revokes_id.is_not(None))
+    for earned_id in session.scalars(select(CreditRecord.id).where(
+            CreditRecord.user_id == certificate.user_id, CreditRecord.resource_id == certificate.resource_id,
+            CreditRecord.kind == RecordKind.earned, CreditRecord.id.not_in(revoked)).order_by(CreditRecord.id)).all():
+        ledger.revoke_record(session, actor, earned_id, reason)
     session.flush()
     return certificate
 

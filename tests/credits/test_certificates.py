@@ -152,3 +152,30 @@ def test_pdfs_take_markup_and_long_titles_as_plain_text(app, db):
     from credits import transcript
 
     assert transcript.pdf(transcript.build(db.session, user)).startswith(b"%PDF")
+
+
+def test_a_certificate_revoked_after_an_account_merge_takes_its_credits_with_it(app, db):
+    """A reviewer's attack: the old account completed a course, was merged into the new one, then the issuer revoked
+    the certificate (cheating found): it showed revoked while its credits still counted, the record being looked
+    up by the key of the account it was earned under."""
+    from app.accounts import merge
+    from app.db import utcnow
+    from credits import pathways
+    from learning import enrolment
+    from tests.app.test_merge import _person
+    from tests.app.test_profile import VALID_ID
+    from tests.credits.credit_factories import pathway
+
+    target, source = _person(VALID_ID), _person(None, "张三明(旧号)")
+    course = resource(4, "安全用电")
+    enrolment.enrol(db.session, source, course.id)
+    enrolment.enrolment_of(db.session, source.id, course.id).completed_at = utcnow()
+    complete(source, course)
+    track = pathway(4, ((course, True),))
+    merge.merge(db.session, factories.user("admin"), source, target, id_number=VALID_ID)
+    cert = db.session.scalar(select(Certificate).where(Certificate.user_id == target.id))
+    assert ledger.balance(ledger.ledger(db.session, target.id)) == 4
+    certificates.revoke(db.session, factories.user("institution_staff"), cert.id, "考试作弊")
+    records = ledger.ledger(db.session, target.id)
+    assert cert.revoked_at is not None and ledger.balance(records) == 0
+    assert pathways.progress(db.session, target.id, [track])[0].counted == 0
