@@ -3,7 +3,8 @@ listener issues the certificate and appends the "earned" record.
 
 Exactly once: learning stamps a completion once, and both writes are keyed inserts that ignore a repeat
 (the certificate per learner and resource, the record per `earned:<user>:<resource>`), so an announcement
-heard twice, or two racing, still leaves one certificate and one record. It runs in the announcing
+heard twice, or two racing, still leaves one certificate and one record; a learner who already holds an earned
+record for the resource (under another key: an account merged into theirs) gets no second one. It runs in the announcing
 transaction (see app.events for why synchronous).
 
 The outbox row of each announcement is delivered again by the `credits.completions` duty of the background
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import jobs, outbox
@@ -45,6 +47,13 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
     certificate = certificates.issue(session, user_id, resource)
     if not resource.credits or resource.credits <= 0:
         return None
+    # the holder's record for this course, whatever its key: one earned under an account since merged into this
+    # one keeps that account's key, and a completion announced before the merge is delivered again after it
+    held = session.scalar(select(CreditRecord).where(
+        CreditRecord.user_id == user_id, CreditRecord.resource_id == resource_id,
+        CreditRecord.kind == RecordKind.earned).order_by(CreditRecord.id).limit(1))
+    if held is not None:
+        return held
     record, created = append(
         session, key=f"earned:{user_id}:{resource_id}", user_id=user_id, kind=RecordKind.earned,
         amount=float(resource.credits), source=resource.title[:300], resource_id=resource.id,

@@ -120,3 +120,30 @@ def test_the_duty_acknowledges_completions_already_awarded_without_a_second_awar
     assert _count(db.session, CreditRecord, user.id) == 1 and _pending(db.session)
     assert _run_duty_until(app, lambda: not _pending(db.session))
     assert _count(db.session, CreditRecord, user.id) == 1 and _count(db.session, Certificate, user.id) == 1
+
+
+def test_a_completion_delivered_again_after_an_account_merge_awards_nothing_more(app, db):
+    """A reviewer's attack: the old account completed a course (awarded at once, the announcement still in the
+    outbox), was merged into the new one, then the duty delivered the announcement: the enrolment now names the new
+    account, so a second record was keyed for it and the course paid twice (and given back had the first been
+    revoked)."""
+    from app.accounts import merge
+    from credits import ledger
+    from tests import factories
+    from tests.app.test_merge import _person
+    from tests.app.test_profile import VALID_ID
+
+    item, lesson = _external_course(db.session, credits="6")
+    target, source = _person(VALID_ID), _person(None, "张三明(旧号)")
+    enrolment.enrol(db.session, source, item.id)
+    completion.confirm_external(db.session, source.id, lesson)
+    db.session.commit()
+    merge.merge(db.session, factories.user("admin"), source, target, id_number=VALID_ID)
+    db.session.commit()
+    [earned] = ledger.ledger(db.session, target.id)
+    ledger.revoke_record(db.session, factories.user("admin"), earned.id, "补考前先撤销")
+    db.session.commit()
+    assert _pending(db.session) and _run_duty_until(app, lambda: not _pending(db.session))
+    records = ledger.ledger(db.session, target.id)
+    assert len(records) == 2 and ledger.balance(records) == 0
+
