@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     # first, nothing at import time). The models modules register the tables on Base.metadata.
     from app import demo as app_demo
     from app import pagecache
+    from app.accounts import merge
     from app.extensions import csrf
     from learning import questions
     from programme import demo as programme_demo
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     from programme.admissions import api as admissions_api  # noqa: F401
     from programme.admissions import models as admissions_models  # noqa: F401
     from programme.admissions import profiles as admission_profiles
+    from programme.admissions import quotas
     from programme.admissions import staff_views as admissions_staff_views  # noqa: F401
     from programme.admissions import views as admissions_views  # noqa: F401
     from programme.analytics import views as analytics_views  # noqa: F401
@@ -84,6 +86,7 @@ def init_app(app: Flask) -> None:
     voice_escalation.register()
     money_funds.register()
     admission_profiles.register()
+    merge.REPLACING["programme_applications"] = quotas.release_replaced
     # policy page, enquiries, ratings, QR registrations; then this year's plan, quotas, offerings, an applicant
     app_demo.register(app, "policy, enquiries, surveys", lambda session, options: voice_demo.load(session))
     app_demo.register(app, "this year's programme", lambda session, options: programme_demo.load(session))

@@ -48,6 +48,11 @@ RANK: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
 }
 
 
+# What a package does when a row of its table is replaced by its twin, before the row goes (registered by that
+# package's init_app): the programme gives back the county place a replaced application held.
+REPLACING: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
+
+
 def _user_columns() -> list[tuple[Table, str]]:
     found = []
     for table in Base.metadata.sorted_tables:
@@ -96,6 +101,8 @@ def _move_table(session: Session, table: Table, column: str, source: int, target
                 raise Conflict(_("两个账号在“%(t)s”中有无法自动合并的记录，请先处理其中一条。", t=table.name),
                                code="merge_conflict")
             replaced.append({"table": table.name, "kept": "source" if keep_source else "target", "row": loser})
+            if (replacing := REPLACING.get(table.name)) is not None:
+                replacing(session, loser)
             session.execute(delete(table).where(_pk(table, loser)))
     moved = cast(CursorResult[Any], session.execute(update(table).where(col == source).values({column: target})))
     return moved.rowcount or 0

@@ -143,6 +143,13 @@ def release_place(session: Session, plan_id: int, county_id: int) -> None:
                     .values(used=Quota.used - 1).execution_options(synchronize_session=False))
 
 
+def release_replaced(session: Session, row: dict[str, Any]) -> None:
+    """An application replaced by its twin when two accounts of one person are merged (app.accounts.merge) gives
+    back the county place it held: a reviewer found the place lost, the next applicant refused as quota_full."""
+    if row["holds_quota"]:
+        release_place(session, row["plan_id"], row["county_id"])
+
+
 def spend(session: Session, plan_id: int, county_id: int, yuan: int) -> None:
     """Take province money from the county's share for a subsidy; Conflict when the share is spent."""
     done = cast(CursorResult[Any], session.execute(update(Quota).where(

@@ -140,3 +140,28 @@ def test_live_totals_roll_up(db):
     assert rows["330200"].counts["applied"] == 0
     assert rows["330100"].quota.places == 100
     assert quotas.quota_of(db.session, plan, org("330106")).used == 1
+
+
+def test_merging_two_accounts_gives_back_the_place_of_the_application_it_replaces(db):
+    """A reviewer's attack: one person with two accounts, each holding a verified application of the same year and
+    level; the merge deleted the one it replaced but kept its county place taken, and the next real applicant was
+    refused as quota_full."""
+    from app.accounts import merge
+    from programme.admissions import applications
+    from programme.admissions.models import Application
+    from tests import factories
+    from tests.programme.helpers import OPEN_DAY, offering, worker
+
+    plan = open_year(places=4)  # 西湖区 gets 2 places
+    item = offering(plan)
+    first, second = worker("钱二号"), worker("钱二号", id_number="")  # registered again, no ID number on file
+    for who in (first, second):
+        applications.verify(db.session, staff(code="330106"), applications.apply(db.session, who, item, OPEN_DAY),
+                            True)
+    assert quotas.quota_of(db.session, plan, org("330106")).used == 2
+    merge.merge(db.session, factories.user("admin"), second, first, id_number=first.profile.id_number)
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Application.id)).where(Application.holds_quota.is_(True))) == 1
+    assert quotas.quota_of(db.session, plan, org("330106")).used == 1
+    third = applications.apply(db.session, worker("孙三"), item, OPEN_DAY)
+    assert applications.verify(db.session, staff(code="330106"), third, True).holds_quota
