@@ -23,7 +23,7 @@ from app import notifications
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Forbidden, Invalid
 from app.lookup import get_or_raise
 from app.notifications.kinds import SUBSIDY
 from app.sanitize import strip_markup
@@ -187,6 +187,8 @@ def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_i
             application = item.enrolment.application
             if application.county_id != county.id or application.plan_id != plan.id:
                 raise Invalid(_("第 %(n)d 号申请不属于本县（市、区）本年度。", n=claim_id), code="wrong_county")
+            if application.user_id == actor.id:  # approved by another, but paid out by no one to themselves
+                raise Forbidden(_("第 %(n)d 号申请是您本人的，请由其他工作人员支付。", n=claim_id), code="own_claim")
             _pay_one(session, batch, item, paid_on)
     return batch
 

@@ -72,6 +72,34 @@ def test_who_may_claim_decide_and_pay(db):
         subsidies.pay(db.session, staff(code="330105"), plan, org("330106"), [claim.id], date(2028, 8, 1))
 
 
+def test_no_clerk_pays_their_own_claim(db):
+    """A county clerk who is also a learner in the programme: their claim is approved by another clerk, and paid by
+    another too, never by themselves (the whole batch refused)."""
+    from app.accounts import service
+    from tests.programme.helpers import ELIGIBLE, id_number
+
+    plan = open_year()
+    clerk = staff(code="330106")
+    service.update_profile(db.session, clerk, clerk, {**ELIGIBLE, "real_name": clerk.name, "id_number": id_number(901)})
+    mine = applications.apply(db.session, clerk, offering(plan), OPEN_DAY)
+    applications.verify(db.session, staff(code="330106"), mine, True)
+    applications.admit(db.session, staff("institution_staff"), mine, True)
+    record = applications.enrol(db.session, staff("institution_staff"), mine, "S9", date(2026, 9, 1))
+    graduation(clerk, "ZJ-2028-009")
+    claim = subsidies.claim(db.session, clerk, record, "dazhuan", "ZJ-2028-009", "")
+    subsidies.decide(db.session, staff(code="330106"), claim, True)
+    other, other_record = enrolled(plan, "李四")
+    graduation(other, "ZJ-2028-010")
+    theirs = subsidies.claim(db.session, other, other_record, "dazhuan", "ZJ-2028-010", "")
+    subsidies.decide(db.session, staff(code="330106"), theirs, True)
+    with pytest.raises(Forbidden) as err:
+        subsidies.pay(db.session, clerk, plan, org("330106"), [theirs.id, claim.id], date(2028, 8, 1))
+    assert err.value.code == "own_claim"
+    assert (claim.status, theirs.status) == (ClaimStatus.approved, ClaimStatus.approved)
+    subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], date(2028, 8, 1))
+    assert claim.status == ClaimStatus.paid
+
+
 def test_a_claim_is_never_paid_twice_under_concurrency(app):
     with app.app_context():
         plan = open_year()
