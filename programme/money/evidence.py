@@ -73,7 +73,11 @@ def attach(session: Session, actor: User, claim: SubsidyClaim, uploads: Sequence
         raise Invalid(_("每份申请最多上传%(n)d个文件。", n=MAX_FILES), code="too_many_files",
                       fields={FIELD: _("每份申请最多上传%(n)d个文件。", n=MAX_FILES)})
     checked = [check(data) for data in uploads]
-    return [store(session, actor, claim, kind, kept, files) for kind, kept in checked]
+    kept = [store(session, actor, claim, kind, data, files) for kind, data in checked]
+    if claim.evidence_checked_at is not None:  # the check was of the files before these: it is looked at again
+        claim.evidence_checked_by_id, claim.evidence_checked_at, claim.evidence_check_note = None, None, ""
+        session.flush()
+    return kept
 
 
 def for_download(session: Session, actor: Any, evidence_id: int) -> ClaimEvidence:

@@ -222,6 +222,12 @@ def test_uploads_count_only_once_checked_by_someone_other_than_the_claimant(app,
     assert claim.evidence_checked_by_id == checker.id and claim.evidence_checked_at is not None
     with pytest.raises(Conflict):  # checked once
         claim_checks.check_evidence(db.session, staff(code="330106"), claim)
+    # a file added after the check (a reviewer's attack: the check still stood for it) voids the check
+    evidence.attach(db.session, me, claim, [pdf_bytes()], store)
+    assert claim.evidence_checked_at is None and claim.evidence_checked_by_id is None
+    with pytest.raises(Invalid):
+        _approve(claim)
+    claim_checks.check_evidence(db.session, checker, claim, "补充的材料也已核对")
     _approve(claim)
     assert claim.status == ClaimStatus.approved and claim.result_key == "UP1" and claim.amount == 1000
 
