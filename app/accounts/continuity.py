@@ -103,22 +103,39 @@ def send_change_codes(session: Session, user: User, new_phone: str, *, source: s
     new_phone = _valid_phone(new_phone, "new_phone")
     if new_phone == user.phone:
         raise Invalid(_("新号码与当前号码相同。"), fields={"new_phone": _("新号码与当前号码相同。")})
-    _free(session, new_phone, user)
-    for phone, purpose in ((user.phone, "phone_old"), (new_phone, "phone_new")):
+    codes.send(session, phone=user.phone, purpose="phone_old", source=source, limits=limits, now=now,
+               text=lambda code: _change_text(code, limits))
+    _send_to_new(session, new_phone, "phone_new", user, source, limits, now)
+
+
+def _change_text(code: str, limits: Limits) -> str:
+    return _("【求学】更换手机号验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。", code=code,
+             m=limits.ttl.seconds // 60)
+
+
+def _send_to_new(session: Session, phone: str, purpose: str, user: User | None, source: str, limits: Limits,
+                 now: datetime | None) -> None:
+    """The new number's code; a number another account holds is told so by SMS, with no code, and the answer is
+    the same "验证码已发送": whether a number is registered is never told to whoever asks (a reviewer counted 60
+    numbers in a row from one address)."""
+    owner = _owner(session, phone)
+    if owner is None or owner is user:
         codes.send(session, phone=phone, purpose=purpose, source=source, limits=limits, now=now,
-                   text=lambda code: _("【求学】更换手机号验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。",
-                                       code=code, m=limits.ttl.seconds // 60))
+                   text=lambda code: _change_text(code, limits))
+    else:
+        codes.send(session, phone=phone, purpose=purpose, text=None, source=source, limits=limits, now=now)
+        sms.queue(session, phone, _("【求学】有人想把另一个求学账号改用此号码，未能更改；此号码的账号不受影响。"))
 
 
 def change_phone(session: Session, user: User, *, new_phone: str, old_code: str, new_code: str,
                  source: str = "", limits: Limits = DEFAULT, now: datetime | None = None) -> None:
     """The account, its credits and certificates stay; only the number it signs in with changes."""
     new_phone = _valid_phone(new_phone, "new_phone")
-    _free(session, new_phone, user)
     codes.check(session, phone=user.phone, purpose="phone_old", code=old_code, field="old_code", source=source,
                 limits=limits, now=now)
     codes.check(session, phone=new_phone, purpose="phone_new", code=new_code, field="new_code", source=source,
                 limits=limits, now=now)
+    _free(session, new_phone, user)  # after the codes: only the new number's holder learns it was taken since
     _move(session, user, user, new_phone, method="codes")
 
 
@@ -134,19 +151,15 @@ def _move(session: Session, actor: object, user: User, new_phone: str, **detail:
 def send_staff_change_code(session: Session, new_phone: str, *, source: str = "", limits: Limits = DEFAULT,
                            now: datetime | None = None) -> None:
     """The first step when the old number is gone: prove the new one."""
-    new_phone = _valid_phone(new_phone, "new_phone")
-    _free(session, new_phone)
-    codes.send(session, phone=new_phone, purpose="phone_staff", source=source, limits=limits, now=now,
-               text=lambda code: _("【求学】更换手机号验证码 %(code)s，%(m)d分钟内有效，请勿告诉他人。",
-                                   code=code, m=limits.ttl.seconds // 60))
+    _send_to_new(session, _valid_phone(new_phone, "new_phone"), "phone_staff", None, source, limits, now)
 
 
 def file_staff_change(session: Session, *, old_phone: str, new_phone: str, code: str, source: str = "",
                       limits: Limits = DEFAULT, now: datetime | None = None) -> PhoneChangeRequest:
     """A request for union staff: the new number proven by code; the ID card is checked in person."""
     old_phone, new_phone = _valid_phone(old_phone, "old_phone"), _valid_phone(new_phone, "new_phone")
-    _free(session, new_phone)
     codes.check(session, phone=new_phone, purpose="phone_staff", code=code, source=source, limits=limits, now=now)
+    _free(session, new_phone)
     user = _owner(session, old_phone)
     if user is None or not user.is_active:
         raise Invalid(_("没有找到用原手机号注册的账号。"), fields={"old_phone": _("没有找到用原手机号注册的账号。")})

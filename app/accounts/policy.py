@@ -38,7 +38,11 @@ def _staff_over(user: User, role: Role, org: Organisation | None) -> bool:
 
 
 def _union_over(user: User, org: Organisation | None) -> bool:
-    return _staff_over(user, Role.union_staff, org)
+    """Staff of a union at or above `org`. Departments' staff hold union_staff too (STAFF_ROLE), in their
+    department, which is no union: counted as one, a department clerk created a union and appointed its staff."""
+    if org is None:
+        return False
+    return any(org.is_within(own) for own in orgs_for(user, Role.union_staff) if own.kind == OrgKind.union)
 
 
 def _manage_org(user: User, org: Organisation) -> bool:
@@ -239,7 +243,9 @@ RULES: dict[str, Rule] = {
     "progress.review": _provider_staff,
     # account continuity (issue 18): a worker whose old number is gone moves the account to a new one after
     # union staff of the worker's area checked the ID card (target: the worker); merges are the admins'
-    "account.verify_phone": lambda user, worker: worker.profile is not None and _union_over(
+    # a staff or admin account's number is moved by a site admin only: a union's staff could otherwise move an
+    # admin's account to a SIM they hold (they file the request themselves) and reset its password
+    "account.verify_phone": lambda user, worker: worker.profile is not None and not worker.memberships and _union_over(
         user, worker.profile.union),
     "account.merge": lambda user, _target: False,  # admins only
     # course analytics (issue 22): one resource's figures for its provider's staff and the unions over it

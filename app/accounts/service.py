@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -35,13 +36,14 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.text import has_control_chars
 
-PHONE_RE = re.compile(r"^1\d{10}$")
+PHONE_RE = re.compile(r"^1[0-9]{10}$")  # ASCII digits: `\d` matches every script's, one number many ways
 MIN_PASSWORD = 8
 
 
 def normalise_phone(phone: str) -> str:
-    """Strip spaces, dashes and a +86 prefix, as people type them on a phone keyboard."""
-    digits = re.sub(r"[\s\-]", "", phone or "")
+    """Strip spaces, dashes and a +86 prefix, as people type them on a phone keyboard; full-width digits become
+    ASCII ones (NFKC), so one number is one account and one set of limits whatever form it was typed in."""
+    digits = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", phone or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     return digits
@@ -140,7 +142,8 @@ def authenticate(session: Session, *, phone: str, password: str, source: str = "
     matches = check_password_hash(stored, password or "")  # always one check: timing says nothing
     if user is None or not user.is_active or not matches:
         # rows past the window count for nothing: dropped here, so guessing does not grow the table for ever
-        session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.at <= now - window))
+        session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.kind == "login",
+                                                   LoginFailure.at <= now - window))  # codes count an hour
         session.add(LoginFailure(phone=phone, source=source, kind="login", at=now))
         session.flush()
         raise Invalid(_("手机号或密码不正确。"), code="login_failed")

@@ -4,6 +4,7 @@ pathways and evidence files (a real PDF drawn by reportlab, a real PNG)."""
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 from app.accounts import organisations
@@ -51,9 +52,13 @@ def png_bytes() -> bytes:
     return png((320, 200))
 
 
+_NUMBERS = itertools.count(1)
+
+
 def request_values(**overrides: Any) -> dict[str, Any]:
+    """A recognition request's fields, each call a certificate of its own (one certificate is recognised once)."""
     values = {"outcome_type": "skill_certificate", "title": "电工职业技能等级证书（高级工）", "occupation": "电工",
-              "level": "高级工", "certificate_no": "S330100-2024-0001", "issuer": "INST-T1",
+              "level": "高级工", "certificate_no": f"S330100-2024-{next(_NUMBERS):04d}", "issuer": "INST-T1",
               "claimed_credits": "6"}
     values.update(overrides)
     return values

@@ -70,7 +70,7 @@ def test_only_the_issuers_staff_decide_and_never_their_own(app, db):
             recognition.review(db.session, outsider, request.id, "approve")
     # staff of the issuing institution asking for themselves may not approve their own request
     staff = factories.user("institution_staff")
-    own = _submit(app, staff, certificate_no="S330100-2024-0002")
+    own = _submit(app, staff)
     with pytest.raises(Forbidden) as err:
         recognition.review(db.session, staff, own.id, "approve")
     assert err.value.code == "own_request"
@@ -121,7 +121,7 @@ def test_a_conversion_row_sets_the_amount_and_the_pathways(app, db):
     [record] = ledger.ledger(db.session, user.id)
     assert (record.kind, record.amount, record.conversion_id) == (RecordKind.converted, 12, row.id)
     conversion.deactivate_conversion(db.session, admin, row.id)
-    later = _submit(app, user, certificate_no="S330100-2024-0002")
+    later = _submit(app, user)
     recognition.review(db.session, factories.user("institution_staff"), later.id, "approve", amount="3")
     assert [r.kind for r in ledger.ledger(db.session, user.id)] == [RecordKind.converted, RecordKind.recognised]
 
@@ -131,19 +131,19 @@ def test_one_certificate_is_recognised_once(app, client, auth, db):
     queue does not show the first, was approved twice: its credits doubled. A second request for a certificate
     pending or recognised is refused, however its number is typed; one rejected may be sent again; and two
     requests that slipped in at once are approved once."""
-    user = worker()
-    first = _submit(app, user)
-    for overrides in ({}, {"issuer": "330100"}, {"certificate_no": " s330100-2024-０００１ "}):
+    user, number = worker(), "S330100-2025-0001"
+    first = _submit(app, user, certificate_no=number)
+    for overrides in ({}, {"issuer": "330100"}, {"certificate_no": " s330100-2025-０００１ "}):
         with pytest.raises(Invalid) as err:
-            _submit(app, user, **overrides)
+            _submit(app, user, **{"certificate_no": number, **overrides})
         assert "已提交过学分认定" in err.value.fields["certificate_no"]
     with pytest.raises(Invalid):
-        _submit(app, worker())  # someone else's copy of it
-    assert _submit(app, user, outcome_type="training_certificate").id  # another kind of outcome, its own number
+        _submit(app, worker(), certificate_no=number)  # someone else's copy of it
+    assert _submit(app, user, outcome_type="training_certificate", certificate_no=number).id  # another kind
     staff = factories.user("institution_staff")
     recognition.review(db.session, staff, first.id, "reject", comment="证书编号查询不到")
-    again = _submit(app, user)
-    twin = _submit(app, worker(), certificate_no="S330100-2024-0009")
+    again = _submit(app, user, certificate_no=number)
+    twin = _submit(app, worker())
     twin.certificate_no = again.certificate_no  # as if both had been sent at the same moment
     db.session.flush()
     recognition.review(db.session, staff, again.id, "approve")
@@ -154,7 +154,7 @@ def test_one_certificate_is_recognised_once(app, client, auth, db):
     db.session.commit()
     auth.login(user.phone)
     answer = client.post("/credits/recognition/new", data={
-        **request_values(), "evidence": (io.BytesIO(pdf_bytes()), "c.pdf"),
+        **request_values(certificate_no=number), "evidence": (io.BytesIO(pdf_bytes()), "c.pdf"),
         "csrf_token": csrf_token(client, "/credits/recognition/new")},
         content_type="multipart/form-data")
     assert answer.status_code == 400 and "已提交过学分认定" in answer.get_data(as_text=True)
