@@ -277,6 +277,8 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
     if action in ("pin", "hide"):
         if item is None:
             item = _item_for_key(key, len(section.items))
+            if item.resource_id is not None and not _listable(session, catalog, section, item):
+                raise NotFound(_("目录条目不存在。"))
             if key.startswith("u"):  # a link pinned or hidden here keeps its name
                 item.link_title = next((e.link_title for e in _inherited(session, catalog, section)
                                         if e.key == key), "")
@@ -296,6 +298,15 @@ def set_entry(session: Session, actor: Any, catalog: UnionCatalog, section_id: i
     else:
         raise Invalid(_("不支持的操作。"), code="bad_action")
     _touch(session, catalog)
+
+
+def _listable(session: Session, catalog: UnionCatalog, section: CatalogSection, item: CatalogItem) -> bool:
+    """A resource a section may pin or hide: one it shows from the level above, or a published one. Any id
+    accepted, a draft's title showed in the editor once hidden (any union could read every draft's), and an id of
+    no resource was a 500."""
+    resource = session.get(Resource, item.resource_id)
+    return resource is not None and (resource.status == ResourceStatus.published or item.key in {
+        e.key for e in _inherited(session, catalog, section)})
 
 
 def _inherited(session: Session, catalog: UnionCatalog, section: CatalogSection) -> list[Entry]:

@@ -152,3 +152,28 @@ def test_the_editor_page_deletes_and_moves_sections(client, auth, db):
     for section_id in (skills.id, _section(province, "创业创新").id):
         response = post_form(client, url, {"action": "delete_section", "section_id": section_id})
         assert response.status_code == 404 or "目录栏目不存在" in response.get_data(as_text=True)
+
+
+def test_a_key_names_only_a_resource_the_section_may_list(app, client, auth, db):
+    """A review's attacks: Ningbo's staff hid `r<id>` of a Hangzhou institution's draft in their own catalog and
+    the editor printed its title (every draft of the province, id by id); a key of no resource answered 500, on
+    the editor and in the bulk action. Both are now "no such entry" (the editor's 400 with its message), and nothing
+    is kept."""
+    from app.accounts.policy import can
+    from tests import factories
+
+    draft = make("INST-T1", title="绝密草稿课程XYZ")
+    assert not can(factories.user("union_staff", "330200"), "resource.view", draft)
+    ningbo = union_catalogs.create_catalog(db.session, factories.user("union_staff", "330200"), _org(db, "330200"))
+    section = ningbo.sections[0]
+    db.session.commit()
+    auth.as_role("union_staff", "330200")
+    for action, key in (("hide", f"r{draft.id}"), ("pin", f"r{draft.id}"), ("pin", "r999999"), ("hide", "r999999")):
+        answer = post_form(client, "/catalog/u/330200/edit", {"action": action, "section_id": section.id, "key": key})
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 400 and "目录条目不存在" in page and "绝密草稿课程XYZ" not in page, (action, key)
+    answer = post_form(client, "/catalog/u/330200/edit/bulk", {"ids": [f"{section.id}:r999999"], "action": "hide"},
+                       "/catalog/u/330200/edit")
+    assert answer.status_code < 500
+    assert "绝密草稿课程XYZ" not in client.get("/catalog/u/330200/edit").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(CatalogItem)) == 0
