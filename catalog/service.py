@@ -304,7 +304,8 @@ def history(session: Session, resource: Resource) -> list[ResourceTransition]:
 def review_queue(session: Session, actor: Any) -> list[Resource]:
     """Submitted resources this user may review, oldest first."""
     query = (select(Resource).where(Resource.status == ResourceStatus.submitted)
-             .options(selectinload(Resource.provider)).order_by(Resource.updated_at))
+             .options(selectinload(Resource.provider), selectinload(Resource.transitions))
+             .order_by(Resource.updated_at))
     return [r for r in session.scalars(query) if can(actor, "resource.review", r)]
 
 

@@ -273,9 +273,14 @@ def _member_of(user: User, org: Organisation | None) -> bool:
 
 
 def _own_resource(user: User, resource: Any) -> bool:
-    """Made by this person, or provided by an institution or enterprise they work for (a union's resources
-    are reviewed within the union, by someone other than their author)."""
+    """Made, imported or submitted by this person, or provided by an institution or enterprise they work for (a
+    union's resources are reviewed within the union, by someone other than their author). Submitting counts
+    whatever roles were held then: a co-author's staff who also held a union role submitted, left the co-authors
+    and selected their own work."""
     own = {m.organisation_id for m in user.memberships}  # a worker has none: no co-authors to load, the answer is no
+    if any(step.actor_id == user.id and step.action in ("create", "import", "submit")
+           for step in getattr(resource, "transitions", ())):
+        return True
     return getattr(resource, "created_by_id", None) == user.id or bool(own) and (
         (resource.provider is not None and resource.provider.kind != OrgKind.union and resource.provider.id in own)
         or any(row.org_id in own for row in getattr(resource, "coauthors", ())))

@@ -198,3 +198,28 @@ def test_invitation_pages(app, db, client, auth):
     auth.as_role("institution_staff", "INST-T2")
     assert client.get(url).status_code == 404  # not theirs: not even that it exists
     assert post_form(client, f"/catalog/coauthors/{row_id}/remove", {}, source="/me/password").status_code == 403
+
+
+def test_a_co_author_who_submitted_never_selects_it_after_leaving(db):
+    """A review's attack: a person on an enterprise's staff who also held a union role accepted the institution's
+    invitation, rewrote and submitted the course (the review refused them then), left the co-authors, and selected
+    it: published by the person who submitted it. Submitting makes it their own work for good."""
+    from app.accounts import organisations
+    from app.accounts import service as accounts
+    from app.accounts.models import Role
+
+    resource = make("INST-T1", title="电工安全")
+    person = factories.user("enterprise_staff", "ENT-T1")
+    accounts.grant_role(db.session, person, Role.union_staff, organisations.get_by_code(db.session, "330100"))
+    row = coauthors.invite(db.session, SYSTEM, resource, "ENT-T1")
+    coauthors.accept(db.session, person, row)
+    service.submit(db.session, person, resource)
+    with pytest.raises(Forbidden):
+        service.review(db.session, person, resource, "select")
+    coauthors.remove(db.session, person, row)
+    db.session.expire_all()
+    with pytest.raises(Forbidden):
+        service.review(db.session, person, resource, "select")
+    assert resource not in service.review_queue(db.session, person)
+    assert service.review(db.session, factories.user("union_staff", "330100"), resource, "select").status == \
+        ResourceStatus.published
