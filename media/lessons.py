@@ -32,8 +32,23 @@ def check_can_attach(actor: Any, lesson: Lesson) -> None:
         raise Invalid(_("只有视频课时可以添加视频。"), code="lesson_not_video")
 
 
+def check_can_change(session: Session, actor: Any, asset: MediaAsset) -> None:
+    """Changing an asset (its subtitles, the lesson it plays in) changes the lesson playing it: that lesson's own
+    rules hold too, its resource's editors only and while editable. A review found the uploading organisation,
+    removed as co-author, changing a published lesson's subtitles and taking its video away."""
+    lesson = session.get(Lesson, asset.lesson_id) if asset.lesson_id else None
+    if lesson is not None and lesson.media_asset_id == asset.id:
+        require(actor, "resource.edit", lesson.resource)
+        ensure_editable(lesson.resource)
+
+
 def link(session: Session, lesson: Lesson, asset: MediaAsset) -> None:
-    """Point the lesson at the asset (and back); fill the lesson's duration once the asset knows it."""
+    """Point the lesson at the asset (and back), the asset's former lesson at nothing; fill the lesson's duration
+    once the asset knows it."""
+    was = session.get(Lesson, asset.lesson_id) if asset.lesson_id and asset.lesson_id != lesson.id else None
+    if was is not None and was.media_asset_id == asset.id:
+        was.media_asset_id = None
+        outbox.emit(session, "resource", was.resource_id)
     previous = lesson.media_asset_id
     if previous and previous != asset.id and (old := session.get(MediaAsset, previous)) is not None:
         old.lesson_id = None

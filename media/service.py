@@ -236,6 +236,8 @@ def attach(session: Session, actor: Any, asset: MediaAsset, lesson_id: int) -> N
     require(actor, "media.upload", asset.org)
     lesson = lessons.find_lesson(session, lesson_id)
     lessons.check_can_attach(actor, lesson)
+    if asset.lesson_id != lesson.id:
+        lessons.check_can_change(session, actor, asset)
     lessons.link(session, lesson, asset)
 
 
@@ -243,6 +245,7 @@ def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: M
                  data: bytes) -> Subtitle:
     """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old once committed)."""
     require(actor, "media.upload", asset.org)
+    lessons.check_can_change(session, actor, asset)
     code, label = subtitles.language(language)
     vtt = subtitles.to_webvtt(data)
     key = f"assets/{asset.id}/subs/{code.lower()}-{secrets.token_hex(4)}.vtt"

@@ -150,3 +150,44 @@ def test_a_playlist_from_a_bucket_signs_each_segment_and_keeps_sub_playlists_rel
     signed = serving.rewrite_playlist(text, lambda rel: f"https://s3.example/{rel}?X-Amz-Signature=1")
     assert signed == ('#EXTM3U\n#EXT-X-MAP:URI="https://s3.example/init.mp4?X-Amz-Signature=1"\n#EXTINF:4.0,\n'
                       'https://s3.example/seg_00001.ts?X-Amz-Signature=1\n\nhls_240/index.m3u8\n')
+
+
+def test_a_published_lesson_s_video_is_changed_by_its_editors_only_and_after_withdrawing(app, db):
+    """A review's attack: an enterprise co-authored an institution's course with its own video, was removed as
+    co-author once published, and still replaced the subtitles learners read, moved the video onto a draft of its
+    own (the published lesson then played nothing) and deleted it. Changing an asset changes the lesson playing it:
+    that lesson's editors only, while its resource is editable."""
+    from app.accounts.policy import SYSTEM
+    from app.errors import Conflict, Forbidden
+    from catalog import coauthors
+    from catalog import service as catalog_service
+    from catalog.models import Lesson
+    from media import service as media_service
+    from media.models import AssetStatus, MediaAsset
+    from media.service import MediaSettings
+    from tests.catalog.helpers import make
+
+    resource = make("INST-T1", title="电工安全", media=False)
+    lesson_id = resource.lessons[0].id
+    row = coauthors.invite(db.session, SYSTEM, resource, "ENT-T1")
+    partner = factories.user("enterprise_staff", "ENT-T1")
+    coauthors.accept(db.session, partner, row)
+    asset = MediaAsset(org_id=organisations.get_by_code(db.session, "ENT-T1").id, title="v.mp4",
+                       status=AssetStatus.ready, duration_s=480.0, has_video=True, has_audio=True)
+    db.session.add(asset)
+    db.session.flush()
+    asset.output_key = f"assets/{asset.id}/fixture"
+    media_service.attach(db.session, partner, asset, lesson_id)
+    catalog_service.submit(db.session, SYSTEM, resource)
+    catalog_service.review(db.session, SYSTEM, resource, "select")
+    coauthors.remove(db.session, SYSTEM, row)
+    own_draft = make("ENT-T1", title="企业自己的草稿", media=False).lessons[0].id
+    settings = MediaSettings.of(app)
+    vtt = "WEBVTT\n\n00:00:00.000 --> 00:00:05.000\n加微信领取假证书\n".encode()
+    with pytest.raises(Forbidden):
+        media_service.add_subtitle(db.session, settings, partner, asset, "zh-CN", vtt)
+    with pytest.raises(Forbidden):
+        media_service.attach(db.session, partner, asset, own_draft)
+    with pytest.raises(Conflict):
+        media_service.delete_asset(db.session, settings, partner, asset)
+    assert db.session.get(Lesson, lesson_id).media_asset_id == asset.id and asset.subtitles == []
