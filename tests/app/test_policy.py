@@ -4,8 +4,9 @@ action, target, expected). Catalog, media and programme actions have their own t
 import pytest
 
 from app.accounts import organisations
+from app.accounts.action_names import DESCRIPTIONS
 from app.accounts.models import Role
-from app.accounts.policy import DESCRIPTIONS, RULES, SYSTEM, can
+from app.accounts.policy import RULES, SYSTEM, can
 from tests import factories
 
 ROLES = [

@@ -4,7 +4,8 @@ transition performed through the services (what actually happens, not only what 
 import pytest
 
 from app.accounts import organisations
-from app.accounts.policy import DESCRIPTIONS, RULES, SYSTEM, can
+from app.accounts.action_names import DESCRIPTIONS
+from app.accounts.policy import RULES, SYSTEM, can
 from app.errors import Forbidden
 from app.extensions import db as _db
 from catalog import service
