@@ -19,7 +19,7 @@ from pathlib import Path
 
 import hypothesis
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -246,7 +246,9 @@ def app(tmp_path: Path, request) -> Iterator[Flask]:
     else:
         app = create_app(config)
     synonyms.forget()  # the process keeps the synonym table a second: an earlier test's (the demo's) must not leak in
+    request_started.connect(_signed_in_afresh, app)
     yield app
+    request_started.disconnect(_signed_in_afresh, app)
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
@@ -261,6 +263,13 @@ def _listeners_stopped() -> Iterator[None]:
     yield
     left = [t for t in threading.enumerate() if t.name == "kept-parts-listener" and t not in before]
     assert not left, "a listening app was left running: SHARED_PARTS_LISTEN=False, or stop its listener"
+
+
+def _signed_in_afresh(_sender: Flask, **_extra: object) -> None:
+    """Each request finds its user from its own cookies, as in a served process: under the `db` fixture's app
+    context every request of a test shares one `g`, where Flask-Login keeps the user it loaded, so another client's
+    request (anonymous, someone else's cookie) acted as the last user signed in (a review found tests passing so)."""
+    g.pop("_login_user", None)
 
 
 @pytest.fixture
