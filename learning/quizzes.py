@@ -13,13 +13,15 @@ marked with `*`:
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.policy import require
+from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.text import is_digits
 from catalog.models import Resource
@@ -110,6 +112,19 @@ def save_settings(session: Session, actor: Any, resource: Resource, values: dict
         raise Invalid(_("有几处需要修改，请按提示修改。"), fields=errors)
 
 
+ATTEMPTS_PER_DAY = 5
+
+
+def _limit_attempts(session: Session, user_id: int, quiz: Quiz) -> None:
+    """At most ATTEMPTS_PER_DAY scored attempts a learner a quiz in any 24 hours: with the score shown after each,
+    changing one answer at a time passed a ten-question quiz in 31 tries knowing nothing (a review's attack)."""
+    tried = session.scalar(select(func.count()).select_from(QuizAttempt).where(
+        QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user_id,
+        QuizAttempt.at > utcnow() - timedelta(days=1))) or 0
+    if tried >= ATTEMPTS_PER_DAY:
+        raise Conflict(_("24小时内已经测验%(n)d次了，请明天再来试试。", n=ATTEMPTS_PER_DAY), code="quiz_attempts_used")
+
+
 def submit(session: Session, user_id: int, quiz: Quiz, answers: list[str]) -> QuizAttempt:
     """Score an attempt; passing may complete the resource."""
     if enrolment_of(session, user_id, quiz.resource_id) is None:
@@ -117,12 +132,14 @@ def submit(session: Session, user_id: int, quiz: Quiz, answers: list[str]) -> Qu
     completion.require_published(session, quiz.resource_id)
     if not quiz.questions:
         raise NotFound(_("这个测验还没有题目。"), code="quiz_empty")
+    _limit_attempts(session, user_id, quiz)
     answers = [*answers, *[""] * len(quiz.questions)][:len(quiz.questions)]  # one answer per question
     chosen, missing = [], []
     for number, (question, answer) in enumerate(zip(quiz.questions, answers, strict=True), 1):
-        if not is_digits(answer) or int(answer) >= len(question.choices):
+        picked = int(answer) if is_digits(answer) and len(answer) <= 3 else -1  # int() of 5,000 digits: a 500
+        if not 0 <= picked < len(question.choices):
             missing.append(str(number))
-        chosen.append(int(answer) if is_digits(answer) else -1)
+        chosen.append(picked)
     if missing:
         raise Invalid(_("请回答第%(n)s题。", n="、".join(missing)), code="unanswered",
                       fields={f"q{n}": _("请选择一个答案。") for n in missing})

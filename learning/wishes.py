@@ -17,7 +17,7 @@ from app.accounts import scope
 from app.accounts.models import Organisation, Role
 from app.accounts.policy import require
 from app.db import utcnow
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.notifications.kinds import WISH
 from app.richtext import markdown_source
 from app.text import clean_text
@@ -98,6 +98,8 @@ def answer(session: Session, user: Any, wish: Wish, resource_id: Any) -> Wish:
     if resource is None or not resource.is_published:
         raise Invalid(_("请选择一门已发布的课程。"), fields={"resource": _("请选择一门已发布的课程。")})
     require(user, "wish.answer", resource)
+    if wish.resource_id is not None:  # another institution took an answered wish's voters (a review's attack)
+        raise Conflict(_("这个心愿已经有课程回应了。"), code="wish_answered")
     wish.resource_id, wish.answered_by_id, wish.answered_at = resource.id, resource.provider_id, utcnow()
     session.flush()
     title = _("你想学的“%(w)s”有课了：《%(t)s》", w=wish.title, t=resource.title)

@@ -177,7 +177,8 @@ RULES: dict[str, Rule] = {
     "resource.view": _resource_view,
     # lesson questions (learning/questions.py): the provider's teachers answer; they and the unions over it hide
     "qa.answer": lambda user, resource: _provider_staff(user, resource.provider),
-    "qa.moderate": _resource_view,
+    # an invited co-author (not accepted) neither reads learners' private questions nor hides anyone's
+    "qa.moderate": lambda user, resource: _author_staff(user, resource) or _union_over(user, resource.provider),
     # 我想学 (learning/wishes.py): an institution or enterprise answers a wish with a course of its own
     "wish.answer": lambda user, resource: resource.provider is not None and resource.provider.kind != OrgKind.union
     and _provider_staff(user, resource.provider),

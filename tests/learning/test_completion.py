@@ -68,12 +68,35 @@ def test_a_quiz_must_be_passed_and_bad_answers_are_refused(learner):
         quizzes.submit(db.session, learner.user.id, quiz, ["0", "7"])  # no such choice
     with pytest.raises(Invalid):  # a digit to str.isdigit, not to int(): was a 500
         quizzes.submit(db.session, learner.user.id, quiz, ["0", "²"])
+    with pytest.raises(Invalid):  # more digits than int() reads: was a 500
+        quizzes.submit(db.session, learner.user.id, quiz, ["0", "9" * 5000])
     with pytest.raises(Conflict):  # only enrolled learners take it
         quizzes.submit(db.session, factories.user("worker").id, quiz, ["0", "0"])
     assert not quizzes.submit(db.session, learner.user.id, quiz, ["0", "1"]).passed
     assert quizzes.submit(db.session, learner.user.id, quiz, ["0", "0"]).passed
     db.session.commit()
     assert _enrolment(learner).completed_at is not None
+
+
+def test_a_quiz_is_tried_five_times_in_24_hours(learner):
+    """A review's attack: with the score shown after each try, changing one answer at a time passed a ten-question
+    quiz in 31 tries, knowing nothing. Five scored tries a day: the first five here, then refused until a day on."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from learning.models import QuizAttempt
+
+    quiz = quizzes.save_quiz(db.session, SYSTEM, learner.resource, {"title": "测验", "pass_mark": "100",
+                                                                     "questions": QUESTIONS})
+    for _ in range(quizzes.ATTEMPTS_PER_DAY):
+        assert not quizzes.submit(db.session, learner.user.id, quiz, ["1", "1"]).passed
+    with pytest.raises(Conflict) as err:
+        quizzes.submit(db.session, learner.user.id, quiz, ["0", "0"])
+    assert err.value.code == "quiz_attempts_used"
+    for attempt in db.session.query(QuizAttempt).filter_by(user_id=learner.user.id):
+        attempt.at = utcnow() - timedelta(hours=25)
+    db.session.flush()
+    assert quizzes.submit(db.session, learner.user.id, quiz, ["0", "0"]).passed
 
 
 def test_quiz_authoring_checks_everything_and_who_may(learner):

@@ -138,3 +138,24 @@ def test_asking_through_the_lesson_page(people, client, auth):
     assert response.status_code == 302
     found = _db.session.query(Question).one()
     assert found.private and found.asker_id == worker.id
+
+
+def test_an_invited_co_author_neither_reads_private_questions_nor_hides_any(learner, client, auth):
+    """A review's attack: an enterprise invited as co-author, before ever accepting, read a learner's private
+    question and hid a public one. Moderation is the course's editors' (accepted co-authors too) and its unions'."""
+    from app.accounts.policy import can
+    from catalog import coauthors
+
+    lesson = learner.resource.lessons[0]
+    coauthors.invite(_db.session, factories.user("institution_staff"), learner.resource, factories.ENTERPRISE)
+    outsider = factories.user("enterprise_staff")
+    private = questions.ask(_db.session, learner.user, lesson, "我有色盲，能考电工证吗", private=True)
+    public = questions.ask(_db.session, learner.user, lesson, "公开问题")
+    _db.session.commit()
+    assert not can(outsider, "qa.moderate", learner.resource)
+    auth.login(outsider.phone)
+    assert client.get(f"/learning/questions/{private.id}").status_code == 404
+    token = page_token(client, f"/learning/questions/{public.id}")
+    assert client.post(f"/learning/questions/{public.id}/hide", data={"csrf_token": token}).status_code == 403
+    _db.session.expire_all()
+    assert not _db.session.get(Question, public.id).hidden

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.accounts import service
-from app.errors import Forbidden, Invalid
+from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db as _db
 from app.notifications.models import Notification
 from learning import completion, enrolment, ratings, wishes
@@ -111,3 +111,8 @@ def test_an_institution_answers_a_wish_and_the_wishers_are_told(db):
     assert wish.resource_id == course.id
     told = {n.user_id for n in _db.session.query(Notification).filter_by(url=f"/catalog/r/{course.id}")}
     assert told == {asker.id, voter.id}
+    # another institution answering it again took the first one's answer and told the voters again (a review)
+    theirs = make(provider=factories.OTHER_INSTITUTION, publish=True, title="别校课")
+    with pytest.raises(Conflict) as err:
+        wishes.answer(_db.session, factories.user("institution_staff", factories.OTHER_INSTITUTION), wish, theirs.id)
+    assert err.value.code == "wish_answered" and wish.resource_id == course.id
