@@ -131,6 +131,9 @@ def enrol(session: Session, actor: User, application: Application, student_numbe
     number = student_number.strip()
     if not number or len(number) > 50:
         raise Invalid(_("请填写学号（50字以内）。"), fields={"student_number": _("请填写学号。")})
+    if enrolled_on < application.plan.notice_date:  # a claim rests on results attained after it (claim_checks)
+        message = _("入学日期不能早于本年度招生通知（%(d)s）。", d=application.plan.notice_date.isoformat())
+        raise Invalid(message, code="enrolled_too_early", fields={"enrolled_on": message})
     _move(session, application, (AppStatus.admitted,), status=AppStatus.enrolled)
     record = EnrolmentRecord(application_id=application.id, user_id=application.user_id, student_number=number,
                              enrolled_on=enrolled_on)

@@ -25,6 +25,10 @@ def test_the_whole_way_with_dates(db):
     assert app_.county.code == "330106" and app_.status == AppStatus.applied
     applications.verify(db.session, staff(code="330106"), app_, True)
     applications.admit(db.session, staff("institution_staff"), app_, True)
+    # a review's attack: enrolled "in 2010", a diploma of 2020 passed the claim's "attained since enrolling" check
+    with pytest.raises(Invalid) as err:
+        applications.enrol(db.session, staff("institution_staff"), app_, "2026001", date(2010, 9, 1))
+    assert err.value.code == "enrolled_too_early" and app_.status == AppStatus.admitted
     record = applications.enrol(db.session, staff("institution_staff"), app_, "2026001", date(2026, 9, 1))
     assert app_.status == AppStatus.enrolled and record.student_number == "2026001"
     steps = applications.steps(app_)
