@@ -1,7 +1,9 @@
 """Aggregate statistics for the departments: the yearly report's own figures (programme/reporting/reports.py)
 for the province or one city, per region below it, counts of people only. No figure from a group smaller than
 ANALYTICS_MIN_LEARNERS leaves the site (the course analytics' threshold); when a row of regions would hide just
-one small figure, the next smallest is withheld too, so the total minus the others cannot reveal it."""
+one small figure, the next smallest is withheld too, so the total minus the others cannot reveal it; and a city's
+own answer withholds what the province's answer withheld for it, so no figure comes back by difference across two
+answers either."""
 
 from __future__ import annotations
 
@@ -41,14 +43,31 @@ def suppressed(figures: list[int], floor: int) -> list[int | None]:
     return shown
 
 
+def _columns(report: reports.Report, floor: int) -> dict[str, list[int | None]]:
+    return {m.key: suppressed([int(report.by_region[m.key].get(r.id, 0)) for r in report.regions], floor)
+            for m in report.metrics}
+
+
+def _withheld_above(session: Session, region: Organisation, year: int, floor: int) -> set[str]:
+    """The figures the province's answer withholds for this city: given here (its total, or its rows' sum), the
+    province's total less it gave back what was withheld (a review worked out a city of 2 so)."""
+    if region.level == OrgLevel.province:
+        return set()
+    above = reports.build(session, SYSTEM, province(session), year, _metrics())
+    at = next((i for i, r in enumerate(above.regions) if r.id == region.id), None)
+    return {key for key, column in _columns(above, floor).items() if at is None or column[at] is None}
+
+
 def figures(session: Session, region: Organisation, year: int, floor: int) -> dict[str, Any]:
     """One year's figures for `region` (the province or a city) and each union below it."""
     report = reports.build(session, SYSTEM, region, year, _metrics())
-    columns = {m.key: suppressed([int(report.by_region[m.key].get(r.id, 0)) for r in report.regions], floor)
-               for m in report.metrics}
+    columns = _columns(report, floor)
+    withheld = _withheld_above(session, region, year, floor)
+    for key in withheld:
+        columns[key] = [None] * len(report.regions)
     rows = [{"region": {"code": r.code, "name": r.name},
              "figures": {key: columns[key][i] for key in KEYS}} for i, r in enumerate(report.regions)]
-    totals = {m.key: int(report.total(m.key)) for m in report.metrics}
+    totals = {m.key: None if m.key in withheld else int(report.total(m.key)) for m in report.metrics}
     return {"year": year, "region": {"code": region.code, "name": region.name}, "min_group": floor,
             "metrics": {m.key: f"{m.label}（{m.unit}）" for m in report.metrics}, "rows": rows,
-            "total": {key: (None if 0 < value < floor else value) for key, value in totals.items()}}
+            "total": {key: (None if value is None or 0 < value < floor else value) for key, value in totals.items()}}

@@ -79,3 +79,25 @@ def test_one_hidden_figure_takes_the_next_smallest_with_it():
     assert suppressed([7, 3, 0, 9], 5) == [None, None, 0, 9]  # else 19 - 7 - 9 would give the 3 away
     assert suppressed([7, 3, 2, 9], 5) == [7, None, None, 9]
     assert suppressed([6, 8], 5) == [6, 8] and suppressed([0, 4], 5) == [0, None]
+
+
+def test_a_withheld_city_does_not_come_back_by_difference(app, db, client, edu):
+    """A review's attack: Hangzhou 10 applicants, Ningbo 2 (floor 5): the province's answer withheld both cities but
+    gave the total, 12; asking for Hangzhou gave its own total, 10, so Ningbo's 2 came out. A city's answer now
+    withholds what the province's withheld for it."""
+    plan = open_year()
+    item = offering(plan, places=100)
+    for n in range(10):
+        applications.apply(db.session, worker(f"杭{n}"), item, OPEN_DAY)
+    for n in range(2):
+        applications.apply(db.session, worker(f"甬{n}", union_code="330203"), item, OPEN_DAY)
+    db.session.commit()
+    app.config["ANALYTICS_MIN_LEARNERS"] = 5
+    raw = token_for(edu, "statistics:read")
+    whole = client.get("/api/exchange/v1/statistics", query_string={"year": YEAR}, headers=bearer(raw)).get_json()
+    rows = {r["region"]["code"]: r["figures"]["applications"] for r in whole["rows"]}
+    assert rows["330200"] is None and rows["330100"] is None and whole["total"]["applications"] == 12
+    city = client.get("/api/exchange/v1/statistics", query_string={"year": YEAR, "city": "330100"},
+                      headers=bearer(raw)).get_json()
+    assert city["total"]["applications"] is None
+    assert all(r["figures"]["applications"] is None for r in city["rows"])
