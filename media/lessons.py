@@ -26,8 +26,7 @@ def find_lesson(session: Session, lesson_id: int) -> Lesson:
 
 def check_can_attach(actor: Any, lesson: Lesson) -> None:
     """Attaching a video is editing the lesson: the catalog's own rules (who, and only while editable)."""
-    require(actor, "resource.edit", lesson.resource)
-    ensure_editable(lesson.resource)
+    _editing(actor, lesson.resource)
     if lesson.type != LessonType.video:
         raise Invalid(_("只有视频课时可以添加视频。"), code="lesson_not_video")
 
@@ -38,17 +37,19 @@ def check_can_change(session: Session, actor: Any, asset: MediaAsset) -> None:
     removed as co-author, changing a published lesson's subtitles and taking its video away."""
     lesson = session.get(Lesson, asset.lesson_id) if asset.lesson_id else None
     if lesson is not None and lesson.media_asset_id == asset.id:
-        require(actor, "resource.edit", lesson.resource)
-        ensure_editable(lesson.resource)
+        _editing(actor, lesson.resource)
+
+
+def _editing(actor: Any, resource: Resource) -> None:
+    require(actor, "resource.edit", resource)
+    ensure_editable(resource)
 
 
 def link(session: Session, lesson: Lesson, asset: MediaAsset) -> None:
     """Point the lesson at the asset (and back), the asset's former lesson at nothing; fill the lesson's duration
     once the asset knows it."""
-    was = session.get(Lesson, asset.lesson_id) if asset.lesson_id and asset.lesson_id != lesson.id else None
-    if was is not None and was.media_asset_id == asset.id:
-        was.media_asset_id = None
-        outbox.emit(session, "resource", was.resource_id)
+    if asset.lesson_id and asset.lesson_id != lesson.id:
+        unlink(session, asset)
     previous = lesson.media_asset_id
     if previous and previous != asset.id and (old := session.get(MediaAsset, previous)) is not None:
         old.lesson_id = None
