@@ -14,11 +14,14 @@ keep (at most its empty progress row and clock, created on first use, and the co
 A job comes in two halves, `read` and `write`: the group runs every read first, outside any transaction
 (SQLite takes its write lock at a transaction's first write), then every write and the commit, so the write
 lock is held for the writes alone. Several server processes (`qiuxue serve --workers N`) each have their own
-writer, and they take turns (`HostTurn`: a lock file in DATA_DIR/cache, which the kernel hands to the next waiting
-writer as soon as one commits), not at SQLite's lock: there a writer that found the database locked slept 1, 2, 5 ms
-and more before trying again, the heartbeats of its group waiting meanwhile (two processes' p99 18-33 ms against
-9-12 with turns, bench/README.md). A row changed by another writer (a web request, the worker) between a read and
-its write is still caught by the write's compare-and-set, which reads it again inside the transaction.
+writer, and they take turns for the writes and the commit (`HostTurn`: a lock file in DATA_DIR/cache, which the
+kernel hands to the next waiting writer as soon as one commits), not at SQLite's lock: there a writer that found
+the database locked slept 1, 2, 5 ms and more before trying again, the heartbeats of its group waiting meanwhile
+(two processes' p99 18-33 ms against 9-12 with turns, bench/README.md). The reads come before the turn: under it
+they kept the other process's writer waiting for 40% of each turn (the turn was held 97% of the time), and a
+group refused whole by its reads (not enrolled, signed out) is answered without waiting for a turn. A row changed
+by another writer (the other process's, a web request, the worker) between a read and its write is still caught by
+the write's compare-and-set, which reads it again inside the transaction.
 The thread keeps one connection open while it runs (SQLite's pragmas are set when it opens, app.db), and each
 group gets a light Session on it: a Session from the pool per group (check-out, reset, check-in and the ORM's
 commit) cost as much writer CPU as a heartbeat's statements. The connection is closed, and opened again for
@@ -128,7 +131,7 @@ class GroupWriter:
                 except queue.Empty:
                     break
             group.sort(key=lambda job: job.locale)  # one language set per group of jobs, not per job
-            with self.app.app_context(), self._turn:
+            with self.app.app_context():
                 self._commit(group)
             for job in group:
                 job.done.release()
@@ -144,10 +147,11 @@ class GroupWriter:
             session = Session(bind=conn, join_transaction_mode="rollback_only")
             try:
                 self._in_locales(jobs, lambda job: job.read(session))  # noqa: B023 - called before the loop moves on
-                self._in_locales([job for job in jobs if job.error is None],
-                                 lambda job: job.write(session, job.result))  # noqa: B023 - as above
-                session.flush()
-                conn.commit()
+                writing = [job for job in jobs if job.error is None]
+                with self._turn if writing else contextlib.nullcontext():
+                    self._in_locales(writing, lambda job: job.write(session, job.result))  # noqa: B023 - as above
+                    session.flush()
+                    conn.commit()
                 if sharedparts.awaits_checkin(conn):  # a watched table written: its caches move on again
                     self.close()  # when the connection is handed back, as they expect
                 return

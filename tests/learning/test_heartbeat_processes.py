@@ -102,3 +102,40 @@ def test_a_writer_waits_for_another_process_s_turn_then_commits(app, learner):
     assert answers == [200]
     with app.app_context():
         assert db.session.query(LessonProgress).filter_by(user_id=uid).one().position_s == 15
+
+
+def test_a_heartbeat_refused_by_its_reads_is_answered_during_another_process_s_turn(app, learner):
+    """The reads come before the turn: while another process's writer holds it, a heartbeat that its reads refuse
+    (a lesson that does not exist) is answered at once, where a good one waits for the turn."""
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "sqlite":
+        pytest.skip("PostgreSQL takes concurrent writers: each request writes its own")
+    import fcntl
+
+    from learning.group_writer import TURN_FILE
+    from tests.learning.test_heartbeat_api import _login as login_in_thread
+
+    lesson = learner.lesson(0)
+    body, phone, lesson_id = learner.steady(lesson, 1)[0], learner.user.phone, lesson.id
+    turn = os.open(Path(app.config["DATA_DIR"]) / "cache" / TURN_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(turn, fcntl.LOCK_EX)  # as the other process's writer holds it
+    answers: dict[str, tuple[int, str]] = {}
+
+    def send(name: str, beat: dict) -> None:
+        client, token = login_in_thread(app, phone, lesson_id)
+        answer = client.post("/api/v1/progress", json=beat, headers={"X-CSRFToken": token})
+        answers[name] = answer.status_code, (answer.get_json() or {}).get("error", {}).get("code", "")
+
+    try:
+        refused = threading.Thread(target=send, args=("refused", {**body, "lesson_id": 10**6}))
+        refused.start()
+        refused.join(timeout=5)
+        assert answers.get("refused") == (404, "lesson_not_found")  # answered while the turn is held
+        good = threading.Thread(target=send, args=("good", body))
+        good.start()
+        good.join(timeout=1.5)
+        assert good.is_alive() and "good" not in answers  # its writes wait for the turn
+    finally:
+        fcntl.flock(turn, fcntl.LOCK_UN)
+        os.close(turn)
+    good.join(timeout=10)
+    assert answers["good"] == (200, "")
