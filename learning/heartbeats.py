@@ -188,8 +188,7 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
         after = pace.admit(clock, p.at_ms, _ms(now), pace.reading(claim) if reading else claim) \
             if error is None else None
         if after is None:
-            if paid is not None:  # an earlier attempt paid: give it back before refusing
-                progress_store.write_clock(conn, p.user_id, paid, clock.cursor_ms, clock.spare_s)
+            _give_back(conn, p.user_id, paid, clock)
             raise _refuse(conn, p.enrolment_id, error or (READ_TOO_FAST if reading else TOO_FAST), now)
         pay = (version if paid is None else paid) if after != clock or paid is not None else None
         done, values = _folded(p, row, before, state, now)
@@ -209,12 +208,20 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
                 row = Snapshot(id=row.id, first_seen_at=row.first_seen_at, **values)
             break
         row = _snapshot(conn, p.user_id, p.lesson)  # another request won the race: refold on what it wrote
-    else:
+    else:  # the group writer commits what a refused job wrote: the seconds paid go back, or its retry is too fast
+        _give_back(conn, p.user_id, paid, clock)
         raise Conflict(_("学习进度正忙，请稍后重试。"), code="busy")
     resource_done = completion.check_resource(session, p.user_id, p.lesson.resource_id) if done else False
     return {"lesson_id": p.lesson.id, "seq": p.beat.seq, "position_s": row.position_s,
             "furthest_s": row.furthest_s, "covered_s": row.covered_s, "duration_s": p.lesson.duration_s,
             "complete": row.completed_at is not None, "resource_complete": resource_done or p.resource_completed}
+
+
+def _give_back(conn: Connection, user_id: int, paid: int | None, clock: pace.Clock) -> None:
+    """Put the learner's clock back as it was read, if an attempt of this heartbeat paid from it (`paid`: the
+    version it wrote), before the heartbeat is refused."""
+    if paid is not None:
+        progress_store.write_clock(conn, user_id, paid, clock.cursor_ms, clock.spare_s)
 
 
 def _folded(p: Prepared, row: Snapshot, before: progress.Progress, state: progress.Progress,
