@@ -3,7 +3,7 @@
 A worker uploads a diploma or certificate with an evidence file (PDF, JPEG or PNG, judged by its content);
 staff of the issuing institution or union approve or reject it, once. Approval appends one ledger record:
 "converted" at the table's rate when a conversion row matches the outcome, else "recognised" at the amount
-the reviewer grants (the table: credits.conversion)."""
+the reviewer grants, at most what the worker claimed (the table: credits.conversion)."""
 
 from __future__ import annotations
 
@@ -143,7 +143,8 @@ def visible(session: Session, actor: Any, recognition_id: int) -> Recognition:
 
 def review(session: Session, actor: Any, recognition_id: int, decision: str, *, amount: Any = None,
            comment: str | None = None) -> Recognition:
-    """Approve (appending one ledger record) or reject, once; the applicant never decides their own."""
+    """Approve (appending one ledger record) or reject, once; the applicant never decides their own. Without a
+    conversion row the grant is the reviewer's `amount` (the claim when blank), never above the claim."""
     request = get(session, recognition_id)
     if getattr(actor, "id", None) == request.user_id:
         raise Forbidden(_("不能审核自己的认定申请。"), code="own_request")
@@ -159,6 +160,11 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
                                 positive=True)
     if errors:
         raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+    if granted > round(request.claimed_credits, 2):
+        # the worker's claim is the ceiling: a reviewer may recognise less than asked, never more (a review found
+        # 60 credits granted on a claim of 6)
+        message = _("认定学分不能超过申请的%(n)s学分。", n=f"{request.claimed_credits:g}")
+        raise Invalid(message, code="above_claimed", fields={"amount": message})
     if decision == "approve" and (earlier := _same_certificate(session, request.outcome_type, _number(
             request.certificate_no), but=request.id, statuses=(RecognitionStatus.approved,))) is not None:
         raise Conflict(_("这份证书已获认定（第%(n)d号申请），不能重复认定。", n=earlier.id), code="already_recognised")

@@ -57,7 +57,7 @@ def test_converted_and_recognised_credits_count_toward_their_pathways(app, db):
     user, staff = worker(), factories.user("institution_staff")
     converted = recognition.submit(db.session, user, request_values(), pdf_bytes(), app.config["DATA_DIR"])
     values = request_values(title="焊接培训证书", outcome_type="training_certificate", occupation="焊工",
-                            pathway=str(other.id))
+                            pathway=str(other.id), claimed_credits="8")
     asked = recognition.submit(db.session, user, values, pdf_bytes(), app.config["DATA_DIR"])
     for request in (converted, asked):
         recognition.review(db.session, staff, request.id, "approve", amount="8")
