@@ -50,14 +50,39 @@ def staff_unions(session: Session, actor: User) -> list[Organisation]:
     return [o for o in own if o.kind == OrgKind.union]
 
 
+# Upper bounds, checked before anything reaches the database: the columns are 32-bit INTEGER (PostgreSQL ends at
+# 2,147,483,647 and answers a bigger number with an error, SQLite would store it), and each bound is far above
+# any real plan yet small enough that sums of it stay in range.
+FIRST_YEAR = 2000  # earlier years' plans are entered to keep the programme's history
+MAX_PLACES = 1_000_000  # a province funds some tens of thousands of places a year
+MAX_BUDGET_YUAN = 2_000_000_000  # 20亿元 a year; in fen (the funds ledger) it still fits its BIGINT
+MAX_STANDARD_YUAN = 100_000  # one person's subsidy: the standards are about 1,000 yuan, below a course's tuition
+LIMITS = {"target_places": MAX_PLACES, "budget_yuan": MAX_BUDGET_YUAN,
+          **dict.fromkeys(STANDARD_FIELDS, MAX_STANDARD_YUAN)}
+
+
+def last_year(today: date | None = None) -> int:
+    """A plan is opened for this year or, once its notice is drafted, the next (Beijing's calendar)."""
+    return (today or beijing_today()).year + 1
+
+
+def _too_big(name: str, value: int, errors: dict[str, str]) -> None:
+    if value > LIMITS[name]:
+        errors[name] = _("数额过大，不能超过 %(n)d。", n=LIMITS[name])
+
+
 def _validate(data: PlanInput) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not 2000 <= data.year <= 2100:
-        errors["year"] = _("年度应在2000至2100之间。")
+    if not FIRST_YEAR <= data.year <= last_year():
+        errors["year"] = _("年度应在%(a)d至%(b)d之间。", a=FIRST_YEAR, b=last_year())
     if data.target_places <= 0:
         errors["target_places"] = _("资助名额应为正整数。")
+    else:
+        _too_big("target_places", data.target_places, errors)
     if data.budget_yuan < 0:
         errors["budget_yuan"] = _("预算不能为负数。")
+    else:
+        _too_big("budget_yuan", data.budget_yuan, errors)
     if data.closes_on < data.opens_on:
         errors["closes_on"] = _("截止日期不能早于开始日期。")
     for name, value in (data.standards or {}).items():
@@ -65,6 +90,8 @@ def _validate(data: PlanInput) -> dict[str, str]:
             errors[name] = _("未知的补贴标准。")
         elif value < 0:
             errors[name] = _("补贴标准不能为负数。")
+        else:
+            _too_big(name, value, errors)
     return errors
 
 
@@ -91,7 +118,6 @@ def open_plan(session: Session, actor: User, data: PlanInput) -> Plan:
 
 EDITABLE_NUMBERS = ("target_places", "budget_yuan", *STANDARD_FIELDS)
 EDITABLE_DATES = ("opens_on", "closes_on")
-MAX_AMOUNT = 2_000_000_000  # the columns are 32-bit integers
 
 
 def _whole(raw: Any, name: str, errors: dict[str, str]) -> int | None:
@@ -109,8 +135,8 @@ def _whole(raw: Any, name: str, errors: dict[str, str]) -> int | None:
         errors[name] = _("资助名额应为正整数。")
     elif value < 0:
         errors[name] = _("预算不能为负数。") if name == "budget_yuan" else _("补贴标准不能为负数。")
-    elif value > MAX_AMOUNT:
-        errors[name] = _("数额过大。")
+    else:
+        _too_big(name, value, errors)  # the same bounds as opening the plan
     return value if name not in errors else None
 
 

@@ -22,6 +22,7 @@ from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, require
 from app.errors import Conflict, Invalid
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Plan, Quota, QuotaChange
+from programme.admissions.plans import MAX_STANDARD_YUAN
 
 CHILD_LEVEL = {OrgLevel.province: OrgLevel.city, OrgLevel.city: OrgLevel.county}
 
@@ -121,6 +122,9 @@ def set_top_up(session: Session, actor: User, plan: Plan, org: Organisation, yua
     require(actor, "quota.top_up", org)
     if yuan < 0:
         raise Invalid(_("配套金额不能为负数。"), fields={"top_up_yuan": _("不能为负数。")})
+    if yuan > MAX_STANDARD_YUAN:  # per person, as a plan's own standards (the column is a 32-bit INTEGER)
+        message = _("数额过大，不能超过 %(n)d。", n=MAX_STANDARD_YUAN)
+        raise Invalid(message, fields={"top_up_yuan": message})
     row = quota_of(session, plan, org)
     if row is None:
         raise Conflict(_("%(org)s 还没有收到本年度名额。", org=org.name), code="no_quota")

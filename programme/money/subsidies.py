@@ -28,7 +28,7 @@ from app.lookup import get_or_raise
 from app.notifications.kinds import SUBSIDY
 from app.sanitize import strip_markup
 from app.storage import Storage
-from app.timefmt import beijing_today
+from app.timefmt import beijing_today, local_day
 from programme.admissions import quotas
 from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
 from programme.enterprises import topups
@@ -174,10 +174,12 @@ def _enterprise_part(session: Session, item: SubsidyClaim) -> None:
 
 def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_ids: list[int],
         paid_on: date) -> PaymentBatch:
-    """Pay approved claims of one county as one dated batch; any claim already paid stops the whole batch."""
+    """Pay approved claims of one county as one dated batch; any claim already paid stops the whole batch. The
+    date is checked for every caller: not after today, nor before a claim's approval (Beijing days)."""
     require(actor, "subsidy.pay", county)
     if not claim_ids:
         raise Invalid(_("请至少选择一份已核准的补贴申请。"), fields={"claims": _("请选择。")})
+    _not_in_future(paid_on)
     with session.begin_nested():  # all of the batch or none of it
         batch = PaymentBatch(plan_id=plan.id, org_id=county.id, paid_on=paid_on, created_by_id=actor.id)
         session.add(batch)
@@ -189,8 +191,27 @@ def pay(session: Session, actor: User, plan: Plan, county: Organisation, claim_i
                 raise Invalid(_("第 %(n)d 号申请不属于本县（市、区）本年度。", n=claim_id), code="wrong_county")
             if application.user_id == actor.id:  # approved by another, but paid out by no one to themselves
                 raise Forbidden(_("第 %(n)d 号申请是您本人的，请由其他工作人员支付。", n=claim_id), code="own_claim")
+            _not_before_approval(item, paid_on)
             _pay_one(session, batch, item, paid_on)
     return batch
+
+
+def _not_in_future(paid_on: date) -> None:
+    """A batch records money already paid out, so it is dated today at the latest (Beijing's today)."""
+    today = beijing_today()
+    if paid_on > today:
+        raise Invalid(_("发放日期不能晚于今天（北京时间 %(today)s）。", today=today.isoformat()), code="future_date",
+                      fields={"paid_on": _("日期有误。")})
+
+
+def _not_before_approval(item: SubsidyClaim, paid_on: date) -> None:
+    """Nothing is paid before the union approved the amount: the approval's Beijing day is the earliest date."""
+    if item.verified_at is None or item.status != ClaimStatus.approved:
+        return  # not approved: _pay_one refuses it as such
+    approved_on = local_day(item.verified_at)
+    if paid_on < approved_on:
+        raise Invalid(_("第 %(n)d 号申请于 %(day)s 核准，发放日期不能早于核准日期。", n=item.id,
+                        day=approved_on.isoformat()), code="paid_before_approval", fields={"paid_on": _("日期有误。")})
 
 
 def _pay_one(session: Session, batch: PaymentBatch, item: SubsidyClaim, paid_on: date) -> None:

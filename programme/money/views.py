@@ -150,7 +150,11 @@ def pay(code: str):
     ids = [i for v in request.form.getlist("claim") if (i := id_or_none(v))]
     try:
         plan = plans.chosen(db.session, year_arg())
-        batch = subsidies.pay(db.session, user(), plan, county, ids, day("paid_on") or beijing_today())
+        typed = (request.form.get("paid_on") or "").strip()
+        paid_on = day("paid_on") if typed else beijing_today()  # empty: today; unreadable: said, not guessed
+        if paid_on is None:
+            raise Invalid(_("请填写日期（年-月-日）。"), fields={"paid_on": _("日期有误。")})
+        batch = subsidies.pay(db.session, user(), plan, county, ids, paid_on)
     except (Invalid, Conflict) as err:
         failed(err)
     else:

@@ -5,8 +5,6 @@ rule; the performance dashboard's money read from the ledger."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -14,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.outbox import OutboxEvent
+from app.timefmt import beijing_today
 from programme.admissions import quotas
 from programme.money import funds, reconciliation, subsidies
 from programme.money.models import EntryKind, FundEntry, SubsidyPayment
@@ -42,7 +41,7 @@ def test_the_reconciliation_equals_the_entries_and_the_payments(db):
     funds.pass_down(db.session, city, plan, org("330106"), "5000", "配套资金下拨")
     funds.top_up(db.session, county, plan, org("330106"), 300_00)
     claim = _approved(plan, "ZJ-F-1")
-    subsidies.pay(db.session, county, plan, org("330106"), [claim.id], date(2026, 12, 1))
+    subsidies.pay(db.session, county, plan, org("330106"), [claim.id], beijing_today())
 
     lines = {line.org.code: line for line in reconciliation.reconcile(db.session, city, plan, org("330100"))}
     for code, line in lines.items():
@@ -120,7 +119,7 @@ def test_a_unit_never_pays_out_more_than_it_holds(db):
     claim = _approved(plan, "ZJ-F-2")  # 1000 + 200 + 300 = 1500 yuan, the county holds 1000
     db.session.commit()
     with pytest.raises(Conflict) as err:
-        subsidies.pay(db.session, county, plan, org("330106"), [claim.id], date(2026, 12, 1))
+        subsidies.pay(db.session, county, plan, org("330106"), [claim.id], beijing_today())
     assert err.value.code == "funds_exceeded"
     db.session.rollback()
     assert db.session.scalar(select(func.count(SubsidyPayment.id))) == 0
@@ -130,7 +129,7 @@ def test_a_unit_never_pays_out_more_than_it_holds(db):
         funds.pass_down(db.session, city, plan, org("330106"), "1000.01")
     db.session.rollback()
     funds.pass_down(db.session, city, plan, org("330106"), "500")
-    subsidies.pay(db.session, county, plan, org("330106"), [claim.id], date(2026, 12, 1))
+    subsidies.pay(db.session, county, plan, org("330106"), [claim.id], beijing_today())
     assert funds.balance(db.session, plan.id, org("330106").id) == 0
     assert funds.balance(db.session, plan.id, org("330100").id) == 500_00
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme.admissions import applications, quotas
 from programme.money import subsidies
 from programme.money.models import ClaimStatus, SubsidyClaim, SubsidyPayment
@@ -37,10 +38,10 @@ def test_claim_approve_and_pay_once(db):
     county = staff(code="330106")
     subsidies.decide(db.session, county, claim, True)
     assert (claim.province_part, claim.city_part, claim.county_part, claim.amount) == (1000, 200, 300, 1500)
-    batch = subsidies.pay(db.session, county, plan, org("330106"), [claim.id], date(2028, 8, 1))
-    assert claim.status == ClaimStatus.paid and batch.paid_on == date(2028, 8, 1)
+    batch = subsidies.pay(db.session, county, plan, org("330106"), [claim.id], beijing_today())
+    assert claim.status == ClaimStatus.paid and batch.paid_on == beijing_today()
     with pytest.raises(Conflict):
-        subsidies.pay(db.session, county, plan, org("330106"), [claim.id], date(2028, 8, 2))
+        subsidies.pay(db.session, county, plan, org("330106"), [claim.id], beijing_today())
     assert quotas.quota_of(db.session, plan, org("330106")).spent == 1000
     spent = subsidies.spending(db.session, plan, org("330100"))
     assert (spent.province_paid, spent.city_top_ups, spent.county_top_ups, spent.total_paid) == (1000, 200, 300, 1500)
@@ -67,9 +68,9 @@ def test_who_may_claim_decide_and_pay(db):
     with pytest.raises(Invalid):
         subsidies.decide(db.session, staff(code="330106"), claim, False, "")
     with pytest.raises(Conflict):  # not approved yet
-        subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], date(2028, 8, 1))
+        subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], beijing_today())
     with pytest.raises(Forbidden):
-        subsidies.pay(db.session, staff(code="330105"), plan, org("330106"), [claim.id], date(2028, 8, 1))
+        subsidies.pay(db.session, staff(code="330105"), plan, org("330106"), [claim.id], beijing_today())
 
 
 def test_no_clerk_pays_their_own_claim(db):
@@ -93,10 +94,10 @@ def test_no_clerk_pays_their_own_claim(db):
     theirs = subsidies.claim(db.session, other, other_record, "dazhuan", "ZJ-2028-010", "")
     subsidies.decide(db.session, staff(code="330106"), theirs, True)
     with pytest.raises(Forbidden) as err:
-        subsidies.pay(db.session, clerk, plan, org("330106"), [theirs.id, claim.id], date(2028, 8, 1))
+        subsidies.pay(db.session, clerk, plan, org("330106"), [theirs.id, claim.id], beijing_today())
     assert err.value.code == "own_claim"
     assert (claim.status, theirs.status) == (ClaimStatus.approved, ClaimStatus.approved)
-    subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], date(2028, 8, 1))
+    subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], beijing_today())
     assert claim.status == ClaimStatus.paid
 
 
@@ -121,7 +122,7 @@ def test_a_claim_is_never_paid_twice_under_concurrency(app):
                                    db.session.get(Organisation, ids[1]))
             barrier.wait()
             try:
-                subsidies.pay(db.session, clerk, plan, county, [ids[2]], date(2028, 8, 1))
+                subsidies.pay(db.session, clerk, plan, county, [ids[2]], beijing_today())
                 db.session.commit()
                 outcomes.append("paid")
             except Conflict:
@@ -164,6 +165,6 @@ def test_a_refused_batch_leaves_nothing_behind(db):
     me, record = enrolled(plan)
     claim = subsidies.claim(db.session, me, record, "benke", "B-3", "")
     with pytest.raises(Conflict):  # not approved: the batch is refused whole
-        subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], date(2028, 8, 1))
+        subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], beijing_today())
     assert db.session.scalar(select(func.count(PaymentBatch.id))) == 0
     assert claim.status == ClaimStatus.claimed

@@ -15,6 +15,7 @@ from app.accounts import service
 from app.accounts.models import Role
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme.admissions import applications, plans, quotas
 from programme.money import claim_checks, evidence, subsidies
 from programme.money.models import ClaimStatus, SubsidyClaim
@@ -254,7 +255,7 @@ def test_the_honest_flow_import_claim_approve_pay(db):
     assert review.record is not None and all(r.ok for r in review.rows) and review.problems == []
     _approve(claim)
     assert claim.graduation_id == review.record.id and claim.result_key == "ZJ20260100"
-    subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], date(2026, 12, 1))
+    subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], beijing_today())
     assert claim.status == ClaimStatus.paid
 
 

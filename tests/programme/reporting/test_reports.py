@@ -184,7 +184,7 @@ def test_programme_figures_count_in_the_applications_county(db):
         f"{beijing_today().isoformat()}\n").encode(), "g.csv")  # the result the claim rests on
     claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "D-1", "毕业")
     subsidies.decide(db.session, SYSTEM, claim, True)
-    subsidies.pay(db.session, SYSTEM, plan, _org("330106"), [claim.id], date(2026, 12, 1))
+    subsidies.pay(db.session, SYSTEM, plan, _org("330106"), [claim.id], beijing_today())
     hangzhou, xihu = _org("330100"), _org("330106")
     province = reports.build(db.session, SYSTEM, _org("330000"), year=2026)
     assert province.by_region["applications"][hangzhou.id] == 2 and province.total("applications") == 2
