@@ -140,9 +140,13 @@ def change_phone(session: Session, user: User, *, new_phone: str, old_code: str,
 
 
 def _move(session: Session, actor: object, user: User, new_phone: str, **detail: object) -> None:
+    """The number changes; the old one is told by SMS, so that an account moved by someone else (a staff member who
+    approved a stranger's request) does not go unnoticed while its owner still holds that phone."""
     old = user.phone
     user.phone = new_phone
     session.flush()
+    sms.queue(session, old, _("【求学】您的求学账号已改用手机号 %(new)s 登录，本号码不能再登录。如非本人操作，"
+                              "请尽快联系当地工会。", new=mask_phone(new_phone)))
     audit.record(session, actor, "user.phone_change", "user", user.id,
                  org_id=user.profile.union_id if user.profile else None,
                  old=mask_phone(old), new=mask_phone(new_phone), **detail)
@@ -169,6 +173,9 @@ def file_staff_change(session: Session, *, old_phone: str, new_phone: str, code:
     request = PhoneChangeRequest(user=user, old_phone=old_phone, new_phone=new_phone)
     session.add(request)
     session.flush()
+    # the owner, if they still hold the old phone, can object before staff decide
+    sms.queue(session, old_phone, _("【求学】有人申请把您的求学账号改用手机号 %(new)s，工作人员核对身份证后才会更换。"
+                                    "如非本人申请，请尽快联系当地工会。", new=mask_phone(new_phone)))
     return request
 
 

@@ -13,7 +13,7 @@ from app.accounts.models import PhoneChangeRequest, User
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db as _db
 from tests import factories
-from tests.app.sms_codes import last_code
+from tests.app.sms_codes import last_code, texts
 from tests.app.test_profile import GOOD, VALID_ID
 from tests.conftest import post_form
 
@@ -141,3 +141,27 @@ def test_the_staff_pages(app, client, auth):
     assert done.status_code == 302
     with app.app_context():
         assert _db.session.scalar(select(User.phone).where(User.id == user_id)) == NEW
+
+
+def test_the_old_number_is_told_when_a_change_is_asked_and_when_it_is_made(app, db):
+    """A staff member who approves a stranger's request moves the account to the stranger's SIM: its owner, still
+    holding the old phone, is told by SMS when the request is filed (in time to object) and when the number
+    changes, either way (codes or staff), with the new number masked."""
+    user = _worker_with_profile()
+    old = user.phone
+    request = _file(app, db, user)
+    db.session.commit()
+    [asked] = texts(app, old)
+    assert "有人申请把您的求学账号改用手机号 137****8888" in asked and NEW not in asked
+    continuity.decide_staff_change(db.session, factories.user("union_staff", "330100"), request, approve=True,
+                                   id_number=VALID_ID)
+    db.session.commit()
+    assert "您的求学账号已改用手机号 137****8888 登录" in texts(app, old)[-1]
+    other = factories.user()
+    first = other.phone
+    continuity.send_change_codes(db.session, other, "13911112222")
+    db.session.commit()
+    continuity.change_phone(db.session, other, new_phone="13911112222", old_code=last_code(app, first),
+                            new_code=last_code(app, "13911112222"))
+    db.session.commit()
+    assert "您的求学账号已改用手机号 139****2222 登录" in texts(app, first)[-1]
