@@ -314,9 +314,9 @@ class Auth:
     def login(self, phone: str, password: str = factories.PASSWORD):
         return post_form(self.client, "/auth/login", {"phone": phone, "password": password})
 
-    def as_role(self, role: str, org_code: str | None = None):
+    def as_role(self, role: str, org_code: str | None = None, org_admin: bool = False):
         with self.app.app_context():
-            user = factories.user(role=role, org_code=org_code)
+            user = factories.user(role=role, org_code=org_code, org_admin=org_admin)
             phone = user.phone
             _db.session.commit()
         response = self.login(phone)

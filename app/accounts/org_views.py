@@ -67,6 +67,8 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
     if form is None or not form.validate_on_submit():
         raise Invalid(_("请求内容不完整或格式不对，请返回重试。"))
     if isinstance(form, ChildForm):
+        if form.kind.data not in {kind.value for kind in OrgKind}:  # a forged choice: said, not a 500
+            raise Invalid(_("请选择组织类型。"), fields={"kind": _("请选择组织类型。")})
         organisations.create_organisation(db.session, user, parent_code=org.code, code=form.code.data or "",
                                           name=form.name.data or "", kind=OrgKind(form.kind.data))
         return _("已添加下级组织。")
@@ -110,7 +112,8 @@ def show(code: str):
     return render_template(
         "orgs/show.html", org=org, kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, child_form=forms["child"],
         staff_form=forms["staff"], import_form=forms["import"], can_manage=can(user, "org.manage", org),
-        can_staff=can_staff, can_import=can(user, "org.import", org), mask_phone=mask_phone,
+        can_staff=can_staff, can_name_admin=can(user, "admin.site"), can_import=can(user, "org.import", org),
+        mask_phone=mask_phone,
         staff=service.staff_of(db.session, org) if can_staff or can_audit else [], can_audit=can_audit,
         entries=audit.entries(db.session, audit.Filter(org_id=org.id), limit=10) if can_audit else [],
         action_labels=ACTION_LABELS, detail_of=audit.detail_of), status

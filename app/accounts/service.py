@@ -209,6 +209,8 @@ def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str
 
 def revoke_staff(session: Session, actor: Any, membership: Membership) -> None:
     require(actor, "user.grant_role", Grant(membership.organisation, membership.role, membership.user))
+    if membership.is_admin:  # named by a site admin, removed by one: an admin they made could remove them
+        require(actor, "admin.site")
     audit.record(session, actor, "role.revoke", "user", membership.user_id, org_id=membership.organisation_id,
                  role=membership.role.value, org_admin=membership.is_admin)
     session.delete(membership)
@@ -230,6 +232,8 @@ def grant_role(session: Session, user: User, role: Role, org: Organisation | Non
     else:
         require(actor, "user.grant_role", Grant(org, role, user))
     org_admin = org_admin and org is not None and org.kind != OrgKind.union
+    if org_admin:  # an organisation's admins are named by a site admin (docs/security.md), not by each other
+        require(actor, "admin.site")
     if any(m.role == role and m.organisation_id == (org.id if org else None) for m in user.memberships):
         raise Conflict(_("该用户已拥有此角色。"))
     membership = Membership(user=user, role=role, organisation=org, is_admin=org_admin)

@@ -208,3 +208,42 @@ def test_the_demo_institution_account_administers_its_institution(db):
     institution = _org(db, "INST-HZVTC")
     assert [m.is_admin for m in head.memberships if m.organisation_id == institution.id] == [True]
     assert can(head, "user.grant_role", Grant(institution, Role.institution_staff))
+
+
+def test_an_organisation_admin_names_no_other_admin_and_removes_none(db):
+    """Organisation admins are named by a site admin: a head could make a newcomer admin too, who then removed the
+    head. Now both steps are refused; the site admin does both; plain staff are still the head's to appoint."""
+    head = factories.user("enterprise_staff", factories.ENTERPRISE, org_admin=True, name="总经理")
+    newcomer = factories.user("worker", name="新人")
+    enterprise = _org(db, factories.ENTERPRISE)
+    with pytest.raises(Forbidden):
+        service.appoint_staff(db.session, head, org=enterprise, phone=newcomer.phone, role=Role.enterprise_staff,
+                              org_admin=True)
+    assert db.session.query(Membership).filter_by(user_id=newcomer.id).count() == 0
+    plain = service.appoint_staff(db.session, head, org=enterprise, phone=newcomer.phone, role=Role.enterprise_staff)
+    assert not plain.is_admin
+    other_head = factories.user("enterprise_staff", factories.ENTERPRISE, org_admin=True, name="副总")
+    head_seat = db.session.query(Membership).filter_by(user_id=head.id).one()
+    with pytest.raises(Forbidden):  # one admin removing another
+        service.revoke_staff(db.session, other_head, head_seat)
+    service.revoke_staff(db.session, head, plain)  # plain staff: still the head's
+    site = factories.user("admin")
+    service.revoke_staff(db.session, site, head_seat)
+    assert db.session.query(Membership).filter_by(user_id=head.id).count() == 0
+
+
+def test_the_organisation_page_offers_the_admin_box_to_site_admins_only_and_refuses_a_forged_kind(app, client,
+                                                                                                  auth):
+    auth.as_role("enterprise_staff", factories.ENTERPRISE, org_admin=True)
+    page = client.get(f"/orgs/{factories.ENTERPRISE}").get_data(as_text=True)
+    assert "任命为工作人员" in page and "同时设为本单位管理员" not in page
+    auth.logout()
+    auth.as_role("admin")
+    assert "同时设为本单位管理员" in client.get(f"/orgs/{factories.ENTERPRISE}").get_data(as_text=True)
+    auth.logout()
+    auth.as_role("union_staff", "330106")
+    from tests.conftest import post_form
+
+    forged = post_form(client, "/orgs/330106", {"action": "child", "child-kind": "xyz", "child-code": "ENT-X",
+                                                "child-name": "某公司"})
+    assert forged.status_code == 400 and "请选择组织类型" in forged.get_data(as_text=True)
