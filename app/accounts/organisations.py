@@ -73,6 +73,8 @@ def create_organisation(session: Session, actor: User, *, parent_code: str, code
         errors["name"] = _("请填写名称（最多200字，不含控制字符）。")
     if kind == OrgKind.union and parent.level not in _CHILD_LEVEL:
         errors["kind"] = _("乡镇（街道）工会下不能再设工会。")
+    elif kind == OrgKind.union and code.isdigit() and not code.startswith(parent.code):
+        errors["code"] = _("代码 %(code)s 不属于%(name)s。", code=code, name=parent.name)  # another county's
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     level = _CHILD_LEVEL[parent.level] if kind == OrgKind.union else parent.level
@@ -118,7 +120,7 @@ def import_townships(session: Session, actor: User, data: bytes | str,
         raise Invalid(_("文件需要包含 code、name、parent_code 三列。"), code="bad_columns")
     counties = {o.code: o for o in session.scalars(
         select(Organisation).where(Organisation.kind == OrgKind.union, Organisation.level == OrgLevel.county))}
-    existing = set(session.scalars(select(Organisation.code)))
+    existing: dict[str, int | None] = dict(session.execute(select(Organisation.code, Organisation.parent_id)).all())
     report, todo = ImportReport(), []
     for lineno, row in enumerate(rows, start=2):
         if row.get("level", "township").strip() not in ("township", ""):
@@ -132,13 +134,20 @@ def import_townships(session: Session, actor: User, data: bytes | str,
                                    code=row["parent_code"]))
         elif not can(actor, "org.import", parent):
             report.errors.append(_("第%(line)d行：您无权在%(name)s下导入。", line=lineno, name=parent.name))
+        elif not code.startswith(parent.code):  # a township's code begins with its county's: not another county's
+            report.errors.append(_("第%(line)d行：乡镇代码%(code)s不属于%(name)s。", line=lineno, code=code,
+                                   name=parent.name))
         elif not name:
             report.errors.append(_("第%(line)d行：缺少名称。", line=lineno))
+        elif len(name) > 200 or has_control_chars(name):  # as the form's own check
+            report.errors.append(_("第%(line)d行：请填写名称（最多200字，不含控制字符）。", line=lineno))
+        elif code in existing and existing[code] != parent.id:
+            report.errors.append(_("第%(line)d行：代码%(code)s已被其他组织使用。", line=lineno, code=code))
         elif code in existing:
             report.skipped += 1
         else:
             todo.append((code, name, parent))
-            existing.add(code)
+            existing[code] = parent.id
     if report.errors:
         return report
     for i, (code, name, parent) in enumerate(todo, start=1):

@@ -87,3 +87,30 @@ def test_union_staff_add_organisations_only_in_their_subtree(db):
         organisations.create_organisation(db.session, hz, parent_code="330106", code="INST-NEW", name="",
                                           kind=OrgKind.institution)
     assert set(err.value.fields) == {"code", "name"}
+
+
+def test_a_county_cannot_take_another_county_s_township_code(db):
+    """西湖区 (330106) put 330105001, a township of 拱墅区 (330105), under itself: 拱墅区's own import then
+    'skipped' it and 西湖区 staffed it. A township's code begins with its county's, by import and by the form;
+    a code already held under another parent is an error, not 'already present'."""
+    xihu, gongshu = factories.user("union_staff", "330106"), factories.user("union_staff", "330105")
+    squat = organisations.import_townships(db.session, xihu,
+                                           "code,name,level,parent_code\n330105001,小河街道,township,330106\n")
+    assert squat.added == 0 and "330105001" in squat.errors[0] and "西湖区" in squat.errors[0]
+    with pytest.raises(Invalid) as refused:
+        organisations.create_organisation(db.session, xihu, parent_code="330106", code="330105001", name="小河街道",
+                                          kind=OrgKind.union)
+    assert "code" in refused.value.fields
+    mine = organisations.import_townships(db.session, gongshu,
+                                          "code,name,level,parent_code\n330105001,小河街道,township,330105\n")
+    assert mine.added == 1 and organisations.get_by_code(db.session, "330105001").parent.code == "330105"
+    elsewhere = organisations.import_townships(db.session, SYSTEM,
+                                               "code,name,level,parent_code\n330105001,小河街道,township,330106\n")
+    assert elsewhere.added == 0 and len(elsewhere.errors) == 1
+
+
+def test_imported_names_pass_the_form_s_checks(db):
+    text = ("code,name,level,parent_code\n330106001,北山\u202e街道,township,330106\n"
+            f"330106002,{'长' * 201},township,330106\n")
+    report = organisations.import_townships(db.session, SYSTEM, text)
+    assert report.added == 0 and [e[:3] for e in report.errors] == ["第2行", "第3行"]
