@@ -112,9 +112,8 @@ def _check(session: Session, enterprise: Organisation, rows: list[Row]) -> tuple
         elif row.phone in seen:
             errors[key] = _("第%(n)d行：手机号 %(phone)s 与第%(m)d行重复。", n=row.number, phone=shown,
                             m=seen[row.phone])
-        elif worker is None:
-            errors[key] = _("第%(n)d行：手机号 %(phone)s 还没有注册账号。", n=row.number, phone=shown)
-        elif links.confirmed_worker(session, enterprise, worker.id) is None:
+        # no account and a stranger's account answer alike: 500 numbers a call must not tell who is registered
+        elif worker is None or links.confirmed_worker(session, enterprise, worker.id) is None:
             errors[key] = _("第%(n)d行：%(phone)s 不是本企业已确认的职工"
                             "（请职工先在“我的企业”中关联本企业，再由企业确认）。", n=row.number, phone=shown)
         elif not _name_matches(worker, row.name):

@@ -98,10 +98,14 @@ def of_enterprise(session: Session, enterprise: Organisation) -> list[WorkplaceM
 
 
 def _for_resource(session: Session, resource_id: int) -> list[WorkplaceMentor]:
-    """Mentors named for the resource itself, or for a pathway that counts it."""
+    """Mentors named for the resource itself, or for a pathway that counts it, while they are still staff of the
+    enterprise that named them: one whose role was removed (they left) no longer answers in its name."""
     on_pathways = select(PathwayItem.pathway_id).where(PathwayItem.resource_id == resource_id)
+    still_staff = select(Membership.id).where(Membership.user_id == WorkplaceMentor.user_id,
+                                              Membership.organisation_id == WorkplaceMentor.enterprise_id,
+                                              Membership.role == Role.enterprise_staff).exists()
     return list(session.scalars(select(WorkplaceMentor).where(or_(
-        WorkplaceMentor.resource_id == resource_id, WorkplaceMentor.pathway_id.in_(on_pathways)))
+        WorkplaceMentor.resource_id == resource_id, WorkplaceMentor.pathway_id.in_(on_pathways)), still_staff)
         .order_by(WorkplaceMentor.id)))
 
 

@@ -36,7 +36,9 @@ def test_a_list_with_bad_rows_enrols_nobody_and_says_why_per_row(db):
         batch.enrol_group(db.session, boss(), org(factories.ENTERPRISE), found, batch.rows_from_file(data, "l.csv"))
     fields = err.value.fields
     assert set(fields) == {"row-3", "row-4", "row-5", "row-6", "row-7", "row-8"}  # row 2 is the good one
-    assert "不是11位手机号码" in fields["row-3"] and "还没有注册账号" in fields["row-4"]
+    # a number without an account reads as a stranger's: the list does not tell who is registered
+    assert "不是11位手机号码" in fields["row-3"] and "不是本企业已确认的职工" in fields["row-4"]
+    assert "注册" not in fields["row-4"].split("（")[0]
     assert "与第2行重复" in fields["row-5"] and "不是本企业已确认的职工" in fields["row-6"]
     assert "不是本企业已确认的职工" in fields["row-7"] and "姓名“李四”" in fields["row-8"]
     assert "6行有误" in err.value.message

@@ -117,3 +117,28 @@ def test_a_mentor_is_told_of_and_answers_public_questions_never_private_ones(db)
     with pytest.raises(Forbidden):
         questions.answer(db.session, factories.user("enterprise_staff", "ENT-T1"), public, "不是导师")
     assert not questions.may_see(mentor, private)
+
+
+def test_a_mentor_whose_staff_role_was_removed_no_longer_answers_for_the_enterprise(db):
+    """王师傅 left the company (his enterprise_staff role removed): he is no longer told of the course's public
+    questions, no longer shown as its mentor, and answers, if at all, as himself, not in the enterprise's name."""
+    from app.accounts import service
+    from app.accounts.models import Membership
+    from learning import questions
+    from learning.enrolment import enrol
+
+    course = make(title="电工安全", publish=True)
+    head = factories.user("enterprise_staff", "ENT-T1", org_admin=True)
+    mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
+    mentors.name_mentor(db.session, head, org("ENT-T1"), MentorInput(mentor.id, resource_id=course.id))
+    assert mentor.id in questions.co_answerers(db.session, course.id)
+    service.revoke_staff(db.session, head, db.session.query(Membership).filter_by(user_id=mentor.id).one())
+    db.session.flush()
+    db.session.expire_all()
+    learner = factories.user("worker")
+    enrol(db.session, learner, course.id)
+    question = questions.ask(db.session, learner, course.lessons[0], "漏电保护器多久测试一次？")
+    assert mentor.id not in questions.co_answerers(db.session, course.id)
+    assert mentors.pair_of(db.session, course)["mentors"] == []
+    with pytest.raises(Forbidden):  # a stranger to the course now
+        questions.answer(db.session, mentor, question, "随便说说")
