@@ -194,6 +194,9 @@ SETTINGS: tuple[Setting, ...] = (
             "every host, kept secret."),
     Setting("WEBPUSH_SUBJECT", str, "mailto:admin@example.org", "Contact the push services may use about our "
             "pushes (a mailto: or https: URL), sent in the VAPID claims."),
+    Setting("WEBPUSH_PRIVATE_HOSTS", str, "", "Push services on the site's own network the worker may post to "
+            "(host names or addresses, comma-separated; http or https). Empty: only https:// endpoints on public "
+            "addresses, as browsers' push services are; any other address a subscription names is refused (SSRF)."),
     Setting("NOTIFY_SECONDS", float, 15.0, "How often the worker pushes and texts new notifications."),
     Setting("REMINDER_SECONDS", float, 60.0, "How often the worker sends due study reminders and records their "
             "results (opened, studied within an hour)."),

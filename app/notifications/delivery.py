@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app import sms
 from app.accounts.models import User
 from app.db import utcnow
+from app.notifications import endpoints
 from app.notifications.kinds import KINDS
 from app.notifications.models import Notification, PushSubscription
 
@@ -34,12 +35,14 @@ class Vapid:
     public_key: str
     private_key: str
     subject: str
+    private_hosts: str = ""  # WEBPUSH_PRIVATE_HOSTS: push services on our own network allowed by name
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Vapid | None:
         if not (config.get("WEBPUSH_PUBLIC_KEY") and config.get("WEBPUSH_PRIVATE_KEY")):
             return None
-        return cls(config["WEBPUSH_PUBLIC_KEY"], config["WEBPUSH_PRIVATE_KEY"], config["WEBPUSH_SUBJECT"])
+        return cls(config["WEBPUSH_PUBLIC_KEY"], config["WEBPUSH_PRIVATE_KEY"], config["WEBPUSH_SUBJECT"],
+                   config.get("WEBPUSH_PRIVATE_HOSTS", ""))
 
 
 def _b64(raw: bytes) -> str:
@@ -65,26 +68,44 @@ def payload(item: Notification) -> str:
                        "tag": f"n{item.id}"}, ensure_ascii=False)
 
 
+def _failed(session: Session, device: PushSubscription, reason: object, *, gone: bool = False,
+            lasting: bool = True) -> bool:
+    """Count a failed push against its device alone. A device gone is forgotten, and so is one failing too often
+    for a reason of its own (`lasting`); a network or DNS fault on our side keeps it for the next message."""
+    device.failures += 1
+    if gone or lasting and device.failures >= MAX_FAILURES:
+        session.delete(device)
+    log.warning("push to device %s failed: %s", device.id, reason)
+    return False
+
+
 def push(session: Session, vapid: Vapid, device: PushSubscription, data: str) -> bool:
-    """One push to one device; a device that is gone is forgotten. True when the push service took it."""
+    """One push to one device; a device that is gone is forgotten. True when the push service took it. Never
+    raises: one device's bad keys or address must not stop the notification, nor those after it, for anyone."""
+    import requests  # here, as pywebpush below
     from pywebpush import WebPushException, webpush  # here, not at import: it (with requests, aiohttp and
     # cryptography) is 37 MB in every web process, most of which never pushes
 
+    # again at each send: a name's addresses may have changed (SSRF)
+    reason = endpoints.refusal(device.endpoint, vapid.private_hosts)
+    if reason is not None:
+        return _failed(session, device, f"endpoint refused: {reason}", lasting=False)
     info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
+    http = requests.Session()
+    http.max_redirects = 0  # a redirect would lead past the address check: it counts as a failure instead
     try:
         webpush(info, data, vapid_private_key=vapid.private_key, vapid_claims={"sub": vapid.subject},
-                ttl=PUSH_TTL_S, timeout=10)
+                ttl=PUSH_TTL_S, timeout=10, requests_session=http)
     except WebPushException as err:
         status = getattr(err.response, "status_code", None)
-        device.failures += 1
-        if status in GONE or device.failures >= MAX_FAILURES:
-            session.delete(device)
-        log.warning("push to device %s failed (%s): %s", device.id, status, err)
-        return False
-    except OSError as err:  # the push service unreachable: try the next message later, keep the device
-        device.failures += 1
-        log.warning("push to device %s failed: %s", device.id, err)
-        return False
+        return _failed(session, device, f"({status}) {err}", gone=status in GONE)
+    except OSError as err:  # the push service unreachable (requests' errors are OSErrors): keep the device
+        return _failed(session, device, err, lasting=False)
+    except Exception as err:  # noqa: BLE001 - keys pywebpush cannot use, or anything else of this device's:
+        # its failure alone, never the run's
+        return _failed(session, device, f"{type(err).__name__}: {err}")
+    finally:
+        http.close()
     device.failures = 0
     return True
 
@@ -102,7 +123,8 @@ def deliver_pending(session: Session, config: Mapping[str, Any], limit: int = BA
                                 .order_by(Notification.id).limit(limit)).all():
         if vapid is not None:
             data = payload(item)
-            for device in session.scalars(select(PushSubscription).where(PushSubscription.user_id == item.user_id)):
+            for device in session.scalars(select(PushSubscription)
+                                          .where(PushSubscription.user_id == item.user_id)).all():
                 push(session, vapid, device, data)
         kind = KINDS.get(item.kind)
         if kind is not None and kind.sms:

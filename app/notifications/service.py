@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.errors import Invalid, NotFound
+from app.notifications import endpoints
 from app.notifications.kinds import KINDS
 from app.notifications.models import Notification, NotificationMute, PushSubscription
 
@@ -106,10 +108,16 @@ def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> Pus
     signed in as someone else moves to them: a device pushes to whoever uses it now."""
     keys = raw.get("keys") if isinstance(raw, dict) else None
     endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
-    if (not isinstance(endpoint, str) or not endpoint.startswith("https://") and not endpoint.startswith("http://")
-            or len(endpoint) > 1000 or not isinstance(keys, dict)
-            or not all(isinstance(keys.get(k), str) and 0 < len(keys[k]) <= 200 for k in ("p256dh", "auth"))):
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000 \
+            or not isinstance(keys, dict):
         raise Invalid(_("推送订阅无效。"), code="invalid_subscription")
+    # the worker would POST there: never our own network (SSRF)
+    if endpoints.refusal(endpoint, current_app.config["WEBPUSH_PRIVATE_HOSTS"]) is not None:
+        message = _("推送地址必须是公网上的 https:// 地址。")
+        raise Invalid(message, code="bad_push_endpoint", fields={"endpoint": message})
+    if not endpoints.valid_keys(keys.get("p256dh"), keys.get("auth")):  # else every push to it fails in the worker
+        message = _("推送订阅的密钥无效。")
+        raise Invalid(message, code="bad_push_keys", fields={"keys": message})
     found = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if found is None:
         found = PushSubscription(endpoint=endpoint, user_id=user_id)

@@ -24,7 +24,7 @@ from programme.admissions.attribution import owner_of
 from programme.admissions.models import Application
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.reporting import disclosure, reports
-from programme.reporting.disclosure import Cell
+from programme.reporting.disclosure import COMPLEMENT, Cell
 from programme.voice.models import SurveyResponse
 
 FIRST_YEAR = 2019  # the programme's document (浙总工发〔2019〕74号) starts it
@@ -161,4 +161,23 @@ def build(session: Session, org: Organisation, year: int, floor: int) -> OpenRep
     children = sorted((c for c in org.children if c.kind == OrgKind.union), key=lambda c: c.code)
     report = OpenReport(year, org, floor, figures(), [org, *children])
     index = {region.id: n for n, region in enumerate(report.regions)}
-    return fill(session, report, lambda path: index[owner_of(org, path)])
+    fill(session, report, lambda path: index[owner_of(org, path)])
+    if org.level == OrgLevel.city and org.parent is not None:  # each year the city's page shows a total for
+        for shown_year in sorted({y for cells in report.by_year.values() for y in cells} | {year}):
+            _withhold_as_above(report, build(session, org.parent, shown_year, floor))
+    return report
+
+
+def _withhold_as_above(report: OpenReport, above: OpenReport) -> None:
+    """A city's page withholds every figure the province's page of that year withholds for the city: printed
+    here, the province's total less it gave a small city back (a review read Ningbo's 4 as 10 - 6)."""
+    at = next((n for n, region in enumerate(above.regions) if region.id == report.area.id), None)
+    hidden = Cell(None, None, COMPLEMENT)
+    for key, cells in above.by_region.items():
+        if at is None or cells[at].shown:
+            continue
+        if above.year in report.by_year.get(key, {}):
+            report.by_year[key][above.year] = hidden
+        if above.year == report.year:
+            report.totals[key] = hidden
+            report.by_region[key] = dict.fromkeys(report.by_region[key], hidden)

@@ -173,6 +173,7 @@ def test_a_kind_turned_off_is_not_written(app, db, client, auth, worker):
 
 
 def test_web_push_reaches_a_device_encrypted_and_signed(app, db, worker):
+    app.config["WEBPUSH_PRIVATE_HOSTS"] = "127.0.0.1"  # the local push service, allowed by name
     public, private = delivery.generate_keys()
     app.config.update(WEBPUSH_PUBLIC_KEY=public, WEBPUSH_PRIVATE_KEY=private)
     phone = Device()
@@ -192,6 +193,7 @@ def test_web_push_reaches_a_device_encrypted_and_signed(app, db, worker):
 
 
 def test_a_device_that_left_is_forgotten(app, db, worker):
+    app.config["WEBPUSH_PRIVATE_HOSTS"] = "127.0.0.1"  # the local push service, allowed by name
     public, private = delivery.generate_keys()
     app.config.update(WEBPUSH_PUBLIC_KEY=public, WEBPUSH_PRIVATE_KEY=private)
     with PushEndpoint(status=410) as endpoint:
@@ -214,12 +216,12 @@ def test_decisions_are_texted_once_through_the_gateway(app, db, worker):
 
 def test_a_device_subscribes_through_the_api(app, db, client, auth, worker):
     auth.login(worker.phone)
-    sub = Device().subscription("https://push.example.org/abc")
+    sub = Device().subscription("https://93.184.216.34/abc")
     assert _api_post(client, "/api/v1/me/push-subscriptions", sub).status_code == 201
     bad = _api_post(client, "/api/v1/me/push-subscriptions", {"endpoint": "javascript:x", "keys": {}})
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "invalid_subscription"
-    assert [d.endpoint for d in service.devices(_db.session, worker.id)] == ["https://push.example.org/abc"]
-    _api_post(client, "/api/v1/me/push-subscriptions/remove", {"endpoint": "https://push.example.org/abc"})
+    assert [d.endpoint for d in service.devices(_db.session, worker.id)] == ["https://93.184.216.34/abc"]
+    _api_post(client, "/api/v1/me/push-subscriptions/remove", {"endpoint": "https://93.184.216.34/abc"})
     assert service.devices(_db.session, worker.id) == []
 
 

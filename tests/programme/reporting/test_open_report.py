@@ -144,3 +144,29 @@ def test_satisfaction_is_the_mean_of_the_workers_answers_once_enough_answered(ap
     db.session.flush()
     fewer = open_report.build(db.session, open_report.area(db.session, None), 2025, FLOOR)
     assert fewer.totals["satisfaction"].withheld == disclosure.SMALL  # four answers: withheld
+
+
+def test_a_city_s_page_withholds_what_the_province_s_page_withheld_for_it(app, client):
+    """杭州市 6 learners, 宁波市 4: the province's page withholds 宁波 (small) and 杭州 (complement) but prints 10;
+    杭州's own page printed its 6, and 10 - 6 gave 宁波's 4 back to anyone. Now 杭州's page withholds that figure
+    for that year too, in its total, its rows and its year column."""
+    with app.app_context():
+        course = make(publish=True, title="安全生产")
+        learners("330106", FLOOR + 1, course)
+        learners("330203", FLOOR - 1, course)
+        _db.session.commit()
+    column = 2
+    province = _rows(client.get("/open/report/2025").get_data(as_text=True))
+    assert next(v for k, v in province.items() if k.startswith("杭州"))[column] == "为防推算，不公布"
+    assert province["合计"][column] == str(2 * FLOOR)
+    city_page = client.get("/open/report/2025/330100").get_data(as_text=True)
+    city = _rows(city_page)
+    assert city["合计"][column] == "为防推算，不公布"
+    assert all(cells[column] in ("为防推算，不公布", "0") for cells in city.values())
+    assert str(FLOOR + 1) not in "".join(cells[column] for cells in city.values())
+    with app.app_context():
+        from app.accounts import organisations
+
+        report = open_report.build(_db.session, organisations.get_by_code(_db.session, "330100"), 2025, FLOOR)
+        withheld = [key for key, cell in report.totals.items() if not cell.shown]
+        assert withheld and all(report.by_year[key][2025].withheld == disclosure.COMPLEMENT for key in withheld)
