@@ -109,6 +109,9 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
                       code="no_worker_attended")
     if existing(session, respondent, found) is not None:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
+    if employer is not None and _employer_answered(session, employer, found):  # one voice per employer, not per
+        # staff account its own admin appoints (five accounts had cast five employer votes)
+        raise Conflict(_("本企业已经评价过这个项目，每个企业只能评价一次。"), code="employer_answered")
     answer = SurveyResponse(
         respondent_id=respondent.id, respondent_kind=RespondentKind.employer if employer else RespondentKind.worker,
         employer_id=employer.id if employer else None, target_kind=found.kind, target_id=found.id,
@@ -119,6 +122,12 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     except IntegrityError:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered") from None
     return answer
+
+
+def _employer_answered(session: Session, employer: Organisation, found: Target) -> bool:
+    return session.scalar(select(SurveyResponse.id).where(
+        SurveyResponse.employer_id == employer.id, SurveyResponse.target_kind == found.kind,
+        SurveyResponse.target_id == found.id).limit(1)) is not None
 
 
 def took_part(session: Session, user: User, found: Target) -> bool:

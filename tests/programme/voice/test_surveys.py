@@ -152,3 +152,24 @@ def test_offerings_are_rated_by_their_applicants_and_count_for_the_institution(d
     assert [q.provider.code for q in surveys.teaching_quality(db.session)] == ["INST-T1"]
     with pytest.raises(NotFound):
         surveys.target(db.session, "offering", 999_999)
+
+
+def test_an_enterprise_rates_a_course_once_however_many_staff_it_has(db):
+    """Workers and employers rate once each: five staff accounts of one enterprise (its own admin appoints them)
+    cast five employer votes of 1 star before, and the public teaching-quality ranking carried them. Now the
+    second is refused, and the ranking holds one employer answer."""
+    course = make("INST-T2", publish=True)
+    target = surveys.target(db.session, "resource", course.id)
+    worker = linked(factories.user())
+    enrolment.enrol(db.session, worker, course.id)
+    surveys.respond(db.session, factories.user("enterprise_staff"), target, satisfaction=1, teaching=1,
+                    as_employer=True)
+    for _n in range(4):
+        with pytest.raises(Conflict) as again:
+            surveys.respond(db.session, factories.user("enterprise_staff"), target, satisfaction=1, teaching=1,
+                            as_employer=True)
+        assert again.value.code == "employer_answered"
+    quality = {q.provider.code: q for q in surveys.teaching_quality(db.session)}
+    assert (quality["INST-T2"].answers, quality["INST-T2"].employer_answers) == (1, 1)
+    surveys.respond(db.session, worker, target, satisfaction=5, teaching=5)  # the worker's own voice still counts
+    assert db.session.query(SurveyResponse).filter_by(respondent_kind=RespondentKind.worker).count() == 1
