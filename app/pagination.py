@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from flask_babel import gettext as _
 
 from app.errors import Invalid
+from app.text import is_digits
 
 T = TypeVar("T")
 MAX_PAGE = 10_000  # deeper than anyone reads; keeps OFFSET bounded
@@ -57,7 +58,7 @@ def offset(page: int, per_page: int) -> int:
 def int_arg(args: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
     """A whole number in [low, high] for an API's query string, or 400 bad_query naming the parameter."""
     raw = str(args.get(name, str(default)))
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+    if not is_digits(raw) or not low <= int(raw) <= high:
         raise Invalid(_("参数 %(name)s 必须是 %(low)d 到 %(high)d 之间的整数。", name=name, low=low, high=high),
                       code="bad_query", fields={name: _("请填写整数。")})
     return int(raw)

@@ -145,7 +145,9 @@ def _scan_part(stream: Any, limits: TableLimits, deadline: float) -> None:
             elif in_rows and depth == 2 and tag == "row":
                 rows, cells = rows + 1, 0
                 number = element.get("r", "")
-                if rows > limits.max_lines or (is_digits(number) and int(number) > limits.max_lines + 1):
+                # a row number too long for is_digits is past any limit too (a reader would pad up to it)
+                if rows > limits.max_lines or (number.isascii() and number.isdigit() and (
+                        not is_digits(number) or int(number) > limits.max_lines + 1)):
                     raise _too_many_lines(limits)
                 if rows % 1000 == 0 and time.monotonic() > deadline:
                     raise _timeout(limits)

@@ -47,7 +47,11 @@ def has_control_chars(value: str | None, allow_newlines: bool = False) -> bool:
             or bool(_FORBIDDEN.search(value or "")))
 
 
+MAX_DIGITS = 18  # no id, offset, size or count of ours is longer, and 18 digits always fit a 64-bit integer
+
+
 def is_digits(text: str) -> bool:
-    """Whether `text` is ASCII digits only, what int() reads as a plain number: `str.isdigit` also accepts '²'
-    (a Content-Length or form value of latin-1 bytes can hold it) and '①', which int() refuses with a 500."""
-    return text.isascii() and text.isdigit()
+    """Whether `text` is a plain number int() reads and a database column holds: ASCII digits only (`str.isdigit`
+    also accepts '²', which a Content-Length or form value of latin-1 bytes can hold, and '①') and at most
+    MAX_DIGITS of them (int() refuses more than 4,300 digits with a 500)."""
+    return len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()

@@ -48,6 +48,8 @@ VERBS = {
     "ListRecords": ({"metadataPrefix"}, {"from", "until", "set", "resumptionToken"}),
 }
 PAGE_SIZE = 100  # records or headers per response before a resumption token
+MAX_ID = 2**63 - 1  # the largest id or count a token may carry: what a database integer holds
+LAST_YEAR = 9999  # datetime's last year: a date in it is refused, as adding a day or second to it overflows
 DAY = "%Y-%m-%d"
 SECOND = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -95,9 +97,11 @@ def _stamp(moment: datetime) -> str:
 def _parse_date(value: str) -> tuple[datetime, str]:
     for fmt in (SECOND, DAY):
         try:
-            return datetime.strptime(value, fmt), fmt
+            moment = datetime.strptime(value, fmt)
         except ValueError:
             continue
+        if moment.year < LAST_YEAR:
+            return moment, fmt
     raise OAIError("badArgument", f"'{_echo(value)}' is not a date in YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
 
 
@@ -206,13 +210,34 @@ def _encode(state: dict[str, Any]) -> str:
 
 
 def _decode(token: str) -> dict[str, Any]:
+    """The state `_encode` wrote. A token is only base64 JSON, so anyone can forge one: every field is checked
+    for the type and format we write, or the forged value would fail later in strptime, SQL or arithmetic."""
     try:
         state = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(state, dict) or not {"p", "a", "i", "c"} <= set(state):
-            raise ValueError
-        return state
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise OAIError("badResumptionToken", "The resumption token is invalid or has expired.") from None
+        state = None
+    if not isinstance(state, dict) or not _well_formed(state):
+        raise OAIError("badResumptionToken", "The resumption token is invalid or has expired.")
+    return state
+
+
+def _well_formed(state: dict[str, Any]) -> bool:
+    required = {"p", "a", "i", "c"}
+    if not required <= set(state) <= required | {"f", "u", "s"} or state["p"] != "oai_dc":
+        return False
+    counts_ok = all(type(state[key]) is int and 0 <= state[key] <= MAX_ID for key in ("i", "c"))  # no bool
+    stamps_ok = all(isinstance(state.get(key), str) and _is_stamp(state[key], fmt)
+                    for key, fmt in (("a", SECOND + ".%f"), ("f", SECOND), ("u", SECOND))
+                    if key in state and (key != "a" or state[key] is not None))
+    return counts_ok and stamps_ok and isinstance(state.get("s", ""), str)
+
+
+def _is_stamp(value: str, fmt: str) -> bool:
+    """Whether `value` is written in `fmt`, in a year that leaves room for the second added to an until."""
+    try:
+        return datetime.strptime(value, fmt).year < LAST_YEAR
+    except ValueError:
+        return False
 
 
 def _list_state(args: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, require
 from app.errors import Invalid, NotFound
 from app.tabular import DEFAULT_LIMITS, TableLimits, read_table
-from app.text import has_control_chars
+from app.text import has_control_chars, is_digits
 
 _CHILD_LEVEL = {OrgLevel.province: OrgLevel.city, OrgLevel.city: OrgLevel.county,
                 OrgLevel.county: OrgLevel.township}
@@ -73,8 +73,9 @@ def create_organisation(session: Session, actor: User, *, parent_code: str, code
         errors["name"] = _("请填写名称（最多200字，不含控制字符）。")
     if kind == OrgKind.union and parent.level not in _CHILD_LEVEL:
         errors["kind"] = _("乡镇（街道）工会下不能再设工会。")
-    elif kind == OrgKind.union and code.isdigit() and not code.startswith(parent.code):
-        errors["code"] = _("代码 %(code)s 不属于%(name)s。", code=code, name=parent.name)  # another county's
+    elif kind == OrgKind.union and "code" not in errors and len(code) == 9 and is_digits(code) \
+            and not code.startswith(parent.code):  # a township's division code: its county's, not another's
+        errors["code"] = _("代码 %(code)s 不属于%(name)s。", code=code, name=parent.name)
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
     level = _CHILD_LEVEL[parent.level] if kind == OrgKind.union else parent.level

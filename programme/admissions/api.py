@@ -16,15 +16,25 @@ from app.text import is_digits
 from programme.admissions import eligibility
 from programme.web import api_bp
 
+# Contracts and notices of the programme lie well inside these; a date outside is a typing mistake, and years
+# like 9999 would overflow the rules' date arithmetic (the anniversary of 9999-12-31 is in year 10000).
+EARLIEST, LATEST = date(1950, 1, 1), date(2100, 12, 31)
+
 
 def _date(value: Any, field: str, errors: dict[str, str], *, required: bool) -> date | None:
     if value is None and not required:
         return None
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if EARLIEST <= day <= LATEST:
+                return day
+            errors[field] = _("日期应在 %(earliest)s 至 %(latest)s 之间。", earliest=EARLIEST.isoformat(),
+                              latest=LATEST.isoformat())
+            return None
     errors[field] = _("日期格式应为 年-月-日，例如 2025-09-01。")
     return None
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import MAXYEAR, MINYEAR, date, timedelta
 
 from flask_babel import gettext as _
 
@@ -58,11 +58,15 @@ class Verdict:
 
 
 def add_years(day: date, years: int) -> date:
-    """The same calendar day `years` later; 29 February becomes 1 March in a common year."""
+    """The same calendar day `years` later; 29 February becomes 1 March in a common year. Past the years `date`
+    holds it stops at date.max (or date.min): a rule never raises over a date nobody's contract has."""
+    year = day.year + years
+    if not MINYEAR <= year <= MAXYEAR:
+        return date.max if years > 0 else date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return date(day.year + years, 3, 1)
+        return date(year, 3, 1)
 
 
 def contract_term_ok(start: date, end: date | None) -> bool:

@@ -17,6 +17,7 @@ from app.accounts.models import Organisation, User
 from app.accounts.policy import require
 from app.errors import Invalid
 from app.lookup import get_or_raise
+from app.timefmt import beijing_today
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus, Plan
 from programme.money.models import ClaimStatus, SubsidyClaim
@@ -53,15 +54,24 @@ def _lines(session: Session, plan: Plan, org: Organisation, kind: NoticeKind) ->
             for c in claims if c.enrolment.application.county.is_within(org)]
 
 
+AHEAD_DAYS = 30  # a notice may be scheduled this far ahead; its objection period then starts that day
+
+
 def publish(session: Session, actor: User, plan: Plan, org: Organisation, kind: str, published_on: date,
-            objection_days: int = 5) -> Notice:
-    """Snapshot what is now true in `org`'s region, masked, with an objection period of whole days."""
+            objection_days: int = 5, *, today: date | None = None) -> Notice:
+    """Snapshot what is now true in `org`'s region, masked, with an objection period of whole days, starting
+    today or later (Beijing's `today`): a notice dated back had its period over before anyone saw it."""
     require(actor, "notice.publish", org)
+    today = today or beijing_today()
     errors: dict[str, str] = {}
     if kind not in tuple(NoticeKind):
         errors["kind"] = _("请选择公示类别。")
     if not 1 <= objection_days <= 30:
         errors["objection_days"] = _("公示期应为1至30天。")
+    if published_on < today:
+        errors["published_on"] = _("公示日期不能早于今天（%(d)s），否则异议期在公示前就已过去。", d=today.isoformat())
+    elif published_on > today + timedelta(days=AHEAD_DAYS):
+        errors["published_on"] = _("公示日期最多提前%(n)d天。", n=AHEAD_DAYS)
     if errors:
         raise Invalid(_("公示内容有误，请按提示修改。"), fields=errors)
     notice_kind = NoticeKind(kind)

@@ -78,7 +78,7 @@ def test_an_objection_at_23_30_utc_on_the_last_day_is_refused(app, client, auth)
     with app.app_context():
         plan = open_year()
         notice = notices.publish(db.session, staff(code="330106"), plan, org("330106"), "institutions",
-                                 date(2026, 7, 1), 5)  # objection period 2026-07-01 .. 2026-07-05
+                                 date(2026, 7, 1), 5, today=date(2026, 7, 1))  # objections 07-01 .. 07-05
         notice_id, phone = notice.id, worker("李异议").phone
         db.session.commit()
     with _at(2026, 7, 5, 23, 30):

@@ -49,7 +49,8 @@ def world(db):
     applications.admit(db.session, SYSTEM, application, True)
     record = applications.enrol(db.session, SYSTEM, application, "S1", date(2026, 9, 1))
     claim = subsidies.claim(db.session, applicant, record, "dazhuan", "C1", "")
-    notice = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", date(2026, 7, 1))
+    notice = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", date(2026, 7, 1),
+                             today=date(2026, 7, 1))
     objection = objections.file(db.session, worker("异议人"), notice, text="名单有误，请核实。", today=date(2026, 7, 1))
     dept = organisations.create_organisation(db.session, SYSTEM, parent_code="330000", code="EDU-ZJ",
                                              name="省教育厅", kind=OrgKind.education_dept)

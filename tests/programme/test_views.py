@@ -126,7 +126,7 @@ def test_public_notices_show_people_masked(app, client):
         applications.verify(db.session, staff(code="330106"), application, True)
         applications.admit(db.session, staff("institution_staff"), application, True)
         notice = notices.publish(db.session, staff(code="330106"), item.plan, org("330106"), "admissions",
-                                 date(THIS_YEAR, 1, 10), objection_days=7)
+                                 date(THIS_YEAR, 1, 10), objection_days=7, today=date(THIS_YEAR, 1, 10))
         db.session.commit()
         phone, notice_id = applicant.phone, notice.id
     for path in ("/programme/notices", f"/programme/notices/{notice_id}", "/programme/",

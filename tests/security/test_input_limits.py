@@ -96,7 +96,8 @@ def test_json_posted_to_a_form_is_refused_not_a_server_error(client):
 
 def test_an_id_beyond_64_bits_inside_a_body_is_refused_and_rolled_back(app, client, auth):
     """media/api.py reads lesson_id with isdigit() and int(): one beyond 64 bits reached the database, which
-    raised OverflowError (SQLite) or DataError (PostgreSQL); now 400 value_out_of_range, nothing changed."""
+    raised OverflowError (SQLite) or DataError (PostgreSQL); now 400 `invalid` beside the field (more digits than
+    any id of ours: app.text.is_digits), nothing changed."""
     from app.accounts import organisations
     from app.extensions import db
     from media.models import MediaAsset
@@ -111,7 +112,7 @@ def test_an_id_beyond_64_bits_inside_a_body_is_refused_and_rolled_back(app, clie
     response = client.post(f"/api/v1/media/{asset_id}/lesson", json={"lesson_id": "99999999999999999999"},
                            headers={"X-CSRFToken": token})
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "value_out_of_range"
+    assert response.get_json()["error"]["code"] == "invalid" and "lesson_id" in response.get_json()["error"]["fields"]
     with app.app_context():
         assert db.session.get(MediaAsset, asset_id).lesson_id is None
 

@@ -119,6 +119,8 @@ def test_codes_outside_ascii_are_refused_at_input(db, code):
 @FIXTURE_SETTINGS
 @given(st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,20}", fullmatch=True))
 def test_ascii_codes_are_still_accepted(db, code):
+    if len(code) == 9 and code.isdigit() and not code.startswith("330106"):
+        return  # another county's township code (tests/app/test_organisations.py)
     if _db.session.scalar(organisations.select(organisations.Organisation.id).where(
             organisations.Organisation.code == code)) is None:
         assert organisations.create_organisation(_db.session, SYSTEM, parent_code="330106", code=code,

@@ -25,7 +25,7 @@ PUBLISHED = date(2026, 7, 1)  # objection period 2026-07-01 .. 2026-07-05
 
 def notice(code: str = "330106", kind: str = "institutions", published: date = PUBLISHED):
     plan = plans.get_plan(db.session, 2026) if plans.all_plans(db.session) else open_year()
-    return notices.publish(db.session, staff(code=code), plan, org(code), kind, published, 5)
+    return notices.publish(db.session, staff(code=code), plan, org(code), kind, published, 5, today=published)
 
 
 def test_file_within_the_period_resolve_once_and_the_objector_sees_the_reply(db):
@@ -108,8 +108,8 @@ def _published_today(app) -> tuple[int, int]:
     ids = extra_samples(app, {})
     with app.app_context():
         plan = plans.current_plan(db.session)
-        old = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions",
-                              beijing_today() - timedelta(days=40))
+        long_ago = beijing_today() - timedelta(days=40)
+        old = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", long_ago, today=long_ago)
         db.session.commit()
         return ids["notice"], old.id
 
@@ -154,3 +154,28 @@ def test_through_the_pages_no_identity_on_public_pages(app, client, auth):
     mine = client.get("/programme/objections").get_data(as_text=True)
     assert "异议成立" in mine and "经核实异议成立，已更正名单。" in mine and "新回复" in mine
     assert "新回复" not in client.get("/me").get_data(as_text=True)
+
+
+def test_a_notice_dated_back_or_far_ahead_is_refused_so_its_objection_period_is_whole(app, client, auth):
+    """A union published today a notice dated 30 days back: its 5-day objection period was over before anyone saw
+    it, and every objection was refused `objection_closed`. The date is now today or at most 30 days ahead
+    (Beijing), through the service and the form; nothing is published when refused."""
+    from programme.voice.models import Notice
+
+    today = beijing_today()
+    with app.app_context():
+        plan = open_year()
+        year = plan.year
+        for published in (today - timedelta(days=30), today - timedelta(days=1), today + timedelta(days=31)):
+            with pytest.raises(Invalid) as refused:
+                notices.publish(db.session, staff(code="330106"), plan, org("330106"), "institutions", published, 5)
+            assert "published_on" in refused.value.fields
+        notices.publish(db.session, staff(code="330106"), plan, org("330106"), "institutions", today, 5)
+        db.session.commit()
+    auth.as_role("union_staff", "330106")
+    back = post_form(client, f"/programme/notices/new?year={year}", {
+        "org": "330106", "kind": "institutions", "published_on": (today - timedelta(days=30)).isoformat(),
+        "objection_days": "5"})
+    assert back.status_code == 400 and "公示日期不能早于今天" in back.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Notice).count() == 1
