@@ -122,7 +122,7 @@ def _lesson_figures(lesson: Lesson, rows: list[Any], enrolled: int, floor: int) 
 
 @dataclass(frozen=True)
 class Row:
-    """One resource in a roll-up: its funnel, or None below the floor (the title and enrolled count still show)."""
+    """One resource in a roll-up: its funnel, or None below the floor or withheld with one that is (`_withheld`)."""
 
     resource: Resource
     enrolled: int
@@ -154,11 +154,23 @@ def rollup(session: Session, resource_ids: Collection[int], floor: int) -> tuple
         padded = shares[key] + [0.0] * max(0, counts.get(key[0], 0) - len(shares[key]))
         per_resource[key[0]].append((curves.learner_share(padded), key in completed))
     enrolled = Counter(e.resource_id for e in enrolments)
-    table = [Row(r, enrolled[r.id], curves.funnel(enrolled[r.id], per_resource[r.id])
-                 if curves.shown(enrolled[r.id], floor) else None) for r in resources]
     total = len(enrolments)
     learners = len({e.user_id for e in enrolments})
+    hidden = _withheld(enrolled, resources, floor, complement=curves.shown(learners, floor))
+    table = [Row(r, enrolled[r.id], None if r.id in hidden else curves.funnel(enrolled[r.id], per_resource[r.id]))
+             for r in resources]
     funnel = curves.funnel(total, [pair for pairs in per_resource.values() for pair in pairs])
     summary = ResourceFigures(None, floor, total, funnel if curves.shown(learners, floor) else None,
                               **_common(enrolments, rows, floor))
     return summary, table
+
+
+def _withheld(enrolled: Counter[int], resources: list[Resource], floor: int, complement: bool) -> set[int]:
+    """The resources whose funnel is withheld: fewer learners than `floor`; and, when the total funnel is shown,
+    the smallest others with them until the withheld hold at least `floor` together (the total less the shown
+    rows gave a withheld course of two back, stage by stage)."""
+    hidden = {r.id for r in resources if not curves.shown(enrolled[r.id], floor)}
+    others = sorted((enrolled[r.id], r.id) for r in resources if r.id not in hidden and enrolled[r.id] > 0)
+    while complement and hidden and sum(enrolled[i] for i in hidden) < floor and others:
+        hidden.add(others.pop(0)[1])
+    return hidden

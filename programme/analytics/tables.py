@@ -105,8 +105,9 @@ def union_sheets(page: UnionPage) -> list[Sheet]:
     rows: list[list[Any]] = []
     for row in page.rows:
         provider = row.resource.provider.name if row.resource.provider else ""
-        if row.funnel is None:
-            rows.append([row.resource.title, provider, withheld(floor), "", "", ""])
+        if row.funnel is None:  # too few learners, or withheld with them so the total cannot give them back
+            reason = withheld(floor) if row.enrolled < floor else _("为防推算，不显示此项统计。")
+            rows.append([row.resource.title, provider, reason, "", "", ""])
         else:
             rows.append([row.resource.title, provider, *(count for _stage, count in row.funnel.stages())])
     head = [_("资源"), _("提供单位"), *labels.values()]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel
 from app.accounts.policy import SYSTEM
-from programme.reporting import reports
+from programme.reporting import disclosure, reports
 
 KEYS = ("applications", "admitted", "enrolled", "graduations", "certificates")
 
@@ -32,15 +32,11 @@ def province(session: Session) -> Organisation:
 
 
 def suppressed(figures: list[int], floor: int) -> list[int | None]:
-    """Each figure, or None where it counts fewer people than `floor` (zero is shown: it names nobody); if that
-    hides exactly one, the smallest other figure is hidden with it (complementary suppression)."""
-    shown: list[int | None] = [None if 0 < f < floor else f for f in figures]
-    hidden = [i for i, f in enumerate(shown) if f is None]
-    if len(hidden) == 1:
-        others = [(f, i) for i, f in enumerate(figures) if i not in hidden and f > 0]
-        if others:
-            shown[min(others)[1]] = None
-    return shown
+    """Each figure, or None where it counts fewer people than `floor` (zero is shown: it names nobody); then the
+    smallest others are hidden with them until the hidden ones together count at least `floor`, as the public
+    report does (programme/reporting/disclosure.py): two hidden cities of one each were read as 12 - 10 = 2."""
+    cells = disclosure.breakdown({i: (f, f) for i, f in enumerate(figures)}, floor, sum(figures))
+    return [f if cells[i].shown else None for i, f in enumerate(figures)]
 
 
 def _columns(report: reports.Report, floor: int) -> dict[str, list[int | None]]:

@@ -79,6 +79,8 @@ def test_one_hidden_figure_takes_the_next_smallest_with_it():
     assert suppressed([7, 3, 0, 9], 5) == [None, None, 0, 9]  # else 19 - 7 - 9 would give the 3 away
     assert suppressed([7, 3, 2, 9], 5) == [7, None, None, 9]
     assert suppressed([6, 8], 5) == [6, 8] and suppressed([0, 4], 5) == [0, None]
+    # two of one each: the total less the shown 10 gave 2, so each was 1; the 10 is withheld with them
+    assert suppressed([10, 1, 1], 5) == [None, None, None]
 
 
 def test_a_withheld_city_does_not_come_back_by_difference(app, db, client, edu):
