@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app import notifications, throttle
+from app import audit, notifications, throttle
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgLevel, User
 from app.accounts.policy import can, is_admin, require
@@ -121,6 +121,9 @@ def write_answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, n
         raise Invalid(_("请填写回复内容。"), fields={"answer": _("请填写回复内容。")})
     if len(text) > ANSWER_MAX:
         raise Invalid(_("回复最多%(n)d字。", n=ANSWER_MAX), fields={"answer": _("回复最多%(n)d字。", n=ANSWER_MAX)})
+    if enquiry.answer and enquiry.answer != text:  # a union rewrites its answer: who, and what it said before
+        audit.record(session, actor, "enquiry.answer_change", "enquiry", enquiry.id, org_id=enquiry.org_id,
+                     before=enquiry.answer, by_before=enquiry.answered_by_id)
     enquiry.answer, enquiry.answered_by_id = text, getattr(actor, "id", None)
     enquiry.answered_at, enquiry.answer_seen = now or utcnow(), False
     session.flush()

@@ -121,3 +121,33 @@ def test_pages_name_staff_and_the_staff_answer_at_the_desk(app, db, client, auth
     inbox = client.get("/enquiries/inbox?status=all").get_data(as_text=True)  # the union's inbox: empty for them
     assert "共0条" in inbox and "学费" not in inbox
     assert client.get(f"/programme/service-points/{point.id}/edit").status_code == 403
+
+
+def test_a_desk_does_not_rewrite_an_answer_and_a_union_s_rewrite_is_kept_in_the_log(app, db, client, auth):
+    """A volunteer replaced the county union's answer ("可申请3000元补贴" became "补贴已经取消了") under their own
+    name, shown to the worker as a new reply, and nothing kept the original. Now a desk answers only what nobody has
+    answered (the page offers no form, a forged post is refused), and a union rewriting its own answer leaves the
+    earlier text in the audit log."""
+    from app import audit
+
+    county = staff(code="330106")
+    point = points.create(db.session, county, org("330106"), XIHU)
+    helper = factories.user(name="服务点小陈")
+    point_desk.name_staff(db.session, county, point, helper.phone)
+    enquiry = ask_from("330106", utcnow() - timedelta(hours=3))
+    official = "符合条件的职工可申请3000元学费补贴，请于6月30日前提交。"
+    enquiries.answer(db.session, county, enquiry, official)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        point_desk.answer(db.session, helper, point, enquiry, "补贴已经取消了，不用申请。")
+    db.session.rollback()
+    auth.login(helper.phone)
+    url = f"/programme/point-desk/{point.id}/enquiries/{enquiry.id}"
+    assert "发送回复" not in client.get(url).get_data(as_text=True)
+    forged = post_form(client, url, {"answer": "补贴已经取消了，不用申请。"}, source="/me/password")
+    assert forged.status_code == 409
+    db.session.refresh(enquiry)
+    assert (enquiry.answer, enquiry.answered_by_id) == (official, county.id)
+    enquiries.answer(db.session, county, enquiry, official + "（逾期不予受理）")
+    [changed] = audit.entries(db.session, audit.Filter(action="enquiry.answer_change"))
+    assert audit.detail_of(changed)["before"] == official and changed.actor_id == county.id
