@@ -38,7 +38,7 @@ def _invalid(message: str) -> Invalid:
 
 def _open(data: bytes) -> Image.Image:
     # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
         raise _invalid(_("请选择一张图片。"))
@@ -55,6 +55,8 @@ def _open(data: bytes) -> Image.Image:
                 probe.verify()
             image = Image.open(io.BytesIO(data))
             image.load()
+            # EXIF orientation applied here: a PNG whose eXIf chunk is not TIFF raises in it (a 500 before)
+            image = ImageOps.exif_transpose(image).convert("RGB")
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise _invalid(_("图片尺寸太大。")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -69,7 +71,7 @@ def render(data: bytes) -> dict[int, bytes]:
     # Pillow (~4 MB resident) only when an image is handled, not in every web process from its start
     from PIL import Image, ImageOps
 
-    image = ImageOps.exif_transpose(_open(data)).convert("RGB")
+    image = _open(data)
     out = {}
     for width in WIDTHS:
         fitted = ImageOps.fit(image, (width, width * 9 // 16), method=Image.Resampling.LANCZOS)

@@ -99,6 +99,10 @@ def ask(session: Session, user: Any, lesson: Lesson, body: Any, *, private: bool
 
 
 def may_see(user: Any, question: Question) -> bool:
+    """Only on a resource the person may see: a withdrawn course's questions showed its new draft title to anyone."""
+    if not question.resource.is_published and not can(user, "resource.view", question.resource) \
+            and question.asker_id != getattr(user, "id", None):
+        return False
     teacher = can(user, "qa.answer", question.resource) or can(user, "qa.moderate", question.resource)
     if question.hidden and not teacher:
         return False

@@ -215,6 +215,7 @@ def delete_asset(session: Session, settings: MediaSettings, actor: Any, asset: M
     require(actor, "media.upload", asset.org)
     if lessons.is_public(session, asset):
         raise Conflict(_("这个视频正在已发布的课时中播放，不能删除。请先换上别的视频。"), code="media_in_use")
+    lessons.check_can_change(session, actor, asset)  # the lesson's editors only: a removed co-author took it away
     own_job = job_of(session, asset) if dedup.owns_job(session, asset) else None
     waiting = dedup.followers(session, asset) if own_job is not None else []
     if waiting:

@@ -175,8 +175,12 @@ def test_cover_is_validated_cropped_and_stored_under_generated_names(app, db):
     for width in covers.WIDTHS:
         with Image.open(folder / covers.file_name(resource.cover_key, width)) as image:
             assert image.size == (width, width * 9 // 16) and image.format == "JPEG"
+    import io
+
+    broken_exif = io.BytesIO()  # an eXIf chunk that is no TIFF: applying its orientation raised, a 500 before
+    Image.new("RGB", (1280, 720), (200, 30, 30)).save(broken_exif, "PNG", exif=b"\xff" * 20)
     for bad in (b"", b"not an image", b"<svg onload=alert(1)></svg>", png((100, 80)),
-                b"GIF89a" + b"\x00" * 10):
+                b"GIF89a" + b"\x00" * 10, broken_exif.getvalue()):
         with pytest.raises(Invalid) as err:
             covers.set_cover(db.session, SYSTEM, resource, bad, app.config["DATA_DIR"])
         assert "cover" in err.value.fields

@@ -159,3 +159,32 @@ def test_an_invited_co_author_neither_reads_private_questions_nor_hides_any(lear
     assert client.post(f"/learning/questions/{public.id}/hide", data={"csrf_token": token}).status_code == 403
     _db.session.expire_all()
     assert not _db.session.get(Question, public.id).hidden
+
+
+def test_a_withdrawn_course_s_questions_are_not_shown_to_strangers(app, client, auth):
+    """Withdrawn and retitled as a draft, the course and its lessons answer 404, but its questions' pages answered 200
+    to any signed-in stranger, with the new draft title. Now they are not found, as the course is; its asker still
+    sees their own."""
+    from catalog import service as catalog
+    from learning import enrolment
+    from tests.learning.conftest import make_course
+
+    with app.app_context():
+        course = make_course("安全用电")
+        asker = factories.user()
+        enrolment.enrol(_db.session, asker, course.id)
+        question = questions.ask(_db.session, asker, course.lessons[0], "漏电保护器多久测试一次？")
+        institution = factories.user("institution_staff", "INST-T1")
+        catalog.withdraw(_db.session, institution, course, "改版")
+        catalog.update_resource(_db.session, institution, course, {
+            "title": "【内部草稿】裁员安置方案培训", "kind": "course", "summary": "一段简介",
+            "category": "skills-construction", "credits": 2})
+        _db.session.commit()
+        rid, qid, asker_phone = course.id, question.id, asker.phone
+    auth.as_role("worker")
+    assert client.get(f"/catalog/r/{rid}").status_code == 404
+    page = client.get(f"/learning/questions/{qid}")
+    assert page.status_code == 404 and "裁员" not in page.get_data(as_text=True)
+    auth.logout()
+    auth.login(asker_phone)
+    assert client.get(f"/learning/questions/{qid}").status_code == 200
