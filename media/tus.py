@@ -44,7 +44,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import ClientDisconnected
 
@@ -171,6 +171,8 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
         raise Invalid(_("缺少文件大小（Upload-Length）。"), code="upload_length_required")
     if length > max_size:
         raise TooLarge(_("文件太大，最大允许 %(size)s。", size=human_size(max_size)), code="upload_too_large")
+    if quota:
+        _one_at_a_time(session, org.id)
     if quota and storage_used(session, org.id) + length > quota:
         raise TooLarge(_("本单位的存储空间已用完（上限 %(size)s），请先删除不用的视频。", size=human_size(quota)),
                        code="quota_exceeded")
@@ -190,6 +192,13 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
     session.add(upload)
     session.flush()
     return upload
+
+
+def _one_at_a_time(session: Session, org_id: int) -> None:
+    """Hold the organisation's row until this transaction ends, so that one upload's sum and insert come before
+    the next one's sum (two started together both passed the quota). A no-change UPDATE rather than FOR UPDATE:
+    it takes SQLite's write lock as well as PostgreSQL's row lock."""
+    session.execute(update(Organisation).where(Organisation.id == org_id).values(id=Organisation.id))
 
 
 def _fsync_dir(folder: Any) -> None:
