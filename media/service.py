@@ -248,11 +248,14 @@ def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: M
     require(actor, "media.upload", asset.org)
     lessons.check_can_change(session, actor, asset)
     code, label = subtitles.language(language)
+    existing = next((s for s in asset.subtitles if s.language == code), None)
+    if existing is None and len(asset.subtitles) >= subtitles.MAX_LANGUAGES:
+        raise Invalid(_("每个视频最多%(n)d种字幕语言，请先删除不用的。", n=subtitles.MAX_LANGUAGES),
+                      code="too_many_subtitles", fields={"language": _("字幕语言太多。")})
     vtt = subtitles.to_webvtt(data)
     key = f"assets/{asset.id}/subs/{code.lower()}-{secrets.token_hex(4)}.vtt"
     settings.storage.put(key, io.BytesIO(vtt.encode("utf-8")))
     pending_files.written(session, settings.storage, key)
-    existing = next((s for s in asset.subtitles if s.language == code), None)
     if existing is not None:
         pending_files.drop_on_commit(session, settings.storage, existing.path)
         asset.subtitles.remove(existing)

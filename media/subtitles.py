@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app.errors import Invalid
 
 MAX_BYTES = 2 * 1024 * 1024
+MAX_LANGUAGES = 8  # per video: any number of made-up tags (en-a0, en-a1, ...) stored 2 MB each beyond the quota
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 LABELS = {"zh-CN": "中文", "zh": "中文", "zh-Hans": "中文", "zh-TW": "中文（繁體）", "en": "English"}
 _TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[,.]\d{1,3}\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}[,.]\d{1,3}")
@@ -21,7 +22,7 @@ def language(code: str) -> tuple[str, str]:
     """A BCP 47 code (primary tag lower case: "zh-CN", "en") and its menu label."""
     first, *rest = (code or "").strip().split("-")
     code = "-".join([first.lower(), *rest])
-    if not LANGUAGE_RE.match(code):
+    if len(code) > 16 or not LANGUAGE_RE.match(code):  # the column's width; real tags are shorter
         raise Invalid(_("请选择字幕语言。"), code="subtitle_language_invalid", fields={"language": _("语言代码不对。")})
     return code, LABELS.get(code, code)
 

@@ -145,6 +145,30 @@ def test_a_replaced_subtitle_file_goes_only_when_the_change_commits(app, db):
     assert not settings.storage.exists(old) and settings.storage.exists(third.path)
 
 
+def test_a_video_takes_a_bounded_number_of_subtitle_languages(app, db):
+    """Each made-up tag (en-a0, en-a1, ...) stored another 2 MB beyond the organisation's quota: a video takes at
+    most MAX_LANGUAGES, a tag no wider than its column, and an existing language is still replaced."""
+    from app.errors import Invalid
+    from media import service, subtitles
+    from media.models import MediaAsset
+
+    settings = service.MediaSettings.of(app)
+    staff = factories.user("institution_staff", "INST-T1")
+    asset = MediaAsset(org=organisations.get_by_code(db.session, "INST-T1"), title="a.mp4")
+    db.session.add(asset)
+    db.session.flush()
+    cue = b"1\n00:00:01,000 --> 00:00:02,000\nA\n"
+    for n in range(subtitles.MAX_LANGUAGES):
+        service.add_subtitle(db.session, settings, staff, asset, f"en-a{n}", cue)
+    with pytest.raises(Invalid) as more:
+        service.add_subtitle(db.session, settings, staff, asset, "en-zz", cue)
+    assert more.value.code == "too_many_subtitles"
+    service.add_subtitle(db.session, settings, staff, asset, "en-a0", cue)  # a replacement, not one more
+    with pytest.raises(Invalid):
+        subtitles.language("en-" + "-".join(["abcdefgh"] * 3))
+    assert len(asset.subtitles) == subtitles.MAX_LANGUAGES
+
+
 def test_a_playlist_from_a_bucket_signs_each_segment_and_keeps_sub_playlists_relative():
     text = '#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\nseg_00001.ts\n\nhls_240/index.m3u8\n'
     signed = serving.rewrite_playlist(text, lambda rel: f"https://s3.example/{rel}?X-Amz-Signature=1")
