@@ -3,13 +3,16 @@ an asset of the same bytes is ready, or is being transcoded, the new asset share
 its output folder (rows of its own, pointing at the same files; nothing is copied). Files are removed only when
 no asset points at them any more, so deleting one of two sharing assets leaves the other playable.
 
-Sharing works across organisations: whoever shares already holds the bytes, so it tells them nothing new, and
-each asset keeps its own rows (lesson, subtitles, status), its own quota count and its own access rules.
+Sharing works within an organisation, and across organisations only with an asset anyone may already watch (on a
+published lesson): an upload answered "ready" at once told any uploader that another organisation privately held
+the same file (a review checked a leaked recording so). Each asset keeps its own rows (lesson, subtitles, status),
+its own quota count and its own access rules.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import or_, select
@@ -37,11 +40,13 @@ def owns_job(session: Session, asset: MediaAsset) -> bool:
     return job is not None and int((job.payload or {}).get("asset_id", 0)) == asset.id
 
 
-def original_of(session: Session, digest: str, exclude_id: int | None = None) -> MediaAsset | None:
-    """An asset of these bytes whose output can be shared: a ready one first, else the one being transcoded."""
-    found = list(session.scalars(select(MediaAsset).where(
+def original_of(session: Session, digest: str, exclude_id: int | None, org_id: int,
+                public: Callable[[MediaAsset], bool]) -> MediaAsset | None:
+    """An asset of these bytes whose output can be shared: a ready one first, else the one being transcoded; of
+    the same organisation (`org_id`), or one anyone may watch (`public`)."""
+    found = [a for a in session.scalars(select(MediaAsset).where(
         MediaAsset.content_hash == digest, MediaAsset.status.in_(SHAREABLE), MediaAsset.id != (exclude_id or 0))
-        .order_by(MediaAsset.id)))
+        .order_by(MediaAsset.id)) if a.org_id == org_id or public(a)]
     ready = next((a for a in found if a.status == AssetStatus.ready and a.output_key), None)
     return ready or next((a for a in found if a.status != AssetStatus.ready and owns_job(session, a)), None)
 

@@ -134,6 +134,12 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
     return asset
 
 
+def _original(session: Session, asset: MediaAsset) -> MediaAsset | None:
+    assert asset.content_hash is not None
+    return dedup.original_of(session, asset.content_hash, asset.id, asset.org_id,
+                             lambda other: lessons.is_public(session, other))
+
+
 def take_in(session: Session, settings: MediaSettings, asset: MediaAsset, key: str, extension: str,
             digest: str | None = None) -> None:
     """Make the local file `key` (a finished upload) the asset's source: share the asset of the same bytes if
@@ -141,7 +147,7 @@ def take_in(session: Session, settings: MediaSettings, asset: MediaAsset, key: s
     `digest`: the file's SHA-256 when the caller has it already."""
     path = settings.local.path(key)
     asset.content_hash = digest or dedup.sha256_of(path)
-    original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id)
+    original = _original(session, asset)
     if original is not None:
         dedup.share(session, asset, original)
         pending_files.drop_on_commit(session, settings.local, key)
@@ -202,7 +208,7 @@ def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job | None:
     require(actor, "media.upload", asset.org)
     if asset.status not in (AssetStatus.failed, AssetStatus.cancelled) or not asset.source_key:
         raise Conflict(_("这个视频现在不需要重新转码。"), code="not_retryable")
-    original = dedup.original_of(session, asset.content_hash, exclude_id=asset.id) if asset.content_hash else None
+    original = _original(session, asset) if asset.content_hash else None
     if original is not None:  # the same bytes are ready, or being transcoded, meanwhile: share that
         dedup.share(session, asset, original)
         return job_of(session, original)

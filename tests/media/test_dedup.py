@@ -216,3 +216,24 @@ def test_the_asset_page_deletes_and_says_why_it_will_not(app, client, auth, clip
     assert done.status_code == 302
     with app.app_context():
         assert db.session.get(MediaAsset, gone["id"]) is None and db.session.get(MediaAsset, kept["id"]) is not None
+
+
+def test_another_organisation_s_private_copy_is_neither_shared_nor_revealed(app, client, auth, clips):
+    """An upload answered "ready" at once told any uploader that another organisation privately held the same file
+    (a leaked recording, say). Bytes held privately elsewhere are now transcoded anew ("queued", a job of their
+    own); once the other's copy plays on a published lesson, anyone may watch it, and it is shared."""
+    data = clips["small"].read_bytes()
+    auth.as_role("institution_staff", "INST-T2")
+    with app.app_context():
+        private_lesson = make("INST-T2", title="内部录像", media=False).lessons[0].id
+        db.session.commit()
+    _upload(client, data, private_lesson)
+    _run_worker(app)
+    auth.logout()
+    auth.as_role("institution_staff", "INST-T1")
+    mine, later = _lessons(app, 2)
+    assert _upload(client, data, mine)["status"] == "queued"
+    with app.app_context():
+        assert _transcode_jobs() == 2
+    _publish(app, private_lesson)
+    assert _upload(client, data, later)["status"] == "ready"  # public now: shared, nothing revealed
