@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
     # migrations) must not load the web layer, and the views import this package back.
     from app import demo as app_demo
     from app import events, jobs, lean_paths, viewer_pages
+    from app.accounts import merge
     from app.richtext import render_markdown
     from catalog.views import viewed
 
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
         habit_views,
         habits,
         heartbeat_path,
+        merge_counts,
         models,
         qa_demo,
         qa_desk,
@@ -42,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown_html")  # questions, answers, wishes: sanitised on output
     qa_desk.register(app)
     events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
+    merge.REPLACING.update(merge_counts.HOOKS)  # a merged person's twin vote, mark or report leaves its count too
 
     def remind(ctx: jobs.DutyContext) -> bool:
         """Send the study reminders due now (once each) and record the results of those an hour old."""

@@ -116,3 +116,30 @@ def test_an_institution_answers_a_wish_and_the_wishers_are_told(db):
     with pytest.raises(Conflict) as err:
         wishes.answer(_db.session, factories.user("institution_staff", factories.OTHER_INSTITUTION), wish, theirs.id)
     assert err.value.code == "wish_answered" and wish.resource_id == course.id
+
+
+def test_a_merged_person_s_twin_vote_and_mark_leave_their_counts(db):
+    """Both of one person's accounts voted for a wish and marked an answer helpful: the merge keeps one row of each,
+    and the counts the rankings sort by now say one, not two (3 shown for 2 rows before)."""
+    from app.accounts import merge
+    from learning import questions
+    from learning.qa_models import Answer, Wish, WishVote
+    from tests.programme.helpers import id_number
+
+    asker = factories.user()
+    wish = wishes.make(db.session, asker, "叉车证培训")
+    old, new = factories.user(name="李四"), factories.user(name="李四")
+    number = id_number(77)
+    service.update_profile(db.session, old, old, {"real_name": "李四", "id_number": number})
+    assert wishes.vote(db.session, old, wish) and wishes.vote(db.session, new, wish)
+    course = make_course("安全用电")
+    for person in (asker, old, new):
+        enrolment.enrol(db.session, person, course.id)
+    question = questions.ask(db.session, asker, course.lessons[0], "漏电保护器多久测试一次？")
+    answer = questions.answer(db.session, factories.user("institution_staff", "INST-T1"), question, "每月一次。")
+    assert questions.mark_helpful(db.session, old, answer) and questions.mark_helpful(db.session, new, answer)
+    merge.merge(db.session, factories.user("admin"), old, new, id_number=number)
+    db.session.flush()
+    db.session.expire_all()
+    assert db.session.get(Wish, wish.id).votes == db.session.query(WishVote).filter_by(wish_id=wish.id).count() == 2
+    assert db.session.get(Answer, answer.id).helpful == 1
