@@ -145,7 +145,8 @@ def ready_clips(session: Session, lessons_to_fill: list[Lesson], *, short_full_l
                                duration_s=duration_s)
             session.add(asset)
             session.flush()
-            service.take_in(session, settings, asset, key, "m4a" if clip.audio_only else "mp4", digest=digest)
+            service.take_in(session, settings, asset, key, "m4a" if clip.audio_only else "mp4", digest=digest,
+                            site_made=True)
             if original is None:
                 run_here(session, settings, asset)  # the later lessons of this clip find it ready and share it
                 made[clip.key] = (key, digest, asset)

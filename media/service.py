@@ -134,20 +134,21 @@ def create_asset(session: Session, settings: MediaSettings, actor: Any, upload: 
     return asset
 
 
-def _original(session: Session, asset: MediaAsset) -> MediaAsset | None:
+def _original(session: Session, asset: MediaAsset, site_made: bool = False) -> MediaAsset | None:
     assert asset.content_hash is not None
     return dedup.original_of(session, asset.content_hash, asset.id, asset.org_id,
-                             lambda other: lessons.is_public(session, other))
+                             lambda other: site_made or lessons.is_public(session, other))
 
 
 def take_in(session: Session, settings: MediaSettings, asset: MediaAsset, key: str, extension: str,
-            digest: str | None = None) -> None:
+            digest: str | None = None, *, site_made: bool = False) -> None:
     """Make the local file `key` (a finished upload) the asset's source: share the asset of the same bytes if
     there is one (the file is then removed once this commits), else move it in and queue its transcode.
-    `digest`: the file's SHA-256 when the caller has it already."""
+    `digest`: the file's SHA-256 when the caller has it already. `site_made`: bytes the site made itself (the
+    demo's clips), shared with any organisation's asset of them: nobody learns anything from it."""
     path = settings.local.path(key)
     asset.content_hash = digest or dedup.sha256_of(path)
-    original = _original(session, asset)
+    original = _original(session, asset, site_made)
     if original is not None:
         dedup.share(session, asset, original)
         pending_files.drop_on_commit(session, settings.local, key)
