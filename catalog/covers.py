@@ -53,10 +53,10 @@ def _open(data: bytes) -> Image.Image:
                 if probe.width * probe.height > MAX_PIXELS:
                     raise _invalid(_("图片尺寸太大。"))
                 probe.verify()
-            image = Image.open(io.BytesIO(data))
-            image.load()
+            opened = Image.open(io.BytesIO(data))
+            opened.load()
             # EXIF orientation applied here: a PNG whose eXIf chunk is not TIFF raises in it (a 500 before)
-            image = ImageOps.exif_transpose(image).convert("RGB")
+            image = ImageOps.exif_transpose(opened).convert("RGB")
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise _invalid(_("图片尺寸太大。")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):

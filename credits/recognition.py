@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, and_, select, update
 from sqlalchemy.orm import Session
 
 from app import notifications
@@ -49,6 +49,12 @@ OUTCOME_LABELS = {
     OutcomeType.training_certificate: _l("培训证书"),
 }
 ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
+# Outcomes whose documents always carry a number (学历证书编号, 职业技能等级证书编号, 职业资格证书编号): required, or a
+# blank number let one certificate be recognised twice. A training certificate is the one outcome that may
+# genuinely have none (many short courses print no serial); without it, the applicant's own request of the same
+# title stands for the same certificate.
+NUMBERED = frozenset({OutcomeType.diploma, OutcomeType.skill_certificate, OutcomeType.qualification_certificate})
+NUMBER_MAX = 64
 
 
 def evidence_folder(data_dir: str) -> Path:
@@ -76,13 +82,14 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
         "title": fields.text(raw.get("title"), "title", 200, errors, required=True),
         "occupation": fields.text(raw.get("occupation"), "occupation", 100, errors),
         "level": fields.text(raw.get("level"), "level", 50, errors),
-        "certificate_no": _number(fields.text(raw.get("certificate_no"), "certificate_no", 64, errors)),
+        "certificate_no": _checked_number(raw.get("certificate_no"), outcome, errors),
         "claimed_credits": fields.parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
     }
     issuer = _issuer(session, raw.get("issuer"), errors)
     pathway = _optional_pathway(session, raw.get("pathway"), errors)
-    number = cast(str, values["certificate_no"])
-    if outcome in OutcomeType.__members__ and (earlier := _same_certificate(session, OutcomeType(outcome), number)):
+    number, title = cast(str, values["certificate_no"]), cast(str, values["title"])
+    if outcome in OutcomeType.__members__ and "certificate_no" not in errors and (earlier := _same_certificate(
+            session, OutcomeType(outcome), number, applicant=actor.id, title=title)):
         errors["certificate_no"] = _("这份证书已提交过学分认定（第%(n)d号申请），不能重复认定。", n=earlier.id)
     try:
         kind, kept = check_evidence(evidence)
@@ -104,19 +111,33 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
 
 
 def _number(typed: str) -> str:
-    """A certificate number as compared: full-width forms folded, spaces dropped, letters in capitals."""
-    return "".join(unicodedata.normalize("NFKC", typed).split()).upper()
+    """A certificate number as compared and kept: letters and digits only, full-width folded, case ignored, so
+    S330100-2025-0001 and s330100 2025/0001 are one certificate (as programme/money/claim_checks.normalise,
+    which credits may not import: programme sits above it)."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed).casefold())
+    return "".join(ch for ch in folded if ch.isalnum()).upper()
 
 
-def _same_certificate(session: Session, outcome: OutcomeType, number: str, but: int | None = None,
+def _checked_number(raw: Any, outcome: str, errors: dict[str, str]) -> str:
+    number = _number(str(raw or ""))
+    if not number and outcome in NUMBERED:
+        errors["certificate_no"] = _("请填写证书编号。")
+    elif len(number) > NUMBER_MAX:
+        errors["certificate_no"] = _("不能超过%(n)d个字。", n=NUMBER_MAX)
+    return number
+
+
+def _same_certificate(session: Session, outcome: OutcomeType, number: str, *, applicant: int, title: str,
+                      but: int | None = None,
                       statuses: tuple[RecognitionStatus, ...] = (RecognitionStatus.pending, RecognitionStatus.approved)
                       ) -> Recognition | None:
-    """Another request for this certificate (its outcome type and number, whoever sent it, to whichever issuer)
-    that is pending or was approved: one certificate is recognised once. None without a number."""
-    if not number:
-        return None
+    """Another request for this certificate that is pending or was approved: one certificate is recognised once.
+    With a number: its outcome type and number, whoever sent it, to whichever issuer. Without (training
+    certificates): the same applicant's request of that type and title with no number either."""
+    same = (Recognition.certificate_no == number) if number else and_(
+        Recognition.certificate_no == "", Recognition.user_id == applicant, Recognition.title == title)
     return session.scalar(select(Recognition).where(
-        Recognition.outcome_type == outcome, Recognition.certificate_no == number, Recognition.status.in_(statuses),
+        Recognition.outcome_type == outcome, same, Recognition.status.in_(statuses),
         Recognition.id != (but or 0)).order_by(Recognition.id).limit(1))
 
 
@@ -165,8 +186,9 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
         # 60 credits granted on a claim of 6)
         message = _("认定学分不能超过申请的%(n)s学分。", n=f"{request.claimed_credits:g}")
         raise Invalid(message, code="above_claimed", fields={"amount": message})
-    if decision == "approve" and (earlier := _same_certificate(session, request.outcome_type, _number(
-            request.certificate_no), but=request.id, statuses=(RecognitionStatus.approved,))) is not None:
+    if decision == "approve" and (earlier := _same_certificate(
+            session, request.outcome_type, _number(request.certificate_no), applicant=request.user_id,
+            title=request.title, but=request.id, statuses=(RecognitionStatus.approved,))) is not None:
         raise Conflict(_("这份证书已获认定（第%(n)d号申请），不能重复认定。", n=earlier.id), code="already_recognised")
     status = RecognitionStatus.approved if decision == "approve" else RecognitionStatus.rejected
     claimed = cast(CursorResult[Any], session.execute(update(Recognition).where(

@@ -9,12 +9,27 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.errors import Invalid
+from app.accounts.models import Role
+from app.errors import Conflict, Invalid
 from app.richtext import markdown_source
+from catalog.models import Resource
 from learning.enrolment import enrolment_of
 from learning.qa_models import CourseRating
 
 COMMENT_MAX = 500
+
+
+def author_ids(resource: Resource) -> set[int]:
+    """The organisations answerable for a course: its provider and its co-authors (校企合作), invited ones too:
+    an invitation is already a partnership, and accepting after rating would otherwise keep the vote."""
+    return {resource.provider_id, *(row.org_id for row in resource.coauthors)}
+
+
+def refuse_own_provider(user: Any, org_ids: set[int]) -> None:
+    """Teaching quality is a public ranking of providers: their own staff (each account their admin appoints) rating
+    their own courses had put a provider first. Checked by every rating and survey answer, whatever the path."""
+    if any(m.organisation_id in org_ids and m.role != Role.worker for m in getattr(user, "memberships", ()) or ()):
+        raise Conflict(_("您是这门课程（或这个项目）的提供单位或合作单位的工作人员，不能评价它。"), code="own_provider")
 
 
 def rating_of(session: Session, user_id: int, resource_id: int) -> CourseRating | None:
@@ -36,6 +51,8 @@ def rate(session: Session, user: Any, resource_id: int, stars: Any, comment: Any
         errors["comment"] = _("意见最多%(n)d字。", n=COMMENT_MAX)
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
+    if (resource := session.get(Resource, resource_id)) is not None:
+        refuse_own_provider(user, author_ids(resource))
     found = enrolment_of(session, user.id, resource_id)
     if found is None or found.completed_at is None:
         raise Invalid(_("学完这门课程后才能评分。"), code="not_finished")

@@ -4,7 +4,8 @@ XLSX, header aliases, size, unpacked size, row, column and time limits) and repo
 (row, column, message); nothing written when any row is wrong unless `valid_only`.
 
 Rows are matched to workers by ID number (WorkerProfile.id_number); a row for someone without an account
-is kept unmatched, so the record is there when the worker signs up."""
+is kept unmatched, so the record is there when the worker signs up. A row about the importer themselves, or
+(for a department) about a worker placed only outside its area, is refused (programme/exchange/areas.py)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from app.timefmt import beijing_today
 from catalog.imports import ImportReport, RowError
 from programme.admissions import applications
 from programme.admissions.models import Application, AppStatus, Offering
+from programme.exchange import areas
 from programme.exchange.models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 
 LEVELS = {"专科": "zhuanke", "大专": "zhuanke", "高起本": "gaoqiben", "专升本": "zhuanshengben",
@@ -241,6 +243,23 @@ def _duplicates(session: Session, spec: Spec, rows: list[tuple[int, dict[str, An
     return good
 
 
+def _refused(session: Session, actor: Any, org: Organisation, rows: list[tuple[int, dict[str, Any]]],
+             written: dict[str, str], report: ImportReport) -> list[tuple[int, dict[str, Any]]]:
+    """Drop rows about the importer themselves (nobody makes the evidence for their own subsidy) and, for a
+    department, rows about workers placed only outside its area; each reported on its ID number."""
+    own, area = areas.own_id_number(actor), areas.area_of(org)
+    far = areas.workers_outside(session, area, {v["id_number"] for _n, v in rows}) if area is not None else set()
+    kept = []
+    for number, values in rows:
+        problem = (areas.own_message() if own and values["id_number"] == own
+                   else areas.outside_message(area) if area is not None and values["id_number"] in far else "")
+        if problem:
+            report.errors.append(RowError(number, written.get("id_number", "id_number"), problem))
+        else:
+            kept.append((number, values))
+    return kept
+
+
 def import_file(session: Session, actor: Any, org: Organisation, kind: str, data: bytes, filename: str = "", *,
                 valid_only: bool = False, limits: TableLimits = DEFAULT_LIMITS) -> ImportReport:
     """Check every row, then write the good ones (all or, with `valid_only`, those without problems)."""
@@ -256,7 +275,7 @@ def import_file(session: Session, actor: Any, org: Organisation, kind: str, data
         report.errors += [RowError(number, written.get(c, c), m) for c, m in errors.items()]
         if not errors:
             checked.append((number, values))
-    good = _duplicates(session, spec, checked, written, report)
+    good = _duplicates(session, spec, _refused(session, actor, org, checked, written, report), written, report)
     report.errors.sort(key=lambda e: e.row)
     if report.errors and not valid_only:
         return report

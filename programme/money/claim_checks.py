@@ -20,7 +20,7 @@ from typing import Any, cast
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.accounts.masking import mask_id_number
 from app.accounts.models import Organisation, User
@@ -30,6 +30,7 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.sanitize import clean_text
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.admissions.models import Attainment
+from programme.exchange import areas
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money.models import ClaimStatus, SubsidyClaim
 
@@ -161,9 +162,24 @@ def review(session: Session, claim: SubsidyClaim) -> Review:
     return result
 
 
+def _sender_covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> None:
+    """A certificate sent by a city's department is evidence for that city's claims only (a record kept for a
+    person the site could not place when it came in is checked here, when it is first relied on)."""
+    if not isinstance(record, CertificateRecord):
+        return  # a diploma follows its institution (checked against the claim's), wherever its graduate lives
+    area = areas.area_of(record.batch.org)
+    if area is not None and not claim.enrolment.application.county.is_within(area):
+        message = _("这份证书由%(dept)s报送，不在其辖区内，不能作为本申请的补贴依据。", dept=record.batch.org.name)
+        raise Invalid(message, code="outside_area", fields={"evidence": message})
+
+
 def basis(session: Session, claim: SubsidyClaim) -> Review:
     """The review of a claim about to be approved, or the reason it may not be."""
     found = review(session, claim)
+    if found.record is not None and found.record.batch.imported_by_id in _stakeholders(claim):
+        message = _("这条记录是由申请人本人导入的，不能作为补贴依据：请院校或人社部门的其他经办人员报送。")
+        raise Invalid(message, code="own_record", fields={"evidence": message})
+    _sender_covers(claim, found.record)
     problems = found.problems
     if found.consumed_by is not None:
         raise Conflict(problems[-1], code="already_subsidised")
@@ -176,10 +192,22 @@ def basis(session: Session, claim: SubsidyClaim) -> Review:
     return found
 
 
-def claimants(claim: SubsidyClaim) -> set[int]:
-    """Everyone with a stake in the claim: the worker, whoever filed it, whoever uploaded its files."""
+def _stakeholders(claim: SubsidyClaim) -> set[int]:
     ids = {claim.enrolment.user_id, claim.filed_by_id} | {f.uploaded_by_id for f in claim.files}
     return {i for i in ids if i is not None}
+
+
+def _importer(session: Session | None, claim: SubsidyClaim) -> int | None:
+    """Who imported the record the claim rests on (None for a pushed record, or when there is none)."""
+    record = find_record(session, claim) if session is not None else None
+    return record.batch.imported_by_id if record is not None else None
+
+
+def claimants(claim: SubsidyClaim) -> set[int]:
+    """Everyone with a stake in the claim: the worker, whoever filed it, whoever uploaded its files, and whoever
+    imported the record it rests on (who made the evidence does not approve on it)."""
+    importer = _importer(object_session(claim), claim)
+    return _stakeholders(claim) | ({importer} if importer is not None else set())
 
 
 def not_the_claimant(actor: Any, claim: SubsidyClaim) -> None:

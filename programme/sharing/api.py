@@ -32,10 +32,10 @@ def _filters() -> pulls.Filters:
                          pulls.parse_since(request.args.get("updated_since")))
 
 
-def _listed(admitted_only: bool) -> tuple[dict[str, Any], int, dict[str, Any]]:
+def _listed(token: ApiToken, admitted_only: bool) -> tuple[dict[str, Any], int, dict[str, Any]]:
     filters = _filters()
     number, per_page = int_arg(request.args, "page", 1, 1, 10_000), int_arg(request.args, "per_page", 50, 1, 200)
-    found = pulls.page(db.session, filters, number, per_page, admitted_only=admitted_only)
+    found = pulls.page(db.session, filters, token.org, number, per_page, admitted_only=admitted_only)
     body = {"items": [pulls.as_json(item) for item in found.items], "page": found.page, "per_page": found.per_page,
             "total": found.total, "pages": found.pages}
     return body, 200, {"count": len(found.items), "query": request.query_string.decode()[:200]}
@@ -46,7 +46,7 @@ def _listed(admitted_only: bool) -> tuple[dict[str, Any], int, dict[str, Any]]:
     description="Every application (报读申请) with its status, the person (name, ID number), the offering and the "
                 "county that verifies it, in id order."))
 def applications(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
-    return _listed(admitted_only=False)
+    return _listed(token, admitted_only=False)
 
 
 @operation("/admissions", "GET", Operation(
@@ -54,7 +54,7 @@ def applications(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
     description="Admitted and enrolled applications, each with its enrolment record (学籍) once the institution "
                 "has opened it."))
 def admissions(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
-    return _listed(admitted_only=True)
+    return _listed(token, admitted_only=True)
 
 
 def _pushed(token: ApiToken, kind: pushes.Kind) -> tuple[dict[str, Any], int, dict[str, Any]]:

@@ -3,7 +3,10 @@ plan year, city (a city union's code: the applications of its counties) and `upd
 
 Applications carry no "updated" column; every change of one stamps its own time (applied, verified, admitted,
 closed) or opens its enrolment record, so "changed since T" is "any of those at or after T", and `updated_at`
-is the latest of them. Rows come in id order, so a program pages through a stable list."""
+is the latest of them. Rows come in id order, so a program pages through a stable list.
+
+A department reads its own area only (programme/exchange/areas.py): the applications verified by the counties
+of the union it sits under, so a city bureau never sees another city's people and their ID numbers."""
 
 from __future__ import annotations
 
@@ -12,13 +15,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.errors import Invalid
 from app.pagination import Page, offset
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, Plan
+from programme.exchange import areas
 
 ADMITTED = (AppStatus.admitted, AppStatus.enrolled)
 
@@ -54,15 +58,18 @@ def city_of(session: Session, code: str | None) -> Organisation | None:
     return org
 
 
-def _query(filters: Filters, statuses: tuple[AppStatus, ...] = ()) -> Select[Application]:
-    query = select(Application).join(Plan, Plan.id == Application.plan_id)
+def _query(filters: Filters, reader: Organisation, statuses: tuple[AppStatus, ...] = ()) -> Select[Application]:
+    area = areas.area_of(reader)
+    county = aliased(Organisation)
+    query = (select(Application).join(Plan, Plan.id == Application.plan_id)
+             .join(county, county.id == Application.county_id)
+             .where(county.path.startswith(area.path) if area is not None else false()))
     if statuses:
         query = query.where(Application.status.in_(statuses))
     if filters.year is not None:
         query = query.where(Plan.year == filters.year)
     if filters.city is not None:
-        query = query.join(Organisation, Organisation.id == Application.county_id).where(
-            Organisation.path.startswith(filters.city.path))
+        query = query.where(county.path.startswith(filters.city.path))
     if (since := filters.updated_since) is not None:
         enrolled = select(EnrolmentRecord.application_id).where(EnrolmentRecord.created_at >= since)
         query = query.where(or_(Application.applied_at >= since, Application.verified_at >= since,
@@ -71,10 +78,11 @@ def _query(filters: Filters, statuses: tuple[AppStatus, ...] = ()) -> Select[App
     return query
 
 
-def page(session: Session, filters: Filters, number: int, per_page: int, *,
+def page(session: Session, filters: Filters, reader: Organisation, number: int, per_page: int, *,
          admitted_only: bool = False) -> Page[Application]:
-    """One page of applications (only the admitted and enrolled ones with `admitted_only`), by id."""
-    query = _query(filters, ADMITTED if admitted_only else ())
+    """One page of the applications in `reader`'s area (only the admitted and enrolled ones with `admitted_only`),
+    by id; nothing for an organisation that is not a department."""
+    query = _query(filters, reader, ADMITTED if admitted_only else ())
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     items = session.scalars(query.order_by(Application.id).offset(offset(number, per_page)).limit(per_page).options(
         selectinload(Application.user).selectinload(User.profile), selectinload(Application.enrolment),

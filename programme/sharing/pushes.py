@@ -2,8 +2,9 @@
 graduations. A pushed result becomes the same exchange record a file would make (programme/exchange/models.py),
 so a subsidy claim rests on it exactly as on an imported one (programme/money/claim_checks.py).
 
-Each push is one result, checked against the body's schema and then by the file exchange's own rules (ID checksum,
-levels, dates not in the future), every problem at once. The certificate's or diploma's number is its identity:
+A department pushes only for its own area (programme/exchange/areas.py). Each push is one result, checked
+against the body's schema and then by the file exchange's own rules (ID checksum, levels, dates not in the
+future), every problem at once. The certificate's or diploma's number is its identity:
 the same result sent again is the record already held (idempotent, also when two copies race), and a different
 result under a number already held is refused (409), never overwritten, since a claim may rest on it."""
 
@@ -17,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Organisation, OrgKind, WorkerProfile
+from app.accounts.models import Organisation, OrgKind, User, WorkerProfile
 from app.errors import Conflict, Forbidden, Invalid
-from programme.exchange import imports
+from programme.exchange import areas, imports
 from programme.exchange.models import CertificateRecord, ExchangeBatch, ExchangeKind, GraduationRecord
 from programme.sharing import schemas
 from programme.sharing.models import ApiPush, ApiToken
@@ -69,6 +70,25 @@ def checked(session: Session, kind: Kind, body: Any) -> dict[str, Any]:
     return values
 
 
+def _within_reach(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) -> None:
+    """Refuse a result outside the department's area (a diploma of an institution elsewhere; a certificate of a
+    worker placed only elsewhere: a diploma follows its institution, wherever its graduate lives) or about the
+    person who made the token (who may hold its secret)."""
+    errors: dict[str, str] = {}
+    area = areas.area_of(token.org)
+    if area is not None and kind is GRADUATION and areas.outside(area, session.get(Organisation,
+                                                                                   values["institution_id"])):
+        errors["institution_code"] = areas.institution_outside_message(area)
+    if area is not None and kind is CERTIFICATE and areas.workers_outside(session, area, {values["id_number"]}):
+        errors["id_number"] = areas.outside_message(area)
+    maker = session.get(User, token.created_by_id) if token.created_by_id is not None else None
+    own = areas.own_id_number(maker)
+    if own and values["id_number"] == own:
+        errors["id_number"] = areas.own_message()
+    if errors:
+        raise Invalid(_("结果未接收，请按字段说明修改。"), code="outside_area", fields=errors)
+
+
 def _held(session: Session, kind: Kind, values: dict[str, Any]) -> Pushed:
     """The record already held under this number: the same result (not created again), or 409."""
     column = getattr(kind.model, kind.number)
@@ -88,6 +108,7 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
     if token.org.kind != kind.sender:
         raise Forbidden(_("这个部门不能报送这类结果。"), code="wrong_department")
     values = checked(session, kind, body)
+    _within_reach(session, token, kind, values)
     column = getattr(kind.model, kind.number)
     if session.scalar(select(column).where(column == values[kind.number])) is not None:
         return _held(session, kind, values)

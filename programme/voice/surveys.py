@@ -18,6 +18,7 @@ from app.accounts.policy import orgs_for, require
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
+from learning import ratings
 from learning.enrolment import enrolment_of
 from learning.models import Enrolment
 from learning.qa_models import CourseRating
@@ -101,6 +102,7 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
         errors["comment"] = _("意见最多%(n)d字。", n=COMMENT_MAX)
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
+    ratings.refuse_own_provider(respondent, _answerable(session, found))
     employer = _employer(respondent) if as_employer else None
     if employer is None and not took_part(session, respondent, found):
         raise Invalid(_("学过这门课程（或报读过这个项目）后才能评价。"), code="not_a_participant")
@@ -122,6 +124,12 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     except IntegrityError:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered") from None
     return answer
+
+
+def _answerable(session: Session, found: Target) -> set[int]:
+    """The organisations whose staff may not answer about `found`: its provider, and a resource's co-authors."""
+    resource = session.get(Resource, found.id) if found.kind == SurveyTarget.resource else None
+    return {found.provider.id} | (ratings.author_ids(resource) if resource is not None else set())
 
 
 def _employer_answered(session: Session, employer: Organisation, found: Target) -> bool:

@@ -173,3 +173,55 @@ def test_an_enterprise_rates_a_course_once_however_many_staff_it_has(db):
     assert (quality["INST-T2"].answers, quality["INST-T2"].employer_answers) == (1, 1)
     surveys.respond(db.session, worker, target, satisfaction=5, teaching=5)  # the worker's own voice still counts
     assert db.session.query(SurveyResponse).filter_by(respondent_kind=RespondentKind.worker).count() == 1
+
+
+def test_a_provider_s_own_staff_cannot_answer_about_its_courses(db):
+    """A review: five INST-T1 staff enrolled in INST-T1's course (studying nothing) and rated it 5/5; the public
+    ranking put INST-T1 above an honestly rated INST-T2. The provider's staff, and its co-authors', are refused."""
+    from catalog import coauthors
+
+    ours, theirs = make("INST-T1", publish=True), make("INST-T2", publish=True)
+    honest = rater(theirs)
+    surveys.respond(db.session, honest, surveys.target(db.session, "resource", theirs.id), satisfaction=4, teaching=4)
+    target = surveys.target(db.session, "resource", ours.id)
+    for _n in range(5):
+        own = rater(ours, "institution_staff")  # INST-T1 staff
+        with pytest.raises(Conflict) as err:
+            surveys.respond(db.session, own, target, satisfaction=5, teaching=5)
+        assert (err.value.code, err.value.status) == ("own_provider", 409)
+    assert [(q.provider.code, q.answers) for q in surveys.teaching_quality(db.session)] == [("INST-T2", 1)]
+    coauthors.invite(db.session, factories.user("institution_staff"), ours, "ENT-T1")
+    partner = rater(ours, "enterprise_staff")  # ENT-T1, invited to co-author it
+    linked_worker = linked(factories.user())
+    enrolment.enrol(db.session, linked_worker, ours.id)
+    for as_employer in (False, True):
+        with pytest.raises(Conflict) as err:
+            surveys.respond(db.session, partner, target, satisfaction=5, as_employer=as_employer)
+        assert err.value.code == "own_provider"
+    outsider = factories.user("institution_staff", "INST-T2")  # another provider's staff learn here like anyone
+    enrolment.enrol(db.session, outsider, ours.id)
+    assert surveys.respond(db.session, outsider, target, satisfaction=3).satisfaction == 3
+
+
+def test_an_institution_s_staff_cannot_answer_about_its_offering(db):
+    from tests.programme.reporting.test_reports import programme_world
+
+    world = programme_world()
+    target = surveys.target(db.session, "offering", world["offering"].id)
+    with pytest.raises(Conflict) as err:
+        surveys.respond(db.session, factories.user("institution_staff", "INST-T1"), target, satisfaction=5)
+    assert err.value.code == "own_provider"
+
+
+def test_a_provider_s_own_staff_cannot_answer_through_the_page(app, client, auth):
+    with app.app_context():
+        ours = make("INST-T1", publish=True)
+        _db.session.commit()
+        rid = ours.id
+    auth.as_role("institution_staff", "INST-T1")
+    assert post_form(client, f"/learning/enrol/{rid}", {}, source=f"/catalog/r/{rid}").status_code in (302, 200)
+    response = post_form(client, f"/surveys/resource/{rid}", {"satisfaction": "5", "teaching": "5",
+                                                               "comment": "最好的课"})
+    assert response.status_code == 409 and "不能评价它" in response.get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.query(SurveyResponse).filter_by(target_id=rid).count() == 0
