@@ -13,7 +13,7 @@ from app.accounts.policy import SYSTEM
 from app.db import utcnow
 from app.extensions import db as _db
 from catalog import lessons, service
-from learning import enrolment, heartbeats
+from learning import completion, enrolment, heartbeats
 from tests import factories
 from tests.catalog.helpers import give_media, make
 
@@ -124,3 +124,18 @@ def page_token(client, path: str) -> str:
         re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     assert match, html[:300]
     return match.group(1)
+
+
+def finished(user, resource) -> None:
+    """`user` enrolled in `resource` and through every lesson (a short course's external lessons, confirmed)."""
+    enrolment.enrol(_db.session, user, resource.id)
+    for lesson in resource.lessons:
+        completion.confirm_external(_db.session, user.id, lesson)
+
+
+@pytest.fixture
+def short_course(db):
+    """INST-T1's course of one external lesson: confirming it finishes the course."""
+    resource = make_course("一课就完", videos=(), reading=False)
+    _db.session.commit()
+    return resource

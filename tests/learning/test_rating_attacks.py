@@ -1,4 +1,4 @@
-"""A course provider's own staff rating its courses into the public teaching-quality ranking (a review, 2025: five
+"""A course provider's own staff rating its courses into the public teaching-quality ranking (a review: five
 INST-T1 staff enrolled in INST-T1's course and rated it 5/5; the ranking put INST-T1 first). The provider's staff,
 and those of an organisation co-authoring the course (校企合作), are refused with 409 "own_provider"."""
 
@@ -9,31 +9,18 @@ import pytest
 from app.errors import Conflict
 from app.extensions import db as _db
 from catalog import coauthors
-from learning import completion, enrolment, ratings
+from learning import ratings
 from learning.qa_models import CourseRating
 from programme.voice import surveys
 from tests import factories
 from tests.conftest import post_form
-from tests.learning.conftest import make_course
-
-
-def _finished(user, resource) -> None:
-    enrolment.enrol(_db.session, user, resource.id)
-    for lesson in resource.lessons:
-        completion.confirm_external(_db.session, user.id, lesson)
-
-
-@pytest.fixture
-def short_course(db):
-    resource = make_course("一课就完", videos=(), reading=False)  # INST-T1's; one external lesson finishes it
-    _db.session.commit()
-    return resource
+from tests.learning.conftest import finished
 
 
 def test_provider_staff_cannot_rate_their_own_course(short_course):
     for _n in range(5):  # five staff accounts of INST-T1, each finishing the course in a tap
         own = factories.user("institution_staff", "INST-T1")
-        _finished(own, short_course)
+        finished(own, short_course)
         with pytest.raises(Conflict) as err:
             ratings.rate(_db.session, own, short_course.id, 5)
         assert err.value.code == "own_provider" and err.value.status == 409
@@ -41,14 +28,14 @@ def test_provider_staff_cannot_rate_their_own_course(short_course):
     assert _db.session.query(CourseRating).count() == 0
     assert surveys.teaching_quality(_db.session) == []
     outsider = factories.user("institution_staff", "INST-T2")  # another provider's staff are learners here
-    _finished(outsider, short_course)
+    finished(outsider, short_course)
     assert ratings.rate(_db.session, outsider, short_course.id, 4).stars == 4
 
 
 def test_coauthor_staff_cannot_rate_the_course(short_course):
     row = coauthors.invite(_db.session, factories.user("institution_staff", "INST-T1"), short_course, "ENT-T1")
     partner = factories.user("enterprise_staff", "ENT-T1")
-    _finished(partner, short_course)
+    finished(partner, short_course)
     with pytest.raises(Conflict) as err:  # invited, not yet accepted: already writing it with the provider
         ratings.rate(_db.session, partner, short_course.id, 5)
     assert err.value.code == "own_provider"
@@ -59,7 +46,7 @@ def test_coauthor_staff_cannot_rate_the_course(short_course):
 
 def test_provider_staff_cannot_rate_through_the_page(short_course, client, auth):
     own = factories.user("institution_staff", "INST-T1")
-    _finished(own, short_course)
+    finished(own, short_course)
     _db.session.commit()
     auth.login(own.phone)
     page = f"/learning/lessons/{short_course.lessons[0].id}"

@@ -9,25 +9,12 @@ from app.accounts import service
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db as _db
 from app.notifications.models import Notification
-from learning import completion, enrolment, ratings, wishes
+from learning import enrolment, ratings, wishes
 from programme.voice import surveys
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import post_form
-from tests.learning.conftest import make_course
-
-
-def _finished(user, resource) -> None:
-    enrolment.enrol(_db.session, user, resource.id)
-    for lesson in resource.lessons:
-        completion.confirm_external(_db.session, user.id, lesson)
-
-
-@pytest.fixture
-def short_course(db):
-    resource = make_course("一课就完", videos=(), reading=False)  # one external lesson: confirming it finishes
-    _db.session.commit()
-    return resource
+from tests.learning.conftest import finished, make_course
 
 
 def test_rating_only_after_finishing(short_course):
@@ -36,7 +23,7 @@ def test_rating_only_after_finishing(short_course):
     with pytest.raises(Invalid) as err:
         ratings.rate(_db.session, worker, short_course.id, 5)
     assert err.value.code == "not_finished"
-    _finished(worker, short_course)
+    finished(worker, short_course)
     with pytest.raises(Invalid):
         ratings.rate(_db.session, worker, short_course.id, 6)
     ratings.rate(_db.session, worker, short_course.id, 4, "讲得清楚")
@@ -47,7 +34,7 @@ def test_rating_only_after_finishing(short_course):
 def test_teaching_quality_counts_ratings_once_per_person(short_course):
     rater, surveyed = factories.user(), factories.user()
     for user in (rater, surveyed):
-        _finished(user, short_course)
+        finished(user, short_course)
     ratings.rate(_db.session, rater, short_course.id, 2)
     ratings.rate(_db.session, surveyed, short_course.id, 1)  # also answers the survey: counted as that answer
     target = surveys.target(_db.session, "resource", short_course.id)
@@ -58,7 +45,7 @@ def test_teaching_quality_counts_ratings_once_per_person(short_course):
 
 def test_rating_from_the_finished_lesson_page(short_course, client, auth):
     worker = factories.user()
-    _finished(worker, short_course)
+    finished(worker, short_course)
     _db.session.commit()
     auth.login(worker.phone)
     page = f"/learning/lessons/{short_course.lessons[0].id}"

@@ -19,9 +19,9 @@ def watch(learner: Learner, upto: int) -> None:
         learner.beat(lesson, end, [[k, end]], at_s=end)
 
 
-def course_with_learners(stops: tuple[int, ...] = STOPS, idle: int = 0) -> int:
+def course_with_learners(stops: tuple[int, ...] = STOPS, idle: int = 0, title: str = "安全用电") -> int:
     """The course's id, with one learner per entry of `stops` and `idle` more who enrolled and never played."""
-    resource = make_course("安全用电", videos=("2:00",), external=False)
+    resource = make_course(title, videos=("2:00",), external=False)
     db.session.commit()
     for upto in stops:
         user = factories.user("worker")

@@ -156,24 +156,10 @@ def test_a_withheld_course_cannot_be_worked_out_from_the_union_s_total(app, db):
     """A course of two learners is withheld, but the total funnel was shown beside the other course's: total less
     the shown rows gave the two back, stage by stage, on the page and in its export. Now the smallest other course
     is withheld with it (the withheld then hold at least the floor together), and says why."""
-    from app.extensions import db as _db
     from programme.analytics import service, tables
-    from tests.learning.conftest import Learner, enrol_back_dated, make_course
-    from tests.programme.analytics.helpers import watch
 
-    def course(title: str, stops: tuple[int, ...]) -> int:
-        resource = make_course(title, videos=("2:00",), external=False)
-        _db.session.commit()
-        for upto in stops:
-            user = factories.user("worker")
-            enrol_back_dated(user, resource)
-            _db.session.commit()
-            watch(Learner(user, resource), upto)
-        _db.session.commit()
-        return resource.id
-
-    big = course("安全用电", (120, 120, 45, 45, 45, 15))
-    small = course("叉车操作", (120, 15))
+    big = course_with_learners((120, 120, 45, 45, 45, 15))
+    small = course_with_learners((120, 15), title="叉车操作")
     page = service.union_page(db.session, factories.user("union_staff", "330100"), "330100", 5)
     rows = {row.resource.id: row for row in page.rows}
     assert page.summary.funnel is not None and rows[small].funnel is None
