@@ -32,9 +32,10 @@ from app.observability import metrics
 MAX_ENTRIES = 2000
 MAX_BYTES = 4 * 2**20  # pages kept, as sent (issue 20: ≤ 200 MB per web process whatever is asked)
 EARLY_KEY_CHARS = 1024  # what `answer_early` keeps per request it can answer: ≤ ~2 KB × MAX_ENTRIES with headers
-Key = tuple[str, str, str]  # path with query, language, content encoding
-# what a request says before Flask reads it: script root, path, query string, Cookie and Accept-Encoding headers
-Early = tuple[str, str, str, str, str]
+Key = tuple[str, str, str]  # scheme, host and path with query; language; content encoding
+# what a request says before Flask reads it: script root, path, query string, Cookie and Accept-Encoding headers,
+# the host and scheme (as sent and as forwarded)
+Early = tuple[str, ...]
 KEPT = "qiuxue.page_cache.kept"  # in the WSGI environ: this anonymous request's page was kept (its key, endpoint)
 WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -102,13 +103,18 @@ def _eligible(cache: PageCache) -> bool:
 
 
 def _key() -> Key:
-    """One copy per page, language and encoding (the body is kept as sent: compressed by app/assets.py)."""
-    return request.full_path, str(get_locale()), assets.encoding()
+    """One copy per page, host, language and encoding (the body is kept as sent: compressed by app/assets.py). The
+    host (and scheme) too: a page built with absolute links (the news feed) from a forged Host was kept and sent to
+    everyone."""
+    return request.host_url + request.full_path, str(get_locale()), assets.encoding()
 
 
 def _early_key(environ: dict[str, Any]) -> Early:
+    """Everything of the request a kept answer may depend on, the host and scheme as sent (or forwarded) too."""
     return (environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""),
-            environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_ENCODING", ""))
+            environ.get("HTTP_COOKIE", ""), environ.get("HTTP_ACCEPT_ENCODING", ""), environ.get("HTTP_HOST", ""),
+            environ.get("HTTP_X_FORWARDED_HOST", ""), environ.get("HTTP_X_FORWARDED_PROTO", ""),
+            environ.get("wsgi.url_scheme", ""))
 
 
 def _signed_cookies(app: Flask) -> tuple[str, str]:

@@ -245,9 +245,15 @@ class WhooshBackend:
         return " ".join(parts) if changed else None
 
     def _fix(self, view: View, concept: Concept) -> str | None:
+        """A correction of the concept made of words the live index holds: the suggestion file keeps the words of
+        titles since withdrawn (a review read 裁员 back from a withdrawn draft's title)."""
+
+        def live(word: str | None) -> str | None:  # held by a document not deleted (a term outlives its documents)
+            return word if word and any(view.has_live(f, word) for f in TEXT_FIELDS) else None
+
         for alt in concept.alternatives:
             if alt.kind == "pinyin":  # read by sound: say which Chinese it found
-                chinese = [self.suggestions.chinese_for(token) for token in alt.tokens]
+                chinese = [live(self.suggestions.chinese_for(token)) for token in alt.tokens]
                 return "".join(cast(list[str], chinese)) if all(chinese) else None
         if len(concept.alternatives) != 1 or concept.alternatives[0].kind != "text":
             return None  # a synonym or a pinyin/initials reading already answered it
@@ -259,10 +265,10 @@ class WhooshBackend:
         for word in words:
             if analysis.has_cjk(word):  # a Chinese typo: a word that sounds (nearly) the same
                 spelled = analysis.spelled(word)[0]
-                fixed.append(self.suggestions.chinese_for(self.suggestions.correct(spelled) or spelled) or word)
+                fixed.append(live(self.suggestions.chinese_for(self.suggestions.correct(spelled) or spelled)) or word)
                 continue
             correction = self.suggestions.correct(word)
-            fixed.append((self.suggestions.chinese_for(correction) or correction) if correction else word)
+            fixed.append(live((self.suggestions.chinese_for(correction) or correction) if correction else None) or word)
         return "".join(fixed) if analysis.has_cjk(concept.text) else " ".join(fixed)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:

@@ -108,3 +108,21 @@ def test_a_long_cookie_header_is_left_to_flask(client):
     client.get("/_cached")
     assert client.application.extensions["page_cache"]._early == {}
     assert client.get("/_cached").get_data(as_text=True) == "render 1"
+
+
+def test_a_page_made_for_a_forged_host_is_never_sent_to_another_host(app, client):
+    """The news feed's links are absolute: rendered for `Host: evil.example` it was kept, and the next anonymous
+    visitor on the real host got the attacker's links (web cache poisoning, before Flask and in it). Each host
+    now keeps its own copy."""
+    from flask import url_for
+
+    app.extensions["page_cache"].ttl = 60
+    with app.test_request_context():
+        path = url_for("programme_support.news_feed")
+    for _ in range(2):  # the second answered before Flask, as the early layer learns it
+        poisoned = app.test_client().get(path, base_url="http://evil.example")
+        assert poisoned.status_code == 200 and b"evil.example" in poisoned.data
+    for _ in range(2):
+        real = client.get(path)
+        assert b"evil.example" not in real.data and b"localhost" in real.data
+    assert real.headers.get("X-Page-Cache") == "hit"  # its own copy is kept and served

@@ -135,6 +135,25 @@ def test_autocomplete_never_names_a_resource_that_left_the_index(tmp_path):
     assert found and 11 not in {s.id for s in found}  # ...never shown
 
 
+def test_did_you_mean_offers_no_word_only_a_withdrawn_title_held(tmp_path):
+    """A withdrawn draft titled "Kubernetes裁员名单内部说明" left its words in the suggestion file: "安全 kubernetis"
+    was corrected to "安全 kubernetes" and "安全 裁原" to "安全 裁员" (the other word found results). A correction now
+    uses only words the live index holds."""
+    from search.documents import ResourceDoc
+    from search.engine_whoosh import WhooshBackend
+
+    backend = WhooshBackend(tmp_path / "index")
+    docs = list(corpus.documents())
+    secret = ResourceDoc(**{**docs[0].__dict__, "id": 9999, "title": "Kubernetes裁员名单内部说明", "tags": []})
+    backend.rebuild([*docs, secret])
+    assert "kubernetes" in (backend.search(SearchRequest(q="安全 kubernetis")).suggestion or "")
+    backend.apply([], [9999])  # withdrawn: the index and the suggestion file both drop it
+    backend.refresh()
+    for typed in ("安全 kubernetis", "安全 裁原"):
+        suggestion = backend.search(SearchRequest(q=typed)).suggestion or ""
+        assert "kubernetes" not in suggestion and "裁员" not in suggestion
+
+
 def _prefixes() -> list[str]:
     """What a worker may have typed so far: prefixes of titles, of words inside them, of their pinyin and
     initials."""
