@@ -98,9 +98,11 @@ def _tell(session: Session, application: Application, title: str, body: str = ""
 
 
 def _check_offering_places(session: Session, offering_id: int) -> None:
-    """An institution admits no more than the places it declared. The offering row is locked (PostgreSQL) so
-    two admissions at once cannot both take the last place; SQLite has one writer at a time anyway."""
-    places = session.scalar(select(Offering.places).where(Offering.id == offering_id).with_for_update())
+    """An institution admits no more than the places it declared. The offering row is held first (a no-change
+    UPDATE: PostgreSQL's row lock and SQLite's write lock alike) so that two admissions at once count one after
+    the other: on SQLite both had counted a free last place before either wrote (4 admitted on 1 place)."""
+    session.execute(update(Offering).where(Offering.id == offering_id).values(id=Offering.id))
+    places = session.scalar(select(Offering.places).where(Offering.id == offering_id))
     taken = session.scalar(select(func.count(Application.id)).where(
         Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled)))) or 0
     if places is not None and taken >= places:
@@ -153,6 +155,9 @@ def graduate(session: Session, actor: User, application: Application, graduated_
     if graduated_on > beijing_today():
         raise Invalid(_("毕业日期不能晚于今天（北京时间）。"), code="future_date",
                       fields={"graduated_on": _("日期有误。")})
+    if record.graduated_on is not None and record.graduated_on != graduated_on:  # a claim may rest on it
+        raise Conflict(_("毕业日期已经登记（%(d)s），不能修改。", d=record.graduated_on.isoformat()),
+                       code="already_graduated")
     record.graduated_on = graduated_on
     session.flush()
     return record
