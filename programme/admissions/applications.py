@@ -49,6 +49,10 @@ def apply(session: Session, worker: User, offering: Offering, today: date) -> Ap
     if not plan.opens_on <= today <= plan.closes_on:
         raise Invalid(_("报读时间为 %(a)s 至 %(b)s。", a=plan.opens_on.isoformat(), b=plan.closes_on.isoformat()),
                       code="closed")
+    profile = worker.profile  # the identity the county checks: one person, one place (a second account had none)
+    if profile is None or not (profile.real_name or "").strip() or not profile.id_number:
+        message = _("请先在个人资料中填写真实姓名和身份证号码。")
+        raise Invalid(message, code="identity_missing", fields={"id_number": message})
     verdict = profiles.verdict(worker, offering.level, plan.notice_date)
     if not verdict.eligible:
         failed = {r.rule: r.message for r in verdict.rules if not r.passed}

@@ -60,6 +60,11 @@ def id_number(n: int) -> str:
     return body[:-1] + ric.calc_check_digit(body)
 
 
+def fresh_id_number() -> str:
+    """A made-up ID number no other test worker of this run has."""
+    return id_number(next(_IDS))
+
+
 def worker(name: str = "张三明", **changes):
     user = factories.user(name=name)
     data = {**ELIGIBLE, "real_name": name, "id_number": id_number(next(_IDS)), **changes}

@@ -14,7 +14,7 @@ from programme.admissions.models import Application, Offering, Plan
 from programme.voice import notices
 from tests import factories
 from tests.conftest import post_form
-from tests.programme.helpers import ELIGIBLE, offering, org, staff
+from tests.programme.helpers import ELIGIBLE, fresh_id_number, offering, org, staff
 
 THIS_YEAR = beijing_today().year
 
@@ -40,7 +40,8 @@ def log_in_worker(app, auth, **changes) -> str:
     with app.app_context():
         user = factories.user(name="张三明")
         service.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01",
-                                                        "contract_end": "", **changes})
+                                                        "contract_end": "", "id_number": fresh_id_number(),
+                                                        **changes})
         db.session.commit()
         phone = user.phone
     auth.login(phone)
@@ -120,7 +121,7 @@ def test_public_notices_show_people_masked(app, client):
         from app.accounts import service
         applicant = factories.user(name="张三明")
         service.update_profile(db.session, applicant, applicant, {
-            **ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": ""})
+            **ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": "", "id_number": fresh_id_number()})
         item = db.session.get(Offering, offering_id)
         application = applications.apply(db.session, applicant, item, beijing_today())
         applications.verify(db.session, staff(code="330106"), application, True)

@@ -86,7 +86,8 @@ def extra_samples(app, base):
         declarations.review(db.session, SYSTEM, offering, "select", "")
         applicant = factories.user(name="申请人")
         service.update_profile(db.session, applicant, applicant, {
-            "real_name": "钱多多", "job_level": "front_line", "union_member": True, "union_code": "330106",
+            "real_name": "钱多多", "id_number": "330106199001019995", "job_level": "front_line",
+            "union_member": True, "union_code": "330106",
             "employer_type": "enterprise", "contract_start": f"{today.year - 1}-01-01", "contract_end": "",
             "education": "high_school"})
         application = applications.apply(db.session, applicant, offering, today)

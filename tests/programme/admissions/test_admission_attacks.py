@@ -1,5 +1,6 @@
-"""Admissions under attack (a second review): two clerks admitting to the last place at once, a graduation rewritten
-after the subsidy it carried was paid. Each fails on the code before."""
+"""Admissions under attack (a second review): two clerks admitting to the last place at once, a second account of
+one person without an identity taking a second county place, a graduation rewritten after the subsidy it carried
+was paid. Each fails on the code before."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app.accounts import service
 from app.accounts.models import User
-from app.errors import Conflict
+from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.timefmt import beijing_today
 from programme.admissions import applications
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
-from tests.programme.helpers import OPEN_DAY, graduation, offering, open_year, org, staff, worker
+from tests import factories
+from tests.programme.helpers import ELIGIBLE, OPEN_DAY, graduation, offering, open_year, org, staff, worker
 
 
 def test_clerks_admitting_at_once_fill_the_last_place_once(app):
@@ -57,6 +60,18 @@ def test_clerks_admitting_at_once_fill_the_last_place_once(app):
     with app.app_context():
         assert len(db.session.scalars(select(Application).where(
             Application.offering_id == offering_id, Application.status == AppStatus.admitted)).all()) == 1
+
+
+def test_an_account_without_a_name_and_id_number_does_not_apply(db):
+    """The same person's second phone, with no ID number and no name, applied and was verified: one person held
+    two county places, and the empty identity could no longer be filled in."""
+    plan = open_year()
+    second = factories.user(name="张三明")
+    service.update_profile(db.session, second, second, {**ELIGIBLE, "real_name": ""})
+    with pytest.raises(Invalid) as refused:
+        applications.apply(db.session, second, offering(plan), OPEN_DAY)
+    assert refused.value.code == "identity_missing" and "id_number" in refused.value.fields
+    assert db.session.query(Application).count() == 0
 
 
 def test_a_graduation_once_recorded_is_not_rewritten(db):

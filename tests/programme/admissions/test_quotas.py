@@ -154,10 +154,12 @@ def test_merging_two_accounts_gives_back_the_place_of_the_application_it_replace
 
     plan = open_year(places=4)  # 西湖区 gets 2 places
     item = offering(plan)
-    first, second = worker("钱二号"), worker("钱二号", id_number="")  # registered again, no ID number on file
+    first, second = worker("钱二号"), worker("钱二号")  # registered again
     for who in (first, second):
         applications.verify(db.session, staff(code="330106"), applications.apply(db.session, who, item, OPEN_DAY),
                             True)
+    second.profile.id_number = None  # as an account that applied before an ID number was required (none on file)
+    db.session.flush()
     assert quotas.quota_of(db.session, plan, org("330106")).used == 2
     merge.merge(db.session, factories.user("admin"), second, first, id_number=first.profile.id_number)
     db.session.expire_all()

@@ -57,9 +57,13 @@ ELIGIBLE = {"real_name": "赵六", "job_level": "front_line", "union_member": Tr
 
 
 def eligible_worker(id_number, union_code="330106", referred_by=None):
+    """A worker who may apply: an empty `id_number` gets a made-up one of their own (applying needs one)."""
+    from tests.programme.helpers import fresh_id_number
+
     user = factories.user(name="赵六")
     user.referred_by = referred_by
-    service.update_profile(_db.session, user, user, {**ELIGIBLE, "id_number": id_number, "union_code": union_code})
+    service.update_profile(_db.session, user, user, {**ELIGIBLE, "id_number": id_number or fresh_id_number(),
+                                                     "union_code": union_code})
     return user
 
 
