@@ -9,7 +9,7 @@ from app.extensions import db
 from programme.admissions.models import Application
 from tests.app.sms_codes import register
 from tests.conftest import post_form
-from tests.programme.helpers import ELIGIBLE
+from tests.programme.helpers import ELIGIBLE, fresh_id_number
 from tests.programme.test_views import THIS_YEAR, open_now
 
 
@@ -24,8 +24,8 @@ def test_applying_without_a_profile_leads_to_the_profile_form_and_back(app, clie
     assert asked.status_code == 302 and asked.headers["Location"] == to_profile
     form = client.get(to_profile).get_data(as_text=True)
     assert "暂不填写" in form and f'href="{offering}"' in form  # skipping goes back too
-    profile = {**ELIGIBLE, "real_name": "王小明", "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": "",
-               "union_member": "y", "next": offering}
+    profile = {**ELIGIBLE, "real_name": "王小明", "id_number": fresh_id_number(),  # applying needs both
+               "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": "", "union_member": "y", "next": offering}
     saved = post_form(client, to_profile, profile)
     assert saved.status_code == 302 and saved.headers["Location"] == offering
     assert post_form(client, offering, {}).status_code == 302
