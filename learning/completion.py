@@ -18,10 +18,11 @@ from sqlalchemy import CursorResult, exists, select, update
 from sqlalchemy.orm import Session
 
 from app import events
-from app.accounts.policy import require
+from app.accounts.policy import can, require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid
 from catalog.models import Lesson, LessonType, Resource, ResourceStatus
+from catalog.service import EDITABLE
 from learning import progress
 from learning.models import Enrolment, LearningSettings, LessonProgress, Quiz, QuizAttempt
 
@@ -47,10 +48,26 @@ def rules_for(session: Session, resource_id: int) -> Rules:
     return Rules(row.completion_ratio, row.min_read_s) if row else Rules()
 
 
+def may_change_rules(actor: Any, resource: Resource) -> bool:
+    """Whether `actor` may change the resource's completion rules and quiz now. They decide what its credits cost a
+    learner, so they change as its content does: by its authors while it is a draft (or returned, withdrawn,
+    unpublished), and once submitted or published only by one who may review it. Before, an author lowered a
+    published course's pass mark to 1% and its reading time to 0 s without a reviewer seeing it."""
+    return can(actor, "resource.edit", resource) and (
+        resource.status in EDITABLE or can(actor, "resource.review", resource))
+
+
+def require_rules_change(actor: Any, resource: Resource) -> None:
+    require(actor, "resource.edit", resource)
+    if not may_change_rules(actor, resource):
+        raise Conflict(_("已提交或已发布的资源不能直接修改学习规则和测验，请先撤回，修改后重新提交审核。"),
+                       code="not_editable")
+
+
 def save_rules(session: Session, actor: Any, resource: Resource, ratio_text: str,
                min_read_text: str) -> LearningSettings:
-    """Set the per-resource rules (the resource's authors)."""
-    require(actor, "resource.edit", resource)
+    """Set the per-resource rules (the resource's authors, see `may_change_rules`)."""
+    require_rules_change(actor, resource)
     errors = {}
     try:
         ratio = float(ratio_text) / 100

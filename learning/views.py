@@ -14,7 +14,7 @@ from markupsafe import Markup
 from app import person_tokens, sharedparts
 from app.accounts.policy import can
 from app.db import utcnow
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.lookup import get_or_raise
 from catalog import service as catalog_service
@@ -187,6 +187,7 @@ def edit_quiz(resource_id: int):
               "questions": quizzes.as_text(found), "completion_percent": "%g" % (rules.completion_ratio * 100),
               "min_read_s": str(rules.min_read_s)}
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         values = {key: request.form.get(key, "") for key in values}
         try:
@@ -194,12 +195,12 @@ def edit_quiz(resource_id: int):
             db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("learning.edit_quiz", resource_id=resource_id))
-        except Invalid as err:
+        except (Invalid, Conflict) as err:  # a published resource's: shown locked below, what was typed kept
             db.session.rollback()
             flash(err.message, "error")
-            errors = err.fields
-    return render_template("learning/quiz_edit.html", resource=resource, values=values, errors=errors), \
-        (400 if errors else 200)
+            errors, status = err.fields, err.status
+    return render_template("learning/quiz_edit.html", resource=resource, values=values, errors=errors,
+                           locked=not completion.may_change_rules(current_user, resource)), status
 
 
 @bp.get("/review/refusals")

@@ -10,6 +10,7 @@ import pytest
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from catalog import service as catalog_service
 from learning import completion, enrolment, quizzes
 from learning.models import Enrolment
 from tests import factories
@@ -52,8 +53,7 @@ def test_everything_done_completes_the_resource_once_and_tells_the_credit_bank(l
 
 
 def test_a_quiz_must_be_passed_and_bad_answers_are_refused(learner):
-    staff = factories.user("institution_staff")
-    quiz = quizzes.save_quiz(db.session, staff, learner.resource, {"title": "课后测验", "pass_mark": "100",
+    quiz = quizzes.save_quiz(db.session, SYSTEM, learner.resource, {"title": "课后测验", "pass_mark": "100",
                                                                    "questions": QUESTIONS})
     for lesson in learner.resource.lessons[:2]:
         _watch_all(learner, lesson)
@@ -101,6 +101,7 @@ def test_a_quiz_is_tried_five_times_in_24_hours(learner):
 
 def test_quiz_authoring_checks_everything_and_who_may(learner):
     staff, other = factories.user("institution_staff"), factories.user("institution_staff", "INST-T2")
+    catalog_service.withdraw(db.session, staff, learner.resource, "加一份测验")
     with pytest.raises(Forbidden):
         quizzes.save_quiz(db.session, other, learner.resource, {"title": "x", "pass_mark": "60",
                                                                 "questions": QUESTIONS})
@@ -119,16 +120,41 @@ def test_quiz_authoring_checks_everything_and_who_may(learner):
 
 
 def test_completion_ratio_is_set_per_resource(learner):
-    staff = factories.user("institution_staff")
     with pytest.raises(Invalid) as err:
-        completion.save_rules(db.session, staff, learner.resource, "40", "abc")
+        completion.save_rules(db.session, SYSTEM, learner.resource, "40", "abc")
     assert set(err.value.fields) == {"completion_percent", "min_read_s"}
-    completion.save_rules(db.session, staff, learner.resource, "50", "30")
+    completion.save_rules(db.session, SYSTEM, learner.resource, "50", "30")
     db.session.commit()
     lesson = learner.resource.lessons[1]  # 100 s
     for start in range(0, 45, 15):
         learner.beat(lesson, start + 15, [[start, start + 15]], at_s=start + 15)
     assert learner.beat(lesson, 50, [[45, 50]], at_s=50)["complete"]
+
+
+def test_a_published_courses_rules_and_quiz_change_only_through_review(learner):
+    """The attack: the author of a published course makes its credits cheap without a reviewer seeing it (pass
+    mark 1% on a one-question quiz, no reading time, half of each video). Refused while it is published, by
+    each way in; allowed once it is withdrawn (it then goes back through review to reach learners again)."""
+    staff = factories.user("institution_staff")
+    db.session.commit()
+    resource = learner.resource
+    attempts = (lambda: completion.save_rules(db.session, staff, resource, "50", "0"),
+                lambda: quizzes.save_quiz(db.session, staff, resource, {"title": "测验", "pass_mark": "1",
+                                                                        "questions": "1+1=?\n*2\n3"}),
+                lambda: quizzes.save_settings(db.session, staff, resource, {
+                    "completion_percent": "50", "min_read_s": "0", "title": "测验", "pass_mark": "1",
+                    "questions": "1+1=?\n*2\n3"}))
+    for attempt in attempts:
+        with pytest.raises(Conflict) as err:
+            attempt()
+        assert err.value.code == "not_editable"
+    db.session.rollback()
+    assert completion.rules_for(db.session, resource.id) == completion.Rules()
+    assert quizzes.quiz_of(db.session, resource.id) is None
+    assert not completion.may_change_rules(staff, resource)
+    catalog_service.withdraw(db.session, staff, resource, "调整学习规则")
+    completion.save_rules(db.session, staff, resource, "95", "60")
+    assert completion.rules_for(db.session, resource.id) == completion.Rules(0.95, 60)
 
 
 def test_external_confirmation_only_for_external_lessons(learner):

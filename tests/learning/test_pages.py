@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 
+from app.accounts.policy import SYSTEM
 from app.extensions import db
+from catalog import service as catalog_service
+from catalog.models import Resource
+from learning import completion, quizzes
 from learning.models import Enrolment
 from tests.conftest import post_form
 from tests.learning.conftest import make_course
@@ -103,6 +107,18 @@ def test_author_and_take_a_quiz(app, client, auth):
     auth.as_role("institution_staff")
     edit = f"/learning/r/{resource_id}/quiz/edit"
     assert "学习规则与测验" in client.get(f"/catalog/r/{resource_id}").get_data(as_text=True)
+    # published: the page says why the form is locked, and a post of it changes nothing
+    assert "请先撤回" in client.get(edit).get_data(as_text=True)
+    easy = post_form(client, edit, {"title": "测验", "pass_mark": "1", "completion_percent": "50", "min_read_s": "0",
+                                    "questions": "1+1=?\n*2\n3"})
+    assert easy.status_code == 409 and "请先撤回" in easy.get_data(as_text=True)
+    with app.app_context():
+        assert quizzes.quiz_of(db.session, resource_id) is None
+        assert completion.rules_for(db.session, resource_id) == completion.Rules()
+    withdrawn = post_form(client, f"/catalog/manage/{resource_id}/withdraw", {"comment": "加一份课后测验"},
+                          source=f"/catalog/manage/{resource_id}")
+    assert withdrawn.status_code == 302
+    assert "请先撤回" not in client.get(edit).get_data(as_text=True)
     bad = post_form(client, edit, {"title": "测验", "pass_mark": "0", "completion_percent": "30", "min_read_s": "30",
                                    "questions": "没有选项"})
     body = bad.get_data(as_text=True)
@@ -110,6 +126,11 @@ def test_author_and_take_a_quiz(app, client, auth):
     ok = post_form(client, edit, {"title": "测验", "pass_mark": "50", "completion_percent": "90", "min_read_s": "30",
                                   "questions": QUESTIONS})
     assert ok.status_code == 302
+    with app.app_context():  # submitted again and selected by its reviewer
+        resource = db.session.get(Resource, resource_id)
+        catalog_service.submit(db.session, SYSTEM, resource)
+        catalog_service.review(db.session, SYSTEM, resource, "select")
+        db.session.commit()
     auth.logout()
     auth.as_role("worker")
     assert client.get(edit).status_code == 404  # learners do not author
