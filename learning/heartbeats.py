@@ -35,7 +35,7 @@ MAX_ATTEMPTS = 8
 MARKED_FOR_TRANSLATION = (_l("时间不能为负数。"), _l("观看位置超出了课程时长。"), _l("阅读位置超出了页面。"),
                           _l("观看区间的结束时间早于开始时间。"), _l("上报的观看时长超过了实际经过的时间。"),
                           _l("上报的阅读时间超出了实际可能的时间。"),
-                          _l("上报的观看时长超过了最高倍速下实际经过的时间。"))
+                          _l("上报的观看时长超过了最高倍速下实际经过的时间。"), _l("外部课程不记录观看进度。"))
 
 
 def _ms(at: datetime) -> int:
@@ -101,8 +101,8 @@ def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.
     if lesson.type == LessonType.reading:
         return progress.check_reading(beat.position_s, beat.watched, enrolled_ms / 1000 - CLOCK_SKEW_S,
                                       _ms(now) / 1000 + CLOCK_SKEW_S)
-    if lesson.type == LessonType.external:
-        return None
+    if lesson.type == LessonType.external:  # the player sends none: learners confirm them (completion)
+        return NOT_TRACKED
     if lesson.duration_s <= 0:
         raise Conflict(_("这个课时还没有时长，暂时不能记录进度。"), code="no_duration")
     error = progress.check_heartbeat(beat.position_s, beat.watched, lesson.duration_s, None)
@@ -115,6 +115,7 @@ def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.
     return error
 
 
+NOT_TRACKED = progress.HeartbeatError("not_tracked", "外部课程不记录观看进度。")
 TOO_FAST = progress.HeartbeatError("too_fast", "上报的观看时长超过了最高倍速下实际经过的时间。")
 READ_TOO_FAST = progress.HeartbeatError("too_fast", "上报的阅读时间超出了实际可能的时间。")
 

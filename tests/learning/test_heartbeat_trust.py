@@ -244,6 +244,24 @@ def test_a_withdrawn_course_records_no_progress_and_keeps_what_was_saved(client,
     assert _credited(user) == 10
 
 
+def test_an_external_lesson_takes_no_heartbeats(client, auth):
+    """No player sends one (the learner confirms an external lesson): a forged one stored any spans it carried and
+    moved 继续学习 to the lesson. Now refused, counted for staff, nothing of it kept."""
+    resource = make_course(title="外部课程", videos=("30:00",), reading=False, external=True)
+    external = next(lesson for lesson in resource.lessons if lesson.type.value == "external")
+    user = factories.user("worker")
+    enrol_back_dated(user, resource, hours=5)
+    db.session.commit()
+    auth.login(user.phone)
+    token = page_token(client, f"/learning/lessons/{resource.lessons[0].id}")
+    response = client.post("/api/v1/progress", headers={"X-CSRFToken": token}, json={
+        "lesson_id": external.id, "position_s": 3600, "watched": [[0, 3600]], "client_time": _now_ms(), "seq": 1})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "not_tracked"
+    assert _credited(user) == 0
+    enrolment = _enrolment(user, resource)
+    assert enrolment.last_lesson_id is None and enrolment.refusals == 1
+
+
 def test_refused_learners_are_listed_for_the_course_s_staff_and_admins(client, auth):
     resource, user, post = _setup(client, auth, hours=1)
     _exploit(resource, post, _now_ms() - 3_600_000)
