@@ -75,6 +75,8 @@ def test_the_form_refuses_the_same_certificate_and_a_blank_number(app, client, a
         db.session.commit()
         phone = user.phone
     auth.login(phone)
+    form = client.get("/credits/recognition/new").get_data(as_text=True)  # says which outcomes need the number
+    assert 'aria-describedby="certificate_no-hint"' in form and "必须填写证书上的编号" in form
     for typed, message in (("S33010020250001", "已提交过学分认定"), ("", "请填写证书编号")):
         response = client.post("/credits/recognition/new", data={
             **request_values(certificate_no=typed, issuer="330100"), "evidence": (io.BytesIO(pdf_bytes()), "c.pdf"),
