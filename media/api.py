@@ -14,7 +14,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.text import is_digits
 from app.web import current_user_required, json_object
-from media import player, service, tus
+from media import player, service, subtitles, tus
 from media.models import MediaAsset
 from media.service import MediaSettings
 
@@ -106,7 +106,7 @@ def add_subtitle(asset_id: int) -> Response:
     if upload is None:
         raise Invalid(_("请选择字幕文件。"), code="invalid", fields={"file": _("请选择字幕文件。")})
     service.add_subtitle(db.session, MediaSettings.of(current_app), current_user, asset,
-                         request.form.get("language", ""), upload.read(2 * 1024 * 1024 + 1))
+                         request.form.get("language", ""), upload.read(subtitles.MAX_BYTES + 1))
     db.session.commit()
     return _described(asset, 201)
 

@@ -129,7 +129,8 @@ class MediaAsset(Base):
 
     @property
     def stored_bytes(self) -> int:
-        return self.source_bytes + sum(r.size_bytes for r in self.renditions)
+        return self.source_bytes + sum(r.size_bytes for r in self.renditions) + \
+            sum(s.size_bytes for s in self.subtitles)
 
     def __repr__(self) -> str:
         return f"<MediaAsset {self.id} {self.status.value}>"
@@ -163,6 +164,7 @@ class Subtitle(Base):
     language: Mapped[str] = mapped_column(String(16))   # BCP 47: zh-CN, en
     label: Mapped[str] = mapped_column(String(50))      # shown in the player's menu: 中文, English
     path: Mapped[str] = mapped_column(String(200))      # storage key "assets/<id>/subs/<language>-<token>.vtt"
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # the stored WebVTT, counted against the quota
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     asset: Mapped[MediaAsset] = relationship(back_populates="subtitles")

@@ -70,6 +70,11 @@ def upload_orgs(actor: Any) -> list[Organisation]:
     return scope.orgs_of(actor, action="media.upload")
 
 
+def storage_of(session: Session, orgs: list[Organisation]) -> list[tuple[Organisation, int]]:
+    """Each organisation's stored bytes as the quota counts them (media.tus.storage_used), for its staff to see."""
+    return [(org, tus.storage_used(session, org.id)) for org in orgs]
+
+
 def pick_org(session: Session, actor: Any, code: str | None) -> Organisation:
     """The organisation an upload is for: the one named (if allowed), else the user's first."""
     if code:
@@ -251,7 +256,8 @@ def attach(session: Session, actor: Any, asset: MediaAsset, lesson_id: int) -> N
 
 def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: MediaAsset, language: str,
                  data: bytes) -> Subtitle:
-    """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old once committed)."""
+    """SRT or WebVTT in, WebVTT stored; one file per language (a new one replaces the old once committed).
+    The stored bytes count against the organisation's quota, as uploads do (413 quota_exceeded)."""
     require(actor, "media.upload", asset.org)
     lessons.check_can_change(session, actor, asset)
     code, label = subtitles.language(language)
@@ -259,15 +265,16 @@ def add_subtitle(session: Session, settings: MediaSettings, actor: Any, asset: M
     if existing is None and len(asset.subtitles) >= subtitles.MAX_LANGUAGES:
         raise Invalid(_("每个视频最多%(n)d种字幕语言，请先删除不用的。", n=subtitles.MAX_LANGUAGES),
                       code="too_many_subtitles", fields={"language": _("字幕语言太多。")})
-    vtt = subtitles.to_webvtt(data)
+    stored = subtitles.to_webvtt(data).encode("utf-8")  # may outgrow the upload: GBK or UTF-16 Chinese, stamps
+    tus.make_room(session, asset.org_id, settings.quota, len(stored), existing.size_bytes if existing else 0)
     key = f"assets/{asset.id}/subs/{code.lower()}-{secrets.token_hex(4)}.vtt"
-    settings.storage.put(key, io.BytesIO(vtt.encode("utf-8")))
+    settings.storage.put(key, io.BytesIO(stored))
     pending_files.written(session, settings.storage, key)
     if existing is not None:
         pending_files.drop_on_commit(session, settings.storage, existing.path)
         asset.subtitles.remove(existing)
         session.flush()
-    subtitle = Subtitle(language=code, label=label, path=key, lesson_id=asset.lesson_id)
+    subtitle = Subtitle(language=code, label=label, path=key, lesson_id=asset.lesson_id, size_bytes=len(stored))
     asset.subtitles.append(subtitle)
     session.flush()
     return subtitle

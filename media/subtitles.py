@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.errors import Invalid
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_LANGUAGES = 8  # per video: any number of made-up tags (en-a0, en-a1, ...) stored 2 MB each beyond the quota
+MAX_LANGUAGES = 8  # per video: made-up tags (en-a0, en-a1, ...) would each add a file; the quota counts them too
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 LABELS = {"zh-CN": "中文", "zh": "中文", "zh-Hans": "中文", "zh-TW": "中文（繁體）", "en": "English"}
 _TIMING = re.compile(r"^\s*(\d{1,2}:)?\d{1,2}:\d{2}[,.]\d{1,3}\s*-->\s*(\d{1,2}:)?\d{1,2}:\d{2}[,.]\d{1,3}")

@@ -54,7 +54,7 @@ from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.storage import LocalStorage, Storage
 from media import pending_files, tus_s3
-from media.models import MediaAsset, Rendition, Upload
+from media.models import MediaAsset, Rendition, Subtitle, Upload
 
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
@@ -151,15 +151,30 @@ def _clean_name(value: str, limit: int) -> str:
 
 
 def storage_used(session: Session, org_id: int) -> int:
-    """Bytes an organisation holds: its assets' sources and renditions, plus uploads not yet taken over."""
+    """Bytes an organisation holds: its assets' sources, renditions and subtitles, plus uploads not yet taken
+    over. The one count the quota and the upload page use."""
     sources = session.scalar(select(func.coalesce(func.sum(MediaAsset.source_bytes), 0))
                              .where(MediaAsset.org_id == org_id)) or 0
     renditions = session.scalar(select(func.coalesce(func.sum(Rendition.size_bytes), 0))
                                 .join(MediaAsset, Rendition.asset_id == MediaAsset.id)
                                 .where(MediaAsset.org_id == org_id)) or 0
+    subtitles = session.scalar(select(func.coalesce(func.sum(Subtitle.size_bytes), 0))
+                               .join(MediaAsset, Subtitle.asset_id == MediaAsset.id)
+                               .where(MediaAsset.org_id == org_id)) or 0
     pending = session.scalar(select(func.coalesce(func.sum(Upload.length_bytes), 0))
                              .where(Upload.org_id == org_id, Upload.asset_id.is_(None))) or 0
-    return int(sources) + int(renditions) + int(pending)
+    return int(sources) + int(renditions) + int(subtitles) + int(pending)
+
+
+def make_room(session: Session, org_id: int, quota: int, adding: int, freeing: int = 0) -> None:
+    """Refuse `adding` bytes that would take the organisation past its quota (0: none), `freeing` bytes going in
+    the same change (a file replaced). A change that does not grow is let through, even over the quota."""
+    if not quota or adding <= freeing:
+        return
+    _one_at_a_time(session, org_id)
+    if storage_used(session, org_id) - freeing + adding > quota:
+        raise TooLarge(_("本单位的存储空间已用完（上限 %(size)s），请先删除不用的视频。", size=human_size(quota)),
+                       code="quota_exceeded")
 
 
 def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Organisation, *, length: int | None,
@@ -171,11 +186,7 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
         raise Invalid(_("缺少文件大小（Upload-Length）。"), code="upload_length_required")
     if length > max_size:
         raise TooLarge(_("文件太大，最大允许 %(size)s。", size=human_size(max_size)), code="upload_too_large")
-    if quota:
-        _one_at_a_time(session, org.id)
-    if quota and storage_used(session, org.id) + length > quota:
-        raise TooLarge(_("本单位的存储空间已用完（上限 %(size)s），请先删除不用的视频。", size=human_size(quota)),
-                       code="quota_exceeded")
+    make_room(session, org.id, quota, length)
     upload = Upload(id=secrets.token_hex(16), org_id=org.id, user_id=getattr(actor, "id", None),
                     length_bytes=length, offset_bytes=0, filename=_clean_name(metadata.get("filename", ""), 255),
                     filetype=_clean_name(metadata.get("filetype", ""), 100),

@@ -18,6 +18,8 @@ from catalog.models import Lesson
 from media import lessons, player, service, serving
 from media.models import MediaAsset, RenditionKind
 from media.service import MediaSettings
+from media.subtitles import MAX_BYTES as SUBTITLE_MAX_BYTES
+from media.tus import human_size
 
 bp = Blueprint("media", __name__, url_prefix="/media", template_folder="templates")
 files = Blueprint("media_files", __name__, url_prefix="/media")
@@ -74,9 +76,11 @@ def upload_page() -> ResponseReturnValue:
         raise Forbidden(_("您没有上传音视频的权限。"))
     choices = lessons.video_lessons_for(db.session, current_user)
     chosen = request.args.get("lesson", type=int)
+    settings = MediaSettings.of(current_app)
+    usage = [(org.name, human_size(used)) for org, used in service.storage_of(db.session, orgs)]
     return render_template("media/upload.html", orgs=orgs, lessons=choices, chosen=chosen,
-                           assets=service.assets_of(db.session, current_user),
-                           max_upload=MediaSettings.of(current_app).max_upload)
+                           assets=service.assets_of(db.session, current_user), max_upload=settings.max_upload,
+                           usage=usage, quota=human_size(settings.quota) if settings.quota else "")
 
 
 @bp.get("/assets/<int:asset_id>")
@@ -117,7 +121,7 @@ def attach(asset_id: int) -> ResponseReturnValue:
 @login_required
 def subtitles(asset_id: int) -> ResponseReturnValue:
     upload = request.files.get("file")
-    data = upload.read(2 * 1024 * 1024 + 1) if upload else b""
+    data = upload.read(SUBTITLE_MAX_BYTES + 1) if upload else b""
     settings = MediaSettings.of(current_app)
     return _act(asset_id, lambda a: service.add_subtitle(db.session, settings, current_user, a,
                                                          request.form.get("language", ""), data),
