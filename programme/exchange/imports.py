@@ -146,6 +146,11 @@ def _admission(session: Session, org: Organisation, raw: dict[str, str]) -> tupl
         errors["id_number"] = problem
     elif application.status == AppStatus.admitted and not (values["admit"] and values["student_number"]):
         errors["result"] = _("已录取；如需注册学籍请填写学号。")
+    elif values["admit"] and values["student_number"] and "enrolled_on" not in errors:
+        try:  # reported on its row, as the other fields are, rather than refusing the whole file later
+            applications.check_enrolment_date(application, values["enrolled_on"])
+        except Invalid as err:
+            errors["enrolled_on"] = err.message
     values["application"] = application
     return values, errors
 
@@ -177,7 +182,7 @@ class Spec:
     required: tuple[str, ...]
     aliases: dict[str, str]
     validate: Callable[[Session, Organisation, dict[str, str]], tuple[dict[str, Any], dict[str, str]]]
-    unique: str                         # a column no two rows may repeat (and, with a model, never imported twice)
+    unique: str                         # no two rows repeat it, nor (with a model) one imported before; see _duplicates
     model: type | None = None
     optional: tuple[str, ...] = ()
 
@@ -225,13 +230,18 @@ def kinds_for(org: Organisation) -> list[ExchangeKind]:
     return [kind for kind, spec in SPECS.items() if spec.sender == org.kind]
 
 
-def _duplicates(session: Session, spec: Spec, rows: list[tuple[int, dict[str, Any]]],
+def _duplicates(session: Session, spec: Spec, org: Organisation, rows: list[tuple[int, dict[str, Any]]],
                 written: dict[str, str], report: ImportReport) -> list[dict[str, Any]]:
-    """Drop rows whose key repeats one earlier in the file or one already imported, reporting each."""
+    """Drop rows whose key repeats one earlier in the file or one already imported, reporting each. A diploma
+    number repeats only within its institution: another institution's record (perhaps squatting the number) is
+    no reason to refuse the awarding institution's own."""
     known: set[Any] = set()
     if spec.model is not None:
         column = getattr(spec.model, spec.unique)
-        known = set(session.scalars(select(column).where(column.in_([v[spec.unique] for _n, v in rows]))))
+        query = select(column).where(column.in_([v[spec.unique] for _n, v in rows]))
+        if spec.model is GraduationRecord:
+            query = query.where(GraduationRecord.institution_id == org.id)
+        known = set(session.scalars(query))
     good = []
     for number, values in rows:
         if values[spec.unique] in known:
@@ -275,7 +285,8 @@ def import_file(session: Session, actor: Any, org: Organisation, kind: str, data
         report.errors += [RowError(number, written.get(c, c), m) for c, m in errors.items()]
         if not errors:
             checked.append((number, values))
-    good = _duplicates(session, spec, _refused(session, actor, org, checked, written, report), written, report)
+    kept = _refused(session, actor, org, checked, written, report)
+    good = _duplicates(session, spec, org, kept, written, report)
     report.errors.sort(key=lambda e: e.row)
     if report.errors and not valid_only:
         return report

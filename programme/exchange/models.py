@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String
+from sqlalchemy import Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organisation
@@ -44,6 +44,9 @@ class GraduationRecord(Base):
     """A graduation (毕业) reported by an institution: the evidence a diploma subsidy rests on."""
 
     __tablename__ = "graduation_records"
+    # A diploma number is unique within its institution only: were it unique site-wide, whoever imported a number
+    # first (another institution) would hold it, and the awarding institution's true record be refused.
+    __table_args__ = (UniqueConstraint("institution_id", "diploma_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("exchange_batches.id", ondelete="CASCADE"), index=True)
@@ -54,7 +57,7 @@ class GraduationRecord(Base):
     name: Mapped[str] = mapped_column(String(50))
     level: Mapped[str] = mapped_column(String(32))  # zhuanke | gaoqiben | zhuanshengben
     major: Mapped[str] = mapped_column(String(100))
-    diploma_no: Mapped[str] = mapped_column(String(64), unique=True)
+    diploma_no: Mapped[str] = mapped_column(String(64))
     graduated_on: Mapped[date] = mapped_column(Date)
 
     batch: Mapped[ExchangeBatch] = relationship()  # who sent it and how (a file, or the API)

@@ -6,9 +6,13 @@ blocks approval, and there is no override: the amounts are public money, an over
 colluding reviewer needs, and every mismatch has a correction at its source (the worker's profile, the claim's
 number, or the institution's or HR department's record). A claim is refused until the data agree.
 
-One result is paid once: approval stores the result's normalised certificate number in the claim's UNIQUE
-`result_key`, so a diploma claimed again in another year, through another union or another institution, or by
-two reviewers at the same moment, is refused by the service and, failing that, by the database."""
+One result is paid once: approval stores the result's key in the claim's UNIQUE `result_key`, so a result claimed
+again in another year, through another union, or by two reviewers at the same moment, is refused by the service
+and, failing that, by the database. A diploma is a number within its institution ("diploma:<institution id>:
+<number>"): a claim is checked against its own institution's record (`find_record`), so another institution's
+record under the same number (a squatter's) never stands in for it, and claims paid on the squatter's record do
+not consume the awarding institution's key. The same number paid at another institution still stops a claim of
+the same worker, or one resting on scans alone (`_paid_elsewhere`)."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.sanitize import clean_text
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
-from programme.admissions.models import Attainment
+from programme.admissions.models import Attainment, EnrolmentRecord
 from programme.exchange import areas
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from programme.money.models import ClaimStatus, SubsidyClaim
@@ -42,6 +46,15 @@ SKILL_NAMES = {1: _l("高级技师"), 2: _l("技师"), 3: _l("高级工"), 4: _l
 def normalise(number: str) -> str:
     """The identity of a certificate number: full-width folded, case and separators ignored (ZJ-001 = zj 001)."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", number).upper() if ch.isalnum())[:120]
+
+
+DIPLOMA_KEY = "diploma:"
+
+
+def diploma_key(institution_id: int, number: str) -> str:
+    """The result a diploma claim consumes: the number within its institution (a skill certificate's key is its
+    normalised number alone: the HR departments' numbers are one series)."""
+    return f"{DIPLOMA_KEY}{institution_id}:{normalise(number)}"
 
 
 def _same(a: str, b: str) -> bool:
@@ -93,8 +106,14 @@ def _person(claim: SubsidyClaim) -> tuple[str, str]:
             (profile.id_number if profile and profile.id_number else ""))
 
 
+def _institution_id(claim: SubsidyClaim) -> int:
+    return claim.enrolment.application.offering.institution_id
+
+
 def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | CertificateRecord | None:
-    """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate)."""
+    """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate).
+    A diploma's is the claim's institution's when it has one: another institution's record under the number (a
+    squatter's) is shown only while the claim's own is missing, and then blocks approval on its ✗ 院校 row."""
     model: Any = GraduationRecord if claim.attainment in DIPLOMA_LEVELS else CertificateRecord
     column = model.diploma_no if model is GraduationRecord else model.certificate_no
     wanted = normalise(claim.certificate_number)
@@ -102,10 +121,12 @@ def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | Cer
     near = [column.in_({claim.certificate_number, wanted}), model.user_id == claim.enrolment.user_id]
     if id_number:
         near.append(model.id_number == id_number)
-    for record in session.scalars(select(model).where(or_(*near)).order_by(model.id)):
-        if normalise(getattr(record, column.key)) == wanted:
-            return record  # type: ignore[no-any-return]
-    return None
+    found = [r for r in session.scalars(select(model).where(or_(*near)).order_by(model.id))
+             if normalise(getattr(r, column.key)) == wanted]
+    if model is GraduationRecord:
+        own = _institution_id(claim)
+        found.sort(key=lambda r: r.institution_id != own)  # the claim's institution's first, then the oldest
+    return found[0] if found else None
 
 
 def _rows(session: Session, claim: SubsidyClaim, record: GraduationRecord | CertificateRecord) -> list[Row]:
@@ -148,17 +169,39 @@ def _date_row(claim: SubsidyClaim, attained: date) -> Row:
                (said is None or said == attained) and attained >= enrolled, note)
 
 
+def result_key(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> str:
+    """The key an approval of `claim` resting on `record` (None: on checked scans) stores. A diploma's names the
+    claim's institution, the only one whose record it may be approved on."""
+    number = claim.certificate_number if record is None else (
+        record.diploma_no if isinstance(record, GraduationRecord) else record.certificate_no)
+    if claim.attainment in DIPLOMA_LEVELS:
+        return diploma_key(_institution_id(claim), number)
+    return normalise(number)
+
+
+def _paid_elsewhere(session: Session, claim: SubsidyClaim, key: str, scans_only: bool) -> SubsidyClaim | None:
+    """A claim approved on the same diploma number at another institution that consumes this one too: the same
+    worker's (one graduation claimed through two institutions), or anyone's when this claim has scans alone to
+    show. A claim on a record is not stopped by another person's claim (a squatter's). The database backs only
+    the same institution's key: across institutions this check is the service's alone."""
+    if not key.startswith(DIPLOMA_KEY):
+        return None
+    query = (select(SubsidyClaim).join(EnrolmentRecord, EnrolmentRecord.id == SubsidyClaim.enrolment_id)
+             .where(SubsidyClaim.result_key.like(f"{DIPLOMA_KEY}%:{key.rsplit(':', 1)[1]}"),
+                    SubsidyClaim.id != claim.id).order_by(SubsidyClaim.id))
+    if not scans_only:
+        query = query.where(EnrolmentRecord.user_id == claim.enrolment.user_id)
+    return session.scalars(query).first()
+
+
 def review(session: Session, claim: SubsidyClaim) -> Review:
     record = find_record(session, claim)
-    result = Review(claim, record)
+    result = Review(claim, record, key=result_key(claim, record))
     if record is not None:
         result.rows = _rows(session, claim, record)
-        number = record.diploma_no if isinstance(record, GraduationRecord) else record.certificate_no
-        result.key = normalise(number)
-    else:
-        result.key = normalise(claim.certificate_number)
     result.consumed_by = session.scalar(select(SubsidyClaim).where(
-        SubsidyClaim.result_key == result.key, SubsidyClaim.id != claim.id))
+        SubsidyClaim.result_key == result.key, SubsidyClaim.id != claim.id)) or _paid_elsewhere(
+        session, claim, result.key, record is None)
     return result
 
 

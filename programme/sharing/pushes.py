@@ -89,11 +89,18 @@ def _within_reach(session: Session, token: ApiToken, kind: Kind, values: dict[st
         raise Invalid(_("结果未接收，请按字段说明修改。"), code="outside_area", fields=errors)
 
 
+def _same_number(kind: Kind, values: dict[str, Any]) -> Any:
+    """The records bearing this result's number: a diploma's within its institution, as imports see them (another
+    institution holding the number first must not block the awarding one's record)."""
+    where = [getattr(kind.model, kind.number) == values[kind.number]]
+    if kind.model is GraduationRecord:
+        where.append(GraduationRecord.institution_id == values["institution_id"])
+    return select(kind.model).where(*where)
+
+
 def _held(session: Session, kind: Kind, values: dict[str, Any]) -> Pushed:
     """The record already held under this number: the same result (not created again), or 409."""
-    column = getattr(kind.model, kind.number)
-    record = cast(CertificateRecord | GraduationRecord | None,
-                  session.scalar(select(kind.model).where(column == values[kind.number])))
+    record = cast(CertificateRecord | GraduationRecord | None, session.scalar(_same_number(kind, values)))
     assert record is not None  # the caller saw the number held
     differing = [f for f in kind.compared if getattr(record, f) != values[f]]
     if differing:
@@ -109,8 +116,7 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
         raise Forbidden(_("这个部门不能报送这类结果。"), code="wrong_department")
     values = checked(session, kind, body)
     _within_reach(session, token, kind, values)
-    column = getattr(kind.model, kind.number)
-    if session.scalar(select(column).where(column == values[kind.number])) is not None:
+    if session.scalar(_same_number(kind, values)) is not None:
         return _held(session, kind, values)
     return keep(session, token, kind, values)
 

@@ -71,6 +71,22 @@ def test_a_graduation_names_a_real_institution(db, client, edu):
     assert db.session.scalars(select(GraduationRecord)).one().institution_id is not None
 
 
+def test_a_diploma_number_another_institution_holds_first_does_not_block_the_awarding_ones(db, client, edu):
+    """The attack: another institution's graduate pushed with this institution's diploma number first; the
+    awarding institution's true record was then refused as a conflicting result (409). A diploma number is its
+    institution's (as imports hold it): the true record is kept beside the squatter's."""
+    raw = token_for(edu)
+    body = {"id_number": id_number(603), "name": "周八", "institution_code": factories.OTHER_INSTITUTION,
+            "level": "zhuanke", "major": "机电一体化", "diploma_no": "D-0603", "graduated_on": "2025-06-30"}
+    assert client.post("/api/exchange/v1/graduations", json=body, headers=bearer(raw)).status_code == 201
+    true = {**body, "id_number": id_number(604), "name": "吴十", "institution_code": factories.INSTITUTION}
+    response = client.post("/api/exchange/v1/graduations", json=true, headers=bearer(raw))
+    assert response.status_code == 201 and response.get_json()["graduation"] == true
+    again = client.post("/api/exchange/v1/graduations", json=true, headers=bearer(raw))  # the same result again
+    assert again.status_code == 200 and not again.get_json()["created"]
+    assert len(db.session.scalars(select(GraduationRecord)).all()) == 2
+
+
 def test_the_hr_departments_pushed_certificate_is_what_a_subsidy_claim_rests_on(db, client, auth, hr):
     me, record = enrolled(open_year())
     today = beijing_today().isoformat()
