@@ -23,7 +23,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.lookup import get_or_raise
 from app.notifications.kinds import APPLICATION
-from app.timefmt import beijing_today
+from app.timefmt import beijing_today, local_day
 from programme.admissions import profiles, quotas
 from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
 
@@ -131,15 +131,31 @@ def admit(session: Session, actor: User, application: Application, approve: bool
     return application
 
 
+def check_enrolment_date(application: Application, enrolled_on: date) -> None:
+    """A claim counts results attained on or after enrolled_on (claim_checks), so the date may not reach back past
+    the notice or the admission (an older certificate would count), nor ahead of today (no graduation could then
+    be recorded). An application not yet admitted is taken as admitted today (an import admits and enrols at once).
+    """
+    if enrolled_on < application.plan.notice_date:
+        message = _("入学日期不能早于本年度招生通知（%(d)s）。", d=application.plan.notice_date.isoformat())
+        raise Invalid(message, code="enrolled_too_early", fields={"enrolled_on": message})
+    today = beijing_today()
+    admitted = local_day(application.admitted_at) if application.admitted_at is not None else today
+    if enrolled_on < admitted:
+        message = _("入学日期不能早于录取日期（%(d)s）。", d=admitted.isoformat())
+        raise Invalid(message, code="enrolled_before_admission", fields={"enrolled_on": message})
+    if enrolled_on > today:
+        message = _("入学日期不能晚于今天（北京时间）。")
+        raise Invalid(message, code="future_date", fields={"enrolled_on": message})
+
+
 def enrol(session: Session, actor: User, application: Application, student_number: str,
           enrolled_on: date) -> EnrolmentRecord:
     require(actor, "application.admit", application)
     number = student_number.strip()
     if not number or len(number) > 50:
         raise Invalid(_("请填写学号（50字以内）。"), fields={"student_number": _("请填写学号。")})
-    if enrolled_on < application.plan.notice_date:  # a claim rests on results attained after it (claim_checks)
-        message = _("入学日期不能早于本年度招生通知（%(d)s）。", d=application.plan.notice_date.isoformat())
-        raise Invalid(message, code="enrolled_too_early", fields={"enrolled_on": message})
+    check_enrolment_date(application, enrolled_on)
     _move(session, application, (AppStatus.admitted,), status=AppStatus.enrolled)
     record = EnrolmentRecord(application_id=application.id, user_id=application.user_id, student_number=number,
                              enrolled_on=enrolled_on)

@@ -20,6 +20,7 @@ from catalog.models import Resource, ResourceStatus
 from learning import enrolment
 from programme.admissions import applications, declarations, plans, quotas
 from programme.admissions.declarations import OfferingInput
+from programme.admissions.models import Application
 from programme.voice import surveys
 from programme.voice.models import SurveyTarget
 
@@ -37,6 +38,13 @@ def _worker(session: Session, n: int, county: str, year: int) -> User:
         "union_code": county, "employer_type": "enterprise", "contract_start": f"{year - 2}-03-01",
         "contract_end": "", "education": "high_school"})
     return user
+
+
+def _back_date(application: Application, year: int) -> None:
+    """Last year's steps on last year's days (UTC, early morning in Beijing): enrolling on 1 September needs an
+    admission on or before it."""
+    application.applied_at, application.verified_at = datetime(year, 4, 1, 1), datetime(year, 5, 1, 1)
+    application.admitted_at = datetime(year, 8, 1, 1)
 
 
 def load(session: Session) -> dict[str, int]:
@@ -60,6 +68,7 @@ def load(session: Session) -> dict[str, int]:
             application = applications.apply(session, user, offering, date(year, 4, 1))
             applications.verify(session, SYSTEM, application, True)
             applications.admit(session, SYSTEM, application, True)
+            _back_date(application, year)
             applications.enrol(session, SYSTEM, application, f"{year}{n:04d}", date(year, 9, 1))
             if course is not None:
                 enrolment.enrol(session, user, course.id)

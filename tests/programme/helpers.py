@@ -5,7 +5,7 @@ certificate records data exchange brings in (what a subsidy claim rests on)."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 
 from stdnum.cn import ric
 
@@ -49,6 +49,14 @@ def offering(plan, level: str = "zhuanke", places: int = 30, institution: str = 
                                               tuition_yuan=6000, discount_yuan=1000, places=places))
     declarations.review(db.session, staff(code="330000"), item, "select", "")
     return item
+
+
+def admitted_on(application, day: date):
+    """Setup data: the institution admitted `application` on `day` (Beijing; 09:00 there, stored in UTC), so a
+    test may enrol it on a past date: enrol refuses a date before the admission, and admit stamps now."""
+    application.admitted_at = datetime(day.year, day.month, day.day, 1)
+    db.session.flush()
+    return application
 
 
 _IDS = itertools.count(1)

@@ -8,6 +8,7 @@ import io
 from openpyxl import Workbook, load_workbook
 
 from app.extensions import db
+from app.timefmt import beijing_today
 from programme.admissions.models import Application, AppStatus
 from programme.exchange.models import CertificateRecord, GraduationRecord
 from tests.programme.exchange.test_exchange import ADMIT_HEADER, GRAD_HEADER, ID_A, ID_B, hr_department
@@ -54,7 +55,8 @@ def test_certificates_from_xlsx_and_admissions_through_the_application_rules(app
     result = _run(runner, "import", str(certificates), "--kind", "certificates", "--org", "HR-ZJ")
     assert result.exit_code == 0, result.output
     admissions = tmp_path / "admit.csv"
-    admissions.write_bytes((ADMIT_HEADER + f"{ID_A},赵六,录取,机电一体化技术,S-1,2026-09-01,\n").encode())
+    today = beijing_today().isoformat()  # admitted by this file today, so enrolled no earlier
+    admissions.write_bytes((ADMIT_HEADER + f"{ID_A},赵六,录取,机电一体化技术,S-1,{today},\n").encode())
     result = _run(runner, "import", str(admissions), "--kind", "admissions", "--org", "INST-T1")
     assert result.exit_code == 0, result.output
     with app.app_context():

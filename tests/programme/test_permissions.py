@@ -14,7 +14,7 @@ from programme.admissions import applications
 from programme.money import subsidies
 from programme.voice import notices, objections
 from tests import factories
-from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, offering, open_year, org, staff, worker
 
 ACTORS = ["worker", "applicant", "inst", "other_inst", "enterprise", "county", "other_county", "city", "other_city",
           "province", "education", "admin"]
@@ -47,6 +47,7 @@ def world(db):
     application = applications.apply(db.session, applicant, item, OPEN_DAY)
     applications.verify(db.session, SYSTEM, application, True)
     applications.admit(db.session, SYSTEM, application, True)
+    admitted_on(application, date(2026, 9, 1))
     record = applications.enrol(db.session, SYSTEM, application, "S1", date(2026, 9, 1))
     claim = subsidies.claim(db.session, applicant, record, "dazhuan", "C1", "")
     notice = notices.publish(db.session, SYSTEM, plan, org("330106"), "admissions", date(2026, 7, 1),

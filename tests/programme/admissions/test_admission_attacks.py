@@ -19,7 +19,7 @@ from programme.admissions import applications
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
 from tests import factories
-from tests.programme.helpers import ELIGIBLE, OPEN_DAY, graduation, offering, open_year, org, staff, worker
+from tests.programme.helpers import ELIGIBLE, OPEN_DAY, admitted_on, graduation, offering, open_year, org, staff, worker
 
 
 def test_clerks_admitting_at_once_fill_the_last_place_once(app):
@@ -81,6 +81,7 @@ def test_a_graduation_once_recorded_is_not_rewritten(db):
     application = applications.apply(db.session, me, offering(plan), OPEN_DAY)
     applications.verify(db.session, staff(code="330106"), application, True)
     applications.admit(db.session, staff("institution_staff"), application, True)
+    admitted_on(application, date(2026, 9, 1))
     record = applications.enrol(db.session, staff("institution_staff"), application, "S1", date(2026, 9, 1))
     applications.graduate(db.session, staff("institution_staff"), application, date(2026, 11, 1))
     graduation(me, "ZJ-2026-001", on=date(2026, 11, 1))

@@ -15,7 +15,7 @@ from app.timefmt import beijing_today
 from programme.admissions import applications, quotas
 from programme.admissions.models import Application, AppStatus
 from tests import factories
-from tests.programme.helpers import OPEN_DAY, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, offering, open_year, org, staff, worker
 
 
 def test_the_whole_way_with_dates(db):
@@ -29,6 +29,7 @@ def test_the_whole_way_with_dates(db):
     with pytest.raises(Invalid) as err:
         applications.enrol(db.session, staff("institution_staff"), app_, "2026001", date(2010, 9, 1))
     assert err.value.code == "enrolled_too_early" and app_.status == AppStatus.admitted
+    admitted_on(app_, date(2026, 9, 1))
     record = applications.enrol(db.session, staff("institution_staff"), app_, "2026001", date(2026, 9, 1))
     assert app_.status == AppStatus.enrolled and record.student_number == "2026001"
     steps = applications.steps(app_)
@@ -151,6 +152,7 @@ def test_graduation_is_recorded_and_counted(db):
     applications.admit(db.session, staff("institution_staff"), app_, True)
     with pytest.raises(Conflict):
         applications.graduate(db.session, staff("institution_staff"), app_, date(2029, 7, 1))
+    admitted_on(app_, date(2026, 9, 1))
     applications.enrol(db.session, staff("institution_staff"), app_, "S9", date(2026, 9, 1))
     with pytest.raises(Invalid):
         applications.graduate(db.session, staff("institution_staff"), app_, date(2026, 1, 1))

@@ -18,7 +18,17 @@ from programme.exchange.models import CertificateRecord, ExchangeBatch, Exchange
 from programme.money import claim_checks, subsidies
 from programme.money.models import ClaimStatus
 from tests import factories
-from tests.programme.helpers import ELIGIBLE, OPEN_DAY, hr_department, id_number, offering, open_year, staff, worker
+from tests.programme.helpers import (
+    ELIGIBLE,
+    OPEN_DAY,
+    admitted_on,
+    hr_department,
+    id_number,
+    offering,
+    open_year,
+    staff,
+    worker,
+)
 
 GRAD_HEADER = "身份证号,姓名,层次,专业,毕业证书编号,毕业日期\n"
 CERT_HEADER = "身份证号,姓名,职业,等级,证书编号,发证日期\n"
@@ -30,6 +40,7 @@ def _enrolled(person, plan, major_offering=None):
     applications.verify(_db.session, staff(code="330106"), application, True)
     colleague = staff("institution_staff")
     applications.admit(_db.session, colleague, application, True)
+    admitted_on(application, date(2026, 9, 1))
     return applications.enrol(_db.session, colleague, application, f"S{person.id}", date(2026, 9, 1))
 
 

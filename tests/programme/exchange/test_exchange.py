@@ -13,6 +13,7 @@ from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden, Invalid
 from app.extensions import db as _db
+from app.timefmt import beijing_today
 from programme.exchange import imports as exchange
 from programme.exchange.models import CertificateRecord, ExchangeBatch, GraduationRecord
 from tests import factories
@@ -142,7 +143,7 @@ def test_admission_results_admit_enrol_or_refuse_through_the_application_rules(d
     other = eligible_worker(ID_B)
     pending = applications.apply(db.session, other, world["offering"], date(2026, 6, 2))
     inst, staff = organisations.get_by_code(db.session, "INST-T1"), factories.user("institution_staff")
-    data = (ADMIT_HEADER + f"{ID_A},赵六,录取,机电一体化技术,S-1,2026-09-01,\n"
+    data = (ADMIT_HEADER + f"{ID_A},赵六,录取,机电一体化技术,S-1,{beijing_today().isoformat()},\n"  # admitted today
             f"{ID_B},赵六,录取,,,,\n"                       # the county has not verified yet
             "110105194912310021,某人,不录取,,,,\n"          # a wrong ID number (and no reason)
             f"{ID_A},赵六,待定,,,,\n").encode()

@@ -20,7 +20,7 @@ from programme.money import claim_checks, evidence, subsidies
 from programme.money.models import ClaimEvidence, SubsidyClaim
 from tests.conftest import csrf_token
 from tests.credits.credit_factories import pdf_bytes, png_bytes
-from tests.programme.helpers import OPEN_DAY, offering, open_year, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, offering, open_year, staff, worker
 from tests.programme.test_staff_pages import enrolled as enrolled_today
 
 
@@ -51,6 +51,7 @@ def enrolled(plan):
     application = applications.apply(db.session, me, offering(plan), OPEN_DAY)
     applications.verify(db.session, staff(code="330106"), application, True)
     applications.admit(db.session, staff("institution_staff"), application, True)
+    admitted_on(application, date(2026, 9, 1))
     return me, applications.enrol(db.session, staff("institution_staff"), application, "S1", date(2026, 9, 1))
 
 

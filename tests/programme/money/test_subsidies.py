@@ -15,7 +15,7 @@ from app.timefmt import beijing_today
 from programme.admissions import applications, quotas
 from programme.money import subsidies
 from programme.money.models import ClaimStatus, SubsidyClaim, SubsidyPayment
-from tests.programme.helpers import OPEN_DAY, graduation, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, graduation, offering, open_year, org, staff, worker
 
 
 def enrolled(plan, name: str = "张三明"):
@@ -23,6 +23,7 @@ def enrolled(plan, name: str = "张三明"):
     app_ = applications.apply(db.session, me, offering(plan), OPEN_DAY)
     applications.verify(db.session, staff(code="330106"), app_, True)
     applications.admit(db.session, staff("institution_staff"), app_, True)
+    admitted_on(app_, date(2026, 9, 1))
     return me, applications.enrol(db.session, staff("institution_staff"), app_, "S1", date(2026, 9, 1))
 
 
@@ -85,6 +86,7 @@ def test_no_clerk_pays_their_own_claim(db):
     mine = applications.apply(db.session, clerk, offering(plan), OPEN_DAY)
     applications.verify(db.session, staff(code="330106"), mine, True)
     applications.admit(db.session, staff("institution_staff"), mine, True)
+    admitted_on(mine, date(2026, 9, 1))
     record = applications.enrol(db.session, staff("institution_staff"), mine, "S9", date(2026, 9, 1))
     graduation(clerk, "ZJ-2028-009")
     claim = subsidies.claim(db.session, clerk, record, "dazhuan", "ZJ-2028-009", "")

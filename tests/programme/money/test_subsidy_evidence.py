@@ -25,6 +25,7 @@ from tests.programme.helpers import (
     ELIGIBLE,
     OPEN_DAY,
     YEAR,
+    admitted_on,
     certificate,
     graduation,
     id_number,
@@ -91,20 +92,24 @@ def test_a_stated_date_that_differs_from_the_record_is_a_mismatch(db):
         _approve(claim)
 
 
-def _second_enrolment(me, institution: str = factories.OTHER_INSTITUTION, enrolled_on: date = date(YEAR + 1, 9, 1)):
-    """The same worker a year later, moved to 拱墅区 (another county union), at another institution."""
+def _second_enrolment(me, institution: str = factories.OTHER_INSTITUTION):
+    """The same worker's enrolment of the year before, then in 拱墅区 (another county union), at another institution
+    (a year before, not after: an enrolment is dated no later than today, and a later year's notice is ahead)."""
     province = staff(code="330000")
     plan = plans.open_plan(db.session, province, plans.PlanInput(
-        year=YEAR + 1, notice_date=date(YEAR + 1, 3, 1), opens_on=date(YEAR + 1, 3, 15),
-        closes_on=date(YEAR + 1, 6, 30)))
+        year=YEAR - 1, notice_date=date(YEAR - 1, 3, 1), opens_on=date(YEAR - 1, 3, 15),
+        closes_on=date(YEAR - 1, 6, 30)))
     quotas.allocate(db.session, province, plan, org("330100"), 10, 10_000)
     quotas.allocate(db.session, staff(code="330100"), plan, org("330105"), 5, 5_000)
     service.update_profile(db.session, me, me, {**ELIGIBLE, "real_name": me.profile.real_name, "contract_end": "",
+                                                "contract_start": f"{YEAR - 2}-09-01",
                                                 "id_number": me.profile.id_number, "union_code": "330105"})
-    application = applications.apply(db.session, me, offering(plan, institution=institution), date(YEAR + 1, 4, 1))
+    application = applications.apply(db.session, me, offering(plan, institution=institution), date(YEAR - 1, 4, 1))
     applications.verify(db.session, staff(code="330105"), application, True)
     applications.admit(db.session, staff("institution_staff", institution), application, True)
-    return applications.enrol(db.session, staff("institution_staff", institution), application, "T1", enrolled_on)
+    admitted_on(application, date(YEAR - 1, 9, 1))
+    return applications.enrol(db.session, staff("institution_staff", institution), application, "T1",
+                              date(YEAR - 1, 9, 1))
 
 
 def test_the_same_graduation_is_never_paid_again_in_another_year_union_or_institution(app, db):
@@ -161,8 +166,7 @@ def test_two_reviewers_approving_at_once_pay_one_result_once(app, same_claim):
             ids = [first.id, first.id]
         else:
             # a second enrolment at the same institution that matches the record just as well
-            later = _second_enrolment(me, factories.INSTITUTION, date(YEAR + 1, 3, 1))
-            later.enrolled_on = date(YEAR, 9, 1)  # as recorded before enrolments were held to their year's notice
+            later = _second_enrolment(me, factories.INSTITUTION)
             second = subsidies.claim(db.session, me, later, "dazhuan", "ZJ-RACE-1", "")
             assert claim_checks.review(db.session, second).problems == []
             ids = [first.id, second.id]
@@ -231,7 +235,8 @@ def test_uploads_count_only_once_checked_by_someone_other_than_the_claimant(app,
         _approve(claim)
     claim_checks.check_evidence(db.session, checker, claim, "补充的材料也已核对")
     _approve(claim)
-    assert claim.status == ClaimStatus.approved and claim.result_key == "UP1" and claim.amount == 1000
+    key = f"diploma:{org(factories.INSTITUTION).id}:UP1"  # the number within its institution
+    assert claim.status == ClaimStatus.approved and claim.result_key == key and claim.amount == 1000
 
 
 def test_a_skill_certificate_claim_rests_on_the_hr_departments_record(db):
@@ -254,7 +259,8 @@ def test_the_honest_flow_import_claim_approve_pay(db):
     review = claim_checks.review(db.session, claim)
     assert review.record is not None and all(r.ok for r in review.rows) and review.problems == []
     _approve(claim)
-    assert claim.graduation_id == review.record.id and claim.result_key == "ZJ20260100"
+    key = f"diploma:{org(factories.INSTITUTION).id}:ZJ20260100"
+    assert claim.graduation_id == review.record.id and claim.result_key == key
     subsidies.pay(db.session, staff(code="330106"), plan, org("330106"), [claim.id], beijing_today())
     assert claim.status == ClaimStatus.paid
 
@@ -267,6 +273,7 @@ def test_a_claim_by_a_worker_without_an_id_number_cannot_match_a_record(db):
     me.profile.id_number = None  # an application from before an ID number was required (apply refuses it now)
     db.session.flush()
     applications.admit(db.session, staff("institution_staff"), application, True)
+    admitted_on(application, date(2026, 9, 1))
     record = applications.enrol(db.session, staff("institution_staff"), application, "S2", date(2026, 9, 1))
     from programme.exchange import imports as exchange
 

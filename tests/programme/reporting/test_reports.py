@@ -173,6 +173,7 @@ def test_programme_figures_count_in_the_applications_county(db):
     from programme.admissions import applications
     from programme.exchange import imports as exchange
     from programme.money import subsidies
+    from tests.programme.helpers import admitted_on
 
     world = programme_world()
     plan, offering = world["plan"], world["offering"]
@@ -181,6 +182,7 @@ def test_programme_figures_count_in_the_applications_county(db):
     second = eligible_worker("330106198505054562", referred_by=township)
     applications.apply(db.session, second, offering, date(2026, 6, 2))
     applications.admit(db.session, SYSTEM, world["application"], True)
+    admitted_on(world["application"], date(2026, 9, 1))
     record = applications.enrol(db.session, SYSTEM, world["application"], "S001", date(2026, 9, 1))
     exchange.import_file(db.session, SYSTEM, _org("INST-T1"), "graduation", (
         "id_number,name,level,major,diploma_no,graduated_on\n"
