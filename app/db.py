@@ -10,7 +10,7 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -98,6 +98,13 @@ def insert_ignore(session: Session, model: type, values: dict[str, Any], unique:
     statement = (insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
                  .returning(table.c[unique[0]]))
     return session.execute(statement).first() is not None
+
+
+def hold_row(session: Session, model: Any, row_id: int) -> None:
+    """Hold the row until this transaction ends, so that what is counted after this and written before the commit
+    comes before the next holder's count (a quota, the last place). A no-change UPDATE rather than FOR UPDATE: it
+    takes SQLite's write lock as well as PostgreSQL's row lock."""
+    session.execute(update(model).where(model.id == row_id).values(id=model.id))
 
 
 class DirectStatement:

@@ -44,13 +44,13 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import ClientDisconnected
 
 from app.accounts.models import Organisation
 from app.accounts.policy import is_admin, require
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.storage import LocalStorage, Storage
 from media import pending_files, tus_s3
@@ -168,10 +168,12 @@ def storage_used(session: Session, org_id: int) -> int:
 
 def make_room(session: Session, org_id: int, quota: int, adding: int, freeing: int = 0) -> None:
     """Refuse `adding` bytes that would take the organisation past its quota (0: none), `freeing` bytes going in
-    the same change (a file replaced). A change that does not grow is let through, even over the quota."""
+    the same change (a file replaced). A change that does not grow is let through, even over the quota. The
+    organisation's row is held so that one change's sum and insert come before the next one's sum (two uploads
+    started together both passed the quota)."""
     if not quota or adding <= freeing:
         return
-    _one_at_a_time(session, org_id)
+    hold_row(session, Organisation, org_id)
     if storage_used(session, org_id) - freeing + adding > quota:
         raise TooLarge(_("本单位的存储空间已用完（上限 %(size)s），请先删除不用的视频。", size=human_size(quota)),
                        code="quota_exceeded")
@@ -203,13 +205,6 @@ def create_upload(session: Session, storage: LocalStorage, actor: Any, org: Orga
     session.add(upload)
     session.flush()
     return upload
-
-
-def _one_at_a_time(session: Session, org_id: int) -> None:
-    """Hold the organisation's row until this transaction ends, so that one upload's sum and insert come before
-    the next one's sum (two started together both passed the quota). A no-change UPDATE rather than FOR UPDATE:
-    it takes SQLite's write lock as well as PostgreSQL's row lock."""
-    session.execute(update(Organisation).where(Organisation.id == org_id).values(id=Organisation.id))
 
 
 def _fsync_dir(folder: Any) -> None:

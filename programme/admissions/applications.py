@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import notifications
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.lookup import get_or_raise
 from app.notifications.kinds import APPLICATION
@@ -102,10 +102,10 @@ def _tell(session: Session, application: Application, title: str, body: str = ""
 
 
 def _check_offering_places(session: Session, offering_id: int) -> None:
-    """An institution admits no more than the places it declared. The offering row is held first (a no-change
-    UPDATE: PostgreSQL's row lock and SQLite's write lock alike) so that two admissions at once count one after
-    the other: on SQLite both had counted a free last place before either wrote (4 admitted on 1 place)."""
-    session.execute(update(Offering).where(Offering.id == offering_id).values(id=Offering.id))
+    """An institution admits no more than the places it declared. The offering row is held first so that two
+    admissions at once count one after the other: on SQLite both had counted a free last place before either wrote
+    (4 admitted on 1 place)."""
+    hold_row(session, Offering, offering_id)
     places = session.scalar(select(Offering.places).where(Offering.id == offering_id))
     taken = session.scalar(select(func.count(Application.id)).where(
         Application.offering_id == offering_id, Application.status.in_((AppStatus.admitted, AppStatus.enrolled)))) or 0
