@@ -5,11 +5,14 @@ certificate records data exchange brings in (what a subsidy claim rests on)."""
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import date, datetime
 
 from stdnum.cn import ric
 
 from app.accounts import organisations, service
+from app.errors import Conflict
 from app.extensions import db
 from app.timefmt import beijing_today
 from programme.admissions import declarations, plans, quotas
@@ -124,3 +127,29 @@ def certificate(person, number: str, *, occupation: str = "机电一体化", lev
     report = exchange.import_file(db.session, clerk, hr, "certificate", data, "c.csv")
     assert report.imported == 1, report.errors
     return report
+
+
+def at_once(app, count: int, prepare: Callable[[int], Callable[[], object]]) -> list[str]:
+    """`count` clerks acting at the same moment, each in a thread with its own app context and session:
+    `prepare(i)` loads what clerk i needs and returns the act, run once every clerk is ready. Each act is committed,
+    or rolled back on a Conflict; the outcomes are "ok" or the conflict's code, in the order they ended."""
+    ready, outcomes = threading.Barrier(count), []
+
+    def run(i: int) -> None:
+        with app.app_context():
+            act = prepare(i)
+            ready.wait()
+            try:
+                act()
+                db.session.commit()
+                outcomes.append("ok")
+            except Conflict as err:
+                db.session.rollback()
+                outcomes.append(err.code or "conflict")
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -4,7 +4,6 @@ was paid. Each fails on the code before."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -19,7 +18,18 @@ from programme.admissions import applications
 from programme.admissions.models import Application, AppStatus
 from programme.money import subsidies
 from tests import factories
-from tests.programme.helpers import ELIGIBLE, OPEN_DAY, admitted_on, graduation, offering, open_year, org, staff, worker
+from tests.programme.helpers import (
+    ELIGIBLE,
+    OPEN_DAY,
+    admitted_on,
+    at_once,
+    graduation,
+    offering,
+    open_year,
+    org,
+    staff,
+    worker,
+)
 
 
 def test_clerks_admitting_at_once_fill_the_last_place_once(app):
@@ -35,28 +45,14 @@ def test_clerks_admitting_at_once_fill_the_last_place_once(app):
             ids.append(application.id)
         clerk_id, offering_id = staff("institution_staff").id, item.id
         db.session.commit()
-    outcomes: list[str] = []
-    ready = threading.Barrier(len(ids))
 
-    def admit(application_id: int) -> None:
-        with app.app_context():
-            clerk, application = db.session.get(User, clerk_id), db.session.get(Application, application_id)
-            assert application.offering.institution is not None
-            ready.wait()
-            try:
-                applications.admit(db.session, clerk, application, True)
-                db.session.commit()
-                outcomes.append("admitted")
-            except Conflict as err:
-                db.session.rollback()
-                outcomes.append(err.code or "")
+    def admit(i: int):
+        clerk, application = db.session.get(User, clerk_id), db.session.get(Application, ids[i])
+        assert application.offering.institution is not None
+        return lambda: applications.admit(db.session, clerk, application, True)
 
-    threads = [threading.Thread(target=admit, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["admitted", "offering_full", "offering_full", "offering_full"]
+    outcomes = at_once(app, len(ids), admit)
+    assert sorted(outcomes) == ["offering_full", "offering_full", "offering_full", "ok"]
     with app.app_context():
         assert len(db.session.scalars(select(Application).where(
             Application.offering_id == offering_id, Application.status == AppStatus.admitted)).all()) == 1

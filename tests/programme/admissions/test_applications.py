@@ -3,7 +3,6 @@ withdrawal; one live application per worker, year and level."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from app.timefmt import beijing_today
 from programme.admissions import applications, quotas
 from programme.admissions.models import Application, AppStatus
 from tests import factories
-from tests.programme.helpers import OPEN_DAY, admitted_on, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, at_once, offering, open_year, org, staff, worker
 
 
 def test_the_whole_way_with_dates(db):
@@ -118,27 +117,13 @@ def test_concurrent_verification_never_exceeds_the_county_quota(app):
         ids = [applications.apply(db.session, worker(f"工{n}"), item, OPEN_DAY).id for n in range(6)]
         clerk_id = staff(code="330106").id
         db.session.commit()
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(ids))
 
-    def check(application_id: int) -> None:
-        with app.app_context():
-            from app.accounts.models import User
-            clerk, application = db.session.get(User, clerk_id), db.session.get(Application, application_id)
-            barrier.wait()
-            try:
-                applications.verify(db.session, clerk, application, True)
-                db.session.commit()
-                outcomes.append("ok")
-            except Conflict:
-                db.session.rollback()
-                outcomes.append("full")
+    def check(i: int):
+        from app.accounts.models import User
+        clerk, application = db.session.get(User, clerk_id), db.session.get(Application, ids[i])
+        return lambda: applications.verify(db.session, clerk, application, True)
 
-    threads = [threading.Thread(target=check, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, len(ids), check)
     with app.app_context():
         verified = db.session.scalars(select(Application).where(Application.status == AppStatus.verified)).all()
         assert outcomes.count("ok") == len(verified) == 3

@@ -17,7 +17,7 @@ from programme.admissions import quotas
 from programme.money import funds, reconciliation, subsidies
 from programme.money.models import EntryKind, FundEntry, SubsidyPayment
 from programme.reporting import performance
-from tests.programme.helpers import graduation, open_year, org, staff
+from tests.programme.helpers import at_once, graduation, open_year, org, staff
 from tests.programme.money.test_subsidies import enrolled
 
 
@@ -181,36 +181,20 @@ def test_yuan_text_is_exact():
 
 def test_two_clerks_passing_down_at_once_never_overdraw(app):
     """杭州市 holds 50,000 yuan; two clerks each hand 30,000 down at the same moment: one is refused."""
-    import threading
-
     with app.app_context():
         plan = open_year(budget=100_000)
         clerks = [staff(code="330100").id for _ in range(2)]
         db.session.commit()
         ids = (plan.id, org("330106").id, org("330100").id)
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(clerks))
 
-    def hand_down(clerk_id: int) -> None:
-        with app.app_context():
-            from app.accounts.models import Organisation, User
-            from programme.admissions.models import Plan
-            clerk, plan_, county = (db.session.get(User, clerk_id), db.session.get(Plan, ids[0]),
-                                    db.session.get(Organisation, ids[1]))
-            barrier.wait()
-            try:
-                funds.pass_down(db.session, clerk, plan_, county, "30000")
-                db.session.commit()
-                outcomes.append("passed")
-            except Conflict:
-                db.session.rollback()
-                outcomes.append("refused")
+    def hand_down(i: int):
+        from app.accounts.models import Organisation, User
+        from programme.admissions.models import Plan
+        clerk, plan_, county = (db.session.get(User, clerks[i]), db.session.get(Plan, ids[0]),
+                                db.session.get(Organisation, ids[1]))
+        return lambda: funds.pass_down(db.session, clerk, plan_, county, "30000")
 
-    threads = [threading.Thread(target=hand_down, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, len(clerks), hand_down)
+    assert len(outcomes) == 2 and outcomes.count("ok") == 1
     with app.app_context():
-        assert sorted(outcomes) == ["passed", "refused"]
         assert funds.balance(db.session, ids[0], ids[2]) == 20_000_00

@@ -3,7 +3,6 @@ from the county's share; never twice, even when two clerks press the button at o
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import pytest
@@ -15,7 +14,7 @@ from app.timefmt import beijing_today
 from programme.admissions import applications, quotas
 from programme.money import subsidies
 from programme.money.models import ClaimStatus, SubsidyClaim, SubsidyPayment
-from tests.programme.helpers import OPEN_DAY, admitted_on, graduation, offering, open_year, org, staff, worker
+from tests.programme.helpers import OPEN_DAY, admitted_on, at_once, graduation, offering, open_year, org, staff, worker
 
 
 def enrolled(plan, name: str = "张三明"):
@@ -113,31 +112,17 @@ def test_a_claim_is_never_paid_twice_under_concurrency(app):
         clerks = [staff(code="330106").id for _ in range(4)]
         db.session.commit()
         ids = (plan.id, org("330106").id, claim.id)
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(clerks))
 
-    def pay(clerk_id: int) -> None:
-        with app.app_context():
-            from app.accounts.models import Organisation, User
-            from programme.admissions.models import Plan
-            clerk, plan, county = (db.session.get(User, clerk_id), db.session.get(Plan, ids[0]),
-                                   db.session.get(Organisation, ids[1]))
-            barrier.wait()
-            try:
-                subsidies.pay(db.session, clerk, plan, county, [ids[2]], beijing_today())
-                db.session.commit()
-                outcomes.append("paid")
-            except Conflict:
-                db.session.rollback()
-                outcomes.append("refused")
+    def pay(i: int):
+        from app.accounts.models import Organisation, User
+        from programme.admissions.models import Plan
+        clerk, plan, county = (db.session.get(User, clerks[i]), db.session.get(Plan, ids[0]),
+                               db.session.get(Organisation, ids[1]))
+        return lambda: subsidies.pay(db.session, clerk, plan, county, [ids[2]], beijing_today())
 
-    threads = [threading.Thread(target=pay, args=(c,)) for c in clerks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(app, len(clerks), pay)
     with app.app_context():
-        assert outcomes.count("paid") == 1
+        assert outcomes.count("ok") == 1
         assert db.session.scalar(select(func.count(SubsidyPayment.id))) == 1
         assert db.session.get(SubsidyClaim, ids[2]).status == ClaimStatus.paid
 
