@@ -101,8 +101,6 @@ def _check(lesson: LessonFacts, beat: Heartbeat, row: Snapshot, state: progress.
     if lesson.type == LessonType.reading:
         return progress.check_reading(beat.position_s, beat.watched, enrolled_ms / 1000 - CLOCK_SKEW_S,
                                       _ms(now) / 1000 + CLOCK_SKEW_S)
-    if lesson.type == LessonType.external:  # the player sends none: learners confirm them (completion)
-        return NOT_TRACKED
     if lesson.duration_s <= 0:
         raise Conflict(_("这个课时还没有时长，暂时不能记录进度。"), code="no_duration")
     error = progress.check_heartbeat(beat.position_s, beat.watched, lesson.duration_s, None)
@@ -172,6 +170,8 @@ def apply(session: Session, prepared: Prepared) -> dict[str, Any]:
     with the writes: on SQLite, inside the write transaction, not among the reads before it."""
     conn = session.connection()
     p = prepared
+    if p.lesson.type == LessonType.external:  # no player sends one (learners confirm them): refused before its row
+        raise _refuse(conn, p.enrolment_id, NOT_TRACKED, utcnow())
     row = p.row or _snapshot(conn, p.user_id, p.lesson)
     clock, version = (p.clock, p.clock_version) if p.clock_version is not None else \
         _clock(conn, p.user_id, p.clock)

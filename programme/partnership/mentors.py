@@ -19,6 +19,8 @@ from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
 from credits.models import Pathway, PathwayItem
+from learning.models import Enrolment
+from programme.enterprises import links
 from programme.partnership.models import WorkplaceMentor
 
 TITLE_MAX = 50
@@ -38,8 +40,19 @@ def staff_of(session: Session, enterprise: Organisation) -> list[User]:
         Membership.organisation_id == enterprise.id, Membership.role == Role.enterprise_staff).order_by(User.name)))
 
 
+def _workers_study(session: Session, enterprise: Organisation, data: MentorInput) -> bool:
+    """One of the workers the enterprise confirmed (programme/enterprises/links.py) is enrolled in the resource, or
+    in a course of the pathway: a stranger to a course had named itself its mentor, shown as 校企双导师 and
+    answering its learners' questions in the enterprise's name."""
+    on_target = Enrolment.resource_id == data.resource_id if data.resource_id is not None else \
+        Enrolment.resource_id.in_(select(PathwayItem.resource_id).where(PathwayItem.pathway_id == data.pathway_id))
+    return session.scalar(select(Enrolment.id).where(on_target, Enrolment.user_id.in_(links.confirmed_ids(enterprise)))
+                          .limit(1)) is not None
+
+
 def _checked(session: Session, enterprise: Organisation, data: MentorInput) -> tuple[User, str]:
     errors: dict[str, str] = {}
+    code: str | None = None
     user = next((u for u in staff_of(session, enterprise) if u.id == data.user_id), None)
     if user is None:
         errors["user_id"] = _("请选择本企业的工作人员。")
@@ -53,11 +66,14 @@ def _checked(session: Session, enterprise: Organisation, data: MentorInput) -> t
         pathway = session.get(Pathway, data.pathway_id)
         if pathway is None or not pathway.active:
             errors["target"] = _("没有找到这条学分路径。")
+    if "target" not in errors and not _workers_study(session, enterprise, data):
+        errors["target"] = _("本企业已确认的职工中还没有人报名这门课程（或这条学分路径中的课程），不能为它指定企业导师。")
+        code = "no_worker_studies"
     title = clean_text(data.title)
     if len(title) > TITLE_MAX:
         errors["title"] = _("最多%(n)d字。", n=TITLE_MAX)
     if errors:
-        raise Invalid(_("请修改标出的内容。"), fields=errors)
+        raise Invalid(_("请修改标出的内容。"), code=code, fields=errors)
     assert user is not None
     return user, title
 

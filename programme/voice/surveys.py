@@ -8,19 +8,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Integer, func, select
+from sqlalchemy import ColumnElement, Integer, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, Role, User
 from app.accounts.policy import orgs_for, require
+from app.db import hold_row
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
 from learning import ratings
-from learning.enrolment import enrolment_of
-from learning.models import Enrolment
+from learning.models import Enrolment, LessonProgress
 from learning.qa_models import CourseRating
 from programme.admissions.models import Application, AppStatus, Offering, OfferingStatus
 from programme.enterprises import links
@@ -105,14 +105,16 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     ratings.refuse_own_provider(respondent, _answerable(session, found))
     employer = _employer(respondent) if as_employer else None
     if employer is None and not took_part(session, respondent, found):
-        raise Invalid(_("学过这门课程（或报读过这个项目）后才能评价。"), code="not_a_participant")
+        raise Invalid(_("学习过这门课程（或被录取到这个项目）后才能评价。"), code="not_a_participant")
     if employer is not None and not workers_took_part(session, employer, found):
         raise Invalid(_("本企业已确认的职工中还没有人学过这门课程（或被录取到这个项目），暂不能代表企业评价。"),
                       code="no_worker_attended")
     if existing(session, respondent, found) is not None:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
-    if employer is not None and _employer_answered(session, employer, found):  # one voice per employer, not per
-        # staff account its own admin appoints (five accounts had cast five employer votes)
+    if employer is not None:  # one voice per employer, not per staff account its own admin appoints (five accounts
+        # had cast five employer votes); held, so two staff answering at once are counted one after the other
+        hold_row(session, Organisation, employer.id)
+    if employer is not None and _employer_answered(session, employer, found):
         raise Conflict(_("本企业已经评价过这个项目，每个企业只能评价一次。"), code="employer_answered")
     answer = SurveyResponse(
         respondent_id=respondent.id, respondent_kind=RespondentKind.employer if employer else RespondentKind.worker,
@@ -138,31 +140,16 @@ def _employer_answered(session: Session, employer: Organisation, found: Target) 
         SurveyResponse.target_id == found.id).limit(1)) is not None
 
 
-def took_part(session: Session, user: User, found: Target) -> bool:
-    """Workers rate what they took: an enrolment in the resource, an application to the offering."""
-    if found.kind == SurveyTarget.resource:
-        return enrolment_of(session, user.id, found.id) is not None
-    return _applied(session, user, found.id)
-
-
-def workers_took_part(session: Session, employer: Organisation, found: Target) -> bool:
-    """An enterprise rates teaching its own workers received (建立由农民工和用人单位参与的教学质量评价机制): one of the
-    workers it confirmed (programme/enterprises/links.py) enrolled in the resource, or was admitted to the
-    offering."""
-    workers = links.confirmed_ids(employer)
-    if found.kind == SurveyTarget.resource:
-        query = select(Enrolment.id).where(Enrolment.resource_id == found.id, Enrolment.user_id.in_(workers))
-    else:
-        query = select(Application.id).where(Application.offering_id == found.id, Application.user_id.in_(workers),
-                                             Application.status.in_((AppStatus.admitted, AppStatus.enrolled)))
-    return session.scalar(query.limit(1)) is not None
-
-
-def _applied(session: Session, user: User, offering_id: int) -> bool:
-    return session.scalar(select(Application.id).where(Application.offering_id == offering_id,
-                                                       Application.user_id == user.id).limit(1)) is not None
-
-
+def _studied(resource_id: int, people: ColumnElement[bool]) -> Select[tuple[int]]:
+    """Someone of `people` (a condition on a user id column) studied the resource: a second of it watched or read,
+    a lesson completed, or the course finished. An enrolment alone is one tap: with it, a learner who watched
+    nothing had ranked a course in public, where the one-tap rating (learning/ratings.py) waits for study."""
+    progress = select(LessonProgress.user_id).where(
+        LessonProgress.resource_id == resource_id, people(LessonProgress.user_id),
+        or_(LessonProgress.covered_s > 0, LessonProgress.completed_at.is_not(None)))
+    finished = select(Enrolment.user_id).where(Enrolment.resource_id == resource_id, people(Enrolment.user_id),
+                                               Enrolment.completed_at.is_not(None))
+    return progress.union_all(finished).limit(1)
 @dataclass
 class Rateable:
     kind: SurveyTarget
