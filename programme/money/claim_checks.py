@@ -12,7 +12,11 @@ and, failing that, by the database. A diploma is a number within its institution
 <number>"): a claim is checked against its own institution's record (`find_record`), so another institution's
 record under the same number (a squatter's) never stands in for it, and claims paid on the squatter's record do
 not consume the awarding institution's key. The same number paid at another institution still stops a claim of
-the same worker, or one resting on scans alone (`_paid_elsewhere`)."""
+the same worker, or one resting on scans alone (`_paid_elsewhere`); approvals that could stop each other that
+way take turns (`hold_result`).
+
+A claim on scans alone has no record to date it: the date the claimant states is required and, like a record's,
+may not be before the enrolment (`_scans_rows`)."""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session, object_session
 from app.accounts.masking import mask_id_number
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import Conflict, Forbidden, Invalid
 from app.sanitize import clean_text
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
@@ -112,19 +116,24 @@ def _institution_id(claim: SubsidyClaim) -> int:
 
 def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | CertificateRecord | None:
     """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate).
-    A diploma's is the claim's institution's when it has one: another institution's record under the number (a
-    squatter's) is shown only while the claim's own is missing, and then blocks approval on its ✗ 院校 row."""
+    A diploma's is the claim's institution's when it has one. Another institution's record under the number stands
+    in only while the claim's own is missing and only when it names the claimant (their account or ID number): it
+    then blocks approval on its ✗ 院校 row. Anyone else's (a squatter's) is not what the claim is checked against:
+    the claim rests on its scans, and `_paid_elsewhere` stops a number already paid anywhere."""
     model: Any = GraduationRecord if claim.attainment in DIPLOMA_LEVELS else CertificateRecord
     column = model.diploma_no if model is GraduationRecord else model.certificate_no
     wanted = normalise(claim.certificate_number)
     _name, id_number = _person(claim)
-    near = [column.in_({claim.certificate_number, wanted}), model.user_id == claim.enrolment.user_id]
+    user_id = claim.enrolment.user_id
+    near = [column.in_({claim.certificate_number, wanted}), model.user_id == user_id]
     if id_number:
         near.append(model.id_number == id_number)
     found = [r for r in session.scalars(select(model).where(or_(*near)).order_by(model.id))
              if normalise(getattr(r, column.key)) == wanted]
     if model is GraduationRecord:
         own = _institution_id(claim)
+        found = [r for r in found if r.institution_id == own or r.user_id == user_id
+                 or (bool(id_number) and r.id_number.upper() == id_number.upper())]
         found.sort(key=lambda r: r.institution_id != own)  # the claim's institution's first, then the oldest
     return found[0] if found else None
 
@@ -169,6 +178,19 @@ def _date_row(claim: SubsidyClaim, attained: date) -> Row:
                (said is None or said == attained) and attained >= enrolled, note)
 
 
+def _scans_rows(claim: SubsidyClaim) -> list[Row]:
+    """A claim with scans and no record: the date the claimant states (from the scan) stands in for the record's,
+    required, and not before the enrolment, as a record's would be."""
+    said, enrolled = claim.attained_on, claim.enrolment.enrolled_on
+    note = ""
+    if said is None:
+        note = _("仅凭证明材料核准时须填写取得日期（以证书所载为准），请申请人更正申请。")
+    elif said < enrolled:
+        note = _("早于入学日期 %(d)s：不是本次报读取得的成果。", d=enrolled.isoformat())
+    return [Row(_("取得日期"), said.isoformat() if said else _("未填写"), _("入学 %(d)s", d=enrolled.isoformat()),
+                not note, note)]
+
+
 def result_key(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> str:
     """The key an approval of `claim` resting on `record` (None: on checked scans) stores. A diploma's names the
     claim's institution, the only one whose record it may be approved on."""
@@ -199,10 +221,27 @@ def review(session: Session, claim: SubsidyClaim) -> Review:
     result = Review(claim, record, key=result_key(claim, record))
     if record is not None:
         result.rows = _rows(session, claim, record)
+    elif claim.files:
+        result.rows = _scans_rows(claim)
     result.consumed_by = session.scalar(select(SubsidyClaim).where(
         SubsidyClaim.result_key == result.key, SubsidyClaim.id != claim.id)) or _paid_elsewhere(
         session, claim, result.key, record is None)
     return result
+
+
+def hold_result(session: Session, claim: SubsidyClaim) -> None:
+    """Before an approval reads what is already paid (`review`), hold what a concurrent approval that could stop it
+    also holds, until commit (app.db.hold_row), so the second reads after the first has written: the claimant's
+    user row (their own result, claimed through another institution: keys differ there, nothing UNIQUE collides),
+    and for a diploma on scans alone, which any payment of the number stops, the province's row (the root of the
+    claim's county): every such approval takes its turn there (rare, human-paced). A diploma number has no row of
+    its own to hold without a new table. Two claims on records of different people never stop each other."""
+    hold_row(session, User, claim.enrolment.user_id)
+    if claim.attainment in DIPLOMA_LEVELS and find_record(session, claim) is None:
+        root = claim.enrolment.application.county.path.strip("/").split("/")[0]
+        root_id = session.scalar(select(Organisation.id).where(Organisation.code == root))
+        if root_id is not None:
+            hold_row(session, Organisation, root_id)
 
 
 def _sender_covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> None:

@@ -47,7 +47,9 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
           attained_on: date | None = None) -> SubsidyClaim:
     """Filed by the worker or the institution; one claim per enrolment and attainment. `files` are scans or
     photos (programme/money/evidence.py), checked with the fields before anything is saved. `attained_on`, the
-    graduation or issue date the claimant states, is compared with the record on review."""
+    graduation or issue date the claimant states, is compared with the record on review; with files it is
+    required, since a claim resting on scans alone is dated by it (approval refuses one without it in any case:
+    files may be added later)."""
     require(actor, "subsidy.claim", enrolment)
     errors: dict[str, str] = {}
     checked = []
@@ -62,6 +64,8 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
         errors["attainment"] = _("请选择取得的学历或证书：大专、本科、高级工、技师或高级技师。")
     number = certificate_number.strip()
     errors.update(_number_and_date(number, attained_on))
+    if checked and attained_on is None and "attained_on" not in errors:  # scans have no record to date them
+        errors["attained_on"] = _("凭上传的证明材料申请时，请填写证书上的取得日期。")
     if errors:
         raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
     item = SubsidyClaim(enrolment_id=enrolment.id, attainment=Attainment(attainment), certificate_number=number,
@@ -132,6 +136,7 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
     values: dict[str, object] = {"status": ClaimStatus.approved if approve else ClaimStatus.rejected,
                                  "comment": comment, "verified_by_id": actor.id, "verified_at": utcnow()}
     if approve:
+        claim_checks.hold_result(session, item)  # before anything paid is read: a second approval reads after this
         found = claim_checks.basis(session, item)
         application = item.enrolment.application
         county = application.county

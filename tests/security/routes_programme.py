@@ -95,7 +95,7 @@ def extra_samples(app, base):
         applications.admit(db.session, SYSTEM, application, True)
         record = applications.enrol(db.session, SYSTEM, application, "S-1", today)
         claim = subsidies.claim(db.session, SYSTEM, record, "dazhuan", "C-1", "", files=[pdf_bytes()],
-                                storage=evidence.storage(app.config["DATA_DIR"]))
+                                storage=evidence.storage(app.config["DATA_DIR"]), attained_on=today)
         checker = factories.user(role="union_staff", org_code="330106")  # not the claimant: may check the PDF
         claim_checks.check_evidence(db.session, checker, claim, "证书与申请一致")
         subsidies.decide(db.session, SYSTEM, claim, True)

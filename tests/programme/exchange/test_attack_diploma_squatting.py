@@ -92,12 +92,12 @@ def test_scans_of_a_diploma_already_paid_at_another_institution_are_refused(app,
     store = evidence.storage(app.config["DATA_DIR"])
     graduate, enrolment = _enrolled(worker("林真"), plan, REAL)
     first = subsidies.claim(db.session, graduate, enrolment, "dazhuan", NUMBER, "", files=[pdf_bytes()],
-                            storage=store)
+                            storage=store, attained_on=beijing_today())
     claim_checks.check_evidence(db.session, staff(code="330106"), first)
     _approve(first)
     other, theirs = _enrolled(worker("钱伪"), plan, SQUATTER)
     copied = subsidies.claim(db.session, other, theirs, "dazhuan", "12345 12026 000042", "", files=[pdf_bytes()],
-                             storage=store)
+                             storage=store, attained_on=beijing_today())
     claim_checks.check_evidence(db.session, staff(code="330106"), copied)
     assert claim_checks.review(db.session, copied).consumed_by is first
     with pytest.raises(Conflict) as refused:

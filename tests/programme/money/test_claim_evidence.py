@@ -65,7 +65,7 @@ def test_a_claim_carries_a_pdf_and_a_photo_and_images_are_re_encoded(app, db):
     store = evidence.storage(app.config["DATA_DIR"])
     polyglot_png = png_bytes() + b"<html><script>alert(1)</script></html>"
     claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes(), polyglot_png],
-                            storage=store)
+                            storage=store, attained_on=record.enrolled_on)
     assert [f.kind for f in claim.files] == ["pdf", "png"]
     assert all(f.uploaded_by_id == me.id and f.key.startswith(f"claims/{claim.id}/") for f in claim.files)
     pdf, png = (store.path(f.key).read_bytes() for f in claim.files)
@@ -82,7 +82,8 @@ def test_bad_files_are_refused_and_nothing_saved_is_lost(app, db, data, message)
         subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[_bad(data)], storage=store)
     assert message in err.value.fields[evidence.FIELD]
     assert db.session.scalar(select(func.count()).select_from(SubsidyClaim)) == 0 and _stored(app) == []
-    claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store)
+    claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store,
+                            attained_on=record.enrolled_on)
     with pytest.raises(Invalid) as err:  # added later with a good one: the claim and its files stay as they were
         evidence.attach(db.session, me, claim, [jpeg_bytes(), _bad(data)], store)
     assert message in err.value.fields[evidence.FIELD]
@@ -96,7 +97,8 @@ def test_files_of_a_claim_that_is_never_committed_are_not_kept(app, db, end):
     me, record = enrolled(open_year())
     db.session.commit()
     store = evidence.storage(app.config["DATA_DIR"])
-    claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store)
+    claim = subsidies.claim(db.session, me, record, "dazhuan", "ZJ-1", "", files=[pdf_bytes()], storage=store,
+                            attained_on=record.enrolled_on)
     db.session.commit()
     evidence.attach(db.session, me, claim, [jpeg_bytes(), png_bytes()], store)
     assert len(_stored(app)) == 3
@@ -108,7 +110,8 @@ def test_files_of_a_claim_that_is_never_committed_are_not_kept(app, db, end):
 def test_who_may_attach_and_download(app, db):
     me, record = enrolled(open_year())
     store = evidence.storage(app.config["DATA_DIR"])
-    claim = subsidies.claim(db.session, me, record, "benke", "B-1", "", files=[pdf_bytes()], storage=store)
+    claim = subsidies.claim(db.session, me, record, "benke", "B-1", "", files=[pdf_bytes()], storage=store,
+                            attained_on=record.enrolled_on)
     with pytest.raises(Forbidden):
         evidence.attach(db.session, worker("旁人"), claim, [pdf_bytes()], store)
     file_id = claim.files[0].id

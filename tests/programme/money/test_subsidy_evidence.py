@@ -122,7 +122,8 @@ def test_the_same_graduation_is_never_paid_again_in_another_year_union_or_instit
     # and as a scan with the number's case and separators changed, checked by the new county
     store = evidence.storage(app.config["DATA_DIR"])
     disguised = subsidies.claim(db.session, staff("institution_staff", factories.OTHER_INSTITUTION), later, "benke",
-                                "zj 2026 0005", "", files=[pdf_bytes()], storage=store)
+                                "zj 2026 0005", "", files=[pdf_bytes()], storage=store,
+                                attained_on=later.enrolled_on)
     claim_checks.check_evidence(db.session, staff(code="330105"), disguised)
     for claim in (again, disguised):
         assert claim_checks.review(db.session, claim).consumed_by is first
@@ -207,7 +208,8 @@ def test_uploads_count_only_once_checked_by_someone_other_than_the_claimant(app,
     plan = open_year()
     me, record = enrolled(plan)
     store = evidence.storage(app.config["DATA_DIR"])
-    claim = subsidies.claim(db.session, me, record, "dazhuan", "UP-1", "", files=[pdf_bytes()], storage=store)
+    claim = subsidies.claim(db.session, me, record, "dazhuan", "UP-1", "", files=[pdf_bytes()], storage=store,
+                            attained_on=record.enrolled_on)
     with pytest.raises(Invalid):  # a file alone is not evidence: someone must look at it
         _approve(claim)
     # a union clerk who is also the claimant (a worker with a staff role) may neither check nor approve
@@ -290,7 +292,7 @@ def test_correcting_the_number_voids_an_evidence_check_made_for_the_old_one(app,
     """Otherwise a scan checked for one number would carry approval of another."""
     me, record = enrolled(open_year())
     claim = subsidies.claim(db.session, me, record, "dazhuan", "OLD-1", "", files=[pdf_bytes()],
-                            storage=evidence.storage(app.config["DATA_DIR"]))
+                            storage=evidence.storage(app.config["DATA_DIR"]), attained_on=record.enrolled_on)
     claim_checks.check_evidence(db.session, staff(code="330106"), claim)
     subsidies.amend(db.session, me, claim, "old 1", None)  # the same number, written differently: check kept
     assert claim.evidence_checked_at is not None
