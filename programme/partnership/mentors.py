@@ -67,7 +67,8 @@ def _checked(session: Session, enterprise: Organisation, data: MentorInput) -> t
         if pathway is None or not pathway.active:
             errors["target"] = _("没有找到这条学分路径。")
     if "target" not in errors and not _workers_study(session, enterprise, data):
-        errors["target"] = _("本企业已确认的职工中还没有人报名这门课程（或这条学分路径中的课程），不能为它指定企业导师。")
+        errors["target"] = _(
+            "本企业已确认的职工中还没有人报名这门课程（或这条学分路径中的课程），不能为它指定企业导师。")
         code = "no_worker_studies"
     title = clean_text(data.title)
     if len(title) > TITLE_MAX:

@@ -1,8 +1,11 @@
 """Demo data for the programme's support pages: the policy page, a worker's answered and open enquiries,
-a few course ratings, and registrations through township QR codes so the reports have something to show.
-Written by us; every row goes through the services the pages use."""
+a few course ratings (each after a first quarter-minute of the course watched: a survey answer needs study), and
+registrations through township QR codes so the reports have something to show. Written by us; every row goes
+through the services the pages use (the enrolments dated three hours back, so the watching fits in before now)."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,8 +13,10 @@ from sqlalchemy.orm import Session
 from app.accounts import organisations, service
 from app.accounts.models import OrgKind, User
 from app.accounts.policy import SYSTEM
+from app.db import utcnow
 from app.demo import DEMO_PASSWORD
-from catalog.models import Resource, ResourceStatus
+from catalog.models import LessonType, Resource, ResourceStatus
+from learning import heartbeats
 from learning.enrolment import enrol
 from programme.voice import enquiries, surveys
 
@@ -30,6 +35,23 @@ def _user(session: Session, phone: str) -> User | None:
     return session.scalar(select(User).where(User.phone == phone))
 
 
+def _watched(session: Session, worker: User, resource: Resource, minute: int) -> bool:
+    """The worker enrolled three hours ago and, `minute` minutes into the hour before last, watched the start of the
+    resource's first video (one heartbeat, as her phone sends it); False if it has no video."""
+    lesson = next((item for item in resource.lessons if item.type == LessonType.video and item.duration_s > 0), None)
+    if lesson is None:
+        return False
+    taken, _new = enrol(session, worker, resource.id)
+    taken.enrolled_at = taken.last_active_at = min(taken.enrolled_at, utcnow() - timedelta(hours=3))
+    session.flush()
+    span = min(15, lesson.duration_s / 2)  # started, never finished (the tests' demo clips last seconds)
+    at = utcnow() - timedelta(hours=2) + timedelta(minutes=minute, seconds=span)
+    at_ms = int((at - datetime(1970, 1, 1)).total_seconds() * 1000)
+    heartbeats.record(session, worker.id, heartbeats.parse({"lesson_id": lesson.id, "position_s": span,
+                                                            "watched": [[0, span]], "client_time": at_ms, "seq": 1}))
+    return True
+
+
 def load(session: Session) -> dict[str, int]:
     """Called from app.demo.load after the accounts, the catalog and learning demo exist."""
     counts = {"policy_pages": 0, "enquiries": 0, "survey_responses": 0}
@@ -46,9 +68,12 @@ def load(session: Session) -> dict[str, int]:
     enquiries.ask(session, worker, subject="合同快到期了", question="劳动合同还有半年到期，今年还能报名吗？")
     counts["enquiries"] = 2
     published = session.scalars(select(Resource).where(Resource.status == ResourceStatus.published)
-                                .order_by(Resource.id).limit(3))
-    for score, resource in zip((5, 4, 4), published, strict=False):
-        enrol(session, worker, resource.id)
+                                .order_by(Resource.id).limit(10)).all()
+    scores = [5, 4, 4]
+    for minute, resource in enumerate(published):
+        if not scores or not _watched(session, worker, resource, minute):
+            continue
+        score = scores.pop(0)
         surveys.respond(session, worker, surveys.target(session, "resource", resource.id), satisfaction=score,
                         teaching=score, comment="讲得清楚，手机上看很方便。")
         counts["survey_responses"] += 1

@@ -10,7 +10,8 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Integer, Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, Role, User
@@ -112,10 +113,11 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     if existing(session, respondent, found) is not None:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
     if employer is not None:  # one voice per employer, not per staff account its own admin appoints (five accounts
-        # had cast five employer votes); held, so two staff answering at once are counted one after the other
+        # had cast five employer votes); the enterprise's row held first, or two staff answering at once both read
+        # "not answered yet" and both insert
         hold_row(session, Organisation, employer.id)
-    if employer is not None and _employer_answered(session, employer, found):
-        raise Conflict(_("本企业已经评价过这个项目，每个企业只能评价一次。"), code="employer_answered")
+        if _employer_answered(session, employer, found):
+            raise Conflict(_("本企业已经评价过这个项目，每个企业只能评价一次。"), code="employer_answered")
     answer = SurveyResponse(
         respondent_id=respondent.id, respondent_kind=RespondentKind.employer if employer else RespondentKind.worker,
         employer_id=employer.id if employer else None, target_kind=found.kind, target_id=found.id,
@@ -140,16 +142,41 @@ def _employer_answered(session: Session, employer: Organisation, found: Target) 
         SurveyResponse.target_id == found.id).limit(1)) is not None
 
 
-def _studied(resource_id: int, people: ColumnElement[bool]) -> Select[tuple[int]]:
-    """Someone of `people` (a condition on a user id column) studied the resource: a second of it watched or read,
-    a lesson completed, or the course finished. An enrolment alone is one tap: with it, a learner who watched
-    nothing had ranked a course in public, where the one-tap rating (learning/ratings.py) waits for study."""
-    progress = select(LessonProgress.user_id).where(
-        LessonProgress.resource_id == resource_id, people(LessonProgress.user_id),
-        or_(LessonProgress.covered_s > 0, LessonProgress.completed_at.is_not(None)))
-    finished = select(Enrolment.user_id).where(Enrolment.resource_id == resource_id, people(Enrolment.user_id),
-                                               Enrolment.completed_at.is_not(None))
-    return progress.union_all(finished).limit(1)
+ADMITTED = (AppStatus.admitted, AppStatus.enrolled)  # an offering's participants: a mere application is not one
+
+
+def took_part(session: Session, user: User, found: Target) -> bool:
+    """Workers rate what they took: study recorded on the resource, an admission to the offering."""
+    return bool(session.scalar(select(_participated([user.id], found))))
+
+
+def workers_took_part(session: Session, employer: Organisation, found: Target) -> bool:
+    """An enterprise rates teaching its own workers received (建立由农民工和用人单位参与的教学质量评价机制): one of the
+    workers it confirmed (programme/enterprises/links.py) studied the resource, or was admitted to the offering.
+    Enrolled is not enough: the enterprise enrols its workers itself, in one batch, without anyone studying."""
+    return bool(session.scalar(select(_participated(links.confirmed_ids(employer), found))))
+
+
+def _participated(users: Select[Any] | list[int], found: Target) -> ColumnElement[bool]:
+    if found.kind == SurveyTarget.resource:
+        return _studied(users, found.id)
+    return select(Application.id).where(Application.offering_id == found.id, Application.user_id.in_(users),
+                                        Application.status.in_(ADMITTED)).exists()
+
+
+def _studied(users: Select[Any] | list[int], resource_id: int | SQLCoreOperations[int]) -> ColumnElement[bool]:
+    """One of `users` studied the resource: a second of it watched or read, a lesson completed, or the course
+    finished. An enrolment is one tap: with it alone, learners who had watched nothing ranked a course in public,
+    where the one-tap rating (learning/ratings.py) waits until the course is finished."""
+    progress = select(LessonProgress.id).where(
+        LessonProgress.resource_id == resource_id, LessonProgress.user_id.in_(users),
+        or_(LessonProgress.covered_s > 0, LessonProgress.completed_at.is_not(None))).exists()
+    taken = aliased(Enrolment)  # `rateable` asks beside the learner's own enrolments: not correlated with them
+    finished = select(taken.id).where(taken.resource_id == resource_id, taken.user_id.in_(users),
+                                      taken.completed_at.is_not(None)).exists()
+    return or_(progress, finished)
+
+
 @dataclass
 class Rateable:
     kind: SurveyTarget
@@ -160,13 +187,14 @@ class Rateable:
 
 
 def rateable(session: Session, user: User) -> list[Rateable]:
-    """What this worker took (courses enrolled in, offerings applied to), each with whether it is rated yet."""
+    """What this worker took (courses studied, offerings admitted to), each with whether it is rated yet."""
     done = {(kind, id_) for kind, id_ in session.execute(select(SurveyResponse.target_kind, SurveyResponse.target_id)
                                                          .where(SurveyResponse.respondent_id == user.id))}
     offerings = session.scalars(select(Offering).join(Application, Application.offering_id == Offering.id).where(
-        Application.user_id == user.id, Offering.status == OfferingStatus.selected).distinct())
+        Application.user_id == user.id, Application.status.in_(ADMITTED), Offering.status == OfferingStatus.selected)
+        .distinct())
     resources = session.scalars(select(Resource).join(Enrolment, Enrolment.resource_id == Resource.id).where(
-        Enrolment.user_id == user.id, Resource.status == ResourceStatus.published)
+        Enrolment.user_id == user.id, Resource.status == ResourceStatus.published, _studied([user.id], Resource.id))
         .order_by(Enrolment.enrolled_at.desc()).limit(100))
     items = [(SurveyTarget.offering, o.id, o.major, o.institution.name) for o in offerings]
     items += [(SurveyTarget.resource, r.id, r.title, r.provider.name) for r in resources]

@@ -8,12 +8,15 @@ import pytest
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid
+from app.extensions import db as _db
 from credits import pathways
+from learning.enrolment import enrol
 from programme.partnership import mentors
 from programme.partnership.mentors import MentorInput
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import post_form
+from tests.programme.enterprises.helpers import linked
 from tests.programme.helpers import org, staff
 
 
@@ -22,9 +25,15 @@ def _other_enterprise(db):
                                              name="另一家物流公司", kind=organisations.OrgKind.enterprise)
 
 
+def studied_by_a_worker(resource, code="ENT-T1"):
+    """One of the enterprise's confirmed workers enrolled in `resource`: what naming a mentor for it needs."""
+    enrol(_db.session, linked(factories.user(), code), resource.id)
+    return resource
+
+
 def test_an_enterprise_names_its_staff_for_a_resource_and_a_pathway(db):
-    course = make(title="电工安全", publish=True, teachers="李老师（高级讲师）")
-    other = make(title="叉车操作", publish=True)
+    course = studied_by_a_worker(make(title="电工安全", publish=True, teachers="李老师（高级讲师）"))
+    other = studied_by_a_worker(make(title="叉车操作", publish=True))
     pathway = pathways.create(db.session, SYSTEM, org("INST-T1"), {
         "title": "电工（高级工）", "kind": "skill", "required_credits": "2"})
     pathways.add_item(db.session, SYSTEM, pathway.id, other.id, True)
@@ -45,7 +54,7 @@ def test_an_enterprise_names_its_staff_for_a_resource_and_a_pathway(db):
 
 
 def test_nobody_outside_names_or_removes_mentors(db):
-    course = make(title="电工安全", publish=True)
+    course = studied_by_a_worker(make(title="电工安全", publish=True))
     _other_enterprise(db)
     mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
     named = mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
@@ -70,7 +79,7 @@ def test_nobody_outside_names_or_removes_mentors(db):
 
 
 def test_the_resource_page_shows_the_pair_and_the_enterprise_page_names_them(app, db, client, auth):
-    course = make(title="电工安全", publish=True, teachers="李老师（高级讲师）")
+    course = studied_by_a_worker(make(title="电工安全", publish=True, teachers="李老师（高级讲师）"))
     mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
     db.session.commit()
     assert "校企双导师" not in client.get(f"/catalog/r/{course.id}").get_data(as_text=True)
@@ -99,7 +108,7 @@ def test_a_mentor_is_told_of_and_answers_public_questions_never_private_ones(db)
     from learning import questions
     from learning.enrolment import enrol
 
-    course = make(title="电工安全", publish=True)
+    course = studied_by_a_worker(make(title="电工安全", publish=True))
     mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
     mentors.name_mentor(db.session, staff("enterprise_staff", "ENT-T1"), org("ENT-T1"),
                         MentorInput(mentor.id, resource_id=course.id))
@@ -127,7 +136,7 @@ def test_a_mentor_whose_staff_role_was_removed_no_longer_answers_for_the_enterpr
     from learning import questions
     from learning.enrolment import enrol
 
-    course = make(title="电工安全", publish=True)
+    course = studied_by_a_worker(make(title="电工安全", publish=True))
     head = factories.user("enterprise_staff", "ENT-T1", org_admin=True)
     mentor = factories.user("enterprise_staff", "ENT-T1", name="王师傅")
     mentors.name_mentor(db.session, head, org("ENT-T1"), MentorInput(mentor.id, resource_id=course.id))

@@ -6,10 +6,10 @@ import pytest
 from app.accounts import service
 from app.extensions import db
 from app.text import has_control_chars
-from learning.enrolment import enrol
 from programme.voice import enquiries, surveys
 from tests import factories
 from tests.catalog.helpers import make
+from tests.programme.voice.helpers import studied
 from tests.security.test_xss_browser import assert_clean
 from tests.security.xss_payloads import PAYLOADS
 
@@ -33,7 +33,7 @@ def test_hostile_questions_answers_comments_and_policy_render_as_text(app, page,
         target = surveys.target(db.session, "resource", resource.id)
         for payload in CLEAN[::10]:  # each rater is an account (a password hash): a sample is enough
             rater = factories.user(name=payload[:50])
-            enrol(db.session, rater, resource.id)
+            studied(rater, resource)  # an answer needs study
             surveys.respond(db.session, rater, target, satisfaction=3, comment=payload)
         enquiries.save_policy_page(db.session, factories.user("union_staff", "330000"), title=CLEAN[0][:100],
                                    body="<p>政策</p>" + "".join(CLEAN))

@@ -9,22 +9,21 @@ from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db as _db
-from learning import enrolment
+from catalog.models import Resource
 from programme.voice import surveys
 from programme.voice.models import RespondentKind, SurveyResponse
 from tests import factories
 from tests.catalog.helpers import make
 from tests.conftest import post_form
 from tests.programme.enterprises.helpers import linked
+from tests.programme.voice.helpers import studied
 
 XSS = '<script>alert("x")</script>'
 
 
 def rater(target, role="worker"):
-    """A worker who took the course (and so may rate it)."""
-    user = factories.user(role)
-    enrolment.enrol(_db.session, user, target.id)
-    return user
+    """A worker who studied the course (and so may rate it)."""
+    return studied(factories.user(role), _db.session.get(Resource, target.id))
 
 
 def test_scores_are_checked_and_every_field_reported(db):
@@ -74,10 +73,10 @@ def test_summary_and_teaching_quality_per_provider(db):
     assert err.value.code == "no_worker_attended"
     enterprise_worker = linked(factories.user())
     enterprise_worker_elsewhere = linked(factories.user(), confirm=False)  # not confirmed: does not count
-    enrolment.enrol(db.session, enterprise_worker_elsewhere, theirs.id)
+    studied(enterprise_worker_elsewhere, _db.session.get(Resource, theirs.id))
     with pytest.raises(Invalid):
         surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
-    enrolment.enrol(db.session, enterprise_worker, theirs.id)
+    studied(enterprise_worker, _db.session.get(Resource, theirs.id))
     surveys.respond(db.session, boss, theirs, satisfaction=2, teaching=2, as_employer=True)
     with pytest.raises(Invalid):
         surveys.respond(db.session, rater(theirs), theirs, satisfaction=2, as_employer=True)
@@ -118,7 +117,7 @@ def test_rating_through_the_page_escapes_comments(app, client, auth):
     with app.app_context():
         from app.accounts.models import User
 
-        enrolment.enrol(_db.session, _db.session.query(User).filter_by(phone=phone).one(), resource_id)
+        studied(_db.session.query(User).filter_by(phone=phone).one(), _db.session.get(Resource, resource_id))
         _db.session.commit()
     assert post_form(client, url, {"satisfaction": "9"}).status_code == 400
     assert post_form(client, url, {"satisfaction": "4", "teaching": "5", "comment": XSS}).status_code == 302
@@ -138,9 +137,11 @@ def test_rating_through_the_page_escapes_comments(app, client, auth):
 
 
 def test_offerings_are_rated_by_their_applicants_and_count_for_the_institution(db):
+    from programme.admissions import applications
     from tests.programme.reporting.test_reports import programme_world
 
     world = programme_world()
+    applications.admit(db.session, SYSTEM, world["application"], True)
     target = surveys.target(db.session, "offering", world["offering"].id)
     assert (target.title, target.provider.code) == ("机电一体化技术", "INST-T1")
     surveys.respond(db.session, world["worker"], target, satisfaction=5, teaching=5)
@@ -160,8 +161,7 @@ def test_an_enterprise_rates_a_course_once_however_many_staff_it_has(db):
     second is refused, and the ranking holds one employer answer."""
     course = make("INST-T2", publish=True)
     target = surveys.target(db.session, "resource", course.id)
-    worker = linked(factories.user())
-    enrolment.enrol(db.session, worker, course.id)
+    worker = studied(linked(factories.user()), course)
     surveys.respond(db.session, factories.user("enterprise_staff"), target, satisfaction=1, teaching=1,
                     as_employer=True)
     for _n in range(4):
@@ -192,14 +192,12 @@ def test_a_provider_s_own_staff_cannot_answer_about_its_courses(db):
     assert [(q.provider.code, q.answers) for q in surveys.teaching_quality(db.session)] == [("INST-T2", 1)]
     coauthors.invite(db.session, factories.user("institution_staff"), ours, "ENT-T1")
     partner = rater(ours, "enterprise_staff")  # ENT-T1, invited to co-author it
-    linked_worker = linked(factories.user())
-    enrolment.enrol(db.session, linked_worker, ours.id)
+    studied(linked(factories.user()), ours)
     for as_employer in (False, True):
         with pytest.raises(Conflict) as err:
             surveys.respond(db.session, partner, target, satisfaction=5, as_employer=as_employer)
         assert err.value.code == "own_provider"
-    outsider = factories.user("institution_staff", "INST-T2")  # another provider's staff learn here like anyone
-    enrolment.enrol(db.session, outsider, ours.id)
+    outsider = studied(factories.user("institution_staff", "INST-T2"), ours)  # other providers' staff learn here
     assert surveys.respond(db.session, outsider, target, satisfaction=3).satisfaction == 3
 
 
@@ -218,8 +216,13 @@ def test_a_provider_s_own_staff_cannot_answer_through_the_page(app, client, auth
         ours = make("INST-T1", publish=True)
         _db.session.commit()
         rid = ours.id
-    auth.as_role("institution_staff", "INST-T1")
+    phone = auth.as_role("institution_staff", "INST-T1")
     assert post_form(client, f"/learning/enrol/{rid}", {}, source=f"/catalog/r/{rid}").status_code in (302, 200)
+    with app.app_context():  # and watches its first seconds, as a learner whose answer would count
+        from app.accounts.models import User
+
+        studied(_db.session.query(User).filter_by(phone=phone).one(), _db.session.get(Resource, rid))
+        _db.session.commit()
     response = post_form(client, f"/surveys/resource/{rid}", {"satisfaction": "5", "teaching": "5",
                                                                "comment": "最好的课"})
     assert response.status_code == 409 and "不能评价它" in response.get_data(as_text=True)
