@@ -50,7 +50,9 @@ def enterprise_workers() -> Response:
 
 @api_bp.post("/enterprise/enrolments")
 def enterprise_enrolments() -> Response:
-    """{"org": "ENT-..", "target": {"kind": "resource" | "pathway", "id": 12}, "phones": ["139..", ...]}"""
+    """{"org": "ENT-..", "target": {"kind": "resource" | "pathway", "id": 12}, "phones": ["139..", ...]} ->
+    {"target", "workers": [ids], "enrolled": course places now open (workers x courses)}. It replaced "new" and
+    "already": who was enrolled before is the worker's learning, not the enterprise's without consent."""
     me = current_user_required()
     body = json_object()
     target, phones = body.get("target"), body.get("phones")
@@ -67,4 +69,4 @@ def enterprise_enrolments() -> Response:
         raise
     db.session.commit()
     return jsonify({"target": {"kind": found.kind, "id": found.id, "title": found.title},
-                    "workers": [w.id for w in result.workers], "new": result.new, "already": result.already})
+                    "workers": [w.id for w in result.workers], "enrolled": result.enrolled})

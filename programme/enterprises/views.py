@@ -167,8 +167,8 @@ def enterprise_enrol() -> ResponseReturnValue:
             errors = err.fields
         else:
             db.session.commit()
-            flash(_("已为%(n)d名职工报名“%(title)s”（新报名%(new)d门次，之前已报名%(old)d门次）。",
-                    n=len(result.workers), title=found.title, new=result.new, old=result.already), "success")
+            flash(_("已为%(n)d名职工报名“%(title)s”，共%(places)d门次（已报名过的不会重复报名）。",
+                    n=len(result.workers), title=found.title, places=result.enrolled), "success")
             return redirect(url_for(".enterprise_progress"))
     return render_template("programme/enterprises/enrol.html", enterprise=enterprise, errors=errors,
                            chosen=request.form.get("target", ""), **_targets()), 400 if errors else 200

@@ -132,7 +132,7 @@ def test_the_api_lists_consenting_workers_and_enrols_all_or_nothing(app, client,
         assert _db.session.query(Enrolment).count() == 0
     sent["phones"] = [good]
     response = client.post("/api/v1/programme/enterprise/enrolments", json=sent, headers={"X-CSRFToken": token})
-    assert response.status_code == 200 and response.get_json()["new"] == 1
+    assert response.status_code == 200 and response.get_json()["enrolled"] == 1
     workers = client.get("/api/v1/programme/enterprise/workers").get_json()["workers"]
     assert workers[0]["courses"][0]["title"] == "安全用电"
 
