@@ -343,9 +343,11 @@ def test_a_pathway_or_a_mentor_added_later_shows_on_the_next_page(app, client, a
     from programme.partnership import mentors
     from programme.partnership.mentors import MentorInput
     from tests.credits.credit_factories import pathway
+    from tests.programme.partnership.test_mentors import studied_by_a_worker
 
     course = make(title="电梯维保", publish=True)
     enterprise_staff = factories.user("enterprise_staff", "ENT-T1", name="赵师傅")
+    studied_by_a_worker(course)  # what naming a mentor for it needs
     db.session.commit()
     auth.as_role("worker")
     page = _page(client, course.id)
