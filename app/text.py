@@ -55,3 +55,15 @@ def is_digits(text: str) -> bool:
     also accepts '²', which a Content-Length or form value of latin-1 bytes can hold, and '①') and at most
     MAX_DIGITS of them (int() refuses more than 4,300 digits with a 500)."""
     return len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
+
+
+def is_certificate_number(text: str) -> bool:
+    """Whether `text` may be a certificate number (学历证书编号, 职业技能等级证书编号, 职业资格证书编号, all printed in
+    ASCII letters and digits): after NFKC (full-width ＺＪ－００５ is ZJ-005), only ASCII letters, digits, and
+    separators: space, - / . _ or any dash (a Chinese keyboard's ——). The numbers' identity ignores separators and
+    case but keeps every other letter, so the number is refused at input rather than folded: "第ZJ-0005号" or a
+    Greek Ζ or Cyrillic Ѕ for Z or S would otherwise be a new number, one certificate paid or credited twice.
+    Empty is not a number; whether one is required is the caller's rule."""
+    folded = unicodedata.normalize("NFKC", text)
+    return bool(folded) and all((ch.isascii() and (ch.isalnum() or ch in " -/._")) or unicodedata.category(ch) == "Pd"
+                                for ch in folded)

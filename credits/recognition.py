@@ -29,6 +29,7 @@ from app.notifications.kinds import RECOGNITION
 from app.request_input import id_or_none
 from app.storage import Storage
 from app.stores import of as store_of
+from app.text import is_certificate_number
 from credits import fields, ledger
 from credits.conversion import match_conversion
 from credits.evidence_files import check_evidence
@@ -119,9 +120,13 @@ def _number(typed: str) -> str:
 
 
 def _checked_number(raw: Any, outcome: str, errors: dict[str, str]) -> str:
+    """A numbered outcome's number must be one (app.text.is_certificate_number): "第S-1号" or a Cyrillic Ѕ for S
+    would be a new number for one certificate, recognised twice. A training certificate's serial may be Chinese."""
     number = _number(str(raw or ""))
     if not number and outcome in NUMBERED:
         errors["certificate_no"] = _("请填写证书编号。")
+    elif outcome in NUMBERED and not is_certificate_number(str(raw).strip()):
+        errors["certificate_no"] = _("证书编号只能包含英文字母和数字（可用空格或“-”分隔），请按证书上的编号填写。")
     elif len(number) > NUMBER_MAX:
         errors["certificate_no"] = _("不能超过%(n)d个字。", n=NUMBER_MAX)
     return number

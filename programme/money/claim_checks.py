@@ -48,7 +48,8 @@ SKILL_NAMES = {1: _l("高级技师"), 2: _l("技师"), 3: _l("高级工"), 4: _l
 
 
 def normalise(number: str) -> str:
-    """The identity of a certificate number: full-width folded, case and separators ignored (ZJ-001 = zj 001)."""
+    """The identity of a certificate number: full-width folded, case and separators ignored (ZJ-001 = zj 001).
+    Other letters are kept, so a claim's number is refused at input unless ASCII (app.text.is_certificate_number)."""
     return "".join(ch for ch in unicodedata.normalize("NFKC", number).upper() if ch.isalnum())[:120]
 
 

@@ -28,6 +28,7 @@ from app.lookup import get_or_raise
 from app.notifications.kinds import SUBSIDY
 from app.sanitize import strip_markup
 from app.storage import Storage
+from app.text import is_certificate_number
 from app.timefmt import beijing_today, local_day
 from programme.admissions import quotas
 from programme.admissions.models import Application, Attainment, EnrolmentRecord, Plan, Quota
@@ -87,7 +88,9 @@ def claim(session: Session, actor: User, enrolment: EnrolmentRecord, attainment:
 def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number: str,
           attained_on: date | None) -> SubsidyClaim:
     """The claimant corrects the number or date of a claim awaiting review: how a mismatch on the claim's side is
-    resolved (there is no override). A changed number voids an earlier evidence check, which was of that number."""
+    resolved (there is no override). A changed number or date voids an earlier evidence check: the scans were
+    checked against them, and on scans alone the stated date is what dates the result (re-dated to the enrolment,
+    a checked old certificate would be approved on a check that saw another date)."""
     require(actor, "subsidy.claim", item.enrolment)
     if item.status != ClaimStatus.claimed:
         raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
@@ -96,7 +99,8 @@ def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number:
     if errors:
         raise Invalid(_("补贴申请有误，请按提示修改。"), fields=errors)
     values: dict[str, object] = {"certificate_number": number, "attained_on": attained_on}
-    if claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number):
+    if (claim_checks.normalise(number) != claim_checks.normalise(item.certificate_number)
+            or attained_on != item.attained_on):
         values.update(evidence_checked_by_id=None, evidence_checked_at=None, evidence_check_note="")
     moved = cast(CursorResult[Any], session.execute(
         update(SubsidyClaim).where(SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed)
@@ -111,6 +115,8 @@ def _number_and_date(number: str, attained_on: date | None) -> dict[str, str]:
     errors = {}
     if not claim_checks.normalise(number) or len(number) > 100:
         errors["certificate_number"] = _("请填写毕业证书或职业资格（技能等级）证书编号。")
+    elif not is_certificate_number(number):  # "第ZJ-1号" or a Greek Ζ would be a second number for one result
+        errors["certificate_number"] = _("证书编号只能包含英文字母和数字（可用空格或“-”分隔），请按证书上的编号填写。")
     if attained_on is not None and attained_on > beijing_today():
         errors["attained_on"] = _("取得日期不能晚于今天（北京时间 %(today)s）。", today=beijing_today().isoformat())
     return errors

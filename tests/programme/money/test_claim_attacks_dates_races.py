@@ -45,6 +45,8 @@ def test_attack_scans_of_a_certificate_dated_before_the_enrolment_are_not_paid(a
     assert refused.value.code == "mismatch" and "取得日期" in refused.value.fields
     assert claim.status == ClaimStatus.claimed and claim.amount == 0 and claim.result_key is None
     subsidies.amend(db.session, me, claim, "S-OLD-2", record.enrolled_on)  # a result of this programme: paid
+    assert claim.evidence_checked_at is None  # once the scans are checked again, against the new date
+    claim_checks.check_evidence(db.session, staff(code="330106"), claim, "扫描件与本人一致，取得日期 2026-09-01")
     _approve(claim)
     assert claim.status == ClaimStatus.approved and claim.result_key == "SOLD2"
 
@@ -64,6 +66,7 @@ def test_attack_undated_scans_are_refused_when_filed_and_when_approved(app, db):
         _approve(claim)
     assert refused.value.code == "mismatch" and claim.status == ClaimStatus.claimed and claim.amount == 0
     subsidies.amend(db.session, me, claim, "ZJ-NODATE", record.enrolled_on)
+    claim_checks.check_evidence(db.session, staff(code="330106"), claim, "扫描件与本人一致，取得日期 2026-09-01")
     _approve(claim)
     assert claim.status == ClaimStatus.approved
 

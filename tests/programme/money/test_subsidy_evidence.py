@@ -294,9 +294,10 @@ def test_correcting_the_number_voids_an_evidence_check_made_for_the_old_one(app,
     claim = subsidies.claim(db.session, me, record, "dazhuan", "OLD-1", "", files=[pdf_bytes()],
                             storage=evidence.storage(app.config["DATA_DIR"]), attained_on=record.enrolled_on)
     claim_checks.check_evidence(db.session, staff(code="330106"), claim)
-    subsidies.amend(db.session, me, claim, "old 1", None)  # the same number, written differently: check kept
+    # the same number, written differently, and the same date: the check is kept
+    subsidies.amend(db.session, me, claim, "old 1", record.enrolled_on)
     assert claim.evidence_checked_at is not None
-    subsidies.amend(db.session, me, claim, "NEW-2", None)
+    subsidies.amend(db.session, me, claim, "NEW-2", record.enrolled_on)
     assert claim.evidence_checked_at is None and claim.evidence_checked_by_id is None
     with pytest.raises(Invalid) as err:
         _approve(claim)
