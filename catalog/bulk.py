@@ -71,7 +71,7 @@ def entries_many(session: Session, actor: Any, catalog: UnionCatalog, ids: list[
     refs = bulk.parse_ids(ids, numeric=False)
     if action not in ENTRY_ACTIONS:
         raise Invalid(_("不支持的操作。"), code="bad_action")
-    names = _entry_names(session, catalog)
+    names = _entry_names(session, actor, catalog)
     items: list[bulk.Item[tuple[int, str]]] = []
     for ref in refs:
         section, _sep, key = ref.partition(":")
@@ -84,14 +84,17 @@ def entries_many(session: Session, actor: Any, catalog: UnionCatalog, ids: list[
     return bulk.run(session, actor, f"catalog.{action}", "catalog_entry", items, step, org_id=catalog.org_id)
 
 
-def _entry_names(session: Session, catalog: UnionCatalog) -> dict[str, str]:
-    """The name of every entry the editor shows (shown or hidden), by its `entry_ref`."""
+def _entry_names(session: Session, actor: Any, catalog: UnionCatalog) -> dict[str, str]:
+    """The name of every entry the editor shows (shown or hidden), by its `entry_ref`: a resource's title only
+    where the actor may read it (union_catalogs.shown_title), as the editor itself shows it."""
     names = {}
     for part in union_catalogs.resolve(session, catalog, published_only=False):
-        for entry in part.entries:
-            title = entry.resource.title if entry.resource is not None else entry.link_title
-            names[entry_ref(part.section.id, entry.key)] = f"《{title}》"
-        for item in part.hidden:
-            title = item.resource.title if item.resource is not None else item.link_title or item.link_url
-            names[entry_ref(part.section.id, item.key)] = f"《{title}》"
+        listed = [(e.key, e.resource, e.link_title) for e in part.entries]
+        listed += [(i.key, i.resource, i.link_title or i.link_url) for i in part.hidden]
+        for key, resource, link_name in listed:
+            title = link_name if resource is None else union_catalogs.shown_title(resource, actor)
+            if title is None and resource is not None:
+                names[entry_ref(part.section.id, key)] = union_catalogs.withheld_label(resource.id)
+            else:
+                names[entry_ref(part.section.id, key)] = f"《{title}》"
     return names

@@ -50,6 +50,7 @@ VERBS = {
 PAGE_SIZE = 100  # records or headers per response before a resumption token
 MAX_ID = 2**63 - 1  # the largest id or count a token may carry: what a database integer holds
 LAST_YEAR = 9999  # datetime's last year: a date in it is refused, as adding a day or second to it overflows
+FIRST_YEAR = 1000  # strftime writes years before it without the leading zeros strptime needs to read them back
 DAY = "%Y-%m-%d"
 SECOND = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -100,9 +101,10 @@ def _parse_date(value: str) -> tuple[datetime, str]:
             moment = datetime.strptime(value, fmt)
         except ValueError:
             continue
-        if moment.year < LAST_YEAR:
+        if FIRST_YEAR <= moment.year < LAST_YEAR:
             return moment, fmt
-    raise OAIError("badArgument", f"'{_echo(value)}' is not a date in YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ.")
+    raise OAIError("badArgument", f"'{_echo(value)}' is not a date in YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ "
+                                  f"from year {FIRST_YEAR} to {LAST_YEAR - 1}.")
 
 
 def handle(session: Session, repo: Repository, args: Mapping[str, list[str]], now: datetime) -> bytes:
@@ -233,9 +235,10 @@ def _well_formed(state: dict[str, Any]) -> bool:
 
 
 def _is_stamp(value: str, fmt: str) -> bool:
-    """Whether `value` is written in `fmt`, in a year that leaves room for the second added to an until."""
+    """Whether `value` is written in `fmt`, in a year `_parse_date` accepts (one strftime writes back as read,
+    with room for the second added to an until)."""
     try:
-        return datetime.strptime(value, fmt).year < LAST_YEAR
+        return FIRST_YEAR <= datetime.strptime(value, fmt).year < LAST_YEAR
     except ValueError:
         return False
 

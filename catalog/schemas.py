@@ -27,7 +27,12 @@ FIELDS = ("title", "kind", "summary", "description", "category", "industries", "
           "teachers", "external_url", "tags", "language", "licence")
 MAX_DESCRIPTION = 50_000
 _SPLIT = re.compile(r"[;；,，、|\n]+")
-_TEACHER = re.compile(r"^(?P<name>[^()（）]+?)\s*(?:[(（](?P<title>[^()（）]*)[)）])?$")
+# "name (title)": the name starts and ends with a non-space, so each space has one place to go. The lazy
+# `[^()（）]+?` before `\s*` could split a run of spaces either way and backtracked in quadratic time.
+_TEACHER = re.compile(r"^(?P<name>[^()（）\s](?:[^()（）]*[^()（）\s])?)\s*(?:[(（](?P<title>[^()（）]*)[)）])?$")
+MAX_TEACHERS = 20
+MAX_TEACHER_ITEM = 110  # a name and a title of 50 each, the brackets and a few spaces: longer is refused unread
+MAX_LANGUAGE = 16  # Resource.language is String(16)
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
@@ -53,14 +58,12 @@ class ResourceData:
 
 
 def split_list(value: Any) -> list[str]:
-    """A cell like "建筑；制造、物流" or a list from a form, as clean distinct items in order."""
+    """A cell like "建筑；制造、物流" or a list from a form, as clean distinct items in order (a dict: a list's
+    `in` made a cell of many items quadratic)."""
     items = value if isinstance(value, list | tuple) else _SPLIT.split(str(value or ""))
-    out: list[str] = []
-    for item in items:
-        item = clean_text(str(item))
-        if item and item not in out:
-            out.append(item)
-    return out
+    out = dict.fromkeys(clean_text(str(item)) for item in items)
+    out.pop("", None)
+    return list(out)
 
 
 def _number(value: Any, upper: float, column: str, errors: dict[str, str]) -> float:
@@ -114,15 +117,17 @@ def _choices(enum_type: type[E], names: Mapping[str, E], raw: Any, column: str, 
 
 
 def _teachers(raw: Any, errors: dict[str, str]) -> list[tuple[str, str]]:
+    """Items past the 20th, or longer than a name and title can be, are refused without being matched."""
+    items = split_list(raw)
     teachers = []
-    for item in split_list(raw):
-        match = _TEACHER.match(item)
-        name = match.group("name").strip() if match else item
+    for item in items[:MAX_TEACHERS]:
+        match = _TEACHER.match(item) if len(item) <= MAX_TEACHER_ITEM else None
+        name = match.group("name") if match else item
         title = (match.group("title") or "").strip() if match else ""
         if len(name) > 50 or len(title) > 50:
             errors["teachers"] = _("教师姓名和职称各不超过50字。")
         teachers.append((name[:50], title[:50]))
-    if len(teachers) > 20:
+    if len(items) > MAX_TEACHERS:
         errors["teachers"] = _("最多填写20位教师。")
     return teachers
 
@@ -163,7 +168,9 @@ def validate_resource(raw: Mapping[str, Any], menu: Menu) -> tuple[ResourceData 
     if len(tags) > 10 or any(len(tag) > 40 for tag in tags):
         errors["tags"] = _("最多10个标签，每个不超过40字。")
     language = clean_text(str(raw.get("language") or "zh")) or "zh"
-    if not _LANGUAGE.match(language):
+    if len(language) > MAX_LANGUAGE:
+        errors["language"] = _("语言代码最多%(n)d个字符。", n=MAX_LANGUAGE)
+    elif not _LANGUAGE.match(language):
         errors["language"] = _("语言代码不正确，例如 zh 或 en。")
     licence = clean_text(str(raw.get("licence") or ""))
     if len(licence) > 100:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Organisation, OrgKind
-from app.accounts.policy import require
+from app.accounts.policy import can, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
@@ -41,6 +41,21 @@ class ResolvedSection:
     section: CatalogSection
     entries: list[Entry]
     hidden: list[CatalogItem]     # tombstones: inherited entries this level hides
+
+    def hidden_labels(self, viewer: Any) -> list[tuple[CatalogItem, str]]:
+        """Each tombstone with the name the editor shows for it (see `shown_title`)."""
+        return [(item, item.link_url if item.resource is None
+                 else shown_title(item.resource, viewer) or withheld_label(item.resource.id)) for item in self.hidden]
+
+
+def shown_title(resource: Resource, viewer: Any) -> str | None:
+    """A listed resource's title, if `viewer` may read it: it is published, or theirs to view. A union may hide
+    any published resource; once that is withdrawn, the titles of its later drafts are not the union's to read."""
+    return resource.title if resource.is_published or can(viewer, "resource.view", resource) else None
+
+
+def withheld_label(resource_id: int) -> str:
+    return _("#%(id)d（已撤回或未发布）", id=resource_id)
 
 
 def catalog_of(session: Session, org: Organisation) -> UnionCatalog | None:

@@ -29,6 +29,12 @@ FACETS: dict[str, str] = {
 SORTS = ("relevance", "newest", "enrolled")
 MAX_PER_PAGE = 50
 MAX_PAGE = 100
+MAX_SUGGESTIONS = 10
+
+
+def suggestion_limit(limit: int, ceiling: int = MAX_SUGGESTIONS) -> int:
+    """`limit` within 1..ceiling: below 1 it once lifted the cap (SQLite reads LIMIT -4 as no limit)."""
+    return max(1, min(ceiling, limit))
 
 
 class IndexBusy(RuntimeError):

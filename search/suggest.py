@@ -25,7 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from search import analysis
-from search.backend import Suggestion
+from search.backend import MAX_SUGGESTIONS, Suggestion, suggestion_limit
 from search.documents import ResourceDoc
 
 BROAD = 2000          # a prefix matching more keys than this is answered by weight order
@@ -169,6 +169,7 @@ class SuggestStore:
         return BulkLoad(db)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[Suggestion]:
+        limit = suggestion_limit(limit, 2 * MAX_SUGGESTIONS)  # room for the few the backend asks beyond what it shows
         key = analysis.normalize(prefix or "").replace(" ", "")[:40]
         if not key:
             return []

@@ -21,7 +21,7 @@ from app.errors import Invalid
 from app.extensions import db
 from app.request_input import bounded_int
 from search import drafts, synonyms
-from search.backend import FACETS, MAX_PER_PAGE, SORTS, SearchBackend, SearchRequest
+from search.backend import FACETS, MAX_PER_PAGE, SORTS, SearchBackend, SearchRequest, suggestion_limit
 from search.facet_labels import facet_labels
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -117,7 +117,8 @@ def api_search() -> Response:
 
 @api_bp.get("/suggest")
 def api_suggest() -> Response:
-    found = backend().suggest(request.args.get("q", ""), limit=min(10, _int(request.args.get("limit"), 8)))
+    limit = suggestion_limit(_int(request.args.get("limit"), 8))  # clamped, as per_page is in api_search
+    found = backend().suggest(request.args.get("q", ""), limit=limit)
     return jsonify({"suggestions": [{"id": s.id, "title": s.title,
                                      "url": url_for("catalog.resource", resource_id=s.id)} for s in found]})
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from search import analysis, changelog
-from search.backend import CatchUp, IndexBusy, IndexCheck, SearchRequest, SearchResult, Suggestion
+from search.backend import CatchUp, IndexBusy, IndexCheck, SearchRequest, SearchResult, Suggestion, suggestion_limit
 from search.changelog import Position
 from search.documents import ResourceDoc
 from search.engine_whoosh import generations
@@ -279,6 +279,7 @@ class WhooshBackend:
         as the index, but another process's view, a failed rebuild or an unpublish between the two commits
         could still name a resource that is gone, and a suggestion must never lead to nothing."""
         view = self.store.view()
+        limit = suggestion_limit(limit)
         found = self.suggestions.suggest(prefix, limit + 4)
         return [s for s in found if view.has_live("id", str(s.id))][:limit]
 
