@@ -157,6 +157,14 @@ def wish_answer(wish_id: int) -> WerkzeugResponse:
     return _done(_("已回应，想学的学员会收到通知。"), url_for("learning_qa.wish_list"))
 
 
+@bp.post("/wishes/<int:wish_id>/clear")
+@login_required
+def wish_clear(wish_id: int) -> WerkzeugResponse:
+    """The area's union takes back an answer that does not fit (wishes.clear: the wish is open again)."""
+    wishes.clear(db.session, current_user, wishes.get(db.session, wish_id))
+    return _done(_("已撤销这个回应，心愿重新开放。"), url_for("learning_qa.wish_area"))
+
+
 @bp.get("/wishes/area")
 @login_required
 def wish_area() -> str:

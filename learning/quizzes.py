@@ -20,7 +20,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.accounts.models import User
+from app.db import hold_row, utcnow
 from app.errors import Conflict, Invalid, NotFound
 from app.text import is_digits
 from catalog.models import Resource
@@ -117,7 +118,9 @@ ATTEMPTS_PER_DAY = 5
 
 def _limit_attempts(session: Session, user_id: int, quiz: Quiz) -> None:
     """At most ATTEMPTS_PER_DAY scored attempts a learner a quiz in any 24 hours: with the score shown after each,
-    changing one answer at a time passed a ten-question quiz in 31 tries knowing nothing (a review's attack)."""
+    changing one answer at a time passed a ten-question quiz in 31 tries knowing nothing (a review's attack). The
+    learner's row is held until commit first: 31 attempts sent at once had all counted "none yet" before any insert."""
+    hold_row(session, User, user_id)
     tried = session.scalar(select(func.count()).select_from(QuizAttempt).where(
         QuizAttempt.quiz_id == quiz.id, QuizAttempt.user_id == user_id,
         QuizAttempt.at > utcnow() - timedelta(days=1))) or 0

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
+from app.db import insert_ignore
 from app.errors import Conflict, Invalid
 from app.richtext import markdown_source
 from catalog.models import Resource
@@ -56,10 +57,12 @@ def rate(session: Session, user: Any, resource_id: int, stars: Any, comment: Any
     found = enrolment_of(session, user.id, resource_id)
     if found is None or found.completed_at is None:
         raise Invalid(_("学完这门课程后才能评分。"), code="not_finished")
+    # a double tap races: the unique key decides which request inserts, the other changes that one row (a read,
+    # then an insert, made the second tap an IntegrityError: a 500)
+    insert_ignore(session, CourseRating, {"user_id": user.id, "resource_id": resource_id, "stars": score,
+                                          "comment": text}, ["user_id", "resource_id"])
     rating = rating_of(session, user.id, resource_id)
-    if rating is None:
-        rating = CourseRating(user_id=user.id, resource_id=resource_id, stars=score)
-        session.add(rating)
+    assert rating is not None  # inserted above, or there already
     rating.stars, rating.comment = score, text
     session.flush()
     return rating

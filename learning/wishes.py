@@ -1,6 +1,11 @@
 """我想学: workers ask for a topic or trade the catalog lacks and vote (once each); the unions see the wishes of
 their area ranked by votes; an institution answers a wish with one of its published courses and every wisher is
-told (issue 24 item 5)."""
+told (issue 24 item 5).
+
+Nothing checks that the course fits the wish, so an enterprise had closed every wish with its advert, telling every
+voter: answers are limited per organisation (ANSWER_MAX a day), and the area's union clears a wrong one (`clear`),
+which reopens the wish. A cleared answer keeps `answered_by_id` and `answered_at`: it still counts in that
+organisation's limit, and that organisation cannot answer the wish again."""
 
 from __future__ import annotations
 
@@ -15,9 +20,9 @@ from sqlalchemy.orm import Session, selectinload
 from app import notifications, throttle
 from app.accounts import scope
 from app.accounts.models import Organisation, Role
-from app.accounts.policy import require
+from app.accounts.policy import can, require
 from app.db import utcnow
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.notifications.kinds import WISH
 from app.richtext import markdown_source
 from app.text import clean_text
@@ -26,6 +31,7 @@ from learning.qa_models import Wish, WishVote
 
 TITLE_MAX, DETAIL_MAX = 80, 500
 WISH_MAX, WISH_WINDOW = 5, timedelta(days=1)
+ANSWER_MAX, ANSWER_WINDOW = 5, timedelta(days=1)  # answers per organisation
 
 
 def make(session: Session, user: Any, title: Any, detail: Any = "") -> Wish:
@@ -100,11 +106,36 @@ def answer(session: Session, user: Any, wish: Wish, resource_id: Any) -> Wish:
     require(user, "wish.answer", resource)
     if wish.resource_id is not None:  # another institution took an answered wish's voters (a review's attack)
         raise Conflict(_("这个心愿已经有课程回应了。"), code="wish_answered")
+    if wish.answered_by_id == resource.provider_id:  # the union cleared this organisation's answer
+        raise Conflict(_("工会已撤销本单位对这个心愿的回应，不能再次回应。"), code="wish_answer_cleared")
+    throttle.check(session, Wish.answered_at, Wish.answered_by_id, resource.provider_id, ANSWER_MAX, ANSWER_WINDOW,
+                   utcnow(), lambda m: _("回应太频繁，请%(m)d分钟后再试。", m=m), "too_many_wish_answers",
+                   holder=Organisation)
     wish.resource_id, wish.answered_by_id, wish.answered_at = resource.id, resource.provider_id, utcnow()
     session.flush()
     title = _("你想学的“%(w)s”有课了：《%(t)s》", w=wish.title, t=resource.title)
     for voter in session.scalars(select(WishVote.user_id).where(WishVote.wish_id == wish.id)):
         notifications.notify(session, voter, WISH, title, f"/catalog/r/{resource.id}")
+    return wish
+
+
+def may_clear(session: Session, user: Any, wish: Wish) -> bool:
+    """Staff of the wish's union or a union above it: those whose area page (`in_area`) lists the wish (and site
+    admins)."""
+    if can(user, "admin.site"):
+        return True
+    area = scope.below_own_unions(user)
+    return area is not None and wish.union_id is not None and session.scalar(
+        select(Organisation.id).where(Organisation.id == wish.union_id, area)) is not None
+
+
+def clear(session: Session, user: Any, wish: Wish) -> Wish:
+    """The area's union takes back an answer that does not fit: the wish is open again for a real course (the
+    cleared answerer stays recorded, see the module's docstring). Clearing an open wish changes nothing."""
+    if not may_clear(session, user, wish):
+        raise Forbidden(_("您没有权限进行此操作。"), code="forbidden")
+    wish.resource = None
+    session.flush()
     return wish
 
 
