@@ -197,6 +197,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEBPUSH_PRIVATE_HOSTS", str, "", "Push services on the site's own network the worker may post to "
             "(host names or addresses, comma-separated; http or https). Empty: only https:// endpoints on public "
             "addresses, as browsers' push services are; any other address a subscription names is refused (SSRF)."),
+    Setting("WEBPUSH_TIMEOUT_SECONDS", float, 5.0, "The longest one Web Push may take, from connecting to the push "
+            "service's whole answer; past it the push is dropped and counts as a failure of that device (5 in a row "
+            "and the subscription is removed), so a slow push service never holds anyone else's notifications."),
     Setting("NOTIFY_SECONDS", float, 15.0, "How often the worker pushes and texts new notifications."),
     Setting("REMINDER_SECONDS", float, 60.0, "How often the worker sends due study reminders and records their "
             "results (opened, studied within an hour)."),

@@ -5,6 +5,7 @@ as the texts it queued, so a crash resends a push at most (at-least-once), never
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -36,13 +37,14 @@ class Vapid:
     private_key: str
     subject: str
     private_hosts: str = ""  # WEBPUSH_PRIVATE_HOSTS: push services on our own network allowed by name
+    timeout_s: float = 5.0  # WEBPUSH_TIMEOUT_SECONDS: one push, from connecting to the last byte of the answer
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Vapid | None:
         if not (config.get("WEBPUSH_PUBLIC_KEY") and config.get("WEBPUSH_PRIVATE_KEY")):
             return None
         return cls(config["WEBPUSH_PUBLIC_KEY"], config["WEBPUSH_PRIVATE_KEY"], config["WEBPUSH_SUBJECT"],
-                   config.get("WEBPUSH_PRIVATE_HOSTS", ""))
+                   config.get("WEBPUSH_PRIVATE_HOSTS", ""), float(config.get("WEBPUSH_TIMEOUT_SECONDS", 5.0)))
 
 
 def _b64(raw: bytes) -> str:
@@ -71,7 +73,8 @@ def payload(item: Notification) -> str:
 def _failed(session: Session, device: PushSubscription, reason: object, *, gone: bool = False,
             lasting: bool = True) -> bool:
     """Count a failed push against its device alone. A device gone is forgotten, and so is one failing too often
-    for a reason of its own (`lasting`); a network or DNS fault on our side keeps it for the next message."""
+    for a reason of its own (`lasting`, a push service too slow to answer included); a refused address, a network
+    or DNS fault, maybe ours, keeps it for the next message."""
     device.failures += 1
     if gone or lasting and device.failures >= MAX_FAILURES:
         session.delete(device)
@@ -79,35 +82,79 @@ def _failed(session: Session, device: PushSubscription, reason: object, *, gone:
     return False
 
 
-def push(session: Session, vapid: Vapid, device: PushSubscription, data: str) -> bool:
-    """One push to one device; a device that is gone is forgotten. True when the push service took it. Never
-    raises: one device's bad keys or address must not stop the notification, nor those after it, for anyone."""
-    import requests  # here, as pywebpush below
-    from pywebpush import WebPushException, webpush  # here, not at import: it (with requests, aiohttp and
-    # cryptography) is 37 MB in every web process, most of which never pushes
+class _NoRedirects:
+    """The session pywebpush posts through: a redirect is not followed (the address check saw only the first URL),
+    its 3xx counts as a failure."""
 
-    # again at each send: a name's addresses may have changed (SSRF)
-    reason = endpoints.refusal(device.endpoint, vapid.private_hosts)
-    if reason is not None:
-        return _failed(session, device, f"endpoint refused: {reason}", lasting=False)
-    info = {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}}
-    http = requests.Session()
-    http.max_redirects = 0  # a redirect would lead past the address check: it counts as a failure instead
+    def __init__(self, http: Any) -> None:
+        self.http = http
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        return self.http.post(url, allow_redirects=False, **kwargs)
+
+
+async def _send(vapid: Vapid, poster: _NoRedirects, info: dict[str, Any], data: str) -> None:
+    """One push, connecting, sending and reading the whole answer within `timeout_s` (pywebpush's own `timeout` is
+    per socket read: a service trickling its answer would hold the worker for ever); cancelled past it."""
+    from pywebpush import webpush_async  # here, as in push_all()
+
+    async with asyncio.timeout(vapid.timeout_s):
+        await webpush_async(info, data, vapid_private_key=vapid.private_key, vapid_claims={"sub": vapid.subject},
+                            ttl=PUSH_TTL_S, timeout=vapid.timeout_s, aiohttp_session=poster)
+
+
+async def _send_all(vapid: Vapid, infos: list[dict[str, Any]], data: str) -> list[BaseException | None]:
+    """All of a notification's pushes at once, so one message costs the worker one deadline whatever the number
+    of devices; each outcome (None or its error) apart."""
+    import aiohttp  # here, as pywebpush (whose dependency it is)
+
+    async with aiohttp.ClientSession(trust_env=True) as http:  # trust_env: the proxy settings requests honoured
+        poster = _NoRedirects(http)
+        return await asyncio.gather(*(_send(vapid, poster, info, data) for info in infos), return_exceptions=True)
+
+
+def push_all(session: Session, vapid: Vapid, devices: list[PushSubscription], data: str) -> int:
+    """Push `data` to each device; a device that is gone is forgotten. Returns how many push services took it.
+    Never raises: one device's bad keys, address or slowness must not stop the notification, nor those after it,
+    for anyone. Returns within about one WEBPUSH_TIMEOUT_SECONDS (plus name lookups, which the system's resolver
+    bounds), leaving no thread behind."""
+    import aiohttp  # here, as pywebpush below
+    from pywebpush import WebPushException  # here, not at import: it (with requests, aiohttp and cryptography) is
+    # 37 MB in every web process, most of which never pushes
+
+    sendable = []
+    for device in devices:
+        # again at each send: a name's addresses may have changed (SSRF)
+        reason = endpoints.refusal(device.endpoint, vapid.private_hosts)
+        if reason is not None:
+            _failed(session, device, f"endpoint refused: {reason}", lasting=False)
+        else:
+            sendable.append(device)
+    if not sendable:
+        return 0
+    infos = [{"endpoint": d.endpoint, "keys": {"p256dh": d.p256dh, "auth": d.auth}} for d in sendable]
+    outcomes: list[BaseException | None]
     try:
-        webpush(info, data, vapid_private_key=vapid.private_key, vapid_claims={"sub": vapid.subject},
-                ttl=PUSH_TTL_S, timeout=10, requests_session=http)
-    except WebPushException as err:
-        status = getattr(err.response, "status_code", None)
-        return _failed(session, device, f"({status}) {err}", gone=status in GONE)
-    except OSError as err:  # the push service unreachable (requests' errors are OSErrors): keep the device
-        return _failed(session, device, err, lasting=False)
-    except Exception as err:  # noqa: BLE001 - keys pywebpush cannot use, or anything else of this device's:
-        # its failure alone, never the run's
-        return _failed(session, device, f"{type(err).__name__}: {err}")
-    finally:
-        http.close()
-    device.failures = 0
-    return True
+        outcomes = asyncio.run(_send_all(vapid, infos, data))
+    except Exception as err:  # noqa: BLE001 - the session itself failed, not a device: counted on each, kept
+        outcomes = [OSError(f"{type(err).__name__}: {err}")] * len(sendable)
+    took = 0
+    for device, outcome in zip(sendable, outcomes, strict=True):
+        if outcome is None:
+            device.failures = 0
+            took += 1
+        elif isinstance(outcome, WebPushException):
+            status = getattr(outcome.response, "status", None)
+            # the service's answer is in the message: the first of it is enough for the log
+            _failed(session, device, f"({status}) {str(outcome)[:300]}", gone=status in GONE)
+        elif isinstance(outcome, TimeoutError):  # a slow or silent service (aiohttp's own timeouts included): its own
+            _failed(session, device, f"no whole answer within {vapid.timeout_s:g} s")
+        elif isinstance(outcome, (OSError, aiohttp.ClientConnectionError)):  # unreachable, refused, dropped: maybe
+            # our network's fault, keep the device
+            _failed(session, device, outcome, lasting=False)
+        else:  # keys pywebpush cannot use, or anything else of this device's: its failure alone, never the run's
+            _failed(session, device, f"{type(outcome).__name__}: {outcome}")
+    return took
 
 
 def sms_text(item: Notification) -> str:
@@ -122,10 +169,8 @@ def deliver_pending(session: Session, config: Mapping[str, Any], limit: int = BA
     for item in session.scalars(select(Notification).where(Notification.delivered_at.is_(None))
                                 .order_by(Notification.id).limit(limit)).all():
         if vapid is not None:
-            data = payload(item)
-            for device in session.scalars(select(PushSubscription)
-                                          .where(PushSubscription.user_id == item.user_id)).all():
-                push(session, vapid, device, data)
+            push_all(session, vapid, list(session.scalars(select(PushSubscription).where(
+                PushSubscription.user_id == item.user_id).order_by(PushSubscription.id))), payload(item))
         kind = KINDS.get(item.kind)
         if kind is not None and kind.sms:
             user = session.get(User, item.user_id)

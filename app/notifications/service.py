@@ -19,6 +19,7 @@ from app.notifications.kinds import KINDS
 from app.notifications.models import Notification, NotificationMute, PushSubscription
 
 PAGE_SIZE = 30
+MAX_DEVICES = 10  # push subscriptions one person keeps: each costs every notification of theirs a push
 
 
 def notify(session: Session, user_id: int, kind: str, title: str, url: str, body: str = "") -> Notification | None:
@@ -104,8 +105,9 @@ def set_enabled(session: Session, user_id: int, enabled: set[str]) -> None:
 
 
 def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> PushSubscription:
-    """Keep a device's PushSubscription JSON ({"endpoint", "keys": {"p256dh", "auth"}}). The same endpoint
-    signed in as someone else moves to them: a device pushes to whoever uses it now."""
+    """Keep a device's PushSubscription JSON ({"endpoint", "keys": {"p256dh", "auth"}}), and the person's
+    MAX_DEVICES - 1 newest others. The same endpoint signed in as someone else moves to them: a device pushes to
+    whoever uses it now."""
     keys = raw.get("keys") if isinstance(raw, dict) else None
     endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
     if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000 \
@@ -124,6 +126,13 @@ def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> Pus
         session.add(found)
     found.user_id, found.p256dh, found.auth = user_id, keys["p256dh"], keys["auth"]
     found.device, found.failures = device[:200], 0
+    session.flush()
+    # past MAX_DEVICES the oldest go rather than the new one be refused: a reinstalled browser leaves its old
+    # subscription behind, and the phone in the person's hand is the one that must work
+    for stale in session.scalars(select(PushSubscription).where(PushSubscription.user_id == user_id,
+                                                                PushSubscription.id != found.id)
+                                 .order_by(PushSubscription.id.desc()).offset(MAX_DEVICES - 1)).all():
+        session.delete(stale)
     session.flush()
     return found
 
