@@ -74,19 +74,37 @@ def revoke_record(session: Session, actor: Any, record_id: int, reason: str | No
     require(actor, "credit.revoke", record)
     if record.kind == RecordKind.revoked:
         raise Invalid(_("撤销记录本身不能再撤销。"), code="cannot_revoke_revocation")
+    # the revocation carries what the record was for (course, recognition, conversion), so every figure grouped
+    # by them, e.g. the unions' credits by industry (joined on the course), nets the negative amount too
     revocation, created = append(
         session, key=f"revoke:{record.id}", user_id=record.user_id, kind=RecordKind.revoked,
         amount=-record.amount, source=record.source, revokes_id=record.id, reviewer_id=actor.id,
-        issuer_id=record.issuer_id, reason=reason)
+        issuer_id=record.issuer_id, resource_id=record.resource_id, recognition_id=record.recognition_id,
+        conversion_id=record.conversion_id, reason=reason)
     if not created:
         raise Conflict(_("这条学分记录已经撤销过了。"), code="already_revoked")
     if record.kind == RecordKind.earned and record.resource_id is not None:
-        certificate = session.scalar(select(Certificate).where(
-            Certificate.user_id == record.user_id, Certificate.resource_id == record.resource_id))
-        if certificate is not None and certificate.revoked_at is None:
-            certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
+        _follow_certificate(session, record, reason)
     session.flush()
     return revocation
+
+
+def _follow_certificate(session: Session, record: CreditRecord, reason: str) -> None:
+    """The certificate for the course goes with its last earned record in force. After an account merge the
+    holder has two for one completion, and revoking the duplicate (as the merge record advises) must leave the
+    genuine certificate valid: it then rests on the remaining record."""
+    certificate = session.scalar(select(Certificate).where(
+        Certificate.user_id == record.user_id, Certificate.resource_id == record.resource_id))
+    if certificate is None or certificate.revoked_at is not None:
+        return
+    revoked = select(CreditRecord.revokes_id).where(CreditRecord.revokes_id.is_not(None))
+    remaining = session.scalar(select(CreditRecord).where(
+        CreditRecord.user_id == record.user_id, CreditRecord.resource_id == record.resource_id,
+        CreditRecord.kind == RecordKind.earned, CreditRecord.id.not_in(revoked)).order_by(CreditRecord.id).limit(1))
+    if remaining is None:
+        certificate.revoked_at, certificate.revoked_reason = utcnow(), reason
+    elif certificate.record_id == record.id:
+        certificate.record_id = remaining.id
 
 
 def record_dict(record: CreditRecord, revoked: set[int]) -> dict[str, Any]:

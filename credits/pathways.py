@@ -177,6 +177,10 @@ def add_item(session: Session, actor: Any, pathway_id: int, resource_id: Any, re
     if resource is None:
         message = _("学习资源不存在，请填写资源编号。")
         raise Invalid(message, code="resource_not_found", fields={"resource_id": message})
+    if not resource.is_published:
+        # the pathway page is public: a draft (anyone's, by its number) listed there showed its title to all
+        message = _("只能添加已发布的学习资源。")
+        raise Invalid(message, code="resource_not_published", fields={"resource_id": message})
     if any(item.resource_id == resource.id for item in pathway.items):
         raise Conflict(_("这门课程已经在路径中了。"), code="item_exists")
     item = PathwayItem(pathway=pathway, resource_id=resource.id, required=bool(required))

@@ -8,6 +8,7 @@ the reviewer grants, at most what the worker claimed (the table: credits.convers
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import unicodedata
 from pathlib import Path
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from app import notifications
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, OrgLevel
-from app.accounts.policy import can, is_admin, require
+from app.accounts.policy import can, conflicted, is_admin, require
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.lookup import get_or_raise
@@ -34,6 +35,7 @@ from credits import fields, ledger
 from credits.conversion import match_conversion
 from credits.evidence_files import check_evidence
 from credits.models import (
+    Certificate,
     Conversion,
     OutcomeType,
     Pathway,
@@ -56,6 +58,9 @@ ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
 # title stands for the same certificate.
 NUMBERED = frozenset({OutcomeType.diploma, OutcomeType.skill_certificate, OutcomeType.qualification_certificate})
 NUMBER_MAX = 64
+# The serial this platform prints on its own completion certificates (credits.certificates.issue), as _number
+# leaves it: found inside a typed number too, so "第QX2025…号" is still ours.
+OWN_SERIAL = re.compile(r"QX\d{4}[0-9A-F]{10}")
 
 
 def evidence_folder(data_dir: str) -> Path:
@@ -64,12 +69,31 @@ def evidence_folder(data_dir: str) -> Path:
     return path
 
 
-def _issuer(session: Session, code: Any, errors: dict[str, str]) -> Organisation | None:
+def _issuer(session: Session, code: Any, outcome: str, errors: dict[str, str]) -> Organisation | None:
     org = session.scalar(select(Organisation).where(Organisation.code == str(code or "").strip()))
     if org is None or org.kind not in ISSUER_KINDS:
         errors["issuer"] = _("请选择发证的院校或工会。")
         return None
+    if (refused := _wrong_issuer(outcome, org)) is not None:
+        errors["issuer"] = refused
+        return None
     return org
+
+
+def _wrong_issuer(outcome: str, org: Organisation) -> str | None:
+    """Only a school awards a 学历证书: a union's staff could otherwise grant a diploma's 80 credits it never issued."""
+    if outcome == OutcomeType.diploma and org.kind != OrgKind.institution:
+        return _("学历证书只能由院校颁发，请选择颁发这份证书的院校。")
+    return None
+
+
+def _own_certificate(session: Session, number: str) -> str | None:
+    """The platform's own completion certificate is no outside outcome: its credits are in the ledger already (or
+    were revoked with it), so recognising it would count them twice or bring them back."""
+    candidates = ({number} | set(OWN_SERIAL.findall(number))) - {""}
+    if candidates and session.scalar(select(Certificate.id).where(Certificate.serial.in_(candidates)).limit(1)):
+        return _("这是本平台颁发的结业证书，学分由平台直接记入学分银行，不能作为外部成果申请认定。")
+    return None
 
 
 def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, files: Storage | str) -> Recognition:
@@ -86,10 +110,13 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
         "certificate_no": _checked_number(raw.get("certificate_no"), outcome, errors),
         "claimed_credits": fields.parse_credits(raw.get("claimed_credits"), "claimed_credits", errors),
     }
-    issuer = _issuer(session, raw.get("issuer"), errors)
+    issuer = _issuer(session, raw.get("issuer"), outcome, errors)
     pathway = _optional_pathway(session, raw.get("pathway"), errors)
     number, title = cast(str, values["certificate_no"]), cast(str, values["title"])
-    if outcome in OutcomeType.__members__ and "certificate_no" not in errors and (earlier := _same_certificate(
+    code = "invalid"
+    if "certificate_no" not in errors and (own := _own_certificate(session, number)) is not None:
+        errors["certificate_no"], code = own, "own_certificate"
+    elif outcome in OutcomeType.__members__ and "certificate_no" not in errors and (earlier := _same_certificate(
             session, OutcomeType(outcome), number, applicant=actor.id, title=title)):
         errors["certificate_no"] = _("这份证书已提交过学分认定（第%(n)d号申请），不能重复认定。", n=earlier.id)
     try:
@@ -97,7 +124,7 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
     except Invalid as err:
         errors.update(err.fields)
     if errors:
-        raise Invalid(_("请修改标出的内容。"), code="invalid", fields=errors)
+        raise Invalid(_("请修改标出的内容。"), code=code, fields=errors)
     assert issuer is not None  # _issuer recorded an error otherwise
     key = secrets.token_hex(16)
     store = store_of(files, "credit_evidence")
@@ -137,12 +164,15 @@ def _same_certificate(session: Session, outcome: OutcomeType, number: str, *, ap
                       statuses: tuple[RecognitionStatus, ...] = (RecognitionStatus.pending, RecognitionStatus.approved)
                       ) -> Recognition | None:
     """Another request for this certificate that is pending or was approved: one certificate is recognised once.
-    With a number: its outcome type and number, whoever sent it, to whichever issuer. Without (training
-    certificates): the same applicant's request of that type and title with no number either."""
+    With a number: the number, whoever sent it, to whichever issuer, under any numbered outcome type (the number
+    names the document: a 职业技能等级证书 sent again as a 职业资格证书 was credited twice), or as a training
+    certificate again. Without (training certificates): the same applicant's request of that title with no
+    number either."""
     same = (Recognition.certificate_no == number) if number else and_(
         Recognition.certificate_no == "", Recognition.user_id == applicant, Recognition.title == title)
+    kinds = NUMBERED if outcome in NUMBERED else frozenset({outcome})
     return session.scalar(select(Recognition).where(
-        Recognition.outcome_type == outcome, same, Recognition.status.in_(statuses),
+        Recognition.outcome_type.in_(kinds), same, Recognition.status.in_(statuses),
         Recognition.id != (but or 0)).order_by(Recognition.id).limit(1))
 
 
@@ -174,6 +204,8 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
     request = get(session, recognition_id)
     if getattr(actor, "id", None) == request.user_id:
         raise Forbidden(_("不能审核自己的认定申请。"), code="own_request")
+    if conflicted(actor, "credit.review", request):
+        raise Forbidden(_("不能审核同单位同事的认定申请，这份申请由平台管理员审核。"), code="colleague_request")
     require(actor, "credit.review", request)
     errors: dict[str, str] = {}
     if decision not in ("approve", "reject"):
@@ -191,6 +223,8 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
         # 60 credits granted on a claim of 6)
         message = _("认定学分不能超过申请的%(n)s学分。", n=f"{request.claimed_credits:g}")
         raise Invalid(message, code="above_claimed", fields={"amount": message})
+    if decision == "approve":
+        _still_recognisable(session, request)
     if decision == "approve" and (earlier := _same_certificate(
             session, request.outcome_type, _number(request.certificate_no), applicant=request.user_id,
             title=request.title, but=request.id, statuses=(RecognitionStatus.approved,))) is not None:
@@ -211,6 +245,15 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
     return request
 
 
+def _still_recognisable(session: Session, request: Recognition) -> None:
+    """Checked again at approval: a request sent before these rules, or a certificate issued since, is refused."""
+    for field, refused, code in (
+            ("certificate_no", _own_certificate(session, _number(request.certificate_no)), "own_certificate"),
+            ("issuer", _wrong_issuer(request.outcome_type, request.issuer), "diploma_issuer")):
+        if refused is not None:
+            raise Invalid(refused, code=code, fields={field: refused})
+
+
 def _record_approval(session: Session, actor: Any, request: Recognition, conversion: Conversion | None,
                      granted: float) -> None:
     label = f"{OUTCOME_LABELS[request.outcome_type]}：{request.title}"
@@ -220,6 +263,12 @@ def _record_approval(session: Session, actor: Any, request: Recognition, convers
         amount=conversion.credits if conversion else granted, source=label[:300], recognition_id=request.id,
         conversion_id=conversion.id if conversion else None, reviewer_id=actor.id, issuer_id=request.issuer_id,
         reason=request.review_comment)
+
+
+def colleagues_stand_aside(request: Recognition) -> bool:
+    """The applicant works for the issuer: none of their colleagues may decide it (policy CONFLICTS), so it waits
+    for a site admin (for a union: or staff of a union above); the applicant's page says so."""
+    return any(m.organisation_id == request.issuer_id for m in request.user.memberships)
 
 
 def mine(session: Session, user_id: int) -> list[Recognition]:

@@ -194,6 +194,7 @@ def recognition_detail(recognition_id: int, errors: dict[str, str] | None = None
         applicant=certificates.holder_name(found.user),  # the name on the certificate is what reviewers match
         id_masked=mask_id_number(profile.id_number) if profile is not None and profile.id_number else "",
         can_review=found.user_id != _me().id and policy.can(_me(), "credit.review", found),
+        outside_review=found.user_id == _me().id and recognition.colleagues_stand_aside(found),
         can_revoke=record is not None and policy.can(_me(), "credit.revoke", record),
         conversion=conversion.match_conversion(db.session, found))
 

@@ -273,6 +273,13 @@ def _member_of(user: User, org: Organisation | None) -> bool:
     return org is not None and any(m.organisation_id == org.id for m in user.memberships)
 
 
+def _colleague_of(user: User, other: User | None) -> bool:
+    """Both hold a membership in one organisation (the site admin role sits in none): desk neighbours do not decide
+    each other's claims, as subsidy.verify keeps a claimant's institution off their claim."""
+    own = {m.organisation_id for m in user.memberships if m.organisation_id is not None}
+    return other is not None and bool(own) and any(m.organisation_id in own for m in other.memberships)
+
+
 def _own_resource(user: User, resource: Any) -> bool:
     """Made, imported or submitted by this person, or provided by an institution or enterprise they work for (a
     union's resources are reviewed within the union, by someone other than their author). Submitting counts
@@ -294,7 +301,8 @@ CONFLICTS: dict[str, Rule] = {
     "user.grant_role": lambda user, grant: (*grant, None)[2] is not None and grant[2].id == user.id,
     "resource.review": _own_resource,
     "offering.review": lambda user, offering: _member_of(user, offering.institution),
-    "credit.review": lambda user, rec: rec.user_id == user.id,
+    # a staff member's own request goes to reviewers outside their organisations (another union above, a site admin)
+    "credit.review": lambda user, rec: rec.user_id == user.id or _colleague_of(user, rec.user),
     "application.verify": lambda user, application: application.user_id == user.id,
     "application.admit": lambda user, application: application.user_id == user.id,
     "account.verify_phone": lambda user, worker: worker.id == user.id,
