@@ -139,7 +139,13 @@ def add_lesson(session: Session, actor: Any, resource: Resource, raw: dict[str, 
 
 def update_lesson(session: Session, actor: Any, lesson: Lesson, raw: dict[str, Any]) -> Lesson:
     _editable(actor, lesson.resource)
-    for name, value in _lesson_values(raw).items():
+    values = _lesson_values(raw)
+    if values["type"] != LessonType.video:
+        # A reading or link lesson plays nothing: its former video (never reviewed with the text) is let go, else it
+        # went public with the resource. Media's side (`MediaAsset.lesson_id`) needs both ends to agree, so this end
+        # is enough; the catalog does not import media.
+        lesson.media_asset_id = None
+    for name, value in values.items():
         setattr(lesson, name, value)
     _changed(session, lesson.resource)
     return lesson

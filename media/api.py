@@ -84,7 +84,8 @@ def cancel(asset_id: int) -> Response:
 
 @bp.post("/<int:asset_id>/retry")
 def retry(asset_id: int) -> Response:
-    return _changed(asset_id, service.retry)
+    settings = MediaSettings.of(current_app)
+    return _changed(asset_id, lambda session, actor, asset: service.retry(session, settings, actor, asset))
 
 
 @bp.post("/<int:asset_id>/lesson")

@@ -18,7 +18,7 @@ from media.models import AssetStatus, MediaAsset
 RETRYABLE = (AssetStatus.failed, AssetStatus.cancelled)
 
 
-def retry_many(session: Session, actor: Any, ids: list[Any]) -> bulk.Outcome:
+def retry_many(session: Session, settings: service.MediaSettings, actor: Any, ids: list[Any]) -> bulk.Outcome:
     refs = bulk.parse_ids(ids)
     found = {a.id: a for a in session.scalars(select(MediaAsset).where(MediaAsset.id.in_([int(i) for i in refs])))}
     items = []
@@ -28,7 +28,7 @@ def retry_many(session: Session, actor: Any, ids: list[Any]) -> bulk.Outcome:
         items.append(bulk.Item(ref, asset, f"《{asset.title or '#' + ref}》" if asset and seen else f"#{ref}",
                                asset.org_id if asset is not None else None))
     return bulk.run(session, actor, "media.retry", "media_asset", items,
-                    lambda asset: service.retry(session, actor, asset), policy_action="media.upload")
+                    lambda asset: service.retry(session, settings, actor, asset), policy_action="media.upload")
 
 
 def failed_assets(session: Session, actor: Any, limit: int = bulk.MAX_ITEMS) -> list[MediaAsset]:

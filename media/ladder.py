@@ -119,12 +119,16 @@ def _audio_options(kbps: int) -> dict[str, object]:
 
 
 def command(source: str | Path, probe_: Probe, plan_: Plan, *, preset: str = "veryfast",
-            threads: int = 0) -> list[str]:
-    """The whole ffmpeg command line. Output paths are relative: run it with the output folder as cwd."""
+            threads: int = 0, max_duration_s: float | None = None) -> list[str]:
+    """The whole ffmpeg command line. Output paths are relative: run it with the output folder as cwd.
+    `max_duration_s`: read no further into the source (`-t` on the input). The duration limit was judged on what
+    the container claims, which a file may understate (Matroska saying 2 s, holding hours); this costs nothing."""
     fmt = next((n for n in probe_.format_name.split(",") if n in ACCEPTED_FORMATS), None)
     input_options: dict[str, object] = {"protocol_whitelist": "file"}
     if fmt:
         input_options["f"] = fmt  # read it as the format validation accepted, never re-probed as something else
+    if max_duration_s:
+        input_options["t"] = max_duration_s
     source_node = ffmpeg_python.input(str(source), **input_options)
     audio = source_node.audio if probe_.has_audio else None
     outputs = []

@@ -81,13 +81,18 @@ def fill_duration(session: Session, asset: MediaAsset) -> None:
         session.flush()
 
 
+def lesson_of(session: Session, asset: MediaAsset) -> Lesson | None:
+    """The video lesson playing the asset. Both ends must agree, and the lesson must still be a video lesson: one
+    turned into a reading or link lesson was reviewed as text, and its former video is not published with it."""
+    lesson = session.get(Lesson, asset.lesson_id) if asset.lesson_id is not None else None
+    if lesson is None or lesson.media_asset_id != asset.id or lesson.type != LessonType.video:
+        return None
+    return lesson
+
+
 def resource_of(session: Session, asset: MediaAsset) -> Resource | None:
-    if asset.lesson_id is None:
-        return None
-    lesson = session.get(Lesson, asset.lesson_id)
-    if lesson is None or lesson.media_asset_id != asset.id:
-        return None
-    return lesson.resource
+    lesson = lesson_of(session, asset)
+    return lesson.resource if lesson is not None else None
 
 
 def is_public(session: Session, asset: MediaAsset) -> bool:

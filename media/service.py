@@ -209,14 +209,20 @@ def cancel(session: Session, actor: Any, asset: MediaAsset) -> None:
     session.flush()
 
 
-def retry(session: Session, actor: Any, asset: MediaAsset) -> jobs.Job | None:
+def retry(session: Session, settings: MediaSettings, actor: Any, asset: MediaAsset) -> jobs.Job | None:
     """Transcode again (after a failure or a cancel); the source is still there."""
     require(actor, "media.upload", asset.org)
     if asset.status not in (AssetStatus.failed, AssetStatus.cancelled) or not asset.source_key:
         raise Conflict(_("这个视频现在不需要重新转码。"), code="not_retryable")
     original = _original(session, asset) if asset.content_hash else None
     if original is not None:  # the same bytes are ready, or being transcoded, meanwhile: share that
+        own = [k for k in (asset.source_key, asset.output_key) if k]
         dedup.share(session, asset, original)
+        # its own files, now pointed at by no row, go once this commits: else they stayed on disk, counted by no
+        # quota (upload, cancel, upload again, retry: a source's worth each round)
+        for key in own:
+            if key not in (asset.source_key, asset.output_key) and not dedup.in_use(session, key, asset.id):
+                pending_files.drop_on_commit(session, settings.storage, key)
         return job_of(session, original)
     return queue_transcode(session, asset)
 

@@ -59,7 +59,8 @@ def run_transcode(ctx: jobs.JobContext) -> None:
             try:
                 with metrics.timed(metrics.TRANSCODE):
                     result = transcode(source, work, probe, preset=settings.preset, threads=settings.threads,
-                                       on_progress=ctx.report, should_stop=ctx.cancel_event.is_set)
+                                       on_progress=ctx.report, should_stop=ctx.cancel_event.is_set,
+                                       max_duration_s=settings.max_duration_s)
             except ffmpeg.FfmpegCancelled as err:
                 raise jobs.Cancelled() from err
             finally:
@@ -67,19 +68,27 @@ def run_transcode(ctx: jobs.JobContext) -> None:
                     shutil.rmtree(work, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    _publish(session, settings, asset, probe, result, work)
+    try:
+        _publish(session, settings, asset, probe, result, work)
+    except tus.TooLarge as err:
+        asset.status, asset.error_code = AssetStatus.failed, err.code
+        asset.error = _("转码后共 %(size)s，超出本单位的存储空间（上限 %(quota)s）。请删除不用的视频后重新转码。",
+                        size=tus.human_size(_bytes_of(result)), quota=tus.human_size(settings.quota))
+        session.commit()
+        raise jobs.PermanentError(err.code) from err
 
 
 def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> None:
     """Transcode a queued asset in this process and transaction, without committing (the demo load does, once):
-    the same steps as the job, whose row is then marked done. Raises ffmpeg/Invalid errors."""
+    the same steps as the job, whose row is then marked done. Raises ffmpeg/Invalid errors, tus.TooLarge."""
     scratch = settings.local.work_dir(f"asset-{asset.id}-source")
     try:
         with settings.storage.local_copy(asset.source_key, scratch) as source:
             probe = check_media(source, max_duration_s=settings.max_duration_s, decode=False)
             work = settings.local.work_dir(f"asset-{asset.id}")
             try:
-                result = transcode(source, work, probe, preset="ultrafast", threads=settings.threads)
+                result = transcode(source, work, probe, preset="ultrafast", threads=settings.threads,
+                                   max_duration_s=settings.max_duration_s)
             except ffmpeg.FfmpegError:
                 shutil.rmtree(work, ignore_errors=True)
                 raise
@@ -95,7 +104,15 @@ def run_here(session: Session, settings: MediaSettings, asset: MediaAsset) -> No
 def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe: ffmpeg.Probe, result: Result,
              work: Path, *, commit: bool = True) -> None:
     """Move the finished folder into place (a rename, or an upload to the bucket), then point the asset at it
-    (one commit)."""
+    (one commit). The renditions count against the organisation's quota as sources do (a small low-bitrate source
+    passed the upload's check, then its ladder stored several times its size): when they do not fit, raises
+    tus.TooLarge (quota_exceeded) with the work folder removed and nothing stored."""
+    try:
+        tus.make_room(session, asset.org_id, settings.quota, _bytes_of(result),
+                      freeing=sum(r.size_bytes for r in asset.renditions))  # a transcode again replaces them
+    except tus.TooLarge:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     output_key = f"assets/{asset.id}/{secrets.token_hex(5)}"
     settings.storage.put_tree(output_key, work)
     pending_files.written(session, settings.storage, output_key)
@@ -106,7 +123,8 @@ def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe
         asset.renditions.append(Rendition(kind=RenditionKind(output.kind), path=output.path, bitrate=output.bitrate,
                                           size_bytes=output.size_bytes, width=output.width, height=output.height))
     asset.output_key, asset.status, asset.ready_at = output_key, AssetStatus.ready, utcnow()
-    asset.duration_s, asset.width, asset.height = probe.duration_s, probe.width, probe.height
+    # the length of what plays, not the source's claim (which may understate it: the transcode stops at the limit)
+    asset.duration_s, asset.width, asset.height = result.duration_s or probe.duration_s, probe.width, probe.height
     asset.has_video, asset.has_audio = bool(probe.width), probe.has_audio
     asset.error_code = asset.error = ""
     lessons.fill_duration(session, asset)
@@ -118,6 +136,10 @@ def _publish(session: Session, settings: MediaSettings, asset: MediaAsset, probe
         pending_files.drop_on_commit(session, settings.storage, previous)
     if commit:
         session.commit()
+
+
+def _bytes_of(result: Result) -> int:
+    return sum(output.size_bytes for output in result.outputs)
 
 
 def transcode_ended(session: Session, job: jobs.Job) -> None:

@@ -29,14 +29,16 @@ class Result:
     outputs: list[Output]
     master: str | None  # "master.m3u8", or None when the source had neither sound nor picture we could use
     command: list[str]
+    duration_s: float = 0.0  # what the renditions play (their segments), not what the source's container claims
 
 
 def transcode(source: Path, work: Path, probe: Probe, *, preset: str = "veryfast", threads: int = 0,
               on_progress: Callable[[float], None] | None = None,
-              should_stop: Callable[[], bool] | None = None) -> Result:
-    """Write every rendition of `source` into the empty folder `work`. Raises ffmpeg.FfmpegError/FfmpegCancelled."""
+              should_stop: Callable[[], bool] | None = None, max_duration_s: float | None = None) -> Result:
+    """Write every rendition of `source`, up to `max_duration_s` of it, into the empty folder `work`.
+    Raises ffmpeg.FfmpegError/FfmpegCancelled."""
     plan = ladder.plan(probe)
-    args = ladder.command(source, probe, plan, preset=preset, threads=threads)
+    args = ladder.command(source, probe, plan, preset=preset, threads=threads, max_duration_s=max_duration_s)
     for rung in plan.rungs:
         (work / rung.kind).mkdir(parents=True, exist_ok=True)
     if plan.audio_only:
@@ -44,13 +46,33 @@ def transcode(source: Path, work: Path, probe: Probe, *, preset: str = "veryfast
     ffmpeg.run(args, cwd=work, duration_s=probe.duration_s, on_progress=on_progress, should_stop=should_stop)
     if plan.rungs and not (work / "thumb.webp").exists() and (work / "poster.jpg").exists():
         _thumb_with_pillow(work)
-    outputs = _measure(work, plan, probe.duration_s or 0)
+    played = _played_s(work, plan) or probe.duration_s or 0
+    outputs = _measure(work, plan, played)
     expected = {r.kind for r in plan.rungs} | ({"audio"} if plan.audio_only else set())
     missing = expected - {o.kind for o in outputs}
     if missing:
         raise ffmpeg.FfmpegError(f"ffmpeg made no output for {', '.join(sorted(missing))}")
     (work / "master.m3u8").write_text(ladder.master_playlist(plan, {o.kind: o.bitrate for o in outputs}))
-    return Result(outputs=outputs, master="master.m3u8", command=args)
+    return Result(outputs=outputs, master="master.m3u8", command=args, duration_s=played)
+
+
+def _played_s(work: Path, plan: ladder.Plan) -> float:
+    """The longest HLS rendition's length: the sum of its segments' durations (#EXTINF) as ffmpeg wrote them."""
+    folders = [r.kind for r in plan.rungs] + (["audio"] if plan.audio_only else [])
+    return max((_playlist_s(work / folder / "index.m3u8") for folder in folders), default=0.0)
+
+
+def _playlist_s(playlist: Path) -> float:
+    if not playlist.exists():
+        return 0.0
+    total = 0.0
+    for line in playlist.read_text(errors="replace").splitlines():
+        if line.startswith("#EXTINF:"):
+            try:
+                total += float(line[len("#EXTINF:"):].split(",", 1)[0])
+            except ValueError:
+                continue
+    return total
 
 
 def _measure(work: Path, plan: ladder.Plan, duration_s: float) -> list[Output]:

@@ -32,13 +32,21 @@ bp = Blueprint("media_tus", __name__, url_prefix="/api/v1/uploads")
 @bp.before_request
 def guard() -> None:
     origin = request.headers.get("Origin")
-    if origin and urlsplit(origin).netloc != request.host:
+    if origin and _origin_host(origin) != request.host:
         raise Forbidden(_("不允许从其他网站上传。"), code="origin_not_allowed")
     if request.method == "OPTIONS":
         return
     if request.headers.get("Tus-Resumable") != tus.VERSION:
         raise tus.VersionUnsupported(_("上传客户端的协议版本不受支持。"))
     current_user_required()
+
+
+def _origin_host(origin: str) -> str | None:
+    """The host:port an Origin names; None for one that is no URL (`http://[`: urlsplit raised, a 500 before)."""
+    try:
+        return urlsplit(origin).netloc
+    except ValueError:
+        return None
 
 
 @bp.after_request

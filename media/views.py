@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from app.accounts.policy import can
 from app.errors import DomainError, Forbidden
 from app.extensions import db
+from catalog import union_catalogs
 from catalog.models import Lesson
 from media import lessons, player, service, serving
 from media.models import MediaAsset, RenditionKind
@@ -88,11 +89,17 @@ def upload_page() -> ResponseReturnValue:
 def asset_page(asset_id: int) -> ResponseReturnValue:
     asset = service.visible_asset(db.session, current_user, asset_id)
     may_edit = can(current_user, "media.upload", asset.org)
+    lesson = lessons.lesson_of(db.session, asset)
+    # a union over the uploader may see the asset, not always the (draft, co-authored) course it plays in
+    title = union_catalogs.shown_title(lesson.resource, current_user) if lesson is not None else None
+    label = None
+    if lesson is not None:
+        label = f"{title} · {lesson.title}" if title else union_catalogs.withheld_label(lesson.resource_id)
     return render_template("media/asset.html", asset=asset, may_edit=may_edit,
                            progress=service.progress(db.session, asset),
                            lessons=lessons.video_lessons_for(db.session, current_user) if may_edit else [],
-                           current_lesson=lessons.find_lesson(db.session, asset.lesson_id)
-                           if asset.lesson_id else None, poster=asset.rendition(RenditionKind.poster))
+                           current_lesson=lesson, lesson_label=label, lesson_shown=bool(title),
+                           poster=asset.rendition(RenditionKind.poster))
 
 
 def _act(asset_id: int, action: Callable[[MediaAsset], object], done: str) -> ResponseReturnValue:
@@ -137,7 +144,8 @@ def cancel(asset_id: int) -> ResponseReturnValue:
 @bp.post("/assets/<int:asset_id>/retry")
 @login_required
 def retry(asset_id: int) -> ResponseReturnValue:
-    return _act(asset_id, lambda a: service.retry(db.session, current_user, a), _("已重新排队转码。"))
+    settings = MediaSettings.of(current_app)
+    return _act(asset_id, lambda a: service.retry(db.session, settings, current_user, a), _("已重新排队转码。"))
 
 
 @bp.post("/assets/<int:asset_id>/delete")

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.jobs.models import Job
 from media import bulk
 from media.models import AssetStatus, MediaAsset
+from media.service import MediaSettings
 from tests import factories
 from tests.conftest import post_form
 from tests.media.conftest import api_token
@@ -27,10 +28,11 @@ def _failed(org_code: str = factories.INSTITUTION, title: str = "第一课.mp4",
     return asset
 
 
-def test_failed_and_cancelled_are_queued_again_each_audited(db):
+def test_failed_and_cancelled_are_queued_again_each_audited(app, db):
     first, second = _failed(), _failed(title="第二课.mp4", status=AssetStatus.cancelled)
     ready = _failed(title="好的.mp4", status=AssetStatus.ready)
-    outcome = bulk.retry_many(db.session, factories.user("institution_staff"), [first.id, second.id, ready.id])
+    outcome = bulk.retry_many(db.session, MediaSettings.of(app), factories.user("institution_staff"),
+                              [first.id, second.id, ready.id])
     assert outcome.done == ["《第一课.mp4》", "《第二课.mp4》"]
     assert [r.reason for r in outcome.refused] == ["这个视频现在不需要重新转码。"]
     assert first.status == second.status == AssetStatus.queued and ready.status == AssetStatus.ready
@@ -39,18 +41,18 @@ def test_failed_and_cancelled_are_queued_again_each_audited(db):
     assert sorted(r.target_kind for r in rows) == ["batch", "media_asset", "media_asset"]
 
 
-def test_attack_another_institutions_videos_are_refused(db):
+def test_attack_another_institutions_videos_are_refused(app, db):
     theirs = _failed(factories.OTHER_INSTITUTION, title="别人的视频.mp4")
-    outcome = bulk.retry_many(db.session, factories.user("institution_staff"), [theirs.id])
+    outcome = bulk.retry_many(db.session, MediaSettings.of(app), factories.user("institution_staff"), [theirs.id])
     assert theirs.status == AssetStatus.failed and [r.name for r in outcome.refused] == [f"#{theirs.id}"]
     assert bulk.failed_assets(db.session, factories.user("institution_staff")) == []
 
 
-def test_a_site_admin_sees_and_reruns_everyones(db):
+def test_a_site_admin_sees_and_reruns_everyones(app, db):
     mine, theirs = _failed(), _failed(factories.OTHER_INSTITUTION)
     admin = factories.user("admin")
     assert {a.id for a in bulk.failed_assets(db.session, admin)} == {mine.id, theirs.id}
-    assert len(bulk.retry_many(db.session, admin, [mine.id, theirs.id]).done) == 2
+    assert len(bulk.retry_many(db.session, MediaSettings.of(app), admin, [mine.id, theirs.id]).done) == 2
 
 
 def test_failed_page_and_api(app, db, client, auth):
