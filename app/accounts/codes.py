@@ -3,7 +3,9 @@
 Six digits, kept only as a keyed hash bound to the number and the purpose (a code for one number, or for
 registering, opens nothing else); valid for minutes, void after a few wrong tries, used once. Sending is
 limited per number (an SMS bomb on someone's phone) and per source address; wrong codes are counted per source
-address as failed logins are (LoginFailure, kind "code"), so guessing across many numbers waits too."""
+address as failed logins are (LoginFailure, kind "code"), so guessing across many numbers waits too. Counting
+and writing are serialised (`_serialise`): requests sent at the same moment all counted "under the limit" before
+any had written."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import sms
@@ -52,6 +54,22 @@ def _digest(phone: str, purpose: str, code: str) -> str:
     return hmac.new(key, f"{purpose}:{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+_CODES_LOCK = 0x71786F6465  # PostgreSQL advisory lock key: any fixed number no other lock uses
+
+
+def _serialise(session: Session, stale: Delete) -> None:
+    """Hold the code counters until this transaction ends, so that what is counted and written here comes before the
+    next request's count. One lock for every number and address: per-number locks leave the per-address limits racing,
+    and a transaction sending two codes (send_change_codes) could deadlock with another taking the same two numbers
+    in the other order. On SQLite the `stale` DELETE is that lock: the first write of a transaction takes the database's
+    one write lock (pysqlite begins the transaction there), and what is read after it is the last commit. On
+    PostgreSQL a transaction-level advisory lock first (each statement after it sees what the previous holder
+    committed)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_CODES_LOCK)))
+    session.execute(stale)
+
+
 def _throttle_sending(session: Session, phone: str, source: str, limits: Limits, now: datetime) -> None:
     since = now - limits.window
     for column, value, limit in ((VerificationCode.phone, phone, limits.per_number),
@@ -76,9 +94,9 @@ def send(session: Session, *, phone: str, purpose: str, text: Callable[[str], st
     assert purpose in PURPOSES
     now = now or utcnow()
     source = (source or "")[:64]
+    _serialise(session, delete(VerificationCode).where(
+        VerificationCode.sent_at <= now - max(limits.window, limits.ttl), VerificationCode.phone == phone))
     _throttle_sending(session, phone, source, limits, now)
-    session.execute(delete(VerificationCode).where(VerificationCode.sent_at <= now - max(limits.window, limits.ttl),
-                                                   VerificationCode.phone == phone))
     code = f"{secrets.randbelow(10**6):06d}"
     digest = _digest(phone, purpose, code) if text is not None else secrets.token_hex(32)
     session.add(VerificationCode(phone=phone, purpose=purpose, code_hash=digest, source=source, sent_at=now,
@@ -94,23 +112,28 @@ def check(session: Session, *, phone: str, purpose: str, code: str, source: str 
     and purpose and counts against the source address; the caller commits even when this raises."""
     now = now or utcnow()
     source = (source or "")[:64]
+    code = (code or "").strip()
+    digest = _digest(phone, purpose, code) if len(code) == 6 else ""
+    _serialise(session, delete(LoginFailure).where(LoginFailure.source == source, LoginFailure.kind == "code",
+                                                   LoginFailure.at <= now - limits.window))
     wait_if_over(session, "code", select(LoginFailure.at).where(LoginFailure.source == source),
                  limits.per_source, limits.window, now)
-    latest = session.scalar(select(VerificationCode).where(
+    latest = session.execute(select(VerificationCode.id, VerificationCode.code_hash).where(
         VerificationCode.phone == phone, VerificationCode.purpose == purpose, VerificationCode.used_at.is_(None),
-        VerificationCode.expires_at > now).order_by(VerificationCode.id.desc()).limit(1))
-    code = (code or "").strip()
-    if latest is not None and latest.wrong_tries < limits.max_tries and len(code) == 6 and hmac.compare_digest(
-            latest.code_hash, _digest(phone, purpose, code)):
-        latest.used_at = now
-        session.flush()
-        return
-    if latest is not None:
-        latest.wrong_tries += 1
-    session.execute(delete(LoginFailure).where(LoginFailure.source == source, LoginFailure.kind == "code",
-                                               LoginFailure.at <= now - limits.window))
+        VerificationCode.expires_at > now).order_by(VerificationCode.id.desc()).limit(1)).first()
+    tries = None
+    if latest is not None:  # conditional UPDATEs: a try counts, and the code is used, only while under the limit
+        still_open = update(VerificationCode).where(VerificationCode.id == latest.id,
+                                                    VerificationCode.used_at.is_(None),
+                                                    VerificationCode.wrong_tries < limits.max_tries)
+        if digest and hmac.compare_digest(latest.code_hash, digest) and session.execute(
+                still_open.values(used_at=now).returning(VerificationCode.id)).first() is not None:
+            session.flush()
+            return
+        tries = session.scalar(still_open.values(wrong_tries=VerificationCode.wrong_tries + 1)
+                               .returning(VerificationCode.wrong_tries))
     session.add(LoginFailure(phone=phone[:32], source=source, kind="code", at=now))
     session.flush()
-    spent = latest is None or latest.wrong_tries >= limits.max_tries
+    spent = tries is None or tries >= limits.max_tries
     message = (_("验证码已失效，请重新获取。") if spent else _("验证码不正确。"))
     raise Invalid(message, code="code_wrong", fields={field: message})

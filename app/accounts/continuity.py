@@ -159,17 +159,22 @@ def send_staff_change_code(session: Session, new_phone: str, *, source: str = ""
 
 
 def file_staff_change(session: Session, *, old_phone: str, new_phone: str, code: str, source: str = "",
-                      limits: Limits = DEFAULT, now: datetime | None = None) -> PhoneChangeRequest:
-    """A request for union staff: the new number proven by code; the ID card is checked in person."""
+                      limits: Limits = DEFAULT, now: datetime | None = None) -> PhoneChangeRequest | None:
+    """A request for union staff: the new number proven by code; the ID card is checked in person.
+
+    Once the new number is proven the answer is the same (None when nothing was filed), so that holding one SIM
+    does not tell which old numbers are registered; what happened is told only by SMS to the old number's account."""
     old_phone, new_phone = _valid_phone(old_phone, "old_phone"), _valid_phone(new_phone, "new_phone")
     codes.check(session, phone=new_phone, purpose="phone_staff", code=code, source=source, limits=limits, now=now)
     _free(session, new_phone)
     user = _owner(session, old_phone)
     if user is None or not user.is_active:
-        raise Invalid(_("没有找到用原手机号注册的账号。"), fields={"old_phone": _("没有找到用原手机号注册的账号。")})
+        return None  # no account to tell: a number nobody registered is not texted
     if user.profile is None or not user.profile.id_number:
-        message = _("该账号没有登记身份证号码，无法由工作人员核实，请联系站点管理员。")
-        raise Invalid(message, fields={"old_phone": message})
+        sms.queue(session, old_phone, _("【求学】有人申请把您的求学账号改用手机号 %(new)s，但账号没有登记身份证号码，"
+                                        "工作人员无法核实，申请未能提交。如是本人申请，请联系站点管理员。",
+                                        new=mask_phone(new_phone)))
+        return None
     request = PhoneChangeRequest(user=user, old_phone=old_phone, new_phone=new_phone)
     session.add(request)
     session.flush()

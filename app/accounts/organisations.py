@@ -73,8 +73,9 @@ def create_organisation(session: Session, actor: User, *, parent_code: str, code
         errors["name"] = _("请填写名称（最多200字，不含控制字符）。")
     if kind == OrgKind.union and parent.level not in _CHILD_LEVEL:
         errors["kind"] = _("乡镇（街道）工会下不能再设工会。")
-    elif kind == OrgKind.union and "code" not in errors and len(code) == 9 and is_digits(code) \
-            and not code.startswith(parent.code):  # a township's division code: its county's, not another's
+    # A township's division code belongs to its county, whatever kind of organisation asks for it: an enterprise under
+    # 杭州 holding 330212001 would keep 鄞州区 from ever adding or importing that township.
+    if "code" not in errors and len(code) == 9 and is_digits(code) and not code.startswith(parent.code):
         errors["code"] = _("代码 %(code)s 不属于%(name)s。", code=code, name=parent.name)
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_remembered, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -361,7 +361,9 @@ def password():
             _show_errors(form, err)
             status = 400
         else:
-            _log_in(user, remember=True)  # a new session for this device: every other one has ended
+            # a new session for this device (every other one has ended), remembered only if this one was: 记住我
+            # unticked on a shared computer must not turn into a 30-day cookie
+            _log_in(user, remember=login_remembered())
             db.session.commit()
             flash(_("密码已修改，其他设备需要重新登录。"), "success")
             return redirect(url_for("me.home"))
