@@ -21,6 +21,7 @@ from catalog.models import Resource, ResourceStatus
 from credits.models import Pathway, PathwayItem
 from learning.models import Enrolment
 from programme.enterprises import links
+from programme.enterprises.models import EnterpriseLink
 from programme.partnership.models import WorkplaceMentor
 
 TITLE_MAX = 50
@@ -43,10 +44,12 @@ def staff_of(session: Session, enterprise: Organisation) -> list[User]:
 def _workers_study(session: Session, enterprise: Organisation, data: MentorInput) -> bool:
     """One of the workers the enterprise confirmed (programme/enterprises/links.py) is enrolled in the resource, or
     in a course of the pathway: a stranger to a course had named itself its mentor, shown as 校企双导师 and
-    answering its learners' questions in the enterprise's name."""
+    answering its learners' questions in the enterprise's name. Only workers who consent to share their progress
+    count: otherwise the yes/no of naming a mentor told the enterprise what a worker who refused studies."""
     on_target = Enrolment.resource_id == data.resource_id if data.resource_id is not None else \
         Enrolment.resource_id.in_(select(PathwayItem.resource_id).where(PathwayItem.pathway_id == data.pathway_id))
-    return session.scalar(select(Enrolment.id).where(on_target, Enrolment.user_id.in_(links.confirmed_ids(enterprise)))
+    consenting = links.confirmed_ids(enterprise).where(EnterpriseLink.consent_at.is_not(None))
+    return session.scalar(select(Enrolment.id).where(on_target, Enrolment.user_id.in_(consenting))
                           .limit(1)) is not None
 
 
@@ -68,7 +71,7 @@ def _checked(session: Session, enterprise: Organisation, data: MentorInput) -> t
             errors["target"] = _("没有找到这条学分路径。")
     if "target" not in errors and not _workers_study(session, enterprise, data):
         errors["target"] = _(
-            "本企业已确认的职工中还没有人报名这门课程（或这条学分路径中的课程），不能为它指定企业导师。")
+            "本企业已确认并授权查看学习情况的职工中还没有人报名这门课程（或这条学分路径中的课程），不能为它指定企业导师。")
         code = "no_worker_studies"
     title = clean_text(data.title)
     if len(title) > TITLE_MAX:

@@ -9,7 +9,7 @@ distinct people in it, which is what the floor is about."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,13 +80,14 @@ class _Tally:
     """People and the sum (and number of answers, for averages) of one group."""
 
     def __init__(self) -> None:
-        self.people: set[int] = set()
+        self.people: set[Hashable] = set()
         self.value = 0.0
         self.answers = 0
 
-    def add(self, person: int | None, value: Any, answers: Any) -> None:
-        if person is not None:
-            self.people.add(person)
+    def add(self, person: Hashable | None, value: Any, answers: Any) -> None:
+        # a row naming no one (a record kept without an account) is still someone: counted as a person of its own,
+        # or one such graduate alone was a group of none and printed below the floor
+        self.people.add(object() if person is None else person)
         self.value += float(value or 0)
         self.answers += int(answers or 0)
 
@@ -144,7 +145,7 @@ def fill(session: Session, report: OpenReport, locate: Locate) -> OpenReport:
     for figure in report.figures:
         average = figure.answers is not None
         regions, years = _tallies(session, report, figure, locate)
-        everyone: set[int] = set().union(*(t.people for t in regions.values()))
+        everyone: set[Hashable] = set().union(*(t.people for t in regions.values()))
         total = _Tally()
         total.people, total.value = everyone, sum(t.value for t in regions.values())
         total.answers = sum(t.answers for t in regions.values())

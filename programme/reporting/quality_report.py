@@ -65,7 +65,7 @@ def figures() -> list[Figure]:
                Application.user_id),
         Figure("graduations", _l("学历毕业"), people, _whole(
             GraduationRecord, GraduationRecord.graduated_on, func.count(GraduationRecord.id),
-            lambda org: GraduationRecord.institution_id == org.id), GraduationRecord.user_id),
+            lambda org: GraduationRecord.institution_id == org.id), GraduationRecord.id_number),  # never NULL
         Figure("completions", _l("课程结业"), _l("人次"), _whole(
             Enrolment, Enrolment.completed_at, func.count(Enrolment.id),
             lambda org: Enrolment.resource_id.in_(select(Resource.id).where(Resource.provider_id == org.id))),

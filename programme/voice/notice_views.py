@@ -33,12 +33,12 @@ def _labels() -> dict[str, Any]:
 
 @bp.route("/notices")
 def notice_list():
-    return render_template("programme/notices.html", items=notices.public(db.session))
+    return render_template("programme/notices.html", items=notices.public(db.session, user()))
 
 
 @bp.route("/notices/<int:notice_id>")
 def notice_show(notice_id: int):
-    return _notice_page(notices.get(db.session, notice_id))
+    return _notice_page(notices.get(db.session, notice_id, user()))
 
 
 def _notice_page(notice, errors: dict[str, str] | None = None, status: int = 200, headers: dict | None = None):
@@ -50,7 +50,7 @@ def _notice_page(notice, errors: dict[str, str] | None = None, status: int = 200
 @login_required
 def notice_object(notice_id: int):
     """File an objection; on a refusal the page comes back with what was typed and the reason."""
-    notice = notices.get(db.session, notice_id)
+    notice = notices.get(db.session, notice_id, user())
     try:
         objections.file(db.session, user(), notice, text=request.form.get("text", ""),
                         line=request.form.get("line", ""), today=beijing_today(),

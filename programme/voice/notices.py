@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.masking import mask_name, mask_phone
 from app.accounts.models import Organisation, User
-from app.accounts.policy import require
-from app.errors import Invalid
+from app.accounts.policy import can, require
+from app.errors import Invalid, NotFound
 from app.lookup import get_or_raise
 from app.timefmt import beijing_today
 from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
@@ -86,9 +86,21 @@ def publish(session: Session, actor: User, plan: Plan, org: Organisation, kind: 
     return notice
 
 
-def public(session: Session) -> list[Notice]:
-    return list(session.scalars(select(Notice).order_by(Notice.published_on.desc(), Notice.id.desc())))
+def _visible(notice: Notice, viewer: User | None, today: date) -> bool:
+    """A notice is public from its date; before it, only the staff who may publish for its union see it (to check
+    it), or a notice scheduled ahead would name its people before the day the union chose."""
+    return notice.published_on <= today or can(viewer, "notice.publish", notice.org)
 
 
-def get(session: Session, notice_id: int) -> Notice:
-    return get_or_raise(session, Notice, notice_id, _("没有这份公示。"))
+def public(session: Session, viewer: User | None = None, *, today: date | None = None) -> list[Notice]:
+    """Notices dated today or before; scheduled ones too for the staff of their union."""
+    today = today or beijing_today()
+    notices = session.scalars(select(Notice).order_by(Notice.published_on.desc(), Notice.id.desc()))
+    return [n for n in notices if _visible(n, viewer, today)]
+
+
+def get(session: Session, notice_id: int, viewer: User | None = None, *, today: date | None = None) -> Notice:
+    notice = get_or_raise(session, Notice, notice_id, _("没有这份公示。"))
+    if not _visible(notice, viewer, today or beijing_today()):
+        raise NotFound(_("没有这份公示。"))
+    return notice

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Integer, Select, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, func, or_, select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import SQLCoreOperations
@@ -21,10 +21,12 @@ from app.errors import Conflict, Invalid, NotFound
 from app.sanitize import clean_text
 from catalog.models import Resource, ResourceStatus
 from learning import ratings
+from learning.analytics import curves
 from learning.models import Enrolment, LessonProgress
 from learning.qa_models import CourseRating
 from programme.admissions.models import Application, AppStatus, Offering, OfferingStatus
 from programme.enterprises import links
+from programme.enterprises.models import EnterpriseLink
 from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
 
 COMMENT_MAX = 500
@@ -44,6 +46,7 @@ class Summary:
     satisfaction: float | None = None  # mean, 1..5
     teaching: float | None = None
     distribution: dict[int, int] = field(default_factory=lambda: dict.fromkeys(range(1, 6), 0))
+    withheld: bool = False  # fewer people than the floor answered: nothing above is published
 
 
 def _offering(session: Session, target_id: int) -> Target | None:
@@ -108,8 +111,9 @@ def respond(session: Session, respondent: User, found: Target, *, satisfaction: 
     if employer is None and not took_part(session, respondent, found):
         raise Invalid(_("学习过这门课程（或被录取到这个项目）后才能评价。"), code="not_a_participant")
     if employer is not None and not workers_took_part(session, employer, found):
-        raise Invalid(_("本企业已确认的职工中还没有人学过这门课程（或被录取到这个项目），暂不能代表企业评价。"),
-                      code="no_worker_attended")
+        raise Invalid(_(
+            "本企业已确认并授权查看学习情况的职工中还没有人学过这门课程（或被录取到这个项目），暂不能代表企业评价。"),
+            code="no_worker_attended")
     if existing(session, respondent, found) is not None:
         raise Conflict(_("您已经评价过了，每人对每个项目只能评价一次。"), code="already_answered")
     if employer is not None:  # one voice per employer, not per staff account its own admin appoints (five accounts
@@ -153,8 +157,10 @@ def took_part(session: Session, user: User, found: Target) -> bool:
 def workers_took_part(session: Session, employer: Organisation, found: Target) -> bool:
     """An enterprise rates teaching its own workers received (建立由农民工和用人单位参与的教学质量评价机制): one of the
     workers it confirmed (programme/enterprises/links.py) studied the resource, or was admitted to the offering.
-    Enrolled is not enough: the enterprise enrols its workers itself, in one batch, without anyone studying."""
-    return bool(session.scalar(select(_participated(links.confirmed_ids(employer), found))))
+    Enrolled is not enough: the enterprise enrols its workers itself, in one batch, without anyone studying. Only
+    workers who consent to share their progress count, or the vote's yes/no tells what a worker who refused studied."""
+    consenting = links.confirmed_ids(employer).where(EnterpriseLink.consent_at.is_not(None))
+    return bool(session.scalar(select(_participated(consenting, found))))
 
 
 def _participated(users: Select[Any] | list[int], found: Target) -> ColumnElement[bool]:
@@ -222,6 +228,21 @@ def summary(session: Session, found: Target) -> Summary:
     return result
 
 
+def published_summary(session: Session, found: Target, floor: int) -> Summary:
+    """The summary the public page prints: withheld whole below the privacy floor (the floor of course analytics
+    and the quality report, learning/analytics/curves.py), the teaching mean alone when fewer gave one; a page
+    open to anyone had printed one person's score that the quality report withholds."""
+    result = summary(session, found)
+    if result.count and not curves.shown(result.count, floor):
+        return Summary(withheld=True)
+    teachers = session.scalar(select(func.count()).where(
+        SurveyResponse.target_kind == found.kind, SurveyResponse.target_id == found.id,
+        SurveyResponse.teaching.is_not(None))) or 0
+    if not curves.shown(teachers, floor):
+        result.teaching = None
+    return result
+
+
 @dataclass
 class Quality:
     provider: Organisation
@@ -229,13 +250,14 @@ class Quality:
     satisfaction: float
     teaching: float | None
     employer_answers: int
+    withheld: bool = False  # fewer people than the floor: listed after the ranking, without figures
 
 
 def teaching_quality(session: Session) -> list[Quality]:
     """Per provider: how many answers, mean satisfaction and teaching score, how many came from employers;
     best first. Learners' one-tap course ratings (learning/ratings.py) count as satisfaction answers, except a
     rating by someone who also answered the survey about the same course (counted once, as the survey answer).
-    Published as is: aggregates name no person."""
+    Unfloored (staff figures and tests); the public page prints `published_quality`."""
     employer = func.sum(func.cast(SurveyResponse.respondent_kind == RespondentKind.employer, Integer()))
     rows = session.execute(
         select(SurveyResponse.provider_id, func.count(), func.avg(SurveyResponse.satisfaction),
@@ -249,6 +271,35 @@ def teaching_quality(session: Session) -> list[Quality]:
     orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(list(stats))))}
     result = [Quality(orgs[pid], n, sat, teach, emp) for pid, (n, sat, teach, emp) in stats.items()]
     return sorted(result, key=lambda q: (-(q.teaching or q.satisfaction), -q.answers, q.provider.code))
+
+
+def published_quality(session: Session, floor: int) -> list[Quality]:
+    """`teaching_quality` as the public page prints it: a provider fewer people than the floor answered about is
+    left out of the ranking, listed after it with no figure; a teaching mean from fewer people is not shown."""
+    people = _people(session)
+    teachers = dict(session.execute(
+        select(SurveyResponse.provider_id, func.count(SurveyResponse.respondent_id.distinct()))
+        .where(SurveyResponse.teaching.is_not(None)).group_by(SurveyResponse.provider_id)).all())
+    ranked, withheld = [], []
+    for row in teaching_quality(session):
+        if not curves.shown(people.get(row.provider.id, 0), floor):
+            withheld.append(Quality(row.provider, 0, 0.0, None, 0, withheld=True))
+            continue
+        if not curves.shown(teachers.get(row.provider.id, 0), floor):
+            row.teaching = None
+        ranked.append(row)
+    ranked.sort(key=lambda q: (-(q.teaching or q.satisfaction), -q.answers, q.provider.code))
+    return ranked + sorted(withheld, key=lambda q: q.provider.code)
+
+
+def _people(session: Session) -> dict[int, int]:
+    """Per provider: the distinct people behind its answers, survey answers and course ratings alike."""
+    rated = (select(Resource.provider_id.label("provider"), CourseRating.user_id.label("person"))
+             .join(Resource, Resource.id == CourseRating.resource_id).where(Resource.provider_id.is_not(None)))
+    answered = select(SurveyResponse.provider_id.label("provider"), SurveyResponse.respondent_id.label("person"))
+    both = union(answered, rated).subquery()
+    return {int(p): int(n) for p, n in session.execute(
+        select(both.c.provider, func.count(both.c.person.distinct())).group_by(both.c.provider))}
 
 
 def _ratings(session: Session) -> list[Any]:

@@ -128,7 +128,8 @@ def survey(kind: str, target_id: int):
             return redirect(request.path)
     mine = surveys.existing(db.session, user, found) if user is not None else None
     is_employer = user is not None and surveys.is_employer(user)
-    return render_template("programme/surveys/show.html", target=found, summary=surveys.summary(db.session, found),
+    return render_template("programme/surveys/show.html", target=found, floor=_floor(),
+                           summary=surveys.published_summary(db.session, found, _floor()),
                            mine=mine, errors=errors, form=request.form, is_employer=is_employer,
                            can_rate=is_employer or (user is not None and surveys.took_part(db.session, user, found))
                            ), status
@@ -142,9 +143,14 @@ def survey_mine():
 
 @support_bp.get("/surveys/quality")
 def survey_quality():
-    rows, user = surveys.teaching_quality(db.session), _user()
+    rows, user = surveys.published_quality(db.session, _floor()), _user()
     readable = {q.provider.id for q in rows if can(user, "survey.view", q.provider)}  # reviewers read every answer
-    return render_template("programme/surveys/quality.html", rows=rows, readable=readable)
+    return render_template("programme/surveys/quality.html", rows=rows, readable=readable, floor=_floor())
+
+
+def _floor() -> int:
+    """The privacy floor of every published figure (the quality report's and course analytics')."""
+    return int(current_app.config["ANALYTICS_MIN_LEARNERS"])
 
 
 @support_bp.get("/surveys/provider/<code>")

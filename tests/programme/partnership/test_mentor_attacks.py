@@ -23,7 +23,7 @@ from tests.programme.helpers import org
 
 def test_an_unrelated_enterprise_cannot_make_itself_mentor_of_any_course(db):
     course = make(title="电工安全", publish=True)  # INST-T1's course
-    enrol(db.session, linked(factories.user()), course.id)  # ENT-T1's worker studies it; nobody of ENT-T2
+    enrol(db.session, linked(factories.user(), consent=True), course.id)  # ENT-T1's worker studies it; nobody of ENT-T2
     other_enterprise()
     boss = factories.user("enterprise_staff", OTHER)
     with pytest.raises(Invalid) as refused:
@@ -34,7 +34,7 @@ def test_an_unrelated_enterprise_cannot_make_itself_mentor_of_any_course(db):
     with pytest.raises(Invalid):
         mentors.name_mentor(db.session, boss, org(OTHER), MentorInput(boss.id, resource_id=course.id))
     assert mentors.mentors_for(db.session, course.id) == []
-    enrol(db.session, linked(factories.user(), OTHER), course.id)  # a worker ENT-T2 confirmed takes the course
+    enrol(db.session, linked(factories.user(), OTHER, consent=True), course.id)  # ENT-T2 confirmed him
     mentors.name_mentor(db.session, boss, org(OTHER), MentorInput(boss.id, resource_id=course.id))
     assert mentors.mentors_for(db.session, course.id) == [boss]
 
@@ -45,7 +45,7 @@ def test_a_pathway_needs_a_worker_in_one_of_its_courses(db):
         "title": "电工（高级工）", "kind": "skill", "required_credits": "2"})
     pathways.add_item(db.session, SYSTEM, pathway.id, on_path.id, True)
     boss = factories.user("enterprise_staff", "ENT-T1")
-    worker = linked(factories.user())
+    worker = linked(factories.user(), consent=True)
     enrol(db.session, worker, elsewhere.id)  # a course not on the pathway
     with pytest.raises(Invalid) as refused:
         mentors.name_mentor(db.session, boss, org("ENT-T1"), MentorInput(boss.id, pathway_id=pathway.id))

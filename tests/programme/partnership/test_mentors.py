@@ -27,7 +27,7 @@ def _other_enterprise(db):
 
 def studied_by_a_worker(resource, code="ENT-T1"):
     """One of the enterprise's confirmed workers enrolled in `resource`: what naming a mentor for it needs."""
-    enrol(_db.session, linked(factories.user(), code), resource.id)
+    enrol(_db.session, linked(factories.user(), code, consent=True), resource.id)
     return resource
 
 

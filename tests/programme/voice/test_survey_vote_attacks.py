@@ -77,7 +77,7 @@ def test_an_enterprise_cannot_qualify_its_own_employer_vote_by_enrolling_a_worke
     with its batch enrolment a second before, nobody having studied anything."""
     course = make("INST-T2", title="叉车操作", publish=True)
     found = surveys.target(db.session, "resource", course.id)
-    worker = linked(factories.user())  # confirmed at ENT-T1
+    worker = linked(factories.user(), consent=True)  # confirmed at ENT-T1, shares his progress
     boss = factories.user("enterprise_staff", "ENT-T1")
     batch.enrol_group(db.session, boss, org("ENT-T1"), batch.target(db.session, "resource", course.id),
                       [batch.Row(1, worker.phone)])
@@ -95,7 +95,7 @@ def test_two_staff_of_one_enterprise_answering_at_once_cast_one_employer_vote(ap
     yet" and both inserted. The barrier in the read pins the interleaving unpinned threads hit in most runs."""
     with app.app_context():
         course = make("INST-T2", title="叉车操作", publish=True)
-        studied(linked(factories.user()), course)
+        studied(linked(factories.user(), consent=True), course)
         staff_ids = [factories.user("enterprise_staff", "ENT-T1").id for _ in range(2)]
         course_id = course.id
         _db.session.commit()
