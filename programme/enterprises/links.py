@@ -146,6 +146,12 @@ def confirmed_ids(enterprise: Organisation) -> Select[int]:
                                                 EnterpriseLink.status == LinkStatus.confirmed)
 
 
+def consenting_ids(enterprise: Organisation) -> Select[int]:
+    """`SELECT user_id` of the confirmed workers who share their learning with the enterprise: the only ones whose
+    studies any of its checks may count (a yes/no about one who refused tells what they study)."""
+    return confirmed_ids(enterprise).where(EnterpriseLink.consent_at.is_not(None))
+
+
 def history(session: Session, worker: User) -> list[audit.AuditEntry]:
     """The worker's own record of linking and consent, newest first."""
     return audit.entries(session, audit.Filter(target_kind="enterprise_link", target_id=str(worker.id)), limit=50)

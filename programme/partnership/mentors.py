@@ -21,7 +21,6 @@ from catalog.models import Resource, ResourceStatus
 from credits.models import Pathway, PathwayItem
 from learning.models import Enrolment
 from programme.enterprises import links
-from programme.enterprises.models import EnterpriseLink
 from programme.partnership.models import WorkplaceMentor
 
 TITLE_MAX = 50
@@ -48,7 +47,7 @@ def _workers_study(session: Session, enterprise: Organisation, data: MentorInput
     count: otherwise the yes/no of naming a mentor told the enterprise what a worker who refused studies."""
     on_target = Enrolment.resource_id == data.resource_id if data.resource_id is not None else \
         Enrolment.resource_id.in_(select(PathwayItem.resource_id).where(PathwayItem.pathway_id == data.pathway_id))
-    consenting = links.confirmed_ids(enterprise).where(EnterpriseLink.consent_at.is_not(None))
+    consenting = links.consenting_ids(enterprise)
     return session.scalar(select(Enrolment.id).where(on_target, Enrolment.user_id.in_(consenting))
                           .limit(1)) is not None
 

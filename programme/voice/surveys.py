@@ -26,7 +26,6 @@ from learning.models import Enrolment, LessonProgress
 from learning.qa_models import CourseRating
 from programme.admissions.models import Application, AppStatus, Offering, OfferingStatus
 from programme.enterprises import links
-from programme.enterprises.models import EnterpriseLink
 from programme.voice.models import RespondentKind, SurveyResponse, SurveyTarget
 
 COMMENT_MAX = 500
@@ -159,7 +158,7 @@ def workers_took_part(session: Session, employer: Organisation, found: Target) -
     workers it confirmed (programme/enterprises/links.py) studied the resource, or was admitted to the offering.
     Enrolled is not enough: the enterprise enrols its workers itself, in one batch, without anyone studying. Only
     workers who consent to share their progress count, or the vote's yes/no tells what a worker who refused studied."""
-    consenting = links.confirmed_ids(employer).where(EnterpriseLink.consent_at.is_not(None))
+    consenting = links.consenting_ids(employer)
     return bool(session.scalar(select(_participated(consenting, found))))
 
 
