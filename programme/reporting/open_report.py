@@ -38,6 +38,7 @@ class Figure:
     query: reports.Query     # rows of (path, year, value)
     person: Any              # the column naming the person each row is about
     answers: Any = None      # for an average: the number of answers behind each row's sum
+    within: str | None = None  # the figure whose people, in each row, include this one's (admitted: applications)
 
 
 def _satisfaction() -> reports.Query:
@@ -141,7 +142,10 @@ def _tallies(session: Session, report: OpenReport, figure: Figure,
 
 def fill(session: Session, report: OpenReport, locate: Locate) -> OpenReport:
     """Every figure per row and in total for the report's year, and the area's totals per year, all withheld below
-    the floor (and complemented so that a withheld row cannot be worked out from the total)."""
+    the floor (and complemented so that a withheld row cannot be worked out from the total, nor a small difference
+    from the figure it lies within: disclosure.column). Figures come before those lying within them."""
+    columns: dict[str, disclosure.Column[int]] = {}
+    years_of: dict[str, dict[int, tuple[tuple[int, float | None], Cell]]] = {}
     for figure in report.figures:
         average = figure.answers is not None
         regions, years = _tallies(session, report, figure, locate)
@@ -149,12 +153,29 @@ def fill(session: Session, report: OpenReport, locate: Locate) -> OpenReport:
         total = _Tally()
         total.people, total.value = everyone, sum(t.value for t in regions.values())
         total.answers = sum(t.answers for t in regions.values())
-        report.totals[figure.key] = disclosure.cell(*total.result(average), report.floor)
-        report.by_region[figure.key] = disclosure.breakdown(
-            {index: t.result(average) for index, t in regions.items()}, report.floor, len(everyone))
-        report.by_year[figure.key] = {y: disclosure.cell(*t.result(average), report.floor)
-                                      for y, t in sorted(years.items())}
+        within = _enclosing(report, figure)
+        column = disclosure.column({index: t.result(average) for index, t in regions.items()},
+                                   total.result(average), report.floor, [columns[key] for key in within])
+        columns[figure.key] = column
+        report.totals[figure.key], report.by_region[figure.key] = column.total_cell, dict(column.cells)
+        years_of[figure.key] = {}
+        for y, t in sorted(years.items()):
+            enclosing = [years_of[key][y] for key in within if y in years_of[key]]
+            years_of[figure.key][y] = (t.result(average), disclosure.nested_cell(t.result(average), report.floor,
+                                                                                 enclosing))
+        report.by_year[figure.key] = {y: c for y, (_g, c) in years_of[figure.key].items()}
     return report
+
+
+def _enclosing(report: OpenReport, figure: Figure) -> list[str]:
+    """The figures `figure` lies within, nearest first (enrolled: admitted, then applications)."""
+    by_key = {f.key: f for f in report.figures}
+    found: list[str] = []
+    key = figure.within
+    while key is not None and key not in found:
+        found.append(key)
+        key = by_key[key].within
+    return found
 
 
 def build(session: Session, org: Organisation, year: int, floor: int) -> OpenReport:

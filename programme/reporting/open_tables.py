@@ -38,7 +38,7 @@ def cell_text(cell: Cell, floor: int) -> str:
     """What a reader sees in the cell: the number, or why there is none."""
     if cell.withheld == disclosure.SMALL:
         return _("不足%(n)d人，不公布", n=floor)
-    if cell.withheld == disclosure.COMPLEMENT:
+    if cell.withheld in (disclosure.COMPLEMENT, disclosure.NESTED):  # either would let a small group be worked out
         return _("为防推算，不公布")
     return number(cell.value)
 

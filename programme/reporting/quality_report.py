@@ -60,9 +60,9 @@ def figures() -> list[Figure]:
         Figure("applications", _l("报读申请"), people, _per_offering(
             func.count(Application.id), Application.status != AppStatus.withdrawn), Application.user_id),
         Figure("admitted", _l("录取"), people, _per_offering(func.count(Application.id), admitted),
-               Application.user_id),
+               Application.user_id, within="applications"),  # applied - admitted would name the refused
         Figure("enrolled", _l("注册学籍"), people, _per_offering(func.count(EnrolmentRecord.id), enrolled=True),
-               Application.user_id),
+               Application.user_id, within="admitted"),
         Figure("graduations", _l("学历毕业"), people, _whole(
             GraduationRecord, GraduationRecord.graduated_on, func.count(GraduationRecord.id),
             lambda org: GraduationRecord.institution_id == org.id), GraduationRecord.id_number),  # never NULL
