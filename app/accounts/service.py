@@ -31,7 +31,7 @@ from app.accounts.models import (
     User,
     WorkerProfile,
 )
-from app.accounts.policy import SYSTEM, Grant, require
+from app.accounts.policy import SYSTEM, Grant, can, require
 from app.db import utcnow
 from app.errors import Conflict, DomainError, Invalid, TooManyRequests
 from app.text import has_control_chars
@@ -222,6 +222,17 @@ def staff_of(session: Session, org: Organisation) -> list[Membership]:
                                 .order_by(Membership.created_at)))
 
 
+REVIEWING_KINDS = frozenset({OrgKind.union, OrgKind.education_dept, OrgKind.hr_dept})
+
+
+def _reviewer_moved_in(user: User, org: Organisation | None) -> bool:
+    """Whether `user` reviews or verifies (staff of a union or department) and `org` is one they may review: an
+    institution or enterprise that appointed its union's reviewer as its own staff had conflicted them out of every
+    one of its courses, declarations and claims (policy.CONFLICTS), choosing who reviews it."""
+    return org is not None and org.kind not in REVIEWING_KINDS and any(
+        m.organisation is not None and m.organisation.kind in REVIEWING_KINDS for m in user.memberships)
+
+
 def grant_role(session: Session, user: User, role: Role, org: Organisation | None, *, actor: Any = SYSTEM,
                org_admin: bool = False) -> Membership:
     """Every appointment comes here: the policy decides (site admins only for `admin`), the audit log keeps it.
@@ -236,6 +247,10 @@ def grant_role(session: Session, user: User, role: Role, org: Organisation | Non
         require(actor, "admin.site")
     if any(m.role == role and m.organisation_id == (org.id if org else None) for m in user.memberships):
         raise Conflict(_("该用户已拥有此角色。"))
+    if _reviewer_moved_in(user, org) and not can(actor, "admin.site"):
+        raise Conflict(_(
+            "这位用户是工会或主管部门的工作人员，任命到本单位会使其不能再审核本单位，只能由站点管理员任命。"),
+            code="reviewer_appointment")
     membership = Membership(user=user, role=role, organisation=org, is_admin=org_admin)
     session.add(membership)
     session.flush()

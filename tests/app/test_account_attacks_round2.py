@@ -168,3 +168,27 @@ def test_the_lost_phone_form_answers_alike_for_registered_and_unknown_old_number
     assert "工作人员核对身份证后才会更换" in texts(app, with_card_phone)[-1]
     with app.app_context():
         assert _db.session.scalars(select(PhoneChangeRequest.old_phone)).all() == [with_card_phone]
+
+
+def test_an_institution_cannot_appoint_its_own_reviewer(db):
+    """INST-T1's admin appointed 杭州's union reviewer (by phone number) as INST-T1 staff: the reviewer was then
+    conflicted out of every INST-T1 course, declaration and claim, so the institution chose who reviews it. Only a
+    site admin now appoints a union's or department's staff to an institution or enterprise."""
+    from app.accounts.models import Role
+    from app.accounts.policy import can
+    from app.errors import Conflict
+    from tests.catalog.helpers import make
+
+    reviewer = factories.user("union_staff", "330100")
+    admin = factories.user("institution_staff", factories.INSTITUTION, org_admin=True)
+    resource = make(factories.INSTITUTION)
+    inst = organisations.get_by_code(_db.session, factories.INSTITUTION)
+    with pytest.raises(Conflict) as err:
+        service.appoint_staff(_db.session, admin, org=inst, phone=reviewer.phone, role=Role.institution_staff)
+    assert err.value.code == "reviewer_appointment"
+    _db.session.expire(reviewer)
+    assert can(reviewer, "resource.review", resource)  # still reviews INST-T1's work
+    worker = factories.user()  # a plain worker is appointed as before
+    service.appoint_staff(_db.session, admin, org=inst, phone=worker.phone, role=Role.institution_staff)
+    site_admin = factories.user("admin")
+    service.appoint_staff(_db.session, site_admin, org=inst, phone=reviewer.phone, role=Role.institution_staff)
