@@ -9,11 +9,7 @@ import json
 import pytest
 
 from tests.catalog.helpers import make
-
-
-def _served(client, url: str):
-    client.application.config["PROPAGATE_EXCEPTIONS"] = False  # as served: the 500 page, not a raised error
-    return client.get(url)
+from tests.catalog.test_oai_tokens import _served
 
 
 @pytest.fixture

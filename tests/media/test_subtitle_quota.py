@@ -4,7 +4,6 @@ once, the figure on the upload page, and the migration that gives subtitles kept
 from __future__ import annotations
 
 import io
-import threading
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -18,6 +17,7 @@ from media.models import MediaAsset, Subtitle
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, post_form
 from tests.media.conftest import api_token
+from tests.media.races import first_holds_second_waits
 
 QUOTA = 60_000
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -94,33 +94,11 @@ def test_two_subtitles_added_together_cannot_both_pass_the_quota(app):
         staff_id = factories.user("institution_staff", factories.INSTITUTION).id
         db.session.commit()
     assets = {"first": _asset(app, 50_000), "second": _asset(app, 0)}
-    first_in, release, answers = threading.Event(), threading.Event(), {}
-
     def add(name: str) -> None:
-        with app.app_context():
-            actor, asset = db.session.get(User, staff_id), db.session.get(MediaAsset, assets[name])
-            try:
-                service.add_subtitle(db.session, settings, actor, asset, "zh-CN", _cues(100))
-            except tus.TooLarge as err:
-                answers[name] = err.code
-                db.session.rollback()
-                return
-            if name == "first":
-                first_in.set()
-                release.wait(10)  # still deciding: its transaction open
-            db.session.commit()
-            answers[name] = "created"
+        actor, asset = db.session.get(User, staff_id), db.session.get(MediaAsset, assets[name])
+        service.add_subtitle(db.session, settings, actor, asset, "zh-CN", _cues(100))
 
-    first = threading.Thread(target=add, args=("first",))
-    first.start()
-    assert first_in.wait(10)
-    second = threading.Thread(target=add, args=("second",))
-    second.start()
-    second.join(0.5)
-    assert second.is_alive() and "second" not in answers  # waiting for the first
-    release.set()
-    first.join(10)
-    second.join(10)
+    answers = first_holds_second_waits(app, add)
     assert answers == {"first": "created", "second": "quota_exceeded"}
     assert _stored_subtitles(app, assets["second"]) == []
     with app.app_context():

@@ -355,42 +355,20 @@ def test_two_uploads_started_together_cannot_both_pass_the_quota(app):
     """Each of two uploads fits the quota, both together do not: they added up the usage before either inserted,
     and both were accepted. The first one's check and insert now come before the second one's sum: it waits for
     the first to commit, then is refused."""
-    import threading
-
     from app.accounts import organisations
     from app.accounts.models import User
     from tests import factories
+    from tests.media.races import first_holds_second_waits
 
     quota = 3 * 1024 * 1024
     settings = MediaSettings.of(app)
     with app.app_context():
         staff_id = factories.user("institution_staff", "INST-T1").id
         db.session.commit()
-    first_in, release, answers = threading.Event(), threading.Event(), {}
-
     def start(name: str) -> None:
-        with app.app_context():
-            actor, org = db.session.get(User, staff_id), organisations.get_by_code(db.session, "INST-T1")
-            try:
-                tus.create_upload(db.session, settings.local, actor, org, length=quota * 2 // 3, metadata={},
-                                  max_size=10**9, quota=quota, expire_hours=1)
-            except tus.TooLarge as err:
-                answers[name] = err.code
-                return
-            if name == "first":
-                first_in.set()
-                release.wait(10)  # still deciding: its transaction open
-            db.session.commit()
-            answers[name] = "created"
+        actor, org = db.session.get(User, staff_id), organisations.get_by_code(db.session, "INST-T1")
+        tus.create_upload(db.session, settings.local, actor, org, length=quota * 2 // 3, metadata={},
+                          max_size=10**9, quota=quota, expire_hours=1)
 
-    first = threading.Thread(target=start, args=("first",))
-    first.start()
-    assert first_in.wait(10)
-    second = threading.Thread(target=start, args=("second",))
-    second.start()
-    second.join(0.5)
-    assert second.is_alive() and "second" not in answers  # waiting for the first
-    release.set()
-    first.join(10)
-    second.join(10)
+    answers = first_holds_second_waits(app, start)
     assert answers == {"first": "created", "second": "quota_exceeded"}
