@@ -41,7 +41,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PASSWORD_HASH", str, "scrypt", "Werkzeug method for hashing new passwords (the test suite uses a "
             "cheap pbkdf2 one: scrypt takes 0.15 s per hash and per check by design)."),
     Setting("LOGIN_MAX_FAILURES", int, 5, "Failed logins for one phone number from one address before that "
-            "address must wait (other addresses are not affected)."),
+            "address must wait (other addresses are not affected); also wrong current passwords an account may "
+            "give on 修改密码 before it must wait."),
     Setting("LOGIN_ACCOUNT_MAX_FAILURES", int, 50, "Failed logins for one phone number from all addresses within "
             "the window after which every address gets one try per window."),
     Setting("LOGIN_WINDOW_MINUTES", int, 15, "Window in which failed logins are counted, and the wait after."),

@@ -3,9 +3,9 @@ memory when no Redis is configured (one host, one process: `make run`).
 
 One table says every limit of the site and whom it counts (an address, a learner, a user); each limit's value is a
 configuration key. Throttles that are counted in database rows stay there, on purpose: they are already shared by
-every host, durable across restarts, and their rows are the record (the lockout after failed logins and wrong
-codes, `login_failures`; codes sent per number and per address, `verification_codes`; questions and objections
-per person, their own rows). See the README's "Rate limits" section.
+every host, durable across restarts, and their rows are the record (the lockout after failed logins, wrong codes
+and wrong current passwords on the password form, `login_failures`; codes sent per number and per address,
+`verification_codes`; questions and objections per person, their own rows). See the README's "Rate limits" section.
 
 Over a limit the request is answered 429 by app/errors.py like any HTTP error: the page 操作太频繁 in the browser,
 `{"error": {"code": "too_many_requests"}}` from the API, with Retry-After. When Redis does not answer, the limits

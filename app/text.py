@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from stdnum.cn import ric
+
 _FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"    # controls (tab, LF and CR are kept)
     "\u202a-\u202e\u2066-\u2069"             # bidi embeddings, overrides and isolates
@@ -67,3 +69,21 @@ def is_certificate_number(text: str) -> bool:
     folded = unicodedata.normalize("NFKC", text)
     return bool(folded) and all((ch.isascii() and (ch.isalnum() or ch in " -/._")) or unicodedata.category(ch) == "Pd"
                                 for ch in folded)
+
+
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
+
+
+def id_number_form(text: str | None) -> str:
+    """An ID number (居民身份证号码) in the one form it is stored and compared in: NFKC (full-width １１０１…, what a
+    phone keyboard's 全角 mode types, is 1101…), trimmed, X upper-cased. Every ID number that comes from a person or
+    a file passes here before it is checked or looked up: two forms of one number would be two people to every
+    comparison by string (one ID, one account; a department's own records; a merge's or phone change's ID check)."""
+    return unicodedata.normalize("NFKC", text or "").strip().upper()
+
+
+def is_id_number(number: str) -> bool:
+    """Whether `number` (as `id_number_form` gives it) is an 18-character ID number: 17 ASCII digits and a digit or X,
+    with a valid birth date and check digit. stdnum alone also accepts other scripts' digits, so one number in many
+    forms, each stored as typed."""
+    return bool(_ID_NUMBER.fullmatch(number)) and ric.is_valid(number)

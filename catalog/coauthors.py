@@ -17,7 +17,8 @@ from app.accounts.models import Organisation, OrgKind
 from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Conflict, Invalid, NotFound
-from catalog.models import Resource, ResourceCoauthor
+from catalog.models import Resource, ResourceCoauthor, ResourceStatus
+from catalog.service import ensure_editable
 
 # 校企: the provider's kind -> the kind its co-author must be
 PARTNER_KIND = {OrgKind.institution: OrgKind.enterprise, OrgKind.enterprise: OrgKind.institution}
@@ -27,6 +28,7 @@ def invite(session: Session, actor: Any, resource: Resource, org_code: str) -> R
     """The provider's staff invite an enterprise (for an institution's resource) or an institution (for an
     enterprise's) by its code."""
     require(actor, "resource.coauthor_invite", resource)
+    ensure_editable(resource)  # the names on a submitted or published resource are the ones reviewed
     org = session.scalar(select(Organisation).where(Organisation.code == (org_code or "").strip()))
     wanted = PARTNER_KIND.get(resource.provider.kind)
     if org is None or wanted is None or org.kind != wanted:
@@ -51,6 +53,7 @@ def get(session: Session, row_id: int) -> ResourceCoauthor:
 def accept(session: Session, actor: Any, row: ResourceCoauthor) -> ResourceCoauthor:
     """The invited organisation's staff accept: from now on they edit the resource with the provider."""
     require(actor, "resource.coauthor_accept", row)
+    ensure_editable(row.resource)
     if row.accepted_at is not None:
         raise Conflict(_("已经接受过了。"), code="already_accepted")
     row.accepted_at, row.accepted_by_id = utcnow(), getattr(actor, "id", None)
@@ -60,9 +63,13 @@ def accept(session: Session, actor: Any, row: ResourceCoauthor) -> ResourceCoaut
 
 
 def remove(session: Session, actor: Any, row: ResourceCoauthor) -> None:
-    """The provider removes a co-author (or withdraws an invitation), or the co-author leaves."""
+    """The provider removes a co-author (or withdraws an invitation), or the co-author leaves; not while the resource
+    waits for review, whose reviewers' conflicts its co-authors decide (a review found a co-author's clerk with a union
+    role leaving a submitted course and selecting it). Leaving a published one takes a name off, so it stays open."""
     require(actor, "resource.coauthor_remove", row)
     resource = row.resource
+    if resource.status == ResourceStatus.submitted:
+        raise Conflict(_("资源正在审核中，暂时不能变更合作单位，请先撤回。"), code="not_editable")
     resource.coauthors.remove(row)
     _changed(session, resource)
     audit.record(session, actor, "resource.coauthor_remove", "resource", resource.id, org_id=row.org_id)

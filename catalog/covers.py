@@ -15,12 +15,11 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app import outbox
-from app.accounts.policy import require
 from app.errors import Invalid
 from app.storage import Storage
 from app.stores import of as store_of
 from catalog.models import Resource
-from catalog.service import ensure_editable
+from catalog.service import editing
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -94,8 +93,7 @@ def file_name(key: str, width: int) -> str:
 def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, files: Storage | str) -> str:
     """Store a new cover for the resource (`files`: the covers store, or a data folder); returns the old key,
     whose files the caller removes after commit (`remove_files`), so a rolled-back change still has its picture."""
-    require(actor, "resource.edit", resource)
-    ensure_editable(resource)
+    editing(actor, resource)
     renditions = render(data)
     key = secrets.token_hex(12)
     target = store_of(files, "covers")

@@ -28,7 +28,7 @@ STATUS_LABELS = {
 
 ACTION_LABELS = {
     "create": _l("创建"), "import": _l("批量导入"), "submit": _l("提交审核"), "select": _l("遴选发布"),
-    "return": _l("退回修改"), "unpublish": _l("下架"), "withdraw": _l("撤回"),
+    "return": _l("退回修改"), "unpublish": _l("下架"), "withdraw": _l("撤回"), "edit": _l("参与编写"),
 }
 
 INDUSTRY_LABELS = {

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from app import outbox
-from app.accounts.policy import require
 from app.db import utcnow
 from app.errors import Invalid, NotFound
 from app.richtext import markdown_source, render_markdown
@@ -17,14 +16,11 @@ from app.sanitize import clean_text
 from app.text import is_digits
 from catalog.models import Lesson, LessonType, Resource, ResourceKind, Unit
 from catalog.schemas import check_url
-from catalog.service import ensure_editable
+from catalog.service import editing
 
 MAX_DURATION_S = 24 * 3600
 
 
-def _editable(actor: Any, resource: Resource) -> None:
-    require(actor, "resource.edit", resource)
-    ensure_editable(resource)
 
 
 def _changed(session: Session, resource: Resource) -> None:
@@ -53,7 +49,7 @@ def _title(raw: str, field: str = "title") -> str:
 
 
 def add_unit(session: Session, actor: Any, resource: Resource, title: str) -> Unit:
-    _editable(actor, resource)
+    editing(actor, resource)
     if resource.kind != ResourceKind.course:
         raise Invalid(_("只有网络课程可以分章。"), code="units_only_for_courses")
     unit = Unit(title=_title(title), position=len(resource.units))
@@ -63,14 +59,14 @@ def add_unit(session: Session, actor: Any, resource: Resource, title: str) -> Un
 
 
 def rename_unit(session: Session, actor: Any, unit: Unit, title: str) -> None:
-    _editable(actor, unit.resource)
+    editing(actor, unit.resource)
     unit.title = _title(title)
     _changed(session, unit.resource)
 
 
 def delete_unit(session: Session, actor: Any, unit: Unit) -> None:
     resource = unit.resource
-    _editable(actor, resource)
+    editing(actor, resource)
     for lesson in list(unit.lessons):
         resource.lessons.remove(lesson)
     resource.units.remove(unit)
@@ -128,7 +124,7 @@ def _unit_of(resource: Resource, unit_id: Any) -> Unit | None:
 
 
 def add_lesson(session: Session, actor: Any, resource: Resource, raw: dict[str, Any]) -> Lesson:
-    _editable(actor, resource)
+    editing(actor, resource)
     values = _lesson_values(raw)
     unit = _unit_of(resource, raw.get("unit"))
     lesson = Lesson(unit=unit, position=10**6, **values)  # after everything; renumber() settles it
@@ -138,7 +134,7 @@ def add_lesson(session: Session, actor: Any, resource: Resource, raw: dict[str, 
 
 
 def update_lesson(session: Session, actor: Any, lesson: Lesson, raw: dict[str, Any]) -> Lesson:
-    _editable(actor, lesson.resource)
+    editing(actor, lesson.resource)
     values = _lesson_values(raw)
     if values["type"] != LessonType.video:
         # A reading or link lesson plays nothing: its former video (never reviewed with the text) is let go, else it
@@ -153,7 +149,7 @@ def update_lesson(session: Session, actor: Any, lesson: Lesson, raw: dict[str, A
 
 def delete_lesson(session: Session, actor: Any, lesson: Lesson) -> None:
     resource = lesson.resource
-    _editable(actor, resource)
+    editing(actor, resource)
     resource.lessons.remove(lesson)
     session.delete(lesson)
     _changed(session, resource)
@@ -162,7 +158,7 @@ def delete_lesson(session: Session, actor: Any, lesson: Lesson) -> None:
 def move_lesson(session: Session, actor: Any, lesson: Lesson, offset: int) -> None:
     """Up (-1) or down (+1) within its unit (or among loose lessons)."""
     resource = lesson.resource
-    _editable(actor, resource)
+    editing(actor, resource)
     renumber(resource)
     siblings = [x for x in resource.lessons if x.unit_id == lesson.unit_id]
     index = siblings.index(lesson)
@@ -173,7 +169,7 @@ def move_lesson(session: Session, actor: Any, lesson: Lesson, offset: int) -> No
 
 def move_unit(session: Session, actor: Any, unit: Unit, offset: int) -> None:
     resource = unit.resource
-    _editable(actor, resource)
+    editing(actor, resource)
     renumber(resource)
     index = resource.units.index(unit)
     other = resource.units[max(0, min(len(resource.units) - 1, index + offset))]

@@ -174,9 +174,32 @@ def ensure_editable(resource: Resource) -> None:
         raise Conflict(_("已提交或已发布的资源不能直接修改，请先撤回。"), code="not_editable")
 
 
-def update_resource(session: Session, actor: Any, resource: Resource, raw: dict[str, Any]) -> Resource:
+WRITING_STEPS = ("create", "import", "edit", "submit")  # steps that make a person an author (the policy's conflicts)
+
+
+def editing(actor: Any, resource: Resource) -> None:
+    """Every change to a resource's content (its form, lessons, cover, media): the actor may edit it, it is editable,
+    and the actor is remembered as one of its writers."""
     require(actor, "resource.edit", resource)
     ensure_editable(resource)
+    note_writer(resource, actor)
+
+
+def note_writer(resource: Resource, actor: Any) -> None:
+    """An "edit" step in the resource's history, once per person: whoever wrote part of it never reviews it (the
+    policy's `_own_resource`), even when a colleague submits it or after their organisation leaves its co-authors.
+    A review found a co-author's clerk with a union role rewriting a course, leaving, and selecting it."""
+    actor_id = getattr(actor, "id", None)
+    if actor_id is None or any(step.actor_id == actor_id and step.action in WRITING_STEPS
+                               for step in resource.transitions):
+        return
+    resource.transitions.append(ResourceTransition(
+        action="edit", from_status=resource.status, to_status=resource.status, actor_id=actor_id,
+        actor_name=actor_name(actor), comment="", at=utcnow()))
+
+
+def update_resource(session: Session, actor: Any, resource: Resource, raw: dict[str, Any]) -> Resource:
+    editing(actor, resource)
     _apply(session, resource, _validated(session, raw))
     resource.updated_at = utcnow()
     session.flush()

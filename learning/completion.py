@@ -22,7 +22,7 @@ from app.accounts.policy import can, require
 from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Invalid
 from catalog.models import Lesson, LessonType, Resource, ResourceStatus
-from catalog.service import EDITABLE
+from catalog.service import EDITABLE, note_writer
 from learning import progress
 from learning.models import Enrolment, LearningSettings, LessonProgress, Quiz, QuizAttempt
 
@@ -58,10 +58,13 @@ def may_change_rules(actor: Any, resource: Resource) -> bool:
 
 
 def require_rules_change(actor: Any, resource: Resource) -> None:
+    """May change them now (`may_change_rules`); an author changing them while editable is one of its writers."""
     require(actor, "resource.edit", resource)
     if not may_change_rules(actor, resource):
         raise Conflict(_("已提交或已发布的资源不能直接修改学习规则和测验，请先撤回，修改后重新提交审核。"),
                        code="not_editable")
+    if resource.status in EDITABLE:
+        note_writer(resource, actor)
 
 
 def save_rules(session: Session, actor: Any, resource: Resource, ratio_text: str,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import outbox
-from app.accounts.policy import can, require
+from app.accounts.policy import can
 from app.errors import Invalid
 from app.lookup import get_or_raise
 from catalog.models import Lesson, LessonType, Resource
-from catalog.service import EDITABLE, ensure_editable, provider_orgs, resources_of
+from catalog.service import EDITABLE, editing, provider_orgs, resources_of
 from media.models import AssetStatus, MediaAsset
 
 
@@ -26,7 +26,7 @@ def find_lesson(session: Session, lesson_id: int) -> Lesson:
 
 def check_can_attach(actor: Any, lesson: Lesson) -> None:
     """Attaching a video is editing the lesson: the catalog's own rules (who, and only while editable)."""
-    _editing(actor, lesson.resource)
+    editing(actor, lesson.resource)
     if lesson.type != LessonType.video:
         raise Invalid(_("只有视频课时可以添加视频。"), code="lesson_not_video")
 
@@ -37,12 +37,9 @@ def check_can_change(session: Session, actor: Any, asset: MediaAsset) -> None:
     removed as co-author, changing a published lesson's subtitles and taking its video away."""
     lesson = session.get(Lesson, asset.lesson_id) if asset.lesson_id else None
     if lesson is not None and lesson.media_asset_id == asset.id:
-        _editing(actor, lesson.resource)
+        editing(actor, lesson.resource)
 
 
-def _editing(actor: Any, resource: Resource) -> None:
-    require(actor, "resource.edit", resource)
-    ensure_editable(resource)
 
 
 def link(session: Session, lesson: Lesson, asset: MediaAsset) -> None:

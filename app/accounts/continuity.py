@@ -20,6 +20,7 @@ from app.accounts.policy import can, require
 from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.lookup import get_or_raise
+from app.text import id_number_form
 
 
 def _valid_phone(phone: str, field: str = "phone") -> str:
@@ -203,8 +204,8 @@ def decide_staff_change(session: Session, actor: User, request: PhoneChangeReque
     if request.status != "pending":
         raise Conflict(_("这条申请已经处理过了。"))
     if approve:
-        on_file = (user.profile.id_number if user.profile else None) or ""
-        typed = (id_number or "").strip().upper()
+        on_file = id_number_form(user.profile.id_number if user.profile else None)
+        typed = id_number_form(id_number)
         if not typed or typed != on_file:
             message = _("身份证号码与账号登记的不一致，不能更换。")
             raise Invalid(message, code="id_mismatch", fields={"id_number": message})

@@ -23,6 +23,7 @@ from app.accounts.models import AccountMerge, User
 from app.accounts.policy import require
 from app.db import Base
 from app.errors import Conflict, Invalid
+from app.text import id_number_form
 
 # History that stays as it happened: who did what in the audit log, the merge records themselves; the source's
 # signed-in sessions end instead of moving.
@@ -134,8 +135,8 @@ def merge(session: Session, actor: User, source: User, target: User, *, id_numbe
     """`id_number` is the ID card the staff member checked: every account with one on file must match it (two
     accounts with different ID cards are two people), and at least one must have it on file."""
     require(actor, "account.merge", (source, target))
-    typed = (id_number or "").strip().upper()
-    on_file = [n for n in (_id_on_file(source), _id_on_file(target)) if n]
+    typed = id_number_form(id_number)
+    on_file = [id_number_form(n) for n in (_id_on_file(source), _id_on_file(target)) if n]
     if source.id == target.id:
         raise Invalid(_("不能把账号合并到它自己。"), code="merge_same")
     if not source.is_active_account or not target.is_active_account:

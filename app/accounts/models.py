@@ -69,6 +69,13 @@ class Organisation(Base):
         """True when self is `other` or lies anywhere below it."""
         return self.path.startswith(other.path)
 
+    def nearest_union(self) -> Organisation | None:
+        """Itself when a union, else the first union above it: a department's area (辖区)."""
+        org: Organisation | None = self
+        while org is not None and org.kind != OrgKind.union:
+            org = org.parent
+        return org
+
     def __repr__(self) -> str:
         return f"<Organisation {self.code} {self.name}>"
 
@@ -195,7 +202,8 @@ class UserSession(Base):
 
 class LoginFailure(Base):
     """One failed attempt, counted in a sliding window to throttle guessing: failed logins per (number,
-    source address) and per number; "code" rows count wrong SMS verification codes per source address."""
+    source address) and per number; "code" rows count wrong SMS verification codes per source address;
+    "password" rows wrong current passwords on the password form, per account (its number)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_phone_at", "phone", "at"),
@@ -205,7 +213,7 @@ class LoginFailure(Base):
     phone: Mapped[str] = mapped_column(String(32))
     # The client's address (an IPv6 address cut to its /64, what one subscriber holds); "" when unknown.
     source: Mapped[str] = mapped_column(String(64), default="")
-    kind: Mapped[str] = mapped_column(String(16), default="login")  # login | code
+    kind: Mapped[str] = mapped_column(String(16), default="login")  # login | code | password
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

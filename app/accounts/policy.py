@@ -135,10 +135,12 @@ def _on_point_desk(user: User, point: Any) -> bool:
     return point.active and any(row.user_id == user.id for row in point.staff)
 
 
-def _co_reviewer(user: User) -> bool:
-    """Staff of an education or HR department: they select institutions with the union (院校遴选)."""
-    return any(m.organisation is not None and m.organisation.kind in (OrgKind.education_dept, OrgKind.hr_dept)
-               for m in user.memberships)
+def _co_reviewer(user: User, org: Organisation | None) -> bool:
+    """Staff of an education or HR department, for an institution (a provider) in its area, the union it sits under:
+    they select institutions with the union (院校遴选). A review found a city's bureau selecting another city's."""
+    return org is not None and any(
+        m.organisation is not None and m.organisation.kind in (OrgKind.education_dept, OrgKind.hr_dept)
+        and (area := m.organisation.nearest_union()) is not None and org.is_within(area) for m in user.memberships)
 
 
 def _exchange_import(user: User, org: Organisation) -> bool:
@@ -201,7 +203,7 @@ RULES: dict[str, Rule] = {
         target.point.area),
     "policy.edit": lambda user, org: org.level == OrgLevel.province and _union_over(user, org),
     "survey.view": lambda user, provider: (_union_over(user, provider) or _provider_staff(user, provider)
-                                           or _co_reviewer(user)),
+                                           or _co_reviewer(user, provider)),
     "report.view": lambda user, org: org.kind == OrgKind.union and _union_over(user, org),
     "exchange.import": _exchange_import,
     # data sharing (issue 23): the departments' API tokens are made and revoked by site admins only
@@ -221,7 +223,7 @@ RULES: dict[str, Rule] = {
     "quota.allocate": lambda user, org: org.level in (OrgLevel.province, OrgLevel.city) and _union_over(user, org),
     "quota.top_up": lambda user, org: org.level in (OrgLevel.city, OrgLevel.county) and _union_over(user, org),
     "offering.declare": lambda user, org: _staff_over(user, Role.institution_staff, org),
-    "offering.review": lambda user, offering: _co_reviewer(user) or any(
+    "offering.review": lambda user, offering: _co_reviewer(user, offering.institution) or any(
         own.level in (OrgLevel.province, OrgLevel.city) and offering.institution.is_within(own)
         for own in orgs_for(user, Role.union_staff)),
     "application.verify": lambda user, application: _union_over(user, application.county),
@@ -280,13 +282,24 @@ def _colleague_of(user: User, other: User | None) -> bool:
     return other is not None and bool(own) and any(m.organisation_id in own for m in other.memberships)
 
 
+def _appointed_by(user: User, applicant: User | None, issuer: Organisation | None) -> bool:
+    """The applicant is union staff at or above the issuer (its reviewers are theirs to appoint): only staff of a union
+    strictly above every such union of theirs decide, or a site admin. A review found a city clerk's own request
+    approved by a second account they had made staff of the county named as its issuer."""
+    if applicant is None or issuer is None or is_admin(user):
+        return False
+    tops = [own for own in orgs_for(applicant, Role.union_staff) if own.kind == OrgKind.union and issuer.is_within(own)]
+    mine = [own for own in orgs_for(user, Role.union_staff) if own.kind == OrgKind.union]
+    return not all(any(top.is_within(over) and top.id != over.id for over in mine) for top in tops)
+
+
 def _own_resource(user: User, resource: Any) -> bool:
-    """Made, imported or submitted by this person, or provided by an institution or enterprise they work for (a
-    union's resources are reviewed within the union, by someone other than their author). Submitting counts
+    """Made, imported, edited or submitted by this person, or provided by an institution or enterprise they work for
+    (a union's resources are reviewed within the union, by someone other than their author). Submitting counts
     whatever roles were held then: a co-author's staff who also held a union role submitted, left the co-authors
     and selected their own work."""
     own = {m.organisation_id for m in user.memberships}  # a worker has none: no co-authors to load, the answer is no
-    if any(step.actor_id == user.id and step.action in ("create", "import", "submit")
+    if any(step.actor_id == user.id and step.action in ("create", "import", "edit", "submit")
            for step in getattr(resource, "transitions", ())):
         return True
     return getattr(resource, "created_by_id", None) == user.id or bool(own) and (
@@ -302,13 +315,15 @@ CONFLICTS: dict[str, Rule] = {
     "resource.review": _own_resource,
     "offering.review": lambda user, offering: _member_of(user, offering.institution),
     # a staff member's own request goes to reviewers outside their organisations (another union above, a site admin)
-    "credit.review": lambda user, rec: rec.user_id == user.id or _colleague_of(user, rec.user),
-    "application.verify": lambda user, application: application.user_id == user.id,
+    "credit.review": lambda user, rec: rec.user_id == user.id or _colleague_of(user, rec.user) or _appointed_by(
+        user, rec.user, rec.issuer),
+    "application.verify": lambda user, application: application.user_id == user.id or _colleague_of(
+        user, application.user),
     "application.admit": lambda user, application: application.user_id == user.id,
     "account.verify_phone": lambda user, worker: worker.id == user.id,
     "account.merge": lambda user, accounts: any(a.id == user.id for a in accounts),
     "subsidy.verify": lambda user, claim: claim.enrolment.user_id == user.id or _member_of(
-        user, claim.enrolment.application.offering.institution),
+        user, claim.enrolment.application.offering.institution) or _colleague_of(user, claim.enrolment.user),
 }
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit, events
@@ -32,9 +32,9 @@ from app.accounts.models import (
     WorkerProfile,
 )
 from app.accounts.policy import SYSTEM, Grant, can, require
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import Conflict, DomainError, Invalid, TooManyRequests
-from app.text import has_control_chars
+from app.text import has_control_chars, id_number_form, is_id_number
 
 PHONE_RE = re.compile(r"^1[0-9]{10}$")  # ASCII digits: `\d` matches every script's, one number many ways
 MIN_PASSWORD = 8
@@ -155,14 +155,27 @@ def authenticate(session: Session, *, phone: str, password: str, source: str = "
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str) -> None:
-    """Every signed-in session ends (the caller starts a new one for this device)."""
+def change_password(session: Session, user: User, *, current: str, new: str, now: datetime | None = None) -> None:
+    """Every signed-in session ends (the caller starts a new one for this device). Wrong current passwords count
+    as failed logins do (LoginFailure, kind "password", per account): past LOGIN_MAX_FAILURES within
+    LOGIN_WINDOW_MINUTES the form waits, right password or not, so whoever sits at a computer where the owner stayed
+    signed in cannot guess it without end. The caller commits even when this raises Invalid: the failure counts."""
+    now = now or utcnow()
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    window = timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    hold_row(session, User, user.id)  # guesses sent at one moment are counted one after another
+    mine = LoginFailure.phone == user.phone, LoginFailure.kind == "password"
+    wait_if_over(session, "password", select(LoginFailure.at).where(*mine), limit, window, now)
     errors: dict[str, str] = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current"] = _("当前密码不正确。")
+        session.execute(delete(LoginFailure).where(*mine, LoginFailure.at <= now - window))  # past rows: nothing
+        session.add(LoginFailure(phone=user.phone, kind="password", at=now))
+        session.flush()
     _check_password(new, errors, field="new")
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
+    session.execute(delete(LoginFailure).where(*mine))
     user.password_hash = _hash(new)
     sessions.end_all(session, user, reason="password_changed")
 
@@ -295,14 +308,12 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
         errors["real_name"] = _("姓名最多50个字。")
     elif has_control_chars(real_name):
         errors["real_name"] = _("不能包含控制字符。")
-    id_number = (data.get("id_number") or "").strip().upper()
+    id_number = id_number_form(data.get("id_number"))
     if id_number:
-        if not ric.is_valid(id_number) or len(id_number) != 18:
+        if not is_id_number(id_number):
             errors["id_number"] = _("身份证号码不正确：应为18位，最后一位是数字或X，且校验位要对得上。")
-        else:
-            other = session.scalar(select(WorkerProfile.user_id).where(WorkerProfile.id_number == id_number))
-            if other is not None and other != owner.id:
-                errors["id_number"] = _("该身份证号码已被其他账号使用。")
+        elif _id_holder(session, id_number) not in (None, owner.id):
+            errors["id_number"] = _id_taken()
     employer = (data.get("employer") or "").strip()
     if len(employer) > 200:
         errors["employer"] = _("单位名称最多200个字。")
@@ -337,16 +348,33 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
     if errors:
         raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields=errors)
 
-    profile = owner.profile or WorkerProfile(user=owner)
-    session.add(profile)
-    profile.real_name = real_name or None
-    profile.id_number = id_number or None
-    profile.employer = employer or None
-    profile.job_level, profile.employer_type, profile.education = job_level, employer_type, education
-    profile.union_member, profile.union = union_member, union
-    profile.contract_start, profile.contract_end = start, end
-    session.flush()
+    try:  # in a savepoint: what the caller wrote before stays when this write alone is refused
+        with session.begin_nested():
+            profile = owner.profile or WorkerProfile(user=owner)
+            session.add(profile)
+            profile.real_name = real_name or None
+            profile.id_number = id_number or None
+            profile.employer = employer or None
+            profile.job_level, profile.employer_type, profile.education = job_level, employer_type, education
+            profile.union_member, profile.union = union_member, union
+            profile.contract_start, profile.contract_end = start, end
+            session.flush()
+    except IntegrityError:
+        # another account saved this number after the check above (two saves at one moment): the unique index
+        # refused it, and the answer is the check's own rather than a 500
+        if id_number and _id_holder(session, id_number) not in (None, owner.id):
+            raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields={"id_number": _id_taken()}) from None
+        raise
     return profile
+
+
+def _id_holder(session: Session, id_number: str) -> int | None:
+    """The account whose profile holds `id_number` (as `id_number_form` gives it), if any."""
+    return session.scalar(select(WorkerProfile.user_id).where(WorkerProfile.id_number == id_number))
+
+
+def _id_taken() -> str:
+    return _("该身份证号码已被其他账号使用。")
 
 
 def user_count(session: Session) -> int:

@@ -357,7 +357,7 @@ def password():
         try:
             service.change_password(db.session, user, current=form.current.data or "", new=form.new.data or "")
         except Invalid as err:
-            db.session.rollback()
+            db.session.commit()  # keeps the wrong guess it counted (the throttle), as login() does; nothing else
             _show_errors(form, err)
             status = 400
         else:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
+from app.text import id_number_form
 from programme.admissions.models import Application
 
 DEPARTMENTS = (OrgKind.hr_dept, OrgKind.education_dept)
@@ -20,12 +21,7 @@ DEPARTMENTS = (OrgKind.hr_dept, OrgKind.education_dept)
 
 def area_of(org: Organisation) -> Organisation | None:
     """The union a department sits under; None for an organisation that is not a department (it has no area)."""
-    if org.kind not in DEPARTMENTS:
-        return None
-    parent = org.parent
-    while parent is not None and parent.kind != OrgKind.union:
-        parent = parent.parent
-    return parent
+    return org.nearest_union() if org.kind in DEPARTMENTS else None
 
 
 def outside(area: Organisation, org: Organisation | None) -> bool:
@@ -54,9 +50,10 @@ def workers_outside(session: Session, area: Organisation, id_numbers: Collection
 
 
 def own_id_number(person: Any) -> str:
-    """The person's own ID number, upper-cased ('' when they have none): a row bearing it is refused."""
+    """The person's own ID number in its one form (`id_number_form`; '' when they have none): a row bearing it is
+    refused."""
     profile = getattr(person, "profile", None)
-    return ((getattr(profile, "id_number", None) or "") if profile is not None else "").strip().upper()
+    return id_number_form(getattr(profile, "id_number", None) if profile is not None else None)
 
 
 def outside_message(area: Organisation) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.cn import ric
 
 from app.accounts import organisations, scope
 from app.accounts.models import Organisation, OrgKind, WorkerProfile
@@ -26,6 +25,7 @@ from app.accounts.policy import is_admin, require
 from app.errors import Invalid
 from app.sanitize import clean_text
 from app.tabular import DEFAULT_LIMITS, TableLimits, csv_bytes, read_rows
+from app.text import id_number_form, is_id_number
 from app.timefmt import beijing_today
 from catalog.imports import ImportReport, RowError
 from programme.admissions import applications
@@ -53,8 +53,8 @@ def parse_date(value: str) -> date | None:
 
 
 def _person(raw: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
-    id_number = raw.get("id_number", "").strip().upper()
-    if not (len(id_number) == 18 and ric.is_valid(id_number)):
+    id_number = id_number_form(raw.get("id_number"))
+    if not is_id_number(id_number):
         errors["id_number"] = _("身份证号码不正确（18位，校验位要对）。")
     name = clean_text(raw.get("name"))
     if not name or len(name) > 50:

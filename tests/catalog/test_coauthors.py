@@ -216,10 +216,15 @@ def test_a_co_author_who_submitted_never_selects_it_after_leaving(db):
     service.submit(db.session, person, resource)
     with pytest.raises(Forbidden):
         service.review(db.session, person, resource, "select")
+    with pytest.raises(Conflict) as waiting:  # not while it waits for review: returned first
+        coauthors.remove(db.session, person, row)
+    assert waiting.value.code == "not_editable"
+    reviewer = factories.user("union_staff", "330100")
+    service.review(db.session, reviewer, resource, "return", "请补充")
     coauthors.remove(db.session, person, row)
+    service.submit(db.session, factories.user("institution_staff", "INST-T1"), resource)
     db.session.expire_all()
     with pytest.raises(Forbidden):
         service.review(db.session, person, resource, "select")
     assert resource not in service.review_queue(db.session, person)
-    assert service.review(db.session, factories.user("union_staff", "330100"), resource, "select").status == \
-        ResourceStatus.published
+    assert service.review(db.session, reviewer, resource, "select").status == ResourceStatus.published

@@ -74,8 +74,8 @@ def test_who_may_claim_decide_and_pay(db):
 
 
 def test_no_clerk_pays_their_own_claim(db):
-    """A county clerk who is also a learner in the programme: their claim is approved by another clerk, and paid by
-    another too, never by themselves (the whole batch refused)."""
+    """A county clerk who is also a learner in the programme: their application and claim are decided above their
+    union (never by a desk neighbour), and paid by another clerk, never by themselves (the whole batch refused)."""
     from app.accounts import service
     from tests.programme.helpers import ELIGIBLE, id_number
 
@@ -83,13 +83,13 @@ def test_no_clerk_pays_their_own_claim(db):
     clerk = staff(code="330106")
     service.update_profile(db.session, clerk, clerk, {**ELIGIBLE, "real_name": clerk.name, "id_number": id_number(901)})
     mine = applications.apply(db.session, clerk, offering(plan), OPEN_DAY)
-    applications.verify(db.session, staff(code="330106"), mine, True)
+    applications.verify(db.session, staff(code="330100"), mine, True)
     applications.admit(db.session, staff("institution_staff"), mine, True)
     admitted_on(mine, date(2026, 9, 1))
     record = applications.enrol(db.session, staff("institution_staff"), mine, "S9", date(2026, 9, 1))
     graduation(clerk, "ZJ-2028-009")
     claim = subsidies.claim(db.session, clerk, record, "dazhuan", "ZJ-2028-009", "")
-    subsidies.decide(db.session, staff(code="330106"), claim, True)
+    subsidies.decide(db.session, staff(code="330100"), claim, True)
     other, other_record = enrolled(plan, "李四")
     graduation(other, "ZJ-2028-010")
     theirs = subsidies.claim(db.session, other, other_record, "dazhuan", "ZJ-2028-010", "")

@@ -38,8 +38,8 @@ from tests.programme.helpers import (
 from tests.programme.money.test_subsidies import enrolled
 
 
-def _approve(claim):
-    return subsidies.decide(db.session, staff(code="330106"), claim, True)
+def _approve(claim, union="330106"):
+    return subsidies.decide(db.session, staff(code=union), claim, True)
 
 
 def test_a_claim_with_no_record_and_no_checked_evidence_is_refused_clearly(db):
@@ -221,22 +221,24 @@ def test_uploads_count_only_once_checked_by_someone_other_than_the_claimant(app,
         subsidies.decide(db.session, me, claim, True)
     with pytest.raises(Forbidden):  # nor may the institution that filed or uploaded
         claim_checks.check_evidence(db.session, staff("institution_staff"), claim)
+    with pytest.raises(Forbidden):  # nor the clerk's desk neighbours: the union above checks and decides it
+        claim_checks.check_evidence(db.session, staff(code="330106"), claim)
     bare = subsidies.claim(db.session, me, record, "benke", "UP-2", "")
     with pytest.raises(Invalid) as err:
-        claim_checks.check_evidence(db.session, staff(code="330106"), bare)
+        claim_checks.check_evidence(db.session, staff(code="330100"), bare)
     assert err.value.code == "no_files"
-    checker = staff(code="330106")
+    checker = staff(code="330100")
     claim_checks.check_evidence(db.session, checker, claim, "姓名、身份证号、专业、日期与申请一致")
     assert claim.evidence_checked_by_id == checker.id and claim.evidence_checked_at is not None
     with pytest.raises(Conflict):  # checked once
-        claim_checks.check_evidence(db.session, staff(code="330106"), claim)
+        claim_checks.check_evidence(db.session, staff(code="330100"), claim)
     # a file added after the check (a reviewer's attack: the check still stood for it) voids the check
     evidence.attach(db.session, me, claim, [pdf_bytes()], store)
     assert claim.evidence_checked_at is None and claim.evidence_checked_by_id is None
     with pytest.raises(Invalid):
-        _approve(claim)
+        _approve(claim, "330100")
     claim_checks.check_evidence(db.session, checker, claim, "补充的材料也已核对")
-    _approve(claim)
+    _approve(claim, "330100")
     key = f"diploma:{org(factories.INSTITUTION).id}:UP1"  # the number within its institution
     assert claim.status == ClaimStatus.approved and claim.result_key == key and claim.amount == 1000
 

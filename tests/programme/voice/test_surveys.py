@@ -179,9 +179,13 @@ def test_an_enterprise_rates_a_course_once_however_many_staff_it_has(db):
 def test_a_provider_s_own_staff_cannot_answer_about_its_courses(db):
     """A review: five INST-T1 staff enrolled in INST-T1's course (studying nothing) and rated it 5/5; the public
     ranking put INST-T1 above an honestly rated INST-T2. The provider's staff, and its co-authors', are refused."""
-    from catalog import coauthors
+    from app.accounts.policy import SYSTEM
+    from catalog import coauthors, service
 
-    ours, theirs = make("INST-T1", publish=True), make("INST-T2", publish=True)
+    ours, theirs = make("INST-T1"), make("INST-T2", publish=True)
+    coauthors.invite(db.session, factories.user("institution_staff"), ours, "ENT-T1")  # co-authors: while a draft
+    service.submit(db.session, SYSTEM, ours)
+    service.review(db.session, SYSTEM, ours, "select")
     honest = rater(theirs)
     surveys.respond(db.session, honest, surveys.target(db.session, "resource", theirs.id), satisfaction=4, teaching=4)
     target = surveys.target(db.session, "resource", ours.id)
@@ -191,7 +195,6 @@ def test_a_provider_s_own_staff_cannot_answer_about_its_courses(db):
             surveys.respond(db.session, own, target, satisfaction=5, teaching=5)
         assert (err.value.code, err.value.status) == ("own_provider", 409)
     assert [(q.provider.code, q.answers) for q in surveys.teaching_quality(db.session)] == [("INST-T2", 1)]
-    coauthors.invite(db.session, factories.user("institution_staff"), ours, "ENT-T1")
     partner = rater(ours, "enterprise_staff")  # ENT-T1, invited to co-author it
     studied(linked(factories.user(), consent=True), ours)
     for as_employer in (False, True):

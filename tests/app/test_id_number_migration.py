@@ -1,0 +1,59 @@
+"""0032 on a database that kept ID numbers as typed: a full-width number becomes its ASCII form unless another
+profile holds (or would hold) the same number, when both are left for staff to merge; exchanged records are folded
+(many per person, none collides); the round trip keeps the folded forms."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.accounts import organisations
+from app.accounts.models import WorkerProfile
+from app.extensions import db
+from programme.exchange.models import CertificateRecord, ExchangeBatch, ExchangeKind
+from tests import factories
+from tests.conftest import FAST_HASH, TEST_DATABASE_URL, _reset_postgres
+
+BEFORE = "0031_diploma_per_institution"
+WIDE = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+ALONE, TWINNED, TWICE_WIDE = "11010519491231002X", "110105198001010016", "330106199001010011"
+
+
+def _profiles() -> dict[int, str]:
+    return dict(db.session.execute(text("SELECT user_id, id_number FROM worker_profiles")).all())
+
+
+def test_stored_id_numbers_are_folded_unless_two_profiles_would_hold_one(tmp_path):
+    if TEST_DATABASE_URL:
+        _reset_postgres(TEST_DATABASE_URL)
+    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
+                      "DATABASE_URL": TEST_DATABASE_URL, "PASSWORD_HASH": FAST_HASH, "SHARED_PARTS_LISTEN": False})
+    with app.app_context():
+        upgrade(revision=BEFORE)
+        factories.seed_orgs()
+        stored = {"alone": ALONE.translate(WIDE), "ascii": TWINNED, "its twin": TWINNED.translate(WIDE),
+                  "wide": TWICE_WIDE.translate(WIDE), "half wide": TWICE_WIDE[:9] + TWICE_WIDE[9:].translate(WIDE)}
+        users = {name: factories.user(name=name) for name in stored}
+        db.session.add_all(WorkerProfile(user=users[name], id_number=number) for name, number in stored.items())
+        batch = ExchangeBatch(kind=ExchangeKind.certificate, filename="old.csv", rows=1, imported=1,
+                              org_id=organisations.get_by_code(db.session, factories.INSTITUTION).id)
+        db.session.add(batch)
+        db.session.flush()
+        db.session.add(CertificateRecord(batch_id=batch.id, id_number=TWINNED.translate(WIDE), name="张三明",
+                                         occupation="电工", skill_level=3, certificate_no="S-0032",
+                                         issued_on=date(2026, 5, 20)))
+        db.session.commit()
+        ids = {name: user.id for name, user in users.items()}
+        folded = {ids["alone"]: ALONE, **{ids[name]: stored[name] for name in stored if name != "alone"}}
+
+        upgrade()
+        assert _profiles() == folded
+        assert db.session.execute(text("SELECT id_number FROM certificate_records")).scalar() == TWINNED
+        downgrade(revision=BEFORE)
+        upgrade()
+        assert _profiles() == folded
+        db.session.remove()
+        db.engine.dispose()
