@@ -175,11 +175,16 @@ def graduate(session: Session, actor: User, application: Application, graduated_
     if graduated_on > beijing_today():
         raise Invalid(_("毕业日期不能晚于今天（北京时间）。"), code="future_date",
                       fields={"graduated_on": _("日期有误。")})
-    if record.graduated_on is not None and record.graduated_on != graduated_on:  # a claim may rest on it
-        raise Conflict(_("毕业日期已经登记（%(d)s），不能修改。", d=record.graduated_on.isoformat()),
+    # recorded once (a claim may rest on it), by a conditional UPDATE: of two clerks entering different dates at
+    # once, the second is told rather than overwriting the first's date unseen
+    done = cast(CursorResult[Any], session.execute(
+        update(EnrolmentRecord).where(EnrolmentRecord.id == record.id, or_(
+            EnrolmentRecord.graduated_on.is_(None), EnrolmentRecord.graduated_on == graduated_on))
+        .values(graduated_on=graduated_on).execution_options(synchronize_session=False))).rowcount
+    session.refresh(record)
+    if done != 1:
+        raise Conflict(_("毕业日期已经登记（%(d)s），不能修改。", d=str(record.graduated_on)),
                        code="already_graduated")
-    record.graduated_on = graduated_on
-    session.flush()
     return record
 
 

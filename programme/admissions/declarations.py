@@ -7,9 +7,10 @@ comment. Selected offerings make up the public 报读 menu."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, User
@@ -88,11 +89,16 @@ def review(session: Session, actor: User, offering: Offering, decision: str, com
     comment = strip_markup(comment.strip())
     if decision == "reject" and not comment:
         raise Invalid(_("不入选时请写明理由。"), fields={"comment": _("请填写理由。")})
-    if offering.status != OfferingStatus.declared:
+    status = OfferingStatus.selected if decision == "select" else OfferingStatus.rejected
+    # conditional on the status still being `declared` (as applications._move): of two reviewers deciding at once,
+    # the second is told rather than overwriting the first's decision unseen
+    done = cast(CursorResult[Any], session.execute(
+        update(Offering).where(Offering.id == offering.id, Offering.status == OfferingStatus.declared)
+        .values(status=status, review_comment=comment, reviewed_by_id=actor.id, reviewed_at=utcnow())
+        .execution_options(synchronize_session=False))).rowcount
+    session.refresh(offering)
+    if done != 1:
         raise Conflict(_("该申报已经审核过。"), code="already_reviewed")
-    offering.status = OfferingStatus.selected if decision == "select" else OfferingStatus.rejected
-    offering.review_comment, offering.reviewed_by_id, offering.reviewed_at = comment, actor.id, utcnow()
-    session.flush()
     return offering
 
 

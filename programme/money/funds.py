@@ -16,6 +16,7 @@ refuse UPDATE and DELETE in the database itself."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import gettext as _
@@ -64,8 +65,11 @@ def _lock(session: Session, plan_id: int, org_id: int) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": (plan_id << 32) + org_id})
 
 
-def _post(session: Session, plan_id: int, org: Organisation, kind: EntryKind, amount: int, **values: Any) -> FundEntry:
-    """One entry; an outflow only while the unit still holds it (Conflict otherwise, nothing written)."""
+def _post(session: Session, plan_id: int, org: Organisation, kind: EntryKind, amount: int,
+          check: Callable[[], None] | None = None, **values: Any) -> FundEntry:
+    """One entry; an outflow only while the unit still holds it (Conflict otherwise, nothing written). `check` runs
+    for an outflow in the same locked savepoint, after the entry is written: what it counts includes the entry, and
+    an outflow of the same unit at the same moment waits for this one's transaction to end."""
     entry = FundEntry(plan_id=plan_id, org_id=org.id, kind=kind, amount_fen=amount, **values)
     if amount >= 0:
         session.add(entry)
@@ -75,6 +79,8 @@ def _post(session: Session, plan_id: int, org: Organisation, kind: EntryKind, am
     with session.begin_nested():
         session.add(entry)
         session.flush()
+        if check is not None:
+            check()
         if balance(session, plan_id, org.id) < 0:
             raise Conflict(_("%(org)s 的经费余额不足，不能支出或下拨 %(yuan)s 元。", org=org.name, yuan=yuan(-amount)),
                            code="funds_exceeded")
@@ -207,19 +213,34 @@ def get_entry(session: Session, entry_id: int) -> FundEntry:
     return get_or_raise(session, FundEntry, entry_id, _("没有这笔台账记录。"))
 
 
+def _chain(session: Session, original_id: int) -> int:
+    """A top-up with every correction of it, direct or through another correction (older entries may be such)."""
+    chain = select(FundEntry.id).where(FundEntry.id == original_id).cte("chain", recursive=True)
+    chain = chain.union_all(select(FundEntry.id).where(FundEntry.corrects_id == chain.c.id))
+    return int(session.scalar(select(func.coalesce(func.sum(FundEntry.amount_fen), 0))
+                              .where(FundEntry.id.in_(select(chain.c.id)))) or 0)
+
+
 def adjust(session: Session, actor: User, entry: FundEntry, amount: Any, note: str) -> FundEntry:
     """Correct a top-up by a new entry referring to it (never by changing it). Money moved between units is
-    corrected where it was moved (the quota table, or a pass-down back); a subsidy paid is final."""
+    corrected where it was moved (the quota table, or a pass-down back); a subsidy paid is final.
+    A correction is itself a top-up entry: adjusting one corrects the original top-up, and the original with all
+    its corrections never goes below nothing (that would take province money out as a "top-up correction")."""
     require(actor, "quota.top_up", entry.org)
     if entry.kind != EntryKind.top_up:
         raise Invalid(_("只有本级配套资金可以在这里调整；划拨请在名额分配中调整，已发放的补贴不能更改。"),
                       code="not_adjustable")
     fen = _amount(amount, "amount", signed=True)
     clean = _note(note, required=True)
-    corrected = int(session.scalar(select(func.coalesce(func.sum(FundEntry.amount_fen), 0)).where(
-        (FundEntry.id == entry.id) | (FundEntry.corrects_id == entry.id))) or 0)
-    if corrected + fen < 0:
-        raise Invalid(_("调整后这笔配套资金不能为负数。"),
-                      fields={"amount": _("最多调减 %(y)s 元。", y=yuan(corrected))})
-    return _post(session, entry.plan_id, entry.org, EntryKind.top_up, fen, corrects_id=entry.id, note=clean,
-                 created_by_id=actor.id)
+    original = entry
+    while original.corrects_id is not None:
+        original = get_entry(session, original.corrects_id)
+
+    def not_below_nothing() -> None:  # counted after the entry is written, under the unit's lock
+        left = _chain(session, original.id)
+        if left < 0:
+            raise Invalid(_("调整后这笔配套资金不能为负数。"),
+                          fields={"amount": _("最多调减 %(y)s 元。", y=yuan(max(left - fen, 0)))})
+
+    return _post(session, original.plan_id, original.org, EntryKind.top_up, fen, check=not_below_nothing,
+                 corrects_id=original.id, note=clean, created_by_id=actor.id)
