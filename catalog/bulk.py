@@ -35,9 +35,11 @@ def _resources(session: Session, actor: Any, refs: list[str]) -> list[bulk.Item[
 
 
 def review_many(session: Session, actor: Any, ids: list[Any], decision: str, comment: str = "", *,
-                catalog: UnionCatalog | None = None, section_id: int | None = None) -> bulk.Outcome:
+                catalog: UnionCatalog | None = None, section_id: int | None = None,
+                seen: dict[str, int | None] | None = None) -> bulk.Outcome:
     """遴选 or return each selected resource with the same comment (required to return); selected ones may also
-    go into a section of the actor's own union catalog."""
+    go into a section of the actor's own union catalog. `seen`: resource id -> the submission the queue showed
+    (service.review refuses one resubmitted since)."""
     refs = bulk.parse_ids(ids)
     comment = (comment or "").strip()
     if decision not in REVIEW_DECISIONS:
@@ -51,7 +53,7 @@ def review_many(session: Session, actor: Any, ids: list[Any], decision: str, com
             raise Invalid(_("目录栏目不存在。"), fields={"section_id": _("目录栏目不存在。")})
 
     def step(resource: Resource) -> None:
-        service.review(session, actor, resource, decision, comment)
+        service.review(session, actor, resource, decision, comment, seen=(seen or {}).get(str(resource.id)))
         if section is not None and catalog is not None:
             union_catalogs.add_resource(session, actor, catalog, section.id, resource.id)
 

@@ -21,9 +21,10 @@ from catalog.web import bp
 def review_bulk() -> ResponseReturnValue:
     user = current_user_or_none()
     form = request.form
+    seen = {key.removeprefix("seen_"): form.get(key, type=int) for key in form if key.startswith("seen_")}
     settle_bulk(lambda: bulk.review_many(db.session, user, form.getlist("ids"), form.get("decision", ""),
                                          form.get("comment", ""), catalog=own_catalog(user),
-                                         section_id=form.get("section_id", type=int)))
+                                         section_id=form.get("section_id", type=int), seen=seen))
     return redirect(url_for("catalog.review_queue"), 303)
 
 

@@ -202,7 +202,8 @@ def import_page():
 def review_queue():
     user = current_user_or_none()
     catalog = own_catalog(user)
-    return render_template("catalog/review.html", queue=service.review_queue(db.session, user), catalog=catalog)
+    return render_template("catalog/review.html", queue=service.review_queue(db.session, user), catalog=catalog,
+                           submission=service.submission)
 
 
 def own_catalog(user: User | None) -> UnionCatalog | None:
@@ -224,7 +225,8 @@ def review(resource_id: int):
         if decision == "unpublish":
             service.unpublish(db.session, user, item, request.form.get("comment", ""))
         else:  # the service refuses any other decision than these
-            service.review(db.session, user, item, decision, request.form.get("comment", ""))
+            service.review(db.session, user, item, decision, request.form.get("comment", ""),
+                           seen=request.form.get("seen", type=int))
             section_id = request.form.get("section_id", type=int)
             catalog = own_catalog(user)
             if decision == "select" and section_id and catalog is not None:

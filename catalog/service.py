@@ -277,10 +277,23 @@ def submit(session: Session, actor: Any, resource: Resource, comment: str = "") 
     return _done(session, resource)
 
 
-def review(session: Session, actor: Any, resource: Resource, decision: str, comment: str = "") -> Resource:
-    """遴选: "select" publishes into the open directory; "return" sends it back with a comment."""
+def submission(resource: Resource) -> int | None:
+    """Which submission a reviewer is looking at: its latest "submit" step (a withdrawal, an edit and a new submission
+    make another)."""
+    return max((step.id for step in resource.transitions if step.action == "submit" and step.id is not None),
+               default=None)
+
+
+def review(session: Session, actor: Any, resource: Resource, decision: str, comment: str = "",
+           seen: int | None = None) -> Resource:
+    """遴选: "select" publishes into the open directory; "return" sends it back with a comment. `seen`: the submission
+    (`submission`) the reviewer's page showed; a decision on another is refused, so nothing is published unseen (the
+    author withdrew, changed and resubmitted it between the reviewer's opening the page and deciding)."""
     require(actor, "resource.review", resource)
     _expect(resource, {ResourceStatus.submitted})
+    if seen is not None and seen != submission(resource):
+        raise Conflict(_("这个资源在您打开审核页后被撤回、修改并重新提交了，请重新查看内容后再审核。"),
+                       code="resubmitted")
     if decision == "select":
         problems = publishing_problems(resource)
         if problems:

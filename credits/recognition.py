@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 
 from app import notifications
 from app.accounts import scope
-from app.accounts.models import Organisation, OrgKind, OrgLevel
+from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, conflicted, is_admin, require
-from app.db import utcnow
+from app.db import hold_row, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.lookup import get_or_raise
 from app.notifications.kinds import RECOGNITION
@@ -58,6 +58,9 @@ ISSUER_KINDS = (OrgKind.institution, OrgKind.union)
 # title stands for the same certificate.
 NUMBERED = frozenset({OutcomeType.diploma, OutcomeType.skill_certificate, OutcomeType.qualification_certificate})
 NUMBER_MAX = 64
+# A training certificate's serial is free text (浙培字第2025001号): compared without 第 and 号, which people type or
+# leave out (浙培字2025001 is the same serial); its Chinese characters are kept.
+SERIAL_AFFIXES = str.maketrans("", "", "第号號")
 # The serial this platform prints on its own completion certificates (credits.certificates.issue), as _number
 # leaves it: found inside a typed number too, so "第QX2025…号" is still ours.
 OWN_SERIAL = re.compile(r"QX\d{4}[0-9A-F]{10}")
@@ -71,7 +74,7 @@ def evidence_folder(data_dir: str) -> Path:
 
 def _issuer(session: Session, code: Any, outcome: str, errors: dict[str, str]) -> Organisation | None:
     org = session.scalar(select(Organisation).where(Organisation.code == str(code or "").strip()))
-    if org is None or org.kind not in ISSUER_KINDS:
+    if org is None or org.kind not in ISSUER_KINDS or org.level == OrgLevel.township:  # as `issuers` offers them
         errors["issuer"] = _("请选择发证的院校或工会。")
         return None
     if (refused := _wrong_issuer(outcome, org)) is not None:
@@ -87,6 +90,14 @@ def _wrong_issuer(outcome: str, org: Organisation) -> str | None:
     return None
 
 
+def _township_issuer(org: Organisation) -> str | None:
+    """The form offers issuers down to county level (`issuers`): a township union named through a forged form had
+    its own staff grant any claim, out of sight of the county."""
+    if org.level == OrgLevel.township:
+        return _("街道（乡镇）一级不能认定学分，这份申请不能通过，申请人可改向县级以上工会或院校申请。")
+    return None
+
+
 def _own_certificate(session: Session, number: str) -> str | None:
     """The platform's own completion certificate is no outside outcome: its credits are in the ledger already (or
     were revoked with it), so recognising it would count them twice or bring them back."""
@@ -94,6 +105,23 @@ def _own_certificate(session: Session, number: str) -> str | None:
     if candidates and session.scalar(select(Certificate.id).where(Certificate.serial.in_(candidates)).limit(1)):
         return _("这是本平台颁发的结业证书，学分由平台直接记入学分银行，不能作为外部成果申请认定。")
     return None
+
+
+def _own_course(session: Session, outcome: str, applicant: int, title: str) -> str | None:
+    """A training certificate may have no serial, so the platform's certificate sent as one (revoked for cheating
+    or not) is known by its title: one the applicant holds, revoked or not, is refused."""
+    if outcome != OutcomeType.training_certificate:
+        return None
+    held = session.scalars(select(Certificate.resource_title).where(Certificate.user_id == applicant))
+    if any(_title_key(found) == _title_key(title) for found in held):
+        return _("你已在本平台获得《%(t)s》的结业证书，它的学分由平台记入学分银行，不能再作为培训证书申请认定。",
+                 t=title)
+    return None
+
+
+def _title_key(title: str) -> str:
+    """A title as compared: letters and digits only, full-width folded, case ignored."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", title).casefold() if ch.isalnum())
 
 
 def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, files: Storage | str) -> Recognition:
@@ -112,17 +140,20 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
     }
     issuer = _issuer(session, raw.get("issuer"), outcome, errors)
     pathway = _optional_pathway(session, raw.get("pathway"), errors)
-    number, title = cast(str, values["certificate_no"]), cast(str, values["title"])
-    code = "invalid"
-    if "certificate_no" not in errors and (own := _own_certificate(session, number)) is not None:
-        errors["certificate_no"], code = own, "own_certificate"
-    elif outcome in OutcomeType.__members__ and "certificate_no" not in errors and (earlier := _same_certificate(
-            session, OutcomeType(outcome), number, applicant=actor.id, title=title)):
-        errors["certificate_no"] = _("这份证书已提交过学分认定（第%(n)d号申请），不能重复认定。", n=earlier.id)
     try:
         kind, kept = check_evidence(evidence)
     except Invalid as err:
         errors.update(err.fields)
+    number, title = cast(str, values["certificate_no"]), cast(str, values["title"])
+    code = "invalid"
+    hold_row(session, User, actor.id)  # a second request sent at once waits, then sees this one (_same_certificate)
+    if "certificate_no" not in errors and (own := _own_certificate(session, number)) is not None:
+        errors["certificate_no"], code = own, "own_certificate"
+    elif (own := _own_course(session, outcome, actor.id, title)) is not None:
+        errors["title"], code = own, "own_certificate"
+    elif outcome in OutcomeType.__members__ and "certificate_no" not in errors and (earlier := _same_certificate(
+            session, OutcomeType(outcome), number, applicant=actor.id, title=title)):
+        errors["certificate_no"] = _("这份证书已提交过学分认定（第%(n)d号申请），不能重复认定。", n=earlier.id)
     if errors:
         raise Invalid(_("请修改标出的内容。"), code=code, fields=errors)
     assert issuer is not None  # _issuer recorded an error otherwise
@@ -141,19 +172,28 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
 def _number(typed: str) -> str:
     """A certificate number as compared and kept: letters and digits only, full-width folded, case ignored, so
     S330100-2025-0001 and s330100 2025/0001 are one certificate (as programme/money/claim_checks.normalise,
-    which credits may not import: programme sits above it)."""
+    which credits may not import: programme sits above it), and without 第 or 号 (SERIAL_AFFIXES)."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed).casefold())
-    return "".join(ch for ch in folded if ch.isalnum()).upper()
+    return "".join(ch for ch in folded if ch.isalnum()).upper().translate(SERIAL_AFFIXES)
+
+
+def _is_serial_char(ch: str) -> bool:
+    """What a training serial may keep: ASCII letters and digits, and Chinese characters; a Cyrillic О for O or
+    〇 for 0 would be a new serial for one certificate."""
+    return ch.isascii() or unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH")
 
 
 def _checked_number(raw: Any, outcome: str, errors: dict[str, str]) -> str:
     """A numbered outcome's number must be one (app.text.is_certificate_number): "第S-1号" or a Cyrillic Ѕ for S
-    would be a new number for one certificate, recognised twice. A training certificate's serial may be Chinese."""
+    would be a new number for one certificate, recognised twice. A training certificate's serial may hold Chinese
+    characters, no other letters beyond ASCII (_is_serial_char)."""
     number = _number(str(raw or ""))
     if not number and outcome in NUMBERED:
         errors["certificate_no"] = _("请填写证书编号。")
     elif outcome in NUMBERED and not is_certificate_number(str(raw).strip()):
         errors["certificate_no"] = _("证书编号只能包含英文字母和数字（可用空格或“-”分隔），请按证书上的编号填写。")
+    elif not all(_is_serial_char(ch) for ch in number):
+        errors["certificate_no"] = _("证书编号只能包含汉字、英文字母和数字，请按证书上的编号填写。")
     elif len(number) > NUMBER_MAX:
         errors["certificate_no"] = _("不能超过%(n)d个字。", n=NUMBER_MAX)
     return number
@@ -166,14 +206,18 @@ def _same_certificate(session: Session, outcome: OutcomeType, number: str, *, ap
     """Another request for this certificate that is pending or was approved: one certificate is recognised once.
     With a number: the number, whoever sent it, to whichever issuer, under any numbered outcome type (the number
     names the document: a 职业技能等级证书 sent again as a 职业资格证书 was credited twice), or as a training
-    certificate again. Without (training certificates): the same applicant's request of that title with no
-    number either."""
-    same = (Recognition.certificate_no == number) if number else and_(
-        Recognition.certificate_no == "", Recognition.user_id == applicant, Recognition.title == title)
+    certificate again. A training certificate may have none: a request without a number is the applicant's own
+    request of that title with any number or none, and the reverse (a serial typed once and left blank once was
+    credited twice). The applicant's own requests are compared folded again: one kept before 第 and 号 were
+    dropped is still found."""
     kinds = NUMBERED if outcome in NUMBERED else frozenset({outcome})
-    return session.scalar(select(Recognition).where(
-        Recognition.outcome_type.in_(kinds), same, Recognition.status.in_(statuses),
-        Recognition.id != (but or 0)).order_by(Recognition.id).limit(1))
+    live = and_(Recognition.outcome_type.in_(kinds), Recognition.status.in_(statuses), Recognition.id != (but or 0))
+    found = [session.scalar(select(Recognition).where(live, Recognition.certificate_no == number)
+                            .order_by(Recognition.id).limit(1)) if number else None]
+    found += [mine for mine in session.scalars(select(Recognition).where(live, Recognition.user_id == applicant))
+              if (number and _number(mine.certificate_no) == number)
+              or ((not number or not mine.certificate_no) and _title_key(mine.title) == _title_key(title))]
+    return min((r for r in found if r is not None), key=lambda r: r.id, default=None)
 
 
 def _optional_pathway(session: Session, raw: Any, errors: dict[str, str]) -> Pathway | None:
@@ -224,6 +268,9 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
         message = _("认定学分不能超过申请的%(n)s学分。", n=f"{request.claimed_credits:g}")
         raise Invalid(message, code="above_claimed", fields={"amount": message})
     if decision == "approve":
+        # approvals of one applicant's requests take turns (held until commit), so of twins decided at the same
+        # moment the second sees the first approved
+        hold_row(session, User, request.user_id)
         _still_recognisable(session, request)
     if decision == "approve" and (earlier := _same_certificate(
             session, request.outcome_type, _number(request.certificate_no), applicant=request.user_id,
@@ -247,9 +294,14 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
 
 def _still_recognisable(session: Session, request: Recognition) -> None:
     """Checked again at approval: a request sent before these rules, or a certificate issued since, is refused."""
+    number: dict[str, str] = {}
+    _checked_number(request.certificate_no, request.outcome_type, number)
     for field, refused, code in (
+            ("certificate_no", number.get("certificate_no"), "invalid_number"),
             ("certificate_no", _own_certificate(session, _number(request.certificate_no)), "own_certificate"),
-            ("issuer", _wrong_issuer(request.outcome_type, request.issuer), "diploma_issuer")):
+            ("title", _own_course(session, request.outcome_type, request.user_id, request.title), "own_certificate"),
+            ("issuer", _wrong_issuer(request.outcome_type, request.issuer), "diploma_issuer"),
+            ("issuer", _township_issuer(request.issuer), "township_issuer")):
         if refused is not None:
             raise Invalid(refused, code=code, fields={field: refused})
 
