@@ -30,6 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, object_session
 
+from app import audit
 from app.accounts.masking import mask_id_number
 from app.accounts.models import Organisation, User
 from app.accounts.policy import require
@@ -277,7 +278,26 @@ def basis(session: Session, claim: SubsidyClaim) -> Review:
 
 def _stakeholders(claim: SubsidyClaim) -> set[int]:
     ids = {claim.enrolment.user_id, claim.filed_by_id} | {f.uploaded_by_id for f in claim.files}
-    return {i for i in ids if i is not None}
+    return {i for i in ids if i is not None} | _amenders(object_session(claim), claim)
+
+
+AMEND = "subsidy.amend"  # the audit action of a correction (subsidies.amend)
+
+
+def amended(session: Session, actor: Any, claim: SubsidyClaim) -> None:
+    """Record a correction of the claim's number or date in the audit log (append-only, in the correction's
+    transaction): whoever made the claim agree with its evidence is one of its claimants from then on (a site admin
+    may correct any claim, and would otherwise approve their own correction)."""
+    audit.record(session, actor, AMEND, "subsidy_claim", claim.id, org_id=claim.enrolment.application.county_id,
+                 certificate_number=claim.certificate_number, attained_on=claim.attained_on)
+
+
+def _amenders(session: Session | None, claim: SubsidyClaim) -> set[int]:
+    if session is None or claim.id is None:
+        return set()
+    return set(session.scalars(select(audit.AuditEntry.actor_id).where(
+        audit.AuditEntry.target_kind == "subsidy_claim", audit.AuditEntry.target_id == str(claim.id),
+        audit.AuditEntry.action == AMEND, audit.AuditEntry.actor_id.is_not(None))))
 
 
 def _importer(session: Session | None, claim: SubsidyClaim) -> int | None:
@@ -287,8 +307,8 @@ def _importer(session: Session | None, claim: SubsidyClaim) -> int | None:
 
 
 def claimants(claim: SubsidyClaim) -> set[int]:
-    """Everyone with a stake in the claim: the worker, whoever filed it, whoever uploaded its files, and whoever
-    imported the record it rests on (who made the evidence does not approve on it)."""
+    """Everyone with a stake in the claim: the worker, whoever filed it, corrected it or uploaded its files, and
+    whoever imported the record it rests on (who made the evidence does not approve on it)."""
     importer = _importer(object_session(claim), claim)
     return _stakeholders(claim) | ({importer} if importer is not None else set())
 

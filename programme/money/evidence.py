@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import stores
 from app.accounts.models import User
 from app.accounts.policy import can, require
+from app.db import hold_row
 from app.errors import Conflict, Invalid, NotFound
 from app.storage import LocalStorage, Storage
 from credits.evidence_files import check_evidence
@@ -65,19 +66,28 @@ def store(session: Session, actor: Any, claim: SubsidyClaim, kind: str, kept: by
 def attach(session: Session, actor: User, claim: SubsidyClaim, uploads: Sequence[bytes],
            files: Storage) -> list[ClaimEvidence]:
     """Add files to a claim awaiting review. Every file is checked before any is kept, so a refused one changes
-    nothing: no row, and no file left in storage without one."""
+    nothing: no row, and no file left in storage without one. The claim's row is held from the count to the commit
+    (app.db.hold_row), and what was read is read again under it: a second upload at the same moment counts these
+    files, and an approval (subsidies.decide) either comes first, and these are refused, or sees its check voided."""
     require(actor, "subsidy.claim", claim.enrolment)
-    if claim.status != ClaimStatus.claimed:
-        raise Conflict(_("这份补贴申请已经审核，不能再补充材料。"), code="already_decided")
-    if len(claim.files) + len(uploads) > MAX_FILES:
-        raise Invalid(_("每份申请最多上传%(n)d个文件。", n=MAX_FILES), code="too_many_files",
-                      fields={FIELD: _("每份申请最多上传%(n)d个文件。", n=MAX_FILES)})
+    _may_add(claim, len(uploads))  # at once, before the files are read
     checked = [check(data) for data in uploads]
+    hold_row(session, SubsidyClaim, claim.id)
+    session.refresh(claim)
+    _may_add(claim, len(uploads))
     kept = [store(session, actor, claim, kind, data, files) for kind, data in checked]
     if claim.evidence_checked_at is not None:  # the check was of the files before these: it is looked at again
         claim.evidence_checked_by_id, claim.evidence_checked_at, claim.evidence_check_note = None, None, ""
         session.flush()
     return kept
+
+
+def _may_add(claim: SubsidyClaim, count: int) -> None:
+    if claim.status != ClaimStatus.claimed:
+        raise Conflict(_("这份补贴申请已经审核，不能再补充材料。"), code="already_decided")
+    if len(claim.files) + count > MAX_FILES:
+        raise Invalid(_("每份申请最多上传%(n)d个文件。", n=MAX_FILES), code="too_many_files",
+                      fields={FIELD: _("每份申请最多上传%(n)d个文件。", n=MAX_FILES)})
 
 
 def for_download(session: Session, actor: Any, evidence_id: int) -> ClaimEvidence:

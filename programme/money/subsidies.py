@@ -108,6 +108,7 @@ def amend(session: Session, actor: User, item: SubsidyClaim, certificate_number:
     if moved != 1:  # decided meanwhile: what the reviewer approved stays as it was
         raise Conflict(_("这份补贴申请已经审核，不能再修改。"), code="already_decided")
     session.refresh(item)
+    claim_checks.amended(session, actor, item)  # the corrector may not approve it (claim_checks.claimants)
     return item
 
 
@@ -141,9 +142,16 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
         raise Conflict(_("这份补贴申请已经审核过。"), code="already_decided")
     values: dict[str, object] = {"status": ClaimStatus.approved if approve else ClaimStatus.rejected,
                                  "comment": comment, "verified_by_id": actor.id, "verified_at": utcnow()}
+    # the move goes through only on what was read: a correction (number, date) filed meanwhile stops it
+    unchanged = [SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed,
+                 SubsidyClaim.certificate_number == item.certificate_number,
+                 SubsidyClaim.attained_on.is_(None) if item.attained_on is None
+                 else SubsidyClaim.attained_on == item.attained_on]
     if approve:
         claim_checks.hold_result(session, item)  # before anything paid is read: a second approval reads after this
         found = claim_checks.basis(session, item)
+        if found.record is None:  # on scans: and the check that was read (a file added meanwhile voids it)
+            unchanged.append(SubsidyClaim.evidence_checked_at == item.evidence_checked_at)
         application = item.enrolment.application
         county = application.county
         values.update(province_part=application.plan.standard(item.attainment),
@@ -153,15 +161,11 @@ def decide(session: Session, actor: User, item: SubsidyClaim, approve: bool, com
                       certificate_id=found.record.id if isinstance(found.record, CertificateRecord) else None)
     try:
         with session.begin_nested():
-            # ... and still the number and date that were checked (a correction filed meanwhile voids this)
-            moved = cast(CursorResult[Any], session.execute(update(SubsidyClaim).where(
-                SubsidyClaim.id == item.id, SubsidyClaim.status == ClaimStatus.claimed,
-                SubsidyClaim.certificate_number == item.certificate_number,
-                SubsidyClaim.attained_on.is_(None) if item.attained_on is None
-                else SubsidyClaim.attained_on == item.attained_on)
+            moved = cast(CursorResult[Any], session.execute(update(SubsidyClaim).where(*unchanged)
                 .values(**values).execution_options(synchronize_session=False))).rowcount
             if moved != 1:
-                raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正，请刷新后再审。"), code="already_decided")
+                raise Conflict(_("这份补贴申请已经审核过，或刚被申请人更正、补充了材料，请刷新后再审。"),
+                               code="already_decided")
             if approve:  # the enterprise's budget is taken only with the approval, in its savepoint
                 _enterprise_part(session, item)
     except IntegrityError:  # another approval consumed the same result first

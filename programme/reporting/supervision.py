@@ -5,10 +5,10 @@ unit's unanswered notices are a queue on its staff desk."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, notifications
@@ -71,13 +71,17 @@ def get(session: Session, actor: Any, notice_id: int) -> Supervision:
 
 
 def answer(session: Session, actor: Any, notice: Supervision, text: str) -> Supervision:
+    """The receiving unit's answer, once: of two clerks answering at once, the second is told rather than replacing
+    the first's answer unseen."""
     require(actor, "performance.answer", notice)
-    if notice.answered_at is not None:
+    body = _text(text, "answer")
+    done = cast(CursorResult[Any], session.execute(
+        update(Supervision).where(Supervision.id == notice.id, Supervision.answered_at.is_(None))
+        .values(answer=body, answered_by_id=actor.id, answered_at=utcnow())
+        .execution_options(synchronize_session=False))).rowcount
+    session.refresh(notice)
+    if done != 1:
         raise Conflict(_("这条督办已经回复过了。"), code="already_answered")
-    notice.answer = _text(text, "answer")
-    notice.answered_by_id = actor.id
-    notice.answered_at = utcnow()
-    session.flush()
     audit.record(session, actor, "supervision.answer", "supervision", notice.id, org_id=notice.to_org_id)
     if notice.sent_by_id is not None:
         notifications.notify(session, notice.sent_by_id, SUPERVISION, _("督办已回复"), f"/supervision/{notice.id}")

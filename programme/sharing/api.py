@@ -83,11 +83,12 @@ def graduations(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
 @operation("/statistics", "GET", Operation(
     "汇总统计（仅汇总数）", "statistics:read", "Statistics", params=("year", "city"),
     description="One year's applications, admissions, enrolments, graduations and certificates for the province "
-    "(or a city) and each region below it. Aggregates only: a figure from fewer people than the site's threshold "
-    "is null."))
+    "(or a city) and each region below it, within the department's own area (a city's department: its city, the "
+    "default; another city is refused with outside_area). Aggregates only: a figure from fewer people than the "
+    "site's threshold is null."))
 def statistics_view(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
     year = int_arg(request.args, "year", beijing_today().year, 2000, 2100)
-    region = pulls.city_of(db.session, request.args.get("city")) or statistics.province(db.session)
+    region = statistics.region_for(token.org, pulls.city_of(db.session, request.args.get("city")))
     floor = int(current_app.config["ANALYTICS_MIN_LEARNERS"])
     return statistics.figures(db.session, region, year, floor), 200, {"year": year, "region": region.code}
 

@@ -3,17 +3,23 @@ for the province or one city, per region below it, counts of people only. No fig
 ANALYTICS_MIN_LEARNERS leaves the site (the course analytics' threshold); when a row of regions would hide just
 one small figure, the next smallest is withheld too, so the total minus the others cannot reveal it; and a city's
 own answer withholds what the province's answer withheld for it, so no figure comes back by difference across two
-answers either."""
+answers either.
+
+A department reads its own area only (programme/exchange/areas.py, as pulls do): a city bureau its own city, a
+province-level one the province or any city."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Organisation, OrgKind, OrgLevel
 from app.accounts.policy import SYSTEM
+from app.errors import Invalid
+from programme.exchange import areas
 from programme.reporting import disclosure, reports
 
 KEYS = ("applications", "admitted", "enrolled", "graduations", "certificates")
@@ -29,6 +35,16 @@ def province(session: Session) -> Organisation:
                                                       Organisation.level == OrgLevel.province))
     assert found is not None, "the union tree is seeded with the site"
     return found
+
+
+def region_for(reader: Organisation, city: Organisation | None) -> Organisation:
+    """The region `reader` asked for: `city`, or its own area when none is named; a city outside that area (or any
+    region for an organisation that is not a department) is refused: a 宁波 bureau read 杭州's county figures."""
+    area = areas.area_of(reader)
+    if area is None or (city is not None and not city.is_within(area)):
+        message = _("只能查询本部门辖区（%(area)s）内的统计。", area=(area or reader).name)
+        raise Invalid(_("参数 %(name)s 不正确。", name="city"), code="outside_area", fields={"city": message})
+    return city or area
 
 
 def suppressed(figures: list[int], floor: int) -> list[int | None]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from app import audit, notifications, throttle
@@ -22,7 +22,7 @@ from app.accounts import scope
 from app.accounts.models import Organisation, OrgLevel, User
 from app.accounts.policy import can, is_admin, require
 from app.db import utcnow
-from app.errors import Invalid, NotFound
+from app.errors import Conflict, Invalid, NotFound
 from app.notifications.kinds import ENQUIRY
 from app.pagination import offset
 from app.richtext import markdown_source, render_markdown
@@ -114,19 +114,32 @@ def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: da
     return write_answer(session, actor, enquiry, text, now=now)
 
 
-def write_answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None) -> Enquiry:
-    """The answer itself, once the caller asked the policy (`answer` for a union; a point's desk for its staff)."""
+def write_answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None,
+                 first_only: bool = False) -> Enquiry:
+    """The answer itself, once the caller asked the policy (`answer` for a union; a point's desk for its staff).
+    `first_only` (a desk, which may not rewrite) writes only while there is no answer, in one conditional UPDATE:
+    of two desk answers at once, the second is told rather than replacing the first unaudited."""
     text = clean_text(text)
     if not text:
         raise Invalid(_("请填写回复内容。"), fields={"answer": _("请填写回复内容。")})
     if len(text) > ANSWER_MAX:
         raise Invalid(_("回复最多%(n)d字。", n=ANSWER_MAX), fields={"answer": _("回复最多%(n)d字。", n=ANSWER_MAX)})
-    if enquiry.answer and enquiry.answer != text:  # a union rewrites its answer: who, and what it said before
-        audit.record(session, actor, "enquiry.answer_change", "enquiry", enquiry.id, org_id=enquiry.org_id,
-                     before=enquiry.answer, by_before=enquiry.answered_by_id)
-    enquiry.answer, enquiry.answered_by_id = text, getattr(actor, "id", None)
-    enquiry.answered_at, enquiry.answer_seen = now or utcnow(), False
-    session.flush()
+    values = {"answer": text, "answered_by_id": getattr(actor, "id", None), "answered_at": now or utcnow(),
+              "answer_seen": False}
+    if first_only:
+        done = cast(CursorResult[Any], session.execute(
+            update(Enquiry).where(Enquiry.id == enquiry.id, Enquiry.answer.is_(None)).values(**values)
+            .execution_options(synchronize_session=False))).rowcount
+        session.refresh(enquiry)
+        if done != 1:
+            raise Conflict(_("这条咨询已经有了回复，服务点不能修改；如需补充，请联系工会。"), code="already_answered")
+    else:
+        if enquiry.answer and enquiry.answer != text:  # a union rewrites its answer: who, and what it said before
+            audit.record(session, actor, "enquiry.answer_change", "enquiry", enquiry.id, org_id=enquiry.org_id,
+                         before=enquiry.answer, by_before=enquiry.answered_by_id)
+        for name, value in values.items():
+            setattr(enquiry, name, value)
+        session.flush()
     notifications.notify(session, enquiry.asker_id, ENQUIRY, _("你的咨询有了回复"), f"/enquiries/{enquiry.id}",
                          text[:120])
     return enquiry

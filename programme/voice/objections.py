@@ -9,11 +9,11 @@ objector's name masked."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from app import throttle
@@ -94,12 +94,16 @@ def resolve(session: Session, actor: Any, objection: Objection, decision: str, r
         errors["reply"] = _("答复最多%(n)d字。", n=REPLY_MAX)
     if errors:
         raise Invalid(_("请修改标出的内容。"), fields=errors)
-    if objection.status != ObjectionStatus.open:
+    # conditional on the objection still being open (as declarations.review): of two clerks resolving at once, the
+    # second is told rather than replacing the first's finding and reply unseen
+    done = cast(CursorResult[Any], session.execute(
+        update(Objection).where(Objection.id == objection.id, Objection.status == ObjectionStatus.open)
+        .values(status=ObjectionStatus(decision), reply=reply, resolved_by_id=getattr(actor, "id", None),
+                resolved_at=now or utcnow(), reply_seen=False)
+        .execution_options(synchronize_session=False))).rowcount
+    session.refresh(objection)
+    if done != 1:
         raise Conflict(_("这条异议已经处理过。"), code="already_resolved")
-    objection.status, objection.reply = ObjectionStatus(decision), reply
-    objection.resolved_by_id, objection.resolved_at = getattr(actor, "id", None), now or utcnow()
-    objection.reply_seen = False
-    session.flush()
     return objection
 
 

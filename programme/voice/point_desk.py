@@ -99,8 +99,7 @@ def enquiry_at(session: Session, actor: Any, point: ServicePoint, enquiry_id: in
 
 
 def answer(session: Session, actor: Any, point: ServicePoint, enquiry: Enquiry, text: str) -> Enquiry:
-    """A desk answers what nobody has answered yet: a volunteer replaced the county union's answer before."""
+    """A desk answers what nobody has answered yet (checked in the write itself, so two desks answering at once
+    cannot both pass): a volunteer replaced the county union's answer before."""
     require(actor, "service_point.answer", PointEnquiry(point, enquiry))
-    if enquiry.answer:
-        raise Conflict(_("这条咨询已经有了回复，服务点不能修改；如需补充，请联系工会。"), code="already_answered")
-    return enquiries.write_answer(session, actor, enquiry, text)
+    return enquiries.write_answer(session, actor, enquiry, text, first_only=True)
