@@ -206,17 +206,20 @@ def _same_certificate(session: Session, outcome: OutcomeType, number: str, *, ap
     """Another request for this certificate that is pending or was approved: one certificate is recognised once.
     With a number: the number, whoever sent it, to whichever issuer, under any numbered outcome type (the number
     names the document: a 职业技能等级证书 sent again as a 职业资格证书 was credited twice), or as a training
-    certificate again. A training certificate may have none: a request without a number is the applicant's own
-    request of that title with any number or none, and the reverse (a serial typed once and left blank once was
-    credited twice). The applicant's own requests are compared folded again: one kept before 第 and 号 were
-    dropped is still found."""
+    certificate again. The applicant's own request of that number under any type, too (a skill certificate sent
+    again as a training certificate was credited twice). A training certificate may have none: a request without a
+    number is the applicant's own request of that title with any number or none, and the reverse (a serial typed
+    once and left blank once was credited twice). The applicant's own requests are compared folded again: one kept
+    before 第 and 号 were dropped is still found."""
     kinds = NUMBERED if outcome in NUMBERED else frozenset({outcome})
-    live = and_(Recognition.outcome_type.in_(kinds), Recognition.status.in_(statuses), Recognition.id != (but or 0))
-    found = [session.scalar(select(Recognition).where(live, Recognition.certificate_no == number)
+    live = and_(Recognition.status.in_(statuses), Recognition.id != (but or 0))
+    found = [session.scalar(select(Recognition).where(live, Recognition.outcome_type.in_(kinds),
+                                                      Recognition.certificate_no == number)
                             .order_by(Recognition.id).limit(1)) if number else None]
     found += [mine for mine in session.scalars(select(Recognition).where(live, Recognition.user_id == applicant))
               if (number and _number(mine.certificate_no) == number)
-              or ((not number or not mine.certificate_no) and _title_key(mine.title) == _title_key(title))]
+              or (mine.outcome_type in kinds and (not number or not mine.certificate_no)
+                  and _title_key(mine.title) == _title_key(title))]
     return min((r for r in found if r is not None), key=lambda r: r.id, default=None)
 
 

@@ -139,7 +139,9 @@ def test_one_certificate_is_recognised_once(app, client, auth, db):
         assert "已提交过学分认定" in err.value.fields["certificate_no"]
     with pytest.raises(Invalid):
         _submit(app, worker(), certificate_no=number)  # someone else's copy of it
-    assert _submit(app, user, outcome_type="training_certificate", certificate_no=number).id  # another kind
+    with pytest.raises(Invalid):  # nor as another kind of document (a review: credited twice that way)
+        _submit(app, user, outcome_type="training_certificate", certificate_no=number)
+    assert _submit(app, worker(), outcome_type="training_certificate", certificate_no=number).id  # another's
     staff = factories.user("institution_staff")
     recognition.review(db.session, staff, first.id, "reject", comment="证书编号查询不到")
     again = _submit(app, user, certificate_no=number)

@@ -147,8 +147,16 @@ def test_one_certificate_is_not_recognised_again_under_another_outcome_type(app,
         recognition.review(db.session, factories.user("union_staff", org_code="330100"), twin.id, "approve")
     assert err.value.code == "already_recognised"
     assert ledger.balance(ledger.ledger(db.session, user.id)) == 6
-    # a training certificate is its own kind of document (test_one_certificate_is_recognised_once)
-    assert _submit(app, user, outcome_type="training_certificate", certificate_no=number).id
+    # nor as a training certificate: the applicant's own number under any type (a review: credited twice so)
+    with pytest.raises(Invalid) as err:
+        _submit(app, user, outcome_type="training_certificate", certificate_no=number)
+    assert "已提交过学分认定" in err.value.fields["certificate_no"]
+    late = _submit(app, user, outcome_type="training_certificate", certificate_no="浙培字第2025042号", issuer="330100")
+    late.certificate_no = first.certificate_no  # as if sent before this rule: refused at approval
+    db.session.flush()
+    with pytest.raises(Conflict):
+        recognition.review(db.session, factories.user("union_staff", org_code="330100"), late.id, "approve")
+    assert ledger.balance(ledger.ledger(db.session, user.id)) == 6
 
 
 # 5. a revocation leaves the industry breakdown too -----------------------------------------------------------
