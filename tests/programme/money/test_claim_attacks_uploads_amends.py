@@ -142,6 +142,7 @@ def test_an_admin_who_corrected_the_claim_on_its_page_is_refused_its_approval(ap
     post(client, f"/programme/claims/{claim_id}/amend", {"certificate_number": "ZJ-PAGE-1", "attained_on": ""})
     page = client.get(f"/programme/claims/{claim_id}/review").get_data(as_text=True)
     assert "✗" not in page and 'value="approve" class="button primary" disabled' in page
+    assert "您提交、更正过这份申请或为它提交过材料，不能审核它" in page  # the page says why
     refused = post(client, f"/programme/claims/{claim_id}/decide", {"decision": "approve"})
     assert refused.status_code == 403 and "不能审核自己申请或提交材料的补贴" in refused.get_data(as_text=True)
     with app.app_context():
