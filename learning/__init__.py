@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(render_markdown, "markdown_html")  # questions, answers, wishes: sanitised on output
     qa_desk.register(app)
     events.subscribe(events.RESOURCE_REPUBLISHED, course_news.on_republished)
+    course_news.register()  # the re-check of incomplete enrolments a republish queues
     merge.REPLACING.update(merge_counts.HOOKS)  # a merged person's twin vote, mark or report leaves its count too
 
     def remind(ctx: jobs.DutyContext) -> bool:

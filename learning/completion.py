@@ -145,6 +145,22 @@ def check_resource(session: Session, user_id: int, resource_id: int) -> bool:
     return True
 
 
+def recheck_enrolments(session: Session, resource_id: int, after: int = 0, limit: int = 200) -> int | None:
+    """Check again the resource's incomplete enrolments with ids above `after` (at most `limit` of them), while it is
+    published: a course withdrawn, changed (a lesson deleted or made optional) and selected again may now ask no more
+    than a learner has done, and nothing else checks them (only a lesson newly completing or a quiz pass), so they
+    were stuck for ever. Completes through `check_resource`, which stamps an enrolment once. Returns the last
+    enrolment id looked at, None when none is left (or the resource is no longer published)."""
+    if session.scalar(select(Resource.status).where(Resource.id == resource_id)) != ResourceStatus.published:
+        return None
+    batch = session.execute(select(Enrolment.id, Enrolment.user_id).where(
+        Enrolment.resource_id == resource_id, Enrolment.completed_at.is_(None), Enrolment.id > after)
+        .order_by(Enrolment.id).limit(limit)).all()
+    for row in batch:
+        check_resource(session, row.user_id, resource_id)
+    return batch[-1].id if batch else None
+
+
 def require_published(session: Session, resource_id: int) -> None:
     """Progress is recorded only while the resource is published (heartbeats check it in their own query);
     what a learner saved before it was withdrawn or unpublished stays."""

@@ -147,9 +147,11 @@ def submit(session: Session, user_id: int, quiz: Quiz, answers: list[str]) -> Qu
         raise Invalid(_("请回答第%(n)s题。", n="、".join(missing)), code="unanswered",
                       fields={f"q{n}": _("请选择一个答案。") for n in missing})
     right = sum(1 for q, a in zip(quiz.questions, chosen, strict=True) if q.answer == a)
-    score = round(100 * right / len(quiz.questions))
-    attempt = QuizAttempt(quiz_id=quiz.id, user_id=user_id, answers=chosen, score=score,
-                          passed=score >= quiz.pass_mark)
+    # the pass is decided on exact numbers, and the score shown rounded down so that it agrees with it: rounded to
+    # the nearest, 2 of 3 (66.7%, shown 67) passed a 67% mark
+    attempt = QuizAttempt(quiz_id=quiz.id, user_id=user_id, answers=chosen,
+                          score=100 * right // len(quiz.questions),
+                          passed=100 * right >= quiz.pass_mark * len(quiz.questions))
     session.add(attempt)
     session.flush()
     if attempt.passed:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from app.accounts import organisations
 from app.accounts.policy import SYSTEM
@@ -11,6 +12,17 @@ from catalog import lessons, service
 from catalog.models import Resource
 
 PNG_SIZE = (640, 400)
+T = TypeVar("T")
+
+
+def reviewed_change(resource: Resource, change: Callable[[], T]) -> T:
+    """`change` made to a published resource as its provider must: withdrawn, changed, submitted and selected again
+    (its co-authors, like its content, change only while it is editable)."""
+    service.withdraw(db.session, SYSTEM, resource, "修改")
+    result = change()
+    service.submit(db.session, SYSTEM, resource)
+    service.review(db.session, SYSTEM, resource, "select")
+    return result
 
 
 def make(provider: str = "INST-T1", *, title: str = "测试微课", kind: str = "micro_course",

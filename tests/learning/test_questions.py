@@ -145,9 +145,11 @@ def test_an_invited_co_author_neither_reads_private_questions_nor_hides_any(lear
     question and hid a public one. Moderation is the course's editors' (accepted co-authors too) and its unions'."""
     from app.accounts.policy import can
     from catalog import coauthors
+    from tests.catalog.helpers import reviewed_change
 
     lesson = learner.resource.lessons[0]
-    coauthors.invite(_db.session, factories.user("institution_staff"), learner.resource, factories.ENTERPRISE)
+    reviewed_change(learner.resource, lambda: coauthors.invite(_db.session, factories.user("institution_staff"),
+                                                               learner.resource, factories.ENTERPRISE))
     outsider = factories.user("enterprise_staff")
     private = questions.ask(_db.session, learner.user, lesson, "我有色盲，能考电工证吗", private=True)
     public = questions.ask(_db.session, learner.user, lesson, "公开问题")

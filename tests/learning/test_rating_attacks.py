@@ -13,6 +13,7 @@ from learning import ratings
 from learning.qa_models import CourseRating
 from programme.voice import surveys
 from tests import factories
+from tests.catalog.helpers import reviewed_change
 from tests.conftest import post_form
 from tests.learning.conftest import finished
 
@@ -33,13 +34,14 @@ def test_provider_staff_cannot_rate_their_own_course(short_course):
 
 
 def test_coauthor_staff_cannot_rate_the_course(short_course):
-    row = coauthors.invite(_db.session, factories.user("institution_staff", "INST-T1"), short_course, "ENT-T1")
+    row = reviewed_change(short_course, lambda: coauthors.invite(
+        _db.session, factories.user("institution_staff", "INST-T1"), short_course, "ENT-T1"))
     partner = factories.user("enterprise_staff", "ENT-T1")
     finished(partner, short_course)
     with pytest.raises(Conflict) as err:  # invited, not yet accepted: already writing it with the provider
         ratings.rate(_db.session, partner, short_course.id, 5)
     assert err.value.code == "own_provider"
-    coauthors.accept(_db.session, partner, row)
+    reviewed_change(short_course, lambda: coauthors.accept(_db.session, partner, row))
     with pytest.raises(Conflict):
         ratings.rate(_db.session, partner, short_course.id, 5)
 
