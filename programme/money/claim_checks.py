@@ -13,7 +13,9 @@ and, failing that, by the database. A diploma is a number within its institution
 record under the same number (a squatter's) never stands in for it, and claims paid on the squatter's record do
 not consume the awarding institution's key. The same number paid at another institution still stops a claim of
 the same worker, or one resting on scans alone (`_paid_elsewhere`); approvals that could stop each other that
-way take turns (`hold_result`).
+way take turns (`hold_result`). A skill certificate is checked against a record sent by a department answering for
+the claim's county (`find_record`): another city's record under the number (a squatter's) never stands in for it;
+a certificate number is still paid once (its key is the number alone).
 
 A claim on scans alone has no record to date it: the date the claimant states is required and, like a record's,
 may not be before the enrolment (`_scans_rows`)."""
@@ -118,10 +120,12 @@ def _institution_id(claim: SubsidyClaim) -> int:
 
 def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | CertificateRecord | None:
     """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate).
-    A diploma's is the claim's institution's when it has one. Another institution's record under the number stands
-    in only while the claim's own is missing and only when it names the claimant (their account or ID number): it
-    then blocks approval on its ✗ 院校 row. Anyone else's (a squatter's) is not what the claim is checked against:
-    the claim rests on its scans, and `_paid_elsewhere` stops a number already paid anywhere."""
+    A diploma's is the claim's institution's when it has one; a certificate's, one sent by a department answering
+    for the claim's county (`_covers`), the claimant's own first. Any other record under the number stands in only
+    when it names the claimant (their account or ID number), and only while the claim has none of the former: it
+    then blocks approval (its ✗ 院校 row; a certificate's sender is out of area). Anyone else's (a squatter's, from
+    another institution or another city) is not what the claim is checked against: the claim rests on its scans,
+    and a number already paid is stopped by its key (`review`, `_paid_elsewhere`)."""
     model: Any = GraduationRecord if claim.attainment in DIPLOMA_LEVELS else CertificateRecord
     column = model.diploma_no if model is GraduationRecord else model.certificate_no
     wanted = normalise(claim.certificate_number)
@@ -132,11 +136,17 @@ def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | Cer
         near.append(model.id_number == id_number)
     found = [r for r in session.scalars(select(model).where(or_(*near)).order_by(model.id))
              if normalise(getattr(r, column.key)) == wanted]
+
+    def names_claimant(r: GraduationRecord | CertificateRecord) -> bool:
+        return r.user_id == user_id or (bool(id_number) and r.id_number.upper() == id_number.upper())
+
     if model is GraduationRecord:
         own = _institution_id(claim)
-        found = [r for r in found if r.institution_id == own or r.user_id == user_id
-                 or (bool(id_number) and r.id_number.upper() == id_number.upper())]
+        found = [r for r in found if r.institution_id == own or names_claimant(r)]
         found.sort(key=lambda r: r.institution_id != own)  # the claim's institution's first, then the oldest
+    else:
+        found = [r for r in found if _covers(claim, r) or names_claimant(r)]
+        found.sort(key=lambda r: (not _covers(claim, r), not names_claimant(r)))
     return found[0] if found else None
 
 
@@ -246,13 +256,18 @@ def hold_result(session: Session, claim: SubsidyClaim) -> None:
             hold_row(session, Organisation, root_id)
 
 
+def _covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord) -> bool:
+    """Whether the department that sent `record` answers for the claim's county (its area holds the county)."""
+    area = areas.area_of(record.batch.org)
+    return area is None or claim.enrolment.application.county.is_within(area)
+
+
 def _sender_covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> None:
     """A certificate sent by a city's department is evidence for that city's claims only (a record kept for a
     person the site could not place when it came in is checked here, when it is first relied on)."""
     if not isinstance(record, CertificateRecord):
         return  # a diploma follows its institution (checked against the claim's), wherever its graduate lives
-    area = areas.area_of(record.batch.org)
-    if area is not None and not claim.enrolment.application.county.is_within(area):
+    if not _covers(claim, record):
         message = _("这份证书由%(dept)s报送，不在其辖区内，不能作为本申请的补贴依据。", dept=record.batch.org.name)
         raise Invalid(message, code="outside_area", fields={"evidence": message})
 
@@ -260,8 +275,10 @@ def _sender_covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRe
 def basis(session: Session, claim: SubsidyClaim) -> Review:
     """The review of a claim about to be approved, or the reason it may not be."""
     found = review(session, claim)
-    if found.record is not None and found.record.batch.imported_by_id in _stakeholders(claim):
-        message = _("这条记录是由申请人本人导入的，不能作为补贴依据：请院校或人社部门的其他经办人员报送。")
+    if found.record is not None and _makers(session, found.record) & _stakeholders(claim):
+        message = (_("这条记录是由申请人本人导入的，不能作为补贴依据：请院校或人社部门的其他经办人员报送。")
+                   if found.record.batch.imported_by_id is not None else
+                   _("这条记录由申请人任职的部门通过数据接口报送，不能作为补贴依据：请该部门的其他经办人员以文件导入报送。"))
         raise Invalid(message, code="own_record", fields={"evidence": message})
     _sender_covers(claim, found.record)
     problems = found.problems
@@ -300,17 +317,19 @@ def _amenders(session: Session | None, claim: SubsidyClaim) -> set[int]:
         audit.AuditEntry.action == AMEND, audit.AuditEntry.actor_id.is_not(None))))
 
 
-def _importer(session: Session | None, claim: SubsidyClaim) -> int | None:
-    """Who imported the record the claim rests on (None for a pushed record, or when there is none)."""
-    record = find_record(session, claim) if session is not None else None
-    return record.batch.imported_by_id if record is not None else None
+def _makers(session: Session, record: GraduationRecord | CertificateRecord) -> set[int]:
+    """Who made the record: its importer, or for a pushed one (no importer: the department's token sent it, naming
+    nobody) everyone on the sending department's staff, any of whom may have sent it."""
+    importer = record.batch.imported_by_id
+    return {importer} if importer is not None else areas.staff_of(session, record.batch.org_id)
 
 
 def claimants(claim: SubsidyClaim) -> set[int]:
     """Everyone with a stake in the claim: the worker, whoever filed it, corrected it or uploaded its files, and
-    whoever imported the record it rests on (who made the evidence does not approve on it)."""
-    importer = _importer(object_session(claim), claim)
-    return _stakeholders(claim) | ({importer} if importer is not None else set())
+    whoever made the record it rests on (who made the evidence does not approve on it)."""
+    session = object_session(claim)
+    record = find_record(session, claim) if session is not None else None
+    return _stakeholders(claim) | (_makers(session, record) if session is not None and record is not None else set())
 
 
 def not_the_claimant(actor: Any, claim: SubsidyClaim) -> None:

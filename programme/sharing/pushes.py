@@ -6,7 +6,8 @@ A department pushes only for its own area (programme/exchange/areas.py). Each pu
 against the body's schema and then by the file exchange's own rules (ID checksum, levels, dates not in the
 future), every problem at once. The certificate's or diploma's number is its identity:
 the same result sent again is the record already held (idempotent, also when two copies race), and a different
-result under a number already held is refused (409), never overwritten, since a claim may rest on it."""
+result under a number already held is refused (409), never overwritten, since a claim may rest on it (the
+differing fields named only to the department that sent the held record)."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def checked(session: Session, kind: Kind, body: Any) -> dict[str, Any]:
 def _within_reach(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) -> None:
     """Refuse a result outside the department's area (a diploma of an institution elsewhere; a certificate of a
     worker placed only elsewhere: a diploma follows its institution, wherever its graduate lives) or about the
-    person who made the token (who may hold its secret)."""
+    person who made the token or anyone on the department's staff (any of whom may hold its secret: a push names no
+    sender, so a clerk would otherwise make the evidence for their own subsidy)."""
     errors: dict[str, str] = {}
     area = areas.area_of(token.org)
     if area is not None and kind is GRADUATION and areas.outside(area, session.get(Organisation,
@@ -85,6 +87,8 @@ def _within_reach(session: Session, token: ApiToken, kind: Kind, values: dict[st
     own = areas.own_id_number(maker)
     if own and values["id_number"] == own:
         errors["id_number"] = areas.own_message()
+    elif areas.held_by_staff(session, token.org_id, {values["id_number"]}):
+        errors["id_number"] = areas.staff_message()
     if errors:
         raise Invalid(_("结果未接收，请按字段说明修改。"), code="outside_area", fields=errors)
 
@@ -98,15 +102,18 @@ def _same_number(kind: Kind, values: dict[str, Any]) -> Any:
     return select(kind.model).where(*where)
 
 
-def _held(session: Session, kind: Kind, values: dict[str, Any]) -> Pushed:
-    """The record already held under this number: the same result (not created again), or 409."""
+def _held(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) -> Pushed:
+    """The record already held under this number: the same result (not created again), or 409. The fields that
+    differ are named only to the department that sent the record: to any other they would tell, field by field
+    and guess by guess, what another department holds."""
     record = cast(CertificateRecord | GraduationRecord | None, session.scalar(_same_number(kind, values)))
     assert record is not None  # the caller saw the number held
     differing = [f for f in kind.compared if getattr(record, f) != values[f]]
     if differing:
+        ours = record.batch.org_id == token.org_id
         raise Conflict(_("编号 %(no)s 已报送过不同的内容；已报送的记录不会被覆盖，如需更正请联系省总工会。",
                          no=values[kind.number]), code="conflicting_result",
-                       fields={f: _("与已报送的记录不同。") for f in differing})
+                       fields={f: _("与已报送的记录不同。") for f in differing} if ours else {})
     return Pushed(record, False)
 
 
@@ -117,7 +124,7 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
     values = checked(session, kind, body)
     _within_reach(session, token, kind, values)
     if session.scalar(_same_number(kind, values)) is not None:
-        return _held(session, kind, values)
+        return _held(session, token, kind, values)
     return keep(session, token, kind, values)
 
 
@@ -137,7 +144,7 @@ def keep(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) 
             session.add(record)
             session.flush()
     except IntegrityError:  # the same number arrived at the same moment from another request
-        return _held(session, kind, values)
+        return _held(session, token, kind, values)
     return Pushed(record, True)
 
 
