@@ -45,9 +45,11 @@ def claim_review(claim_id: int) -> Response:
 def claim_evidence_check(claim_id: int) -> Response:
     body = request.get_json(silent=True) or {}
     note = body.get("note", "") if isinstance(body, dict) else ""
+    files = body.get("files") if isinstance(body, dict) else None  # the file ids the reviewer looked at
+    seen = [f for f in files if isinstance(f, int) and not isinstance(f, bool)] if isinstance(files, list) else None
     try:
         item = claim_checks.check_evidence(db.session, _reviewer(), subsidies.get(db.session, claim_id),
-                                           note if isinstance(note, str) else "")
+                                           note if isinstance(note, str) else "", seen)
     except DomainError:
         db.session.rollback()
         raise

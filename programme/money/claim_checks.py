@@ -43,7 +43,7 @@ from programme.admissions.labels import ATTAINMENT_LABELS, LEVEL_LABELS
 from programme.admissions.models import Attainment, EnrolmentRecord
 from programme.exchange import areas
 from programme.exchange.models import CertificateRecord, GraduationRecord
-from programme.money.models import ClaimStatus, SubsidyClaim
+from programme.money.models import ClaimEvidence, ClaimStatus, SubsidyClaim
 
 DIPLOMA_LEVELS = {Attainment.dazhuan: ("zhuanke",), Attainment.benke: ("gaoqiben", "zhuanshengben")}
 SKILL_LEVELS = {Attainment.senior_worker: 3, Attainment.technician: 2, Attainment.senior_technician: 1}
@@ -337,8 +337,11 @@ def not_the_claimant(actor: Any, claim: SubsidyClaim) -> None:
         raise Forbidden(_("不能审核自己申请或提交材料的补贴。"), code="own_claim")
 
 
-def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str = "") -> SubsidyClaim:
-    """A reviewer confirms the uploaded scans show this person's result (who and when kept on the claim)."""
+def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str = "",
+                   seen_files: list[int] | None = None) -> SubsidyClaim:
+    """A reviewer confirms the uploaded scans show this person's result (who and when kept on the claim).
+    `seen_files`: the files the reviewer's page listed; a check of other files is refused, read after the claim's
+    row is taken (an upload holds it too), so no file added after the page was opened is checked unseen."""
     not_the_claimant(actor, claim)  # first, so the refusal says why (the policy refuses it too, as "forbidden")
     require(actor, "subsidy.verify", claim)
     if not claim.files:
@@ -351,5 +354,8 @@ def check_evidence(session: Session, actor: User, claim: SubsidyClaim, note: str
         .execution_options(synchronize_session=False))).rowcount
     if moved != 1:
         raise Conflict(_("这份申请已经审核，或证明材料已核验过。"), code="already_checked")
+    if seen_files is not None and sorted(seen_files) != list(session.scalars(
+            select(ClaimEvidence.id).where(ClaimEvidence.claim_id == claim.id).order_by(ClaimEvidence.id))):
+        raise Conflict(_("这份申请的证明材料在您打开页面后有变动，请重新查看后再核验。"), code="files_changed")
     session.refresh(claim)
     return claim

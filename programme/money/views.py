@@ -128,7 +128,8 @@ def claim_review(claim_id: int):
 @login_required
 def check_evidence(claim_id: int):
     acted(lambda: claim_checks.check_evidence(db.session, user(), subsidies.get(db.session, claim_id),
-                                              request.form.get("note", "")),
+                                              request.form.get("note", ""),
+                                              request.form.getlist("seen_file", type=int) or None),
           _("已记录：证明材料核验无误。"))
     return redirect(url_for(".claim_review", claim_id=claim_id))
 
