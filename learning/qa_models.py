@@ -1,7 +1,7 @@
 """What the learners' voice stores (issue 24 items 4-5): questions on a lesson with the teachers' answers (a
 sanitised Markdown body each, hidden by staff, reported by anyone who sees them), the learners' "helpful" marks
 (one per person and answer), the one-tap rating of a finished course, and the 我想学 wishes with one vote per
-person."""
+person and the organisations whose answer to a wish was cleared."""
 
 from __future__ import annotations
 
@@ -113,6 +113,16 @@ class Wish(Base):
     union: Mapped[Organisation | None] = relationship(foreign_keys=[union_id])
     resource: Mapped[Resource | None] = relationship()
     answered_by: Mapped[Organisation | None] = relationship(foreign_keys=[answered_by_id])
+
+
+class WishClearedAnswer(Base):
+    """An organisation whose answer to the wish the area's union cleared (`wishes.clear`): it may not answer the
+    wish again. One row per organisation, because the wish itself remembers only its latest answerer."""
+
+    __tablename__ = "learning_wish_cleared_answers"
+
+    wish_id: Mapped[int] = mapped_column(ForeignKey("learning_wishes.id", ondelete="CASCADE"), primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
 
 
 class WishVote(Base):

@@ -4,8 +4,9 @@ told (issue 24 item 5).
 
 Nothing checks that the course fits the wish, so an enterprise had closed every wish with its advert, telling every
 voter: answers are limited per organisation (ANSWER_MAX a day), and the area's union clears a wrong one (`clear`),
-which reopens the wish. A cleared answer keeps `answered_by_id` and `answered_at`: it still counts in that
-organisation's limit, and that organisation cannot answer the wish again."""
+which reopens the wish. A cleared answer keeps `answered_by_id` and `answered_at` (it still counts in that
+organisation's limit until another answer replaces them), and a WishClearedAnswer row per cleared organisation: none
+of them may answer the wish again, however many were cleared after it."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from app.notifications.kinds import WISH
 from app.richtext import markdown_source
 from app.text import clean_text
 from catalog.models import Resource
-from learning.qa_models import Wish, WishVote
+from learning.qa_models import Wish, WishClearedAnswer, WishVote
 
 TITLE_MAX, DETAIL_MAX = 80, 500
 WISH_MAX, WISH_WINDOW = 5, timedelta(days=1)
@@ -106,7 +107,8 @@ def answer(session: Session, user: Any, wish: Wish, resource_id: Any) -> Wish:
     require(user, "wish.answer", resource)
     if wish.resource_id is not None:  # another institution took an answered wish's voters (a review's attack)
         raise Conflict(_("这个心愿已经有课程回应了。"), code="wish_answered")
-    if wish.answered_by_id == resource.provider_id:  # the union cleared this organisation's answer
+    if wish.answered_by_id == resource.provider_id or session.get(  # its answer is gone: the latest, or one before
+            WishClearedAnswer, (wish.id, resource.provider_id)) is not None:
         raise Conflict(_("工会已撤销本单位对这个心愿的回应，不能再次回应。"), code="wish_answer_cleared")
     throttle.check(session, Wish.answered_at, Wish.answered_by_id, resource.provider_id, ANSWER_MAX, ANSWER_WINDOW,
                    utcnow(), lambda m: _("回应太频繁，请%(m)d分钟后再试。", m=m), "too_many_wish_answers",
@@ -130,10 +132,17 @@ def may_clear(session: Session, user: Any, wish: Wish) -> bool:
 
 
 def clear(session: Session, user: Any, wish: Wish) -> Wish:
-    """The area's union takes back an answer that does not fit: the wish is open again for a real course (the
-    cleared answerer stays recorded, see the module's docstring). Clearing an open wish changes nothing."""
+    """The area's union takes back an answer that does not fit: the wish is open again for a real course, and the
+    cleared answerer is recorded, never to answer it again (see the module's docstring). Clearing an open wish
+    changes nothing."""
     if not may_clear(session, user, wish):
         raise Forbidden(_("您没有权限进行此操作。"), code="forbidden")
+    if wish.resource_id is not None and wish.answered_by_id is not None:
+        try:
+            with session.begin_nested():  # two clears at once: the primary key keeps one row
+                session.add(WishClearedAnswer(wish_id=wish.id, org_id=wish.answered_by_id))
+        except IntegrityError:
+            pass
     wish.resource = None
     session.flush()
     return wish

@@ -108,38 +108,52 @@ def get(session: Session, actor: Any, enquiry_id: int) -> Enquiry:
     return enquiry
 
 
-def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None) -> Enquiry:
-    """Write (or correct) the answer; the asker sees it as unread until opening it."""
+def answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, seen: str | None = None,
+           now: datetime | None = None) -> Enquiry:
+    """Write (or correct) the answer; the asker sees it as unread until opening it. `seen` is the answer the union's
+    page showed ("" for none; by default the answer as loaded): when another was written since (a point's desk, a
+    colleague), Conflict asks to reload rather than replacing an answer the writer never saw, unaudited."""
     require(actor, "enquiry.answer", enquiry)
+    if seen is not None and _as_sent(seen) != _as_sent(enquiry.answer):
+        raise _changed()
     return write_answer(session, actor, enquiry, text, now=now)
+
+
+def _changed() -> Conflict:
+    return Conflict(_("这条咨询的回复刚刚有了变化，请看过最新的回复后再提交。"), code="answer_changed")
+
+
+def _as_sent(text: str | None) -> str:
+    """An answer as compared with the one a page sent back (browsers send its line breaks as CRLF)."""
+    return clean_text(text).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def write_answer(session: Session, actor: Any, enquiry: Enquiry, text: str, *, now: datetime | None = None,
                  first_only: bool = False) -> Enquiry:
     """The answer itself, once the caller asked the policy (`answer` for a union; a point's desk for its staff).
-    `first_only` (a desk, which may not rewrite) writes only while there is no answer, in one conditional UPDATE:
-    of two desk answers at once, the second is told rather than replacing the first unaudited."""
+    One conditional UPDATE writes it only over the answer `enquiry` was loaded with (`first_only`, a desk, which
+    may not rewrite: only while there is none), so of two answers at once the second is told rather than replacing
+    the first unaudited; a union's rewrite of the answer it saw keeps the earlier text in the audit log."""
     text = clean_text(text)
     if not text:
         raise Invalid(_("请填写回复内容。"), fields={"answer": _("请填写回复内容。")})
     if len(text) > ANSWER_MAX:
         raise Invalid(_("回复最多%(n)d字。", n=ANSWER_MAX), fields={"answer": _("回复最多%(n)d字。", n=ANSWER_MAX)})
+    before, by_before = (None, None) if first_only else (enquiry.answer, enquiry.answered_by_id)
     values = {"answer": text, "answered_by_id": getattr(actor, "id", None), "answered_at": now or utcnow(),
               "answer_seen": False}
-    if first_only:
-        done = cast(CursorResult[Any], session.execute(
-            update(Enquiry).where(Enquiry.id == enquiry.id, Enquiry.answer.is_(None)).values(**values)
-            .execution_options(synchronize_session=False))).rowcount
-        session.refresh(enquiry)
-        if done != 1:
+    unchanged = Enquiry.answer.is_(None) if before is None else Enquiry.answer == before
+    done = cast(CursorResult[Any], session.execute(
+        update(Enquiry).where(Enquiry.id == enquiry.id, unchanged).values(**values)
+        .execution_options(synchronize_session=False))).rowcount
+    session.refresh(enquiry)
+    if done != 1:
+        if first_only:
             raise Conflict(_("这条咨询已经有了回复，服务点不能修改；如需补充，请联系工会。"), code="already_answered")
-    else:
-        if enquiry.answer and enquiry.answer != text:  # a union rewrites its answer: who, and what it said before
-            audit.record(session, actor, "enquiry.answer_change", "enquiry", enquiry.id, org_id=enquiry.org_id,
-                         before=enquiry.answer, by_before=enquiry.answered_by_id)
-        for name, value in values.items():
-            setattr(enquiry, name, value)
-        session.flush()
+        raise _changed()
+    if before and before != text:  # a union rewrites its answer: who, and what it said before
+        audit.record(session, actor, "enquiry.answer_change", "enquiry", enquiry.id, org_id=enquiry.org_id,
+                     before=before, by_before=by_before)
     notifications.notify(session, enquiry.asker_id, ENQUIRY, _("你的咨询有了回复"), f"/enquiries/{enquiry.id}",
                          text[:120])
     return enquiry

@@ -55,12 +55,18 @@ def enquiry_show(enquiry_id: int):
     user, errors, status = _user(), {}, 200
     enquiry = enquiries.get(db.session, user, enquiry_id)
     if request.method == "POST":
-        _answered, failed = commit_or_show(
-            lambda: enquiries.answer(db.session, user, enquiry, request.form.get("answer", "")))
-        if failed is None:
-            flash(_("回复已发送。"), "success")
-            return redirect(url_for(".enquiry_inbox"))
-        errors, status = failed, 400
+        try:  # `seen`: the answer the page showed, so one written since is not replaced unseen
+            _answered, failed = commit_or_show(lambda: enquiries.answer(
+                db.session, user, enquiry, request.form.get("answer", ""), seen=request.form.get("seen", "")))
+        except Conflict as err:  # the page again, with the answer now stored and the text typed kept
+            db.session.rollback()
+            flash(err.message, "error")
+            status = 409
+        else:
+            if failed is None:
+                flash(_("回复已发送。"), "success")
+                return redirect(url_for(".enquiry_inbox"))
+            errors, status = failed, 400
     elif enquiry.asker_id == user.id and not enquiry.answer_seen:
         enquiries.mark_seen(db.session, user, enquiry)
         db.session.commit()
