@@ -11,10 +11,10 @@ of them may answer the wish again, however many were cleared after it."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -113,8 +113,12 @@ def answer(session: Session, user: Any, wish: Wish, resource_id: Any) -> Wish:
     throttle.check(session, Wish.answered_at, Wish.answered_by_id, resource.provider_id, ANSWER_MAX, ANSWER_WINDOW,
                    utcnow(), lambda m: _("回应太频繁，请%(m)d分钟后再试。", m=m), "too_many_wish_answers",
                    holder=Organisation)
-    wish.resource_id, wish.answered_by_id, wish.answered_at = resource.id, resource.provider_id, utcnow()
-    session.flush()
+    taken = session.execute(update(Wish).where(Wish.id == wish.id, Wish.resource_id.is_(None)).values(
+        resource_id=resource.id, answered_by_id=resource.provider_id, answered_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if cast(CursorResult[Any], taken).rowcount != 1:  # two organisations at once: one answer, its voters told once
+        raise Conflict(_("这个心愿已经有课程回应了。"), code="wish_answered")
+    session.refresh(wish)
     title = _("你想学的“%(w)s”有课了：《%(t)s》", w=wish.title, t=resource.title)
     for voter in session.scalars(select(WishVote.user_id).where(WishVote.wish_id == wish.id)):
         notifications.notify(session, voter, WISH, title, f"/catalog/r/{resource.id}")

@@ -99,3 +99,25 @@ def test_the_migration_keeps_the_answerer_of_a_wish_cleared_before_it(tmp_path):
         assert refused.value.code == "wish_answer_cleared"
         _db.session.remove()
         _db.engine.dispose()
+
+
+def test_two_organisations_answering_one_wish_at_once_tell_its_voters_once(app):
+    """A review: the answer was written without looking again, so two organisations answering at the same moment both
+    went through and every voter was told twice; now one answer stands and the other is told it was answered."""
+    from app.accounts.models import User
+    from tests.programme.helpers import at_once
+
+    with app.app_context():
+        wish_id = _wish("焊工证").id
+        courses = [make(code, publish=True, title=f"焊工{code}").id for code in ("INST-T1", "INST-T2")]
+        staff = [factories.user("institution_staff", code).id for code in ("INST-T1", "INST-T2")]
+        _db.session.commit()
+
+    def answering(i: int):
+        user, wish = _db.session.get(User, staff[i]), _db.session.get(Wish, wish_id)
+        return lambda: wishes.answer(_db.session, user, wish, courses[i])
+
+    assert sorted(at_once(app, 2, answering)) == ["ok", "wish_answered"]
+    with app.app_context():
+        assert _db.session.get(Wish, wish_id).resource_id in courses
+        assert _told(courses[0]) + _told(courses[1]) == 3  # the asker and two voters, once
