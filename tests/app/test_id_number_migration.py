@@ -9,13 +9,12 @@ from datetime import date
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from app import create_app
 from app.accounts import organisations
 from app.accounts.models import WorkerProfile
 from app.extensions import db
 from programme.exchange.models import CertificateRecord, ExchangeBatch, ExchangeKind
 from tests import factories
-from tests.conftest import FAST_HASH, TEST_DATABASE_URL, _reset_postgres
+from tests.migrating import fresh_app
 
 BEFORE = "0031_diploma_per_institution"
 WIDE = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -27,10 +26,7 @@ def _profiles() -> dict[int, str]:
 
 
 def test_stored_id_numbers_are_folded_unless_two_profiles_would_hold_one(tmp_path):
-    if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
-                      "DATABASE_URL": TEST_DATABASE_URL, "PASSWORD_HASH": FAST_HASH, "SHARED_PARTS_LISTEN": False})
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade(revision=BEFORE)
         factories.seed_orgs()

@@ -10,33 +10,25 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select
 
-from app import create_app, demo
+from app import demo
 from app.accounts.models import User
 from app.extensions import db
 from catalog.models import Resource
 from learning.models import Enrolment
 from tests.app import migration_data
 from tests.conftest import Auth
-
-
-def _fresh_app(tmp_path):
-    from tests.conftest import TEST_DATABASE_URL, _reset_postgres
-
-    if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-    return create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
-                       "DATABASE_URL": TEST_DATABASE_URL, "SHARED_PARTS_LISTEN": False})
+from tests.migrating import fresh_app
 
 
 def test_single_head(tmp_path):
-    app = _fresh_app(tmp_path)
+    app = fresh_app(tmp_path)
     with app.app_context():
         script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
         assert len(script.get_heads()) == 1
 
 
 def test_upgrade_downgrade_upgrade_and_models_match(tmp_path):
-    app = _fresh_app(tmp_path)
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade()
         downgrade(revision="base")
@@ -77,7 +69,7 @@ def test_upgrading_a_demo_database_from_0014_keeps_every_row(tmp_path):
     fixture = json.loads(DEMO_AT_FIXED.read_text(encoding="utf-8"))
     assert fixture["revision"] == FIXED_REVISION
     kept = fixture["tables"]
-    app = _fresh_app(tmp_path)
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade(revision=FIXED_REVISION)
         with db.engine.begin() as conn:

@@ -9,7 +9,6 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from app import create_app
 from app.accounts import organisations
 from app.errors import Conflict
 from app.extensions import db as _db
@@ -18,8 +17,8 @@ from learning import wishes
 from learning.qa_models import Wish, WishClearedAnswer
 from tests import factories
 from tests.catalog.helpers import make
-from tests.conftest import FAST_HASH, TEST_DATABASE_URL, _reset_postgres
 from tests.learning.test_wish_answer_attacks import _told, _wish
+from tests.migrating import fresh_app
 
 BEFORE = "0032_id_number_forms"
 
@@ -69,10 +68,7 @@ def test_clearing_twice_keeps_one_row_and_an_open_wish_records_nothing(db):
 
 
 def test_the_migration_keeps_the_answerer_of_a_wish_cleared_before_it(tmp_path):
-    if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
-                      "DATABASE_URL": TEST_DATABASE_URL, "PASSWORD_HASH": FAST_HASH, "SHARED_PARTS_LISTEN": False})
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade(revision=BEFORE)
         factories.seed_orgs()

@@ -8,14 +8,13 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from app import create_app
 from app.errors import Conflict
 from app.extensions import db
 from catalog import categories
 from programme.money import subsidies
 from programme.money.models import SubsidyClaim
 from tests import factories
-from tests.conftest import FAST_HASH, TEST_DATABASE_URL, _reset_postgres
+from tests.migrating import fresh_app
 from tests.programme.exchange.test_attack_diploma_squatting import NUMBER, REAL, _approve, _enrolled, _import
 from tests.programme.helpers import certificate, open_year, org, worker
 
@@ -27,10 +26,7 @@ def _keys() -> dict[int, str]:
 
 
 def test_stored_diploma_keys_are_folded_into_their_institutions(tmp_path):
-    if TEST_DATABASE_URL:
-        _reset_postgres(TEST_DATABASE_URL)
-    app = create_app({"TESTING": True, "DATA_DIR": str(tmp_path / "m"), "SECRET_KEY": "x",
-                      "DATABASE_URL": TEST_DATABASE_URL, "PASSWORD_HASH": FAST_HASH, "SHARED_PARTS_LISTEN": False})
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade(revision=BEFORE)
         factories.seed_orgs()
