@@ -18,10 +18,11 @@ from catalog import imports, lessons
 from catalog.models import Resource
 from tests import factories
 from tests.app import migration_data
-from tests.app.test_migrations import DEMO_AT_FIXED, FIXED_REVISION, _fresh_app
+from tests.app.test_migrations import DEMO_AT_FIXED, FIXED_REVISION
 from tests.catalog.helpers import make
 from tests.catalog.test_imports import HEADER, _csv
 from tests.conftest import post_form
+from tests.migrating import fresh_app
 
 SOURCES = (("resources", "description_html", "description_md"), ("lessons", "body_html", "body_md"),
            ("policy_pages", "body_html", "body_md"))
@@ -93,7 +94,7 @@ def test_html_from_before_keeps_its_html_and_becomes_editable_sources(tmp_path):
     before Markdown) upgraded to today: every HTML is untouched, and its new source renders to exactly that HTML,
     also when saved again unchanged from a form."""
     fixture = json.loads(DEMO_AT_FIXED.read_text(encoding="utf-8"))
-    app = _fresh_app(tmp_path)
+    app = fresh_app(tmp_path)
     with app.app_context():
         upgrade(revision=FIXED_REVISION)
         with _db.engine.begin() as conn:
