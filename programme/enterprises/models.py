@@ -73,9 +73,9 @@ class Nomination(Base):
 
 class EnterpriseSubsidy(Base):
     """An enterprise's own top-up for one year (企业补贴): `amount_yuan` on each approved subsidy claim of a worker
-    whose link it confirmed, for the attainments listed, until `budget_yuan` is committed. `committed_yuan` only
-    grows by a conditional UPDATE and the CHECK holds it within the budget, so two approvals at once never
-    overspend."""
+    whose link it confirmed and who consents, for the attainments listed, until `budget_yuan` is committed.
+    `committed_yuan` only grows by a conditional UPDATE and the CHECK holds it within the budget, so two approvals
+    at once never overspend."""
 
     __tablename__ = "enterprise_subsidies"
     __table_args__ = (UniqueConstraint("enterprise_id", "plan_id"),

@@ -1,14 +1,16 @@
 """Nominations (生源发动、推荐组织): an enterprise recommends its confirmed workers for one offering of the year's
 menu. A nomination does not apply for anyone: the worker sees it on their programme page with the offering to
 apply to (eligibility and the choice stay theirs), and the county union verifying the worker's application sees
-which enterprise recommended them. It gives no priority and skips no check."""
+which enterprise recommended them. It gives no priority and skips no check. It lasts while the worker is the
+enterprise's confirmed worker: one who unlinked, moved or was refused is not shown as recommended by it (read
+afresh, like consent), and the enterprise's own list is only what it did."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from app import audit
@@ -18,7 +20,7 @@ from app.errors import Invalid
 from app.sanitize import clean_text
 from programme.admissions.models import Application, Offering, OfferingStatus
 from programme.enterprises import links
-from programme.enterprises.models import Nomination, NominationStatus
+from programme.enterprises.models import EnterpriseLink, LinkStatus, Nomination, NominationStatus
 
 NOTE_MAX = 200
 
@@ -85,15 +87,21 @@ def of_enterprise(session: Session, actor: User, enterprise: Organisation) -> li
                                 .order_by(Nomination.nominated_at.desc(), Nomination.id.desc())))
 
 
+def _in_effect() -> Select[Nomination]:
+    """Open recommendations whose worker the enterprise still confirms as its own (one link a worker)."""
+    return select(Nomination).join(EnterpriseLink, and_(EnterpriseLink.user_id == Nomination.user_id,
+                                                        EnterpriseLink.enterprise_id == Nomination.enterprise_id,
+                                                        EnterpriseLink.status == LinkStatus.confirmed)) \
+        .where(Nomination.status == NominationStatus.open)
+
+
 def for_worker(session: Session, worker: User) -> list[Nomination]:
-    """The open recommendations the worker has, for their programme page."""
-    return list(session.scalars(select(Nomination).where(Nomination.user_id == worker.id,
-                                                         Nomination.status == NominationStatus.open)
+    """The recommendations in effect the worker has, for their programme page."""
+    return list(session.scalars(_in_effect().where(Nomination.user_id == worker.id)
                                 .order_by(Nomination.nominated_at.desc())))
 
 
 def for_application(session: Session, application: Application) -> list[Nomination]:
-    """The open recommendations behind an application (same worker, same offering): shown to the union."""
-    return list(session.scalars(select(Nomination).where(Nomination.user_id == application.user_id,
-                                                         Nomination.offering_id == application.offering_id,
-                                                         Nomination.status == NominationStatus.open)))
+    """The recommendations in effect behind an application (same worker, same offering): shown to the union."""
+    return list(session.scalars(_in_effect().where(Nomination.user_id == application.user_id,
+                                                   Nomination.offering_id == application.offering_id)))

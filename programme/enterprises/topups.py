@@ -1,7 +1,8 @@
 """An enterprise's own subsidy on top of the union's (企业补贴): per year, an amount for each approved claim, the
 attainments it rewards, further conditions in words, and a budget. The claims flow (programme/money/subsidies.py)
-asks `commit_for` when the union approves a claim: the worker's link to the enterprise must be confirmed, the
-attainment listed, and the budget must still hold the amount, taken by a conditional UPDATE (and held by the
+asks `commit_for` when the union approves a claim: the worker's link to the enterprise must be confirmed and
+their consent given (the enterprise learns of every claim it tops up: its committed total moves), the attainment
+listed, and the budget must still hold the amount, taken by a conditional UPDATE (and held by the
 table's CHECK), so two approvals at once never overspend. When the budget is used up, the union's part is paid
 as before and the enterprise's part is 0, said on the claim."""
 
@@ -76,9 +77,11 @@ def set_subsidy(session: Session, actor: User, enterprise: Organisation, plan: P
 
 
 def enterprise_of(session: Session, user_id: int) -> Organisation | None:
-    """The enterprise that confirmed the worker as theirs."""
+    """The enterprise that confirmed the worker as theirs, if the worker shares their learning with it now: its
+    subsidy page shows what is committed, so a claim drawn for anyone else told it of their claim and amount."""
     link = session.scalar(select(EnterpriseLink).where(EnterpriseLink.user_id == user_id,
-                                                       EnterpriseLink.status == LinkStatus.confirmed))
+                                                       EnterpriseLink.status == LinkStatus.confirmed,
+                                                       EnterpriseLink.consent_at.is_not(None)))
     return link.enterprise if link is not None else None
 
 

@@ -1,6 +1,6 @@
 """The enterprise's own subsidy on top of the union's: a claim shows both parts; only a worker the enterprise
-confirmed draws it, only for the attainments it lists, and its budget is never overspent, however the approvals
-come."""
+confirmed (and who consents: test_subsidy_consent.py) draws it, only for the attainments it lists, and its budget
+is never overspent, however the approvals come."""
 
 import pytest
 
@@ -20,7 +20,7 @@ TOP_UP = SubsidyInput(amount_yuan=600, budget_yuan=1000, attainments=("dazhuan",
 def _approved(plan, name: str, number: str, *, link: bool = True, confirm: bool = True):
     me, record = enrolled(plan, name)
     if link:
-        linked(me, confirm=confirm)
+        linked(me, confirm=confirm, consent=True)
     graduation(me, number)
     claim = subsidies.claim(_db.session, me, record, "dazhuan", number, "")
     return subsidies.decide(_db.session, staff(code="330106"), claim, True)
