@@ -5,6 +5,7 @@ bucket: app.storage) with a generated name. The original file is never kept, so 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import secrets
 import warnings
@@ -104,6 +105,18 @@ def set_cover(session: Session, actor: Any, resource: Resource, data: bytes, fil
     session.flush()
     outbox.emit(session, "resource", resource.id)
     return old
+
+
+def rekey(files: Storage | str, key: str) -> str:
+    """Copy a picture's renditions under a new random name and return it: the old URLs (shared, cached as
+    `immutable`) stop answering once the caller removes the old files after commit (`remove_files`)."""
+    target = store_of(files, "covers")
+    new = secrets.token_hex(12)
+    for width in WIDTHS:
+        if target.exists(file_name(key, width)):
+            with contextlib.closing(target.open(file_name(key, width))) as source:
+                target.put(file_name(new, width), io.BytesIO(source.read()))
+    return new
 
 
 def remove_files(files: Storage | str, key: str) -> None:

@@ -50,6 +50,7 @@ class UnionPage:
     summary: figures.ResourceFigures
     rows: list[figures.Row]
     viewable: set[int]  # the rows whose own page the viewer may open
+    titles: dict[int, str]  # each row's title as the viewer may read it (withheld: "#id（已撤回或未发布）")
 
 
 def _resource(session: Session, actor: Any, resource_id: int) -> Resource:
@@ -109,10 +110,17 @@ def union_resource_ids(session: Session, org: Organisation) -> set[int]:
 
 
 def union_page(session: Session, actor: Any, code: str, floor: int) -> UnionPage:
+    """The roll-up with each row's title as the union may read it: its catalog may name another area's course that
+    was withdrawn since, whose provider's later drafts (a new title among them) are not the union's to read. Such
+    a row keeps its figures (the totals stay whole) under the catalog editor's label, listed last by id, so neither
+    its name nor its place in the title order tells the draft title."""
     org = union_of(session, actor, code)
     summary, rows = figures.rollup(session, union_resource_ids(session, org), floor)
+    shown = {row.resource.id: union_catalogs.shown_title(row.resource, actor) for row in rows}
+    titles = {rid: title or union_catalogs.withheld_label(rid) for rid, title in shown.items()}
+    rows = sorted(rows, key=lambda row: (0, 0) if shown[row.resource.id] is not None else (1, row.resource.id))
     viewable = {row.resource.id for row in rows if can(actor, "analytics.view", row.resource)}
-    return UnionPage(org, summary, rows, viewable)
+    return UnionPage(org, summary, rows, viewable, titles)
 
 
 def own_unions(session: Session, actor: Any) -> list[Organisation]:

@@ -104,12 +104,13 @@ def union_sheets(page: UnionPage) -> list[Sheet]:
     labels = stage_labels()
     rows: list[list[Any]] = []
     for row in page.rows:
+        title = page.titles[row.resource.id]  # a withdrawn course's draft title is not the union's to read
         provider = row.resource.provider.name if row.resource.provider else ""
         if row.funnel is None:  # too few learners, or withheld with them so the total cannot give them back
             reason = withheld(floor) if row.enrolled < floor else _("为防推算，不显示此项统计。")
-            rows.append([row.resource.title, provider, reason, "", "", ""])
+            rows.append([title, provider, reason, "", "", ""])
         else:
-            rows.append([row.resource.title, provider, *(count for _stage, count in row.funnel.stages())])
+            rows.append([title, provider, *(count for _stage, count in row.funnel.stages())])
     head = [_("资源"), _("提供单位"), *labels.values()]
     total = _funnel_rows(_("合计（人次）"), page.summary.funnel, floor)
     return [Sheet("resources", _("各资源"), head, rows),

@@ -130,10 +130,17 @@ def publish(session: Session, actor: Any, post: Post, now: datetime) -> None:
     session.flush()
 
 
-def unpublish(session: Session, actor: Any, post: Post) -> None:
+def unpublish(session: Session, actor: Any, post: Post, files: Storage | str) -> str | None:
+    """Take the post down. Its photo (a story's: a real person's, kept with their consent) had a public URL that
+    share cards carried away: it moves to a new name, so the old one stops answering. Returns the old key, whose
+    files the caller removes after commit (`remove_photo_files`); publishing again shows the photo as before."""
     require(actor, "post.write", post.org)
+    old = post.photo_key if post.is_published else None
+    if old:
+        post.photo_key = covers.rekey(files, old)
     post.published_at = None
     session.flush()
+    return old
 
 
 def get(session: Session, post_id: int) -> Post:

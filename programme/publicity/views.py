@@ -116,13 +116,15 @@ def news_edit(post_id: int | None = None) -> ResponseReturnValue:
 @login_required
 def news_publish(post_id: int) -> ResponseReturnValue:
     post = posts.get_for_staff(db.session, user(), post_id)
+    old = None
     if request.form.get("action") == "unpublish":
-        posts.unpublish(db.session, user(), post)
+        old = posts.unpublish(db.session, user(), post, _files())
         message = _("已撤下，公众不再能看到这篇文章。")
     else:
         posts.publish(db.session, user(), post, utcnow())
         message = _("已发布，首页和新闻列表中可以看到。")
     db.session.commit()
+    posts.remove_photo_files(_files(), old)  # after commit: a rolled-back take-down still has its photo
     pagecache.clear()  # the home page and /news are kept for anonymous visitors: show the change now
     flash(message, "success")
     return redirect(url_for(".news_manage"))

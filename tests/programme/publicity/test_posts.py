@@ -79,7 +79,7 @@ def test_other_unions_staff_can_neither_edit_nor_publish_nor_take_down(app, clie
         outsider = factories.user("institution_staff")
         post = _db.session.get(Post, post_id)
         with pytest.raises(Forbidden):
-            posts.unpublish(_db.session, outsider, post)
+            posts.unpublish(_db.session, outsider, post, app.config["DATA_DIR"])
 
 
 def test_a_story_photo_needs_the_consent_on_record(app):
