@@ -4,7 +4,7 @@ published directory, so that a standard harvester can walk all of it.
 - Items: resources that are or were published. One that went public and was later unpublished or
   withdrawn is reported with status="deleted" (deletedRecord: transient); drafts never appear.
 - Datestamps: the resource's updated_at, second granularity, UTC.
-- Metadata: oai_dc only. Sets: "menu:<category code>" (a resource is in its categories and all their
+- Metadata: oai_dc only. Sets: "menu:<category code>" (a published resource is in its categories and all their
   ancestors) and "union:<org code>" (the resources a union's catalog lists, inheritance included).
 - Resumption tokens are stateless: the arguments plus the (datestamp, id) of the last item sent, so
   paging is stable while records change; a record changed during a harvest moves to the end.
@@ -270,8 +270,9 @@ def _set_filter(session: Session, spec: str) -> ColumnElement[bool]:
     kind, _sep, code = spec.partition(":")
     if kind == "menu":
         ids = load_menu(session).descendant_ids(code)
-        if ids:
-            return Resource.id.in_(select(ResourceCategory.resource_id).where(ResourceCategory.category_id.in_(ids)))
+        if ids:  # published only (as in `_SetContext.specs`): a deleted item's categories are its provider's draft
+            listed = select(ResourceCategory.resource_id).where(ResourceCategory.category_id.in_(ids))
+            return and_(Resource.status == ResourceStatus.published, Resource.id.in_(listed))
     if kind == "union":
         catalog = session.scalar(select(UnionCatalog).join(Organisation, Organisation.id == UnionCatalog.org_id)
                                  .where(Organisation.code == code))
@@ -334,8 +335,8 @@ class _SetContext:
         self.unions = union_catalogs.memberships(session)
 
     def specs(self, resource: Resource) -> list[str]:
-        codes: list[str] = []
-        for category in resource.categories:
+        codes: list[str] = []  # a deleted item's categories are its provider's unreviewed draft: no menu sets
+        for category in resource.categories if resource.status == ResourceStatus.published else ():
             node = self.menu.by_id.get(category.id)
             for ancestor in self.menu.ancestors(node.code) if node else []:
                 if ancestor.code not in codes:

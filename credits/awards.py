@@ -44,8 +44,10 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
     carries credits, the "earned" record. Safe to call any number of times, concurrently too: returns the
     one record for this completion (None when the resource is worth no credits)."""
     resource = get_or_raise(session, Resource, resource_id, _("学习资源不存在。"), code="resource_not_found")
+    # the record repeats the certificate: the course as published when it was issued, not as it reads now (a
+    # withdrawn course's row holds its provider's unreviewed draft; see certificates.issue)
     certificate = certificates.issue(session, user_id, resource)
-    if not resource.credits or resource.credits <= 0:
+    if not certificate.credits or certificate.credits <= 0:
         return None
     # the holder's record for this course, whatever its key: one earned under an account since merged into this
     # one keeps that account's key, and a completion announced before the merge is delivered again after it
@@ -56,8 +58,8 @@ def award_completion(session: Session, user_id: int, resource_id: int) -> Credit
         return held
     record, created = append(
         session, key=f"earned:{user_id}:{resource_id}", user_id=user_id, kind=RecordKind.earned,
-        amount=float(resource.credits), source=resource.title[:300], resource_id=resource.id,
-        issuer_id=resource.provider_id)
+        amount=float(certificate.credits), source=certificate.resource_title[:300], resource_id=resource.id,
+        issuer_id=certificate.issuer_id)
     if created and certificate.record_id is None:
         certificate.record_id = record.id
         session.flush()

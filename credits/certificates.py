@@ -24,7 +24,7 @@ from app.lookup import get_or_raise
 from app.notifications.kinds import CERTIFICATE
 from app.pdf_font import pdf_font
 from app.timefmt import beijing_today, date_text
-from catalog.models import Resource
+from catalog.models import Resource, ResourceStatus
 from credits import ledger
 from credits.models import Certificate, CreditRecord, RecordKind
 
@@ -39,21 +39,37 @@ def holder_name(user: Any) -> str:
 
 
 def issue(session: Session, user_id: int, resource: Resource) -> Certificate:
-    """The learner's certificate for `resource`, created on first completion; later calls return it."""
+    """The learner's certificate for `resource`, created on first completion; later calls return it.
+
+    Its title, credits and issuer are read with the resource's status in one statement, and only while it is
+    published: a course withdrawn since the caller looked may hold its provider's unreviewed draft (the re-check
+    job printed a withdrawn and renamed course's draft title on certificates). Such a completion is refused, so it
+    rolls back with the certificate; it comes again once the course is selected again (learning.course_news)."""
+    found = _held(session, user_id, resource.id)
+    if found is not None:
+        return found
     user = get_or_raise(session, User, user_id, _("用户不存在。"), code="user_not_found")
+    published = session.execute(select(Resource.title, Resource.credits, Resource.provider_id).where(
+        Resource.id == resource.id, Resource.status == ResourceStatus.published)).first()
+    if published is None:
+        raise Conflict(_("这个资源已下架，暂时不能记录学习进度。"), code="not_published")
     created = insert_ignore(session, Certificate, {
         "serial": f"QX{beijing_today().year}{secrets.token_hex(5).upper()}", "user_id": user_id,
-        "resource_id": resource.id, "issuer_id": resource.provider_id, "resource_title": resource.title,
-        "holder_name": holder_name(user), "credits": float(resource.credits or 0), "issued_at": utcnow(),
+        "resource_id": resource.id, "issuer_id": published.provider_id, "resource_title": published.title,
+        "holder_name": holder_name(user), "credits": float(published.credits or 0), "issued_at": utcnow(),
         "revoked_reason": "",
     }, ["user_id", "resource_id"])
-    found = session.scalar(select(Certificate).where(Certificate.user_id == user_id,
-                                                     Certificate.resource_id == resource.id))
+    found = _held(session, user_id, resource.id)
     assert found is not None
     if created:
-        notifications.notify(session, user_id, CERTIFICATE, _("证书已发放：%(t)s", t=resource.title),
+        notifications.notify(session, user_id, CERTIFICATE, _("证书已发放：%(t)s", t=found.resource_title),
                              "/credits/transcript")
     return found
+
+
+def _held(session: Session, user_id: int, resource_id: int) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.user_id == user_id,
+                                                    Certificate.resource_id == resource_id))
 
 
 def _serializer(secret_key: str) -> URLSafeSerializer:
