@@ -171,7 +171,7 @@ def _insert(session: Session, actor: Any, org: Organisation, batch: ExchangeBatc
     """Graduations and certificates: new rows, matched to workers by ID number."""
     users = dict(session.execute(select(WorkerProfile.id_number, WorkerProfile.user_id).where(
         WorkerProfile.id_number.in_([v["id_number"] for v in good]))).all())
-    extra = {"institution_id": org.id} if model is GraduationRecord else {}
+    extra = {_sender(model): org.id}
     session.add_all([model(batch_id=batch.id, user_id=users.get(v["id_number"]), **extra, **v) for v in good])
 
 
@@ -230,18 +230,22 @@ def kinds_for(org: Organisation) -> list[ExchangeKind]:
     return [kind for kind, spec in SPECS.items() if spec.sender == org.kind]
 
 
+def _sender(model: type) -> str:
+    """The column naming whose number a record's is: a diploma's institution, a certificate's sending department
+    (the importing organisation either way)."""
+    return "institution_id" if model is GraduationRecord else "org_id"
+
+
 def _duplicates(session: Session, spec: Spec, org: Organisation, rows: list[tuple[int, dict[str, Any]]],
                 written: dict[str, str], report: ImportReport) -> list[dict[str, Any]]:
     """Drop rows whose key repeats one earlier in the file or one already imported, reporting each. A diploma
-    number repeats only within its institution: another institution's record (perhaps squatting the number) is
-    no reason to refuse the awarding institution's own."""
+    number repeats only within its institution, a certificate number within its department: another sender's
+    record (perhaps squatting the number) is no reason to refuse the issuer's own."""
     known: set[Any] = set()
     if spec.model is not None:
         column = getattr(spec.model, spec.unique)
-        query = select(column).where(column.in_([v[spec.unique] for _n, v in rows]))
-        if spec.model is GraduationRecord:
-            query = query.where(GraduationRecord.institution_id == org.id)
-        known = set(session.scalars(query))
+        known = set(session.scalars(select(column).where(column.in_([v[spec.unique] for _n, v in rows]),
+                                                         getattr(spec.model, _sender(spec.model)) == org.id)))
     good = []
     for number, values in rows:
         if values[spec.unique] in known:

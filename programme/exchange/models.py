@@ -67,15 +67,21 @@ class CertificateRecord(Base):
     """A skill-level certificate (技能等级证书) reported by the HR department."""
 
     __tablename__ = "certificate_records"
+    # A certificate number is unique within the department that sent it only: were it unique site-wide, whoever
+    # sent a number first (another city's department, or any sender) would hold it, and the issuing department's
+    # true record be refused. Which record a claim rests on is programme/money/claim_checks.find_record's choice.
+    __table_args__ = (UniqueConstraint("org_id", "certificate_no"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("exchange_batches.id", ondelete="CASCADE"), index=True)
+    # The sending department: its batch's organisation, kept here for the UNIQUE constraint above.
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     id_number: Mapped[str] = mapped_column(String(18))
     name: Mapped[str] = mapped_column(String(50))
     occupation: Mapped[str] = mapped_column(String(100))  # 职业（工种）
     skill_level: Mapped[int]  # national level: 1 高级技师 .. 5 初级工
-    certificate_no: Mapped[str] = mapped_column(String(64), unique=True)
+    certificate_no: Mapped[str] = mapped_column(String(64))
     issued_on: Mapped[date] = mapped_column(Date)
 
     batch: Mapped[ExchangeBatch] = relationship()  # who sent it and how (a file, or the API)

@@ -13,9 +13,12 @@ and, failing that, by the database. A diploma is a number within its institution
 record under the same number (a squatter's) never stands in for it, and claims paid on the squatter's record do
 not consume the awarding institution's key. The same number paid at another institution still stops a claim of
 the same worker, or one resting on scans alone (`_paid_elsewhere`); approvals that could stop each other that
-way take turns (`hold_result`). A skill certificate is checked against a record sent by a department answering for
-the claim's county (`find_record`): another city's record under the number (a squatter's) never stands in for it;
-a certificate number is still paid once (its key is the number alone).
+way take turns (`hold_result`). A skill certificate's number is one within its sending department: a claim is checked
+against a record sent by a department answering for the claim's county, the one naming the claimant first
+(`find_record`), so another department's record under the number (a squatter's) never stands in for it. Its key
+names that department ("certificate:<department id>:<number>"; on scans alone, the number alone): a claim paid on a
+squatter's record does not consume the issuer's, while the same worker's certificate sent by two departments, or a
+number claimed on scans alone, is still paid once (`_paid_elsewhere`).
 
 A claim on scans alone has no record to date it: the date the claimant states is required and, like a record's,
 may not be before the enrolment (`_scans_rows`)."""
@@ -57,12 +60,18 @@ def normalise(number: str) -> str:
 
 
 DIPLOMA_KEY = "diploma:"
+CERTIFICATE_KEY = "certificate:"
 
 
 def diploma_key(institution_id: int, number: str) -> str:
-    """The result a diploma claim consumes: the number within its institution (a skill certificate's key is its
-    normalised number alone: the HR departments' numbers are one series)."""
+    """The result a diploma claim consumes: the number within its institution."""
     return f"{DIPLOMA_KEY}{institution_id}:{normalise(number)}"
+
+
+def certificate_key(org_id: int, number: str) -> str:
+    """The result a claim on a skill certificate record consumes: the number within the department that sent it
+    (a fabricated record under a real number, by whoever sent it first, must not use up the issuer's)."""
+    return f"{CERTIFICATE_KEY}{org_id}:{normalise(number)}"
 
 
 def _same(a: str, b: str) -> bool:
@@ -121,11 +130,12 @@ def _institution_id(claim: SubsidyClaim) -> int:
 def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | CertificateRecord | None:
     """The exchanged record bearing the claim's number, of the claim's kind (a diploma or a skill certificate).
     A diploma's is the claim's institution's when it has one; a certificate's, one sent by a department answering
-    for the claim's county (`_covers`), the claimant's own first. Any other record under the number stands in only
-    when it names the claimant (their account or ID number), and only while the claim has none of the former: it
-    then blocks approval (its ✗ 院校 row; a certificate's sender is out of area). Anyone else's (a squatter's, from
-    another institution or another city) is not what the claim is checked against: the claim rests on its scans,
-    and a number already paid is stopped by its key (`review`, `_paid_elsewhere`)."""
+    for the claim's county (`_covers`), the claimant's own first, then one agreeing with the claim (two departments
+    may each hold the number: the issuer's true record is not hidden behind an older one). Any other record under
+    the number stands in only when it names the claimant (their account or ID number), and only while the claim has
+    none of the former: it then blocks approval (its ✗ 院校 row; a certificate's sender is out of area). Anyone
+    else's (a squatter's, from another institution or another city) is not what the claim is checked against: the
+    claim rests on its scans, and a number already paid is stopped by its key (`review`, `_paid_elsewhere`)."""
     model: Any = GraduationRecord if claim.attainment in DIPLOMA_LEVELS else CertificateRecord
     column = model.diploma_no if model is GraduationRecord else model.certificate_no
     wanted = normalise(claim.certificate_number)
@@ -146,7 +156,8 @@ def find_record(session: Session, claim: SubsidyClaim) -> GraduationRecord | Cer
         found.sort(key=lambda r: r.institution_id != own)  # the claim's institution's first, then the oldest
     else:
         found = [r for r in found if _covers(claim, r) or names_claimant(r)]
-        found.sort(key=lambda r: (not _covers(claim, r), not names_claimant(r)))
+        found.sort(key=lambda r: (not _covers(claim, r), not names_claimant(r),
+                                  not all(row.ok for row in _rows(session, claim, r))))
     return found[0] if found else None
 
 
@@ -205,24 +216,24 @@ def _scans_rows(claim: SubsidyClaim) -> list[Row]:
 
 def result_key(claim: SubsidyClaim, record: GraduationRecord | CertificateRecord | None) -> str:
     """The key an approval of `claim` resting on `record` (None: on checked scans) stores. A diploma's names the
-    claim's institution, the only one whose record it may be approved on."""
+    claim's institution, the only one whose record it may be approved on; a certificate record's, its sender."""
     number = claim.certificate_number if record is None else (
         record.diploma_no if isinstance(record, GraduationRecord) else record.certificate_no)
     if claim.attainment in DIPLOMA_LEVELS:
         return diploma_key(_institution_id(claim), number)
-    return normalise(number)
+    return certificate_key(record.org_id, number) if isinstance(record, CertificateRecord) else normalise(number)
 
 
 def _paid_elsewhere(session: Session, claim: SubsidyClaim, key: str, scans_only: bool) -> SubsidyClaim | None:
-    """A claim approved on the same diploma number at another institution that consumes this one too: the same
-    worker's (one graduation claimed through two institutions), or anyone's when this claim has scans alone to
-    show. A claim on a record is not stopped by another person's claim (a squatter's). The database backs only
-    the same institution's key: across institutions this check is the service's alone."""
-    if not key.startswith(DIPLOMA_KEY):
-        return None
+    """A claim approved on the same number under another key that consumes this one too: the same worker's (one
+    graduation claimed through two institutions, one certificate sent by two departments or claimed on scans), or
+    anyone's when this claim has scans alone to show. A claim on a record is not stopped by another person's claim
+    (a squatter's). The database backs only the same key: across keys this check is the service's alone."""
+    number = key.rsplit(":", 1)[-1]
+    same = (SubsidyClaim.result_key.like(f"{DIPLOMA_KEY}%:{number}") if claim.attainment in DIPLOMA_LEVELS else
+            or_(SubsidyClaim.result_key == number, SubsidyClaim.result_key.like(f"{CERTIFICATE_KEY}%:{number}")))
     query = (select(SubsidyClaim).join(EnrolmentRecord, EnrolmentRecord.id == SubsidyClaim.enrolment_id)
-             .where(SubsidyClaim.result_key.like(f"{DIPLOMA_KEY}%:{key.rsplit(':', 1)[1]}"),
-                    SubsidyClaim.id != claim.id).order_by(SubsidyClaim.id))
+             .where(same, SubsidyClaim.id != claim.id).order_by(SubsidyClaim.id))
     if not scans_only:
         query = query.where(EnrolmentRecord.user_id == claim.enrolment.user_id)
     return session.scalars(query).first()
@@ -244,12 +255,14 @@ def review(session: Session, claim: SubsidyClaim) -> Review:
 def hold_result(session: Session, claim: SubsidyClaim) -> None:
     """Before an approval reads what is already paid (`review`), hold what a concurrent approval that could stop it
     also holds, until commit (app.db.hold_row), so the second reads after the first has written: the claimant's
-    user row (their own result, claimed through another institution: keys differ there, nothing UNIQUE collides),
-    and for a diploma on scans alone, which any payment of the number stops, the province's row (the root of the
-    claim's county): every such approval takes its turn there (rare, human-paced). A diploma number has no row of
-    its own to hold without a new table. Two claims on records of different people never stop each other."""
+    user row (their own result, claimed through another institution or department: keys differ there, nothing UNIQUE
+    collides), and for a diploma on scans alone, which any payment of the number stops, the province's row (the
+    root of the claim's county): every such approval takes its turn there (rare, human-paced). Every certificate
+    approval does (a claim on scans alone is stopped by a payment on any department's record, one on a record may
+    be that payment). A number has no row of its own to hold without a new table. Two claims on records of
+    different people never stop each other."""
     hold_row(session, User, claim.enrolment.user_id)
-    if claim.attainment in DIPLOMA_LEVELS and find_record(session, claim) is None:
+    if claim.attainment not in DIPLOMA_LEVELS or find_record(session, claim) is None:
         root = claim.enrolment.application.county.path.strip("/").split("/")[0]
         root_id = session.scalar(select(Organisation.id).where(Organisation.code == root))
         if root_id is not None:

@@ -40,10 +40,10 @@ class SubsidyClaim(Base):
     """A claim for a subsidy on attainment, with its evidence; the amount is fixed when the union approves."""
 
     __tablename__ = "programme_subsidy_claims"
-    # `result_key` names the result an approval consumed ("diploma:<institution id>:<number>" / "<number>" for a
-    # skill certificate, the number normalised; programme/money/claim_checks.py): UNIQUE, so one diploma or
-    # certificate is paid once across years and unions, even when two reviewers approve at the same moment (NULLs,
-    # the undecided and refused, never collide).
+    # `result_key` names the result an approval consumed ("diploma:<institution id>:<number>", "certificate:<sending
+    # department id>:<number>", or for a certificate on scans alone "<number>", the number normalised; programme/
+    # money/claim_checks.py): UNIQUE, so one diploma or certificate is paid once across years and unions, even when
+    # two reviewers approve at the same moment (NULLs, the undecided and refused, never collide).
     __table_args__ = (UniqueConstraint("enrolment_id", "attainment"), UniqueConstraint("result_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

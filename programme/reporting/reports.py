@@ -16,8 +16,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Organisation, OrgKind, User, WorkerProfile
 from app.accounts.policy import require
@@ -98,6 +98,14 @@ def learning_metrics() -> list[Metric]:
     ]
 
 
+def _first_of_its_number() -> Any:
+    """A person's certificate counts once however many departments sent it (a number is unique within its sender
+    only, programme/exchange/models.py): the person's earliest record of the number stands for it."""
+    earlier = aliased(CertificateRecord)
+    return ~exists().where(earlier.user_id == CertificateRecord.user_id, earlier.id < CertificateRecord.id,
+                           earlier.certificate_no == CertificateRecord.certificate_no)
+
+
 def support_metrics() -> list[Metric]:
     people = _l("人")
     return [
@@ -107,7 +115,7 @@ def support_metrics() -> list[Metric]:
                          func.count(GraduationRecord.id))),
         Metric("certificates", _l("技能证书"), people,
                _regional(CertificateRecord, CertificateRecord.user_id, CertificateRecord.issued_on,
-                         func.count(CertificateRecord.id))),
+                         func.count(CertificateRecord.id), _first_of_its_number())),
     ]
 
 

@@ -4,10 +4,11 @@ so a subsidy claim rests on it exactly as on an imported one (programme/money/cl
 
 A department pushes only for its own area (programme/exchange/areas.py). Each push is one result, checked
 against the body's schema and then by the file exchange's own rules (ID checksum, levels, dates not in the
-future), every problem at once. The certificate's or diploma's number is its identity:
-the same result sent again is the record already held (idempotent, also when two copies race), and a different
-result under a number already held is refused (409), never overwritten, since a claim may rest on it (the
-differing fields named only to the department that sent the held record)."""
+future), every problem at once. The number is the result's identity within its issuer (a diploma's institution,
+a certificate's sending department; another's record under the number, perhaps a squatter's, is no reason to
+refuse it): the same result sent again is the record already held (idempotent, also when two copies race), and a
+different result under a number already held is refused (409), never overwritten, since a claim may rest on it
+(the differing fields named only to the department that sent the held record)."""
 
 from __future__ import annotations
 
@@ -93,12 +94,14 @@ def _within_reach(session: Session, token: ApiToken, kind: Kind, values: dict[st
         raise Invalid(_("结果未接收，请按字段说明修改。"), code="outside_area", fields=errors)
 
 
-def _same_number(kind: Kind, values: dict[str, Any]) -> Any:
-    """The records bearing this result's number: a diploma's within its institution, as imports see them (another
-    institution holding the number first must not block the awarding one's record)."""
+def _same_number(token: ApiToken, kind: Kind, values: dict[str, Any]) -> Any:
+    """The records bearing this result's number: a diploma's within its institution, a certificate's within the
+    pushing department, as imports see them (another holding the number first must not block the issuer's record)."""
     where = [getattr(kind.model, kind.number) == values[kind.number]]
     if kind.model is GraduationRecord:
         where.append(GraduationRecord.institution_id == values["institution_id"])
+    else:
+        where.append(CertificateRecord.org_id == token.org_id)
     return select(kind.model).where(*where)
 
 
@@ -106,7 +109,7 @@ def _held(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any])
     """The record already held under this number: the same result (not created again), or 409. The fields that
     differ are named only to the department that sent the record: to any other they would tell, field by field
     and guess by guess, what another department holds."""
-    record = cast(CertificateRecord | GraduationRecord | None, session.scalar(_same_number(kind, values)))
+    record = cast(CertificateRecord | GraduationRecord | None, session.scalar(_same_number(token, kind, values)))
     assert record is not None  # the caller saw the number held
     differing = [f for f in kind.compared if getattr(record, f) != values[f]]
     if differing:
@@ -123,7 +126,7 @@ def push(session: Session, token: ApiToken, kind: Kind, body: Any) -> Pushed:
         raise Forbidden(_("这个部门不能报送这类结果。"), code="wrong_department")
     values = checked(session, kind, body)
     _within_reach(session, token, kind, values)
-    if session.scalar(_same_number(kind, values)) is not None:
+    if session.scalar(_same_number(token, kind, values)) is not None:
         return _held(session, token, kind, values)
     return keep(session, token, kind, values)
 
@@ -139,8 +142,9 @@ def keep(session: Session, token: ApiToken, kind: Kind, values: dict[str, Any]) 
             session.add(batch)
             session.flush()
             session.add(ApiPush(batch_id=batch.id, token_id=token.id))
+            sender = {"org_id": token.org_id} if kind.model is CertificateRecord else {}
             record: CertificateRecord | GraduationRecord = kind.model(
-                batch_id=batch.id, user_id=user_id, **{k: values[k] for k in (*kind.compared, kind.number)})
+                batch_id=batch.id, user_id=user_id, **sender, **{k: values[k] for k in (*kind.compared, kind.number)})
             session.add(record)
             session.flush()
     except IntegrityError:  # the same number arrived at the same moment from another request

@@ -45,8 +45,10 @@ def test_upgrade_downgrade_upgrade_and_models_match(tmp_path):
 FIXED_REVISION = "0014_media_content_hash"
 DEMO_AT_FIXED = Path(__file__).parent / "data" / "demo_at_0014.json"
 # Columns a later migration drops or rewrites on purpose ({table: {column, ...}}), left out of the comparison.
-# 0029 keeps certificate numbers as they are compared (letters and digits only)
-CHANGED_BY_LATER_MIGRATIONS: dict[str, set[str]] = {"credit_recognitions": {"certificate_no"}}
+# 0029 keeps certificate numbers as they are compared (letters and digits only); 0034 names the sending department
+# in a claim's key when it rests on a certificate record
+CHANGED_BY_LATER_MIGRATIONS: dict[str, set[str]] = {"credit_recognitions": {"certificate_no"},
+                                                    "programme_subsidy_claims": {"result_key"}}
 
 
 def _same(kept: object, now: object) -> bool:
@@ -90,6 +92,9 @@ def test_upgrading_a_demo_database_from_0014_keeps_every_row(tmp_path):
                        for r in candidates), f"{name}: row {before} changed or lost"
     numbers = now["credit_recognitions"]
     assert [row[numbers["columns"].index("certificate_no")] for row in numbers["rows"]] == ["DEMO3301000123"]  # 0029
+    claims, sender = now["programme_subsidy_claims"], kept["exchange_batches"]["rows"][0][2]
+    assert [row[claims["columns"].index("result_key")] for row in claims["rows"]] == [
+        f"certificate:{sender}:S0000330000202600001"]  # 0034: the HR department that sent the record
     _funds_ledger_opens_with_the_quota_table(app)
     _demo_accounts_still_work(app)
 

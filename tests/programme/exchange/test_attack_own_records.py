@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden, Invalid
@@ -49,8 +49,8 @@ def _grad(id_no: str, name: str, number: str) -> bytes:
 
 
 def _make_own(person, real_name: str, serial: int) -> None:
-    service.update_profile(_db.session, person, person, {**ELIGIBLE, "real_name": real_name,
-                                                         "id_number": id_number(serial)})
+    profiles.update_profile(_db.session, person, person, {**ELIGIBLE, "real_name": real_name,
+                                                          "id_number": id_number(serial)})
     _db.session.flush()
 
 
@@ -156,7 +156,7 @@ def test_attack_a_city_certificate_is_no_basis_for_another_citys_claim(app, db):
     batch = ExchangeBatch(kind=ExchangeKind.certificate, org_id=org.id, filename="c.csv", rows=1, imported=1)
     db.session.add(batch)
     db.session.flush()
-    db.session.add(CertificateRecord(batch_id=batch.id, user_id=me.id, id_number=me.profile.id_number,
+    db.session.add(CertificateRecord(batch_id=batch.id, org_id=org.id, user_id=me.id, id_number=me.profile.id_number,
                                      name=me.profile.real_name, occupation="机电一体化", skill_level=3,
                                      certificate_no="S-NB-OLD-1", issued_on=date(2026, 11, 30)))
     db.session.flush()
