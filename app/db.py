@@ -4,13 +4,14 @@ Alembic migrations name constraints the same way on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import collections
+import hashlib
 import logging
 import os
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, event, update
+from sqlalchemy import Integer, MetaData, cast, event, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -105,6 +106,17 @@ def hold_row(session: Session, model: Any, row_id: int) -> None:
     comes before the next holder's count (a quota, the last place). A no-change UPDATE rather than FOR UPDATE: it
     takes SQLite's write lock as well as PostgreSQL's row lock."""
     session.execute(update(model).where(model.id == row_id).values(id=model.id))
+
+
+def hold_key(session: Session, space: int, key: str) -> None:
+    """Hold `key` until this transaction ends, for what has no row to hold (hold_row): a value two transactions
+    may both be about to claim, such as a certificate number. On PostgreSQL a transaction-level advisory lock in its
+    two-number form, `space` a fixed 32-bit number per kind of key (apart from the one-number locks elsewhere), the
+    key a stable 32-bit hash of `key`: two keys sharing a hash only wait for each other. SQLite has one writer at a
+    time: the caller's first write (hold_row) is the lock there, so this does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        digest = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest(), "big", signed=True)
+        session.execute(select(func.pg_advisory_xact_lock(cast(space, Integer), cast(digest, Integer))))
 
 
 class DirectStatement:

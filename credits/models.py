@@ -139,7 +139,8 @@ class Recognition(Base):
     title: Mapped[str] = mapped_column(String(200))
     occupation: Mapped[str] = mapped_column(String(100), default="")
     level: Mapped[str] = mapped_column(String(50), default="")
-    certificate_no: Mapped[str] = mapped_column(String(64), default="")
+    # As compared (recognition._number): one certificate is one string, found by this index whoever sent it.
+    certificate_no: Mapped[str] = mapped_column(String(64), default="", index=True)
     # The institution or union that issued the outcome; its staff review the request.
     issuer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
     # Recognised credits count toward this pathway (converted ones toward the conversion row's pathways).

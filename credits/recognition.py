@@ -23,7 +23,7 @@ from app import notifications
 from app.accounts import scope
 from app.accounts.models import Organisation, OrgKind, OrgLevel, User
 from app.accounts.policy import can, conflicted, is_admin, require
-from app.db import hold_row, utcnow
+from app.db import hold_key, hold_row, utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.lookup import get_or_raise
 from app.notifications.kinds import RECOGNITION
@@ -61,6 +61,12 @@ NUMBER_MAX = 64
 # A training certificate's serial is free text (浙培字第2025001号): compared without 第 and 号, which people type or
 # leave out (浙培字2025001 is the same serial); its Chinese characters are kept.
 SERIAL_AFFIXES = str.maketrans("", "", "第号號")
+# Digits written as Chinese numerals, one by one (浙培字第二〇二五〇〇一号, or 壹贰叁 as on money): the same serial as
+# its digits, or one certificate typed both ways was credited twice. 十, 百 and 千 count; no serial is a count.
+CHINESE_DIGITS = str.maketrans({**dict.fromkeys("〇零", "0"), **{ch: str(n) for digits in (
+    "一二三四五六七八九", "壹贰叁肆伍陆柒捌玖", "壹貳參肆伍陸柒捌玖") for n, ch in enumerate(digits, 1)}})
+# PostgreSQL advisory locks of certificate numbers (app.db.hold_key): any fixed 32-bit number no other lock uses.
+NUMBER_LOCKS = 0x51584E4F
 # The serial this platform prints on its own completion certificates (credits.certificates.issue), as _number
 # leaves it: found inside a typed number too, so "第QX2025…号" is still ours.
 OWN_SERIAL = re.compile(r"QX\d{4}[0-9A-F]{10}")
@@ -147,6 +153,8 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
     number, title = cast(str, values["certificate_no"]), cast(str, values["title"])
     code = "invalid"
     hold_row(session, User, actor.id)  # a second request sent at once waits, then sees this one (_same_certificate)
+    if number:
+        hold_key(session, NUMBER_LOCKS, number)  # and so does another applicant's of this number
     if "certificate_no" not in errors and (own := _own_certificate(session, number)) is not None:
         errors["certificate_no"], code = own, "own_certificate"
     elif (own := _own_course(session, outcome, actor.id, title)) is not None:
@@ -172,14 +180,15 @@ def submit(session: Session, actor: Any, raw: dict[str, Any], evidence: bytes, f
 def _number(typed: str) -> str:
     """A certificate number as compared and kept: letters and digits only, full-width folded, case ignored, so
     S330100-2025-0001 and s330100 2025/0001 are one certificate (as programme/money/claim_checks.normalise,
-    which credits may not import: programme sits above it), and without 第 or 号 (SERIAL_AFFIXES)."""
+    which credits may not import: programme sits above it), without 第 or 号 (SERIAL_AFFIXES), Chinese numerals
+    as digits (CHINESE_DIGITS). Kept so (migrations 0029, 0035): the stored form is the one compared, by anyone."""
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", typed).casefold())
-    return "".join(ch for ch in folded if ch.isalnum()).upper().translate(SERIAL_AFFIXES)
+    return "".join(ch for ch in folded if ch.isalnum()).upper().translate(SERIAL_AFFIXES).translate(CHINESE_DIGITS)
 
 
 def _is_serial_char(ch: str) -> bool:
-    """What a training serial may keep: ASCII letters and digits, and Chinese characters; a Cyrillic О for O or
-    〇 for 0 would be a new serial for one certificate."""
+    """What a training serial may keep: ASCII letters and digits, and Chinese characters; a Cyrillic О for O
+    would be a new serial for one certificate (〇 for 0 is folded to 0 first: CHINESE_DIGITS)."""
     return ch.isascii() or unicodedata.name(ch, "").startswith("CJK UNIFIED IDEOGRAPH")
 
 
@@ -209,8 +218,8 @@ def _same_certificate(session: Session, outcome: OutcomeType, number: str, *, ap
     certificate again. The applicant's own request of that number under any type, too (a skill certificate sent
     again as a training certificate was credited twice). A training certificate may have none: a request without a
     number is the applicant's own request of that title with any number or none, and the reverse (a serial typed
-    once and left blank once was credited twice). The applicant's own requests are compared folded again: one kept
-    before 第 and 号 were dropped is still found."""
+    once and left blank once was credited twice). Numbers are stored folded (_number), so others' are compared as
+    stored, by an index; the applicant's own are compared folded again, to the rules of today."""
     kinds = NUMBERED if outcome in NUMBERED else frozenset({outcome})
     live = and_(Recognition.status.in_(statuses), Recognition.id != (but or 0))
     found = [session.scalar(select(Recognition).where(live, Recognition.outcome_type.in_(kinds),
@@ -271,9 +280,12 @@ def review(session: Session, actor: Any, recognition_id: int, decision: str, *, 
         message = _("认定学分不能超过申请的%(n)s学分。", n=f"{request.claimed_credits:g}")
         raise Invalid(message, code="above_claimed", fields={"amount": message})
     if decision == "approve":
-        # approvals of one applicant's requests take turns (held until commit), so of twins decided at the same
-        # moment the second sees the first approved
+        # approvals of one applicant's requests take turns (held until commit), and so do approvals of one number
+        # (two people's requests of one certificate): of twins decided at the same moment the second sees the first
+        # approved. Always in this order (applicant, then number), as in submit: no two wait for each other.
         hold_row(session, User, request.user_id)
+        if number := _number(request.certificate_no):
+            hold_key(session, NUMBER_LOCKS, number)
         _still_recognisable(session, request)
     if decision == "approve" and (earlier := _same_certificate(
             session, request.outcome_type, _number(request.certificate_no), applicant=request.user_id,

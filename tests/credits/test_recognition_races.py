@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
@@ -17,6 +18,7 @@ from app.extensions import db as _db
 from credits import ledger, recognition
 from credits.models import Recognition
 from tests import factories
+from tests.conftest import TEST_DATABASE_URL
 from tests.credits.credit_factories import pdf_bytes, request_values, worker
 from tests.programme.helpers import at_once
 
@@ -83,3 +85,59 @@ def test_a_double_clicked_form_keeps_one_request(app, monkeypatch):
     with app.app_context():
         assert len(_db.session.scalars(select(Recognition).where(Recognition.user_id == user_id)).all()) == 1
     assert len(refused) == 1 and "已提交过学分认定" in refused[0]
+
+
+# SQLite has one writer: the first transaction's write (its applicant's row held) already makes the second wait.
+ONE_WRITER = "PostgreSQL only: on SQLite the first write of either transaction already makes the other wait"
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason=ONE_WRITER)
+def test_attack_two_people_s_requests_of_one_certificate_approved_at_the_same_moment(app, monkeypatch):
+    """Two applicants sent one certificate's number (its holder, and someone with a copy), to two issuers; both
+    reviewers pressed 通过 together: each held only its own applicant, saw no approved twin, and both credited it.
+    Approvals of one number now take turns too."""
+    with app.app_context():
+        holder, copier = worker(), worker("李四")
+        first = _submit(app, holder, issuer="INST-T1")
+        twin = _submit(app, copier, issuer="330100")
+        twin.certificate_no = first.certificate_no  # both sent at the same moment: neither saw the other
+        decisions = [(factories.user("institution_staff").id, first.id),
+                     (factories.user("union_staff", org_code="330100").id, twin.id)]
+        _db.session.commit()
+        applicants = [holder.id, copier.id]
+    _wait_after_the_twin_check(monkeypatch)
+
+    def approve(i: int):
+        reviewer, request_id = _db.session.get(User, decisions[i][0]), decisions[i][1]
+        return lambda: recognition.review(_db.session, reviewer, request_id, "approve")
+
+    outcomes = at_once(app, 2, approve)
+    with app.app_context():
+        credited = [ledger.balance(ledger.ledger(_db.session, user_id)) for user_id in applicants]
+    assert sorted(credited) == [0, 6], credited  # one certificate, credited once, to one person
+    assert sorted(outcomes) == ["already_recognised", "ok"], outcomes
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason=ONE_WRITER)
+def test_two_people_sending_one_certificate_at_once_keep_one_request(app, monkeypatch):
+    with app.app_context():
+        senders = [worker().id, worker("李四").id]
+        _db.session.commit()
+    _wait_after_the_twin_check(monkeypatch)
+    refused: list[str] = []
+
+    def send(i: int):
+        user = _db.session.get(User, senders[i])
+
+        def act() -> None:
+            try:
+                _submit(app, user, certificate_no="S330100-2025-7001", issuer=("INST-T1", "330100")[i])
+            except Invalid as err:
+                _db.session.rollback()
+                refused.append(err.fields["certificate_no"])
+        return act
+
+    at_once(app, 2, send)
+    with app.app_context():
+        kept = _db.session.scalars(select(Recognition).where(Recognition.certificate_no == "S33010020257001")).all()
+    assert len(kept) == 1 and len(refused) == 1 and "已提交过学分认定" in refused[0]

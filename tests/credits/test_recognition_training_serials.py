@@ -2,9 +2,10 @@
 not come back as one (a review, 2026): a training serial is free text, so the same certificate typed with or
 without 第 and 号, with a Cyrillic О for O, or left blank once, was a new certificate approved by a second issuer;
 and a platform certificate, revoked for cheating, sent as a training certificate with no number was credited
-again. Serials are now compared without 第 and 号 and refused with letters other than ASCII and Chinese; a request
-without a number is the applicant's own request of that title with any number, and the reverse; and a training
-certificate titled as a platform certificate the applicant holds is refused, at submit and again at approval."""
+again. Serials are now compared without 第 and 号, Chinese numerals as digits, and refused with letters other than
+ASCII and Chinese; a request without a number is the applicant's own request of that title with any number, and the
+reverse; and a training certificate titled as a platform certificate the applicant holds is refused, at submit and
+again at approval."""
 
 from __future__ import annotations
 
@@ -33,8 +34,10 @@ def _city_union():
 @pytest.mark.parametrize(("typed", "refusal"), [
     ("", "已提交过学分认定"), ("浙培字2025001号", "已提交过学分认定"), ("浙培字第2025001", "已提交过学分认定"),
     ("浙培字 2025001", "已提交过学分认定"), ("浙培字第2О25001号", "只能包含汉字、英文字母和数字"),
-    ("浙培字第2〇25001号", "只能包含汉字、英文字母和数字")],
-    ids=["blank", "no-di", "no-hao", "neither", "cyrillic-o", "ideographic-zero"])
+    ("浙培字第2〇25001号", "已提交过学分认定"), ("浙培字第二零二五零零一号", "已提交过学分认定"),
+    ("浙培字第贰零贰伍零零壹号", "已提交过学分认定")],
+    ids=["blank", "no-di", "no-hao", "neither", "cyrillic-o", "ideographic-zero", "chinese-numerals",
+         "capital-numerals"])
 def test_attack_one_training_certificate_recognised_twice_by_its_serial_typed_another_way(app, db, typed, refusal):
     user = worker()
     first = _submit(app, user, certificate_no=SERIAL, issuer="INST-T1")
@@ -113,3 +116,23 @@ def test_a_training_certificate_sent_before_the_platform_certificate_is_refused_
         recognition.review(db.session, _city_union(), early.id, "approve")
     assert err.value.code == "own_certificate" and "title" in err.value.fields
     assert ledger.balance(ledger.ledger(db.session, user.id)) == 6  # the course's credits only
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("第一二三号", "123"), ("浙培字第二〇二五〇〇一号", "浙培字2025001"), ("浙培字第貳零貳伍零零壹號", "浙培字2025001"),
+    ("沪一培字第2025001号", "沪1培字2025001"), ("培字第十二号", "培字十2")],
+    ids=["digits", "with-zero", "traditional-capitals", "in-the-prefix", "ten-kept"])
+def test_chinese_numerals_in_a_serial_are_its_digits(typed, kept):
+    """Digits written one by one as Chinese numerals are the serial's digits; 十 counts, and is kept."""
+    assert recognition._number(typed) == kept
+
+
+def test_attack_a_serial_in_chinese_numerals_credits_another_person_again(app, db):
+    """One certificate, its serial 123 typed by its holder and 第一二三号 by someone with a copy: two serials, and
+    the copy was approved by a second issuer."""
+    holder = worker()
+    first = _submit(app, holder, certificate_no="123", issuer="INST-T1")
+    recognition.review(db.session, factories.user("institution_staff"), first.id, "approve")
+    with pytest.raises(Invalid) as err:
+        _submit(app, worker("李四"), certificate_no="第一二三号", issuer="330100")
+    assert "已提交过学分认定" in err.value.fields["certificate_no"]
