@@ -31,7 +31,8 @@ def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32))
 
 
 def end(session: Session, user: User) -> None:
-    """Log out: this session's row goes, so a copied session or remember-me cookie no longer works."""
+    """Log out: this session's row goes, so a copied session or remember-me cookie no longer works, and the Web Push
+    subscriptions made in it go with it (their foreign key): a shared computer stops showing this person's news."""
     if user.session_id:
         session.execute(delete(UserSession).where(UserSession.id == user.session_id,
                                                   UserSession.user_id == user.id))
@@ -41,7 +42,8 @@ def end(session: Session, user: User) -> None:
 
 def end_all(session: Session, user: User, reason: str = "logout_everywhere") -> None:
     """Log out everywhere (退出所有设备), also done by a password change: every row goes and the version moves on,
-    so every cookie issued before, on every device, stops working. Kept in the audit log."""
+    so every cookie issued before, on every device, stops working, and every push subscription goes with its
+    session's row (their foreign key), a device someone else subscribed included. Kept in the audit log."""
     # a DELETE's result is a CursorResult (Session.execute is typed for SELECTs)
     ended = cast(CursorResult[Any], session.execute(delete(UserSession).where(UserSession.user_id == user.id))).rowcount
     user.session_version += 1

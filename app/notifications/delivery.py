@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import sms
-from app.accounts.models import User
+from app.accounts.models import User, UserSession
 from app.db import utcnow
 from app.notifications import endpoints
 from app.notifications.kinds import KINDS
@@ -157,6 +157,14 @@ def push_all(session: Session, vapid: Vapid, devices: list[PushSubscription], da
     return took
 
 
+def devices_of(session: Session, user_id: int) -> list[PushSubscription]:
+    """The person's devices whose signed-in session still stands: a subscription ends with the session that made
+    it (the foreign key removes it; the join says so here too, whatever removed the session)."""
+    standing = select(PushSubscription).join(UserSession, UserSession.id == PushSubscription.session_id)
+    return list(session.scalars(standing.where(PushSubscription.user_id == user_id, UserSession.user_id == user_id)
+                                .order_by(PushSubscription.id)))
+
+
 def sms_text(item: Notification) -> str:
     return _("【求学】%(title)s。请登录求学查看详情。", title=item.title)
 
@@ -169,8 +177,7 @@ def deliver_pending(session: Session, config: Mapping[str, Any], limit: int = BA
     for item in session.scalars(select(Notification).where(Notification.delivered_at.is_(None))
                                 .order_by(Notification.id).limit(limit)).all():
         if vapid is not None:
-            push_all(session, vapid, list(session.scalars(select(PushSubscription).where(
-                PushSubscription.user_id == item.user_id).order_by(PushSubscription.id))), payload(item))
+            push_all(session, vapid, devices_of(session, item.user_id), payload(item))
         kind = KINDS.get(item.kind)
         if kind is not None and kind.sms:
             user = session.get(User, item.user_id)

@@ -40,12 +40,17 @@ class NotificationMute(Base):
 
 class PushSubscription(Base):
     """One device's Web Push subscription (the browser's PushSubscription JSON): where to POST, and the keys the
-    payload is encrypted with. A push service answering 404/410 means the device left: the row is removed."""
+    payload is encrypted with. A push service answering 404/410 means the device left: the row is removed. It
+    lives as long as the signed-in session that made it: logging out there, 退出所有设备 or a new password ends
+    it with the session (the foreign key), so a device someone held the account on for a moment stops hearing."""
 
     __tablename__ = "push_subscriptions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # the signed-in session (UserSession.id) that turned push on: its row going (any way a session ends) takes this
+    session_id: Mapped[str] = mapped_column(String(32), ForeignKey("user_sessions.id", ondelete="CASCADE"),
+                                            index=True)
     endpoint: Mapped[str] = mapped_column(Text, unique=True)  # the push service's URL for this device
     p256dh: Mapped[str] = mapped_column(String(200))  # the device's public key (base64url)
     auth: Mapped[str] = mapped_column(String(100))    # the shared auth secret (base64url)

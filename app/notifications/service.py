@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts.models import UserSession
 from app.db import utcnow
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, LoginRequired, NotFound
 from app.notifications import endpoints
 from app.notifications.kinds import KINDS
 from app.notifications.models import Notification, NotificationMute, PushSubscription
@@ -104,10 +105,11 @@ def set_enabled(session: Session, user_id: int, enabled: set[str]) -> None:
     session.flush()
 
 
-def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> PushSubscription:
-    """Keep a device's PushSubscription JSON ({"endpoint", "keys": {"p256dh", "auth"}}), and the person's
-    MAX_DEVICES - 1 newest others. The same endpoint signed in as someone else moves to them: a device pushes to
-    whoever uses it now."""
+def subscribe(session: Session, user_id: int, login: str, raw: Any, device: str = "") -> PushSubscription:
+    """Keep a device's PushSubscription JSON ({"endpoint", "keys": {"p256dh", "auth"}}) for the signed-in session
+    `login` (a UserSession id) that asked, and the person's MAX_DEVICES - 1 newest others. It ends with that
+    session: whoever held the account for a moment cannot keep hearing it after a logout, 退出所有设备 or a new
+    password. The same endpoint signed in as someone else moves to them: a device pushes to whoever uses it now."""
     keys = raw.get("keys") if isinstance(raw, dict) else None
     endpoint = raw.get("endpoint") if isinstance(raw, dict) else None
     if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")) or len(endpoint) > 1000 \
@@ -120,12 +122,17 @@ def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> Pus
     if not endpoints.valid_keys(keys.get("p256dh"), keys.get("auth")):  # else every push to it fails in the worker
         message = _("推送订阅的密钥无效。")
         raise Invalid(message, code="bad_push_keys", fields={"keys": message})
+    # the session may have ended since the request's user was loaded (kept between requests, or another host):
+    # checked, and held (FOR SHARE on PostgreSQL) until commit, so a subscription never outlives it
+    if session.scalar(select(UserSession.id).where(UserSession.id == login, UserSession.user_id == user_id)
+                      .with_for_update(read=True)) is None:
+        raise LoginRequired(_("登录已结束，请重新登录后再开启推送。"))
     found = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if found is None:
-        found = PushSubscription(endpoint=endpoint, user_id=user_id)
+        found = PushSubscription(endpoint=endpoint, user_id=user_id, session_id=login)
         session.add(found)
-    found.user_id, found.p256dh, found.auth = user_id, keys["p256dh"], keys["auth"]
-    found.device, found.failures = device[:200], 0
+    found.user_id, found.session_id, found.p256dh, found.auth = user_id, login, keys["p256dh"], keys["auth"]
+    found.device, found.failures, found.created_at = device[:200], 0, utcnow()
     session.flush()
     # past MAX_DEVICES the oldest go rather than the new one be refused: a reinstalled browser leaves its old
     # subscription behind, and the phone in the person's hand is the one that must work
@@ -140,6 +147,16 @@ def subscribe(session: Session, user_id: int, raw: Any, device: str = "") -> Pus
 def unsubscribe(session: Session, user_id: int, endpoint: str) -> None:
     session.execute(delete(PushSubscription).where(PushSubscription.user_id == user_id,
                                                    PushSubscription.endpoint == endpoint))
+    session.flush()
+
+
+def remove_device(session: Session, user_id: int, device_id: int) -> None:
+    """The person takes push away from one of their devices (我的消息), one they no longer hold included; another
+    person's device is not found, never touched."""
+    found = session.get(PushSubscription, device_id)
+    if found is None or found.user_id != user_id:
+        raise NotFound(_("没有这台推送设备，可能已经移除。"), code="push_device_not_found")
+    session.delete(found)
     session.flush()
 
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.errors import Invalid
 from app.extensions import db
-from app.notifications import service
+from app.notifications import device_names, service
 from app.notifications.kinds import KINDS
 from app.web import current_user_required, json_object
 
@@ -26,6 +26,7 @@ def page() -> str:
     items = service.latest(db.session, user.id, before=before)
     return render_template("notifications/page.html", items=items, kinds=KINDS,
                            muted=service.muted(db.session, user.id), devices=service.devices(db.session, user.id),
+                           here=user.session_id, device_label=device_names.label,
                            unread=service.unread_count(db.session, user.id),
                            push_key=current_app.config["WEBPUSH_PUBLIC_KEY"],
                            more=items[-1].id if len(items) == service.PAGE_SIZE else None)
@@ -58,6 +59,16 @@ def settings() -> WerkzeugResponse:
     return redirect(url_for("notifications.page") + "#settings")
 
 
+@bp.post("/me/notifications/devices/<int:device_id>/remove")
+@login_required
+def remove_device(device_id: int) -> WerkzeugResponse:
+    """移除 on 我的消息: a device the person no longer holds (or does not know) stops getting their messages."""
+    service.remove_device(db.session, current_user_required().id, device_id)
+    db.session.commit()
+    flash(_("已移除这台设备，它不会再收到您的消息推送。"), "success")
+    return redirect(url_for("notifications.page") + "#push")
+
+
 @bp.get("/api/v1/me/notifications")
 def api_list() -> Response:
     """Newest first with the unread count; `before` (an id) pages back, `limit` up to 100."""
@@ -87,9 +98,10 @@ def api_read() -> Response:
 
 @bp.post("/api/v1/me/push-subscriptions")
 def api_subscribe() -> tuple[Response, int]:
-    """A device's PushSubscription JSON, as `pushManager.subscribe()` gives it."""
+    """A device's PushSubscription JSON, as `pushManager.subscribe()` gives it; kept while this login lasts."""
     user = current_user_required()
-    found = service.subscribe(db.session, user.id, json_object(), request.headers.get("User-Agent", ""))
+    found = service.subscribe(db.session, user.id, user.session_id or "", json_object(),
+                              request.headers.get("User-Agent", ""))
     db.session.commit()
     return jsonify({"id": found.id}), 201
 

@@ -1,5 +1,6 @@
 // The notifications page's 手机推送 box: subscribe this device to Web Push with the site's VAPID key and hand the
-// subscription to the server (one row per device), or take it back. Without push support it says so.
+// subscription to the server (one row per device, kept while this login lasts), or take it back. Without push
+// support it says so.
 (function () {
   "use strict";
   var box = document.querySelector("[data-push]");
@@ -22,7 +23,9 @@
   }
   function show(subscribed) { on.hidden = subscribed; off.hidden = !subscribed; }
   navigator.serviceWorker.ready.then(function (reg) {
-    reg.pushManager.getSubscription().then(function (sub) { show(!!sub); });
+    // on only when this login holds it (data-here): a subscription ends with the login that made it, so after
+    // logging in again the browser's old one is handed over again with 开启
+    reg.pushManager.getSubscription().then(function (sub) { show(!!sub && box.hasAttribute("data-here")); });
     on.addEventListener("click", function () {
       reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key(box.getAttribute("data-key")) })
         .then(function (sub) { return post("/api/v1/me/push-subscriptions", sub.toJSON()); })

@@ -24,6 +24,7 @@ from app.notifications import delivery, kinds, service
 from app.notifications.models import Notification, PushSubscription
 from app.sms import SmsMessage
 from tests import factories
+from tests.app.push_logins import login_of
 from tests.conftest import csrf_token
 
 
@@ -178,7 +179,8 @@ def test_web_push_reaches_a_device_encrypted_and_signed(app, db, worker):
     app.config.update(WEBPUSH_PUBLIC_KEY=public, WEBPUSH_PRIVATE_KEY=private)
     phone = Device()
     with PushEndpoint() as endpoint:
-        service.subscribe(db.session, worker.id, phone.subscription(endpoint.url), "Android")
+        service.subscribe(db.session, worker.id, login_of(db.session, worker), phone.subscription(endpoint.url),
+                          "Android")
         found = service.notify(db.session, worker.id, kinds.RECOGNITION, "学分认定已通过", "/credits/recognitions")
         db.session.commit()
         assert endpoint.received == []  # nothing leaves before the worker runs, after commit
@@ -197,7 +199,7 @@ def test_a_device_that_left_is_forgotten(app, db, worker):
     public, private = delivery.generate_keys()
     app.config.update(WEBPUSH_PUBLIC_KEY=public, WEBPUSH_PRIVATE_KEY=private)
     with PushEndpoint(status=410) as endpoint:
-        service.subscribe(db.session, worker.id, Device().subscription(endpoint.url))
+        service.subscribe(db.session, worker.id, login_of(db.session, worker), Device().subscription(endpoint.url))
         service.notify(db.session, worker.id, kinds.ENQUIRY, "咨询回复", "/catalog/")
         db.session.commit()
         delivery.deliver_pending(db.session, app.config)

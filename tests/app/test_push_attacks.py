@@ -14,6 +14,7 @@ from app.notifications import delivery, endpoints, kinds, service
 from app.notifications.models import Notification, PushSubscription
 from app.sms import SmsMessage
 from tests import factories
+from tests.app.push_logins import login_of
 from tests.app.test_notifications import Device, PushEndpoint
 from tests.conftest import csrf_token
 
@@ -32,6 +33,11 @@ def member(app, db, client, auth):
     db.session.commit()
     auth.login(found.phone)
     return found
+
+
+def _kept(db, member, **columns):
+    """A subscription written as it is kept (rows made before a rule, or whose address changed since)."""
+    return PushSubscription(user_id=member.id, session_id=login_of(db.session, member), **columns)
 
 
 def _subscribe(client, body):
@@ -81,7 +87,7 @@ def test_an_endpoint_that_now_resolves_inside_is_skipped_at_send_and_counted(app
     assert _subscribe(client, Device().subscription("https://push.example.org/device")).status_code == 201
     monkeypatch.setattr(endpoints, "resolve", _resolving_to("127.0.0.1"))
     with PushEndpoint() as internal:
-        db.session.add(PushSubscription(user_id=member.id, endpoint=internal.url, p256dh="k", auth="a"))
+        db.session.add(_kept(db, member, endpoint=internal.url, p256dh="k", auth="a"))
         victim = factories.user(name="别人")
         service.notify(db.session, member.id, kinds.ENQUIRY, "咨询回复", "/catalog/")
         service.notify(db.session, victim.id, kinds.SUBSIDY, "你的补贴申请已通过审核", "/programme/mine")
@@ -112,7 +118,7 @@ def test_a_subscription_whose_keys_are_no_keys_is_refused(app, db, client, membe
 def test_one_bad_device_never_stops_delivery_for_anyone(app, db, client, member, vapid):
     """A row with broken keys (made before the rule) raises inside pywebpush: counted as that device's failure,
     and every notification and decision text still goes out, on the first run."""
-    db.session.add(PushSubscription(user_id=member.id, endpoint=f"https://{PUBLIC}/x", p256dh="x", auth="y"))
+    db.session.add(_kept(db, member, endpoint=f"https://{PUBLIC}/x", p256dh="x", auth="y"))
     victim = factories.user(name="别人")
     service.notify(db.session, member.id, kinds.ENQUIRY, "咨询回复", "/catalog/")
     service.notify(db.session, victim.id, kinds.SUBSIDY, "你的补贴申请已通过审核", "/programme/mine")
@@ -129,8 +135,8 @@ def test_a_good_device_still_gets_its_push_beside_a_bad_one(app, db, member, vap
     app.config["WEBPUSH_PRIVATE_HOSTS"] = "127.0.0.1"
     phone = Device()
     with PushEndpoint() as good:
-        db.session.add(PushSubscription(user_id=member.id, endpoint=good.url + "-broken", p256dh="x", auth="y"))
-        db.session.add(PushSubscription(user_id=member.id, endpoint=good.url, **phone.subscription(good.url)["keys"]))
+        db.session.add(_kept(db, member, endpoint=good.url + "-broken", p256dh="x", auth="y"))
+        db.session.add(_kept(db, member, endpoint=good.url, **phone.subscription(good.url)["keys"]))
         found = service.notify(db.session, member.id, kinds.ENQUIRY, "咨询回复", "/catalog/")
         db.session.commit()
         assert delivery.deliver_pending(db.session, app.config) == 1
@@ -146,7 +152,7 @@ def test_a_push_service_redirecting_inside_is_not_followed(app, db, member, vapi
     with PushEndpoint() as internal, PushEndpoint(status=307) as outside:
         outside.server.RequestHandlerClass.end_headers = _with_location(internal.url)
         phone = Device()
-        db.session.add(PushSubscription(user_id=member.id, endpoint=outside.url, **phone.subscription("")["keys"]))
+        db.session.add(_kept(db, member, endpoint=outside.url, **phone.subscription("")["keys"]))
         service.notify(db.session, member.id, kinds.ENQUIRY, "咨询回复", "/catalog/")
         db.session.commit()
         assert delivery.deliver_pending(db.session, app.config) == 1

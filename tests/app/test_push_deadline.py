@@ -18,6 +18,7 @@ from app.notifications import delivery, kinds, service
 from app.notifications.models import Notification
 from app.sms import SmsMessage
 from tests import factories
+from tests.app.push_logins import login_of
 from tests.app.test_notifications import Device, PushEndpoint
 from tests.conftest import csrf_token
 
@@ -92,7 +93,7 @@ def test_a_push_service_trickling_its_answer_holds_no_one_elses_notification(app
         for i in range(service.MAX_DEVICES):  # as many devices as an account may keep, all on the slow service
             assert _subscribe(client, f"{slow.url}{i}").status_code == 201
         victim = factories.user(name="别人")
-        service.subscribe(db.session, victim.id, phone.subscription(good.url))
+        service.subscribe(db.session, victim.id, login_of(db.session, victim), phone.subscription(good.url))
         service.notify(db.session, attacker.id, kinds.REMINDER, "学习提醒", "/learning/")
         decision = service.notify(db.session, victim.id, kinds.SUBSIDY, "你的补贴申请已通过审核", "/programme/mine")
         db.session.commit()
@@ -114,7 +115,7 @@ def test_an_account_keeps_only_its_newest_devices(app, db, client, attacker):
     """Each subscription costs every notification of the account a push: past MAX_DEVICES the oldest go (a
     reinstalled browser leaves its old one behind; the newest is the phone in hand), another person's untouched."""
     other = factories.user(name="别人")
-    service.subscribe(db.session, other.id, Device().subscription(f"https://{PUBLIC}/other"))
+    service.subscribe(db.session, other.id, login_of(db.session, other), Device().subscription(f"https://{PUBLIC}/other"))
     db.session.commit()
     for i in range(service.MAX_DEVICES + 50):
         assert _subscribe(client, f"https://{PUBLIC}/d/{i}").status_code == 201
