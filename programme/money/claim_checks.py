@@ -260,7 +260,10 @@ def hold_result(session: Session, claim: SubsidyClaim) -> None:
     root of the claim's county): every such approval takes its turn there (rare, human-paced). Every certificate
     approval does (a claim on scans alone is stopped by a payment on any department's record, one on a record may
     be that payment). A number has no row of its own to hold without a new table. Two claims on records of
-    different people never stop each other."""
+    different people never stop each other. A diploma on its institution's record needs no turn: its approval reads
+    nothing another person's writes (its own key is UNIQUE; only its claimant's claims stop it), so racing one on
+    scans it leaves what the scans one approved first would, both paid (tests/programme/money/
+    test_claim_attacks_diploma_turns.py); a turn would only choose the order."""
     hold_row(session, User, claim.enrolment.user_id)
     if claim.attainment not in DIPLOMA_LEVELS or find_record(session, claim) is None:
         root = claim.enrolment.application.county.path.strip("/").split("/")[0]

@@ -67,7 +67,8 @@ def _pushed(token: ApiToken, kind: pushes.Kind) -> tuple[dict[str, Any], int, di
     "报送技能等级证书（人力社保部门）", "certificates:write", "CertificateResult", status=201, also=(200,),
     body="CertificateIn", description="One skill-level certificate for a worker identified by ID number. It becomes "
     "the record a subsidy claim for that worker rests on. The same certificate sent again answers 200 with the "
-    "record already held; a different one under the same number is refused (409 conflicting_result)."))
+    "record already held; a different one under a number this department already sent is refused (409 "
+    "conflicting_result). Another department's record under the number does not stop it."))
 def certificates(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
     return _pushed(token, pushes.CERTIFICATE)
 
@@ -75,7 +76,9 @@ def certificates(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
 @operation("/graduations", "POST", Operation(
     "报送毕业结果（教育部门）", "graduations:write", "GraduationResult", status=201, also=(200,),
     body="GraduationIn", description="One graduation (diploma) for a worker identified by ID number, naming the "
-    "awarding institution by its code; idempotent by diploma number as certificates are."))
+    "awarding institution by its code; idempotent by diploma number within that institution: the same graduation "
+    "sent again answers 200, a different one under a number already held for that institution is refused (409 "
+    "conflicting_result)."))
 def graduations(token: ApiToken) -> tuple[dict[str, Any], int, dict[str, Any]]:
     return _pushed(token, pushes.GRADUATION)
 

@@ -32,7 +32,8 @@ PARAMETERS: dict[str, dict[str, Any]] = {
 ERRORS = {400: "invalid input, with `fields` naming each wrong field (codes: invalid_result, bad_query)",
           401: "no token, or an invalid or revoked one (token_missing, token_invalid, token_revoked)",
           403: "the token lacks the scope (insufficient_scope) or its department cannot do this (wrong_department)",
-          409: "a different result was already sent under this number (conflicting_result)",
+          409: "a different result is already held under this number from the same issuer: for a certificate, the "
+               "sending department; for a diploma, the awarding institution (conflicting_result)",
           429: "over the token's rate limit (too_many_requests); see Retry-After"}
 DESCRIPTION = (
     "Data sharing (数据对接) between the dual-upgrade programme and the provincial education and HR departments. "

@@ -31,7 +31,8 @@ CERTIFICATE_IN = {
         "skill_level": {"type": "integer", "minimum": 1, "maximum": 5,
                         "description": "national level: 1 高级技师, 2 技师, 3 高级工, 4 中级工, 5 初级工"},
         "certificate_no": {"type": "string", "minLength": 1, "maxLength": 64,
-                           "description": "the certificate's number: the push's identity (sent twice = one record)"},
+                           "description": "the certificate's number: within the sending department, the push's "
+                                          "identity (sent twice = one record)"},
         "issued_on": _DAY,
     },
 }
@@ -46,7 +47,8 @@ GRADUATION_IN = {
                   "description": "专科, 高起本 or 专升本"},
         "major": {"type": "string", "minLength": 1, "maxLength": 100},
         "diploma_no": {"type": "string", "minLength": 1, "maxLength": 64,
-                       "description": "the diploma's number: the push's identity (sent twice = one record)"},
+                       "description": "the diploma's number: within the awarding institution, the push's identity "
+                                      "(sent twice = one record)"},
         "graduated_on": _DAY,
     },
 }
