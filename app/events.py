@@ -30,6 +30,9 @@ QUESTION_ASKED = "question.asked"
 # key: a User id whose own real name or ID number is about to change (not durable: a package whose records rest
 # on an identity it checked refuses the change by raising a DomainError)
 IDENTITY_CHANGING = "identity.changing"
+# key: a User id whose real name or ID number changed in this transaction (not durable: the notifications centre
+# tells the owner; app.accounts cannot call it, as the centre reads the accounts' models)
+IDENTITY_CHANGED = "identity.changed"
 
 _subscribers: dict[str, list[Handler]] = {}
 

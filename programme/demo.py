@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import OrgKind, Role, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
@@ -94,11 +94,11 @@ def load(session: Session) -> dict[str, int]:
     start = f"{today.year - 1}-03-01"
     worker = session.scalar(select(User).where(User.phone == "13900000007"))
     if worker is not None:
-        service.update_profile(session, worker, worker, {**PROFILE, "real_name": "李小梅", "contract_start": start})
+        profiles.update_profile(session, worker, worker, {**PROFILE, "real_name": "李小梅", "contract_start": start})
     colleague = service.create_user(session, SYSTEM, phone="13900000008", name="王建国", role=Role.worker, org=None,
                                     password=DEMO_PASSWORD)
-    service.update_profile(session, colleague, colleague, {**PROFILE, "real_name": "王建国", "contract_start": start,
-                                                           "id_number": COLLEAGUE_ID})
+    profiles.update_profile(session, colleague, colleague, {**PROFILE, "real_name": "王建国", "contract_start": start,
+                                                            "id_number": COLLEAGUE_ID})
     application = applications.apply(session, colleague, offerings[4], today)  # 焊工 (高级工) training
     applications.verify(session, SYSTEM, application, True)
     applications.admit(session, SYSTEM, application, True)

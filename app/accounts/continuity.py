@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit, sms
-from app.accounts import codes, service, sessions
+from app.accounts import codes, profiles, service, sessions
 from app.accounts.codes import DEFAULT, Limits
 from app.accounts.masking import mask_phone
 from app.accounts.models import Organisation, PhoneChangeRequest, User
@@ -21,6 +21,7 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.lookup import get_or_raise
 from app.text import id_number_form
+from app.timefmt import DAY, to_local
 
 
 def _valid_phone(phone: str, field: str = "phone") -> str:
@@ -130,7 +131,10 @@ def _send_to_new(session: Session, phone: str, purpose: str, user: User | None, 
 
 def change_phone(session: Session, user: User, *, new_phone: str, old_code: str, new_code: str,
                  source: str = "", limits: Limits = DEFAULT, now: datetime | None = None) -> None:
-    """The account, its credits and certificates stay; only the number it signs in with changes."""
+    """The account, its credits and certificates stay; only the number it signs in with changes. Every signed-in
+    session ends, as when staff move it (the caller starts a new one for this device): whoever signed in with the
+    old number (a handset passed on with its SIM, a shared password) must not stay in an account tied to a number
+    they never held."""
     new_phone = _valid_phone(new_phone, "new_phone")
     codes.check(session, phone=user.phone, purpose="phone_old", code=old_code, field="old_code", source=source,
                 limits=limits, now=now)
@@ -138,6 +142,7 @@ def change_phone(session: Session, user: User, *, new_phone: str, old_code: str,
                 limits=limits, now=now)
     _free(session, new_phone, user)  # after the codes: only the new number's holder learns it was taken since
     _move(session, user, user, new_phone, method="codes")
+    sessions.end_all(session, user, reason="phone_changed")
 
 
 def _move(session: Session, actor: object, user: User, new_phone: str, **detail: object) -> None:
@@ -195,14 +200,30 @@ def get_request(session: Session, request_id: int) -> PhoneChangeRequest:
     return get_or_raise(session, PhoneChangeRequest, request_id, _("没有找到这条申请。"))
 
 
+def identity_hold(session: Session, user: User, now: datetime | None = None) -> str | None:
+    """Why the account cannot be moved by ID card now, or None: its name or ID number changed within
+    profiles.IDENTITY_HOLD. An ID card checks out against whatever the profile says, so someone who changed the profile
+    (at a computer where the owner stayed signed in) must not be able to walk in with their own card."""
+    changed = profiles.identity_changed_at(session, user.id, since=(now or utcnow()) - profiles.IDENTITY_HOLD)
+    if changed is None:
+        return None
+    day, until = (to_local(moment).strftime(DAY) for moment in (changed, changed + profiles.IDENTITY_HOLD))
+    return _("该账号登记的姓名或身份证号码于%(day)s更改过，更改后%(n)d天内不能凭身份证更换手机号"
+             "（以防他人先改资料再冒领账号）。请于%(until)s以后再办理，或请本人联系站点管理员。",
+             day=day, n=profiles.IDENTITY_HOLD.days, until=until)
+
+
 def decide_staff_change(session: Session, actor: User, request: PhoneChangeRequest, *, approve: bool,
-                        id_number: str = "", note: str = "") -> None:
-    """Approve only when the ID card the staff member holds matches the profile; every other session of the
-    account ends (whoever has the old phone is signed out). Both outcomes are audited."""
+                        id_number: str = "", note: str = "", now: datetime | None = None) -> None:
+    """Approve only when the ID card the staff member holds matches the profile and the profile's identity has not
+    changed lately (`identity_hold`); every other session of the account ends (whoever has the old phone is signed
+    out). Both outcomes are audited."""
     user = request.user
     require(actor, "account.verify_phone", user)
     if request.status != "pending":
         raise Conflict(_("这条申请已经处理过了。"))
+    if approve and (held := identity_hold(session, user, now)) is not None:
+        raise Conflict(held, code="identity_recent", fields={"id_number": held})
     if approve:
         on_file = id_number_form(user.profile.id_number if user.profile else None)
         typed = id_number_form(id_number)

@@ -27,6 +27,7 @@ from app.accounts.views import (
     client_source,
     code_limits,
     deliver_sms,
+    log_in_again,
     me_bp,
     send_code,
 )
@@ -103,13 +104,18 @@ def phone_lost() -> ResponseReturnValue:
 @me_bp.route("/phone", methods=["GET", "POST"])
 @login_required
 def phone() -> ResponseReturnValue:
-    """A new number while the old one still works: a code to each."""
+    """A new number while the old one still works: a code to each. Every other session ends; this device gets a new
+    one."""
     form, me = PhoneChangeForm(), current_user_required()
+
+    def change(**checks: Any) -> None:
+        continuity.change_phone(db.session, me, new_phone=form.new_phone.data or "", old_code=form.old_code.data or "",
+                                new_code=form.new_code.data or "", **checks)
+        log_in_again(me)
+
     done, status = _code_steps(
         form, lambda **checks: continuity.send_change_codes(db.session, me, form.new_phone.data or "", **checks),
-        lambda **checks: continuity.change_phone(
-            db.session, me, new_phone=form.new_phone.data or "", old_code=form.old_code.data or "",
-            new_code=form.new_code.data or "", **checks))
+        change)
     if done:
         flash(_("手机号已更换，学分和证书都在原账号里。"), "success")
         return redirect(url_for("me.home"))
@@ -123,7 +129,9 @@ def phone_requests() -> ResponseReturnValue:
     if not can(current_user_required(), "admin.site") and not orgs_for(current_user_required(), Role.union_staff):
         abort(403)
     items = continuity.pending_requests(db.session, current_user_required())
-    return render_template("me/phone_requests.html", items=items, mask_phone=mask_phone, mask_name=mask_name)
+    holds = {item.id: continuity.identity_hold(db.session, item.user) for item in items}  # why one cannot be approved
+    return render_template("me/phone_requests.html", items=items, holds=holds, mask_phone=mask_phone,
+                           mask_name=mask_name)
 
 
 @me_bp.post("/phone-requests/<int:request_id>")

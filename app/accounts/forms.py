@@ -85,4 +85,6 @@ class ProfileForm(FlaskForm):
     contract_start = StringField(_l("劳动合同开始日期"), render_kw={"type": "date"})
     contract_end = StringField(_l("劳动合同结束日期（无固定期限可不填）"), render_kw={"type": "date"})
     education = SelectField(_l("最高学历"), choices=_choices(EDUCATION_LABELS), validate_choice=False)
+    # asked only to change a name or ID number already on file (app.accounts.profiles)
+    current_password = PasswordField(_l("当前密码"), render_kw={"autocomplete": "current-password"})
     next = HiddenField()

@@ -1,6 +1,7 @@
-"""What is stored about people and organisations: users, their memberships (which give roles),
-the organisation tree, worker profiles, signed-in sessions, failed logins for throttling, and what keeps an
-account with its owner: SMS verification codes, phone number changes and merges of two accounts."""
+"""What is stored about people and organisations: users, their memberships (which give roles) and the
+invitations that become memberships once accepted, the organisation tree, worker profiles, signed-in sessions,
+failed logins for throttling, and what keeps an account with its owner: SMS verification codes, phone number
+changes and merges of two accounts."""
 
 from __future__ import annotations
 
@@ -269,3 +270,35 @@ class AccountMerge(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # {"moved": {"table.column": n}, "replaced": [{"table", "kept", "row"}], "source": {...}}
     record: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class StaffInvitation(Base):
+    """An appointment waiting for the appointee's consent: an organisation (or a package's duty within one, such as
+    a station's desk) invites whoever holds a phone number, and nothing is granted until that person accepts.
+    Addressed to the number as typed, never to an account looked up by it, so sending one says nothing about
+    whether the number is registered (someone who registers later finds it waiting)."""
+
+    __tablename__ = "staff_invitations"
+    __table_args__ = (Index("ix_staff_invitations_phone_status", "phone", "status"),
+                      Index("ix_staff_invitations_invited_by_id_created_at", "invited_by_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    # "staff": `role` in the organisation (a Membership); any other duty is a package's own (app.accounts.invitations
+    # registry), `duty_id` its row: no foreign key, the accounts kernel knows no package's tables
+    duty: Mapped[str] = mapped_column(String(32), default="staff")
+    duty_id: Mapped[int | None] = mapped_column()
+    role: Mapped[Role | None] = mapped_column(_enum(Role, "role"))
+    org_admin: Mapped[bool] = mapped_column(default=False)
+    label: Mapped[str] = mapped_column(String(200), default="")  # what a duty's invitation is for (a point's name)
+    phone: Mapped[str] = mapped_column(String(11))
+    # NULL for the operator at the command line; the inviter's account going takes its open invitations with it
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted | declined | withdrawn
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # who accepted or declined it (the holder of the number then)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -1,5 +1,6 @@
 """Organisation pages: the public page of a union or institution, and for those allowed, adding
-organisations below it, importing townships and appointing staff."""
+organisations below it, importing townships and inviting staff (and withdrawing an invitation); the invitee accepts
+or declines here too, from their account page."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from app import audit
-from app.accounts import organisations, scope, service
+from app.accounts import invitations, organisations, scope, service
 from app.accounts.masking import mask_phone
-from app.accounts.models import Membership, Organisation, OrgKind, Role, User
+from app.accounts.models import Membership, Organisation, OrgKind, Role, StaffInvitation, User
 from app.accounts.policy import STAFF_ROLE, Grant, can, require
 from app.errors import Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -28,7 +29,9 @@ KIND_LABELS = {OrgKind.union: _l("工会"), OrgKind.institution: _l("院校"), O
                OrgKind.education_dept: _l("教育部门"), OrgKind.hr_dept: _l("人力社保部门")}
 ROLE_LABELS = {Role.union_staff: _l("工会工作人员"), Role.institution_staff: _l("院校工作人员"),
                Role.enterprise_staff: _l("企业工作人员")}
-ACTION_LABELS = {"role.grant": _l("任命"), "role.revoke": _l("取消任命"), "session.end_all": _l("退出所有设备")}
+ACTION_LABELS = {"role.grant": _l("任命"), "role.revoke": _l("取消任命"), "session.end_all": _l("退出所有设备"),
+                 "invitation.send": _l("发出任命邀请"), "invitation.accept": _l("接受任命邀请"),
+                 "invitation.decline": _l("拒绝任命邀请"), "invitation.withdraw": _l("撤回任命邀请")}
 
 
 class ChildForm(FlaskForm):
@@ -64,6 +67,9 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
             raise NotFound()
         service.revoke_staff(db.session, user, membership)
         return _("已取消该工作人员的角色。")
+    if action == "withdraw":
+        invitations.withdraw(db.session, user, request.form.get("invitation", type=int) or 0, org=org)
+        return _("已撤回邀请。")
     if form is None or not form.validate_on_submit():
         raise Invalid(_("请求内容不完整或格式不对，请返回重试。"))
     if isinstance(form, ChildForm):
@@ -73,9 +79,9 @@ def _apply(action: str, org: Organisation, user: User, forms: dict[str, FlaskFor
                                           name=form.name.data or "", kind=OrgKind(form.kind.data))
         return _("已添加下级组织。")
     if isinstance(form, StaffForm):
-        service.appoint_staff(db.session, user, org=org, phone=form.phone.data or "",
-                              role=STAFF_ROLE[org.kind], org_admin=bool(form.org_admin.data))
-        return _("已任命工作人员。")
+        invitations.invite_staff(db.session, user, org=org, phone=form.phone.data or "",
+                                 role=STAFF_ROLE[org.kind], org_admin=bool(form.org_admin.data))
+        return invitations.sent_message()  # the same for every number: nothing says who has an account
     try:
         text = form.file.data.read().decode("utf-8-sig") if form.file.data else ""
     except UnicodeDecodeError:
@@ -109,12 +115,14 @@ def show(code: str):
             return redirect(url_for("orgs.show", code=org.code))
     can_staff = can(user, "user.grant_role", Grant(org, STAFF_ROLE[org.kind]))
     can_audit = can(user, "audit.view", org)
+    shown = can_staff or can_audit
     return render_template(
         "orgs/show.html", org=org, kind_labels=KIND_LABELS, role_labels=ROLE_LABELS, child_form=forms["child"],
         staff_form=forms["staff"], import_form=forms["import"], can_manage=can(user, "org.manage", org),
         can_staff=can_staff, can_name_admin=can(user, "admin.site"), can_import=can(user, "org.import", org),
         mask_phone=mask_phone,
-        staff=service.staff_of(db.session, org) if can_staff or can_audit else [], can_audit=can_audit,
+        staff=service.staff_of(db.session, org) if shown else [], can_audit=can_audit,
+        invited=invitations.pending_at(db.session, org) if shown else [],
         entries=audit.entries(db.session, audit.Filter(org_id=org.id), limit=10) if can_audit else [],
         action_labels=ACTION_LABELS, detail_of=audit.detail_of), status
 
@@ -137,3 +145,33 @@ def mine():
     if len(orgs) == 1:
         return redirect(url_for("orgs.show", code=orgs[0].code))
     return render_template("orgs/mine.html", orgs=orgs)
+
+
+@bp.post("/invitations/<int:invitation_id>")
+@login_required
+def answer_invitation(invitation_id: int):
+    """The holder of an invited number accepts (the role is granted now, every check run again) or declines."""
+    me = current_user_or_none()
+    assert me is not None
+    decision = request.form.get("decision")
+    if decision == "accept":
+        invitations.accept(db.session, me, invitation_id)
+        message = _("已接受邀请，任命已生效。")
+    elif decision == "decline":
+        invitations.decline(db.session, me, invitation_id)
+        message = _("已拒绝邀请。")
+    else:
+        raise Invalid(_("请求内容不完整或格式不对，请返回重试。"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("me.home"))
+
+
+@bp.app_template_global()
+def staff_invitations() -> list[tuple[StaffInvitation, str]]:
+    """The signed-in person's open invitations and what each is for (the account page's section)."""
+    me = current_user_or_none()
+    if me is None:
+        return []
+    return [(found, str(ROLE_LABELS.get(found.role, "")) if found.role else invitations.duty_label(found))
+            for found in invitations.pending_for(db.session, me)]

@@ -1,5 +1,5 @@
-"""Account operations: registration, login with throttling, passwords, staff accounts and
-worker profiles. Each takes a session and plain values, validates everything first, flushes,
+"""Account operations: registration, login with throttling, passwords and staff accounts (worker
+profiles: app.accounts.profiles). Each takes a session and plain values, validates everything first, flushes,
 and leaves the commit to the caller."""
 
 from __future__ import annotations
@@ -7,34 +7,29 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import audit, events
+from app import audit
 from app.accounts import sessions
 from app.accounts.models import (
-    Education,
-    EmployerType,
-    JobLevel,
     LoginFailure,
     Membership,
     Organisation,
     OrgKind,
     Role,
     User,
-    WorkerProfile,
 )
 from app.accounts.policy import SYSTEM, Grant, can, require
 from app.db import hold_row, utcnow
-from app.errors import Conflict, DomainError, Invalid, TooManyRequests
-from app.text import has_control_chars, id_number_form, is_id_number
+from app.errors import Conflict, Invalid, TooManyRequests
+from app.text import has_control_chars
 
 PHONE_RE = re.compile(r"^1[0-9]{10}$")  # ASCII digits: `\d` matches every script's, one number many ways
 MIN_PASSWORD = 8
@@ -203,21 +198,7 @@ _ROLE_ORG_KIND = {
 }
 
 
-def appoint_staff(session: Session, actor: Any, *, org: Organisation, phone: str, role: Role,
-                  org_admin: bool = False) -> Membership:
-    """Give a registered user a staff role in `org` (the person registers first, then is appointed)."""
-    require(actor, "user.grant_role", Grant(org, role))
-    phone = normalise_phone(phone)
-    errors: dict[str, str] = {}
-    user = session.scalar(select(User).where(User.phone == phone)) if PHONE_RE.match(phone) else None
-    if user is None:
-        errors["phone"] = _("没有找到用这个手机号注册的用户，请对方先注册。")
-    if org.kind not in _ROLE_ORG_KIND.get(role, set()):
-        errors["role"] = _("该角色需要指定对应类型的组织。")
-    if errors:
-        raise Invalid(_("请修改标出的内容。"), fields=errors)
-    assert user is not None
-    return grant_role(session, user, role, org, actor=actor, org_admin=org_admin)
+# Appointing someone by phone number (pages, the API) is an invitation they accept: app.accounts.invitations.
 
 
 def revoke_staff(session: Session, actor: Any, membership: Membership) -> None:
@@ -239,18 +220,23 @@ REVIEWING_KINDS = frozenset({OrgKind.union, OrgKind.education_dept, OrgKind.hr_d
 
 
 def _reviewer_moved_in(user: User, org: Organisation | None) -> bool:
-    """Whether `user` reviews or verifies (staff of a union or department) and `org` is one they may review: an
-    institution or enterprise that appointed its union's reviewer as its own staff had conflicted them out of every
-    one of its courses, declarations and claims (policy.CONFLICTS), choosing who reviews it."""
-    return org is not None and org.kind not in REVIEWING_KINDS and any(
-        m.organisation is not None and m.organisation.kind in REVIEWING_KINDS for m in user.memberships)
+    """Whether `user` reviews or verifies (staff of a union or department) and `org` lies outside their own union
+    line (the unions above and below one they staff): an institution or enterprise that appointed its union's
+    reviewer as its own staff had conflicted them out of every one of its courses, declarations and claims
+    (policy.CONFLICTS), choosing who reviews it; a department, itself a reviewing kind and so never looked at, did
+    the same with every claim resting on a record it sent (claim_checks._makers: all of its staff)."""
+    reviewing = [m.organisation for m in user.memberships
+                 if m.organisation is not None and m.organisation.kind in REVIEWING_KINDS]
+    return org is not None and bool(reviewing) and not (org.kind == OrgKind.union and any(
+        own.kind == OrgKind.union and (org.is_within(own) or own.is_within(org)) for own in reviewing))
 
 
 def grant_role(session: Session, user: User, role: Role, org: Organisation | None, *, actor: Any = SYSTEM,
                org_admin: bool = False) -> Membership:
     """Every appointment comes here: the policy decides (site admins only for `admin`), the audit log keeps it.
     `org_admin` makes the person an administrator of `org` too (never meaningful for a union). The actor is the
-    operator unless given (the CLI, the demo data); pages and the API go through appoint_staff."""
+    operator unless given (the CLI, the demo data); pages and the API invite (app.accounts.invitations), and the
+    invitee's acceptance comes here with the inviter as the actor, every check run again then."""
     if role == Role.admin:
         require(actor, "admin.site")
     else:
@@ -270,111 +256,6 @@ def grant_role(session: Session, user: User, role: Role, org: Organisation | Non
     audit.record(session, actor, "role.grant", "user", user.id, org_id=org.id if org else None,
                  role=role.value, org_admin=org_admin)
     return membership
-
-
-# ---- worker profile -------------------------------------------------------------------------
-
-PROFILE_FIELDS = ("real_name", "id_number", "employer", "job_level", "union_member", "union_code",
-                  "contract_start", "contract_end", "employer_type", "education")
-
-
-def _parse_date(value: str, field: str, errors: dict[str, str]) -> date | None:
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[field] = _("日期格式应为 年-月-日，例如 2025-09-01。")
-        return None
-
-
-def _parse_choice(enum_type: Any, value: str, field: str, errors: dict[str, str]) -> Any:
-    if not value:
-        return None
-    try:
-        return enum_type(value)
-    except ValueError:
-        errors[field] = _("请从列表中选择。")
-        return None
-
-
-def update_profile(session: Session, actor: User, owner: User, data: dict[str, Any]) -> WorkerProfile:
-    """Validate every field, report all problems at once, and change nothing unless all are right."""
-    require(actor, "profile.edit", owner)
-    errors: dict[str, str] = {}
-    real_name = (data.get("real_name") or "").strip()
-    if len(real_name) > 50:
-        errors["real_name"] = _("姓名最多50个字。")
-    elif has_control_chars(real_name):
-        errors["real_name"] = _("不能包含控制字符。")
-    id_number = id_number_form(data.get("id_number"))
-    if id_number:
-        if not is_id_number(id_number):
-            errors["id_number"] = _("身份证号码不正确：应为18位，最后一位是数字或X，且校验位要对得上。")
-        elif _id_holder(session, id_number) not in (None, owner.id):
-            errors["id_number"] = _id_taken()
-    employer = (data.get("employer") or "").strip()
-    if len(employer) > 200:
-        errors["employer"] = _("单位名称最多200个字。")
-    elif has_control_chars(employer):
-        errors["employer"] = _("不能包含控制字符。")
-    job_level = _parse_choice(JobLevel, data.get("job_level", ""), "job_level", errors)
-    employer_type = _parse_choice(EmployerType, data.get("employer_type", ""), "employer_type", errors)
-    education = _parse_choice(Education, data.get("education", ""), "education", errors)
-    union_member = bool(data.get("union_member"))
-    union = None
-    union_code = (data.get("union_code") or "").strip()
-    if union_code:
-        union = session.scalar(select(Organisation).where(
-            Organisation.code == union_code, Organisation.kind == OrgKind.union))
-        if union is None:
-            errors["union_code"] = _("请选择您所在的工会。")
-    elif union_member:
-        errors["union_code"] = _("是工会会员时，请选择所在工会。")
-    start = _parse_date(data.get("contract_start", ""), "contract_start", errors)
-    end = _parse_date(data.get("contract_end", ""), "contract_end", errors)
-    if start and end and end < start:
-        errors["contract_end"] = _("合同结束日期不能早于开始日期。")
-    if end and not start and "contract_start" not in errors:
-        errors["contract_start"] = _("填写了结束日期时，请同时填写开始日期。")
-    if not errors and owner.profile is not None and (real_name or None, id_number or None) != (
-            owner.profile.real_name, owner.profile.id_number):
-        try:  # e.g. the programme, once a county union has checked the identity its subsidies are paid on
-            events.announce(session, events.IDENTITY_CHANGING, owner.id, durable=False)
-        except DomainError as err:
-            errors.update({field: err.message for field, new in (("real_name", real_name), ("id_number", id_number))
-                           if (new or None) != getattr(owner.profile, field)})
-    if errors:
-        raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields=errors)
-
-    try:  # in a savepoint: what the caller wrote before stays when this write alone is refused
-        with session.begin_nested():
-            profile = owner.profile or WorkerProfile(user=owner)
-            session.add(profile)
-            profile.real_name = real_name or None
-            profile.id_number = id_number or None
-            profile.employer = employer or None
-            profile.job_level, profile.employer_type, profile.education = job_level, employer_type, education
-            profile.union_member, profile.union = union_member, union
-            profile.contract_start, profile.contract_end = start, end
-            session.flush()
-    except IntegrityError:
-        # another account saved this number after the check above (two saves at one moment): the unique index
-        # refused it, and the answer is the check's own rather than a 500
-        if id_number and _id_holder(session, id_number) not in (None, owner.id):
-            raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields={"id_number": _id_taken()}) from None
-        raise
-    return profile
-
-
-def _id_holder(session: Session, id_number: str) -> int | None:
-    """The account whose profile holds `id_number` (as `id_number_form` gives it), if any."""
-    return session.scalar(select(WorkerProfile.user_id).where(WorkerProfile.id_number == id_number))
-
-
-def _id_taken() -> str:
-    return _("该身份证号码已被其他账号使用。")
 
 
 def user_count(session: Session) -> int:

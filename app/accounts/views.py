@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app import audit, sms
-from app.accounts import codes, continuity, service, sessions
+from app.accounts import codes, continuity, profiles, service, sessions
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.accounts.masking import mask_id_number, mask_phone
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
@@ -100,6 +100,12 @@ def _log_in(user: User, remember: bool) -> None:
     """Start a session row and put its id into the cookies (call before the commit)."""
     sessions.start(db.session, user, keep=_keep())
     login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+
+
+def log_in_again(user: User) -> None:
+    """After every session of `user` ended (a new password, a new number): a new one for this device, remembered only
+    if this one was (记住我 unticked on a shared computer must not turn into a 30-day cookie)."""
+    _log_in(user, remember=login_remembered())
 
 
 def client_source() -> str:
@@ -329,18 +335,29 @@ def profile():
         form.contract_end.data = existing.contract_end.isoformat() if existing.contract_end else ""
         form.education.data = existing.education.value if existing.education else ""
     if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in service.PROFILE_FIELDS}
+        data = {name: getattr(form, name).data for name in profiles.PROFILE_FIELDS}
         if not data["id_number"] and existing is not None:
             data["id_number"] = existing.id_number  # left blank = keep the one on file (never shown in full)
-        if _commit_or_show(form, lambda: service.update_profile(db.session, user, user, data)) is None:
+        try:
+            profiles.update_profile(db.session, user, user, data, password=form.current_password.data or "")
+        except TooManyRequests as err:
+            db.session.rollback()
+            flash(err.message, "error")
+            status = 429
+        except Invalid as err:
+            db.session.commit()  # keeps a wrong current password's count (the throttle), as password() does
+            _show_errors(form, err)
+            flash(err.message, "error")
             status = 400
         else:
+            db.session.commit()
             flash(_("个人资料已保存。"), "success")
             return redirect(safe_next(form.next.data, url_for("me.profile")))
     elif form.is_submitted():
         status = 400
     id_on_file = mask_id_number(existing.id_number) if existing and existing.id_number else None
-    return render_template("me/profile.html", form=form, id_on_file=id_on_file,
+    identity_on_file = existing is not None and bool(existing.real_name or existing.id_number)
+    return render_template("me/profile.html", form=form, id_on_file=id_on_file, identity_on_file=identity_on_file,
                            back=safe_next(form.next.data, url_for("me.home"))), status
 
 

@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 from flask import Flask, Response, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
-from app.notifications.kinds import KINDS, Kind
+from app.notifications.kinds import ACCOUNT, KINDS, Kind
 from app.notifications.service import notify
 
 __all__ = ["KINDS", "Kind", "init_app", "notify"]
@@ -21,7 +23,7 @@ COUNT_SECONDS = 60.0  # at most this long between a message written on another h
 def init_app(app: Flask) -> None:
     # imported here, not at the top: domains' services import this package for `notify`, and these modules (views,
     # delivery with pywebpush, the web kernel) are only needed once an app is made
-    from app import jobs, sms
+    from app import events, jobs, sms
     from app.extensions import db
     from app.notifications import delivery, service, views
     from app.sharedparts import SharedParts, watch_writes
@@ -64,7 +66,15 @@ def init_app(app: Flask) -> None:
         return done >= delivery.BATCH
 
     jobs.recurring(jobs.Duty("notifications.deliver", deliver, "NOTIFY_SECONDS", label=_l("消息推送与短信")))
+    events.subscribe(events.IDENTITY_CHANGED, tell_identity_changed)
     app.cli.add_command(notifications_cli)
+
+
+def tell_identity_changed(session: Session, key: str) -> None:
+    """A name or ID number changed (app.accounts.profiles, which texts the owner too): if it was not the owner, the
+    message says what to do."""
+    notify(session, int(key), ACCOUNT, _("您的姓名或身份证号码已更改"), "/me/password",
+           _("如非本人操作，请立即修改密码，再改回个人资料。"))
 
 
 @click.group("notifications")

@@ -26,6 +26,8 @@ REMINDER = "reminder"
 QUESTION = "lesson_question"  # to teachers: a question on their course; to the asker: it was answered
 WISH = "wish_answered"  # to the wishers: an institution answered a 我想学 wish with a course
 SUPERVISION = "supervision"  # to a unit's staff: a 督办 to answer; to its sender: it was answered
+ACCOUNT = "account_security"  # to the owner: their name or ID number changed (texted by app.accounts.profiles)
+INVITATION = "staff_invitation"  # to the holder of a number an organisation invited to be its staff
 
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(APPLICATION, _l("报读申请结果"), sms=True),
@@ -38,4 +40,6 @@ KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind(QUESTION, _l("课程问答")),
     Kind(WISH, _l("我想学回应")),
     Kind(SUPERVISION, _l("督办")),
+    Kind(ACCOUNT, _l("账号安全")),
+    Kind(INVITATION, _l("任职邀请")),
 )}

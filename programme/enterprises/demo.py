@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import Role, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
@@ -26,7 +26,7 @@ def _worker(session: Session, phone: str, name: str) -> User:
     today = beijing_today()
     user = service.create_user(session, SYSTEM, phone=phone, name=name, role=Role.worker, org=None,
                                password=DEMO_PASSWORD)
-    service.update_profile(session, user, user, {
+    profiles.update_profile(session, user, user, {
         "real_name": name, "job_level": "front_line", "union_member": True, "union_code": "330109",
         "employer": "萧山华成电器有限公司", "employer_type": "enterprise", "education": "high_school",
         "contract_start": date(today.year - 2, 3, 1).isoformat(), "contract_end": ""})

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import Role, User
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
@@ -32,7 +32,7 @@ def _worker(session: Session, n: int, county: str, year: int) -> User:
     user = service.create_user(session, SYSTEM, phone=f"1390100{n:04d}", name=f"{NAMES[n % len(NAMES)]}师傅",
                                role=Role.worker, org=None, password=DEMO_PASSWORD)
     number = f"33010619880101{n:03d}0"  # a made-up number; its check digit in place of the last 0
-    service.update_profile(session, user, user, {
+    profiles.update_profile(session, user, user, {
         "real_name": f"{NAMES[n % len(NAMES)]}师傅", "id_number": number[:-1] + ric.calc_check_digit(number),
         "job_level": "front_line", "union_member": True,
         "union_code": county, "employer_type": "enterprise", "contract_start": f"{year - 2}-03-01",

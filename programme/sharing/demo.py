@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import Role
 from app.accounts.policy import SYSTEM
 from app.demo import DEMO_PASSWORD
@@ -39,7 +39,7 @@ def _waiting_claim(session: Session) -> None:
     assert offering is not None, "the programme demo declares the 焊工 project"
     worker = service.create_user(session, SYSTEM, phone=WORKER_PHONE, name="赵春燕", role=Role.worker, org=None,
                                  password=DEMO_PASSWORD)
-    service.update_profile(session, worker, worker, {**PROFILE, "contract_start": f"{today.year - 1}-03-01"})
+    profiles.update_profile(session, worker, worker, {**PROFILE, "contract_start": f"{today.year - 1}-03-01"})
     application = applications.apply(session, worker, offering, today)
     applications.verify(session, SYSTEM, application, True)
     applications.admit(session, SYSTEM, application, True)

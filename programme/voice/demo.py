@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import OrgKind, User
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
@@ -60,7 +60,7 @@ def load(session: Session) -> dict[str, int]:
     worker, county = _user(session, "13900000007"), _user(session, "13900000004")
     if worker is None:
         return counts
-    service.update_profile(session, worker, worker, {"union_member": True, "union_code": "330106"})
+    profiles.update_profile(session, worker, worker, {"union_member": True, "union_code": "330106"})
     asked = enquiries.ask(session, worker, subject="专升本能申请补贴吗？",
                           question="我是大专毕业，想读专升本，毕业后能领补贴吗？")
     if county is not None:

@@ -1,4 +1,5 @@
-"""Staff accounts of a station or point (item 2): the point's union names registered users as its staff; on the
+"""Staff accounts of a station or point (item 2): the point's union invites people by phone number to be its staff,
+and they are once they accept (app.accounts.invitations: naming says nothing about who is registered); on the
 point's desk they see the enquiries of the point's area (the union's own and those of the townships below it),
 oldest unanswered first with how long each has waited, and answer them. That is all they may do: they are not
 union staff, so they cannot edit the point, verify applications or see another point's queue, and removing them
@@ -10,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.accounts.models import Organisation, User
+from app.accounts import invitations
+from app.accounts.models import Organisation, StaffInvitation, User
 from app.accounts.policy import require
-from app.accounts.service import PHONE_RE, normalise_phone
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, NotFound
 from programme.network.models import UNION_KINDS, PointStaff, ServicePoint
 from programme.voice import enquiries
 from programme.voice.models import Enquiry
@@ -33,23 +35,50 @@ class PointEnquiry:
     enquiry: Enquiry
 
 
-def name_staff(session: Session, actor: Any, point: ServicePoint, phone: str) -> PointStaff:
-    """The point's union (or those above) names a registered user, by phone number, as the point's staff."""
+DUTY = "service_point"  # the invitations' duty: a seat at this point's desk (duty_id: the ServicePoint)
+
+
+def name_staff(session: Session, actor: Any, point: ServicePoint, phone: str) -> StaffInvitation:
+    """The point's union (or those above) invites whoever holds `phone` to the point's desk: the same answer for
+    every number (a registered user's name listed at once had told any clerk who is registered)."""
     require(actor, "service_point.manage", point.org)
     if point.kind not in UNION_KINDS:
         raise Conflict(_("教学点、考试点没有咨询台，不需要指定工作人员。"), code="not_a_service_point")
-    phone = normalise_phone(phone)
-    user = session.scalar(select(User).where(User.phone == phone)) if PHONE_RE.match(phone) else None
-    if user is None:
-        raise Invalid(_("请修改标出的内容。"), fields={"phone": _("没有找到用这个手机号注册的用户，请对方先注册。")})
+    return invitations.send(session, actor, org=point.org, phone=phone, duty=DUTY, duty_id=point.id,
+                            label=point.name)
+
+
+def _seat(session: Session, user: User, invitation: StaffInvitation, inviter: Any) -> PointStaff:
+    """The invitee accepted: seated now, as the inviter, every check of naming run again."""
+    point = session.get(ServicePoint, invitation.duty_id or 0)
+    if point is None:
+        raise NotFound(_("没有找到这个服务站（点）。"))
+    require(inviter, "service_point.manage", point.org)
+    if point.kind not in UNION_KINDS:
+        raise Conflict(_("教学点、考试点没有咨询台，不需要指定工作人员。"), code="not_a_service_point")
     if any(row.user_id == user.id for row in point.staff):
         raise Conflict(_("此人已经是这里的工作人员。"), code="already_staff")
-    row = PointStaff(point=point, user=user, named_by_id=getattr(actor, "id", None))
+    row = PointStaff(point=point, user=user, named_by_id=getattr(inviter, "id", None))
     session.add(row)
     session.flush()
-    audit.record(session, actor, "service_point.staff_add", "service_point", point.id, org_id=point.org_id,
+    audit.record(session, inviter, "service_point.staff_add", "service_point", point.id, org_id=point.org_id,
                  user_id=user.id)
     return row
+
+
+def register_duty() -> None:
+    """Called when the app registers the staff pages: invitations to a desk are accepted through `_seat`."""
+    invitations.register_duty(DUTY, invitations.Duty(label=_l("服务站（点）咨询台工作人员"), accept=_seat))
+
+
+def invited(session: Session, point: ServicePoint) -> list[StaffInvitation]:
+    """The point's open invitations (its staff page lists them with the masked number typed)."""
+    return invitations.pending_at(session, point.org, duty=DUTY, duty_id=point.id)
+
+
+def withdraw_invitation(session: Session, actor: Any, point: ServicePoint, invitation_id: int) -> None:
+    require(actor, "service_point.manage", point.org)
+    invitations.withdraw(session, actor, invitation_id, org=point.org, duty=DUTY, duty_id=point.id)
 
 
 def remove_staff(session: Session, actor: Any, point: ServicePoint, staff_id: int) -> None:

@@ -1,5 +1,6 @@
-"""Pages of a station's or point's staff accounts (item 2): the union names and removes them on the point's staff
-page; they work at the point's desk (its area's enquiries with their ages, and the answer form). Thin."""
+"""Pages of a station's or point's staff accounts (item 2): the union invites (and withdraws an invitation) and
+removes them on the point's staff page; they work at the point's desk (its area's enquiries with their ages, and
+the answer form). Thin."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app.accounts import invitations
 from app.accounts.masking import mask_name, mask_phone
 from app.db import utcnow
 from app.extensions import db
@@ -16,6 +18,9 @@ from app.web import current_user_required as me_required
 from programme.network import points
 from programme.voice import escalation, point_desk
 from programme.web import acted, staff_bp
+
+# when the app registers the staff pages (init_app), not at import: desk invitations are accepted on the account page
+staff_bp.record_once(lambda _state: point_desk.register_duty())
 
 
 @staff_bp.route("/service-points/<int:point_id>/staff", methods=["GET", "POST"])
@@ -27,13 +32,18 @@ def service_point_staff(point_id: int) -> ResponseReturnValue:
         if request.form.get("remove"):
             staff_id = request.form.get("remove", type=int) or 0
             failed = acted(lambda: point_desk.remove_staff(db.session, me, point, staff_id), _("已移除。"))
-        else:
+        elif request.form.get("withdraw"):
+            invitation_id = request.form.get("withdraw", type=int) or 0
+            failed = acted(lambda: point_desk.withdraw_invitation(db.session, me, point, invitation_id),
+                           _("已撤回邀请。"))
+        else:  # one answer for every number: nothing says who has an account
             failed = acted(lambda: point_desk.name_staff(db.session, me, point, request.form.get("phone", "")),
-                           _("已指定为工作人员。"))
+                           invitations.sent_message())
         if failed is None:
             return redirect(url_for(".service_point_staff", point_id=point.id))
         status = failed
-    return render_template("programme/network/staff.html", point=point, mask_phone=mask_phone), status
+    return render_template("programme/network/staff.html", point=point, mask_phone=mask_phone,
+                           invited=point_desk.invited(db.session, point)), status
 
 
 @staff_bp.get("/point-desk")

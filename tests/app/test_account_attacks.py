@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.accounts import codes, continuity, organisations, service
+from app.accounts import codes, continuity, organisations, profiles, service
 from app.accounts.models import OrgKind, Role, User
 from app.accounts.policy import SYSTEM, Grant, can
 from app.db import utcnow
 from app.errors import Forbidden, Invalid, NotFound, TooManyRequests
 from app.extensions import db as _db
 from tests import factories
+from tests.app.identities import identity_settled
 from tests.app.sms_codes import last_code, texts
 from tests.app.test_profile import GOOD, VALID_ID
 from tests.conftest import post_form
@@ -93,7 +94,8 @@ def test_a_union_s_staff_cannot_move_a_staff_or_admin_account_to_their_own_sim(a
     the admin's ID number, and reset the password: the admin's account was theirs. A staff or admin account's
     number is moved by a site admin only; a worker's still by the staff of their area."""
     admin = factories.user("admin")
-    service.update_profile(db.session, admin, admin, {**GOOD, "union_code": "330106"})
+    profiles.update_profile(db.session, admin, admin, {**GOOD, "union_code": "330106"})
+    identity_settled(db.session, admin)  # filled in long ago: no hold on the move by ID card
     staff = factories.user("union_staff", "330106")
     continuity.send_staff_change_code(db.session, "13766660001")
     db.session.commit()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import codes, continuity, organisations, service
+from app.accounts import codes, continuity, organisations, profiles
 from app.accounts.models import PhoneChangeRequest, VerificationCode
 from app.errors import Invalid, TooManyRequests
 from app.extensions import db as _db
@@ -150,7 +150,7 @@ def test_the_lost_phone_form_answers_alike_for_registered_and_unknown_old_number
     with app.app_context():
         no_card = factories.user().phone  # registered, no ID number on file: nothing staff could check
         with_card = factories.user()
-        service.update_profile(_db.session, with_card, with_card, {**GOOD, "union_code": "330106"})
+        profiles.update_profile(_db.session, with_card, with_card, {**GOOD, "union_code": "330106"})
         with_card_phone = with_card.phone
         _db.session.commit()
     mine = "13955550001"  # the prober's own SIM
@@ -177,18 +177,19 @@ def test_an_institution_cannot_appoint_its_own_reviewer(db):
     from app.accounts.models import Role
     from app.accounts.policy import can
     from app.errors import Conflict
+    from tests.app.appointing import appointed
     from tests.catalog.helpers import make
 
     reviewer = factories.user("union_staff", "330100")
     admin = factories.user("institution_staff", factories.INSTITUTION, org_admin=True)
     resource = make(factories.INSTITUTION)
     inst = organisations.get_by_code(_db.session, factories.INSTITUTION)
-    with pytest.raises(Conflict) as err:
-        service.appoint_staff(_db.session, admin, org=inst, phone=reviewer.phone, role=Role.institution_staff)
+    with pytest.raises(Conflict) as err:  # refused when the reviewer accepts (the appointment is made then)
+        appointed(admin, inst, reviewer.phone, Role.institution_staff)
     assert err.value.code == "reviewer_appointment"
     _db.session.expire(reviewer)
     assert can(reviewer, "resource.review", resource)  # still reviews INST-T1's work
     worker = factories.user()  # a plain worker is appointed as before
-    service.appoint_staff(_db.session, admin, org=inst, phone=worker.phone, role=Role.institution_staff)
+    appointed(admin, inst, worker.phone, Role.institution_staff)
     site_admin = factories.user("admin")
-    service.appoint_staff(_db.session, site_admin, org=inst, phone=reviewer.phone, role=Role.institution_staff)
+    appointed(site_admin, inst, reviewer.phone, Role.institution_staff)

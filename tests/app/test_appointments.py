@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app import audit
-from app.accounts import organisations, service
+from app.accounts import invitations, organisations, service
 from app.accounts.models import Membership, Role
 from app.accounts.policy import SYSTEM, Grant, can
 from app.errors import Forbidden
@@ -15,6 +15,7 @@ from catalog import service as catalog
 from programme.admissions import declarations
 from programme.admissions.declarations import OfferingInput
 from tests import factories
+from tests.app.appointing import appointed
 from tests.catalog.helpers import make
 from tests.programme.helpers import open_year
 
@@ -30,12 +31,12 @@ def _entries(db, action="role.grant"):
 def test_union_staff_cannot_make_themselves_staff_of_an_institution_below_them(db):
     union = factories.user("union_staff", "330100")  # 杭州; INST-T1 sits under it
     with pytest.raises(Forbidden):
-        service.appoint_staff(db.session, union, org=_org(db, factories.INSTITUTION), phone=union.phone,
-                              role=Role.institution_staff)
+        invitations.invite_staff(db.session, union, org=_org(db, factories.INSTITUTION), phone=union.phone,
+                                  role=Role.institution_staff)
     colleague = factories.user("worker")
     with pytest.raises(Forbidden):  # nor a second account of theirs, nor anyone: it is not the union's to appoint
-        service.appoint_staff(db.session, union, org=_org(db, factories.INSTITUTION), phone=colleague.phone,
-                              role=Role.institution_staff, org_admin=True)
+        invitations.invite_staff(db.session, union, org=_org(db, factories.INSTITUTION), phone=colleague.phone,
+                                  role=Role.institution_staff, org_admin=True)
     assert not [m for m in union.memberships if m.role == Role.institution_staff]
     assert db.session.query(Membership).filter_by(user_id=colleague.id).count() == 0
 
@@ -64,12 +65,12 @@ def _token(client):
 def test_nobody_appoints_themselves_not_even_a_site_admin(db):
     admin = factories.user("admin")
     with pytest.raises(Forbidden):
-        service.appoint_staff(db.session, admin, org=_org(db, factories.INSTITUTION), phone=admin.phone,
-                              role=Role.institution_staff)
+        invitations.invite_staff(db.session, admin, org=_org(db, factories.INSTITUTION), phone=admin.phone,
+                                  role=Role.institution_staff)
     county = factories.user("union_staff", "330106")
     city = factories.user("union_staff", "330100")
     with pytest.raises(Forbidden):  # a city union staffer taking a seat in a county union below
-        service.appoint_staff(db.session, city, org=_org(db, "330106"), phone=city.phone, role=Role.union_staff)
+        invitations.invite_staff(db.session, city, org=_org(db, "330106"), phone=city.phone, role=Role.union_staff)
     head = factories.user("institution_staff", factories.INSTITUTION, org_admin=True)
     assert not can(head, "user.grant_role", Grant(_org(db, factories.INSTITUTION), Role.institution_staff, head))
     assert can(county, "user.grant_role", Grant(_org(db, "330106"), Role.union_staff))
@@ -80,25 +81,24 @@ def test_a_union_cannot_seat_itself_in_a_department_to_co_review_offerings(db):
     dept = organisations.create_organisation(db.session, union, parent_code="330106", code="EDU-XH",
                                              name="西湖区教育局", kind=organisations.OrgKind.education_dept)
     with pytest.raises(Forbidden):
-        service.appoint_staff(db.session, union, org=dept, phone=union.phone, role=Role.union_staff)
+        invitations.invite_staff(db.session, union, org=dept, phone=union.phone, role=Role.union_staff)
 
 
 def test_the_institution_admin_appoints_and_removes_its_staff_and_the_log_keeps_both(db):
     head = factories.user("institution_staff", factories.INSTITUTION, org_admin=True)
     teacher = factories.user("worker", name="陈老师")
     institution = _org(db, factories.INSTITUTION)
-    membership = service.appoint_staff(db.session, head, org=institution, phone=teacher.phone,
-                                       role=Role.institution_staff)
+    membership = appointed(head, institution, teacher.phone, Role.institution_staff)  # invited, then accepted
     granted = _entries(db)[0]
     assert (granted.actor_id, granted.target_id, granted.org_id) == (head.id, str(teacher.id), institution.id)
     assert audit.detail_of(granted) == {"role": "institution_staff", "org_admin": False}
     other = _org(db, factories.OTHER_INSTITUTION)
     with pytest.raises(Forbidden):  # its own institution only
-        service.appoint_staff(db.session, head, org=other, phone=teacher.phone, role=Role.institution_staff)
+        invitations.invite_staff(db.session, head, org=other, phone=teacher.phone, role=Role.institution_staff)
     plain = factories.user("institution_staff", factories.INSTITUTION)
     with pytest.raises(Forbidden):  # staff who are not its admin appoint nobody
-        service.appoint_staff(db.session, plain, org=institution, phone=factories.user().phone,
-                              role=Role.institution_staff)
+        invitations.invite_staff(db.session, plain, org=institution, phone=factories.user().phone,
+                                  role=Role.institution_staff)
     service.revoke_staff(db.session, head, membership)
     revoked = _entries(db, "role.revoke")[0]
     assert (revoked.actor_id, revoked.target_id) == (head.id, str(teacher.id))
@@ -107,8 +107,7 @@ def test_the_institution_admin_appoints_and_removes_its_staff_and_the_log_keeps_
 def test_every_path_that_appoints_writes_an_entry(db, runner):
     before = len(_entries(db))
     union = factories.user("union_staff", "330100")  # factories: create_user as the operator
-    service.appoint_staff(db.session, union, org=_org(db, "330106"), phone=factories.user().phone,
-                          role=Role.union_staff)  # a union still appoints staff in the unions below it
+    appointed(union, _org(db, "330106"), factories.user().phone, Role.union_staff)  # in the unions below it
     db.session.commit()
     result = runner.invoke(args=["users", "create", "--phone", "13811112222", "--name", "院长", "--role",
                                  "institution_staff", "--org", factories.OTHER_INSTITUTION, "--org-admin",
@@ -217,10 +216,10 @@ def test_an_organisation_admin_names_no_other_admin_and_removes_none(db):
     newcomer = factories.user("worker", name="新人")
     enterprise = _org(db, factories.ENTERPRISE)
     with pytest.raises(Forbidden):
-        service.appoint_staff(db.session, head, org=enterprise, phone=newcomer.phone, role=Role.enterprise_staff,
-                              org_admin=True)
+        invitations.invite_staff(db.session, head, org=enterprise, phone=newcomer.phone, role=Role.enterprise_staff,
+                                  org_admin=True)
     assert db.session.query(Membership).filter_by(user_id=newcomer.id).count() == 0
-    plain = service.appoint_staff(db.session, head, org=enterprise, phone=newcomer.phone, role=Role.enterprise_staff)
+    plain = appointed(head, enterprise, newcomer.phone, Role.enterprise_staff)
     assert not plain.is_admin
     other_head = factories.user("enterprise_staff", factories.ENTERPRISE, org_admin=True, name="副总")
     head_seat = db.session.query(Membership).filter_by(user_id=head.id).one()
@@ -236,7 +235,7 @@ def test_the_organisation_page_offers_the_admin_box_to_site_admins_only_and_refu
                                                                                                   auth):
     auth.as_role("enterprise_staff", factories.ENTERPRISE, org_admin=True)
     page = client.get(f"/orgs/{factories.ENTERPRISE}").get_data(as_text=True)
-    assert "任命为工作人员" in page and "同时设为本单位管理员" not in page
+    assert "邀请为工作人员" in page and "同时设为本单位管理员" not in page
     auth.logout()
     auth.as_role("admin")
     assert "同时设为本单位管理员" in client.get(f"/orgs/{factories.ENTERPRISE}").get_data(as_text=True)

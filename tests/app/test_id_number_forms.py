@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.accounts import merge, service
+from app.accounts import merge, profiles
 from app.accounts.models import User, WorkerProfile
 from app.errors import Invalid
 from app.text import id_number_form, is_id_number
@@ -42,10 +42,10 @@ def test_what_is_not_an_ascii_number_is_not_an_id_number(typed):
 
 def test_a_second_account_cannot_hold_an_id_number_typed_in_full_width_digits(db):
     first, second = factories.user(), factories.user()
-    service.update_profile(db.session, first, first, GOOD)
+    profiles.update_profile(db.session, first, first, GOOD)
     db.session.commit()
     with pytest.raises(Invalid) as err:
-        service.update_profile(db.session, second, second, {**GOOD, "id_number": WIDE})
+        profiles.update_profile(db.session, second, second, {**GOOD, "id_number": WIDE})
     assert err.value.fields["id_number"] == "该身份证号码已被其他账号使用。"
     db.session.rollback()
     assert list(db.session.scalars(select(WorkerProfile.id_number).where(WorkerProfile.id_number.is_not(None)))) \
@@ -54,13 +54,13 @@ def test_a_second_account_cannot_hold_an_id_number_typed_in_full_width_digits(db
 
 def test_an_id_number_is_stored_in_ascii_digits(db):
     person = factories.user()
-    profile = service.update_profile(db.session, person, person, {**GOOD, "id_number": WIDE})
+    profile = profiles.update_profile(db.session, person, person, {**GOOD, "id_number": WIDE})
     assert profile.id_number == VALID_ID  # one form, so every comparison by string (imports, claims, merges) holds
 
 
 def test_a_clerk_cannot_import_their_own_certificate_by_typing_their_number_full_width(app, db):
     hr, clerk = hr_department()
-    service.update_profile(db.session, clerk, clerk, {**GOOD, "real_name": "赵六"})
+    profiles.update_profile(db.session, clerk, clerk, {**GOOD, "real_name": "赵六"})
     data = (CERT_HEADER + f"{WIDE},赵六,电工,高级工,S-SELF-W,2026-05-20\n").encode()
     report = exchange.import_file(db.session, clerk, hr, "certificate", data, "c.csv", valid_only=True)
     assert report.imported == 0 and report.errors[0].column == "身份证号" and "本人" in report.errors[0].message
@@ -81,7 +81,7 @@ def test_two_accounts_of_one_number_in_two_forms_merge_on_the_number_checked(db)
     """What the migration leaves (a full-width profile beside the ASCII one) is put right by a merge: its ID check
     compares the one form of each number."""
     target, source = factories.user(), factories.user()
-    service.update_profile(db.session, target, target, GOOD)
+    profiles.update_profile(db.session, target, target, GOOD)
     db.session.add(WorkerProfile(user=source, real_name="张三明", id_number=WIDE))  # as kept before the fix
     db.session.flush()
     merge.merge(db.session, factories.user("admin"), source, target, id_number=WIDE)
@@ -92,19 +92,19 @@ def test_two_saves_of_one_number_at_once_answer_the_field_error_and_keep_the_res
     """Both saves checked before either was written: the second meets the unique index, and answers as the check
     would have, rather than with a 500, keeping what its transaction wrote before."""
     first, second = factories.user(), factories.user()
-    service.update_profile(db.session, first, first, GOOD)
+    profiles.update_profile(db.session, first, first, GOOD)
     db.session.commit()
     second.name = "新称呼"
     db.session.flush()
-    real, calls = service._id_holder, []
+    real, calls = profiles._id_holder, []
 
     def holder(session, number):  # the second save's check ran before the first save was committed
         calls.append(number)
         return None if len(calls) == 1 else real(session, number)
 
-    monkeypatch.setattr(service, "_id_holder", holder)
+    monkeypatch.setattr(profiles, "_id_holder", holder)
     with pytest.raises(Invalid) as err:
-        service.update_profile(db.session, second, second, GOOD)
+        profiles.update_profile(db.session, second, second, GOOD)
     assert err.value.fields == {"id_number": "该身份证号码已被其他账号使用。"}
     assert db.session.scalar(select(User.name).where(User.id == second.id)) == "新称呼"
     assert db.session.scalar(select(WorkerProfile.user_id).where(WorkerProfile.id_number == VALID_ID)) == first.id

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import audit
-from app.accounts import merge, organisations, service, sessions
+from app.accounts import merge, organisations, profiles, service, sessions
 from app.accounts.models import Membership, Role, User, WorkerProfile
 from app.db import utcnow
 from app.errors import Forbidden, Invalid
@@ -30,7 +30,7 @@ def _valid_other() -> str:
 def _person(id_number: str | None, name: str = "张三明") -> User:
     user = factories.user(name=name)
     if id_number:
-        service.update_profile(_db.session, user, user, {**GOOD, "id_number": id_number})
+        profiles.update_profile(_db.session, user, user, {**GOOD, "id_number": id_number})
     return user
 
 
@@ -106,7 +106,7 @@ def test_only_site_admins_merge(app, db, role):
 
 def test_an_admin_cannot_merge_their_own_account(app, db):
     admin = factories.user("admin")
-    service.update_profile(db.session, admin, admin, {**GOOD, "id_number": VALID_ID})
+    profiles.update_profile(db.session, admin, admin, {**GOOD, "id_number": VALID_ID})
     other = _person(None)
     with pytest.raises(Forbidden):
         merge.merge(db.session, admin, other, admin, id_number=VALID_ID)

@@ -7,6 +7,7 @@ from app.accounts import organisations
 from app.accounts.models import Membership, Organisation
 from app.extensions import db as _db
 from tests import factories
+from tests.app.appointing import accept_invitation
 from tests.conftest import Auth, post_form
 
 
@@ -26,7 +27,7 @@ def test_union_staff_add_an_institution_whose_admin_then_appoints_its_staff(clie
     response = post_form(client, "/orgs/330106", {"action": "child", "child-kind": "institution",
                                                   "child-code": "INST-XH", "child-name": "西湖社区学院"})
     assert response.status_code == 302
-    assert "任命为工作人员" not in client.get("/orgs/INST-XH").get_data(as_text=True)  # not the union's to appoint
+    assert "邀请为工作人员" not in client.get("/orgs/INST-XH").get_data(as_text=True)  # not the union's to appoint
     with app.app_context():
         assert organisations.get_by_code(_db.session, "INST-XH").parent.code == "330106"
         head, teacher = factories.user("worker", name="王校长"), factories.user("worker", name="陈老师")
@@ -38,10 +39,19 @@ def test_union_staff_add_an_institution_whose_admin_then_appoints_its_staff(clie
     assert made.status_code == 302
     auth.logout()
     auth.login(head_phone)
-    missing = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": "13000000000"})
-    assert missing.status_code == 400 and "请对方先注册" in missing.get_data(as_text=True)
+    accept_invitation(client)  # an appointment takes effect when its holder accepts
+    nobody = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": "13000000000"},
+                       follow_redirects=True)
+    assert nobody.status_code == 200 and "邀请已发送" in nobody.get_data(as_text=True)  # as for anyone
     ok = post_form(client, "/orgs/INST-XH", {"action": "staff", "staff-phone": teacher_phone})
     assert ok.status_code == 302
+    page = client.get("/orgs/INST-XH").get_data(as_text=True)
+    assert "陈老师" not in page and teacher_phone[-4:] in page and teacher_phone not in page  # pending, masked
+    auth.logout()
+    auth.login(teacher_phone)
+    accept_invitation(client)
+    auth.logout()
+    auth.login(head_phone)
     page = client.get("/orgs/INST-XH").get_data(as_text=True)
     assert "陈老师" in page and teacher_phone not in page  # the phone is masked
     assert "审计日志" in page

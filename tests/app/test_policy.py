@@ -40,10 +40,10 @@ TABLE = {
 
 
 def _worker_in(db, union_code):
-    from app.accounts import service
+    from app.accounts import profiles
 
     worker = factories.user("worker")
-    service.update_profile(db.session, worker, worker, {"union_member": True, "union_code": union_code})
+    profiles.update_profile(db.session, worker, worker, {"union_member": True, "union_code": union_code})
     return worker
 
 

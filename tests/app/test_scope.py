@@ -25,8 +25,7 @@ def _within(db, orgs):
 
 def test_a_user_with_two_memberships_sees_both_organisations_and_loses_a_revoked_one(db):
     person = factories.user("institution_staff", factories.INSTITUTION)
-    service.appoint_staff(db.session, SYSTEM, org=_org(db, factories.OTHER_INSTITUTION), phone=person.phone,
-                          role=Role.institution_staff)
+    service.grant_role(db.session, person, Role.institution_staff, _org(db, factories.OTHER_INSTITUTION))
     db.session.flush()
     db.session.refresh(person)
     both = [factories.INSTITUTION, factories.OTHER_INSTITUTION]

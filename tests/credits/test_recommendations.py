@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import event, update
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
 from app.extensions import db
@@ -61,7 +61,7 @@ def test_union_catalog_courses_are_explained_by_the_union(db):
     hangzhou = organisations.get_by_code(db.session, "330100")
     catalog = union_catalogs.create_catalog(db.session, SYSTEM, hangzhou, inherit=False)
     union_catalogs.add_resource(db.session, SYSTEM, catalog, catalog.sections[0].id, cooking.id)
-    service.update_profile(db.session, me, me, {"union_member": "1", "union_code": "330100"})
+    profiles.update_profile(db.session, me, me, {"union_member": "1", "union_code": "330100"})
     found = {r.course.id: r for r in recommendations.for_user(db.session, me, 10)}
     assert cooking.id in found
     assert f"{hangzhou.name}资源目录推荐" in [recommendations.explain(x) for x in found[cooking.id].reasons]

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.accounts import service
+from app.accounts import profiles
 from app.accounts.models import User
 from app.extensions import db
 from app.timefmt import beijing_today
@@ -38,8 +38,8 @@ def _declared_offering(app) -> int:
 def _fill_profile(app, phone: str) -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.phone == phone))
-        service.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{YEAR - 1}-01-01",
-                                                        "contract_end": "", "id_number": id_number(42)})
+        profiles.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{YEAR - 1}-01-01",
+                                                         "contract_end": "", "id_number": id_number(42)})
         db.session.commit()
 
 

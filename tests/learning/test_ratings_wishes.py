@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts import service
+from app.accounts import profiles
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db as _db
 from app.notifications.models import Notification
@@ -56,7 +56,7 @@ def test_rating_from_the_finished_lesson_page(short_course, client, auth):
 
 def _worker_in(union_code: str):
     worker = factories.user()
-    service.update_profile(_db.session, worker, worker, {"union_member": True, "union_code": union_code})
+    profiles.update_profile(_db.session, worker, worker, {"union_member": True, "union_code": union_code})
     return worker
 
 
@@ -117,7 +117,7 @@ def test_a_merged_person_s_twin_vote_and_mark_leave_their_counts(db):
     wish = wishes.make(db.session, asker, "叉车证培训")
     old, new = factories.user(name="李四"), factories.user(name="李四")
     number = id_number(77)
-    service.update_profile(db.session, old, old, {"real_name": "李四", "id_number": number})
+    profiles.update_profile(db.session, old, old, {"real_name": "李四", "id_number": number})
     assert wishes.vote(db.session, old, wish) and wishes.vote(db.session, new, wish)
     course = make_course("安全用电")
     for person in (asker, old, new):

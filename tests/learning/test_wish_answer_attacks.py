@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts import service
+from app.accounts import profiles
 from app.errors import Conflict, Forbidden, TooManyRequests
 from app.extensions import db as _db
 from app.notifications.models import Notification
@@ -21,7 +21,7 @@ from tests.learning.conftest import make_course
 def _wish(topic: str, voters: int = 2):
     """A wish of a worker of 西湖区 (330106, under 杭州市 330100) and `voters` more votes."""
     asker = factories.user()
-    service.update_profile(_db.session, asker, asker, {"union_member": True, "union_code": "330106"})
+    profiles.update_profile(_db.session, asker, asker, {"union_member": True, "union_code": "330106"})
     wish = wishes.make(_db.session, asker, topic)
     for _n in range(voters):
         wishes.vote(_db.session, factories.user(), wish)

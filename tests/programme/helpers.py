@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from stdnum.cn import ric
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.errors import Conflict
 from app.extensions import db
 from app.timefmt import beijing_today
@@ -79,7 +79,7 @@ def fresh_id_number() -> str:
 def worker(name: str = "张三明", **changes):
     user = factories.user(name=name)
     data = {**ELIGIBLE, "real_name": name, "id_number": id_number(next(_IDS)), **changes}
-    service.update_profile(db.session, user, user, data)
+    profiles.update_profile(db.session, user, user, data)
     db.session.flush()
     return user
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from app.accounts import service
+from app.accounts import profiles
 from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
@@ -64,7 +64,7 @@ def test_an_enquiry_asked_at_23_30_utc_is_shown_at_07_30_beijing(app, client, au
     phone = auth.as_role("worker")
     with app.app_context():
         asker = db.session.scalar(select(User).where(User.phone == phone))
-        service.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
+        profiles.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
         enquiry = enquiries.ask(db.session, asker, subject="学费", question="学费怎么补贴？",
                                 now=datetime(2026, 3, 14, 23, 30))
         enquiries.answer(db.session, staff(code="330106"), enquiry, "按标准补贴。", now=datetime(2026, 3, 15, 16, 5))

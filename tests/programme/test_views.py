@@ -35,13 +35,13 @@ def open_now(app) -> int:
 
 
 def log_in_worker(app, auth, **changes) -> str:
-    from app.accounts import service
+    from app.accounts import profiles
 
     with app.app_context():
         user = factories.user(name="张三明")
-        service.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01",
-                                                        "contract_end": "", "id_number": fresh_id_number(),
-                                                        **changes})
+        profiles.update_profile(db.session, user, user, {**ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01",
+                                                         "contract_end": "", "id_number": fresh_id_number(),
+                                                         **changes})
         db.session.commit()
         phone = user.phone
     auth.login(phone)
@@ -118,9 +118,9 @@ def test_county_staff_cannot_allocate_from_the_city_page(app, client, auth):
 def test_public_notices_show_people_masked(app, client):
     offering_id = open_now(app)
     with app.app_context():
-        from app.accounts import service
+        from app.accounts import profiles
         applicant = factories.user(name="张三明")
-        service.update_profile(db.session, applicant, applicant, {
+        profiles.update_profile(db.session, applicant, applicant, {
             **ELIGIBLE, "contract_start": f"{THIS_YEAR - 1}-01-01", "contract_end": "", "id_number": fresh_id_number()})
         item = db.session.get(Offering, offering_id)
         application = applications.apply(db.session, applicant, item, beijing_today())

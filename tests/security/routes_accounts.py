@@ -11,4 +11,4 @@ GET = {
     "orgs.audit_log": ("/orgs/INST-T1/audit", row(403, A=302, T=200, P=200, D=200)),
 }
 CSRF_EXEMPT: dict[str, str] = {}
-POST_PATHS: dict[str, str] = {}
+POST_PATHS: dict[str, str] = {"orgs.answer_invitation": "/orgs/invitations/999999"}  # accept or decline

@@ -12,4 +12,4 @@ GET = {
     "learning_habits.open_reminder": ("/learning/reminders/999999/open", row(404, A=302)),
 }
 CSRF_EXEMPT: dict[str, str] = {}
-POST_PATHS: dict[str, str] = {}
+POST_PATHS: dict[str, str] = {"notifications.remove_device": "/me/notifications/devices/999999/remove"}

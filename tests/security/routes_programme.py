@@ -63,7 +63,7 @@ def extra_samples(app, base):
     """This year's plan open today, a selected offering of INST-T1, an admitted applicant under 西湖区 with a
     granted subsidy (and a PDF as its evidence), and public notices listing them (masked), the last with an
     objection."""
-    from app.accounts import service
+    from app.accounts import profiles
     from app.accounts.policy import SYSTEM
     from app.extensions import db
     from programme.admissions import applications, declarations, plans, quotas
@@ -85,7 +85,7 @@ def extra_samples(app, base):
             kind="academic", level="zhuanke", major="机电一体化", mode="业余", years=3, places=10))
         declarations.review(db.session, SYSTEM, offering, "select", "")
         applicant = factories.user(name="申请人")
-        service.update_profile(db.session, applicant, applicant, {
+        profiles.update_profile(db.session, applicant, applicant, {
             "real_name": "钱多多", "id_number": "330106199001019995", "job_level": "front_line",
             "union_member": True, "union_code": "330106",
             "employer_type": "enterprise", "contract_start": f"{today.year - 1}-01-01", "contract_end": "",

@@ -34,14 +34,14 @@ POST_PATHS = {
 
 
 def extra_samples(app, base):
-    from app.accounts import service
+    from app.accounts import profiles
     from app.extensions import db
     from programme.voice import enquiries
     from tests import factories
 
     with app.app_context():
         asker = factories.user(name="提问人")
-        service.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
+        profiles.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
         enquiry = enquiries.ask(db.session, asker, subject="补贴", question="补贴什么时候发？")
         db.session.commit()
         return {"enquiry": enquiry.id}

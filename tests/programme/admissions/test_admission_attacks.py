@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.accounts import service
+from app.accounts import profiles
 from app.accounts.models import User
 from app.errors import Conflict, Invalid
 from app.extensions import db
@@ -63,7 +63,7 @@ def test_an_account_without_a_name_and_id_number_does_not_apply(db):
     two county places, and the empty identity could no longer be filled in."""
     plan = open_year()
     second = factories.user(name="张三明")
-    service.update_profile(db.session, second, second, {**ELIGIBLE, "real_name": ""})
+    profiles.update_profile(db.session, second, second, {**ELIGIBLE, "real_name": ""})
     with pytest.raises(Invalid) as refused:
         applications.apply(db.session, second, offering(plan), OPEN_DAY)
     assert refused.value.code == "identity_missing" and "id_number" in refused.value.fields

@@ -57,10 +57,11 @@ def test_a_verified_identity_is_not_the_worker_s_to_change(db, client, auth):
     number in their own profile (the stranger's skill certificate was on file, unmatched), claimed on it, and every
     line of the union's check matched: paid. The name and ID number are now refused once checked; the rest of the
     profile stays the worker's, and a rejected applicant may still correct theirs."""
-    from app.accounts import service
+    from app.accounts import profiles as account_profiles
     from app.errors import Invalid
     from app.extensions import db as _db
     from programme.admissions import applications
+    from tests import factories
     from tests.conftest import post_form
     from tests.programme.helpers import ELIGIBLE, OPEN_DAY, id_number, offering, open_year, staff
 
@@ -68,23 +69,27 @@ def test_a_verified_identity_is_not_the_worker_s_to_change(db, client, auth):
     me = worker("王攻击")
     mine = me.profile.id_number
     application = applications.apply(_db.session, me, offering(plan), OPEN_DAY)
-    service.update_profile(_db.session, me, me, {**ELIGIBLE, "real_name": "王功击", "id_number": mine})  # a typo
+    account_profiles.update_profile(_db.session, me, me, {**ELIGIBLE, "real_name": "王功击", "id_number": mine},
+                                    password=factories.PASSWORD)  # a typo
     applications.verify(_db.session, staff(code="330106"), application, True)
     for change in ({"real_name": "李受害", "id_number": id_number(555)}, {"real_name": "王功击",
                                                                           "id_number": id_number(555)}):
         with pytest.raises(Invalid) as err:
-            service.update_profile(_db.session, me, me, {**ELIGIBLE, **change})
+            account_profiles.update_profile(_db.session, me, me, {**ELIGIBLE, **change}, password=factories.PASSWORD)
         assert err.value.fields.keys() == {k for k in ("real_name", "id_number") if change[k] != getattr(
             me.profile, k)} and "已由县级工会核验" in err.value.fields["id_number"]
     assert (me.profile.real_name, me.profile.id_number) == ("王功击", mine)
-    service.update_profile(_db.session, me, me, {**ELIGIBLE, "real_name": "王功击", "id_number": mine,
-                                                 "employer": "新单位"})  # the rest is still theirs to edit
+    account_profiles.update_profile(_db.session, me, me, {**ELIGIBLE, "real_name": "王功击", "id_number": mine,
+                                                          "employer": "新单位"})  # the rest is still theirs to edit
     _db.session.commit()
     auth.login(me.phone)
-    page = post_form(client, "/me/profile", {**ELIGIBLE, "real_name": "李受害", "id_number": id_number(555)})
+    page = post_form(client, "/me/profile", {**ELIGIBLE, "real_name": "李受害", "id_number": id_number(555),
+                                             "current_password": factories.PASSWORD})
     assert page.status_code == 400 and "已由县级工会核验" in page.get_data(as_text=True)
     other = worker("赵六")
     rejected = applications.apply(_db.session, other, offering(plan, institution="INST-T2"), OPEN_DAY)
     applications.verify(_db.session, staff(code="330106"), rejected, False, note="身份证号码与证件不符")
-    service.update_profile(_db.session, other, other, {**ELIGIBLE, "real_name": "赵六", "id_number": id_number(777)})
+    account_profiles.update_profile(_db.session, other, other, {**ELIGIBLE, "real_name": "赵六",
+                                                                "id_number": id_number(777)},
+                                    password=factories.PASSWORD)
     assert other.profile.id_number == id_number(777)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import OrgKind, Role
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden, Invalid
@@ -50,7 +50,7 @@ def test_graduation_rows_are_checked_all_at_once_and_nothing_written(db):
 def test_valid_rows_import_match_workers_and_never_twice(db):
     inst, staff = organisations.get_by_code(db.session, "INST-T1"), factories.user("institution_staff")
     worker = factories.user()
-    service.update_profile(db.session, worker, worker, {"id_number": ID_A})
+    profiles.update_profile(db.session, worker, worker, {"id_number": ID_A})
     data = (GRAD_HEADER + f"{ID_A},张三,专科,机电一体化,D-1,2025/6/30\n{ID_B},李四,专升本,会计,D-1,2025-06-30\n"
             f"{ID_B},李四,高起本,会计,D-2,2025年6月30日\n").encode()
     report = exchange.import_file(db.session, staff, inst, "graduation", data, "g.csv", valid_only=True)

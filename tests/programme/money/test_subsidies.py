@@ -76,12 +76,13 @@ def test_who_may_claim_decide_and_pay(db):
 def test_no_clerk_pays_their_own_claim(db):
     """A county clerk who is also a learner in the programme: their application and claim are decided above their
     union (never by a desk neighbour), and paid by another clerk, never by themselves (the whole batch refused)."""
-    from app.accounts import service
+    from app.accounts import profiles
     from tests.programme.helpers import ELIGIBLE, id_number
 
     plan = open_year()
     clerk = staff(code="330106")
-    service.update_profile(db.session, clerk, clerk, {**ELIGIBLE, "real_name": clerk.name, "id_number": id_number(901)})
+    profiles.update_profile(db.session, clerk, clerk, {**ELIGIBLE, "real_name": clerk.name,
+                                                       "id_number": id_number(901)})
     mine = applications.apply(db.session, clerk, offering(plan), OPEN_DAY)
     applications.verify(db.session, staff(code="330100"), mine, True)
     applications.admit(db.session, staff("institution_staff"), mine, True)

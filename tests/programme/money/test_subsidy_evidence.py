@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import service
+from app.accounts import profiles, service
 from app.accounts.models import Role
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
@@ -101,9 +101,9 @@ def _second_enrolment(me, institution: str = factories.OTHER_INSTITUTION):
         closes_on=date(YEAR - 1, 6, 30)))
     quotas.allocate(db.session, province, plan, org("330100"), 10, 10_000)
     quotas.allocate(db.session, staff(code="330100"), plan, org("330105"), 5, 5_000)
-    service.update_profile(db.session, me, me, {**ELIGIBLE, "real_name": me.profile.real_name, "contract_end": "",
-                                                "contract_start": f"{YEAR - 2}-09-01",
-                                                "id_number": me.profile.id_number, "union_code": "330105"})
+    profiles.update_profile(db.session, me, me, {**ELIGIBLE, "real_name": me.profile.real_name, "contract_end": "",
+                                                 "contract_start": f"{YEAR - 2}-09-01",
+                                                 "id_number": me.profile.id_number, "union_code": "330105"})
     application = applications.apply(db.session, me, offering(plan, institution=institution), date(YEAR - 1, 4, 1))
     applications.verify(db.session, staff(code="330105"), application, True)
     applications.admit(db.session, staff("institution_staff", institution), application, True)

@@ -1,7 +1,8 @@
 """Staff accounts of a station or point (item 2). What they can do: see the enquiries of the point's area (the
 county's own and its townships', oldest unanswered first, with how long each has waited) and answer them. What they
 cannot: another area's enquiries, editing the point, the union's own inbox or anything else union staff do; and a
-removed staff account loses the desk at once. Only the point's union (or those above) names them."""
+removed staff account loses the desk at once. Only the point's union (or those above) names them, and only those
+who accept the invitation become staff."""
 
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from programme.network import points
 from programme.voice import enquiries, point_desk
 from tests import factories
+from tests.app.appointing import accept_invitation, accepted
 from tests.conftest import post_form
 from tests.programme.helpers import org, staff
 from tests.programme.voice.test_enquiry_escalation import ask_from, township
@@ -23,7 +25,7 @@ XIHU = points.PointInput(name="西湖区职工教育服务点", address="文三�
 def _setup(db):
     point = points.create(db.session, staff(code="330106"), org("330106"), XIHU)
     helper = factories.user(name="服务点小陈")
-    point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone)
+    accepted(point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone))
     return point, helper
 
 
@@ -69,9 +71,11 @@ def test_only_the_points_union_names_staff_and_removal_ends_it_at_once(db):
         with pytest.raises(Forbidden):
             point_desk.remove_staff(db.session, outsider, point, point.staff[0].id)
     with pytest.raises(Invalid):
-        point_desk.name_staff(db.session, staff(code="330106"), point, "13000000000")  # nobody registered it
-    with pytest.raises(Conflict):
-        point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone)
+        point_desk.name_staff(db.session, staff(code="330106"), point, "1300000")  # not a number
+    nobody = point_desk.name_staff(db.session, staff(code="330106"), point, "13000000000")  # nobody registered it
+    assert nobody.status == "pending"  # answered as for anyone
+    with pytest.raises(Conflict):  # already there: said to them when they accept
+        accepted(point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone))
     enquiry = ask_from("330106", utcnow())
     point_desk.remove_staff(db.session, staff(code="330100"), point, point.staff[0].id)  # the city above may
     with pytest.raises(Forbidden):
@@ -103,6 +107,13 @@ def test_pages_name_staff_and_the_staff_answer_at_the_desk(app, db, client, auth
     auth.as_role("union_staff", "330106")
     url = f"/programme/service-points/{point.id}/staff"
     assert post_form(client, url, {"phone": helper.phone}).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "服务点小陈" not in page and helper.phone[-4:] in page  # invited: the masked number, until accepted
+    auth.logout()
+    auth.login(helper.phone)
+    accept_invitation(client)
+    auth.logout()
+    auth.as_role("union_staff", "330106")
     assert "服务点小陈" in client.get(url).get_data(as_text=True)
     auth.logout()
     auth.as_role("union_staff", "330108")
@@ -133,7 +144,7 @@ def test_a_desk_does_not_rewrite_an_answer_and_a_union_s_rewrite_is_kept_in_the_
     county = staff(code="330106")
     point = points.create(db.session, county, org("330106"), XIHU)
     helper = factories.user(name="服务点小陈")
-    point_desk.name_staff(db.session, county, point, helper.phone)
+    accepted(point_desk.name_staff(db.session, county, point, helper.phone))
     enquiry = ask_from("330106", utcnow() - timedelta(hours=3))
     official = "符合条件的职工可申请3000元学费补贴，请于6月30日前提交。"
     enquiries.answer(db.session, county, enquiry, official)

@@ -3,7 +3,7 @@ city or county, and the nearest point on a worker's applications page."""
 
 import pytest
 
-from app.accounts import service
+from app.accounts import profiles
 from app.errors import Forbidden, Invalid
 from app.extensions import db as _db
 from programme.network import points
@@ -20,7 +20,7 @@ HANGZHOU = points.PointInput(name="杭州市农民工教育服务站", address="
 
 def worker_in(code: str):
     user = factories.user(name="李小梅")
-    service.update_profile(_db.session, user, user, {"union_member": True, "union_code": code})
+    profiles.update_profile(_db.session, user, user, {"union_member": True, "union_code": code})
     return user
 
 

@@ -4,7 +4,7 @@ point's phone can be tapped, and their applications page shows it too."""
 import pytest
 from playwright.sync_api import expect
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles
 from app.accounts.models import User
 from app.extensions import db
 from programme.network import points
@@ -17,7 +17,7 @@ def test_worker_finds_the_nearest_service_point(app, page, login):
     phone = login("worker")
     with app.app_context():
         worker = db.session.query(User).filter_by(phone=phone).one()
-        service.update_profile(db.session, worker, worker, {"union_member": True, "union_code": "330106"})
+        profiles.update_profile(db.session, worker, worker, {"union_member": True, "union_code": "330106"})
         for code, name in (("330100", "杭州市农民工教育服务站"), ("330106", "西湖区职工教育服务点"),
                            ("330108", "滨江区职工教育服务点")):
             points.create(db.session, factories.user("union_staff", code), organisations.get_by_code(db.session, code),

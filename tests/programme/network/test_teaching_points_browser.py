@@ -5,7 +5,7 @@ phone number can be tapped and the point opens in the phone's own map app. No ma
 import pytest
 from playwright.sync_api import expect
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles
 from app.accounts.models import User
 from app.accounts.policy import SYSTEM
 from app.extensions import db
@@ -24,7 +24,7 @@ def test_worker_finds_the_nearest_teaching_point_by_the_phones_position(app, pag
     phone = login("worker")
     with app.app_context():
         worker = db.session.query(User).filter_by(phone=phone).one()
-        service.update_profile(db.session, worker, worker, {"union_member": True, "union_code": "330106"})
+        profiles.update_profile(db.session, worker, worker, {"union_member": True, "union_code": "330106"})
         enterprise = organisations.get_by_code(db.session, "ENT-T1")
         points.create(db.session, SYSTEM, enterprise, _teaching("北山教学点", "30.1500", "120.0900", "330106"))
         points.create(db.session, SYSTEM, enterprise, _teaching("文三路教学点", "30.2800", "120.1300", "330106"))

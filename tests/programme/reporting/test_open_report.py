@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from app.accounts import service
+from app.accounts import profiles
 from app.accounts.models import User
 from app.extensions import db as _db
 from learning import enrolment
@@ -26,7 +26,7 @@ def learners(union_code: str, n: int, resource, when=datetime(2025, 6, 1)) -> No
     """`n` workers of this union's area, each finishing `resource` at `when`."""
     for _i in range(n):
         user = factories.user(name="学员")
-        service.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
+        profiles.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
         enrolment.enrol(_db.session, user, resource.id)
         enrolment.enrolment_of(_db.session, user.id, resource.id).completed_at = when
     _db.session.flush()

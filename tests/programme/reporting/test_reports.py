@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles, service
 from app.accounts.models import OrgKind
 from app.accounts.policy import SYSTEM
 from app.errors import Forbidden
@@ -26,7 +26,7 @@ from tests.pdfs import assert_embeds_the_site_font
 def _worker(union_code):
     user = factories.user(name="王五")
     if union_code:
-        service.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
+        profiles.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
     return user
 
 
@@ -62,8 +62,8 @@ def eligible_worker(id_number, union_code="330106", referred_by=None):
 
     user = factories.user(name="赵六")
     user.referred_by = referred_by
-    service.update_profile(_db.session, user, user, {**ELIGIBLE, "id_number": id_number or fresh_id_number(),
-                                                     "union_code": union_code})
+    profiles.update_profile(_db.session, user, user, {**ELIGIBLE, "id_number": id_number or fresh_id_number(),
+                                                      "union_code": union_code})
     return user
 
 

@@ -13,6 +13,7 @@ from programme.network import points
 from programme.voice import objections, point_desk
 from programme.voice.models import Enquiry, Objection, ObjectionStatus
 from tests import factories
+from tests.app.appointing import accepted
 from tests.programme.helpers import at_once, org, staff, worker
 from tests.programme.voice.test_enquiry_escalation import ask_from
 from tests.programme.voice.test_objections import notice
@@ -48,7 +49,7 @@ def test_a_point_desk_answer_is_not_silently_replaced_by_a_second_at_once(app):
         point = points.create(db.session, staff(code="330106"), org("330106"), XIHU)
         helpers = [factories.user(name="服务点小陈"), factories.user(name="服务点小王")]
         for helper in helpers:
-            point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone)
+            accepted(point_desk.name_staff(db.session, staff(code="330106"), point, helper.phone))
         enquiry = ask_from("330106", utcnow() - timedelta(minutes=5))
         db.session.commit()
         ids, point_id, enquiry_id = [h.id for h in helpers], point.id, enquiry.id

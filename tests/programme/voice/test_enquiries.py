@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles
 from app.accounts.models import OrgKind, OrgLevel
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
@@ -22,7 +22,7 @@ XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def worker(union_code: str | None = "330106", name: str = "张三明"):
     user = factories.user(name=name)
     if union_code:
-        service.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
+        profiles.update_profile(_db.session, user, user, {"union_member": True, "union_code": union_code})
     return user
 
 

@@ -3,7 +3,7 @@ text), rendered in a real browser for the worker, the answering union and the re
 
 import pytest
 
-from app.accounts import service
+from app.accounts import profiles
 from app.extensions import db
 from app.text import has_control_chars
 from programme.voice import enquiries, surveys
@@ -23,7 +23,7 @@ def test_hostile_questions_answers_comments_and_policy_render_as_text(app, page,
         from app.accounts.models import User
 
         asker = db.session.query(User).filter_by(phone=phone).one()
-        service.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
+        profiles.update_profile(db.session, asker, asker, {"union_member": True, "union_code": "330106"})
         staff = factories.user("union_staff", "330106")
         for payload in CLEAN:
             enquiry = enquiries.ask(db.session, asker, subject=payload[:100], question=payload + " 请问？",

@@ -4,7 +4,7 @@ to the county (by the recurring duty, once, audited), and the staff queue shows 
 from datetime import timedelta
 
 from app import audit, jobs
-from app.accounts import organisations, service
+from app.accounts import organisations, profiles
 from app.accounts.models import OrgKind
 from app.accounts.policy import SYSTEM
 from app.db import utcnow
@@ -20,7 +20,7 @@ def township():
 
 def ask_from(union_code: str, now):
     asker = factories.user(name="张三明")
-    service.update_profile(_db.session, asker, asker, {"union_member": True, "union_code": union_code})
+    profiles.update_profile(_db.session, asker, asker, {"union_member": True, "union_code": union_code})
     return enquiries.ask(_db.session, asker, subject="学费", question="学费怎么补贴？", now=now)
 
 

@@ -18,6 +18,7 @@ from programme.network import points
 from programme.voice import enquiries, point_desk
 from programme.voice.models import Enquiry
 from tests import factories
+from tests.app.appointing import accepted
 from tests.conftest import post_form
 from tests.programme.helpers import at_once, org, staff
 from tests.programme.voice.test_decision_races import XIHU
@@ -43,7 +44,7 @@ def test_a_union_page_opened_before_a_desk_answered_does_not_replace_it_unseen(a
     county = staff(code="330106")
     point = points.create(db.session, county, org("330106"), XIHU)
     helper = factories.user(name="服务点小陈")
-    point_desk.name_staff(db.session, county, point, helper.phone)
+    accepted(point_desk.name_staff(db.session, county, point, helper.phone))  # invited, then accepted
     enquiry = ask_from("330106", utcnow() - timedelta(hours=3))
     db.session.commit()
     url = f"/enquiries/{enquiry.id}"
@@ -113,7 +114,7 @@ def test_a_union_and_a_desk_answering_at_once_leave_one_answer(app):
         county = staff(code="330106")
         point = points.create(db.session, county, org("330106"), XIHU)
         helper = factories.user(name="服务点小陈")
-        point_desk.name_staff(db.session, county, point, helper.phone)
+        accepted(point_desk.name_staff(db.session, county, point, helper.phone))  # invited, then accepted
         enquiry = ask_from("330106", utcnow() - timedelta(minutes=5))
         db.session.commit()
         ids, point_id, enquiry_id = (county.id, helper.id), point.id, enquiry.id
