@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from app.db import DirectStatement, insert_ignore, utcnow
 from app.errors import Conflict, NotFound
 from app.lookup import get_or_raise
-from catalog.models import Lesson, Resource
+from catalog.models import Lesson, Resource, ResourceStatus
+from catalog.union_catalogs import withheld_label
 from learning.completion import required_of
 from learning.models import Enrolment, LessonProgress
 
@@ -51,11 +52,12 @@ def enrol(session: Session, user: Any, resource_id: int, device: str | None = No
 @dataclass(frozen=True)
 class Course:
     """What 我的学习 shows of an enrolment's resource and of its lessons: the same for every learner, kept with the
-    shared parts until the catalog changes (plain values)."""
+    shared parts until the catalog changes (plain values, its status with them: a withdrawal is another value)."""
 
     id: int
     title: str
     steps: tuple[Step, ...] = ()
+    published: bool = True
 
 
 @dataclass(frozen=True)
@@ -134,33 +136,51 @@ def _statements() -> dict[str, DirectStatement]:
 
 
 def course_outlines(session: Session, resource_ids: list[int]) -> dict[int, Course]:
-    """The resources' titles and lessons in order (what 我的学习 shows of them to everyone), in one query."""
-    found: dict[int, tuple[str, list[Step]]] = {rid: (title, []) for rid, title in session.execute(
-        select(Resource.id, Resource.title).where(Resource.id.in_(resource_ids)))}
+    """The resources' titles, status and lessons in order, as stored (whoever may read them: see
+    `learner_outlines`), in two queries."""
+    found: dict[int, tuple[str, bool, list[Step]]] = {
+        rid: (title, status == ResourceStatus.published, []) for rid, title, status in session.execute(
+            select(Resource.id, Resource.title, Resource.status).where(Resource.id.in_(resource_ids)))}
     for step in session.execute(
             select(Lesson.resource_id, Lesson.id, Lesson.title, Lesson.duration_s, Lesson.required)
             .where(Lesson.resource_id.in_(resource_ids)).order_by(Lesson.resource_id, Lesson.position)):
-        found[step.resource_id][1].append(Step(step.id, step.title, step.duration_s or 0, bool(step.required)))
-    return {rid: Course(rid, title, tuple(steps)) for rid, (title, steps) in found.items()}
+        found[step.resource_id][2].append(Step(step.id, step.title, step.duration_s or 0, bool(step.required)))
+    return {rid: Course(rid, title, tuple(steps), published) for rid, (title, published, steps) in found.items()}
+
+
+def for_learners(course: Course) -> Course:
+    """The course as its learners may read it: while not published (withdrawn, and perhaps renamed since they
+    enrolled; the catalog answers 404) its title is withheld ("#12（已撤回或未发布）") and its lessons' titles are
+    blank, its lessons kept for the progress figures (catalog.union_catalogs: the same rule for a union)."""
+    if course.published:
+        return course
+    return replace(course, title=withheld_label(course.id), steps=tuple(replace(s, title="") for s in course.steps))
+
+
+def learner_outlines(session: Session, resource_ids: list[int]) -> dict[int, Course]:
+    """What 我的学习, the study plan and the reminders show of the learner's courses (the same for every learner)."""
+    return {rid: for_learners(course) for rid, course in course_outlines(session, resource_ids).items()}
 
 
 def my_learning(session: Session, user_id: int,
                 outlines: Callable[[list[int]], dict[int, Course]] | None = None) -> list[InProgress]:
     """The learner's enrolments, most recently studied first: two queries for this learner's own rows (the
     enrolments; the lessons completed), the resources' titles and lessons from `outlines` (the page passes the
-    shared parts' copy; by default `course_outlines`)."""
+    shared parts' copy; by default `learner_outlines`). An unpublished course has no lesson to resume: its lesson
+    pages answer 404 to the learner."""
     connection = session.connection()
     enrolments = _statements()["enrolments"].rows(connection, {"uid": user_id})
     if not enrolments:
         return []
     completed = {row.lesson_id for row in _statements()["completed"].rows(connection, {"uid": user_id})}
-    courses = (outlines or functools.partial(course_outlines, session))([row.resource_id for row in enrolments])
+    courses = (outlines or functools.partial(learner_outlines, session))([row.resource_id for row in enrolments])
     rows = []
     for row in enrolments:
         course = courses.get(row.resource_id)
         if course is None:  # deleted since the enrolments were read
             continue
-        lesson, position = resume_in(course.steps, row.last_lesson_id, row.last_position_s)
+        lesson, position = resume_in(course.steps, row.last_lesson_id, row.last_position_s) if course.published \
+            else (None, 0.0)
         required = required_of(course.steps)
         rows.append(InProgress(Enrolled(row.completed_at), course,
                                sum(1 for step in required if step.id in completed), len(required), lesson, position))

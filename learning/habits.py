@@ -114,9 +114,10 @@ class NextStep:
 
 
 def next_step(session: Session, user_id: int) -> NextStep | None:
-    """The lesson 继续学习 would open in the most recently studied unfinished course, and its time left."""
+    """The lesson 继续学习 would open in the most recently studied unfinished published course, and its time left:
+    a withdrawn course (its lessons 404, its title perhaps a draft's) is not one to remind anyone of."""
     for row in enrolment.my_learning(session, user_id):
-        if row.enrolment.completed_at is None and row.resume is not None:
+        if row.enrolment.completed_at is None and row.resume is not None and row.resource.published:
             steps = [s.id for s in _steps(session, row.resource.id)]
             number = steps.index(row.resume.id) + 1 if row.resume.id in steps else 1
             left = max(0.0, row.resume.duration_s - row.position_s) if row.resume.duration_s else 60.0

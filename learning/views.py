@@ -18,10 +18,14 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
 from app.lookup import get_or_raise
 from catalog import service as catalog_service
+from catalog import union_catalogs
 from catalog.models import Lesson, LessonType
 from learning import completion, devices, enrolment, habits, questions, quizzes, ratings, refusals
 
 bp = Blueprint("learning", __name__, url_prefix="/learning", template_folder="templates")
+# a resource's title where the viewer may read it, else its number (the question page of a withdrawn course's)
+bp.add_app_template_global(union_catalogs.shown_title, "shown_title")
+bp.add_app_template_global(union_catalogs.withheld_label, "withheld_label")
 HEARTBEAT_SECONDS = 15
 
 
@@ -58,9 +62,9 @@ def mine_version(user_id: int) -> Hashable | None:
 def _mine_body(user_id: int) -> Markup:
     """The page's content from the learner's rows, read now."""
     # the courses' titles and lessons are the same for every learner: kept until the catalog changes (one query
-    # for those not kept yet)
+    # for those not kept yet; a withdrawal is a change, so a withdrawn course's withheld title shows at once)
     rows = enrolment.my_learning(db.session, user_id, outlines=lambda ids: sharedparts.shared_many(
-        "learning.outline", ids, lambda missing: enrolment.course_outlines(db.session, missing)))
+        "learning.outline", ids, lambda missing: enrolment.learner_outlines(db.session, missing)))
     streak = habits.streak_for(db.session, user_id)
     # made from these values only: kept per the values themselves too (and the URLs' root), so rows read again
     # unchanged (PostgreSQL; a write that changed nothing shown) are not rendered again
