@@ -5,7 +5,8 @@ registering, opens nothing else); valid for minutes, void after a few wrong trie
 limited per number (an SMS bomb on someone's phone) and per source address; wrong codes are counted per source
 address as failed logins are (LoginFailure, kind "code"), so guessing across many numbers waits too. Counting
 and writing are serialised (`_serialise`): requests sent at the same moment all counted "under the limit" before
-any had written."""
+any had written. A send from a known device of the number's account (app.accounts.device_cookies) is counted apart
+(`_throttle_sending`): nobody elsewhere can use up the owner's texts."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Delete, delete, func, select, update
+from sqlalchemy import ColumnElement, Delete, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app import sms
+from app.accounts import device_cookies
+from app.accounts.device_cookies import Device
 from app.accounts.models import LoginFailure, VerificationCode
 from app.accounts.service import wait_if_over
 from app.db import utcnow
@@ -35,9 +38,11 @@ PURPOSES = ("register", "reset", "phone_old", "phone_new", "phone_staff")
 class Limits:
     ttl: timedelta = timedelta(minutes=10)
     max_tries: int = 5
-    per_number: int = 5
+    per_number: int = 5  # sends to one number from anywhere but its known devices; also from one address to it
     per_source: int = 20
     window: timedelta = timedelta(minutes=60)
+    address_share: int = 3  # of one address's sends to a number, how many count towards the number's `per_number`
+    per_device: int = 3  # sends from one known device of the number's account (its own allowance)
 
     @classmethod
     def of(cls, config: Any) -> Limits:
@@ -70,36 +75,66 @@ def _serialise(session: Session, stale: Delete) -> None:
     session.execute(stale)
 
 
-def _throttle_sending(session: Session, phone: str, source: str, limits: Limits, now: datetime) -> None:
+_BY_DEVICE = VerificationCode.source.startswith(device_cookies.PREFIX)  # rows of sends from known devices
+
+
+def _refuse(oldest: datetime, limits: Limits, now: datetime) -> TooManyRequests:
+    wait = oldest + limits.window - now
+    minutes = max(1, int(wait.total_seconds() + 59) // 60)
+    return TooManyRequests(_("验证码发送过于频繁，请%(m)d分钟后再试。", m=minutes), code="code_throttled",
+                           retry_after=int(wait.total_seconds()) + 1)
+
+
+def _recent(session: Session, since: datetime, limit: int, *where: ColumnElement[bool]) -> list[datetime]:
+    """The latest `limit` sends matching `where` after `since`, newest first."""
+    return list(session.scalars(select(VerificationCode.sent_at).where(VerificationCode.sent_at > since, *where)
+                                .order_by(VerificationCode.sent_at.desc()).limit(limit)))
+
+
+def _throttle_sending(session: Session, phone: str, source: str, device: Device | None, limits: Limits,
+                      now: datetime) -> str:
+    """Raise TooManyRequests or return the `source` to record this send under. A known device of the number's
+    account sends under its marker, against its own `per_device` (and all its account's devices together against
+    `per_number`), whatever strangers ran up; past that it asks as a stranger. A stranger's send counts per address
+    (`per_source` across numbers, `per_number` to this number) and towards the number's ceiling `per_number`, to
+    which each address adds at most `address_share`: one address alone cannot use up a number's texts."""
     since = now - limits.window
-    for column, value, limit in ((VerificationCode.phone, phone, limits.per_number),
-                                 (VerificationCode.source, source, limits.per_source)):
-        if not value:
-            continue
-        recent = list(session.scalars(select(VerificationCode.sent_at).where(
-            column == value, VerificationCode.sent_at > since).order_by(VerificationCode.sent_at.desc())
-            .limit(limit)))
-        if len(recent) >= limit:
-            wait = recent[limit - 1] + limits.window - now
-            minutes = max(1, int(wait.total_seconds() + 59) // 60)
-            raise TooManyRequests(_("验证码发送过于频繁，请%(m)d分钟后再试。", m=minutes), code="code_throttled",
-                                  retry_after=int(wait.total_seconds()) + 1)
+    marker = device_cookies.of_number(session, device, phone)
+    if (marker is not None
+            and len(_recent(session, since, limits.per_device, VerificationCode.source == marker)) < limits.per_device
+            and len(_recent(session, since, limits.per_number, VerificationCode.phone == phone, _BY_DEVICE))
+            < limits.per_number):
+        return marker
+    for limit, where in ((limits.per_source if source else 0, VerificationCode.source == source),
+                         (limits.per_number, and_(VerificationCode.phone == phone, VerificationCode.source == source))):
+        recent = _recent(session, since, limit, where) if limit else []
+        if limit and len(recent) >= limit:
+            raise _refuse(recent[-1], limits, now)
+    by_address: dict[str, list[datetime]] = {}
+    for row in session.execute(select(VerificationCode.source, VerificationCode.sent_at).where(
+            VerificationCode.phone == phone, VerificationCode.sent_at > since, ~_BY_DEVICE)):
+        by_address.setdefault(row.source, []).append(row.sent_at)
+    counted = sorted(at for sent in by_address.values() for at in sorted(sent)[-limits.address_share:])
+    if len(counted) >= limits.per_number:  # frees up once enough of the counted sends have aged out
+        raise _refuse(counted[len(counted) - limits.per_number], limits, now)
+    return source
 
 
 def send(session: Session, *, phone: str, purpose: str, text: Callable[[str], str] | None, source: str = "",
-         limits: Limits = DEFAULT, now: datetime | None = None) -> None:
+         limits: Limits = DEFAULT, now: datetime | None = None, device: Device | None = None) -> None:
     """Issue a code for `phone` and queue the SMS `text(code)`. With `text` None the number is
     told something else by the caller (an SMS queued there) and the row issued opens nothing, but counts
-    towards the limits like any other, so the answer and the cost are the same either way."""
+    towards the limits like any other, so the answer and the cost are the same either way. `device`: the
+    asker's device cookie, if any (it counts only for the account holding `phone`)."""
     assert purpose in PURPOSES
     now = now or utcnow()
     source = (source or "")[:64]
     _serialise(session, delete(VerificationCode).where(
         VerificationCode.sent_at <= now - max(limits.window, limits.ttl), VerificationCode.phone == phone))
-    _throttle_sending(session, phone, source, limits, now)
+    counted_as = _throttle_sending(session, phone, source, device, limits, now)
     code = f"{secrets.randbelow(10**6):06d}"
     digest = _digest(phone, purpose, code) if text is not None else secrets.token_hex(32)
-    session.add(VerificationCode(phone=phone, purpose=purpose, code_hash=digest, source=source, sent_at=now,
+    session.add(VerificationCode(phone=phone, purpose=purpose, code_hash=digest, source=counted_as, sent_at=now,
                                  expires_at=now + limits.ttl))
     if text is not None:
         sms.queue(session, phone, text(code))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app import audit, sms
 from app.accounts import codes, profiles, service, sessions
 from app.accounts.codes import DEFAULT, Limits
+from app.accounts.device_cookies import Device
 from app.accounts.masking import mask_phone
 from app.accounts.models import Organisation, PhoneChangeRequest, User
 from app.accounts.policy import can, require
@@ -64,14 +65,17 @@ def register_with_code(session: Session, *, phone: str, code: str, password: str
 
 
 def send_reset_code(session: Session, phone: str, *, source: str = "", limits: Limits = DEFAULT,
-                    now: datetime | None = None) -> None:
+                    now: datetime | None = None, device: Device | None = None) -> None:
+    """`device`: the asker's device cookie; a known device of the account is not refused for texts others asked
+    for (codes._throttle_sending)."""
     phone = _valid_phone(phone)
     if _owner(session, phone) is not None:
-        codes.send(session, phone=phone, purpose="reset", source=source, limits=limits, now=now,
+        codes.send(session, phone=phone, purpose="reset", source=source, limits=limits, now=now, device=device,
                    text=lambda code: _("【求学】重设密码验证码 %(code)s，%(m)d分钟内有效。如非本人操作请忽略。",
                                        code=code, m=limits.ttl.seconds // 60))
     else:
-        codes.send(session, phone=phone, purpose="reset", text=None, source=source, limits=limits, now=now)
+        codes.send(session, phone=phone, purpose="reset", text=None, source=source, limits=limits, now=now,
+                   device=device)  # never a known device of this number (it has no account): answered alike
         sms.queue(session, phone, _("【求学】此号码还没有求学账号，可以直接免费注册。"))
 
 

@@ -14,7 +14,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from app.accounts import continuity, merge
+from app.accounts import continuity, device_cookies, merge
 from app.accounts.forms import LostPhoneForm, MergeForm, PhoneChangeForm, ResetForm
 from app.accounts.masking import mask_name, mask_phone
 from app.accounts.models import AccountMerge, Role, User
@@ -77,7 +77,8 @@ def reset() -> ResponseReturnValue:
     """忘记密码: a code to the number, a new password; every session of the account ends."""
     form = ResetForm()
     done, status = _code_steps(
-        form, lambda **checks: continuity.send_reset_code(db.session, form.phone.data or "", **checks),
+        form, lambda **checks: continuity.send_reset_code(db.session, form.phone.data or "",
+                                                          device=device_cookies.presented(), **checks),
         lambda **checks: continuity.reset_password(
             db.session, phone=form.phone.data or "", code=form.code.data or "", password=form.password.data or "",
             **checks))

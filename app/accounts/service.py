@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import audit
-from app.accounts import sessions
+from app.accounts import device_cookies, sessions
+from app.accounts.device_cookies import Device
 from app.accounts.models import (
     LoginFailure,
     Membership,
@@ -117,33 +118,38 @@ def wait_if_over(session: Session, kind: str, attempts: Select[datetime], limit:
 
 def authenticate(session: Session, *, phone: str, password: str, source: str = "", max_failures: int = 5,
                  account_failures: int = 50, window: timedelta = timedelta(minutes=15),
-                 now: datetime | None = None) -> User:
+                 now: datetime | None = None, device: Device | None = None) -> User:
     """Return the user, or raise. Failures are counted per (number, source address): after `max_failures`
     within `window` that address waits, right password or not, so someone guessing from one address cannot
     lock the owner out from theirs. Guessing from many addresses is slowed by a ceiling per number: past
-    `account_failures` within `window`, every address gets one try per window (the owner typing the right
-    password still gets in). Unknown numbers cost the same password check as known ones, and no message says
-    whether the number exists."""
+    `account_failures` within `window`, every address gets one try per window. A known device of the account
+    (`device`, its device cookie: app.accounts.device_cookies) counts as an address of its own, apart from that
+    ceiling: however many failures guessers elsewhere run up, the owner's own phone keeps its `max_failures`
+    tries. Unknown numbers cost the same password check as known ones, and no message says whether the number
+    exists."""
     now = now or utcnow()
     phone = normalise_phone(phone)[:32]
     source = source[:64]
-    for_number = select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window)
-    allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
-    wait_if_over(session, "login", select(LoginFailure.at).where(
-        LoginFailure.phone == phone, LoginFailure.source == source), allowed, window, now)
     user = session.scalar(select(User).where(User.phone == phone))
+    counted_as, allowed = device_cookies.of_account(device, user) or source, max_failures
+    if counted_as == source:
+        for_number = select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window,
+            ~LoginFailure.source.startswith(device_cookies.PREFIX))
+        allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
+    wait_if_over(session, "login", select(LoginFailure.at).where(
+        LoginFailure.phone == phone, LoginFailure.source == counted_as), allowed, window, now)
     stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH"])
     matches = check_password_hash(stored, password or "")  # always one check: timing says nothing
     if user is None or not user.is_active or not matches:
         # rows past the window count for nothing: dropped here, so guessing does not grow the table for ever
         session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.kind == "login",
                                                    LoginFailure.at <= now - window))  # codes count an hour
-        session.add(LoginFailure(phone=phone, source=source, kind="login", at=now))
+        session.add(LoginFailure(phone=phone, source=counted_as, kind="login", at=now))
         session.flush()
         raise Invalid(_("手机号或密码不正确。"), code="login_failed")
-    # only this address's failures are forgiven: the owner's login must not reset a guesser elsewhere
-    session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.source == source,
+    # only this address's (or device's) failures are forgiven: the owner's login must not reset a guesser elsewhere
+    session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.source == counted_as,
                                                LoginFailure.kind == "login"))
     user.last_login_at = now
     session.flush()

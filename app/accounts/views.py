@@ -17,7 +17,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app import audit, sms
-from app.accounts import codes, continuity, profiles, service, sessions
+from app.accounts import codes, continuity, device_cookies, profiles, service, sessions
 from app.accounts.forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from app.accounts.masking import mask_id_number, mask_phone
 from app.accounts.models import Organisation, OrgKind, OrgLevel, Role, User
@@ -97,8 +97,10 @@ def _keep() -> timedelta:
 
 
 def _log_in(user: User, remember: bool) -> None:
-    """Start a session row and put its id into the cookies (call before the commit)."""
+    """Start a session row and put its id into the cookies (call before the commit); this browser becomes a known
+    device of the account (app.accounts.device_cookies)."""
     sessions.start(db.session, user, keep=_keep())
+    device_cookies.give(user)
     login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
 
 
@@ -248,7 +250,7 @@ def login():
                 db.session, phone=form.phone.data or "", password=form.password.data or "", source=client_source(),
                 max_failures=current_app.config["LOGIN_MAX_FAILURES"],
                 account_failures=current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"],
-                window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]))
+                window=timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"]), device=device_cookies.presented())
         except TooManyRequests as err:
             db.session.rollback()
             flash(err.message, "error")
