@@ -4,10 +4,11 @@ User.get_id), so that logging out ends that session on the server and "log out e
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import ColumnElement, CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -16,6 +17,8 @@ from app import audit
 from app.accounts.models import Membership, User, UserSession
 from app.db import utcnow
 from app.kept_rows import attach, columns_of
+
+PURGE_BATCH = 500  # expired rows removed per run of the duty (it runs again at once while more are left)
 
 
 def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32)) -> str:
@@ -28,6 +31,32 @@ def start(session: Session, user: User, *, keep: timedelta = timedelta(days=32))
     session.flush()
     user.session_id = sid
     return sid
+
+
+def lifetime(config: Mapping[str, Any]) -> timedelta:
+    """How long after its start a signed-in session can still be used: the remember-me cookie lasts REMEMBER_DAYS
+    (never renewed), the signed session cookie is refused once PERMANENT_SESSION_LIFETIME old (app.security). The
+    server cannot know when a browser closed, nor whether 记住我 was ticked: the longer of the two is its one limit."""
+    cookie = config["PERMANENT_SESSION_LIFETIME"]
+    if not isinstance(cookie, timedelta):  # Flask takes a number of seconds too
+        cookie = timedelta(seconds=int(cookie))
+    return max(timedelta(days=int(config["REMEMBER_DAYS"])), cookie)
+
+
+def live(config: Mapping[str, Any]) -> ColumnElement[bool]:
+    """Sessions within their `lifetime` (one past it is removed by `purge_expired` within the hour)."""
+    return UserSession.created_at >= utcnow() - lifetime(config)
+
+
+def purge_expired(session: Session, config: Mapping[str, Any], *, limit: int = PURGE_BATCH) -> int:
+    """Remove up to `limit` sessions past their `lifetime`, and with them (their foreign key) the push subscriptions
+    made in them: a login that ended by itself (a café browser closed, a cookie expired) stops getting the person's
+    news as one ended by 退出 does; `start` removed such rows only when the same person signed in again."""
+    expired = select(UserSession.id).where(UserSession.created_at < utcnow() - lifetime(config)).limit(limit)
+    gone = session.execute(delete(UserSession).where(UserSession.id.in_(expired))
+                           .execution_options(synchronize_session=False))
+    session.flush()
+    return cast(CursorResult[Any], gone).rowcount
 
 
 def end(session: Session, user: User) -> None:

@@ -93,7 +93,7 @@ def session_user_in(data: Mapping[str, Any]) -> tuple[int, str] | None:
 
 def _keep() -> timedelta:
     """How long a session row may be needed: the longer of the remember-me cookie and the session cookie."""
-    return max(timedelta(days=current_app.config["REMEMBER_DAYS"]), current_app.permanent_session_lifetime)
+    return sessions.lifetime(current_app.config)
 
 
 def _log_in(user: User, remember: bool) -> None:

@@ -18,12 +18,14 @@ from app.notifications.service import notify
 
 __all__ = ["KINDS", "Kind", "init_app", "notify"]
 COUNT_SECONDS = 60.0  # at most this long between a message written on another host and the bell's count
+EXPIRED_LOGINS = "accounts.expired_sessions"  # the hourly duty removing sessions past their lifetime
 
 
 def init_app(app: Flask) -> None:
     # imported here, not at the top: domains' services import this package for `notify`, and these modules (views,
     # delivery with pywebpush, the web kernel) are only needed once an app is made
     from app import events, jobs, sms
+    from app.accounts import sessions
     from app.extensions import db
     from app.notifications import delivery, service, views
     from app.sharedparts import SharedParts, watch_writes
@@ -65,7 +67,15 @@ def init_app(app: Flask) -> None:
         sms.deliver_pending(ctx.session, sms.gateway_for(ctx.app))
         return done >= delivery.BATCH
 
+    def end_expired_logins(ctx: jobs.DutyContext) -> bool:
+        """Sessions past their lifetime go, and their devices' push subscriptions with them (registered here: their
+        reason is push, and app.accounts cannot import app.jobs without a cycle)."""
+        removed = sessions.purge_expired(ctx.session, ctx.app.config)
+        ctx.session.commit()
+        return removed >= sessions.PURGE_BATCH
+
     jobs.recurring(jobs.Duty("notifications.deliver", deliver, "NOTIFY_SECONDS", label=_l("消息推送与短信")))
+    jobs.recurring(jobs.Duty(EXPIRED_LOGINS, end_expired_logins, every_s=3600.0, label=_l("清理过期登录")))
     events.subscribe(events.IDENTITY_CHANGED, tell_identity_changed)
     app.cli.add_command(notifications_cli)
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import sms
+from app.accounts import sessions
 from app.accounts.models import User, UserSession
 from app.db import utcnow
 from app.notifications import endpoints
@@ -157,11 +158,13 @@ def push_all(session: Session, vapid: Vapid, devices: list[PushSubscription], da
     return took
 
 
-def devices_of(session: Session, user_id: int) -> list[PushSubscription]:
-    """The person's devices whose signed-in session still stands: a subscription ends with the session that made
-    it (the foreign key removes it; the join says so here too, whatever removed the session)."""
+def devices_of(session: Session, user_id: int, config: Mapping[str, Any]) -> list[PushSubscription]:
+    """The person's devices whose signed-in session could still be used: a subscription ends with the session that
+    made it (the foreign key removes it; the join says so here too, whatever removed the session), and a session
+    past its lifetime is over even before the hourly purge removes its row (a café browser closed weeks ago)."""
     standing = select(PushSubscription).join(UserSession, UserSession.id == PushSubscription.session_id)
-    return list(session.scalars(standing.where(PushSubscription.user_id == user_id, UserSession.user_id == user_id)
+    return list(session.scalars(standing.where(PushSubscription.user_id == user_id, UserSession.user_id == user_id,
+                                               sessions.live(config))
                                 .order_by(PushSubscription.id)))
 
 
@@ -177,7 +180,7 @@ def deliver_pending(session: Session, config: Mapping[str, Any], limit: int = BA
     for item in session.scalars(select(Notification).where(Notification.delivered_at.is_(None))
                                 .order_by(Notification.id).limit(limit)).all():
         if vapid is not None:
-            push_all(session, vapid, devices_of(session, item.user_id), payload(item))
+            push_all(session, vapid, devices_of(session, item.user_id, config), payload(item))
         kind = KINDS.get(item.kind)
         if kind is not None and kind.sms:
             user = session.get(User, item.user_id)
