@@ -28,7 +28,7 @@ from app.accounts.models import (
     User,
 )
 from app.accounts.policy import SYSTEM, Grant, can, require
-from app.db import hold_row, utcnow
+from app.db import hold_key, hold_row, utcnow
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.text import has_control_chars
 
@@ -116,6 +116,23 @@ def wait_if_over(session: Session, kind: str, attempts: Select[datetime], limit:
     raise TooManyRequests(message, code=code, retry_after=int(wait.total_seconds()) + 1)
 
 
+_LOGIN_LOCK = 0x6C6F6769  # hold_key's space for a number's failed logins: any fixed 32-bit number no other lock uses
+
+
+def _wait_if_over_login(session: Session, phone: str, source: str, counted_as: str, max_failures: int,
+                        account_failures: int, window: timedelta, now: datetime) -> None:
+    """authenticate's throttle: `max_failures` per (number, address or known device), 1 for an address once the
+    number has `account_failures` from addresses (devices apart)."""
+    allowed = max_failures
+    if counted_as == source:
+        for_number = select(func.count()).select_from(LoginFailure).where(
+            LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window,
+            ~LoginFailure.source.startswith(device_cookies.PREFIX))
+        allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
+    wait_if_over(session, "login", select(LoginFailure.at).where(
+        LoginFailure.phone == phone, LoginFailure.source == counted_as), allowed, window, now)
+
+
 def authenticate(session: Session, *, phone: str, password: str, source: str = "", max_failures: int = 5,
                  account_failures: int = 50, window: timedelta = timedelta(minutes=15),
                  now: datetime | None = None, device: Device | None = None) -> User:
@@ -126,25 +143,29 @@ def authenticate(session: Session, *, phone: str, password: str, source: str = "
     (`device`, its device cookie: app.accounts.device_cookies) counts as an address of its own, apart from that
     ceiling: however many failures guessers elsewhere run up, the owner's own phone keeps its `max_failures`
     tries. Unknown numbers cost the same password check as known ones, and no message says whether the number
-    exists."""
+    exists.
+
+    Counting and writing are serialised per number, after the password check: guesses sent at the same moment had
+    all counted "under the limit" before any had written its failure (as many tries as requests sent at once). The
+    check stays outside the lock (on SQLite a write lock for the whole database); a first count before it spares a
+    waiting guesser's requests the check's cost."""
     now = now or utcnow()
     phone = normalise_phone(phone)[:32]
     source = source[:64]
     user = session.scalar(select(User).where(User.phone == phone))
-    counted_as, allowed = device_cookies.of_account(device, user) or source, max_failures
-    if counted_as == source:
-        for_number = select(func.count()).select_from(LoginFailure).where(
-            LoginFailure.phone == phone, LoginFailure.kind == "login", LoginFailure.at > now - window,
-            ~LoginFailure.source.startswith(device_cookies.PREFIX))
-        allowed = 1 if (session.scalar(for_number) or 0) >= account_failures else max_failures
-    wait_if_over(session, "login", select(LoginFailure.at).where(
-        LoginFailure.phone == phone, LoginFailure.source == counted_as), allowed, window, now)
+    counted_as = device_cookies.of_account(device, user) or source
+    limits = (max_failures, account_failures, window, now)
+    _wait_if_over_login(session, phone, source, counted_as, *limits)
     stored = user.password_hash if user is not None else _dummy_hash(current_app.config["PASSWORD_HASH"])
     matches = check_password_hash(stored, password or "")  # always one check: timing says nothing
+    # held until the commit: on PostgreSQL this number's lock; on SQLite the DELETE, the first write, takes the write
+    # lock, and what is counted after it is the last commit (as codes._serialise). Rows past the window count for
+    # nothing: dropped here, so guessing does not grow the table for ever (codes count an hour)
+    hold_key(session, _LOGIN_LOCK, phone)
+    session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.kind == "login",
+                                               LoginFailure.at <= now - window))
+    _wait_if_over_login(session, phone, source, counted_as, *limits)  # again: others may have failed meanwhile
     if user is None or not user.is_active or not matches:
-        # rows past the window count for nothing: dropped here, so guessing does not grow the table for ever
-        session.execute(delete(LoginFailure).where(LoginFailure.phone == phone, LoginFailure.kind == "login",
-                                                   LoginFailure.at <= now - window))  # codes count an hour
         session.add(LoginFailure(phone=phone, source=counted_as, kind="login", at=now))
         session.flush()
         raise Invalid(_("手机号或密码不正确。"), code="login_failed")
