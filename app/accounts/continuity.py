@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import audit, sms
-from app.accounts import codes, profiles, service, sessions
+from app.accounts import codes, invitations, profiles, service, sessions
 from app.accounts.codes import DEFAULT, Limits
 from app.accounts.device_cookies import Device
 from app.accounts.masking import mask_phone
@@ -151,10 +151,12 @@ def change_phone(session: Session, user: User, *, new_phone: str, old_code: str,
 
 def _move(session: Session, actor: object, user: User, new_phone: str, **detail: object) -> None:
     """The number changes; the old one is told by SMS, so that an account moved by someone else (a staff member who
-    approved a stranger's request) does not go unnoticed while its owner still holds that phone."""
+    approved a stranger's request) does not go unnoticed while its owner still holds that phone. Invitations waiting
+    on the old number lapse: they were the owner's, not the next holder's (a lost handset)."""
     old = user.phone
     user.phone = new_phone
     session.flush()
+    invitations.lapse_for_number(session, old)
     sms.queue(session, old, _("【求学】您的求学账号已改用手机号 %(new)s 登录，本号码不能再登录。如非本人操作，"
                               "请尽快联系当地工会。", new=mask_phone(new_phone)))
     audit.record(session, actor, "user.phone_change", "user", user.id,

@@ -7,6 +7,12 @@ message, and on their account page) and the role is granted only when they accep
 with the inviter as the actor, so every check of the appointment is run again at that moment. Invitations expire,
 the inviting side may withdraw them, and each actor may send only so many an hour.
 
+Only the account that held the number when the invitation was sent may answer it (anyone who registers a number
+nobody held), and an account moving off its number takes the invitations waiting there with it (they lapse):
+a lost handset's next holder registering that number finds nothing to accept. The inviting side sees a declined
+or lapsed invitation as it sees one nobody answered, listed until it expires: either had told it the number is
+registered (and a decline, on its audit log, who holds it).
+
 Besides staff roles, a package may register a duty of its own (a station's desk: programme.voice.point_desk):
 its invitations work the same way, and its `accept` makes the appointment when the holder accepts."""
 
@@ -34,6 +40,8 @@ from app.notifications import kinds, notify
 STAFF = "staff"  # the duty of a staff role in the organisation (a Membership)
 LIFETIME = timedelta(days=14)
 SEND_LIMIT, SEND_WINDOW = 30, timedelta(hours=1)  # per inviting account: a township roll-out, not a trawl
+# What the inviting side sees as waiting (until it expires): answered "no" and lapsed look like no answer yet.
+_WAITING = ("pending", "declined", "lapsed")
 
 
 @dataclass(frozen=True)
@@ -90,21 +98,22 @@ def send(session: Session, actor: Any, *, org: Organisation, phone: str, duty: s
                        SEND_WINDOW, now, lambda m: _("发出的邀请太多，请%(m)d分钟后再试。", m=m),
                        "invitation_throttled")
     found = session.scalar(select(StaffInvitation).where(
-        _open(now), StaffInvitation.organisation_id == org.id, StaffInvitation.phone == phone,
+        _waiting(now), StaffInvitation.organisation_id == org.id, StaffInvitation.phone == phone,
         StaffInvitation.duty == duty, _same(StaffInvitation.duty_id, duty_id), _same(StaffInvitation.role, role),
         StaffInvitation.org_admin.is_(org_admin), _same(StaffInvitation.invited_by_id, getattr(actor, "id", None))))
     if found is not None:
         return found
+    holder = session.execute(select(User.id, User.is_active_account).where(User.phone == phone)).first()
     invitation = StaffInvitation(organisation=org, duty=duty, duty_id=duty_id, role=role, org_admin=org_admin,
                                  label=label[:200], phone=phone, invited_by_id=getattr(actor, "id", None),
-                                 created_at=now, expires_at=now + LIFETIME, status="pending")
+                                 created_at=now, expires_at=now + LIFETIME, status="pending",
+                                 holder_id=holder.id if holder is not None else None)
     session.add(invitation)
     session.flush()
     audit.record(session, actor, "invitation.send", "invitation", invitation.id, org_id=org.id,
                  role=role.value if role else None, org_admin=org_admin, phone=mask_phone(phone), duty=duty)
-    holder = session.scalar(select(User.id).where(User.phone == phone, User.is_active_account.is_(True)))
-    if holder is not None:  # someone who registers later finds it on their account page
-        notify(session, holder, kinds.INVITATION, _("%(where)s邀请你担任工作人员", where=label or org.name), "/me",
+    if holder is not None and holder.is_active_account:  # someone who registers later finds it on their account page
+        notify(session, holder.id, kinds.INVITATION, _("%(where)s邀请你担任工作人员", where=label or org.name), "/me",
                body=_("请在“我的”页面接受或拒绝。"))
     return invitation
 
@@ -113,23 +122,32 @@ def _open(now: datetime) -> ColumnElement[bool]:
     return (StaffInvitation.status == "pending") & (StaffInvitation.expires_at > now)
 
 
+def _waiting(now: datetime) -> ColumnElement[bool]:
+    return StaffInvitation.status.in_(_WAITING) & (StaffInvitation.expires_at > now)
+
+
+def _addressed_to(user: User) -> ColumnElement[bool]:
+    """The user's number, and sent while they held it or while nobody did (not to whoever held it before)."""
+    return (StaffInvitation.phone == user.phone) & (
+        StaffInvitation.holder_id.is_(None) | (StaffInvitation.holder_id == user.id))
+
+
 def _same(column: Any, value: Any) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value  # type: ignore[no-any-return]
 
 
 def pending_for(session: Session, user: User, now: datetime | None = None) -> list[StaffInvitation]:
-    """The open invitations to the user's number, oldest first."""
-    return list(session.scalars(select(StaffInvitation).where(_open(now or utcnow()),
-                                                              StaffInvitation.phone == user.phone)
+    """The open invitations the user may answer, oldest first."""
+    return list(session.scalars(select(StaffInvitation).where(_open(now or utcnow()), _addressed_to(user))
                                 .order_by(StaffInvitation.created_at, StaffInvitation.id)))
 
 
 def pending_at(session: Session, org: Organisation, *, duty: str = STAFF, duty_id: int | None = None,
                now: datetime | None = None) -> list[StaffInvitation]:
-    """The open invitations of an organisation (or of one of its duties), oldest first: pages show each with the
-    masked number typed, the same whether anyone holds it."""
+    """The invitations of an organisation (or of one of its duties) still waiting as far as it may know, oldest
+    first: pages show each with the masked number typed, the same whether anyone holds it, declined or lapsed."""
     return list(session.scalars(select(StaffInvitation).where(
-        _open(now or utcnow()), StaffInvitation.organisation_id == org.id, StaffInvitation.duty == duty,
+        _waiting(now or utcnow()), StaffInvitation.organisation_id == org.id, StaffInvitation.duty == duty,
         _same(StaffInvitation.duty_id, duty_id)).order_by(StaffInvitation.created_at, StaffInvitation.id)))
 
 
@@ -141,7 +159,8 @@ def _held(session: Session, invitation_id: int) -> StaffInvitation | None:
 
 def _own_open(session: Session, user: User, invitation_id: int, now: datetime) -> StaffInvitation:
     invitation = _held(session, invitation_id)
-    if invitation is None or invitation.phone != user.phone:  # another number's: as if there were none
+    if invitation is None or invitation.phone != user.phone or invitation.holder_id not in (None, user.id):
+        # another number's, or sent to the account that held this number before: as if there were none
         raise NotFound(_("没有找到这个邀请。"), code="invitation_not_found")
     if invitation.status != "pending" or invitation.expires_at <= now:
         raise Conflict(_("这个邀请已失效（已过期、已撤回或已处理）。"), code="invitation_closed")
@@ -166,21 +185,43 @@ def accept(session: Session, user: User, invitation_id: int, now: datetime | Non
             raise Conflict(_("这个邀请已失效（已过期、已撤回或已处理）。"), code="invitation_closed")
     except Forbidden:
         raise Conflict(_("发出邀请的人已无权任命，这个邀请已失效。"), code="inviter_not_allowed") from None
-    _close(session, user, invitation, "accepted", "invitation.accept", now)
+    _close(session, user, invitation, "accepted", now)
+    audit.record(session, user, "invitation.accept", "invitation", invitation.id, org_id=invitation.organisation_id,
+                 role=invitation.role.value if invitation.role else None, duty=invitation.duty)
     return made
 
 
 def decline(session: Session, user: User, invitation_id: int, now: datetime | None = None) -> None:
+    """The holder says no, and the inviting side is not told: the invitation stays listed to it until it expires,
+    and the decline is on the site's log only (on the organisation's it named the holder of a trawled number)."""
     now = now or utcnow()
-    _close(session, user, _own_open(session, user, invitation_id, now), "declined", "invitation.decline", now)
+    invitation = _own_open(session, user, invitation_id, now)
+    _close(session, user, invitation, "declined", now)
+    audit.record(session, user, "invitation.decline", "invitation", invitation.id, org=invitation.organisation_id,
+                 role=invitation.role.value if invitation.role else None, duty=invitation.duty)
 
 
-def _close(session: Session, user: User, invitation: StaffInvitation, status: str, action: str,
-           now: datetime) -> None:
+def _close(session: Session, user: User, invitation: StaffInvitation, status: str, now: datetime) -> None:
     invitation.status, invitation.decided_at, invitation.user_id = status, now, user.id
     session.flush()
-    audit.record(session, user, action, "invitation", invitation.id, org_id=invitation.organisation_id,
-                 role=invitation.role.value if invitation.role else None, duty=invitation.duty)
+
+
+def lapse_for_number(session: Session, phone: str, *, reason: str = "number_moved",
+                     now: datetime | None = None) -> int:
+    """The account holding `phone` leaves it (moved to a new number, merged away): the invitations waiting on the
+    number lapse, so that its next holder (whoever has a lost handset) cannot accept what was meant for the owner.
+    The inviting side goes on seeing them as unanswered until they expire (ending them early would tell it the
+    number was registered). Returns how many lapsed."""
+    waiting = session.scalars(select(StaffInvitation.id).where(StaffInvitation.status == "pending",
+                                                               StaffInvitation.phone == phone)).all()
+    lapsed = 0
+    for invitation_id in waiting:
+        invitation = _held(session, invitation_id)  # an answer given meanwhile stands (and this one waits for it)
+        if invitation is not None and invitation.status == "pending":
+            invitation.status, invitation.decided_at, invitation.lapse_reason = "lapsed", now or utcnow(), reason
+            lapsed += 1
+    session.flush()
+    return lapsed
 
 
 def withdraw(session: Session, actor: Any, invitation_id: int, *, org: Organisation, duty: str = STAFF,
@@ -195,7 +236,8 @@ def withdraw(session: Session, actor: Any, invitation_id: int, *, org: Organisat
         require(actor, "user.grant_role", Grant(org, invitation.role))
         if invitation.org_admin:
             require(actor, "admin.site")
-    if invitation.status != "pending" or invitation.expires_at <= (now or utcnow()):
+    # a declined or lapsed one is withdrawn as an unanswered one is: the inviting side cannot tell them apart
+    if invitation.status not in _WAITING or invitation.expires_at <= (now or utcnow()):
         raise Conflict(_("这个邀请已失效（已过期、已撤回或已处理）。"), code="invitation_closed")
     invitation.status, invitation.decided_at = "withdrawn", now or utcnow()
     session.flush()

@@ -3,7 +3,9 @@ the source account is moved to the target: the tables are found from the schema 
 users.id), so a table added later is not forgotten. Where a row cannot move because the target already has
 its twin (two enrolments in one course), the more advanced of the two stays and the other is kept, as it was,
 in the merge record; nothing is deleted without a copy there. The source account is disabled and points at
-the target; the audit log has the merge."""
+the target; the audit log has the merge. The card checked must be the one on the source's profile, and neither
+account's identity may have changed within profiles.IDENTITY_HOLD: with the lost-phone path, a merge is the way an
+account changes hands by ID card."""
 
 from __future__ import annotations
 
@@ -17,13 +19,14 @@ from sqlalchemy import CursorResult, Table, UniqueConstraint, and_, delete, func
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.accounts import sessions
+from app.accounts import continuity, invitations, profiles, sessions
 from app.accounts.masking import mask_phone
 from app.accounts.models import AccountMerge, User
 from app.accounts.policy import require
-from app.db import Base
+from app.db import Base, utcnow
 from app.errors import Conflict, Invalid
 from app.text import id_number_form
+from app.timefmt import DAY, to_local
 
 # History that stays as it happened: who did what in the audit log, the merge records themselves; the source's
 # signed-in sessions end instead of moving.
@@ -127,23 +130,56 @@ def _twice_earned(session: Session, target: int) -> list[int]:
     return twice
 
 
-def _id_on_file(user: User) -> str | None:
-    return user.profile.id_number if user.profile is not None else None
+def _id_on_file(user: User) -> str:
+    return id_number_form(user.profile.id_number if user.profile is not None else None)
 
 
-def merge(session: Session, actor: User, source: User, target: User, *, id_number: str) -> AccountMerge:
-    """`id_number` is the ID card the staff member checked: every account with one on file must match it (two
-    accounts with different ID cards are two people), and at least one must have it on file."""
-    require(actor, "account.merge", (source, target))
-    typed = id_number_form(id_number)
-    on_file = [id_number_form(n) for n in (_id_on_file(source), _id_on_file(target)) if n]
+def _identity(user: User) -> tuple[str | None, str | None]:
+    return (user.profile.real_name, user.profile.id_number) if user.profile is not None else (None, None)
+
+
+def _check(session: Session, source: User, target: User, typed: str, now: datetime | None) -> None:
+    """Refuse a merge unless the account emptied is tied to the card checked by the ID number on its profile (the
+    target's, if any, must be the same), and neither identity changed lately. An account with no ID number on file
+    is tied to the card by nothing but the word of whoever shows it (a stranger's number named as "my old account");
+    one whose identity changed within profiles.IDENTITY_HOLD may hold the card holder's own number because they
+    typed it, at a session its owner left open (a first fill asks no password)."""
     if source.id == target.id:
         raise Invalid(_("不能把账号合并到它自己。"), code="merge_same")
     if not source.is_active_account or not target.is_active_account:
         raise Conflict(_("已停用或已合并的账号不能再合并。"), code="merge_inactive")
-    if not typed or not on_file or any(n != typed for n in on_file):
+    if not _id_on_file(source):
+        message = _("要停用的账号没有登记身份证号码，无法确认它属于持证人，不能合并。")
+        raise Invalid(message, code="id_missing", fields={"source": message})
+    if not typed or _id_on_file(source) != typed or _id_on_file(target) not in ("", typed):
         message = _("两个账号登记的身份证号码与核对的证件不一致，不能合并。")
         raise Invalid(message, code="id_mismatch", fields={"id_number": message})
+    for field, user in (("source", source), ("target", target)):
+        if (held := _held(session, user, now)) is not None:
+            raise Conflict(held, code="identity_recent", fields={field: held})
+
+
+def _held(session: Session, user: User, now: datetime | None) -> str | None:
+    """continuity.identity_hold (the lost-phone path's rule), said of a merge and naming the account."""
+    if (held := continuity.identity_hold(session, user, now)) is None:
+        return None
+    changed = profiles.identity_changed_at(session, user.id, since=(now or utcnow()) - profiles.IDENTITY_HOLD)
+    if changed is None:
+        return held
+    day, until = (to_local(moment).strftime(DAY) for moment in (changed, changed + profiles.IDENTITY_HOLD))
+    return _("账号%(phone)s登记的姓名或身份证号码于%(day)s更改过，更改后%(n)d天内不能凭身份证合并"
+             "（以防他人先改资料再用自己的证件把账号合并走）。请于%(until)s以后再办理。",
+             phone=mask_phone(user.phone), day=day, n=profiles.IDENTITY_HOLD.days, until=until)
+
+
+def merge(session: Session, actor: User, source: User, target: User, *, id_number: str,
+          now: datetime | None = None) -> AccountMerge:
+    """`id_number` is the ID card the staff member checked: the source's profile must have it on file (`_check`).
+    The identity the target takes over with the source's profile is audited and told to the target's owner as a
+    change at /me/profile is, so the target is held in turn (continuity.identity_hold)."""
+    require(actor, "account.merge", (source, target))
+    _check(session, source, target, id_number_form(id_number), now)
+    before = _identity(target)
     moved: dict[str, int] = {}
     replaced: list[dict[str, Any]] = []
     session.flush()
@@ -156,6 +192,7 @@ def merge(session: Session, actor: User, source: User, target: User, *, id_numbe
     assert source is not None and target is not None
     source.is_active_account, source.merged_into_id = False, target.id
     sessions.end_all(session, source, reason="merged")
+    invitations.lapse_for_number(session, source.phone, reason="merged")  # not for the number's next holder
     detail = {"moved": moved, "replaced": replaced, "earned_twice": _twice_earned(session, target.id),
               "source": {"id": source.id, "phone": mask_phone(source.phone), "name": source.name},
               "target": {"id": target.id, "phone": mask_phone(target.phone), "name": target.name}}
@@ -163,6 +200,8 @@ def merge(session: Session, actor: User, source: User, target: User, *, id_numbe
                           record=json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str))
     session.add(record)
     session.flush()
+    if target.profile is not None and _identity(target) != before:
+        profiles.tell_identity_change(session, target, before, target.profile, by=actor, merge=record.id)
     audit.record(session, actor, "user.merge", "user", target.id, source=source.id, merge=record.id,
                  moved=sum(moved.values()), replaced=len(replaced))
     return record

@@ -275,8 +275,9 @@ class AccountMerge(Base):
 class StaffInvitation(Base):
     """An appointment waiting for the appointee's consent: an organisation (or a package's duty within one, such as
     a station's desk) invites whoever holds a phone number, and nothing is granted until that person accepts.
-    Addressed to the number as typed, never to an account looked up by it, so sending one says nothing about
-    whether the number is registered (someone who registers later finds it waiting)."""
+    Addressed to the number as typed, so sending one says nothing about whether the number is registered (someone
+    who registers later finds it waiting); the account holding the number then is noted, unseen, and only it may
+    answer, so a number passed on (a lost phone) does not carry the invitation to its next holder."""
 
     __tablename__ = "staff_invitations"
     __table_args__ = (Index("ix_staff_invitations_phone_status", "phone", "status"),
@@ -296,9 +297,15 @@ class StaffInvitation(Base):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted | declined | withdrawn
+    # pending | accepted | declined | withdrawn | lapsed (the account holding the number moved off it)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     # who accepted or declined it (the holder of the number then)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The account holding the number when it was sent, the only one that may answer (NULL: nobody held it, so
+    # whoever registers the number may). Never shown. CASCADE, not SET NULL: NULL would open it to anyone.
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # why it lapsed ("number_moved", "merged"): for the site's records only, the inviting side is never told
+    lapse_reason: Mapped[str | None] = mapped_column(String(32))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -103,13 +103,15 @@ def _check_identity(session: Session, owner: User, real_name: str, id_number: st
     return True
 
 
-def _told(session: Session, owner: User, before: tuple[str | None, str | None], profile: WorkerProfile) -> None:
+def tell_identity_change(session: Session, owner: User, before: tuple[str | None, str | None],
+                         profile: WorkerProfile, *, by: User | None = None, **detail: object) -> None:
     """Audit the identity change (which fields, never the numbers) and tell the owner in the site and by text: if it
-    was not them, they know while the hold on the lost-phone path lasts."""
+    was not them, they know while the hold on the lost-phone path lasts. `by`: who made it, when not the owner (an
+    admin's account merge, app.accounts.merge)."""
     changed = [field for field, old in zip(("real_name", "id_number"), before, strict=True)
                if old != getattr(profile, field)]
-    audit.record(session, owner, IDENTITY_CHANGE, "user", owner.id, org_id=profile.union_id, fields=changed,
-                 first=not any(before))
+    audit.record(session, by or owner, IDENTITY_CHANGE, "user", owner.id, org_id=profile.union_id, fields=changed,
+                 first=not any(before), **detail)
     events.announce(session, events.IDENTITY_CHANGED, owner.id, durable=False)  # the notifications centre
     sms.queue(session, owner.phone, _("【求学】您的求学账号登记的姓名或身份证号码刚刚被更改。"
                                       "如非本人操作，请立即修改密码并改回，或联系当地工会。"))
@@ -190,7 +192,7 @@ def update_profile(session: Session, actor: User, owner: User, data: dict[str, A
             raise Invalid(_("请修改标出的内容，其他内容尚未保存。"), fields={"id_number": _id_taken()}) from None
         raise
     if identity_changes:
-        _told(session, owner, before, profile)
+        tell_identity_change(session, owner, before, profile)
     return profile
 
 

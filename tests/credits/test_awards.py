@@ -134,7 +134,7 @@ def test_a_completion_delivered_again_after_an_account_merge_awards_nothing_more
     from tests.app.test_profile import VALID_ID
 
     item, lesson = _external_course(db.session, credits="6")
-    target, source = _person(VALID_ID), _person(None, "张三明(旧号)")
+    source, target = _person(VALID_ID, "张三明(旧号)"), _person(None)  # the old account has the ID number
     enrolment.enrol(db.session, source, item.id)
     completion.confirm_external(db.session, source.id, lesson)
     db.session.commit()

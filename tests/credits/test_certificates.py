@@ -166,7 +166,7 @@ def test_a_certificate_revoked_after_an_account_merge_takes_its_credits_with_it(
     from tests.app.test_profile import VALID_ID
     from tests.credits.credit_factories import pathway
 
-    target, source = _person(VALID_ID), _person(None, "张三明(旧号)")
+    source, target = _person(VALID_ID, "张三明(旧号)"), _person(None)  # the old account has the ID number
     course = resource(4, "安全用电")
     enrolment.enrol(db.session, source, course.id)
     enrolment.enrolment_of(db.session, source.id, course.id).completed_at = utcnow()

@@ -67,7 +67,7 @@ def test_a_course_withdrawn_after_listing_shows_as_a_placeholder(app, client):
 # 2. revoking a merge's duplicate keeps the genuine certificate -----------------------------------------------
 
 def test_revoking_the_merge_duplicate_keeps_the_certificate_and_the_last_record_takes_it(app, db):
-    target, source = _person(VALID_ID), _person(None, "张三明(旧号)")
+    source, target = _person(VALID_ID, "张三明(旧号)"), _person(None)  # the old account has the ID number
     course = resource(4, "安全用电")
     track = pathway(4, ((course, True),))
     for user in (source, target):
