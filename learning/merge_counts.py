@@ -1,6 +1,7 @@
 """Counts kept beside their rows (a wish's votes, an answer's helpful marks, a question's or answer's reports) when
 an account merge drops a twin row (app.accounts.merge.REPLACING): the person keeps one vote, and the count says
-one. Without this a merged person kept two votes on a wish, invisibly, in the ranking it sorts."""
+one. Without this a merged person kept two votes on a wish, invisibly, in the ranking it sorts; and two enrolments
+in one course counted as two learners in the catalog's 报名人数 (its "enrolled" sort)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from catalog.models import Resource
 from learning.qa_models import Answer, Question, Wish
 
 
@@ -27,4 +29,10 @@ def _report(session: Session, row: dict[str, Any]) -> None:
                     .values(reports=model.reports - 1))
 
 
-HOOKS = {"learning_wish_votes": _wish_vote, "lesson_answer_marks": _answer_mark, "lesson_qa_reports": _report}
+def _enrolment(session: Session, row: dict[str, Any]) -> None:
+    session.execute(update(Resource).where(Resource.id == row["resource_id"], Resource.enrolment_count > 0)
+                    .values(enrolment_count=Resource.enrolment_count - 1))
+
+
+HOOKS = {"enrolments": _enrolment, "learning_wish_votes": _wish_vote, "lesson_answer_marks": _answer_mark,
+         "lesson_qa_reports": _report}

@@ -33,6 +33,7 @@ from app.timefmt import DAY, to_local
 LEFT = {("audit_entries", "actor_id"), ("account_merges", "source_id"), ("account_merges", "target_id"),
         ("account_merges", "actor_id"), ("user_sessions", "user_id"),
         ("programme_fund_entries", "created_by_id")}  # the funds ledger is append-only
+# A conflict rule reading the audit log's actor_id (who did it) must follow users.merged_into_id to the survivor.
 
 _EARLY = datetime.min
 
@@ -55,6 +56,10 @@ RANK: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
 # What a package does when a row of its table is replaced by its twin, before the row goes (registered by that
 # package's init_app): the programme gives back the county place a replaced application held.
 REPLACING: dict[str, Callable[[Session, dict[str, Any]], None]] = {}
+
+# How the ledger revokes a credit record the merge found earned twice for one resource (registered by credits'
+# init_app, as app imports no package above it): in the merge's transaction, so a credit counts once.
+REVOKE_TWICE: dict[str, Callable[[Session, int], None]] = {}
 
 
 def _user_columns() -> list[tuple[Table, str]]:
@@ -113,14 +118,15 @@ def _move_table(session: Session, table: Table, column: str, source: int, target
 
 
 def _twice_earned(session: Session, target: int) -> list[int]:
-    """Ledger records of credits earned twice for one resource (each account completed it): the ledger is
-    append-only, so they stay, listed in the merge record for staff to revoke the second (学分 page)."""
+    """Ledger records of credits earned twice for one resource (each account completed it), but the first: the
+    ledger is append-only, so each is revoked (REVOKE_TWICE) and listed in the merge record."""
     table = Base.metadata.tables.get("credit_records")
     if table is None:
         return []
+    revoked = select(table.c.revokes_id).where(table.c.revokes_id.is_not(None))  # counted once already
     rows = session.execute(select(table.c.id, table.c.resource_id).where(
-        table.c.user_id == target, table.c.kind == "earned", table.c.resource_id.is_not(None))
-        .order_by(table.c.id)).all()
+        table.c.user_id == target, table.c.kind == "earned", table.c.resource_id.is_not(None),
+        table.c.id.not_in(revoked)).order_by(table.c.id)).all()
     seen: set[int] = set()
     twice = []
     for record_id, resource_id in rows:
@@ -193,7 +199,11 @@ def merge(session: Session, actor: User, source: User, target: User, *, id_numbe
     source.is_active_account, source.merged_into_id = False, target.id
     sessions.end_all(session, source, reason="merged")
     invitations.lapse_for_number(session, source.phone, reason="merged")  # not for the number's next holder
-    detail = {"moved": moved, "replaced": replaced, "earned_twice": _twice_earned(session, target.id),
+    twice, revoke = _twice_earned(session, target.id), REVOKE_TWICE.get("credit_records")
+    for record_id in twice:
+        if revoke is not None:
+            revoke(session, record_id)
+    detail = {"moved": moved, "replaced": replaced, "earned_twice": twice, "twice_revoked": revoke is not None,
               "source": {"id": source.id, "phone": mask_phone(source.phone), "name": source.name},
               "target": {"id": target.id, "phone": mask_phone(target.phone), "name": target.name}}
     record = AccountMerge(source_id=source.id, target_id=target.id, actor_id=actor.id,

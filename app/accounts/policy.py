@@ -319,7 +319,10 @@ CONFLICTS: dict[str, Rule] = {
         user, rec.user, rec.issuer),
     "application.verify": lambda user, application: application.user_id == user.id or _colleague_of(
         user, application.user),
-    "application.admit": lambda user, application: application.user_id == user.id,
+    # admit, enrol and graduate (all three ask application.admit): an institution clerk's own place is decided by a
+    # site admin, not the desk neighbours who would also make the graduation record their subsidy rests on
+    "application.admit": lambda user, application: application.user_id == user.id or _colleague_of(
+        user, application.user),
     "account.verify_phone": lambda user, worker: worker.id == user.id,
     "account.merge": lambda user, accounts: any(a.id == user.id for a in accounts),
     "subsidy.verify": lambda user, claim: claim.enrolment.user_id == user.id or _member_of(

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app import audit
 from app.accounts.masking import mask_id_number
-from app.accounts.models import Organisation, User
+from app.accounts.models import Membership, Organisation, User
 from app.accounts.policy import require
 from app.db import hold_row, utcnow
 from app.errors import Conflict, Forbidden, Invalid
@@ -291,11 +291,8 @@ def _sender_covers(claim: SubsidyClaim, record: GraduationRecord | CertificateRe
 def basis(session: Session, claim: SubsidyClaim) -> Review:
     """The review of a claim about to be approved, or the reason it may not be."""
     found = review(session, claim)
-    if found.record is not None and _makers(session, found.record) & _stakeholders(claim):
-        message = (_("这条记录是由申请人本人导入的，不能作为补贴依据：请院校或人社部门的其他经办人员报送。")
-                   if found.record.batch.imported_by_id is not None else
-                   _("这条记录由申请人任职的部门通过数据接口报送，不能作为补贴依据：请该部门的其他经办人员以文件导入报送。"))
-        raise Invalid(message, code="own_record", fields={"evidence": message})
+    if found.record is not None:
+        _not_own_record(session, claim, found.record)
     _sender_covers(claim, found.record)
     problems = found.problems
     if found.consumed_by is not None:
@@ -307,6 +304,26 @@ def basis(session: Session, claim: SubsidyClaim) -> Review:
                       fields={r.label: _("申请：%(a)s；记录：%(b)s", a=r.claim_says, b=r.record_says)
                               for r in found.rows if not r.ok})
     return found
+
+
+def _not_own_record(session: Session, claim: SubsidyClaim, record: GraduationRecord | CertificateRecord) -> None:
+    """A record made by a stakeholder of the claim is no evidence; one made by a colleague of the claimant (sharing an
+    organisation, as policy._colleague_of) is none alone: a clerk's desk neighbour imported the college graduation
+    the clerk was paid on. It stands once scans were checked by a reviewer outside the claimant's organisations."""
+    makers = _makers(session, record)
+    theirs = select(Membership.organisation_id).where(Membership.user_id == claim.enrolment.user_id,
+                                                      Membership.organisation_id.is_not(None))
+    if makers & _stakeholders(claim):
+        message = (_("这条记录是由申请人本人导入的，不能作为补贴依据：请院校或人社部门的其他经办人员报送。")
+                   if record.batch.imported_by_id is not None else
+                   _("这条记录由申请人任职的部门通过数据接口报送，不能作为补贴依据：请该部门的其他经办人员以文件导入报送。"))
+    elif claim.evidence_checked_at is None and makers and session.scalar(select(Membership.id).where(
+            Membership.user_id.in_(makers), Membership.organisation_id.in_(theirs)).limit(1)) is not None:
+        message = _("这条记录由申请人的同事报送，不能单独作为补贴依据：请上传证明材料，"
+                    "由申请人单位以外的审核人员核验后再核准。")
+    else:
+        return
+    raise Invalid(message, code="own_record", fields={"evidence": message})
 
 
 def _stakeholders(claim: SubsidyClaim) -> set[int]:
@@ -326,11 +343,15 @@ def amended(session: Session, actor: Any, claim: SubsidyClaim) -> None:
 
 
 def _amenders(session: Session | None, claim: SubsidyClaim) -> set[int]:
+    """Who corrected the claim, with every account they were merged into since (merge.LEFT keeps the log's actor)."""
     if session is None or claim.id is None:
         return set()
-    return set(session.scalars(select(audit.AuditEntry.actor_id).where(
+    found = set(session.scalars(select(audit.AuditEntry.actor_id).where(
         audit.AuditEntry.target_kind == "subsidy_claim", audit.AuditEntry.target_id == str(claim.id),
         audit.AuditEntry.action == AMEND, audit.AuditEntry.actor_id.is_not(None))))
+    while more := set(session.scalars(select(User.merged_into_id).where(User.id.in_(found)))) - found - {None}:
+        found |= more
+    return cast(set[int], found)
 
 
 def _makers(session: Session, record: GraduationRecord | CertificateRecord) -> set[int]:

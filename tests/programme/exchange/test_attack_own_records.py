@@ -38,10 +38,11 @@ GRADUATED = date(2026, 11, 30)
 def _enrolled(person, plan, major_offering=None):
     application = applications.apply(_db.session, person, major_offering or offering(plan), OPEN_DAY)
     applications.verify(_db.session, staff(code="330106"), application, True)
-    colleague = staff("institution_staff")
-    applications.admit(_db.session, colleague, application, True)
+    # a clerk's own place is admitted and enrolled by a site admin, never a colleague (test_colleague_decisions.py)
+    admitter = factories.user(role="admin")
+    applications.admit(_db.session, admitter, application, True)
     admitted_on(application, date(2026, 9, 1))
-    return applications.enrol(_db.session, colleague, application, f"S{person.id}", date(2026, 9, 1))
+    return applications.enrol(_db.session, admitter, application, f"S{person.id}", date(2026, 9, 1))
 
 
 def _grad(id_no: str, name: str, number: str) -> bytes:
