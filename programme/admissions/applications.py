@@ -25,7 +25,16 @@ from app.lookup import get_or_raise
 from app.notifications.kinds import APPLICATION
 from app.timefmt import beijing_today, local_day
 from programme.admissions import profiles, quotas
-from programme.admissions.models import Application, AppStatus, EnrolmentRecord, Offering, OfferingStatus
+from programme.admissions.models import (
+    ACADEMIC,
+    Application,
+    AppStatus,
+    EnrolmentRecord,
+    Offering,
+    OfferingKind,
+    OfferingStatus,
+    Plan,
+)
 
 OPEN = (AppStatus.applied, AppStatus.verified, AppStatus.admitted)
 STATUS_LABELS = {AppStatus.applied: _l("已提交，待县级工会审核"), AppStatus.verified: _l("工会已审核，待院校录取"),
@@ -59,15 +68,44 @@ def apply(session: Session, worker: User, offering: Offering, today: date) -> Ap
         raise Invalid(_("暂不符合资助条件：%(why)s", why="；".join(failed.values())), code="not_eligible",
                       fields=failed)
     county = profiles.county_of(worker)
+    academic = offering.kind == OfferingKind.academic
+    if academic:
+        _check_one_academic_place(session, worker, plan.id, plan.year)
     application = Application(plan_id=plan.id, user_id=worker.id, offering_id=offering.id, county_id=county.id,
-                              level=offering.level, active_level=offering.level, status=AppStatus.applied)
+                              level=offering.level, active_level=ACADEMIC if academic else offering.level,
+                              status=AppStatus.applied)
     try:
         with session.begin_nested():
             session.add(application)
     except IntegrityError:
-        raise Conflict(_("您本年度已经报读了同一层次的项目，每人每年每个层次只能报读一个。"),
+        raise Conflict(_one_academic_message() if academic else
+                       _("您本年度已经报读了同一层次的项目，每人每年每个层次只能报读一个。"),
                        code="already_applied") from None
     return application
+
+
+def _one_academic_message() -> str:
+    return _("您本年度已经报读了一个学历教育项目，每人每年只能报读一个学历层次（专科、高起本或专升本）。")
+
+
+def _check_one_academic_place(session: Session, worker: User, plan_id: int, year: int) -> None:
+    """The policy funds people, not places per level (每年资助1万人): one live academic application a year, whatever
+    its level (the unique key on active_level = ACADEMIC holds it when two arrive at once; rows filed before that
+    key kept their level, so the check here reads the offering's kind). A training project may sit beside it.
+    A worker still studying for an earlier year's academic place (enrolled, not graduated) takes no second one."""
+    live = session.scalar(select(Application.id).join(Offering, Offering.id == Application.offering_id).where(
+        Application.plan_id == plan_id, Application.user_id == worker.id, Application.active_level.is_not(None),
+        Offering.kind == OfferingKind.academic).limit(1))
+    if live is not None:
+        raise Conflict(_one_academic_message(), code="already_applied")
+    studying = session.scalar(
+        select(Application.id).join(Offering, Offering.id == Application.offering_id)
+        .join(EnrolmentRecord, EnrolmentRecord.application_id == Application.id).where(
+            Application.user_id == worker.id, Application.plan_id.in_(select(Plan.id).where(Plan.year < year)),
+            Application.status == AppStatus.enrolled, Offering.kind == OfferingKind.academic,
+            EnrolmentRecord.graduated_on.is_(None)).limit(1))
+    if studying is not None:
+        raise Conflict(_("您还在就读往年报读的学历教育项目，毕业后才能再报读学历教育项目。"), code="still_studying")
 
 
 def _move(session: Session, application: Application, from_: tuple[AppStatus, ...], **values: Any) -> None:
@@ -192,7 +230,10 @@ def withdraw(session: Session, worker: User, application: Application) -> Applic
     """The worker changes their mind before enrolment; the county place (if taken) is freed."""
     if application.user_id != worker.id:
         raise Forbidden(_("只能撤回自己的申请。"))
-    held = application.holds_quota
+    # Held, then read: a county verification committing between the worker's page load and this UPDATE takes a
+    # place that a holds_quota read before it would not see (the place was lost for the year).
+    hold_row(session, Application, application.id)
+    held = bool(session.scalar(select(Application.holds_quota).where(Application.id == application.id)))
     _move(session, application, OPEN, status=AppStatus.withdrawn, active_level=None, closed_at=utcnow(),
           holds_quota=False)
     if held:

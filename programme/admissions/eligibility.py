@@ -114,11 +114,19 @@ def _employer(p: Profile) -> RuleResult:
 
 
 def _education(p: Profile, level: Level) -> RuleResult:
-    ok = EDUCATION_RANK.get(p.education, -1) >= ENTRY_RANK[level]
+    """Seed §三(一): 专科 and 高起本 are for holders of a high-school or secondary-vocational diploma (below 专科);
+    专升本 for 专科 holders who need a higher level. A holder of the level (or above) is not funded to take it again."""
+    rank = EDUCATION_RANK.get(p.education, -1)
     if level == Level.zhuanshengben:
-        return RuleResult("education", ok, _("已具有专科及以上学历，可报读专升本。") if ok else
-                          _("报读专升本需要专科及以上学历。"))
-    return RuleResult("education", ok, _("已具有高中、中专或同等学力及以上，可报读专科或高起本。") if ok else
+        if rank > EDUCATION_RANK["zhuanke"]:
+            return RuleResult("education", False, _("您已具有本科或以上学历，不能报读专升本。"))
+        ok = rank >= ENTRY_RANK[level]
+        return RuleResult("education", ok, _("已具有专科学历，可报读专升本。") if ok else
+                          _("报读专升本需要专科学历。"))
+    if rank >= EDUCATION_RANK["zhuanke"]:
+        return RuleResult("education", False, _("您已具有专科或以上学历，不能报读专科或高起本。"))
+    ok = rank >= ENTRY_RANK[level]
+    return RuleResult("education", ok, _("已具有高中、中专或同等学力，可报读专科或高起本。") if ok else
                       _("报读专科或高起本需要高中、中专（职高、技校）或同等学力。"))
 
 

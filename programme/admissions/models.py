@@ -177,6 +177,9 @@ class Offering(Base):
     institution: Mapped[Organisation] = relationship()
 
 
+ACADEMIC = "academic"  # Application.active_level of every live academic application, whatever its level
+
+
 class AppStatus(enum.StrEnum):
     applied = "applied"
     verified = "verified"
@@ -190,8 +193,10 @@ class Application(Base):
     """A worker's 报读申请, from applying through county verification and admission to enrolment."""
 
     __tablename__ = "programme_applications"
-    # One live application per worker, year and level: `active_level` is the level while the application
-    # lives and NULL once withdrawn or rejected (NULLs never collide), so the worker may apply again.
+    # One live academic application per worker and year, whatever its level (the policy funds people), and one
+    # training project: `active_level` is ACADEMIC (or "training") while the application lives and NULL once
+    # withdrawn or rejected (NULLs never collide), so the worker may apply again. Rows filed before migration 0039
+    # may still carry their level (a worker's second live academic application then was left as it stood).
     __table_args__ = (UniqueConstraint("plan_id", "user_id", "active_level"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
