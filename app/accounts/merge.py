@@ -19,7 +19,7 @@ from sqlalchemy import CursorResult, Table, UniqueConstraint, and_, delete, func
 from sqlalchemy.orm import Session
 
 from app import audit
-from app.accounts import continuity, invitations, profiles, sessions
+from app.accounts import invitations, profiles, sessions
 from app.accounts.masking import mask_phone
 from app.accounts.models import AccountMerge, User
 from app.accounts.policy import require
@@ -166,12 +166,10 @@ def _check(session: Session, source: User, target: User, typed: str, now: dateti
 
 
 def _held(session: Session, user: User, now: datetime | None) -> str | None:
-    """continuity.identity_hold (the lost-phone path's rule), said of a merge and naming the account."""
-    if (held := continuity.identity_hold(session, user, now)) is None:
-        return None
+    """The lost-phone path's rule (continuity.identity_hold), said of a merge and naming the account."""
     changed = profiles.identity_changed_at(session, user.id, since=(now or utcnow()) - profiles.IDENTITY_HOLD)
     if changed is None:
-        return held
+        return None
     day, until = (to_local(moment).strftime(DAY) for moment in (changed, changed + profiles.IDENTITY_HOLD))
     return _("账号%(phone)s登记的姓名或身份证号码于%(day)s更改过，更改后%(n)d天内不能凭身份证合并"
              "（以防他人先改资料再用自己的证件把账号合并走）。请于%(until)s以后再办理。",
