@@ -68,10 +68,10 @@ def test_union_membership_in_zhejiang():
     assert "不在浙江省" in failed(replace(GOOD, union_province="320000"))["union"]
 
 
-ADMITTED = {
-    Level.zhuanke: {"high_school", "secondary_vocational", "equivalent", "zhuanke", "benke", "postgraduate"},
-    Level.gaoqiben: {"high_school", "secondary_vocational", "equivalent", "zhuanke", "benke", "postgraduate"},
-    Level.zhuanshengben: {"zhuanke", "benke", "postgraduate"},
+ADMITTED = {  # seed §三(一): funded to raise a level, never to take one already held
+    Level.zhuanke: {"high_school", "secondary_vocational", "equivalent"},
+    Level.gaoqiben: {"high_school", "secondary_vocational", "equivalent"},
+    Level.zhuanshengben: {"zhuanke"},
 }
 
 
