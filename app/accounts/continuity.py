@@ -22,7 +22,6 @@ from app.db import utcnow
 from app.errors import Conflict, Invalid
 from app.lookup import get_or_raise
 from app.text import id_number_form
-from app.timefmt import DAY, to_local
 
 
 def _valid_phone(phone: str, field: str = "phone") -> str:
@@ -210,10 +209,9 @@ def identity_hold(session: Session, user: User, now: datetime | None = None) -> 
     """Why the account cannot be moved by ID card now, or None: its name or ID number changed within
     profiles.IDENTITY_HOLD. An ID card checks out against whatever the profile says, so someone who changed the profile
     (at a computer where the owner stayed signed in) must not be able to walk in with their own card."""
-    changed = profiles.identity_changed_at(session, user.id, since=(now or utcnow()) - profiles.IDENTITY_HOLD)
-    if changed is None:
+    if (held := profiles.identity_hold_days(session, user.id, now)) is None:
         return None
-    day, until = (to_local(moment).strftime(DAY) for moment in (changed, changed + profiles.IDENTITY_HOLD))
+    day, until = held
     return _("该账号登记的姓名或身份证号码于%(day)s更改过，更改后%(n)d天内不能凭身份证更换手机号"
              "（以防他人先改资料再冒领账号）。请于%(until)s以后再办理，或请本人联系站点管理员。",
              day=day, n=profiles.IDENTITY_HOLD.days, until=until)

@@ -23,10 +23,9 @@ from app.accounts import invitations, profiles, sessions
 from app.accounts.masking import mask_phone
 from app.accounts.models import AccountMerge, User
 from app.accounts.policy import require
-from app.db import Base, utcnow
+from app.db import Base
 from app.errors import Conflict, Invalid
 from app.text import id_number_form
-from app.timefmt import DAY, to_local
 
 # History that stays as it happened: who did what in the audit log, the merge records themselves; the source's
 # signed-in sessions end instead of moving.
@@ -167,10 +166,9 @@ def _check(session: Session, source: User, target: User, typed: str, now: dateti
 
 def _held(session: Session, user: User, now: datetime | None) -> str | None:
     """The lost-phone path's rule (continuity.identity_hold), said of a merge and naming the account."""
-    changed = profiles.identity_changed_at(session, user.id, since=(now or utcnow()) - profiles.IDENTITY_HOLD)
-    if changed is None:
+    if (held := profiles.identity_hold_days(session, user.id, now)) is None:
         return None
-    day, until = (to_local(moment).strftime(DAY) for moment in (changed, changed + profiles.IDENTITY_HOLD))
+    day, until = held
     return _("账号%(phone)s登记的姓名或身份证号码于%(day)s更改过，更改后%(n)d天内不能凭身份证合并"
              "（以防他人先改资料再用自己的证件把账号合并走）。请于%(until)s以后再办理。",
              phone=mask_phone(user.phone), day=day, n=profiles.IDENTITY_HOLD.days, until=until)

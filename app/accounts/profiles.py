@@ -31,6 +31,7 @@ from app.accounts.service import wait_if_over
 from app.db import hold_row, utcnow
 from app.errors import DomainError, Invalid
 from app.text import has_control_chars, id_number_form, is_id_number
+from app.timefmt import DAY, to_local
 
 PROFILE_FIELDS = ("real_name", "id_number", "employer", "job_level", "union_member", "union_code",
                   "contract_start", "contract_end", "employer_type", "education")
@@ -126,6 +127,14 @@ def identity_changed_at(session: Session, user_id: int, *, since: datetime | Non
         audit.AuditEntry.action == IDENTITY_CHANGE, audit.AuditEntry.at > since)
         .order_by(audit.AuditEntry.at.desc()).limit(1))
 
+
+
+def identity_hold_days(session: Session, user_id: int, now: datetime | None = None) -> tuple[str, str] | None:
+    """(the day of the last identity change, the day its hold ends), Beijing, while the account is held; else None."""
+    changed = identity_changed_at(session, user_id, since=(now or utcnow()) - IDENTITY_HOLD)
+    if changed is None:
+        return None
+    return to_local(changed).strftime(DAY), to_local(changed + IDENTITY_HOLD).strftime(DAY)
 
 def update_profile(session: Session, actor: User, owner: User, data: dict[str, Any], *,
                    password: str | None = None) -> WorkerProfile:
